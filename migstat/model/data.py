@@ -1,0 +1,212 @@
+"""Observations, the metadata that travels with them, and a dataset as read from a file.
+
+These are plain classes so that readers (``migstat.formats``, ``migstat.sources``),
+validation and the store all speak the same language without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ObsStatus(StrEnum):
+    """SDMX CL_OBS_STATUS codes used by migstat (the subset of the brief)."""
+
+    NORMAL = "A"
+    BREAK = "B"
+    DEFINITION_DIFFERS = "D"
+    ESTIMATED = "E"
+    FORECAST = "F"
+    IMPUTED = "I"
+    MISSING_NOT_COLLECTED = "L"
+    MISSING_CANNOT_EXIST = "M"
+    MISSING = "O"
+    PROVISIONAL = "P"
+    SUPPRESSED = "Q"
+    LOW_RELIABILITY = "U"
+    NOT_SIGNIFICANT = "N"
+
+
+MISSING_STATUSES = frozenset({"L", "M", "O", "Q"})
+
+
+class ConfStatus(StrEnum):
+    """SDMX CL_CONF_STATUS codes (plus .Stat Suite's E for embargoed)."""
+
+    FREE = "F"
+    NOT_FOR_PUBLICATION = "N"
+    CONFIDENTIAL = "C"
+    SECONDARY_SENDER = "D"
+    SECONDARY_RECEIVER = "S"
+    EMBARGOED = "E"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where in the submitted file something is: a sheet and cell, or a line of text."""
+
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.sheet and self.cell:
+            parts.append(f"{self.sheet}!{self.cell}")
+        elif self.sheet:
+            parts.append(self.sheet)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column and not self.cell:
+            parts.append(self.column)
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("file", self.file), ("sheet", self.sheet), ("cell", self.cell),
+                                  ("line", self.line), ("column", self.column)) if v is not None}
+
+
+@dataclass(slots=True)
+class Observation:
+    """One number of one table, with its flags and where it was read from.
+
+    ``key`` holds the codes of the table's breakdown dimensions in
+    :attr:`TableDef.dimensions` order. ``value`` is ``None`` when the cell carries only a flag
+    (not available, confidential): an empty cell is never zero.
+    """
+
+    table: str
+    ref_area: str
+    time_period: str
+    key: tuple[str, ...]
+    value: float | None
+    obs_status: str = ObsStatus.NORMAL.value
+    conf_status: str = ConfStatus.FREE.value
+    comment: str | None = None
+    where: Location | None = None
+
+
+class SourceType(StrEnum):
+    CENSUS = "census"
+    REGISTER = "register"
+    ALIENS_REGISTER = "aliens_register"
+    PERMITS = "permits"
+    BORDER = "border"
+    ASYLUM = "asylum"
+    SURVEY = "survey"
+    ADMINISTRATIVE = "administrative"
+    ESTIMATE = "estimate"
+    MICRODATA = "microdata"
+    OTHER = "other"
+
+
+class ResidenceRule(StrEnum):
+    """The residence (duration) rule a country actually applied."""
+
+    M12 = "12_months"
+    M6_1D = "6_months_1_day"
+    M3 = "3_months"
+    M9 = "9_months"
+    PERMANENT = "permanent_registration"
+    NO_LIMIT = "no_time_limit"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class TableMetadata:
+    """What a country says about how it produced one table (brief, section 5)."""
+
+    table: str
+    source_type: str | None = None
+    reference_date: str | None = None
+    residence_rule: str | None = None
+    residence_rule_months: int | None = None
+    population_covered: str | None = None
+    origin_concept: str | None = None
+    rounding_base: int | None = None
+    notes: str | None = None
+    where: dict[str, Location] = field(default_factory=dict)
+    """Where each field was read (metadata-sheet cells), for findings."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k)
+            for k in ("table", "source_type", "reference_date", "residence_rule",
+                      "residence_rule_months", "population_covered", "origin_concept",
+                      "rounding_base", "notes")
+            if getattr(self, k) is not None
+        }
+
+
+@dataclass(slots=True)
+class SubmissionMetadata:
+    """Metadata of a whole submission: who sends it and per-table metadata."""
+
+    country: str | None = None
+    year: int | None = None
+    agency: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    language: str | None = None
+    revision_reason: str | None = None
+    tables: dict[str, TableMetadata] = field(default_factory=dict)
+    where: dict[str, Location] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {
+            k: getattr(self, k)
+            for k in ("country", "year", "agency", "contact_name", "contact_email", "language",
+                      "revision_reason")
+            if getattr(self, k) is not None
+        }
+        head["tables"] = {t: m.to_dict() for t, m in self.tables.items()}
+        return head
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where an imported dataset comes from (publisher, edition, licence)."""
+
+    publisher: str
+    dataset: str | None = None
+    edition: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    notes: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("publisher", "dataset", "edition", "url",
+                                              "licence", "notes") if getattr(self, k) is not None}
+
+
+@dataclass(slots=True)
+class Dataset:
+    """Everything read from one file, before validation and storage.
+
+    ``provider`` identifies who stands behind the numbers (the reporting country's code for a
+    national submission, ``UN_DESA``, ``UNHCR``, ``CISSTAT`` ... for imports); a later dataset
+    from the same provider for the same table, area and period is a revision of it.
+    """
+
+    file_name: str
+    format: str
+    provider: str
+    observations: list[Observation] = field(default_factory=list)
+    metadata: SubmissionMetadata = field(default_factory=SubmissionMetadata)
+    provenance: Provenance | None = None
+    synthetic: bool = False
+    findings: list[Any] = field(default_factory=list)
+    """Findings made while reading (unknown codes, non-numeric cells): ``model.findings.Finding``."""
+
+    @property
+    def tables(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for obs in self.observations:
+            seen.setdefault(obs.table, None)
+        return list(seen)

@@ -1,0 +1,126 @@
+"""Validation findings and user-facing errors.
+
+A :class:`Finding` is what validation says about a submission: a rule id, a severity, the
+table, the exact place (sheet and cell, or CSV line), the numbers involved, and a message that
+can be shown in English or Russian. Messages are stored as a gettext msgid plus parameters and
+rendered in the reader's language when shown.
+
+:class:`MigstatError` is raised for input that cannot be read at all (not a workbook, a
+corrupt zip, an unknown country): it too names the place and speaks both languages, and the
+command line turns it into a message and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from migstat.i18n import LANGUAGES, gettext_
+from migstat.model.data import Location
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    """Blocks acceptance."""
+    WARNING = "warning"
+    """Needs a look or a comment; does not block."""
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+def _render(message: str, params: dict[str, Any], lang: str) -> str:
+    shown = {k: _fmt(v) for k, v in params.items()}
+    return gettext_(message, lang, **shown)
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "\u202f")
+    return value
+
+
+@dataclass(slots=True)
+class Finding:
+    """One thing validation found."""
+
+    rule: str
+    severity: Severity
+    message: str
+    """The English message with ``{named}`` parameters; also the gettext msgid."""
+    params: dict[str, Any] = field(default_factory=dict)
+    table: str | None = None
+    where: Location | None = None
+    key: dict[str, str] | None = None
+    """The observation's dimension codes (with REF_AREA and TIME_PERIOD), when there is one."""
+    values: dict[str, float | None] = field(default_factory=dict)
+    """The numbers involved: ``observed``, ``expected``, ``difference``, ``tolerance`` ..."""
+    related: tuple[Location, ...] = ()
+    """Other cells the finding involves (the parts of a total that does not add up)."""
+
+    def text(self, lang: str = "en") -> str:
+        return _render(self.message, self.params, lang)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        where = self.where or Location()
+        return (Severity(self.severity).rank, self.table or "", where.sheet or "",
+                where.line or 0, _cell_order(where.cell), self.rule)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "table": self.table,
+            "location": self.where.to_dict() if self.where else {},
+            "message": {lang: self.text(lang) for lang in LANGUAGES},
+            "values": self.values,
+        }
+        if self.key:
+            out["key"] = self.key
+        if self.related:
+            out["related"] = [loc.to_dict() for loc in self.related]
+        return out
+
+
+def _cell_order(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits or 0), letters.rjust(3))
+
+
+class MigstatError(Exception):
+    """Input or a request that cannot be processed, explained for a person.
+
+    ``message`` is an English gettext msgid with ``{named}`` parameters; ``where`` names the
+    file and place. The exit status of the command line is ``exit_code``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: Location | None = None, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        self.where = where
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        body = _render(self.message, self.params, lang)
+        if self.where and str(self.where):
+            return f"{self.where}: {body}"
+        return body
+
+
+class InputError(MigstatError):
+    """A file that cannot be read as what it claims to be."""
+
+
+class NotFoundError(MigstatError):
+    """An unknown table, country, submission or code."""
