@@ -202,7 +202,7 @@ class Dataset:
     provenance: Provenance | None = None
     synthetic: bool = False
     findings: list[Any] = field(default_factory=list)
-    """Findings made while reading (unknown codes, non-numeric cells): ``model.findings.Finding``."""
+    """Findings made while reading (unknown codes, non-numeric cells), as ``Finding``."""
 
     @property
     def tables(self) -> list[str]:
