@@ -1,0 +1,1 @@
+"""The demo clearing-house: real published data plus synthetic questionnaires."""

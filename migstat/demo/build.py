@@ -1,0 +1,183 @@
+"""Build the demo clearing-house: real published data plus synthetic questionnaires.
+
+Real data (``../shared/data``, provenance in its README):
+
+- UN DESA International Migrant Stock 2019, origin x destination, 1990-2019 -> table S01;
+- UNHCR refugees and asylum-seekers by origin and country of asylum -> table R01;
+- CIS-Stat arrivals and departures by partner country -> tables F01 / F02;
+- Belstat (Belarus) arrivals and departures by partner country -> tables F01 / F02.
+
+Synthetic data: for each of the twelve countries of the region, a questionnaire for 2024
+generated from the template, filled with internally consistent numbers whose partner
+structure follows the country's real UN DESA 2019 stock, and marked synthetic in the
+workbook, in the store and in every output. A few carry documented, realistic errors
+(:data:`PLANTED`), are rejected with findings to the cell, and get an annotated workbook to
+return; two countries then send a corrected revision, so the store holds several vintages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from migstat import api
+from migstat.demo.synthetic import consistent_dataset
+from migstat.model import Dataset, MigstatError, Observation, default_registry
+
+EECCA = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
+DEMO_YEAR = 2024
+
+
+@dataclass(frozen=True, slots=True)
+class Planted:
+    """A realistic error planted in a synthetic questionnaire, and the finding it must raise."""
+
+    country: str
+    rule: str
+    description: str
+
+
+PLANTED: tuple[Planted, ...] = (
+    Planted("TJK", "ARITH_TOTAL", "F01: a typing slip in one age group, so the total of "
+            "long-term immigrants from Russia no longer equals the sum of its age groups."),
+    Planted("UZB", "META_RESIDENCE_RULE", "F02: the residence rule was left empty on the "
+            "metadata sheet."),
+    Planted("GEO", "STRUCT_NOT_NUMBER", "S02: 'n/a' typed into a cell instead of '..'."),
+    Planted("AZE", "STRUCT_NEGATIVE", "A01: a negative number of permits (a correction "
+            "entered as a negative count)."),
+)
+"""The documented errors of the demo; each makes its questionnaire rejected."""
+
+REVISED = ("TJK", "GEO")
+"""Countries that send a corrected questionnaire after the first was rejected."""
+
+
+def find_shared_data(explicit: Path | None = None) -> Path:
+    """The folder of published data: ``--data``, ``MIGSTAT_SHARED_DATA``, or ``../shared/data``."""
+    candidates = [explicit] if explicit else []
+    if os.environ.get("MIGSTAT_SHARED_DATA"):
+        candidates.append(Path(os.environ["MIGSTAT_SHARED_DATA"]))
+    candidates += [Path.cwd().parent / "shared" / "data",
+                   Path(__file__).resolve().parents[3] / "shared" / "data"]
+    for path in candidates:
+        if path and (path / "un_desa").is_dir():
+            return path
+    raise MigstatError("Cannot find the published data folder (../shared/data): pass --data "
+                       "or set MIGSTAT_SHARED_DATA.")
+
+
+def _imports(data: Path) -> list[tuple[str, Path]]:
+    files = [("undesa", data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"),
+             ("unhcr", data / "unhcr" / "unhcr_2020.csv"),
+             ("cisstat", data / "cisstat" / "cis_migration.csv")]
+    belstat = data / "belstat"
+    for pattern in ("belstat_arrivals_oblast_*.json", "belstat_departures_oblast_*.json"):
+        files += [("belstat", p) for p in sorted(belstat.glob(pattern))]
+    return [(s, p) for s, p in files if p.exists()]
+
+
+def _stock_weights(store: object, country: str) -> dict[str, float]:
+    """The country's real foreign-born stock by country of birth (UN DESA 2019), as weights."""
+    result = api.query(store, "S01", countries=[country], providers=["UN_DESA"],  # type: ignore[arg-type]
+                       start=2019, end=2019)
+    return {r["COUNTRY_BIRTH"]: float(r["OBS_VALUE"]) for r in result.rows
+            if r["OBS_VALUE"] and r["COUNTRY_BIRTH"] not in ("_T", country)}
+
+
+def plant(dataset: Dataset, country: str) -> None:
+    """Apply the documented error of ``country`` (see :data:`PLANTED`) to its dataset."""
+    obs = dataset.observations
+    if country == "TJK":
+        target = _find(obs, "F01", lambda o: o.key[0] == "RUS" and o.key[1] == "LT"
+                       and o.key[2] == "M" and o.key[3] == "Y25T29")
+        target.value = (target.value or 0) + 90  # 1,234 typed as 1,324
+    elif country == "UZB":
+        meta = dataset.metadata.tables.get("F02")
+        if meta is not None:
+            meta.residence_rule = None
+    elif country == "GEO":
+        target = _find(obs, "S02", lambda o: o.key[0] == "RUS" and o.key[1] == "F"
+                       and o.key[2] == "Y30T34")
+        target.value = None
+        target.comment = "n/a"  # written into the cell as text, see synthetic.write_workbook
+    elif country == "AZE":
+        target = _find(obs, "A01", lambda o: o.key[0] == "TUR" and o.key[1] == "M"
+                       and o.key[2] == "OCC")
+        target.value = -(target.value or 12)
+
+
+def _find(obs: list[Observation], table: str,
+          test: Callable[[Observation], bool]) -> Observation:
+    for o in obs:
+        if o.table == table and test(o):
+            return o
+    raise LookupError(f"no observation to plant an error in {table}")
+
+
+def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | None = None,
+               lang: str = "en", echo: Callable[[str], None] = print) -> str:
+    """Build the demo store and files under ``out_dir``; return a summary for people."""
+    from migstat.demo.synthetic import write_workbook
+    from migstat.sources import read_source
+
+    data = find_shared_data(data_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("questionnaires", "returned"):
+        shutil.rmtree(out_dir / sub, ignore_errors=True)
+        (out_dir / sub).mkdir()
+    if db_url is None:
+        db_file = out_dir / "migstat-demo.db"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(db_file) + suffix).unlink(missing_ok=True)
+        db_url = f"sqlite:///{db_file.resolve()}"
+    registry = default_registry()
+    lines: list[str] = []
+    with api.open_store(db_url) as store:
+        for source, path in _imports(data):
+            echo(f"import {source}: {path.name}")
+            dataset = read_source(path, source=source, registry=registry)
+            record, _ = api.submit_dataset(store, dataset, path.read_bytes(),
+                                           imported=True, submitted_by="demo")
+            lines.append(f"  {record.provider:8} {path.name}: {record.n_observations} "
+                         f"observations, {record.n_warnings} warnings")
+
+        planted = {p.country: p for p in PLANTED}
+        for i, country in enumerate(EECCA):
+            weights = _stock_weights(store, country)
+            dataset = consistent_dataset(country, DEMO_YEAR, seed=i, weights=weights,
+                                         registry=registry)
+            if country in planted:
+                plant(dataset, country)
+            path = out_dir / "questionnaires" / f"{country}_{DEMO_YEAR}.xlsx"
+            write_workbook(path, dataset, registry=registry)
+            echo(f"submit {path.name}")
+            record, checked = api.submit_file(store, path, country=country,
+                                              submitted_by=f"demo:{country}",
+                                              registry=registry)
+            line = (f"  {country}      {path.name}: {record.status}, {record.n_observations} "
+                    f"observations, {record.n_errors} errors, {record.n_warnings} warnings")
+            if record.status != "accepted":
+                from migstat.formats.annotate import annotate_workbook
+
+                returned = out_dir / "returned" / f"{country}_{DEMO_YEAR}_findings.xlsx"
+                annotate_workbook(checked.raw, checked.findings, returned, lang="both")
+                line += f" -> {returned}"
+            lines.append(line)
+            if country in REVISED:
+                fixed = consistent_dataset(country, DEMO_YEAR, seed=i, weights=weights,
+                                           registry=registry)
+                path2 = out_dir / "questionnaires" / f"{country}_{DEMO_YEAR}_rev1.xlsx"
+                write_workbook(path2, fixed, registry=registry)
+                record, _ = api.submit_file(store, path2, country=country,
+                                            submitted_by=f"demo:{country}",
+                                            note="Corrected after validation",
+                                            registry=registry)
+                lines.append(f"  {country}      {path2.name}: {record.status} (revision)")
+    head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
+    return "\n".join([*head, *lines[: len(_imports(data))],
+                      f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):",
+                      *lines[len(_imports(data)):],
+                      "Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"])
