@@ -64,8 +64,13 @@ def split(total: int, weights: Sequence[float], rng: random.Random | None = None
 
 def _partners(country: str, weights: dict[str, float] | None, rng: random.Random,
               registry: Registry, n: int = 30) -> dict[str, float]:
-    """Partner countries and their weights: the largest of ``weights``, or the region."""
-    allowed = set(registry.areas.subsets["partner"]) - {"_T", "_U", country}
+    """Partner countries and their weights: the largest of ``weights``, or the region;
+    ``n = 0`` means every partner country of the questionnaire (a dense table)."""
+    allowed = set(registry.areas.subsets["partner"]) - {"_T", "_U", "STATELESS", country}
+    if n == 0:
+        weights = weights or {}
+        return {p: weights.get(p) or rng.uniform(10, 3000)
+                for p in registry.areas.subsets["partner"] if p in allowed}
     if weights:
         ranked = sorted(((w, p) for p, w in weights.items() if p in allowed and w > 0),
                         reverse=True)[:n]
@@ -105,11 +110,13 @@ def _with_totals(cells: dict[tuple[str, ...], int], dims: int,
 
 def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
                        weights: dict[str, float] | None = None,
-                       registry: Registry | None = None, scale: float = 1.0) -> Dataset:
-    """A complete, consistent questionnaire dataset for ``country`` and ``year``."""
+                       registry: Registry | None = None, scale: float = 1.0,
+                       n_partners: int = 30) -> Dataset:
+    """A complete, consistent questionnaire dataset for ``country`` and ``year``, with data
+    for the ``n_partners`` largest partner countries (0: every country, about 150,000 cells)."""
     reg = registry or default_registry()
     rng = random.Random(f"{country}-{year}-{seed}")
-    partners = _partners(country, weights, rng, reg)
+    partners = _partners(country, weights, rng, reg, n_partners)
     pop = int(POPULATION_THOUSANDS.get(country, 5_000) * 1000 * scale)
     foreign_total = int(sum(partners.values()) * scale) if weights else int(pop * 0.05)
     foreign_total = min(foreign_total, pop // 3)
