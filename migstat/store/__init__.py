@@ -1,0 +1,15 @@
+"""The append-only store: every submission a vintage, revisions that never delete.
+
+SQLite (a file, the default) or PostgreSQL (by URL), through SQLAlchemy 2 with Alembic
+migrations run on open. See :class:`Store`; every read goes through
+:class:`~migstat.store.access.AccessPolicy`.
+"""
+
+from migstat.store.access import AccessDeniedError, AccessPolicy, Principal
+from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
+from migstat.store.store import Store, StoreError
+
+__all__ = [
+    "AccessDeniedError", "AccessPolicy", "ObservationQuery", "Principal", "Store",
+    "StoreError", "StoredObservation", "SubmissionRecord",
+]

@@ -1,0 +1,121 @@
+"""The store's schema, defined once as SQLAlchemy Core metadata.
+
+The Alembic migrations under ``migrations/versions`` create exactly this schema (a test
+compares the two after ``upgrade head`` on SQLite and PostgreSQL). Nothing is ever updated
+or deleted in these tables except the moment a submission is finished (its time stamp) and,
+later, release-state changes of a submission (``status``).
+
+Layout::
+
+    raw_file        sha256 (PK), size, content, stored_at         the bytes as received
+    submission      one row per vintage: provider, country, file, format, sha256 -> raw_file,
+                    submitted_at, submitted_by, status, synthetic, counts, note, JSON metadata
+    table_metadata  (submission_id, table_id) -> metadata JSON per table of a submission
+    slice           (table_id, provider, ref_area, time_period) of one submission, recorded_at;
+                    the unit that a later submission supersedes
+    observation     slice_id -> key ('.'-joined codes), partner, value, flags, comment
+    finding         submission_id -> rule, severity, table, sheet, cell, line, Finding JSON
+
+Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
+Strings have no length limit on purpose: a submission that is later rejected must still be
+stored, so nothing in it may fail to fit.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# An integer primary key: BIGINT identity on PostgreSQL, the rowid alias on SQLite.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+raw_file = sa.Table(
+    "raw_file", metadata,
+    sa.Column("sha256", sa.String(), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", sa.DateTime, nullable=False),
+)
+
+submission = sa.Table(
+    "submission", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(), nullable=False),
+    sa.Column("country", sa.String(), nullable=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("format", sa.String(), nullable=False),
+    sa.Column("sha256", sa.String(), sa.ForeignKey("raw_file.sha256"), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("submitted_by", sa.String(), nullable=False),
+    # accepted | rejected today; later draft | partners | embargoed | published
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("embargo_until", sa.DateTime, nullable=True),
+    sa.Column("synthetic", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("n_observations", sa.Integer, nullable=False),
+    sa.Column("n_errors", sa.Integer, nullable=False),
+    sa.Column("n_warnings", sa.Integer, nullable=False),
+    sa.Column("tables", sa.JSON, nullable=False),
+    sa.Column("meta", sa.JSON, nullable=False),
+    sa.Column("provenance", sa.JSON, nullable=True),
+    sa.Index(None, "provider", "id"),
+    sa.Index(None, "country", "id"),
+    sa.Index(None, "sha256"),
+)
+
+table_metadata = sa.Table(
+    "table_metadata", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), primary_key=True),
+    sa.Column("table_id", sa.String(), primary_key=True),
+    sa.Column("meta", sa.JSON, nullable=False),
+)
+
+slice_ = sa.Table(
+    "slice", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+    sa.Column("table_id", sa.String(), nullable=False),
+    sa.Column("provider", sa.String(), nullable=False),
+    sa.Column("ref_area", sa.String(), nullable=False),
+    sa.Column("time_period", sa.String(), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("n_observations", sa.Integer, nullable=False),
+    sa.Index(None, "table_id", "ref_area", "provider", "time_period", "recorded_at"),
+    sa.Index(None, "submission_id"),
+)
+
+observation = sa.Table(
+    "observation", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("slice_id", sa.Integer, sa.ForeignKey("slice.id"), nullable=False),
+    sa.Column("key", sa.String(), nullable=False),
+    sa.Column("partner", sa.String(), nullable=True),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("obs_status", sa.String(), nullable=False),
+    sa.Column("conf_status", sa.String(), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Index(None, "slice_id", "partner", "key"),
+)
+
+finding = sa.Table(
+    "finding", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+    sa.Column("rule", sa.String(), nullable=False),
+    sa.Column("severity", sa.String(), nullable=False),
+    sa.Column("table_id", sa.String(), nullable=True),
+    sa.Column("sheet", sa.String(), nullable=True),
+    sa.Column("cell", sa.String(), nullable=True),
+    sa.Column("line", sa.Integer, nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index(None, "submission_id"),
+)
+
+KEY_SEPARATOR = "."

@@ -1,0 +1,688 @@
+"""The append-only store: submissions are vintages, revisions supersede without deleting.
+
+A submission is stored in one database transaction, raw file first; the observations belong to
+*slices* ``(table, provider, ref_area, time_period)``. Current data is, for each slice key,
+the latest slice of a submission that the reader may see as data (accepted today), recorded at
+or before ``as_of``. Every read asks :class:`~migstat.store.access.AccessPolicy` what is
+visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from migstat.i18n import N_
+from migstat.model.data import Dataset
+from migstat.model.findings import Finding, MigstatError, NotFoundError
+from migstat.model.registry import Registry, default_registry
+from migstat.store import schema as S
+from migstat.store.access import (
+    ACCEPTED,
+    ANONYMOUS,
+    REJECTED,
+    AccessPolicy,
+    Principal,
+)
+from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
+
+DEFAULT_SQLITE_FILE = "migstat.db"
+ENV_URL = "MIGSTAT_DATABASE_URL"
+BATCH = 10_000
+"""Observations per executemany batch (and per progress call)."""
+READ_CHUNK_ROWS = 50_000
+"""Roughly how many observations one read query fetches at a time."""
+_PG_LOCK_KEY = 0x6D696773  # advisory lock taken while migrating a PostgreSQL store
+
+
+class StoreError(MigstatError):
+    """The database cannot be opened or written."""
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """A naive UTC datetime; a naive input is taken to be UTC already."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+def _clean_text(value: str | None) -> str | None:
+    """Text as PostgreSQL accepts it (no NUL characters); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    value = str(value)
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON that both databases accept: no NaN or infinity, no NUL, plain containers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return _clean_text(value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, dict):
+        return {str(_clean_text(str(k))): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return _clean_text(str(value))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _join_key(key: Sequence[str]) -> str:
+    return S.KEY_SEPARATOR.join(str(c) for c in key)
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    return tuple(text.split(S.KEY_SEPARATOR)) if text else ()
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason from a driver or SQLAlchemy error, without SQL or parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def resolve_url(url: str | None = None) -> URL:
+    """The SQLAlchemy URL for ``url``, ``MIGSTAT_DATABASE_URL`` or ``./migstat.db``.
+
+    A plain path (no ``://``) is a SQLite file; ``postgresql://`` and ``postgres://`` use
+    psycopg 3.
+    """
+    text = url if url else os.environ.get(ENV_URL) or DEFAULT_SQLITE_FILE
+    if "://" not in text:
+        return URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
+    try:
+        parsed = make_url(text)
+    except ArgumentError as exc:
+        raise StoreError(N_("Not a database URL: {url}"), url=_mask_text(text)) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(
+            N_("Unsupported database {url}: use a SQLite file or a PostgreSQL URL."),
+            url=parsed.render_as_string(hide_password=True))
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        parsed = parsed.set(database=str(Path(parsed.database).expanduser().resolve()))
+    return parsed
+
+
+def _mask_text(text: str) -> str:
+    """Hide a password in something that looks like ``scheme://user:password@host``."""
+    head, sep, rest = text.partition("://")
+    if not sep or "@" not in rest:
+        return text
+    creds, at, tail = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{head}://{user}{':***' if ':' in creds else ''}{at}{tail}"
+
+
+# -- the store -------------------------------------------------------------------------------
+
+class Store:
+    """An opened store. Use :meth:`open`; close it (or use it as a context manager)."""
+
+    def __init__(self, engine: Engine, *, registry: Registry | None = None,
+                 policy: AccessPolicy | None = None) -> None:
+        self._engine = engine
+        self._registry = registry
+        self.policy = policy or AccessPolicy()
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | None = None, *, registry: Registry | None = None,
+             policy: AccessPolicy | None = None, migrate: bool = True) -> Store:
+        """Open (and create or upgrade to the current schema) the store at ``url``.
+
+        ``None`` means ``MIGSTAT_DATABASE_URL``, else the SQLite file ``migstat.db`` in the
+        current directory. A database that cannot be opened raises :class:`StoreError`
+        naming the URL with its password masked.
+        """
+        parsed = resolve_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        try:
+            engine = _create_engine(parsed)
+        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise StoreError(
+                N_("Cannot open the database {url}: the driver is not installed "
+                   "(pip install 'migstat[postgres]' for PostgreSQL)."), url=shown) from exc
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            if migrate:
+                from migstat.store.migrate import upgrade
+
+                upgrade(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            raise StoreError(N_("Cannot open the database {url}: {reason}"),
+                             url=shown, reason=_reason(exc)) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, registry=registry, policy=policy)
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password masked (for showing)."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = default_registry()
+        return self._registry
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(migstat_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- writing -----------------------------------------------------------------------------
+    def submit(self, dataset: Dataset, raw: bytes, *, findings: Iterable[Finding],
+               submitted_by: str = "cli", accepted: bool | None = None,
+               note: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> SubmissionRecord:
+        """Store one submission as a new vintage, in one transaction; return its record.
+
+        ``findings`` are stored with it; findings made while reading (``dataset.findings``)
+        are added unless the same objects are already in ``findings``. ``accepted=None``
+        accepts the submission iff no finding is an error. A rejected submission is stored
+        all the same, but its observations are never current data. ``progress(done, total)``
+        is called after each batch of observations.
+        """
+        found = list(findings)
+        seen = {id(f) for f in found}
+        found.extend(f for f in dataset.findings if id(f) not in seen)
+        severities = [str(getattr(f, "severity", "")) for f in found]
+        n_errors = severities.count("error")
+        n_warnings = severities.count("warning")
+        if accepted is None:
+            accepted = n_errors == 0
+        status = ACCEPTED if accepted else REJECTED
+        raw = bytes(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        observations = dataset.observations
+        total = len(observations)
+        provider = _clean_text(dataset.provider) or ""
+        tables = dataset.tables
+        partner_at = {t: self._partner_index(t) for t in tables}
+
+        slice_of: dict[tuple[str, str, str], int] = {}
+        counts: list[int] = []
+        for obs in observations:
+            skey = (obs.table, obs.ref_area, obs.time_period)
+            index = slice_of.get(skey)
+            if index is None:
+                index = slice_of[skey] = len(counts)
+                counts.append(0)
+            counts[index] += 1
+
+        meta = dataset.metadata
+        started = _utcnow()
+        try:
+            with self._write() as conn:
+                # 1. the bytes as received, content-addressed: always the first insert
+                conn.execute(
+                    self._insert_ignore(S.raw_file, "sha256"),
+                    {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started})
+                # 2. the submission
+                submission_id = conn.execute(
+                    sa.insert(S.submission).returning(S.submission.c.id),
+                    {
+                        "provider": provider,
+                        "country": _clean_text(meta.country),
+                        "file_name": _clean_text(dataset.file_name) or "",
+                        "format": _clean_text(dataset.format) or "",
+                        "sha256": digest,
+                        "size": len(raw),
+                        "submitted_at": started,
+                        "submitted_by": _clean_text(submitted_by) or "",
+                        "status": status,
+                        "embargo_until": None,
+                        "synthetic": bool(dataset.synthetic),
+                        "note": _clean_text(note),
+                        "n_observations": total,
+                        "n_errors": n_errors,
+                        "n_warnings": n_warnings,
+                        "tables": _jsonable(tables),
+                        "meta": _jsonable(meta.to_dict()),
+                        "provenance": (_jsonable(dataset.provenance.to_dict())
+                                       if dataset.provenance else None),
+                    },
+                ).scalar_one()
+                # 3. per-table metadata
+                if meta.tables:
+                    conn.execute(sa.insert(S.table_metadata), [
+                        {"submission_id": submission_id, "table_id": _clean_text(t),
+                         "meta": _jsonable(m.to_dict())}
+                        for t, m in meta.tables.items()])
+                # 4. findings
+                if found:
+                    conn.execute(sa.insert(S.finding),
+                                 [self._finding_row(submission_id, f) for f in found])
+                # 5. slices
+                slice_ids: list[int] = []
+                if slice_of:
+                    rows = [
+                        {"submission_id": submission_id, "table_id": _clean_text(t),
+                         "provider": provider, "ref_area": _clean_text(a),
+                         "time_period": _clean_text(p), "recorded_at": started,
+                         "n_observations": counts[i]}
+                        for (t, a, p), i in slice_of.items()]
+                    result = conn.execute(
+                        sa.insert(S.slice_).returning(S.slice_.c.id,
+                                                      sort_by_parameter_order=True), rows)
+                    slice_ids = [row[0] for row in result]
+                # 6. observations, in batches
+                self._insert_observations(conn, observations, slice_of, slice_ids, partner_at,
+                                          progress)
+                # 7. the time of the vintage: when it was complete, never before an earlier one
+                latest = conn.execute(sa.select(sa.func.max(S.submission.c.submitted_at)).where(
+                    S.submission.c.id != submission_id)).scalar()
+                moment = _utcnow()
+                if latest is not None and moment <= latest:
+                    moment = latest + timedelta(microseconds=1)
+                conn.execute(sa.update(S.submission).where(S.submission.c.id == submission_id)
+                             .values(submitted_at=moment))
+                conn.execute(sa.update(S.slice_).where(S.slice_.c.submission_id == submission_id)
+                             .values(recorded_at=moment))
+        except SQLAlchemyError as exc:
+            raise StoreError(N_("Could not store {file} in {url}: {reason}"),
+                             file=dataset.file_name, url=self.url, reason=_reason(exc)) from exc
+        return self.submission(submission_id)
+
+    def _insert_ignore(self, table: sa.Table, key: str) -> Any:
+        if self.dialect == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+
+    def _finding_row(self, submission_id: int, f: Finding) -> dict[str, Any]:
+        where = getattr(f, "where", None)
+        data = _jsonable(f.to_dict())
+        return {
+            "submission_id": submission_id,
+            "rule": _clean_text(str(f.rule)) or "",
+            "severity": str(f.severity),
+            "table_id": _clean_text(f.table),
+            "sheet": _clean_text(where.sheet) if where else None,
+            "cell": _clean_text(where.cell) if where else None,
+            "line": where.line if where else None,
+            "data": data,
+        }
+
+    def _partner_index(self, table: str) -> int | None:
+        try:
+            tdef = self.registry.table(table)
+        except NotFoundError:
+            return None
+        partner = tdef.partner
+        return tdef.key_index(partner.id) if partner else None
+
+    def _insert_observations(self, conn: Connection, observations: Sequence[Any],
+                             slice_of: dict[tuple[str, str, str], int], slice_ids: list[int],
+                             partner_at: dict[str, int | None],
+                             progress: Callable[[int, int], None] | None) -> None:
+        total = len(observations)
+        stmt = sa.insert(S.observation)
+        sep = S.KEY_SEPARATOR
+        for start in range(0, total, BATCH):
+            rows = []
+            for obs in observations[start:start + BATCH]:
+                key = obs.key
+                at = partner_at.get(obs.table)
+                partner = key[at] if at is not None and at < len(key) else None
+                value = obs.value
+                comment = obs.comment
+                rows.append({
+                    "slice_id": slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
+                    "key": _clean_text(sep.join(key)),
+                    "partner": partner,
+                    "value": None if value is None else float(value),
+                    "obs_status": obs.obs_status or "A",
+                    "conf_status": obs.conf_status or "F",
+                    "comment": None if comment is None else _clean_text(comment),
+                })
+            conn.execute(stmt, rows)
+            if progress is not None:
+                progress(min(start + BATCH, total), total)
+
+    # -- submissions -------------------------------------------------------------------------
+    def submissions(self, *, country: str | None = None, provider: str | None = None,
+                    principal: Principal | None = None) -> list[SubmissionRecord]:
+        """Every submission ``principal`` may see (rejected ones included), oldest first."""
+        who = principal or ANONYMOUS
+        sub = S.submission
+        stmt = (sa.select(*self._submission_columns())
+                .where(self.policy.listing_clause(who, sub)).order_by(sub.c.id))
+        if country is not None:
+            stmt = stmt.where(sub.c.country == country)
+        if provider is not None:
+            stmt = stmt.where(sub.c.provider == provider)
+        with self._read() as conn:
+            records = [self._record(row) for row in conn.execute(stmt)]
+        return [r for r in records if self.policy.can_read_submission(who, r)]
+
+    def submission(self, submission_id: int, *,
+                   principal: Principal | None = None) -> SubmissionRecord:
+        """One submission's record; :class:`NotFoundError` if there is none."""
+        who = principal or ANONYMOUS
+        stmt = sa.select(*self._submission_columns()).where(
+            S.submission.c.id == submission_id)
+        with self._read() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            raise NotFoundError(N_("There is no submission {id} in the store."),
+                                id=submission_id)
+        record = self._record(row)
+        self.policy.check(self.policy.can_read_submission(who, record), record)
+        return record
+
+    def findings(self, submission_id: int, *,
+                 principal: Principal | None = None) -> list[dict[str, Any]]:
+        """The findings stored with a submission, as ``Finding.to_dict()`` mappings."""
+        who = principal or ANONYMOUS
+        record = self.submission(submission_id, principal=who)
+        self.policy.check(self.policy.can_read_findings(who, record), record)
+        stmt = (sa.select(S.finding.c.data).where(S.finding.c.submission_id == submission_id)
+                .order_by(S.finding.c.id))
+        with self._read() as conn:
+            return [row[0] for row in conn.execute(stmt)]
+
+    def raw_file(self, submission_id: int, *,
+                 principal: Principal | None = None) -> tuple[str, bytes]:
+        """The file name and the bytes of a submission exactly as received."""
+        who = principal or ANONYMOUS
+        record = self.submission(submission_id, principal=who)
+        self.policy.check(self.policy.can_read_raw(who, record), record)
+        stmt = sa.select(S.raw_file.c.content).where(S.raw_file.c.sha256 == record.sha256)
+        with self._read() as conn:
+            content = conn.execute(stmt).scalar_one()
+        return record.file_name, bytes(content)
+
+    def table_metadata(self, submission_id: int, *,
+                       principal: Principal | None = None) -> dict[str, dict[str, Any]]:
+        """The per-table metadata of a submission: table id -> metadata mapping."""
+        self.submission(submission_id, principal=principal)
+        stmt = (sa.select(S.table_metadata.c.table_id, S.table_metadata.c.meta)
+                .where(S.table_metadata.c.submission_id == submission_id))
+        with self._read() as conn:
+            return {row[0]: row[1] for row in conn.execute(stmt)}
+
+    @staticmethod
+    def _submission_columns() -> list[sa.Column[Any]]:
+        c = S.submission.c
+        return [c.id, c.provider, c.country, c.file_name, c.format, c.sha256, c.size,
+                c.submitted_at, c.submitted_by, c.status, c.synthetic, c.n_observations,
+                c.n_errors, c.n_warnings, c.tables, c.meta, c.provenance, c.note]
+
+    @staticmethod
+    def _record(row: Any) -> SubmissionRecord:
+        return SubmissionRecord(
+            id=row.id, provider=row.provider, country=row.country, file_name=row.file_name,
+            format=row.format, sha256=row.sha256, size=row.size,
+            submitted_at=_aware(row.submitted_at), submitted_by=row.submitted_by,
+            status=row.status, synthetic=bool(row.synthetic),
+            n_observations=row.n_observations, n_errors=row.n_errors,
+            n_warnings=row.n_warnings, tables=list(row.tables or ()),
+            metadata=dict(row.meta or {}), provenance=row.provenance, note=row.note)
+
+    # -- reading observations ----------------------------------------------------------------
+    def _table_id(self, table: str) -> str:
+        try:
+            return self.registry.table(table).id
+        except NotFoundError:
+            return table
+
+    def _current_slices(self, conn: Connection, who: Principal, *, table: str | None = None,
+                        ref_areas: Sequence[str] | None = None,
+                        providers: Sequence[str] | None = None,
+                        period_from: str | None = None, period_below: str | None = None,
+                        as_of: datetime | None = None) -> list[Any]:
+        """The current slice of each slice key matching the filters, as of ``as_of``."""
+        sl, sub = S.slice_, S.submission
+        rank = sa.func.row_number().over(
+            partition_by=(sl.c.table_id, sl.c.provider, sl.c.ref_area, sl.c.time_period),
+            order_by=(sl.c.recorded_at.desc(), sl.c.id.desc()))
+        inner = (sa.select(sl.c.id, sl.c.table_id, sl.c.provider, sl.c.ref_area,
+                           sl.c.time_period, sl.c.recorded_at, sl.c.submission_id,
+                           sl.c.n_observations, sub.c.synthetic, rank.label("rank"))
+                 .join(sub, sub.c.id == sl.c.submission_id)
+                 .where(self.policy.data_clause(who, sub)))
+        if table is not None:
+            inner = inner.where(sl.c.table_id == table)
+        if ref_areas is not None:
+            inner = inner.where(sl.c.ref_area.in_(list(ref_areas)))
+        if providers is not None:
+            inner = inner.where(sl.c.provider.in_(list(providers)))
+        if period_from is not None:
+            inner = inner.where(sl.c.time_period >= period_from)
+        if period_below is not None:
+            inner = inner.where(sl.c.time_period < period_below)
+        if as_of is not None:
+            inner = inner.where(sl.c.recorded_at <= _naive_utc(as_of))
+        current = inner.subquery()
+        stmt = (sa.select(current).where(current.c.rank == 1)
+                .order_by(current.c.table_id, current.c.provider, current.c.ref_area,
+                          current.c.time_period))
+        return list(conn.execute(stmt))
+
+    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
+             principal: Principal | None = None) -> Iterator[StoredObservation]:
+        """Current observations matching ``query`` (as of ``as_of``, default now).
+
+        Ordered by provider, area and period, then as they were in the submitted file.
+        A naive ``as_of`` is taken as UTC.
+        """
+        who = principal or ANONYMOUS
+        table = self._table_id(query.table)
+        partners = set(query.partners) if query.partners is not None else None
+        key_filters: list[tuple[int, frozenset[str]]] = []
+        if query.filters:
+            try:
+                tdef = self.registry.table(table)
+            except NotFoundError:
+                tdef = None
+            for dim_id, codes in query.filters.items():
+                if tdef is None or dim_id not in tdef.dimension_ids:
+                    raise NotFoundError(N_("Table {table} has no dimension {dimension}."),
+                                        table=query.table, dimension=dim_id)
+                wanted = frozenset(codes)
+                if tdef.partner is not None and dim_id == tdef.partner.id:
+                    partners = wanted if partners is None else partners & wanted
+                else:
+                    key_filters.append((tdef.key_index(dim_id), wanted))
+        moment = _naive_utc(as_of) if as_of is not None else _utcnow()
+        with self._read() as conn:
+            slices = self._current_slices(
+                conn, who, table=table, ref_areas=query.ref_areas, providers=query.providers,
+                period_from=str(query.time_from) if query.time_from is not None else None,
+                period_below=str(query.time_to + 1) if query.time_to is not None else None,
+                as_of=moment)
+        return self._observations(who, slices, partners=partners, key_filters=key_filters)
+
+    def _observations(self, who: Principal, slices: list[Any], *,
+                      partners: set[str] | frozenset[str] | None = None,
+                      key: str | None = None,
+                      key_filters: Sequence[tuple[int, frozenset[str]]] = ()
+                      ) -> Iterator[StoredObservation]:
+        if not slices or (partners is not None and not partners):
+            return
+        ob = S.observation
+        for chunk in _chunks(slices):
+            by_id = {s.id: s for s in chunk}
+            stmt = (sa.select(ob.c.slice_id, ob.c.key, ob.c.partner, ob.c.value,
+                              ob.c.obs_status, ob.c.conf_status, ob.c.comment)
+                    .where(ob.c.slice_id.in_(list(by_id)),
+                           self.policy.observation_clause(who, ob))
+                    .order_by(ob.c.slice_id, ob.c.id))
+            if partners is not None:
+                stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
+            if key is not None:
+                stmt = stmt.where(ob.c.key == key)
+            grouped: dict[int, list[Any]] = {sid: [] for sid in by_id}
+            with self._read() as conn:
+                for row in conn.execute(stmt):
+                    grouped[row[0]].append(row)
+            for sid, rows in grouped.items():
+                s = by_id[sid]
+                recorded = _aware(s.recorded_at)
+                synthetic = bool(s.synthetic)
+                for row in rows:
+                    codes = _split_key(row[1])
+                    if key_filters and not all(
+                            at < len(codes) and codes[at] in wanted
+                            for at, wanted in key_filters):
+                        continue
+                    yield StoredObservation(
+                        table=s.table_id, provider=s.provider, ref_area=s.ref_area,
+                        time_period=s.time_period, key=codes, partner=row[2], value=row[3],
+                        obs_status=row[4], conf_status=row[5], comment=row[6],
+                        submission_id=s.submission_id, recorded_at=recorded,
+                        synthetic=synthetic)
+
+    def history(self, table: str, ref_area: str, time_period: str, key: Sequence[str], *,
+                provider: str | None = None,
+                principal: Principal | None = None) -> list[StoredObservation]:
+        """Every stored vintage of one observation, oldest first; rejected ones excluded."""
+        who = principal or ANONYMOUS
+        table = self._table_id(table)
+        sl, sub = S.slice_, S.submission
+        stmt = (sa.select(sl.c.id, sl.c.table_id, sl.c.provider, sl.c.ref_area,
+                          sl.c.time_period, sl.c.recorded_at, sl.c.submission_id,
+                          sl.c.n_observations, sub.c.synthetic)
+                .join(sub, sub.c.id == sl.c.submission_id)
+                .where(sl.c.table_id == table, sl.c.ref_area == ref_area,
+                       sl.c.time_period == time_period, self.policy.data_clause(who, sub))
+                .order_by(sl.c.recorded_at, sl.c.id))
+        if provider is not None:
+            stmt = stmt.where(sl.c.provider == provider)
+        with self._read() as conn:
+            slices = list(conn.execute(stmt))
+        return list(self._observations(who, slices, key=_join_key(key)))
+
+    def previous(self, table: str, provider: str, ref_area: str, before: str, *,
+                 principal: Principal | None = None
+                 ) -> tuple[str, dict[tuple[str, ...], float | None]] | None:
+        """The latest period earlier than ``before`` with current data, and its values."""
+        who = principal or ANONYMOUS
+        table = self._table_id(table)
+        with self._read() as conn:
+            slices = self._current_slices(conn, who, table=table, ref_areas=[ref_area],
+                                          providers=[provider], period_below=before)
+        if not slices:
+            return None
+        latest = max(slices, key=lambda s: s.time_period)
+        values = {o.key: o.value for o in self._observations(who, [latest])}
+        return latest.time_period, values
+
+    def coverage(self, *, principal: Principal | None = None
+                 ) -> list[tuple[str, str, str, str, int]]:
+        """``(provider, ref_area, table, time_period, n_observations)`` of current data."""
+        who = principal or ANONYMOUS
+        with self._read() as conn:
+            slices = self._current_slices(conn, who)
+        rows = [(s.provider, s.ref_area, s.table_id, s.time_period, s.n_observations)
+                for s in slices]
+        rows.sort()
+        return rows
+
+
+def _chunks(slices: list[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    rows = 0
+    for s in slices:
+        chunk.append(s)
+        rows += s.n_observations
+        if rows >= READ_CHUNK_ROWS or len(chunk) >= 5000:
+            yield chunk
+            chunk, rows = [], 0
+    if chunk:
+        yield chunk
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        memory = not url.database or url.database == ":memory:"
+        options: dict[str, Any] = {"poolclass": sa.pool.StaticPool} if memory else {}
+        engine = sa.create_engine(
+            url, json_serializer=_dumps,
+            connect_args={"timeout": 30, "check_same_thread": False}, **options)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # transactions are begun explicitly below
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # A writer takes the write lock at once, so it waits (busy_timeout) instead of
+            # failing when it upgrades from reading to writing.
+            write = conn.get_execution_options().get("migstat_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
