@@ -244,7 +244,7 @@ def submissions_cmd(c: Context, country: str | None) -> None:
         records = store.submissions(country=country.upper() if country else None)
     for r in records:
         flag = " SYNTHETIC" if r.synthetic else ""
-        click.echo(f"{r.id}\t{r.submitted_at:%Y-%m-%d %H:%M:%S}\t{r.provider}\t{r.status}\t"
+        click.echo(f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{r.status}\t"
                    f"{','.join(r.tables)}\t{r.n_observations}\t{r.n_errors}/{r.n_warnings}\t"
                    f"{r.file_name}{flag}")
 
