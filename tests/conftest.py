@@ -1,0 +1,107 @@
+"""Shared fixtures: a store on each database, and the rule that CI never skips.
+
+``db_url`` runs a test once on a SQLite file and once on PostgreSQL. The PostgreSQL server is
+named by ``MIGSTAT_TEST_PG_URL`` (``scripts/test`` starts a throwaway cluster and sets it);
+every test gets a fresh, uniquely named database, dropped afterwards. Without the variable the
+PostgreSQL runs are skipped on a workstation and fail in CI (``CI=true``).
+
+In CI every skip is a failure: a test that would be skipped for a missing component (a server,
+a browser, a package) must not pass silently. A test that may legitimately be skipped there
+says so with ``@pytest.mark.ci_may_skip``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+PG_ENV = "MIGSTAT_TEST_PG_URL"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "ci_may_skip: the test may be skipped in CI (every other skip fails there)")
+
+
+def _ci_failure(report: pytest.TestReport | pytest.CollectReport, what: str) -> None:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr
+    report.outcome = "failed"
+    report.longrepr = (f"{what} was skipped, and CI=true allows no skips "
+                       f"(a missing component must fail): {reason}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if (in_ci() and report.skipped and not hasattr(report, "wasxfail")
+            and item.get_closest_marker("ci_may_skip") is None):
+        _ci_failure(report, item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped:
+        _ci_failure(report, collector.nodeid)
+
+
+def _pg_server_url() -> sa.URL:
+    text = os.environ.get(PG_ENV, "").strip()
+    if not text:
+        message = (f"{PG_ENV} is not set, so there is no PostgreSQL server to test against "
+                   "(scripts/test starts a throwaway one when PostgreSQL is installed)")
+        if in_ci():
+            pytest.fail(f"{message}; CI=true requires the PostgreSQL tests to run", pytrace=False)
+        pytest.skip(message)
+    url = make_url(text)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def fresh_pg_database() -> Iterator[str]:
+    """Create a uniquely named database on the test server; yield its URL; drop it."""
+    server = _pg_server_url()
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                             poolclass=sa.pool.NullPool)
+    name = f"migstat_test_{uuid.uuid4().hex[:16]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("sqlite")
+        yield f"sqlite:///{folder / 'store.db'}"
+    else:
+        yield from fresh_pg_database()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[object]:
+    """An opened (migrated) store on ``db_url``."""
+    from migstat.store import Store
+
+    with Store.open(db_url) as opened:
+        yield opened
