@@ -1,0 +1,407 @@
+"""UN DESA Population Division, International Migrant Stock.
+
+Two layouts are read:
+
+* the origin-destination matrix as CSV (``Year,Dest,<origin names>``; one record per
+  destination and year): table S01 by country of birth, one observation per cell;
+* the official workbook ``UN_MigrantStockTotal_<edition>.xlsx``, sheet ``Table 1``: the
+  migrant stock by destination and sex (M49 codes in a ``Code`` column, two-row headers):
+  table S01 with the country of birth ``FOR`` (all foreign countries).
+
+Mapping decisions:
+
+* Estimates refer to mid-year: ``TIME_PERIOD`` is ``<year>-07-01``.
+* ``..`` (not available) is an empty value flagged ``L``; ``-`` (nil) is 0.
+* The matrix counts international migrants only. Its diagonal (origin = destination) is 0
+  by construction and does not mean that no native-born persons live there, so those cells
+  are skipped (noted as an info finding) rather than stored as a count of the native-born.
+* A migrant stock total is the number of *foreign-born* persons, so it is stored under
+  ``FOR``, not ``_T`` (which in S01 is the whole population); option ``total_code``.
+* Regional and other aggregates (World, SDG regions, income groups, Caribbean, Micronesia
+  (the region) ...) are listed in :data:`UN_AGGREGATES` and skipped with an info finding.
+  Any other name must resolve through the AREA aliases or it is reported as unmatched.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location, Observation, Provenance, TableMetadata
+from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.registry import Registry
+from migstat.sources.common import (
+    CsvFile,
+    file_sha256,
+    header_fields,
+    key_for,
+    parse_count,
+    paused_gc,
+)
+from migstat.sources.names import NameReport, normalize_name
+
+NAME = "undesa"
+PROVIDER = "UN_DESA"
+TABLE = "S01"
+URL = "https://www.un.org/development/desa/pd/content/international-migrant-stock"
+RULE_AGGREGATE = "IMPORT_AGGREGATE_SKIPPED"
+RULE_DIAGONAL = "IMPORT_DIAGONAL_SKIPPED"
+NOT_AVAILABLE = ("..", "\u2026", "...")
+NIL = ("-", "\u2013", "\u2014")
+
+UN_AGGREGATES: dict[str, str | None] = {
+    # name as UN DESA writes it -> M49 code (None: a heading without a code, or a code not
+    # seen in the files at hand)
+    "WORLD": "900", "World": "900", "Total": None,
+    "UN development groups": None, "More developed regions": "901",
+    "Less developed regions": "902", "Least developed countries": "941",
+    "Less developed regions, excluding least developed countries": "934",
+    "Less developed regions, excluding China": None,
+    "World Bank income groups": None, "High-income countries": "1503",
+    "Middle-income countries": "1517", "Upper-middle-income countries": "1502",
+    "Lower-middle-income countries": "1501", "Low-income countries": "1500",
+    "No income group available": "1518",
+    "Geographic regions": None,
+    "Sustainable Development Goal (SDG) regions": None,
+    "Sustainable Development Goal regions": None,
+    "Sub-Saharan Africa": "947", "Northern Africa and Western Asia": "1833",
+    "Central and Southern Asia": "921", "Eastern and South-Eastern Asia": "1832",
+    "Latin America and the Caribbean": "904", "Oceania": "909",
+    "Australia / New Zealand": "927", "Australia and New Zealand": "927",
+    "Oceania (excluding Australia and New Zealand)": None,
+    "Oceania excluding Australia and New Zealand": None,
+    "Europe and Northern America": "1829",
+    "Africa": "903", "Eastern Africa": "910", "Middle Africa": "911",
+    "Northern Africa": "912", "Southern Africa": "913", "Western Africa": "914",
+    "Asia": "935", "Central Asia": "5500", "Eastern Asia": "906",
+    "South-Eastern Asia": "920", "Southern Asia": "5501", "Western Asia": "922",
+    "Europe": "908", "Eastern Europe": "923", "Northern Europe": "924",
+    "Southern Europe": "925", "Western Europe": "926",
+    "Caribbean": "915", "Central America": "916", "South America": "931",
+    "Northern America": "905", "Melanesia": "928", "Micronesia": "954", "Polynesia": "957",
+    "Land-locked Developing Countries (LLDC)": None,
+    "Small island developing States (SIDS)": None,
+    "Least developed countries (LDC)": "941",
+    "Other North": None, "Other South": None, "Other": None,
+}
+"""UN DESA's aggregate and residual rows and columns, which are not countries or areas.
+
+The numeric codes are those UN DESA prints in the workbooks' ``Code`` column (its own codes
+for groups, not ISO or AREA codes); they let the workbook reader recognise aggregates by code.
+"""
+
+_AGGREGATE_NAMES = {normalize_name(n).casefold() for n in UN_AGGREGATES}
+_AGGREGATE_CODES = {c for c in UN_AGGREGATES.values() if c} | {
+    "1830",  # LATIN AMERICA AND THE CARIBBEAN as an SDG region
+    "917",  # EUROPE as part of the SDG region Europe and Northern America
+    "918",  # NORTHERN AMERICA, likewise
+}
+
+
+def is_aggregate(name: str) -> bool:
+    """Whether ``name`` is one of UN DESA's regional, development or income groups."""
+    return normalize_name(name).casefold() in _AGGREGATE_NAMES
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """A UN DESA matrix CSV (``Year`` and ``Dest`` columns) or the migrant stock workbook."""
+    if head.startswith(b"PK\x03\x04"):
+        return _is_stock_workbook(path)
+    fields = [f.casefold() for f in header_fields(head)]
+    return "year" in fields and "dest" in fields and len(fields) > 10
+
+
+def _is_stock_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                return False
+            book = zf.read("xl/workbook.xml").decode("utf-8", errors="ignore")
+            strings = (zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
+                       if "xl/sharedStrings.xml" in names else "")
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return ('name="Table 1"' in book and "International migrant stock" in strings
+            and "Population Division" in strings)
+
+
+def read(path: Path, *, registry: Registry, **options: Any) -> Dataset:
+    """The file as a dataset of table S01; ``.xlsx`` is read as the official workbook."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_workbook(path, registry=registry, **options)
+    return read_csv(path, registry=registry, **options)
+
+
+def _provenance(edition: str, sha256: str, what: str) -> Provenance:
+    return Provenance(
+        publisher="UN DESA Population Division", dataset="International Migrant Stock",
+        edition=edition, url=URL, licence="CC BY 3.0 IGO",
+        notes=f"{what}; mid-year estimates; SHA-256 {sha256}")
+
+
+def _metadata(dataset: Dataset, periods: list[str], notes: str) -> None:
+    dataset.metadata.tables[TABLE] = TableMetadata(
+        table=TABLE, source_type="estimate",
+        reference_date=(f"{min(periods)}/{max(periods)}" if len(set(periods)) > 1
+                        else (periods[0] if periods else None)),
+        population_covered="international migrants (foreign-born; foreign citizens where "
+                           "birthplace data are lacking)",
+        origin_concept="BIRTH", notes=notes)
+
+
+def _edition_from_name(name: str, default: str) -> str:
+    for token in name.replace("-", "_").replace(".", "_").split("_"):
+        if len(token) == 4 and token.isdigit() and token.startswith(("19", "20")):
+            return token
+    return default
+
+
+def read_csv(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+             edition: str | None = None, **_: Any) -> Dataset:
+    """The origin-destination matrix CSV as S01 observations (one per published cell)."""
+    with paused_gc():
+        return _read_csv(path, registry=registry, allow_unmatched=allow_unmatched,
+                         edition=edition)
+
+
+def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
+              edition: str | None) -> Dataset:
+    src = CsvFile(path)
+    name = src.name
+    table = registry.table(TABLE)
+    year_col = src.column("Year")
+    dest_col = src.column("Dest", "Destination")
+    report = NameReport(file=name, registry=registry)
+    skipped: Counter[str] = Counter()
+    skipped_where: dict[str, Location] = {}
+
+    # Origin columns: resolved once; aggregates and unmatched names drop their column.
+    origins: list[tuple[int, str, tuple[str, ...], str]] = []
+    for j, header in enumerate(src.header):
+        if j in (year_col, dest_col) or not header:
+            continue
+        where = Location(file=name, line=1, column=header)
+        if is_aggregate(header):
+            skipped[header] += 1
+            skipped_where.setdefault(header, where)
+            continue
+        code = report.resolve(header, where)
+        if code is not None:
+            origins.append((j, code, key_for(table, {"COUNTRY_BIRTH": code}), header))
+
+    observations: list[Observation] = []
+    append = observations.append
+    periods: set[str] = set()
+    diagonal = 0
+    dest_codes: dict[str, str | None] = {}
+    width = len(src.header)
+    for line, row in src.records():
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        dest_name = row[dest_col].strip()
+        year = row[year_col].strip()
+        if not (len(year) == 4 and year.isdigit()):
+            raise InputError(N_("Year {value} is not a four-digit year."),
+                             where=Location(file=name, line=line, column=src.header[year_col]),
+                             value=year)
+        if is_aggregate(dest_name):
+            skipped[dest_name] += 1
+            skipped_where.setdefault(dest_name, Location(file=name, line=line))
+            continue
+        if dest_name in dest_codes:
+            dest = dest_codes[dest_name]
+            if dest is None:
+                report.add(dest_name, Location(file=name, line=line))
+        else:
+            dest = dest_codes[dest_name] = report.resolve(dest_name, Location(file=name,
+                                                                              line=line))
+        if dest is None:
+            continue
+        period = f"{year}-07-01"
+        periods.add(period)
+        for j, code, key, header in origins:
+            if code == dest:
+                diagonal += 1
+                continue
+            text = row[j].strip()
+            status = "A"
+            value: int | float | None
+            if text.isdigit():
+                value = int(text)
+            elif text in NOT_AVAILABLE:
+                value, status = None, "L"
+            elif text in NIL:
+                value = 0
+            else:
+                value = parse_count(text)
+                if value is None:
+                    raise InputError(
+                        N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
+                        where=Location(file=name, line=line, column=header), value=text)
+            append(Observation(TABLE, dest, period, key, value, status,
+                               where=Location(file=name, line=line, column=header)))
+
+    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
+                      observations=observations, synthetic=False,
+                      provenance=_provenance(edition or _edition_from_name(name, "2019"),
+                                             src.sha256, "origin-destination matrix (CSV)"))
+    _metadata(dataset, sorted(periods),
+              "UN DESA International Migrant Stock, origin-destination matrix; "
+              "mid-year (1 July) estimates; '..' not available (flag L), '-' nil (0)")
+    report.settle(dataset, allow_unmatched)
+    _note_skipped(dataset, skipped, skipped_where)
+    if diagonal:
+        dataset.findings.append(Finding(
+            rule=RULE_DIAGONAL, severity=Severity.INFO,
+            message=N_("{count} diagonal cells (origin = destination) skipped: the matrix "
+                       "counts international migrants only."),
+            params={"count": diagonal}, table=TABLE, where=Location(file=name)))
+    return dataset
+
+
+def _note_skipped(dataset: Dataset, skipped: Counter[str],
+                  where: dict[str, Location]) -> None:
+    for agg, count in skipped.items():
+        dataset.findings.append(Finding(
+            rule=RULE_AGGREGATE, severity=Severity.INFO,
+            message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
+                       "or columns skipped."),
+            params={"name": agg, "count": count}, table=TABLE, where=where.get(agg)))
+
+
+# -- the official workbook ---------------------------------------------------------------
+
+SEX_BLOCKS = (("both sexes", "_T"), ("male", "M"), ("female", "F"))
+
+
+def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+                  sheet: str = "Table 1", total_code: str = "FOR", edition: str | None = None,
+                  **_: Any) -> Dataset:
+    """``Table 1`` of the migrant stock workbook: totals by destination and sex."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    name = path.name
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(N_("Not a readable Excel workbook: {error}"),
+                         where=Location(file=name), error=str(exc)) from exc
+    try:
+        if sheet not in wb.sheetnames:
+            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                             where=Location(file=name), sheet=sheet,
+                             sheets=", ".join(wb.sheetnames))
+        rows = list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+    table = registry.table(TABLE)
+    areas = registry.areas
+    head_row = next((i for i, r in enumerate(rows)
+                     if r and any(isinstance(c, str) and c.strip() == "Code" for c in r)), None)
+    if head_row is None or head_row + 1 >= len(rows):
+        raise InputError(N_("No header row with a Code column in sheet {sheet}."),
+                         where=Location(file=name, sheet=sheet), sheet=sheet)
+    top, years_row = rows[head_row], rows[head_row + 1]
+    code_col = next(j for j, c in enumerate(top) if isinstance(c, str) and c.strip() == "Code")
+    name_col = next((j for j, c in enumerate(top) if isinstance(c, str)
+                     and "destination" in c.casefold()), code_col - 2)
+    type_col = next((j for j, c in enumerate(top) if isinstance(c, str)
+                     and c.casefold().startswith("type of data")), None)
+    # Columns: the merged top header names the sex block; the row below holds the years.
+    columns: list[tuple[int, str, str]] = []
+    block_sex: str | None = None
+    for j, cell in enumerate(top):
+        if isinstance(cell, str):
+            folded = cell.casefold()
+            block_sex = next((code for label, code in SEX_BLOCKS if f"({label})" in folded),
+                             None)
+        year = years_row[j] if j < len(years_row) else None
+        if block_sex and isinstance(year, (int, float)) and 1900 < int(year) < 2100:
+            columns.append((j, block_sex, str(int(year))))
+    if not columns:
+        raise InputError(N_("No year columns found under the header of sheet {sheet}."),
+                         where=Location(file=name, sheet=sheet), sheet=sheet)
+
+    report = NameReport(file=name, registry=registry)
+    skipped: Counter[str] = Counter()
+    skipped_where: dict[str, Location] = {}
+    observations: list[Observation] = []
+    periods: set[str] = set()
+    for i in range(head_row + 2, len(rows)):
+        row = rows[i]
+        if not row or code_col >= len(row) or row[code_col] in (None, ""):
+            label = row[name_col] if row and name_col < len(row) else None
+            if isinstance(label, str) and label.strip() and is_aggregate(label):
+                skipped[label.strip()] += 1  # a heading without a code
+            continue
+        excel_row = i + 1
+        label = str(row[name_col] or "").strip()
+        raw_code = row[code_col]
+        m49 = str(int(raw_code)) if isinstance(raw_code, (int, float)) else str(raw_code).strip()
+        where = Location(file=name, sheet=sheet,
+                         cell=f"{get_column_letter(code_col + 1)}{excel_row}")
+        code = areas.resolve(m49.zfill(3)) if m49.isdigit() else None
+        if code is None or areas[code].attributes.get("kind") != "country":
+            if m49 in _AGGREGATE_CODES or is_aggregate(label) or (
+                    code is not None and areas[code].attributes.get("kind") != "country"):
+                skipped[label or m49] += 1
+                skipped_where.setdefault(label or m49, where)
+                continue
+            if code is None:
+                report.add(f"{label} ({m49})", where)
+                continue
+        kind_of_data = str(row[type_col]).strip() if type_col is not None and row[type_col] \
+            else ""
+        status = "A"
+        if "I" in kind_of_data.split():
+            status = "I"  # no data for any date: imputed by UN DESA
+        elif "C" in kind_of_data.split():
+            status = "D"  # foreign citizens instead of foreign-born
+        comment = f"UN DESA type of data: {kind_of_data}" if kind_of_data else None
+        for j, sex, year in columns:
+            text = row[j] if j < len(row) else None
+            value: int | float | None
+            obs_status = status
+            if isinstance(text, str) and text.strip() in NOT_AVAILABLE:
+                value, obs_status = None, "L"
+            elif isinstance(text, str) and text.strip() in NIL:
+                value = 0
+            elif text is None or text == "":
+                value, obs_status = None, "O"
+            else:
+                value = parse_count(text)
+                if value is None:
+                    raise InputError(
+                        N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
+                        where=Location(file=name, sheet=sheet,
+                                       cell=f"{get_column_letter(j + 1)}{excel_row}"),
+                        value=text)
+            period = f"{year}-07-01"
+            periods.add(period)
+            observations.append(Observation(
+                TABLE, code, period, key_for(table, {"COUNTRY_BIRTH": total_code, "SEX": sex}),
+                value, obs_status, comment=comment,
+                where=Location(file=name, sheet=sheet,
+                               cell=f"{get_column_letter(j + 1)}{excel_row}")))
+
+    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
+                      observations=observations, synthetic=False,
+                      provenance=_provenance(edition or _edition_from_name(name, "2019"),
+                                             file_sha256(path),
+                                             f"workbook, sheet {sheet} (migrant stock by sex)"))
+    _metadata(dataset, sorted(periods),
+              f"UN DESA International Migrant Stock workbook, {sheet}: international migrant "
+              f"stock at mid-year by sex, stored under country of birth {total_code}; type of "
+              "data in the comment (B foreign-born, C foreign citizens -> flag D, R refugees "
+              "added, I imputed -> flag I)")
+    report.settle(dataset, allow_unmatched)
+    _note_skipped(dataset, skipped, skipped_where)
+    return dataset
