@@ -1,0 +1,153 @@
+"""UNHCR refugee population statistics: refugees and asylum-seekers by origin and asylum.
+
+The CSV ``year,orig,dest,refugees,asylum_seekers`` (ISO alpha-3 codes) becomes table R01:
+``REF_AREA`` = country of asylum, ``COUNTRY_ORIGIN`` = origin, ``PROT_STATUS`` ``REF`` and
+``ASY`` from the two value columns. Mapping decisions:
+
+* End-of-year figures: ``TIME_PERIOD`` is ``<year>-12-31``; SEX ``_T``.
+* Origin codes UNHCR uses outside ISO 3166: an empty origin is unknown (``_U``), ``UKN``
+  likewise, ``XXA`` is stateless (``STATELESS``), ``TIB`` Tibetans (AREA code ``TIB``).
+  Any other code that is not in the AREA code list is reported as unmatched.
+* Only what is published is stored: no refugee + asylum-seeker total is computed.
+* ``NA`` or an empty value: not available, ``None`` flagged ``L``.
+* Rows with origin = asylum country are kept as published (mostly zeros).
+* Rows without a country of asylum (1995-1999: asylum-seekers of unknown origin and
+  asylum country) cannot be given a REF_AREA: skipped with a warning finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from migstat.i18n import N_
+from migstat.model.data import (
+    Dataset,
+    Location,
+    Observation,
+    Provenance,
+    SourceType,
+    TableMetadata,
+)
+from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.registry import Registry
+from migstat.sources.common import CsvFile, header_fields, key_for, parse_count, paused_gc
+from migstat.sources.names import NameReport
+
+NAME = "unhcr"
+PROVIDER = "UNHCR"
+TABLE = "R01"
+URL = "https://www.unhcr.org/refugee-statistics/"
+UNHCR_CODES = {"": "_U", "UKN": "_U", "XXA": "STATELESS", "TIB": "TIB"}
+"""UNHCR origin codes outside ISO 3166-1, as met in its data files."""
+VALUE_COLUMNS = (("refugees", "REF"), ("asylum_seekers", "ASY"))
+NOT_AVAILABLE = ("", "NA", "..", "-", "\u2026")
+NOT_A_COUNTRY = ("_U", "STATELESS", "TIB")
+RULE_NO_REF_AREA = "IMPORT_NO_REF_AREA"
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    fields = {f.casefold() for f in header_fields(head)}
+    return {"year", "orig", "dest"} <= fields and ("refugees" in fields
+                                                   or "asylum_seekers" in fields)
+
+
+def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+         edition: str | None = None, **_: Any) -> Dataset:
+    with paused_gc():
+        return _read(path, registry=registry, allow_unmatched=allow_unmatched,
+                     edition=edition)
+
+
+def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
+          edition: str | None) -> Dataset:
+    src = CsvFile(path)
+    name = src.name
+    table = registry.table(TABLE)
+    c_year, c_orig, c_dest = src.column("year"), src.column("orig"), src.column("dest")
+    values = [(src.column(col, required=False), col, status) for col, status in VALUE_COLUMNS]
+    values = [(c, col, status) for c, col, status in values if c is not None]
+    if not values:
+        raise InputError(N_("Column {column} is missing; the header has: {header}."),
+                         where=Location(file=name, line=1), column="refugees",
+                         header=", ".join(src.header))
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    report = NameReport(file=name, registry=registry)
+    codes: dict[str, str | None] = {}
+
+    def code_of(text: str, line: int, column: str) -> str | None:
+        try:
+            code = codes[text]
+        except KeyError:
+            code = UNHCR_CODES.get(text.strip().upper()) if text.strip().upper() in UNHCR_CODES \
+                else report.resolve(text.strip(), Location(file=name, line=line, column=column))
+            codes[text] = code
+            return code
+        if code is None:
+            report.add(text.strip(), Location(file=name, line=line, column=column))
+        return code
+
+    no_asylum_country: list[Location] = []
+    width = 1 + max(c_year, c_orig, c_dest, *(c for c, _, _ in values))
+    observations: list[Observation] = []
+    years: set[int] = set()
+    for line, row in src.records():
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        year = row[c_year].strip()
+        if not (year.isdigit() and len(year) == 4):
+            raise InputError(N_("Year {value} is not a four-digit year."),
+                             where=Location(file=name, line=line, column="year"), value=year)
+        dest = code_of(row[c_dest], line, "dest")
+        origin = code_of(row[c_orig], line, "orig")
+        if dest is None or origin is None:
+            continue
+        if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
+            no_asylum_country.append(Location(file=name, line=line, column="dest"))
+            continue
+        period = f"{year}-12-31"
+        years.add(int(year))
+        for c, col, status in values:
+            text = row[c].strip()
+            if text.isdigit():
+                value, flag = int(text), "A"
+            elif text.upper() in NOT_AVAILABLE:
+                value, flag = None, "L"
+            else:
+                value, flag = parse_count(text), "A"
+                if value is None:
+                    raise InputError(N_("Value {value} is not a number."),
+                                     where=Location(file=name, line=line, column=col),
+                                     value=text)
+            key = keys.get((origin, status))
+            if key is None:
+                key = keys[(origin, status)] = key_for(
+                    table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status})
+            observations.append(Observation(TABLE, dest, period, key, value, flag,
+                                            where=Location(file=name, line=line, column=col)))
+
+    span = f"{min(years)}-12-31/{max(years)}-12-31" if years else None
+    dataset = Dataset(
+        file_name=name, format=NAME, provider=PROVIDER, observations=observations,
+        synthetic=False,
+        provenance=Provenance(
+            publisher="UNHCR", dataset="Refugee population statistics: refugees and "
+            "asylum-seekers by country of origin and country of asylum",
+            edition=edition or (str(max(years)) if years else None), url=URL,
+            notes=("end-of-year figures; edition = latest year in the file unless given; "
+                   f"SHA-256 {src.sha256}")))
+    dataset.metadata.tables[TABLE] = TableMetadata(
+        table=TABLE, source_type=SourceType.ASYLUM.value, reference_date=span,
+        origin_concept="CITIZENSHIP",
+        population_covered="refugees and asylum-seekers under UNHCR's mandate",
+        notes=("UNHCR refugee statistics: refugees (REF) and asylum-seekers (ASY) by origin "
+               "and country of asylum, 31 December; empty origin = unknown, XXA = stateless"))
+    report.settle(dataset, allow_unmatched)
+    if no_asylum_country:
+        dataset.findings.append(Finding(
+            rule=RULE_NO_REF_AREA, severity=Severity.WARNING, table=TABLE,
+            message=N_("{count} rows give no country of asylum and are skipped: they cannot "
+                       "be assigned to a reporting country."),
+            params={"count": len(no_asylum_country)}, where=no_asylum_country[0],
+            related=tuple(no_asylum_country[1:])))
+    return dataset
