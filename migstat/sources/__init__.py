@@ -1,0 +1,109 @@
+"""Importers of published migration statistics: one small module per publisher's quirks.
+
+Each module turns a publisher's file into a :class:`~migstat.model.Dataset` of the standard
+tables, recording where every number was read, the publisher's provenance (with the file's
+SHA-256) and the table metadata the publisher's practice implies. A module offers
+
+* ``sniff(path, head) -> bool``: whether the file looks like this publisher's, from its first
+  bytes (and, for workbooks, a look inside);
+* ``read(path, *, registry, **options) -> Dataset``.
+
+Options every reader accepts: ``allow_unmatched`` (skip rows whose country name matches no
+AREA code and report them as warnings instead of stopping with an error). Readers ignore
+options they do not know. :func:`read_source` adds ``table`` (keep one table only).
+
+Country names go through :mod:`migstat.sources.names`; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location
+from migstat.model.findings import InputError
+from migstat.model.registry import Registry, default_registry
+from migstat.sources import belstat, cisstat, undesa, unhcr
+
+HEAD_BYTES = 8192
+"""How much of a file :func:`read_source` reads for :func:`detect_source`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReader:
+    """A publisher's importer as registered in :data:`SOURCES`."""
+
+    name: str
+    publisher: str
+    provider: str
+    tables: tuple[str, ...]
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[..., Dataset]
+
+
+SOURCES: dict[str, SourceReader] = {
+    "undesa": SourceReader("undesa", "UN DESA Population Division", undesa.PROVIDER,
+                           ("S01",), undesa.sniff, undesa.read),
+    "unhcr": SourceReader("unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read),
+    "cisstat": SourceReader("cisstat", "Interstate Statistical Committee of the CIS",
+                            cisstat.PROVIDER, ("F01", "F02"), cisstat.sniff, cisstat.read),
+    "belstat": SourceReader("belstat", "National Statistical Committee of the Republic of "
+                            "Belarus", belstat.PROVIDER, ("F01", "F02"), belstat.sniff,
+                            belstat.read),
+}
+"""The importers by source name (the ``--source`` of ``migstat import``)."""
+
+
+def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
+    """The name of the one source whose reader recognises the file, or ``None``."""
+    path = Path(path)
+    found = []
+    for name, reader in SOURCES.items():
+        try:
+            if reader.sniff(path, head_bytes):
+                found.append(name)
+        except (OSError, ValueError, UnicodeError):
+            continue
+    return found[0] if len(found) == 1 else None
+
+
+def read_source(path: Path | str, *, source: str | None = None,
+                registry: Registry | None = None, table: str | None = None,
+                **options: Any) -> Dataset:
+    """Read a publisher's file into a dataset, detecting the publisher when not given."""
+    path = Path(path)
+    registry = registry or default_registry()
+    where = Location(file=path.name)
+    if not path.is_file():
+        raise InputError(N_("File not found: {path}"), where=where, path=str(path))
+    if source is None:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        source = detect_source(path, head)
+        if source is None:
+            raise InputError(
+                N_("Cannot tell which publisher's file this is; name the source "
+                   "(one of: {known})."), where=where, known=", ".join(SOURCES))
+    reader = SOURCES.get(source.strip().lower())
+    if reader is None:
+        raise InputError(N_("Unknown source {source}; known sources: {known}."),
+                         where=where, source=source, known=", ".join(SOURCES))
+    dataset = reader.read(path, registry=registry, **options)
+    if table is not None:
+        wanted = registry.table(table).id
+        if wanted not in reader.tables:
+            raise InputError(N_("Source {source} has no table {table}; it has: {tables}."),
+                             where=where, source=reader.name, table=wanted,
+                             tables=", ".join(reader.tables))
+        dataset.observations = [o for o in dataset.observations if o.table == wanted]
+        dataset.metadata.tables = {k: v for k, v in dataset.metadata.tables.items()
+                                   if k == wanted}
+        dataset.findings = [f for f in dataset.findings
+                            if getattr(f, "table", None) in (None, wanted)]
+    return dataset
+
+
+__all__ = ["HEAD_BYTES", "SOURCES", "SourceReader", "detect_source", "read_source"]
