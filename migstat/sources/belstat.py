@@ -255,9 +255,9 @@ def read_files(paths: Iterable[Path | str], *, registry: Registry, **options: An
             publisher=first.publisher, dataset="Migration: arrivals and departures",
             edition=options.get("edition") or (years[-1] if years else None),
             notes="; ".join(p.provenance.notes or "" for p in parts if p.provenance)))
-    span = f"{years[0]}/{years[-1]}" if years else None
-    for part in parts:
-        for table_id in part.metadata.tables:
-            what = "arrivals" if table_id == "F01" else "departures"
-            dataset.metadata.tables[table_id] = _metadata(table_id, what, span)
+    for table_id in sorted({t for part in parts for t in part.metadata.tables}):
+        periods = sorted({o.time_period for o in observations if o.table == table_id})
+        span = f"{periods[0]}/{periods[-1]}" if periods else None
+        what = "arrivals" if table_id == "F01" else "departures"
+        dataset.metadata.tables[table_id] = _metadata(table_id, what, span)
     return dataset
