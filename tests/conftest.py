@@ -49,12 +49,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         _ci_failure(report, item.nodeid)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+_SKIPPED_MODULES: list[str] = []
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    # A whole module skipped (pytest.importorskip ...): the other tests still run, the session
+    # fails at the end.
     if in_ci() and report.skipped:
-        _ci_failure(report, collector.nodeid)
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr
+        _SKIPPED_MODULES.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED_MODULES and exitstatus in (0, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _SKIPPED_MODULES:
+        terminalreporter.write_line(
+            f"FAILED (CI=true allows no skips; a missing component must fail) {line}",
+            red=True)
 
 
 def _pg_server_url() -> sa.URL:
