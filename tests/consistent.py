@@ -262,10 +262,13 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
 
     return Dataset(file_name=file_name, format="questionnaire", provider=country,
                    observations=b.observations,
-                   metadata=_metadata(country, year, registry, file_name))
+                   metadata=complete_metadata(country, year, registry, file_name))
 
 
-def _metadata(country: str, year: int, registry: Registry, file_name: str) -> SubmissionMetadata:
+def complete_metadata(country: str, year: int, registry: Registry | None = None,
+                      file_name: str = "submission.xlsx") -> SubmissionMetadata:
+    """Complete metadata for the standard tables, each field at a cell of a metadata sheet."""
+    registry = registry or default_registry()
     def at(cell: str) -> Location:
         return Location(file=file_name, sheet="Metadata", cell=cell)
 

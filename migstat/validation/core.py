@@ -94,7 +94,7 @@ class Context:
             return Severity.WARNING
         return sev
 
-    def add(self, rule: str, severity: Severity, message: str, *, table: str | None = None,
+    def add(self, rule: str, severity: Severity, message: str, /, *, table: str | None = None,
             obs: Observation | None = None, where: Location | None = None,
             values: dict[str, Any] | None = None, related: Iterable[Location | None] = (),
             key: dict[str, str] | None = None, **params: Any) -> Finding:

@@ -42,7 +42,7 @@ MSG_NOT_YET = N_("{cell}: code {code} in {dimension} is valid only from {valid_f
 MSG_REF_AREA = N_("{cell}: reporting area {code} is not a country ({count} values).")
 MSG_PERIOD = N_("{cell}: period {period} does not have the form {shape} required by table "
                 "{table} ({count} values).")
-MSG_DUPLICATE = N_("{cell}: the same value of table {table} was already given in {first}.")
+MSG_DUPLICATE = N_("{cell}: the same codes of table {table} were already given in {first}.")
 MSG_NEGATIVE = N_("{cell}: negative count {value}.")
 MSG_NOT_INTEGER = N_("{cell}: {value} is not a whole number of persons.")
 MSG_NOT_NUMBER = N_("{cell}: {value} is not a number.")
