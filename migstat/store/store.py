@@ -381,8 +381,10 @@ class Store:
                              partner_at: dict[str, int | None],
                              progress: Callable[[int, int], None] | None) -> None:
         total = len(observations)
-        stmt = sa.insert(S.observation)
+        columns = ("slice_id", "key", "partner", "value", "obs_status", "conf_status",
+                   "comment")
         sep = S.KEY_SEPARATOR
+        copy = self.dialect == "postgresql"
         for start in range(0, total, BATCH):
             rows = []
             for obs in observations[start:start + BATCH]:
@@ -391,16 +393,27 @@ class Store:
                 partner = key[at] if at is not None and at < len(key) else None
                 value = obs.value
                 comment = obs.comment
-                rows.append({
-                    "slice_id": slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
-                    "key": _clean_text(sep.join(key)),
-                    "partner": partner,
-                    "value": None if value is None else float(value),
-                    "obs_status": obs.obs_status or "A",
-                    "conf_status": obs.conf_status or "F",
-                    "comment": None if comment is None else _clean_text(comment),
-                })
-            conn.execute(stmt, rows)
+                rows.append((
+                    slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
+                    _clean_text(sep.join(key)),
+                    None if partner is None else _clean_text(partner),
+                    None if value is None else float(value),
+                    _clean_text(obs.obs_status) or "A",
+                    _clean_text(obs.conf_status) or "F",
+                    None if comment is None else _clean_text(comment),
+                ))
+            if copy:
+                # COPY is several times faster than INSERT on PostgreSQL; same transaction.
+                cursor = conn.connection.driver_connection.cursor()
+                with cursor.copy(f"COPY observation ({', '.join(columns)}) FROM STDIN") as out:
+                    for row in rows:
+                        out.write_row(row)
+                cursor.close()
+            else:
+                # plain executemany of tuples: the values are already of SQLite's own types
+                conn.exec_driver_sql(
+                    f"INSERT INTO observation ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})", rows)
             if progress is not None:
                 progress(min(start + BATCH, total), total)
 
