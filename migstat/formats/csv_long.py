@@ -1,0 +1,44 @@
+"""Long CSV: one observation per row, columns named as in SDMX.
+
+Header (any order, any case; separator ``,`` ``;`` or tab, detected)::
+
+    TABLE,REF_AREA,TIME_PERIOD,<dimension ids>,OBS_VALUE[,OBS_STATUS][,CONF_STATUS][,COMMENT]
+
+``TABLE`` may be left out when the caller names the table. OBS_VALUE follows the notation of
+:mod:`migstat.formats.notation` (``1 234``, ``..``, ``x``, ``-``, ``123 e``); explicit
+OBS_STATUS / CONF_STATUS columns take precedence. An empty OBS_VALUE with a missing-value
+status (L, M, O, Q) or a confidentiality status is an observation without a value; an empty
+OBS_VALUE without flags is no observation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migstat.formats.csvbase import BASE_COLUMNS, CsvReader
+from migstat.model import Dataset, Registry, default_registry
+
+FORMAT = "long_csv"
+
+
+class LongCsvReader(CsvReader):
+    format = FORMAT
+
+
+def read_long_csv(source: bytes | str | Path, *, file_name: str | None = None,
+                  registry: Registry | None = None, table: str | None = None,
+                  provider: str | None = None, country: str | None = None,
+                  encoding: str | None = None) -> Dataset:
+    """Read a long CSV file. ``provider`` defaults to the one reporting country (REF_AREA);
+    ``country``, when given, is the reporting country every row must belong to."""
+    reg = registry or default_registry()
+    reader = LongCsvReader(source, file_name=file_name, registry=reg, provider=provider,
+                           country=country, encoding=encoding)
+    fixed = reg.table(table).id if table else None
+
+    def table_of(fields: list[str], _line: int) -> str | None:
+        from_row = reader.field(fields, "TABLE") if "TABLE" in reader.columns else ""
+        return from_row or fixed
+
+    required = [*([] if fixed else ["TABLE"]), *BASE_COLUMNS]
+    return reader.read(table_of, required)

@@ -1,0 +1,279 @@
+"""What the long-CSV and SDMX-CSV readers share: decoding, separators, lines, observations.
+
+Each row is one observation. Columns are found by name (any order, any case; an SDMX-CSV
+header ``REF_AREA: Reference area`` counts as ``REF_AREA``). Locations are physical lines,
+the header being line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from migstat.formats.notation import NotANumber, read_text
+from migstat.i18n import N_
+from migstat.model import (
+    Dataset,
+    Finding,
+    InputError,
+    Location,
+    NotFoundError,
+    Observation,
+    Registry,
+    Severity,
+    TableDef,
+)
+from migstat.model.data import MISSING_STATUSES
+
+SEPARATORS = (",", ";", "\t")
+BASE_COLUMNS = ("REF_AREA", "TIME_PERIOD", "OBS_VALUE")
+ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT")
+
+
+def as_bytes(source: bytes | bytearray | str | Path) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    return Path(source).read_bytes()
+
+
+def decode(data: bytes, *, file_name: str, encoding: str | None = None) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM) unless ``encoding`` is given."""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as problem:
+            line = (data[:problem.start].count(b"\n") + 1
+                    if isinstance(problem, UnicodeDecodeError) else 1)
+            raise InputError(N_("The file cannot be read as {encoding} (line {line})."),
+                             where=Location(file=file_name, line=line), encoding=encoding,
+                             line=line) from None
+        return text.removeprefix("\ufeff")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        line = data[:problem.start].count(b"\n") + 1
+        raise InputError(N_("The file is not UTF-8 text: line {line} holds characters in another "
+                            "encoding (perhaps Windows-1251 or Latin-1). Save the file as "
+                            "“CSV UTF-8” and send it again."),
+                         where=Location(file=file_name, line=line), line=line) from None
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    count = 0
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            count += 1
+    return count
+
+
+def sniff_separator(header_line: str) -> str:
+    counts = {sep: _count_outside_quotes(header_line, sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def column_id(name: str) -> str:
+    """``REF_AREA``, from ``ref_area``, `` REF_AREA `` or ``REF_AREA: Reference area``."""
+    head = name.strip().lstrip("\ufeff")
+    if ":" in head:
+        head = head.split(":", 1)[0]
+    return head.strip().upper()
+
+
+def code_value(text: str) -> str:
+    """A code from a field that may carry its label (SDMX-CSV ``KGZ: Kyrgyzstan``)."""
+    text = text.strip()
+    if ": " in text:
+        return text.split(": ", 1)[0].strip()
+    return text
+
+
+def rows(text: str, separator: str, file_name: str | None = None
+         ) -> Iterator[tuple[int, list[str]]]:
+    """``(line, fields)`` of each non-blank record; ``line`` is where the record starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    previous = 0
+    try:
+        for fields in reader:
+            start = previous + 1
+            previous = reader.line_num
+            if any(f.strip() for f in fields):
+                yield start, fields
+    except csv.Error as problem:
+        raise InputError(N_("The CSV file cannot be read near line {line}: {problem}."),
+                         where=Location(file=file_name, line=previous + 1), line=previous + 1,
+                         problem=str(problem)) from None
+
+
+class CsvReader:
+    """Reads observations from a CSV file whose header names the columns.
+
+    ``table_of`` gives the table id of a row (``None`` when the row says nothing), and
+    ``table_column`` is the column that holds it, for messages.
+    """
+
+    format = "csv"
+    table_column = "TABLE"
+
+    def __init__(self, source: bytes | str | Path, *, file_name: str | None,
+                 registry: Registry, provider: str | None = None, country: str | None = None,
+                 encoding: str | None = None) -> None:
+        if file_name is None:
+            file_name = Path(source).name if isinstance(source, str | Path) else "data.csv"
+        self.file_name = file_name
+        self.registry = registry
+        self.provider = provider
+        self.country = country
+        self.text = decode(as_bytes(source), file_name=file_name, encoding=encoding)
+        self.separator = sniff_separator(first_line(self.text))
+        self._records = rows(self.text, self.separator, file_name)
+        try:
+            _line, self.header = next(self._records)
+        except StopIteration:
+            raise InputError(N_("The file is empty: it has no header and no data."),
+                             where=self.where()) from None
+        self.columns: dict[str, int] = {}
+        for i, name in enumerate(self.header):
+            self.columns.setdefault(column_id(name), i)
+        self._tables: dict[str, TableDef] = {}
+        self._areas: dict[str, str] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def where(self, line: int | None = None, column: str | None = None) -> Location:
+        return Location(file=self.file_name, line=line, column=column)
+
+    def field(self, fields: list[str], name: str) -> str:
+        index = self.columns.get(name)
+        if index is None or index >= len(fields):
+            return ""
+        return fields[index].strip()
+
+    def require(self, needed: list[str], line: int | None = None) -> None:
+        missing = [c for c in needed if c not in self.columns]
+        if missing:
+            raise InputError(N_("Columns missing: {missing}. The header has: {found}."),
+                             where=self.where(line or 1), missing=", ".join(missing),
+                             found=", ".join(self.header) or "—")
+
+    def table(self, table_id: str, line: int, column: str) -> TableDef:
+        found = self._tables.get(table_id)
+        if found is None:
+            try:
+                found = self.registry.table(table_id)
+            except NotFoundError:
+                raise InputError(N_("Unknown table {table} in column {column}. Known tables: "
+                                    "{known}."), where=self.where(line, column), table=table_id,
+                                 column=column, known=", ".join(self.registry.tables)) from None
+            self.require(list(found.dimension_ids), line)
+            self._tables[table_id] = found
+        return found
+
+    def area(self, code: str) -> str:
+        resolved = self._areas.get(code)
+        if resolved is None:
+            found = self.registry.areas.resolve(code) if code else None
+            resolved = self._areas[code] = found or code
+        return resolved
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, table_of: Callable[[list[str], int], str | None],
+             required: list[str]) -> Dataset:
+        self.require(required)
+        observations: list[Observation] = []
+        findings: list[Finding] = []
+        areas: dict[str, int] = {}
+        for line, fields in self._records:
+            table_id = table_of(fields, line)
+            if not table_id:
+                raise InputError(N_("The table is not given on line {line}."),
+                                 where=self.where(line), line=line)
+            tdef = self.table(table_id, line, self.table_column)
+            self._row(tdef, fields, line, observations, findings, areas)
+        if not observations and not findings:
+            raise InputError(N_("The file has a header but no data rows."), where=self.where())
+        provider = self._provider(areas)
+        return Dataset(file_name=self.file_name, format=self.format, provider=provider,
+                       observations=observations, findings=findings)
+
+    def _row(self, tdef: TableDef, fields: list[str], line: int,
+             observations: list[Observation], findings: list[Finding],
+             areas: dict[str, int]) -> None:
+        ref_area = self.area(code_value(self.field(fields, "REF_AREA")))
+        areas.setdefault(ref_area, line)
+        period = self.field(fields, "TIME_PERIOD")
+        key = tuple(code_value(self.field(fields, d)) for d in tdef.dimension_ids)
+        raw = self.field(fields, "OBS_VALUE")
+        obs_status = code_value(self.field(fields, "OBS_STATUS"))
+        conf_status = code_value(self.field(fields, "CONF_STATUS"))
+        comment = self.field(fields, "COMMENT") or None
+        where = self.where(line)
+        try:
+            reading = read_text(raw)
+        except NotANumber as problem:
+            keys = dict(zip(tdef.dimension_ids, key, strict=True))
+            keys.update(REF_AREA=ref_area, TIME_PERIOD=period)
+            findings.append(Finding(
+                rule="STRUCT_NOT_NUMBER", severity=Severity.ERROR,
+                message=N_("OBS_VALUE “{text}” on line {line} is not a number. Give a number, "
+                           "or leave it empty and give OBS_STATUS (L, M, O or Q) or "
+                           "CONF_STATUS C."),
+                params={"text": problem.text, "line": line}, table=tdef.id,
+                where=Location(file=self.file_name, line=line, column="OBS_VALUE"),
+                key=keys, values={}))
+            return
+        if reading is None:
+            if obs_status not in MISSING_STATUSES and conf_status in ("", "F"):
+                return  # nothing given: not an observation
+            value = None
+            notation_obs, notation_conf = "A", "F"
+        else:
+            value = reading.value
+            notation_obs, notation_conf = reading.obs_status, reading.conf_status
+        observations.append(Observation(
+            table=tdef.id, ref_area=ref_area, time_period=period, key=key, value=value,
+            obs_status=obs_status or notation_obs, conf_status=conf_status or notation_conf,
+            comment=comment, where=where))
+
+    def _provider(self, areas: dict[str, int]) -> str:
+        if self.country:
+            expected = self._country(self.country, None)
+            for code, line in areas.items():
+                if code != expected:
+                    raise InputError(N_("The file has figures for {found} (REF_AREA, line "
+                                        "{line}), but it is submitted for {expected}."),
+                                     where=self.where(line, "REF_AREA"), found=code,
+                                     expected=expected, line=line)
+            return self.provider or expected
+        if self.provider:
+            return self.provider
+        if len(areas) == 1:
+            code, line = next(iter(areas.items()))
+            return self._country(code, line)
+        raise InputError(N_("The file has figures for several countries ({codes}); say which "
+                            "provider stands behind them."), where=self.where(),
+                         codes=", ".join(sorted(areas)))
+
+    def _country(self, code: str, line: int | None) -> str:
+        try:
+            return self.registry.country(code)
+        except NotFoundError:
+            raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as "
+                                "KGZ."), where=self.where(line, "REF_AREA" if line else None),
+                             code=code) from None
