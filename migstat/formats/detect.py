@@ -1,0 +1,136 @@
+"""Recognise a submitted file by its content and read it, or explain why it cannot be read.
+
+A questionnaire is an .xlsx (zip) workbook with the hidden ``_migstat`` sheet; SDMX-CSV has a
+``DATAFLOW`` or ``STRUCTURE_ID`` column; a long CSV has ``OBS_VALUE``. The extension is only
+used to explain a mismatch (a text file named .xlsx). Every file that cannot be read raises
+:class:`InputError` naming the file and the place, in English and Russian.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from migstat.formats.csv_long import read_long_csv
+from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_separator
+from migstat.formats.questionnaire import read_questionnaire
+from migstat.formats.sdmx_csv import read_sdmx_csv
+from migstat.formats.xlsx import max_file_bytes
+from migstat.i18n import N_
+from migstat.model import Dataset, InputError, Location, NotFoundError, Registry, default_registry
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+
+
+def sniff(data: bytes, file_name: str) -> str:
+    """``questionnaire`` (a zip workbook), ``sdmx_csv`` or ``long_csv``; or InputError."""
+    where = Location(file=file_name)
+    suffix = Path(file_name).suffix.lower()
+    if not data.strip():
+        raise InputError(N_("The file is empty."), where=where)
+    if data.startswith(ZIP_MAGIC):
+        return "questionnaire"
+    if data.startswith(OLE2_MAGIC):
+        raise InputError(N_("The file is an old Excel 97-2003 workbook (.xls) or a workbook "
+                            "protected by a password. Save it as an Excel workbook (.xlsx) "
+                            "without a password."), where=where)
+    head = data[:4096]
+    binary = b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if suffix in WORKBOOK_SUFFIXES:
+        if binary:
+            raise InputError(N_("The file is named {suffix} but is not an Excel workbook (.xlsx); "
+                                "it may be damaged. Save it again from Excel as .xlsx."),
+                             where=where, suffix=suffix)
+        start = head.decode("utf-8", "replace").strip().splitlines()[0][:60]
+        raise InputError(N_("The file is named {suffix} but is not an Excel workbook: it is "
+                            "text, beginning “{start}”. Open it in Excel and save it as an Excel "
+                            "workbook (.xlsx), or name it .csv if it is a CSV file."),
+                         where=where, suffix=suffix, start=start)
+    if binary:
+        raise InputError(N_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."),
+                         where=where)
+    return "csv"
+
+
+def csv_kind(text: str, file_name: str) -> str:
+    line = first_line(text)
+    header = next((fields for _n, fields in rows(line, sniff_separator(line), file_name)), [])
+    names = {column_id(h) for h in header}
+    if names & {"DATAFLOW", "STRUCTURE_ID"}:
+        return "sdmx_csv"
+    if "OBS_VALUE" in names:
+        return "long_csv"
+    raise InputError(N_("The file is not a questionnaire, a long CSV or an SDMX-CSV file: its "
+                        "first line has no OBS_VALUE column (it has: {found})."),
+                     where=Location(file=file_name, line=1),
+                     found=", ".join(h.strip() for h in header)[:300] or "—")
+
+
+def read_submission(path: str | Path, *, registry: Registry | None = None,
+                    country: str | None = None, max_bytes: int | None = None,
+                    file_name: str | None = None) -> tuple[Dataset, bytes]:
+    """Read a submitted file (questionnaire, long CSV or SDMX-CSV) and return the dataset and
+    the raw bytes (kept with the submission). The size limit defaults to
+    ``MIGSTAT_MAX_FILE_MB`` (200 MB); it also bounds a workbook's unpacked size."""
+    path = Path(path)
+    name = file_name or path.name
+    where = Location(file=name)
+    reg = registry or default_registry()
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    try:
+        size = os.stat(path).st_size
+        if path.is_dir():
+            raise IsADirectoryError(str(path))
+    except FileNotFoundError:
+        raise InputError(N_("File not found: {file}"), where=where, file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError(N_("{file} is a folder, not a file."), where=where,
+                         file=str(path)) from None
+    except OSError as problem:
+        raise InputError(N_("The file cannot be opened: {problem}."), where=where,
+                         problem=problem.strerror or str(problem)) from None
+    if size > limit:
+        raise InputError(N_("The file is {size} MB, more than the limit of {limit} MB, and is "
+                            "not read. Send the tables in smaller files (the limit is set by "
+                            "MIGSTAT_MAX_FILE_MB)."), where=where, size=_mb(size),
+                         limit=_mb(limit))
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        raise InputError(N_("The file cannot be opened: {problem}."), where=where,
+                         problem=problem.strerror or str(problem)) from None
+    return read_bytes(data, file_name=name, registry=reg, country=country,
+                      max_bytes=limit), data
+
+
+def read_bytes(data: bytes, *, file_name: str, registry: Registry | None = None,
+               country: str | None = None, max_bytes: int | None = None) -> Dataset:
+    """Like :func:`read_submission` for bytes already in memory (an upload)."""
+    reg = registry or default_registry()
+    where = Location(file=file_name)
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    if len(data) > limit:
+        raise InputError(N_("The file is {size} MB, more than the limit of {limit} MB, and is "
+                            "not read. Send the tables in smaller files (the limit is set by "
+                            "MIGSTAT_MAX_FILE_MB)."), where=where, size=_mb(len(data)),
+                         limit=_mb(limit))
+    if country:
+        try:
+            country = reg.country(country)
+        except NotFoundError:
+            raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as "
+                                "KGZ."), where=where, code=country) from None
+    kind = sniff(data, file_name)
+    if kind == "questionnaire":
+        return read_questionnaire(data, file_name=file_name, registry=reg, country=country,
+                                  max_bytes=limit)
+    text_kind = csv_kind(decode(data, file_name=file_name), file_name)
+    if text_kind == "sdmx_csv":
+        return read_sdmx_csv(data, file_name=file_name, registry=reg, country=country)
+    return read_long_csv(data, file_name=file_name, registry=reg, country=country)
