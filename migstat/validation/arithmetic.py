@@ -28,9 +28,10 @@ The finding sits on the total's cell; its parts' cells are in ``related``. ``val
 absent WORLD rows are not counted). On published data (``imported``) the finding is a
 warning.
 
-Speed: one pass per dimension over a group's dictionary of cells; the key without the
-dimension's code (a tuple slice) is the group of a part, sums are accumulated in one
-dictionary, and parts' cells are only looked up again for the findings themselves.
+Speed: a group's keys are encoded once as integers (one bit field per dimension), so the
+cell of any part of a total is one integer addition and one dictionary look-up away; only the
+parts that occur in the group are looked up, and observations are only touched again to
+report a finding.
 """
 
 from __future__ import annotations
@@ -97,6 +98,59 @@ def _plan(ctx: Context, table: TableDef, i: int, when: date | None,
     return _Plan(rules, totals, parts)
 
 
+@dataclass(slots=True)
+class _Encoded:
+    """A group's cells as parallel lists, keys encoded as integers.
+
+    Dimension ``d`` of a key is the index of its code in ``codes[d]``, stored at bit
+    ``shifts[d]`` of the key's integer; the lowest :data:`_RULE_BITS` bits are left free for
+    the number of a rule, so that "the other dimensions fixed, rule n" is one integer.
+    """
+
+    keys: list[tuple[str, ...]]
+    observations: list[Observation]
+    values: list[float | None]
+    columns: list[list[int]]
+    codes: list[list[str]]
+    shifts: list[int]
+    ints: list[int]
+    _lookup: dict[int, float | None] | None = None
+
+    def lookup(self) -> dict[int, float | None]:
+        """Values by encoded key."""
+        if self._lookup is None:
+            self._lookup = dict(zip(self.ints, self.values, strict=True))
+        return self._lookup
+
+
+_RULE_BITS = 10
+
+
+def _encode(cells: Cells, width: int) -> _Encoded:
+    keys = list(cells)
+    observations = list(cells.values())
+    values = [obs.value for obs in observations]
+    columns: list[list[int]] = []
+    codes: list[list[str]] = []
+    shifts: list[int] = []
+    shift = _RULE_BITS
+    ints = [0] * len(keys)
+    for d in range(width):
+        column = [key[d] for key in keys]
+        distinct = list(dict.fromkeys(column))
+        index = {code: j for j, code in enumerate(distinct)}
+        idx = [index[code] for code in column]
+        if d == 0:
+            ints = [j << shift for j in idx]
+        else:
+            ints = [k | (j << shift) for k, j in zip(ints, idx, strict=True)]
+        columns.append(idx)
+        codes.append(distinct)
+        shifts.append(shift)
+        shift += max(1, len(distinct).bit_length())
+    return _Encoded(keys, observations, values, columns, codes, shifts, ints)
+
+
 def check_totals(ctx: Context) -> None:
     severity = ctx.arithmetic_severity()
     for (table_id, _ref_area, period), cells in ctx.groups.items():
@@ -105,75 +159,85 @@ def check_totals(ctx: Context) -> None:
         table = ctx.registry.tables[table_id]
         when = period_date(period, table.period_type)
         tolerance = ctx.tolerance(table)
+        encoded: _Encoded | None = None
         for i, dim in enumerate(table.dimensions):
             if not dim.hierarchies and dim.role != "partner":
                 continue
-            present = {key[i] for key in cells} if dim.role == "partner" else None
+            if encoded is None:
+                encoded = _encode(cells, len(table.dimensions))
+            present = set(encoded.codes[i]) if dim.role == "partner" else None
             plan = _plan(ctx, table, i, when, present)
             if plan is None:
                 continue
-            _check_dimension(ctx, table, i, plan, cells, present, tolerance, severity)
+            _check_dimension(ctx, table, i, plan, encoded, cells, tolerance, severity)
 
 
-def _aggregate_groups(ctx: Context, i: int, cells: Cells, present: set[str]) -> set[tuple]:
+_ABSENT = object()
+
+
+def _check_dimension(ctx: Context, table: TableDef, i: int, plan: _Plan, enc: _Encoded,
+                     cells: Cells, tolerance: Tolerance, severity) -> None:
+    codes = enc.codes[i]
+    column = enc.columns[i]
+    shift = enc.shifts[i]
+    values = enc.values
+    total_rules = [plan.totals.get(code) for code in codes]
+    positions = [pos for pos, j in enumerate(column) if total_rules[j] is not None]
+    if not positions:
+        return
+    # Per rule: the offsets of its parts that occur in the group, and how many never occur.
+    where = {code: j for j, code in enumerate(codes)}
+    offsets: list[tuple[list[int], int]] = []
+    for r in plan.rules:
+        found = [where[p] << shift for p in r.rule.parts if p in where]
+        offsets.append((found, len(r.rule.parts) - len(found)))
+    lookup = enc.lookup()
+    get = lookup.get
+    skip = _aggregate_groups(ctx, enc, i) if any(r.sparse for r in plan.rules) else set()
+    for pos in positions:
+        total = values[pos]
+        if total is None:
+            continue
+        j = column[pos]
+        base = enc.ints[pos] - (j << shift)
+        for n in total_rules[j]:
+            r = plan.rules[n]
+            if r.sparse and base in skip:
+                continue
+            found, never = offsets[n]
+            parts = [get(base + off, _ABSENT) for off in found]
+            n_absent = parts.count(_ABSENT)
+            n_empty = parts.count(None)
+            if n_absent or n_empty:
+                given = [v for v in parts if v is not None and v is not _ABSENT]
+                parts_sum = sum(given)
+                k = len(given)
+            else:
+                parts_sum = sum(parts)
+                k = len(parts)
+            # Absent rows of a sparse hierarchy are zeros; elsewhere they are missing parts.
+            missing = n_empty if r.sparse else n_empty + n_absent + never
+            allowed = tolerance.allowed(total, k)
+            difference = total - parts_sum
+            if missing or r.rule.partial:
+                bad = -difference > allowed + EPSILON
+            else:
+                bad = abs(difference) > allowed + EPSILON
+            if bad:
+                _report(ctx, table, i, r, enc.keys[pos], enc.observations[pos], cells,
+                        parts_sum, k, missing, allowed, severity)
+
+
+def _aggregate_groups(ctx: Context, enc: _Encoded, i: int) -> set[int]:
     """Groups (keys without the partner code) in which the provider used aggregate partners."""
     areas = ctx.registry.areas
-    aggregates = {c for c in present
-                  if (code := areas.get(c)) is not None
-                  and code.attributes.get("kind") == "aggregate"}
-    if not aggregates:
+    aggregate = [(code := areas.get(c)) is not None and code.attributes.get("kind") == "aggregate"
+                 for c in enc.codes[i]]
+    if not any(aggregate):
         return set()
-    return {key[:i] + key[i + 1:] for key in cells if key[i] in aggregates}
-
-
-def _check_dimension(ctx: Context, table: TableDef, i: int, plan: _Plan, cells: Cells,
-                     present: set[str] | None, tolerance: Tolerance, severity) -> None:
-    part_map = plan.parts
-    total_map = plan.totals
-    sums: dict[tuple, float] = {}
-    given: dict[tuple, int] = {}
-    empty: dict[tuple, int] = {}
-    totals: list[tuple[int, tuple[str, ...], Observation]] = []
-    for key, obs in cells.items():
-        code = key[i]
-        rule_ids = part_map.get(code)
-        if rule_ids is not None:
-            rest = key[:i] + key[i + 1:]
-            value = obs.value
-            for n in rule_ids:
-                slot = (n, rest)
-                if value is None:
-                    empty[slot] = empty.get(slot, 0) + 1
-                else:
-                    sums[slot] = sums.get(slot, 0) + value
-                    given[slot] = given.get(slot, 0) + 1
-        rule_ids = total_map.get(code)
-        if rule_ids is not None and obs.value is not None:
-            for n in rule_ids:
-                totals.append((n, key, obs))
-    if not totals:
-        return
-    skip = _aggregate_groups(ctx, i, cells, present) if present is not None else set()
-    for n, key, obs in totals:
-        r = plan.rules[n]
-        rest = key[:i] + key[i + 1:]
-        if r.sparse and rest in skip:
-            continue
-        slot = (n, rest)
-        total = obs.value
-        assert total is not None
-        parts_sum = sums.get(slot, 0)
-        k = given.get(slot, 0)
-        missing = empty.get(slot, 0) if r.sparse else len(r.rule.parts) - k
-        allowed = tolerance.allowed(total, k)
-        difference = total - parts_sum
-        if missing or r.rule.partial:
-            bad = -difference > allowed + EPSILON
-        else:
-            bad = abs(difference) > allowed + EPSILON
-        if bad:
-            _report(ctx, table, i, r, key, obs, cells, parts_sum, k, missing, allowed,
-                    severity)
+    shift = enc.shifts[i]
+    return {k - (j << shift) for k, j in zip(enc.ints, enc.columns[i], strict=True)
+            if aggregate[j]}
 
 
 def _report(ctx: Context, table: TableDef, i: int, r: _Rule, key: tuple[str, ...],

@@ -13,7 +13,7 @@ module reads it:
   area and period. Tables of different period types (a stock on a date and a flow in a year)
   are matched on the year.
 - ``match`` lists dimensions compared code by code (F01 and F03 per DURATION and SEX): the
-  combinations are those found in the first left term's table.
+  codes are those found in the first left term's table.
 - A rule is evaluated only when every needed cell is present with a value; a partial
   submission is not an error here.
 - ``check`` is ``==``, ``<=`` or ``>=``; the tolerance is the rule's ``tolerance`` if given,
@@ -145,9 +145,10 @@ def _match_combinations(term: _Term, match: tuple[str, ...],
     dims = [d for d in match if d not in ("TIME_PERIOD", "REF_AREA")]
     if not dims:
         return [{}]
-    idx = [term.table.key_index(d) for d in dims]
-    combos = sorted({tuple(key[i] for i in idx) for key in cells})
-    return [dict(zip(dims, combo, strict=True)) for combo in combos]
+    # Every combination of the codes found per dimension; combinations without cells are
+    # skipped later like any incomplete comparison.
+    found = [sorted({key[term.table.key_index(d)] for key in cells}) for d in dims]
+    return [dict(zip(dims, combo, strict=True)) for combo in product(*found)]
 
 
 def _side(ctx: Context, terms: list[_Term], by_table, area_period, ref_area, matched,
