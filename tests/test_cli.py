@@ -115,10 +115,10 @@ def test_revision_keeps_both_vintages_and_as_of(capsys, tmp_path: Path, db: Path
     for key in (("RUS", "LT", "M"), ("RUS", "LT", "_T"), ("_T", "LT", "M"), ("_T", "LT", "_T")):
         wb_cells[key].value += 10
     f01 = {o.key: o for o in data.observations if o.table == "F01"}
-    for key in (("RUS", "LT", "M", "Y25T29"), ("RUS", "LT", "M", "_T"), ("RUS", "LT", "_T", "Y25T29"),
-                ("RUS", "LT", "_T", "_T"), ("_T", "LT", "M", "Y25T29"), ("_T", "LT", "M", "_T"),
-                ("_T", "LT", "_T", "Y25T29"), ("_T", "LT", "_T", "_T")):
-        f01[key].value += 10
+    for partner in ("RUS", "_T"):
+        for sex in ("M", "_T"):
+            for age in ("Y25T29", "_T"):
+                f01[(partner, "LT", sex, age)].value += 10
     write_workbook(revised, data)
     code, out, err = run(capsys, "--db", str(db), "submit", str(revised), "--country", "KGZ",
                          "--note", "corrected F01/F03")

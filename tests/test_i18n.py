@@ -34,8 +34,8 @@ def _russian() -> dict[str, str]:
             for message in read_po(handle, locale="ru"):
                 if message.id and message.string and not message.fuzzy:
                     msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-                    text = message.string[0] if isinstance(message.string, tuple) else message.string
-                    out[msgid] = text
+                    text = message.string
+                    out[msgid] = text[0] if isinstance(text, tuple) else text
     return out
 
 
