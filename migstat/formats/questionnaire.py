@@ -535,9 +535,9 @@ def _write_table(ws: Worksheet, st: _Styles, reg: Registry, lay: SheetLayout, ye
                                  "{sheet})"), lng, date=f"{year}-01-01", sheet=meta_sheet)
         else:
             period = gettext_(N_("Reference period: calendar year {year}"), lng, year=year)
-        parts = [f"{gettext_(N_('Universe'), lng)}: {pick(table.universe, lng)}"
-                 if table.universe else "",
-                 f"{gettext_(N_('Unit'), lng)}: {pick(table.unit, lng)}", period]
+        universe = gettext_(N_("Universe: {universe}"), lng, universe=pick(table.universe, lng))
+        unit = gettext_(N_("Unit: {unit}"), lng, unit=pick(table.unit, lng))
+        parts = [universe if table.universe else "", unit, period]
         _put(ws, row, 1, ". ".join(p for p in parts if p) + ".", None)
         row += 1
     for lng in langs:
