@@ -147,7 +147,7 @@ def _match_combinations(term: _Term, match: tuple[str, ...],
         return [{}]
     # Every combination of the codes found per dimension; combinations without cells are
     # skipped later like any incomplete comparison.
-    found = [sorted({key[term.table.key_index(d)] for key in cells}) for d in dims]
+    found = [sorted({key[i] for key in cells}) for i in map(term.table.key_index, dims)]
     return [dict(zip(dims, combo, strict=True)) for combo in product(*found)]
 
 
