@@ -457,7 +457,7 @@ def _write_metadata(ws: Worksheet, st: _Styles, reg: Registry, country: str, yea
                     _put(ws, row, col, date(year, 1, 1), st.input_date)
                     dv_date.add(f"{cols[key]}{row}")
                 else:
-                    _put(ws, row, col, year, st.input_date)
+                    _put(ws, row, col, year, st.input)
                     dv_year.add(f"{cols[key]}{row}")
             else:
                 _put(ws, row, col, None, st.input)
