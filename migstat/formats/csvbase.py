@@ -165,11 +165,11 @@ class CsvReader:
             return ""
         return fields[index].strip()
 
-    def require(self, needed: list[str], line: int | None = None) -> None:
+    def require(self, needed: list[str]) -> None:
         missing = [c for c in needed if c not in self.columns]
         if missing:
             raise InputError(N_("Columns missing: {missing}. The header has: {found}."),
-                             where=self.where(line or 1), missing=", ".join(missing),
+                             where=self.where(1), missing=", ".join(missing),
                              found=", ".join(self.header) or "—")
 
     def table(self, table_id: str, line: int, column: str) -> TableDef:
@@ -181,7 +181,7 @@ class CsvReader:
                 raise InputError(N_("Unknown table {table} in column {column}. Known tables: "
                                     "{known}."), where=self.where(line, column), table=table_id,
                                  column=column, known=", ".join(self.registry.tables)) from None
-            self.require(list(found.dimension_ids), line)
+            self.require([*BASE_COLUMNS, *found.dimension_ids])
             self._tables[table_id] = found
         return found
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migstat.formats.csvbase import BASE_COLUMNS, CsvReader
+from migstat.formats.csvbase import CsvReader
 from migstat.i18n import N_
 from migstat.model import Dataset, InputError, NotFoundError, Registry, default_registry
 
@@ -73,4 +73,6 @@ def read_sdmx_csv(source: bytes | str | Path, *, file_name: str | None = None,
 
     column = "STRUCTURE_ID" if "STRUCTURE_ID" in reader.columns else "DATAFLOW"
     reader.table_column = column
-    return reader.read(table_of, [column, *BASE_COLUMNS])
+    # the dataflow is checked before the other columns: an unknown dataflow says more than
+    # the dimension columns it lacks
+    return reader.read(table_of, [column])
