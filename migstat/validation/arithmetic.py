@@ -67,7 +67,6 @@ class _Plan:
 
     rules: list[_Rule]
     totals: dict[str, list[int]]
-    parts: dict[str, list[int]]
 
 
 def _plan(ctx: Context, table: TableDef, i: int, when: date | None,
@@ -90,12 +89,9 @@ def _plan(ctx: Context, table: TableDef, i: int, when: date | None,
     if not rules:
         return None
     totals: dict[str, list[int]] = {}
-    parts: dict[str, list[int]] = {}
     for n, r in enumerate(rules):
         totals.setdefault(r.rule.total, []).append(n)
-        for p in r.rule.parts:
-            parts.setdefault(p, []).append(n)
-    return _Plan(rules, totals, parts)
+    return _Plan(rules, totals)
 
 
 @dataclass(slots=True)
@@ -103,8 +99,8 @@ class _Encoded:
     """A group's cells as parallel lists, keys encoded as integers.
 
     Dimension ``d`` of a key is the index of its code in ``codes[d]``, stored at bit
-    ``shifts[d]`` of the key's integer; the lowest :data:`_RULE_BITS` bits are left free for
-    the number of a rule, so that "the other dimensions fixed, rule n" is one integer.
+    ``shifts[d]`` of the key's integer: the key of a total with its dimension ``d`` code
+    replaced by another is one subtraction and one addition away.
     """
 
     keys: list[tuple[str, ...]]
@@ -123,9 +119,6 @@ class _Encoded:
         return self._lookup
 
 
-_RULE_BITS = 10
-
-
 def _encode(cells: Cells, width: int) -> _Encoded:
     keys = list(cells)
     observations = list(cells.values())
@@ -133,7 +126,7 @@ def _encode(cells: Cells, width: int) -> _Encoded:
     columns: list[list[int]] = []
     codes: list[list[str]] = []
     shifts: list[int] = []
-    shift = _RULE_BITS
+    shift = 0
     ints = [0] * len(keys)
     for d in range(width):
         column = [key[d] for key in keys]
