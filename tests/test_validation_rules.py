@@ -557,3 +557,69 @@ def test_sex_ratio() -> None:
     assert f.related[0].cell == "D9" and f.values["observed"] == 6.67
     assert "1" + NNBSP + "000 women against 150 men" in f.text("en")
     assert "6.67" in f.text("ru")
+
+
+def test_key_with_the_wrong_number_of_codes(ds: Dataset) -> None:
+    ds.observations.append(Observation("F03", "KGZ", "2024", ("RUS", "LT"), 5.0,
+                                       where=Location(sheet="F03", cell="Q5")))
+    [f] = validate(ds)
+    assert (f.rule, at(f)) == ("STRUCT_BAD_KEY", "F03!Q5")
+    assert "3 codes (CITIZENSHIP, DURATION, SEX), got 2" in f.text("en")
+
+
+# -- the rule file ----------------------------------------------------------------------------
+
+def test_every_shipped_cross_rule_reads_against_the_registry() -> None:
+    from migstat.validation.core import Context
+    from migstat.validation.crosstable import _terms
+
+    registry = default_registry()
+    assert {r.id for r in registry.cross_rules} >= {
+        "S01_S02_TOTAL", "S04_S02_NONCITIZENS", "S03_S01_FOREIGN_BORN", "F01_F03_TOTAL",
+        "F02_F04_TOTAL"}
+    ctx = Context(dataset=Dataset("x", "questionnaire", "KGZ"), registry=registry)
+    for rule in registry.cross_rules:
+        assert _terms(ctx, rule, rule.left) and _terms(ctx, rule, rule.right), rule.id
+        assert rule.message in _russian_msgids(), rule.id
+
+
+def _russian_msgids() -> set[str]:
+    from babel.messages.pofile import read_po
+
+    from migstat.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "validation.po").open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id and m.string}
+
+
+def test_a_coordinator_adds_a_bound_rule(tmp_path, ds: Dataset) -> None:
+    from migstat.model.registry import DEFINITIONS, Registry
+
+    def rule(right: str) -> Registry:
+        (tmp_path / "rules").mkdir(exist_ok=True)
+        (tmp_path / "rules" / "extra.yaml").write_text(
+            "- id: A01_LE_S04\n"
+            "  check: '<='\n"
+            "  severity: warning\n"
+            "  left:\n"
+            "    - {table: A01, select: {CITIZENSHIP: [RUS, UZB], REASON: OCC}}\n"
+            "  right:\n"
+            f"    - {right}\n"
+            "  match: [SEX]\n"
+            "  tolerance: {absolute: 10}\n", encoding="utf-8")
+        return Registry([DEFINITIONS, tmp_path])
+
+    # F03 has no total duration: a rule that does not say which one is refused clearly.
+    unreadable = rule("{table: F03, select: {CITIZENSHIP: [RUS, UZB]}}")
+    with pytest.raises(ValueError, match="A01_LE_S04: select or match DURATION of F03"):
+        validate(ds, registry=unreadable)
+    # Work permits for remunerated activities to Russians and Uzbeks, at most the number of
+    # Russian and Uzbek citizens aged 15+ living in the country.
+    registry = rule("{table: S04, select: {CITIZENSHIP: [RUS, UZB], EDU: _T}}")
+    assert validate(ds, registry=registry) == []
+    permits = cells(ds)[("A01", ("RUS", "M", "OCC"))]
+    permits.value += 1_000_000
+    found = [f for f in validate(ds, registry=registry) if f.rule == "CROSS_A01_LE_S04"]
+    assert [(f.severity, f.key["SEX"], f.where, f.values["tolerance"]) for f in found] == [
+        ("warning", "M", permits.where, 10)]
+    assert len(found[0].related) == 2
