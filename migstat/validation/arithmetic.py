@@ -22,8 +22,9 @@ with the sum of the parts' cells. Semantics:
   well whenever one of its totals occurs in the data, with the missing-part semantics above:
   membership is date-effective (Georgia is counted in the CIS in 2008, not in 2012).
 
-The finding sits on the total's cell; its parts' cells are in ``related``. ``values`` holds
-``observed`` (the total), ``expected`` (the sum), ``difference`` (total minus sum),
+The finding sits on the total's cell; its parts' cells are in ``related`` (for a sparse
+WORLD total only the partner rows that count: zero rows are left out like absent ones).
+``values`` holds ``observed`` (the total), ``expected`` (the sum), ``difference`` (total minus sum),
 ``tolerance``, ``parts`` (number of parts summed) and ``missing`` (parts absent or empty;
 absent WORLD rows are not counted). On published data (``imported``) the finding is a
 warning.
@@ -240,8 +241,9 @@ def _report(ctx: Context, table: TableDef, i: int, r: _Rule, key: tuple[str, ...
     related = []
     for part in r.rule.parts:
         found = cells.get((*head, part, *tail))
-        if found is not None and found.where is not None:
-            related.append(found.where)
+        if found is None or found.where is None or (r.sparse and found.value == 0):
+            continue
+        related.append(found.where)
     total = obs.value
     assert total is not None
     difference = total - parts_sum
