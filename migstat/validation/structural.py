@@ -218,8 +218,7 @@ def check_submission_metadata(ctx: Context) -> None:
                 continue
             where = _meta_where(tmeta.where if tmeta else {}, name) or file_loc
             ctx.add("STRUCT_MISSING_METADATA", Severity.ERROR, MSG_MISSING_METADATA,
-                    table=table_id, where=where, field=name,
-                    values={})
+                    table=table_id, where=where, field=name)
     if dataset.format == "questionnaire":
         sender = (("agency", meta.agency),
                   ("contact", meta.contact_name or meta.contact_email))
