@@ -74,21 +74,23 @@ def translations(lang: str) -> gettext.NullTranslations:
     return merged if merged is not None else gettext.NullTranslations()
 
 
-def gettext_(message: str, lang: str | None = None, **params: object) -> str:
-    """Translate ``message`` into ``lang`` and fill in its ``{named}`` parameters."""
-    text = translations(resolve_language(lang)).gettext(message)
+def gettext_(msgid: str, lang: str | None = None, /, **params: object) -> str:
+    """Translate ``msgid`` into ``lang`` and fill in its ``{named}`` parameters (any name,
+    ``message`` included, since the first two arguments are positional-only)."""
+    text = translations(resolve_language(lang)).gettext(msgid)
     return text.format(**params) if params else text
 
 
-def ngettext_(singular: str, plural: str, n: int, lang: str | None = None, **params: object) -> str:
+def ngettext_(singular: str, plural: str, n: int, lang: str | None = None, /,
+              **params: object) -> str:
     """Plural-aware translation (Russian has three plural forms)."""
     text = translations(resolve_language(lang)).ngettext(singular, plural, n)
     return text.format(n=n, **params)
 
 
-def both(message: str, **params: object) -> dict[str, str]:
+def both(msgid: str, /, **params: object) -> dict[str, str]:
     """The message in every supported language, as stored with findings and reports."""
-    return {lang: gettext_(message, lang, **params) for lang in LANGUAGES}
+    return {lang: gettext_(msgid, lang, **params) for lang in LANGUAGES}
 
 
 _ = gettext_
