@@ -328,3 +328,27 @@ def test_country_mismatch_and_blank_workbook(template: Path) -> None:
 def test_notation(text: str, value: float | None, obs: str, conf: str) -> None:
     reading = read_text(text)
     assert (reading.value, reading.obs_status, reading.conf_status) == (value, obs, conf)
+
+
+def test_metadata_of_the_data_is_written(tmp_path: Path) -> None:
+    from migstat.model import SubmissionMetadata, TableMetadata
+
+    meta = SubmissionMetadata(country="KGZ", year=2024, agency="Нацстатком",
+                              contact_email="stat@example.kg", tables={
+                                  "S01": TableMetadata("S01", source_type="register",
+                                                       reference_date="2024-01-01",
+                                                       population_covered="residents",
+                                                       origin_concept="BIRTH"),
+                                  "F03": TableMetadata("F03", source_type="census",
+                                                       residence_rule="12_months",
+                                                       rounding_base=5)})
+    data = Dataset("demo", "test", "KGZ", observations=[
+        Observation("S01", "KGZ", "2024-01-01", ("_T", "_T", "_T"), 7000000.0),
+        Observation("F03", "KGZ", "2024", ("_T", "LT", "_T"), 3000.0)], metadata=meta)
+    path = write_template(tmp_path / "m.xlsx", country="KGZ", year=2024,
+                          tables=["S01", "F03"], data=data)
+    back = read_questionnaire(path).metadata
+    assert back.agency == "Нацстатком" and back.contact_email == "stat@example.kg"
+    assert back.tables["S01"].to_dict() == meta.tables["S01"].to_dict()
+    assert back.tables["F03"].to_dict() == {**meta.tables["F03"].to_dict(),
+                                            "reference_date": "2024"}

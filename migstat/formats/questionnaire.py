@@ -275,7 +275,7 @@ def write_template(path: str | Path, *, country: str, year: int,
     _write_instructions(first, styles, reg, country, year, tdefs, langs, names, synthetic,
                         send_to)
     meta_cols = _write_metadata(meta_ws, styles, reg, country, year, tdefs, langs, lists,
-                                synthetic)
+                                synthetic, data.metadata if data is not None else None)
     values = _values_by_table(data, country) if data is not None else {}
     rows_xml: dict[str, str] = {}
     for layout in layouts:
@@ -382,7 +382,8 @@ def _write_instructions(ws: Worksheet, st: _Styles, reg: Registry, country: str,
 
 def _write_metadata(ws: Worksheet, st: _Styles, reg: Registry, country: str, year: int,
                     tdefs: list[TableDef], langs: tuple[str, ...], lists: dict[str, str],
-                    synthetic: bool) -> dict[str, str]:
+                    synthetic: bool, given: SubmissionMetadata | None = None) -> dict[str, str]:
+    """The metadata sheet; fields of ``given`` (a dataset's metadata) are filled in."""
     row = 1
     if synthetic:
         _put(ws, 1, 1, BANNER, st.banner)
@@ -411,7 +412,7 @@ def _write_metadata(ws: Worksheet, st: _Styles, reg: Registry, country: str, yea
         elif key == "year":
             _put(ws, row, value_col, year, st.label)
         else:
-            _put(ws, row, value_col, None, st.input)
+            _put(ws, row, value_col, getattr(given, key, None) if given else None, st.input)
         row += 1
     row += 1
     # the per-table block: label rows, then the key row, then one row per table
@@ -447,20 +448,22 @@ def _write_metadata(ws: Worksheet, st: _Styles, reg: Registry, country: str, yea
         ws.add_data_validation(dv)
     first_table_row = row
     for tdef in tdefs:
+        tm = given.tables.get(tdef.id) if given else None
         for col, (key, _m) in enumerate(TABLE_FIELDS, start=1):
             if key == "table":
                 _put(ws, row, col, tdef.id, st.code)
             elif key == "title":
                 _put(ws, row, col, "\n".join(tdef.label(lng) for lng in langs), st.label)
             elif key == "reference_date":
+                stated = _given_date(tm.reference_date if tm else None, tdef, year)
                 if tdef.period_type == PeriodType.DATE:
-                    _put(ws, row, col, date(year, 1, 1), st.input_date)
+                    _put(ws, row, col, stated, st.input_date)
                     dv_date.add(f"{cols[key]}{row}")
                 else:
-                    _put(ws, row, col, year, st.input)
+                    _put(ws, row, col, stated, st.input)
                     dv_year.add(f"{cols[key]}{row}")
             else:
-                _put(ws, row, col, None, st.input)
+                _put(ws, row, col, _given_field(tm, key, langs), st.input)
         dv_source.add(f"{cols['source_type']}{row}")
         dv_rule.add(f"{cols['residence_rule']}{row}")
         dv_origin.add(f"{cols['origin_concept']}{row}")
@@ -475,6 +478,34 @@ def _write_metadata(ws: Worksheet, st: _Styles, reg: Registry, country: str, yea
     _protect(ws)
     return {"metadata_key_col": "A", "metadata_value_col": column_letters(value_col),
             "metadata_table_header_row": str(header_row)}
+
+
+CHOICES = {"source_type": vocab.SOURCE_TYPES, "residence_rule": vocab.RESIDENCE_RULES,
+           "origin_concept": vocab.ORIGIN_CONCEPTS}
+
+
+def _given_date(stated: str | None, tdef: TableDef, year: int) -> object:
+    """The reference date to show: the stated one, or 1 January / the year by default."""
+    if tdef.period_type == PeriodType.DATE:
+        if stated:
+            try:
+                return date.fromisoformat(stated[:10])
+            except ValueError:
+                return stated
+        return date(year, 1, 1)
+    if stated and stated.isdigit():
+        return int(stated)
+    return stated or year
+
+
+def _given_field(tm: TableMetadata | None, key: str, langs: tuple[str, ...]) -> object:
+    value = getattr(tm, key, None) if tm is not None else None
+    if value is None:
+        return None
+    choices = CHOICES.get(key)
+    if choices and value in choices:  # the drop-down entry, so that Excel accepts it
+        return f"{value}{vocab.SEPARATOR}{vocab.label(choices[value], langs)}"
+    return value
 
 
 def _values_by_table(data: Dataset,
