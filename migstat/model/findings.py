@@ -12,11 +12,12 @@ command line turns it into a message and a non-zero exit status, never a traceba
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from migstat.i18n import LANGUAGES, gettext_
+from migstat.i18n import LANGUAGES, N_, gettext_
 from migstat.model.data import Location
 
 
@@ -32,8 +33,20 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+_LINE = re.compile(r"^line (\d+)(?:, (.+))?$")
+
+
+def _place(value: Any, lang: str) -> Any:
+    """A text place ``line 12`` (as stored in finding parameters) in the reader's language."""
+    if isinstance(value, str) and (m := _LINE.match(value)):
+        if m.group(2):
+            return gettext_(N_("line {line}, {column}"), lang, line=m.group(1), column=m.group(2))
+        return gettext_(N_("line {line}"), lang, line=m.group(1))
+    return value
+
+
 def _render(message: str, params: dict[str, Any], lang: str) -> str:
-    shown = {k: _fmt(v) for k, v in params.items()}
+    shown = {k: _place(_fmt(v), lang) for k, v in params.items()}
     return gettext_(message, lang, **shown)
 
 

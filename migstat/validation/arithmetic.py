@@ -17,7 +17,8 @@ with the sum of the parts' cells. Semantics:
   absent country row counts as zero and the check is an equality over the rows present. A
   part present with ``None`` still makes it an inequality. When the group (the other
   dimensions fixed) contains an aggregate partner code (kind ``aggregate``: CIS, NON_CIS,
-  EECCA, FOR ...) the provider grouped partners and the WORLD rule is skipped for that group.
+  EECCA, FOR ...) the provider grouped partners and the WORLD rule is skipped for that group;
+  so it is when no partner row at all is given (a publisher's total without a breakdown).
 - **REGIONS of a partner dimension** (``CIS = members valid on the date`` ...) is checked as
   well whenever one of its totals occurs in the data, with the missing-part semantics above:
   membership is date-effective (Georgia is counted in the CIS in 2008, not in 2012).
@@ -201,6 +202,8 @@ def _check_dimension(ctx: Context, table: TableDef, i: int, plan: _Plan, enc: _E
             found, never = offsets[n]
             parts = [get(base + off, _ABSENT) for off in found]
             n_absent = parts.count(_ABSENT)
+            if r.sparse and n_absent == len(parts):
+                continue  # only the total was given: no partner breakdown to add up
             n_empty = parts.count(None)
             if n_absent or n_empty:
                 given = [v for v in parts if v is not None and v is not _ABSENT]
