@@ -167,9 +167,12 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
         id="WORLD", codelist="AREA", name={"en": "World", "ru": "Весь мир"},
         rules=(HierarchyRule(total="_T", parts=parts),),
     )
+    # Questionnaire rows: countries only, never a composite area such as the Channel Islands
+    # (Guernsey + Jersey), which would count the same people twice.
+    composite = {rule.total for h in cl.hierarchies.values() for rule in h.rules}
     first = [c for c in raw.get("partner_first", ()) if c in cl]
     rest = [code.id for code in cl if code.attributes.get("kind") == "country"
-            and code.id not in first]
+            and code.id not in first and code.id not in composite]
     tail = [c for c in raw.get("partner_last", ()) if c in cl]
     cl.subsets["partner"] = ["_T", *first, *rest, *tail]
     return cl
