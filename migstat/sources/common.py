@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.csvbase import sniff_separator
 from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
@@ -58,28 +59,11 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0].rstrip("\r")
 
 
-def delimiter_of(header: str) -> str:
-    """The field separator of a header line: comma, semicolon or tab (the most frequent)."""
-    counts = {sep: _count_outside_quotes(header, sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
-
-
-def _count_outside_quotes(line: str, sep: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            count += 1
-    return count
-
-
 def header_fields(head: bytes) -> list[str]:
     """The fields of the first line of a delimited text file, from its first bytes."""
     line = first_line(decode_head(head))
     try:
-        return [f.strip() for f in next(csv.reader([line], delimiter=delimiter_of(line)))]
+        return [f.strip() for f in next(csv.reader([line], delimiter=sniff_separator(line)))]
     except (csv.Error, StopIteration):
         return []
 
@@ -93,7 +77,7 @@ class CsvFile:
         raw = self.path.read_bytes() if data is None else data
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.text = decode(raw)
-        self.delimiter = delimiter_of(first_line(self.text))
+        self.delimiter = sniff_separator(first_line(self.text))
         self._reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         try:
             self.header = [h.strip() for h in next(self._reader)]
