@@ -24,6 +24,7 @@ import random
 from collections.abc import Iterable, Sequence
 from itertools import product
 
+from migstat.demo.synthetic import split, with_totals
 from migstat.model import (
     Dataset,
     Location,
@@ -65,40 +66,8 @@ EDU_W = (0.5, 2, 7, 35, 10, 8, 22, 12, 1, 2.5)
 REASON_W = (30, 15, 35, 3, 5, 7, 4, 1)
 
 
-def _split(total: int, weights: Sequence[float]) -> list[int]:
-    """``total`` split into integers proportional to ``weights`` (largest remainders)."""
-    if total <= 0:
-        return [0] * len(weights)
-    s = sum(weights)
-    raw = [total * w / s for w in weights]
-    out = [int(x) for x in raw]
-    rest = total - sum(out)
-    if rest:
-        order = sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)
-        for i in order[:rest]:
-            out[i] += 1
-    return out
-
-
 def _jitter(rng: random.Random, weights: Iterable[float], spread: float = 0.25) -> list[float]:
     return [w * rng.uniform(1 - spread, 1 + spread) for w in weights]
-
-
-def _complete(bottom: dict[tuple[str, ...], int], totals: Sequence[str | None]
-              ) -> dict[tuple[str, ...], int]:
-    """Every total cell as the sum of the finest cells (dimensions with a total code)."""
-    dims = [i for i, t in enumerate(totals) if t is not None]
-    out: dict[tuple[str, ...], int] = {}
-    masks = list(product((False, True), repeat=len(dims)))
-    for key, value in bottom.items():
-        for mask in masks:
-            k = list(key)
-            for i, use in zip(dims, mask, strict=True):
-                if use:
-                    k[i] = totals[i]  # type: ignore[assignment]
-            kt = tuple(k)
-            out[kt] = out.get(kt, 0) + value
-    return out
 
 
 def _col(n: int) -> str:
@@ -179,16 +148,16 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
     s01: dict[tuple[str, ...], int] = {}
     foreign_born = int(pop * rng.uniform(0.05, 0.09))
     births = [country, *foreign, "_U"]
-    totals_by_birth = dict(zip(births, _split(pop, [
+    totals_by_birth = dict(zip(births, split(pop, [
         (pop - foreign_born) / pop, *(w_partner[c] / sum(w_partner.values()) * foreign_born / pop
                                       for c in foreign), 0.0004]), strict=True))
     for p, n in totals_by_birth.items():
-        by_sex = _split(n, [rng.uniform(0.46, 0.52), rng.uniform(0.48, 0.54), 0.0005])
+        by_sex = split(n, [rng.uniform(0.46, 0.52), rng.uniform(0.48, 0.54), 0.0005])
         age_w = AGE_W_NATIVE if p == country else AGE_W_FOREIGN
         for s, ns in zip(SEX_PARTS, by_sex, strict=True):
-            for a, v in zip(AGE_PARTS, _split(ns, _jitter(rng, age_w, 0.1)), strict=True):
+            for a, v in zip(AGE_PARTS, split(ns, _jitter(rng, age_w, 0.1)), strict=True):
                 s01[(p, s, a)] = v
-    b.emit("S01", stock_period, _complete(s01, ("_T", "_T", "_T")), births)
+    b.emit("S01", stock_period, with_totals(s01, ("_T", "_T", "_T")), births)
 
     # -- S02: the same population by citizenship -----------------------------------------------
     s02: dict[tuple[str, ...], int] = {}
@@ -205,7 +174,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
             s02[("STATELESS", s, a)] = stateless = int(total * 0.0006)
             s02[("_U", s, a)] = unknown = int(total * 0.0003)
             s02[(country, s, a)] = total - others - stateless - unknown
-    b.emit("S02", stock_period, _complete(s02, ("_T", "_T", "_T")), citizenships)
+    b.emit("S02", stock_period, with_totals(s02, ("_T", "_T", "_T")), citizenships)
 
     # -- S03 / S04: foreign-born and non-citizens aged 15+ by education -------------------------
     for table_id, source, rows in (("S03", s01, [*foreign, "_U"]),
@@ -214,9 +183,9 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
         for p in rows:
             for s in SEX_PARTS:
                 n = sum(source[(p, s, a)] for a in AGE_15_PLUS)
-                for e, v in zip(EDU_PARTS, _split(n, _jitter(rng, EDU_W)), strict=True):
+                for e, v in zip(EDU_PARTS, split(n, _jitter(rng, EDU_W)), strict=True):
                     cells[(p, s, e)] = v
-        b.emit(table_id, stock_period, _complete(cells, ("_T", "_T", "_T")), rows)
+        b.emit(table_id, stock_period, with_totals(cells, ("_T", "_T", "_T")), rows)
 
     # -- F01 / F03 immigration, F02 / F04 emigration --------------------------------------------
     flows = (("F01", "F03", rng.uniform(0.0004, 0.0008), 0.3),
@@ -227,13 +196,13 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
         for d, scale in zip(DURATIONS, (1.0, 1.8), strict=True):
             total = int(pop * rate * scale)
             weights = [w_partner[c] for c in foreign] + [0.3]
-            for p, n in zip(movers_rows, _split(total, _jitter(rng, weights)), strict=True):
-                by_sex = _split(n, [rng.uniform(0.5, 0.62), rng.uniform(0.38, 0.5), 0.01])
+            for p, n in zip(movers_rows, split(total, _jitter(rng, weights)), strict=True):
+                by_sex = split(n, [rng.uniform(0.5, 0.62), rng.uniform(0.38, 0.5), 0.01])
                 for s, ns in zip(SEX_PARTS, by_sex, strict=True):
-                    for a, v in zip(AGE_PARTS, _split(ns, _jitter(rng, AGE_W_MOVERS)),
+                    for a, v in zip(AGE_PARTS, split(ns, _jitter(rng, AGE_W_MOVERS)),
                                     strict=True):
                         fr[(p, d, s, a)] = v
-        b.emit(by_residence, flow_period, _complete(fr, ("_T", None, "_T", "_T")), movers_rows)
+        b.emit(by_residence, flow_period, with_totals(fr, ("_T", None, "_T", "_T")), movers_rows)
 
         cit_rows = [country, *foreign, "STATELESS", "_U"]
         fc: dict[tuple[str, ...], int] = {}
@@ -244,21 +213,21 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
         for d in DURATIONS:
             for s in SEX_PARTS:
                 total = sum(fr[(p, d, s, a)] for p in movers_rows for a in AGE_PARTS)
-                for c, v in zip(cit_rows, _split(total, weights), strict=True):
+                for c, v in zip(cit_rows, split(total, weights), strict=True):
                     fc[(c, d, s)] = v
-        b.emit(by_citizenship, flow_period, _complete(fc, ("_T", None, "_T")), cit_rows)
+        b.emit(by_citizenship, flow_period, with_totals(fc, ("_T", None, "_T")), cit_rows)
 
     # -- A01: first residence permits ------------------------------------------------------------
     a01: dict[tuple[str, ...], int] = {}
     permit_rows = [*foreign, "STATELESS"]
     permits = int(pop * rng.uniform(0.0008, 0.0015))
     weights = [w_partner[c] for c in foreign] + [0.2]
-    for c, n in zip(permit_rows, _split(permits, _jitter(rng, weights)), strict=True):
-        by_sex = _split(n, [rng.uniform(0.5, 0.6), rng.uniform(0.4, 0.5), 0.005])
+    for c, n in zip(permit_rows, split(permits, _jitter(rng, weights)), strict=True):
+        by_sex = split(n, [rng.uniform(0.5, 0.6), rng.uniform(0.4, 0.5), 0.005])
         for s, ns in zip(SEX_PARTS, by_sex, strict=True):
-            for r, v in zip(REASON_PARTS, _split(ns, _jitter(rng, REASON_W)), strict=True):
+            for r, v in zip(REASON_PARTS, split(ns, _jitter(rng, REASON_W)), strict=True):
                 a01[(c, s, r)] = v
-    b.emit("A01", flow_period, _complete(a01, ("_T", "_T", "_T")), permit_rows)
+    b.emit("A01", flow_period, with_totals(a01, ("_T", "_T", "_T")), permit_rows)
 
     return Dataset(file_name=file_name, format="questionnaire", provider=country,
                    observations=b.observations,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from itertools import product
 from pathlib import Path
 
 from migstat.model import (
@@ -43,6 +44,7 @@ EDU_LEVELS = ("ED0", "ED1", "ED2", "ED3", "ED4", "ED5", "ED6", "ED7", "ED8")
 EDU_PROFILE = (1, 3, 10, 35, 12, 14, 15, 9, 1)
 REASONS = ("FAM", "EDUC", "OCC", "PROT", "FREE", "SETTLE", "OTH")
 REASON_PROFILE = (30, 15, 40, 2, 0, 8, 5)
+ALL_TOTALS = ("_T", "_T", "_T")
 
 
 def split(total: int, weights: Sequence[float], rng: random.Random | None = None,
@@ -93,18 +95,21 @@ class _Builder:
         self.obs.append(Observation(table, self.country, period, key, float(value)))
 
 
-def _with_totals(cells: dict[tuple[str, ...], int], dims: int,
-                 totals: Iterable[int]) -> dict[tuple[str, ...], int]:
-    """Add ``_T`` totals along the given key positions (all combinations)."""
-    out = dict(cells)
-    for pos in totals:
-        agg: dict[tuple[str, ...], int] = {}
-        for key, v in out.items():
-            if key[pos] == "_T":
-                continue
-            k = (*key[:pos], "_T", *key[pos + 1:])
-            agg[k] = agg.get(k, 0) + v
-        out.update(agg)
+def with_totals(bottom: dict[tuple[str, ...], int], totals: Sequence[str | None]
+                ) -> dict[tuple[str, ...], int]:
+    """The finest cells plus every total cell as their sum, along each key position whose
+    ``totals`` entry is a total code (``None``: the dimension has no total, e.g. DURATION)."""
+    dims = [i for i, t in enumerate(totals) if t is not None]
+    out: dict[tuple[str, ...], int] = {}
+    masks = list(product((False, True), repeat=len(dims)))
+    for key, value in bottom.items():
+        for mask in masks:
+            k = list(key)
+            for i, use in zip(dims, mask, strict=True):
+                if use:
+                    k[i] = totals[i]  # type: ignore[assignment]
+            kt = tuple(k)
+            out[kt] = out.get(kt, 0) + value
     return out
 
 
@@ -137,7 +142,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
             s01[(p, sex, "_U")] = 0
         for age in (*AGES, "_U"):
             s01[(p, "_U", age)] = 0
-    s01 = _with_totals(s01, 3, (1, 2, 0))
+    s01 = with_totals(s01, ALL_TOTALS)
 
     # S02: citizenship: a fifth of the foreign-born are foreign citizens, a few stateless.
     s02: dict[tuple[str, ...], int] = {}
@@ -152,7 +157,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
             noncit = sum(s02.get((p, sex, age), 0) for p in partners)
             s02[("STATELESS", sex, age)] = stateless
             s02[(country, sex, age)] = s01[("_T", sex, age)] - noncit - stateless
-    s02 = _with_totals(s02, 3, (1, 2, 0))
+    s02 = with_totals(s02, ALL_TOTALS)
 
     def education(src: dict[tuple[str, ...], int], rows: Iterable[str]) -> dict:
         out: dict[tuple[str, ...], int] = {}
@@ -163,7 +168,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
                 for lev, v in zip(EDU_LEVELS, levels, strict=True):
                     out[(p, sex, lev)] = v
                 out[(p, sex, "_U")] = 0
-        return _with_totals(out, 3, (1, 2, 0))
+        return with_totals(out, ALL_TOTALS)
 
     s03 = education(s01, list(partners))
     s04 = education(s02, [*partners, "STATELESS"])
@@ -182,7 +187,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
                     by_res[(p, dur, sex, "_U")] = 0
                 for age in (*AGES, "_U"):
                     by_res[(p, dur, "_U", age)] = 0
-        by_res = _with_totals(by_res, 4, (2, 3, 0))
+        by_res = with_totals(by_res, ("_T", None, "_T", "_T"))
         by_cit: dict[tuple[str, ...], int] = {}
         cit_rows = [country, *partners, "STATELESS"]
         cit_w = [returning * sum(partners.values()), *partners.values(),
@@ -192,7 +197,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
                 total = by_res[("_T", dur, sex, "_T")]
                 for p, v in zip(cit_rows, split(total, cit_w, rng, 0.2), strict=True):
                     by_cit[(p, dur, sex)] = v
-        by_cit = _with_totals(by_cit, 3, (2, 0))
+        by_cit = with_totals(by_cit, ("_T", None, "_T"))
         return by_res, by_cit
 
     f01, f03 = flows(0.002, 0.35)
@@ -206,7 +211,7 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
             for reason, v in zip(REASONS, split(ns, REASON_PROFILE, rng, 0.3), strict=True):
                 a01[(p, sex, reason)] = v
             a01[(p, sex, "_U")] = 0
-    a01 = _with_totals(a01, 3, (1, 2, 0))
+    a01 = with_totals(a01, ALL_TOTALS)
 
     for table, cells, period in (("S01", s01, stock_period), ("S02", s02, stock_period),
                                  ("S03", s03, stock_period), ("S04", s04, stock_period),
