@@ -20,15 +20,13 @@ has any error finding (after printing them).
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import load_workbook
+from timing import best_of, peak_rss_mib
 
 from migstat.api import check_file
 from migstat.demo.synthetic import consistent_dataset, write_workbook
@@ -38,21 +36,6 @@ from migstat.validation import validate
 
 TARGET_S = 2.0
 TARGET_RSS_MB = 1024.0
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
-    best = float("inf")
-    result: object = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def peak_rss_mb() -> float:
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
 
 
 def read_floor(path: Path) -> int:
@@ -89,7 +72,7 @@ def main() -> None:
         write_s = time.perf_counter() - start
         size_mb = path.stat().st_size / 1e6
         del data
-        rss_before = peak_rss_mb()
+        rss_before = peak_rss_mib()
 
         check_s, checked = best_of(args.repeat, lambda: check_file(path))
         errors = [f for f in checked.findings if str(f.severity) == "error"]
@@ -99,7 +82,7 @@ def main() -> None:
             args.repeat, lambda: read_submission(path, registry=registry))
         validate_s, _findings = best_of(
             args.repeat, lambda: validate(dataset, registry=registry))
-        rss_after = peak_rss_mb()
+        rss_after = peak_rss_mib()
 
     print(f"questionnaire: {args.country} {args.year}, every partner, {n:,} observations in "
           f"{len(checked.dataset.tables)} tables, {size_mb:.1f} MB .xlsx "

@@ -14,16 +14,15 @@ time of each rule family and the peak resident memory.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from consistent import consistent_dataset  # noqa: E402
+from timing import best_of, peak_rss_mib  # noqa: E402
 
 from migstat.model import Observation, default_registry  # noqa: E402
 from migstat.validation import validate  # noqa: E402
@@ -64,21 +63,6 @@ class SameAsLastYear:
     def previous(self, table: str, provider: str, ref_area: str, before: str):
         found = self.values.get((table, ref_area))
         return (str(int(before[:4]) - 1), found) if found else None
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
-    best = float("inf")
-    result: object = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def peak_rss_mib() -> float:
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
 
 
 def main() -> None:
