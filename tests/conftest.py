@@ -121,3 +121,20 @@ def store(db_url: str) -> Iterator[object]:
 
     with Store.open(db_url) as opened:
         yield opened
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run ``migstat ARGS`` in-process; return (exit status, stdout, stderr)."""
+    from migstat.cli.main import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as stop:
+            code = int(stop.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

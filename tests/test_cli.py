@@ -12,19 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from migstat.cli.main import main
 from migstat.demo.synthetic import consistent_dataset, write_workbook
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``migstat ARGS`` in-process; return (exit status, stdout, stderr)."""
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def store_digest(path: Path) -> str:
@@ -54,8 +42,8 @@ def filled(tmp_path_factory) -> Path:
     return path
 
 
-def test_tables_lists_the_registry(capsys) -> None:
-    code, out, _ = run(capsys, "tables")
+def test_tables_lists_the_registry(cli) -> None:
+    code, out, _ = cli("tables")
     assert code == 0
     lines = out.strip().splitlines()
     ids = [line.split("\t")[0] for line in lines]
@@ -63,24 +51,24 @@ def test_tables_lists_the_registry(capsys) -> None:
         assert table in ids
     s01 = next(line for line in lines if line.startswith("S01\t"))
     assert s01.split("\t")[1] == "stock"
-    code, out, _ = run(capsys, "--lang", "ru", "tables")
+    code, out, _ = cli("--lang", "ru", "tables")
     assert "Население по стране рождения, полу и возрасту" in out
 
 
-def test_template_validate_submit_query(capsys, tmp_path: Path, db: Path, filled: Path) -> None:
+def test_template_validate_submit_query(cli, tmp_path: Path, db: Path, filled: Path) -> None:
     blank = tmp_path / "blank.xlsx"
-    code, out, _ = run(capsys, "template", "--country", "KGZ", "--year", "2024", "--tables",
+    code, out, _ = cli("template", "--country", "KGZ", "--year", "2024", "--tables",
                        "S01,F01", "-o", str(blank))
     assert code == 0 and blank.exists()
     assert {"S01", "F01"} <= set(load_workbook(blank, read_only=True).sheetnames)
 
-    code, out, _ = run(capsys, "validate", str(filled), "--no-history")
+    code, out, _ = cli("validate", str(filled), "--no-history")
     assert code == 0, out
-    code, out, err = run(capsys, "--db", str(db), "submit", str(filled), "--country", "KGZ")
+    code, out, err = cli("--db", str(db), "submit", str(filled), "--country", "KGZ")
     assert code == 0, out + err
     assert "accepted" in out
 
-    code, out, _ = run(capsys, "--db", str(db), "query", "S01", "--country", "KGZ",
+    code, out, _ = cli("--db", str(db), "query", "S01", "--country", "KGZ",
                        "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     expected = consistent_dataset("KGZ", 2024, n_partners=12)
@@ -92,7 +80,7 @@ def test_template_validate_submit_query(capsys, tmp_path: Path, db: Path, filled
     assert got["REF_AREA_LABEL"] == "Kyrgyzstan"
     assert len(rows) == sum(1 for o in expected.observations if o.table == "S01")
 
-    code, out, _ = run(capsys, "--db", str(db), "--lang", "ru", "query", "S01", "--country",
+    code, out, _ = cli("--db", str(db), "--lang", "ru", "query", "S01", "--country",
                        "KGZ", "--partner", "RUS", "--filter", "SEX=_T", "--filter", "AGE=_T",
                        "--format", "json")
     doc = json.loads(out)
@@ -101,11 +89,11 @@ def test_template_validate_submit_query(capsys, tmp_path: Path, db: Path, filled
     assert doc["observations"][0]["COUNTRY_BIRTH_LABEL"] == "Российская Федерация"
 
 
-def test_revision_keeps_both_vintages_and_as_of(capsys, tmp_path: Path, db: Path,
+def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
                                                 filled: Path) -> None:
-    code, *_ = run(capsys, "--db", str(db), "submit", str(filled), "--country", "KGZ")
+    code, *_ = cli("--db", str(db), "submit", str(filled), "--country", "KGZ")
     assert code == 0
-    code, out, _ = run(capsys, "--db", str(db), "submissions")
+    code, out, _ = cli("--db", str(db), "submissions")
     first_time = out.strip().splitlines()[-1].split("\t")[1]
 
     revised = tmp_path / "KGZ_2024_rev.xlsx"
@@ -120,12 +108,12 @@ def test_revision_keeps_both_vintages_and_as_of(capsys, tmp_path: Path, db: Path
             for age in ("Y25T29", "_T"):
                 f01[(partner, "LT", sex, age)].value += 10
     write_workbook(revised, data)
-    code, out, err = run(capsys, "--db", str(db), "submit", str(revised), "--country", "KGZ",
+    code, out, err = cli("--db", str(db), "submit", str(revised), "--country", "KGZ",
                          "--note", "corrected F01/F03")
     assert code == 0, out + err
 
     def f03_rus(*extra: str) -> float:
-        code, out, _ = run(capsys, "--db", str(db), "query", "F03", "--country", "KGZ",
+        code, out, _ = cli("--db", str(db), "query", "F03", "--country", "KGZ",
                            "--partner", "RUS", "--filter", "DURATION=LT", "--filter", "SEX=M",
                            "--format", "json", *extra)
         assert code == 0
@@ -135,7 +123,7 @@ def test_revision_keeps_both_vintages_and_as_of(capsys, tmp_path: Path, db: Path
                     if o.table == "F03" and o.key == ("RUS", "LT", "M"))
     assert f03_rus() == original + 10
     assert f03_rus("--as-of", first_time) == original
-    code, out, _ = run(capsys, "--db", str(db), "submissions", "--country", "KGZ")
+    code, out, _ = cli("--db", str(db), "submissions", "--country", "KGZ")
     assert len(out.strip().splitlines()) == 2
 
 
@@ -172,13 +160,13 @@ BAD = {
 
 @pytest.mark.parametrize("name", sorted(BAD))
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_bad_input_is_refused_clearly(capsys, tmp_path: Path, db: Path, filled: Path,
+def test_bad_input_is_refused_clearly(cli, tmp_path: Path, db: Path, filled: Path,
                                       name: str, lang: str) -> None:
-    run(capsys, "--db", str(db), "submit", str(filled), "--country", "KGZ")
+    cli("--db", str(db), "submit", str(filled), "--country", "KGZ")
     before = store_digest(db)
     bad = tmp_path / name
     BAD[name](bad, filled)
-    code, out, err = run(capsys, "--db", str(db), "--lang", lang, "submit", str(bad),
+    code, out, err = cli("--db", str(db), "--lang", lang, "submit", str(bad),
                          "--country", "KGZ")
     assert code == 2, out + err
     assert name in err
@@ -188,23 +176,23 @@ def test_bad_input_is_refused_clearly(capsys, tmp_path: Path, db: Path, filled: 
         assert any("а" <= ch <= "я" for ch in err.lower()), err
 
 
-def test_formula_is_a_finding_at_its_cell(capsys, tmp_path: Path, db: Path,
+def test_formula_is_a_finding_at_its_cell(cli, tmp_path: Path, db: Path,
                                           filled: Path) -> None:
     bad = tmp_path / "formula.xlsx"
     _formula(bad, filled)
-    code, out, _ = run(capsys, "validate", str(bad), "--no-history", "--json", "-")
+    code, out, _ = cli("validate", str(bad), "--no-history", "--json", "-")
     assert code == 1
     found = [f for f in json.loads(out)["findings"] if f["rule"] == "STRUCT_FORMULA"]
     assert len(found) == 1 and found[0]["location"]["sheet"] == "A01"
 
 
-def test_unknown_country_and_table(capsys, tmp_path: Path, db: Path, filled: Path) -> None:
-    code, _, err = run(capsys, "--db", str(db), "submit", str(filled), "--country", "XYZ")
+def test_unknown_country_and_table(cli, tmp_path: Path, db: Path, filled: Path) -> None:
+    code, _, err = cli("--db", str(db), "submit", str(filled), "--country", "XYZ")
     assert code == 2 and "XYZ" in err and "Traceback" not in err
-    code, _, err = run(capsys, "--db", str(db), "query", "Z99")
+    code, _, err = cli("--db", str(db), "query", "Z99")
     assert code == 2 and "Z99" in err
-    code, _, err = run(capsys, "--lang", "ru", "template", "--country", "XYZ", "--year", "2024",
+    code, _, err = cli("--lang", "ru", "template", "--country", "XYZ", "--year", "2024",
                        "-o", str(tmp_path / "x.xlsx"))
     assert code == 2 and "Неизвестная страна" in err
-    code, _, err = run(capsys, "validate", str(tmp_path / "missing.xlsx"))
+    code, _, err = cli("validate", str(tmp_path / "missing.xlsx"))
     assert code == 2 and "missing.xlsx" in err

@@ -19,16 +19,6 @@ from migstat.model import Dataset, Observation
 from migstat.store import Store
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def template_cells(wb) -> dict[tuple[str, tuple[str, ...]], str]:
     """Every data cell of a blank questionnaire by (table, key), from its own code cells."""
     from openpyxl.utils import column_index_from_string, get_column_letter
@@ -86,16 +76,16 @@ def clean(tmp_path_factory) -> tuple[Path, Dataset]:
     return filled, dataset
 
 
-def test_the_filled_template_validates_clean(capsys, clean) -> None:
+def test_the_filled_template_validates_clean(cli, clean) -> None:
     filled, dataset = clean
     assert len(dataset.observations) > 10_000
     for lang in ("en", "ru"):
-        code, out, _ = run(capsys, "--lang", lang, "validate", str(filled), "--no-history")
+        code, out, _ = cli("--lang", lang, "validate", str(filled), "--no-history")
         assert code == 0, out
     assert check_file(filled).findings == []
 
 
-def test_planted_errors_are_found_at_their_cells(capsys, tmp_path: Path, clean) -> None:
+def test_planted_errors_are_found_at_their_cells(cli, tmp_path: Path, clean) -> None:
     filled, dataset = clean
     value = {(o.table, o.key): o.value for o in dataset.observations}
     spoiled = tmp_path / "KGZ_2024_spoiled.xlsx"
@@ -152,7 +142,7 @@ def test_planted_errors_are_found_at_their_cells(capsys, tmp_path: Path, clean) 
 
     found_by_lang = {}
     for lang in ("en", "ru"):
-        code, out, _ = run(capsys, "--lang", lang, "validate", str(spoiled), "--no-history",
+        code, out, _ = cli("--lang", lang, "validate", str(spoiled), "--no-history",
                            "--json", "-")
         assert code == 1
         found_by_lang[lang] = json.loads(out)["findings"]
@@ -162,8 +152,8 @@ def test_planted_errors_are_found_at_their_cells(capsys, tmp_path: Path, clean) 
     assert got == expected
 
     # The human report names the cells and the numbers, in both languages.
-    code, text_en, _ = run(capsys, "--lang", "en", "validate", str(spoiled), "--no-history")
-    code, text_ru, _ = run(capsys, "--lang", "ru", "validate", str(spoiled), "--no-history")
+    code, text_en, _ = cli("--lang", "en", "validate", str(spoiled), "--no-history")
+    code, text_ru, _ = cli("--lang", "ru", "validate", str(spoiled), "--no-history")
     negative_cell = at[("A01", ("RUS", "M", "OCC"))]
     assert f"A01!{negative_cell}" in text_en and f"A01!{negative_cell}" in text_ru
     f01_cell = at[("F01", ("RUS", "LT", "_T", "_T"))]
@@ -175,7 +165,7 @@ def test_planted_errors_are_found_at_their_cells(capsys, tmp_path: Path, clean) 
 
     # The annotated workbook to send back carries a comment on each offending cell.
     returned = tmp_path / "returned.xlsx"
-    code, *_ = run(capsys, "validate", str(spoiled), "--no-history", "--annotate",
+    code, *_ = cli("validate", str(spoiled), "--no-history", "--annotate",
                    str(returned))
     wb = load_workbook(returned)
     assert wb["A01"][negative_cell].comment is not None
