@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
@@ -77,16 +78,10 @@ def test_metadata_register_permanent_registration(dataset) -> None:
     assert all(o.key[1] == "LT" for o in dataset.observations)
 
 
-def _variant(tmp_path: Path, name: str, *, delimiter=",", encoding="utf-8", order=None,
-             extra=()) -> Path:
+def _variant(tmp_path: Path, name: str, *, extra=(), **options) -> Path:
     with CSV.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))[:200] + [list(r) for r in extra]
-    if order:
-        rows = [[row[i] for i in order] for row in rows]
-    path = tmp_path / name
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    return path
+    return write_variant(tmp_path / name, rows, **options)
 
 
 def _values(ds):

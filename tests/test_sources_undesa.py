@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import SOURCES, detect_source, read_source
@@ -97,14 +98,8 @@ def test_provenance_and_metadata(matrix) -> None:
     assert meta.source_type == "estimate" and meta.reference_date == "1990-07-01/2019-07-01"
 
 
-def _write_variant(path: Path, raw, *, delimiter=",", encoding="utf-8", order=None,
-                   rows=None) -> Path:
-    rows = rows if rows is not None else [raw[0], *raw[1:6]]
-    if order is not None:
-        rows = [[row[i] for i in order] for row in rows]
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    return path
+def _write_variant(path: Path, raw, *, rows=None, **options) -> Path:
+    return write_variant(path, rows if rows is not None else [raw[0], *raw[1:6]], **options)
 
 
 def _key_values(dataset):

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
@@ -83,16 +84,11 @@ def test_provenance_and_metadata(dataset) -> None:
     assert {o.key[2] for o in dataset.observations} == {"REF", "ASY"}
 
 
-def _variant(tmp_path, name, *, delimiter=",", encoding="utf-8", order=None, extra=()):
+def _variant(tmp_path, name, *, extra=(), **options):
     with CSV.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     rows = rows[:300] + [r for r in rows if r[1] in ("", "XXA")][:20] + [list(e) for e in extra]
-    if order:
-        rows = [[row[i] for i in order] for row in rows]
-    path = tmp_path / name
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    return path
+    return write_variant(tmp_path / name, rows, **options)
 
 
 def _values(ds):
