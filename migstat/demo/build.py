@@ -25,7 +25,9 @@ from pathlib import Path
 
 from migstat import api
 from migstat.demo.synthetic import consistent_dataset
+from migstat.i18n import N_
 from migstat.model import Dataset, MigstatError, Observation, default_registry
+from migstat.store import Store
 
 EECCA = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
 DEMO_YEAR = 2024
@@ -65,8 +67,8 @@ def find_shared_data(explicit: Path | None = None) -> Path:
     for path in candidates:
         if path and (path / "un_desa").is_dir():
             return path
-    raise MigstatError("Cannot find the published data folder (../shared/data): pass --data "
-                       "or set MIGSTAT_SHARED_DATA.")
+    raise MigstatError(N_("Cannot find the published data folder (../shared/data): pass "
+                          "--data or set MIGSTAT_SHARED_DATA."))
 
 
 def _imports(data: Path) -> list[tuple[str, Path]]:
@@ -79,9 +81,9 @@ def _imports(data: Path) -> list[tuple[str, Path]]:
     return [(s, p) for s, p in files if p.exists()]
 
 
-def _stock_weights(store: object, country: str) -> dict[str, float]:
+def _stock_weights(store: Store, country: str) -> dict[str, float]:
     """The country's real foreign-born stock by country of birth (UN DESA 2019), as weights."""
-    result = api.query(store, "S01", countries=[country], providers=["UN_DESA"],  # type: ignore[arg-type]
+    result = api.query(store, "S01", countries=[country], providers=["UN_DESA"],
                        start=2019, end=2019)
     return {r["COUNTRY_BIRTH"]: float(r["OBS_VALUE"]) for r in result.rows
             if r["OBS_VALUE"] and r["COUNTRY_BIRTH"] not in ("_T", country)}
@@ -134,14 +136,15 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
             Path(str(db_file) + suffix).unlink(missing_ok=True)
         db_url = f"sqlite:///{db_file.resolve()}"
     registry = default_registry()
-    lines: list[str] = []
+    imported: list[str] = []
+    synthetic: list[str] = []
     with api.open_store(db_url) as store:
         for source, path in _imports(data):
             echo(f"import {source}: {path.name}")
             dataset = read_source(path, source=source, registry=registry)
             record, _ = api.submit_dataset(store, dataset, path.read_bytes(),
                                            imported=True, submitted_by="demo")
-            lines.append(f"  {record.provider:8} {path.name}: {record.n_observations} "
+            imported.append(f"  {record.provider:8} {path.name}: {record.n_observations} "
                          f"observations, {record.n_warnings} warnings")
 
         planted = {p.country: p for p in PLANTED}
@@ -165,7 +168,7 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                 returned = out_dir / "returned" / f"{country}_{DEMO_YEAR}_findings.xlsx"
                 annotate_workbook(checked.raw, checked.findings, returned, lang="both")
                 line += f" -> {returned}"
-            lines.append(line)
+            synthetic.append(line)
             if country in REVISED:
                 fixed = consistent_dataset(country, DEMO_YEAR, seed=i, weights=weights,
                                            registry=registry)
@@ -175,9 +178,8 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                                             submitted_by=f"demo:{country}",
                                             note="Corrected after validation",
                                             registry=registry)
-                lines.append(f"  {country}      {path2.name}: {record.status} (revision)")
+                synthetic.append(f"  {country}      {path2.name}: {record.status} (revision)")
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
-    return "\n".join([*head, *lines[: len(_imports(data))],
-                      f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):",
-                      *lines[len(_imports(data)):],
+    return "\n".join([*head, *imported,
+                      f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):", *synthetic,
                       "Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"])
