@@ -31,6 +31,7 @@ from migstat.model import (
     default_registry,
 )
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
+from migstat.store.store import resolve_url
 from migstat.validation import validate
 
 Progress = Callable[[int, int], None]
@@ -57,6 +58,15 @@ class CheckedFile:
 def open_store(url: str | None = None) -> Store:
     """The store at ``url``, ``MIGSTAT_DATABASE_URL``, or ``migstat.db`` in the working folder."""
     return Store.open(url)
+
+
+def store_exists(url: str | None = None) -> bool:
+    """Whether the store at ``url`` (resolved as :func:`open_store` does) is already there:
+    a server database is assumed to be, a SQLite file must exist."""
+    resolved = resolve_url(url)
+    if resolved.get_backend_name() != "sqlite" or not resolved.database:
+        return True
+    return Path(resolved.database).exists()
 
 
 def tables(registry: Registry | None = None) -> list[TableDef]:

@@ -58,13 +58,7 @@ def _lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, db: str | None) -> None:
     """migstat: a clearing-house for international migration statistics."""
-    ctx.obj = Context(lang, _db_url(db))
-
-
-def _db_url(db: str | None) -> str | None:
-    if not db:
-        return None
-    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    ctx.obj = Context(lang, db)
 
 
 @contextmanager
@@ -148,11 +142,11 @@ def template_cmd(c: Context, country: str, year: int, table_ids: str | None, wb_
 def validate_cmd(c: Context, file: Path, country: str | None, json_out: Path | None,
                  annotate: Path | None, no_history: bool) -> None:
     """Validate a questionnaire, long CSV or SDMX-CSV file and report findings to the cell."""
-    from migstat.api import check_file
+    from migstat.api import check_file, store_exists
     from migstat.validation.report import render_text, to_json
 
     _exists(file)
-    if no_history or not _store_exists(c):
+    if no_history or not store_exists(c.db):
         checked = check_file(file, country=country)
     else:
         with _store(c) as store:
@@ -188,14 +182,6 @@ def _exists(file: Path) -> None:
         raise MigstatError(N_("File not found: {file}"), file=str(file))
     if file.is_dir():
         raise MigstatError(N_("{file} is a folder, not a file."), file=str(file))
-
-
-def _store_exists(c: Context) -> bool:
-    url = c.db or os.environ.get("MIGSTAT_DATABASE_URL")
-    if url and not url.startswith("sqlite"):
-        return True
-    path = url.split("///", 1)[1] if url else "migstat.db"
-    return Path(path).exists()
 
 
 # -- submit ------------------------------------------------------------------------------------
