@@ -23,7 +23,7 @@ import click
 
 from migstat import __version__
 from migstat.i18n import N_, gettext_, resolve_language
-from migstat.model import MigstatError, default_registry, pick
+from migstat.model import MigstatError, default_registry
 
 
 class Context:
@@ -350,4 +350,4 @@ def _lang_from_argv(argv: list[str] | None, default: str) -> str:
     return default
 
 
-__all__ = ["cli", "main", "pick"]
+__all__ = ["cli", "main"]
