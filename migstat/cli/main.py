@@ -310,6 +310,17 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
     click.echo(summary)
 
 
+# -- commands of other layers ------------------------------------------------------------------
+# Each layer's commands live in a module of their own in this folder and are added here, one
+# group of lines per layer, so the command stays one tree over the public API.
+
+# import (published sources, classification mappings)
+
+# serve (the portal and the APIs)
+
+# estimate, mirror (analysis)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, turning input errors into messages and exit statuses."""
     lang = resolve_language(None)
