@@ -133,9 +133,9 @@ def test_dataflow_ids() -> None:
 
 
 def test_real_sdmx_20_example_is_refused_by_dataflow() -> None:
-    from pathlib import Path
+    from tests.shared import SHARED_DATA
 
-    path = Path("/work/shared/data/sdmx/v3_csv_example-01.csv")
+    path = SHARED_DATA / "sdmx" / "v3_csv_example-01.csv"
     if not path.exists():
         pytest.skip("shared data not available")
     with pytest.raises(InputError) as problem:

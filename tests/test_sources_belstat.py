@@ -11,8 +11,9 @@ from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.belstat import read, read_files
 from migstat.sources.cisstat import read as read_cisstat
+from tests.shared import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA
 BELSTAT = DATA / "belstat"
 ARRIVALS = BELSTAT / "belstat_arrivals_oblast_2010-2019.json"
 pytestmark = pytest.mark.skipif(not ARRIVALS.exists(), reason="shared data not available")

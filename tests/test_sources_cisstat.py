@@ -12,8 +12,9 @@ from csvfiles import write_variant
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.cisstat import read
+from tests.shared import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cisstat"
+DATA = SHARED_DATA / "cisstat"
 CSV = DATA / "cis_migration.csv"
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason="shared data not available")
 

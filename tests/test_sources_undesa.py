@@ -11,8 +11,9 @@ from csvfiles import write_variant
 from migstat.model import InputError, default_registry
 from migstat.sources import SOURCES, detect_source, read_source
 from migstat.sources.undesa import read_csv, read_workbook
+from tests.shared import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "un_desa"
+DATA = SHARED_DATA / "un_desa"
 CSV = DATA / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
 XLSX = DATA / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason="shared data not available")

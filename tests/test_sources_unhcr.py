@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from csvfiles import write_variant
@@ -11,8 +10,9 @@ from csvfiles import write_variant
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.unhcr import read
+from tests.shared import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "unhcr"
+DATA = SHARED_DATA / "unhcr"
 CSV = DATA / "unhcr_2020.csv"
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason="shared data not available")
 
