@@ -317,6 +317,9 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 # import (published sources, classification mappings)
 
 # serve (the portal and the APIs)
+from migstat.cli.serve import serve_cmd  # noqa: E402
+
+cli.add_command(serve_cmd)
 
 # estimate, mirror (analysis)
 
