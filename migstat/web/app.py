@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,15 @@ def _install_template_globals(templates: Jinja2Templates) -> None:
 
     templates.env.globals["t"] = pass_context(_translate)
     templates.env.globals["version"] = __version__
+    templates.env.filters["replace_lang"] = _replace_lang
+
+
+def _replace_lang(params: Any, lang: str) -> str:
+    """The query string with ``lang`` set to ``lang`` and everything else kept."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in params.multi_items() if k != "lang"]
+    return urlencode([*pairs, ("lang", lang)])
 
 
 _install_template_globals(TEMPLATES)
@@ -41,9 +51,11 @@ def render(request: Request, template: str, status_code: int = 200,
            **context: Any) -> Any:
     """Render a page in the request's language; ``lang`` is set for every template."""
     context.setdefault("lang", language(request))
+    context.setdefault("nav", navigation())
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
+@cache
 def route_modules() -> list[Any]:
     """Every module in :mod:`migstat.web.routes` that exposes a ``router``, in name order."""
     found = []
@@ -52,6 +64,12 @@ def route_modules() -> list[Any]:
         if hasattr(module, "router"):
             found.append(module)
     return found
+
+
+def navigation() -> list[tuple[str, str]]:
+    """``(msgid, path)`` of every route module's ``NAV`` entry, in their declared order."""
+    entries = [m.NAV for m in route_modules() if hasattr(m, "NAV")]
+    return [(msgid, path) for _order, msgid, path in sorted(entries)]
 
 
 def create_app(db: str | None = None, *, store: Store | None = None) -> FastAPI:
@@ -80,4 +98,4 @@ def create_app(db: str | None = None, *, store: Store | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["TEMPLATES", "create_app", "render", "route_modules"]
+__all__ = ["TEMPLATES", "create_app", "navigation", "render", "route_modules"]
