@@ -386,15 +386,22 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
 
 
 def _decimal_mark(values: list[str]) -> str:
-    """The decimal mark of a file's numbers: ``,`` when a number has both marks with the
-    comma last, or a comma not followed by exactly three digits; else ``.``."""
+    """The decimal mark of a file's numbers (the export offered ``1,234.5``, ``1.234,5``,
+    ``1 234,5`` and ``1234.5``): the last mark of a number that has both; else a mark not
+    followed by groups of three digits; else the mark that is only ever followed by groups of
+    three digits separates thousands (counts have no decimals), so the other one is decimal."""
+    groups = {",": False, ".": False}
     for text in values:
+        text = text.strip().replace(" ", "").replace("\u00a0", "")
         if "," in text and "." in text:
             return "," if text.rfind(",") > text.rfind(".") else "."
-    for text in values:
-        if "," in text and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", text.strip()):
-            return ","
-    return "."
+        for mark in (",", "."):
+            if mark in text:
+                if re.fullmatch(rf"-?\d{{1,3}}(\{mark}\d{{3}})+", text):
+                    groups[mark] = True
+                else:
+                    return mark
+    return "," if groups["."] and not groups[","] else "."
 
 
 def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
