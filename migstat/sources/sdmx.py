@@ -108,7 +108,7 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
     records = message.records
     columns: set[str] = set()
     for record in records[:1000]:
-        columns.update(record.values)
+        columns.update(k.upper() for k in record.values)
     columns -= {"OBS_VALUE"}
     area, time = _area_and_time(columns, file_name)
     dims = columns - {area, time}
@@ -117,7 +117,7 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
     flag_id = "OBS_FLAG" if "OBS_FLAG" in columns else "OBS_STATUS"
     seen: dict[str, set[str]] = {}
     for record in records:
-        values = record.values
+        values = {k.upper(): v for k, v in record.values.items()}
         where = Location(file=file_name, line=record.line)
         text = values.get("OBS_VALUE")
         value = None if text is None or text.strip() in NOT_AVAILABLE else parse_number(text)

@@ -20,6 +20,7 @@ into a table's observations picks the ids it needs.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -210,10 +211,12 @@ def _obs(elem: etree._Element, series: dict[str, str], at_obs: str) -> Record:
 
 
 def iter_head_root(head: bytes) -> Iterator[str]:
-    """Local names of the first elements of an XML file's first bytes (for sniffing)."""
-    try:
-        parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+    """Local names of the first elements of an XML file's first bytes (for sniffing; what
+    comes after a syntax error further on does not matter)."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+    with contextlib.suppress(etree.XMLSyntaxError):
         parser.feed(head)
+    try:
         for _event, elem in parser.read_events():
             yield _local(elem.tag)
     except etree.XMLSyntaxError:
