@@ -323,3 +323,19 @@ def test_eurostat_sdmx_ml_reads_like_json_stat(tmp_path) -> None:
         assert _keyed(dataset) == base
         assert dataset.provenance.edition == "2026-07-10"
         assert dataset.observations[0].where.line > 1
+
+
+def test_cli_tables_from_sdmx(cli, tmp_path) -> None:
+    out = tmp_path / "reg"
+    code, stdout, stderr = cli("tables", "from-sdmx", str(STRUCTURE), "-o", str(out))
+    assert code == 0, stderr
+    assert stdout.split() == [str(out / "codelists" / "ESTAT_CL_SEX.yaml"),
+                              str(out / "codelists" / "ESTAT_DEMO_MEASURES.yaml"),
+                              str(out / "tables" / "ESTAT_DEMOGRAPHY.yaml")]
+    assert (out / "tables" / "ESTAT_DEMOGRAPHY.yaml").exists()
+    assert "ESTAT_DEMOGRAPHY" in stderr and "MIGSTAT_REGISTRY_PATH" in stderr
+    code, listing, _ = cli("tables")
+    assert code == 0 and "S01" in listing and "ESTAT_DEMOGRAPHY" not in listing
+    code, _, stderr = cli("--lang", "ru", "tables", "from-sdmx", str(CL_FREQ), "-o", str(out))
+    assert code == 2 and "ESTAT_CL_FREQ.xml" in stderr and "DSD" in stderr
+    assert "Ошибка" in stderr
