@@ -315,6 +315,9 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 # group of lines per layer, so the command stays one tree over the public API.
 
 # import (published sources, classification mappings)
+from migstat.cli.structures import tables_group  # noqa: E402
+
+cli.add_command(tables_group(tables_cmd))
 
 # serve (the portal and the APIs)
 from migstat.cli.serve import serve_cmd  # noqa: E402
