@@ -26,7 +26,7 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry, default_registry
-from migstat.sources import belstat, cisstat, undesa, unhcr
+from migstat.sources import belstat, cisstat, matrix, px, undesa, unhcr
 
 HEAD_BYTES = 8192
 """How much of a file :func:`read_source` reads for :func:`detect_source`."""
@@ -53,6 +53,10 @@ SOURCES: dict[str, SourceReader] = {
     "belstat": SourceReader("belstat", "National Statistical Committee of the Republic of "
                             "Belarus", belstat.PROVIDER, ("F01", "F02"), belstat.sniff,
                             belstat.read),
+    "px": SourceReader("px", "A statistical office's PX (PC-Axis) table", px.PROVIDER,
+                       px.TABLES, px.sniff, px.read),
+    "matrix": SourceReader("matrix", "An origin-destination matrix", matrix.PROVIDER,
+                           matrix.TABLES, matrix.sniff, matrix.read),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
 
@@ -91,7 +95,7 @@ def read_source(path: Path | str, *, source: str | None = None,
     if reader is None:
         raise InputError(N_("Unknown source {source}; known sources: {known}."),
                          where=where, source=source, known=", ".join(SOURCES))
-    dataset = reader.read(path, registry=registry, **options)
+    dataset = reader.read(path, registry=registry, table=table, **options)
     if table is not None:
         wanted = registry.table(table).id
         if wanted not in reader.tables:
