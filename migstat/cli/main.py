@@ -315,6 +315,11 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 # group of lines per layer, so the command stays one tree over the public API.
 
 # import (published sources, classification mappings)
+from migstat.cli.imports import import_cmd  # noqa: E402
+from migstat.cli.mapping import mapping_group  # noqa: E402
+
+cli.add_command(import_cmd)
+cli.add_command(mapping_group)
 
 # serve (the portal and the APIs)
 

@@ -101,11 +101,13 @@ def split_whole(value: float, shares: Sequence[float]) -> list[float]:
 
 
 def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: Registry,
-                   source: str) -> MappingReport:
+                   source: str, drop_unmapped: bool = True) -> MappingReport:
     """Map national categories in ``dataset`` in place; return what was done.
 
     Codes that are in a dimension's code list (or an alias of one) are left as they are (an
-    alias is replaced by its code). The report's findings are added to the dataset.
+    alias is replaced by its code). With ``drop_unmapped`` (imports) a category no mapping
+    covers is left out and reported; without it (national submissions) it stays for
+    validation to report at its cell. The report's findings are added to the dataset.
     """
     index = _Index(mappings, source)
     report = MappingReport()
@@ -129,6 +131,8 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
             found = index.find(obs.ref_area, codes.id) if index else None
             targets = found[1].get(category_key(code)) if found else None
             if not targets:
+                if not drop_unmapped:
+                    continue
                 dim = tables[obs.table].dimensions[i].id
                 report.unmapped.setdefault((obs.table, dim, obs.ref_area, code), []).append(
                     obs.where or Location(file=dataset.file_name))
