@@ -321,8 +321,10 @@ def set_mapping(store: Store, country: str, codelist: str, national: str,
     cl = codelist.upper()
     src = source.lower()
     latest = list_mappings(store, country=code, source=src, codelist=cl, entries=True)
+    key = category_key(national)
     entries = [e for e in (latest[-1].entries if latest else [])
-               if category_key(e.national_code) != category_key(national)]
+               if key not in (category_key(e.national_code),
+                              category_key(e.national_label or ""))]
     codes = reg.codelists.get(cl)
     for target, share in targets.items():
         resolved = (codes.resolve(target) if codes else None) or target

@@ -3,6 +3,7 @@ country of previous residence, sex and year, in Russian (default) and English.""
 
 from __future__ import annotations
 
+from math import prod
 from pathlib import Path
 
 COUNTRIES = [("0", "Всего", "Total"), ("643", "Российская Федерация", "Russian Federation"),
@@ -110,3 +111,30 @@ def write_px(path: Path, codepage: str = "windows-1251", **options) -> Path:
     encoding = "cp1251" if "1251" in codepage else "utf-8"
     path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
     return path
+
+
+def build_px(variables: list[tuple[str, str, list[tuple[str, str, str]]]], heading: int,
+             data: list[str], *, title: tuple[str, str], codepage: str = "utf-8",
+             elimination: dict[str, tuple[str, str]] | None = None) -> str:
+    """A bilingual PX file: ``variables`` (Russian name, English name, values as (code,
+    Russian, English)), the last ``heading`` of them in HEADING, ``data`` in PX order."""
+    stub, head = variables[:len(variables) - heading], variables[len(variables) - heading:]
+    lines = [f'CODEPAGE="{codepage}";', 'LANGUAGE="ru";', 'LANGUAGES="ru","en";',
+             'MATRIX="MIG_RP_02";', f'TITLE="{title[0]}";', f'TITLE[en]="{title[1]}";',
+             f'CONTENTS="{title[0]}";', f'CONTENTS[en]="{title[1]}";',
+             f'STUB={_q([v[0] for v in stub])};', f'STUB[en]={_q([v[1] for v in stub])};',
+             f'HEADING={_q([v[0] for v in head])};', f'HEADING[en]={_q([v[1] for v in head])};']
+    for ru, en, values in variables:
+        lines += [f'VALUES("{ru}")={_q([v[1] for v in values])};',
+                  f'VALUES[en]("{en}")={_q([v[2] for v in values])};',
+                  f'CODES("{ru}")={_q([v[0] for v in values])};']
+    for ru, (value_ru, _value_en) in (elimination or {}).items():
+        lines.append(f'ELIMINATION("{ru}")="{value_ru}";')
+    lines += ['SOURCE="Государственная служба миграции";',
+              'SOURCE[en]="State Migration Service";', 'LAST-UPDATED="20250201 10:00";',
+              "DATA="]
+    width = prod(len(v[2]) for v in head)
+    for i in range(0, len(data), width):
+        lines.append(" ".join(data[i:i + width]))
+    lines[-1] += ";"
+    return "\n".join(lines) + "\n"

@@ -66,22 +66,30 @@ class MappingReport:
 
 
 class _Index:
-    """The mappings to use, by (country, code list), preferring the exact country and source."""
+    """The mappings to use by (country, code list), most specific first: the country's own
+    for this source, the country's for any source, then those for any country. A category
+    is looked up in each in turn."""
 
     def __init__(self, mappings: Iterable[Mapping], source: str) -> None:
-        ranked: dict[tuple[str, str], tuple[int, Mapping]] = {}
+        latest: dict[tuple[str, str, str], Mapping] = {}
         for m in mappings:
             if m.source not in (source, ANY):
                 continue
-            rank = (m.source == source) + 2 * (m.country != ANY)
-            key = (m.country, m.codelist)
-            if key not in ranked or rank > ranked[key][0] or (
-                    rank == ranked[key][0] and (m.version or 0) > (ranked[key][1].version or 0)):
-                ranked[key] = (rank, m)
-        self._by = {k: (m, m.targets()) for k, (_r, m) in ranked.items()}
+            if m.ident not in latest or (m.version or 0) > (latest[m.ident].version or 0):
+                latest[m.ident] = m
+        ranked = sorted(latest.values(), key=lambda m: (m.country == ANY, m.source == ANY))
+        self._by: dict[tuple[str, str], list[tuple[Mapping, Targets]]] = {}
+        for m in ranked:
+            self._by.setdefault((m.country, m.codelist), []).append((m, m.targets()))
 
-    def find(self, country: str, codelist: str) -> tuple[Mapping, Targets] | None:
-        return self._by.get((country, codelist)) or self._by.get((ANY, codelist))
+    def find(self, country: str, codelist: str, category: str
+             ) -> tuple[Mapping, list[tuple[str, float]]] | None:
+        for m, targets in [*self._by.get((country, codelist), ()),
+                           *self._by.get((ANY, codelist), ())]:
+            found = _lookup(targets, category)
+            if found:
+                return m, found
+        return None
 
     def __bool__(self) -> bool:
         return bool(self._by)
@@ -128,9 +136,8 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
             if alias is not None:
                 options = [((*k[:i], alias, *k[i + 1:]), s) for k, s in options]
                 continue
-            found = index.find(obs.ref_area, codes.id) if index else None
-            targets = found[1].get(category_key(code)) if found else None
-            if not targets:
+            found = index.find(obs.ref_area, codes.id, code) if index else None
+            if found is None:
                 if not drop_unmapped:
                     continue
                 dim = tables[obs.table].dimensions[i].id
@@ -138,7 +145,7 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
                     obs.where or Location(file=dataset.file_name))
                 lost = True
                 break
-            mapping = found[0]  # type: ignore[index]
+            mapping, targets = found
             report.used[mapping.id if mapping.id is not None else id(mapping)] = mapping
             key_id = mapping.id if mapping.id is not None else id(mapping)
             report.mapped[key_id] = report.mapped.get(key_id, 0) + 1
@@ -181,6 +188,15 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
     dataset.observations = out
     dataset.findings.extend(report.findings())
     return report
+
+
+def _lookup(targets: Targets, category: str) -> list[tuple[str, float]] | None:
+    """The targets of a category given as itself, or as ``code: label`` by either part."""
+    found = targets.get(category_key(category))
+    if not found and ": " in category:
+        code, label = category.split(": ", 1)
+        found = targets.get(category_key(code)) or targets.get(category_key(label))
+    return found
 
 
 def _comment(obs: Observation, share: float) -> str | None:

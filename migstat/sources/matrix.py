@@ -205,7 +205,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         code = report.resolve(label, _cell(head_at, j, label))
         if code is None:
             continue
-        if not rows_are_ref or not code.startswith("_"):
+        if rows_are_ref or not code.startswith("_"):
             columns.append((j, code))
         else:
             skipped_cols.append(label)

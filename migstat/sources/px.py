@@ -20,8 +20,8 @@ The table is the ``table`` option, or the only one the variables fit. Values map
 through ``CODES`` (code ids and aliases), then the value texts in every language (the code
 lists' English and Russian labels, total words such as Всего / Total, age spans such as
 "0-4 лет" or "80 и старше"), then the ``ELIMINATION`` value (the total). A category that is
-none of these stays as written: the classification mappings
-(:mod:`migstat.mapping`) map it, or it is reported. A variable that fits no dimension of the
+none of these is kept as ``code: label`` (``02: работа``) for the classification mappings
+(:mod:`migstat.mapping`), which map it by either part, or report it. A variable that fits no dimension of the
 table is kept only at its ``ELIMINATION`` value (its total).
 
 Data cells: ``"-"`` is 0; a missing-value symbol is an empty value flagged by what
@@ -70,14 +70,8 @@ TIME = "TIME_PERIOD"
 REF_AREA = "REF_AREA"
 MEASURE = "MEASURE"
 _PATTERNS: tuple[tuple[str, str], ...] = (
+    # breakdowns first: "Причина прибытия" is a reason, "Страна прибытия" a country
     (TIME, r"^(year|years|год|годы|period|период|time|время|reference year|отчетный год)$"),
-    ("COUNTRY_PREV_RES", r"previous residence|prior residence|origin of migra|"
-                         r"предыдущего|прежнего|выбыти|откуда"),
-    ("COUNTRY_NEXT_RES", r"next residence|destination|назначени|прибыти|следующего|"
-                         r"последующего|куда"),
-    ("COUNTRY_BIRTH", r"birth|рождени"),
-    ("CITIZENSHIP", r"citizenship|nationality|гражданств"),
-    ("COUNTRY_ORIGIN", r"country of origin|происхождени"),
     ("SEX", r"^(sex|gender|пол)$|^sex\b|^пол\b"),
     ("AGE", r"\bage\b|возраст"),
     ("REASON", r"reason|purpose|motive|причин|цел[ьи]"),
@@ -85,6 +79,13 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("PERMIT_TYPE", r"permit|разрешени|патент"),
     ("DURATION", r"duration|продолжительност|срок"),
     ("PROT_STATUS", r"protection status|статус защиты"),
+    ("COUNTRY_PREV_RES", r"previous residence|prior residence|origin of migra|"
+                         r"предыдущего|прежнего|выбыти|откуда"),
+    ("COUNTRY_NEXT_RES", r"next residence|destination|назначени|прибыти|следующего|"
+                         r"последующего|куда"),
+    ("COUNTRY_BIRTH", r"birth|рождени"),
+    ("CITIZENSHIP", r"citizenship|nationality|гражданств"),
+    ("COUNTRY_ORIGIN", r"country of origin|происхождени"),
     (MEASURE, r"indicator|measure|contents|flow|показател|вид миграци|направлени"),
     (REF_AREA, r"^(country|reporting country|region|area|territory|страна|регион|область|"
                r"территория|страна-член|государство)$"),
@@ -193,7 +194,7 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
                     codes.append(dim.total)
                     continue
                 found = finder.find(var.texts(i))
-                codes.append(found or (var.codes[i] if var.codes else var.values[i]))
+                codes.append(found or _national(var, i))
             columns.append(codes)
         else:
             elim = var.elimination_index
@@ -314,6 +315,14 @@ def _areas(var: PxVariable, report: NameReport, where: Location, *,
             code = None  # a total over reporting countries is not a reporting country
         out.append(code)
     return out
+
+
+def _national(var: PxVariable, i: int) -> str:
+    """A category that is in no code list, as ``code: label`` (the SDMX-CSV way of giving
+    both), so that a mapping may name it by either."""
+    label = var.values[i]
+    code = var.codes[i] if var.codes else None
+    return f"{code}: {label}" if code and code != label else label
 
 
 def _symbol_flags(px: PxFile, token: str) -> tuple[str, str]:
