@@ -21,8 +21,8 @@ through ``CODES`` (code ids and aliases), then the value texts in every language
 lists' English and Russian labels, total words such as Всего / Total, age spans such as
 "0-4 лет" or "80 и старше"), then the ``ELIMINATION`` value (the total). A category that is
 none of these is kept as ``code: label`` (``02: работа``) for the classification mappings
-(:mod:`migstat.mapping`), which map it by either part, or report it. A variable that fits no dimension of the
-table is kept only at its ``ELIMINATION`` value (its total).
+(:mod:`migstat.mapping`), which map it by either part, or report it. A variable that fits no
+dimension of the table is kept only at its ``ELIMINATION`` value (its total).
 
 Data cells: ``"-"`` is 0; a missing-value symbol is an empty value flagged by what
 ``DATASYMBOLn`` says (confidential -> ``CONF_STATUS`` C) or by the usual PxWeb meaning:
