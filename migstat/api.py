@@ -265,7 +265,10 @@ def import_file(path: str | Path, *, store: Store | None = None, source: str | N
         used = ", ".join(m.describe() for m in report.mappings)
         dataset.provenance.notes = "; ".join(
             p for p in (dataset.provenance.notes, f"classification mappings: {used}") if p)
-    findings = check_dataset(dataset, store=store, imported=True, registry=reg)
+    # year-on-year checks compare with this provider's earlier vintages: none, nothing to do
+    history = store if store is not None and store.submissions(
+        provider=dataset.provider) else None
+    findings = check_dataset(dataset, store=history, imported=True, registry=reg)
     result = ImportResult(path.name, name, dataset, findings, report)
     if dry_run or store is None:
         return result

@@ -74,18 +74,43 @@ def _side(word: str) -> str | None:
 def sniff(path: Path, head: bytes) -> bool:
     """A matrix whose corner cell states its orientation (CSV/TSV or a workbook)."""
     if head.startswith(b"PK\x03\x04"):
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-            return False
-        try:
-            _cells, first = _workbook_rows(path, None, limit=1)
-        except InputError:
-            return False
-        row = next(first, None)
-        return bool(row) and orientation(str(row[1][0] or "")) is not None
+        return path.suffix.lower() in WORKBOOK_SUFFIXES and \
+            orientation(_first_cell(path) or "") is not None
     line = first_line(decode_head(head))
     sep = _separator(line)
     field = next(csv.reader([line], delimiter=sep), [""])[0] if line else ""
     return orientation(field) is not None
+
+
+_A1 = re.compile(r'<c r="A1"([^>]*)>(.*?)</c>', re.S)
+_VALUE = re.compile(r"<v>(.*?)</v>|<t[^>]*>(.*?)</t>", re.S)
+
+
+def _first_cell(path: Path) -> str | None:
+    """The text of cell A1 of the first sheet, read from the zip without parsing the whole
+    workbook (sniffing must stay cheap for large workbooks of other publishers)."""
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            with zf.open("xl/worksheets/sheet1.xml") as handle:
+                sheet = handle.read(1 << 16).decode("utf-8", errors="ignore")
+            found = _A1.search(sheet)
+            value = _VALUE.search(found.group(2)) if found else None
+            if value is None:
+                return None
+            text = value.group(1) if value.group(1) is not None else value.group(2)
+            if 't="s"' in found.group(1):  # type: ignore[union-attr]
+                strings = zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
+                items = re.finditer(r"<si>(.*?)</si>", strings, re.S)
+                for i, item in enumerate(items):
+                    if i == int(text):
+                        text = "".join(re.findall(r"<t[^>]*>(.*?)</t>", item.group(1), re.S))
+                        break
+            return html.unescape(text)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
 
 
 def _separator(line: str) -> str:
@@ -104,7 +129,7 @@ def _text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
             yield Location(file=path.name, line=reader.line_num), row
 
 
-def _workbook_rows(path: Path, sheet: str | None, limit: int | None = None
+def _workbook_rows(path: Path, sheet: str | None
                    ) -> tuple[str, Iterator[tuple[Location, list[Any]]]]:
     import openpyxl
 
@@ -120,7 +145,7 @@ def _workbook_rows(path: Path, sheet: str | None, limit: int | None = None
                          sheets=", ".join(wb.sheetnames))
     ws = wb[sheet] if sheet else wb.worksheets[0]
     title = ws.title
-    rows = list(ws.iter_rows(values_only=True, max_row=limit))
+    rows = list(ws.iter_rows(values_only=True))
     wb.close()
 
     def generate() -> Iterator[tuple[Location, list[Any]]]:
