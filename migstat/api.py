@@ -218,6 +218,27 @@ class ImportResult:
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == Severity.ERROR]
 
+    @property
+    def unmatched_names(self) -> list[Finding]:
+        """Country names that match no AREA code (rows left out)."""
+        from migstat.sources.names import RULE_UNMATCHED
+
+        return [f for f in self.findings if f.rule == RULE_UNMATCHED]
+
+    @property
+    def unmapped_categories(self) -> list[Finding]:
+        """National categories that no mapping covers (values left out)."""
+        from migstat.mapping.apply import RULE_UNMAPPED
+
+        return [f for f in self.findings if f.rule == RULE_UNMAPPED]
+
+
+def import_sources() -> list[str]:
+    """The names ``--source`` of ``migstat import`` accepts."""
+    from migstat.sources import SOURCES
+
+    return sorted(SOURCES)
+
 
 def map_categories(store: Store | None, dataset: Dataset, *, source: str | None = None,
                    drop_unmapped: bool = False, registry: Registry | None = None) -> list[Any]:
@@ -316,8 +337,9 @@ def set_mapping(store: Store, country: str, codelist: str, national: str,
                 registry: Registry | None = None) -> Any:
     """A new version of a mapping in which ``national`` maps to ``targets`` (code -> share);
     the other categories are carried over from the latest version."""
-    from migstat.mapping.model import Mapping, MappingEntry, category_key
+    from migstat.mapping.model import Mapping, MappingEntry
     from migstat.mapping.stored import list_mappings
+    from migstat.sources.tabular import category_key
 
     reg = registry or default_registry()
     code = _mapping_country(country)

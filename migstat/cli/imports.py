@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import click
 
+from migstat.api import import_sources
 from migstat.cli.main import Context, _exists, _lang_option, _progress, _store, pass_ctx
 from migstat.i18n import N_
-from migstat.mapping.apply import RULE_UNMAPPED
-from migstat.sources import SOURCES
-from migstat.sources.names import RULE_UNMATCHED
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--source", type=click.Choice(sorted(SOURCES), case_sensitive=False),
+@click.option("--source", type=click.Choice(import_sources(), case_sensitive=False),
               default=None, help="Whose file or which format (default: detected).")
 @click.option("--table", default=None, help="The table the file holds, where it does not say.")
 @click.option("--year", default=None, metavar="YYYY[-MM-DD]",
@@ -118,16 +116,12 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
                          estimated=estimated))
     if not per_table:
         lines.append(c.t(N_("No observations were read.")))
-    by_rule = Counter(f.rule for f in result.findings)
-    lines.append(c.t(N_("Country names that match no code: {n}."), n=by_rule[RULE_UNMATCHED]))
-    for f in result.findings:
-        if f.rule == RULE_UNMATCHED:
-            lines.append(f"  - {f.text(c.lang)} ({f.where})")
-    lines.append(c.t(N_("National categories without a mapping: {n}."),
-                     n=by_rule[RULE_UNMAPPED]))
-    for f in result.findings:
-        if f.rule == RULE_UNMAPPED:
-            lines.append(f"  - {f.text(c.lang)} ({f.where})")
+    for message, found in ((N_("Country names that match no code: {n}."),
+                            result.unmatched_names),
+                           (N_("National categories without a mapping: {n}."),
+                            result.unmapped_categories)):
+        lines.append(c.t(message, n=len(found)))
+        lines.extend(f"  - {f.text(c.lang)} ({f.where})" for f in found)
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
     if dry_run:

@@ -22,10 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from migstat.i18n import N_
-from migstat.mapping.model import ANY, Mapping, category_key
+from migstat.mapping.model import ANY, Mapping
 from migstat.model.data import MISSING_STATUSES, Dataset, Location, Observation
 from migstat.model.findings import Finding, Severity
 from migstat.model.registry import Registry
+from migstat.sources.tabular import category_key
 
 RULE_UNMAPPED = "IMPORT_UNMAPPED_CATEGORY"
 RULE_APPLIED = "IMPORT_MAPPING_APPLIED"

@@ -24,6 +24,7 @@ from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
+from migstat.sources.tabular import category_key
 
 ANY = "*"
 COLUMNS = ("country", "source", "codelist", "national_code", "national_label", "target",
@@ -32,11 +33,6 @@ SHARE_TOLERANCE = 1e-6
 NOT_MAPPABLE = frozenset({"AREA"})
 """Code lists whose codes are never national categories (countries go through the AREA
 aliases instead)."""
-
-
-def category_key(text: str) -> str:
-    """How national categories are compared: spacing, letter case and ё/е do not matter."""
-    return " ".join(str(text).split()).casefold().replace("ё", "е")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ everyone and are not filtered by the data access gate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -152,9 +152,3 @@ def used_by(store: Store, submission_id: int) -> list[Mapping]:
             .where(u.c.submission_id == submission_id).order_by(m.c.id))
     with store.engine.connect() as conn, conn.begin():
         return _headers(conn, stmt)
-
-
-def by_ids(store: Store, ids: Sequence[int]) -> list[Mapping]:
-    m = S.mapping
-    with store.engine.connect() as conn, conn.begin():
-        return _fill(conn, _headers(conn, sa.select(m).where(m.c.id.in_(list(ids)))))

@@ -45,7 +45,6 @@ from migstat.formats.px.reader import (
     sniff_px,
 )
 from migstat.i18n import N_
-from migstat.mapping.model import category_key
 from migstat.model.data import Dataset, Location, Observation, Provenance
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
@@ -56,6 +55,7 @@ from migstat.sources.tabular import (
     TOTAL_WORDS,
     CodeFinder,
     add_metadata,
+    category_key,
     default_provider,
     period_for,
     table_for,

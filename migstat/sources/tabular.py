@@ -10,15 +10,19 @@ codes and names found in a file, into what a :class:`~migstat.model.Dataset` nee
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from migstat.i18n import N_
-from migstat.mapping.model import category_key
 from migstat.model.codelists import CodeList
 from migstat.model.data import Dataset, Location, TableMetadata
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
+
+
+def category_key(text: str) -> str:
+    """How categories are compared: spacing, letter case and ё/е do not matter."""
+    return " ".join(str(text).split()).casefold().replace("ё", "е")
+
 
 TOTAL_WORDS = frozenset(category_key(w) for w in (
     "total", "all", "both sexes", "all ages", "all reasons", "all levels", "all types",
@@ -149,8 +153,3 @@ def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
                         else (ordered[0] if ordered else None)),
         residence_rule=(residence_rule or "other") if table.kind.value == "flow"
         else residence_rule, notes=notes)
-
-
-def edition_of(path: Path, given: str | None, stated: str | None) -> str | None:
-    """The edition: the option, else what the file states (a date or version)."""
-    return given or stated or None
