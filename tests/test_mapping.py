@@ -147,9 +147,9 @@ def test_unmapped_categories_are_reported_at_their_cells(tmp_path: Path, mapping
     assert not any(o.key[2].startswith("0") for o in dataset.observations)
 
 
-def test_versions_are_kept_and_the_import_records_the_one_used(tmp_path: Path, mappings
-                                                                ) -> None:
-    with api.open_store(str(tmp_path / "s.db")) as store:
+def test_versions_are_kept_and_the_import_records_the_one_used(tmp_path: Path, mappings,
+                                                                db_url: str) -> None:
+    with api.open_store(db_url) as store:
         first = api.save_mapping(store, mappings[0], created_by="coordinator")
         assert first.version == 1
         second = api.set_mapping(store, "KGZ", "REASON", "возвращение на родину",
@@ -174,7 +174,7 @@ def test_versions_are_kept_and_the_import_records_the_one_used(tmp_path: Path, m
                 == 2
 
 
-def test_submission_with_national_reason_codes(tmp_path: Path) -> None:
+def test_submission_with_national_reason_codes(tmp_path: Path, db_url: str) -> None:
     csv_text = ("TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,SEX,REASON,OBS_VALUE\n"
                 "A01,KGZ,2024,UZB,_T,_T,500\n"
                 "A01,KGZ,2024,UZB,_T,учёба,120\n"
@@ -182,7 +182,7 @@ def test_submission_with_national_reason_codes(tmp_path: Path) -> None:
                 "A01,KGZ,2024,UZB,_T,по семейным обстоятельствам,80\n")
     path = tmp_path / "kgz_a01.csv"
     path.write_text(csv_text, encoding="utf-8")
-    with api.open_store(str(tmp_path / "s.db")) as store:
+    with api.open_store(db_url) as store:
         checked = api.check_file(path, country="KGZ", store=store)
         assert any(f.rule.startswith("STRUCT") for f in checked.errors)  # no mapping yet
         api.set_mapping(store, "KGZ", "REASON", "работа", {"OCC": 1}, source="long_csv")
