@@ -318,6 +318,11 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 from migstat.cli.structures import tables_group  # noqa: E402
 
 cli.add_command(tables_group(tables_cmd))
+from migstat.cli.imports import import_cmd  # noqa: E402
+from migstat.cli.mapping import mapping_group  # noqa: E402
+
+cli.add_command(import_cmd)
+cli.add_command(mapping_group)
 
 # serve (the portal and the APIs)
 from migstat.cli.serve import serve_cmd  # noqa: E402

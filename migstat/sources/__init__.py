@@ -26,7 +26,17 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry, default_registry
-from migstat.sources import belstat, cisstat, eurostat, jsonstat, sdmx, undesa, unhcr
+from migstat.sources import (
+    belstat,
+    cisstat,
+    eurostat,
+    jsonstat,
+    matrix,
+    px,
+    sdmx,
+    undesa,
+    unhcr,
+)
 
 HEAD_BYTES = 8192
 """How much of a file :func:`read_source` reads for :func:`detect_source`."""
@@ -61,6 +71,10 @@ SOURCES: dict[str, SourceReader] = {
                          sdmx.read),
     "jsonstat": SourceReader("jsonstat", "JSON-stat of any publisher", jsonstat.PROVIDER, (),
                              jsonstat.sniff, jsonstat.read),
+    "px": SourceReader("px", "A statistical office's PX (PC-Axis) table", px.PROVIDER,
+                       px.TABLES, px.sniff, px.read),
+    "matrix": SourceReader("matrix", "An origin-destination matrix", matrix.PROVIDER,
+                           matrix.TABLES, matrix.sniff, matrix.read),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
 
