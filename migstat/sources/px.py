@@ -278,14 +278,18 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
 
 
 def _candidates(registry: Registry, roles: list[str | None]) -> list[str]:
+    """The tables whose dimensions cover the file's, the closest fits only: a table with
+    dimensions the file lacks (filled with totals) is a candidate only when no table fits
+    more tightly (A01 rather than A01V for permits by citizenship, sex and reason)."""
     found = {r for r in roles if r and r not in (TIME, REF_AREA, MEASURE)}
-    out = []
+    extra: dict[str, int] = {}
     for table_id, tdef in registry.tables.items():
         if tdef.partner is None or tdef.partner.id not in found:
             continue
         if found <= set(tdef.dimension_ids):
-            out.append(table_id)
-    return out
+            extra[table_id] = len(set(tdef.dimension_ids) - found)
+    fewest = min(extra.values(), default=0)
+    return [t for t, n in extra.items() if n == fewest]
 
 
 def _default(dim: Any, duration: str | None) -> str:
