@@ -29,8 +29,8 @@ HTTP_STATUS = {NO_RESULTS: 404, SYNTAX: 400, SEMANTIC: 400, NOT_ACCEPTABLE: 406,
 class SdmxError(MigstatError):
     """A request the SDMX API answers with an error message."""
 
-    def __init__(self, code: int, message: str, **params: Any) -> None:
-        self.code = code
+    def __init__(self, sdmx_code: int, message: str, /, **params: Any) -> None:
+        self.code = sdmx_code
         super().__init__(message, **params)
 
     @property
