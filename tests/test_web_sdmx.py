@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import socket
 import threading
 import time
@@ -19,43 +20,25 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from consistent import consistent_dataset
 from fastapi.testclient import TestClient
+from webdata import CISSTAT, build_store, published
 
-from migstat import api
-from migstat.sources import read_source
 from migstat.store import ObservationQuery, Store
 from migstat.store.access import AccessPolicy, Principal
 from migstat.web import deps
 from migstat.web.app import create_app
-from tests.shared import SHARED_DATA
 
 sdmx = pytest.importorskip("sdmx")
 uvicorn = pytest.importorskip("uvicorn")
 
-CISSTAT = SHARED_DATA / "cisstat" / "cis_migration.csv"
 pytestmark = pytest.mark.skipif(not CISSTAT.exists(), reason="shared data not available")
 NS = {"message": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
       "common": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}
 
 
-def published(region: str, item: str, year: str) -> float:
-    """A number exactly as CIS-Stat's file has it."""
-    with CISSTAT.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if (row["region"], row["item_code"], row["date"][:4]) == (region, item, year):
-                return float(row["value"])
-    raise AssertionError(f"{region} {item} {year} not in {CISSTAT.name}")
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    folder = tmp_path_factory.mktemp("sdmx")
-    opened = Store.open(str(folder / "store.db"))
-    dataset = read_source(CISSTAT)
-    api.submit_dataset(opened, dataset, CISSTAT.read_bytes())
-    national = consistent_dataset("KGZ", 2024)
-    opened.submit(national, b"KGZ 2024", findings=[], accepted=True)
+    opened = build_store(tmp_path_factory.mktemp("sdmx") / "store.db")
     yield opened
     opened.close()
 
@@ -100,7 +83,8 @@ def frame_values(series) -> dict[tuple[str, ...], float]:  # type: ignore[no-unt
     names = [n for n in series.index.names if n not in ("OBS_STATUS", "CONF_STATUS", "COMMENT")]
     order = [n for n in names if n != "TIME_PERIOD"] + ["TIME_PERIOD"]
     frame = series.reset_index()
-    return {tuple(str(row[n]) for n in order): float(row["value"])
+    return {tuple(str(row[n]) for n in order):
+            None if math.isnan(float(row["value"])) else float(row["value"])
             for _i, row in frame.iterrows()}
 
 
@@ -154,6 +138,11 @@ def test_sdmx1_reads_stocks_with_dates_and_every_observation(server: str, store:
                        params={"dimensionAtObservation": "AllDimensions"})
     assert frame_values(sdmx.to_pandas(flat)) == stored(store, "S01", REF_AREA=["KGZ"],
                                                         COUNTRY_BIRTH=["RUS", "KAZ"])
+    flags = sdmx.to_pandas(flat, attributes="o").reset_index()
+    missing = flags[(flags["COUNTRY_BIRTH"] == "KAZ") & (flags["AGE"] == "Y_GE80")]
+    assert sorted(zip(missing["SEX"], missing["OBS_STATUS"], missing["CONF_STATUS"],
+                      strict=True)) == [("F", "A", "C"), ("M", "L", "F"), ("_T", "A", "F"),
+                                       ("_U", "A", "F")]
 
 
 def test_sdmx_csv_and_sdmx_json_by_accept_header(client: TestClient, store: Store) -> None:
