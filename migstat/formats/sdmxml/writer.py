@@ -13,6 +13,7 @@ few milliseconds and the codes of the registry never need more than attribute es
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,9 +33,21 @@ DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 _ATTR_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
+_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+
+
 def attr(value: object) -> str:
     """Text escaped for a double-quoted XML attribute."""
-    return escape(str(value), _ATTR_ENTITIES)
+    text = str(value)
+    return escape(text, _ATTR_ENTITIES) if _SPECIAL.search(text) else text
+
+
+class _Escaped(dict[str, str]):
+    """Codes escaped once per message (a message repeats the same few hundred codes)."""
+
+    def __missing__(self, code: str) -> str:
+        value = self[code] = attr(code)
+        return value
 
 
 def text(value: object) -> str:
@@ -104,12 +117,13 @@ def write_data(observations: Iterable[L.ObservationLike], table: TableDef, *,
            f'<message:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
            'ss:dataScope="DataStructure" action="Information">']
     with_attributes = detail == "full"
+    esc = _Escaped()
     if at_obs == ALL_DIMENSIONS:
         if detail in ("full", "dataonly"):
             for obs in observations:
                 key = L.key_of(obs)
-                names = "".join(f' {d}="{attr(c)}"' for d, c in zip(dims, key, strict=True))
-                out.append(f"<Obs{names}{_obs_values(obs, with_attributes)}/>")
+                names = "".join(f' {d}="{esc[c]}"' for d, c in zip(dims, key, strict=True))
+                out.append(f"<Obs{names}{_obs_values(obs, with_attributes, esc)}/>")
     else:
         at = dims.index(at_obs)
         series_dims = [d for d in dims if d != at_obs]
@@ -118,23 +132,23 @@ def write_data(observations: Iterable[L.ObservationLike], table: TableDef, *,
             key = L.key_of(obs)
             series.setdefault(key[:at] + key[at + 1:], []).append((key[at], obs))
         for skey, members in series.items():
-            names = "".join(f' {d}="{attr(c)}"' for d, c in zip(series_dims, skey, strict=True))
+            names = "".join(f' {d}="{esc[c]}"' for d, c in zip(series_dims, skey, strict=True))
             if detail in ("serieskeysonly", "nodata"):
                 out.append(f"<Series{names}/>")
                 continue
             out.append(f"<Series{names}>")
             members.sort(key=lambda m: m[0])
             for code, obs in members:
-                out.append(f'<Obs {at_obs}="{attr(code)}"{_obs_values(obs, with_attributes)}/>')
+                out.append(f'<Obs {at_obs}="{esc[code]}"{_obs_values(obs, with_attributes, esc)}/>')
             out.append("</Series>")
     out.append("</message:DataSet></message:StructureSpecificData>\n")
     return "".join(out)
 
 
-def _obs_values(obs: L.ObservationLike, with_attributes: bool) -> str:
+def _obs_values(obs: L.ObservationLike, with_attributes: bool, esc: _Escaped) -> str:
     parts = f' {L.MEASURE}="{L.number(obs.value)}"'
     if with_attributes:
-        parts += f' OBS_STATUS="{attr(obs.obs_status)}" CONF_STATUS="{attr(obs.conf_status)}"'
+        parts += f' OBS_STATUS="{esc[obs.obs_status]}" CONF_STATUS="{esc[obs.conf_status]}"'
         if obs.comment:
             parts += f' COMMENT="{attr(obs.comment)}"'
     return parts

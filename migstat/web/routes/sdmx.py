@@ -36,7 +36,7 @@ from migstat.store.records import StoredObservation
 from migstat.web import views
 from migstat.web.deps import Reader, language, reader
 from migstat.web.sdmx import request as R
-from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state
+from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
 from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, TOO_LARGE, SdmxError, error_response
 from migstat.web.sdmx.structures import codelists, with_references
 
@@ -44,6 +44,8 @@ router = APIRouter(prefix="/sdmx/rest", tags=["SDMX 2.1 REST API"])
 
 MAX_OBSERVATIONS = int(os.environ.get("MIGSTAT_SDMX_MAX_OBSERVATIONS", "250000"))
 """The most observations one data answer may hold; more is a 413 with an SDMX error 510."""
+CACHE_TTL = float(os.environ.get("MIGSTAT_SDMX_CACHE_TTL", str(TTL)))
+"""Seconds an answer is kept (0 switches the answer cache off)."""
 STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
 ReaderDep = Annotated[Reader, Depends(reader)]
 
@@ -51,7 +53,7 @@ ReaderDep = Annotated[Reader, Depends(reader)]
 def _cache(request: Request) -> AnswerCache:
     found = getattr(request.app.state, "sdmx_cache", None)
     if found is None:
-        found = request.app.state.sdmx_cache = AnswerCache()
+        found = request.app.state.sdmx_cache = AnswerCache(ttl=CACHE_TTL)
     return found
 
 
@@ -66,10 +68,11 @@ def _answer(request: Request, who: Reader, make: Callable[[], Answer], *parts: s
         key = "|".join((request.url.path, str(request.query_params), lang, *parts,
                         state(who)))
         cache = _cache(request)
-        answer = cache.get(key)
+        answer = cache.get(key) if cache.ttl > 0 else None
         if answer is None:
             answer = make()
-            cache.put(key, answer)
+            if cache.ttl > 0:
+                cache.put(key, answer)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
     except views.TooLargeError as error:
