@@ -9,19 +9,15 @@
     vega.formatLocale({decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0₽"]});
   }
   function countMarks(el) {
-    var spec = el.__spec;
-    var layers = spec.layer ? spec.layer.map(function (l) { return l.name; }) : [];
-    // data marks: all items of the first (unnamed) mark, or of the named data layer
-    var want = {chart: null, map: "partners", flows: "flows"}[el.dataset.kind];
-    var groups = el.querySelectorAll("g.role-mark");
+    // The data marks: the items of the layer named in usermeta.layer, else of every mark
+    // that is not text (axes, legends and titles are not marks of the data).
+    var want = (el.__spec.usermeta || {}).layer;
     var n = 0;
-    groups.forEach(function (g) {
-      var cls = g.getAttribute("class") || "";
-      if (cls.indexOf("role-axis") >= 0 || cls.indexOf("role-legend") >= 0) { return; }
-      if (g.closest(".role-axis, .role-legend, .role-title")) { return; }
-      if (want && cls.indexOf(want + "_marks") < 0) { return; }
-      if (!want && cls.indexOf("mark-text") >= 0) { return; }
-      n += g.querySelectorAll(":scope > path, :scope > line, :scope > text").length;
+    el.querySelectorAll("g.role-mark").forEach(function (g) {
+      if (want ? !g.classList.contains(want + "_marks") : g.classList.contains("mark-text")) {
+        return;
+      }
+      n += g.querySelectorAll(":scope > path, :scope > line").length;
     });
     return n;
   }

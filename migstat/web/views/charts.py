@@ -18,9 +18,10 @@ PALETTE = ["#1f5f8b", "#e07b39", "#3b8d5a", "#b8405e", "#7a5c9e", "#8c6d31", "#d
 SEX_COLOURS = {"M": "#1f5f8b", "F": "#e07b39"}
 
 
-def _base(marks: int, height: int = 300) -> dict[str, Any]:
+def _base(marks: int, height: int = 300, layer: str | None = None) -> dict[str, Any]:
+    """A spec's common part; ``layer`` names the layer whose marks are the data marks."""
     return {"$schema": SCHEMA, "width": "container", "height": height,
-            "usermeta": {"marks": marks},
+            "usermeta": {"marks": marks, "layer": layer},
             "config": {"font": "system-ui, sans-serif", "view": {"stroke": None},
                        "axis": {"labelColor": "#333", "titleColor": "#333"}}}
 
@@ -29,13 +30,14 @@ def line_chart(points: list[dict[str, Any]], *, x_title: str, y_title: str,
                series_title: str) -> dict[str, Any]:
     """Lines over time: ``points`` are ``{period, series, value}``; one line per series."""
     series = list(dict.fromkeys(p["series"] for p in points))
-    spec = _base(len(series))
+    spec = _base(len(series), layer="series")
     spec.update({
         "data": {"values": points},
-        "mark": {"type": "line", "point": False, "strokeWidth": 2},
+        "layer": [{"name": "series", "mark": {"type": "line", "strokeWidth": 2}},
+                  {"name": "points", "mark": {"type": "point", "filled": True, "size": 26}}],
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": x_title,
-                  "axis": {"labelAngle": 0}},
+            "x": {"field": "period", "type": "temporal", "timeUnit": "utcyear",
+                  "title": x_title, "axis": {"format": "%Y", "labelOverlap": True}},
             "y": {"field": "value", "type": "quantitative", "title": y_title,
                   "axis": {"format": ",d"}},
             "color": {"field": "series", "type": "nominal", "title": series_title,
@@ -107,7 +109,7 @@ def choropleth(areas: list[dict[str, Any]], *, value_title: str,
     """
     drawn = [a for a in areas if a["m49"] in geometry_ids]
     geo = {"url": GEOMETRY, "format": {"type": "topojson", "feature": "countries"}}
-    spec = _base(len(drawn), height=380)
+    spec = _base(len(drawn), height=380, layer="partners")
     spec.update({
         "projection": {"type": "equalEarth"},
         "layer": [
@@ -150,7 +152,7 @@ def flow_diagram(links: list[dict[str, Any]], origins: list[str], destinations: 
                 for i, d in enumerate(destinations)])
     x_scale = {"domain": [-0.45, 1.45]}
     y_scale = {"domain": [rows - 0.5, -0.5]}
-    spec = _base(len(data), height=max(200, 30 * rows))
+    spec = _base(len(data), height=max(200, 30 * rows), layer="flows")
     spec.update({
         "layer": [
             {"data": {"values": data}, "name": "flows",
