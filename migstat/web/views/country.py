@@ -15,7 +15,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
-from migstat.web.views.data import PortalData, number
+from migstat.web.views.data import PortalData, number, table_order
 from migstat.web.views.explore import describe_metadata, pyramid_bars
 
 TOP = 10
@@ -121,7 +121,8 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
     native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code})
     stock_label = t(N_("Foreign-born population"))
     for key, total in sorted(totals.items()):
-        series.append({"chart": "stocks", "series": f"{stock_label} ({data.provider_label(key[0])})",
+        series.append({"chart": "stocks",
+                       "series": f"{stock_label} ({data.provider_label(key[0])})",
                        "period": key[2][:4], "value": total - native.get(key, 0)})
     r01_obs = data.observations("R01", [code]) if "R01" in reg.tables else []
     refugee_label = t(N_("Refugees and asylum-seekers"))
@@ -257,7 +258,7 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
     if years:
         years = list(range(max(years[0], years[-1] - RECENT_YEARS + 1), years[-1] + 1))
     rows = []
-    for table in data.registry.standard_tables():
+    for table in sorted(data.registry.standard_tables(), key=table_order):
         cells = []
         have = [s for s in cover if s.table == table.id]
         for y in years:

@@ -32,6 +32,11 @@ PUBLISHERS = {"UN_DESA": "UN DESA", "UNHCR": "UNHCR", "CISSTAT": "CIS-Stat",
 """Display names of the publishers whose data are imported (national providers are countries)."""
 
 
+def table_order(table: TableDef) -> tuple[bool, int, str]:
+    """Standard tables first; stocks, then flows, then administrative data; then by id."""
+    return (table.group != "standard", "SFBAR".find(table.id[:1]) % 6, table.id)
+
+
 class ViewCache:
     """A small thread-safe least-recently-used cache of derived views."""
 
@@ -116,9 +121,9 @@ class PortalData:
         return self.registry.table(table_id)
 
     def tables(self) -> list[TableDef]:
-        """Active tables, standard ones first, then indicators, each group in id order."""
+        """Active tables, standard ones first, then indicators (see :func:`table_order`)."""
         active = [t for t in self.registry.tables.values() if t.status == "active"]
-        return sorted(active, key=lambda t: (t.group != "standard", t.id))
+        return sorted(active, key=table_order)
 
     # -- observations ----------------------------------------------------------------------
     def observations(self, table: str, areas: Sequence[str] | None = None, *,
