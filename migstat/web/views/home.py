@@ -47,11 +47,12 @@ def search(data: PortalData, query: str) -> list[Hit]:
     if not q:
         return []
     lang = data.lang
+    labels = {kind: gettext_(msgid, lang) for kind, msgid in KINDS.items()}
     hits: list[Hit] = []
     for table in data.tables():
         score = _score(q, [table.id, *table.aliases, *table.title.values()])
         if score:
-            hits.append(Hit("table", gettext_(KINDS["table"], lang), table.id,
+            hits.append(Hit("table", labels["table"], table.id,
                             f"{table.id}. {table.label(lang)}", table.universe.get(lang, ""),
                             f"/explore?table={table.id}&lang={lang}", score + 5))
     with_data = {s.ref_area for s in data.coverage()}
@@ -61,7 +62,7 @@ def search(data: PortalData, query: str) -> list[Hit]:
         score = _score(q, [code.id, *code.name.values(), *code.aliases])
         if score:
             bonus = 10 if code.id in REGION else (4 if code.id in with_data else -20)
-            hits.append(Hit("country", gettext_(KINDS["country"], lang), code.id,
+            hits.append(Hit("country", labels["country"], code.id,
                             code.label(lang), "" if code.id in with_data else
                             gettext_(N_("no data yet"), lang),
                             f"/country/{code.id}?lang={lang}", score + bonus))
@@ -77,7 +78,7 @@ def search(data: PortalData, query: str) -> list[Hit]:
                 score = _score(q, [*code.name.values(), *code.aliases])
                 if score >= 60:
                     hits.append(Hit(
-                        "indicator", gettext_(KINDS["indicator"], lang), f"{table.id}.{code_id}",
+                        "indicator", labels["indicator"], f"{table.id}.{code_id}",
                         f"{code.label(lang)} ({dim.label(lang).lower()})",
                         f"{table.id}. {table.label(lang)}",
                         f"/explore?table={table.id}&{dim.id}={code_id}&lang={lang}", score - 5))
