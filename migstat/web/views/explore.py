@@ -322,8 +322,10 @@ def _layout(dims: _Dims, params: Any, multi: list[str]) -> tuple[list[str], list
     return rows, cols
 
 
-def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int],
+def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int] | None,
           flags_seen: dict[str, str]) -> Cell:
+    """One cell: its value in the page's language, its flags, and its comment as a numbered
+    footnote (``notes``) or, when ``notes`` is None, only as the cell's tooltip."""
     lang = data.lang
     flag = "" if o.obs_status == "A" else o.obs_status
     conf = "" if o.conf_status == "F" else o.conf_status.lower()
@@ -331,11 +333,11 @@ def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int],
         if letter:
             flags_seen.setdefault(letter, data.registry.codelist(cl).label(letter.upper(), lang))
     note = None
-    if o.comment:
+    if o.comment and notes is not None:
         note = notes.setdefault(o.comment, len(notes) + 1)
     text = number(o.value, lang) if o.value is not None else (
         "x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
-    return Cell(text=text, value=o.value, flags=flag + conf, note=note)
+    return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=o.comment or "")
 
 
 def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: list[str],
@@ -358,13 +360,17 @@ def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: l
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
     truncated = max(0, len(ordered_rows) - MAX_ROWS)
     notes: dict[str, int] = {}
+    # A comment on most cells is a publisher's label of the series, not an annotation:
+    # it stays in the cell's tooltip instead of numbering every cell.
+    commented = sum(1 for o in cells.values() if o.comment)
+    numbered = notes if commented <= max(3, len(cells) // 2) else None
     flags_seen: dict[str, str] = {}
     out_rows = []
     for r in ordered_rows[:MAX_ROWS]:
         line = []
         for c in ordered_cols:
             o = cells.get((r, c))
-            line.append(_cell(data, o, notes, flags_seen) if o is not None else Cell(""))
+            line.append(_cell(data, o, numbered, flags_seen) if o is not None else Cell(""))
         out_rows.append(([dims.label(d, code) for d, code in zip(rows, r, strict=True)], line))
     fixed = [(dims.dim_label(d), dims.label(d, next(iter(present[d]))))
              for d in dims.ids if d not in rows and d not in cols and len(present[d]) == 1]
