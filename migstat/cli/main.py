@@ -319,6 +319,9 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 # serve (the portal and the APIs)
 
 # estimate, mirror (analysis)
+from migstat.cli.estimate import estimate  # noqa: E402
+
+cli.add_command(estimate)
 
 
 def main(argv: list[str] | None = None) -> None:
