@@ -233,3 +233,17 @@ def test_files_with_totals_and_their_errors(tmp_path) -> None:
     with pytest.raises(InputError) as stop:
         read_stock_table(empty)
     assert str(stop.value.where) == "empty.csv, line 2, B"
+
+
+def test_newton_fit_is_the_limit_of_the_migest_iterations() -> None:
+    """Newton's method reaches the fit that migest's IPF approaches: within IPF's own remaining
+    error of the published (IPF-stopped) table, and equal to IPF run to a tight tolerance."""
+    start, end, births, deaths = inputs("e5_science2014_bd_rescale")
+    common = {"births": births, "deaths": deaths}
+    newton = estimate_flows(start.values, end, start.codes, fit="newton", **common)
+    assert newton.converged and newton.iterations < 20
+    tight = estimate_flows(start.values, end, start.codes, tol=1e-11, **common)
+    assert newton.od == pytest.approx(tight.od, abs=1e-7)
+    published = estimate_flows(start.values, end, start.codes, **common)
+    assert np.abs(newton.od - published.od).max() < 1e-3
+    assert newton.start.sum(axis=1) == pytest.approx(newton.end.sum(axis=1), abs=1e-6)

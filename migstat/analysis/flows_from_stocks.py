@@ -28,12 +28,15 @@ import numpy as np
 from migstat.analysis.ffs_ipf import (
     DEFAULT_MAX_ITER,
     DEFAULT_TOL,
+    Fit,
     MarginMismatch,
     SeededFit,
     factors,
     ipf2,
     ipf2_columns_first,
     ipf_seeded,
+    one_blas_thread,
+    scale_newton,
     scale_to,
 )
 from migstat.i18n import N_
@@ -44,6 +47,7 @@ GlobalMatch = Literal["before-demo-adjust", "after-demo-adjust", "none"]
 BirthMethod = Literal["native", "proportion"]
 DeathMethod = Literal["proportion", "accounting"]
 Model = Literal["minimum", "independence", "pseudo-bayesian"]
+FitMethod = Literal["mipfp", "newton"]
 
 PSEUDO_BAYES_WEIGHT = 0.87
 """Weight of the minimum-migration (stayer) estimate in the pseudo-Bayesian blend of Abel &
@@ -68,6 +72,10 @@ class FfsOptions:
     model: Model | None = None
     """``pseudo-bayesian`` blends the two models; ``None`` follows ``stayer_assumption``."""
     blend_weight: float = PSEUDO_BAYES_WEIGHT
+    fit: FitMethod = "mipfp"
+    """How the rescale tables are fitted: ``mipfp`` repeats migest's iterations and stopping
+    rule (and so its published numbers); ``newton`` solves the same fit to convergence, far
+    faster on large tables."""
     tol: float = DEFAULT_TOL
     max_iter: int = DEFAULT_MAX_ITER
 
@@ -88,6 +96,7 @@ class FfsOptions:
                 "death_method": self.death_method,
                 "blend_weight": f"{self.blend_weight:g}"
                 if self.effective_model == "pseudo-bayesian" else "",
+                "fit": self.fit if self.birthplace_totals == "rescale" else "",
                 "tol": f"{self.tol:g}"}
 
 
@@ -113,6 +122,8 @@ class FlowEstimate:
     """Taken out of the end table to match birthplace totals (``open``: entered it)."""
     options: FfsOptions
     converged: bool = True
+    iterations: int = 0
+    """Iterations of the birthplace-total fitting (rescale), the larger of the two tables."""
     global_adjustment: float = 0.0
     """How much the native-born diagonals were moved to balance the world total."""
     seed: np.ndarray | None = field(default=None, repr=False)
@@ -167,10 +178,15 @@ def estimate_flows(start: np.ndarray, end: np.ndarray, codes: tuple[str, ...] | 
     """
     opts = replace(options or FfsOptions(), **overrides)  # type: ignore[arg-type]
     _check_options(opts)
-    codes = tuple(codes)
+    with one_blas_thread():
+        return _estimate(np.array(start, dtype=float), np.array(end, dtype=float),
+                         tuple(codes), births, deaths, opts, seed)
+
+
+def _estimate(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
+              births: np.ndarray | None, deaths: np.ndarray | None, opts: FfsOptions,
+              seed: np.ndarray | None) -> FlowEstimate:
     n = len(codes)
-    p0 = np.array(start, dtype=float)
-    p1 = np.array(end, dtype=float)
     if p0.shape != (n, n) or p1.shape != (n, n):
         raise MigstatError(N_("The stock tables must be square with one row and one column "
                               "per area ({n} areas); they are {start} and {end}."),
@@ -196,12 +212,14 @@ def estimate_flows(start: np.ndarray, end: np.ndarray, codes: tuple[str, ...] | 
     if opts.birthplace_totals == "rescale" and opts.match_global == "after-demo-adjust":
         p0, p1, shift = _balance_world(p0, p1)
 
-    p0, p1, left, entered, converged = _match_birthplace(p0, p1, codes, opts, tolerance)
+    p0, p1, left, entered, fits = _match_birthplace(p0, p1, codes, opts, tolerance)
 
     od, stayers, seeded = _od(p0, p1, opts, seed)
     return FlowEstimate(codes=codes, od=od, stayers=stayers, start=p0, end=p1,
                         births=birth_mat, deaths=death_mat, left_system=left,
-                        entered_system=entered, options=opts, converged=converged,
+                        entered_system=entered, options=opts,
+                        converged=all(f.converged for f in fits),
+                        iterations=max((f.iterations for f in fits), default=0),
                         global_adjustment=shift, seed=None if seed is None else
                         np.asarray(seed, dtype=float), _seeded=seeded)
 
@@ -214,6 +232,7 @@ def _check_options(opts: FfsOptions) -> None:
         ("birth_method", opts.birth_method, ("native", "proportion")),
         ("death_method", opts.death_method, ("proportion", "accounting")),
         ("negative_native_born", opts.negative_native_born, ("error", "rescale")),
+        ("fit", opts.fit, ("mipfp", "newton")),
         ("model", opts.model, (None, "minimum", "independence", "pseudo-bayesian")))
     for name, value, allowed in choices:
         if value not in allowed:
@@ -393,7 +412,7 @@ def _check_after_demography(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np
 
 def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
                       opts: FfsOptions, tolerance: float
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Fit]]:
     """Make the number born in each place equal in both tables (nobody changes birthplace)."""
     gap = p0.sum(axis=1) - p1.sum(axis=1)
     zeros = np.zeros_like(p0)
@@ -407,11 +426,12 @@ def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
                                   "method, which lets the difference leave or enter."),
                                difference=difference)
         middle = (p0.sum(axis=1) + p1.sum(axis=1)) / 2
-        fit0 = ipf2(p0, middle, p0.sum(axis=0), tol=opts.tol, max_iter=opts.max_iter,
-                    margin_tol=tolerance)
-        fit1 = ipf2(p1, middle, p1.sum(axis=0), tol=opts.tol, max_iter=opts.max_iter,
-                    margin_tol=tolerance)
-        return fit0.table, fit1.table, zeros, zeros, fit0.converged and fit1.converged
+        fitter = ipf2 if opts.fit == "mipfp" else scale_newton
+        fit0 = fitter(p0, middle, p0.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
+                      max_iter=opts.max_iter)
+        fit1 = fitter(p1, middle, p1.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
+                      max_iter=opts.max_iter)
+        return fit0.table, fit1.table, zeros, zeros, [fit0, fit1]
     # open: the surplus of a birthplace leaves (start > end) or enters (end > start) the
     # system, spread like the other table's row (open) or the table's own row (open-dr).
     own = opts.birthplace_totals == "open-dr"
@@ -434,7 +454,7 @@ def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
                               "stock of people born in {birth} living in {residence}; use "
                               "the open-dr or rescale method."),
                            birth=codes[k], residence=codes[i])
-    return q0, q1, left, entered, True
+    return q0, q1, left, entered, []
 
 
 def _movers(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -65,6 +65,10 @@ def estimate() -> None:
 @click.option("--death-method", type=click.Choice(["proportion", "accounting"]),
               default="proportion", show_default=True,
               help="How deaths are split by place of birth.")
+@click.option("--fit", type=click.Choice(["mipfp", "newton"]), default="mipfp",
+              show_default=True,
+              help="Rescale fitting: migest's iterations (mipfp) or Newton's method, which "
+                   "converges in a few steps on large tables.")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-3,
               show_default=True, help="Tolerance of the iterative proportional fitting.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -74,7 +78,7 @@ def estimate() -> None:
 def flows_from_stocks_cmd(start_file: Path, end_file: Path, bd_file: Path | None,
                           birthplace_totals: str, no_stayer_assumption: bool,
                           pseudo_bayesian: bool, blend_weight: float, match_global: str,
-                          birth_method: str, death_method: str, tol: float,
+                          birth_method: str, death_method: str, fit: str, tol: float,
                           output: Path) -> None:
     """Estimate bilateral flows from two place-of-birth stock tables (Abel 2013)."""
     from migstat.analysis.ffs_io import (
@@ -97,7 +101,8 @@ def flows_from_stocks_cmd(start_file: Path, end_file: Path, bd_file: Path | None
                          birth_method=birth_method,  # type: ignore[arg-type]
                          death_method=death_method,  # type: ignore[arg-type]
                          model="pseudo-bayesian" if pseudo_bayesian else None,
-                         blend_weight=blend_weight, tol=tol)
+                         blend_weight=blend_weight, fit=fit,  # type: ignore[arg-type]
+                         tol=tol)
     result = estimate_flows(start.values, end_values, start.codes, births=births,
                             deaths=deaths, options=options)
     output.write_text(write_matrix(result.matrix_rows()), encoding="utf-8")
