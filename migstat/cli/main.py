@@ -330,6 +330,9 @@ from migstat.cli.serve import serve_cmd  # noqa: E402
 cli.add_command(serve_cmd)
 
 # estimate, mirror (analysis)
+from migstat.cli.estimate import estimate  # noqa: E402
+
+cli.add_command(estimate)
 
 
 def main(argv: list[str] | None = None) -> None:

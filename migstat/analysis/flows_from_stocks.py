@@ -1,0 +1,507 @@
+"""Bilateral migration flows estimated from two place-of-birth stock tables.
+
+The demographic-accounting method of Abel (2013, Demographic Research 28(18)) and Abel &
+Sander (2014, Science 343:1520), with the options of the R package migest (``ffs_demo``,
+version 2.0.5), re-derived from the papers and the package's documented behaviour; the
+method, its assumptions and where migstat departs from migest are in
+``docs/methods/flows_from_stocks.md``.
+
+Stocks are matrices of place of birth k (rows) by place of residence i (columns), the
+native-born on the diagonal, at the start (``P0``) and end (``P1``) of a period; births and
+deaths by place of residence are optional. The estimate is a flow table by origin, destination
+and place of birth, summed here over the place of birth into the origin-destination table
+(diagonal zero) without ever forming the n^3 array unless asked
+(:meth:`FlowEstimate.by_birthplace`).
+
+Every input the method cannot honour stops with a :class:`~migstat.model.MigstatError` that
+says what and where (a negative stock, deaths above the population, totals that cannot be
+matched), where migest prints a message or silently rescales and carries on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from migstat.analysis.ffs_ipf import (
+    DEFAULT_MAX_ITER,
+    DEFAULT_TOL,
+    Fit,
+    MarginMismatch,
+    SeededFit,
+    factors,
+    ipf2,
+    ipf2_columns_first,
+    ipf_seeded,
+    one_blas_thread,
+    scale_newton,
+    scale_to,
+)
+from migstat.i18n import N_
+from migstat.model import MigstatError
+
+BirthplaceTotals = Literal["rescale", "open", "open-dr"]
+GlobalMatch = Literal["before-demo-adjust", "after-demo-adjust", "none"]
+BirthMethod = Literal["native", "proportion"]
+DeathMethod = Literal["proportion", "accounting"]
+Model = Literal["minimum", "independence", "pseudo-bayesian"]
+FitMethod = Literal["mipfp", "newton"]
+
+PSEUDO_BAYES_WEIGHT = 0.87
+"""Weight of the minimum-migration (stayer) estimate in the pseudo-Bayesian blend of Abel &
+Cohen (2019), the rest going to the independence estimate (after Azose & Raftery 2019)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FfsOptions:
+    """How to estimate; the defaults are those of migest's ``ffs_demo``."""
+
+    stayer_assumption: bool = True
+    """Minimum migration: as many people as possible stay (``False``: independence model)."""
+    birthplace_totals: BirthplaceTotals = "rescale"
+    """How the birthplace (row) totals of the two tables are made equal."""
+    match_global: GlobalMatch = "before-demo-adjust"
+    """When (for ``rescale``) the world total change is made equal to births minus deaths."""
+    birth_method: BirthMethod = "native"
+    birth_non_negative: bool = True
+    death_method: DeathMethod = "proportion"
+    negative_native_born: Literal["error", "rescale"] = "error"
+    """A negative native-born cell: an error, or (migest) zero it and rescale its column."""
+    model: Model | None = None
+    """``pseudo-bayesian`` blends the two models; ``None`` follows ``stayer_assumption``."""
+    blend_weight: float = PSEUDO_BAYES_WEIGHT
+    fit: FitMethod = "mipfp"
+    """How the rescale tables are fitted: ``mipfp`` repeats migest's iterations and stopping
+    rule (and so its published numbers); ``newton`` solves the same fit to convergence, far
+    faster on large tables."""
+    tol: float = DEFAULT_TOL
+    max_iter: int = DEFAULT_MAX_ITER
+
+    @property
+    def effective_model(self) -> Model:
+        if self.model is not None:
+            return self.model
+        return "minimum" if self.stayer_assumption else "independence"
+
+    def describe(self) -> dict[str, str]:
+        """The options as shown with an estimate (labels of the method, not translations)."""
+        return {"model": self.effective_model,
+                "birthplace_totals": self.birthplace_totals,
+                "match_global": self.match_global if self.birthplace_totals == "rescale"
+                else "none",
+                "birth_method": self.birth_method,
+                "birth_non_negative": str(self.birth_non_negative).lower(),
+                "death_method": self.death_method,
+                "blend_weight": f"{self.blend_weight:g}"
+                if self.effective_model == "pseudo-bayesian" else "",
+                "fit": self.fit if self.birthplace_totals == "rescale" else "",
+                "tol": f"{self.tol:g}"}
+
+
+@dataclass(slots=True)
+class FlowEstimate:
+    """The estimated flows and the adjusted tables they were estimated from."""
+
+    codes: tuple[str, ...]
+    od: np.ndarray
+    """Origin x destination flows, summed over place of birth; diagonal zero."""
+    stayers: np.ndarray
+    """People counted in the same place at both dates, by place of residence."""
+    start: np.ndarray
+    """The start table (birth x residence) after every adjustment, as the flows match it."""
+    end: np.ndarray
+    births: np.ndarray
+    """Births (birth x residence) taken out of the end table."""
+    deaths: np.ndarray
+    """Deaths (birth x residence) taken out of the start table."""
+    left_system: np.ndarray
+    """Taken out of the start table to match birthplace totals (``open``: left the system)."""
+    entered_system: np.ndarray
+    """Taken out of the end table to match birthplace totals (``open``: entered it)."""
+    options: FfsOptions
+    converged: bool = True
+    iterations: int = 0
+    """Iterations of the birthplace-total fitting (rescale), the larger of the two tables."""
+    global_adjustment: float = 0.0
+    """How much the native-born diagonals were moved to balance the world total."""
+    seed: np.ndarray | None = field(default=None, repr=False)
+    _seeded: SeededFit | None = field(default=None, repr=False)
+
+    @property
+    def total(self) -> float:
+        return float(self.od.sum())
+
+    def by_birthplace(self) -> np.ndarray:
+        """Flows ``F[i, j, k]`` from i to j of people born in k (stayers on i = j): n^3
+        numbers, so only for small tables."""
+        model = self.options.effective_model
+        if model == "minimum":
+            return _minimum_array(self.start, self.end)
+        if model == "independence":
+            return _independence_array(self.start, self.end, self.seed, self._seeded)
+        w = self.options.blend_weight
+        return (w * _minimum_array(self.start, self.end)
+                + (1 - w) * _independence_array(self.start, self.end, self.seed, self._seeded))
+
+    def matrix_rows(self) -> list[list[str]]:
+        """The origin x destination table as CSV rows: ``orig\\dest`` and destination codes,
+        then one row per origin (no totals)."""
+        out = [["orig\\dest", *self.codes]]
+        for code, row in zip(self.codes, self.od, strict=True):
+            out.append([code, *(_number(v) for v in row)])
+        return out
+
+
+def _number(value: float) -> str:
+    """A flow as written to files: up to 12 significant digits, no exponent for counts."""
+    if value == 0:
+        return "0"
+    text = f"{value:.12g}"
+    if "e" in text:
+        text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text
+
+
+def estimate_flows(start: np.ndarray, end: np.ndarray, codes: tuple[str, ...] | list[str], *,
+                   births: np.ndarray | None = None, deaths: np.ndarray | None = None,
+                   options: FfsOptions | None = None, seed: np.ndarray | None = None,
+                   **overrides: object) -> FlowEstimate:
+    """Estimate origin-destination flows between two birthplace x residence stock tables.
+
+    ``codes`` names the rows and columns of both tables (same order); ``births`` and
+    ``deaths`` are by place of residence over the period (zero when not given). ``seed`` is
+    an optional origin x destination table of prior weights (e.g. inverse distance) for the
+    independence model; the minimum-migration model has a closed form that needs none.
+    ``overrides`` set fields of :class:`FfsOptions` by name.
+    """
+    opts = replace(options or FfsOptions(), **overrides)  # type: ignore[arg-type]
+    _check_options(opts)
+    with one_blas_thread():
+        return _estimate(np.array(start, dtype=float), np.array(end, dtype=float),
+                         tuple(codes), births, deaths, opts, seed)
+
+
+def _estimate(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
+              births: np.ndarray | None, deaths: np.ndarray | None, opts: FfsOptions,
+              seed: np.ndarray | None) -> FlowEstimate:
+    n = len(codes)
+    if p0.shape != (n, n) or p1.shape != (n, n):
+        raise MigstatError(N_("The stock tables must be square with one row and one column "
+                              "per area ({n} areas); they are {start} and {end}."),
+                           n=n, start="x".join(map(str, p0.shape)),
+                           end="x".join(map(str, p1.shape)))
+    b = np.zeros(n) if births is None else np.asarray(births, dtype=float).reshape(n)
+    d = np.zeros(n) if deaths is None else np.asarray(deaths, dtype=float).reshape(n)
+    _check_values(p0, p1, b, d, codes)
+    p0 = _native_born(p0, codes, opts, "start")
+    p1 = _native_born(p1, codes, opts, "end")
+    tolerance = _tolerance(p0, p1, opts)
+
+    shift = 0.0
+    if opts.birthplace_totals == "rescale" and opts.match_global == "before-demo-adjust":
+        p0, p1, shift = _balance_world_rounded(p0, p1, b, d, tolerance)
+
+    birth_mat = _births(b, p1, opts)
+    death_mat = _deaths(d, p0, p1, b, opts, codes)
+    p0 = p0 - death_mat
+    p1 = p1 - birth_mat
+    _check_after_demography(p0, p1, b, d, codes, tolerance)
+
+    if opts.birthplace_totals == "rescale" and opts.match_global == "after-demo-adjust":
+        p0, p1, shift = _balance_world(p0, p1)
+
+    p0, p1, left, entered, fits = _match_birthplace(p0, p1, codes, opts, tolerance)
+
+    od, stayers, seeded = _od(p0, p1, opts, seed)
+    return FlowEstimate(codes=codes, od=od, stayers=stayers, start=p0, end=p1,
+                        births=birth_mat, deaths=death_mat, left_system=left,
+                        entered_system=entered, options=opts,
+                        converged=all(f.converged for f in fits),
+                        iterations=max((f.iterations for f in fits), default=0),
+                        global_adjustment=shift, seed=None if seed is None else
+                        np.asarray(seed, dtype=float), _seeded=seeded)
+
+
+def _check_options(opts: FfsOptions) -> None:
+    choices: tuple[tuple[str, object, tuple[object, ...]], ...] = (
+        ("birthplace_totals", opts.birthplace_totals, ("rescale", "open", "open-dr")),
+        ("match_global", opts.match_global,
+         ("before-demo-adjust", "after-demo-adjust", "none")),
+        ("birth_method", opts.birth_method, ("native", "proportion")),
+        ("death_method", opts.death_method, ("proportion", "accounting")),
+        ("negative_native_born", opts.negative_native_born, ("error", "rescale")),
+        ("fit", opts.fit, ("mipfp", "newton")),
+        ("model", opts.model, (None, "minimum", "independence", "pseudo-bayesian")))
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise MigstatError(N_("Unknown value {value} for {option}: choose one of "
+                                  "{choices}."), value=str(value), option=name,
+                               choices=", ".join(str(a) for a in allowed if a is not None))
+    if not 0.0 <= opts.blend_weight <= 1.0:
+        raise MigstatError(N_("The blend weight must lie between 0 and 1, not {value}."),
+                           value=opts.blend_weight)
+
+
+_NOT_A_NUMBER = {
+    "start": N_("The start stock of people born in {birth} living in {residence} is not a "
+                "number."),
+    "end": N_("The end stock of people born in {birth} living in {residence} is not a "
+              "number."),
+}
+_NEGATIVE = {
+    "start": N_("The start stock of people born in {birth} living in {residence} is negative "
+                "({value}): stocks are counts of people; correct the table."),
+    "end": N_("The end stock of people born in {birth} living in {residence} is negative "
+              "({value}): stocks are counts of people; correct the table."),
+}
+_BAD_EVENTS = {
+    "births": N_("The number of births in {area} must be a number of zero or more, not "
+                 "{value}."),
+    "deaths": N_("The number of deaths in {area} must be a number of zero or more, not "
+                 "{value}."),
+}
+
+
+def _check_values(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
+                  codes: tuple[str, ...]) -> None:
+    """Every number must be finite; stocks off the diagonal, births and deaths non-negative
+    (a negative native-born cell is handled by :func:`_native_born`)."""
+    for name, table in (("start", p0), ("end", p1)):
+        if not np.isfinite(table).all():
+            k, i = map(int, np.argwhere(~np.isfinite(table))[0])
+            raise MigstatError(_NOT_A_NUMBER[name], birth=codes[k], residence=codes[i])
+        off = table.copy()
+        np.fill_diagonal(off, 0.0)
+        if (off < 0).any():
+            k, i = map(int, np.argwhere(off < 0)[0])
+            raise MigstatError(_NEGATIVE[name], birth=codes[k], residence=codes[i],
+                               value=float(table[k, i]))
+    for name, vector in (("births", b), ("deaths", d)):
+        bad = ~np.isfinite(vector) | (vector < 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise MigstatError(_BAD_EVENTS[name], area=codes[i], value=float(vector[i]))
+
+
+_NEGATIVE_NATIVE = {
+    "start": N_("The native-born population of {area} in the start table is negative "
+                "({value}): the foreign-born exceed the whole population. Correct the table, "
+                "or allow migest's repair (zero it and scale the other cells of the column "
+                "down to the column total)."),
+    "end": N_("The native-born population of {area} in the end table is negative ({value}): "
+              "the foreign-born exceed the whole population. Correct the table, or allow "
+              "migest's repair (zero it and scale the other cells of the column down to the "
+              "column total)."),
+}
+
+
+def _native_born(p: np.ndarray, codes: tuple[str, ...], opts: FfsOptions,
+                 name: str) -> np.ndarray:
+    """A negative native-born count (more foreign-born than people): an error, or migest's
+    repair of zeroing it and scaling the column's other cells down to keep its total."""
+    negative = np.diag(p) < 0
+    if not negative.any():
+        return p
+    if opts.negative_native_born == "error":
+        i = int(np.argmax(negative))
+        raise MigstatError(_NEGATIVE_NATIVE[name], area=codes[i], value=float(p[i, i]))
+    fixed = p.copy()
+    repaired = scale_to(np.maximum(p, 0.0), p.sum(axis=0), axis=0)
+    fixed[:, negative] = repaired[:, negative]
+    return fixed
+
+
+def _tolerance(p0: np.ndarray, p1: np.ndarray, opts: FfsOptions) -> float:
+    """How far totals may differ and still count as equal: the IPF tolerance, or a relative
+    1e-9 of the world total for very large tables (floating-point sums)."""
+    return max(opts.tol, 1e-9 * max(float(p0.sum()), float(p1.sum()), 1.0))
+
+
+def _round_to_total(x: np.ndarray, total: float) -> np.ndarray:
+    """``x`` scaled to ``total`` and rounded to whole people (half to even), the remainder
+    given to the largest cell (the first of equals: migest picks one at random)."""
+    s = x.sum()
+    scaled = np.round(x * (total / s)) if s else np.zeros_like(x)
+    rest = total - scaled.sum()
+    if rest != 0 and len(x):
+        scaled[int(np.argmax(np.abs(x)))] += rest
+    return scaled
+
+
+def _balance_world_rounded(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
+                           tolerance: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Before births and deaths: make the world change in stocks equal births minus deaths by
+    moving half the gap out of the start and half into the end native-born (whole people)."""
+    gap = float((b - d).sum() - (p1.sum() - p0.sum()))
+    if abs(gap) <= 1e-9 * max(1.0, float(p0.sum())):
+        return p0, p1, 0.0
+    p0 = p0.copy()
+    p1 = p1.copy()
+    np.fill_diagonal(p0, _round_to_total(np.diag(p0), float(np.trace(p0)) - gap / 2))
+    np.fill_diagonal(p1, _round_to_total(np.diag(p1), float(np.trace(p1)) + gap / 2))
+    return p0, p1, gap
+
+
+def _balance_world(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """After births and deaths: equal world totals, the gap split between the native-born of
+    both tables in proportion, without rounding."""
+    gap = float(p1.sum() - p0.sum())
+    if gap == 0:
+        return p0, p1, 0.0
+    p0 = p0.copy()
+    p1 = p1.copy()
+    n0 = np.diag(p0)
+    n1 = np.diag(p1)
+    np.fill_diagonal(p0, n0 + gap * factors(n0, n0.sum()) * 0.5)
+    np.fill_diagonal(p1, n1 - gap * factors(n1, n1.sum()) * 0.5)
+    return p0, p1, gap
+
+
+def _births(b: np.ndarray, p1: np.ndarray, opts: FfsOptions) -> np.ndarray:
+    """Births by place of birth x residence: all native-born (``native``), except where the
+    births exceed the end native-born (then, as for ``proportion``, spread over the column)."""
+    spread = scale_to(p1, b, axis=0)
+    if opts.birth_method == "proportion":
+        return spread
+    births = np.diag(b)
+    if opts.birth_non_negative:
+        short = np.diag(p1) - b < 0
+        births[:, short] = spread[:, short]
+    return births
+
+
+def _deaths(d: np.ndarray, p0: np.ndarray, p1: np.ndarray, b: np.ndarray,
+            opts: FfsOptions, codes: tuple[str, ...]) -> np.ndarray:
+    """Deaths by place of birth x residence: in proportion to the start stocks, or fitted
+    also to the deaths by place of birth that the accounts imply (``accounting``)."""
+    if opts.death_method == "proportion":
+        return scale_to(p0, d, axis=0)
+    by_birth = p0.sum(axis=1) + b - p1.sum(axis=1)
+    if (by_birth < -1e-9).any():
+        k = int(np.argmin(by_birth))
+        raise MigstatError(N_("Accounting deaths: people born in {area} would have {value} "
+                              "deaths (start stock + births - end stock is negative); use "
+                              "deaths in proportion to the stocks."),
+                           area=codes[k], value=float(by_birth[k]))
+    try:
+        return ipf2_columns_first(p0, np.maximum(by_birth, 0.0), d).table
+    except MarginMismatch as gap:
+        raise MigstatError(N_("Accounting deaths: the deaths by place of birth implied by the "
+                              "stocks and births ({implied}) differ from the deaths given "
+                              "({given}); use deaths in proportion to the stocks."),
+                           implied=gap.rows, given=gap.cols) from None
+
+
+def _check_after_demography(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
+                            codes: tuple[str, ...], tolerance: float) -> None:
+    """Deaths cannot exceed the start population, nor births the end population."""
+    for table, events, message in (
+            (p0, d, N_("The deaths in {area} ({events}) exceed what its start population "
+                       "allows: removing them leaves a negative stock. Check the births and "
+                       "deaths file against the stock tables.")),
+            (p1, b, N_("The births in {area} ({events}) exceed what its end population "
+                       "allows: removing them leaves a negative stock. Check the births and "
+                       "deaths file against the stock tables."))):
+        low = table.min(axis=0) < -tolerance
+        if low.any():
+            i = int(np.argmax(low))
+            raise MigstatError(message, area=codes[i], events=float(events[i]))
+
+
+def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
+                      opts: FfsOptions, tolerance: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Fit]]:
+    """Make the number born in each place equal in both tables (nobody changes birthplace)."""
+    gap = p0.sum(axis=1) - p1.sum(axis=1)
+    zeros = np.zeros_like(p0)
+    if opts.birthplace_totals == "rescale":
+        difference = float(p0.sum() - p1.sum())
+        if abs(difference) > tolerance:
+            raise MigstatError(N_("The start and end tables differ in total by {difference} "
+                                  "after births and deaths, so the birthplace totals cannot be "
+                                  "rescaled in a closed world. Balance the world total "
+                                  "(before or after births and deaths), or use the open "
+                                  "method, which lets the difference leave or enter."),
+                               difference=difference)
+        middle = (p0.sum(axis=1) + p1.sum(axis=1)) / 2
+        fitter = ipf2 if opts.fit == "mipfp" else scale_newton
+        fit0 = fitter(p0, middle, p0.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
+                      max_iter=opts.max_iter)
+        fit1 = fitter(p1, middle, p1.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
+                      max_iter=opts.max_iter)
+        return fit0.table, fit1.table, zeros, zeros, [fit0, fit1]
+    # open: the surplus of a birthplace leaves (start > end) or enters (end > start) the
+    # system, spread like the other table's row (open) or the table's own row (open-dr).
+    own = opts.birthplace_totals == "open-dr"
+    left = scale_to(p0 if own else p1, np.maximum(gap, 0.0), axis=1)
+    entered = scale_to(p1 if own else p0, np.maximum(-gap, 0.0), axis=1)
+    q0 = p0 - left
+    q1 = p1 - entered
+    unmatched = np.abs(q0.sum(axis=1) - q1.sum(axis=1)) > tolerance
+    if unmatched.any():
+        k = int(np.argmax(unmatched))
+        raise MigstatError(N_("People born in {area} number {start} at the start and {end} at "
+                              "the end, and the difference cannot be spread over a row that "
+                              "is empty in the other table. Use the open-dr or rescale "
+                              "method."), area=codes[k], start=float(p0[k].sum()),
+                           end=float(p1[k].sum()))
+    negative = np.minimum(q0, q1) < -tolerance
+    if negative.any():
+        k, i = map(int, np.argwhere(negative)[0])
+        raise MigstatError(N_("Matching birthplace totals by the open method leaves a negative "
+                              "stock of people born in {birth} living in {residence}; use "
+                              "the open-dr or rescale method."),
+                           birth=codes[k], residence=codes[i])
+    return q0, q1, left, entered, []
+
+
+def _movers(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-movers ``O[i, k]``, in-movers ``N[j, k]`` (scaled so that for each birthplace k as
+    many arrive as leave) and their total per k, under minimum migration."""
+    out = np.maximum(p0 - p1, 0.0).T
+    into = np.maximum(p1 - p0, 0.0).T
+    total = out.sum(axis=0)
+    into = into * factors(total, into.sum(axis=0))[None, :]
+    return out, into, total
+
+
+def _od(p0: np.ndarray, p1: np.ndarray, opts: FfsOptions, seed: np.ndarray | None
+        ) -> tuple[np.ndarray, np.ndarray, SeededFit | None]:
+    model = opts.effective_model
+    stayers = np.zeros(p0.shape[0])
+    od = np.zeros_like(p0)
+    seeded = None
+    if model in ("minimum", "pseudo-bayesian"):
+        out, into, total = _movers(p0, p1)
+        weight = 1.0 if model == "minimum" else opts.blend_weight
+        od += weight * ((out * factors(1.0, total)[None, :]) @ into.T)
+        stayers += weight * np.minimum(p0, p1).sum(axis=0)
+    if model in ("independence", "pseudo-bayesian"):
+        weight = 1.0 if model == "independence" else 1.0 - opts.blend_weight
+        if seed is None:
+            flows = (p0.T * factors(1.0, p0.sum(axis=1))[None, :]) @ p1
+        else:
+            s = np.asarray(seed, dtype=float)
+            seeded = ipf_seeded(s, p0.T, p1.T, tol=opts.tol, max_iter=opts.max_iter)
+            flows = seeded.summed(s)
+        od += weight * flows
+        stayers += weight * np.diag(flows)
+    np.fill_diagonal(od, 0.0)
+    return od, stayers, seeded
+
+
+def _minimum_array(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    out, into, total = _movers(p0, p1)
+    flows = np.einsum("ik,jk->ijk", out, into) * factors(1.0, total)[None, None, :]
+    n = p0.shape[0]
+    flows[np.arange(n), np.arange(n), :] = np.minimum(p0, p1).T
+    return flows
+
+
+def _independence_array(p0: np.ndarray, p1: np.ndarray, seed: np.ndarray | None,
+                        seeded: SeededFit | None) -> np.ndarray:
+    if seed is None or seeded is None:
+        return np.einsum("ki,kj->ijk", p0, p1) * factors(1.0, p0.sum(axis=1))[None, None, :]
+    return np.einsum("ik,ij,jk->ijk", seeded.a, seed, seeded.b)
