@@ -1,0 +1,1 @@
+"""Analysis: mirror statistics, harmonisation, flows from stocks and migration indices."""
