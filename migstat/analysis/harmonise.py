@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ from migstat.model.data import Location
 COEFFICIENTS_FILE = Path(__file__).with_name("harmonise_duration_coefficients.csv")
 DEFAULT_SET = "imem_model"
 PERMANENT = "permanent"
+BOOTSTRAP_BATCH = 250
+"""Bootstrap replicates solved together: large enough to vectorise, small enough for memory."""
 RULE_MONTHS: dict[str, float | str] = {
     "12_months": 12, "9_months": 9, "6_months_1_day": 6, "3_months": 3,
     "no_time_limit": 0, "permanent_registration": PERMANENT,
@@ -335,12 +337,15 @@ def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
                      years: Sequence[int] | None = None, bootstrap: int = 1000,
                      level: float = 0.95, seed: int = 0, trim: float | None = None,
                      coefficients: DurationCoefficients | None = None,
-                     duration_set: str | None = None) -> FactorFit:
+                     duration_set: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> FactorFit:
     """Estimate one factor per country and direction, anchored on ``anchor`` (see the module
     docstring). ``weights``: ``equal`` or ``flow`` (the geometric mean of the two sides, so big
     corridors, whose ratios are steadier, count more). ``trim``: refit once without the
     corridor-years whose log residual exceeds ``trim`` robust standard deviations (discordant
     pairs). With ``coefficients``, both sides are first put on the 12-month definition.
+    Replicates are solved in batches of :data:`BOOTSTRAP_BATCH` (bounded memory);
+    ``progress(done, total)`` is called after each batch.
     """
     if space not in ("log", "level"):
         raise InputError(N_("Unknown space {space}: use log or level."), space=space)
@@ -424,9 +429,15 @@ def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
     if bootstrap > 0:
         rng = np.random.default_rng(seed)
         m = int(keep.sum())
-        counts = np.zeros((bootstrap, ev.size))
-        counts[:, keep] = rng.multinomial(m, np.full(m, 1.0 / m), size=bootstrap)
-        theta = fit(keep, counts)[0]
+        parts = []
+        for start in range(0, bootstrap, BOOTSTRAP_BATCH):
+            size = min(BOOTSTRAP_BATCH, bootstrap - start)
+            counts = np.zeros((size, ev.size))
+            counts[:, keep] = rng.multinomial(m, np.full(m, 1.0 / m), size=size)
+            parts.append(fit(keep, counts)[0])
+            if progress is not None:
+                progress(start + size, bootstrap)
+        theta = np.vstack(parts)
         draws = np.exp(theta) if space == "log" else theta
         draws[:, ~identified] = np.nan
         failed = int(np.isnan(draws[:, identified]).any(axis=1).sum())

@@ -237,6 +237,35 @@ class MirrorMatrix:
             rows.append(self._row(y, year, o, d, ind))
         return rows
 
+    def report(self, country: str, year: int) -> dict[str, Any]:
+        """A country's mirror report: its recorded emigration against what its partners
+        record as arriving from it (and the reverse for immigration), corridor by corridor
+        for ``year``, with its totals in every year read."""
+        k = self._index(country)
+        rows = self.rows(year, countries=[country])
+        both = self.both
+        e = np.where(both, self.emigration, 0.0)
+        i = np.where(both, self.immigration, 0.0)
+        series = []
+        for y, yr in enumerate(self.years):
+            n_out, n_in = int(both[y, k].sum()), int(both[y, :, k].sum())
+            if n_out or n_in:
+                series.append({
+                    "TIME_PERIOD": str(yr),
+                    "EMIGRATION_REPORTED": plain_number(e[y, k].sum()),
+                    "EMIGRATION_MIRROR": plain_number(i[y, k].sum()),
+                    "EMIGRATION_PARTNERS": n_out,
+                    "IMMIGRATION_REPORTED": plain_number(i[y, :, k].sum()),
+                    "IMMIGRATION_MIRROR": plain_number(e[y, :, k].sum()),
+                    "IMMIGRATION_PARTNERS": n_in,
+                })
+        totals = next((t for t in self.country_totals(year) if t.country == country), None)
+        return {
+            "country": country, "year": int(year), "totals": totals, "series": series,
+            "emigration": [r for r in rows if r["ORIGIN"] == country],
+            "immigration": [r for r in rows if r["DESTINATION"] == country],
+        }
+
     def _index(self, country: str) -> int:
         try:
             return self.countries.index(country)
@@ -420,11 +449,21 @@ def _choose(candidates: Iterable[tuple[str, bool]], ref_area: str,
     return pool[0][0] if pool else None
 
 
+@dataclass(slots=True)
+class _Values:
+    """The numbers of one table kept for the matrix, as parallel columns."""
+
+    years: list[int] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+
+
 def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, str],
                countries: Sequence[str] | None, providers: Sequence[str] | None,
-               principal: Principal | None
-               ) -> tuple[dict[tuple[int, str], Side], list[tuple[int, str, str, float, str]]]:
-    """Sides and ``(year, reporter, partner, value, status)`` of one table, via the gate."""
+               principal: Principal | None) -> tuple[dict[tuple[int, str], Side], _Values]:
+    """The sides and the numbers of one table, read through the access gate."""
     tdef = store.registry.table(table)
     filters = {dim: [code] for dim, code in cell.items() if dim in tdef.dimension_ids}
     query = ObservationQuery(table=tdef.id, ref_areas=list(countries) if countries else None,
@@ -432,26 +471,29 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                              providers=list(providers) if providers else None,
                              filters=filters or None)
     wanted_years = {str(y) for y in years}
-    # (year, reporter) -> provider -> rows
-    grouped: dict[tuple[int, str], dict[str, list[Any]]] = {}
-    synthetic: dict[str, bool] = {}
-    submission: dict[tuple[int, str, str], int] = {}
+    # (year, reporter) -> provider -> (submission, synthetic, [(partner, value, status)])
+    grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[Any]]]] = {}
+    rows: list[Any] = []
+    skip = True
+    last: tuple[Any, ...] = (None, None, None)
     for obs in store.read(query, principal=principal):
-        period = obs.time_period[:4]
-        if period not in wanted_years:
-            continue
-        year = int(period)
-        by_provider = grouped.setdefault((year, obs.ref_area), {})
-        rows = by_provider.get(obs.provider)
-        if rows is None:
-            rows = by_provider[obs.provider] = []
-            submission[(year, obs.ref_area, obs.provider)] = obs.submission_id
-            synthetic[obs.provider] = obs.synthetic
-        else:
-            synthetic[obs.provider] = synthetic[obs.provider] or obs.synthetic
-        rows.append((obs.partner, obs.value, obs.obs_status))
+        # observations come slice by slice: look the slice up only when it changes
+        if (obs.provider, obs.ref_area, obs.time_period) != last:
+            last = (obs.provider, obs.ref_area, obs.time_period)
+            period = obs.time_period[:4]
+            skip = period not in wanted_years
+            if skip:
+                continue
+            by_provider = grouped.setdefault((int(period), obs.ref_area), {})
+            entry = by_provider.get(obs.provider)
+            if entry is None:
+                entry = by_provider[obs.provider] = (obs.submission_id, obs.synthetic, [])
+            rows = entry[2]
+        if not skip:
+            rows.append((obs.partner, obs.value, obs.obs_status))
     sides: dict[tuple[int, str], Side] = {}
-    values: list[tuple[int, str, str, float, str]] = []
+    out = _Values()
+    meta_cache: dict[int, dict[str, Any]] = {}
     kinds: dict[str, bool] = {}
 
     def is_country(code: str | None) -> bool:
@@ -462,29 +504,33 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             hit = kinds[code] = _is_country(store.registry, code)
         return hit
 
-    meta_cache: dict[int, dict[str, Any]] = {}
     for (year, area), by_provider in grouped.items():
-        chosen = _choose(((p, synthetic[p]) for p in by_provider), area, providers)
+        chosen = _choose(((p, e[1]) for p, e in by_provider.items()), area, providers)
         if chosen is None:
             continue
-        sid = submission[(year, area, chosen)]
+        sid, synthetic, found = by_provider[chosen]
+        if not any(is_country(p) for p, _v, _s in found):
+            continue  # totals only (no partner breakdown): no corridor to compare
         if sid not in meta_cache:
             meta_cache[sid] = store.table_metadata(sid, principal=principal)
         total = unknown = None
-        rows = by_provider[chosen]
-        if not any(is_country(p) for p, _v, _s in rows):
-            continue  # totals only (no partner breakdown): no corridor to compare
-        for partner, value, status in rows:
+        kept = [(p, v, st) for p, v, st in found if v is not None]
+        for partner, value, _status in kept:
             if partner == TOTAL:
                 total = value
             elif partner == UNKNOWN:
                 unknown = value
-            if value is not None:
-                values.append((year, area, partner, value, status))
+        if kept:
+            partners, values, statuses = zip(*kept, strict=True)
+            out.years.extend([year] * len(kept))
+            out.reporters.extend([area] * len(kept))
+            out.partners.extend(partners)
+            out.values.extend(values)
+            out.statuses.extend(statuses)
         share = unknown / total if total and unknown is not None else None
-        sides[(year, area)] = Side(chosen, sid, synthetic[chosen],
+        sides[(year, area)] = Side(chosen, sid, synthetic,
                                    dict(meta_cache[sid].get(tdef.id, {})), share)
-    return sides, values
+    return sides, out
 
 
 def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
@@ -523,47 +569,39 @@ def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
     i_sides, i_values = _read_side(store, b.immigration, years, cell, areas, providers,
                                    principal)
     keep = set(areas) if areas else None
-    codes: set[str] = set()
-    country_ok: dict[str, bool] = {}
-    for values in (e_values, i_values):
-        for _y, reporter, partner, _v, _s in values:
-            for c in (reporter, partner):
-                ok = country_ok.get(c)
-                if ok is None:
-                    ok = country_ok[c] = _is_country(registry, c) and (keep is None or c in keep)
-                if ok:
-                    codes.add(c)
-    countries_ = sorted(codes)
+    seen = (set(e_values.reporters) | set(e_values.partners) | set(i_values.reporters)
+            | set(i_values.partners))
+    countries_ = sorted(c for c in seen if c is not None and _is_country(registry, c)
+                        and (keep is None or c in keep))
     at = {c: k for k, c in enumerate(countries_)}
     yat = {y: k for k, y in enumerate(years)}
     shape = (len(years), len(countries_), len(countries_))
     emi = np.full(shape, np.nan)
     imm = np.full(shape, np.nan)
     statuses: dict[tuple[str, int, str, str], str] = {}
-    # emigration: reporter = origin, partner = destination
+    # emigration: reporter = origin, partner = destination; immigration the other way round
     _fill(emi, e_values, yat, at, statuses, "E", reporter_is_origin=True)
     _fill(imm, i_values, yat, at, statuses, "I", reporter_is_origin=False)
     return MirrorMatrix(b, years, countries_, cell, emi, imm, e_sides, i_sides, statuses)
 
 
-def _fill(target: np.ndarray, values: list[tuple[int, str, str, float, str]],
-          yat: dict[int, int], at: dict[str, int], statuses: dict[tuple[str, int, str, str], str],
-          side: str, *, reporter_is_origin: bool) -> None:
-    ys, os_, ds, vs = [], [], [], []
-    for year, reporter, partner, value, status in values:
-        r, p = at.get(reporter), at.get(partner)
-        if r is None or p is None or r == p:
-            continue
-        o, d = (r, p) if reporter_is_origin else (p, r)
-        ys.append(yat[year])
-        os_.append(o)
-        ds.append(d)
-        vs.append(value)
-        if status != "A":
-            origin, dest = (reporter, partner) if reporter_is_origin else (partner, reporter)
-            statuses[(side, year, origin, dest)] = status
-    if vs:
-        target[np.asarray(ys), np.asarray(os_), np.asarray(ds)] = np.asarray(vs, dtype=float)
+def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str, int],
+          statuses: dict[tuple[str, int, str, str], str], side: str, *,
+          reporter_is_origin: bool) -> None:
+    if not found.values:
+        return
+    r = np.array([at.get(c, -1) for c in found.reporters])
+    p = np.array([at.get(c, -1) for c in found.partners])
+    y = np.array([yat[v] for v in found.years])
+    ok = (r >= 0) & (p >= 0) & (r != p)
+    o, d = (r, p) if reporter_is_origin else (p, r)
+    target[y[ok], o[ok], d[ok]] = np.asarray(found.values, dtype=float)[ok]
+    for k, status in enumerate(found.statuses):
+        if status != "A" and ok[k]:
+            origin, dest = (found.reporters[k], found.partners[k])
+            if not reporter_is_origin:
+                origin, dest = dest, origin
+            statuses[(side, found.years[k], origin, dest)] = status
 
 
 def _empty(basis: Basis, cell: dict[str, str]) -> MirrorMatrix:
@@ -587,6 +625,13 @@ def flag_text(row: dict[str, Any], lang: str) -> str:
     return " | ".join(f.text(lang) for f in row.get("_flags", ()))
 
 
-__all__ = ["BASES", "Basis", "CountryTotals", "Coverage", "Flag", "MirrorMatrix", "Side",
-           "available_years", "cell_codes", "corridor_flags", "flag_text", "mirror_columns",
-           "mirror_matrix", "plain_number"]
+
+REPORT_SERIES_COLUMNS = ["TIME_PERIOD", "EMIGRATION_REPORTED", "EMIGRATION_MIRROR",
+                         "EMIGRATION_PARTNERS", "IMMIGRATION_REPORTED", "IMMIGRATION_MIRROR",
+                         "IMMIGRATION_PARTNERS"]
+"""The columns of the per-year totals of :meth:`MirrorMatrix.report`."""
+
+
+__all__ = ["BASES", "REPORT_SERIES_COLUMNS", "Basis", "CountryTotals", "Coverage", "Flag",
+           "MirrorMatrix", "Side", "available_years", "cell_codes", "corridor_flags",
+           "flag_text", "mirror_columns", "mirror_matrix", "plain_number"]

@@ -322,6 +322,9 @@ from migstat.cli.serve import serve_cmd  # noqa: E402
 cli.add_command(serve_cmd)
 
 # estimate, mirror (analysis)
+from migstat.cli.mirror import mirror_cmd  # noqa: E402
+
+cli.add_command(mirror_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
