@@ -331,8 +331,10 @@ cli.add_command(serve_cmd)
 
 # estimate, mirror (analysis)
 from migstat.cli.estimate import estimate  # noqa: E402
+from migstat.cli.mirror import mirror_cmd  # noqa: E402
 
 cli.add_command(estimate)
+cli.add_command(mirror_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
