@@ -339,3 +339,27 @@ def test_cli_tables_from_sdmx(cli, tmp_path) -> None:
     code, _, stderr = cli("--lang", "ru", "tables", "from-sdmx", str(CL_FREQ), "-o", str(out))
     assert code == 2 and "ESTAT_CL_FREQ.xml" in stderr and "DSD" in stderr
     assert "Ошибка" in stderr
+
+
+def test_sdmx_csv_with_labels(tmp_path) -> None:
+    """Eurostat's SDMX-CSV with labels: ``freq:Time frequency`` headers, ``A:Annual`` cells."""
+    registry = default_registry()
+    base = _keyed(read_source(RESFIRST, registry=registry))
+    names = {"freq": "Time frequency", "reason": "Reason", "citizen": "Country of citizenship",
+             "duration": "Duration", "unit": "Unit of measure", "geo": "Geopolitical entity"}
+    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(f"{k}:{v}" for k, v in names.items()),
+              "TIME_PERIOD:Time", "OBS_VALUE:Observation value", "OBS_FLAG:Observation flag"]
+    rows = [["dataflow", "ESTAT:MIGR_RESFIRST(1.0)", "I",
+             *(f"{c[k]}:Label of {c[k]}" for k in names), c["time"], c["value"], c["flag"]]
+            for c in _resfirst_cells()]
+    path = tmp_path / "labels.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    assert detect_source(path, path.read_bytes()[:8192]) == "sdmx"
+    assert _keyed(read_source(path, registry=registry)) == base
+    rows[3][2] = "D"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    with pytest.raises(InputError) as caught:
+        read_source(path, registry=registry)
+    assert caught.value.where.line == 5

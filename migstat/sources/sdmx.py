@@ -216,6 +216,6 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
 
 
 def _code(cell: str) -> str:
-    """A code without its label (``BE: Belgium`` → ``BE``)."""
+    """A code without its label (``BE: Belgium``, ``BE:Belgium`` → ``BE``)."""
     text = cell.strip()
-    return text.split(": ", 1)[0] if ": " in text else text
+    return text.split(":", 1)[0].strip() if ":" in text else text
