@@ -286,7 +286,7 @@ def test_eurostat_sdmx_csv_reads_like_json_stat(tmp_path) -> None:
         assert detect_source(path, path.read_bytes()[:8192]) == "sdmx"
         dataset = read_source(path, registry=registry)
         assert _keyed(dataset) == base, name
-        assert dataset.provenance.edition == "09/07/26 23:00:00"
+        assert dataset.provenance.edition == "2026-07-09"
         assert dataset.provider == "ESTAT"
 
 

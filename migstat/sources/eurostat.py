@@ -376,7 +376,14 @@ def first_line_bytes(head: bytes) -> bytes:
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
          edition: str | None = None, table: str | None = None, decimal: str | None = None,
          dataset: str | None = None, **_: Any) -> Dataset:
-    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat."""
+    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat.
+
+    Options: ``dataset`` (the Eurostat dataset code when neither the file name nor the
+    dimensions tell it), ``table`` (keep that table, or read into a table made from a data
+    structure), ``edition`` (overrides the date the file gives), ``decimal`` (``,`` or ``.``
+    when the numbers of a legacy export are ambiguous), ``allow_unmatched`` (skip rows with
+    unknown codes, with warnings). Other options are ignored.
+    """
     path = Path(path)
     raw = path.read_bytes()
     with paused_gc():

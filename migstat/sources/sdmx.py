@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
          edition: str | None = None, table: str | None = None, **_: Any) -> Dataset:
+    """An SDMX-ML data message or an SDMX-CSV file. Options: ``table`` (the table to fill
+    when the dataflow has none of its own), ``edition``, ``allow_unmatched``; others are
+    ignored."""
     path = Path(path)
     raw = path.read_bytes()
     with paused_gc():
@@ -208,13 +212,24 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
         provider=agency or PROVIDER, publisher=eurostat.PUBLISHER
         if agency == eurostat.PROVIDER else agency or PROVIDER, dataset_code=flow,
         title=known.title if known else None,
-        edition=edition or (max(updates) if updates else None), known=known,
+        edition=edition or (max(_iso_update(u) for u in updates) if updates else None),
+        known=known,
         url=eurostat.URL if agency == eurostat.PROVIDER else None,
         licence=eurostat.LICENCE if agency == eurostat.PROVIDER else None)
     eurostat.finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
                     allow_unmatched)
     eurostat.add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-CSV")
     return out
+
+
+def _iso_update(text: str) -> str:
+    """Eurostat's ``LAST UPDATE`` (``09/07/26 23:00:00``) as an ISO date (``2026-07-09``);
+    other forms as given."""
+    m = re.match(r"^(\d{2})/(\d{2})/(\d{2}|\d{4})\b", text.strip())
+    if not m:
+        return text.strip()[:10]
+    day, month, year = m.groups()
+    return f"{'20' + year if len(year) == 2 else year}-{month}-{day}"
 
 
 def _code(cell: str) -> str:
