@@ -519,7 +519,6 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
                                      if len(r) > value_at])
     translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
     cache: dict[tuple[str, str], str] = {}
-    seen: dict[str, set[str]] = {h: set() for h in columns}
     width = len(header)
     for line, row in rows:
         if len(row) < width:
@@ -532,7 +531,6 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
                 fn = translate.get(h)
                 got = cache[(h, cell)] = fn(cell) if fn else cell
             record[h] = got
-            seen[h].add(got)
         cell = row[value_at].strip()
         where = Location(file=file_name, line=line, column="Value")
         if cell in NOT_AVAILABLE:
@@ -549,8 +547,9 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
     out = build_dataset(file_name=file_name, fmt="eurostat_csv", sha256=digest,
                         provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
                         title=known.title if known else None, edition=edition, known=known)
-    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "Total"}),
-           allow_unmatched)
+    seen = {(h, got) for (h, _cell), got in cache.items()}  # every code met, by dimension
+    finish(pairs, out, lambda dim: any(h == dim and got not in ("TOTAL", "Total")
+                                       for h, got in seen), allow_unmatched)
     add_metadata(out, known, f"Eurostat {code.lower()}, legacy CSV export (labels); "
                  "flags as published in the comment")
     return out
