@@ -363,3 +363,22 @@ def test_sdmx_csv_with_labels(tmp_path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(path, registry=registry)
     assert caught.value.where.line == 5
+
+
+def test_lower_case_dimension_ids(tmp_path) -> None:
+    """Eurostat's own structures name dimensions in lower case (freq, geo, citizen)."""
+    text = STRUCTURE.read_text(encoding="utf-8")
+    for concept in ("FREQ", "COUNTRY", "SEX", "DEMO"):
+        text = text.replace(f'id="{concept}"/>', f'id="{concept.lower()}"/>')
+    path = tmp_path / "lower.xml"
+    path.write_text(text, encoding="utf-8")
+    derived = table_from_dsd(path, folder=tmp_path / "reg")
+    assert derived.area_dimension == "COUNTRY"
+    assert [d["id"] for d in derived.table["dimensions"]] == ["SEX", "DEMO"]
+    assert derived.table["dimensions"][0]["name"] == {"en": "Sex"}
+    registry = Registry([DEFINITIONS, tmp_path / "reg"])
+    data = DATA.read_text(encoding="utf-8").replace('SEX="', 'sex="').replace('COUNTRY="',
+                                                                             'country="')
+    (tmp_path / "lower_data.xml").write_text(data, encoding="utf-8")
+    assert _same(read_source(tmp_path / "lower_data.xml", registry=registry)) == _same(
+        read_source(DATA, registry=registry))
