@@ -444,3 +444,31 @@ def test_population_ages(tmp_path, registry) -> None:
     skipped = {f.params["code"]: f.params["count"] for f in dataset.findings
                if f.rule == "IMPORT_NOT_STORED"}
     assert skipped == {"Y1": 1, "Y_LT1": 1}
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("EL", "GRC"), ("UK", "GBR"), ("XK", "XKX"), ("BE", "BEL"), ("EU27_2020", "EU27_2020"),
+    ("Greece", "GRC"), ("Czech Republic", "CZE"), ("Czechia", "CZE"), ("Kosovo*", "XKX"),
+    ("Former Yugoslav Republic of Macedonia, the", "MKD"), ("Türkiye", "TUR"),
+    ("Côte d’Ivoire", "CIV"), ("STLS", "STATELESS"), ("UNK", "_U"), ("CN_X_HK", "CHN"),
+])
+def test_eurostat_areas(text, code) -> None:
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo(text) == code
+
+
+@pytest.mark.parametrize("text", ["EA19", "EU28", "EXT_EU27_2020", "EFTA",
+                                  "European Union (28 countries)", "Extra-EU-28",
+                                  "Euro area - 20 countries (from 2023)", "DE_TOT"])
+def test_eurostat_aggregates_are_skipped(text) -> None:
+    from migstat.sources.cube import SKIP
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo(text) == SKIP
+
+
+def test_unknown_eurostat_areas_are_not_guessed() -> None:
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo("RNC") is None and resolve_geo("Atlantis") is None

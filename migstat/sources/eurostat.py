@@ -52,8 +52,10 @@ URL = "https://ec.europa.eu/eurostat/databrowser/"
 LICENCE = "Eurostat: free re-use with acknowledgement of the source"
 
 GEO_CODES: dict[str, str] = {"EL": "GRC", "UK": "GBR", "XK": "XKX", "TOTAL": "_T",
-                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP}
-"""Eurostat area codes that are not ISO alpha-2 (or not countries of their own)."""
+                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP,
+                             "CN_X_HK": "CHN", "YU": "YUG", "CS": "CSK"}
+"""Eurostat area codes that are not ISO alpha-2 (or not countries of their own). ``RNC``
+(recognised non-citizens of Latvia and Estonia) has no AREA code and is reported."""
 GEO_LABELS: dict[str, str] = {
     "Germany (until 1990 former territory of the FRG)": "DEU",
     "Germany (including former GDR)": SKIP,
@@ -61,6 +63,19 @@ GEO_LABELS: dict[str, str] = {
     "Former Yugoslav Republic of Macedonia, the": "MKD",
     "Kosovo (under United Nations Security Council Resolution 1244/99)": "XKX",
     "Kosovo (under United Nations Security Council Resolution 1244/99) (from 2014)": "XKX",
+    "Kosovo*": "XKX",
+    "Palestine": "PSE",
+    "Palestine*": "PSE",
+    "China (except Hong Kong)": "CHN",
+    "China including Hong Kong": SKIP,
+    "Micronesia": "FSM",
+    "Brunei": "BRN",
+    "Myanmar/Burma": "MMR",
+    "Cape Verde": "CPV",
+    "Swaziland": "SWZ",
+    "Vatican City State": "VAT",
+    "Yugoslavia": "YUG",
+    "Czechoslovakia": "CSK",
     "Stateless": "STATELESS",
     "Unknown": "_U",
     "Total": "_T",
