@@ -26,6 +26,7 @@ from typing import Any
 from migstat.formats.csvbase import column_id, sniff_separator
 from migstat.formats.sdmx_csv import _FLOW, read_sdmx_csv
 from migstat.formats.sdmxml.reader import is_data_message, read_data
+from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
@@ -85,8 +86,6 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
 
 
 def _area_and_time(columns: set[str], file_name: str) -> tuple[str, str]:
-    from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
-
     area = next((a for a in AREA_DIMENSIONS if a in columns), None)
     time = next((t for t in ("TIME_PERIOD", "TIME") if t in columns), None)
     if area is None or time is None:
