@@ -382,3 +382,19 @@ def test_lower_case_dimension_ids(tmp_path) -> None:
     (tmp_path / "lower_data.xml").write_text(data, encoding="utf-8")
     assert _same(read_source(tmp_path / "lower_data.xml", registry=registry)) == _same(
         read_source(DATA, registry=registry))
+
+
+def test_sdmx_3_structure_specific(tmp_path, registry) -> None:
+    """SDMX-ML 3.0 namespaces and a structure named by URN read as 2.1 does."""
+    text = DATA.read_text(encoding="utf-8").replace("/v2_1/", "/v3_0/")
+    start = text.index("<common:Structure>")
+    end = text.index("</common:Structure>") + len("</common:Structure>")
+    text = (text[:start] + "<common:Structure>urn:sdmx:org.sdmx.infomodel.datastructure."
+            "DataStructure=ESTAT:DEMOGRAPHY(1.0)</common:Structure>" + text[end:])
+    path = tmp_path / "v3.xml"
+    path.write_text(text, encoding="utf-8")
+    message = read_data(path)
+    assert (message.header.structure.agency, message.header.structure.id) == ("ESTAT",
+                                                                              "DEMOGRAPHY")
+    assert _same(read_source(path, registry=registry)) == _same(read_source(DATA,
+                                                                            registry=registry))
