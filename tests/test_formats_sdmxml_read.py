@@ -286,7 +286,7 @@ def test_eurostat_sdmx_csv_reads_like_json_stat(tmp_path) -> None:
         assert detect_source(path, path.read_bytes()[:8192]) == "sdmx"
         dataset = read_source(path, registry=registry)
         assert _keyed(dataset) == base, name
-        assert dataset.provenance.edition == "09/07/26 23:00:00"
+        assert dataset.provenance.edition == "2026-07-09"
         assert dataset.provider == "ESTAT"
 
 
@@ -339,3 +339,62 @@ def test_cli_tables_from_sdmx(cli, tmp_path) -> None:
     code, _, stderr = cli("--lang", "ru", "tables", "from-sdmx", str(CL_FREQ), "-o", str(out))
     assert code == 2 and "ESTAT_CL_FREQ.xml" in stderr and "DSD" in stderr
     assert "Ошибка" in stderr
+
+
+def test_sdmx_csv_with_labels(tmp_path) -> None:
+    """Eurostat's SDMX-CSV with labels: ``freq:Time frequency`` headers, ``A:Annual`` cells."""
+    registry = default_registry()
+    base = _keyed(read_source(RESFIRST, registry=registry))
+    names = {"freq": "Time frequency", "reason": "Reason", "citizen": "Country of citizenship",
+             "duration": "Duration", "unit": "Unit of measure", "geo": "Geopolitical entity"}
+    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(f"{k}:{v}" for k, v in names.items()),
+              "TIME_PERIOD:Time", "OBS_VALUE:Observation value", "OBS_FLAG:Observation flag"]
+    rows = [["dataflow", "ESTAT:MIGR_RESFIRST(1.0)", "I",
+             *(f"{c[k]}:Label of {c[k]}" for k in names), c["time"], c["value"], c["flag"]]
+            for c in _resfirst_cells()]
+    path = tmp_path / "labels.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    assert detect_source(path, path.read_bytes()[:8192]) == "sdmx"
+    assert _keyed(read_source(path, registry=registry)) == base
+    rows[3][2] = "D"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    with pytest.raises(InputError) as caught:
+        read_source(path, registry=registry)
+    assert caught.value.where.line == 5
+
+
+def test_lower_case_dimension_ids(tmp_path) -> None:
+    """Eurostat's own structures name dimensions in lower case (freq, geo, citizen)."""
+    text = STRUCTURE.read_text(encoding="utf-8")
+    for concept in ("FREQ", "COUNTRY", "SEX", "DEMO"):
+        text = text.replace(f'id="{concept}"/>', f'id="{concept.lower()}"/>')
+    path = tmp_path / "lower.xml"
+    path.write_text(text, encoding="utf-8")
+    derived = table_from_dsd(path, folder=tmp_path / "reg")
+    assert derived.area_dimension == "COUNTRY"
+    assert [d["id"] for d in derived.table["dimensions"]] == ["SEX", "DEMO"]
+    assert derived.table["dimensions"][0]["name"] == {"en": "Sex"}
+    registry = Registry([DEFINITIONS, tmp_path / "reg"])
+    data = DATA.read_text(encoding="utf-8").replace('SEX="', 'sex="').replace('COUNTRY="',
+                                                                             'country="')
+    (tmp_path / "lower_data.xml").write_text(data, encoding="utf-8")
+    assert _same(read_source(tmp_path / "lower_data.xml", registry=registry)) == _same(
+        read_source(DATA, registry=registry))
+
+
+def test_sdmx_3_structure_specific(tmp_path, registry) -> None:
+    """SDMX-ML 3.0 namespaces and a structure named by URN read as 2.1 does."""
+    text = DATA.read_text(encoding="utf-8").replace("/v2_1/", "/v3_0/")
+    start = text.index("<common:Structure>")
+    end = text.index("</common:Structure>") + len("</common:Structure>")
+    text = (text[:start] + "<common:Structure>urn:sdmx:org.sdmx.infomodel.datastructure."
+            "DataStructure=ESTAT:DEMOGRAPHY(1.0)</common:Structure>" + text[end:])
+    path = tmp_path / "v3.xml"
+    path.write_text(text, encoding="utf-8")
+    message = read_data(path)
+    assert (message.header.structure.agency, message.header.structure.id) == ("ESTAT",
+                                                                              "DEMOGRAPHY")
+    assert _same(read_source(path, registry=registry)) == _same(read_source(DATA,
+                                                                            registry=registry))

@@ -388,3 +388,87 @@ def test_a_later_edition_is_a_new_vintage(store, registry, tmp_path) -> None:
 
     assert belgium() == (old + 5, "P", rec2.id)
     assert belgium(as_of=rec1.submitted_at) == (old, "A", rec1.id)
+
+
+def _tsv_from_jsonstat(path: Path, out: Path) -> Path:
+    """The JSON-stat answer as Eurostat's bulk-download TSV (codes; value and flags per cell)."""
+    cells = _cells(path)
+    series: dict[tuple[str, ...], dict[str, str]] = {}
+    times = json.loads(path.read_text(encoding="utf-8"))["dimension"]["time"]["category"]
+    periods = sorted(times["index"], key=times["index"].get)
+    for key, (value, flag) in cells.items():
+        text = (": " if value is None else f"{value} ") + (flag or "")
+        series.setdefault(key[:-1], {})[key[-1]] = text
+    lines = ["freq,reason,citizen,duration,unit,geo\\TIME_PERIOD\t"
+             + "\t".join(f"{p} " for p in periods)]
+    for key, by_time in series.items():
+        lines.append(",".join(key) + "\t" + "\t".join(by_time[p] for p in periods))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+def test_bulk_tsv_reads_like_json_stat(tmp_path, registry) -> None:
+    base = _values(read(RESFIRST, registry=registry))
+    path = _tsv_from_jsonstat(RESFIRST, tmp_path / "estat_migr_resfirst.tsv")
+    assert detect_source(path, path.read_bytes()[:8192]) == "eurostat"
+    dataset = read_source(path, registry=registry)
+    got = _values(dataset)
+    # the TSV writes ':' where the JSON-stat answer leaves the cell out
+    missing = {k: v for k, v in got.items() if v[0] is None and k not in base}
+    assert all(v == (None, "O", None) for v in missing.values()) and missing
+    assert {k: v for k, v in got.items() if k not in missing} == base
+    assert dataset.format == "eurostat_tsv" and dataset.provenance.dataset.startswith(
+        "MIGR_RESFIRST")
+    bad = path.read_text(encoding="utf-8").replace("\t85 ", "\t8x5 ", 1)
+    (tmp_path / "migr_resfirst.tsv").write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(tmp_path / "migr_resfirst.tsv", registry=registry)
+    assert caught.value.where.column == "2016" and caught.value.where.line == 3
+
+
+def test_population_ages(tmp_path, registry) -> None:
+    """Five-year age groups go to S01 through the AGE code list; single years of age are not
+    a breakdown of S01 and are skipped with a warning, never summed or guessed."""
+    header = ["TIME", "GEO", "AGE", "SEX", "UNIT", "Value", "Flag and Footnotes"]
+    rows = [header,
+            ["2016", "Belgium", "Less than 5 years", "Males", "Number", "331,520", ""],
+            ["2016", "Belgium", "From 5 to 9 years", "Females", "Number", "318,004", "p"],
+            ["2016", "Belgium", "1 year", "Total", "Number", "127,001", ""],
+            ["2016", "Belgium", "Less than 1 year", "Total", "Number", "122,003", ""]]
+    path = write_variant(tmp_path / "demo_pjan_ages.csv", rows, encoding="latin-1")
+    dataset = read(path, registry=registry)
+    index = _index(dataset)
+    assert index[("S01", "BEL", "2016-01-01", ("_T", "M", "Y0T4"))].value == 331520
+    assert index[("S01", "BEL", "2016-01-01", ("_T", "F", "Y5T9"))].obs_status == "P"
+    assert len(dataset.observations) == 2
+    skipped = {f.params["code"]: f.params["count"] for f in dataset.findings
+               if f.rule == "IMPORT_NOT_STORED"}
+    assert skipped == {"Y1": 1, "Y_LT1": 1}
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("EL", "GRC"), ("UK", "GBR"), ("XK", "XKX"), ("BE", "BEL"), ("EU27_2020", "EU27_2020"),
+    ("Greece", "GRC"), ("Czech Republic", "CZE"), ("Czechia", "CZE"), ("Kosovo*", "XKX"),
+    ("Former Yugoslav Republic of Macedonia, the", "MKD"), ("Türkiye", "TUR"),
+    ("Côte d’Ivoire", "CIV"), ("STLS", "STATELESS"), ("UNK", "_U"), ("CN_X_HK", "CHN"),
+])
+def test_eurostat_areas(text, code) -> None:
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo(text) == code
+
+
+@pytest.mark.parametrize("text", ["EA19", "EU28", "EXT_EU27_2020", "EFTA",
+                                  "European Union (28 countries)", "Extra-EU-28",
+                                  "Euro area - 20 countries (from 2023)", "DE_TOT"])
+def test_eurostat_aggregates_are_skipped(text) -> None:
+    from migstat.sources.cube import SKIP
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo(text) == SKIP
+
+
+def test_unknown_eurostat_areas_are_not_guessed() -> None:
+    from migstat.sources.eurostat import resolve_geo
+
+    assert resolve_geo("RNC") is None and resolve_geo("Atlantis") is None

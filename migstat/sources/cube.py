@@ -89,7 +89,9 @@ class CubeMapper:
     unmatched: Places = field(default_factory=Places)
     aggregates: Places = field(default_factory=Places)
     not_stored: Places = field(default_factory=Places)
-    periods: set[str] = field(default_factory=set)
+    _reporting: dict[str, str] = field(default_factory=dict)
+    _periods: dict[str, str] = field(default_factory=dict)
+    _statuses: dict[tuple[str | None, bool], Status] = field(default_factory=dict)
     _keys: dict[tuple[str, ...], tuple[str, ...] | None] = field(default_factory=dict)
     _areas: dict[tuple[str, bool], str | None] = field(default_factory=dict)
     _codelists: list[Any] = field(default_factory=list)
@@ -119,26 +121,35 @@ class CubeMapper:
                 raise InputError(N_("{dimension} is {code} here, but this table takes only "
                                     "{allowed}."), where=where, dimension=src, code=code,
                                  allowed=", ".join(sorted(allowed)))
-        ref_area = self._area(record.get(self.area, ""), self.area, where, reporting=True)
+        area = record.get(self.area, "")
+        ref_area = self._reporting.get(area)
         if ref_area is None:
-            return None
-        raw_time = record.get(self.time, "").strip()
-        period = self.period(raw_time)
+            ref_area = self._area(area, self.area, where, reporting=True)
+            if ref_area is None:
+                return None
+            self._reporting[area] = ref_area
+        raw_time = record.get(self.time, "")
+        period = self._periods.get(raw_time)
         if period is None:
-            raise InputError(N_("Period {value} is not a year."), where=where, value=raw_time)
-        raw = tuple(record.get(src, "") for src in self.dims.values())
+            period = self.period(raw_time.strip())
+            if period is None:
+                raise InputError(N_("Period {value} is not a year."), where=where,
+                                 value=raw_time.strip())
+            self._periods[raw_time] = period
+        raw = tuple([record.get(src, "") for src in self.dims.values()])
         key = self._keys.get(raw, ())
         if key == ():
             key = self._key(record, where)
-            if key is not None and not any(c == SKIP for c in key):
+            if key is not None and SKIP not in key:
                 self._keys[raw] = key
         if key is None or SKIP in key:
             return None
-        status, conf, comment = self.status(flag, value is None)
-        obs = Observation(self.table.id, ref_area, period, key, value, status, conf, comment,
-                          where)
+        flags = self._statuses.get((flag, value is None))
+        if flags is None:
+            flags = self._statuses[(flag, value is None)] = self.status(flag, value is None)
+        obs = Observation(self.table.id, ref_area, period, key, value, flags[0], flags[1],
+                          flags[2], where)
         self.observations.append(obs)
-        self.periods.add(period)
         return obs
 
     def _area(self, code: str, dim: str, where: Location, *, reporting: bool) -> str | None:
@@ -266,13 +277,15 @@ def parse_number(text: str, *, decimal: str = ".") -> float | int | None:
     ``decimal`` is the decimal mark the file uses; the other of ``,`` and ``.`` and every kind
     of space separate thousands. ``None`` when it is not a number.
     """
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    cleaned = (text.replace(".", "").replace(",", ".") if decimal == ","
+               else text.replace(",", ""))
+    try:
+        return int(cleaned)
+    except ValueError:
+        pass
+    cleaned = cleaned.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     if not cleaned:
         return None
-    if decimal == ",":
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
     number = parse_count(cleaned)
     if isinstance(number, float) and not math.isfinite(number):
         return None

@@ -52,8 +52,10 @@ URL = "https://ec.europa.eu/eurostat/databrowser/"
 LICENCE = "Eurostat: free re-use with acknowledgement of the source"
 
 GEO_CODES: dict[str, str] = {"EL": "GRC", "UK": "GBR", "XK": "XKX", "TOTAL": "_T",
-                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP}
-"""Eurostat area codes that are not ISO alpha-2 (or not countries of their own)."""
+                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP,
+                             "CN_X_HK": "CHN", "YU": "YUG", "CS": "CSK"}
+"""Eurostat area codes that are not ISO alpha-2 (or not countries of their own). ``RNC``
+(recognised non-citizens of Latvia and Estonia) has no AREA code and is reported."""
 GEO_LABELS: dict[str, str] = {
     "Germany (until 1990 former territory of the FRG)": "DEU",
     "Germany (including former GDR)": SKIP,
@@ -61,6 +63,19 @@ GEO_LABELS: dict[str, str] = {
     "Former Yugoslav Republic of Macedonia, the": "MKD",
     "Kosovo (under United Nations Security Council Resolution 1244/99)": "XKX",
     "Kosovo (under United Nations Security Council Resolution 1244/99) (from 2014)": "XKX",
+    "Kosovo*": "XKX",
+    "Palestine": "PSE",
+    "Palestine*": "PSE",
+    "China (except Hong Kong)": "CHN",
+    "China including Hong Kong": SKIP,
+    "Micronesia": "FSM",
+    "Brunei": "BRN",
+    "Myanmar/Burma": "MMR",
+    "Cape Verde": "CPV",
+    "Swaziland": "SWZ",
+    "Vatican City State": "VAT",
+    "Yugoslavia": "YUG",
+    "Czechoslovakia": "CSK",
     "Stateless": "STATELESS",
     "Unknown": "_U",
     "Total": "_T",
@@ -207,7 +222,7 @@ DATASETS: dict[str, EstatDataset] = {
 
 def identify(columns: set[str], file_name: str) -> str | None:
     """The Eurostat dataset of a legacy export, from its columns (or its file name)."""
-    stem = Path(file_name).name.upper()
+    stem = re.sub(r"^ESTAT_", "", Path(file_name).name.upper())
     for code in DATASETS:
         if stem.startswith(code):
             return code
@@ -348,13 +363,17 @@ def _legacy_header(head: bytes) -> list[str] | None:
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """A legacy Eurostat CSV export (``TIME``, ``GEO``, ``Value`` and the flags column) or a
-    JSON-stat answer of Eurostat's API."""
+    """A legacy Eurostat CSV export (``TIME``, ``GEO``, ``Value`` and the flags column), a
+    bulk-download TSV (``freq,unit,geo\\TIME_PERIOD``) or a JSON-stat answer of Eurostat's
+    API."""
     if looks_like(head):
         text = head.decode("utf-8", "ignore")
         return '"ESTAT"' in text or "Eurostat" in text
+    line = first_line_bytes(head)
+    if _TSV_CORNER.search(line.decode("latin-1")):
+        return b"\t" in line
     try:
-        fields = _legacy_header(first_line_bytes(head))
+        fields = _legacy_header(line)
     except UnicodeError:
         return False
     if not fields:
@@ -372,7 +391,14 @@ def first_line_bytes(head: bytes) -> bytes:
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
          edition: str | None = None, table: str | None = None, decimal: str | None = None,
          dataset: str | None = None, **_: Any) -> Dataset:
-    """A legacy CSV export or a JSON-stat answer of Eurostat."""
+    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat.
+
+    Options: ``dataset`` (the Eurostat dataset code when neither the file name nor the
+    dimensions tell it), ``table`` (keep that table, or read into a table made from a data
+    structure), ``edition`` (overrides the date the file gives), ``decimal`` (``,`` or ``.``
+    when the numbers of a legacy export are ambiguous), ``allow_unmatched`` (skip rows with
+    unknown codes, with warnings). Other options are ignored.
+    """
     path = Path(path)
     raw = path.read_bytes()
     with paused_gc():
@@ -380,9 +406,86 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
             return read_jsonstat(raw, file_name=path.name, registry=registry,
                                  allow_unmatched=allow_unmatched, edition=edition, table=table,
                                  agency=PROVIDER)
+        if _TSV_CORNER.search(first_line_bytes(raw[:8192]).decode("latin-1")):
+            return read_tsv(raw, file_name=path.name, registry=registry,
+                            allow_unmatched=allow_unmatched, edition=edition, table=table,
+                            dataset=dataset)
         return read_legacy_csv(raw, file_name=path.name, registry=registry,
                                allow_unmatched=allow_unmatched, edition=edition, table=table,
                                decimal=decimal, dataset=dataset)
+
+
+def _export_mappers(registry: Registry, file_name: str, columns: set[str],
+                    dataset: str | None, table: str | None
+                    ) -> tuple[str, list[tuple[CubeMapper, TableMap | None]],
+                               EstatDataset | None]:
+    """The dataset code of an export (option, file name or dimensions) and its mappers."""
+    code = (dataset or identify(columns, file_name) or "").upper()
+    if not code:
+        raise InputError(N_("Cannot tell which Eurostat dataset this export holds (columns: "
+                            "{header}); name it with the dataset option."),
+                         where=Location(file=file_name, line=1),
+                         header=", ".join(sorted(columns)))
+    pairs, known = mappers(registry, code, file_name, columns, area="GEO", time="TIME",
+                           table=table)
+    return code, pairs, known
+
+
+_TSV_CORNER = re.compile(r"\\(TIME_PERIOD|time)\b", re.IGNORECASE)
+_TSV_CELL = re.compile(r"^\s*(:|-?[\d.]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$")
+
+
+def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
+             edition: str | None = None, table: str | None = None,
+             dataset: str | None = None) -> Dataset:
+    """Eurostat's bulk-download TSV: codes, one row per series, one column per period.
+
+    The first column holds the series' codes separated by commas under a header such as
+    ``freq,unit,geo\\TIME_PERIOD``; each period column holds the value and its flags
+    (``1234 p``, ``: c``). The dataset code is not in the file: it comes from the file name
+    (``migr_resfirst.tsv``, ``estat_migr_resfirst.tsv``), the ``dataset`` option or the
+    dimensions.
+    """
+    text = decode_text(raw)
+    lines = text.splitlines()
+    header = lines[0].lstrip("\ufeff").split("\t") if lines else []
+    corner = header[0] if header else ""
+    dims = [d.strip().upper() for d in _TSV_CORNER.sub("", corner).split(",")]
+    periods = [h.strip() for h in header[1:]]
+    columns = set(dims)
+    code, pairs, known = _export_mappers(registry, file_name, columns, dataset, table)
+    seen: dict[str, set[str]] = {d: set() for d in dims}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        codes = [c.strip() for c in cells[0].split(",")]
+        if len(codes) != len(dims):
+            raise InputError(N_("The row has {got} codes but the header names {expected} "
+                                "dimensions ({dimensions})."),
+                             where=Location(file=file_name, line=number, column=corner),
+                             got=len(codes), expected=len(dims), dimensions=", ".join(dims))
+        record = dict(zip(dims, codes, strict=True))
+        for dim, c in record.items():
+            seen[dim].add(c)
+        for period, cell in zip(periods, cells[1:], strict=False):
+            m = _TSV_CELL.match(cell)
+            where = Location(file=file_name, line=number, column=period)
+            if m is None:
+                raise InputError(N_("Value {value} is not a number, nor ':' for not "
+                                    "available."), where=where, value=cell.strip())
+            value = None if m.group(1) == ":" else parse_number(m.group(1))
+            record["TIME"] = period
+            feed(pairs, record, value, m.group(2) or None, where)
+    out = build_dataset(file_name=file_name, fmt="eurostat_tsv",
+                        sha256=hashlib.sha256(raw).hexdigest(), provider=PROVIDER,
+                        publisher=PUBLISHER, dataset_code=code,
+                        title=known.title if known else None,
+                        edition=edition or _date_in_name(file_name), known=known)
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL"}), allow_unmatched)
+    add_metadata(out, known, f"Eurostat {code.lower()}, bulk-download TSV; flags as published "
+                 "in the comment")
+    return out
 
 
 def _decimal_mark(values: list[str]) -> str:
@@ -425,19 +528,12 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
     value_at = header.index(LEGACY_VALUE)
     dims = [(i, h) for i, h in enumerate(header) if i not in (value_at, flag_at) and h]
     columns = {h for _, h in dims}
-    code = (dataset or identify(columns, file_name) or "").upper()
-    if not code:
-        raise InputError(N_("Cannot tell which Eurostat dataset this export holds (columns: "
-                            "{header}); name it with the dataset option."), where=where0,
-                         header=", ".join(header))
-    pairs, known = mappers(registry, code, file_name, columns, area="GEO", time="TIME",
-                           table=table)
+    code, pairs, known = _export_mappers(registry, file_name, columns, dataset, table)
     rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
     mark = decimal or _decimal_mark([r[value_at] for _, r in rows[:2000]
                                      if len(r) > value_at])
     translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
     cache: dict[tuple[str, str], str] = {}
-    seen: dict[str, set[str]] = {h: set() for h in columns}
     width = len(header)
     for line, row in rows:
         if len(row) < width:
@@ -450,7 +546,6 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
                 fn = translate.get(h)
                 got = cache[(h, cell)] = fn(cell) if fn else cell
             record[h] = got
-            seen[h].add(got)
         cell = row[value_at].strip()
         where = Location(file=file_name, line=line, column="Value")
         if cell in NOT_AVAILABLE:
@@ -467,8 +562,9 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
     out = build_dataset(file_name=file_name, fmt="eurostat_csv", sha256=digest,
                         provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
                         title=known.title if known else None, edition=edition, known=known)
-    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "Total"}),
-           allow_unmatched)
+    seen = {(h, got) for (h, _cell), got in cache.items()}  # every code met, by dimension
+    finish(pairs, out, lambda dim: any(h == dim and got not in ("TOTAL", "Total")
+                                       for h, got in seen), allow_unmatched)
     add_metadata(out, known, f"Eurostat {code.lower()}, legacy CSV export (labels); "
                  "flags as published in the comment")
     return out
@@ -508,7 +604,8 @@ def read_jsonstat(raw: bytes, *, file_name: str, registry: Registry,
     cells = 0
     for cell in cube.cells():
         record = {k.upper(): v for k, v in cell.codes.items()}
-        where = Location(file=file_name, column=f"value[{cell.position}]")
+        where = Location(file=file_name, column=f"value[{cell.position}] ("
+                         + ", ".join(f"{k}={v}" for k, v in cell.codes.items()) + ")")
         feed(pairs, record, value_of(cell.value), cell.status, where)
         cells += 1
     digest = hashlib.sha256(raw).hexdigest()

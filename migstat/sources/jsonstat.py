@@ -30,6 +30,9 @@ def sniff(path: Path, head: bytes) -> bool:
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
          edition: str | None = None, table: str | None = None, agency: str | None = None,
          dataset: str | None = None, **_: Any) -> Dataset:
+    """A JSON-stat dataset. Options: ``table`` (usually needed: the table whose dimension ids
+    are the dataset's), ``agency`` (when the file does not say who published it),
+    ``edition``, ``allow_unmatched``; others are ignored."""
     path = Path(path)
     raw = path.read_bytes()
     cube = parse(raw, path.name)

@@ -7,9 +7,11 @@ the table named with the ``table`` option. Codes of agency ``ESTAT`` get Eurosta
 (``EL``/``UK`` areas, aggregates, flags in ``OBS_FLAG``); other agencies' areas go through the
 AREA code list (alpha-2, alpha-3, M49) and their ``OBS_STATUS`` is kept as published.
 
-SDMX-ML data are streamed with lxml (:mod:`migstat.formats.sdmxml.reader`); the sdmx1 library
-reads the same messages into pandas objects, which is more than an import needs. SDMX-CSV files
-of migstat's own tables (agency ``MIGSTAT``) are read by :mod:`migstat.formats.sdmx_csv`.
+SDMX-ML data are streamed with lxml (:mod:`migstat.formats.sdmxml.reader`): the sdmx1 library
+builds its full information model first and took about five times as long on the message of
+``bench/bench_eurostat.py`` (32,000 observations), and it needs the data structure in hand for
+structure-specific messages. SDMX-CSV files of migstat's own tables (agency ``MIGSTAT``) are
+read by :mod:`migstat.formats.sdmx_csv`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import column_id, sniff_separator
 from migstat.formats.sdmx_csv import _FLOW, read_sdmx_csv
 from migstat.formats.sdmxml.reader import is_data_message, read_data
+from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
@@ -68,6 +72,9 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
          edition: str | None = None, table: str | None = None, **_: Any) -> Dataset:
+    """An SDMX-ML data message or an SDMX-CSV file. Options: ``table`` (the table to fill
+    when the dataflow has none of its own), ``edition``, ``allow_unmatched``; others are
+    ignored."""
     path = Path(path)
     raw = path.read_bytes()
     with paused_gc():
@@ -79,8 +86,6 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
 
 
 def _area_and_time(columns: set[str], file_name: str) -> tuple[str, str]:
-    from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
-
     area = next((a for a in AREA_DIMENSIONS if a in columns), None)
     time = next((t for t in ("TIME_PERIOD", "TIME") if t in columns), None)
     if area is None or time is None:
@@ -206,7 +211,8 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
         provider=agency or PROVIDER, publisher=eurostat.PUBLISHER
         if agency == eurostat.PROVIDER else agency or PROVIDER, dataset_code=flow,
         title=known.title if known else None,
-        edition=edition or (max(updates) if updates else None), known=known,
+        edition=edition or (max(_iso_update(u) for u in updates) if updates else None),
+        known=known,
         url=eurostat.URL if agency == eurostat.PROVIDER else None,
         licence=eurostat.LICENCE if agency == eurostat.PROVIDER else None)
     eurostat.finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
@@ -215,7 +221,17 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
     return out
 
 
+def _iso_update(text: str) -> str:
+    """Eurostat's ``LAST UPDATE`` (``09/07/26 23:00:00``) as an ISO date (``2026-07-09``);
+    other forms as given."""
+    m = re.match(r"^(\d{2})/(\d{2})/(\d{2}|\d{4})\b", text.strip())
+    if not m:
+        return text.strip()[:10]
+    day, month, year = m.groups()
+    return f"{'20' + year if len(year) == 2 else year}-{month}-{day}"
+
+
 def _code(cell: str) -> str:
-    """A code without its label (``BE: Belgium`` → ``BE``)."""
+    """A code without its label (``BE: Belgium``, ``BE:Belgium`` → ``BE``)."""
     text = cell.strip()
-    return text.split(": ", 1)[0] if ": " in text else text
+    return text.split(":", 1)[0].strip() if ":" in text else text

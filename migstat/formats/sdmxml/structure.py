@@ -130,7 +130,7 @@ class Structures:
             if ref.cls is not None and ident != ref.cls:
                 continue
             for concept in scheme.codes:
-                if concept.id == ref.id:
+                if concept.id.upper() == ref.id.upper():
                     return concept.names
         return {}
 
@@ -206,7 +206,9 @@ def _dsd(elem: etree._Element, file: str) -> SdmxDsd:
             continue
         concept = _ref(_first(dim, "ConceptIdentity"))
         codelist = _ref(_first(dim, "LocalRepresentation", "Enumeration"))
-        ident = dim.get("id") or (concept.id if concept else f"DIM_{i + 1}")
+        # upper case, as migstat's dimension ids and the readers' record keys (Eurostat's
+        # structures name them freq, geo, citizen)
+        ident = (dim.get("id") or (concept.id if concept else f"DIM_{i + 1}")).upper()
         position = int(dim.get("position") or i + 1)
         dims.append(SdmxDimension(ident, concept, codelist, position, kind))
     dims.sort(key=lambda d: d.position)
