@@ -13,12 +13,13 @@ CSV and XLSX cells that a spreadsheet would run as formulas are neutralised.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from migstat.formats import output
 from migstat.formats.jsonstat.writer import write_jsonstat
@@ -64,8 +65,10 @@ def download(request: Request, who: Annotated[Reader, Depends(reader)], name: st
     try:
         table_id, fmt = split_name(name)
         view = views.parse_view(who, table_id, request.query_params)
-        found = views.read_observations(who, view)
-        body = render(who, view, found, fmt)
+        if fmt == "csv":
+            body: bytes | Iterator[bytes] = stream_csv(who, view)
+        else:
+            body = render(who, view, views.read_observations(who, view), fmt)
     except views.TooLargeError as error:
         return PlainTextResponse(error.text(who.lang), status_code=413)
     except NotFoundError as error:
@@ -74,10 +77,51 @@ def download(request: Request, who: Annotated[Reader, Depends(reader)], name: st
         return PlainTextResponse(error.text(who.lang), status_code=400)
     media, extension = FORMATS[fmt]
     file_name = f"{view.table.id}.{extension}"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
-        "Link": f'</sdmx/rest/dataflow/MIGSTAT/{view.table.id}?references=all>; '
-                'rel="describedby"'})
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
+               "Link": f'</sdmx/rest/dataflow/MIGSTAT/{view.table.id}?references=all>; '
+                       'rel="describedby"'}
+    if isinstance(body, bytes):
+        return Response(body, media_type=media, headers=headers)
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+CHUNK = 5000
+"""Observations labelled and written at a time when a CSV download is streamed."""
+
+
+def stream_csv(who: Reader, view: views.View) -> Iterator[bytes]:
+    """A tidy CSV written as it is read, so a whole table never sits in memory at once.
+
+    The selection is checked before the first byte (so a bad one is still a clear error);
+    the reading itself starts with the first chunk.
+    """
+    columns = [*output.columns(view.table), *EXTRA_COLUMNS]
+    records = {r.id: r for r in who.submissions()}
+    source_of: dict[int, str] = {}
+
+    def chunks() -> Iterator[bytes]:
+        yield output.write_csv([], columns).encode("utf-8")
+        batch: list[StoredObservation] = []
+        for obs in who.observations(view.query(), as_of=view.as_of):
+            batch.append(obs)
+            if len(batch) >= CHUNK:
+                yield _csv_rows(who, view, batch, columns, records, source_of)
+                batch = []
+        if batch:
+            yield _csv_rows(who, view, batch, columns, records, source_of)
+
+    return chunks()
+
+
+def _csv_rows(who: Reader, view: views.View, batch: list[StoredObservation],
+              columns: list[str], records: dict[int, Any], source_of: dict[int, str]) -> bytes:
+    for sid in {o.submission_id for o in batch} - set(source_of):
+        record = records.get(sid)
+        if record is not None:
+            source_of[sid] = views.source_line(record, view.table.id, who.lang)
+    rows, _columns = _tidy(who, view, batch, source_of)
+    text = output.write_csv(rows, columns)
+    return text[text.index("\n") + 1:].encode("utf-8")
 
 
 def render(who: Reader, view: views.View, found: list[StoredObservation], fmt: str) -> bytes:

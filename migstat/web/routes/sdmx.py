@@ -19,7 +19,7 @@ statuses; an answer may hold at most :data:`MAX_OBSERVATIONS` observations.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -144,27 +144,32 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
 
 
 def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObservation]:
-    """The observations a data request asks for, read through the reader."""
+    """The observations a data request asks for, read through the reader; more than
+    ``limit`` of them (before first/last N) is a :class:`~migstat.web.views.TooLargeError`."""
+    found = views.take(matching(who, wanted), limit)
+    if wanted.first_n or wanted.last_n:
+        found = _first_last(found, wanted.first_n, wanted.last_n)
+    return found
+
+
+def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
+    """The observations under the request's key, periods and ``updatedAfter``, streamed."""
     view = views.View(wanted.table, wanted.filters(),
                       start=wanted.start.year if wanted.start else None,
                       end=wanted.end.year if wanted.end else None)
     if any(not codes for codes in view.filters.values()):
-        return []
-    found = views.read_observations(who, view, limit=limit)
+        return
     first = wanted.start.first if wanted.start else None
     last = wanted.end.last if wanted.end else None
-    if first or last:
-        kept = []
-        for obs in found:
+    after = wanted.updated_after
+    for obs in who.observations(view.query()):
+        if first or last:
             begins, ends = R.period_span(obs.time_period)
-            if (first is None or ends >= first) and (last is None or begins <= last):
-                kept.append(obs)
-        found = kept
-    if wanted.updated_after is not None:
-        found = [o for o in found if o.recorded_at > wanted.updated_after]
-    if wanted.first_n or wanted.last_n:
-        found = _first_last(found, wanted.first_n, wanted.last_n)
-    return found
+            if (first is not None and ends < first) or (last is not None and begins > last):
+                continue
+        if after is not None and obs.recorded_at <= after:
+            continue
+        yield obs
 
 
 def _first_last(found: list[StoredObservation], first_n: int | None,
@@ -213,8 +218,7 @@ def available(request: Request, who: ReaderDep, flow: str, key: str | None = Non
         filters = wanted.filters()
         everything = R.DataRequest(table, providers=wanted.providers, start=wanted.start,
                                    end=wanted.end, updated_after=wanted.updated_after)
-        pool = select(who, everything if mode == "available" else wanted,
-                      limit=max(_limit(request), views.MAX_OBSERVATIONS))
+        pool = matching(who, everything if mode == "available" else wanted)
         constraint = constrain(table, pool, filters, mode, codelists(who.registry))
         if component not in (None, "", "all"):
             constraint.values = {component: constraint.values.get(component, [])}
@@ -233,7 +237,7 @@ def available(request: Request, who: ReaderDep, flow: str, key: str | None = Non
     return _answer(request, who, make)
 
 
-def constrain(table: TableDef, pool: list[StoredObservation], filters: dict[str, list[str]],
+def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[str, list[str]],
               mode: str, lists: dict[str, CodeList]) -> Constraint:
     """The codes with data per dimension (see :func:`available`)."""
     dims = L.dimensions(table)
