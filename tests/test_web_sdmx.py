@@ -305,3 +305,25 @@ def test_the_store_fixture_holds_both_providers(store: Store) -> None:
     providers = {r.provider for r in store.submissions()}
     assert providers == {"CISSTAT", "KGZ"}
     assert Path(CISSTAT).stat().st_size > 0
+
+
+@pytest.mark.parametrize("url", [
+    "/sdmx/rest/data/,,",
+    "/sdmx/rest/data/F01/%00.....",
+    "/sdmx/rest/data/F01/all/%3Cx%3E",
+    "/sdmx/rest/data/F01/" + "+".join(f"A{i:04d}" for i in range(3000)) + ".....",
+    "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2019-02-30",
+    "/sdmx/rest/data/F01?startPeriod=99999",
+    "/sdmx/rest/data/F01?lastNObservations=0",
+    "/sdmx/rest/data/F01?updatedAfter=2024-13-01",
+    "/sdmx/rest/dataflow/MIGSTAT/S01/abc",
+    "/sdmx/rest/availableconstraint/F01/KAZ...../all/NOPE",
+    "/download/.csv",
+    "/download/F01.csv?REF_AREA=%3Cscript%3E",
+])
+def test_odd_requests_never_end_in_a_server_error(store: Store, url: str) -> None:
+    with TestClient(create_app(store=store), raise_server_exceptions=False) as careful:
+        answer = careful.get(url, headers={"Accept": "*/*"})
+    assert 400 <= answer.status_code < 500, answer.text
+    assert "<script>" not in answer.text or answer.headers["content-type"].startswith(
+        "text/plain")
