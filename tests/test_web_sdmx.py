@@ -287,10 +287,11 @@ def test_nothing_bypasses_the_access_gate(store: Store, monkeypatch: pytest.Monk
         answer = anonymous.get("/sdmx/rest/data/F01/KAZ.RUS....")
         assert answer.status_code == 404 and _error(answer)[0] == "100"
         assert anonymous.get("/sdmx/rest/data/S01?format=csv").status_code == 404
-        for fmt in ("csv", "sdmx.csv", "sdmx.xml"):
+        for fmt in ("csv", "sdmx.csv", "sdmx.xml", "jsonstat", "px", "xlsx"):
             download = anonymous.get(f"/download/F01.{fmt}?REF_AREA=KAZ")
             assert download.status_code == 200
-            assert "3378" not in download.text and "<Obs" not in download.text
+            assert b"3378" not in download.content and b"<Obs" not in download.content
+        assert anonymous.get("/download/F01.jsonstat").json()["value"] == {}
         assert len(anonymous.get("/download/F01.csv").text.splitlines()) == 1  # header only
         constraint = anonymous.get("/sdmx/rest/availableconstraint/F01")
         assert "<common:Value>" not in constraint.text
