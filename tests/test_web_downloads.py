@@ -222,13 +222,13 @@ def test_bad_download_explained_in_russian(client: TestClient) -> None:
 
 def test_a_view_gives_its_download_address(client: TestClient, store: Store) -> None:
     from migstat.store.access import ANONYMOUS
-    from migstat.web import views
+    from migstat.web import selection
     from migstat.web.deps import Reader
 
     who = Reader(store, ANONYMOUS, "ru")
-    view = views.parse_view(who, "MCH3", {"REF_AREA": "KAZ+Kyrgyzstan", "start": "2017"})
+    view = selection.parse_view(who, "MCH3", {"REF_AREA": "KAZ+Kyrgyzstan", "start": "2017"})
     assert view.filters == {"REF_AREA": ["KAZ", "KGZ"]} and view.table.id == "F01"
-    path = views.download_path(view, "csv", "ru")
+    path = selection.download_path(view, "csv", "ru")
     assert path == "/download/F01.csv?REF_AREA=KAZ+KGZ&start=2017&lang=ru"
     rows = list(csv.DictReader(io.StringIO(client.get(path).text)))
     assert {r["REF_AREA"] for r in rows} == {"KAZ", "KGZ"}

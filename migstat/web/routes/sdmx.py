@@ -33,7 +33,7 @@ from migstat.formats.sdmxml.writer import Header, write_data
 from migstat.i18n import N_
 from migstat.model import CodeList, MigstatError, NotFoundError, TableDef, pick
 from migstat.store.records import StoredObservation
-from migstat.web import views
+from migstat.web import selection
 from migstat.web.deps import Reader, language, reader
 from migstat.web.sdmx import request as R
 from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
@@ -75,7 +75,7 @@ def _answer(request: Request, who: Reader, make: Callable[[], Answer], *parts: s
                 cache.put(key, answer)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
-    except views.TooLargeError as error:
+    except selection.TooLargeError as error:
         return error_response(error, lang, code=TOO_LARGE)
     except NotFoundError as error:
         return error_response(error, lang, code=NO_RESULTS)
@@ -124,7 +124,7 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
                             query=f"{flow}/{key or 'all'}/{provider or 'all'}")
         table = wanted.table
         lists = codelists(who.registry)
-        header = _header(table, lang, views.sources(who, found, table))
+        header = _header(table, lang, selection.sources(who, found, table))
         if kind == R.CSV:
             labels = params.get("labels", "id")
             body = write_sdmx_csv(found, table, labels="both" if labels == "both" else "id",
@@ -145,8 +145,8 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
 
 def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObservation]:
     """The observations a data request asks for, read through the reader; more than
-    ``limit`` of them (before first/last N) is a :class:`~migstat.web.views.TooLargeError`."""
-    found = views.take(matching(who, wanted), limit)
+    ``limit`` of them (before first/last N) is a :class:`~migstat.web.selection.TooLargeError`."""
+    found = selection.take(matching(who, wanted), limit)
     if wanted.first_n or wanted.last_n:
         found = _first_last(found, wanted.first_n, wanted.last_n)
     return found
@@ -154,7 +154,7 @@ def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObserva
 
 def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
     """The observations under the request's key, periods and ``updatedAfter``, streamed."""
-    view = views.View(wanted.table, wanted.filters(),
+    view = selection.View(wanted.table, wanted.filters(),
                       start=wanted.start.year if wanted.start else None,
                       end=wanted.end.year if wanted.end else None)
     if any(not codes for codes in view.filters.values()):
