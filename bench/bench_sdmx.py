@@ -142,8 +142,8 @@ def demo_store(folder: Path) -> str:
     db = folder / "migstat-demo.db"
     if not db.exists():
         print(f"building the demo store in {folder} (migstat demo) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "migstat.cli.main", "demo", "--out", str(folder)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-c", "from migstat.cli.main import main; main()",
+                        "demo", "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
     return str(db)
 
 

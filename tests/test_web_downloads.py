@@ -218,3 +218,18 @@ def test_bad_downloads_are_explained(client: TestClient, url: str, status: int,
 def test_bad_download_explained_in_russian(client: TestClient) -> None:
     answer = client.get("/download/F01.csv?AGEX=_T&lang=ru")
     assert answer.status_code == 404 and "нет измерения AGEX" in answer.text
+
+
+def test_a_view_gives_its_download_address(client: TestClient, store: Store) -> None:
+    from migstat.store.access import ANONYMOUS
+    from migstat.web import selection
+    from migstat.web.deps import Reader
+
+    who = Reader(store, ANONYMOUS, "ru")
+    view = selection.parse_view(who, "MCH3", {"REF_AREA": "KAZ+Kyrgyzstan", "start": "2017"})
+    assert view.filters == {"REF_AREA": ["KAZ", "KGZ"]} and view.table.id == "F01"
+    path = selection.download_path(view, "csv", "ru")
+    assert path == "/download/F01.csv?REF_AREA=KAZ+KGZ&start=2017&lang=ru"
+    rows = list(csv.DictReader(io.StringIO(client.get(path).text)))
+    assert {r["REF_AREA"] for r in rows} == {"KAZ", "KGZ"}
+    assert min(r["TIME_PERIOD"] for r in rows) == "2017"

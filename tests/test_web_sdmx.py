@@ -287,10 +287,11 @@ def test_nothing_bypasses_the_access_gate(store: Store, monkeypatch: pytest.Monk
         answer = anonymous.get("/sdmx/rest/data/F01/KAZ.RUS....")
         assert answer.status_code == 404 and _error(answer)[0] == "100"
         assert anonymous.get("/sdmx/rest/data/S01?format=csv").status_code == 404
-        for fmt in ("csv", "sdmx.csv", "sdmx.xml"):
+        for fmt in ("csv", "sdmx.csv", "sdmx.xml", "jsonstat", "px", "xlsx"):
             download = anonymous.get(f"/download/F01.{fmt}?REF_AREA=KAZ")
             assert download.status_code == 200
-            assert "3378" not in download.text and "<Obs" not in download.text
+            assert b"3378" not in download.content and b"<Obs" not in download.content
+        assert anonymous.get("/download/F01.jsonstat").json()["value"] == {}
         assert len(anonymous.get("/download/F01.csv").text.splitlines()) == 1  # header only
         constraint = anonymous.get("/sdmx/rest/availableconstraint/F01")
         assert "<common:Value>" not in constraint.text
@@ -305,3 +306,25 @@ def test_the_store_fixture_holds_both_providers(store: Store) -> None:
     providers = {r.provider for r in store.submissions()}
     assert providers == {"CISSTAT", "KGZ"}
     assert Path(CISSTAT).stat().st_size > 0
+
+
+@pytest.mark.parametrize("url", [
+    "/sdmx/rest/data/,,",
+    "/sdmx/rest/data/F01/%00.....",
+    "/sdmx/rest/data/F01/all/%3Cx%3E",
+    "/sdmx/rest/data/F01/" + "+".join(f"A{i:04d}" for i in range(3000)) + ".....",
+    "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2019-02-30",
+    "/sdmx/rest/data/F01?startPeriod=99999",
+    "/sdmx/rest/data/F01?lastNObservations=0",
+    "/sdmx/rest/data/F01?updatedAfter=2024-13-01",
+    "/sdmx/rest/dataflow/MIGSTAT/S01/abc",
+    "/sdmx/rest/availableconstraint/F01/KAZ...../all/NOPE",
+    "/download/.csv",
+    "/download/F01.csv?REF_AREA=%3Cscript%3E",
+])
+def test_odd_requests_never_end_in_a_server_error(store: Store, url: str) -> None:
+    with TestClient(create_app(store=store), raise_server_exceptions=False) as careful:
+        answer = careful.get(url, headers={"Accept": "*/*"})
+    assert 400 <= answer.status_code < 500, answer.text
+    assert "<script>" not in answer.text or answer.headers["content-type"].startswith(
+        "text/plain")

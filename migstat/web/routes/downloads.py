@@ -3,7 +3,7 @@
 Formats: ``csv`` (tidy, with labels, flags and the source of every row), ``xlsx`` (the same
 with a metadata sheet), ``sdmx.csv`` (SDMX-CSV 1.0 with codes and labels), ``sdmx.xml``
 (SDMX-ML 2.1 structure-specific data), ``json-stat.json`` or ``jsonstat`` (JSON-stat 2.0) and
-``px`` (PC-Axis). The query parameters are those of a view (:mod:`migstat.web.views`):
+``px`` (PC-Axis). The query parameters are those of a view (:mod:`migstat.web.selection`):
 dimension ids with ``+``-separated codes, ``start``, ``end``, ``as_of`` and ``lang``, which
 also chooses the language of labels, metadata and the PX file.
 
@@ -13,12 +13,13 @@ CSV and XLSX cells that a spreadsheet would run as formulas are neutralised.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from migstat.formats import output
 from migstat.formats.jsonstat.writer import write_jsonstat
@@ -28,7 +29,7 @@ from migstat.formats.sdmxml.writer import Header, write_data
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError, NotFoundError, pick
 from migstat.store.records import StoredObservation
-from migstat.web import views
+from migstat.web import selection
 from migstat.web.deps import Reader, reader
 from migstat.web.sdmx.structures import codelists
 
@@ -63,10 +64,12 @@ def download(request: Request, who: Annotated[Reader, Depends(reader)], name: st
     """The view given by the query parameters, in the format named by the file extension."""
     try:
         table_id, fmt = split_name(name)
-        view = views.parse_view(who, table_id, request.query_params)
-        found = views.read_observations(who, view)
-        body = render(who, view, found, fmt)
-    except views.TooLargeError as error:
+        view = selection.parse_view(who, table_id, request.query_params)
+        if fmt == "csv":
+            body: bytes | Iterator[bytes] = stream_csv(who, view)
+        else:
+            body = render(who, view, selection.read_observations(who, view), fmt)
+    except selection.TooLargeError as error:
         return PlainTextResponse(error.text(who.lang), status_code=413)
     except NotFoundError as error:
         return PlainTextResponse(error.text(who.lang), status_code=404)
@@ -74,16 +77,57 @@ def download(request: Request, who: Annotated[Reader, Depends(reader)], name: st
         return PlainTextResponse(error.text(who.lang), status_code=400)
     media, extension = FORMATS[fmt]
     file_name = f"{view.table.id}.{extension}"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
-        "Link": f'</sdmx/rest/dataflow/MIGSTAT/{view.table.id}?references=all>; '
-                'rel="describedby"'})
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
+               "Link": f'</sdmx/rest/dataflow/MIGSTAT/{view.table.id}?references=all>; '
+                       'rel="describedby"'}
+    if isinstance(body, bytes):
+        return Response(body, media_type=media, headers=headers)
+    return StreamingResponse(body, media_type=media, headers=headers)
 
 
-def render(who: Reader, view: views.View, found: list[StoredObservation], fmt: str) -> bytes:
+CHUNK = 5000
+"""Observations labelled and written at a time when a CSV download is streamed."""
+
+
+def stream_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
+    """A tidy CSV written as it is read, so a whole table never sits in memory at once.
+
+    The selection is checked before the first byte (so a bad one is still a clear error);
+    the reading itself starts with the first chunk.
+    """
+    columns = [*output.columns(view.table), *EXTRA_COLUMNS]
+    records = {r.id: r for r in who.submissions()}
+    source_of: dict[int, str] = {}
+
+    def chunks() -> Iterator[bytes]:
+        yield output.write_csv([], columns).encode("utf-8")
+        batch: list[StoredObservation] = []
+        for obs in who.observations(view.query(), as_of=view.as_of):
+            batch.append(obs)
+            if len(batch) >= CHUNK:
+                yield _csv_rows(who, view, batch, columns, records, source_of)
+                batch = []
+        if batch:
+            yield _csv_rows(who, view, batch, columns, records, source_of)
+
+    return chunks()
+
+
+def _csv_rows(who: Reader, view: selection.View, batch: list[StoredObservation],
+              columns: list[str], records: dict[int, Any], source_of: dict[int, str]) -> bytes:
+    for sid in {o.submission_id for o in batch} - set(source_of):
+        record = records.get(sid)
+        if record is not None:
+            source_of[sid] = selection.source_line(record, view.table.id, who.lang)
+    rows, _columns = _tidy(who, view, batch, source_of)
+    text = output.write_csv(rows, columns)
+    return text[text.index("\n") + 1:].encode("utf-8")
+
+
+def render(who: Reader, view: selection.View, found: list[StoredObservation], fmt: str) -> bytes:
     """The bytes of one download of ``found`` (the view's observations)."""
     table, lang = view.table, who.lang
-    by_submission = views.source_lines(who, found, table)
+    by_submission = selection.source_lines(who, found, table)
     lines = list(dict.fromkeys(by_submission.values()))
     lists = codelists(who.registry)
     if fmt in ("csv", "xlsx"):
@@ -102,7 +146,7 @@ def render(who: Reader, view: views.View, found: list[StoredObservation], fmt: s
                  for code in ("en", "ru")}
         return write_data(found, table, header=Header(source=texts)).encode("utf-8")
     _check_cells(view, found, lists)
-    updated = views.latest(found)
+    updated = selection.latest(found)
     if fmt == "px":
         return write_px(found, table, codelists=lists, lang=lang, sources=lines,
                         updated=updated).encode("utf-8")
@@ -111,21 +155,21 @@ def render(who: Reader, view: views.View, found: list[StoredObservation], fmt: s
                           ).encode("utf-8")
 
 
-def _check_cells(view: views.View, found: list[StoredObservation], lists: Any) -> None:
+def _check_cells(view: selection.View, found: list[StoredObservation], lists: Any) -> None:
     from migstat.formats.sdmx_layout import cube
 
     cells = cube(found, view.table, lists).n_cells if found else 0
     if cells > MAX_CELLS:
-        raise views.TooLargeError(N_("This selection spans {cells} cells, more than a PX or "
+        raise selection.TooLargeError(N_("This selection spans {cells} cells, more than a PX or "
                                      "JSON-stat file may hold ({limit}). Choose fewer "
                                      "countries, breakdowns or years, or download CSV."),
                                   cells=cells, limit=MAX_CELLS)
 
 
-def _tidy(who: Reader, view: views.View, found: list[StoredObservation],
+def _tidy(who: Reader, view: selection.View, found: list[StoredObservation],
           source_of: dict[int, str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Labelled rows with the unit and the source of each row."""
-    rows = views.read_rows(who, view, observations=found)
+    rows = selection.read_rows(who, view, observations=found)
     unit = pick(view.table.unit, who.lang)
     for row in rows:
         row["UNIT_MEASURE"] = unit
@@ -133,13 +177,13 @@ def _tidy(who: Reader, view: views.View, found: list[StoredObservation],
     return rows, [*output.columns(view.table), *EXTRA_COLUMNS]
 
 
-def _metadata(who: Reader, view: views.View, lines: list[str]) -> dict[str, Any]:
+def _metadata(who: Reader, view: selection.View, lines: list[str]) -> dict[str, Any]:
     lang = who.lang
-    selection = "; ".join(f"{k}={v}" for k, v in view.params()) or gettext_(
+    chosen = "; ".join(f"{k}={v}" for k, v in view.params()) or gettext_(
         N_("the whole table"), lang)
     return {
         gettext_(N_("Source"), lang): "\n".join(lines) or "-",
-        gettext_(N_("Selection"), lang): selection,
+        gettext_(N_("Selection"), lang): chosen,
         gettext_(N_("State of the store"), lang): (view.as_of.isoformat() if view.as_of
                                                    else gettext_(N_("latest"), lang)),
         gettext_(N_("Downloaded"), lang): datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

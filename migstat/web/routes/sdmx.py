@@ -19,7 +19,7 @@ statuses; an answer may hold at most :data:`MAX_OBSERVATIONS` observations.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -33,7 +33,7 @@ from migstat.formats.sdmxml.writer import Header, write_data
 from migstat.i18n import N_
 from migstat.model import CodeList, MigstatError, NotFoundError, TableDef, pick
 from migstat.store.records import StoredObservation
-from migstat.web import views
+from migstat.web import selection
 from migstat.web.deps import Reader, language, reader
 from migstat.web.sdmx import request as R
 from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
@@ -75,7 +75,7 @@ def _answer(request: Request, who: Reader, make: Callable[[], Answer], *parts: s
                 cache.put(key, answer)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
-    except views.TooLargeError as error:
+    except selection.TooLargeError as error:
         return error_response(error, lang, code=TOO_LARGE)
     except NotFoundError as error:
         return error_response(error, lang, code=NO_RESULTS)
@@ -124,7 +124,7 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
                             query=f"{flow}/{key or 'all'}/{provider or 'all'}")
         table = wanted.table
         lists = codelists(who.registry)
-        header = _header(table, lang, views.sources(who, found, table))
+        header = _header(table, lang, selection.sources(who, found, table))
         if kind == R.CSV:
             labels = params.get("labels", "id")
             body = write_sdmx_csv(found, table, labels="both" if labels == "both" else "id",
@@ -144,27 +144,32 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
 
 
 def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObservation]:
-    """The observations a data request asks for, read through the reader."""
-    view = views.View(wanted.table, wanted.filters(),
-                      start=wanted.start.year if wanted.start else None,
-                      end=wanted.end.year if wanted.end else None)
-    if any(not codes for codes in view.filters.values()):
-        return []
-    found = views.read_observations(who, view, limit=limit)
-    first = wanted.start.first if wanted.start else None
-    last = wanted.end.last if wanted.end else None
-    if first or last:
-        kept = []
-        for obs in found:
-            begins, ends = R.period_span(obs.time_period)
-            if (first is None or ends >= first) and (last is None or begins <= last):
-                kept.append(obs)
-        found = kept
-    if wanted.updated_after is not None:
-        found = [o for o in found if o.recorded_at > wanted.updated_after]
+    """The observations a data request asks for, read through the reader; more than
+    ``limit`` of them (before first/last N) is a :class:`~migstat.web.selection.TooLargeError`."""
+    found = selection.take(matching(who, wanted), limit)
     if wanted.first_n or wanted.last_n:
         found = _first_last(found, wanted.first_n, wanted.last_n)
     return found
+
+
+def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
+    """The observations under the request's key, periods and ``updatedAfter``, streamed."""
+    view = selection.View(wanted.table, wanted.filters(),
+                      start=wanted.start.year if wanted.start else None,
+                      end=wanted.end.year if wanted.end else None)
+    if any(not codes for codes in view.filters.values()):
+        return
+    first = wanted.start.first if wanted.start else None
+    last = wanted.end.last if wanted.end else None
+    after = wanted.updated_after
+    for obs in who.observations(view.query()):
+        if first or last:
+            begins, ends = R.period_span(obs.time_period)
+            if (first is not None and ends < first) or (last is not None and begins > last):
+                continue
+        if after is not None and obs.recorded_at <= after:
+            continue
+        yield obs
 
 
 def _first_last(found: list[StoredObservation], first_n: int | None,
@@ -213,8 +218,7 @@ def available(request: Request, who: ReaderDep, flow: str, key: str | None = Non
         filters = wanted.filters()
         everything = R.DataRequest(table, providers=wanted.providers, start=wanted.start,
                                    end=wanted.end, updated_after=wanted.updated_after)
-        pool = select(who, everything if mode == "available" else wanted,
-                      limit=max(_limit(request), views.MAX_OBSERVATIONS))
+        pool = matching(who, everything if mode == "available" else wanted)
         constraint = constrain(table, pool, filters, mode, codelists(who.registry))
         if component not in (None, "", "all"):
             constraint.values = {component: constraint.values.get(component, [])}
@@ -233,7 +237,7 @@ def available(request: Request, who: ReaderDep, flow: str, key: str | None = Non
     return _answer(request, who, make)
 
 
-def constrain(table: TableDef, pool: list[StoredObservation], filters: dict[str, list[str]],
+def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[str, list[str]],
               mode: str, lists: dict[str, CodeList]) -> Constraint:
     """The codes with data per dimension (see :func:`available`)."""
     dims = L.dimensions(table)

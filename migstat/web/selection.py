@@ -71,6 +71,16 @@ class View:
         return pairs
 
 
+def download_path(view: View, fmt: str, lang: str | None = None) -> str:
+    """The address of the download of ``view`` as ``fmt`` (``csv``, ``xlsx``, ``sdmx.csv``,
+    ``sdmx.xml``, ``json-stat.json``, ``px``), e.g. for a page's download links."""
+    from urllib.parse import urlencode
+
+    pairs = view.params() + ([("lang", lang)] if lang else [])
+    query = urlencode(pairs, safe="+")
+    return f"/download/{view.table.id}.{fmt}" + (f"?{query}" if query else "")
+
+
 def split_codes(values: Iterable[str]) -> list[str]:
     """``["KGZ+KAZ", "RUS"]`` -> ``["KGZ", "KAZ", "RUS"]`` (a ``+`` may arrive as a space)."""
     codes: list[str] = []
@@ -214,7 +224,8 @@ def latest(observations: Iterable[StoredObservation]) -> datetime | None:
     return max((o.recorded_at for o in observations), default=None)
 
 
-__all__ = ["KEY_DIMENSIONS", "MAX_OBSERVATIONS", "TooLargeError", "View", "latest",
+__all__ = ["KEY_DIMENSIONS", "MAX_OBSERVATIONS", "TooLargeError", "View", "download_path",
+           "latest",
            "parse_view", "read_observations", "read_rows", "source_line", "source_lines",
            "sources",
            "split_codes", "take"]
