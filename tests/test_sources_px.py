@@ -147,3 +147,21 @@ def test_what_the_file_does_not_say_is_asked_for(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(tmp_path / "noyear.px", source="px", country="KGZ")
     assert "Период наблюдения" in caught.value.text("en")
+
+
+def test_keyword_syntax_details() -> None:
+    text = "\n".join([
+        'CODEPAGE="utf-8";', 'STUB="Возраст (лет)";', 'HEADING="год";',
+        'VALUES("Возраст (лет)")="0-4","5-9";', 'VALUES("год")="2019","2020","2021";',
+        'TIMEVAL("год")=TLIST(A1, "2019"-"2021");', 'ELIMINATION("Возраст (лет)")=YES;',
+        'NOTE="Примечание; с точкой с запятой "', '"и продолжением";',
+        'DATA=', '1,2,3', '"..", "-" 6;'])
+    px = parse_px(text, file_name="t.px")
+    age, year = px.variables
+    assert age.name == "Возраст (лет)" and age.values == ["0-4", "5-9"]
+    assert age.elimination == "YES" and age.elimination_index is None
+    assert year.time and year.timescale == "A1"
+    assert px.text("NOTE") == "Примечание; с точкой с запятой и продолжением"
+    assert px.data == ["1", "2", "3", "..", "-", "6"]
+    assert [cell_value(t) for t in px.data] == [1, 2, 3, None, 0, 6]
+    assert px.cell_location(4).line == 12

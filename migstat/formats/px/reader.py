@@ -42,7 +42,8 @@ _CODEPAGES = {"windows-1251": "cp1251", "cp1251": "cp1251", "win-1251": "cp1251"
               "utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "cp1252", "latin1": "cp1252",
               "windows-1252": "cp1252", "iso-8859-15": "iso-8859-15", "iso-8859-5": "iso-8859-5"}
 _CODEPAGE = re.compile(rb'CODEPAGE\s*=\s*"([^"]+)"', re.I)
-_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*(?:\(([^)]*)\))?\s*=', re.S)
+_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*'
+                   r'(?:\(((?:"[^"]*"|[^)"])*)\))?\s*=', re.S)
 _DATA_TOKEN = re.compile(r'"([^"]*)"|([^\s,;"]+)')
 _TLIST = re.compile(r'^TLIST\(\s*([A-Za-z]\d?)\s*(?:,(.*))?\)$', re.S | re.I)
 
