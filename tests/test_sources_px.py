@@ -165,3 +165,33 @@ def test_keyword_syntax_details() -> None:
     assert px.data == ["1", "2", "3", "..", "-", "6"]
     assert [cell_value(t) for t in px.data] == [1, 2, 3, None, 0, 6]
     assert px.cell_location(4).line == 12
+
+
+def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
+    from pxfiles import build_px
+
+    partners = [("643", "Российская Федерация", "Russian Federation"),
+                ("398", "Казахстан", "Kazakhstan")]
+    measures = [("1", "Прибывшие", "Arrivals"), ("2", "Выбывшие", "Departures"),
+                ("3", "Миграционный прирост", "Net migration")]
+    years = [("2022", "2022", "2022"), ("2023", "2023", "2023")]
+    data = ["5210", "4987", "1312", "1290",    # arrivals: from Russia, from Kazakhstan
+            "7750", "7012", "2040", "1876",    # departures: to Russia, to Kazakhstan
+            "-2540", "-2025", "-728", "-586"]  # net: derived, never stored
+    text = build_px([("Показатель", "Indicator", measures), ("Страна", "Country", partners),
+                     ("Год", "Year", years)], 1, data,
+                    title=("Международная миграция", "International migration"))
+    path = tmp_path / "flows.px"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_source(path, source="px", country="KAZ")
+    assert "F01, F02" in caught.value.text("en")
+    arrivals = read_source(path, source="px", country="KGZ", table="F01")
+    departures = read_source(path, source="px", country="KGZ", table="F02")
+    got = {(o.table, o.time_period, o.key[0]): o.value
+           for o in [*arrivals.observations, *departures.observations]}
+    assert got == {("F01", "2022", "RUS"): 5210, ("F01", "2023", "RUS"): 4987,
+                   ("F01", "2022", "KAZ"): 1312, ("F01", "2023", "KAZ"): 1290,
+                   ("F02", "2022", "RUS"): 7750, ("F02", "2023", "RUS"): 7012,
+                   ("F02", "2022", "KAZ"): 2040, ("F02", "2023", "KAZ"): 1876}
+    assert any("Миграционный прирост" in f.text("ru") for f in arrivals.findings)
