@@ -195,3 +195,11 @@ def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
                    ("F02", "2022", "RUS"): 7750, ("F02", "2023", "RUS"): 7012,
                    ("F02", "2022", "KAZ"): 2040, ("F02", "2023", "KAZ"): 1876}
     assert any("Миграционный прирост" in f.text("ru") for f in arrivals.findings)
+
+
+def test_cyrillic_file_without_codepage_is_windows_1251(tmp_path: Path) -> None:
+    text = px_text("windows-1251").replace('CODEPAGE="windows-1251";\n', "")
+    path = tmp_path / "nocp.px"
+    path.write_bytes(text.encode("cp1251"))
+    px = read_px(path)
+    assert px.encoding == "cp1251" and px.variables[1].values[1] == "Мужчины"
