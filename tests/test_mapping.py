@@ -262,3 +262,11 @@ def _csv(folder: Path, text: str) -> Path:
     path = folder / "mappings.csv"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_unknown_tables_and_bad_keys_are_left_for_validation(mappings) -> None:
+    odd = [Observation("X9", "KGZ", "2024", ("UZB", "работа"), 5.0),
+           Observation("A01", "KGZ", "2024", ("UZB", "работа"), 7.0)]
+    dataset = Dataset("x.csv", "long_csv", "KGZ", list(odd))
+    apply_mappings(dataset, mappings, registry=REG, source="px")
+    assert dataset.observations == odd
