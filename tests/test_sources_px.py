@@ -131,6 +131,8 @@ def test_unmatched_country_names(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(path, source="px", country="KGZ")
     assert "Страна Оз" in caught.value.text("en")
+    assert path.read_text(encoding="utf-8").splitlines()[caught.value.where.line - 1] \
+        .startswith('VALUES("Страна предыдущего проживания")')
     dataset = read_source(path, source="px", country="KGZ", allow_unmatched=True)
     assert {o.key[0] for o in dataset.observations} == {"_T", "RUS", "KAZ", "UZB", "TJK"}
     assert any(f.rule == "IMPORT_UNMATCHED_NAME" for f in dataset.findings)

@@ -168,7 +168,8 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     # per variable: value index -> code (None: leave the cell out)
     columns: list[list[str | None]] = []
     for at, (var, role) in enumerate(zip(px.variables, roles, strict=True)):
-        where = Location(file=name, line=px.keyword_lines.get("VALUES"), column=var.name)
+        where = Location(file=name, column=var.name, line=px.keyword_lines.get(
+            f"VALUES({var.name})", px.keyword_lines.get("VALUES")))
         if role == TIME:
             columns.append([_period(tdef, v, date, where) for v in var.values])
         elif role == MEASURE:

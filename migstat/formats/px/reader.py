@@ -96,6 +96,8 @@ class PxFile:
     encoding: str
     keywords: dict[tuple[str, str | None, tuple[str, ...]], list[str]]
     keyword_lines: dict[str, int]
+    """The line of each keyword's first statement (``VALUES``), and of each variable's
+    (``VALUES(sex)``)."""
     variables: list[PxVariable]
     data: list[str]
     """The data tokens as written (quotes removed): numbers or symbols."""
@@ -326,6 +328,8 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
             items = values
         keywords[(keyword, lang, sub)] = items
         lines.setdefault(keyword, line)
+        if sub and lang is None:
+            lines.setdefault(f"{keyword}({sub[0]})", line)
     if any(k[0] == "KEYS" for k in keywords):
         raise InputError(N_("The file lists its data by KEYS (a sparse PX file); save the "
                             "table from PxWeb as a full PX file."),
