@@ -382,6 +382,13 @@ def export_mappings(store: Store, *, country: str | None = None,
     return write_mappings_csv(mappings(store, country=country, source=source, entries=True))
 
 
+def mappings_used(store: Store, submission_id: int) -> list[Any]:
+    """The mapping versions a stored submission's numbers went through."""
+    from migstat.mapping.stored import used_by
+
+    return used_by(store, submission_id)
+
+
 def _mapping_country(code: str) -> str:
     from migstat.mapping.model import ANY
 

@@ -204,3 +204,69 @@ def test_dataset_without_national_categories_is_untouched(mappings) -> None:
     dataset = Dataset("x.csv", "long_csv", "KGZ", list(obs))
     report = apply_mappings(dataset, mappings, registry=REG, source="px")
     assert dataset.observations == obs and not report.used
+
+
+def test_the_portal_edits_a_mapping_as_plain_data(tmp_path: Path, mappings) -> None:
+    from migstat.mapping.model import Mapping as M
+
+    with api.open_store(str(tmp_path / "s.db")) as store:
+        saved = api.save_mapping(store, mappings[0])
+        edited = saved.to_dict()
+        assert edited["version"] == 1 and len(edited["entries"]) == 6
+        edited["entries"] = [e for e in edited["entries"] if e["national_code"] != "03"]
+        again = api.save_mapping(store, M.from_dict(edited), created_by="portal")
+        assert again.version == 2 and "03" not in again.categories()
+        edited["entries"][0]["share"] = 0.5
+        with pytest.raises(InputError):
+            api.save_mapping(store, M.from_dict(edited))
+        path = reasons_px(tmp_path / "p.px")
+        result = api.import_file(path, store=store, country="KGZ", year="2024")
+        assert [m.version for m in api.mappings_used(store, result.record.id)] == [2]
+        assert any("возвращение на родину" in f.params.get("category", "")
+                   for f in result.unmapped_categories)
+
+
+def test_categories_found_by_label_synonym_or_age_span() -> None:
+    from migstat.sources.tabular import CodeFinder
+
+    age = CodeFinder(REG.codelist("AGE"), "_T")
+    assert age.find(["0-4 года"]) == "Y0T4" and age.find(["15–19 лет"]) == "Y15T19"
+    assert age.find(["80 лет и старше"]) == "Y_GE80" and age.find(["80+"]) == "Y_GE80"
+    assert age.find(["моложе 15"]) == "Y_LT15" and age.find(["Все возрасты"]) == "_T"
+    sex = CodeFinder(REG.codelist("SEX"), "_T")
+    assert [sex.find([t]) for t in ("мужчины", "Женщины", "оба пола", "Males")] == \
+        ["M", "F", "_T", "M"]
+    reason = CodeFinder(REG.codelist("REASON"), "_T")
+    assert reason.find(["Учеба"]) == "EDUC" and reason.find(["работа"]) is None
+
+
+def test_sdmx_csv_submission_with_national_codes(tmp_path: Path) -> None:
+    path = tmp_path / "kgz_a01_sdmx.csv"
+    path.write_text("DATAFLOW,REF_AREA,TIME_PERIOD,CITIZENSHIP,SEX,REASON,OBS_VALUE\n"
+                    "MIGSTAT:A01(1.0),KGZ,2024,TJK,_T,_T,61\n"
+                    "MIGSTAT:A01(1.0),KGZ,2024,TJK,_T,R02,40\n"
+                    "MIGSTAT:A01(1.0),KGZ,2024,TJK,_T,R05,21\n", encoding="utf-8")
+    with api.open_store(str(tmp_path / "s.db")) as store:
+        api.import_mappings(store, _csv(tmp_path, "country,source,codelist,national_code,"
+                                                  "national_label,target,share\n"
+                                                  "KGZ,sdmx_csv,REASON,R02,работа,OCC,1\n"
+                                                  "KGZ,sdmx_csv,REASON,R05,,PROT,0.5\n"
+                                                  "KGZ,sdmx_csv,REASON,R05,,OTH,0.5\n"))
+        checked = api.check_file(path, country="KGZ", store=store)
+    values = {o.key[2]: (o.value, o.obs_status) for o in checked.dataset.observations}
+    assert values == {"_T": (61, "A"), "OCC": (40, "A"), "PROT": (11, "E"), "OTH": (10, "E")}
+    assert not [f for f in checked.errors if f.rule == "ARITH_TOTAL"]
+
+
+def _csv(folder: Path, text: str) -> Path:
+    path = folder / "mappings.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unknown_tables_and_bad_keys_are_left_for_validation(mappings) -> None:
+    odd = [Observation("X9", "KGZ", "2024", ("UZB", "работа"), 5.0),
+           Observation("A01", "KGZ", "2024", ("UZB", "работа"), 7.0)]
+    dataset = Dataset("x.csv", "long_csv", "KGZ", list(odd))
+    apply_mappings(dataset, mappings, registry=REG, source="px")
+    assert dataset.observations == odd

@@ -144,3 +144,14 @@ def test_what_is_missing_is_asked_for(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(bad, source="matrix", table="F01", year="2013")
     assert caught.value.where.line == 4 and "Republic of Oz" in caught.value.text("en")
+
+
+def test_metadata_options_are_checked(tmp_path: Path) -> None:
+    path = write_variant(tmp_path / "m.csv", _rows("orig\\dest", NAMES_EN))
+    dataset = read_source(path, source="matrix", table="F01", year="2013",
+                          source_type="register", residence_rule="permanent_registration")
+    meta = dataset.metadata.tables["F01"]
+    assert (meta.source_type, meta.residence_rule) == ("register", "permanent_registration")
+    with pytest.raises(InputError) as caught:
+        read_source(path, source="matrix", table="F01", year="2013", source_type="registry")
+    assert "register" in caught.value.text("ru") and "--source-type" in caught.value.text("en")

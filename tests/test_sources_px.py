@@ -131,6 +131,8 @@ def test_unmatched_country_names(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(path, source="px", country="KGZ")
     assert "Страна Оз" in caught.value.text("en")
+    assert path.read_text(encoding="utf-8").splitlines()[caught.value.where.line - 1] \
+        .startswith('VALUES("Страна предыдущего проживания")')
     dataset = read_source(path, source="px", country="KGZ", allow_unmatched=True)
     assert {o.key[0] for o in dataset.observations} == {"_T", "RUS", "KAZ", "UZB", "TJK"}
     assert any(f.rule == "IMPORT_UNMATCHED_NAME" for f in dataset.findings)
@@ -147,3 +149,59 @@ def test_what_the_file_does_not_say_is_asked_for(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(tmp_path / "noyear.px", source="px", country="KGZ")
     assert "Период наблюдения" in caught.value.text("en")
+
+
+def test_keyword_syntax_details() -> None:
+    text = "\n".join([
+        'CODEPAGE="utf-8";', 'STUB="Возраст (лет)";', 'HEADING="год";',
+        'VALUES("Возраст (лет)")="0-4","5-9";', 'VALUES("год")="2019","2020","2021";',
+        'TIMEVAL("год")=TLIST(A1, "2019"-"2021");', 'ELIMINATION("Возраст (лет)")=YES;',
+        'NOTE="Примечание; с точкой с запятой "', '"и продолжением";',
+        'DATA=', '1,2,3', '"..", "-" 6;'])
+    px = parse_px(text, file_name="t.px")
+    age, year = px.variables
+    assert age.name == "Возраст (лет)" and age.values == ["0-4", "5-9"]
+    assert age.elimination == "YES" and age.elimination_index is None
+    assert year.time and year.timescale == "A1"
+    assert px.text("NOTE") == "Примечание; с точкой с запятой и продолжением"
+    assert px.data == ["1", "2", "3", "..", "-", "6"]
+    assert [cell_value(t) for t in px.data] == [1, 2, 3, None, 0, 6]
+    assert px.cell_location(4).line == 12
+
+
+def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
+    from pxfiles import build_px
+
+    partners = [("643", "Российская Федерация", "Russian Federation"),
+                ("398", "Казахстан", "Kazakhstan")]
+    measures = [("1", "Прибывшие", "Arrivals"), ("2", "Выбывшие", "Departures"),
+                ("3", "Миграционный прирост", "Net migration")]
+    years = [("2022", "2022", "2022"), ("2023", "2023", "2023")]
+    data = ["5210", "4987", "1312", "1290",    # arrivals: from Russia, from Kazakhstan
+            "7750", "7012", "2040", "1876",    # departures: to Russia, to Kazakhstan
+            "-2540", "-2025", "-728", "-586"]  # net: derived, never stored
+    text = build_px([("Показатель", "Indicator", measures), ("Страна", "Country", partners),
+                     ("Год", "Year", years)], 1, data,
+                    title=("Международная миграция", "International migration"))
+    path = tmp_path / "flows.px"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_source(path, source="px", country="KAZ")
+    assert "F01, F02" in caught.value.text("en")
+    arrivals = read_source(path, source="px", country="KGZ", table="F01")
+    departures = read_source(path, source="px", country="KGZ", table="F02")
+    got = {(o.table, o.time_period, o.key[0]): o.value
+           for o in [*arrivals.observations, *departures.observations]}
+    assert got == {("F01", "2022", "RUS"): 5210, ("F01", "2023", "RUS"): 4987,
+                   ("F01", "2022", "KAZ"): 1312, ("F01", "2023", "KAZ"): 1290,
+                   ("F02", "2022", "RUS"): 7750, ("F02", "2023", "RUS"): 7012,
+                   ("F02", "2022", "KAZ"): 2040, ("F02", "2023", "KAZ"): 1876}
+    assert any("Миграционный прирост" in f.text("ru") for f in arrivals.findings)
+
+
+def test_cyrillic_file_without_codepage_is_windows_1251(tmp_path: Path) -> None:
+    text = px_text("windows-1251").replace('CODEPAGE="windows-1251";\n', "")
+    path = tmp_path / "nocp.px"
+    path.write_bytes(text.encode("cp1251"))
+    px = read_px(path)
+    assert px.encoding == "cp1251" and px.variables[1].values[1] == "Мужчины"

@@ -120,7 +120,8 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
     """
     index = _Index(mappings, source)
     report = MappingReport()
-    tables = {t: registry.table(t) for t in dataset.tables}
+    # unknown tables and malformed keys pass untouched: validation reports them at their cells
+    tables = {t: registry.tables[t] for t in dataset.tables if t in registry.tables}
     mappable = {t: [(i, registry.codelist(d.codelist)) for i, d in enumerate(tdef.dimensions)
                     if d.codelist != "AREA"] for t, tdef in tables.items()}
     expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]] = []
@@ -129,7 +130,11 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
         options: list[tuple[tuple[str, ...], float]] = [(obs.key, 1.0)]
         mapped = False
         lost = False
-        for i, codes in mappable[obs.table]:
+        dims = mappable.get(obs.table)
+        if dims is None or len(obs.key) != len(tables[obs.table].dimensions):
+            expanded.append((obs, None))
+            continue
+        for i, codes in dims:
             code = obs.key[i]
             if code in codes.codes:
                 continue

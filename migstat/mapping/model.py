@@ -80,6 +80,27 @@ class Mapping:
                         bucket.append((entry.target, entry.share))
         return out
 
+    def to_dict(self) -> dict[str, object]:
+        """A plain mapping for JSON (the portal's editor): header and entries."""
+        return {"country": self.country, "source": self.source, "codelist": self.codelist,
+                "version": self.version, "id": self.id,
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                "created_by": self.created_by, "note": self.note,
+                "entries": [{"national_code": e.national_code,
+                             "national_label": e.national_label, "target": e.target,
+                             "share": e.share} for e in self.entries]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Mapping:
+        """A mapping edited elsewhere (the portal), to check and save as a new version."""
+        entries = data.get("entries") or []
+        return cls(str(data["country"]), str(data.get("source") or ANY).lower(),
+                   str(data["codelist"]).upper(),
+                   [MappingEntry(str(e["national_code"]), str(e["target"]),
+                                 float(e.get("share", 1.0)), e.get("national_label") or None)
+                    for e in entries],  # type: ignore[union-attr]
+                   note=str(data["note"]) if data.get("note") else None)
+
     def categories(self) -> list[str]:
         seen: dict[str, None] = {}
         for entry in self.entries:

@@ -10,7 +10,8 @@ SHA-256) and the table metadata the publisher's practice implies. A module offer
 
 Options every reader accepts: ``allow_unmatched`` (skip rows whose country name matches no
 AREA code and report them as warnings instead of stopping with an error). Readers ignore
-options they do not know. :func:`read_source` adds ``table`` (keep one table only).
+options they do not know. :func:`read_source` adds ``table`` (keep one table only; it is
+also passed to the reader, since generic formats such as PX and matrices may need it).
 
 Country names go through :mod:`migstat.sources.names`; nothing is guessed.
 """

@@ -12,6 +12,7 @@ import csv
 import gc
 import hashlib
 import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,7 +158,9 @@ def parse_count(text: Any) -> int | float | None:
 
 def _whole(number: float) -> int | float:
     """A count computed in a spreadsheet (``38891.00000000001``) is the whole number it
-    stands for; a real fraction stays a fraction."""
+    stands for; a real fraction stays a fraction (and NaN or infinity stays what it is)."""
+    if not math.isfinite(number):
+        return number
     nearest = round(number)
     if number.is_integer() or abs(number - nearest) < 1e-9 * max(1.0, abs(number)):
         return int(nearest)

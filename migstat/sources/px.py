@@ -143,6 +143,8 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
             known, target = _measure_table(var.texts(i))
             if known:
                 measure_tables[i] = target
+        if not measure_tables:  # not a measure migstat knows: kept at its total only
+            roles[measure_at] = None
     partner_roles = [r for r in roles if r in {"COUNTRY_PREV_RES", "COUNTRY_NEXT_RES",
                                                "COUNTRY_BIRTH", "CITIZENSHIP",
                                                "COUNTRY_ORIGIN"}]
@@ -150,12 +152,9 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
         tdef = registry.table(table)
     else:
         wanted = {t for t in measure_tables.values() if t}
-        candidates = sorted(wanted) if len(wanted) == 1 else _candidates(registry, roles)
+        candidates = sorted(wanted) if wanted else _candidates(registry, roles)
         tdef = table_for(registry, None, name, candidates)
-    if measure_tables and not table:
-        keep = {i for i, t in measure_tables.items() if t == tdef.id}
-    else:
-        keep = None
+    keep = {i for i, t in measure_tables.items() if t == tdef.id} if measure_tables else None
     partner = tdef.partner
     dims = {d.id: d for d in tdef.dimensions}
     # a partner variable under another concept still is the table's partner
@@ -169,7 +168,8 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     # per variable: value index -> code (None: leave the cell out)
     columns: list[list[str | None]] = []
     for at, (var, role) in enumerate(zip(px.variables, roles, strict=True)):
-        where = Location(file=name, line=px.keyword_lines.get("VALUES"), column=var.name)
+        where = Location(file=name, column=var.name, line=px.keyword_lines.get(
+            f"VALUES({var.name})", px.keyword_lines.get("VALUES")))
         if role == TIME:
             columns.append([_period(tdef, v, date, where) for v in var.values])
         elif role == MEASURE:

@@ -13,7 +13,13 @@ import re
 
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
-from migstat.model.data import Dataset, Location, TableMetadata
+from migstat.model.data import (
+    Dataset,
+    Location,
+    ResidenceRule,
+    SourceType,
+    TableMetadata,
+)
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
@@ -139,6 +145,12 @@ def default_provider(provider: str | None, areas: set[str], fallback: str) -> st
 def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
                  source_type: str | None, residence_rule: str | None, notes: str) -> None:
     """The table's metadata from the options; what they leave out is ``other`` and said so."""
+    for value, allowed, option in ((source_type, SourceType, "--source-type"),
+                                   (residence_rule, ResidenceRule, "--residence-rule")):
+        if value and value not in {v.value for v in allowed}:
+            raise InputError(N_("{option} {value} is not one of: {allowed}."),
+                             where=Location(file=dataset.file_name), option=option,
+                             value=value, allowed=", ".join(v.value for v in allowed))
     said = []
     if not source_type:
         said.append("source type")

@@ -24,6 +24,7 @@ Mapping decisions:
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -277,6 +278,28 @@ def _note_skipped(dataset: Dataset, skipped: Counter[str],
 # -- the official workbook ---------------------------------------------------------------
 
 SEX_BLOCKS = (("both sexes", "_T"), ("male", "M"), ("female", "F"))
+CODE_HEADERS = frozenset({"code", "country code", "location code"})
+"""The M49 code column: ``Code`` (2017, 2019), ``Country code`` (2015), ``Location code``
+(2020)."""
+NAME_HEADERS = ("major area, region, country or area", "region, development group, country",
+                "region, country or area")
+"""The area name column (2015-2019 say "... of destination", 2020 does not)."""
+_EDITION = re.compile(r"International Migrant Stock(?: Total)?\s+(\d{4})|"
+                      r"MigrantStockTotal_(\d{4})|_(\d{4})_ims_|Stock/Rev\.(\d{4})", re.I)
+
+
+def _stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
+    """The revision the title rows name (``International Migrant Stock 2019`` ...)."""
+    for row in rows:
+        for cell in row:
+            match = _EDITION.search(cell) if isinstance(cell, str) else None
+            if match:
+                return next(g for g in match.groups() if g)
+    return None
+
+
+def _is_code(cell: Any) -> bool:
+    return isinstance(cell, str) and " ".join(cell.split()).casefold() in CODE_HEADERS
 
 
 def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = False,
@@ -304,15 +327,15 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
 
     table = registry.table(TABLE)
     areas = registry.areas
-    head_row = next((i for i, r in enumerate(rows)
-                     if r and any(isinstance(c, str) and c.strip() == "Code" for c in r)), None)
+    head_row = next((i for i, r in enumerate(rows) if r and any(_is_code(c) for c in r)), None)
     if head_row is None or head_row + 1 >= len(rows):
         raise InputError(N_("No header row with a Code column in sheet {sheet}."),
                          where=Location(file=name, sheet=sheet), sheet=sheet)
     top, years_row = rows[head_row], rows[head_row + 1]
-    code_col = next(j for j, c in enumerate(top) if isinstance(c, str) and c.strip() == "Code")
+    code_col = next(j for j, c in enumerate(top) if _is_code(c))
     name_col = next((j for j, c in enumerate(top) if isinstance(c, str)
-                     and "destination" in c.casefold()), code_col - 2)
+                     and c.casefold().startswith(NAME_HEADERS)), code_col - 2)
+    stated = _stated_edition(rows[:head_row])
     type_col = next((j for j, c in enumerate(top) if isinstance(c, str)
                      and c.casefold().startswith("type of data")), None)
     # Columns: the merged top header names the sex block; the row below holds the years.
@@ -394,7 +417,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
 
     dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
                       observations=observations, synthetic=False,
-                      provenance=_provenance(edition or _edition_from_name(name, "2019"),
+                      provenance=_provenance(edition or stated or _edition_from_name(name, "2019"),
                                              file_sha256(path),
                                              f"workbook, sheet {sheet} (migrant stock by sex)"))
     _metadata(dataset, sorted(periods),

@@ -42,7 +42,11 @@ _CODEPAGES = {"windows-1251": "cp1251", "cp1251": "cp1251", "win-1251": "cp1251"
               "utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "cp1252", "latin1": "cp1252",
               "windows-1252": "cp1252", "iso-8859-15": "iso-8859-15", "iso-8859-5": "iso-8859-5"}
 _CODEPAGE = re.compile(rb'CODEPAGE\s*=\s*"([^"]+)"', re.I)
-_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*(?:\(([^)]*)\))?\s*=', re.S)
+_LANGUAGE = re.compile(rb'LANGUAGE\s*=\s*"([^"]+)"', re.I)
+CYRILLIC = frozenset({"ru", "uk", "be", "bg", "kk", "ky", "mk", "mn", "sr", "tg"})
+"""Languages whose PX files without ``CODEPAGE`` are read as Windows-1251."""
+_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*'
+                   r'(?:\(((?:"[^"]*"|[^)"])*)\))?\s*=', re.S)
 _DATA_TOKEN = re.compile(r'"([^"]*)"|([^\s,;"]+)')
 _TLIST = re.compile(r'^TLIST\(\s*([A-Za-z]\d?)\s*(?:,(.*))?\)$', re.S | re.I)
 
@@ -92,6 +96,8 @@ class PxFile:
     encoding: str
     keywords: dict[tuple[str, str | None, tuple[str, ...]], list[str]]
     keyword_lines: dict[str, int]
+    """The line of each keyword's first statement (``VALUES``), and of each variable's
+    (``VALUES(sex)``)."""
     variables: list[PxVariable]
     data: list[str]
     """The data tokens as written (quotes removed): numbers or symbols."""
@@ -157,7 +163,8 @@ class PxFile:
 
 def decode_px(data: bytes) -> tuple[str, str]:
     """The text of a PX file and the encoding used: ``CODEPAGE`` when stated (a BOM wins),
-    else UTF-8, else the format's default ISO-8859-1 (read as Windows-1252)."""
+    else UTF-8, else Windows-1251 for a file whose ``LANGUAGE`` is written in Cyrillic, else
+    the format's default ISO-8859-1 (read as Windows-1252)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8"
     match = _CODEPAGE.search(data[:65536])
@@ -171,7 +178,11 @@ def decode_px(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    language = _LANGUAGE.search(data[:65536])
+    if language and language.group(1).decode("ascii", "replace").lower() in CYRILLIC:
+        return data.decode("cp1251"), "cp1251"  # what the region's offices write
+    return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def sniff_px(head: bytes) -> bool:
@@ -317,6 +328,12 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
             items = values
         keywords[(keyword, lang, sub)] = items
         lines.setdefault(keyword, line)
+        if sub and lang is None:
+            lines.setdefault(f"{keyword}({sub[0]})", line)
+    if any(k[0] == "KEYS" for k in keywords):
+        raise InputError(N_("The file lists its data by KEYS (a sparse PX file); save the "
+                            "table from PxWeb as a full PX file."),
+                         where=Location(file=name, line=lines.get("KEYS")))
     if data_start is None:
         raise InputError(N_("The file has no DATA keyword: it is not a complete PX file."),
                          where=Location(file=name))
