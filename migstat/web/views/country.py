@@ -234,6 +234,9 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
                 entry["tables"].append({"table": table_id,
                                         "facts": describe_metadata(meta.get(table_id, {}),
                                                                    lang)})
+            # One column per field any table states, for a compact table on the page.
+            entry["fields"] = list(dict.fromkeys(k for tb in entry["tables"]
+                                                 for k, _v in tb["facts"]))
         out.append(entry)
     publishers = sorted({s.provider for s in data.coverage()
                          if s.ref_area == code and not data.is_national(s.provider)})

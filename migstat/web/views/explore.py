@@ -545,8 +545,13 @@ def _origin_destination(data: PortalData, dims: _Dims, params: Any,
             continue
         sel = sorted(chosen.get(dim.id, set()))
         fixed[i] = sel[0] if len(sel) == 1 else (dim.total or (sel[0] if sel else ""))
+    # The view's source: the chosen publishers, or every country's own data when the view
+    # shows national data.
+    providers = chosen.get(PROVIDER) or set()
+    national = any(data.is_national(p) for p in providers)
     usable = [o for o in observations if o.value is not None and o.value > 0
               and o.key[at] != o.ref_area
+              and (data.is_national(o.provider) if national else o.provider in providers)
               and (start is None or int(o.time_period[:4]) >= start)
               and (end is None or int(o.time_period[:4]) <= end)
               and all(o.key[i] == c for i, c in fixed.items())]
@@ -635,6 +640,10 @@ VALUE_LABELS = {
     "3_months": N_("3 months or more"), "9_months": N_("9 months or more"),
     "permanent_registration": N_("permanent registration"),
     "no_time_limit": N_("no time limit"),
+    "BIRTH": N_("country of birth"), "CITIZENSHIP": N_("citizenship"),
+    "CITIZENSHIP_AT_BIRTH": N_("citizenship at birth"),
+    "PREV_RES": N_("country of previous residence"),
+    "NEXT_RES": N_("country of next residence"),
 }
 
 
