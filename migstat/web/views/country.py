@@ -15,7 +15,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
-from migstat.web.views.data import PortalData, number, table_order
+from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
 from migstat.web.views.explore import describe_metadata, pyramid_bars
 
 TOP = 10
@@ -275,3 +275,6 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
         rows.append({"table": table.id, "title": table.label(data.lang), "cells": cells,
                      "provided": any(c != "missing" for c in cells) or bool(have)})
     return {"years": years, "rows": rows}
+
+
+WARMERS.append(lambda data: [build(data, code) for code in REGION])

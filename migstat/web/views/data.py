@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
@@ -172,9 +173,47 @@ class PortalData:
             return resolved
 
 
+WARMERS: list[Callable[[PortalData], object]] = []
+"""Views worth computing before anyone asks (each view module adds its own)."""
+
+
+def warm(data: PortalData) -> None:
+    """Compute the :data:`WARMERS` views once per data version, in a background thread,
+    in both languages, so the first visitor after a new submission does not wait for them."""
+    key = ("warm", data.version)
+    started = []
+    data.cache.get(key, lambda: started.append(True) or True)
+    if not started:
+        return
+
+    def run() -> None:
+        for lang in ("en", "ru"):
+            reader_ = Reader(data.reader.store, data.reader.principal, lang)
+            for build in WARMERS:
+                try:
+                    build(PortalData(reader_, data.cache))
+                except Exception:  # a failed warm-up only costs time later
+                    return
+
+    threading.Thread(target=run, name="portal-warm-up", daemon=True).start()
+
+
 def portal_data(request: Request) -> PortalData:
     """The portal's view of the store for this request (use as a FastAPI dependency)."""
-    return PortalData(reader(request), view_cache(request))
+    data = PortalData(reader(request), view_cache(request))
+    warm(data)
+    return data
+
+
+def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
+    """The page ``build`` renders, kept per data version, address and language: the store is
+    append-only, so a page stays right until a new submission changes the version."""
+    def render() -> tuple[bytes, int]:
+        response = build()
+        return bytes(response.body), response.status_code
+
+    body, status = data.cache.get(("page", data.version, str(request.url), data.lang), render)
+    return HTMLResponse(body, status_code=status)
 
 
 def number(value: float | None, lang: str) -> str:
