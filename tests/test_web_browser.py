@@ -157,7 +157,7 @@ def test_filter_and_pivot(page, base_url) -> None:
     page.select_option("#f-AGE", ["Y20T24", "Y25T29"])
     page.select_option("#f-rows", "SEX")
     page.select_option("#f-cols", "AGE")
-    page.click("#filters button[type=submit]")
+    page.locator("#filters button[type=submit]").last.click()
     page.wait_for_url("**rows=SEX**")
     _charts_drawn(page)
     headers = page.eval_on_selector_all("#pivot thead th", "ths => ths.map(t => t.textContent)")
