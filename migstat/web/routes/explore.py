@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from migstat.i18n import N_
-from migstat.model.findings import NotFoundError
+from migstat.model.findings import MigstatError, NotFoundError
 from migstat.web.app import render
 from migstat.web.views import explore, templating  # noqa: F401 (template filters)
 from migstat.web.views.data import Data, cached_page
@@ -22,7 +22,10 @@ def explore_page(request: Request, data: Data) -> HTMLResponse:
     def page() -> HTMLResponse:
         try:
             view = explore.build(data, table, request.query_params)
-        except NotFoundError as exc:
-            return render(request, "error.html", status_code=404, message=exc.text(data.lang))
+        except MigstatError as exc:
+            missing = isinstance(exc, NotFoundError)
+            return render(request, "error.html", status_code=404 if missing else 400,
+                          message=exc.text(data.lang),
+                          heading=N_("Not found") if missing else N_("Cannot show this view"))
         return render(request, "explore.html", view=view)
     return cached_page(request, data, page)

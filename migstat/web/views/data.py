@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -129,17 +130,18 @@ class PortalData:
     # -- observations ----------------------------------------------------------------------
     def observations(self, table: str, areas: Sequence[str] | None = None, *,
                      partners: Sequence[str] | None = None,
-                     periods: tuple[int | None, int | None] = (None, None)
-                     ) -> list[StoredObservation]:
-        """Current observations of ``table`` for ``areas`` (and ``partners``), cached."""
+                     periods: tuple[int | None, int | None] = (None, None),
+                     as_of: datetime | None = None) -> list[StoredObservation]:
+        """Current observations of ``table`` for ``areas`` (and ``partners``), cached; with
+        ``as_of``, the data as they stood then (an earlier vintage)."""
         key = (table, tuple(areas) if areas is not None else None,
-               tuple(partners) if partners is not None else None, periods)
+               tuple(partners) if partners is not None else None, periods, as_of)
 
         def build() -> list[StoredObservation]:
             query = ObservationQuery(table=table, ref_areas=list(areas) if areas else areas,
                                      partners=list(partners) if partners else partners,
                                      time_from=periods[0], time_to=periods[1])
-            return list(self.reader.observations(query))
+            return list(self.reader.observations(query, as_of=as_of))
         return self.cached("observations", key, build)
 
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
