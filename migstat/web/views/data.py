@@ -40,24 +40,40 @@ def table_order(table: TableDef) -> tuple[bool, int, str]:
 
 
 class ViewCache:
-    """A small thread-safe least-recently-used cache of derived views."""
+    """A small thread-safe least-recently-used cache of derived views.
+
+    A value asked for while another thread is building it is waited for, not built twice
+    (the background warm-up and the first visitor often want the same view).
+    """
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                pending = self._building.get(key)
+                if pending is None:
+                    done = self._building[key] = threading.Event()
+                    break
+            pending.wait()
+        try:
+            value = build()
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
+            done.set()
 
     def clear(self) -> None:
         with self._lock:
