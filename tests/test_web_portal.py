@@ -151,6 +151,20 @@ def test_downloads_and_shareable_link(client) -> None:
     assert 'aria-current="true">Bars' in again
 
 
+def test_earlier_vintages_and_bad_input(client) -> None:
+    before = client.get("/api/explore/F01?REF_AREA=RUS&as_of=2000-01-01").json()
+    assert before["observations"] == []
+    assert before["downloads"]["csv"].endswith("REF_AREA=RUS&as_of=2000-01-01&lang=en")
+    now = client.get("/api/explore/F01?REF_AREA=RUS&as_of=2999-01-01").json()
+    assert len(now["observations"]) == len(client.get("/api/explore/F01?REF_AREA=RUS")
+                                           .json()["observations"]) > 0
+    bad = client.get("/explore?table=F01&as_of=yesterday&lang=ru")
+    assert bad.status_code == 400 and "yesterday" in bad.text and "ГГГГ-ММ-ДД" in bad.text
+    assert client.get("/api/explore/F01?as_of=yesterday").status_code == 400
+    assert client.get("/explore?table=X99").status_code == 404
+    assert client.get("/api/explore/X99").status_code == 404
+
+
 def test_charts_map_and_flows_carry_their_specs(client) -> None:
     html = client.get("/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=UN_DESA").text
     for chart in ("chart", "map", "flows"):

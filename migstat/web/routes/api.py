@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from migstat.model.findings import NotFoundError
+from migstat.model.findings import MigstatError, NotFoundError
 from migstat.web.views import availability, country, explore, guide, home
 from migstat.web.views.data import Data
 
@@ -160,8 +160,9 @@ def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOu
 def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
     try:
         view = explore.build(data, table, request.query_params)
-    except NotFoundError as exc:
-        raise HTTPException(404, exc.text(data.lang)) from exc
+    except MigstatError as exc:
+        status = 404 if isinstance(exc, NotFoundError) else 400
+        raise HTTPException(status, exc.text(data.lang)) from exc
     dims = view.table.dimension_ids
     return ExploreOut(
         table=view.table.id, title=view.title,

@@ -9,7 +9,7 @@ from migstat.i18n import N_
 from migstat.model.findings import NotFoundError
 from migstat.web.app import render
 from migstat.web.views import country, templating  # noqa: F401 (template filters)
-from migstat.web.views.data import REGION, Data
+from migstat.web.views.data import REGION, Data, cached_page
 
 router = APIRouter()
 NAV = (30, N_("Countries"), "/country")
@@ -21,8 +21,9 @@ def countries_page(request: Request, data: Data) -> HTMLResponse:
                         if data.registry.areas.get(s.ref_area) is not None},
                        key=lambda c: (c not in REGION, data.area_label(c)))
     national = {s.ref_area for s in data.coverage() if data.is_national(s.provider)}
-    return render(request, "countries.html",
-                  countries=[(c, data.area_label(c), c in national) for c in with_data])
+    return cached_page(request, data, lambda: render(
+        request, "countries.html",
+        countries=[(c, data.area_label(c), c in national) for c in with_data]))
 
 
 @router.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -33,4 +34,5 @@ def country_page(request: Request, code: str, data: Data) -> HTMLResponse:
         return render(request, "error.html", status_code=404, message=exc.text(data.lang))
     if resolved != code:
         return RedirectResponse(f"/country/{resolved}?{request.query_params}")  # type: ignore[return-value]
-    return render(request, "country.html", profile=country.build(data, resolved))
+    return cached_page(request, data, lambda: render(
+        request, "country.html", profile=country.build(data, resolved)))

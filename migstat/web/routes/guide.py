@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from migstat.i18n import N_
 from migstat.web.app import render
 from migstat.web.views import guide, templating  # noqa: F401 (template filters)
-from migstat.web.views.data import Data
+from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()
 NAV = (50, N_("Definitions and guide"), "/guide")
@@ -16,4 +16,5 @@ NAV = (50, N_("Definitions and guide"), "/guide")
 
 @router.get("/guide", response_class=HTMLResponse, include_in_schema=False)
 def guide_page(request: Request, data: Data) -> HTMLResponse:
-    return render(request, "guide.html", guide=guide.build(data))
+    return cached_page(request, data, lambda: render(request, "guide.html",
+                                                     guide=guide.build(data)))

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from migstat.i18n import N_
 from migstat.web.app import render
 from migstat.web.views import home, templating  # noqa: F401 (template filters)
-from migstat.web.views.data import REGION, Data
+from migstat.web.views.data import REGION, Data, cached_page
 
 router = APIRouter()
 NAV = (10, N_("Home"), "/")
@@ -18,7 +18,7 @@ NAV = (10, N_("Home"), "/")
 def home_page(request: Request, data: Data) -> HTMLResponse:
     query = request.query_params.get("q", "")
     region = [(code, data.area_label(code)) for code in REGION]
-    return render(request, "home.html", q=query, hits=home.search(data, query),
-                  releases=home.latest_releases(data), overview=home.overview(data),
-                  region=region, tables=[(t.id, t.label(data.lang), t.kind)
-                                         for t in data.tables()])
+    return cached_page(request, data, lambda: render(
+        request, "home.html", q=query, hits=home.search(data, query),
+        releases=home.latest_releases(data), overview=home.overview(data), region=region,
+        tables=[(t.id, t.label(data.lang), t.kind) for t in data.tables()]))

@@ -19,7 +19,7 @@ from typing import Any
 from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import ObservationQuery
-from migstat.web.views.data import REGION, PortalData, table_order
+from migstat.web.views.data import REGION, WARMERS, PortalData, table_order
 from migstat.web.views.params import codes, year
 
 YEARS_SHOWN = 10
@@ -155,3 +155,6 @@ def _status(data: PortalData, table: TableDef, area: str,
             notes.append(gettext_(N_("{source}: no breakdown by {dimensions}"), lang,
                                   source=data.provider_label(provider), dimensions=lacking))
     return ("provided" if complete else "partial"), "; ".join(notes)
+
+
+WARMERS.append(lambda data: build(data, {}))

@@ -15,7 +15,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
-from migstat.web.views.data import PortalData, number, table_order
+from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
 from migstat.web.views.explore import describe_metadata, pyramid_bars
 
 TOP = 10
@@ -234,6 +234,9 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
                 entry["tables"].append({"table": table_id,
                                         "facts": describe_metadata(meta.get(table_id, {}),
                                                                    lang)})
+            # One column per field any table states, for a compact table on the page.
+            entry["fields"] = list(dict.fromkeys(k for tb in entry["tables"]
+                                                 for k, _v in tb["facts"]))
         out.append(entry)
     publishers = sorted({s.provider for s in data.coverage()
                          if s.ref_area == code and not data.is_national(s.provider)})
@@ -272,3 +275,6 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
         rows.append({"table": table.id, "title": table.label(data.lang), "cells": cells,
                      "provided": any(c != "missing" for c in cells) or bool(have)})
     return {"years": years, "rows": rows}
+
+
+WARMERS.append(lambda data: [build(data, code) for code in REGION])

@@ -13,9 +13,11 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
@@ -38,24 +40,40 @@ def table_order(table: TableDef) -> tuple[bool, int, str]:
 
 
 class ViewCache:
-    """A small thread-safe least-recently-used cache of derived views."""
+    """A small thread-safe least-recently-used cache of derived views.
+
+    A value asked for while another thread is building it is waited for, not built twice
+    (the background warm-up and the first visitor often want the same view).
+    """
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                pending = self._building.get(key)
+                if pending is None:
+                    done = self._building[key] = threading.Event()
+                    break
+            pending.wait()
+        try:
+            value = build()
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
+            done.set()
 
     def clear(self) -> None:
         with self._lock:
@@ -128,17 +146,18 @@ class PortalData:
     # -- observations ----------------------------------------------------------------------
     def observations(self, table: str, areas: Sequence[str] | None = None, *,
                      partners: Sequence[str] | None = None,
-                     periods: tuple[int | None, int | None] = (None, None)
-                     ) -> list[StoredObservation]:
-        """Current observations of ``table`` for ``areas`` (and ``partners``), cached."""
+                     periods: tuple[int | None, int | None] = (None, None),
+                     as_of: datetime | None = None) -> list[StoredObservation]:
+        """Current observations of ``table`` for ``areas`` (and ``partners``), cached; with
+        ``as_of``, the data as they stood then (an earlier vintage)."""
         key = (table, tuple(areas) if areas is not None else None,
-               tuple(partners) if partners is not None else None, periods)
+               tuple(partners) if partners is not None else None, periods, as_of)
 
         def build() -> list[StoredObservation]:
             query = ObservationQuery(table=table, ref_areas=list(areas) if areas else areas,
                                      partners=list(partners) if partners else partners,
                                      time_from=periods[0], time_to=periods[1])
-            return list(self.reader.observations(query))
+            return list(self.reader.observations(query, as_of=as_of))
         return self.cached("observations", key, build)
 
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
@@ -172,9 +191,47 @@ class PortalData:
             return resolved
 
 
+WARMERS: list[Callable[[PortalData], object]] = []
+"""Views worth computing before anyone asks (each view module adds its own)."""
+
+
+def warm(data: PortalData) -> None:
+    """Compute the :data:`WARMERS` views once per data version, in a background thread,
+    in both languages, so the first visitor after a new submission does not wait for them."""
+    key = ("warm", data.version)
+    started = []
+    data.cache.get(key, lambda: started.append(True) or True)
+    if not started:
+        return
+
+    def run() -> None:
+        for lang in ("en", "ru"):
+            reader_ = Reader(data.reader.store, data.reader.principal, lang)
+            for build in WARMERS:
+                try:
+                    build(PortalData(reader_, data.cache))
+                except Exception:  # a failed warm-up only costs time later
+                    return
+
+    threading.Thread(target=run, name="portal-warm-up", daemon=True).start()
+
+
 def portal_data(request: Request) -> PortalData:
     """The portal's view of the store for this request (use as a FastAPI dependency)."""
-    return PortalData(reader(request), view_cache(request))
+    data = PortalData(reader(request), view_cache(request))
+    warm(data)
+    return data
+
+
+def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
+    """The page ``build`` renders, kept per data version, address and language: the store is
+    append-only, so a page stays right until a new submission changes the version."""
+    def render() -> tuple[bytes, int]:
+        response = build()
+        return bytes(response.body), response.status_code
+
+    body, status = data.cache.get(("page", data.version, str(request.url), data.lang), render)
+    return HTMLResponse(body, status_code=status)
 
 
 def number(value: float | None, lang: str) -> str:

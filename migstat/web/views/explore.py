@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from migstat.api import parse_as_of
 from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
@@ -97,6 +99,7 @@ class Explorer:
     periods: list[str]
     start: int | None
     end: int | None
+    as_of: str
     rows: list[str]
     cols: list[str]
     pivot: Pivot
@@ -198,7 +201,9 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     have = data.areas_with(table.id)
     areas = [a for a in (data.registry.areas.resolve(c) or c for c in codes(params, AREA))
              if a in have] or default_areas(data, table.id)
-    observations = data.observations(table.id, areas) if areas else []
+    as_of_text = (params.get("as_of") or "").strip()
+    as_of = parse_as_of(as_of_text) if as_of_text else None
+    observations = data.observations(table.id, areas, as_of=as_of) if areas else []
     start, end = year(params, "start"), year(params, "end")
 
     # What has data, per dimension, for these countries (all periods).
@@ -264,7 +269,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
         if map_spec is not None:
             specs["map"] = map_spec
         od_options, od_matrix, od_spec = _origin_destination(data, dims, params, chosen_set,
-                                                            start, end)
+                                                            start, end, as_of)
         if od_spec is not None:
             specs["flows"] = od_spec
 
@@ -272,7 +277,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     for dim in [PROVIDER, *table.dimension_ids]:
         if set(chosen[dim]) != found[dim]:
             selection[dim] = chosen[dim]
-    selection.update({"start": start, "end": end})
+    selection.update({"start": start, "end": end, "as_of": as_of_text or None})
     download_query = query_string({**selection, "lang": lang})
     view_query = query_string({"table": table.id, **selection, "rows": ",".join(rows),
                                "cols": ",".join(cols), "chart": chart,
@@ -282,7 +287,8 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     return Explorer(
         table=table, title=table.label(lang),
         tables=[(t.id, t.label(lang)) for t in data.tables()],
-        filters=filters, periods=periods, start=start, end=end, rows=rows, cols=cols,
+        filters=filters, periods=periods, start=start, end=end, as_of=as_of_text,
+        rows=rows, cols=cols,
         pivot=pivot, chart=chart, charts_available=charts_available, specs=specs,
         od_countries=od_options, od_matrix=od_matrix, notes=notes, flags=flags,
         sources=_sources(data, table, view), query=view_query,
@@ -523,7 +529,8 @@ def _map(data: PortalData, dims: _Dims, view: list[StoredObservation],
 
 
 def _origin_destination(data: PortalData, dims: _Dims, params: Any,
-                        chosen: dict[str, set[str]], start: int | None, end: int | None
+                        chosen: dict[str, set[str]], start: int | None, end: int | None,
+                        as_of: datetime | None = None
                         ) -> tuple[list[Option], dict[str, Any] | None, dict[str, Any] | None]:
     """Flows (or stocks) between a set of countries, as reported by each of them."""
     table = dims.table
@@ -537,7 +544,7 @@ def _origin_destination(data: PortalData, dims: _Dims, params: Any,
     options = [Option(c, data.area_label(c), c in picked) for c in candidates]
     if len(picked) < 2:
         return options, None, None
-    observations = data.observations(table.id, picked, partners=picked)
+    observations = data.observations(table.id, picked, partners=picked, as_of=as_of)
     at = table.key_index(partner.id)
     fixed: dict[int, str] = {}
     for i, dim in enumerate(table.dimensions):
@@ -545,8 +552,13 @@ def _origin_destination(data: PortalData, dims: _Dims, params: Any,
             continue
         sel = sorted(chosen.get(dim.id, set()))
         fixed[i] = sel[0] if len(sel) == 1 else (dim.total or (sel[0] if sel else ""))
+    # The view's source: the chosen publishers, or every country's own data when the view
+    # shows national data.
+    providers = chosen.get(PROVIDER) or set()
+    national = any(data.is_national(p) for p in providers)
     usable = [o for o in observations if o.value is not None and o.value > 0
               and o.key[at] != o.ref_area
+              and (data.is_national(o.provider) if national else o.provider in providers)
               and (start is None or int(o.time_period[:4]) >= start)
               and (end is None or int(o.time_period[:4]) <= end)
               and all(o.key[i] == c for i, c in fixed.items())]
@@ -635,6 +647,10 @@ VALUE_LABELS = {
     "3_months": N_("3 months or more"), "9_months": N_("9 months or more"),
     "permanent_registration": N_("permanent registration"),
     "no_time_limit": N_("no time limit"),
+    "BIRTH": N_("country of birth"), "CITIZENSHIP": N_("citizenship"),
+    "CITIZENSHIP_AT_BIRTH": N_("citizenship at birth"),
+    "PREV_RES": N_("country of previous residence"),
+    "NEXT_RES": N_("country of next residence"),
 }
 
 
