@@ -45,6 +45,8 @@ class CheckedFile:
     raw: bytes
     dataset: Dataset
     findings: list[Finding] = field(default_factory=list)
+    mappings: list[Any] = field(default_factory=list)
+    """The classification mapping versions the numbers went through (:mod:`migstat.mapping`)."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -106,8 +108,9 @@ def check_dataset(dataset: Dataset, *, store: Store | None = None, imported: boo
 def check_file(path: str | Path, *, country: str | None = None, store: Store | None = None,
                registry: Registry | None = None) -> CheckedFile:
     dataset, raw = read_file(path, country=country, registry=registry)
+    used = map_categories(store, dataset, registry=registry) if store is not None else []
     findings = check_dataset(dataset, store=store, registry=registry)
-    return CheckedFile(Path(path).name, raw, dataset, findings)
+    return CheckedFile(Path(path).name, raw, dataset, findings, used)
 
 
 def submit_file(store: Store, path: str | Path, *, country: str, submitted_by: str = "cli",
@@ -117,6 +120,10 @@ def submit_file(store: Store, path: str | Path, *, country: str, submitted_by: s
     checked = check_file(path, country=country, store=store, registry=registry)
     record = store.submit(checked.dataset, checked.raw, findings=checked.findings,
                           submitted_by=submitted_by, note=note, progress=progress)
+    if checked.mappings:
+        from migstat.mapping.stored import record_use
+
+        record_use(store, record.id, checked.mappings)
     return record, checked
 
 
@@ -190,3 +197,192 @@ def _area(reg: Registry, code: str) -> str:
         raise InputError(N_("Unknown country or area {code}: give an ISO 3166 alpha-3 code "
                             "such as KGZ."), code=code)
     return resolved
+
+
+# -- imports of published data; classification mappings -------------------------------------
+# (``migstat import`` and ``migstat mapping``; the portal's mapping editor calls the same)
+
+@dataclass(slots=True)
+class ImportResult:
+    """A published file read (and, unless a dry run, stored): what mapped and what did not."""
+
+    file_name: str
+    source: str
+    dataset: Dataset
+    findings: list[Finding]
+    mapping: Any
+    """The :class:`migstat.mapping.apply.MappingReport`."""
+    record: SubmissionRecord | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    @property
+    def unmatched_names(self) -> list[Finding]:
+        """Country names that match no AREA code (rows left out)."""
+        from migstat.sources.names import RULE_UNMATCHED
+
+        return [f for f in self.findings if f.rule == RULE_UNMATCHED]
+
+    @property
+    def unmapped_categories(self) -> list[Finding]:
+        """National categories that no mapping covers (values left out)."""
+        from migstat.mapping.apply import RULE_UNMAPPED
+
+        return [f for f in self.findings if f.rule == RULE_UNMAPPED]
+
+
+def import_sources() -> list[str]:
+    """The names ``--source`` of ``migstat import`` accepts."""
+    from migstat.sources import SOURCES
+
+    return sorted(SOURCES)
+
+
+def map_categories(store: Store | None, dataset: Dataset, *, source: str | None = None,
+                   drop_unmapped: bool = False, registry: Registry | None = None) -> list[Any]:
+    """Map national categories in ``dataset`` through the store's latest mappings for its
+    source; return the mapping versions used. Without ``drop_unmapped`` (a national
+    submission) codes no mapping covers are left for validation to report at their cells."""
+    from migstat.mapping.apply import apply_mappings
+    from migstat.mapping.stored import latest_mappings
+
+    src = source or dataset.format
+    found = latest_mappings(store, source=src) if store is not None else []
+    if not found and not drop_unmapped:
+        return []
+    report = apply_mappings(dataset, found, registry=registry or default_registry(),
+                            source=src, drop_unmapped=drop_unmapped)
+    return report.mappings
+
+
+def import_file(path: str | Path, *, store: Store | None = None, source: str | None = None,
+                table: str | None = None, dry_run: bool = False,
+                allow_unmatched: bool = False, submitted_by: str = "import",
+                note: str | None = None, progress: Progress | None = None,
+                registry: Registry | None = None, **options: Any) -> ImportResult:
+    """Read a published file (the source detected when not named), map national categories,
+    validate, and unless ``dry_run`` store it as a new vintage of its provider.
+
+    A dry run reads with ``allow_unmatched`` so that every unmatched name is listed, and
+    writes nothing (``store`` is only read, for mappings and year-on-year checks).
+    """
+    from migstat.mapping.apply import apply_mappings
+    from migstat.mapping.stored import latest_mappings, record_use
+    from migstat.sources import HEAD_BYTES, detect_source, read_source
+
+    reg = registry or default_registry()
+    path = Path(path)
+    if source is None and path.is_file():
+        with path.open("rb") as handle:
+            source = detect_source(path, handle.read(HEAD_BYTES))
+    dataset = read_source(path, source=source, registry=reg, table=table,
+                          allow_unmatched=allow_unmatched or dry_run, **options)
+    name = (source or dataset.format).strip().lower()
+    found = latest_mappings(store, source=name) if store is not None else []
+    report = apply_mappings(dataset, found, registry=reg, source=name, drop_unmapped=True)
+    if report.mappings and dataset.provenance is not None:
+        used = ", ".join(m.describe() for m in report.mappings)
+        dataset.provenance.notes = "; ".join(
+            p for p in (dataset.provenance.notes, f"classification mappings: {used}") if p)
+    # year-on-year checks compare with this provider's earlier vintages: none, nothing to do
+    history = store if store is not None and store.submissions(
+        provider=dataset.provider) else None
+    findings = check_dataset(dataset, store=history, imported=True, registry=reg)
+    result = ImportResult(path.name, name, dataset, findings, report)
+    if dry_run or store is None:
+        return result
+    raw = path.read_bytes()
+    result.record = store.submit(dataset, raw, findings=findings, submitted_by=submitted_by,
+                                 note=note, progress=progress)
+    record_use(store, result.record.id, report.mappings)
+    return result
+
+
+def mappings(store: Store, *, country: str | None = None, source: str | None = None,
+             codelist: str | None = None, all_versions: bool = False,
+             entries: bool = False) -> list[Any]:
+    """The classification mappings in the store (latest versions unless ``all_versions``)."""
+    from migstat.mapping.stored import list_mappings
+
+    return list_mappings(store, country=_mapping_country(country) if country else None,
+                         source=source.lower() if source else None,
+                         codelist=codelist.upper() if codelist else None,
+                         all_versions=all_versions, entries=entries)
+
+
+def mapping(store: Store, country: str, codelist: str, *, source: str = "*",
+            version: int | None = None) -> Any:
+    """One mapping version (default the latest) with its entries."""
+    from migstat.mapping.stored import get_mapping
+
+    return get_mapping(store, _mapping_country(country), codelist.upper(),
+                       source=source.lower(), version=version)
+
+
+def save_mapping(store: Store, new: Any, *, created_by: str = "cli", note: str | None = None,
+                 registry: Registry | None = None) -> Any:
+    """Check a whole mapping (a :class:`migstat.mapping.model.Mapping`) and store it as the
+    next version of its country, source and code list (what the portal's editor saves)."""
+    from migstat.mapping.stored import save_mapping as save
+
+    new.check(registry or default_registry())
+    return save(store, new, created_by=created_by, note=note)
+
+
+def set_mapping(store: Store, country: str, codelist: str, national: str,
+                targets: dict[str, float], *, source: str = "*", label: str | None = None,
+                created_by: str = "cli", note: str | None = None,
+                registry: Registry | None = None) -> Any:
+    """A new version of a mapping in which ``national`` maps to ``targets`` (code -> share);
+    the other categories are carried over from the latest version."""
+    from migstat.mapping.model import Mapping, MappingEntry
+    from migstat.mapping.stored import list_mappings
+    from migstat.sources.tabular import category_key
+
+    reg = registry or default_registry()
+    code = _mapping_country(country)
+    cl = codelist.upper()
+    src = source.lower()
+    latest = list_mappings(store, country=code, source=src, codelist=cl, entries=True)
+    key = category_key(national)
+    entries = [e for e in (latest[-1].entries if latest else [])
+               if key not in (category_key(e.national_code),
+                              category_key(e.national_label or ""))]
+    codes = reg.codelists.get(cl)
+    for target, share in targets.items():
+        resolved = (codes.resolve(target) if codes else None) or target
+        entries.append(MappingEntry(national, resolved, share, label))
+    return save_mapping(store, Mapping(code, src, cl, entries), created_by=created_by,
+                        note=note, registry=reg)
+
+
+def import_mappings(store: Store, path: str | Path, *, created_by: str = "cli",
+                    note: str | None = None, country: str | None = None,
+                    source: str | None = None, registry: Registry | None = None) -> list[Any]:
+    """Store every mapping of a CSV file (:mod:`migstat.mapping.model`) as a new version."""
+    from migstat.mapping.model import read_mappings_csv
+    from migstat.mapping.stored import save_mapping as save
+
+    reg = registry or default_registry()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(N_("File not found: {path}"), path=str(path))
+    found = read_mappings_csv(path.read_bytes(), file_name=path.name, registry=reg,
+                              country=country, source=source)
+    return [save(store, m, created_by=created_by, note=note) for m in found]
+
+
+def export_mappings(store: Store, *, country: str | None = None,
+                    source: str | None = None) -> str:
+    """The latest mappings as CSV (the form :func:`import_mappings` reads)."""
+    from migstat.mapping.model import write_mappings_csv
+
+    return write_mappings_csv(mappings(store, country=country, source=source, entries=True))
+
+
+def _mapping_country(code: str) -> str:
+    from migstat.mapping.model import ANY
+
+    return ANY if code.strip() == ANY else default_registry().country(code)

@@ -45,7 +45,8 @@ def test_questionnaire_is_detected_by_content(filled: Path, tmp_path: Path) -> N
     renamed.write_bytes(filled.read_bytes())
     ds, raw = read_submission(renamed)
     assert ds.format == "questionnaire" and raw == filled.read_bytes()
-    assert [o.value for o in ds.observations] == [4200.0]
+    # The formula's cell is kept without a value (flag O) beside its finding.
+    assert [(o.value, o.obs_status) for o in ds.observations] == [(4200.0, "A"), (None, "O")]
     assert [f.rule for f in ds.findings] == ["STRUCT_FORMULA"]
 
 
@@ -176,6 +177,6 @@ def test_annotated_return(filled: Path, tmp_path: Path) -> None:
     assert listing.cell(link_row, 5).hyperlink.location == f"'F03'!{formula.where.cell}"
     # the returned workbook can still be read (hidden sheet, layout kept)
     again = read_questionnaire(out)
-    assert [o.value for o in again.observations] == [4200.0]
+    assert [o.value for o in again.observations if o.value is not None] == [4200.0]
     en = annotate_workbook(filled, [formula], tmp_path / "en.xlsx", lang="en")
     assert openpyxl.load_workbook(en).sheetnames[0] == "Findings"

@@ -284,7 +284,11 @@ def test_not_numbers_and_formulas_are_findings(template: Path, tmp_path: Path) -
     rules = {f.where.cell: (f.rule, f.params) for f in ds.findings}
     assert rules[f"{col}{first}"] == ("STRUCT_FORMULA", {"formula": "=SUM(H12:H20)"})
     assert rules[f"{col}{first + 1}"] == ("STRUCT_NOT_NUMBER", {"text": "about 5"})
-    assert [o.value for o in ds.observations] == [40.0]
+    # Unreadable cells stay as cells without a value (flag O), so totals treat them as
+    # parts not given rather than zeros.
+    assert [(o.value, o.obs_status) for o in ds.observations if o.value is None] == [
+        (None, "O"), (None, "O")]
+    assert [o.value for o in ds.observations if o.value is not None] == [40.0]
     formula = next(f for f in ds.findings if f.rule == "STRUCT_FORMULA")
     assert "Special" in formula.text("en") and "Специальная вставка" in formula.text("ru")
     assert formula.key == {"COUNTRY_BIRTH": "_T", "SEX": "_T", "AGE": "_T",

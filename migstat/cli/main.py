@@ -315,13 +315,26 @@ def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
 # group of lines per layer, so the command stays one tree over the public API.
 
 # import (published sources, classification mappings)
+from migstat.cli.structures import tables_group  # noqa: E402
+
+cli.add_command(tables_group(tables_cmd))
+from migstat.cli.imports import import_cmd  # noqa: E402
+from migstat.cli.mapping import mapping_group  # noqa: E402
+
+cli.add_command(import_cmd)
+cli.add_command(mapping_group)
 
 # serve (the portal and the APIs)
+from migstat.cli.serve import serve_cmd  # noqa: E402
+
+cli.add_command(serve_cmd)
 
 # estimate, mirror (analysis)
 from migstat.cli.estimate import estimate  # noqa: E402
+from migstat.cli.mirror import mirror_cmd  # noqa: E402
 
 cli.add_command(estimate)
+cli.add_command(mirror_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""SDMX-CSV, versions 1.0 and 2.0.
+"""SDMX-CSV, versions 1.0 and 2.0 (read), 1.0 (written by :func:`write_sdmx_csv`).
 
 * 1.0: the first column ``DATAFLOW`` names the dataflow, ``MIGSTAT:S01(1.0)``.
 * 2.0: ``STRUCTURE`` (``dataflow``), ``STRUCTURE_ID`` (``MIGSTAT:S01(1.0)``) and ``ACTION``
@@ -11,12 +11,36 @@ and ``TIME_PERIOD``; values may carry labels (``KGZ: Kyrgyzstan``), which are dr
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from migstat.formats.csvbase import CsvReader
+from migstat.formats.output import safe_text
+from migstat.formats.sdmx_layout import (
+    AGENCY,
+    ATTRIBUTES,
+    MEASURE,
+    TIME,
+    ObservationLike,
+    all_dimensions,
+    dimension_codelist,
+    key_of,
+    number,
+)
 from migstat.i18n import N_
-from migstat.model import Dataset, InputError, NotFoundError, Registry, default_registry
+from migstat.model import (
+    CodeList,
+    Dataset,
+    InputError,
+    NotFoundError,
+    Registry,
+    TableDef,
+    default_registry,
+    pick,
+)
 
 FORMAT = "sdmx_csv"
 _FLOW = re.compile(r"^(?:(?P<agency>[\w.\-@]+):)?(?P<id>[\w\-]+)(?:\((?P<version>[^)]*)\))?$")
@@ -76,3 +100,49 @@ def read_sdmx_csv(source: bytes | str | Path, *, file_name: str | None = None,
     # the dataflow is checked before the other columns: an unknown dataflow says more than
     # the dimension columns it lacks
     return reader.read(table_of, [column])
+
+
+def write_sdmx_csv(observations: Iterable[ObservationLike], table: TableDef, *,
+                   labels: str = "id", lang: str = "en",
+                   codelists: Mapping[str, CodeList] | None = None,
+                   attributes: bool = True) -> str:
+    """SDMX-CSV 1.0 of one table's observations (``DATAFLOW`` ``MIGSTAT:S01(1.0)``).
+
+    ``labels="both"`` writes ``code: label`` in the language ``lang`` for every coded column
+    (the reader here drops the labels again, so the file can be sent back as it is);
+    ``attributes=False`` leaves out the attribute columns (``detail=dataonly``). Text cells are
+    guarded against formula injection like every CSV migstat writes.
+    """
+    dims = all_dimensions(table)
+    attrs = list(ATTRIBUTES) if attributes else []
+    flow = f"{AGENCY}:{table.id}({table.version})"
+    lists: list[CodeList | None] = [None] * len(dims)
+    attr_lists: list[CodeList | None] = [None] * len(attrs)
+    if labels == "both" and codelists is not None:
+        lists = [None if d == TIME else codelists.get(dimension_codelist(table, d))
+                 for d in dims]
+        attr_lists = [codelists.get(a) for a in attrs]
+        flow = f"{flow}: {pick(table.title, lang)}"
+    cache: dict[tuple[int, str], str] = {}
+
+    def cell(i: int, cl: CodeList | None, code: str) -> str:
+        if cl is None or not code:
+            return code
+        hit = cache.get((i, code))
+        if hit is None:
+            hit = cache[(i, code)] = safe_text(f"{code}: {cl.label(code, lang)}")
+        return hit
+
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["DATAFLOW", *dims, MEASURE, *attrs])
+    n = len(dims)
+    for obs in observations:
+        row = [flow, *(cell(i, lists[i], c) for i, c in enumerate(key_of(obs)))]
+        row.append("" if obs.value is None else number(obs.value))
+        if attributes:
+            row.append(cell(n, attr_lists[0], obs.obs_status))
+            row.append(cell(n + 1, attr_lists[1], obs.conf_status))
+            row.append(safe_text(obs.comment) if obs.comment else "")
+        out.writerow(row)
+    return buffer.getvalue()

@@ -26,7 +26,17 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry, default_registry
-from migstat.sources import belstat, cisstat, undesa, unhcr
+from migstat.sources import (
+    belstat,
+    cisstat,
+    eurostat,
+    jsonstat,
+    matrix,
+    px,
+    sdmx,
+    undesa,
+    unhcr,
+)
 
 HEAD_BYTES = 8192
 """How much of a file :func:`read_source` reads for :func:`detect_source`."""
@@ -40,6 +50,7 @@ class SourceReader:
     publisher: str
     provider: str
     tables: tuple[str, ...]
+    """The tables the reader fills; empty for readers of any table made from a structure."""
     sniff: Callable[[Path, bytes], bool]
     read: Callable[..., Dataset]
 
@@ -53,6 +64,17 @@ SOURCES: dict[str, SourceReader] = {
     "belstat": SourceReader("belstat", "National Statistical Committee of the Republic of "
                             "Belarus", belstat.PROVIDER, ("F01", "F02"), belstat.sniff,
                             belstat.read),
+    "eurostat": SourceReader("eurostat", eurostat.PUBLISHER, eurostat.PROVIDER,
+                             ("A01", "A01V", "A05", "A06", "S01"), eurostat.sniff,
+                             eurostat.read),
+    "sdmx": SourceReader("sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff,
+                         sdmx.read),
+    "jsonstat": SourceReader("jsonstat", "JSON-stat of any publisher", jsonstat.PROVIDER, (),
+                             jsonstat.sniff, jsonstat.read),
+    "px": SourceReader("px", "A statistical office's PX (PC-Axis) table", px.PROVIDER,
+                       px.TABLES, px.sniff, px.read),
+    "matrix": SourceReader("matrix", "An origin-destination matrix", matrix.PROVIDER,
+                           matrix.TABLES, matrix.sniff, matrix.read),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
 
@@ -91,10 +113,10 @@ def read_source(path: Path | str, *, source: str | None = None,
     if reader is None:
         raise InputError(N_("Unknown source {source}; known sources: {known}."),
                          where=where, source=source, known=", ".join(SOURCES))
-    dataset = reader.read(path, registry=registry, **options)
+    dataset = reader.read(path, registry=registry, table=table, **options)
     if table is not None:
         wanted = registry.table(table).id
-        if wanted not in reader.tables:
+        if reader.tables and wanted not in reader.tables:
             raise InputError(N_("Source {source} has no table {table}; it has: {tables}."),
                              where=where, source=reader.name, table=wanted,
                              tables=", ".join(reader.tables))

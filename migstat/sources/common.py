@@ -138,7 +138,7 @@ def parse_count(text: Any) -> int | float | None:
     if isinstance(text, int):
         return text
     if isinstance(text, float):
-        return int(text) if text.is_integer() else text
+        return _whole(text)
     if text is None:
         return None
     cleaned = str(text).translate(_SPACES)
@@ -152,7 +152,16 @@ def parse_count(text: Any) -> int | float | None:
         number = float(cleaned)
     except ValueError:
         return None
-    return int(number) if number.is_integer() else number
+    return _whole(number)
+
+
+def _whole(number: float) -> int | float:
+    """A count computed in a spreadsheet (``38891.00000000001``) is the whole number it
+    stands for; a real fraction stays a fraction."""
+    nearest = round(number)
+    if number.is_integer() or abs(number - nearest) < 1e-9 * max(1.0, abs(number)):
+        return int(nearest)
+    return number
 
 
 def key_for(table: TableDef, codes: dict[str, str]) -> tuple[str, ...]:

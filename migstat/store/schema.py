@@ -15,6 +15,9 @@ Layout::
                     the unit that a later submission supersedes
     observation     slice_id -> key ('.'-joined codes), partner, value, flags, comment
     finding         submission_id -> rule, severity, table, sheet, cell, line, Finding JSON
+    mapping         one version of a classification mapping (country, source, code list)
+    mapping_entry   mapping_id -> national category -> target code with a share
+    mapping_use     which mapping versions a submission's numbers went through
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
@@ -119,3 +122,34 @@ finding = sa.Table(
 )
 
 KEY_SEPARATOR = "."
+
+# -- classification mappings (national categories -> international codes; versioned) --------
+mapping = sa.Table(
+    "mapping", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("country", sa.String(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("codelist", sa.String(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.UniqueConstraint("country", "source", "codelist", "version"),
+)
+
+mapping_entry = sa.Table(
+    "mapping_entry", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mapping_id", sa.Integer, sa.ForeignKey("mapping.id"), nullable=False),
+    sa.Column("national_code", sa.Text, nullable=False),
+    sa.Column("national_label", sa.Text, nullable=True),
+    sa.Column("target", sa.String(), nullable=False),
+    sa.Column("share", sa.Float, nullable=False),
+    sa.Index(None, "mapping_id"),
+)
+
+mapping_use = sa.Table(
+    "mapping_use", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), primary_key=True),
+    sa.Column("mapping_id", sa.Integer, sa.ForeignKey("mapping.id"), primary_key=True),
+)

@@ -1,0 +1,619 @@
+"""Harmonisation of mirror flows: duration-of-stay corrections and anchored correction factors.
+
+Two steps bring the two reports of a corridor onto one definition; both are *estimates*, are
+computed on demand from a :class:`~migstat.analysis.mirror.MirrorMatrix` and are never written
+over reported data.
+
+1. **Duration of stay.** A flow reported under a residence rule of *t* months (or permanent
+   registration) is multiplied by a coefficient to approximate the flow under the 12-month
+   rule. The published sets (IMEM, Raymer et al. 2013; Willekens 2019 expert, Poisson and
+   mixture) are shipped as ``harmonise_duration_coefficients.csv``, an unchanged copy of the
+   table in ``MaciejDanko/UndercountMigScores`` (see ``docs/methods/harmonisation.md``);
+   a user may give a file in the same layout. Thresholds between the tabulated ones are
+   interpolated linearly in months.
+2. **Correction factors** (the family of de Beer, Raymer, van der Erf and van Wissen 2010):
+   one factor per country and direction, ``s_i`` for what country *i* records as emigration and
+   ``r_j`` for what *j* records as immigration, chosen so that ``r_j·I_ij ≈ s_i·E_ij`` over
+   every corridor reported by both sides, with the factors of the anchor country (or of each
+   country of an anchor group) fixed at 1. In log space the model is
+   ``ln I_ij - ln E_ij = ln s_i - ln r_j + e_ij`` (weighted least squares); in level space
+   ``Σ w_ij (r_j·I_ij - s_i·E_ij)²`` is minimised. Uncertainty comes from a corridor bootstrap
+   (corridor-years resampled with replacement), computed for all replicates at once: the
+   normal equations are built from per-corridor sums, so one replicate costs a small
+   ``2N x 2N`` solve, batched by numpy.
+
+The parts marked *reconstructed* in the domain brief (the exact objective and benchmark of
+de Beer et al.) are choices here, all of them parameters: space, weights, anchor, trimming of
+discordant pairs, and the rule giving one harmonised value per corridor.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from migstat.analysis.mirror import MirrorMatrix, plain_number
+from migstat.i18n import N_
+from migstat.model import InputError
+from migstat.model.data import Location
+
+COEFFICIENTS_FILE = Path(__file__).with_name("harmonise_duration_coefficients.csv")
+DEFAULT_SET = "imem_model"
+PERMANENT = "permanent"
+BOOTSTRAP_BATCH = 250
+"""Bootstrap replicates solved together: large enough to vectorise, small enough for memory."""
+RULE_MONTHS: dict[str, float | str] = {
+    "12_months": 12, "9_months": 9, "6_months_1_day": 6, "3_months": 3,
+    "no_time_limit": 0, "permanent_registration": PERMANENT,
+}
+"""Residence rules of :class:`~migstat.model.data.ResidenceRule` as thresholds."""
+
+
+# -- duration of stay ------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class DurationCoefficients:
+    """Sets of duration-of-stay coefficients: threshold (months) -> multiplier per set."""
+
+    thresholds: list[float]
+    sets: dict[str, list[float]]
+    """Set name -> one coefficient per threshold, in ``thresholds`` order."""
+    permanent: dict[str, float]
+    """Set name -> coefficient for permanent registration (or a stay of 5 years)."""
+    source: str
+
+    def coefficient(self, name: str, rule: str | None,
+                    months: float | None = None) -> float | None:
+        """The multiplier of set ``name`` for a residence rule (or a number of months);
+        ``None`` when the rule is not stated or lies outside the table."""
+        if name not in self.sets:
+            raise InputError(N_("Unknown coefficient set {name}: use one of {sets}."),
+                             name=name, sets=", ".join(self.sets))
+        threshold = RULE_MONTHS.get(rule or "", months)
+        if threshold is None and months is not None:
+            threshold = months
+        if threshold is None:
+            return None
+        if threshold == PERMANENT:
+            return self.permanent.get(name)
+        t = float(threshold)
+        if t < self.thresholds[0] or t > self.thresholds[-1]:
+            return None
+        return float(np.interp(t, self.thresholds, self.sets[name]))
+
+
+def load_coefficients(path: str | Path | None = None) -> DurationCoefficients:
+    """Read coefficient sets (default: the published ones shipped with migstat).
+
+    Layout: a header ``duration_threshold_months,<set>,<set>...``; one row per threshold in
+    months and one row whose threshold starts with ``permanent``. A bad file raises
+    :class:`InputError` naming the line and column.
+    """
+    file = Path(path) if path else COEFFICIENTS_FILE
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(N_("Cannot read the coefficient file {file}: {reason}"),
+                         where=Location(file=file.name), file=str(file),
+                         reason=exc.strerror or str(exc)) from exc
+    rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+    if not rows or rows[0][0].strip() != "duration_threshold_months" or len(rows[0]) < 2:
+        raise InputError(N_("The coefficient file must start with the header "
+                            "duration_threshold_months followed by one column per set."),
+                         where=Location(file=file.name, line=1))
+    names = [c.strip() for c in rows[0][1:]]
+    thresholds: list[float] = []
+    sets: dict[str, list[float]] = {n: [] for n in names}
+    permanent: dict[str, float] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(names) + 1:
+            raise InputError(N_("The record has {count} fields; the header has {expected}."),
+                             where=Location(file=file.name, line=line), count=len(row),
+                             expected=len(names) + 1)
+        head = row[0].strip()
+        values = []
+        for name, cell in zip(names, row[1:], strict=True):
+            try:
+                value = float(cell)
+            except ValueError:
+                raise InputError(N_("Coefficient {value} is not a number."),
+                                 where=Location(file=file.name, line=line, column=name),
+                                 value=cell) from None
+            if not value > 0:
+                raise InputError(N_("Coefficient {value} must be above zero."),
+                                 where=Location(file=file.name, line=line, column=name),
+                                 value=cell)
+            values.append(value)
+        if head.casefold().startswith(PERMANENT):
+            permanent = dict(zip(names, values, strict=True))
+            continue
+        try:
+            months = float(head)
+        except ValueError:
+            raise InputError(N_("Threshold {value} is neither a number of months nor "
+                                "permanent."), where=Location(file=file.name, line=line,
+                                                              column="duration_threshold_months"),
+                             value=head) from None
+        if thresholds and months <= thresholds[-1]:
+            raise InputError(N_("Thresholds must increase: {value} after {previous}."),
+                             where=Location(file=file.name, line=line,
+                                            column="duration_threshold_months"),
+                             value=head, previous=thresholds[-1])
+        thresholds.append(months)
+        for name, value in zip(names, values, strict=True):
+            sets[name].append(value)
+    if 12.0 not in thresholds:
+        raise InputError(N_("The coefficient file has no row for the 12-month rule."),
+                         where=Location(file=file.name))
+    return DurationCoefficients(thresholds, sets, permanent, str(file))
+
+
+def side_coefficients(matrix: MirrorMatrix, coefficients: DurationCoefficients,
+                      name: str = DEFAULT_SET) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers ``[year, country]`` for each country's emigration and immigration reports
+    (1 where the rule is not stated or not tabulated: such sides stay as reported and carry
+    the ``RULE_NOT_STATED`` flag)."""
+    shape = (len(matrix.years), len(matrix.countries))
+    out = []
+    for sides in (matrix.emigration_sides, matrix.immigration_sides):
+        coef = np.ones(shape)
+        for (year, country), side in sides.items():
+            if country not in matrix.countries or year not in matrix.years:
+                continue
+            value = coefficients.coefficient(name, side.metadata.get("residence_rule"),
+                                             side.metadata.get("residence_rule_months"))
+            if value is not None:
+                coef[matrix.years.index(year), matrix.countries.index(country)] = value
+        out.append(coef)
+    return out[0], out[1]
+
+
+def duration_adjusted(matrix: MirrorMatrix, coefficients: DurationCoefficients,
+                      name: str = DEFAULT_SET) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides on the 12-month definition: E[y,o,d]·c_E[y,o] and I[y,o,d]·c_I[y,d]."""
+    c_emi, c_imm = side_coefficients(matrix, coefficients, name)
+    return (matrix.emigration * c_emi[:, :, None], matrix.immigration * c_imm[:, None, :])
+
+
+def _sides(matrix: MirrorMatrix, years: Sequence[int] | None,
+           coefficients: DurationCoefficients | None, name: str
+           ) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Year indices and both sides for ``years`` (all by default), duration-corrected when
+    ``coefficients`` are given."""
+    if coefficients is not None:
+        emi, imm = duration_adjusted(matrix, coefficients, name)
+    else:
+        emi, imm = matrix.emigration, matrix.immigration
+    ys = list(range(len(matrix.years))) if years is None else [matrix.year_index(y)
+                                                               for y in years]
+    return ys, emi[ys], imm[ys]
+
+
+# -- correction factors ----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class FactorFit:
+    """Correction factors per country and direction, with bootstrap intervals.
+
+    ``emigration[k]`` (``s``) multiplies what ``countries[k]`` records as emigration,
+    ``immigration[k]`` (``r``) what it records as immigration. NaN where a factor is not
+    identified (no corridor reported by both sides links the country to an anchor).
+    """
+
+    countries: list[str]
+    anchor: list[str]
+    space: str
+    weights: str
+    years: list[int]
+    emigration: np.ndarray
+    immigration: np.ndarray
+    emigration_interval: np.ndarray
+    """``(2, N)``: lower and upper bound."""
+    immigration_interval: np.ndarray
+    replicates: int
+    level: float
+    pairs: np.ndarray
+    """``(2, N)``: corridor-years used per country as sender and as receiver."""
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    draws: np.ndarray | None = None
+    """``(B, 2N)`` replicate factors (emigration then immigration), for intervals of derived
+    numbers."""
+    duration_set: str | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per country: both factors, their intervals and the pairs behind them."""
+        out = []
+        for k, c in enumerate(self.countries):
+            if c not in self.anchor and not self.pairs[:, k].any():
+                continue  # never on both sides of a corridor: nothing to estimate
+            out.append({
+                "COUNTRY": c, "ANCHOR": c in self.anchor,
+                "EMIGRATION_FACTOR": _r(self.emigration[k]),
+                "EMIGRATION_LOWER": _r(self.emigration_interval[0, k]),
+                "EMIGRATION_UPPER": _r(self.emigration_interval[1, k]),
+                "EMIGRATION_PAIRS": int(self.pairs[0, k]),
+                "IMMIGRATION_FACTOR": _r(self.immigration[k]),
+                "IMMIGRATION_LOWER": _r(self.immigration_interval[0, k]),
+                "IMMIGRATION_UPPER": _r(self.immigration_interval[1, k]),
+                "IMMIGRATION_PAIRS": int(self.pairs[1, k]),
+                "OBS_STATUS": "E",
+            })
+        return out
+
+
+FACTOR_COLUMNS = ["COUNTRY", "ANCHOR", "EMIGRATION_FACTOR", "EMIGRATION_LOWER",
+                  "EMIGRATION_UPPER", "EMIGRATION_PAIRS", "IMMIGRATION_FACTOR",
+                  "IMMIGRATION_LOWER", "IMMIGRATION_UPPER", "IMMIGRATION_PAIRS", "OBS_STATUS"]
+
+
+def _r(value: float) -> float | None:
+    return None if value != value else round(float(value), 4)
+
+
+def _components(n_params: int, edges_a: np.ndarray, edges_b: np.ndarray) -> np.ndarray:
+    """Connected component label of each parameter node (union-find over the corridors)."""
+    parent = list(range(n_params))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(edges_a.tolist(), edges_b.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    return np.array([find(x) for x in range(n_params)])
+
+
+def _normal_equations(space: str, n: int, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Batched ``Q (B, 2N, 2N)`` and ``c (B, 2N)`` from per-corridor sums ``(B, N, N)``.
+
+    Log space: ``s1 = Σw``, ``s2 = Σw·y``; level space: ``s1 = Σw·E²``, ``s2 = Σw·I²``,
+    ``s3 = Σw·E·I``. Parameters: the N emigration (sender) terms, then the N immigration
+    (receiver) terms.
+    """
+    b = s1.shape[0]
+    q = np.zeros((b, 2 * n, 2 * n))
+    c = np.zeros((b, 2 * n))
+    diag = np.arange(n)
+    if space == "log":
+        q[:, diag, diag] = s1.sum(axis=2)
+        q[:, n + diag, n + diag] = s1.sum(axis=1)
+        q[:, :n, n:] = -s1
+        c[:, :n] = s2.sum(axis=2)
+        c[:, n:] = -s2.sum(axis=1)
+    else:
+        q[:, diag, diag] = s1.sum(axis=2)
+        q[:, n + diag, n + diag] = s2.sum(axis=1)
+        q[:, :n, n:] = -s3
+    q[:, n:, :n] = np.swapaxes(q[:, :n, n:], 1, 2)
+    return q, c
+
+
+def _solve(q: np.ndarray, c: np.ndarray, fixed: np.ndarray, fixed_value: float,
+           active: np.ndarray) -> np.ndarray:
+    """Solve every replicate with the ``fixed`` parameters held at ``fixed_value``.
+
+    ``active`` marks parameters to estimate (identified, not fixed); a parameter whose
+    replicate lost all its corridors (zero diagonal) comes back NaN for that replicate.
+    """
+    b, p = c.shape
+    theta = np.full((b, p), np.nan)
+    theta[:, fixed] = fixed_value
+    free = np.flatnonzero(active)
+    if free.size == 0:
+        return theta
+    fixed_idx = np.flatnonzero(fixed)
+    qff = q[:, free][:, :, free].copy()
+    rhs = c[:, free] - q[:, free][:, :, fixed_idx] @ np.full(fixed_idx.size, fixed_value)
+    empty = np.diagonal(qff, axis1=1, axis2=2) <= 0
+    if empty.any():
+        bb, kk = np.nonzero(empty)
+        qff[bb, :, kk] = 0.0
+        qff[bb, kk, :] = 0.0
+        qff[bb, kk, kk] = 1.0
+        rhs[bb, kk] = 0.0
+    try:
+        sol = np.linalg.solve(qff, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        sol = np.einsum("bij,bj->bi", np.linalg.pinv(qff), rhs)
+    sol[empty] = np.nan
+    theta[:, free] = sol
+    return theta
+
+
+def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
+                     space: str = "log", weights: str = "flow",
+                     years: Sequence[int] | None = None, bootstrap: int = 1000,
+                     level: float = 0.95, seed: int = 0, trim: float | None = None,
+                     coefficients: DurationCoefficients | None = None,
+                     duration_set: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> FactorFit:
+    """Estimate one factor per country and direction, anchored on ``anchor`` (see the module
+    docstring). ``weights``: ``equal`` or ``flow`` (the geometric mean of the two sides, so big
+    corridors, whose ratios are steadier, count more). ``trim``: refit once without the
+    corridor-years whose log residual exceeds ``trim`` robust standard deviations (discordant
+    pairs). With ``coefficients``, both sides are first put on the 12-month definition.
+    Replicates are solved in batches of :data:`BOOTSTRAP_BATCH` (bounded memory);
+    ``progress(done, total)`` is called after each batch.
+    """
+    if space not in ("log", "level"):
+        raise InputError(N_("Unknown space {space}: use log or level."), space=space)
+    if weights not in ("equal", "flow"):
+        raise InputError(N_("Unknown weights {weights}: use equal or flow."), weights=weights)
+    if not 0 < level < 1:
+        raise InputError(N_("The interval level must lie between 0 and 1, not {level}."),
+                         level=level)
+    countries = matrix.countries
+    anchors = [a.upper() for a in anchor]
+    missing = [a for a in anchors if a not in countries]
+    if not anchors or missing:
+        raise InputError(N_("The anchor {anchor} has no corridor reported by both sides in "
+                            "this selection: choose a country among {countries}."),
+                         anchor=", ".join(missing or anchors) or "-",
+                         countries=", ".join(countries) or "-")
+    ys, e, i = _sides(matrix, years, coefficients, duration_set or DEFAULT_SET)
+    ok = ~np.isnan(e) & ~np.isnan(i)
+    ok &= (e > 0) & (i > 0) if space == "log" else (e + i) > 0
+    n = len(countries)
+    ok &= ~np.eye(n, dtype=bool)[None]
+    _, o_idx, d_idx = np.nonzero(ok)
+    ev, iv = e[ok], i[ok]
+    if ev.size == 0:
+        raise InputError(N_("No corridor is reported by both sides in this selection, so no "
+                            "factor can be estimated."))
+    w = np.ones(ev.size) if weights == "equal" else np.sqrt(ev * iv)
+    if space == "level" and weights == "flow":
+        w = 1.0 / np.maximum((ev + iv) / 2, 1.0)  # level residuals grow with size: scale down
+    fixed = np.zeros(2 * n, dtype=bool)
+    for a in anchors:
+        k = countries.index(a)
+        fixed[k] = fixed[n + k] = True
+    fixed_value = 0.0 if space == "log" else 1.0
+
+    def fit(mask: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Estimates for every row of ``counts`` (replicate multiplicities of the kept
+        corridor-years), and which parameters are identified."""
+        oo, dd = o_idx[mask], d_idx[mask]
+        pair = oo * n + dd
+        order = np.argsort(pair, kind="stable")
+        uniq, starts = np.unique(pair[order], return_index=True)
+        wc = counts[:, mask][:, order] * w[mask][order]
+        comps = []
+        if space == "log":
+            y = np.log(iv[mask] / ev[mask])[order]
+            comps = [wc, wc * y]
+        else:
+            ee, ii = ev[mask][order], iv[mask][order]
+            comps = [wc * ee * ee, wc * ii * ii, wc * ee * ii]
+        sums = []
+        for comp in comps:
+            full = np.zeros((counts.shape[0], n * n))
+            full[:, uniq] = np.add.reduceat(comp, starts, axis=1)
+            sums.append(full.reshape(-1, n, n))
+        while len(sums) < 3:
+            sums.append(sums[0])
+        q, c = _normal_equations(space, n, *sums)
+        labels = _components(2 * n, oo, n + dd)
+        anchored = set(labels[fixed].tolist())
+        used = np.zeros(2 * n, dtype=bool)
+        used[oo] = True
+        used[n + dd] = True
+        identified = used & np.isin(labels, list(anchored))
+        return _solve(q, c, fixed, fixed_value, identified & ~fixed), identified | fixed
+
+    keep = np.ones(ev.size, dtype=bool)
+    point, identified = fit(keep, np.ones((1, ev.size)))
+    trimmed = 0
+    if trim is not None:
+        resid = _log_residuals(point[0], o_idx, d_idx, ev, iv, n, space)
+        spread = 1.4826 * np.nanmedian(np.abs(resid - np.nanmedian(resid)))
+        if spread > 0:
+            keep = ~(np.abs(resid) > trim * spread)
+            trimmed = int((~keep).sum())
+            if trimmed:
+                point, identified = fit(keep, np.ones((1, ev.size)))
+    draws = None
+    lower = upper = np.full(2 * n, np.nan)
+    failed = 0
+    if bootstrap > 0:
+        rng = np.random.default_rng(seed)
+        m = int(keep.sum())
+        parts = []
+        for start in range(0, bootstrap, BOOTSTRAP_BATCH):
+            size = min(BOOTSTRAP_BATCH, bootstrap - start)
+            counts = np.zeros((size, ev.size))
+            counts[:, keep] = rng.multinomial(m, np.full(m, 1.0 / m), size=size)
+            parts.append(fit(keep, counts)[0])
+            if progress is not None:
+                progress(start + size, bootstrap)
+        theta = np.vstack(parts)
+        draws = np.exp(theta) if space == "log" else theta
+        draws[:, ~identified] = np.nan
+        failed = int(np.isnan(draws[:, identified]).any(axis=1).sum())
+        lower, upper = _interval(draws, level)
+    est = np.exp(point[0]) if space == "log" else point[0]
+    est[~identified] = np.nan
+    pairs = np.zeros((2, n), dtype=int)
+    np.add.at(pairs[0], o_idx[keep], 1)
+    np.add.at(pairs[1], d_idx[keep], 1)
+    before = np.log(iv[keep] / ev[keep]) if space == "log" else _safe_log(iv[keep], ev[keep])
+    after = _log_residuals(point[0], o_idx[keep], d_idx[keep], ev[keep], iv[keep], n, space)
+    diagnostics = {
+        "corridor_years": int(keep.sum()),
+        "corridors": int(np.unique(o_idx[keep] * n + d_idx[keep]).size),
+        "trimmed": trimmed,
+        "not_identified": [countries[k % n] + (" E" if k < n else " I")
+                           for k in np.flatnonzero(~identified)],
+        "rms_log_ratio_before": _rms(before),
+        "rms_log_ratio_after": _rms(after),
+        "replicates_with_gaps": failed,
+        "discordant": _discordant(after, o_idx[keep], d_idx[keep], countries,
+                                  [matrix.years[y] for y in ys], ok, keep),
+    }
+    return FactorFit(countries, anchors, space, weights, [matrix.years[y] for y in ys],
+                     est[:n], est[n:], np.vstack([lower[:n], upper[:n]]),
+                     np.vstack([lower[n:], upper[n:]]), bootstrap, level, pairs, diagnostics,
+                     draws, duration_set if coefficients is not None else None)
+
+
+def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of bootstrap ``draws`` along the first axis (NaN where no draw)."""
+    alpha = (1 - level) / 2
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: unidentified
+        return (np.nanquantile(draws, alpha, axis=0),
+                np.nanquantile(draws, 1 - alpha, axis=0))
+
+
+def _safe_log(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(a / b)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _log_residuals(theta: np.ndarray, o: np.ndarray, d: np.ndarray, ev: np.ndarray,
+                   iv: np.ndarray, n: int, space: str) -> np.ndarray:
+    """ln(r_d·I) - ln(s_o·E) per corridor-year: what still separates the two sides."""
+    if space == "log":
+        return np.log(iv / ev) - theta[o] + theta[n + d]
+    with np.errstate(all="ignore"):
+        return _safe_log(theta[n + d] * iv, theta[o] * ev)
+
+
+def _rms(values: np.ndarray) -> float | None:
+    values = values[np.isfinite(values)]
+    return round(float(np.sqrt(np.mean(values ** 2))), 4) if values.size else None
+
+
+def _discordant(resid: np.ndarray, o: np.ndarray, d: np.ndarray, countries: list[str],
+                years: list[int], ok: np.ndarray, keep: np.ndarray,
+                top: int = 10) -> list[dict[str, Any]]:
+    """The corridor-years the factors explain worst (largest remaining log ratio)."""
+    yy = np.nonzero(ok)[0][keep]
+    order = np.argsort(-np.nan_to_num(np.abs(resid), nan=-1.0))[:top]
+    return [{"year": years[yy[k]], "origin": countries[o[k]], "destination": countries[d[k]],
+             "log_ratio_after": round(float(resid[k]), 4)} for k in order
+            if np.isfinite(resid[k])]
+
+
+# -- harmonised matrix -----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Harmonised:
+    """Estimated flows on one definition, kept apart from the reported ones."""
+
+    matrix: MirrorMatrix
+    fit: FactorFit
+    year: int
+    rule: str
+    values: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def rows(self) -> list[dict[str, Any]]:
+        y = self.matrix.year_index(self.year)
+        out = []
+        countries = self.matrix.countries
+        for o, d in zip(*np.nonzero(~np.isnan(self.values)), strict=True):
+            out.append({
+                "TIME_PERIOD": str(self.year), "ORIGIN": countries[o],
+                "DESTINATION": countries[d], **self.matrix.cell,
+                "EMIGRATION_REPORTED": plain_number(self.matrix.emigration[y, o, d]),
+                "IMMIGRATION_REPORTED": plain_number(self.matrix.immigration[y, o, d]),
+                "HARMONISED": plain_number(self.values[o, d], 1),
+                "LOWER": plain_number(self.lower[o, d], 1),
+                "UPPER": plain_number(self.upper[o, d], 1),
+                "RULE": self.rule, "OBS_STATUS": "E",
+            })
+        return out
+
+
+HARMONISED_COLUMNS = ["TIME_PERIOD", "ORIGIN", "DESTINATION", "EMIGRATION_REPORTED",
+                      "IMMIGRATION_REPORTED", "HARMONISED", "LOWER", "UPPER", "RULE",
+                      "OBS_STATUS"]
+
+
+def harmonise(matrix: MirrorMatrix, fit: FactorFit, year: int, *, rule: str = "mean",
+              coefficients: DurationCoefficients | None = None) -> Harmonised:
+    """One harmonised value per corridor of ``year``: ``mean`` of the two adjusted sides
+    (one adjusted side where only one was reported), or the adjusted ``receiver`` or
+    ``sender`` side (the other when it is missing). Intervals from the bootstrap draws."""
+    if rule not in ("mean", "receiver", "sender"):
+        raise InputError(N_("Unknown rule {rule}: use mean, receiver or sender."), rule=rule)
+    y = matrix.year_index(year)
+    if coefficients is not None:
+        emi, imm = duration_adjusted(matrix, coefficients, fit.duration_set or DEFAULT_SET)
+    else:
+        emi, imm = matrix.emigration, matrix.immigration
+    e, i = emi[y], imm[y]
+    n = len(matrix.countries)
+    off = ~np.eye(n, dtype=bool)
+
+    def combine(s: np.ndarray, r: np.ndarray) -> np.ndarray:
+        se = e * s[..., :, None]
+        ri = i * r[..., None, :]
+        if rule == "mean":
+            both = np.where(np.isnan(se), ri, np.where(np.isnan(ri), se, (se + ri) / 2))
+        elif rule == "receiver":
+            both = np.where(np.isnan(ri), se, ri)
+        else:
+            both = np.where(np.isnan(se), ri, se)
+        return np.where(off, both, np.nan)
+
+    values = combine(fit.emigration, fit.immigration)
+    lower = upper = np.full((n, n), np.nan)
+    if fit.draws is not None:
+        lower, upper = _interval(combine(fit.draws[:, :n], fit.draws[:, n:]), fit.level)
+    return Harmonised(matrix, fit, int(year), rule, values, lower, upper)
+
+
+# -- undercount ratios -----------------------------------------------------------------------
+
+def undercount_ratios(matrix: MirrorMatrix, reference: Sequence[str], *,
+                      years: Sequence[int] | None = None,
+                      coefficients: DurationCoefficients | None = None,
+                      duration_set: str = DEFAULT_SET) -> list[dict[str, Any]]:
+    """Per country X, against a reference group Y of good-data countries:
+    ``U^E = Σ_c E(X->Y_c, by X) / Σ_c I(X->Y_c, by Y_c)`` and the same for immigration, over
+    corridors with both sides, optionally duration-corrected (UndercountMigScores'
+    bilateral ratio); ``ln U < 0`` means X records fewer moves than its reference partners."""
+    ref = [r.upper() for r in reference]
+    ref_idx = [matrix.countries.index(r) for r in ref if r in matrix.countries]
+    if not ref_idx:
+        raise InputError(N_("No country of the reference group {group} is in this selection."),
+                         group=", ".join(ref))
+    _, e, i = _sides(matrix, years, coefficients, duration_set)
+    both = ~np.isnan(e) & ~np.isnan(i)
+    e0, i0 = np.where(both, e, 0.0), np.where(both, i, 0.0)
+    out = []
+    for k, country in enumerate(matrix.countries):
+        partners = [j for j in ref_idx if j != k]
+        emi_own = float(e0[:, k, partners].sum())
+        emi_ref = float(i0[:, k, partners].sum())
+        imm_own = float(i0[:, partners, k].sum())
+        imm_ref = float(e0[:, partners, k].sum())
+        ue = emi_own / emi_ref if emi_ref else None
+        ui = imm_own / imm_ref if imm_ref else None
+        if ue is None and ui is None:
+            continue
+        out.append({"COUNTRY": country, "EMIGRATION_RATIO": _r(ue) if ue else ue,
+                    "LN_EMIGRATION_RATIO": _r(np.log(ue)) if ue else None,
+                    "IMMIGRATION_RATIO": _r(ui) if ui else ui,
+                    "LN_IMMIGRATION_RATIO": _r(np.log(ui)) if ui else None})
+    return out
+
+
+__all__ = ["FACTOR_COLUMNS", "HARMONISED_COLUMNS", "DurationCoefficients", "FactorFit",
+           "Harmonised", "duration_adjusted", "estimate_factors", "harmonise",
+           "load_coefficients", "side_coefficients", "undercount_ratios"]

@@ -1,0 +1,129 @@
+"""``migstat import``: published files into the store, with a dry run that stores nothing.
+
+The source is detected from the file (``--source`` names it when it cannot be); what the file
+does not say comes from options (``--table``, ``--year``, ``--country``, ``--rows`` ...).
+A dry run lists, per table, the observations that would be stored, the country names that
+matched no code, the national categories no mapping covers and the validation findings. A
+real import validates, stores the file as a new vintage of its provider (a later edition
+supersedes the earlier one without deleting it) and records the mapping versions used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from migstat.api import import_sources
+from migstat.cli.main import Context, _exists, _lang_option, _progress, _store, pass_ctx
+from migstat.i18n import N_
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", type=click.Choice(import_sources(), case_sensitive=False),
+              default=None, help="Whose file or which format (default: detected).")
+@click.option("--table", default=None, help="The table the file holds, where it does not say.")
+@click.option("--year", default=None, metavar="YYYY[-MM-DD]",
+              help="The year (or date) of the figures, where the file does not say.")
+@click.option("--country", default=None,
+              help="The reporting country, where the file does not say (PX tables).")
+@click.option("--rows", type=click.Choice(["origin", "destination"]), default=None,
+              help="What a matrix's rows are, where its corner cell does not say.")
+@click.option("--provider", default=None,
+              help="Who stands behind the numbers (default: the publisher, or NSO_<country>).")
+@click.option("--edition", default=None,
+              help="The publisher's edition (default: as the file states it).")
+@click.option("--sheet", default=None, help="The workbook sheet to read.")
+@click.option("--source-type", "source_type", default=None,
+              help="Metadata: census, register, permits, survey, estimate ...")
+@click.option("--residence-rule", "residence_rule", default=None,
+              help="Metadata of flows: 12_months, permanent_registration ...")
+@click.option("--allow-unmatched", is_flag=True,
+              help="Skip rows whose country name matches no code (reported as warnings).")
+@click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
+@click.option("--by", "submitted_by", default=None, help="Who imports (default: the OS user).")
+@click.option("--note", default=None, help="A note kept with the import.")
+@_lang_option
+@pass_ctx
+def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
+               year: str | None, country: str | None, rows: str | None,
+               provider: str | None, edition: str | None, sheet: str | None,
+               source_type: str | None, residence_rule: str | None, allow_unmatched: bool,
+               dry_run: bool, submitted_by: str | None, note: str | None) -> None:
+    """Import a published file (UN DESA, UNHCR, CIS-Stat, Belstat, PX, a matrix ...)."""
+    from migstat.api import import_file, store_exists
+    from migstat.validation.report import render_text
+
+    _exists(file)
+    options: dict[str, Any] = {k: v for k, v in (
+        ("year", year), ("country", country), ("rows", rows), ("provider", provider),
+        ("edition", edition), ("sheet", sheet), ("source_type", source_type),
+        ("residence_rule", residence_rule)) if v is not None}
+    if dry_run:
+        if store_exists(c.db):
+            with _store(c) as store:
+                result = import_file(file, store=store, source=source, table=table,
+                                     dry_run=True, **options)
+        else:
+            result = import_file(file, source=source, table=table, dry_run=True, **options)
+        click.echo(_summary(c, result, dry_run=True))
+        click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))
+        click.echo(c.t(N_("Dry run: nothing was stored.")))
+        sys.exit(1 if result.errors else 0)
+    who = submitted_by or os.environ.get("USER") or "import"
+    with _store(c) as store, _progress(c, c.t(N_("Storing observations"))) as progress:
+        result = import_file(file, store=store, source=source, table=table,
+                             allow_unmatched=allow_unmatched, submitted_by=who, note=note,
+                             progress=progress, **options)
+    click.echo(_summary(c, result, dry_run=False))
+    if result.findings:
+        click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))
+    record = result.record
+    status = c.t(N_("accepted")) if record.status == "accepted" else c.t(N_("rejected"))
+    click.echo(c.t(N_("Submission {id} stored ({status}): {n} observations from {file}, "
+                      "sha256 {sha}."), id=record.id, status=status, n=record.n_observations,
+                   file=record.file_name, sha=record.sha256[:12]))
+    if record.status != "accepted":
+        click.echo(c.t(N_("The submission has errors: it is kept, but its numbers are not "
+                          "published until a corrected file is submitted.")), err=True)
+        sys.exit(1)
+
+
+def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
+    """What maps and what does not: per table, then names and categories left out."""
+    dataset = result.dataset
+    prov = dataset.provenance
+    lines = [c.t(N_("{file}: source {source}, provider {provider}, edition {edition}."),
+                 file=result.file_name, source=result.source, provider=dataset.provider,
+                 edition=(prov.edition if prov and prov.edition else "\u2014"))]
+    per_table: dict[str, list[Any]] = defaultdict(list)
+    for obs in dataset.observations:
+        per_table[obs.table].append(obs)
+    for table, observations in per_table.items():
+        areas = sorted({o.ref_area for o in observations})
+        periods = sorted({o.time_period for o in observations})
+        estimated = sum(1 for o in observations if o.obs_status == "E")
+        shown = ", ".join(areas[:8]) + (f" +{len(areas) - 8}" if len(areas) > 8 else "")
+        lines.append(c.t(N_("Table {table}: {n} observations, {areas} reporting areas ({shown}), "
+                            "periods {first} to {last}, {estimated} estimated by mapping "
+                            "shares."), table=table, n=len(observations), areas=len(areas),
+                         shown=shown, first=periods[0], last=periods[-1],
+                         estimated=estimated))
+    if not per_table:
+        lines.append(c.t(N_("No observations were read.")))
+    for message, found in ((N_("Country names that match no code: {n}."),
+                            result.unmatched_names),
+                           (N_("National categories without a mapping: {n}."),
+                            result.unmapped_categories)):
+        lines.append(c.t(message, n=len(found)))
+        lines.extend(f"  - {f.text(c.lang)} ({f.where})" for f in found)
+    for m in result.mapping.mappings:
+        lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
+    if dry_run:
+        lines.append(c.t(N_("Would store {n} observations."), n=len(dataset.observations)))
+    return "\n".join(lines)

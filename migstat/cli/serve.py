@@ -1,0 +1,27 @@
+"""``migstat serve``: the portal and the APIs on one address."""
+
+from __future__ import annotations
+
+import click
+
+from migstat.i18n import N_, gettext_
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the portal, the JSON API (/docs) and the SDMX REST API (/sdmx/rest/)."""
+    import uvicorn
+
+    from migstat.web.app import create_app
+
+    c = ctx.find_root().obj
+    app = create_app(c.db)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(gettext_(N_("migstat portal on {store}: open http://{host}:{port}/ "
+                           "(Ctrl+C stops it)"), c.lang, store=app.state.store.url,
+                        host=shown, port=port), err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,399 @@
+"""PX (PC-Axis) files, the text cube format PxWeb serves: keywords, then the data.
+
+A PX file is a list of statements ``KEYWORD[lang]("sub","keys")=value;`` ending with
+``DATA=...;``. Values are quoted strings (adjacent strings concatenate, so long texts can span
+lines), lists of them separated by commas, bare words (``YES``, ``0``) or ``TLIST(A1, ...)``.
+
+What this reader handles, because the statistical offices of the region publish it:
+
+* ``CODEPAGE`` Windows-1251, UTF-8 (with or without BOM), ISO-8859-1 (the format's default);
+* multilingual files: ``LANGUAGE`` is the default language, ``LANGUAGES`` lists all of them,
+  and ``STUB[en]``, ``VALUES[en]("sex")`` ... give the texts in another language (variables
+  and values correspond by position);
+* ``STUB`` and ``HEADING`` (the data run row by row over the stub variables, and within a row
+  over the heading variables, the last variable varying fastest), ``VALUES``, ``CODES``,
+  ``ELIMINATION``, ``TIMEVAL``;
+* the data: numbers, and the missing-value symbols ``"."`` to ``"......"`` (whose meaning a
+  file may state in ``DATASYMBOL1`` to ``DATASYMBOL6``) and ``"-"`` (nil, ``DATASYMBOLNIL``).
+
+The reader only reads the format; mapping a table onto migstat's tables is
+:mod:`migstat.sources.px`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from math import prod
+from pathlib import Path
+
+from migstat.i18n import N_
+from migstat.model.data import Location
+from migstat.model.findings import InputError
+
+MISSING_SYMBOLS = {".": 1, "..": 2, "...": 3, "....": 4, ".....": 5, "......": 6}
+"""The PX missing-value symbols and the number n of their ``DATASYMBOLn`` keyword."""
+NIL_SYMBOL = "-"
+"""A true zero (``DATASYMBOLNIL`` may state how it is shown)."""
+
+_CODEPAGES = {"windows-1251": "cp1251", "cp1251": "cp1251", "win-1251": "cp1251",
+              "utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "cp1252", "latin1": "cp1252",
+              "windows-1252": "cp1252", "iso-8859-15": "iso-8859-15", "iso-8859-5": "iso-8859-5"}
+_CODEPAGE = re.compile(rb'CODEPAGE\s*=\s*"([^"]+)"', re.I)
+_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*(?:\(([^)]*)\))?\s*=', re.S)
+_DATA_TOKEN = re.compile(r'"([^"]*)"|([^\s,;"]+)')
+_TLIST = re.compile(r'^TLIST\(\s*([A-Za-z]\d?)\s*(?:,(.*))?\)$', re.S | re.I)
+
+
+@dataclass(slots=True)
+class PxVariable:
+    """One variable (dimension) of a PX table, in the file's default language, with the
+    texts of the other languages by language code."""
+
+    name: str
+    values: list[str]
+    codes: list[str] | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    elimination: str | None = None
+    """``YES`` (may be summed away), the value that is the total, or ``None``."""
+    time: bool = False
+    timescale: str | None = None
+    """For a ``TIMEVAL`` variable: ``A1`` annual, ``Q1`` quarterly, ``M1`` monthly ..."""
+    heading: bool = False
+
+    def all_names(self) -> list[str]:
+        return [self.name, *(n for n in self.names.values() if n != self.name)]
+
+    def texts(self, i: int) -> list[str]:
+        """Every text of value ``i``: its code, then its label in each language."""
+        out = [self.codes[i]] if self.codes and i < len(self.codes) else []
+        out.append(self.values[i])
+        out.extend(labels[i] for labels in self.labels.values() if i < len(labels))
+        return out
+
+    @property
+    def elimination_index(self) -> int | None:
+        """The position of the value named by ``ELIMINATION``, if it names one."""
+        if self.elimination and self.elimination.upper() not in ("YES", "NO"):
+            for i in range(len(self.values)):
+                if self.elimination in self.texts(i):
+                    return i
+        return None
+
+
+@dataclass(slots=True)
+class PxFile:
+    """A PX file read: its keywords, variables and data tokens."""
+
+    file_name: str
+    encoding: str
+    keywords: dict[tuple[str, str | None, tuple[str, ...]], list[str]]
+    keyword_lines: dict[str, int]
+    variables: list[PxVariable]
+    data: list[str]
+    """The data tokens as written (quotes removed): numbers or symbols."""
+    data_offsets: list[int]
+    newlines: list[int]
+    language: str | None = None
+    languages: list[str] = field(default_factory=list)
+
+    def keyword(self, name: str, lang: str | None = None,
+                sub: tuple[str, ...] = ()) -> list[str] | None:
+        """The items of ``NAME[lang](sub)``; in another language falls back to the default."""
+        name = name.upper()
+        found = self.keywords.get((name, lang, sub))
+        if found is None and lang is not None and lang == self.language:
+            found = self.keywords.get((name, None, sub))
+        return found
+
+    def text(self, name: str, lang: str | None = None) -> str | None:
+        items = self.keyword(name, lang)
+        if items is None and lang is not None:
+            items = self.keyword(name)
+        return ", ".join(items) if items else None
+
+    @property
+    def stub(self) -> list[PxVariable]:
+        return [v for v in self.variables if not v.heading]
+
+    @property
+    def heading(self) -> list[PxVariable]:
+        return [v for v in self.variables if v.heading]
+
+    def line_of(self, offset: int) -> int:
+        """The line (1-based) of a character offset in the file's text."""
+        return bisect.bisect_right(self.newlines, offset) + 1
+
+    def cell_location(self, index: int) -> Location:
+        """Where the ``index``-th data cell is written: its line, and its place in DATA."""
+        return Location(file=self.file_name, line=self.line_of(self.data_offsets[index]),
+                        column=f"DATA[{index + 1}]")
+
+    def cells(self) -> Iterator[tuple[tuple[int, ...], int, str]]:
+        """``(value indices per variable, cell number, token)`` in data order."""
+        sizes = [len(v.values) for v in self.variables]
+        indices = [0] * len(sizes)
+        last = len(sizes) - 1
+        for n, token in enumerate(self.data):
+            yield tuple(indices), n, token
+            j = last
+            while j >= 0:
+                indices[j] += 1
+                if indices[j] < sizes[j]:
+                    break
+                indices[j] = 0
+                j -= 1
+
+    def symbol_text(self, symbol: str) -> str | None:
+        """What the file says a missing-value symbol means (``DATASYMBOLn``/``NIL``)."""
+        if symbol == NIL_SYMBOL:
+            return self.text("DATASYMBOLNIL")
+        n = MISSING_SYMBOLS.get(symbol)
+        return self.text(f"DATASYMBOL{n}") if n else None
+
+
+def decode_px(data: bytes) -> tuple[str, str]:
+    """The text of a PX file and the encoding used: ``CODEPAGE`` when stated (a BOM wins),
+    else UTF-8, else the format's default ISO-8859-1 (read as Windows-1252)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8"
+    match = _CODEPAGE.search(data[:65536])
+    if match:
+        stated = match.group(1).decode("ascii", "replace").strip().lower()
+        encoding = _CODEPAGES.get(stated, stated)
+        try:
+            return data.decode(encoding), encoding
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_px(head: bytes) -> bool:
+    """Whether the first bytes look like a PX file (keyword statements such as CHARSET,
+    AXIS-VERSION, CODEPAGE, LANGUAGE, MATRIX or STUB at the start)."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return bool(re.match(rb'(CHARSET|AXIS-VERSION|CODEPAGE|LANGUAGE|MATRIX|DECIMALS|'
+                         rb'SHOWDECIMALS|COPYRIGHT|SUBJECT-CODE)\s*=', text, re.I))
+
+
+def read_px(source: Path | str | bytes, *, file_name: str | None = None) -> PxFile:
+    """Read a PX file from a path or bytes."""
+    if isinstance(source, bytes):
+        data, name = source, file_name or "table.px"
+    else:
+        path = Path(source)
+        name = file_name or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as problem:
+            raise InputError(N_("The file cannot be opened: {problem}."),
+                             where=Location(file=name),
+                             problem=problem.strerror or str(problem)) from None
+    text, encoding = decode_px(data)
+    return parse_px(text, file_name=name, encoding=encoding)
+
+
+def _statements(text: str, name: str, newlines: list[int]
+                ) -> Iterator[tuple[str, str | None, tuple[str, ...], str, int, int]]:
+    """``(keyword, lang, subkeys, raw value, value offset, line)`` of each statement."""
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos] in " \t\r\n;":
+            pos += 1
+        if pos >= end:
+            return
+        line = bisect.bisect_right(newlines, pos) + 1
+        match = _HEAD.match(text, pos)
+        if not match:
+            snippet = text[pos:pos + 40].split("\n", 1)[0]
+            raise InputError(N_("Expected a PX keyword statement (KEYWORD=value;) but found "
+                                "\u201c{text}\u201d."), where=Location(file=name, line=line),
+                             text=snippet)
+        keyword = match.group(1).upper()
+        lang = match.group(2).strip() if match.group(2) else None
+        sub = tuple(_items(match.group(3))) if match.group(3) is not None else ()
+        start = match.end()
+        if keyword == "DATA":
+            yield keyword, lang, sub, "", start, line
+            return
+        stop = _value_end(text, start)
+        if stop < 0:
+            raise InputError(N_("The value of {keyword} has no closing semicolon (or an "
+                                "unclosed quotation mark)."),
+                             where=Location(file=name, line=line), keyword=keyword)
+        yield keyword, lang, sub, text[start:stop], start, line
+        pos = stop + 1
+
+
+def _value_end(text: str, start: int) -> int:
+    quoted = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            return i
+    return -1
+
+
+def _items(raw: str) -> list[str]:
+    """The items of a keyword value: quoted strings (adjacent ones joined), bare words."""
+    items: list[str] = []
+    current: list[str] = []
+    has = False
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == '"':
+            j = raw.find('"', i + 1)
+            j = n if j < 0 else j
+            current.append(raw[i + 1:j])
+            has = True
+            i = j + 1
+        elif ch == ",":
+            items.append("".join(current))
+            current, has = [], False
+            i += 1
+        elif ch.isspace():
+            i += 1
+        elif ch == "(":
+            j = raw.find(")", i)
+            j = n - 1 if j < 0 else j
+            current.append(raw[i:j + 1])
+            has = True
+            i = j + 1
+        else:
+            j = i
+            while j < n and raw[j] not in ',"(' and not raw[j].isspace():
+                j += 1
+            current.append(raw[i:j])
+            has = True
+            i = j
+    if has or items:
+        items.append("".join(current))
+    return items
+
+
+def _timeval(items: list[str]) -> tuple[str | None, list[str]]:
+    """``TLIST(A1),"2018","2019"`` or ``TLIST(A1, "2018"-"2020")``: the scale and values."""
+    if not items:
+        return None, []
+    head = items[0].replace('"', "")
+    match = _TLIST.match(head.strip())
+    if not match:
+        return None, items
+    scale = match.group(1).upper()
+    values = [v for v in items[1:] if v]
+    if match.group(2) and "-" in match.group(2):
+        low, high = (s.strip() for s in match.group(2).split("-", 1))
+        if low.isdigit() and high.isdigit() and scale.startswith("A"):
+            values = [str(y) for y in range(int(low), int(high) + 1)]
+    return scale, values
+
+
+def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8") -> PxFile:
+    """Parse the text of a PX file (see the module's docstring for what is understood)."""
+    name = file_name
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    keywords: dict[tuple[str, str | None, tuple[str, ...]], list[str]] = {}
+    lines: dict[str, int] = {}
+    timevals: dict[str, str] = {}
+    data_start: int | None = None
+    for keyword, lang, sub, raw, offset, line in _statements(text, name, newlines):
+        if keyword == "DATA":
+            data_start = offset
+            lines["DATA"] = line
+            break
+        items = _items(raw)
+        if keyword == "TIMEVAL" and sub:
+            scale, values = _timeval(items)
+            timevals[sub[0]] = scale or ""
+            items = values
+        keywords[(keyword, lang, sub)] = items
+        lines.setdefault(keyword, line)
+    if data_start is None:
+        raise InputError(N_("The file has no DATA keyword: it is not a complete PX file."),
+                         where=Location(file=name))
+    if ("STUB", None, ()) not in keywords and ("HEADING", None, ()) not in keywords:
+        raise InputError(N_("The file has neither STUB nor HEADING: no variables are "
+                            "declared."), where=Location(file=name, line=1))
+
+    language = (keywords.get(("LANGUAGE", None, ())) or [None])[0]
+    languages = [lang for lang in keywords.get(("LANGUAGES", None, ()), []) if lang]
+    variables: list[PxVariable] = []
+    for part, heading in (("STUB", False), ("HEADING", True)):
+        names = keywords.get((part, None, ()), [])
+        for position, var_name in enumerate(names):
+            values = keywords.get(("VALUES", None, (var_name,)))
+            if values is None:
+                values = keywords.get(("TIMEVAL", None, (var_name,)))
+            if not values:
+                raise InputError(N_("Variable \u201c{name}\u201d of {part} has no VALUES."),
+                                 where=Location(file=name, line=lines.get(part)),
+                                 name=var_name, part=part)
+            variable = PxVariable(name=var_name, values=list(values), heading=heading)
+            codes = keywords.get(("CODES", None, (var_name,)))
+            if codes and len(codes) == len(values):
+                variable.codes = list(codes)
+            elim = keywords.get(("ELIMINATION", None, (var_name,)))
+            variable.elimination = elim[0] if elim else None
+            if var_name in timevals:
+                variable.time, variable.timescale = True, timevals[var_name] or None
+            for lang in languages:
+                if lang == language:
+                    continue
+                other = keywords.get((part, lang, ()))
+                if not other or position >= len(other):
+                    continue
+                variable.names[lang] = other[position]
+                labels = (keywords.get(("VALUES", lang, (other[position],)))
+                          or keywords.get(("TIMEVAL", lang, (other[position],))))
+                if labels and len(labels) == len(values):
+                    variable.labels[lang] = list(labels)
+                if other[position] in timevals:
+                    variable.time = True
+                    variable.timescale = variable.timescale or timevals[other[position]]
+            variables.append(variable)
+
+    data: list[str] = []
+    offsets: list[int] = []
+    body_end = text.rfind(";")
+    body_end = body_end if body_end >= data_start else len(text)
+    for match in _DATA_TOKEN.finditer(text, data_start, body_end):
+        token = match.group(1) if match.group(1) is not None else match.group(2)
+        data.append(token.strip())
+        offsets.append(match.start())
+    expected = prod(len(v.values) for v in variables)
+    if len(data) != expected:
+        where_line = (bisect.bisect_right(newlines, offsets[-1]) + 1 if offsets
+                      else lines["DATA"])
+        raise InputError(N_("DATA holds {count} cells, but the variables' values make "
+                            "{expected} ({sizes})."),
+                         where=Location(file=name, line=where_line), count=len(data),
+                         expected=expected,
+                         sizes=" \u00d7 ".join(f"{v.name} {len(v.values)}" for v in variables))
+    return PxFile(file_name=name, encoding=encoding, keywords=keywords, keyword_lines=lines,
+                  variables=variables, data=data, data_offsets=offsets, newlines=newlines,
+                  language=language, languages=languages)
+
+
+def cell_value(token: str) -> float | None:
+    """A data cell's number; ``None`` for a missing-value symbol; nil ``-`` is 0.
+
+    Raises :class:`ValueError` for a token that is neither.
+    """
+    if token in MISSING_SYMBOLS:
+        return None
+    if token == NIL_SYMBOL:
+        return 0.0
+    return float(token.replace(",", "."))
+
+
+__all__ = ["MISSING_SYMBOLS", "NIL_SYMBOL", "PxFile", "PxVariable", "cell_value", "decode_px",
+           "parse_px", "read_px", "sniff_px"]

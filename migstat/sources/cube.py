@@ -1,0 +1,288 @@
+"""Coded records (SDMX-ML, SDMX-CSV, JSON-stat, labelled exports) into a table's observations.
+
+Every SDMX-like file says the same thing: one value per combination of codes, with flags.
+:class:`CubeMapper` turns such a record into an :class:`~migstat.model.Observation` of one
+table: it renames the publisher's dimensions to the table's, translates their codes, resolves
+countries through the AREA code list, routes rows to the table by fixed codes (``UNIT`` must
+be persons, ``DURATION`` total for A01 ...), and collects what it cannot place:
+
+* a code that the table does not know is listed with every place it occurs (an error, or a
+  warning with the rows skipped under ``allow_unmatched``): nothing is guessed;
+* an aggregate (the EU, the euro area, "all countries") cannot be a reporting country and
+  is skipped with a warning counting the rows; a partner aggregate that the AREA code list
+  lacks (Extra-EU-28) likewise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location, Observation
+from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.registry import Registry
+from migstat.model.tables import TableDef
+from migstat.sources.common import key_for, parse_count
+
+RULE_UNMATCHED_CODE = "IMPORT_UNMATCHED_CODE"
+RULE_AGGREGATE = "IMPORT_AGGREGATE"
+RULE_NOT_STORED = "IMPORT_NOT_STORED"
+SKIP = "\x00skip"
+"""What an area resolver returns for a known area that is not stored (an aggregate)."""
+
+AreaResolver = Callable[[str], str | None]
+"""An area code or label → AREA code, :data:`SKIP` for a known aggregate, ``None`` if unknown."""
+Status = tuple[str, str, str | None]
+"""``(OBS_STATUS, CONF_STATUS, comment)``."""
+
+
+@dataclass(slots=True)
+class Places:
+    """Codes met that could not be placed, with where they occur."""
+
+    found: dict[tuple[str, str], list[Location]] = field(default_factory=dict)
+
+    def add(self, dimension: str, code: str, where: Location) -> None:
+        self.found.setdefault((dimension, code), []).append(where)
+
+    def describe(self, limit: int = 3) -> str:
+        parts = []
+        for (dim, code), places in self.found.items():
+            shown = [_place(p) for p in places[:limit]]
+            if len(places) > limit:
+                shown.append(f"+{len(places) - limit}")
+            parts.append(f"{dim} \u201c{code}\u201d ({', '.join(shown)})")
+        return "; ".join(parts)
+
+
+def _place(where: Location) -> str:
+    return str(where.line) if where.line is not None else (where.column or where.file or "")
+
+
+@dataclass(slots=True)
+class CubeMapper:
+    """Maps coded records of one file to the observations of one table.
+
+    ``dims`` maps a table dimension id to the record's id; a dimension not given takes its
+    total (``SEX`` of a file without sex is ``_T``). ``codes`` maps a table dimension to a
+    code translation (record code → table code); codes not translated are taken as they are
+    when the table allows them. ``select`` keeps only records whose codes are among those
+    given (others belong to another table); ``require`` makes any other code an error.
+    """
+
+    registry: Registry
+    table: TableDef
+    file_name: str
+    area: str
+    time: str
+    period: Callable[[str], str | None]
+    resolve_area: AreaResolver
+    status: Callable[[str | None, bool], Status]
+    dims: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, Mapping[str, str] | Callable[[str], str]] = field(default_factory=dict)
+    select: dict[str, frozenset[str]] = field(default_factory=dict)
+    require: dict[str, frozenset[str]] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    unmatched: Places = field(default_factory=Places)
+    aggregates: Places = field(default_factory=Places)
+    not_stored: Places = field(default_factory=Places)
+    periods: set[str] = field(default_factory=set)
+    _keys: dict[tuple[str, ...], tuple[str, ...] | None] = field(default_factory=dict)
+    _areas: dict[tuple[str, bool], str | None] = field(default_factory=dict)
+    _codelists: list[Any] = field(default_factory=list)
+    _allowed: list[frozenset[str] | None] = field(default_factory=list)
+    _partner: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._allowed = [None if d.role == "partner" else frozenset(self.registry.codes(
+            self.table, d.id)) for d in self.table.dimensions]
+        self._codelists = [self.registry.codelist(d.codelist) for d in self.table.dimensions]
+        self._partner = {d.id for d in self.table.dimensions if d.role == "partner"}
+        unknown = set(self.dims) - set(self.table.dimension_ids)
+        if unknown:  # a programming error in a mapping, not a user's mistake
+            raise ValueError(f"{self.table.id} has no dimensions {sorted(unknown)}")
+
+    def wants(self, record: Mapping[str, str]) -> bool:
+        """Whether the record belongs to this table (its ``select`` codes match)."""
+        return all(record.get(src) is None or record[src] in allowed
+                   for src, allowed in self.select.items())
+
+    def add(self, record: Mapping[str, str], value: float | None, flag: str | None,
+            where: Location) -> Observation | None:
+        """The observation for one record (``None`` when it is skipped or cannot be placed)."""
+        for src, allowed in self.require.items():
+            code = record.get(src)
+            if code is not None and code not in allowed:
+                raise InputError(N_("{dimension} is {code} here, but this table takes only "
+                                    "{allowed}."), where=where, dimension=src, code=code,
+                                 allowed=", ".join(sorted(allowed)))
+        ref_area = self._area(record.get(self.area, ""), self.area, where, reporting=True)
+        if ref_area is None:
+            return None
+        raw_time = record.get(self.time, "").strip()
+        period = self.period(raw_time)
+        if period is None:
+            raise InputError(N_("Period {value} is not a year."), where=where, value=raw_time)
+        raw = tuple(record.get(src, "") for src in self.dims.values())
+        key = self._keys.get(raw, ())
+        if key == ():
+            key = self._key(record, where)
+            if key is not None and not any(c == SKIP for c in key):
+                self._keys[raw] = key
+        if key is None or SKIP in key:
+            return None
+        status, conf, comment = self.status(flag, value is None)
+        obs = Observation(self.table.id, ref_area, period, key, value, status, conf, comment,
+                          where)
+        self.observations.append(obs)
+        self.periods.add(period)
+        return obs
+
+    def _area(self, code: str, dim: str, where: Location, *, reporting: bool) -> str | None:
+        code = code.strip()
+        try:
+            found = self._areas[(code, reporting)]
+        except KeyError:
+            found = self.resolve_area(code)
+            if found is not None and found != SKIP and reporting:
+                kind = self.registry.areas[found].attributes.get("kind")
+                if kind not in ("country", "historical"):
+                    found = SKIP
+            self._areas[(code, reporting)] = found
+        if found is None:
+            self.unmatched.add(dim, code, where)
+            return None
+        if found == SKIP:
+            self.aggregates.add(dim, code, where)
+            return None
+        return found
+
+    def _key(self, record: Mapping[str, str], where: Location) -> tuple[str, ...] | None:
+        picked: dict[str, str] = {}
+        for i, dim in enumerate(self.table.dimensions):
+            src = self.dims.get(dim.id)
+            if src is None:
+                continue
+            code = record.get(src, "").strip()
+            if dim.id in self._partner:
+                found = self._area(code, src, where, reporting=False)
+                if found is None:
+                    return (SKIP,) if (src, code) in self.aggregates.found else None
+                picked[dim.id] = found
+                continue
+            translate = self.codes.get(dim.id)
+            if translate is None:
+                mapped = code
+            elif callable(translate):
+                mapped = translate(code)
+            else:
+                mapped = translate.get(code, code)
+            if mapped == SKIP:
+                self.not_stored.add(src, code, where)
+                return (SKIP,)
+            allowed = self._allowed[i]
+            if allowed is not None and mapped not in allowed:
+                mapped = self._codelists[i].resolve(mapped) or mapped
+                if mapped not in allowed:
+                    self.unmatched.add(src, code, where)
+                    return None
+            picked[dim.id] = mapped
+        return key_for(self.table, picked)
+
+    def settle(self, dataset: Dataset, allow_unmatched: bool) -> None:
+        """Add the observations; raise for unmatched codes or record them as warnings."""
+        dataset.observations.extend(self.observations)
+        table = self.table.id
+        for (dim, code), places in self.aggregates.found.items():
+            dataset.findings.append(Finding(
+                rule=RULE_AGGREGATE, severity=Severity.WARNING, table=table,
+                message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} "
+                           "rows or columns skipped."),
+                params={"name": code, "count": len(places), "dimension": dim},
+                where=places[0], related=tuple(places[1:20])))
+        for (dim, code), places in self.not_stored.found.items():
+            dataset.findings.append(Finding(
+                rule=RULE_NOT_STORED, severity=Severity.WARNING, table=table,
+                message=N_("{dimension} \u201c{code}\u201d is not a breakdown of table "
+                           "{table}: {count} rows skipped."),
+                params={"code": code, "dimension": dim, "count": len(places)},
+                where=places[0], related=tuple(places[1:20])))
+        if not self.unmatched.found:
+            return
+        if not allow_unmatched:
+            raise _unmatched_error(self.unmatched, table)
+        for (dim, code), places in self.unmatched.found.items():
+            dataset.findings.append(Finding(
+                rule=RULE_UNMATCHED_CODE, severity=Severity.WARNING, table=table,
+                message=N_("Code \u201c{code}\u201d of {dimension} matches no code of table "
+                           "{table}: {count} rows skipped."),
+                params={"code": code, "dimension": dim, "count": len(places)},
+                where=places[0], related=tuple(places[1:20])))
+
+
+def _unmatched_error(places: Places, table: str) -> InputError:
+    first = next(iter(places.found.values()))[0]
+    return InputError(
+        N_("{count} codes match no code of table {table} (where they occur in brackets): "
+           "{codes}. Map them (the publisher's module or AREA.yaml), or import with "
+           "allow_unmatched to skip those rows."),
+        where=first, count=len(places.found), table=table, codes=places.describe())
+
+
+def year_period(text: str) -> str | None:
+    """``2019`` (also ``2019-A1``, ``2019A``) as the period of an annual table."""
+    text = text.strip()
+    head = text[:4]
+    if head.isdigit() and (len(text) == 4 or text[4:] in ("-A1", "A", "-A", "A1", "-Y")):
+        return head
+    return None
+
+
+def settle_all(mappers: list[CubeMapper], dataset: Dataset, allow_unmatched: bool) -> None:
+    """Settle several tables' mappers, raising one error for all unmatched codes."""
+    if not allow_unmatched:
+        merged = Places()
+        for mapper in mappers:
+            for (dim, code), places in mapper.unmatched.found.items():
+                for where in places:
+                    merged.add(dim, code, where)
+        if merged.found:
+            raise _unmatched_error(merged, ", ".join(m.table.id for m in mappers))
+    seen: set[tuple[str, str]] = set()
+    for mapper in mappers:
+        # one warning per aggregate although every table of the file meets it
+        mapper.aggregates.found = {k: v for k, v in mapper.aggregates.found.items()
+                                   if k not in seen}
+        seen.update(mapper.aggregates.found)
+        mapper.settle(dataset, True)
+
+
+def parse_number(text: str, *, decimal: str = ".") -> float | int | None:
+    """A published number with thousands separators (``1,160``, ``1 160``, ``1.160,5``).
+
+    ``decimal`` is the decimal mark the file uses; the other of ``,`` and ``.`` and every kind
+    of space separate thousands. ``None`` when it is not a number.
+    """
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if not cleaned:
+        return None
+    if decimal == ",":
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
+    number = parse_count(cleaned)
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    return number
+
+
+def value_of(raw: Any) -> float | int | None:
+    """A JSON or XML value as a number (``None`` for null or text that is not a number)."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
+    return parse_number(str(raw))

@@ -1,0 +1,539 @@
+"""Eurostat: legacy "Data Explorer" CSV exports, JSON-stat answers, and Eurostat's quirks.
+
+What this module knows about Eurostat, used by every Eurostat format (the SDMX-ML and
+SDMX-CSV readers of :mod:`migstat.sources.sdmx` call it for agency ``ESTAT``):
+
+* **Areas.** Eurostat codes countries with ISO alpha-2 except ``EL`` (Greece), ``UK`` (United
+  Kingdom) and ``XK`` (Kosovo), and publishes aggregates (``EU27_2020``, ``EA19``, ``EFTA``,
+  ``EXT_EU28``, ``TOTAL``). Codes and labels are resolved through the AREA code list (its
+  alpha-2 aliases and names) after a small curated table of these quirks; an aggregate is
+  never a reporting country and is skipped with a warning; anything else unknown is listed.
+* **Flags.** Eurostat's flags (``b`` break, ``c`` confidential, ``d`` definition differs,
+  ``e`` estimated, ``f`` forecast, ``n`` not significant, ``p`` provisional, ``r`` revised,
+  ``s`` Eurostat estimate, ``u`` low reliability, ``z`` not applicable) become one SDMX
+  ``OBS_STATUS`` (the first of B, E, P, F, U, D, N that applies) and ``CONF_STATUS`` C for
+  ``c``; the flags exactly as published are kept in the observation's comment.
+* **Datasets → tables.** ``migr_resfirst`` → A01 (length of validity total) and A01V (by
+  length of validity); ``migr_asyappctza`` → A05; ``migr_asydcfsta`` → A06; ``demo_pjan`` →
+  S01 (country of birth total, on 1 January). Any other dataset goes to a table made from its
+  data structure (``ESTAT_<DATASET>``, see :mod:`migstat.formats.sdmxml.structure`).
+
+The legacy CSV export (``"TIME","GEO",...,"Value","Flag and Footnotes"``) carries labels
+instead of codes, thousands separators (``1,160``), ``:`` for not available and arrives in
+UTF-8 (with or without BOM) or ISO-8859-1, separated by commas, semicolons or tabs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migstat.formats.csvbase import sniff_separator
+from migstat.formats.jsonstat.reader import Cube, looks_like, parse
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location, Provenance, SourceType, TableMetadata
+from migstat.model.findings import InputError, NotFoundError
+from migstat.model.registry import Registry
+from migstat.sources.common import paused_gc
+from migstat.sources.cube import SKIP, CubeMapper, Status, parse_number, settle_all, value_of
+from migstat.sources.cube import year_period as _year
+from migstat.sources.names import resolve_country
+
+NAME = "eurostat"
+PROVIDER = "ESTAT"
+PUBLISHER = "Eurostat"
+URL = "https://ec.europa.eu/eurostat/databrowser/"
+LICENCE = "Eurostat: free re-use with acknowledgement of the source"
+
+GEO_CODES: dict[str, str] = {"EL": "GRC", "UK": "GBR", "XK": "XKX", "TOTAL": "_T",
+                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP}
+"""Eurostat area codes that are not ISO alpha-2 (or not countries of their own)."""
+GEO_LABELS: dict[str, str] = {
+    "Germany (until 1990 former territory of the FRG)": "DEU",
+    "Germany (including former GDR)": SKIP,
+    "France (metropolitan)": SKIP,
+    "Former Yugoslav Republic of Macedonia, the": "MKD",
+    "Kosovo (under United Nations Security Council Resolution 1244/99)": "XKX",
+    "Kosovo (under United Nations Security Council Resolution 1244/99) (from 2014)": "XKX",
+    "Stateless": "STATELESS",
+    "Unknown": "_U",
+    "Total": "_T",
+}
+"""Labels of the legacy exports that differ from the AREA code list's names and aliases."""
+AGGREGATE_CODE = re.compile(r"^(EU\d*(_\d{4})?|EA\d*|EEA\d*|EFTA|EXT_\w+|NEU\w*|EU_\w+|"
+                            r"EA_\w+|(EUR|AFR|AME|ASI|OCE)_\w+|EXT_EU\w*)$")
+AGGREGATE_LABEL = ("European Union", "Euro area", "European Economic Area",
+                   "European Free Trade Association", "Extra-EU", "Extra EU", "Non-EU",
+                   "Candidate countries", "Countries outside")
+
+
+def resolve_geo(text: str) -> str | None:
+    """An AREA code for a Eurostat area code or label; :data:`SKIP` for an aggregate that the
+    AREA code list does not hold; ``None`` when unknown (never guessed)."""
+    text = text.strip()
+    if text in GEO_CODES:
+        return GEO_CODES[text]
+    if text in GEO_LABELS:
+        return GEO_LABELS[text]
+    found = resolve_country(text)
+    if found is not None:
+        return found
+    if AGGREGATE_CODE.match(text) or text.startswith(AGGREGATE_LABEL):
+        return SKIP
+    return None
+
+
+STATUS_ORDER = (("b", "B"), ("e", "E"), ("s", "E"), ("p", "P"), ("f", "F"), ("u", "U"),
+                ("d", "D"), ("n", "N"))
+
+
+def flag_status(flag: str | None, missing: bool) -> Status:
+    """``(OBS_STATUS, CONF_STATUS, comment)`` for a Eurostat flag string such as ``bep``."""
+    flags = (flag or "").strip()
+    comment = f"Eurostat flag {flags}" if flags else None
+    letters = flags.lower()
+    conf = "C" if "c" in letters else "F"
+    if missing:
+        if conf == "C":
+            return "Q", conf, comment
+        return ("M" if "z" in letters else "O"), conf, comment
+    for letter, status in STATUS_ORDER:
+        if letter in letters:
+            return status, conf, comment
+    return "A", conf, comment
+
+
+# -- datasets and their tables ------------------------------------------------------------
+
+_SEX = {"T": "_T", "M": "M", "F": "F", "UNK": "_U", "Total": "_T", "Males": "M",
+        "Females": "F", "Unknown": "_U"}
+_REASON = {"TOTAL": "_T", "FAM": "FAM", "EDUC": "EDUC", "OCC": "OCC", "OTH": "OTH",
+           "Total": "_T", "Family reasons": "FAM", "Education reasons": "EDUC",
+           "Remunerated activities reasons": "OCC", "Other reasons": "OTH"}
+_UNIT_LABELS = {"Person": "PER", "Number": "NR", "Persons": "PER"}
+
+
+def _age_code(text: str) -> str:
+    """A Eurostat age label of the legacy exports as its code (``From 5 to 9 years`` →
+    ``Y5-9``); codes and unknown labels are returned as given."""
+    m = re.fullmatch(r"From (\d+) to (\d+) years", text)
+    if m:
+        return f"Y{m.group(1)}-{m.group(2)}"
+    m = re.fullmatch(r"Less than (\d+) years?", text)
+    if m:
+        return f"Y_LT{m.group(1)}"
+    m = re.fullmatch(r"(\d+) years? or over", text)
+    if m:
+        return f"Y_GE{m.group(1)}"
+    m = re.fullmatch(r"(\d+) years?", text)
+    if m:
+        return f"Y{m.group(1)}"
+    return {"Total": "TOTAL", "Unknown": "UNK", "Open-ended age class": "Y_OPEN"}.get(text, text)
+
+
+_SINGLE_AGE = re.compile(r"^Y(\d+|_LT1|_OPEN|_GE\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class TableMap:
+    """How one Eurostat dataset fills one migstat table."""
+
+    table: str
+    dims: dict[str, str]
+    """Table dimension → Eurostat dimension (upper case)."""
+    codes: dict[str, Mapping[str, str] | Callable[[str], str]] = field(default_factory=dict)
+    select: dict[str, frozenset[str]] = field(default_factory=dict)
+    require: dict[str, frozenset[str]] = field(default_factory=dict)
+    period: str = "year"
+    """``year`` (events and flows) or ``jan1`` (population on 1 January)."""
+    only_if_broken_down: str | None = None
+    """Keep this table only if the file breaks this Eurostat dimension down."""
+
+
+@dataclass(frozen=True, slots=True)
+class EstatDataset:
+    code: str
+    title: str
+    tables: tuple[TableMap, ...]
+    source_type: str
+    population: str | None = None
+
+
+def _s01_age(code: str) -> str:
+    """demo_pjan ages: five-year groups map through the AGE aliases; single years of age are
+    not a breakdown of S01 and are not stored."""
+    return SKIP if _SINGLE_AGE.match(code) and code not in ("Y_GE80",) else code
+
+
+_PERSONS = frozenset({"PER", "NR"})
+DATASETS: dict[str, EstatDataset] = {
+    "MIGR_RESFIRST": EstatDataset(
+        "MIGR_RESFIRST", "First permits by reason, length of validity and citizenship", (
+            TableMap("A01", {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
+                     {"REASON": _REASON}, select={"DURATION": frozenset({"TOTAL", "Total"})},
+                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
+            TableMap("A01V", {"CITIZENSHIP": "CITIZEN", "REASON": "REASON",
+                              "VALIDITY": "DURATION"}, {"REASON": _REASON},
+                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                     only_if_broken_down="DURATION"),
+        ), SourceType.PERMITS.value),
+    "MIGR_ASYAPPCTZA": EstatDataset(
+        "MIGR_ASYAPPCTZA", "Asylum applicants by type of applicant, citizenship, age and sex", (
+            TableMap("A05", {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE",
+                             "APPLICANT_TYPE": "ASYL_APP"}, {"SEX": _SEX},
+                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
+        ), SourceType.ASYLUM.value),
+    "MIGR_ASYDCFSTA": EstatDataset(
+        "MIGR_ASYDCFSTA", "First instance decisions on applications by citizenship, age and "
+        "sex", (
+            TableMap("A06", {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE",
+                             "DECISION": "DECISION"}, {"SEX": _SEX},
+                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
+        ), SourceType.ASYLUM.value),
+    "DEMO_PJAN": EstatDataset(
+        "DEMO_PJAN", "Population on 1 January by age and sex", (
+            TableMap("S01", {"SEX": "SEX", "AGE": "AGE"}, {"SEX": _SEX, "AGE": _s01_age},
+                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}, period="jan1"),
+        ), SourceType.REGISTER.value, population="usual resident population on 1 January"),
+}
+"""The Eurostat datasets migstat maps to its own tables."""
+
+
+def identify(columns: set[str], file_name: str) -> str | None:
+    """The Eurostat dataset of a legacy export, from its columns (or its file name)."""
+    stem = Path(file_name).name.upper()
+    for code in DATASETS:
+        if stem.startswith(code):
+            return code
+    if "ASYL_APP" in columns:
+        return "MIGR_ASYAPPCTZA"
+    if "DECISION" in columns and "CITIZEN" in columns:
+        return "MIGR_ASYDCFSTA"
+    if "REASON" in columns and "CITIZEN" in columns:
+        return "MIGR_RESFIRST"
+    if {"AGE", "SEX", "GEO"} <= columns and "CITIZEN" not in columns and len(columns) <= 7:
+        return "DEMO_PJAN"
+    return None
+
+
+def mappers(registry: Registry, dataset: str, file_name: str, columns: set[str], *,
+            agency: str = PROVIDER, area: str = "GEO", time: str = "TIME_PERIOD",
+            table: str | None = None, status: Callable[[str | None, bool], Status]
+            = flag_status) -> tuple[list[tuple[CubeMapper, TableMap | None]], EstatDataset |
+                                    None]:
+    """The mappers that turn records of ``dataset`` into migstat tables.
+
+    A curated Eurostat dataset uses its :data:`DATASETS` entry; any other dataset needs a
+    table made from its data structure (``<AGENCY>_<DATASET>``, or ``table``) whose dimension
+    ids are the records' own.
+    """
+    where = Location(file=file_name)
+    known = DATASETS.get(dataset.upper()) if agency == PROVIDER else None
+    resolve = resolve_geo if agency == PROVIDER else (lambda text: resolve_country(text,
+                                                                                   registry))
+    out: list[tuple[CubeMapper, TableMap | None]] = []
+    if known is not None and (table is None or any(registry.table(table).id == t.table
+                                                   for t in known.tables)):
+        for tmap in known.tables:
+            if table is not None and registry.table(table).id != tmap.table:
+                continue
+            tdef = registry.table(tmap.table)
+            period = (lambda text: (y + "-01-01") if (y := _year(text)) else None) \
+                if tmap.period == "jan1" else _year
+            codes: dict[str, Any] = dict(tmap.codes)
+            mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
+                                time=time, period=period, resolve_area=resolve, status=status,
+                                dims=dict(tmap.dims), codes=codes, select=dict(tmap.select),
+                                require={k: v for k, v in tmap.require.items() if k in columns})
+            out.append((mapper, tmap))
+        return out, known
+    wanted = table or f"{agency}_{dataset}".upper()
+    try:
+        tdef = registry.table(wanted)
+    except NotFoundError:
+        raise InputError(N_("Dataset {dataset} of {agency} has no migstat table: make one from "
+                            "its data structure (migstat tables from-sdmx) or name the table. "
+                            "Mapped datasets: {known}."), where=where, dataset=dataset,
+                         agency=agency, known=", ".join(DATASETS)) from None
+    missing = [d for d in tdef.dimension_ids if d not in columns]
+    if missing:
+        raise InputError(N_("Table {table} needs the dimensions {missing}, which the file "
+                            "does not have (it has: {found})."), where=where, table=tdef.id,
+                         missing=", ".join(missing), found=", ".join(sorted(columns)))
+    require = {"FREQ": frozenset({"A"})} if "FREQ" in columns else {}
+    mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
+                        time=time, period=_year, resolve_area=resolve, status=status,
+                        dims={d: d for d in tdef.dimension_ids}, require=require)
+    return [(mapper, None)], None
+
+
+def feed(pairs: list[tuple[CubeMapper, TableMap | None]], record: Mapping[str, str],
+         value: float | None, flag: str | None, where: Location) -> None:
+    """Give one record to every table it belongs to."""
+    for mapper, _tmap in pairs:
+        if mapper.wants(record):
+            mapper.add(record, value, flag, where)
+
+
+def finish(pairs: list[tuple[CubeMapper, TableMap | None]], dataset: Dataset,
+           broken_down: Callable[[str], bool], allow_unmatched: bool) -> None:
+    """Drop tables whose breakdown the file lacks; settle every mapper into ``dataset``."""
+    kept = [m for m, t in pairs if t is None or t.only_if_broken_down is None
+            or broken_down(t.only_if_broken_down)]
+    settle_all(kept, dataset, allow_unmatched)
+
+
+def build_dataset(*, file_name: str, fmt: str, sha256: str, provider: str, publisher: str,
+                  dataset_code: str, title: str | None, edition: str | None,
+                  known: EstatDataset | None, url: str | None = URL,
+                  licence: str | None = LICENCE) -> Dataset:
+    """An empty dataset with the provenance of an import."""
+    return Dataset(file_name=file_name, format=fmt, provider=provider, synthetic=False,
+                   provenance=Provenance(
+                       publisher=publisher, dataset=f"{dataset_code}: {title}" if title
+                       else dataset_code, edition=edition, url=url, licence=licence,
+                       notes=f"SHA-256 {sha256}"))
+
+
+def add_metadata(dataset: Dataset, known: EstatDataset | None, note: str) -> None:
+    """Table metadata for each table filled: source type, the span of periods, notes."""
+    for table in dataset.tables:
+        periods = sorted({o.time_period for o in dataset.observations if o.table == table})
+        span = periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}"
+        dataset.metadata.tables[table] = TableMetadata(
+            table=table, source_type=known.source_type if known else SourceType.OTHER.value,
+            reference_date=span, population_covered=known.population if known else None,
+            origin_concept="CITIZENSHIP" if known and known.code.startswith("MIGR") else None,
+            notes=note)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def decode_text(raw: bytes) -> str:
+    """Text of a Eurostat file: UTF-8 (with or without BOM), else Windows-1252/ISO-8859-1."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+LEGACY_VALUE = "VALUE"
+LEGACY_FLAGS = ("FLAG AND FOOTNOTES", "FLAGS AND FOOTNOTES", "FLAG", "FLAGS")
+NOT_AVAILABLE = frozenset({":", ": ", ""})
+
+
+def _legacy_header(head: bytes) -> list[str] | None:
+    text = decode_text(head[:4096] if len(head) > 4096 else head) if head else ""
+    line = text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+    if not line:
+        return None
+    try:
+        fields = next(csv.reader([line], delimiter=sniff_separator(line)))
+    except (csv.Error, StopIteration):
+        return None
+    return [f.strip().upper() for f in fields]
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """A legacy Eurostat CSV export (``TIME``, ``GEO``, ``Value`` and the flags column) or a
+    JSON-stat answer of Eurostat's API."""
+    if looks_like(head):
+        text = head.decode("utf-8", "ignore")
+        return '"ESTAT"' in text or "Eurostat" in text
+    try:
+        fields = _legacy_header(first_line_bytes(head))
+    except UnicodeError:
+        return False
+    if not fields:
+        return False
+    names = set(fields)
+    return {"TIME", "GEO", LEGACY_VALUE} <= names and bool(names & set(LEGACY_FLAGS))
+
+
+def first_line_bytes(head: bytes) -> bytes:
+    """The first line of a file's first bytes (a multi-byte character cut at the end of the
+    sample cannot spoil it)."""
+    return head.split(b"\n", 1)[0]
+
+
+def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+         edition: str | None = None, table: str | None = None, decimal: str | None = None,
+         dataset: str | None = None, **_: Any) -> Dataset:
+    """A legacy CSV export or a JSON-stat answer of Eurostat."""
+    path = Path(path)
+    raw = path.read_bytes()
+    with paused_gc():
+        if looks_like(raw[:8192]):
+            return read_jsonstat(raw, file_name=path.name, registry=registry,
+                                 allow_unmatched=allow_unmatched, edition=edition, table=table,
+                                 agency=PROVIDER)
+        return read_legacy_csv(raw, file_name=path.name, registry=registry,
+                               allow_unmatched=allow_unmatched, edition=edition, table=table,
+                               decimal=decimal, dataset=dataset)
+
+
+def _decimal_mark(values: list[str]) -> str:
+    """The decimal mark of a file's numbers (the export offered ``1,234.5``, ``1.234,5``,
+    ``1 234,5`` and ``1234.5``): the last mark of a number that has both; else a mark not
+    followed by groups of three digits; else the mark that is only ever followed by groups of
+    three digits separates thousands (counts have no decimals), so the other one is decimal."""
+    groups = {",": False, ".": False}
+    for text in values:
+        text = text.strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text and "." in text:
+            return "," if text.rfind(",") > text.rfind(".") else "."
+        for mark in (",", "."):
+            if mark in text:
+                if re.fullmatch(rf"-?\d{{1,3}}(\{mark}\d{{3}})+", text):
+                    groups[mark] = True
+                else:
+                    return mark
+    return "," if groups["."] and not groups[","] else "."
+
+
+def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
+                    allow_unmatched: bool = False, edition: str | None = None,
+                    table: str | None = None, decimal: str | None = None,
+                    dataset: str | None = None) -> Dataset:
+    text = decode_text(raw)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first))
+    try:
+        header = [h.strip().upper() for h in next(reader)]
+    except StopIteration:
+        raise InputError(N_("The file is empty."), where=Location(file=file_name)) from None
+    where0 = Location(file=file_name, line=1)
+    for needed in ("TIME", "GEO", LEGACY_VALUE):
+        if needed not in header:
+            raise InputError(N_("Column {column} is missing; the header has: {header}."),
+                             where=where0, column=needed.title() if needed == LEGACY_VALUE
+                             else needed, header=", ".join(header))
+    flag_at = next((header.index(f) for f in LEGACY_FLAGS if f in header), None)
+    value_at = header.index(LEGACY_VALUE)
+    dims = [(i, h) for i, h in enumerate(header) if i not in (value_at, flag_at) and h]
+    columns = {h for _, h in dims}
+    code = (dataset or identify(columns, file_name) or "").upper()
+    if not code:
+        raise InputError(N_("Cannot tell which Eurostat dataset this export holds (columns: "
+                            "{header}); name it with the dataset option."), where=where0,
+                         header=", ".join(header))
+    pairs, known = mappers(registry, code, file_name, columns, area="GEO", time="TIME",
+                           table=table)
+    rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
+    mark = decimal or _decimal_mark([r[value_at] for _, r in rows[:2000]
+                                     if len(r) > value_at])
+    translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
+    cache: dict[tuple[str, str], str] = {}
+    seen: dict[str, set[str]] = {h: set() for h in columns}
+    width = len(header)
+    for line, row in rows:
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        record: dict[str, str] = {}
+        for i, h in dims:
+            cell = row[i].strip()
+            got = cache.get((h, cell))
+            if got is None:
+                fn = translate.get(h)
+                got = cache[(h, cell)] = fn(cell) if fn else cell
+            record[h] = got
+            seen[h].add(got)
+        cell = row[value_at].strip()
+        where = Location(file=file_name, line=line, column="Value")
+        if cell in NOT_AVAILABLE:
+            value = None
+        else:
+            value = parse_number(cell, decimal=mark)
+            if value is None:
+                raise InputError(N_("Value {value} is not a number, nor ':' for not "
+                                    "available."), where=where, value=cell)
+        flag = row[flag_at].strip() if flag_at is not None else None
+        feed(pairs, record, value, flag, where)
+    digest = hashlib.sha256(raw).hexdigest()
+    edition = edition or _date_in_name(file_name)
+    out = build_dataset(file_name=file_name, fmt="eurostat_csv", sha256=digest,
+                        provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
+                        title=known.title if known else None, edition=edition, known=known)
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "Total"}),
+           allow_unmatched)
+    add_metadata(out, known, f"Eurostat {code.lower()}, legacy CSV export (labels); "
+                 "flags as published in the comment")
+    return out
+
+
+def _date_in_name(file_name: str) -> str | None:
+    m = re.search(r"(\d{4}-\d{2}-\d{2})", file_name)
+    return m.group(1) if m else None
+
+
+def read_jsonstat(raw: bytes, *, file_name: str, registry: Registry,
+                  allow_unmatched: bool = False, edition: str | None = None,
+                  table: str | None = None, agency: str | None = None,
+                  dataset: str | None = None, cube: Cube | None = None) -> Dataset:
+    """A JSON-stat dataset: Eurostat's API answers, or any JSON-stat of a table made from a
+    data structure (dimension ids as the table's, ``geo``/``REF_AREA`` and ``time``)."""
+    cube = cube or parse(raw, file_name)
+    ext = cube.extension or {}
+    agency = (agency or ext.get("agencyId") or cube.source or PROVIDER).upper()
+    if agency == "EUROSTAT":
+        agency = PROVIDER
+    code = (dataset or ext.get("id") or "").upper()
+    ids = {d.id.upper(): d.id for d in cube.dimensions}
+    area = next((i for i in ("GEO", "REF_AREA", "COUNTRY", "AREA") if i in ids), None)
+    time = next((i for i in ("TIME", "TIME_PERIOD", "YEAR") if i in ids), None)
+    if area is None or time is None:
+        raise InputError(N_("The JSON-stat dataset needs a country dimension (geo or REF_AREA) "
+                            "and a time dimension (time or TIME_PERIOD); it has: {found}."),
+                         where=Location(file=file_name, column="id"),
+                         found=", ".join(cube.ids))
+    columns = set(ids) - {area, time}
+    if not code:
+        code = (table or "").upper()
+    status = flag_status if agency == PROVIDER else sdmx_status
+    pairs, known = mappers(registry, code, file_name, columns, agency=agency, area=area,
+                           time=time, table=table, status=status)
+    cells = 0
+    for cell in cube.cells():
+        record = {k.upper(): v for k, v in cell.codes.items()}
+        where = Location(file=file_name, column=f"value[{cell.position}]")
+        feed(pairs, record, value_of(cell.value), cell.status, where)
+        cells += 1
+    digest = hashlib.sha256(raw).hexdigest()
+    updated = cube.updated
+    out = build_dataset(file_name=file_name, fmt="jsonstat", sha256=digest, provider=agency,
+                        publisher=PUBLISHER if agency == PROVIDER else agency,
+                        dataset_code=code, title=cube.label, edition=edition or (
+                            updated[:10] if updated else None), known=known,
+                        url=URL if agency == PROVIDER else None,
+                        licence=LICENCE if agency == PROVIDER else None)
+    if updated and out.provenance is not None:
+        out.provenance.notes = f"{out.provenance.notes}; updated {updated}"
+
+    def broken_down(dim: str) -> bool:
+        found = cube.dimension(dim)
+        return found is not None and any(c not in ("TOTAL", "_T") for c in found.codes)
+
+    finish(pairs, out, broken_down, allow_unmatched)
+    add_metadata(out, known, f"{agency} {code.lower()}, JSON-stat ({cells} cells)")
+    return out
+
+
+def sdmx_status(flag: str | None, missing: bool) -> Status:
+    """SDMX ``OBS_STATUS`` codes as published (``A`` when none; ``O`` for a missing value)."""
+    code = (flag or "").strip().upper()
+    if missing:
+        return (code if code in ("L", "M", "O", "Q") else "O"), "F", None
+    return (code or "A"), "F", None

@@ -1,0 +1,44 @@
+"""JSON-stat of any publisher other than Eurostat (whose answers :mod:`eurostat` reads).
+
+A JSON-stat dataset fills a migstat table whose dimension ids are the dataset's own (upper
+case), with a country dimension (``geo``, ``REF_AREA``) and a time dimension: a table made
+from the publisher's data structure, or the one named with the ``table`` option. Statuses are
+taken as SDMX ``OBS_STATUS`` codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from migstat.formats.jsonstat.reader import looks_like, parse
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location
+from migstat.model.findings import InputError
+from migstat.model.registry import Registry
+from migstat.sources import eurostat
+from migstat.sources.common import paused_gc
+
+NAME = "jsonstat"
+PROVIDER = "JSONSTAT"
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return looks_like(head) and not eurostat.sniff(path, head)
+
+
+def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+         edition: str | None = None, table: str | None = None, agency: str | None = None,
+         dataset: str | None = None, **_: Any) -> Dataset:
+    path = Path(path)
+    raw = path.read_bytes()
+    cube = parse(raw, path.name)
+    source = agency or (cube.extension or {}).get("agencyId") or cube.source
+    if not source:
+        raise InputError(N_("The JSON-stat dataset does not say who published it (source); "
+                            "name the agency."), where=Location(file=path.name, column="source"))
+    with paused_gc():
+        return eurostat.read_jsonstat(raw, cube=cube, file_name=path.name, registry=registry,
+                                      allow_unmatched=allow_unmatched, edition=edition,
+                                      table=table, agency=str(source).upper(),
+                                      dataset=dataset or table)

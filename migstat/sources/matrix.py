@@ -1,0 +1,324 @@
+"""Wide origin-destination matrices: one country per row, one per column, counts in the cells.
+
+Many offices and researchers publish flows or stocks as a square (or rectangular) matrix in
+CSV, TSV or an Excel workbook. What such a file says and what the options must add:
+
+* orientation: the corner cell (first cell of the header row) names what the rows are, then
+  what the columns are: ``orig\\dest``, ``origin/destination``, ``from\\to``, ``из\\в``,
+  ``откуда\\куда`` (or the other way round, ``dest\\orig``, ``в\\из``); otherwise the option
+  ``rows`` (``origin`` or ``destination``);
+* the table: option ``table`` (F01 immigration by previous residence and S01 stocks by birth
+  take the destination as the reporting country; F02 emigration by next residence takes the
+  origin);
+* the year: a column named ``year`` / ``год`` right after the row labels, else option ``year``
+  (a year, or a date for stock tables);
+* country names in English or Russian, ISO codes (alpha-3, alpha-2, M49) in any mix, resolved
+  by :func:`migstat.sources.names.resolve_country`; a total row or column (Total, Всего, World)
+  is the partner total ``_T`` and is skipped as a reporting country;
+* cells in the usual notation (:mod:`migstat.formats.notation`): ``1 234``, ``..``
+  (not available), ``x`` (confidential), ``-`` (nil); empty cells are no observation; the
+  diagonal (a country with itself) is skipped.
+
+The separator of a text file is sniffed (``,`` ``;`` tab, or ``|``); Windows-1251 is
+recognised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from migstat.formats.csvbase import sniff_separator
+from migstat.formats.notation import NotANumber, read_text
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location, Observation, Provenance
+from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.registry import Registry
+from migstat.sources.common import decode, decode_head, file_sha256, first_line, paused_gc
+from migstat.sources.names import NameReport
+from migstat.sources.tabular import add_metadata, default_provider, period_for, table_for
+
+NAME = "matrix"
+PROVIDER = "MATRIX"
+TABLES = ("F01", "F02", "S01", "S02", "F03", "F04")
+RULE_SKIPPED = "IMPORT_MATRIX_SKIPPED"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_SPLIT = re.compile(r"\s*(?:\\|/|\u2192|->|\|)\s*")
+_YEAR_HEADERS = frozenset({"year", "год", "years", "period", "период", "time_period"})
+
+
+def orientation(corner: str) -> str | None:
+    """``origin`` or ``destination``: what the rows are, as the corner cell says."""
+    parts = [p.strip().casefold() for p in _SPLIT.split(str(corner or "").strip()) if p.strip()]
+    if len(parts) != 2:
+        return None
+    first, second = (_side(p) for p in parts)
+    if first and second and first != second:
+        return first
+    return None
+
+
+def _side(word: str) -> str | None:
+    if word.startswith(("orig", "from", "source", "откуда", "выб", "страна выбыт")) or \
+            word in ("из", "o"):
+        return "origin"
+    if word.startswith(("dest", "to", "куда", "назнач", "приб")) or word in ("в", "во", "d"):
+        return "destination"
+    return None
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """A matrix whose corner cell states its orientation (CSV/TSV or a workbook)."""
+    if head.startswith(b"PK\x03\x04"):
+        return path.suffix.lower() in WORKBOOK_SUFFIXES and \
+            orientation(_first_cell(path) or "") is not None
+    line = first_line(decode_head(head))
+    sep = _separator(line)
+    field = next(csv.reader([line], delimiter=sep), [""])[0] if line else ""
+    return orientation(field) is not None
+
+
+_A1 = re.compile(r'<c r="A1"([^>]*)>(.*?)</c>', re.S)
+_VALUE = re.compile(r"<v>(.*?)</v>|<t[^>]*>(.*?)</t>", re.S)
+
+
+def _first_cell(path: Path) -> str | None:
+    """The text of cell A1 of the first sheet, read from the zip without parsing the whole
+    workbook (sniffing must stay cheap for large workbooks of other publishers)."""
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            with zf.open("xl/worksheets/sheet1.xml") as handle:
+                sheet = handle.read(1 << 16).decode("utf-8", errors="ignore")
+            found = _A1.search(sheet)
+            value = _VALUE.search(found.group(2)) if found else None
+            if value is None:
+                return None
+            text = value.group(1) if value.group(1) is not None else value.group(2)
+            if 't="s"' in found.group(1):  # type: ignore[union-attr]
+                strings = zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
+                items = re.finditer(r"<si>(.*?)</si>", strings, re.S)
+                for i, item in enumerate(items):
+                    if i == int(text):
+                        text = "".join(re.findall(r"<t[^>]*>(.*?)</t>", item.group(1), re.S))
+                        break
+            return html.unescape(text)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _separator(line: str) -> str:
+    sep = sniff_separator(line)
+    if sep == "," and "," not in line and "|" in line:
+        return "|"
+    return sep
+
+
+def _text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
+    text = decode(path.read_bytes())
+    sep = _separator(first_line(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    for row in reader:
+        if any(str(c).strip() for c in row):
+            yield Location(file=path.name, line=reader.line_num), row
+
+
+def _workbook_rows(path: Path, sheet: str | None
+                   ) -> tuple[str, Iterator[tuple[Location, list[Any]]]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(N_("Not a readable Excel workbook: {error}"),
+                         where=Location(file=path.name), error=str(exc)) from exc
+    if sheet is not None and sheet not in wb.sheetnames:
+        wb.close()
+        raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                         where=Location(file=path.name), sheet=sheet,
+                         sheets=", ".join(wb.sheetnames))
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    title = ws.title
+    rows = list(ws.iter_rows(values_only=True))
+    wb.close()
+
+    def generate() -> Iterator[tuple[Location, list[Any]]]:
+        for i, row in enumerate(rows, start=1):
+            if any(c not in (None, "") for c in row):
+                yield Location(file=path.name, sheet=title, cell=f"A{i}"), list(row)
+    return title, generate()
+
+
+def _cell(at: Location, j: int, label: Any = None) -> Location:
+    """The place of column ``j`` (0-based) in the row at ``at``: a workbook cell, or a line
+    and the column's header."""
+    if at.sheet and at.cell:
+        from openpyxl.utils import get_column_letter
+
+        return Location(file=at.file, sheet=at.sheet, cell=f"{get_column_letter(j + 1)}"
+                        f"{at.cell[1:]}")
+    return Location(file=at.file, line=at.line,
+                    column=str(label).strip() if label not in (None, "") else str(j + 1))
+
+
+def read(path: Path, *, registry: Registry, table: str | None = None,
+         year: str | int | None = None, rows: str | None = None,
+         provider: str | None = None, edition: str | None = None,
+         allow_unmatched: bool = False, sheet: str | None = None,
+         source_type: str | None = None, residence_rule: str | None = None,
+         date: str | None = None, duration: str | None = None, **_: Any) -> Dataset:
+    """The matrix as observations of one table (see the module's docstring)."""
+    with paused_gc():
+        return _read(Path(path), registry=registry, table=table, year=year, rows=rows,
+                     provider=provider, edition=edition, allow_unmatched=allow_unmatched,
+                     sheet=sheet, source_type=source_type, residence_rule=residence_rule,
+                     date=date, duration=duration)
+
+
+def _read(path: Path, *, registry: Registry, table: str | None, year: str | int | None,
+          rows: str | None, provider: str | None, edition: str | None,
+          allow_unmatched: bool, sheet: str | None, source_type: str | None,
+          residence_rule: str | None, date: str | None, duration: str | None) -> Dataset:
+    name = path.name
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        _title, records = _workbook_rows(path, sheet)
+    else:
+        records = _text_rows(path)
+    first = next(records, None)
+    if first is None:
+        raise InputError(N_("The file is empty."), where=Location(file=name))
+    head_at, header = first
+    corner = str(header[0] or "").strip() if header else ""
+    said = orientation(corner)
+    if rows is not None:
+        said = rows.strip().lower()
+        if said not in ("origin", "destination"):
+            raise InputError(N_("--rows must be origin or destination, not {value}."),
+                             where=Location(file=name), value=rows)
+    if said is None:
+        raise InputError(N_("The corner cell \u201c{text}\u201d does not say which way the "
+                            "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
+                            "origin|destination."), where=_cell(head_at, 0), text=corner)
+    tdef = table_for(registry, table, name)
+    partner = tdef.partner
+    if partner is None:
+        raise InputError(N_("Table {table} has no partner country dimension; a matrix cannot "
+                            "fill it."), where=Location(file=name), table=tdef.id)
+    ref_is_origin = partner.concept == "NEXT_RES"
+    rows_are_ref = (said == "origin") == ref_is_origin
+
+    first_data = 1
+    year_col = None
+    if len(header) > 1 and str(header[1] or "").strip().casefold() in _YEAR_HEADERS:
+        year_col, first_data = 1, 2
+    if year_col is None and year is None:
+        raise InputError(N_("The matrix has no year column: give the year with --year."),
+                         where=Location(file=name))
+    report = NameReport(file=name, registry=registry)
+    columns: list[tuple[int, str]] = []
+    skipped_cols: list[str] = []
+    for j in range(first_data, len(header)):
+        label = str(header[j] if header[j] is not None else "").strip()
+        if not label:
+            continue
+        code = report.resolve(label, _cell(head_at, j, label))
+        if code is None:
+            continue
+        if rows_are_ref or not code.startswith("_"):
+            columns.append((j, code))
+        else:
+            skipped_cols.append(label)
+    if not columns:
+        raise InputError(N_("The header row names no countries."), where=_cell(head_at, 0))
+
+    defaults = {d.id: (d.total if d.total is not None else (duration or "LT").upper())
+                for d in tdef.dimensions}
+    dims = tdef.dimension_ids
+    partner_at = dims.index(partner.id)
+    base = [defaults[d] for d in dims]
+    fixed_period = (period_for(tdef, str(year), date=date, where=Location(file=name))
+                    if year is not None and year_col is None else None)
+    observations: list[Observation] = []
+    append = observations.append
+    periods: set[str] = set()
+    areas: set[str] = set()
+    skipped_rows: list[str] = []
+    diagonal = 0
+    for at, row in records:
+        label = str(row[0] if row and row[0] is not None else "").strip()
+        if not label:
+            continue
+        code = report.resolve(label, _cell(at, 0))
+        if code is None:
+            continue
+        if rows_are_ref and code.startswith("_"):
+            skipped_rows.append(label)
+            continue
+        period = fixed_period or period_for(
+            tdef, str(row[year_col] if year_col < len(row) else ""), date=date,  # type: ignore
+            where=_cell(at, year_col))  # type: ignore[arg-type]
+        for j, col_code in columns:
+            cell = row[j] if j < len(row) else None
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            ref, other = (code, col_code) if rows_are_ref else (col_code, code)
+            if ref == other:
+                diagonal += 1
+                continue
+            if ref.startswith("_"):
+                continue
+            where = _cell(at, j, header[j])
+            if isinstance(cell, bool):
+                cell = str(cell)
+            if isinstance(cell, int | float):
+                value, obs_status, conf_status = float(cell), "A", "F"
+            else:
+                try:
+                    reading = read_text(str(cell))
+                except NotANumber:
+                    raise InputError(
+                        N_("Cell \u201c{value}\u201d is not a count: expected a number, .. "
+                           "(not available), x (confidential) or - (nil)."),
+                        where=where, value=str(cell)) from None
+                if reading is None:
+                    continue
+                value, obs_status, conf_status = (reading.value, reading.obs_status,
+                                                  reading.conf_status)
+            key = list(base)
+            key[partner_at] = other
+            periods.add(period)
+            areas.add(ref)
+            append(Observation(tdef.id, ref, period, tuple(key), value, obs_status,
+                               conf_status, where=where))
+
+    dataset = Dataset(
+        file_name=name, format=NAME, provider=default_provider(provider, areas, PROVIDER),
+        observations=observations,
+        provenance=Provenance(
+            publisher=provider or "not stated (origin-destination matrix)",
+            dataset=f"origin-destination matrix {name}", edition=edition,
+            notes=f"rows are {said}s; SHA-256 {file_sha256(path)}"))
+    add_metadata(dataset, tdef, periods, source_type=source_type,
+                 residence_rule=residence_rule,
+                 notes=f"origin-destination matrix {name} (rows: {said})")
+    report.settle(dataset, allow_unmatched)
+    skipped = skipped_rows + skipped_cols
+    if skipped:
+        dataset.findings.append(Finding(
+            rule=RULE_SKIPPED, severity=Severity.INFO, table=tdef.id,
+            where=Location(file=name),
+            message=N_("Totals and aggregates are not reporting countries; skipped: {names}."),
+            params={"names": ", ".join(dict.fromkeys(skipped))}))
+    if diagonal:
+        dataset.findings.append(Finding(
+            rule=RULE_SKIPPED, severity=Severity.INFO, table=tdef.id,
+            where=Location(file=name),
+            message=N_("{count} diagonal cells (a country with itself) skipped."),
+            params={"count": diagonal}))
+    return dataset

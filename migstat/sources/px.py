@@ -1,0 +1,341 @@
+"""PX tables (PC-Axis, as PxWeb serves them) mapped onto migstat's tables.
+
+The file format is read by :mod:`migstat.formats.px.reader`; this module decides what each
+PX variable is:
+
+* the time: the ``TIMEVAL`` variable, or one named year / год / period / период (else the
+  ``year`` option);
+* the partner country, by the variable's name in any of the file's languages: country of
+  previous residence / страна выбытия / прежнего проживания -> ``COUNTRY_PREV_RES``; of next
+  residence / назначения / прибытия -> ``COUNTRY_NEXT_RES``; birth / рождения ->
+  ``COUNTRY_BIRTH``; citizenship / гражданство -> ``CITIZENSHIP``;
+* the reporting country: a variable named country / region / страна / регион / территория
+  (else the ``country`` option);
+* sex, age, reason, education, permit type, duration, by name (пол, возраст, причина / цель,
+  образование, разрешение, продолжительность);
+* a measure variable (indicator / показатель): arrivals (прибывшие) -> F01, departures
+  (выбывшие) -> F02; net migration (сальдо) is derived and skipped.
+
+The table is the ``table`` option, or the only one the variables fit. Values map to codes
+through ``CODES`` (code ids and aliases), then the value texts in every language (the code
+lists' English and Russian labels, total words such as Всего / Total, age spans such as
+"0-4 лет" or "80 и старше"), then the ``ELIMINATION`` value (the total). A category that is
+none of these is kept as ``code: label`` (``02: работа``) for the classification mappings
+(:mod:`migstat.mapping`), which map it by either part, or report it. A variable that fits no
+dimension of the table is kept only at its ``ELIMINATION`` value (its total).
+
+Data cells: ``"-"`` is 0; a missing-value symbol is an empty value flagged by what
+``DATASYMBOLn`` says (confidential -> ``CONF_STATUS`` C) or by the usual PxWeb meaning:
+``"."`` cannot exist (M), ``".."`` not available (L), ``"..."`` and longer missing (O).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from migstat.formats.px.reader import (
+    MISSING_SYMBOLS,
+    NIL_SYMBOL,
+    PxFile,
+    PxVariable,
+    cell_value,
+    read_px,
+    sniff_px,
+)
+from migstat.i18n import N_
+from migstat.model.data import Dataset, Location, Observation, Provenance
+from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.registry import Registry
+from migstat.model.tables import TableDef
+from migstat.sources.common import file_sha256
+from migstat.sources.names import NameReport, resolve_country
+from migstat.sources.tabular import (
+    TOTAL_WORDS,
+    CodeFinder,
+    add_metadata,
+    category_key,
+    default_provider,
+    period_for,
+    table_for,
+)
+
+NAME = "px"
+PROVIDER = "PX"
+TABLES = ("F01", "F02", "F03", "F04", "S01", "S02", "S03", "S04", "A01", "A03", "R01")
+RULE_DERIVED = "IMPORT_DERIVED_SKIPPED"
+
+TIME = "TIME_PERIOD"
+REF_AREA = "REF_AREA"
+MEASURE = "MEASURE"
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    # breakdowns first: "Причина прибытия" is a reason, "Страна прибытия" a country
+    (TIME, r"^(year|years|год|годы|period|период|time|время|reference year|отчетный год)$"),
+    ("SEX", r"^(sex|gender|пол)$|^sex\b|^пол\b"),
+    ("AGE", r"\bage\b|возраст"),
+    ("REASON", r"reason|purpose|motive|причин|цел[ьи]"),
+    ("EDU", r"education|образовани"),
+    ("PERMIT_TYPE", r"permit|разрешени|патент"),
+    ("DURATION", r"duration|продолжительност|срок"),
+    ("PROT_STATUS", r"protection status|статус защиты"),
+    ("COUNTRY_PREV_RES", r"previous residence|prior residence|origin of migra|"
+                         r"предыдущего|прежнего|выбыти|откуда"),
+    ("COUNTRY_NEXT_RES", r"next residence|destination|назначени|прибыти|следующего|"
+                         r"последующего|куда"),
+    ("COUNTRY_BIRTH", r"birth|рождени"),
+    ("CITIZENSHIP", r"citizenship|nationality|гражданств"),
+    ("COUNTRY_ORIGIN", r"country of origin|происхождени"),
+    (MEASURE, r"indicator|measure|contents|flow|показател|вид миграци|направлени"),
+    (REF_AREA, r"^(country|reporting country|region|area|territory|страна|регион|область|"
+               r"территория|страна-член|государство)$"),
+)
+_MEASURES = ((r"arriv|immigr|inflow|прибы|иммигр", "F01"),
+             (r"depart|emigr|outflow|выбы|эмигр", "F02"),
+             (r"\bnet\b|balance|сальдо|прирост", None))
+_CONFIDENTIAL = re.compile(r"confiden|конфиденц|секрет|not for publication|не публику", re.I)
+_SYMBOL_STATUS = {".": "M", "..": "L"}
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return path.suffix.lower() == ".px" or sniff_px(head)
+
+
+def _role(variable: PxVariable) -> str | None:
+    if variable.time:
+        return TIME
+    for name in variable.all_names():
+        key = category_key(name)
+        for role, pattern in _PATTERNS:
+            if re.search(pattern, key):
+                return role
+    return None
+
+
+def _measure_table(texts: list[str]) -> tuple[bool, str | None]:
+    """Whether a measure value is known, and the table it feeds (``None``: derived)."""
+    for text in texts:
+        key = category_key(text)
+        for pattern, table in _MEASURES:
+            if re.search(pattern, key):
+                return True, table
+    return False, None
+
+
+def read(path: Path, *, registry: Registry, table: str | None = None,
+         year: str | int | None = None, country: str | None = None,
+         provider: str | None = None, edition: str | None = None,
+         allow_unmatched: bool = False, source_type: str | None = None,
+         residence_rule: str | None = None, date: str | None = None,
+         duration: str | None = None, **_: Any) -> Dataset:
+    """A PX table as a dataset of one migstat table (see the module's docstring)."""
+    path = Path(path)
+    px = read_px(path)
+    name = px.file_name
+    roles = [_role(v) for v in px.variables]
+    measure_at = roles.index(MEASURE) if MEASURE in roles else None
+
+    # -- which table ------------------------------------------------------------------------
+    measure_tables: dict[int, str | None] = {}
+    if measure_at is not None:
+        var = px.variables[measure_at]
+        for i in range(len(var.values)):
+            known, target = _measure_table(var.texts(i))
+            if known:
+                measure_tables[i] = target
+    partner_roles = [r for r in roles if r in {"COUNTRY_PREV_RES", "COUNTRY_NEXT_RES",
+                                               "COUNTRY_BIRTH", "CITIZENSHIP",
+                                               "COUNTRY_ORIGIN"}]
+    if table:
+        tdef = registry.table(table)
+    else:
+        wanted = {t for t in measure_tables.values() if t}
+        candidates = sorted(wanted) if len(wanted) == 1 else _candidates(registry, roles)
+        tdef = table_for(registry, None, name, candidates)
+    if measure_tables and not table:
+        keep = {i for i, t in measure_tables.items() if t == tdef.id}
+    else:
+        keep = None
+    partner = tdef.partner
+    dims = {d.id: d for d in tdef.dimensions}
+    # a partner variable under another concept still is the table's partner
+    if partner is not None and partner.id not in roles and partner_roles:
+        roles[roles.index(partner_roles[0])] = partner.id
+    if partner is not None and partner.id not in roles and REF_AREA in roles and country:
+        roles[roles.index(REF_AREA)] = partner.id
+
+    report = NameReport(file=name, registry=registry)
+    findings: list[Finding] = []
+    # per variable: value index -> code (None: leave the cell out)
+    columns: list[list[str | None]] = []
+    for at, (var, role) in enumerate(zip(px.variables, roles, strict=True)):
+        where = Location(file=name, line=px.keyword_lines.get("VALUES"), column=var.name)
+        if role == TIME:
+            columns.append([_period(tdef, v, date, where) for v in var.values])
+        elif role == MEASURE:
+            columns.append([("" if (keep is None or i in keep) else None)
+                            for i in range(len(var.values))])
+            derived = [var.values[i] for i, t in measure_tables.items() if t is None]
+            if derived:
+                findings.append(Finding(
+                    rule=RULE_DERIVED, severity=Severity.INFO, table=tdef.id, where=where,
+                    message=N_("Values of {variable} that are derived, not counted ({values}), "
+                               "are skipped."),
+                    params={"variable": var.name, "values": ", ".join(derived)}))
+        elif role == REF_AREA or (partner is not None and role == partner.id):
+            columns.append(_areas(var, report, where, ref_area=role == REF_AREA))
+        elif role in dims:
+            dim = dims[role]
+            finder = CodeFinder(registry.codelist(dim.codelist), dim.total)
+            elim = var.elimination_index
+            codes: list[str | None] = []
+            for i in range(len(var.values)):
+                if i == elim and dim.total:
+                    codes.append(dim.total)
+                    continue
+                found = finder.find(var.texts(i))
+                codes.append(found or _national(var, i))
+            columns.append(codes)
+        else:
+            elim = var.elimination_index
+            if elim is None and len(var.values) == 1:
+                elim = 0
+            if elim is None:
+                totals = [i for i in range(len(var.values))
+                          if any(category_key(t) in TOTAL_WORDS for t in var.texts(i))]
+                elim = totals[0] if len(totals) == 1 else None
+            if elim is None:
+                raise InputError(
+                    N_("Variable \u201c{variable}\u201d fits no dimension of table {table} "
+                       "({dimensions}) and has no total (ELIMINATION) to keep."),
+                    where=where, variable=var.name, table=tdef.id,
+                    dimensions=", ".join(tdef.dimension_ids))
+            columns.append([("" if i == elim else None) for i in range(len(var.values))])
+            roles[at] = None
+
+    if TIME not in roles and year is None:
+        raise InputError(N_("The file has no time variable (TIMEVAL, or a variable named year "
+                            "or год): give the year with --year."), where=Location(file=name))
+    fixed_period = _period(tdef, str(year), date, Location(file=name)) if TIME not in roles \
+        else None
+    fixed_area = None
+    if REF_AREA not in roles:
+        if not country:
+            raise InputError(N_("The file has no variable for the reporting country: give it "
+                                "with --country."), where=Location(file=name))
+        fixed_area = registry.country(country)
+
+    # -- the cells ------------------------------------------------------------------------
+    positions = {role: i for i, role in enumerate(roles) if role}
+    key_at = [positions.get(d.id) for d in tdef.dimensions]
+    defaults = [_default(d, duration) for d in tdef.dimensions]
+    time_at, area_at = positions.get(TIME), positions.get(REF_AREA)
+    observations: list[Observation] = []
+    periods: set[str] = set()
+    areas: set[str] = set()
+    symbols: dict[str, tuple[str, str]] = {}
+    for indices, n, token in px.cells():
+        picked = [columns[j][i] for j, i in enumerate(indices)]
+        if any(p is None for p in picked):
+            continue
+        period = picked[time_at] if time_at is not None else fixed_period
+        area = picked[area_at] if area_at is not None else fixed_area
+        key = tuple(picked[at] if at is not None else defaults[k]
+                    for k, at in enumerate(key_at))
+        try:
+            value = cell_value(token)
+        except ValueError:
+            raise InputError(N_("Cell \u201c{value}\u201d is neither a number nor a PX symbol "
+                                "(\".\", \"..\", \"...\", \"....\", \"-\")."),
+                             where=px.cell_location(n), value=token) from None
+        obs_status, conf_status = "A", "F"
+        if value is None:
+            if token not in symbols:
+                symbols[token] = _symbol_flags(px, token)
+            obs_status, conf_status = symbols[token]
+        periods.add(period)  # type: ignore[arg-type]
+        areas.add(area)  # type: ignore[arg-type]
+        observations.append(Observation(tdef.id, area, period, key,  # type: ignore[arg-type]
+                                        value, obs_status, conf_status,
+                                        where=px.cell_location(n)))
+
+    lang = px.language
+    dataset = Dataset(
+        file_name=name, format=NAME,
+        provider=default_provider(provider, areas, PROVIDER), observations=observations,
+        provenance=Provenance(
+            publisher=px.text("SOURCE") or "unknown publisher (PX file without SOURCE)",
+            dataset=px.text("TITLE") or px.text("CONTENTS"),
+            edition=edition or px.text("LAST-UPDATED") or px.text("CREATION-DATE"),
+            notes=(f"PX table {px.text('MATRIX') or name} (language {lang or 'not stated'}, "
+                   f"{px.encoding}); SHA-256 {file_sha256(path)}")))
+    add_metadata(dataset, tdef, periods, source_type=source_type,
+                 residence_rule=residence_rule,
+                 notes=f"PX file {name}: {px.text('CONTENTS') or px.text('TITLE') or ''}")
+    dataset.findings.extend(findings)
+    report.settle(dataset, allow_unmatched)
+    return dataset
+
+
+def _candidates(registry: Registry, roles: list[str | None]) -> list[str]:
+    """The tables whose dimensions cover the file's, the closest fits only: a table with
+    dimensions the file lacks (filled with totals) is a candidate only when no table fits
+    more tightly (A01 rather than A01V for permits by citizenship, sex and reason)."""
+    found = {r for r in roles if r and r not in (TIME, REF_AREA, MEASURE)}
+    extra: dict[str, int] = {}
+    for table_id, tdef in registry.tables.items():
+        if tdef.partner is None or tdef.partner.id not in found:
+            continue
+        if found <= set(tdef.dimension_ids):
+            extra[table_id] = len(set(tdef.dimension_ids) - found)
+    fewest = min(extra.values(), default=0)
+    return [t for t, n in extra.items() if n == fewest]
+
+
+def _default(dim: Any, duration: str | None) -> str:
+    if dim.total is not None:
+        return dim.total
+    if dim.id == "DURATION":
+        return (duration or "LT").upper()
+    return "_T"
+
+
+def _period(table: TableDef, text: str, date: str | None, where: Location) -> str:
+    return period_for(table, text, date=date, where=where)
+
+
+def _areas(var: PxVariable, report: NameReport, where: Location, *,
+           ref_area: bool) -> list[str | None]:
+    out: list[str | None] = []
+    for i in range(len(var.values)):
+        texts = var.texts(i)
+        code = next((c for c in (resolve_country(t, report.registry) for t in texts) if c),
+                    None)
+        if code is None and i == var.elimination_index:
+            code = "_T"
+        if code is None:
+            report.add(var.values[i], where)
+        if ref_area and code is not None and code.startswith("_"):
+            code = None  # a total over reporting countries is not a reporting country
+        out.append(code)
+    return out
+
+
+def _national(var: PxVariable, i: int) -> str:
+    """A category that is in no code list, as ``code: label`` (the SDMX-CSV way of giving
+    both), so that a mapping may name it by either."""
+    label = var.values[i]
+    code = var.codes[i] if var.codes else None
+    return f"{code}: {label}" if code and code != label else label
+
+
+def _symbol_flags(px: PxFile, token: str) -> tuple[str, str]:
+    """``(OBS_STATUS, CONF_STATUS)`` of a missing-value symbol."""
+    meaning = px.symbol_text(token) or ""
+    if _CONFIDENTIAL.search(meaning) or meaning.strip().lower() in ("x", "х"):
+        return "A", "C"
+    if token in _SYMBOL_STATUS:
+        return _SYMBOL_STATUS[token], "F"
+    if token in MISSING_SYMBOLS or token == NIL_SYMBOL:
+        return "O", "F"
+    return "O", "F"

@@ -1,0 +1,155 @@
+"""What the generic importers (PX tables, origin-destination matrices) share.
+
+A publisher's own reader knows its files; a generic reader knows only the format, so what the
+file does not say comes from options: the table (``table``), the year or date (``year``), the
+reporting country (``country``), who stands behind the numbers (``provider``), the source
+type and residence rule of the table's metadata. These helpers turn those options, and the
+codes and names found in a file, into what a :class:`~migstat.model.Dataset` needs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from migstat.i18n import N_
+from migstat.model.codelists import CodeList
+from migstat.model.data import Dataset, Location, TableMetadata
+from migstat.model.findings import InputError
+from migstat.model.registry import Registry
+from migstat.model.tables import TableDef
+
+
+def category_key(text: str) -> str:
+    """How categories are compared: spacing, letter case and ё/е do not matter."""
+    return " ".join(str(text).split()).casefold().replace("ё", "е")
+
+
+TOTAL_WORDS = frozenset(category_key(w) for w in (
+    "total", "all", "both sexes", "all ages", "all reasons", "all levels", "all types",
+    "всего", "итого", "оба пола", "все возрасты", "все причины", "все уровни", "все виды",
+    "всего по всем причинам", "all countries", "все страны"))
+"""Names a publisher gives the total of a breakdown."""
+
+SYNONYMS: dict[str, dict[str, str]] = {
+    "SEX": {category_key(k): v for k, v in (
+        ("male", "M"), ("males", "M"), ("men", "M"), ("man", "M"), ("мужчины", "M"),
+        ("мужской", "M"), ("муж.", "M"), ("female", "F"), ("females", "F"), ("women", "F"),
+        ("woman", "F"), ("женщины", "F"), ("женский", "F"), ("жен.", "F"))},
+}
+"""Spellings of common categories that are not the code lists' labels."""
+
+_RANGE = re.compile(r"^\D*?(\d+)\s*[-\u2013\u2014]\s*(\d+)\b")
+_OPEN_TOP = re.compile(r"^\D*?(\d+)\s*(?:\+|\D*(?:и старше|и более|and over|and older|or over|"
+                       r"or older|years and over|лет и старше))", re.I)
+_UNDER = re.compile(r"^(?:under|less than|younger than|моложе|младше|до)\s+(\d+)", re.I)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CodeFinder:
+    """Finds the code of a category in a code list by code, alias, label (EN/RU) or age span."""
+
+    def __init__(self, codes: CodeList, total: str | None) -> None:
+        self.codes = codes
+        self.total = total
+        self._labels: dict[str, str] = {}
+        for code in codes:
+            for text in code.name.values():
+                self._labels.setdefault(category_key(text), code.id)
+        self._synonyms = SYNONYMS.get(codes.id, {})
+
+    def find(self, texts: list[str]) -> str | None:
+        for text in texts:
+            if not text:
+                continue
+            found = self.codes.resolve(text)
+            if found is not None:
+                return found
+            key = category_key(text)
+            found = self._labels.get(key) or self._synonyms.get(key)
+            if found is not None:
+                return found
+            if key in TOTAL_WORDS and self.total:
+                return self.total
+            if self.codes.id == "AGE":
+                found = self._age(key)
+                if found is not None:
+                    return found
+        return None
+
+    def _age(self, key: str) -> str | None:
+        bounds: tuple[int, int | None] | None = None
+        if m := _RANGE.match(key):
+            bounds = (int(m.group(1)), int(m.group(2)) + 1)
+        elif m := _OPEN_TOP.match(key):
+            bounds = (int(m.group(1)), None)
+        elif m := _UNDER.match(key):
+            bounds = (0, int(m.group(1)))
+        if bounds is None:
+            return None
+        for code in self.codes:
+            if code.lower == bounds[0] and code.upper == bounds[1]:
+                return code.id
+        return None
+
+
+def table_for(registry: Registry, table: str | None, file_name: str,
+              candidates: list[str] | None = None) -> TableDef:
+    """The table named by the option, or the one candidate; else an error asking for it."""
+    where = Location(file=file_name)
+    if table:
+        return registry.table(table)
+    if candidates and len(candidates) == 1:
+        return registry.table(candidates[0])
+    raise InputError(N_("The file does not say which table it holds; name it with --table "
+                        "(candidates: {candidates})."), where=where,
+                     candidates=", ".join(candidates) if candidates else ", ".join(
+                         t for t, d in registry.tables.items() if d.partner is not None))
+
+
+def period_for(table: TableDef, year: str, *, date: str | None = None,
+               where: Location | None = None) -> str:
+    """``TIME_PERIOD`` of ``table`` for a year (``2019``) or a date (``2019-07-01``).
+
+    A stock table's period is a date: a bare year becomes ``<year>-<date>`` (``date`` as
+    ``MM-DD``, default ``01-01``); a flow or event table's period is the year.
+    """
+    text = str(year).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if _DATE.match(text):
+        return text if table.period_type.value == "date" else text[:4]
+    if not (len(text) == 4 and text.isdigit()):
+        raise InputError(N_("{value} is not a year (YYYY) or a date (YYYY-MM-DD)."),
+                         where=where, value=text)
+    if table.period_type.value == "date":
+        return f"{text}-{(date or '01-01').strip()}"
+    return text
+
+
+def default_provider(provider: str | None, areas: set[str], fallback: str) -> str:
+    """Who stands behind the numbers: the option, the national statistical office of the one
+    reporting country (``NSO_KGZ``), or ``fallback``."""
+    if provider:
+        return provider.strip().upper()
+    if len(areas) == 1:
+        return f"NSO_{next(iter(areas))}"
+    return fallback
+
+
+def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
+                 source_type: str | None, residence_rule: str | None, notes: str) -> None:
+    """The table's metadata from the options; what they leave out is ``other`` and said so."""
+    said = []
+    if not source_type:
+        said.append("source type")
+    if table.kind.value == "flow" and not residence_rule:
+        said.append("residence rule")
+    if said:
+        notes += f"; not stated in the file or the options: {', '.join(said)} (other)"
+    ordered = sorted(periods)
+    dataset.metadata.tables[table.id] = TableMetadata(
+        table=table.id, source_type=source_type or "other",
+        reference_date=(f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1
+                        else (ordered[0] if ordered else None)),
+        residence_rule=(residence_rule or "other") if table.kind.value == "flow"
+        else residence_rule, notes=notes)

@@ -1,0 +1,101 @@
+"""Build the ASGI app: the portal, its JSON API and the SDMX REST API over one store."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from migstat import __version__
+from migstat.i18n import gettext_
+from migstat.store import Store
+from migstat.web import routes
+from migstat.web.deps import language
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+
+
+def _translate(context: dict[str, Any], message: str, **params: Any) -> str:
+    return gettext_(message, context.get("lang", "en"), **params)
+
+
+def _install_template_globals(templates: Jinja2Templates) -> None:
+    """``t("msgid", name=value)`` in templates translates into the page's ``lang``."""
+    from jinja2 import pass_context
+
+    templates.env.globals["t"] = pass_context(_translate)
+    templates.env.globals["version"] = __version__
+    templates.env.filters["replace_lang"] = _replace_lang
+
+
+def _replace_lang(params: Any, lang: str) -> str:
+    """The query string with ``lang`` set to ``lang`` and everything else kept."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in params.multi_items() if k != "lang"]
+    return urlencode([*pairs, ("lang", lang)])
+
+
+_install_template_globals(TEMPLATES)
+
+
+def render(request: Request, template: str, status_code: int = 200,
+           **context: Any) -> Any:
+    """Render a page in the request's language; ``lang`` is set for every template."""
+    context.setdefault("lang", language(request))
+    context.setdefault("nav", navigation())
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+@cache
+def route_modules() -> list[Any]:
+    """Every module in :mod:`migstat.web.routes` that exposes a ``router``, in name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        if hasattr(module, "router"):
+            found.append(module)
+    return found
+
+
+def navigation() -> list[tuple[str, str]]:
+    """``(msgid, path)`` of every route module's ``NAV`` entry, in their declared order."""
+    entries = [m.NAV for m in route_modules() if hasattr(m, "NAV")]
+    return [(msgid, path) for _order, msgid, path in sorted(entries)]
+
+
+def create_app(db: str | None = None, *, store: Store | None = None) -> FastAPI:
+    """The app over ``store`` (or the store at ``db``; default as for the command line).
+
+    An app given a store leaves it open on shutdown; an app that opened its own closes it.
+    """
+    owned = store is None
+    the_store = store if store is not None else Store.open(db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        try:
+            yield
+        finally:
+            if owned:
+                the_store.close()
+
+    app = FastAPI(title="migstat", version=__version__, lifespan=lifespan,
+                  description="Migration statistics: the portal's JSON API and the "
+                              "SDMX 2.1 REST API.")
+    app.state.store = the_store
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in route_modules():
+        app.include_router(module.router)
+    return app
+
+
+__all__ = ["TEMPLATES", "create_app", "navigation", "render", "route_modules"]

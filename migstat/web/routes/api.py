@@ -1,0 +1,211 @@
+"""The JSON API the portal uses, under ``/api/`` (described by OpenAPI at ``/docs``).
+
+Each endpoint returns the same view model as the matching page, so what a page shows and
+what the API returns never disagree. Dimension filters use the ids of the table's dimensions
+(``REF_AREA=KGZ+TJK&SEX=F``), as the downloads and the SDMX API do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from migstat.model.findings import NotFoundError
+from migstat.web.views import availability, country, explore, guide, home
+from migstat.web.views.data import Data
+
+router = APIRouter(prefix="/api", tags=["portal"])
+
+
+class DimensionOut(BaseModel):
+    id: str
+    label: str
+    codelist: str
+    role: str | None = None
+
+
+class TableOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    group: str
+    unit: str
+    universe: str
+    dimensions: list[DimensionOut]
+
+
+class HitOut(BaseModel):
+    kind: str = Field(description="table, country or indicator")
+    kind_label: str
+    code: str
+    label: str
+    detail: str
+    url: str
+
+
+class ReleaseOut(BaseModel):
+    id: int
+    provider: str
+    label: str
+    national: bool
+    tables: list[str]
+    date: str
+    observations: int
+    synthetic: bool
+    url: str
+
+
+class OptionOut(BaseModel):
+    code: str
+    label: str
+    selected: bool
+
+
+class FilterOut(BaseModel):
+    id: str
+    label: str
+    options: list[OptionOut]
+
+
+class ObservationOut(BaseModel):
+    REF_AREA: str
+    TIME_PERIOD: str
+    DATA_PROVIDER: str
+    key: dict[str, str]
+    OBS_VALUE: float | None
+    OBS_STATUS: str
+    CONF_STATUS: str
+    COMMENT: str | None = None
+    SYNTHETIC: bool
+    SUBMISSION: int
+
+
+class PivotOut(BaseModel):
+    rows: list[str] = Field(description="dimension ids on the rows")
+    cols: list[str] = Field(description="dimension ids on the columns")
+    columns: list[list[str]] = Field(description="column headers, one label per column dim")
+    data: list[dict[str, Any]] = Field(description="row labels and cell texts with flags")
+    fixed: list[tuple[str, str]]
+
+
+class ExploreOut(BaseModel):
+    table: str
+    title: str
+    filters: list[FilterOut]
+    pivot: PivotOut
+    notes: list[tuple[int, str]]
+    flags: list[tuple[str, str]]
+    downloads: dict[str, str]
+    share: str = Field(description="query string that restores this view on /explore")
+    charts: dict[str, dict[str, Any]] = Field(description="Vega-Lite specifications")
+    observations: list[ObservationOut]
+
+
+class CountryOut(BaseModel):
+    code: str
+    name: str
+    kpis: list[dict[str, str]]
+    ranking: dict[str, dict[str, Any]]
+    provided: dict[str, Any]
+    sources: list[dict[str, Any]]
+    charts: dict[str, dict[str, Any]]
+
+
+class AvailabilityOut(BaseModel):
+    scope: str
+    source: str
+    years: list[int]
+    score: int = Field(description="completeness in percent: provided 1, partial 1/2")
+    tables: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+class GuideOut(BaseModel):
+    glossary: list[dict[str, str]]
+    mistakes: list[str]
+    audiences: list[dict[str, str]]
+    tables: list[dict[str, Any]]
+
+
+@router.get("/tables", response_model=list[TableOut], summary="The tables and their dimensions")
+def tables(data: Data) -> list[TableOut]:
+    lang = data.lang
+    return [TableOut(id=t.id, title=t.label(lang), kind=str(t.kind), group=t.group,
+                     unit=t.unit.get(lang) or t.unit.get("en", ""),
+                     universe=t.universe.get(lang) or t.universe.get("en", ""),
+                     dimensions=[DimensionOut(id=d.id, label=d.label(lang), codelist=d.codelist,
+                                              role=d.role) for d in t.dimensions])
+            for t in data.tables()]
+
+
+@router.get("/search", response_model=list[HitOut],
+            summary="Search tables, countries and indicators")
+def search(data: Data, q: str = Query("", description="words to look for")) -> list[HitOut]:
+    return [HitOut(kind=h.kind, kind_label=h.kind_label, code=h.code, label=h.label,
+                   detail=h.detail, url=h.url) for h in home.search(data, q)]
+
+
+@router.get("/releases", response_model=list[ReleaseOut], summary="The latest releases")
+def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOut]:
+    return [ReleaseOut(**r) for r in home.latest_releases(data, limit)]
+
+
+@router.get("/explore/{table}", response_model=ExploreOut,
+            summary="One view of a table: filters, pivot, charts, downloads and observations",
+            description="Query parameters as on /explore: REF_AREA, one parameter per dimension "
+                        "id of the table (codes joined by + or repeated), DATA_PROVIDER, start, "
+                        "end, rows, cols, chart, od, lang.")
+def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
+    try:
+        view = explore.build(data, table, request.query_params)
+    except NotFoundError as exc:
+        raise HTTPException(404, exc.text(data.lang)) from exc
+    dims = view.table.dimension_ids
+    return ExploreOut(
+        table=view.table.id, title=view.title,
+        filters=[FilterOut(id=f.id, label=f.label,
+                           options=[OptionOut(code=o.code, label=o.label, selected=o.selected)
+                                    for o in f.options]) for f in view.filters],
+        pivot=PivotOut(rows=view.rows, cols=view.cols, columns=view.pivot.columns,
+                       data=[{"labels": labels,
+                              "cells": [{"text": c.text, "value": c.value, "flags": c.flags,
+                                         "note": c.note} for c in cells]}
+                             for labels, cells in view.pivot.rows],
+                       fixed=view.pivot.fixed),
+        notes=view.notes, flags=view.flags,
+        downloads={fmt: href for _label, href, fmt in view.downloads},
+        share=view.query, charts=view.specs,
+        observations=[ObservationOut(
+            REF_AREA=o.ref_area, TIME_PERIOD=o.time_period, DATA_PROVIDER=o.provider,
+            key=dict(zip(dims, o.key, strict=False)), OBS_VALUE=o.value,
+            OBS_STATUS=o.obs_status, CONF_STATUS=o.conf_status, COMMENT=o.comment,
+            SYNTHETIC=o.synthetic, SUBMISSION=o.submission_id) for o in view.observations])
+
+
+@router.get("/countries/{code}", response_model=CountryOut, summary="A country's profile")
+def country_profile(code: str, data: Data) -> CountryOut:
+    try:
+        resolved = data.country_code(code)
+    except NotFoundError as exc:
+        raise HTTPException(404, exc.text(data.lang)) from exc
+    p = country.build(data, resolved)
+    return CountryOut(code=p["code"], name=p["name"], kpis=p["kpis"], ranking=p["ranking"],
+                      provided=p["provided"], sources=p["sources"], charts=p["specs"])
+
+
+@router.get("/availability", response_model=AvailabilityOut,
+            summary="Country x table x year: provided, partial or missing",
+            description="Parameters: scope (region|all), source (all|national), start, end, "
+                        "tables (ids joined by +).")
+def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
+    view = availability.build(data, request.query_params)
+    return AvailabilityOut(**{k: view[k] for k in AvailabilityOut.model_fields})
+
+
+@router.get("/guide", response_model=GuideOut, summary="Glossary, table definitions, advice")
+def guide_content(data: Data) -> GuideOut:
+    g = guide.build(data)
+    return GuideOut(glossary=g["glossary"], mistakes=g["mistakes"], audiences=g["audiences"],
+                    tables=g["tables"])

@@ -1,0 +1,24 @@
+"""The start page: ``GET /`` (search with ``?q=``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from migstat.i18n import N_
+from migstat.web.app import render
+from migstat.web.views import home, templating  # noqa: F401 (template filters)
+from migstat.web.views.data import REGION, Data
+
+router = APIRouter()
+NAV = (10, N_("Home"), "/")
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home_page(request: Request, data: Data) -> HTMLResponse:
+    query = request.query_params.get("q", "")
+    region = [(code, data.area_label(code)) for code in REGION]
+    return render(request, "home.html", q=query, hits=home.search(data, query),
+                  releases=home.latest_releases(data), overview=home.overview(data),
+                  region=region, tables=[(t.id, t.label(data.lang), t.kind)
+                                         for t in data.tables()])

@@ -1,0 +1,88 @@
+"""Answers kept for a short while, so that many clients asking the same thing cost one query.
+
+An answer is keyed by the request (path, parameters, format, language), the principal and
+the *state* of the store as that principal sees it: the submissions it may list, with their
+status. A new submission, or one whose status changes, gives a new state, so a cached answer
+is never stale by more than :data:`TTL` seconds (the bound for rules that depend on the clock,
+such as an embargo that ends). The cache holds at most :data:`BUDGET` bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from migstat.web.deps import Reader
+
+TTL = 60.0
+BUDGET = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    body: bytes
+    media_type: str
+    status: int
+    etag: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def state(reader: Reader) -> str:
+    """A digest of what the reader's principal can see of the store's submissions."""
+    text = ";".join(f"{r.id}:{r.status}" for r in reader.submissions())
+    return hashlib.sha256(f"{reader.principal!r}|{text}".encode()).hexdigest()[:20]
+
+
+class AnswerCache:
+    """A small thread-safe LRU of answers with a time limit and a size budget."""
+
+    def __init__(self, ttl: float = TTL, budget: int = BUDGET) -> None:
+        self.ttl = ttl
+        self.budget = budget
+        self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Answer | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            stored, answer = hit
+            if time.monotonic() - stored > self.ttl:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return answer
+
+    def put(self, key: str, answer: Answer) -> None:
+        size = len(answer.body)
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = (time.monotonic(), answer)
+            self._size += size
+            while self._size > self.budget and self._items:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: str) -> None:
+        _stored, answer = self._items.pop(key)
+        self._size -= len(answer.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+def etag(body: bytes) -> str:
+    """A strong entity tag of an answer's bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+__all__ = ["BUDGET", "TTL", "Answer", "AnswerCache", "etag", "state"]

@@ -1,0 +1,48 @@
+// Draws every chart of a page: <div class="chart" data-spec="ID"> with its Vega-Lite spec in
+// <script type="application/json" id="ID">. SVG renderer (tests count the marks), numbers in
+// the page's language. When a chart is drawn, its element gets data-rendered="true" and
+// data-marks="N" (the number of data marks actually drawn).
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "en";
+  if (lang === "ru") {
+    vega.formatLocale({decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0₽"]});
+  }
+  function countMarks(el) {
+    // The data marks: the items of the layer named in usermeta.layer, else of every mark
+    // that is not text (axes, legends and titles are not marks of the data).
+    var want = (el.__spec.usermeta || {}).layer;
+    var n = 0;
+    el.querySelectorAll("g.role-mark").forEach(function (g) {
+      if (want ? !g.classList.contains(want + "_marks") : g.classList.contains("mark-text")) {
+        return;
+      }
+      n += g.querySelectorAll(":scope > path, :scope > line").length;
+    });
+    return n;
+  }
+  function draw(el) {
+    var source = document.getElementById(el.dataset.spec);
+    if (!source) { return; }
+    var spec = JSON.parse(source.textContent);
+    el.__spec = spec;
+    var compiled = vegaLite.compile(spec).spec;
+    var view = new vega.View(vega.parse(compiled), {renderer: "svg", container: el, hover: true});
+    view.runAsync().then(function () {
+      el.dataset.marks = String(countMarks(el));
+      el.dataset.rendered = "true";
+    }).catch(function (err) {
+      el.dataset.rendered = "error";
+      el.textContent = String(err);
+    });
+  }
+  document.querySelectorAll("div.chart[data-spec]").forEach(draw);
+  // "Copy link": the address of the view, ready to share.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.dataset.copy);
+      field.select();
+      if (navigator.clipboard) { navigator.clipboard.writeText(field.value); }
+    });
+  });
+})();

@@ -1,0 +1,191 @@
+"""Cached reads for the portal: coverage, submissions and a table's data for some countries.
+
+The store is append-only, so everything the portal derives from it stays true until a new
+submission arrives (or a submission changes state). Each cached value is keyed by the
+principal, the *data version* (the submissions' ids and states, a read of one small table)
+and the arguments; a new vintage changes the version and so the keys, and old entries fall
+out of the least-recently-used cache on their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+
+from migstat.model import TableDef
+from migstat.model.findings import NotFoundError
+from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
+from migstat.web.deps import Reader, reader
+
+T = TypeVar("T")
+
+REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
+"""The twelve countries of Eastern Europe, the Caucasus and Central Asia (the EECCA region)."""
+
+PUBLISHERS = {"UN_DESA": "UN DESA", "UNHCR": "UNHCR", "CISSTAT": "CIS-Stat",
+              "BELSTAT": "Belstat"}
+"""Display names of the publishers whose data are imported (national providers are countries)."""
+
+
+def table_order(table: TableDef) -> tuple[bool, int, str]:
+    """Standard tables first; stocks, then flows, then administrative data; then by id."""
+    return (table.group != "standard", "SFBAR".find(table.id[:1]) % 6, table.id)
+
+
+class ViewCache:
+    """A small thread-safe least-recently-used cache of derived views."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def view_cache(request: Request) -> ViewCache:
+    """The app's cache (made on first use)."""
+    state = request.app.state
+    cache = getattr(state, "portal_cache", None)
+    if cache is None:
+        cache = state.portal_cache = ViewCache()
+    return cache
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """One current slice of data: who published what for which country and period."""
+
+    provider: str
+    ref_area: str
+    table: str
+    period: str
+    n_observations: int
+
+
+class PortalData:
+    """The store as the portal reads it: one reader, one cache, one data version."""
+
+    def __init__(self, the_reader: Reader, cache: ViewCache) -> None:
+        self.reader = the_reader
+        self.cache = cache
+        self.registry = the_reader.registry
+        self.lang = the_reader.lang
+        self._submissions = the_reader.submissions()
+        self.version: tuple[Any, ...] = (the_reader.principal, tuple(
+            (s.id, s.status) for s in self._submissions))
+
+    def cached(self, name: str, args: Hashable, build: Callable[[], T]) -> T:
+        return self.cache.get((name, self.version, args), build)
+
+    # -- whole-store facts -----------------------------------------------------------------
+    @property
+    def submissions(self) -> list[SubmissionRecord]:
+        return self._submissions
+
+    def coverage(self) -> list[Slice]:
+        """Every current slice (provider, area, table, period) the principal may read."""
+        return self.cached("coverage", None, lambda: [
+            Slice(*row) for row in self.reader.coverage()])
+
+    def areas_with(self, table: str) -> dict[str, dict[str, list[str]]]:
+        """For one table: area -> provider -> periods with current data (sorted)."""
+        def build() -> dict[str, dict[str, list[str]]]:
+            found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+            for s in self.coverage():
+                if s.table == table:
+                    found[s.ref_area][s.provider].add(s.period)
+            return {a: {p: sorted(ps) for p, ps in by.items()} for a, by in found.items()}
+        return self.cached("areas_with", table, build)
+
+    def table(self, table_id: str) -> TableDef:
+        return self.registry.table(table_id)
+
+    def tables(self) -> list[TableDef]:
+        """Active tables, standard ones first, then indicators (see :func:`table_order`)."""
+        active = [t for t in self.registry.tables.values() if t.status == "active"]
+        return sorted(active, key=table_order)
+
+    # -- observations ----------------------------------------------------------------------
+    def observations(self, table: str, areas: Sequence[str] | None = None, *,
+                     partners: Sequence[str] | None = None,
+                     periods: tuple[int | None, int | None] = (None, None)
+                     ) -> list[StoredObservation]:
+        """Current observations of ``table`` for ``areas`` (and ``partners``), cached."""
+        key = (table, tuple(areas) if areas is not None else None,
+               tuple(partners) if partners is not None else None, periods)
+
+        def build() -> list[StoredObservation]:
+            query = ObservationQuery(table=table, ref_areas=list(areas) if areas else areas,
+                                     partners=list(partners) if partners else partners,
+                                     time_from=periods[0], time_to=periods[1])
+            return list(self.reader.observations(query))
+        return self.cached("observations", key, build)
+
+    def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
+        return self.cached("table_metadata", submission_id,
+                           lambda: self.reader.table_metadata(submission_id))
+
+    def submission(self, submission_id: int) -> SubmissionRecord | None:
+        return next((s for s in self._submissions if s.id == submission_id), None)
+
+    # -- labels ----------------------------------------------------------------------------
+    def area_label(self, code: str) -> str:
+        return self.registry.areas.label(code, self.lang)
+
+    def provider_label(self, provider: str) -> str:
+        """A publisher's name, or a reporting country's name for a national submission."""
+        if provider in PUBLISHERS:
+            return PUBLISHERS[provider]
+        return self.area_label(provider)
+
+    def is_national(self, provider: str) -> bool:
+        return provider not in PUBLISHERS and provider in self.registry.areas
+
+    def country_code(self, text: str) -> str:
+        """An ISO alpha-3 code for a country given by any of its codes or names."""
+        try:
+            return self.registry.country(text)
+        except NotFoundError:
+            resolved = self.registry.areas.resolve(text)
+            if resolved is None:
+                raise
+            return resolved
+
+
+def portal_data(request: Request) -> PortalData:
+    """The portal's view of the store for this request (use as a FastAPI dependency)."""
+    return PortalData(reader(request), view_cache(request))
+
+
+def number(value: float | None, lang: str) -> str:
+    """A count as people read it: ``12,345`` in English, ``12 345`` in Russian."""
+    if value is None:
+        return ""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if lang == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+Data = Annotated[PortalData, Depends(portal_data)]
+"""A route parameter ``data: Data`` receives the request's :class:`PortalData`."""
