@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -256,7 +257,8 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
     """The demo's 13 x 13 tables come from the UN DESA cells as published; the flows are
     written as labelled estimates and never enter the store."""
     from migstat import api
-    from migstat.demo.flows import estimate_region_flows, region_stocks
+    from migstat.analysis.ffs_stocks import region_stocks
+    from migstat.demo.flows import estimate_region_flows
     from migstat.model import default_registry
     from migstat.sources import read_source
 
@@ -271,7 +273,7 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
         dataset = read_source(subset, source="undesa", registry=default_registry())
         record, _ = api.submit_dataset(store, dataset, subset.read_bytes(), imported=True,
                                        submitted_by="test")
-        stocks = region_stocks(store, SHARED_DATA, REGION)
+        stocks = region_stocks(partial(api.query, store), SHARED_DATA, REGION)
         result = estimate_region_flows(store, SHARED_DATA, tmp_path, countries=REGION,
                                        echo=lambda _: None)
         after = store.submissions()
