@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -247,3 +248,55 @@ def test_newton_fit_is_the_limit_of_the_migest_iterations() -> None:
     published = estimate_flows(start.values, end, start.codes, **common)
     assert np.abs(newton.od - published.od).max() < 1e-3
     assert newton.start.sum(axis=1) == pytest.approx(newton.end.sum(axis=1), abs=1e-6)
+
+
+REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
+
+
+def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
+    """The demo's 13 x 13 tables come from the UN DESA cells as published; the flows are
+    written as labelled estimates and never enter the store."""
+    from migstat import api
+    from migstat.analysis.ffs_stocks import region_stocks
+    from migstat.demo.flows import estimate_region_flows
+    from migstat.model import default_registry
+    from migstat.sources import read_source
+
+    source = SHARED_DATA / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    subset = tmp_path / source.name  # the two years needed, to keep the import short
+    subset.write_text(lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")),
+                      encoding="utf-8")
+    published = {row[1]: row for row in csv.reader(lines[1:]) if row[0] == "2015"}
+    names = next(csv.reader(lines[:1]))
+    with api.open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        dataset = read_source(subset, source="undesa", registry=default_registry())
+        record, _ = api.submit_dataset(store, dataset, subset.read_bytes(), imported=True,
+                                       submitted_by="test")
+        stocks = region_stocks(partial(api.query, store), SHARED_DATA, REGION)
+        result = estimate_region_flows(store, SHARED_DATA, tmp_path, countries=REGION,
+                                       echo=lambda _: None)
+        after = store.submissions()
+    assert stocks is not None and result is not None
+    assert stocks.codes == (*REGION, "_O")
+    kaz, rus = REGION.index("KAZ"), REGION.index("RUS")
+    # born in Russia, living in Kazakhstan, mid-2015: the published cell
+    cell = published["Kazakhstan"][names.index("Russian Federation")]
+    assert stocks.start[rus, kaz] == float(cell.replace(" ", ""))
+    assert stocks.start.sum() == pytest.approx(7_379_797_139, abs=1)  # world, Table 2
+    assert (stocks.start >= 0).all() and (stocks.end >= 0).all()
+    assert [r.id for r in after] == [record.id]  # estimates are not stored
+    folder = tmp_path / "flows"
+    assert (folder / "README.txt").read_text(encoding="utf-8").startswith(
+        "ESTIMATES - NOT REPORTED DATA")
+    flows = list(csv.reader((folder / "flows_2015_2019_ESTIMATES.csv").open()))
+    assert flows[0] == ["orig\\dest", *REGION, "_O"]
+    assert result.od[rus, kaz] > 0 and result.total > 0
+    # the command reproduces the demo's numbers from the files it wrote
+    code, _, stderr = cli("estimate", "flows-from-stocks", "--start",
+                          str(folder / "stocks_2015.csv"), "--end",
+                          str(folder / "stocks_2019.csv"), "-o", str(tmp_path / "again.csv"))
+    assert code == 0, stderr
+    again = list(csv.reader((tmp_path / "again.csv").open()))
+    assert np.array([[float(v) for v in row[1:]] for row in again[1:]]) == pytest.approx(
+        result.od, rel=1e-6, abs=1e-3)

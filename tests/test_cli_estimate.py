@@ -112,3 +112,11 @@ def test_births_deaths_file_must_cover_the_areas(cli, tmp_path) -> None:
                           "--births-deaths", str(bd), "-o", str(tmp_path / "f.csv"))
     assert code == 2
     assert "bd.csv: Births and deaths are missing for D." in stderr
+
+
+def test_missing_file_is_named_in_russian(cli, tmp_path) -> None:
+    code, _, stderr = cli("--lang", "ru", "estimate", "flows-from-stocks", "--start",
+                          str(tmp_path / "nope.csv"), "--end", str(tmp_path / "nope.csv"),
+                          "-o", str(tmp_path / "f.csv"))
+    assert code == 2
+    assert "nope.csv" in stderr and "Файл не найден" in stderr

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from migstat.i18n import N_, gettext_, resolve_language
+from migstat.model import MigstatError
 
 
 def _lang() -> str:
@@ -38,13 +39,13 @@ def estimate() -> None:
 
 @estimate.command("flows-from-stocks")
 @click.option("--start", "start_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=click.Path(dir_okay=False, path_type=Path),
               help="Stocks at the start: place of birth (rows) x place of residence (columns).")
 @click.option("--end", "end_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=click.Path(dir_okay=False, path_type=Path),
               help="Stocks at the end, same layout and areas.")
 @click.option("--births-deaths", "bd_file", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=click.Path(dir_okay=False, path_type=Path),
               help="Births and deaths over the period by area: region,births,deaths.")
 @click.option("--birthplace-totals", type=click.Choice(["rescale", "open", "open-dr"]),
               default="rescale", show_default=True,
@@ -89,6 +90,9 @@ def flows_from_stocks_cmd(start_file: Path, end_file: Path, bd_file: Path | None
     )
     from migstat.analysis.flows_from_stocks import FfsOptions, estimate_flows
 
+    for path in (start_file, end_file, bd_file):
+        if path is not None and not path.is_file():
+            raise MigstatError(N_("File not found: {file}"), file=str(path))
     start = read_stock_table(start_file, tolerance=tol)
     end = read_stock_table(end_file, tolerance=tol)
     end_values = same_areas(start, end)

@@ -1,0 +1,64 @@
+"""The flows-from-stocks page: ``GET /flows`` (the store's stocks), ``POST /flows`` (two
+uploaded tables) and ``GET /flows.csv`` (the store estimate as a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from migstat.i18n import N_
+from migstat.model import MigstatError
+from migstat.web.app import render
+from migstat.web.views import flows, templating  # noqa: F401 (template filters)
+from migstat.web.views.data import Data
+
+router = APIRouter()
+NAV = (45, N_("Flows from stocks"), "/flows")
+UPLOADS = ("start_file", "end_file", "bd_file")
+MAX_UPLOAD = 5_000_000
+"""Bytes read of an uploaded table at most (a 232-country table is about 0.3 MB)."""
+
+
+def _data_dir() -> Path | None:
+    """The published data folder (for UN DESA's population workbook), when there is one."""
+    from migstat.demo.build import find_shared_data
+
+    try:
+        return find_shared_data()
+    except MigstatError:
+        return None
+
+
+@router.get("/flows", response_class=HTMLResponse, include_in_schema=False)
+def flows_page(request: Request, data: Data) -> HTMLResponse:
+    view = flows.store_view(data, request.query_params, _data_dir())
+    return render(request, "flows.html", view=view)
+
+
+@router.post("/flows", response_class=HTMLResponse, include_in_schema=False)
+async def flows_upload(request: Request, data: Data) -> HTMLResponse:
+    form = await request.form()
+    files: dict[str, tuple[str, bytes] | None] = {}
+    for name in UPLOADS:
+        item = form.get(name)
+        if item is None or isinstance(item, str) or not item.filename:
+            files[name] = None
+            continue
+        files[name] = (Path(item.filename).name, await item.read(MAX_UPLOAD))
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    view = flows.upload_view(data, files, params)
+    return render(request, "flows.html", status_code=200 if view.estimate else 400,
+                  view=view)
+
+
+@router.get("/flows.csv", include_in_schema=False)
+def flows_download(request: Request, data: Data) -> Response:
+    found = flows.flows_csv(data, request.query_params, _data_dir())
+    if found is None:
+        return Response(data.reader.t(N_("No estimate for these years.")), status_code=404,
+                        media_type="text/plain; charset=utf-8")
+    text, name = found
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

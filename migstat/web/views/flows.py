@@ -1,0 +1,216 @@
+"""The flows-from-stocks page: estimate flows from the store's UN DESA stocks or from two
+uploaded tables, and show them as a heat-map matrix with their assumptions.
+
+Everything shown is an estimate (see ``docs/methods/flows_from_stocks.md``); the page says so
+next to every number and never stores the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import numpy as np
+
+from migstat.analysis import indices
+from migstat.analysis.ffs_io import (
+    read_births_deaths,
+    read_stock_table,
+    same_areas,
+    write_matrix,
+)
+from migstat.analysis.ffs_stocks import REST, region_stocks
+from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimate_flows
+from migstat.i18n import N_
+from migstat.model import MigstatError
+from migstat.web.views.data import REGION, PortalData, number
+
+YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
+"""Mid-year dates of UN DESA's International Migrant Stock 2019."""
+CHOICES: dict[str, tuple[str, ...]] = {
+    "totals": ("rescale", "open", "open-dr"),
+    "model": ("minimum", "independence", "pseudo-bayesian"),
+    "fit": ("mipfp", "newton"),
+}
+ASSUMPTIONS = (
+    N_("Nobody changes place of birth: every change in the stocks that births and deaths do "
+       "not explain is migration."),
+    N_("Minimum migration (default): as many people as possible are counted as staying, so "
+       "the flows are the fewest moves that turn the first table into the second. Moves "
+       "reversed within the period, repeated moves and migrants who died are not seen."),
+    N_("Within a place of birth, people leave where the stock fell and go where it grew, in "
+       "proportion to the growth; distance plays no part."),
+    N_("Both tables must count the same population by place of birth: a change in coverage or "
+       "definitions between the two dates is read as migration."),
+    N_("The store's UN DESA stocks are estimates themselves; without births and deaths, "
+       "natural change is taken out of the native-born, which affects the flows of the "
+       "native-born (returns home) most."),
+)
+
+
+@dataclass(slots=True)
+class FlowsView:
+    """What the template shows."""
+
+    options: dict[str, str]
+    years: tuple[int, ...] = YEARS
+    start: int = 2015
+    end: int = 2019
+    source: str = "store"
+    error: str | None = None
+    estimate: FlowEstimate | None = None
+    labels: list[str] = field(default_factory=list)
+    heat: list[list[tuple[str, float]]] = field(default_factory=list)
+    departures: list[str] = field(default_factory=list)
+    arrivals: list[str] = field(default_factory=list)
+    net: list[str] = field(default_factory=list)
+    total: str = ""
+    described: list[tuple[str, str]] = field(default_factory=list)
+    csv_href: str = ""
+    note: str = ""
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+
+
+def read_options(params: Mapping[str, Any]) -> dict[str, str]:
+    """The method options of a request, each checked against its choices."""
+    out = {}
+    for name, allowed in CHOICES.items():
+        value = str(params.get(name) or allowed[0])
+        out[name] = value if value in allowed else allowed[0]
+    return out
+
+
+def ffs_options(options: Mapping[str, str]) -> FfsOptions:
+    model = options["model"]
+    return FfsOptions(birthplace_totals=options["totals"],  # type: ignore[arg-type]
+                      model=model,  # type: ignore[arg-type]
+                      stayer_assumption=model != "independence",
+                      fit=options["fit"])  # type: ignore[arg-type]
+
+
+def _year(params: Mapping[str, Any], name: str, default: int) -> int:
+    try:
+        value = int(str(params.get(name) or default))
+    except ValueError:
+        return default
+    return value if value in YEARS else default
+
+
+def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | None) -> FlowsView:
+    """Flows between the region's countries and the rest of the world from the store's UN DESA
+    stocks, between the two chosen years (nothing estimated until ``run`` is given)."""
+    options = read_options(params)
+    view = FlowsView(options=options, start=_year(params, "start", 2015),
+                     end=_year(params, "end", 2019))
+    if not params.get("run"):
+        return view
+    if view.start >= view.end:
+        view.error = data.reader.t(N_("Choose a first year before the second."))
+        return view
+    stocks = None
+    if data_dir is not None:
+        stocks = data.cached("flows-stocks", (view.start, view.end), lambda: region_stocks(
+            data.reader.query, data_dir, REGION, (view.start, view.end)))
+    if stocks is None:
+        view.error = data.reader.t(N_(
+            "The store has no UN DESA stocks by country of birth for these years, or UN DESA's "
+            "population workbook is not in the published data folder. Upload two tables "
+            "instead."))
+        return view
+    view.note = data.reader.t(N_(
+        "Stocks: UN DESA International Migrant Stock 2019 as held in the store (mid-{start} "
+        "and mid-{end}); native-born = total population minus all foreign-born; “{rest}” is "
+        "the rest of the world."), start=view.start, end=view.end, rest=data.reader.t(
+            N_("Rest of the world")))
+    query = {"start": view.start, "end": view.end, **options}
+    _estimate_into(view, data, (stocks.codes, stocks.start, stocks.end, None, None),
+                   ffs_options(options))
+    view.csv_href = "/flows.csv?" + urlencode(query)
+    return view
+
+
+def upload_view(data: PortalData, files: Mapping[str, tuple[str, bytes] | None],
+                params: Mapping[str, Any]) -> FlowsView:
+    """Flows from two uploaded stock tables (and births and deaths, when given)."""
+    options = read_options(params)
+    view = FlowsView(options=options, source="upload")
+    start_file, end_file = files.get("start_file"), files.get("end_file")
+    if not start_file or not end_file:
+        view.error = data.reader.t(N_("Choose both stock tables to upload."))
+        return view
+    try:
+        start = read_stock_table(start_file[1], file_name=start_file[0])
+        end = read_stock_table(end_file[1], file_name=end_file[0])
+        end_values = same_areas(start, end)
+        births = deaths = None
+        bd_file = files.get("bd_file")
+        if bd_file and bd_file[1].strip():
+            births, deaths = read_births_deaths(bd_file[1], start.codes, file_name=bd_file[0])
+        _estimate_into(view, data, (start.codes, start.values, end_values, births, deaths),
+                       ffs_options(options))
+    except MigstatError as problem:
+        view.error = problem.text(data.lang)
+        view.estimate = None
+        return view
+    view.note = data.reader.t(N_("Stocks: the uploaded files {start} and {end}."),
+                              start=start_file[0], end=end_file[0])
+    assert view.estimate is not None
+    text = write_matrix(view.estimate.matrix_rows())
+    view.csv_href = "data:text/csv;charset=utf-8," + quote(text)
+    return view
+
+
+def flows_csv(data: PortalData, params: Mapping[str, Any],
+              data_dir: Path | None) -> tuple[str, str] | None:
+    """The CSV of the store estimate a page shows and its file name (``None`` when it cannot
+    be made)."""
+    view = store_view(data, {**params, "run": "1"}, data_dir)
+    if view.estimate is None:
+        return None
+    name = f"flows_{view.start}_{view.end}_{view.options['model']}_ESTIMATES.csv"
+    return write_matrix(view.estimate.matrix_rows()), name
+
+
+def _estimate_into(view: FlowsView, data: PortalData,
+                   inputs: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None,
+                                 np.ndarray | None], options: FfsOptions) -> None:
+    codes, start, end, births, deaths = inputs
+    try:
+        result = estimate_flows(start, end, codes, births=births, deaths=deaths,
+                                options=options)
+    except MigstatError as problem:
+        view.error = problem.text(data.lang)
+        return
+    lang = data.lang
+    view.estimate = result
+    view.labels = [_label(data, code) for code in codes]
+    top = float(result.od.max()) if result.od.size else 0.0
+    view.heat = [[(number(round(v), lang), _shade(v, top)) for v in row] for row in result.od]
+    view.departures = [number(round(v), lang) for v in indices.out_flows(result.od)]
+    view.arrivals = [number(round(v), lang) for v in indices.in_flows(result.od)]
+    view.net = [number(round(v), lang) for v in indices.net_migration(result.od)]
+    view.total = number(round(result.total), lang)
+    view.described = [(name, value) for name, value in options.describe().items() if value]
+    if not result.converged:
+        view.error = data.reader.t(N_("The fitting did not converge; the birthplace totals "
+                                      "match only approximately."))
+
+
+def _label(data: PortalData, code: str) -> str:
+    if code == REST:
+        return data.reader.t(N_("Rest of the world"))
+    try:
+        return data.area_label(code)
+    except Exception:  # an uploaded code outside the code list is shown as it is
+        return code
+
+
+def _shade(value: float, top: float) -> float:
+    """Opacity of a cell's colour: log scale, so that small corridors still show."""
+    if value <= 0 or top <= 0:
+        return 0.0
+    return round(math.log1p(value) / math.log1p(top), 3)

@@ -1,0 +1,113 @@
+"""The flows-from-stocks page: estimates from the store's UN DESA stocks and from uploaded
+tables, shown as a matrix with their assumptions, downloadable, in English and Russian."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from migstat.web.app import create_app
+from tests.portal_store import REGION, available, build_portal_store
+from tests.shared import SHARED_DATA
+
+pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
+FFS = SHARED_DATA / "reference" / "ffs_demo"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    store = build_portal_store(tmp_path_factory.mktemp("flows") / "portal.db")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MIGSTAT_SHARED_DATA", str(SHARED_DATA))
+        with TestClient(create_app(store=store)) as test_client:
+            yield test_client
+    store.close()
+
+
+def _matrix(html: str) -> list[list[str]]:
+    body = html.split('id="flows-matrix"', 1)[1].split("</table>", 1)[0]
+    body = body.split("<tbody>", 1)[1]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        rows.append([re.sub(r"<[^>]+>", "", c).strip()
+                     for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+    return rows
+
+
+def _upload(client: TestClient, case: str, lang: str = "en", **options: str):
+    files = {"start_file": ("start.csv", (FFS / f"{case}__stock_start.csv").read_bytes()),
+             "end_file": ("end.csv", (FFS / f"{case}__stock_end.csv").read_bytes()),
+             "bd_file": ("bd.csv", (FFS / f"{case}__births_deaths.csv").read_bytes())}
+    return client.post(f"/flows?lang={lang}", files=files, data=options)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_page_states_the_assumptions_in_both_languages(client, lang) -> None:
+    page = client.get(f"/flows?lang={lang}")
+    assert page.status_code == 200
+    text = page.text
+    if lang == "en":
+        assert "Flows from stocks" in text and "Nobody changes place of birth" in text
+        assert "These are estimates, not reported data" in text
+    else:
+        assert "Потоки по данным о численности" in text
+        assert "Никто не меняет место рождения" in text
+    assert 'href="/flows?lang=' in text  # in the navigation
+
+
+def test_upload_reproduces_the_published_table(client) -> None:
+    """Abel & Sander (2014) supplementary example: the page shows migest's table."""
+    answer = _upload(client, "e5_science2014_bd_rescale")
+    assert answer.status_code == 200, answer.text[:500]
+    rows = _matrix(answer.text)
+    with (FFS / "e5_science2014_bd_rescale__expected_sum_od.csv").open() as handle:
+        expected = list(csv.reader(handle))
+    for row, want in zip(rows[:4], expected[1:5], strict=True):
+        shown = [float(v.replace(",", "") or 0) for v in row[1:5]]
+        assert shown == [round(float(v)) for v in want[1:5]]
+    assert rows[-2][0] == "Arrivals" and rows[-2][-1] == "128"  # 127.69 moves in all
+    link = re.search(r'id="download"[^>]*|href="(data:text/csv[^"]+)"', answer.text)
+    assert link is not None
+    href = re.search(r'href="(data:text/csv;charset=utf-8,[^"]+)"', answer.text).group(1)
+    from urllib.parse import unquote
+
+    table = list(csv.reader(io.StringIO(unquote(href.split(",", 1)[1]))))
+    assert table[0] == ["orig\\dest", "A", "B", "C", "D"]
+    assert float(table[2][1]) == pytest.approx(34.120952437, abs=1e-6)
+
+
+def test_upload_options_and_errors(client) -> None:
+    open_dr = _upload(client, "e3_demres2013_bd_open_dr", totals="open-dr")
+    assert "open-dr" in open_dr.text
+    assert _matrix(open_dr.text)[1][1] == "26"  # B -> A, 26.42 in Abel (2013)
+    bad = client.post("/flows?lang=ru", files={
+        "start_file": ("start.csv", b"pob\\por,A,B\nA,10,-2\nB,3,5\n"),
+        "end_file": ("end.csv", b"pob\\por,A,B\nA,10,2\nB,3,5\n")})
+    assert bad.status_code == 400
+    error = re.search(r'id="flows-error">(.*?)</p>', bad.text, re.S).group(1)
+    assert "start.csv, line 2, B" in error and "отрицательно" in error
+
+
+def test_store_stocks_of_the_region(client) -> None:
+    page = client.get("/flows?run=1&start=2015&end=2019&lang=en")
+    assert page.status_code == 200
+    rows = _matrix(page.text)
+    assert [r[0] for r in rows[:len(REGION) + 1]][-1] == "Rest of the world"
+    assert "Kyrgyzstan" in [r[0] for r in rows]
+    download = client.get("/flows.csv?start=2015&end=2019&totals=rescale&model=minimum"
+                          "&fit=mipfp")
+    assert download.status_code == 200
+    assert "ESTIMATES" in download.headers["content-disposition"]
+    table = list(csv.reader(io.StringIO(download.text)))
+    assert table[0] == ["orig\\dest", *REGION, "_O"]
+    od = np.array([[float(v) for v in row[1:]] for row in table[1:]])
+    assert np.diag(od).sum() == 0 and od.sum() > 0
+    shown_total = re.search(r"<b>([\d,]+) moves in all.</b>", page.text).group(1)
+    assert int(shown_total.replace(",", "")) == round(od.sum())
+    wrong = client.get("/flows?run=1&start=2019&end=2015&lang=en")
+    assert "Choose a first year before the second." in wrong.text
