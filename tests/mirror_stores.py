@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from migstat import api
 from migstat.model import Dataset, Observation, default_registry
 from migstat.model.data import TableMetadata
@@ -69,3 +71,11 @@ def flows(provider: str, table: str, area: str, year: int, values: dict[str, flo
 def put(store: Store, *datasets: Dataset) -> None:
     for dataset in datasets:
         store.submit(dataset, repr(dataset.observations).encode(), findings=[])
+
+
+def cis_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store holding the CIS-Stat and Belstat imports (for a module-scoped fixture)."""
+    path = tmp_path_factory.mktemp("cis") / "cis.db"
+    with Store.open(str(path)) as store:
+        import_cis(store)
+    return str(path)
