@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 
 import pytest
@@ -165,3 +166,24 @@ def test_reads_pass_the_access_gate(db_url: str) -> None:
     with Store.open(db_url, policy=HideKazakhstan()) as gated:
         row = mirror_matrix(gated, years=[2020]).rows(2020)[0]
         assert (row["EMIGRATION"], row["IMMIGRATION"]) == (300, None)
+
+
+@needs_data
+def test_demo_writes_the_cis_mirror(cis, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from migstat.demo.mirror import write_mirror_report
+
+    line = write_mirror_report(cis, tmp_path)
+    assert line.startswith("Mirror statistics (CIS-Stat, Belstat): 2016-2025")
+    # 2021: nine reporters with partner rows on both sides (ARM..UZB without BLR), all pairs
+    assert "2021: 72 of 72 corridors between 9 countries" in line
+    with (tmp_path / "mirror" / "cis_mirror_matrix.csv").open(encoding="utf-8") as handle:
+        rows = {(r["TIME_PERIOD"], r["ORIGIN"], r["DESTINATION"]): r
+                for r in csv.DictReader(handle)}
+    assert int(rows[("2019", "ARM", "RUS")]["EMIGRATION"]) == 903
+    tjk = rows[("2021", "TJK", "RUS")]
+    assert int(tjk["EMIGRATION"]) == cis_value("TJK", "DEPARTURES.RUS", 2021)
+    assert int(tjk["IMMIGRATION"]) == cis_value("RUS", "ARRIVALS.TJK", 2021)
+    wb = load_workbook(tmp_path / "mirror" / "KAZ_2021_mirror_report.xlsx")
+    assert wb.sheetnames == ["Data", "Totals by year", "Metadata"]
