@@ -46,14 +46,16 @@ def cis_value(region: str, item: str, year: int) -> float:
 def flows(provider: str, table: str, area: str, year: int, values: dict[str, float | None],
           *, rule: str | None = "12_months", source: str = "register",
           population: str | None = None, synthetic: bool = False,
-          statuses: dict[str, str] | None = None, months: int | None = None) -> Dataset:
-    """A dataset of one flow table for one country and year: partner -> value at the totals
-    of the other dimensions, with table metadata."""
+          statuses: dict[str, str] | None = None, months: int | None = None,
+          sex: str = "_T") -> Dataset:
+    """A dataset of one flow table for one country and year: partner -> value at ``sex`` and
+    the totals of the other dimensions, with table metadata."""
     registry = default_registry()
     tdef = registry.table(table)
     obs = []
     for partner, value in values.items():
-        key = tuple(partner if d.role == "partner" else ("LT" if d.id == "DURATION" else "_T")
+        fixed = {"DURATION": "LT", "SEX": sex}
+        key = tuple(partner if d.role == "partner" else fixed.get(d.id, "_T")
                     for d in tdef.dimensions)
         status = (statuses or {}).get(partner, "A" if value is not None else "O")
         obs.append(Observation(table, area, str(year), key, value, status))

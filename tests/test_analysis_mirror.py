@@ -122,6 +122,18 @@ def test_flags_from_each_sides_metadata(store) -> None:
         6, 2, 1, 2, 1)
 
 
+def test_one_cell_of_the_other_dimensions(store) -> None:
+    men = flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 30}, sex="M")
+    men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 20}, sex="F").observations
+    men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 50}).observations
+    put(store, men, flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 41}, sex="M"))
+    by_sex = {sex: mirror_matrix(store, years=[2020], sex=sex).rows(2020)[0]
+              for sex in ("M", "F", "_T")}
+    assert (by_sex["M"]["EMIGRATION"], by_sex["M"]["IMMIGRATION"]) == (30, 41)
+    assert (by_sex["F"]["EMIGRATION"], by_sex["F"]["IMMIGRATION"]) == (20, None)
+    assert (by_sex["_T"]["EMIGRATION"], by_sex["_T"]["SEX"]) == (50, "_T")
+
+
 def test_citizenship_basis_is_flagged_as_a_proxy(store) -> None:
     put(store,
         flows("TJK", "F04", "TJK", 2021, {"_T": 50, "RUS": 50}),
