@@ -101,6 +101,23 @@ def test_downloads_in_every_format(client) -> None:
     assert bad.status_code == 400 and "csv, xlsx or json" in bad.text
 
 
+def test_harmonised_estimates_download(client) -> None:
+    page = client.get("/mirror", params={"year": 2019, "provider": "CISSTAT"}).text
+    assert 'id="mirror-harmonise"' in page
+    got = client.get("/mirror/download/harmonised.json", params={
+        "year": 2019, "anchor": "RUS", "start": 2016, "end": 2019, "provider": "CISSTAT",
+        "bootstrap": 200, "duration_set": "imem_model"})
+    assert got.status_code == 200, got.text
+    doc = json.loads(got.text)
+    assert doc["metadata"]["Status"].startswith("Estimates (OBS_STATUS E)")
+    factors = {f["COUNTRY"]: f for f in doc["Factors"]}
+    assert factors["RUS"]["EMIGRATION_FACTOR"] == 1.0 and factors["RUS"]["ANCHOR"]
+    arm_rus = next(x for x in doc["rows"] if (x["ORIGIN"], x["DESTINATION"]) == ("ARM", "RUS"))
+    assert (arm_rus["EMIGRATION_REPORTED"], arm_rus["IMMIGRATION_REPORTED"]) == (903, 71984)
+    assert arm_rus["LOWER"] <= arm_rus["HARMONISED"] <= arm_rus["UPPER"]
+    assert arm_rus["OBS_STATUS"] == "E"
+
+
 def test_bad_choices_are_explained(client) -> None:
     page = client.get("/mirror", params={"countries": "XXX", "lang": "ru"})
     assert page.status_code == 400 and "XXX" in page.text and "ISO 3166" in page.text

@@ -358,4 +358,49 @@ def download_country(request: Request, r: ReaderDep, country: str, fmt: str,
                              (report["series"], REPORT_SERIES_COLUMNS)})
 
 
+@router.get("/download/harmonised.{fmt}")
+def download_harmonised(request: Request, r: ReaderDep, fmt: str, year: int = Query(...),
+                        anchor: str = Query(...), start: int | None = None,
+                        end: int | None = None, space: str = "log", rule: str = "mean",
+                        bootstrap: int = Query(1000, ge=0, le=5000),
+                        duration_set: str | None = None, basis: str = "residence",
+                        sex: str = "_T", provider: str | None = None) -> Any:
+    """Harmonised flows of ``year`` with the correction factors (estimated from ``start`` to
+    ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
+    request, never stored."""
+    from migstat.analysis.harmonise import (
+        FACTOR_COLUMNS,
+        HARMONISED_COLUMNS,
+        estimate_factors,
+        harmonise,
+        load_coefficients,
+    )
+    from migstat.analysis.mirror_output import estimate_metadata
+
+    try:
+        _check_format(fmt)
+        years = list(range(start, end + 1)) if start and end else [year]
+        if year not in years:
+            years.append(year)
+        m = _matrix(r, years=years, basis=basis, sex=sex, countries=None, provider=provider)
+        coefficients = load_coefficients() if duration_set else None
+        fit = estimate_factors(m, _countries(anchor) or [], space=space, bootstrap=bootstrap,
+                               coefficients=coefficients, duration_set=duration_set)
+        result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)
+    except MigstatError as problem:
+        return _error(request, r, problem)
+    metadata = estimate_metadata(r.lang, **matrix_metadata(m, r.lang), anchor=fit.anchor,
+                                 space=fit.space, weights=fit.weights, rule=rule,
+                                 bootstrap=fit.replicates, duration_set=fit.duration_set,
+                                 diagnostics=fit.diagnostics)
+    data = render_output(
+        fmt, result.rows(), [*HARMONISED_COLUMNS[:3], *m.cell, *HARMONISED_COLUMNS[3:]],
+        lang=r.lang, title=gettext_(N_("Harmonised flows (estimates), {year}"), r.lang,
+                                    year=year),
+        metadata=metadata,
+        sheets={gettext_(N_("Factors"), r.lang): (fit.rows(), FACTOR_COLUMNS)})
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="harmonised_{year}.{fmt}"'})
+
+
 __all__ = ["NAV", "cell_colour", "router", "series_svg"]
