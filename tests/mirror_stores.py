@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from migstat import api
 from migstat.model import Dataset, Observation, default_registry
 from migstat.model.data import TableMetadata
@@ -44,14 +46,16 @@ def cis_value(region: str, item: str, year: int) -> float:
 def flows(provider: str, table: str, area: str, year: int, values: dict[str, float | None],
           *, rule: str | None = "12_months", source: str = "register",
           population: str | None = None, synthetic: bool = False,
-          statuses: dict[str, str] | None = None, months: int | None = None) -> Dataset:
-    """A dataset of one flow table for one country and year: partner -> value at the totals
-    of the other dimensions, with table metadata."""
+          statuses: dict[str, str] | None = None, months: int | None = None,
+          sex: str = "_T") -> Dataset:
+    """A dataset of one flow table for one country and year: partner -> value at ``sex`` and
+    the totals of the other dimensions, with table metadata."""
     registry = default_registry()
     tdef = registry.table(table)
     obs = []
     for partner, value in values.items():
-        key = tuple(partner if d.role == "partner" else ("LT" if d.id == "DURATION" else "_T")
+        fixed = {"DURATION": "LT", "SEX": sex}
+        key = tuple(partner if d.role == "partner" else fixed.get(d.id, "_T")
                     for d in tdef.dimensions)
         status = (statuses or {}).get(partner, "A" if value is not None else "O")
         obs.append(Observation(table, area, str(year), key, value, status))
@@ -69,3 +73,11 @@ def flows(provider: str, table: str, area: str, year: int, values: dict[str, flo
 def put(store: Store, *datasets: Dataset) -> None:
     for dataset in datasets:
         store.submit(dataset, repr(dataset.observations).encode(), findings=[])
+
+
+def cis_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store holding the CIS-Stat and Belstat imports (for a module-scoped fixture)."""
+    path = tmp_path_factory.mktemp("cis") / "cis.db"
+    with Store.open(str(path)) as store:
+        import_cis(store)
+    return str(path)

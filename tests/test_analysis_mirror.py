@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 
 import pytest
@@ -121,6 +122,18 @@ def test_flags_from_each_sides_metadata(store) -> None:
         6, 2, 1, 2, 1)
 
 
+def test_one_cell_of_the_other_dimensions(store) -> None:
+    men = flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 30}, sex="M")
+    men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 20}, sex="F").observations
+    men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 50}).observations
+    put(store, men, flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 41}, sex="M"))
+    by_sex = {sex: mirror_matrix(store, years=[2020], sex=sex).rows(2020)[0]
+              for sex in ("M", "F", "_T")}
+    assert (by_sex["M"]["EMIGRATION"], by_sex["M"]["IMMIGRATION"]) == (30, 41)
+    assert (by_sex["F"]["EMIGRATION"], by_sex["F"]["IMMIGRATION"]) == (20, None)
+    assert (by_sex["_T"]["EMIGRATION"], by_sex["_T"]["SEX"]) == (50, "_T")
+
+
 def test_citizenship_basis_is_flagged_as_a_proxy(store) -> None:
     put(store,
         flows("TJK", "F04", "TJK", 2021, {"_T": 50, "RUS": 50}),
@@ -165,3 +178,24 @@ def test_reads_pass_the_access_gate(db_url: str) -> None:
     with Store.open(db_url, policy=HideKazakhstan()) as gated:
         row = mirror_matrix(gated, years=[2020]).rows(2020)[0]
         assert (row["EMIGRATION"], row["IMMIGRATION"]) == (300, None)
+
+
+@needs_data
+def test_demo_writes_the_cis_mirror(cis, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from migstat.demo.mirror import write_mirror_report
+
+    line = write_mirror_report(cis, tmp_path)
+    assert line.startswith("Mirror statistics (CIS-Stat, Belstat): 2016-2025")
+    # 2021: nine reporters with partner rows on both sides (ARM..UZB without BLR), all pairs
+    assert "2021: 72 of 72 corridors between 9 countries" in line
+    with (tmp_path / "mirror" / "cis_mirror_matrix.csv").open(encoding="utf-8") as handle:
+        rows = {(r["TIME_PERIOD"], r["ORIGIN"], r["DESTINATION"]): r
+                for r in csv.DictReader(handle)}
+    assert int(rows[("2019", "ARM", "RUS")]["EMIGRATION"]) == 903
+    tjk = rows[("2021", "TJK", "RUS")]
+    assert int(tjk["EMIGRATION"]) == cis_value("TJK", "DEPARTURES.RUS", 2021)
+    assert int(tjk["IMMIGRATION"]) == cis_value("RUS", "ARRIVALS.TJK", 2021)
+    wb = load_workbook(tmp_path / "mirror" / "KAZ_2021_mirror_report.xlsx")
+    assert wb.sheetnames == ["Data", "Totals by year", "Metadata"]

@@ -10,21 +10,18 @@ import pytest
 from openpyxl import load_workbook
 
 from migstat.store import Store
-from tests.mirror_stores import CIS_CSV, cis_value, flows, import_cis, put
+from tests.mirror_stores import CIS_CSV, cis_database, cis_value, flows, put
 
 pytestmark = pytest.mark.skipif(not CIS_CSV.exists(), reason="shared data not available")
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("cli") / "cis.db"
-    with Store.open(str(path)) as store:
-        import_cis(store)
-    return str(path)
+def cis_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return cis_database(tmp_path_factory)
 
 
-def test_matrix_csv_has_both_sides(cli, db: str) -> None:
-    code, out, err = cli("--db", db, "mirror", "matrix", "--year", "2019", "--provider",
+def test_matrix_csv_has_both_sides(cli, cis_db: str) -> None:
+    code, out, err = cli("--db", cis_db, "mirror", "matrix", "--year", "2019", "--provider",
                          "CISSTAT", "--two-sided")
     assert code == 0, err
     rows = {(r["ORIGIN"], r["DESTINATION"]): r for r in csv.DictReader(io.StringIO(out))}
@@ -36,13 +33,13 @@ def test_matrix_csv_has_both_sides(cli, db: str) -> None:
     assert "2019: 56 of 56 corridors reported by both sides" in err
 
 
-def test_report_in_russian(cli, db: str, tmp_path) -> None:
-    code, _out, err = cli("--db", db, "--lang", "ru", "mirror", "report", "--country", "KAZ",
+def test_report_in_russian(cli, cis_db: str, tmp_path) -> None:
+    code, _out, err = cli("--db", cis_db, "--lang", "ru", "mirror", "report", "--country", "KAZ",
                          "--year", "2019", "--provider", "CISSTAT")
     assert code == 0, err
     assert "KAZ, 2019: учтено выбывших 40\u202f797; страны-партнёры учли 88\u202f942" in err
     target = tmp_path / "kaz.xlsx"
-    code, _out, err = cli("--db", db, "mirror", "report", "--country", "KAZ", "--year", "2019",
+    code, _out, err = cli("--db", cis_db, "mirror", "report", "--country", "KAZ", "--year", "2019",
                           "--provider", "CISSTAT", "--format", "xlsx", "-o", str(target))
     assert code == 0, err
     wb = load_workbook(target)
@@ -59,8 +56,8 @@ def test_report_in_russian(cli, db: str, tmp_path) -> None:
     assert meta["Basis"] == "residence: F02 / F01"
 
 
-def test_factors_json_and_harmonised_xlsx(cli, db: str, tmp_path) -> None:
-    code, out, err = cli("--db", db, "mirror", "factors", "--anchor", "RUS", "--from", "2016",
+def test_factors_json_and_harmonised_xlsx(cli, cis_db: str, tmp_path) -> None:
+    code, out, err = cli("--db", cis_db, "mirror", "factors", "--anchor", "RUS", "--from", "2016",
                          "--to", "2019", "--provider", "CISSTAT", "--bootstrap", "200",
                          "--format", "json")
     assert code == 0, err
@@ -72,7 +69,7 @@ def test_factors_json_and_harmonised_xlsx(cli, db: str, tmp_path) -> None:
     assert kaz["OBS_STATUS"] == "E" and "Estimates" in doc["metadata"]["Status"]
     assert "Bootstrap replicates: 200/200" in err
     target = tmp_path / "h.xlsx"
-    code, _out, err = cli("--db", db, "mirror", "harmonise", "--year", "2019", "--anchor",
+    code, _out, err = cli("--db", cis_db, "mirror", "harmonise", "--year", "2019", "--anchor",
                           "RUS", "--provider", "CISSTAT", "--bootstrap", "100",
                           "--duration-set", "imem_model", "--format", "xlsx", "-o",
                           str(target))
@@ -86,12 +83,12 @@ def test_factors_json_and_harmonised_xlsx(cli, db: str, tmp_path) -> None:
     assert arm_rus[header.index("EMIGRATION_REPORTED")] == 903
 
 
-def test_errors_are_clear(cli, db: str, tmp_path) -> None:
-    code, _out, err = cli("--db", db, "--lang", "ru", "mirror", "report", "--country", "KAZ")
+def test_errors_are_clear(cli, cis_db: str, tmp_path) -> None:
+    code, _out, err = cli("--db", cis_db, "--lang", "ru", "mirror", "report", "--country", "KAZ")
     assert code == 2 and "один год" in err
     code, _out, err = cli("--db", str(tmp_path / "none.db"), "mirror", "matrix")
     assert code == 2 and "There is no store" in err
-    code, _out, err = cli("--db", db, "mirror", "factors", "--anchor", "XXX", "--year", "2019")
+    code, _out, err = cli("--db", cis_db, "mirror", "factors", "--anchor", "XXX", "--year", "2019")
     assert code == 2 and "XXX" in err
 
 

@@ -465,11 +465,14 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                principal: Principal | None) -> tuple[dict[tuple[int, str], Side], _Values]:
     """The sides and the numbers of one table, read through the access gate."""
     tdef = store.registry.table(table)
-    filters = {dim: [code] for dim, code in cell.items() if dim in tdef.dimension_ids}
+    # The cell is matched here with one tuple comparison per row (the key without its partner
+    # code) rather than with ObservationQuery.filters, which tests each dimension of each row.
+    at = tdef.key_index(tdef.partner.id) if tdef.partner else 0
+    rest = tuple(cell.get(d.id, d.total or TOTAL) for d in tdef.dimensions
+                 if d.role != "partner")
     query = ObservationQuery(table=tdef.id, ref_areas=list(countries) if countries else None,
                              time_from=min(years), time_to=max(years),
-                             providers=list(providers) if providers else None,
-                             filters=filters or None)
+                             providers=list(providers) if providers else None)
     wanted_years = {str(y) for y in years}
     # (year, reporter) -> provider -> (submission, synthetic, [(partner, value, status)])
     grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[Any]]]] = {}
@@ -489,7 +492,8 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             if entry is None:
                 entry = by_provider[obs.provider] = (obs.submission_id, obs.synthetic, [])
             rows = entry[2]
-        if not skip:
+        key = obs.key
+        if not skip and (key[1:] if at == 0 else key[:at] + key[at + 1:]) == rest:
             rows.append((obs.partner, obs.value, obs.obs_status))
     sides: dict[tuple[int, str], Side] = {}
     out = _Values()

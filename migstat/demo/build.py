@@ -25,6 +25,7 @@ from pathlib import Path
 
 from migstat import api
 from migstat.demo.flows import estimate_region_flows
+from migstat.demo.mirror import write_mirror_report
 from migstat.demo.synthetic import consistent_dataset
 from migstat.i18n import N_
 from migstat.model import Dataset, MigstatError, Observation, default_registry
@@ -181,6 +182,7 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                                             registry=registry)
                 synthetic.append(f"  {country}      {path2.name}: {record.status} (revision)")
         estimate_region_flows(store, data, out_dir, countries=EECCA, echo=echo)
+        echo(write_mirror_report(store, out_dir, lang))
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
     return "\n".join([*head, *imported,
                       f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):", *synthetic,
