@@ -209,11 +209,7 @@ def test_download_links(page, base_url, app) -> None:
                      for fmt in ("csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px")}
 
 
-def test_downloads_deliver_the_numbers(page, base_url, app) -> None:
-    if not any(getattr(r, "path", "").startswith("/download/") for r in app.routes):
-        pytest.skip("GET /download/{TABLE}.{fmt} is not in this branch (it comes with the "
-                    "downloads of branch web-sdmx): the content of the portal's download links "
-                    "is checked once both are merged")
+def test_downloads_deliver_the_numbers(page, base_url) -> None:
     _open(page, f"{base_url}/explore?table=F01&REF_AREA=RUS&start=2019&end=2019")
     href = page.get_attribute("#downloads a[data-format=csv]", "href")
     answer = page.request.get(base_url + href)
