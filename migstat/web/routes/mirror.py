@@ -368,14 +368,8 @@ def download_harmonised(request: Request, r: ReaderDep, fmt: str, year: int = Qu
     """Harmonised flows of ``year`` with the correction factors (estimated from ``start`` to
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""
-    from migstat.analysis.harmonise import (
-        FACTOR_COLUMNS,
-        HARMONISED_COLUMNS,
-        estimate_factors,
-        harmonise,
-        load_coefficients,
-    )
-    from migstat.analysis.mirror_output import estimate_metadata
+    from migstat.analysis.harmonise import estimate_factors, harmonise, load_coefficients
+    from migstat.analysis.mirror_output import render_harmonised
 
     try:
         _check_format(fmt)
@@ -389,16 +383,7 @@ def download_harmonised(request: Request, r: ReaderDep, fmt: str, year: int = Qu
         result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)
     except MigstatError as problem:
         return _error(request, r, problem)
-    metadata = estimate_metadata(r.lang, **matrix_metadata(m, r.lang), anchor=fit.anchor,
-                                 space=fit.space, weights=fit.weights, rule=rule,
-                                 bootstrap=fit.replicates, duration_set=fit.duration_set,
-                                 diagnostics=fit.diagnostics)
-    data = render_output(
-        fmt, result.rows(), [*HARMONISED_COLUMNS[:3], *m.cell, *HARMONISED_COLUMNS[3:]],
-        lang=r.lang, title=gettext_(N_("Harmonised flows (estimates), {year}"), r.lang,
-                                    year=year),
-        metadata=metadata,
-        sheets={gettext_(N_("Factors"), r.lang): (fit.rows(), FACTOR_COLUMNS)})
+    data = render_harmonised(fmt, result, r.lang)
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="harmonised_{year}.{fmt}"'})
 
