@@ -200,3 +200,16 @@ def test_explorer_and_report_in_chromium(server: str) -> None:
             page.screenshot(path=str(SCREENSHOTS / f"mirror_country_{lang}.png"), full_page=True)
         assert "Учтённая вами эмиграция" in summary
         browser.close()
+
+
+def test_every_template_message_has_a_russian_translation() -> None:
+    import re
+
+    from migstat.i18n import translations
+
+    folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
+    ru = translations("ru")
+    missing = [m for f in sorted(folder.glob("mirror_*.html"))
+               for m in re.findall(r't\("((?:[^"\\]|\\.)*)"', f.read_text(encoding="utf-8"))
+               if ru.gettext(m) == m]
+    assert not missing, missing
