@@ -119,6 +119,13 @@ def test_harmonised_estimates_download(client) -> None:
 
 
 def test_bad_choices_are_explained(client) -> None:
+    # CIS-Stat publishes no age groups: an age group shows nothing, never zeros
+    page = client.get("/mirror", params={"year": 2019, "age": "Y20T24"})
+    assert page.status_code == 200 and "No flow is reported by both sides" in page.text
+    assert '<option value="Y20T24" selected>' in page.text
+    page = client.get("/mirror", params={"year": 2019, "basis": "citizenship",
+                                         "age": "Y20T24", "lang": "ru"})
+    assert page.status_code == 400 and "нет разбивки по возрасту" in page.text
     page = client.get("/mirror", params={"countries": "XXX", "lang": "ru"})
     assert page.status_code == 400 and "XXX" in page.text and "ISO 3166" in page.text
 
