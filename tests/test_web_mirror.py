@@ -119,6 +119,13 @@ def test_harmonised_estimates_download(client) -> None:
 
 
 def test_bad_choices_are_explained(client) -> None:
+    # CIS-Stat publishes no age groups: an age group shows nothing, never zeros
+    page = client.get("/mirror", params={"year": 2019, "age": "Y20T24"})
+    assert page.status_code == 200 and "No flow is reported by both sides" in page.text
+    assert '<option value="Y20T24" selected>' in page.text
+    page = client.get("/mirror", params={"year": 2019, "basis": "citizenship",
+                                         "age": "Y20T24", "lang": "ru"})
+    assert page.status_code == 400 and "нет разбивки по возрасту" in page.text
     page = client.get("/mirror", params={"countries": "XXX", "lang": "ru"})
     assert page.status_code == 400 and "XXX" in page.text and "ISO 3166" in page.text
 
@@ -200,3 +207,16 @@ def test_explorer_and_report_in_chromium(server: str) -> None:
             page.screenshot(path=str(SCREENSHOTS / f"mirror_country_{lang}.png"), full_page=True)
         assert "Учтённая вами эмиграция" in summary
         browser.close()
+
+
+def test_every_template_message_has_a_russian_translation() -> None:
+    import re
+
+    from migstat.i18n import translations
+
+    folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
+    ru = translations("ru")
+    missing = [m for f in sorted(folder.glob("mirror_*.html"))
+               for m in re.findall(r't\("((?:[^"\\]|\\.)*)"', f.read_text(encoding="utf-8"))
+               if ru.gettext(m) == m]
+    assert not missing, missing

@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -451,13 +453,15 @@ def _choose(candidates: Iterable[tuple[str, bool]], ref_area: str,
 
 @dataclass(slots=True)
 class _Values:
-    """The numbers of one table kept for the matrix, as parallel columns."""
+    """The numbers of one table kept for the matrix: per slice ``(year, reporter, count)``,
+    then the partners and values of all slices in one flat run, and the few values whose
+    OBS_STATUS is not ``A``."""
 
-    years: list[int] = field(default_factory=list)
-    reporters: list[str] = field(default_factory=list)
+    slices: list[tuple[int, str, int]] = field(default_factory=list)
     partners: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
+    flagged: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """``(year, reporter, partner, status)``."""
 
 
 def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, str],
@@ -478,23 +482,26 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
     grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[Any]]]] = {}
     rows: list[Any] = []
     skip = True
-    last: tuple[Any, ...] = (None, None, None)
+    provider = area = period = None
+    cells = attrgetter("partner", "value", "obs_status")
     for obs in store.read(query, principal=principal):
-        # observations come slice by slice: look the slice up only when it changes
-        if (obs.provider, obs.ref_area, obs.time_period) != last:
-            last = (obs.provider, obs.ref_area, obs.time_period)
-            period = obs.time_period[:4]
-            skip = period not in wanted_years
+        # Observations come slice by slice, and the rows of one slice share its strings: look
+        # the slice up only when one of them changes (identity first, the cheap test).
+        if obs.time_period is not period or obs.ref_area is not area or \
+                obs.provider is not provider:
+            provider, area, period = obs.provider, obs.ref_area, obs.time_period
+            period_year = period[:4]
+            skip = period_year not in wanted_years
             if skip:
                 continue
-            by_provider = grouped.setdefault((int(period), obs.ref_area), {})
+            by_provider = grouped.setdefault((int(period_year), area), {})
             entry = by_provider.get(obs.provider)
             if entry is None:
                 entry = by_provider[obs.provider] = (obs.submission_id, obs.synthetic, [])
             rows = entry[2]
         key = obs.key
         if not skip and (key[1:] if at == 0 else key[:at] + key[at + 1:]) == rest:
-            rows.append((obs.partner, obs.value, obs.obs_status))
+            rows.append(cells(obs))
     sides: dict[tuple[int, str], Side] = {}
     out = _Values()
     meta_cache: dict[int, dict[str, Any]] = {}
@@ -513,24 +520,23 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
         if chosen is None:
             continue
         sid, synthetic, found = by_provider[chosen]
-        if not any(is_country(p) for p, _v, _s in found):
+        partners, values, statuses = zip(*found, strict=True) if found else ((), (), ())
+        if not any(is_country(p) for p in partners):
             continue  # totals only (no partner breakdown): no corridor to compare
         if sid not in meta_cache:
             meta_cache[sid] = store.table_metadata(sid, principal=principal)
-        total = unknown = None
-        kept = [(p, v, st) for p, v, st in found if v is not None]
-        for partner, value, _status in kept:
-            if partner == TOTAL:
-                total = value
-            elif partner == UNKNOWN:
-                unknown = value
-        if kept:
-            partners, values, statuses = zip(*kept, strict=True)
-            out.years.extend([year] * len(kept))
-            out.reporters.extend([area] * len(kept))
-            out.partners.extend(partners)
-            out.values.extend(values)
-            out.statuses.extend(statuses)
+        if None in values:  # not available: kept as the side's, never as a number
+            mask = [v is not None for v in values]
+            partners, values, statuses = (tuple(compress(c, mask))
+                                          for c in (partners, values, statuses))
+        total = values[partners.index(TOTAL)] if TOTAL in partners else None
+        unknown = values[partners.index(UNKNOWN)] if UNKNOWN in partners else None
+        out.slices.append((year, area, len(values)))
+        out.partners.extend(partners)
+        out.values.extend(values)
+        if statuses.count("A") != len(statuses):
+            out.flagged.extend((year, area, p, st) for p, st in zip(partners, statuses,
+                                                                  strict=True) if st != "A")
         share = unknown / total if total and unknown is not None else None
         sides[(year, area)] = Side(chosen, sid, synthetic,
                                    dict(meta_cache[sid].get(tdef.id, {})), share)
@@ -573,8 +579,8 @@ def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
     i_sides, i_values = _read_side(store, b.immigration, years, cell, areas, providers,
                                    principal)
     keep = set(areas) if areas else None
-    seen = (set(e_values.reporters) | set(e_values.partners) | set(i_values.reporters)
-            | set(i_values.partners))
+    seen = ({a for _y, a, _n in e_values.slices} | set(e_values.partners)
+            | {a for _y, a, _n in i_values.slices} | set(i_values.partners))
     countries_ = sorted(c for c in seen if c is not None and _is_country(registry, c)
                         and (keep is None or c in keep))
     at = {c: k for k, c in enumerate(countries_)}
@@ -594,18 +600,17 @@ def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str,
           reporter_is_origin: bool) -> None:
     if not found.values:
         return
-    r = np.array([at.get(c, -1) for c in found.reporters])
+    counts = [n for _y, _a, n in found.slices]
+    r = np.repeat([at.get(a, -1) for _y, a, _n in found.slices], counts)
+    y = np.repeat([yat[yr] for yr, _a, _n in found.slices], counts)
     p = np.array([at.get(c, -1) for c in found.partners])
-    y = np.array([yat[v] for v in found.years])
     ok = (r >= 0) & (p >= 0) & (r != p)
     o, d = (r, p) if reporter_is_origin else (p, r)
     target[y[ok], o[ok], d[ok]] = np.asarray(found.values, dtype=float)[ok]
-    for k, status in enumerate(found.statuses):
-        if status != "A" and ok[k]:
-            origin, dest = (found.reporters[k], found.partners[k])
-            if not reporter_is_origin:
-                origin, dest = dest, origin
-            statuses[(side, found.years[k], origin, dest)] = status
+    for year, reporter, partner, status in found.flagged:
+        if reporter in at and partner in at and reporter != partner:
+            origin, dest = (reporter, partner) if reporter_is_origin else (partner, reporter)
+            statuses[(side, year, origin, dest)] = status
 
 
 def _empty(basis: Basis, cell: dict[str, str]) -> MirrorMatrix:

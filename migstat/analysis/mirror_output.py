@@ -66,6 +66,41 @@ def estimate_metadata(lang: str, **facts: Any) -> dict[str, Any]:
     return out
 
 
+def fit_metadata(matrix: MirrorMatrix, fit: Any, lang: str, **extra: Any) -> dict[str, Any]:
+    """The metadata of correction factors and harmonised flows: what was compared, that these
+    are estimates, the method and its choices, and the diagnostics."""
+    return estimate_metadata(lang, **matrix_metadata(matrix, lang), **{
+        gettext_(N_("Method"), lang): gettext_(N_(
+            "One factor per country and direction, r_j·I_ij ≈ s_i·E_ij, anchor fixed at 1 "
+            "(de Beer et al. 2010 family); see docs/methods/harmonisation.md."), lang),
+        "anchor": fit.anchor, "space": fit.space, "weights": fit.weights,
+        "bootstrap": fit.replicates, "level": fit.level, "duration_set": fit.duration_set,
+        **extra, "diagnostics": fit.diagnostics})
+
+
+def render_factors(fmt: str, matrix: MirrorMatrix, fit: Any, lang: str) -> bytes:
+    """Correction factors with their intervals in ``fmt``."""
+    from migstat.analysis.harmonise import FACTOR_COLUMNS
+
+    return render(fmt, fit.rows(), FACTOR_COLUMNS, lang=lang,
+                  title=gettext_(N_("Correction factors (estimates)"), lang),
+                  metadata=fit_metadata(matrix, fit, lang))
+
+
+def render_harmonised(fmt: str, result: Any, lang: str) -> bytes:
+    """A harmonised matrix (:class:`~migstat.analysis.harmonise.Harmonised`) in ``fmt``, with
+    the factors as a second table."""
+    from migstat.analysis.harmonise import FACTOR_COLUMNS, HARMONISED_COLUMNS
+
+    m, fit = result.matrix, result.fit
+    return render(fmt, result.rows(), [*HARMONISED_COLUMNS[:3], *m.cell,
+                                       *HARMONISED_COLUMNS[3:]],
+                  lang=lang, title=gettext_(N_("Harmonised flows (estimates), {year}"), lang,
+                                            year=result.year),
+                  metadata=fit_metadata(m, fit, lang, rule=result.rule),
+                  sheets={gettext_(N_("Factors"), lang): (fit.rows(), FACTOR_COLUMNS)})
+
+
 def render(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
            lang: str, title: str, metadata: dict[str, Any] | None = None,
            sheets: dict[str, tuple[Sequence[dict[str, Any]], Sequence[str]]] | None = None
@@ -118,5 +153,5 @@ def _styled(cell: Any, font: Any) -> Any:
     return cell
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "estimate_metadata", "matrix_metadata", "plain_rows",
-           "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "estimate_metadata", "fit_metadata", "matrix_metadata",
+           "plain_rows", "render", "render_factors", "render_harmonised"]

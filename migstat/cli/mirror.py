@@ -235,18 +235,6 @@ def _fit(c: Any, m: Any, opts: dict[str, Any]) -> tuple[Any, Any]:
     return fit, coefficients
 
 
-def _fit_metadata(c: Any, fit: Any, m: Any) -> dict[str, Any]:
-    from migstat.analysis.mirror_output import estimate_metadata, matrix_metadata
-
-    return estimate_metadata(c.lang, **matrix_metadata(m, c.lang), **{
-        gettext_(N_("Method"), c.lang): gettext_(N_(
-            "One factor per country and direction, r_j·I_ij ≈ s_i·E_ij, anchor fixed at 1 "
-            "(de Beer et al. 2010 family); see docs/methods/harmonisation.md."), c.lang),
-        "anchor": fit.anchor, "space": fit.space, "weights": fit.weights,
-        "bootstrap": fit.replicates, "level": fit.level, "duration_set": fit.duration_set,
-        "diagnostics": fit.diagnostics})
-
-
 @mirror_cmd.command("factors")
 @_selection
 @_factor_options
@@ -254,18 +242,13 @@ def _fit_metadata(c: Any, fit: Any, m: Any) -> dict[str, Any]:
 def factors_cmd(ctx: click.Context, fmt: str, output: Path | None, lang: str | None,
                 **opts: Any) -> None:
     """Correction factors per country and direction with bootstrap intervals (estimates)."""
-    from migstat.analysis.harmonise import FACTOR_COLUMNS
-    from migstat.analysis.mirror_output import render
+    from migstat.analysis.mirror_output import render_factors
 
     c = _context(ctx, lang)
     with _open(c) as store:
         m = _matrix(c, store, opts)
     fit, _ = _fit(c, m, opts)
-    rows = fit.rows()
-    data = render(fmt, rows, FACTOR_COLUMNS, lang=c.lang,
-                  title=gettext_(N_("Correction factors (estimates)"), c.lang),
-                  metadata=_fit_metadata(c, fit, m))
-    _emit(c, data, fmt, output, len(rows))
+    _emit(c, render_factors(fmt, m, fit, c.lang), fmt, output, len(fit.rows()))
 
 
 @mirror_cmd.command("harmonise")
@@ -278,8 +261,8 @@ def harmonise_cmd(ctx: click.Context, rule: str, fmt: str, output: Path | None,
                   lang: str | None, **opts: Any) -> None:
     """A harmonised matrix for one --year: estimates with intervals, apart from reported data
     (the factors are estimated from every year selected)."""
-    from migstat.analysis.harmonise import FACTOR_COLUMNS, HARMONISED_COLUMNS, harmonise
-    from migstat.analysis.mirror_output import render
+    from migstat.analysis.harmonise import harmonise
+    from migstat.analysis.mirror_output import render_harmonised
 
     c = _context(ctx, lang)
     if len(opts["years"]) != 1 and opts["start"] is None:
@@ -293,13 +276,7 @@ def harmonise_cmd(ctx: click.Context, rule: str, fmt: str, output: Path | None,
         m = _matrix(c, store, sel)
     fit, coefficients = _fit(c, m, opts)
     result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)
-    rows = result.rows()
-    data = render(fmt, rows, [*HARMONISED_COLUMNS[:3], *m.cell, *HARMONISED_COLUMNS[3:]],
-                  lang=c.lang, title=gettext_(N_("Harmonised flows (estimates), {year}"),
-                                              c.lang, year=year),
-                  metadata={**_fit_metadata(c, fit, m), "rule": rule},
-                  sheets={gettext_(N_("Factors"), c.lang): (fit.rows(), FACTOR_COLUMNS)})
-    _emit(c, data, fmt, output, len(rows))
+    _emit(c, render_harmonised(fmt, result, c.lang), fmt, output, len(result.rows()))
 
 
 __all__ = ["mirror_cmd"]

@@ -9,6 +9,7 @@ series an inline SVG drawn here, so the pages need no script.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -45,9 +46,31 @@ ReaderDep = Annotated[Reader, Depends(reader)]
 SERIES_COLOURS = ("#1f5fa8", "#c2410c")
 
 
-def _providers(provider: str | None) -> list[str] | None:
-    out = [p.strip().upper() for p in (provider or "").split(",") if p.strip()]
-    return out or None
+@dataclass
+class Selection:
+    """What every mirror page compares, from the query string: the pair of tables, the cell
+    of the other dimensions and the publishers (comma-separated, in order of preference)."""
+
+    basis: str = "residence"
+    sex: str = "_T"
+    age: str = "_T"
+    provider: str | None = None
+
+    @property
+    def providers(self) -> list[str] | None:
+        out = [p.strip().upper() for p in (self.provider or "").split(",") if p.strip()]
+        return out or None
+
+    def params(self) -> dict[str, str]:
+        return {"basis": self.basis, "sex": self.sex, "age": self.age,
+                "provider": self.provider or ""}
+
+    def keep(self) -> str:
+        """The query string that carries the selection from page to page."""
+        return urlencode(self.params())
+
+
+SelectionDep = Annotated[Selection, Depends()]
 
 
 def _countries(countries: str | None) -> list[str] | None:
@@ -55,11 +78,10 @@ def _countries(countries: str | None) -> list[str] | None:
     return out or None
 
 
-def _matrix(r: Reader, *, years: list[int] | None, basis: str, sex: str,
-            countries: list[str] | None, provider: str | None) -> MirrorMatrix:
-    return mirror_matrix(r.store, years=years, basis=basis if basis in BASES else "residence",
-                         sex=sex, countries=countries, providers=_providers(provider),
-                         principal=r.principal)
+def _matrix(r: Reader, sel: Selection, *, years: list[int] | None,
+            countries: list[str] | None = None) -> MirrorMatrix:
+    return mirror_matrix(r.store, years=years, basis=sel.basis, sex=sel.sex, age=sel.age,
+                         countries=countries, providers=sel.providers, principal=r.principal)
 
 
 def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
@@ -149,19 +171,16 @@ def _esc(text: str) -> str:
 # -- pages ------------------------------------------------------------------------------------
 
 @router.get("")
-def explorer(request: Request, r: ReaderDep, year: int | None = None,
-             basis: str = "residence",
-             sex: str = "_T", countries: str | None = None, provider: str | None = None,
-             show: str = "ratio") -> Any:
+def explorer(request: Request, r: ReaderDep, sel: SelectionDep, year: int | None = None,
+             countries: str | None = None, show: str = "ratio") -> Any:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
-    years = available_years(r.store, basis=basis if basis in BASES else "residence",
+    years = available_years(r.store, basis=sel.basis if sel.basis in BASES else "residence",
                             principal=r.principal)
     if year is None and years:
         year = years[-1]
     chosen = _countries(countries)
     try:
-        m = _matrix(r, years=[year] if year else [], basis=basis, sex=sex, countries=chosen,
-                    provider=provider)
+        m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
     except MigstatError as problem:
         return _error(request, r, problem)
     reporting = sorted({c for (_y, c) in m.emigration_sides} | {c for (_y, c) in
@@ -170,19 +189,20 @@ def explorer(request: Request, r: ReaderDep, year: int | None = None,
     grid = _grid(m, axis, show, r.lang) if m.years else []
     cov = m.coverage()[0] if m.years else None
     totals = m.country_totals(year) if m.years else []
-    params = {"year": year, "basis": basis, "sex": sex, "countries": countries or "",
-              "provider": provider or ""}
-    return render(request, "mirror_explorer.html", years=years, year=year, basis=basis,
-                  sex=sex, countries=countries or "", provider=provider or "", show=show,
-                  axis=axis, grid=grid, coverage=cov, totals=totals,
+    query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
+    return render(request, "mirror_explorer.html", years=years, year=year, sel=sel,
+                  ages=_ages(r), countries=countries or "", show=show, axis=axis, grid=grid,
+                  coverage=cov, totals=totals,
                   labels={c: r.registry.areas.label(c, r.lang) for c in m.countries},
-                  fmt=lambda v, d=0: _fmt(v, r.lang, d), query=urlencode(params),
-                  keep=_keep(basis, sex, provider), formats=FORMATS)
+                  fmt=lambda v, d=0: _fmt(v, r.lang, d), query=query, keep=sel.keep(),
+                  formats=FORMATS)
 
 
-def _keep(basis: str, sex: str, provider: str | None) -> str:
-    """The query string that carries the choice of basis, sex and publisher between pages."""
-    return urlencode({"basis": basis, "sex": sex, "provider": provider or ""})
+def _ages(r: Reader) -> list[tuple[str, str]]:
+    """The age groups of the flow tables, for the explorer's choice."""
+    table = r.registry.table("F01")
+    ages = r.registry.codelist("AGE")
+    return [(code, ages.label(code, r.lang)) for code in r.registry.codes(table, "AGE")]
 
 
 def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[dict[str, Any]]]:
@@ -219,14 +239,12 @@ def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[d
 
 
 @router.get("/corridor")
-def corridor(request: Request, r: ReaderDep, origin: str = Query(...),
-             destination: str = Query(...), basis: str = "residence", sex: str = "_T",
-             provider: str | None = None) -> Any:
+def corridor(request: Request, r: ReaderDep, sel: SelectionDep, origin: str = Query(...),
+             destination: str = Query(...)) -> Any:
     """Both sides of one corridor in every year, with the flags of each year."""
     origin, destination = origin.upper(), destination.upper()
     try:
-        m = _matrix(r, years=None, basis=basis, sex=sex, countries=[origin, destination],
-                    provider=provider)
+        m = _matrix(r, sel, years=None, countries=[origin, destination])
         series = m.series(origin, destination)
     except MigstatError as problem:
         return _error(request, r, problem)
@@ -238,23 +256,21 @@ def corridor(request: Request, r: ReaderDep, origin: str = Query(...),
         (gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
          [s["IMMIGRATION"] for s in series])],
         title=f"{origin} → {destination}", lang=r.lang)
-    params = {"origin": origin, "destination": destination, "basis": basis, "sex": sex,
-              "provider": provider or ""}
+    query = urlencode({"origin": origin, "destination": destination, **sel.params()})
     return render(request, "mirror_corridor.html", origin=origin, destination=destination,
                   origin_label=r.registry.areas.label(origin, r.lang),
                   destination_label=r.registry.areas.label(destination, r.lang),
                   rows=series, chart=chart, fmt=lambda v, d=0: _fmt(v, r.lang, d),
-                  query=urlencode(params), formats=FORMATS, basis=basis,
-                  keep=_keep(basis, sex, provider))
+                  query=query, formats=FORMATS, keep=sel.keep())
 
 
 @router.get("/country/{country}")
-def country_report(request: Request, r: ReaderDep, country: str, year: int | None = None,
-                   basis: str = "residence", sex: str = "_T", provider: str | None = None) -> Any:
+def country_report(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
+                   year: int | None = None) -> Any:
     """A country's mirror report: its recorded flows against what its partners record."""
     country = country.upper()
     try:
-        m = _matrix(r, years=None, basis=basis, sex=sex, countries=None, provider=provider)
+        m = _matrix(r, sel, years=None)
         years = [y for y in m.years
                  if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides]
         if year is None:
@@ -276,15 +292,14 @@ def country_report(request: Request, r: ReaderDep, country: str, year: int | Non
         (gettext_(N_("departures to {country} recorded by partners"), r.lang,
                   country=country), [x["IMMIGRATION_MIRROR"] for x in s])],
         title=gettext_(N_("Immigration"), r.lang), lang=r.lang)
-    params = {"year": year, "basis": basis, "sex": sex, "provider": provider or ""}
     return render(request, "mirror_country.html", country=country,
                   country_label=r.registry.areas.label(country, r.lang), year=year,
                   years=years, report=report, totals=report["totals"],
                   emi_chart=emi_chart, imm_chart=imm_chart,
                   labels={c: r.registry.areas.label(c, r.lang) for c in m.countries},
-                  fmt=lambda v, d=0: _fmt(v, r.lang, d), query=urlencode(params),
-                  formats=FORMATS, basis=basis, sex=sex, provider=provider or "",
-                  keep=_keep(basis, sex, provider))
+                  fmt=lambda v, d=0: _fmt(v, r.lang, d),
+                  query=urlencode({"year": year, **sel.params()}), formats=FORMATS, sel=sel,
+                  keep=sel.keep())
 
 
 # -- downloads --------------------------------------------------------------------------------
@@ -306,14 +321,12 @@ def _check_format(fmt: str) -> str:
 
 
 @router.get("/download/matrix.{fmt}")
-def download_matrix(request: Request, r: ReaderDep, fmt: str, year: int | None = None,
-                    basis: str = "residence", sex: str = "_T", countries: str | None = None,
-                    provider: str | None = None) -> Any:
+def download_matrix(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
+                    year: int | None = None, countries: str | None = None) -> Any:
     """The double-entry matrix of one year (every year if none is given)."""
     try:
         _check_format(fmt)
-        m = _matrix(r, years=[year] if year else None, basis=basis, sex=sex,
-                    countries=_countries(countries), provider=provider)
+        m = _matrix(r, sel, years=[year] if year else None, countries=_countries(countries))
     except MigstatError as problem:
         return _error(request, r, problem)
     return _download(m.rows(), mirror_columns(m), fmt, f"mirror_{year or 'all'}", r, m,
@@ -321,15 +334,13 @@ def download_matrix(request: Request, r: ReaderDep, fmt: str, year: int | None =
 
 
 @router.get("/download/corridor.{fmt}")
-def download_corridor(request: Request, r: ReaderDep, fmt: str, origin: str = Query(...),
-                      destination: str = Query(...), basis: str = "residence",
-                      sex: str = "_T", provider: str | None = None) -> Any:
+def download_corridor(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
+                      origin: str = Query(...), destination: str = Query(...)) -> Any:
     """Both sides of one corridor in every year."""
     origin, destination = origin.upper(), destination.upper()
     try:
         _check_format(fmt)
-        m = _matrix(r, years=None, basis=basis, sex=sex, countries=[origin, destination],
-                    provider=provider)
+        m = _matrix(r, sel, years=None, countries=[origin, destination])
         rows = [x for x in m.series(origin, destination)
                 if x["EMIGRATION"] is not None or x["IMMIGRATION"] is not None]
     except MigstatError as problem:
@@ -339,14 +350,13 @@ def download_corridor(request: Request, r: ReaderDep, fmt: str, origin: str = Qu
 
 
 @router.get("/download/country/{country}.{fmt}")
-def download_country(request: Request, r: ReaderDep, country: str, fmt: str,
-                     year: int = Query(...),
-                     basis: str = "residence", sex: str = "_T", provider: str | None = None) -> Any:
+def download_country(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
+                     fmt: str, year: int = Query(...)) -> Any:
     """A country's mirror report of one year, with its totals by year."""
     country = country.upper()
     try:
         _check_format(fmt)
-        m = _matrix(r, years=None, basis=basis, sex=sex, countries=None, provider=provider)
+        m = _matrix(r, sel, years=None)
         report = m.report(country, year)
     except MigstatError as problem:
         return _error(request, r, problem)
@@ -359,46 +369,30 @@ def download_country(request: Request, r: ReaderDep, country: str, fmt: str,
 
 
 @router.get("/download/harmonised.{fmt}")
-def download_harmonised(request: Request, r: ReaderDep, fmt: str, year: int = Query(...),
-                        anchor: str = Query(...), start: int | None = None,
-                        end: int | None = None, space: str = "log", rule: str = "mean",
-                        bootstrap: int = Query(1000, ge=0, le=5000),
-                        duration_set: str | None = None, basis: str = "residence",
-                        sex: str = "_T", provider: str | None = None) -> Any:
+def download_harmonised(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
+                        year: int = Query(...), anchor: str = Query(...),
+                        start: int | None = None, end: int | None = None, space: str = "log",
+                        rule: str = "mean", bootstrap: int = Query(1000, ge=0, le=5000),
+                        duration_set: str | None = None) -> Any:
     """Harmonised flows of ``year`` with the correction factors (estimated from ``start`` to
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""
-    from migstat.analysis.harmonise import (
-        FACTOR_COLUMNS,
-        HARMONISED_COLUMNS,
-        estimate_factors,
-        harmonise,
-        load_coefficients,
-    )
-    from migstat.analysis.mirror_output import estimate_metadata
+    from migstat.analysis.harmonise import estimate_factors, harmonise, load_coefficients
+    from migstat.analysis.mirror_output import render_harmonised
 
     try:
         _check_format(fmt)
         years = list(range(start, end + 1)) if start and end else [year]
         if year not in years:
             years.append(year)
-        m = _matrix(r, years=years, basis=basis, sex=sex, countries=None, provider=provider)
+        m = _matrix(r, sel, years=years)
         coefficients = load_coefficients() if duration_set else None
         fit = estimate_factors(m, _countries(anchor) or [], space=space, bootstrap=bootstrap,
                                coefficients=coefficients, duration_set=duration_set)
         result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)
     except MigstatError as problem:
         return _error(request, r, problem)
-    metadata = estimate_metadata(r.lang, **matrix_metadata(m, r.lang), anchor=fit.anchor,
-                                 space=fit.space, weights=fit.weights, rule=rule,
-                                 bootstrap=fit.replicates, duration_set=fit.duration_set,
-                                 diagnostics=fit.diagnostics)
-    data = render_output(
-        fmt, result.rows(), [*HARMONISED_COLUMNS[:3], *m.cell, *HARMONISED_COLUMNS[3:]],
-        lang=r.lang, title=gettext_(N_("Harmonised flows (estimates), {year}"), r.lang,
-                                    year=year),
-        metadata=metadata,
-        sheets={gettext_(N_("Factors"), r.lang): (fit.rows(), FACTOR_COLUMNS)})
+    data = render_harmonised(fmt, result, r.lang)
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="harmonised_{year}.{fmt}"'})
 
