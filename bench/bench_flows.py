@@ -17,6 +17,7 @@ the best of ``--repeat`` runs, the IPF iterations, the ratios to the loops, and 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,42 @@ def world(n: int, seed: int = 2019) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     deaths = start.sum(axis=0) * rng.uniform(0.04, 0.06, n)
     end += np.diag(births)
     return np.round(start), np.round(end), np.round(births), np.round(deaths)
+
+
+def undesa_world(data: Path) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """UN DESA's 2015 and mid-2019 tables of every country (birth x residence): the published
+    origin-destination stocks, native-born = total population (Table 2) - foreign-born."""
+    import csv
+
+    from migstat.analysis.ffs_stocks import WORKBOOK
+
+    matrix = data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
+    if not matrix.exists() or not (data / WORKBOOK).exists():
+        return None
+    import openpyxl
+
+    with matrix.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    origins = rows[0][2:]
+    stock = {(r[0], r[1]): np.array([float(v) if v not in ("..", "-", "") else 0.0
+                                     for v in r[2:]]) for r in rows[1:]}
+    book = openpyxl.load_workbook(data / WORKBOOK, read_only=True, data_only=True)
+    people = {}
+    for r in book["Table 2"].iter_rows(min_row=17, values_only=True):
+        if r[1] and isinstance(r[9], int | float) and isinstance(r[10], int | float):
+            people[str(r[1]).strip()] = (r[9] * 1000, r[10] * 1000)
+    book.close()
+    names = [o for o in origins if o in people and ("2015", o) in stock and ("2019", o) in stock]
+    index = [origins.index(o) for o in names]
+    tables = []
+    for t, year in enumerate(("2015", "2019")):
+        p = np.zeros((len(names), len(names)))
+        for j, name in enumerate(names):
+            row = stock[(year, name)]
+            p[:, j] = row[index]
+            p[j, j] = people[name][t] - row.sum()
+        tables.append(p)
+    return names, tables[0], tables[1]
 
 
 def loop_estimate(start: np.ndarray, end: np.ndarray, births: np.ndarray,
@@ -122,6 +159,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--loop-max", type=int, default=200,
                         help="largest n for which the loop baseline is run (it grows as n^3)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="published data folder, for a run on UN DESA's real world table "
+                             "(default: MIGSTAT_SHARED_DATA, then ../shared/data)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"flows from stocks, one period, migest defaults; best of {args.repeat} runs "
@@ -159,6 +199,21 @@ def main() -> None:
         print(f"scaling, {label}: " + "; ".join(steps))
     print("max|diff|: loops against mipfp (same iterations); newton-mipfp: the converged fit "
           "against migest's stopping point, in persons")
+    real = None
+    data = args.data or Path(os.environ.get("MIGSTAT_SHARED_DATA") or
+                             Path(__file__).resolve().parents[2] / "shared" / "data")
+    if data.is_dir():
+        real = undesa_world(data)
+    if real is not None:
+        names, start, end = real
+        mipfp_s, exact = best_of(args.repeat, lambda: estimate_flows(start, end, names))
+        newton_s, fast = best_of(args.repeat,
+                                 lambda: estimate_flows(start, end, names, fit="newton"))
+        print(f"UN DESA 2015-2019, {len(names)} countries (no births and deaths): mipfp "
+              f"{mipfp_s * 1e3:.1f} ms ({exact.iterations} iterations), newton "
+              f"{newton_s * 1e3:.1f} ms ({fast.iterations} steps); "
+              f"{exact.total:,.0f} moves; largest difference "
+              f"{float(np.max(np.abs(fast.od - exact.od))):.2f} persons")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
 
 

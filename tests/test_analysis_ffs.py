@@ -197,6 +197,20 @@ def test_inputs_the_method_cannot_honour() -> None:
         estimate_flows(start.values, end, start.codes, birthplace_totals="closed")
 
 
+def test_a_birthplace_empty_in_one_table_cannot_be_rescaled() -> None:
+    """Nobody born in C at the start, 8 at the end: migest's IPF leaves the totals unmatched
+    and carries on; migstat says so, and the open-dr method takes the 8 as arrivals."""
+    start = np.array([[100.0, 5, 0], [3, 50, 0], [0, 0, 0]])
+    end = np.array([[95.0, 5, 0], [3, 45, 0], [4, 4, 0]])
+    with pytest.raises(MigstatError) as stop:
+        estimate_flows(start, end, ["A", "B", "C"])
+    assert "People born in C number 0 in the start table and 8 in the end table" in (
+        stop.value.text("en"))
+    assert "Родившихся в C" in stop.value.text("ru")
+    result = estimate_flows(start, end, ["A", "B", "C"], birthplace_totals="open-dr")
+    assert result.entered_system[2].sum() == pytest.approx(8)
+
+
 def test_negative_native_born_error_or_migest_repair() -> None:
     start, end, _, _ = inputs("e0_abel2013_science_nobd")
     bad = start.values.copy()

@@ -111,3 +111,19 @@ def test_store_stocks_of_the_region(client) -> None:
     assert int(shown_total.replace(",", "")) == round(od.sum())
     wrong = client.get("/flows?run=1&start=2019&end=2015&lang=en")
     assert "Choose a first year before the second." in wrong.text
+
+
+def test_chosen_countries_of_the_store(client) -> None:
+    """Kyrgyzstan, Russia and Germany with the rest of the world: a 4 x 4 estimate whose
+    download has the same areas, in the order chosen."""
+    query = "run=1&start=2010&end=2015&area=KGZ&area=RUS&area=DEU&lang=en"
+    page = client.get(f"/flows?{query}")
+    assert page.status_code == 200
+    rows = _matrix(page.text)
+    assert [r[0] for r in rows[:4]] == ["Kyrgyzstan", "Russian Federation", "Germany",
+                                      "Rest of the world"]
+    link = re.search(r'href="(/flows\.csv\?[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    table = list(csv.reader(io.StringIO(client.get(link).text)))
+    assert table[0] == ["orig\\dest", "KGZ", "RUS", "DEU", "_O"]
+    one = client.get("/flows?run=1&area=KGZ&lang=en")
+    assert "Choose at least two countries" in one.text

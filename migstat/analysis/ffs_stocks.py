@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from migstat.i18n import N_
+from migstat.model import MigstatError
+
 REST = "_O"
 """Code of the rest of the world in the region tables."""
 WORKBOOK = Path("un_desa") / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
@@ -59,7 +62,11 @@ def population(workbook: Path, codes: Sequence[str],
     import openpyxl
     import pycountry
 
-    m49 = {int(pycountry.countries.get(alpha_3=c).numeric): c for c in codes}
+    m49 = {}
+    for code in codes:
+        country = pycountry.countries.get(alpha_3=code)
+        if country is not None:
+            m49[int(country.numeric)] = code
     m49[WORLD_M49] = "WORLD"
     book = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
     try:
@@ -95,6 +102,11 @@ def region_stocks(query: Query, data_dir: Path, countries: Sequence[str],
     if not workbook.exists() or not {str(y) for y in years} <= found:
         return None
     people = population(workbook, region, years)
+    missing = sorted({c for c in (*region, "WORLD") for y in years if (c, y) not in people})
+    if missing:
+        raise MigstatError(N_("UN DESA's workbook has no total population of {codes} for "
+                              "{years}: the native-born cannot be computed."),
+                           codes=", ".join(missing), years="-".join(map(str, years)))
     codes = (*region, REST)
     tables = []
     for year in years:

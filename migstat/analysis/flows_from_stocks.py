@@ -431,6 +431,17 @@ def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
                       max_iter=opts.max_iter)
         fit1 = fitter(p1, middle, p1.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
                       max_iter=opts.max_iter)
+        rows0, rows1 = fit0.table.sum(axis=1), fit1.table.sum(axis=1)
+        empty = ((rows0 <= tolerance) & (rows1 > tolerance)) | (
+            (rows1 <= tolerance) & (rows0 > tolerance))
+        if empty.any():  # migest carries on with unmatched totals here
+            k = int(np.argmax(empty))
+            raise MigstatError(N_("People born in {area} number {start} in the start table and "
+                                  "{end} in the end table (after births and deaths); rescaling "
+                                  "cannot put people into a row that is empty in one table. Use "
+                                  "the open-dr method, or correct the tables."),
+                               area=codes[k], start=round(float(p0[k].sum()), 3),
+                               end=round(float(p1[k].sum()), 3))
         return fit0.table, fit1.table, zeros, zeros, [fit0, fit1]
     # open: the surplus of a birthplace leaves (start > end) or enters (end > start) the
     # system, spread like the other table's row (open) or the table's own row (open-dr).

@@ -23,7 +23,7 @@ from migstat.analysis.ffs_io import (
     same_areas,
     write_matrix,
 )
-from migstat.analysis.ffs_stocks import REST, region_stocks
+from migstat.analysis.ffs_stocks import PROVIDER, REST, region_stocks
 from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimate_flows
 from migstat.i18n import N_
 from migstat.model import MigstatError
@@ -61,6 +61,8 @@ class FlowsView:
     start: int = 2015
     end: int = 2019
     source: str = "store"
+    areas: list[tuple[str, str, bool]] = field(default_factory=list)
+    """Countries with UN DESA stocks in the store: code, label, chosen."""
     error: str | None = None
     estimate: FlowEstimate | None = None
     labels: list[str] = field(default_factory=list)
@@ -100,21 +102,45 @@ def _year(params: Mapping[str, Any], name: str, default: int) -> int:
     return value if value in YEARS else default
 
 
-def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | None) -> FlowsView:
-    """Flows between the region's countries and the rest of the world from the store's UN DESA
-    stocks, between the two chosen years (nothing estimated until ``run`` is given)."""
+def _chosen(params: Mapping[str, Any]) -> tuple[str, ...]:
+    values = params.getlist("area") if hasattr(params, "getlist") else params.get("area", [])
+    if isinstance(values, str):
+        values = [values]
+    chosen = tuple(dict.fromkeys(str(v).upper() for v in values if v))
+    return chosen or REGION
+
+
+def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | None, *,
+               run: bool = False) -> FlowsView:
+    """Flows between the chosen countries (by default the region's twelve) and the rest of the
+    world from the store's UN DESA stocks, between the two chosen years (nothing is estimated
+    until ``run`` is given)."""
     options = read_options(params)
     view = FlowsView(options=options, start=_year(params, "start", 2015),
                      end=_year(params, "end", 2019))
-    if not params.get("run"):
+    chosen = _chosen(params)
+    have = {area for area, by in data.areas_with("S01").items()
+            if PROVIDER in by and data.registry.areas.get(area) is not None}
+    view.areas = sorted(((a, data.area_label(a), a in chosen) for a in have),
+                        key=lambda item: item[1])
+    if not (run or params.get("run")):
         return view
+    chosen = tuple(a for a in chosen if a in have)
     if view.start >= view.end:
         view.error = data.reader.t(N_("Choose a first year before the second."))
         return view
+    if len(chosen) < 2:
+        view.error = data.reader.t(N_("Choose at least two countries with UN DESA stocks."))
+        return view
     stocks = None
     if data_dir is not None:
-        stocks = data.cached("flows-stocks", (view.start, view.end), lambda: region_stocks(
-            data.reader.query, data_dir, REGION, (view.start, view.end)))
+        try:
+            stocks = data.cached("flows-stocks", (view.start, view.end, chosen),
+                                 lambda: region_stocks(data.reader.query, data_dir, chosen,
+                                                       (view.start, view.end)))
+        except MigstatError as problem:
+            view.error = problem.text(data.lang)
+            return view
     if stocks is None:
         view.error = data.reader.t(N_(
             "The store has no UN DESA stocks by country of birth for these years, or UN DESA's "
@@ -126,7 +152,8 @@ def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | Non
         "and mid-{end}); native-born = total population minus all foreign-born; “{rest}” is "
         "the rest of the world."), start=view.start, end=view.end, rest=data.reader.t(
             N_("Rest of the world")))
-    query = {"start": view.start, "end": view.end, **options}
+    query = [("start", view.start), ("end", view.end), *options.items(),
+             *(("area", a) for a in chosen)]
     _estimate_into(view, data, (stocks.codes, stocks.start, stocks.end, None, None),
                    ffs_options(options))
     view.csv_href = "/flows.csv?" + urlencode(query)
@@ -168,7 +195,7 @@ def flows_csv(data: PortalData, params: Mapping[str, Any],
               data_dir: Path | None) -> tuple[str, str] | None:
     """The CSV of the store estimate a page shows and its file name (``None`` when it cannot
     be made)."""
-    view = store_view(data, {**params, "run": "1"}, data_dir)
+    view = store_view(data, params, data_dir, run=True)
     if view.estimate is None:
         return None
     name = f"flows_{view.start}_{view.end}_{view.options['model']}_ESTIMATES.csv"
