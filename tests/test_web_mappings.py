@@ -21,6 +21,7 @@ from migstat.sources.tabular import category_key
 from migstat.store import Store
 from migstat.web import auth
 from migstat.web.app import create_app
+from tests.test_web_browser import base_url, browser, page  # noqa: F401 (the fixtures)
 
 TOKEN = "k3y-of-the-coordinator-0123456789"
 HERE = "/mappings/KGZ/px/REASON"
@@ -75,18 +76,18 @@ def client(store: Store, token: str | None = TOKEN) -> TestClient:
     return TestClient(create_app(store=store, coordinator_token=token))
 
 
-def sign_in(browser: TestClient) -> str:
+def sign_in(web: TestClient) -> str:
     """Sign in with the token; return the CSRF token the editor's form carries."""
-    answer = browser.post("/signin", data={"token": TOKEN, "next": HERE},
-                          follow_redirects=False)
+    answer = web.post("/signin", data={"token": TOKEN, "next": HERE},
+                      follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith(HERE)
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
-    return csrf_of(browser.get(HERE).text)
+    return csrf_of(web.get(HERE).text)
 
 
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', html)
     assert found, "the page has no CSRF field"
     return found.group(1)
 
@@ -109,34 +110,34 @@ def versions(store: Store) -> list[int]:
 
 def test_anonymous_reads_but_cannot_write(opened: Store) -> None:
     first_version(opened)
-    browser = client(opened)
-    listing = browser.get("/mappings?lang=en")
+    web = client(opened)
+    listing = web.get("/mappings?lang=en")
     assert listing.status_code == 200 and f'href="{HERE}?lang=en">v2<' in listing.text
     assert 'id="upload"' not in listing.text and "Sign in to edit" in listing.text
-    page = browser.get(HERE)
-    assert page.status_code == 200 and 'id="editor"' not in page.text
-    assert BOTH in page.text and "Remunerated activities" in page.text \
-        and "Трудовая деятельность" in page.text
-    csv = browser.get(f"{HERE}/download.csv?version=1").text
+    html = web.get(HERE)
+    assert html.status_code == 200 and 'id="editor"' not in html.text
+    assert BOTH in html.text and "Remunerated activities" in html.text \
+        and "Трудовая деятельность" in html.text
+    csv = web.get(f"{HERE}/download.csv?version=1").text
     assert csv.lstrip("\ufeff").splitlines() == [
         "country,source,codelist,national_code,national_label,target,share",
         f"KGZ,px,REASON,{BOTH},work+study,OCC,1"]
-    assert browser.get("/api/mappings").json()[0]["version"] == 2
-    refused = browser.post(HERE, data=form("0" * 64, SPLIT))
+    assert web.get("/api/mappings").json()[0]["version"] == 2
+    refused = web.post(HERE, data=form("0" * 64, SPLIT))
     assert refused.status_code == 403
     assert "Only the coordinator may edit classification mappings" in refused.text
-    russian = browser.post(f"{HERE}?lang=ru", data=form(None, SPLIT))
+    russian = web.post(f"{HERE}?lang=ru", data=form(None, SPLIT))
     assert russian.status_code == 403 and "может изменять только координатор" in russian.text
-    upload = browser.post("/mappings/upload", files={"file": ("m.csv", csv.encode())})
+    upload = web.post("/mappings/upload", files={"file": ("m.csv", csv.encode())})
     assert upload.status_code == 403
-    assert browser.post(f"/api{HERE}", json={"entries": []}).status_code == 403
+    assert web.post(f"/api{HERE}", json={"entries": []}).status_code == 403
     assert versions(opened) == [1, 2]
 
 
 def test_a_wrong_token_or_a_forged_cookie_is_refused(sqlite_store: Store) -> None:
     first_version(sqlite_store)
-    browser = client(sqlite_store)
-    wrong = browser.post("/signin", data={"token": TOKEN[:-1] + "X"}, follow_redirects=False)
+    web = client(sqlite_store)
+    wrong = web.post("/signin", data={"token": TOKEN[:-1] + "X"}, follow_redirects=False)
     assert wrong.status_code == 403 and "set-cookie" not in wrong.headers
     assert "That is not the coordinator token." in wrong.text
     # A cookie signed with another key, one whose time was changed, and an expired one.
@@ -145,14 +146,14 @@ def test_a_wrong_token_or_a_forged_cookie_is_refused(sqlite_store: Store) -> Non
     issued, nonce, signature = genuine.split(".")
     _s, expired = auth.new_session(TOKEN, now=1_000_000)
     for forged in (other, f"{int(issued) + 60}.{nonce}.{signature}", expired, "x.y.z", TOKEN):
-        browser.cookies.set(auth.SESSION_COOKIE, forged)
-        page = browser.get(HERE)
-        assert 'id="editor"' not in page.text and "Signed in as" not in page.text
-        assert browser.post(HERE, data=form("0" * 64, SPLIT)).status_code == 403
-    browser.cookies.clear()
+        web.cookies.set(auth.SESSION_COOKIE, forged)
+        html = web.get(HERE)
+        assert 'id="editor"' not in html.text and "Signed in as" not in html.text
+        assert web.post(HERE, data=form("0" * 64, SPLIT)).status_code == 403
+    web.cookies.clear()
     headers = {"Authorization": f"Bearer {TOKEN}x"}
-    assert browser.post(f"/api{HERE}", json={"entries": []}, headers=headers
-                        ).status_code == 403
+    assert web.post(f"/api{HERE}", json={"entries": []}, headers=headers
+                    ).status_code == 403
     # No token on the server: nobody signs in, not even with an empty token.
     closed = client(sqlite_store, token=None)
     assert "switched off" in closed.get("/signin").text
@@ -164,51 +165,51 @@ def test_a_wrong_token_or_a_forged_cookie_is_refused(sqlite_store: Store) -> Non
 
 def test_a_form_without_its_csrf_token_is_refused(sqlite_store: Store) -> None:
     first_version(sqlite_store)
-    browser = client(sqlite_store)
-    csrf = sign_in(browser)
-    assert browser.post(HERE, data=form(None, SPLIT)).status_code == 403
+    web = client(sqlite_store)
+    csrf = sign_in(web)
+    assert web.post(HERE, data=form(None, SPLIT)).status_code == 403
     other = client(sqlite_store)
     other_csrf = sign_in(other)
     assert other_csrf != csrf
-    refused = browser.post(f"{HERE}?lang=ru", data=form(other_csrf, SPLIT))
+    refused = web.post(f"{HERE}?lang=ru", data=form(other_csrf, SPLIT))
     assert refused.status_code == 403 and "Форма устарела" in refused.text
-    assert browser.post("/mappings/upload", files={"file": ("m.csv", b"x")}).status_code == 403
+    assert web.post("/mappings/upload", files={"file": ("m.csv", b"x")}).status_code == 403
     assert versions(sqlite_store) == [1, 2]
-    # An API client with the token as a Bearer needs no CSRF token (a browser never sends it).
-    saved = browser.post(f"/api{HERE}", headers={"Authorization": f"Bearer {TOKEN}"}, json={
+    # An API client with the token as a Bearer needs no CSRF token (a web never sends it).
+    saved = web.post(f"/api{HERE}", headers={"Authorization": f"Bearer {TOKEN}"}, json={
         "entries": [{"national_code": BOTH, "target": "OCC", "share": 0.5},
                     {"national_code": BOTH, "target": "EDUC", "share": 0.5}],
         "note": "from a script"})
     assert saved.status_code == 201 and saved.json()["version"] == 3
     assert saved.json()["created_by"] == "coordinator (web)"
     # Signing out ends the session: the same cookie no longer edits.
-    assert browser.post("/signout", data={"csrf": csrf}, follow_redirects=False
-                        ).status_code == 303
-    assert 'id="editor"' not in browser.get(HERE).text
+    assert web.post("/signout", data={"csrf": csrf}, follow_redirects=False
+                    ).status_code == 303
+    assert 'id="editor"' not in web.get(HERE).text
 
 
 def test_the_coordinator_saves_a_split_as_version_3_and_the_import_uses_it(
         opened: Store, tmp_path: Path) -> None:
     first_version(opened)
-    browser = client(opened)
-    csrf = sign_in(browser)
-    saved = browser.post(f"{HERE}?lang=en", data=form(csrf, SPLIT, note="work and study split"),
-                         follow_redirects=False)
+    web = client(opened)
+    csrf = sign_in(web)
+    saved = web.post(f"{HERE}?lang=en", data=form(csrf, SPLIT, note="work and study split"),
+                     follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == \
         f"{HERE}?lang=en&saved=3"
-    page = browser.get(saved.headers["location"]).text
-    assert "Saved as version 3." in page and 'id="version">v3' in page
+    html = web.get(saved.headers["location"]).text
+    assert "Saved as version 3." in html and 'id="version">v3' in html
     latest = api.mapping(opened, "KGZ", "REASON", source="px")
     assert latest.version == 3 and latest.note == "work and study split"
     assert latest.created_by == "coordinator (web)"
     assert latest.targets()[category_key(BOTH)] == [("OCC", 0.7), ("EDUC", 0.3)]
     # The earlier versions are still there, unchanged.
-    old = browser.get(f"{HERE}?version=1&lang=ru").text
+    old = web.get(f"{HERE}?version=1&lang=ru").text
     assert "не последняя: v3" in old and "Учёба" not in old.split('id="entries"')[1].split(
         "</table>")[0]
     second = api.mapping(opened, "KGZ", "REASON", source="px", version=2)
     assert second.targets()[category_key(BOTH)] == [("OCC", 1.0)]
-    history = page.split('id="history"')[1]
+    history = html.split('id="history"')[1]
     assert "work and study split" in history and history.count("coordinator (web)") == 1 \
         and history.count(">cli<") == 2
     # An import after the edit goes through version 3: 70 % of "work and study" to work.
@@ -225,59 +226,59 @@ def test_the_coordinator_saves_a_split_as_version_3_and_the_import_uses_it(
         assert got[(*key, "EDUC")] == study + both * 0.3
         assert got[(*key, "FAM")] == family
     assert got[("UZB", "M", "OCC")] == 700 and got[("TJK", "F", "EDUC")] == 41 + 18
-    uses = browser.get(HERE).text.split('id="uses"')[1]
+    uses = web.get(HERE).text.split('id="uses"')[1]
     assert f"#{result.record.id}" in uses and "kgz_permits.px" in uses and "v3" in uses
 
 
 def test_shares_that_do_not_add_up_are_refused_naming_the_category(
         sqlite_store: Store) -> None:
     first_version(sqlite_store)
-    browser = client(sqlite_store)
-    csrf = sign_in(browser)
+    web = client(sqlite_store)
+    csrf = sign_in(web)
     bad = [SPLIT[0], (BOTH, "", "EDUC", "0.2"), *SPLIT[2:]]
     for lang, expected in (
             ("en", f"Row 1: The shares of national category \u201c{BOTH}\u201d add up to 0.9, "
                    "not 1."),
             ("ru", f"Строка 1: Доли национальной категории \u00ab{BOTH}\u00bb")):
-        refused = browser.post(f"{HERE}?lang={lang}", data=form(csrf, bad))
+        refused = web.post(f"{HERE}?lang={lang}", data=form(csrf, bad))
         assert refused.status_code == 400 and expected in refused.text, refused.text
         # The editor shows the rows as they were posted, to correct them.
         assert 'value="0.2"' in refused.text
-    not_a_number = browser.post(HERE, data=form(csrf, [*SPLIT[:2], ("03", "", "FAM", "one")]))
+    not_a_number = web.post(HERE, data=form(csrf, [*SPLIT[:2], ("03", "", "FAM", "one")]))
     assert not_a_number.status_code == 400
     assert "Row 3: The share \u201cone\u201d is not a number" in not_a_number.text
-    no_code = browser.post(HERE, data=form(csrf, [*SPLIT, ("08", "", "", "")]))
+    no_code = web.post(HERE, data=form(csrf, [*SPLIT, ("08", "", "", "")]))
     assert "Row 4: Choose the international code for national category \u201c08\u201d." \
         in no_code.text
     assert versions(sqlite_store) == [1, 2]
 
 
 def test_upload_and_new_mapping(sqlite_store: Store) -> None:
-    browser = client(sqlite_store)
-    csrf = sign_in(browser)
-    listing = browser.get("/mappings").text
+    web = client(sqlite_store)
+    csrf = sign_in(web)
+    listing = web.get("/mappings").text
     assert 'id="no-mappings"' in listing and 'id="upload"' in listing
     text = ("country,source,codelist,national_code,national_label,target,share\n"
             f"KGZ,px,REASON,02,{BOTH},OCC,0.7\nKGZ,px,REASON,02,{BOTH},EDUC,0.3\n"
             "TJK,*,REASON,04,,FAM,1\n")
-    uploaded = browser.post("/mappings/upload?lang=en", data={"csrf": csrf, "note": "upload"},
-                            files={"file": ("reasons.csv", text.encode())},
-                            follow_redirects=False)
+    uploaded = web.post("/mappings/upload?lang=en", data={"csrf": csrf, "note": "upload"},
+                        files={"file": ("reasons.csv", text.encode())},
+                        follow_redirects=False)
     assert uploaded.status_code == 303 and "uploaded=2" in uploaded.headers["location"]
     assert {(m.country, m.source, m.version) for m in api.mappings(sqlite_store)} == \
         {("KGZ", "px", 1), ("TJK", "*", 1)}
     bad = text.replace("EDUC,0.3", "EDUC,0.2")
-    refused = browser.post("/mappings/upload?lang=en", data={"csrf": csrf},
-                           files={"file": ("reasons.csv", bad.encode())})
+    refused = web.post("/mappings/upload?lang=en", data={"csrf": csrf},
+                       files={"file": ("reasons.csv", bad.encode())})
     assert refused.status_code == 400
     assert "reasons.csv" in refused.text and "add up to 0.9" in refused.text
     # A new mapping: the list page's form opens an empty editor; saving makes version 1.
-    opened = browser.get("/mappings/new?country=kg&source=&codelist=reason",
-                         follow_redirects=False)
+    opened = web.get("/mappings/new?country=kg&source=&codelist=reason",
+                     follow_redirects=False)
     assert opened.headers["location"] == "/mappings/KGZ/%2A/REASON?lang=en"
-    assert 'id="editor"' in browser.get(opened.headers["location"]).text
-    new = browser.post("/mappings/KGZ/%2A/REASON", data=form(csrf, [("учёба", "", "EDUC", "")]),
-                       follow_redirects=False)
+    assert 'id="editor"' in web.get(opened.headers["location"]).text
+    new = web.post("/mappings/KGZ/%2A/REASON", data=form(csrf, [("учёба", "", "EDUC", "")]),
+                   follow_redirects=False)
     assert new.status_code == 303
     assert api.mapping(sqlite_store, "KGZ", "REASON").targets()["учеба"] == [("EDUC", 1.0)]
     assert client(sqlite_store).get("/mappings/KGZ/%2A/AGE").status_code == 404
@@ -300,8 +301,61 @@ def test_the_token_comes_from_a_file_or_the_environment(tmp_path: Path) -> None:
 def test_the_pages_speak_russian() -> None:
     russian = translations("ru")
     folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
-    for page in [*folder.glob("mappings_*.html"), folder / "signin.html"]:
-        text = page.read_text("utf-8")
+    for template in [*folder.glob("mappings_*.html"), folder / "signin.html"]:
+        text = template.read_text("utf-8")
         for msgid in [*re.findall(r'\bt\(\s*"([^"]+)"', text),
                       *re.findall(r"\bt\(\s*'([^']+)'", text)]:
-            assert russian.gettext(msgid) != msgid, (page.name, msgid)
+            assert russian.gettext(msgid) != msgid, (template.name, msgid)
+
+
+# -- in a real browser (Debian's Chromium, as tests/test_web_browser.py drives it) ------------
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The app the browser fixtures serve: a store with version 1 of KGZ's reasons."""
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('editor') / 'store.db'}")
+    first_version(store)
+    yield create_app(store=store, coordinator_token=TOKEN)
+    store.close()
+
+
+def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  # noqa: F811
+    from test_web_browser import _shot
+
+    page.goto(f"{base_url}{HERE}?lang=en")
+    assert page.locator("#editor").count() == 0
+    page.click("text=Sign in to edit")
+    page.fill("#token", TOKEN)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#editor")
+    assert page.inner_text("#version").startswith("v2")
+    row = page.locator("#editor tbody tr").filter(has=page.locator(
+        f'input[name=national_code][value="{BOTH}"]'))
+    row.locator("input[name=share]").fill("0.6")
+    blank = page.locator("#editor tbody tr").nth(2)
+    blank.locator("input[name=national_code]").fill(BOTH)
+    blank.locator("select[name=target]").select_option("EDUC")
+    blank.locator("input[name=share]").fill("0.3")
+    page.fill("#note", "work and study split")
+    page.click("#save")
+    page.wait_for_selector("#error")
+    assert f"\u201c{BOTH}\u201d add up to 0.9" in page.inner_text("#error")
+    _shot(page, "mappings-refused-en")
+    page.locator("#editor tbody tr").nth(0).locator("input[name=share]").fill("0.7")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    assert page.inner_text("#saved") == "Saved as version 3."
+    entries = page.eval_on_selector_all(
+        "#entries tbody tr", "trs => trs.map(tr => Array.from(tr.querySelectorAll('td'))"
+        ".map(td => td.textContent.trim()))")
+    assert [e[2:] for e in entries] == [
+        ["OCC", "Remunerated activities", "Трудовая деятельность", "0.7"],
+        ["EDUC", "Education", "Учёба", "0.3"],
+        ["FAM", "Family reasons", "Семейные причины", "1"]]
+    assert page.locator("#history tbody tr").count() == 3
+    _shot(page, "mappings-saved-en")
+    page.click("a.lang-switch")
+    page.wait_for_url("**lang=ru")
+    assert page.inner_text("#saved") == "Сохранено как версия 3."
+    assert "Доля" in page.inner_text("#entries thead")
+    _shot(page, "mappings-saved-ru")

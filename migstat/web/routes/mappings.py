@@ -27,6 +27,7 @@ from migstat.mapping.model import ANY, NOT_MAPPABLE, Mapping, MappingEntry, writ
 from migstat.model import pick
 from migstat.model.data import Location
 from migstat.model.findings import InputError, MigstatError, NotFoundError
+from migstat.sources.tabular import category_key
 from migstat.store.access import AccessDeniedError
 from migstat.web import auth
 from migstat.web.app import render
@@ -253,8 +254,12 @@ def _share(row: Row, number: int) -> float:
 
 
 def _entries(rows: list[Row]) -> list[MappingEntry]:
-    """The entries of the edited rows; rows left empty are dropped (that removes a row)."""
-    entries = []
+    """The entries of the edited rows; rows left empty are dropped (that removes a row).
+
+    The rows of one national category are put together, in the order the category first
+    appears, so that a split added at the bottom of the editor is shown with its category.
+    """
+    entries: dict[str, list[MappingEntry]] = {}
     for number, row in enumerate(rows, start=1):
         if not (row.national_code or row.target or row.national_label):
             continue
@@ -266,9 +271,10 @@ def _entries(rows: list[Row]) -> list[MappingEntry]:
             raise InputError(N_("Choose the international code for national category "
                                 "\u201c{category}\u201d."), where=where,
                              category=row.national_code)
-        entries.append(MappingEntry(row.national_code, row.target, _share(row, number),
-                                    row.national_label or None, where=where))
-    return entries
+        entries.setdefault(category_key(row.national_code), []).append(MappingEntry(
+            row.national_code, row.target, _share(row, number), row.national_label or None,
+            where=where))
+    return [entry for group in entries.values() for entry in group]
 
 
 def _form_error(who: Reader, error: MigstatError) -> str:
