@@ -298,6 +298,14 @@ def test_the_token_comes_from_a_file_or_the_environment(tmp_path: Path) -> None:
         auth.load_token(tmp_path / "missing", environ={})
 
 
+def test_serve_refuses_a_short_token_before_it_starts(cli, tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("secret\n", encoding="utf-8")
+    code, _out, err = cli("--db", f"sqlite:///{tmp_path / 's.db'}", "--lang", "en", "serve",
+                          "--coordinator-token-file", str(path))
+    assert code == 2 and "The coordinator token is 6 characters long" in err
+
+
 def test_the_pages_speak_russian() -> None:
     russian = translations("ru")
     folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
@@ -359,3 +367,7 @@ def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  
     assert page.inner_text("#saved") == "Сохранено как версия 3."
     assert "Доля" in page.inner_text("#entries thead")
     _shot(page, "mappings-saved-ru")
+    page.goto(f"{base_url}/mappings?lang=en")
+    assert page.inner_text("#mappings tbody").count("v3") == 1
+    assert page.locator("#upload").count() == 1
+    _shot(page, "mappings-list-en")
