@@ -282,6 +282,9 @@ def test_upload_and_new_mapping(sqlite_store: Store) -> None:
     assert new.status_code == 303
     assert api.mapping(sqlite_store, "KGZ", "REASON").targets()["учеба"] == [("EDUC", 1.0)]
     assert client(sqlite_store).get("/mappings/KGZ/%2A/AGE").status_code == 404
+    assert "cannot be mapped to" in web.get("/mappings/KGZ/px/AREA").text
+    unknown = client(sqlite_store).get("/mappings/XXX/px/REASON?lang=ru")
+    assert unknown.status_code == 404 and "Неизвестная страна XXX" in unknown.text
 
 
 def test_the_token_comes_from_a_file_or_the_environment(tmp_path: Path) -> None:

@@ -151,16 +151,22 @@ def new_mapping(request: Request, who: Annotated[Reader, Depends(reader)]) -> Re
     try:
         country = params.get("country", "").strip()
         country = ANY if country in ("", ANY) else who.registry.country(country)
-        codelist = params.get("codelist", "").strip().upper()
-        if codelist not in who.registry.codelists or codelist in NOT_MAPPABLE:
-            raise NotFoundError(N_("Code list {codelist} cannot be mapped to; use one of: "
-                                   "{known}."), codelist=codelist or "\u2014",
-                                known=", ".join(cl for cl, _ in _mappable(who)))
+        codelist = _mappable_codelist(who, params.get("codelist", ""))
     except NotFoundError as exc:
         return _list_page(request, who, status_code=400, error=exc.text(who.lang))
     source = params.get("source", "").strip().lower() or ANY
     return RedirectResponse(f"{_path(country, source, codelist)}?lang={who.lang}",
                             status_code=303)
+
+
+def _mappable_codelist(who: Reader, text: str) -> str:
+    """The id of a code list national categories may be mapped to, or :class:`NotFoundError`."""
+    codelist = text.strip().upper()
+    if codelist not in who.registry.codelists or codelist in NOT_MAPPABLE:
+        raise NotFoundError(N_("Code list {codelist} cannot be mapped to; use one of: "
+                               "{known}."), codelist=codelist or "\u2014",
+                            known=", ".join(cl for cl, _ in _mappable(who)))
+    return codelist
 
 
 def _version(request: Request) -> int | None:
@@ -177,9 +183,9 @@ def mapping_page(request: Request, who: Annotated[Reader, Depends(reader)], coun
 def _detail(request: Request, who: Reader, country: str, source: str, codelist: str,
             version: int | None, edit: Edit | None = None, status_code: int = 200
             ) -> Response:
-    history = who.mappings(country=country, source=source, codelist=codelist,
-                           all_versions=True)
     try:
+        history = who.mappings(country=country, source=source, codelist=codelist,
+                               all_versions=True)
         shown = who.mapping(country, codelist, source=source, version=version) \
             if history or version is not None else None
     except NotFoundError as exc:
@@ -189,7 +195,11 @@ def _detail(request: Request, who: Reader, country: str, source: str, codelist: 
             return _not_found(request, who, NotFoundError(
                 N_("There is no mapping of {codelist} for {country} (source {source})."),
                 codelist=codelist, country=country, source=source))
-        shown = Mapping(country, source, codelist.upper())
+        try:
+            shown = Mapping(who.registry.country(country) if country != ANY else ANY,
+                            source.lower(), _mappable_codelist(who, codelist))
+        except NotFoundError as exc:
+            return _not_found(request, who, exc)
     if edit is None:
         edit = Edit([Row(e.national_code, e.national_label or "", e.target, f"{e.share:g}")
                      for e in shown.entries])
