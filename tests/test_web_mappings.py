@@ -21,7 +21,7 @@ from migstat.sources.tabular import category_key
 from migstat.store import Store
 from migstat.web import auth
 from migstat.web.app import create_app
-from tests.test_web_browser import base_url, browser, page  # noqa: F401 (the fixtures)
+from tests.test_web_browser import _shot, base_url, browser, page  # noqa: F401 (fixtures)
 
 TOKEN = "k3y-of-the-coordinator-0123456789"
 HERE = "/mappings/KGZ/px/REASON"
@@ -331,8 +331,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  # noqa: F811
-    from test_web_browser import _shot
-
     page.goto(f"{base_url}{HERE}?lang=en")
     assert page.locator("#editor").count() == 0
     page.click("text=Sign in to edit")
