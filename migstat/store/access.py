@@ -120,6 +120,18 @@ class AccessPolicy:
         """
         return True
 
+    def can_edit_mappings(self, principal: Principal) -> bool:
+        """Whether ``principal`` may save new versions of classification mappings.
+
+        Today: the coordinator only (on the web, whoever presents the coordinator token).
+        """
+        return principal.is_coordinator
+
+    def check_edit_mappings(self, principal: Principal) -> None:
+        if not self.can_edit_mappings(principal):
+            raise AccessDeniedError(N_("Only the coordinator may edit classification "
+                                       "mappings: sign in with the coordinator token."))
+
     def check(self, allowed: bool, record: SubmissionRecord) -> None:
         if not allowed:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)

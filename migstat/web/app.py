@@ -72,11 +72,17 @@ def navigation() -> list[tuple[str, str]]:
     return [(msgid, path) for _order, msgid, path in sorted(entries)]
 
 
-def create_app(db: str | None = None, *, store: Store | None = None) -> FastAPI:
+def create_app(db: str | None = None, *, store: Store | None = None,
+               coordinator_token: str | None = None) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
     An app given a store leaves it open on shutdown; an app that opened its own closes it.
+    ``coordinator_token`` (see :mod:`migstat.web.auth`) lets whoever presents it edit; without
+    it nobody can change anything from the web.
     """
+    from migstat.web.auth import check_token
+
+    token = check_token(coordinator_token) if coordinator_token is not None else None
     owned = store is None
     the_store = store if store is not None else Store.open(db)
 
@@ -92,6 +98,7 @@ def create_app(db: str | None = None, *, store: Store | None = None) -> FastAPI:
                   description="Migration statistics: the portal's JSON API and the "
                               "SDMX 2.1 REST API.")
     app.state.store = the_store
+    app.state.coordinator_token = token
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in route_modules():
         app.include_router(module.router)
