@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse
 from migstat.i18n import N_
 from migstat.web.app import render
 from migstat.web.views import home, templating  # noqa: F401 (template filters)
-from migstat.web.views.data import REGION, Data, cached_page
+from migstat.web.views.data import REGION, Data, cached_page, warm_at_start
 
-router = APIRouter()
+router = APIRouter(lifespan=warm_at_start)  # the costly views are computed as the app starts
 NAV = (10, N_("Home"), "/")
 
 

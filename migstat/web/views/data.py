@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
+from migstat.store.access import ANONYMOUS
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web.deps import Reader, reader
 
@@ -82,7 +84,11 @@ class ViewCache:
 
 def view_cache(request: Request) -> ViewCache:
     """The app's cache (made on first use)."""
-    state = request.app.state
+    return app_cache(request.app)
+
+
+def app_cache(app: Any) -> ViewCache:
+    state = app.state
     cache = getattr(state, "portal_cache", None)
     if cache is None:
         cache = state.portal_cache = ViewCache()
@@ -214,6 +220,17 @@ def warm(data: PortalData) -> None:
                     return
 
     threading.Thread(target=run, name="portal-warm-up", daemon=True).start()
+
+
+@asynccontextmanager
+async def warm_at_start(app: Any) -> AsyncIterator[None]:
+    """A router lifespan: start the warm-up for anonymous readers as the app starts."""
+    store = getattr(app.state, "store", None)
+    if store is not None:
+        # A store that cannot be read yet: the first request warms up instead.
+        with suppress(Exception):
+            warm(PortalData(Reader(store, ANONYMOUS, "en"), app_cache(app)))
+    yield
 
 
 def portal_data(request: Request) -> PortalData:

@@ -24,7 +24,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
-from migstat.web.views.data import REGION, PortalData, number
+from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.params import codes, query_string, year
 
 AREA = "REF_AREA"
@@ -665,3 +665,6 @@ def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         out.append((gettext_(label, lang),
                     gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text))
     return out
+
+
+WARMERS.append(lambda data: build(data, "S01", {}))
