@@ -234,6 +234,16 @@ def test_availability_matrix(client) -> None:
     assert {r["code"]: r["score"] for r in national["rows"]}["RUS"] == 0
     html = client.get("/availability?lang=ru").text
     assert "представлено" in html and "Кыргызстан" in html
+    chosen = client.get("/api/availability?tables=F01+F02").json()
+    assert [t["id"] for t in chosen["tables"]] == ["F01", "F02"]
+    # Every country with data, one cell per table (its years with data counted).
+    every = client.get("/api/availability?scope=all&start=2019&end=2024").json()
+    codes = [r["code"] for r in every["rows"]]
+    assert "DEU" in codes and codes[:3] == ["ARM", "AZE", "BLR"]
+    deu = {g["table"]: g["cells"] for g in next(r for r in every["rows"]
+                                                if r["code"] == "DEU")["groups"]}
+    assert deu["S01"][0]["status"] == "partial" and deu["S01"][0]["count"] == 1
+    assert deu["F01"][0]["status"] == "missing"
 
 
 def test_search_and_releases(client) -> None:

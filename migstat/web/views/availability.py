@@ -127,6 +127,8 @@ def _build(data: PortalData, scope: str, source: str, start: int | None, end: in
     overall = [c for scores in table_scores.values() for c in scores]
     return {
         "scope": scope, "source": source, "years": years, "compact": scope == "all",
+        "all_tables": [(t.id, t.label(lang), not asked_tables or t.id in asked_tables)
+                       for t in sorted(data.registry.standard_tables(), key=table_order)],
         "tables": [{"id": t.id, "title": t.label(lang),
                     "score": round(100 * sum(table_scores[t.id]) / len(table_scores[t.id]))
                     if table_scores[t.id] else 0} for t in tables],
