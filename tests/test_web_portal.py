@@ -3,6 +3,7 @@ synthetic Kyrgyz questionnaire), checked against the published files themselves.
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from migstat.i18n import translations
 from migstat.web.app import create_app
 from tests.portal_store import (
     NOTE,
+    UNDESA_CSV,
     available,
     build_portal_store,
     cis_value,
@@ -149,6 +151,22 @@ def test_downloads_and_shareable_link(client) -> None:
     again = client.get("/explore?" + share.group(1).replace("&amp;", "&")).text
     assert _cells(first) == _cells(again)
     assert 'aria-current="true">Bars' in again
+
+
+def test_rows_of_zeros_are_left_out_and_counted(client) -> None:
+    """UN DESA gives every origin for Kyrgyzstan (but not Kyrgyzstan itself); those with
+    nobody in any year are counted and left out unless asked for."""
+    with UNDESA_CSV.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [r for r in reader if r[1] == "Kyrgyzstan"]
+    all_zero = sum(1 for i in range(2, len(header)) if header[i] != "Kyrgyzstan"
+                   and all(float(r[i] or 0) == 0 for r in rows))
+    view = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA").json()
+    assert view["pivot"]["zero_rows"] == all_zero > 50
+    shown = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&zeros=show").json()
+    assert len(shown["pivot"]["data"]) == len(view["pivot"]["data"]) + all_zero
+    assert shown["pivot"]["zero_rows"] == 0 and "zeros=show" in shown["share"]
 
 
 def test_earlier_vintages_and_bad_input(client) -> None:

@@ -88,6 +88,8 @@ class PivotOut(BaseModel):
     columns: list[list[str]] = Field(description="column headers, one label per column dim")
     data: list[dict[str, Any]] = Field(description="row labels and cell texts with flags")
     fixed: list[tuple[str, str]]
+    zero_rows: int = Field(0, description="rows left out because every value is zero "
+                                          "(zeros=show keeps them)")
 
 
 class ExploreOut(BaseModel):
@@ -174,7 +176,7 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
                               "cells": [{"text": c.text, "value": c.value, "flags": c.flags,
                                          "note": c.note} for c in cells]}
                              for labels, cells in view.pivot.rows],
-                       fixed=view.pivot.fixed),
+                       fixed=view.pivot.fixed, zero_rows=view.pivot.zero_rows),
         notes=view.notes, flags=view.flags,
         downloads={fmt: href for _label, href, fmt in view.downloads},
         share=view.query, charts=view.specs,

@@ -32,6 +32,8 @@ TIME = "TIME_PERIOD"
 PROVIDER = "DATA_PROVIDER"
 CHARTS = ("line", "bar", "pyramid")
 MAX_ROWS = 400
+ZERO_ROWS_FROM = 30
+"""Tables with more rows than this leave out the rows that are zero in every column."""
 MAX_SERIES = 8
 MAX_BARS = 20
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("sdmx.csv", "SDMX-CSV"),
@@ -86,6 +88,8 @@ class Pivot:
     rows: list[tuple[list[str], list[Cell]]]
     truncated: int = 0
     fixed: list[tuple[str, str]] = field(default_factory=list)
+    zero_rows: int = 0
+    """Rows left out because every cell is zero."""
 
 
 @dataclass(slots=True)
@@ -252,7 +256,8 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             Option(c, dims.label(dim, c), c in chosen_set[dim])
             for c in dims.sorted(dim, found[dim])]))
 
-    pivot, notes, flags = _pivot(data, dims, view, rows, cols, present)
+    pivot, notes, flags = _pivot(data, dims, view, rows, cols, present,
+                                 show_zeros=params.get("zeros") == "show")
     charts_available = ["line", "bar"]
     if {"SEX", "AGE"} <= set(table.dimension_ids):
         charts_available.append("pyramid")
@@ -283,6 +288,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
                                "cols": ",".join(cols), "chart": chart,
                                "od": params.get("od") and "+".join(
                                    o.code for o in od_options if o.selected),
+                               "zeros": "show" if params.get("zeros") == "show" else None,
                                "lang": lang})
     return Explorer(
         table=table, title=table.label(lang),
@@ -347,7 +353,7 @@ def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int] | None,
 
 
 def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: list[str],
-           cols: list[str], present: dict[str, set[str]]
+           cols: list[str], present: dict[str, set[str]], show_zeros: bool = False
            ) -> tuple[Pivot, list[tuple[int, str]], list[tuple[str, str]]]:
     cells: dict[tuple[tuple[str, ...], tuple[str, ...]], StoredObservation] = {}
     row_keys: set[tuple[str, ...]] = set()
@@ -364,6 +370,14 @@ def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: l
                                                                                    strict=True)))
 
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
+    # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
+    # rows are left out unless asked for (``zeros=show``); the page says how many.
+    zero_rows = 0
+    if not show_zeros and len(ordered_rows) > ZERO_ROWS_FROM:
+        kept = [r for r in ordered_rows if any(
+            (o := cells.get((r, c))) is not None and o.value != 0 for c in ordered_cols)]
+        zero_rows = len(ordered_rows) - len(kept)
+        ordered_rows = kept
     truncated = max(0, len(ordered_rows) - MAX_ROWS)
     notes: dict[str, int] = {}
     # A comment on most cells is a publisher's label of the series, not an annotation:
@@ -385,7 +399,7 @@ def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: l
         col_dims=[(d, dims.dim_label(d)) for d in cols],
         columns=[[dims.label(d, code) for d, code in zip(cols, c, strict=True)]
                  for c in ordered_cols],
-        rows=out_rows, truncated=truncated, fixed=fixed)
+        rows=out_rows, truncated=truncated, fixed=fixed, zero_rows=zero_rows)
     return (pivot, [(n, text) for text, n in notes.items()],
             sorted(flags_seen.items()))
 
