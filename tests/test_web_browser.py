@@ -262,7 +262,9 @@ def test_availability_page(page, base_url, lang) -> None:
     assert status("KGZ", "F01", 2024) == "provided"
     assert status("KGZ", "F01", 2019) == "partial"
     assert status("TKM", "F01", 2019) == "missing"
-    assert page.locator("tr[data-country]").count() == 12
+    assert page.locator("#availability tr[data-country]").count() == 12
+    assert page.get_attribute("#breakdowns tr[data-country=KGZ] td[data-table=F01]",
+                              "data-given") == "4"
     title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']",
                                "title")
     assert "CIS-Stat" in title

@@ -222,9 +222,9 @@ def test_country_profile(client) -> None:
     assert client.get("/country/NOWHERE").status_code == 404
 
 
-def _has_cis(year: str) -> bool:
+def _has_cis(year: str, country: str = "KGZ") -> bool:
     try:
-        cis_value(int(year), "KGZ", "ARRIVALS")
+        cis_value(int(year), country, "ARRIVALS")
     except KeyError:
         return False
     return True
@@ -245,6 +245,15 @@ def test_availability_matrix(client) -> None:
     assert status("TKM", "F01", 2019) == "missing"      # CIS-Stat has no Turkmen data
     assert status("KGZ", "S01", 2019) == "partial"      # UN DESA: no sex or age here
     assert status("KGZ", "A01", 2019) == "missing"
+    groups = {g["table"]: g for g in rows["KGZ"]["groups"]}
+    assert groups["F01"]["breakdowns"] == {"year": 2024, "n": 4, "of": 4, "missing": [],
+                                           "given": ["Country of previous residence",
+                                                     "Duration of stay", "Sex", "Age"]}
+    rus = {g["table"]: g for g in rows["RUS"]["groups"]}
+    assert rus["F01"]["breakdowns"]["missing"] == ["Sex", "Age"]  # CIS-Stat: totals only
+    assert rus["F01"]["breakdowns"]["year"] == max(
+        y for y in range(2019, 2025) if _has_cis(str(y), "RUS"))
+    assert rus["A01"]["breakdowns"] is None
     cells = [c["status"] for g in rows["KGZ"]["groups"] for c in g["cells"]]
     expected = round(100 * (cells.count("provided") + cells.count("partial") / 2) / len(cells))
     assert rows["KGZ"]["score"] == expected
