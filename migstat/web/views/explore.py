@@ -270,7 +270,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     od_options: list[Option] = []
     od_matrix = None
     if table.partner is not None:
-        map_spec = _map(data, dims, view, chosen_set)
+        map_spec = _map(data, dims, view)
         if map_spec is not None:
             specs["map"] = map_spec
         od_options, od_matrix, od_spec = _origin_destination(data, dims, params, chosen_set,
@@ -520,25 +520,28 @@ def partner_values(data: PortalData, table: TableDef, view: list[StoredObservati
                     for c, v in sorted(values.items())]
 
 
-def _map(data: PortalData, dims: _Dims, view: list[StoredObservation],
-         chosen: dict[str, set[str]]) -> dict[str, Any] | None:
+def _map(data: PortalData, dims: _Dims, view: list[StoredObservation]) -> dict[str, Any] | None:
+    """Partner countries shaded by their value in the latest period of the view."""
     table = dims.table
-    # One value per partner: the map needs every other dimension at a single code.
-    others = [d for d in dims.ids if d not in (TIME, table.partner.id)]  # type: ignore[union-attr]
-    if any(len({dims.code(o, d) for o in view}) > 1 for d in others):
-        first = view[0] if view else None
-        view = [o for o in view if first is not None and all(
-            dims.code(o, d) == dims.code(first, d) for d in others)]
+    partner = table.partner
+    assert partner is not None
+    # One value per partner: every other dimension at a single code (the first one in view
+    # where several are chosen, named in the title).
+    others = [d for d in dims.ids if d not in (TIME, partner.id)]
+    varying = [d for d in others if len({dims.code(o, d) for o in view}) > 1]
+    picked = ""
+    if varying and view:
+        first = view[0]
+        view = [o for o in view if all(dims.code(o, d) == dims.code(first, d) for d in others)]
+        picked = " · " + " · ".join(dims.label(d, dims.code(first, d)) for d in varying)
     latest, values = partner_values(data, table, view)
     if not values:
         return None
-    unit = table.unit.get(data.lang) or table.unit.get("en", "")
-    spec = charts.choropleth(values, value_title=gettext_(N_("Number ({unit})"), data.lang,
-                                                          unit=unit),
-                             country_title=table.partner.label(data.lang),  # type: ignore[union-attr]
-                             geometry_ids=geometry_ids())
-    spec["title"] = {"text": f"{table.partner.label(data.lang)}, {latest}",  # type: ignore[union-attr]
-                     "fontSize": 12}
+    lang = data.lang
+    unit = table.unit.get(lang) or table.unit.get("en", "")
+    spec = charts.choropleth(values, value_title=gettext_(N_("Number ({unit})"), lang, unit=unit),
+                             country_title=partner.label(lang), geometry_ids=geometry_ids())
+    spec["title"] = {"text": f"{partner.label(lang)}, {latest}{picked}", "fontSize": 12}
     return spec
 
 
