@@ -247,7 +247,13 @@ def cached_page(request: Request, data: PortalData, build: Callable[[], Response
         response = build()
         return bytes(response.body), response.status_code
 
-    body, status = data.cache.get(("page", data.version, str(request.url), data.lang), render)
+    # Pages have a cache of their own, so that many distinct addresses (searches) never push
+    # the costly views out of the other.
+    state = request.app.state
+    pages = getattr(state, "portal_pages", None)
+    if pages is None:
+        pages = state.portal_pages = ViewCache(size=128)
+    body, status = pages.get((data.version, str(request.url), data.lang), render)
     return HTMLResponse(body, status_code=status)
 
 
