@@ -326,3 +326,29 @@ def test_every_template_message_has_a_russian_translation() -> None:
     missing = sorted(f"{where}: {m}" for m, where in found.items() if m not in catalog)
     assert not missing, "untranslated template messages:\n" + "\n".join(missing)
     assert len(found) > 100
+
+
+def test_view_cache_bounds_and_builds_once() -> None:
+    import threading
+    import time
+
+    from migstat.web.views.data import ViewCache
+
+    cache = ViewCache(size=3, weight=10)
+    for i in range(5):
+        cache.get(i, lambda: [0] * 4)  # 4 units each: only two fit in 10
+    assert [cache.get(i, lambda: None) for i in (3, 4)] == [[0] * 4, [0] * 4]
+    assert cache.get(0, lambda: "rebuilt") == "rebuilt"
+    calls = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "view"
+
+    threads = [threading.Thread(target=cache.get, args=("k", slow)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and cache.get("k", lambda: "other") == "view"

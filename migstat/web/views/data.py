@@ -44,13 +44,17 @@ def table_order(table: TableDef) -> tuple[bool, int, str]:
 class ViewCache:
     """A small thread-safe least-recently-used cache of derived views.
 
+    It holds at most ``size`` entries and at most ``weight`` units, a list weighing its
+    length (a list of observations costs about 0.8 kB an item) and anything else 1.
     A value asked for while another thread is building it is waited for, not built twice
     (the background warm-up and the first visitor often want the same view).
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 512, weight: int = 400_000) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.weight = weight
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._total = 0
         self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -59,7 +63,7 @@ class ViewCache:
             with self._lock:
                 if key in self._items:
                     self._items.move_to_end(key)
-                    return self._items[key]
+                    return self._items[key][0]
                 pending = self._building.get(key)
                 if pending is None:
                     done = self._building[key] = threading.Event()
@@ -67,10 +71,14 @@ class ViewCache:
             pending.wait()
         try:
             value = build()
+            cost = len(value) if isinstance(value, list) else 1
             with self._lock:
-                self._items[key] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+                self._items[key] = (value, cost)
+                self._total += cost
+                while len(self._items) > 1 and (len(self._items) > self.size
+                                                or self._total > self.weight):
+                    _key, (_value, dropped) = self._items.popitem(last=False)
+                    self._total -= dropped
             return value
         finally:
             with self._lock:
@@ -80,6 +88,7 @@ class ViewCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._total = 0
 
 
 def view_cache(request: Request) -> ViewCache:
