@@ -83,14 +83,19 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[Any]:
+def page(browser, base_url) -> Iterator[Any]:
+    """A browser tab; afterwards, no script error and no request to any other host."""
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
+    outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda r: None if r.url.startswith((base_url, "data:"))
+           else outside.append(r.url))
     yield tab
     context.close()
     assert not errors, errors
+    assert not outside, f"requests to other hosts: {outside}"
 
 
 def _open(page: Any, url: str) -> None:
@@ -258,11 +263,19 @@ def test_availability_page(page, base_url, lang) -> None:
     assert status("KGZ", "F01", 2024) == "provided"
     assert status("KGZ", "F01", 2019) == "partial"
     assert status("TKM", "F01", 2019) == "missing"
-    assert page.locator("tr[data-country]").count() == 12
+    assert page.locator("#availability tr[data-country]").count() == 12
+    assert page.get_attribute("#breakdowns tr[data-country=KGZ] td[data-table=F01]",
+                              "data-given") == "4"
     title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']",
                                "title")
     assert "CIS-Stat" in title
     _shot(page, f"availability-{lang}")
+
+
+def test_api_docs_from_the_package(page, base_url) -> None:
+    page.goto(f"{base_url}/docs")
+    page.get_by_text("/api/explore/{table}").wait_for()
+    assert page.locator(".opblock").count() >= 7
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

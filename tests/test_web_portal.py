@@ -3,6 +3,7 @@ synthetic Kyrgyz questionnaire), checked against the published files themselves.
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from migstat.i18n import translations
 from migstat.web.app import create_app
 from tests.portal_store import (
     NOTE,
+    UNDESA_CSV,
     available,
     build_portal_store,
     cis_value,
@@ -151,6 +153,22 @@ def test_downloads_and_shareable_link(client) -> None:
     assert 'aria-current="true">Bars' in again
 
 
+def test_rows_of_zeros_are_left_out_and_counted(client) -> None:
+    """UN DESA gives every origin for Kyrgyzstan (but not Kyrgyzstan itself); those with
+    nobody in any year are counted and left out unless asked for."""
+    with UNDESA_CSV.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [r for r in reader if r[1] == "Kyrgyzstan"]
+    all_zero = sum(1 for i in range(2, len(header)) if header[i] != "Kyrgyzstan"
+                   and all(float(r[i] or 0) == 0 for r in rows))
+    view = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA").json()
+    assert view["pivot"]["zero_rows"] == all_zero > 50
+    shown = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&zeros=show").json()
+    assert len(shown["pivot"]["data"]) == len(view["pivot"]["data"]) + all_zero
+    assert shown["pivot"]["zero_rows"] == 0 and "zeros=show" in shown["share"]
+
+
 def test_earlier_vintages_and_bad_input(client) -> None:
     before = client.get("/api/explore/F01?REF_AREA=RUS&as_of=2000-01-01").json()
     assert before["observations"] == []
@@ -204,9 +222,9 @@ def test_country_profile(client) -> None:
     assert client.get("/country/NOWHERE").status_code == 404
 
 
-def _has_cis(year: str) -> bool:
+def _has_cis(year: str, country: str = "KGZ") -> bool:
     try:
-        cis_value(int(year), "KGZ", "ARRIVALS")
+        cis_value(int(year), country, "ARRIVALS")
     except KeyError:
         return False
     return True
@@ -227,6 +245,15 @@ def test_availability_matrix(client) -> None:
     assert status("TKM", "F01", 2019) == "missing"      # CIS-Stat has no Turkmen data
     assert status("KGZ", "S01", 2019) == "partial"      # UN DESA: no sex or age here
     assert status("KGZ", "A01", 2019) == "missing"
+    groups = {g["table"]: g for g in rows["KGZ"]["groups"]}
+    assert groups["F01"]["breakdowns"] == {"year": 2024, "n": 4, "of": 4, "missing": [],
+                                           "given": ["Country of previous residence",
+                                                     "Duration of stay", "Sex", "Age"]}
+    rus = {g["table"]: g for g in rows["RUS"]["groups"]}
+    assert rus["F01"]["breakdowns"]["missing"] == ["Sex", "Age"]  # CIS-Stat: totals only
+    assert rus["F01"]["breakdowns"]["year"] == max(
+        y for y in range(2019, 2025) if _has_cis(str(y), "RUS"))
+    assert rus["A01"]["breakdowns"] is None
     cells = [c["status"] for g in rows["KGZ"]["groups"] for c in g["cells"]]
     expected = round(100 * (cells.count("provided") + cells.count("partial") / 2) / len(cells))
     assert rows["KGZ"]["score"] == expected
@@ -234,6 +261,16 @@ def test_availability_matrix(client) -> None:
     assert {r["code"]: r["score"] for r in national["rows"]}["RUS"] == 0
     html = client.get("/availability?lang=ru").text
     assert "представлено" in html and "Кыргызстан" in html
+    chosen = client.get("/api/availability?tables=F01+F02").json()
+    assert [t["id"] for t in chosen["tables"]] == ["F01", "F02"]
+    # Every country with data, one cell per table (its years with data counted).
+    every = client.get("/api/availability?scope=all&start=2019&end=2024").json()
+    codes = [r["code"] for r in every["rows"]]
+    assert "DEU" in codes and codes[:3] == ["ARM", "AZE", "BLR"]
+    deu = {g["table"]: g["cells"] for g in next(r for r in every["rows"]
+                                                if r["code"] == "DEU")["groups"]}
+    assert deu["S01"][0]["status"] == "partial" and deu["S01"][0]["count"] == 1
+    assert deu["F01"][0]["status"] == "missing"
 
 
 def test_search_and_releases(client) -> None:
@@ -289,3 +326,29 @@ def test_every_template_message_has_a_russian_translation() -> None:
     missing = sorted(f"{where}: {m}" for m, where in found.items() if m not in catalog)
     assert not missing, "untranslated template messages:\n" + "\n".join(missing)
     assert len(found) > 100
+
+
+def test_view_cache_bounds_and_builds_once() -> None:
+    import threading
+    import time
+
+    from migstat.web.views.data import ViewCache
+
+    cache = ViewCache(size=3, weight=10)
+    for i in range(5):
+        cache.get(i, lambda: [0] * 4)  # 4 units each: only two fit in 10
+    assert [cache.get(i, lambda: None) for i in (3, 4)] == [[0] * 4, [0] * 4]
+    assert cache.get(0, lambda: "rebuilt") == "rebuilt"
+    calls = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "view"
+
+    threads = [threading.Thread(target=cache.get, args=("k", slow)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and cache.get("k", lambda: "other") == "view"

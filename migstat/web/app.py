@@ -94,7 +94,10 @@ def create_app(db: str | None = None, *, store: Store | None = None,
             if owned:
                 the_store.close()
 
+    # /docs is served by routes/api.py with Swagger UI from the package (FastAPI's own loads
+    # it from a CDN); ReDoc, which would too, is left out.
     app = FastAPI(title="migstat", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Migration statistics: the portal's JSON API and the "
                               "SDMX 2.1 REST API.")
     app.state.store = the_store

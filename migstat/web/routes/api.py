@@ -10,13 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from migstat.model.findings import MigstatError, NotFoundError
 from migstat.web.views import availability, country, explore, guide, home
 from migstat.web.views.data import Data
 
-router = APIRouter(prefix="/api", tags=["portal"])
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["portal"])
+SWAGGER = "/static/vendor/swagger-ui"
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """The OpenAPI description as Swagger UI, served from the package (no outside host)."""
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="migstat API",
+                               swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+                               swagger_favicon_url="data:,")
 
 
 class DimensionOut(BaseModel):
@@ -88,6 +101,8 @@ class PivotOut(BaseModel):
     columns: list[list[str]] = Field(description="column headers, one label per column dim")
     data: list[dict[str, Any]] = Field(description="row labels and cell texts with flags")
     fixed: list[tuple[str, str]]
+    zero_rows: int = Field(0, description="rows left out because every value is zero "
+                                          "(zeros=show keeps them)")
 
 
 class ExploreOut(BaseModel):
@@ -129,7 +144,7 @@ class GuideOut(BaseModel):
     tables: list[dict[str, Any]]
 
 
-@router.get("/tables", response_model=list[TableOut], summary="The tables and their dimensions")
+@api.get("/tables", response_model=list[TableOut], summary="The tables and their dimensions")
 def tables(data: Data) -> list[TableOut]:
     lang = data.lang
     return [TableOut(id=t.id, title=t.label(lang), kind=str(t.kind), group=t.group,
@@ -140,19 +155,19 @@ def tables(data: Data) -> list[TableOut]:
             for t in data.tables()]
 
 
-@router.get("/search", response_model=list[HitOut],
+@api.get("/search", response_model=list[HitOut],
             summary="Search tables, countries and indicators")
 def search(data: Data, q: str = Query("", description="words to look for")) -> list[HitOut]:
     return [HitOut(kind=h.kind, kind_label=h.kind_label, code=h.code, label=h.label,
                    detail=h.detail, url=h.url) for h in home.search(data, q)]
 
 
-@router.get("/releases", response_model=list[ReleaseOut], summary="The latest releases")
+@api.get("/releases", response_model=list[ReleaseOut], summary="The latest releases")
 def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOut]:
     return [ReleaseOut(**r) for r in home.latest_releases(data, limit)]
 
 
-@router.get("/explore/{table}", response_model=ExploreOut,
+@api.get("/explore/{table}", response_model=ExploreOut,
             summary="One view of a table: filters, pivot, charts, downloads and observations",
             description="Query parameters as on /explore: REF_AREA, one parameter per dimension "
                         "id of the table (codes joined by + or repeated), DATA_PROVIDER, start, "
@@ -174,7 +189,7 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
                               "cells": [{"text": c.text, "value": c.value, "flags": c.flags,
                                          "note": c.note} for c in cells]}
                              for labels, cells in view.pivot.rows],
-                       fixed=view.pivot.fixed),
+                       fixed=view.pivot.fixed, zero_rows=view.pivot.zero_rows),
         notes=view.notes, flags=view.flags,
         downloads={fmt: href for _label, href, fmt in view.downloads},
         share=view.query, charts=view.specs,
@@ -185,7 +200,7 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
             SYNTHETIC=o.synthetic, SUBMISSION=o.submission_id) for o in view.observations])
 
 
-@router.get("/countries/{code}", response_model=CountryOut, summary="A country's profile")
+@api.get("/countries/{code}", response_model=CountryOut, summary="A country's profile")
 def country_profile(code: str, data: Data) -> CountryOut:
     try:
         resolved = data.country_code(code)
@@ -196,7 +211,7 @@ def country_profile(code: str, data: Data) -> CountryOut:
                       provided=p["provided"], sources=p["sources"], charts=p["specs"])
 
 
-@router.get("/availability", response_model=AvailabilityOut,
+@api.get("/availability", response_model=AvailabilityOut,
             summary="Country x table x year: provided, partial or missing",
             description="Parameters: scope (region|all), source (all|national), start, end, "
                         "tables (ids joined by +).")
@@ -205,8 +220,11 @@ def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
     return AvailabilityOut(**{k: view[k] for k in AvailabilityOut.model_fields})
 
 
-@router.get("/guide", response_model=GuideOut, summary="Glossary, table definitions, advice")
+@api.get("/guide", response_model=GuideOut, summary="Glossary, table definitions, advice")
 def guide_content(data: Data) -> GuideOut:
     g = guide.build(data)
     return GuideOut(glossary=g["glossary"], mistakes=g["mistakes"], audiences=g["audiences"],
                     tables=g["tables"])
+
+
+router.include_router(api)

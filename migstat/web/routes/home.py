@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse
 from migstat.i18n import N_
 from migstat.web.app import render
 from migstat.web.views import home, templating  # noqa: F401 (template filters)
-from migstat.web.views.data import REGION, Data, cached_page
+from migstat.web.views.data import REGION, Data, cached_page, warm_at_start
 
-router = APIRouter()
+router = APIRouter(lifespan=warm_at_start)  # the costly views are computed as the app starts
 NAV = (10, N_("Home"), "/")
 
 
@@ -18,7 +18,10 @@ NAV = (10, N_("Home"), "/")
 def home_page(request: Request, data: Data) -> HTMLResponse:
     query = request.query_params.get("q", "")
     region = [(code, data.area_label(code)) for code in REGION]
-    return cached_page(request, data, lambda: render(
-        request, "home.html", q=query, hits=home.search(data, query),
-        releases=home.latest_releases(data), overview=home.overview(data), region=region,
-        tables=[(t.id, t.label(data.lang), t.kind) for t in data.tables()]))
+    def page() -> HTMLResponse:
+        return render(request, "home.html", q=query, hits=home.search(data, query),
+                      releases=home.latest_releases(data), overview=home.overview(data),
+                      region=region,
+                      tables=[(t.id, t.label(data.lang), t.kind) for t in data.tables()])
+    # A search is quick and its addresses are endless: only the plain start page is kept.
+    return page() if query else cached_page(request, data, page)

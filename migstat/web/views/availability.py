@@ -114,19 +114,22 @@ def _build(data: PortalData, scope: str, source: str, start: int | None, end: in
                 score = {"provided": 1.0, "partial": 0.5}.get(status, 0.0)
                 points += score
                 table_scores[table.id].append(score)
+            detail = _best_breakdowns(data, table, area, years, by_cell)
             if scope == "all":  # one cell per table: its best year, and how many years
                 have = [c for c in cells if c["status"] != "missing"]
                 best = ("provided" if any(c["status"] == "provided" for c in have)
                         else "partial" if have else "missing")
                 cells = [{"status": best, "year": f"{years[0]}-{years[-1]}",
                           "title": f"{len(have)}/{len(years)}", "count": len(have)}]
-            groups.append({"table": table.id, "cells": cells})
+            groups.append({"table": table.id, "cells": cells, "breakdowns": detail})
         total = len(tables) * len(years)
         rows.append({"code": area, "name": data.area_label(area), "groups": groups,
                      "score": round(100 * points / total) if total else 0})
     overall = [c for scores in table_scores.values() for c in scores]
     return {
         "scope": scope, "source": source, "years": years, "compact": scope == "all",
+        "all_tables": [(t.id, t.label(lang), not asked_tables or t.id in asked_tables)
+                       for t in sorted(data.registry.standard_tables(), key=table_order)],
         "tables": [{"id": t.id, "title": t.label(lang),
                     "score": round(100 * sum(table_scores[t.id]) / len(table_scores[t.id]))
                     if table_scores[t.id] else 0} for t in tables],
@@ -134,6 +137,27 @@ def _build(data: PortalData, scope: str, source: str, start: int | None, end: in
         "score": round(100 * sum(overall) / len(overall)) if overall else 0,
         "status_labels": {k: gettext_(v, lang) for k, v in STATUS_LABELS.items()},
     }
+
+
+def _best_breakdowns(data: PortalData, table: TableDef, area: str, years: list[int],
+                     by_cell: dict[tuple[str, str, int], list[tuple[str, str]]]
+                     ) -> dict[str, Any] | None:
+    """The most detailed data of the years shown (the latest year among equals): which of
+    the table's dimensions are broken down and which are given only as a total."""
+    best: tuple[int, int, Breakdowns] | None = None
+    for y in years:
+        for provider in sorted({p for p, _ in by_cell.get((area, table.id, y), [])}):
+            b = breakdowns(data, table, provider,
+                           *_representative(data, table.id, provider, area))
+            if best is None or (len(b.given), y) >= (best[0], best[1]):
+                best = (len(b.given), y, b)
+    if best is None:
+        return None
+    _n, latest, found = best
+    label = {d.id: d.label(data.lang) for d in table.dimensions}
+    return {"year": latest, "given": [label[d] for d in found.given],
+            "missing": [label[d] for d in found.total_only],
+            "n": len(found.given), "of": len(table.dimensions)}
 
 
 def _status(data: PortalData, table: TableDef, area: str,

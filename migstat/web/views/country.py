@@ -102,6 +102,13 @@ def _partner_ranking(data: PortalData, table: TableDef, observations: list[Store
             [{"label": data.area_label(c), "code": c, "value": v} for c, v in top])
 
 
+RANKINGS = (("origins", N_("Main countries of birth of the foreign-born")),
+            ("destinations", N_("Where people born here live")),
+            ("arrivals", N_("Where immigrants came from")),
+            ("departures", N_("Where emigrants went")))
+"""The profile's top-ten charts: key and title."""
+
+
 def build(data: PortalData, code: str) -> dict[str, Any]:
     """Everything the profile of ``code`` shows (cached per data version and language)."""
     return data.cached("country", (code, data.lang), lambda: _build(data, code))
@@ -179,8 +186,14 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
     source, period, bars = _partner_ranking(data, s01, abroad, code, outward=True)
     if bars:
         ranking["destinations"] = {"source": source, "period": period, "bars": bars}
-    for key, title in (("origins", N_("Main countries of birth of the foreign-born")),
-                       ("destinations", N_("Where people born here live"))):
+    for key, table_id in (("arrivals", "F01"), ("departures", "F02")):
+        if table_id in reg.tables:
+            tdef = reg.table(table_id)
+            source, period, bars = _partner_ranking(
+                data, tdef, data.observations(table_id, [code]), code, outward=False)
+            if bars:
+                ranking[key] = {"source": source, "period": period, "bars": bars}
+    for key, title in RANKINGS:
         if key in ranking:
             r = ranking[key]
             specs[key] = charts.bar_chart(r["bars"], x_title=f"{value_title}, {r['period']}",
@@ -211,7 +224,9 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
                 ".", "," if lang == "ru" else "."), "source": data.provider_label(key[0]),
                 "period": key[2]}
 
+    titles = {key: t(title) for key, title in RANKINGS}
     return {"code": code, "name": data.area_label(code), "kpis": kpis, "specs": specs,
+            "titles": titles,
             "ranking": ranking, "pyramid_note": pyramid_note, "women": share,
             "sources": _sources(data, code), "provided": _provided(data, code)}
 

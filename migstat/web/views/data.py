@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
+from migstat.store.access import ANONYMOUS
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web.deps import Reader, reader
 
@@ -42,13 +44,17 @@ def table_order(table: TableDef) -> tuple[bool, int, str]:
 class ViewCache:
     """A small thread-safe least-recently-used cache of derived views.
 
+    It holds at most ``size`` entries and at most ``weight`` units, a list weighing its
+    length (a list of observations costs about 0.8 kB an item) and anything else 1.
     A value asked for while another thread is building it is waited for, not built twice
     (the background warm-up and the first visitor often want the same view).
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 512, weight: int = 400_000) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.weight = weight
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._total = 0
         self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -57,7 +63,7 @@ class ViewCache:
             with self._lock:
                 if key in self._items:
                     self._items.move_to_end(key)
-                    return self._items[key]
+                    return self._items[key][0]
                 pending = self._building.get(key)
                 if pending is None:
                     done = self._building[key] = threading.Event()
@@ -65,10 +71,14 @@ class ViewCache:
             pending.wait()
         try:
             value = build()
+            cost = len(value) if isinstance(value, list) else 1
             with self._lock:
-                self._items[key] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+                self._items[key] = (value, cost)
+                self._total += cost
+                while len(self._items) > 1 and (len(self._items) > self.size
+                                                or self._total > self.weight):
+                    _key, (_value, dropped) = self._items.popitem(last=False)
+                    self._total -= dropped
             return value
         finally:
             with self._lock:
@@ -78,11 +88,16 @@ class ViewCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._total = 0
 
 
 def view_cache(request: Request) -> ViewCache:
     """The app's cache (made on first use)."""
-    state = request.app.state
+    return app_cache(request.app)
+
+
+def app_cache(app: Any) -> ViewCache:
+    state = app.state
     cache = getattr(state, "portal_cache", None)
     if cache is None:
         cache = state.portal_cache = ViewCache()
@@ -216,6 +231,17 @@ def warm(data: PortalData) -> None:
     threading.Thread(target=run, name="portal-warm-up", daemon=True).start()
 
 
+@asynccontextmanager
+async def warm_at_start(app: Any) -> AsyncIterator[None]:
+    """A router lifespan: start the warm-up for anonymous readers as the app starts."""
+    store = getattr(app.state, "store", None)
+    if store is not None:
+        # A store that cannot be read yet: the first request warms up instead.
+        with suppress(Exception):
+            warm(PortalData(Reader(store, ANONYMOUS, "en"), app_cache(app)))
+    yield
+
+
 def portal_data(request: Request) -> PortalData:
     """The portal's view of the store for this request (use as a FastAPI dependency)."""
     data = PortalData(reader(request), view_cache(request))
@@ -230,7 +256,13 @@ def cached_page(request: Request, data: PortalData, build: Callable[[], Response
         response = build()
         return bytes(response.body), response.status_code
 
-    body, status = data.cache.get(("page", data.version, str(request.url), data.lang), render)
+    # Pages have a cache of their own, so that many distinct addresses (searches) never push
+    # the costly views out of the other.
+    state = request.app.state
+    pages = getattr(state, "portal_pages", None)
+    if pages is None:
+        pages = state.portal_pages = ViewCache(size=128)
+    body, status = pages.get((data.version, str(request.url), data.lang), render)
     return HTMLResponse(body, status_code=status)
 
 

@@ -24,7 +24,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
-from migstat.web.views.data import REGION, PortalData, number
+from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.params import codes, query_string, year
 
 AREA = "REF_AREA"
@@ -32,6 +32,8 @@ TIME = "TIME_PERIOD"
 PROVIDER = "DATA_PROVIDER"
 CHARTS = ("line", "bar", "pyramid")
 MAX_ROWS = 400
+ZERO_ROWS_FROM = 30
+"""Tables with more rows than this leave out the rows that are zero in every column."""
 MAX_SERIES = 8
 MAX_BARS = 20
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("sdmx.csv", "SDMX-CSV"),
@@ -86,6 +88,8 @@ class Pivot:
     rows: list[tuple[list[str], list[Cell]]]
     truncated: int = 0
     fixed: list[tuple[str, str]] = field(default_factory=list)
+    zero_rows: int = 0
+    """Rows left out because every cell is zero."""
 
 
 @dataclass(slots=True)
@@ -252,7 +256,8 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             Option(c, dims.label(dim, c), c in chosen_set[dim])
             for c in dims.sorted(dim, found[dim])]))
 
-    pivot, notes, flags = _pivot(data, dims, view, rows, cols, present)
+    pivot, notes, flags = _pivot(data, dims, view, rows, cols, present,
+                                 show_zeros=params.get("zeros") == "show")
     charts_available = ["line", "bar"]
     if {"SEX", "AGE"} <= set(table.dimension_ids):
         charts_available.append("pyramid")
@@ -265,7 +270,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     od_options: list[Option] = []
     od_matrix = None
     if table.partner is not None:
-        map_spec = _map(data, dims, view, chosen_set)
+        map_spec = _map(data, dims, view)
         if map_spec is not None:
             specs["map"] = map_spec
         od_options, od_matrix, od_spec = _origin_destination(data, dims, params, chosen_set,
@@ -283,6 +288,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
                                "cols": ",".join(cols), "chart": chart,
                                "od": params.get("od") and "+".join(
                                    o.code for o in od_options if o.selected),
+                               "zeros": "show" if params.get("zeros") == "show" else None,
                                "lang": lang})
     return Explorer(
         table=table, title=table.label(lang),
@@ -347,7 +353,7 @@ def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int] | None,
 
 
 def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: list[str],
-           cols: list[str], present: dict[str, set[str]]
+           cols: list[str], present: dict[str, set[str]], show_zeros: bool = False
            ) -> tuple[Pivot, list[tuple[int, str]], list[tuple[str, str]]]:
     cells: dict[tuple[tuple[str, ...], tuple[str, ...]], StoredObservation] = {}
     row_keys: set[tuple[str, ...]] = set()
@@ -364,6 +370,14 @@ def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: l
                                                                                    strict=True)))
 
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
+    # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
+    # rows are left out unless asked for (``zeros=show``); the page says how many.
+    zero_rows = 0
+    if not show_zeros and len(ordered_rows) > ZERO_ROWS_FROM:
+        kept = [r for r in ordered_rows if any(
+            (o := cells.get((r, c))) is not None and o.value != 0 for c in ordered_cols)]
+        zero_rows = len(ordered_rows) - len(kept)
+        ordered_rows = kept
     truncated = max(0, len(ordered_rows) - MAX_ROWS)
     notes: dict[str, int] = {}
     # A comment on most cells is a publisher's label of the series, not an annotation:
@@ -385,7 +399,7 @@ def _pivot(data: PortalData, dims: _Dims, view: list[StoredObservation], rows: l
         col_dims=[(d, dims.dim_label(d)) for d in cols],
         columns=[[dims.label(d, code) for d, code in zip(cols, c, strict=True)]
                  for c in ordered_cols],
-        rows=out_rows, truncated=truncated, fixed=fixed)
+        rows=out_rows, truncated=truncated, fixed=fixed, zero_rows=zero_rows)
     return (pivot, [(n, text) for text, n in notes.items()],
             sorted(flags_seen.items()))
 
@@ -506,25 +520,28 @@ def partner_values(data: PortalData, table: TableDef, view: list[StoredObservati
                     for c, v in sorted(values.items())]
 
 
-def _map(data: PortalData, dims: _Dims, view: list[StoredObservation],
-         chosen: dict[str, set[str]]) -> dict[str, Any] | None:
+def _map(data: PortalData, dims: _Dims, view: list[StoredObservation]) -> dict[str, Any] | None:
+    """Partner countries shaded by their value in the latest period of the view."""
     table = dims.table
-    # One value per partner: the map needs every other dimension at a single code.
-    others = [d for d in dims.ids if d not in (TIME, table.partner.id)]  # type: ignore[union-attr]
-    if any(len({dims.code(o, d) for o in view}) > 1 for d in others):
-        first = view[0] if view else None
-        view = [o for o in view if first is not None and all(
-            dims.code(o, d) == dims.code(first, d) for d in others)]
+    partner = table.partner
+    assert partner is not None
+    # One value per partner: every other dimension at a single code (the first one in view
+    # where several are chosen, named in the title).
+    others = [d for d in dims.ids if d not in (TIME, partner.id)]
+    varying = [d for d in others if len({dims.code(o, d) for o in view}) > 1]
+    picked = ""
+    if varying and view:
+        first = view[0]
+        view = [o for o in view if all(dims.code(o, d) == dims.code(first, d) for d in others)]
+        picked = " · " + " · ".join(dims.label(d, dims.code(first, d)) for d in varying)
     latest, values = partner_values(data, table, view)
     if not values:
         return None
-    unit = table.unit.get(data.lang) or table.unit.get("en", "")
-    spec = charts.choropleth(values, value_title=gettext_(N_("Number ({unit})"), data.lang,
-                                                          unit=unit),
-                             country_title=table.partner.label(data.lang),  # type: ignore[union-attr]
-                             geometry_ids=geometry_ids())
-    spec["title"] = {"text": f"{table.partner.label(data.lang)}, {latest}",  # type: ignore[union-attr]
-                     "fontSize": 12}
+    lang = data.lang
+    unit = table.unit.get(lang) or table.unit.get("en", "")
+    spec = charts.choropleth(values, value_title=gettext_(N_("Number ({unit})"), lang, unit=unit),
+                             country_title=partner.label(lang), geometry_ids=geometry_ids())
+    spec["title"] = {"text": f"{partner.label(lang)}, {latest}{picked}", "fontSize": 12}
     return spec
 
 
@@ -665,3 +682,6 @@ def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         out.append((gettext_(label, lang),
                     gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text))
     return out
+
+
+WARMERS.append(lambda data: build(data, "S01", {}))
