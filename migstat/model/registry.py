@@ -287,6 +287,7 @@ class Registry:
             yoy_warning_ratio=float(raw.get("yoy_warning_ratio", 5.0)),
             yoy_min_value=float(raw.get("yoy_min_value", 50.0)),
             mirror_pair=raw.get("mirror_pair"), sheet_name=raw.get("sheet"),
+            counts=bool(raw.get("counts", True)),
         )
 
     def _expand_codes(self, cl_id: str, spec: Any, path: Path) -> tuple[str, ...] | None:

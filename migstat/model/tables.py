@@ -102,6 +102,10 @@ class TableDef:
     """Year-on-year jumps are not flagged below this size (small numbers jump naturally)."""
     mirror_pair: str | None = None
     sheet_name: str | None = None
+    counts: bool = True
+    """Whether the values count persons, permits or events (whole, non-negative numbers,
+    checked by validation). A table of published indicators such as rates or life expectancy
+    (``counts: false`` in its YAML) takes any finite number, as published."""
 
     def label(self, lang: str = "en") -> str:
         return pick(self.title, lang)

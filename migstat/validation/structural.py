@@ -15,9 +15,11 @@ Rule ids (all errors):
   first cell.
 - ``STRUCT_DUPLICATE`` — the same table, area, period and key twice: on the second
   occurrence, naming the first in ``related`` and in the message.
-- ``STRUCT_NEGATIVE`` / ``STRUCT_NOT_INTEGER`` — every table counts persons, permits or
-  events, so values must be whole non-negative numbers. ``STRUCT_NOT_NUMBER`` for NaN or
-  infinity (the readers report text in numeric cells under the same id).
+- ``STRUCT_NEGATIVE`` / ``STRUCT_NOT_INTEGER`` — tables count persons, permits or events,
+  so values must be whole non-negative numbers; a table of published indicators
+  (``TableDef.counts`` false: rates, life expectancy) takes any finite number.
+  ``STRUCT_NOT_NUMBER`` for NaN or infinity (the readers report text in numeric cells under
+  the same id).
 - ``STRUCT_MISSING_METADATA`` — a table with data lacks a field of its
   ``required_metadata`` (the residence rule of flow tables is reported as
   ``META_RESIDENCE_RULE`` instead); a questionnaire without agency or contact.
@@ -85,6 +87,7 @@ def check_structure(ctx: Context) -> None:
     unknown_tables: dict[str, list[Observation]] = {}
     allowed: dict[str, _Allowed] = {}
     widths: dict[str, int] = {}
+    counts: dict[str, bool] = {}
     for obs in ctx.dataset.observations:
         table_id = obs.table
         width = widths.get(table_id)
@@ -95,6 +98,7 @@ def check_structure(ctx: Context) -> None:
                 continue
             width = widths[table_id] = len(table.dimensions)
             allowed[table_id] = _Allowed(registry, table)
+            counts[table_id] = table.counts
         gk = (table_id, obs.ref_area, obs.time_period)
         cells = groups.get(gk)
         if cells is None:
@@ -111,7 +115,8 @@ def check_structure(ctx: Context) -> None:
                     related=[first.where], table=table_id, first=cell_name(first.where),
                     values={"observed": obs.value, "first": first.value})
         value = obs.value
-        if value is not None and (value < 0 or value % 1):
+        if (value is not None and (value < 0 or value % 1 or value != value)
+                and (counts[table_id] or not math.isfinite(value))):
             _bad_value(ctx, obs)
 
     for seen in unknown_tables.values():

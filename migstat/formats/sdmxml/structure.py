@@ -384,6 +384,9 @@ def table_from_dsd(paths: Path | str | Sequence[Path | str], *, dsd: str | None 
                         "ru": f"Создана по структуре данных SDMX {ref} "
                               f"(страна-отчётчик: {area})."},
         "required_metadata": [], "dimensions": dims,
+        # A structure does not say whether its measures count people (births) or are
+        # indicators (fertility rates, life expectancy): values are kept as published.
+        "counts": False,
     }
     derived = DerivedTable(table, codelists, area, f"{ref} in {', '.join(structures.files)}")
     if folder is not None:
