@@ -29,6 +29,7 @@ with ``MIGSTAT_REGISTRY_PATH`` to query that table.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ def demo_registry(data: Path, out_dir: Path) -> tuple[Registry, Path | None]:
     if not paths or paths[0].name != DSD_FILES[0]:
         return Registry(registry_folders()), None
     folder = out_dir / "registry"
+    shutil.rmtree(folder, ignore_errors=True)
     derived = table_from_dsd(paths, table_id=DSD_TABLE)
     for codelist in derived.codelists:
         codelist["codes"] = [c for c in codelist["codes"] if c["id"] not in RATES]
