@@ -1,11 +1,12 @@
 """Build the demo clearing-house: real published data plus synthetic questionnaires.
 
-Real data (``../shared/data``, provenance in its README):
-
-- UN DESA International Migrant Stock 2019, origin x destination, 1990-2019 -> table S01;
-- UNHCR refugees and asylum-seekers by origin and country of asylum -> table R01;
-- CIS-Stat arrivals and departures by partner country -> tables F01 / F02;
-- Belstat (Belarus) arrivals and departures by partner country -> tables F01 / F02.
+Real data (``../shared/data``, provenance in its README), every file migstat can read, each
+imported through :func:`migstat.api.import_file` as ``migstat import`` does (the list and what
+is left out, and why, are in :mod:`migstat.demo.imports`): UN DESA, UNHCR, CIS-Stat, Belstat,
+Eurostat (legacy CSV exports and JSON-stat) and Eurostat's SDMX-ML demography data through a
+table made from its data structure. Two example files made from those numbers, a PX table and
+an origin-destination matrix (:mod:`migstat.demo.examples`), go through the PX and matrix
+importers, the PX one through a classification mapping.
 
 Synthetic data: for each of the twelve countries of the region, a questionnaire for 2024
 generated from the template, filled with internally consistent numbers whose partner
@@ -24,11 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migstat import api
+from migstat.demo.examples import import_examples
 from migstat.demo.flows import estimate_region_flows
+from migstat.demo.imports import (
+    DSD_TABLE,
+    demo_registry,
+    import_one,
+    published_imports,
+    summary_line,
+)
 from migstat.demo.mirror import write_mirror_report
 from migstat.demo.synthetic import consistent_dataset
-from migstat.i18n import N_
-from migstat.model import Dataset, MigstatError, Observation, default_registry
+from migstat.i18n import N_, gettext_
+from migstat.model import Dataset, MigstatError, Observation
 from migstat.store import Store
 
 EECCA = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
@@ -73,16 +82,6 @@ def find_shared_data(explicit: Path | None = None) -> Path:
                           "--data or set MIGSTAT_SHARED_DATA."))
 
 
-def _imports(data: Path) -> list[tuple[str, Path]]:
-    files = [("undesa", data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"),
-             ("unhcr", data / "unhcr" / "unhcr_2020.csv"),
-             ("cisstat", data / "cisstat" / "cis_migration.csv")]
-    belstat = data / "belstat"
-    for pattern in ("belstat_arrivals_oblast_*.json", "belstat_departures_oblast_*.json"):
-        files += [("belstat", p) for p in sorted(belstat.glob(pattern))]
-    return [(s, p) for s, p in files if p.exists()]
-
-
 def _stock_weights(store: Store, country: str) -> dict[str, float]:
     """The country's real foreign-born stock by country of birth (UN DESA 2019), as weights."""
     result = api.query(store, "S01", countries=[country], providers=["UN_DESA"],
@@ -125,7 +124,6 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                lang: str = "en", echo: Callable[[str], None] = print) -> str:
     """Build the demo store and files under ``out_dir``; return a summary for people."""
     from migstat.demo.synthetic import write_workbook
-    from migstat.sources import read_source
 
     data = find_shared_data(data_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -137,17 +135,13 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(db_file) + suffix).unlink(missing_ok=True)
         db_url = f"sqlite:///{db_file.resolve()}"
-    registry = default_registry()
+    registry, registry_dir = demo_registry(data, out_dir)
     imported: list[str] = []
     synthetic: list[str] = []
-    with api.open_store(db_url) as store:
-        for source, path in _imports(data):
-            echo(f"import {source}: {path.name}")
-            dataset = read_source(path, source=source, registry=registry)
-            record, _ = api.submit_dataset(store, dataset, path.read_bytes(),
-                                           imported=True, submitted_by="demo")
-            imported.append(f"  {record.provider:8} {path.name}: {record.n_observations} "
-                         f"observations, {record.n_warnings} warnings")
+    with Store.open(db_url, registry=registry) as store:
+        for item in published_imports(data):
+            imported.append(summary_line(import_one(store, item, registry=registry,
+                                                    echo=echo)))
 
         planted = {p.country: p for p in PLANTED}
         for i, country in enumerate(EECCA):
@@ -181,9 +175,18 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                                             note="Corrected after validation",
                                             registry=registry)
                 synthetic.append(f"  {country}      {path2.name}: {record.status} (revision)")
+        examples = [summary_line(r) for r in import_examples(store, data, out_dir,
+                                                              registry=registry, echo=echo)]
         estimate_region_flows(store, data, out_dir, countries=EECCA, echo=echo)
         echo(write_mirror_report(store, out_dir, lang))
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
+    tail = ["Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"]
+    if registry_dir is not None:
+        tail.append(gettext_(N_("The table {table} made from the SDMX structure is in {folder}: "
+                                "set MIGSTAT_REGISTRY_PATH={folder} to query it."), lang,
+                             table=DSD_TABLE, folder=str(registry_dir.resolve())))
     return "\n".join([*head, *imported,
+                      gettext_(N_("Examples made from those numbers (PX, matrix):"), lang),
+                      *examples,
                       f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):", *synthetic,
-                      "Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"])
+                      *tail])

@@ -219,7 +219,7 @@ class CubeMapper:
                 rule=RULE_NOT_STORED, severity=Severity.WARNING, table=table,
                 message=N_("{dimension} \u201c{code}\u201d is not a breakdown of table "
                            "{table}: {count} rows skipped."),
-                params={"code": code, "dimension": dim, "count": len(places)},
+                params={"code": code, "dimension": dim, "count": len(places), "table": table},
                 where=places[0], related=tuple(places[1:20])))
         if not self.unmatched.found:
             return
@@ -230,7 +230,7 @@ class CubeMapper:
                 rule=RULE_UNMATCHED_CODE, severity=Severity.WARNING, table=table,
                 message=N_("Code \u201c{code}\u201d of {dimension} matches no code of table "
                            "{table}: {count} rows skipped."),
-                params={"code": code, "dimension": dim, "count": len(places)},
+                params={"code": code, "dimension": dim, "count": len(places), "table": table},
                 where=places[0], related=tuple(places[1:20])))
 
 
