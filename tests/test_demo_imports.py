@@ -143,9 +143,9 @@ def test_first_permits_as_in_the_json_stat_answer(demo: Demo) -> None:
     assert parts == [7197, 22339, 24571]
 
 
-def test_sdmx_counts_through_the_table_made_from_the_structure(demo: Demo) -> None:
-    """Births and deaths of the SDMX-ML message, read here with ElementTree; the rates are
-    left out with a warning each."""
+def test_sdmx_values_through_the_table_made_from_the_structure(demo: Demo) -> None:
+    """Births, deaths and the rates of the SDMX-ML message, read here with ElementTree, come
+    back as published."""
     xsi = "{http://www.w3.org/2001/XMLSchema-instance}type"
     published = {}
     for series in ET.parse(SDMX_DATA).getroot().iter():
@@ -157,13 +157,12 @@ def test_sdmx_counts_through_the_table_made_from_the_structure(demo: Demo) -> No
             value = cell.get("OBS_VALUE")
             published[({"BE": "BEL", "EL": "GRC"}[cell["COUNTRY"]], cell["TIME_PERIOD"],
                        cell["SEX"], measure)] = float(value) if value is not None else None
-    counts = {k: v for k, v in published.items() if k[3] in ("LBIRTHST", "DEATHST")}
     stored = {(r["REF_AREA"], r["TIME_PERIOD"], r["SEX"], r["DEMO"]): r["OBS_VALUE"]
               for r in demo.rows("ESTAT_DEMOGRAPHY")}
-    assert len(counts) == 36 and stored == counts
+    assert len(published) == 60 and stored == published
+    assert {k[3] for k in published} == {"LBIRTHST", "DEATHST", "TFRNSI", "LEXPNSIT"}
     record = demo.by_file[SDMX_DATA.name]
-    assert record.n_observations == 36 and record.n_warnings == 2
-    assert len(published) - len(counts) == 24
+    assert record.n_observations == 60 and record.n_warnings == 0
 
 
 def test_px_example_holds_belstat_numbers_through_the_mapping(demo: Demo) -> None:

@@ -45,12 +45,6 @@ from migstat.store import Store
 DSD_FILES = ("ESTAT_demography-structure.xml", "ESTAT_CL_FREQ.xml")
 """The SDMX structure of the demography data, and the file of the code list it refers to."""
 DSD_TABLE = "ESTAT_DEMOGRAPHY"
-RATES = ("TFRNSI", "LEXPNSIT")
-"""Measures of the DEMOGRAPHY structure that are rates, not counts of persons (total
-fertility rate, life expectancy): the demo's table leaves them out of its code list, and the
-file is imported with ``allow_unmatched`` (``--allow-unmatched``), so the importer leaves
-their values out with a warning naming each."""
-
 NOT_STORED: dict[str, str] = {
     "un_desa/undesa_pd_2019_migrant_stock_total_dataset.xlsx":
         "its Table 1 totals (S01, country of birth FOR) have the same provider, table, areas "
@@ -99,24 +93,22 @@ def published_imports(data: Path) -> list[DemoImport]:
                             table="A01V", note="A01V only: its A01 totals equal those of "
                                                "eurostat_migr_resfirst_BY.json"))
     files.append(DemoImport(data / "sdmx" / "ESTAT_demography-xs.xml", table=DSD_TABLE,
-                            options={"allow_unmatched": True},
-                            note="births and deaths; the rates (TFRNSI, LEXPNSIT) are not "
-                                 "counts of persons and are left out"))
+                            note="births, deaths, total fertility rate and life expectancy, "
+                                 "as published"))
     return [f for f in files if f.path.exists()]
 
 
 def demo_registry(data: Path, out_dir: Path) -> tuple[Registry, Path | None]:
     """The registry the demo works with: the shipped definitions, ``MIGSTAT_REGISTRY_PATH``
-    and ``out_dir/registry`` holding the table made from the SDMX demography structure
-    (counts only, see :data:`RATES`). Without the structure file, the registry as it is."""
+    and ``out_dir/registry`` holding the table made from the SDMX demography structure (its
+    values kept as published, rates included). Without the structure file, the registry as
+    it is."""
     paths = [data / "sdmx" / name for name in DSD_FILES if (data / "sdmx" / name).exists()]
     if not paths or paths[0].name != DSD_FILES[0]:
         return Registry(registry_folders()), None
     folder = out_dir / "registry"
     shutil.rmtree(folder, ignore_errors=True)
     derived = table_from_dsd(paths, table_id=DSD_TABLE)
-    for codelist in derived.codelists:
-        codelist["codes"] = [c for c in codelist["codes"] if c["id"] not in RATES]
     derived.write(folder)
     return Registry([*registry_folders(), folder]), folder
 
