@@ -19,7 +19,15 @@ from typing import Any
 import click
 
 from migstat.api import import_sources
-from migstat.cli.main import Context, _exists, _lang_option, _progress, _store, pass_ctx
+from migstat.cli.main import (
+    Context,
+    _exists,
+    _lang_option,
+    _progress,
+    _store,
+    pass_ctx,
+    report_stored,
+)
 from migstat.i18n import N_
 
 
@@ -83,15 +91,7 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
     click.echo(_summary(c, result, dry_run=False))
     if result.findings:
         click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))
-    record = result.record
-    status = c.t(N_("accepted")) if record.status == "accepted" else c.t(N_("rejected"))
-    click.echo(c.t(N_("Submission {id} stored ({status}): {n} observations from {file}, "
-                      "sha256 {sha}."), id=record.id, status=status, n=record.n_observations,
-                   file=record.file_name, sha=record.sha256[:12]))
-    if record.status != "accepted":
-        click.echo(c.t(N_("The submission has errors: it is kept, but its numbers are not "
-                          "published until a corrected file is submitted.")), err=True)
-        sys.exit(1)
+    report_stored(c, result.record)
 
 
 def _summary(c: Context, result: Any, *, dry_run: bool) -> str:

@@ -209,6 +209,11 @@ def submit_cmd(c: Context, file: Path, country: str, submitted_by: str | None, n
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
     if annotate is not None:
         _annotate(c, checked, annotate)
+    report_stored(c, record)
+
+
+def report_stored(c: Context, record: Any) -> None:
+    """Say what was stored; a rejected submission ends the command with exit status 1."""
     status = c.t(N_("accepted")) if record.status == "accepted" else c.t(N_("rejected"))
     click.echo(c.t(N_("Submission {id} stored ({status}): {n} observations from {file}, "
                       "sha256 {sha}."), id=record.id, status=status, n=record.n_observations,
