@@ -159,3 +159,15 @@ def test_store_without_population_says_what_to_import(tmp_path, lang) -> None:
     assert ("no total population from UN DESA (table P01)" in error if lang == "en"
             else "нет общей численности населения ДЭСВ ООН (таблица P01)" in error)
     assert 'id="flows-matrix"' not in page.text
+
+
+def test_the_portal_does_not_load_the_demo() -> None:
+    """A deployed portal has no published data folder: nothing of the demo is imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from migstat.web.app import create_app; create_app; "
+            "print(sorted(m for m in sys.modules if m.startswith('migstat.demo')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -16,26 +16,20 @@ access gate and nothing here opens a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from migstat.analysis.population import WORLD, Query, totals
 from migstat.i18n import N_
 from migstat.model import MigstatError
 
 REST = "_O"
 """Code of the rest of the world in the region tables."""
-WORLD = "WORLD"
-"""Key of the world total in :func:`population`."""
 PROVIDER = "UN_DESA"
-POPULATION = "P01"
-"""The table of total population by sex."""
 
-Query = Callable[..., Any]
-"""``query(table, countries=..., partners=..., providers=..., start=..., end=...)`` giving
-an object with ``rows`` (as :func:`migstat.api.query`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,24 +55,6 @@ def _cells(rows: list[dict[str, Any]], year: int) -> dict[tuple[str, str], float
     return out
 
 
-def population(query: Query, codes: Sequence[str],
-               years: Sequence[int]) -> dict[tuple[str, int], float]:
-    """Total population (persons, both sexes) by country code and year, and the world
-    (:data:`WORLD`, the sum of all countries) from UN DESA's table P01 in the store."""
-    rows = query(POPULATION, providers=[PROVIDER], start=min(years), end=max(years)).rows
-    wanted = {str(y): y for y in years}
-    found: dict[tuple[str, int], float] = {}
-    for row in rows:
-        year = wanted.get(str(row["TIME_PERIOD"])[:4])
-        if year is None or row["SEX"] != "_T" or row["OBS_VALUE"] is None:
-            continue
-        value = float(row["OBS_VALUE"])
-        found[(WORLD, year)] = found.get((WORLD, year), 0.0) + value
-        if row["REF_AREA"] in codes:
-            found[(row["REF_AREA"], year)] = value
-    return found
-
-
 def region_stocks(query: Query, countries: Sequence[str],
                   years: tuple[int, int] = (2015, 2019)) -> RegionStocks | None:
     """The tables of the region and the rest of the world at mid-year of both ``years``
@@ -93,7 +69,7 @@ def region_stocks(query: Query, countries: Sequence[str],
     found = {str(r["TIME_PERIOD"])[:4] for r in living}
     if not {str(y) for y in years} <= found:
         return None
-    people = population(query, region, years)
+    people = totals(query, region, years, provider=PROVIDER)
     if any((WORLD, y) not in people for y in years):
         raise MigstatError(N_("The store has no total population from UN DESA (table P01) "
                               "for mid-{first} and mid-{last}: the native-born cannot be "
