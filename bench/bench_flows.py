@@ -33,6 +33,8 @@ from timing import best_of, peak_rss_mib
 from migstat.analysis.flows_from_stocks import estimate_flows
 
 TOL = 1e-3
+WORKBOOK = Path("un_desa") / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
+"""UN DESA's 2019 workbook (Table 2, total population) in the published data folder."""
 
 
 def world(n: int, seed: int = 2019) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -54,8 +56,6 @@ def undesa_world(data: Path) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     """UN DESA's 2015 and mid-2019 tables of every country (birth x residence): the published
     origin-destination stocks, native-born = total population (Table 2) - foreign-born."""
     import csv
-
-    from migstat.analysis.ffs_stocks import WORKBOOK
 
     matrix = data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
     if not matrix.exists() or not (data / WORKBOOK).exists():

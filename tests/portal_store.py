@@ -2,6 +2,8 @@
 
 - UN DESA International Migrant Stock 2019 (origin x destination), kept to the twelve
   countries of the region and Germany as destinations (table S01);
+- its total population by sex from Table 2 of UN DESA's workbook, all countries (table P01,
+  the denominator of the flows page's native-born and rest of the world);
 - CIS-Stat arrivals and departures by partner country, whole file (tables F01, F02);
 - a synthetic, fully consistent national questionnaire of Kyrgyzstan for 2024 (nine tables),
   with three cells changed so that flags and footnotes show: a provisional value with a
@@ -23,6 +25,7 @@ from tests.shared import SHARED_DATA
 
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
 UNDESA_CSV = SHARED_DATA / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
+UNDESA_XLSX = SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
 CIS_CSV = SHARED_DATA / "cisstat" / "cis_migration.csv"
 NOTE = "Provisional: registrations of the last quarter are not yet complete."
 PROVISIONAL_KEY = ("RUS", "LT", "_T", "_T")   # F01 KGZ 2024: from Russia, long-term, total
@@ -31,7 +34,7 @@ CONFIDENTIAL_KEY = ("ARM", "LT", "_T", "_T")  # F01 KGZ 2024: from Armenia, conf
 
 
 def available() -> bool:
-    return UNDESA_CSV.exists() and CIS_CSV.exists()
+    return UNDESA_CSV.exists() and UNDESA_XLSX.exists() and CIS_CSV.exists()
 
 
 def undesa_cell(year: str, destination: str, origin: str) -> int:
@@ -72,6 +75,8 @@ def build_portal_store(path: Path) -> Store:
     undesa = read_source(UNDESA_CSV, source="undesa", registry=registry)
     undesa.observations = [o for o in undesa.observations if o.ref_area in (*REGION, "DEU")]
     api.submit_dataset(store, undesa, UNDESA_CSV.read_bytes(), registry=registry)
+    people = read_source(UNDESA_XLSX, source="undesa", table="P01", registry=registry)
+    api.submit_dataset(store, people, UNDESA_XLSX.read_bytes(), registry=registry)
     cis = read_source(CIS_CSV, source="cisstat", registry=registry)
     api.submit_dataset(store, cis, CIS_CSV.read_bytes(), registry=registry)
 

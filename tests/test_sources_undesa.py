@@ -139,7 +139,7 @@ def test_unknown_country_is_an_error_or_a_skipped_row(tmp_path, raw) -> None:
 
 
 def test_registered_and_detected() -> None:
-    assert SOURCES["undesa"].tables == ("S01",)
+    assert SOURCES["undesa"].tables == ("S01", "P01")
     assert detect_source(CSV, CSV.read_bytes()[:8192]) == "undesa"
 
 

@@ -21,9 +21,11 @@ FFS = SHARED_DATA / "reference" / "ffs_demo"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
+    """The portal over a store holding UN DESA's stocks (S01) and populations (P01); no data
+    folder is reachable, since the page reads the store only."""
     store = build_portal_store(tmp_path_factory.mktemp("flows") / "portal.db")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MIGSTAT_SHARED_DATA", str(SHARED_DATA))
+        patch.setenv("MIGSTAT_SHARED_DATA", str(tmp_path_factory.mktemp("no-data")))
         with TestClient(create_app(store=store)) as test_client:
             yield test_client
     store.close()
@@ -127,3 +129,45 @@ def test_chosen_countries_of_the_store(client) -> None:
     assert table[0] == ["orig\\dest", "KGZ", "RUS", "DEU", "_O"]
     one = client.get("/flows?run=1&area=KGZ&lang=en")
     assert "Choose at least two countries" in one.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_store_without_population_says_what_to_import(tmp_path, lang) -> None:
+    """Stocks without total population (P01): the page names the import that is missing."""
+    from migstat import api
+    from migstat.model import default_registry
+    from migstat.sources import read_source
+    from tests.portal_store import UNDESA_CSV
+
+    lines = UNDESA_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    subset = tmp_path / UNDESA_CSV.name
+    subset.write_text(lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")),
+                      encoding="utf-8")
+    registry = default_registry()
+    store = api.open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        dataset = read_source(subset, source="undesa", registry=registry)
+        dataset.observations = [o for o in dataset.observations if o.ref_area in REGION]
+        api.submit_dataset(store, dataset, subset.read_bytes(), registry=registry)
+        with TestClient(create_app(store=store)) as test_client:
+            page = test_client.get(f"/flows?run=1&start=2015&end=2019&lang={lang}")
+    finally:
+        store.close()
+    assert page.status_code == 200
+    error = re.search(r'id="flows-error">(.*?)</p>', page.text, re.S).group(1)
+    assert "migstat import FILE --table P01" in error
+    assert ("no total population from UN DESA (table P01)" in error if lang == "en"
+            else "нет общей численности населения ДЭСВ ООН (таблица P01)" in error)
+    assert 'id="flows-matrix"' not in page.text
+
+
+def test_the_portal_does_not_load_the_demo() -> None:
+    """A deployed portal has no published data folder: nothing of the demo is imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from migstat.web.app import create_app; create_app; "
+            "print(sorted(m for m in sys.modules if m.startswith('migstat.demo')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -2,11 +2,12 @@
 
 The stocks by country of birth come from the store (table S01 as imported from UN DESA's
 International Migrant Stock 2019, origin x destination); the total populations, needed for
-the native-born on the diagonal, from Table 2 of UN DESA's workbook in the published data
-folder. The region's twelve countries and the rest of the world (``_O``) make a 13 x 13
-birthplace x residence table at mid-2015 and mid-2019, from which
-:func:`migstat.analysis.flows_from_stocks.estimate_flows` estimates the flows of 2015-2019
-(migest's defaults: minimum migration, birthplace totals rescaled, world balanced).
+the native-born on the diagonal, from the store too (table P01, imported from Table 2 of UN
+DESA's workbook of the same edition with ``--table P01``). The region's twelve countries and
+the rest of the world (``_O``) make a 13 x 13 birthplace x residence table at mid-2015 and
+mid-2019, from which :func:`migstat.analysis.flows_from_stocks.estimate_flows` estimates the
+flows of 2015-2019 (migest's defaults: minimum migration, birthplace totals rescaled, world
+balanced).
 
 The results are ESTIMATES. They are written as files under ``<out>/flows/`` with a README
 stating the method and its assumptions, and are never stored as reported data.
@@ -25,6 +26,7 @@ from migstat import api
 from migstat.analysis.ffs_io import write_matrix
 from migstat.analysis.ffs_stocks import REST, RegionStocks, region_stocks
 from migstat.analysis.flows_from_stocks import FlowEstimate, estimate_flows
+from migstat.model import MigstatError
 
 
 def _stock_rows(codes: Sequence[str], table: np.ndarray) -> list[list[str]]:
@@ -33,14 +35,23 @@ def _stock_rows(codes: Sequence[str], table: np.ndarray) -> list[list[str]]:
                                                                       strict=True))]
 
 
-def estimate_region_flows(store: Any, data_dir: Path, out_dir: Path, *,
+def estimate_region_flows(store: Any, data_dir: Path | None, out_dir: Path, *,
                           countries: Sequence[str],
                           echo: Callable[[str], None] = print) -> FlowEstimate | None:
     """Estimate the region's flows of 2015-2019 and write them, labelled as estimates, with
-    the stock tables they come from and a README, to ``out_dir/flows``."""
-    stocks = region_stocks(partial(api.query, store), data_dir, countries)
+    the stock tables they come from and a README, to ``out_dir/flows``.
+
+    Everything is read from ``store``; ``data_dir`` is not read (it is kept so that callers
+    written when populations came from a file need no change)."""
+    del data_dir
+    try:
+        stocks = region_stocks(partial(api.query, store), countries)
+    except MigstatError as problem:  # no total population (P01) in the store
+        echo(f"flows: {problem.text('en')}; flow estimates skipped")
+        return None
     if stocks is None:
-        echo("flows: no UN DESA stocks or populations found; flow estimates skipped")
+        echo("flows: no UN DESA stocks by country of birth in the store; flow estimates "
+             "skipped")
         return None
     first, last = stocks.years
     result = estimate_flows(stocks.start, stocks.end, stocks.codes)
@@ -79,7 +90,8 @@ Files
 Sources
   Stocks by country of birth: UN DESA, International Migrant Stock 2019 (origin x
   destination), table S01 of the demo store. Native-born = total population (UN DESA, same
-  edition, Table 2) minus all foreign-born. Rest of the world = world total minus the region.
+  edition, Table 2, published in thousands; table P01 of the demo store) minus all
+  foreign-born. Rest of the world = world total minus the region.
 
 Method options: {options}
 

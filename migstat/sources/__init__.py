@@ -58,7 +58,7 @@ class SourceReader:
 
 SOURCES: dict[str, SourceReader] = {
     "undesa": SourceReader("undesa", "UN DESA Population Division", undesa.PROVIDER,
-                           ("S01",), undesa.sniff, undesa.read),
+                           ("S01", "P01"), undesa.sniff, undesa.read),
     "unhcr": SourceReader("unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read),
     "cisstat": SourceReader("cisstat", "Interstate Statistical Committee of the CIS",
                             cisstat.PROVIDER, ("F01", "F02"), cisstat.sniff, cisstat.read),

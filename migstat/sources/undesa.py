@@ -6,7 +6,11 @@ Two layouts are read:
   destination and year): table S01 by country of birth, one observation per cell;
 * the official workbook ``UN_MigrantStockTotal_<edition>.xlsx``, sheet ``Table 1``: the
   migrant stock by destination and sex (M49 codes in a ``Code`` column, two-row headers):
-  table S01 with the country of birth ``FOR`` (all foreign countries).
+  table S01 with the country of birth ``FOR`` (all foreign countries);
+* the same workbook's ``Table 2``, total population at mid-year by sex, only when table
+  ``P01`` is asked for (``migstat import FILE --table P01``). A table of its own, so that
+  importing it never supersedes the S01 breakdown by country of birth. Published in
+  thousands (three decimals); stored in persons, each observation's comment saying so.
 
 Mapping decisions:
 
@@ -27,10 +31,13 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migstat.i18n import N_
+from migstat.model.codelists import CodeList
 from migstat.model.data import Dataset, Location, Observation, Provenance, TableMetadata
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
@@ -47,6 +54,8 @@ from migstat.sources.names import NameReport, normalize_name
 NAME = "undesa"
 PROVIDER = "UN_DESA"
 TABLE = "S01"
+POPULATION_TABLE = "P01"
+"""Total population by sex, from the workbook's ``Table 2`` (only when asked for)."""
 URL = "https://www.un.org/development/desa/pd/content/international-migrant-stock"
 RULE_AGGREGATE = "IMPORT_AGGREGATE_SKIPPED"
 RULE_DIAGONAL = "IMPORT_DIAGONAL_SKIPPED"
@@ -130,10 +139,20 @@ def _is_stock_workbook(path: Path) -> bool:
             and "Population Division" in strings)
 
 
-def read(path: Path, *, registry: Registry, **options: Any) -> Dataset:
-    """The file as a dataset of table S01; ``.xlsx`` is read as the official workbook."""
+def read(path: Path, *, registry: Registry, table: str | None = None,
+         **options: Any) -> Dataset:
+    """The file as a dataset: the matrix CSV and the workbook's ``Table 1`` as S01; with
+    ``table="P01"`` the workbook's ``Table 2`` (total population) and nothing else."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    wanted = registry.table(table).id if table else None
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    if wanted == POPULATION_TABLE:
+        if not workbook:
+            raise InputError(N_("The UN DESA matrix CSV holds no total population (table "
+                                "P01); import the workbook's Table 2 instead."),
+                             where=Location(file=path.name))
+        return read_population(path, registry=registry, **options)
+    if workbook:
         return read_workbook(path, registry=registry, **options)
     return read_csv(path, registry=registry, **options)
 
@@ -266,13 +285,13 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
 
 
 def _note_skipped(dataset: Dataset, skipped: Counter[str],
-                  where: dict[str, Location]) -> None:
+                  where: dict[str, Location], table: str = TABLE) -> None:
     for agg, count in skipped.items():
         dataset.findings.append(Finding(
             rule=RULE_AGGREGATE, severity=Severity.INFO,
             message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
                        "or columns skipped."),
-            params={"name": agg, "count": count}, table=TABLE, where=where.get(agg)))
+            params={"name": agg, "count": count}, table=table, where=where.get(agg)))
 
 
 # -- the official workbook ---------------------------------------------------------------
@@ -302,14 +321,10 @@ def _is_code(cell: Any) -> bool:
     return isinstance(cell, str) and " ".join(cell.split()).casefold() in CODE_HEADERS
 
 
-def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-                  sheet: str = "Table 1", total_code: str = "FOR", edition: str | None = None,
-                  **_: Any) -> Dataset:
-    """``Table 1`` of the migrant stock workbook: totals by destination and sex."""
+def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+    """The cell values of one sheet of the workbook, row by row."""
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
-    path = Path(path)
     name = path.name
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -324,9 +339,26 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
         rows = list(wb[sheet].iter_rows(values_only=True))
     finally:
         wb.close()
+    return rows
 
-    table = registry.table(TABLE)
-    areas = registry.areas
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """Where a workbook table's header is and what its columns hold."""
+
+    row: int
+    """Index of the header row; the years are in the row below."""
+    code_col: int
+    name_col: int
+    columns: list[tuple[int, str, str]]
+    """(column index, SEX code, year) of every value column."""
+    edition: str | None
+
+
+def _header(rows: list[tuple[Any, ...]], name: str, sheet: str,
+            sex_of: Callable[[str], str | None]) -> _Header:
+    """The header of a workbook table: a ``Code`` column, merged top cells naming the sex
+    block (``sex_of`` reads their text) and the years in the row below."""
     head_row = next((i for i, r in enumerate(rows) if r and any(_is_code(c) for c in r)), None)
     if head_row is None or head_row + 1 >= len(rows):
         raise InputError(N_("No header row with a Code column in sheet {sheet}."),
@@ -335,23 +367,54 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
     code_col = next(j for j, c in enumerate(top) if _is_code(c))
     name_col = next((j for j, c in enumerate(top) if isinstance(c, str)
                      and c.casefold().startswith(NAME_HEADERS)), code_col - 2)
-    stated = _stated_edition(rows[:head_row])
-    type_col = next((j for j, c in enumerate(top) if isinstance(c, str)
-                     and c.casefold().startswith("type of data")), None)
-    # Columns: the merged top header names the sex block; the row below holds the years.
     columns: list[tuple[int, str, str]] = []
     block_sex: str | None = None
     for j, cell in enumerate(top):
         if isinstance(cell, str):
-            folded = cell.casefold()
-            block_sex = next((code for label, code in SEX_BLOCKS if f"({label})" in folded),
-                             None)
+            block_sex = sex_of(cell.casefold())
         year = years_row[j] if j < len(years_row) else None
         if block_sex and isinstance(year, (int, float)) and 1900 < int(year) < 2100:
             columns.append((j, block_sex, str(int(year))))
     if not columns:
         raise InputError(N_("No year columns found under the header of sheet {sheet}."),
                          where=Location(file=name, sheet=sheet), sheet=sheet)
+    return _Header(head_row, code_col, name_col, columns, _stated_edition(rows[:head_row]))
+
+
+def _cell_value(text: Any, status: str, where: Location) -> tuple[int | float | None, str]:
+    """A published cell as (value, OBS_STATUS): ``..`` not available, ``-`` nil, blank
+    missing (``O``)."""
+    if isinstance(text, str) and text.strip() in NOT_AVAILABLE:
+        return None, "L"
+    if isinstance(text, str) and text.strip() in NIL:
+        return 0, status
+    if text is None or text == "":
+        return None, "O"
+    value = parse_count(text)
+    if value is None:
+        raise InputError(N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
+                         where=where, value=text)
+    return value, status
+
+
+def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+                  sheet: str = "Table 1", total_code: str = "FOR", edition: str | None = None,
+                  **_: Any) -> Dataset:
+    """``Table 1`` of the migrant stock workbook: totals by destination and sex."""
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    name = path.name
+    rows = _sheet_rows(path, sheet)
+    table = registry.table(TABLE)
+    areas = registry.areas
+    header = _header(rows, name, sheet, lambda folded: next(
+        (code for label, code in SEX_BLOCKS if f"({label})" in folded), None))
+    head_row, code_col, name_col = header.row, header.code_col, header.name_col
+    columns, stated = header.columns, header.edition
+    top = rows[head_row]
+    type_col = next((j for j, c in enumerate(top) if isinstance(c, str)
+                     and c.casefold().startswith("type of data")), None)
 
     report = NameReport(file=name, registry=registry)
     skipped: Counter[str] = Counter()
@@ -390,30 +453,14 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
             status = "D"  # foreign citizens instead of foreign-born
         comment = f"UN DESA type of data: {kind_of_data}" if kind_of_data else None
         for j, sex, year in columns:
-            text = row[j] if j < len(row) else None
-            value: int | float | None
-            obs_status = status
-            if isinstance(text, str) and text.strip() in NOT_AVAILABLE:
-                value, obs_status = None, "L"
-            elif isinstance(text, str) and text.strip() in NIL:
-                value = 0
-            elif text is None or text == "":
-                value, obs_status = None, "O"
-            else:
-                value = parse_count(text)
-                if value is None:
-                    raise InputError(
-                        N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
-                        where=Location(file=name, sheet=sheet,
-                                       cell=f"{get_column_letter(j + 1)}{excel_row}"),
-                        value=text)
+            cell = Location(file=name, sheet=sheet,
+                            cell=f"{get_column_letter(j + 1)}{excel_row}")
+            value, obs_status = _cell_value(row[j] if j < len(row) else None, status, cell)
             period = f"{year}-07-01"
             periods.add(period)
             observations.append(Observation(
                 TABLE, code, period, key_for(table, {"COUNTRY_BIRTH": total_code, "SEX": sex}),
-                value, obs_status, comment=comment,
-                where=Location(file=name, sheet=sheet,
-                               cell=f"{get_column_letter(j + 1)}{excel_row}")))
+                value, obs_status, comment=comment, where=cell))
 
     dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
                       observations=observations, synthetic=False,
@@ -428,3 +475,100 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
     report.settle(dataset, allow_unmatched)
     _note_skipped(dataset, skipped, skipped_where)
     return dataset
+
+
+# -- Table 2: total population -------------------------------------------------------------
+
+POPULATION_SHEET = "Table 2"
+POPULATION_BLOCKS = (("both sexes", "_T"), ("female", "F"), ("male", "M"))
+"""Top header text -> SEX (``female`` before ``male``, which it contains)."""
+IN_THOUSANDS = "published in thousands"
+
+
+def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = False,
+                    sheet: str = POPULATION_SHEET, edition: str | None = None,
+                    **_: Any) -> Dataset:
+    """``Table 2`` of the migrant stock workbook as P01: total population at mid-year by sex.
+
+    The sheet gives thousands with three decimals; values are stored in persons
+    (thousands x 1000, rounded to whole persons), which is the published precision and no
+    more: the comment of every observation says they were published in thousands.
+    """
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    name = path.name
+    rows = _sheet_rows(path, sheet)
+    table = registry.table(POPULATION_TABLE)
+    areas = registry.areas
+    header = _header(rows, name, sheet, lambda folded: next(
+        (code for label, code in POPULATION_BLOCKS if label in folded), None)
+        if "population" in folded else None)
+    report = NameReport(file=name, registry=registry)
+    skipped: Counter[str] = Counter()
+    skipped_where: dict[str, Location] = {}
+    observations: list[Observation] = []
+    periods: set[str] = set()
+    comment = f"UN DESA, {IN_THOUSANDS}"
+    for i in range(header.row + 2, len(rows)):
+        row = rows[i]
+        raw_code = row[header.code_col] if row and header.code_col < len(row) else None
+        label = str(row[header.name_col] or "").strip() if row else ""
+        if raw_code in (None, ""):
+            if label and is_aggregate(label):
+                skipped[label] += 1  # a heading without a code
+            continue
+        m49 = str(int(raw_code)) if isinstance(raw_code, (int, float)) else str(raw_code).strip()
+        where = Location(file=name, sheet=sheet,
+                         cell=f"{get_column_letter(header.code_col + 1)}{i + 1}")
+        code = _population_area(areas, m49)
+        if code is None:
+            if m49 in _AGGREGATE_CODES or is_aggregate(label):
+                skipped[label or m49] += 1
+                skipped_where.setdefault(label or m49, where)
+            else:
+                report.add(f"{label} ({m49})", where)
+            continue
+        for j, sex, year in header.columns:
+            cell = Location(file=name, sheet=sheet, cell=f"{get_column_letter(j + 1)}{i + 1}")
+            value, status = _cell_value(row[j] if j < len(row) else None, "A", cell)
+            if value is not None:
+                value = round(value * 1000)
+            period = f"{year}-07-01"
+            periods.add(period)
+            observations.append(Observation(
+                POPULATION_TABLE, code, period, key_for(table, {"SEX": sex}), value, status,
+                comment=comment, where=cell))
+
+    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
+                      observations=observations, synthetic=False,
+                      provenance=_provenance(
+                          edition or header.edition or _edition_from_name(name, "2019"),
+                          file_sha256(path), f"workbook, sheet {sheet} (total population by "
+                                             f"sex, {IN_THOUSANDS})"))
+    ordered = sorted(periods)
+    dataset.metadata.tables[POPULATION_TABLE] = TableMetadata(
+        table=POPULATION_TABLE, source_type="estimate",
+        reference_date=(f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1
+                        else (ordered[0] if ordered else None)),
+        population_covered="total population",
+        notes=f"UN DESA International Migrant Stock workbook, {sheet}: total population at "
+              f"mid-year (1 July) by sex, {IN_THOUSANDS} (three decimals) and stored in "
+              "persons; the last three digits are as published, not exact counts. By sex "
+              "not available for some small areas (flag L), so aggregates of the sexes may "
+              "not add up. The world and regions are skipped (a reference area is a "
+              "country); the world is the sum of the countries.")
+    report.settle(dataset, allow_unmatched)
+    _note_skipped(dataset, skipped, skipped_where, POPULATION_TABLE)
+    return dataset
+
+
+def _population_area(areas: CodeList, m49: str) -> str | None:
+    """The AREA code of a country row of Table 2; ``None`` for the world, regions and other
+    groups (a reference area must be a country; UN DESA's world total is exactly the sum of
+    its countries) and for unknown codes."""
+    if not m49.isdigit() or m49 in _AGGREGATE_CODES:
+        return None
+    code = areas.resolve(m49.zfill(3))
+    return code if code is not None and areas[code].attributes.get("kind") == "country" \
+        else None

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from migstat.i18n import N_
-from migstat.model import MigstatError
 from migstat.web.app import render
 from migstat.web.views import flows, templating  # noqa: F401 (template filters)
 from migstat.web.views.data import Data
@@ -21,19 +20,9 @@ MAX_UPLOAD = 5_000_000
 """Bytes read of an uploaded table at most (a 232-country table is about 0.3 MB)."""
 
 
-def _data_dir() -> Path | None:
-    """The published data folder (for UN DESA's population workbook), when there is one."""
-    from migstat.demo.build import find_shared_data
-
-    try:
-        return find_shared_data()
-    except MigstatError:
-        return None
-
-
 @router.get("/flows", response_class=HTMLResponse, include_in_schema=False)
 def flows_page(request: Request, data: Data) -> HTMLResponse:
-    view = flows.store_view(data, request.query_params, _data_dir())
+    view = flows.store_view(data, request.query_params)
     return render(request, "flows.html", view=view)
 
 
@@ -55,7 +44,7 @@ async def flows_upload(request: Request, data: Data) -> HTMLResponse:
 
 @router.get("/flows.csv", include_in_schema=False)
 def flows_download(request: Request, data: Data) -> Response:
-    found = flows.flows_csv(data, request.query_params, _data_dir())
+    found = flows.flows_csv(data, request.query_params)
     if found is None:
         return Response(data.reader.t(N_("No estimate for these years.")), status_code=404,
                         media_type="text/plain; charset=utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -110,7 +109,7 @@ def _chosen(params: Mapping[str, Any]) -> tuple[str, ...]:
     return chosen or REGION
 
 
-def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | None, *,
+def store_view(data: PortalData, params: Mapping[str, Any], *,
                run: bool = False) -> FlowsView:
     """Flows between the chosen countries (by default the region's twelve) and the rest of the
     world from the store's UN DESA stocks, between the two chosen years (nothing is estimated
@@ -132,26 +131,23 @@ def store_view(data: PortalData, params: Mapping[str, Any], data_dir: Path | Non
     if len(chosen) < 2:
         view.error = data.reader.t(N_("Choose at least two countries with UN DESA stocks."))
         return view
-    stocks = None
-    if data_dir is not None:
-        try:
-            stocks = data.cached("flows-stocks", (view.start, view.end, chosen),
-                                 lambda: region_stocks(data.reader.query, data_dir, chosen,
-                                                       (view.start, view.end)))
-        except MigstatError as problem:
-            view.error = problem.text(data.lang)
-            return view
+    try:
+        stocks = data.cached("flows-stocks", (view.start, view.end, chosen),
+                             lambda: region_stocks(data.reader.query, chosen,
+                                                   (view.start, view.end)))
+    except MigstatError as problem:  # no total population (P01) in the store, for one
+        view.error = problem.text(data.lang)
+        return view
     if stocks is None:
         view.error = data.reader.t(N_(
-            "The store has no UN DESA stocks by country of birth for these years, or UN DESA's "
-            "population workbook is not in the published data folder. Upload two tables "
-            "instead."))
+            "The store has no UN DESA stocks by country of birth for these years. Upload two "
+            "tables instead."))
         return view
     view.note = data.reader.t(N_(
         "Stocks: UN DESA International Migrant Stock 2019 as held in the store (mid-{start} "
-        "and mid-{end}); native-born = total population minus all foreign-born; “{rest}” is "
-        "the rest of the world."), start=view.start, end=view.end, rest=data.reader.t(
-            N_("Rest of the world")))
+        "and mid-{end}); native-born = total population (UN DESA, table P01 in the store) minus "
+        "all foreign-born; “{rest}” is the rest of the world."), start=view.start,
+        end=view.end, rest=data.reader.t(N_("Rest of the world")))
     query = [("start", view.start), ("end", view.end), *options.items(),
              *(("area", a) for a in chosen)]
     _estimate_into(view, data, (stocks.codes, stocks.start, stocks.end, None, None),
@@ -191,11 +187,10 @@ def upload_view(data: PortalData, files: Mapping[str, tuple[str, bytes] | None],
     return view
 
 
-def flows_csv(data: PortalData, params: Mapping[str, Any],
-              data_dir: Path | None) -> tuple[str, str] | None:
+def flows_csv(data: PortalData, params: Mapping[str, Any]) -> tuple[str, str] | None:
     """The CSV of the store estimate a page shows and its file name (``None`` when it cannot
     be made)."""
-    view = store_view(data, params, data_dir, run=True)
+    view = store_view(data, params, run=True)
     if view.estimate is None:
         return None
     name = f"flows_{view.start}_{view.end}_{view.options['model']}_ESTIMATES.csv"
