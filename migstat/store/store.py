@@ -16,6 +16,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from itertools import groupby, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine.cursor import CursorFetchStrategy
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from migstat.i18n import N_
@@ -47,6 +50,12 @@ BATCH = 10_000
 READ_CHUNK_ROWS = 50_000
 """Roughly how many observations one read query fetches at a time."""
 _PG_LOCK_KEY = 0x6D696773  # advisory lock taken while migrating a PostgreSQL store
+OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
+"""The fields of a stored observation, the columns :meth:`Store.read_columns` can return."""
+_SLICE_FIELDS = frozenset(("table", "provider", "ref_area", "time_period", "submission_id",
+                           "recorded_at", "synthetic"))
+_ROW_FIELDS = ("slice_id", "key", "partner", "value", "obs_status", "conf_status", "comment")
+"""The columns of an observation row as :meth:`Store._slice_rows` fetches them."""
 
 
 class StoreError(MigstatError):
@@ -537,16 +546,12 @@ class Store:
                           current.c.time_period))
         return list(conn.execute(stmt))
 
-    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
-             principal: Principal | None = None) -> Iterator[StoredObservation]:
-        """Current observations matching ``query`` (as of ``as_of``, default now).
-
-        Ordered by provider, area and period, then as they were in the submitted file.
-        A naive ``as_of`` is taken as UTC.
-        """
-        who = principal or ANONYMOUS
+    def _plan(self, query: ObservationQuery, as_of: datetime | None, who: Principal
+              ) -> tuple[list[Any], frozenset[str] | None, _KeyCodes]:
+        """What :meth:`read` and :meth:`read_columns` both read: the current slices (access
+        clause, slice keys, as-of), the partner codes wanted and the filter of the keys."""
         table = self._table_id(query.table)
-        partners = set(query.partners) if query.partners is not None else None
+        partners = frozenset(query.partners) if query.partners is not None else None
         key_filters: list[tuple[int, frozenset[str]]] = []
         if query.filters:
             try:
@@ -569,47 +574,104 @@ class Store:
                 period_from=str(query.time_from) if query.time_from is not None else None,
                 period_below=str(query.time_to + 1) if query.time_to is not None else None,
                 as_of=moment)
-        return self._observations(who, slices, partners=partners, key_filters=key_filters)
+        return slices, partners, _KeyCodes(key_filters)
 
-    def _observations(self, who: Principal, slices: list[Any], *,
-                      partners: set[str] | frozenset[str] | None = None,
-                      key: str | None = None,
-                      key_filters: Sequence[tuple[int, frozenset[str]]] = ()
-                      ) -> Iterator[StoredObservation]:
+    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
+             principal: Principal | None = None) -> Iterator[StoredObservation]:
+        """Current observations matching ``query`` (as of ``as_of``, default now).
+
+        Ordered by provider, area and period, then as they were in the submitted file.
+        A naive ``as_of`` is taken as UTC.
+        """
+        who = principal or ANONYMOUS
+        slices, partners, codes = self._plan(query, as_of, who)
+        return self._observations(who, slices, partners=partners, codes=codes)
+
+    def read_columns(self, query: ObservationQuery, *, as_of: datetime | None = None,
+                     principal: Principal | None = None,
+                     columns: Sequence[str] = OBSERVATION_COLUMNS) -> dict[str, list[Any]]:
+        """What :meth:`read` returns, column by column: field name -> one list per column.
+
+        The rows, their order and every value are those of :meth:`read` with the same
+        arguments (the same access clauses, slices and as-of; ``key`` holds tuples of
+        codes). Made for reading many observations at once: no object per row, and the
+        fields of a slice (table, provider, area, period, submission, time, synthetic) are
+        repeated rather than looked up per row. ``columns`` names the fields wanted, any of
+        :data:`OBSERVATION_COLUMNS`.
+        """
+        unknown = [c for c in columns if c not in OBSERVATION_COLUMNS]
+        if unknown:
+            raise NotFoundError(N_("There is no observation field {name}; the fields are "
+                                   "{known}."), name=", ".join(unknown),
+                                known=", ".join(OBSERVATION_COLUMNS))
+        who = principal or ANONYMOUS
+        slices, partners, codes = self._plan(query, as_of, who)
+        out: dict[str, list[Any]] = {c: [] for c in columns}
+        per_slice = [(c, out[c]) for c in columns if c in _SLICE_FIELDS]
+        per_row = [(_ROW_FIELDS.index(c), out[c]) for c in columns
+                   if c in _ROW_FIELDS and c != "key"]
+        keys = out.get("key")
+        for s, rows in self._slice_rows(who, slices, partners=partners):
+            if codes.filters:
+                rows = [r for r in rows if codes(r[1]) is not None]
+                if not rows:
+                    continue
+            n = len(rows)
+            if per_slice:
+                fields = _slice_fields(s)
+                for name, column in per_slice:
+                    column.extend(repeat(fields[name], n))
+            if per_row:
+                transposed = list(zip(*rows, strict=True))
+                for at, column in per_row:
+                    column.extend(transposed[at])
+            if keys is not None:
+                keys.extend([codes(r[1]) for r in rows])
+        return out
+
+    def _slice_rows(self, who: Principal, slices: list[Any], *,
+                    partners: frozenset[str] | None = None, key: str | None = None
+                    ) -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
+        """Each slice with its observation rows (``slice_id, key, partner, value,
+        obs_status, conf_status, comment``) in stored order; slices without rows are left
+        out. The observation clause of the policy applies."""
         if not slices or (partners is not None and not partners):
             return
         ob = S.observation
         for chunk in _chunks(slices):
-            by_id = {s.id: s for s in chunk}
             stmt = (sa.select(ob.c.slice_id, ob.c.key, ob.c.partner, ob.c.value,
                               ob.c.obs_status, ob.c.conf_status, ob.c.comment)
-                    .where(ob.c.slice_id.in_(list(by_id)),
+                    .where(ob.c.slice_id.in_([s.id for s in chunk]),
                            self.policy.observation_clause(who, ob))
                     .order_by(ob.c.slice_id, ob.c.id))
             if partners is not None:
                 stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
             if key is not None:
                 stmt = stmt.where(ob.c.key == key)
-            grouped: dict[int, list[Any]] = {sid: [] for sid in by_id}
             with self._read() as conn:
-                for row in conn.execute(stmt):
-                    grouped[row[0]].append(row)
-            for sid, rows in grouped.items():
-                s = by_id[sid]
-                recorded = _aware(s.recorded_at)
-                synthetic = bool(s.synthetic)
-                for row in rows:
-                    codes = _split_key(row[1])
-                    if key_filters and not all(
-                            at < len(codes) and codes[at] in wanted
-                            for at, wanted in key_filters):
-                        continue
-                    yield StoredObservation(
-                        table=s.table_id, provider=s.provider, ref_area=s.ref_area,
-                        time_period=s.time_period, key=codes, partner=row[2], value=row[3],
-                        obs_status=row[4], conf_status=row[5], comment=row[6],
-                        submission_id=s.submission_id, recorded_at=recorded,
-                        synthetic=synthetic)
+                rows = _fetch_all(conn, stmt)
+            grouped = {sid: list(group) for sid, group in groupby(rows, itemgetter(0))}
+            del rows
+            for s in chunk:
+                found = grouped.get(s.id)
+                if found:
+                    yield s, found
+
+    def _observations(self, who: Principal, slices: list[Any], *,
+                      partners: frozenset[str] | None = None, key: str | None = None,
+                      codes: _KeyCodes | None = None) -> Iterator[StoredObservation]:
+        codes = codes or _KeyCodes(())
+        make = tuple.__new__
+        kind = StoredObservation
+        for s, rows in self._slice_rows(who, slices, partners=partners, key=key):
+            table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
+            sid, recorded, synthetic = s.submission_id, _aware(s.recorded_at), bool(s.synthetic)
+            for _slice, text, partner, value, obs_status, conf_status, comment in rows:
+                key_codes = codes(text)
+                if key_codes is not None:
+                    yield make(kind, (table, provider, area, period, key_codes, partner, value,
+                                      obs_status, conf_status, comment, sid, recorded,
+                                      synthetic))
 
     def history(self, table: str, ref_area: str, time_period: str, key: Sequence[str], *,
                 provider: str | None = None,
@@ -656,6 +718,56 @@ class Store:
                 for s in slices]
         rows.sort()
         return rows
+
+
+class _KeyCodes:
+    """The codes of a stored key text, split once per distinct text (the rows of a table
+    repeat a few thousand keys at most); ``None`` for a key the filters reject.
+
+    ``filters`` holds ``(position, codes wanted)`` pairs of :class:`ObservationQuery`
+    ``filters``; the hot loops read :attr:`seen` directly and call :meth:`split` on a miss.
+    """
+
+    __slots__ = ("filters", "seen")
+
+    def __init__(self, filters: Iterable[tuple[int, frozenset[str]]]) -> None:
+        self.filters = tuple(filters)
+        self.seen: dict[str, tuple[str, ...] | None] = {}
+
+    def split(self, text: str) -> tuple[str, ...] | None:
+        codes: tuple[str, ...] | None = _split_key(text)
+        if self.filters and not all(at < len(codes) and codes[at] in wanted
+                                    for at, wanted in self.filters):
+            codes = None
+        self.seen[text] = codes
+        return codes
+
+    def __call__(self, text: str) -> tuple[str, ...] | None:
+        if text in self.seen:
+            return self.seen[text]
+        return self.split(text)
+
+
+def _slice_fields(s: Any) -> dict[str, Any]:
+    """The fields every observation of slice ``s`` shares, by observation field name."""
+    return {"table": s.table_id, "provider": s.provider, "ref_area": s.ref_area,
+            "time_period": s.time_period, "submission_id": s.submission_id,
+            "recorded_at": _aware(s.recorded_at), "synthetic": bool(s.synthetic)}
+
+
+def _fetch_all(conn: Connection, stmt: sa.Select[Any]) -> list[Any]:
+    """Every row of ``stmt``: the driver's own tuples when SQLAlchemy would not convert any
+    value of them (no result processors, plain cursor), which saves building a ``Row`` per
+    row; else SQLAlchemy's rows (they unpack and index the same)."""
+    result = conn.execute(stmt)
+    try:
+        meta = getattr(result, "_metadata", None)
+        plain = (getattr(meta, "_effective_processors", True) is None
+                 and type(getattr(result, "cursor_strategy", None)) is CursorFetchStrategy
+                 and result.cursor is not None)
+        return result.cursor.fetchall() if plain else list(result.fetchall())
+    finally:
+        result.close()
 
 
 def _chunks(slices: list[Any]) -> Iterator[list[Any]]:
