@@ -26,8 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, groupby
 from typing import Any
 
 import numpy as np
@@ -469,39 +468,42 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                principal: Principal | None) -> tuple[dict[tuple[int, str], Side], _Values]:
     """The sides and the numbers of one table, read through the access gate."""
     tdef = store.registry.table(table)
-    # The cell is matched here with one tuple comparison per row (the key without its partner
-    # code) rather than with ObservationQuery.filters, which tests each dimension of each row.
-    at = tdef.key_index(tdef.partner.id) if tdef.partner else 0
-    rest = tuple(cell.get(d.id, d.total or TOTAL) for d in tdef.dimensions
-                 if d.role != "partner")
+    cell_filters = {d.id: [cell.get(d.id, d.total or TOTAL)] for d in tdef.dimensions
+                    if d.role != "partner"}
     query = ObservationQuery(table=tdef.id, ref_areas=list(countries) if countries else None,
                              time_from=min(years), time_to=max(years),
-                             providers=list(providers) if providers else None)
+                             providers=list(providers) if providers else None,
+                             filters=cell_filters)
     wanted_years = {str(y) for y in years}
-    # (year, reporter) -> provider -> (submission, synthetic, [(partner, value, status)])
-    grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[Any]]]] = {}
-    rows: list[Any] = []
-    skip = True
-    provider = area = period = None
-    cells = attrgetter("partner", "value", "obs_status")
-    for obs in store.read(query, principal=principal):
-        # Observations come slice by slice, and the rows of one slice share its strings: look
-        # the slice up only when one of them changes (identity first, the cheap test).
-        if obs.time_period is not period or obs.ref_area is not area or \
-                obs.provider is not provider:
-            provider, area, period = obs.provider, obs.ref_area, obs.time_period
-            period_year = period[:4]
-            skip = period_year not in wanted_years
-            if skip:
-                continue
-            by_provider = grouped.setdefault((int(period_year), area), {})
-            entry = by_provider.get(obs.provider)
+    # One bulk read, column by column; the rows of a slice are one run of equal slice fields.
+    found = store.read_columns(query, principal=principal, columns=(
+        "provider", "ref_area", "time_period", "submission_id", "synthetic", "partner",
+        "value", "obs_status"))
+    # (year, reporter) -> provider -> (submission, synthetic, [(start, end) of its rows])
+    grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[tuple[int, int]]]]] = {}
+    start = 0
+    runs = zip(found["provider"], found["ref_area"], found["time_period"],
+               found["submission_id"], found["synthetic"], strict=True)
+    for (provider, area, period, sid, synthetic), run in groupby(runs):
+        end = start + len(list(run))
+        if period[:4] in wanted_years:
+            by_provider = grouped.setdefault((int(period[:4]), area), {})
+            entry = by_provider.get(provider)
             if entry is None:
-                entry = by_provider[obs.provider] = (obs.submission_id, obs.synthetic, [])
-            rows = entry[2]
-        key = obs.key
-        if not skip and (key[1:] if at == 0 else key[:at] + key[at + 1:]) == rest:
-            rows.append(cells(obs))
+                entry = by_provider[provider] = (sid, synthetic, [])
+            entry[2].append((start, end))
+        start = end
+    all_partners, all_values, all_statuses = (found["partner"], found["value"],
+                                              found["obs_status"])
+
+    def rows_of(spans: list[tuple[int, int]]) -> tuple[list[Any], list[Any], list[Any]]:
+        if len(spans) == 1:
+            (a, b), = spans
+            return all_partners[a:b], all_values[a:b], all_statuses[a:b]
+        return ([x for a, b in spans for x in all_partners[a:b]],
+                [x for a, b in spans for x in all_values[a:b]],
+                [x for a, b in spans for x in all_statuses[a:b]])
+
     sides: dict[tuple[int, str], Side] = {}
     out = _Values()
     meta_cache: dict[int, dict[str, Any]] = {}
@@ -519,8 +521,8 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
         chosen = _choose(((p, e[1]) for p, e in by_provider.items()), area, providers)
         if chosen is None:
             continue
-        sid, synthetic, found = by_provider[chosen]
-        partners, values, statuses = zip(*found, strict=True) if found else ((), (), ())
+        sid, synthetic, spans = by_provider[chosen]
+        partners, values, statuses = rows_of(spans)
         if not any(is_country(p) for p in partners):
             continue  # totals only (no partner breakdown): no corridor to compare
         if sid not in meta_cache:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from itertools import groupby, repeat
+from itertools import compress, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,8 @@ OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
 """The fields of a stored observation, the columns :meth:`Store.read_columns` can return."""
 _SLICE_FIELDS = frozenset(("table", "provider", "ref_area", "time_period", "submission_id",
                            "recorded_at", "synthetic"))
-_ROW_FIELDS = ("slice_id", "key", "partner", "value", "obs_status", "conf_status", "comment")
-"""The columns of an observation row as :meth:`Store._slice_rows` fetches them."""
+_ROW_FIELDS = ("key", "partner", "value", "obs_status", "conf_status", "comment")
+"""The fields of an observation stored per row."""
 
 
 class StoreError(MigstatError):
@@ -594,10 +594,10 @@ class Store:
 
         The rows, their order and every value are those of :meth:`read` with the same
         arguments (the same access clauses, slices and as-of; ``key`` holds tuples of
-        codes). Made for reading many observations at once: no object per row, and the
-        fields of a slice (table, provider, area, period, submission, time, synthetic) are
-        repeated rather than looked up per row. ``columns`` names the fields wanted, any of
-        :data:`OBSERVATION_COLUMNS`.
+        codes). Made for reading many observations at once: no object per row, only the
+        columns asked for are fetched, and the fields of a slice (table, provider, area,
+        period, submission, time, synthetic) are repeated rather than looked up per row.
+        ``columns`` names the fields wanted, any of :data:`OBSERVATION_COLUMNS`.
         """
         unknown = [c for c in columns if c not in OBSERVATION_COLUMNS]
         if unknown:
@@ -608,39 +608,38 @@ class Store:
         slices, partners, codes = self._plan(query, as_of, who)
         out: dict[str, list[Any]] = {c: [] for c in columns}
         per_slice = [(c, out[c]) for c in columns if c in _SLICE_FIELDS]
-        per_row = [(_ROW_FIELDS.index(c), out[c]) for c in columns
-                   if c in _ROW_FIELDS and c != "key"]
+        fetched = tuple(c for c in _ROW_FIELDS[1:] if c in out)
+        per_row = [(2 + at, out[c]) for at, c in enumerate(fetched)]
         keys = out.get("key")
-        for s, rows in self._slice_rows(who, slices, partners=partners):
-            if codes.filters:
-                rows = [r for r in rows if codes(r[1]) is not None]
-                if not rows:
-                    continue
+        seen = codes.codes
+        for s, rows, texts in self._slice_rows(who, slices, partners=partners, codes=codes,
+                                               fields=fetched):
             n = len(rows)
             if per_slice:
-                fields = _slice_fields(s)
+                shared = _slice_fields(s)
                 for name, column in per_slice:
-                    column.extend(repeat(fields[name], n))
+                    column.extend(repeat(shared[name], n))
             if per_row:
                 transposed = list(zip(*rows, strict=True))
                 for at, column in per_row:
                     column.extend(transposed[at])
             if keys is not None:
-                keys.extend([codes(r[1]) for r in rows])
+                keys.extend(map(seen.__getitem__, texts))
         return out
 
     def _slice_rows(self, who: Principal, slices: list[Any], *,
-                    partners: frozenset[str] | None = None, key: str | None = None
-                    ) -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
-        """Each slice with its observation rows (``slice_id, key, partner, value,
-        obs_status, conf_status, comment``) in stored order; slices without rows are left
-        out. The observation clause of the policy applies."""
+                    partners: frozenset[str] | None = None, key: str | None = None,
+                    codes: _KeyCodes, fields: Sequence[str] = _ROW_FIELDS
+                    ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
+        """Each slice with its observation rows ``(slice_id, key, *fields)`` in stored order
+        and their key texts, the rows that ``codes`` rejects left out (and the slices left
+        with none). The observation clause of the policy applies."""
         if not slices or (partners is not None and not partners):
             return
         ob = S.observation
+        selected = [ob.c.slice_id, ob.c.key, *(ob.c[f] for f in fields)]
         for chunk in _chunks(slices):
-            stmt = (sa.select(ob.c.slice_id, ob.c.key, ob.c.partner, ob.c.value,
-                              ob.c.obs_status, ob.c.conf_status, ob.c.comment)
+            stmt = (sa.select(*selected)
                     .where(ob.c.slice_id.in_([s.id for s in chunk]),
                            self.policy.observation_clause(who, ob))
                     .order_by(ob.c.slice_id, ob.c.id))
@@ -654,24 +653,31 @@ class Store:
             del rows
             for s in chunk:
                 found = grouped.get(s.id)
-                if found:
-                    yield s, found
+                if not found:
+                    continue
+                texts = [r[1] for r in found]
+                keep = codes.learn(texts)
+                if keep is not None:
+                    found, texts = list(compress(found, keep)), list(compress(texts, keep))
+                    if not found:
+                        continue
+                yield s, found, texts
 
     def _observations(self, who: Principal, slices: list[Any], *,
                       partners: frozenset[str] | None = None, key: str | None = None,
                       codes: _KeyCodes | None = None) -> Iterator[StoredObservation]:
         codes = codes or _KeyCodes(())
+        seen = codes.codes
         make = tuple.__new__
         kind = StoredObservation
-        for s, rows in self._slice_rows(who, slices, partners=partners, key=key):
+        for s, rows, texts in self._slice_rows(who, slices, partners=partners, key=key,
+                                               codes=codes, fields=_ROW_FIELDS[1:]):
             table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
             sid, recorded, synthetic = s.submission_id, _aware(s.recorded_at), bool(s.synthetic)
-            for _slice, text, partner, value, obs_status, conf_status, comment in rows:
-                key_codes = codes(text)
-                if key_codes is not None:
-                    yield make(kind, (table, provider, area, period, key_codes, partner, value,
-                                      obs_status, conf_status, comment, sid, recorded,
-                                      synthetic))
+            for (_id, _text, partner, value, obs_status, conf_status, comment), key_codes in zip(
+                    rows, map(seen.__getitem__, texts), strict=True):
+                yield make(kind, (table, provider, area, period, key_codes, partner, value,
+                                  obs_status, conf_status, comment, sid, recorded, synthetic))
 
     def history(self, table: str, ref_area: str, time_period: str, key: Sequence[str], *,
                 provider: str | None = None,
@@ -721,31 +727,30 @@ class Store:
 
 
 class _KeyCodes:
-    """The codes of a stored key text, split once per distinct text (the rows of a table
-    repeat a few thousand keys at most); ``None`` for a key the filters reject.
+    """The codes of stored key texts, split once per distinct text (the rows of a table
+    repeat a few thousand keys at most), and whether the filters of a query accept them.
 
-    ``filters`` holds ``(position, codes wanted)`` pairs of :class:`ObservationQuery`
-    ``filters``; the hot loops read :attr:`seen` directly and call :meth:`split` on a miss.
+    ``filters`` holds ``(position, codes wanted)`` pairs from :class:`ObservationQuery`
+    ``filters``; :attr:`codes` maps each key text seen to its codes.
     """
 
-    __slots__ = ("filters", "seen")
+    __slots__ = ("codes", "filters", "ok")
 
     def __init__(self, filters: Iterable[tuple[int, frozenset[str]]]) -> None:
         self.filters = tuple(filters)
-        self.seen: dict[str, tuple[str, ...] | None] = {}
+        self.codes: dict[str, tuple[str, ...]] = {}
+        self.ok: dict[str, bool] = {}
 
-    def split(self, text: str) -> tuple[str, ...] | None:
-        codes: tuple[str, ...] | None = _split_key(text)
-        if self.filters and not all(at < len(codes) and codes[at] in wanted
-                                    for at, wanted in self.filters):
-            codes = None
-        self.seen[text] = codes
-        return codes
-
-    def __call__(self, text: str) -> tuple[str, ...] | None:
-        if text in self.seen:
-            return self.seen[text]
-        return self.split(text)
+    def learn(self, texts: list[str]) -> list[bool] | None:
+        """Remember the codes of ``texts``; which of them the filters keep (``None``: all)."""
+        for text in set(texts).difference(self.codes):
+            codes = self.codes[text] = _split_key(text)
+            self.ok[text] = all(at < len(codes) and codes[at] in wanted
+                                for at, wanted in self.filters)
+        if not self.filters:
+            return None
+        keep = list(map(self.ok.__getitem__, texts))
+        return None if all(keep) else keep
 
 
 def _slice_fields(s: Any) -> dict[str, Any]:
