@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from migstat.model import Dataset, Finding, Observation, Severity, SubmissionMetadata
+from migstat.model import (
+    Dataset,
+    Finding,
+    NotFoundError,
+    Observation,
+    Severity,
+    SubmissionMetadata,
+)
+from migstat.model.data import TableMetadata
 from migstat.store import AccessPolicy, ObservationQuery, Principal, Store
 from migstat.store.records import SubmissionRecord
 from migstat.store.store import OBSERVATION_COLUMNS
@@ -165,3 +173,17 @@ def test_the_real_cis_flows(db_url: str) -> None:
                                                 time_to=2019))
         assert arrivals["value"] == [cis_value("RUS", "ARRIVALS.ARM", 2019)] == [71984]
         assert arrivals["partner"] == ["ARM"] and arrivals["time_period"] == ["2019"]
+
+
+def test_metadata_of_several_submissions_at_once(store: Store) -> None:
+    dataset = stock("2021-01-01", {KGZ: 6_636_800})
+    dataset.metadata.tables["S01"] = TableMetadata("S01", source_type="register")
+    first = store.submit(dataset, b"v1", findings=[])
+    second = store.submit(stock("2021-01-01", {KGZ: 6_636_900}), b"v2", findings=[])
+    both = store.tables_metadata([second.id, first.id, second.id])
+    assert list(both) == [second.id, first.id]
+    assert both == {sid: store.table_metadata(sid) for sid in (second.id, first.id)}
+    assert both[first.id]["S01"]["source_type"] == "register" and both[second.id] == {}
+    assert store.tables_metadata([]) == {}
+    with pytest.raises(NotFoundError, match="no submission 999"):
+        store.tables_metadata([first.id, 999])

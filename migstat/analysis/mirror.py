@@ -504,9 +504,7 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                 [x for a, b in spans for x in all_values[a:b]],
                 [x for a, b in spans for x in all_statuses[a:b]])
 
-    sides: dict[tuple[int, str], Side] = {}
     out = _Values()
-    meta_cache: dict[int, dict[str, Any]] = {}
     kinds: dict[str, bool] = {}
 
     def is_country(code: str | None) -> bool:
@@ -517,6 +515,7 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             hit = kinds[code] = _is_country(store.registry, code)
         return hit
 
+    chosen_sides: list[tuple[int, str, str, int, bool, float | None]] = []
     for (year, area), by_provider in grouped.items():
         chosen = _choose(((p, e[1]) for p, e in by_provider.items()), area, providers)
         if chosen is None:
@@ -525,8 +524,6 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
         partners, values, statuses = rows_of(spans)
         if not any(is_country(p) for p in partners):
             continue  # totals only (no partner breakdown): no corridor to compare
-        if sid not in meta_cache:
-            meta_cache[sid] = store.table_metadata(sid, principal=principal)
         if None in values:  # not available: kept as the side's, never as a number
             mask = [v is not None for v in values]
             partners, values, statuses = (tuple(compress(c, mask))
@@ -540,8 +537,11 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             out.flagged.extend((year, area, p, st) for p, st in zip(partners, statuses,
                                                                   strict=True) if st != "A")
         share = unknown / total if total and unknown is not None else None
-        sides[(year, area)] = Side(chosen, sid, synthetic,
-                                   dict(meta_cache[sid].get(tdef.id, {})), share)
+        chosen_sides.append((year, area, chosen, sid, synthetic, share))
+    # the metadata of every submission used, in one read
+    meta = store.tables_metadata([c[3] for c in chosen_sides], principal=principal)
+    sides = {(year, area): Side(chosen, sid, synthetic, dict(meta[sid].get(tdef.id, {})), share)
+             for year, area, chosen, sid, synthetic, share in chosen_sides}
     return sides, out
 
 
