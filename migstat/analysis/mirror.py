@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, groupby
+from itertools import compress, groupby, repeat
 from typing import Any
 
 import numpy as np
@@ -605,7 +605,8 @@ def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str,
     counts = [n for _y, _a, n in found.slices]
     r = np.repeat([at.get(a, -1) for _y, a, _n in found.slices], counts)
     y = np.repeat([yat[yr] for yr, _a, _n in found.slices], counts)
-    p = np.array([at.get(c, -1) for c in found.partners])
+    p = np.fromiter(map(at.get, found.partners, repeat(-1)), dtype=np.int64,
+                    count=len(found.partners))
     ok = (r >= 0) & (p >= 0) & (r != p)
     o, d = (r, p) if reporter_is_origin else (p, r)
     target[y[ok], o[ok], d[ok]] = np.asarray(found.values, dtype=float)[ok]
