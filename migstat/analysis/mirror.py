@@ -6,7 +6,7 @@ the immigration into B from A that B records (F01, by country of previous reside
 there the other country is proxied by citizenship, so the two sides count different people and
 every corridor carries the ``CITIZENSHIP_PROXY`` flag.
 
-:func:`mirror_matrix` reads both tables through :meth:`migstat.store.Store.read` (the access
+:func:`mirror_matrix` reads both tables with :meth:`~migstat.store.Store.read_columns` (the access
 gate) for one principal and holds the result as arrays ``[year, origin, destination]``, NaN
 where a side reported nothing. The indicators (ratio, log ratio, difference, relative
 difference), coverage, per-country totals and the comparability flags drawn from each side's

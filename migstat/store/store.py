@@ -5,6 +5,11 @@ A submission is stored in one database transaction, raw file first; the observat
 the latest slice of a submission that the reader may see as data (accepted today), recorded at
 or before ``as_of``. Every read asks :class:`~migstat.store.access.AccessPolicy` what is
 visible.
+
+Observations come out one named tuple each (:meth:`Store.read`) or column by column for bulk
+work (:meth:`Store.read_columns`); both share one plan (:meth:`Store._plan`: the policy's
+clauses, the current slices, as-of) and one fetch (:meth:`Store._slice_rows`), so they cannot
+disagree on what is visible.
 """
 
 from __future__ import annotations
