@@ -187,3 +187,12 @@ def test_metadata_of_several_submissions_at_once(store: Store) -> None:
     assert store.tables_metadata([]) == {}
     with pytest.raises(NotFoundError, match="no submission 999"):
         store.tables_metadata([first.id, 999])
+
+
+def test_values_have_the_types_of_the_model(vintages) -> None:
+    store, (_first, _other, revised, _rejected) = vintages
+    for obs in store.read(ObservationQuery("S01", ref_areas=["KGZ"])):
+        assert type(obs.value) is float and type(obs.submission_id) is int
+        assert type(obs.key) is tuple and all(type(c) is str for c in obs.key)
+        assert obs.recorded_at == revised.submitted_at and obs.recorded_at.tzinfo is not None
+        assert obs.synthetic is False and obs.conf_status == "F"
