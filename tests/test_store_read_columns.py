@@ -196,3 +196,12 @@ def test_values_have_the_types_of_the_model(vintages) -> None:
         assert type(obs.key) is tuple and all(type(c) is str for c in obs.key)
         assert obs.recorded_at == revised.submitted_at and obs.recorded_at.tzinfo is not None
         assert obs.synthetic is False and obs.conf_status == "F"
+
+
+def test_many_small_chunks_read_the_same(vintages, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, _records = vintages
+    query = ObservationQuery("S01", filters={"SEX": ["_T", "F"]})
+    whole = same(store, query)
+    monkeypatch.setattr("migstat.store.store.READ_CHUNK_ROWS", 1)  # one slice per query
+    assert same(store, query) == whole
+    assert len(whole["value"]) == 5 and set(whole["ref_area"]) == {"KGZ", "KAZ"}
