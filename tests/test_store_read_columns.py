@@ -157,6 +157,7 @@ def test_a_choice_of_columns(vintages) -> None:
     assert list(picked) == ["value", "ref_area", "key"]
     assert picked == {name: full[name] for name in picked}
     assert picked["value"] == [60_900, 57_050]
+    assert store.read_columns(query, columns=("value", "value")) == {"value": [60_900, 57_050]}
     with pytest.raises(Exception, match="no observation field VALUE"):
         store.read_columns(query, columns=("VALUE",))
 

@@ -627,6 +627,7 @@ class Store:
         period, submission, time, synthetic) are repeated rather than looked up per row.
         ``columns`` names the fields wanted, any of :data:`OBSERVATION_COLUMNS`.
         """
+        columns = tuple(dict.fromkeys(columns))
         unknown = [c for c in columns if c not in OBSERVATION_COLUMNS]
         if unknown:
             raise NotFoundError(N_("There is no observation field {name}; the fields are "
@@ -657,9 +658,10 @@ class Store:
 
     def _slice_rows(self, who: Principal, slices: list[Any], *,
                     partners: frozenset[str] | None = None, key: str | None = None,
-                    codes: _KeyCodes, fields: Sequence[str] = _ROW_FIELDS
+                    codes: _KeyCodes, fields: Sequence[str] = ()
                     ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
         """Each slice with its observation rows ``(slice_id, key, *fields)`` in stored order
+        (``fields`` from ``partner``, ``value``, ``obs_status``, ``conf_status``, ``comment``)
         and their key texts, the rows that ``codes`` rejects left out (and the slices left
         with none). The observation clause of the policy applies."""
         if not slices or (partners is not None and not partners):
