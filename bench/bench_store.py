@@ -12,9 +12,12 @@ machine, and their ratio:
 - a corridor's time series (one destination, one origin, every period) and a whole country's
   table (one destination, every origin and period): ``Store.read`` vs the equivalent join run
   through raw ``sqlite3`` on the same file (median of repeated runs);
+- the whole table at once (every observation): ``Store.read`` (one object per row) and
+  ``Store.read_columns`` (every field, column by column) vs the same raw join;
 - peak resident memory of the process.
 
-    python bench/bench_store.py [--csv PATH] [--repeat 25] [--url postgresql://...]
+    python bench/bench_store.py [--csv PATH] [--repeat 25] [--bulk-repeat 3]
+                                [--url postgresql://...]
 
 ``--url`` also times the import into that database (e.g. a PostgreSQL server).
 """
@@ -136,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--repeat", type=int, default=25)
+    parser.add_argument("--bulk-repeat", type=int, default=3,
+                        help="runs of the whole-table reads (median)")
     parser.add_argument("--url", help="also time the import into this database")
     args = parser.parse_args(argv)
 
@@ -175,6 +180,17 @@ def main(argv: list[str] | None = None) -> int:
             lambda: con.execute(country_sql, ("S01", country)).fetchall(), args.repeat)
         ratio(f"corridor {origin}->{dest} ({n_corridor} obs)", corridor, corridor_base, "ms")
         ratio(f"country table {country} ({n_country:,} obs)", whole, whole_base, "ms")
+
+        # the whole table at once: the bulk read of an analysis, against the raw join
+        table_q = ObservationQuery("S01")
+        table_sql = RAW_QUERY.format(partner="").replace("AND s.ref_area = ?", "")
+        bulk = args.bulk_repeat
+        table_base = median_time(lambda: con.execute(table_sql, ("S01",)).fetchall(), bulk)
+        n_table = len(store.read_columns(table_q, columns=("value",))["value"])
+        table_read = median_time(lambda: list(store.read(table_q)), bulk)
+        table_columns = median_time(lambda: store.read_columns(table_q), bulk)
+        ratio(f"whole table, Store.read ({n_table:,})", table_read, table_base)
+        ratio("whole table, Store.read_columns", table_columns, table_base)
         con.close()
         store.close()
 

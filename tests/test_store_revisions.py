@@ -49,7 +49,15 @@ def test_revision_supersedes_and_keeps_history(store: Store) -> None:
                                                              (revised.id, 117_950)]
     assert store.history("S01", "KGZ", "2020-01-01", RUS)[0].submission_id == other.id
 
-    between = first.submitted_at + (revised.submitted_at - first.submitted_at) / 2
+    # The moments come from the stored records, never from the wall clock: the store gives
+    # each vintage a later time than every earlier one, so a moment after the second
+    # submission and before the revision exists however loaded the machine (a midpoint
+    # guessed around the first submission could fall before the second one was finished).
+    assert first.submitted_at < other.submitted_at < revised.submitted_at
+    assert values(store, as_of=first.submitted_at) == {
+        ("KGZ", "2021-01-01", TOTAL): 6_636_800, ("KGZ", "2021-01-01", RUS): 118_600}
+    between = other.submitted_at + (revised.submitted_at - other.submitted_at) / 2
+    assert other.submitted_at <= between < revised.submitted_at
     then = values(store, as_of=between)
     assert then[("KGZ", "2021-01-01", RUS)] == 118_600
     assert then[("KGZ", "2020-01-01", RUS)] == 121_000

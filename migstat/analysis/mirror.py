@@ -6,7 +6,7 @@ the immigration into B from A that B records (F01, by country of previous reside
 there the other country is proxied by citizenship, so the two sides count different people and
 every corridor carries the ``CITIZENSHIP_PROXY`` flag.
 
-:func:`mirror_matrix` reads both tables through :meth:`migstat.store.Store.read` (the access
+:func:`mirror_matrix` reads both tables with :meth:`~migstat.store.Store.read_columns` (the access
 gate) for one principal and holds the result as arrays ``[year, origin, destination]``, NaN
 where a side reported nothing. The indicators (ratio, log ratio, difference, relative
 difference), coverage, per-country totals and the comparability flags drawn from each side's
@@ -26,8 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, groupby, repeat
 from typing import Any
 
 import numpy as np
@@ -469,42 +468,43 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                principal: Principal | None) -> tuple[dict[tuple[int, str], Side], _Values]:
     """The sides and the numbers of one table, read through the access gate."""
     tdef = store.registry.table(table)
-    # The cell is matched here with one tuple comparison per row (the key without its partner
-    # code) rather than with ObservationQuery.filters, which tests each dimension of each row.
-    at = tdef.key_index(tdef.partner.id) if tdef.partner else 0
-    rest = tuple(cell.get(d.id, d.total or TOTAL) for d in tdef.dimensions
-                 if d.role != "partner")
+    cell_filters = {d.id: [cell.get(d.id, d.total or TOTAL)] for d in tdef.dimensions
+                    if d.role != "partner"}
     query = ObservationQuery(table=tdef.id, ref_areas=list(countries) if countries else None,
                              time_from=min(years), time_to=max(years),
-                             providers=list(providers) if providers else None)
+                             providers=list(providers) if providers else None,
+                             filters=cell_filters)
     wanted_years = {str(y) for y in years}
-    # (year, reporter) -> provider -> (submission, synthetic, [(partner, value, status)])
-    grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[Any]]]] = {}
-    rows: list[Any] = []
-    skip = True
-    provider = area = period = None
-    cells = attrgetter("partner", "value", "obs_status")
-    for obs in store.read(query, principal=principal):
-        # Observations come slice by slice, and the rows of one slice share its strings: look
-        # the slice up only when one of them changes (identity first, the cheap test).
-        if obs.time_period is not period or obs.ref_area is not area or \
-                obs.provider is not provider:
-            provider, area, period = obs.provider, obs.ref_area, obs.time_period
-            period_year = period[:4]
-            skip = period_year not in wanted_years
-            if skip:
-                continue
-            by_provider = grouped.setdefault((int(period_year), area), {})
-            entry = by_provider.get(obs.provider)
+    # One bulk read, column by column; the rows of a slice are one run of equal slice fields.
+    found = store.read_columns(query, principal=principal, columns=(
+        "provider", "ref_area", "time_period", "submission_id", "synthetic", "partner",
+        "value", "obs_status"))
+    # (year, reporter) -> provider -> (submission, synthetic, [(start, end) of its rows])
+    grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[tuple[int, int]]]]] = {}
+    start = 0
+    runs = zip(found["provider"], found["ref_area"], found["time_period"],
+               found["submission_id"], found["synthetic"], strict=True)
+    for (provider, area, period, sid, synthetic), run in groupby(runs):
+        end = start + len(list(run))
+        if period[:4] in wanted_years:
+            by_provider = grouped.setdefault((int(period[:4]), area), {})
+            entry = by_provider.get(provider)
             if entry is None:
-                entry = by_provider[obs.provider] = (obs.submission_id, obs.synthetic, [])
-            rows = entry[2]
-        key = obs.key
-        if not skip and (key[1:] if at == 0 else key[:at] + key[at + 1:]) == rest:
-            rows.append(cells(obs))
-    sides: dict[tuple[int, str], Side] = {}
+                entry = by_provider[provider] = (sid, synthetic, [])
+            entry[2].append((start, end))
+        start = end
+    all_partners, all_values, all_statuses = (found["partner"], found["value"],
+                                              found["obs_status"])
+
+    def rows_of(spans: list[tuple[int, int]]) -> tuple[list[Any], list[Any], list[Any]]:
+        if len(spans) == 1:
+            (a, b), = spans
+            return all_partners[a:b], all_values[a:b], all_statuses[a:b]
+        return ([x for a, b in spans for x in all_partners[a:b]],
+                [x for a, b in spans for x in all_values[a:b]],
+                [x for a, b in spans for x in all_statuses[a:b]])
+
     out = _Values()
-    meta_cache: dict[int, dict[str, Any]] = {}
     kinds: dict[str, bool] = {}
 
     def is_country(code: str | None) -> bool:
@@ -515,16 +515,15 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             hit = kinds[code] = _is_country(store.registry, code)
         return hit
 
+    chosen_sides: list[tuple[int, str, str, int, bool, float | None]] = []
     for (year, area), by_provider in grouped.items():
         chosen = _choose(((p, e[1]) for p, e in by_provider.items()), area, providers)
         if chosen is None:
             continue
-        sid, synthetic, found = by_provider[chosen]
-        partners, values, statuses = zip(*found, strict=True) if found else ((), (), ())
+        sid, synthetic, spans = by_provider[chosen]
+        partners, values, statuses = rows_of(spans)
         if not any(is_country(p) for p in partners):
             continue  # totals only (no partner breakdown): no corridor to compare
-        if sid not in meta_cache:
-            meta_cache[sid] = store.table_metadata(sid, principal=principal)
         if None in values:  # not available: kept as the side's, never as a number
             mask = [v is not None for v in values]
             partners, values, statuses = (tuple(compress(c, mask))
@@ -538,8 +537,11 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             out.flagged.extend((year, area, p, st) for p, st in zip(partners, statuses,
                                                                   strict=True) if st != "A")
         share = unknown / total if total and unknown is not None else None
-        sides[(year, area)] = Side(chosen, sid, synthetic,
-                                   dict(meta_cache[sid].get(tdef.id, {})), share)
+        chosen_sides.append((year, area, chosen, sid, synthetic, share))
+    # the metadata of every submission used, in one read
+    meta = store.tables_metadata([c[3] for c in chosen_sides], principal=principal)
+    sides = {(year, area): Side(chosen, sid, synthetic, dict(meta[sid].get(tdef.id, {})), share)
+             for year, area, chosen, sid, synthetic, share in chosen_sides}
     return sides, out
 
 
@@ -603,7 +605,8 @@ def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str,
     counts = [n for _y, _a, n in found.slices]
     r = np.repeat([at.get(a, -1) for _y, a, _n in found.slices], counts)
     y = np.repeat([yat[yr] for yr, _a, _n in found.slices], counts)
-    p = np.array([at.get(c, -1) for c in found.partners])
+    p = np.fromiter(map(at.get, found.partners, repeat(-1)), dtype=np.int64,
+                    count=len(found.partners))
     ok = (r >= 0) & (p >= 0) & (r != p)
     o, d = (r, p) if reporter_is_origin else (p, r)
     target[y[ok], o[ok], d[ok]] = np.asarray(found.values, dtype=float)[ok]

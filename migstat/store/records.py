@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +32,14 @@ class SubmissionRecord:
     note: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredObservation:
-    """One observation as stored, with the vintage it comes from."""
+class StoredObservation(NamedTuple):
+    """One observation as stored, with the vintage it comes from.
+
+    A named tuple rather than a dataclass: a read makes one per row, and a tuple is built
+    in one C call (about ten times faster than a frozen dataclass of thirteen fields) while
+    reading its fields by name costs the same. Like the dataclass it replaces, it is
+    immutable and hashable.
+    """
 
     table: str
     provider: str

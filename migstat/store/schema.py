@@ -105,6 +105,8 @@ observation = sa.Table(
     sa.Column("conf_status", sa.String(), nullable=False),
     sa.Column("comment", sa.Text, nullable=True),
     sa.Index(None, "slice_id", "partner", "key"),
+    # a slice's rows in stored order, without sorting them (migration 0003)
+    sa.Index(None, "slice_id", "id"),
 )
 
 finding = sa.Table(

@@ -5,6 +5,11 @@ A submission is stored in one database transaction, raw file first; the observat
 the latest slice of a submission that the reader may see as data (accepted today), recorded at
 or before ``as_of``. Every read asks :class:`~migstat.store.access.AccessPolicy` what is
 visible.
+
+Observations come out one named tuple each (:meth:`Store.read`) or column by column for bulk
+work (:meth:`Store.read_columns`); both share one plan (:meth:`Store._plan`: the policy's
+clauses, the current slices, as-of) and one fetch (:meth:`Store._slice_rows`), so they cannot
+disagree on what is visible.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from itertools import compress, groupby, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine.cursor import CursorFetchStrategy
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from migstat.i18n import N_
@@ -47,6 +55,12 @@ BATCH = 10_000
 READ_CHUNK_ROWS = 50_000
 """Roughly how many observations one read query fetches at a time."""
 _PG_LOCK_KEY = 0x6D696773  # advisory lock taken while migrating a PostgreSQL store
+OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
+"""The fields of a stored observation, the columns :meth:`Store.read_columns` can return."""
+_SLICE_FIELDS = frozenset(("table", "provider", "ref_area", "time_period", "submission_id",
+                           "recorded_at", "synthetic"))
+_ROW_FIELDS = ("key", "partner", "value", "obs_status", "conf_status", "comment")
+"""The fields of an observation stored per row."""
 
 
 class StoreError(MigstatError):
@@ -436,17 +450,25 @@ class Store:
     def submission(self, submission_id: int, *,
                    principal: Principal | None = None) -> SubmissionRecord:
         """One submission's record; :class:`NotFoundError` if there is none."""
-        who = principal or ANONYMOUS
-        stmt = sa.select(*self._submission_columns()).where(
-            S.submission.c.id == submission_id)
         with self._read() as conn:
-            row = conn.execute(stmt).first()
-        if row is None:
-            raise NotFoundError(N_("There is no submission {id} in the store."),
-                                id=submission_id)
-        record = self._record(row)
-        self.policy.check(self.policy.can_read_submission(who, record), record)
-        return record
+            return self._checked_records(conn, [submission_id], principal or ANONYMOUS)[0]
+
+    def _checked_records(self, conn: Connection, ids: Sequence[int],
+                         who: Principal) -> list[SubmissionRecord]:
+        """The records of ``ids`` in that order, each one checked with the policy;
+        :class:`NotFoundError` for the first id that is not in the store."""
+        stmt = sa.select(*self._submission_columns()).where(S.submission.c.id.in_(list(ids)))
+        found = {row.id: row for row in conn.execute(stmt)}
+        records = []
+        for submission_id in ids:
+            row = found.get(submission_id)
+            if row is None:
+                raise NotFoundError(N_("There is no submission {id} in the store."),
+                                    id=submission_id)
+            record = self._record(row)
+            self.policy.check(self.policy.can_read_submission(who, record), record)
+            records.append(record)
+        return records
 
     def findings(self, submission_id: int, *,
                  principal: Principal | None = None) -> list[dict[str, Any]]:
@@ -473,11 +495,26 @@ class Store:
     def table_metadata(self, submission_id: int, *,
                        principal: Principal | None = None) -> dict[str, dict[str, Any]]:
         """The per-table metadata of a submission: table id -> metadata mapping."""
-        self.submission(submission_id, principal=principal)
-        stmt = (sa.select(S.table_metadata.c.table_id, S.table_metadata.c.meta)
-                .where(S.table_metadata.c.submission_id == submission_id))
+        return self.tables_metadata([submission_id], principal=principal)[submission_id]
+
+    def tables_metadata(self, submission_ids: Iterable[int], *,
+                        principal: Principal | None = None
+                        ) -> dict[int, dict[str, dict[str, Any]]]:
+        """:meth:`table_metadata` of several submissions at once, in one transaction:
+        submission id -> table id -> metadata mapping. Each submission must be readable by
+        ``principal`` as for :meth:`submission`."""
+        ids = list(dict.fromkeys(submission_ids))
+        out: dict[int, dict[str, dict[str, Any]]] = {sid: {} for sid in ids}
+        if not ids:
+            return out
+        tm = S.table_metadata
+        stmt = (sa.select(tm.c.submission_id, tm.c.table_id, tm.c.meta)
+                .where(tm.c.submission_id.in_(ids)))
         with self._read() as conn:
-            return {row[0]: row[1] for row in conn.execute(stmt)}
+            self._checked_records(conn, ids, principal or ANONYMOUS)
+            for sid, table_id, meta in conn.execute(stmt):
+                out[sid][table_id] = meta
+        return out
 
     @staticmethod
     def _submission_columns() -> list[sa.Column[Any]]:
@@ -537,16 +574,12 @@ class Store:
                           current.c.time_period))
         return list(conn.execute(stmt))
 
-    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
-             principal: Principal | None = None) -> Iterator[StoredObservation]:
-        """Current observations matching ``query`` (as of ``as_of``, default now).
-
-        Ordered by provider, area and period, then as they were in the submitted file.
-        A naive ``as_of`` is taken as UTC.
-        """
-        who = principal or ANONYMOUS
+    def _plan(self, query: ObservationQuery, as_of: datetime | None, who: Principal
+              ) -> tuple[list[Any], frozenset[str] | None, _KeyCodes]:
+        """What :meth:`read` and :meth:`read_columns` both read: the current slices (access
+        clause, slice keys, as-of), the partner codes wanted and the filter of the keys."""
         table = self._table_id(query.table)
-        partners = set(query.partners) if query.partners is not None else None
+        partners = frozenset(query.partners) if query.partners is not None else None
         key_filters: list[tuple[int, frozenset[str]]] = []
         if query.filters:
             try:
@@ -569,47 +602,115 @@ class Store:
                 period_from=str(query.time_from) if query.time_from is not None else None,
                 period_below=str(query.time_to + 1) if query.time_to is not None else None,
                 as_of=moment)
-        return self._observations(who, slices, partners=partners, key_filters=key_filters)
+        return slices, partners, _KeyCodes(key_filters)
 
-    def _observations(self, who: Principal, slices: list[Any], *,
-                      partners: set[str] | frozenset[str] | None = None,
-                      key: str | None = None,
-                      key_filters: Sequence[tuple[int, frozenset[str]]] = ()
-                      ) -> Iterator[StoredObservation]:
+    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
+             principal: Principal | None = None) -> Iterator[StoredObservation]:
+        """Current observations matching ``query`` (as of ``as_of``, default now).
+
+        Ordered by provider, area and period, then as they were in the submitted file.
+        A naive ``as_of`` is taken as UTC.
+        """
+        who = principal or ANONYMOUS
+        slices, partners, codes = self._plan(query, as_of, who)
+        return self._observations(who, slices, partners=partners, codes=codes)
+
+    def read_columns(self, query: ObservationQuery, *, as_of: datetime | None = None,
+                     principal: Principal | None = None,
+                     columns: Sequence[str] = OBSERVATION_COLUMNS) -> dict[str, list[Any]]:
+        """What :meth:`read` returns, column by column: field name -> one list per column.
+
+        The rows, their order and every value are those of :meth:`read` with the same
+        arguments (the same access clauses, slices and as-of; ``key`` holds tuples of
+        codes). Made for reading many observations at once: no object per row, only the
+        columns asked for are fetched, and the fields of a slice (table, provider, area,
+        period, submission, time, synthetic) are repeated rather than looked up per row.
+        ``columns`` names the fields wanted, any of :data:`OBSERVATION_COLUMNS`.
+        """
+        columns = tuple(dict.fromkeys(columns))
+        unknown = [c for c in columns if c not in OBSERVATION_COLUMNS]
+        if unknown:
+            raise NotFoundError(N_("There is no observation field {name}; the fields are "
+                                   "{known}."), name=", ".join(unknown),
+                                known=", ".join(OBSERVATION_COLUMNS))
+        who = principal or ANONYMOUS
+        slices, partners, codes = self._plan(query, as_of, who)
+        out: dict[str, list[Any]] = {c: [] for c in columns}
+        per_slice = [(c, out[c]) for c in columns if c in _SLICE_FIELDS]
+        fetched = tuple(c for c in _ROW_FIELDS[1:] if c in out)
+        per_row = [(2 + at, out[c]) for at, c in enumerate(fetched)]
+        keys = out.get("key")
+        seen = codes.codes
+        for s, rows, texts in self._slice_rows(who, slices, partners=partners, codes=codes,
+                                               fields=fetched):
+            n = len(rows)
+            if per_slice:
+                shared = _slice_fields(s)
+                for name, column in per_slice:
+                    column.extend(repeat(shared[name], n))
+            if per_row:
+                transposed = list(zip(*rows, strict=True))
+                for at, column in per_row:
+                    column.extend(transposed[at])
+            if keys is not None:
+                keys.extend(map(seen.__getitem__, texts))
+        return out
+
+    def _slice_rows(self, who: Principal, slices: list[Any], *,
+                    partners: frozenset[str] | None = None, key: str | None = None,
+                    codes: _KeyCodes, fields: Sequence[str] = ()
+                    ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
+        """Each slice with its observation rows ``(slice_id, key, *fields)`` in stored order
+        (``fields`` from ``partner``, ``value``, ``obs_status``, ``conf_status``, ``comment``)
+        and their key texts, the rows that ``codes`` rejects left out (and the slices left
+        with none). The observation clause of the policy applies."""
         if not slices or (partners is not None and not partners):
             return
         ob = S.observation
+        selected = [ob.c.slice_id, ob.c.key, *(ob.c[f] for f in fields)]
         for chunk in _chunks(slices):
-            by_id = {s.id: s for s in chunk}
-            stmt = (sa.select(ob.c.slice_id, ob.c.key, ob.c.partner, ob.c.value,
-                              ob.c.obs_status, ob.c.conf_status, ob.c.comment)
-                    .where(ob.c.slice_id.in_(list(by_id)),
+            stmt = (sa.select(*selected)
+                    .where(ob.c.slice_id.in_([s.id for s in chunk]),
                            self.policy.observation_clause(who, ob))
                     .order_by(ob.c.slice_id, ob.c.id))
             if partners is not None:
                 stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
             if key is not None:
                 stmt = stmt.where(ob.c.key == key)
-            grouped: dict[int, list[Any]] = {sid: [] for sid in by_id}
             with self._read() as conn:
-                for row in conn.execute(stmt):
-                    grouped[row[0]].append(row)
-            for sid, rows in grouped.items():
-                s = by_id[sid]
-                recorded = _aware(s.recorded_at)
-                synthetic = bool(s.synthetic)
-                for row in rows:
-                    codes = _split_key(row[1])
-                    if key_filters and not all(
-                            at < len(codes) and codes[at] in wanted
-                            for at, wanted in key_filters):
+                rows = _fetch_all(conn, stmt)
+            grouped = {sid: list(group) for sid, group in groupby(rows, itemgetter(0))}
+            del rows
+            for s in chunk:
+                found = grouped.get(s.id)
+                if not found:
+                    continue
+                texts = [r[1] for r in found]
+                keep = codes.learn(texts)
+                if keep is not None:
+                    found, texts = list(compress(found, keep)), list(compress(texts, keep))
+                    if not found:
                         continue
-                    yield StoredObservation(
-                        table=s.table_id, provider=s.provider, ref_area=s.ref_area,
-                        time_period=s.time_period, key=codes, partner=row[2], value=row[3],
-                        obs_status=row[4], conf_status=row[5], comment=row[6],
-                        submission_id=s.submission_id, recorded_at=recorded,
-                        synthetic=synthetic)
+                yield s, found, texts
+
+    def _observations(self, who: Principal, slices: list[Any], *,
+                      partners: frozenset[str] | None = None, key: str | None = None,
+                      codes: _KeyCodes | None = None) -> Iterator[StoredObservation]:
+        codes = codes or _KeyCodes(())
+        seen = codes.codes
+        make = tuple.__new__
+        kind = StoredObservation
+        for s, rows, texts in self._slice_rows(who, slices, partners=partners, key=key,
+                                               codes=codes, fields=_ROW_FIELDS[1:]):
+            table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
+            sid, recorded, synthetic = s.submission_id, _aware(s.recorded_at), bool(s.synthetic)
+            # a list built in one comprehension per slice, then handed out: cheaper than
+            # resuming this generator once per row
+            yield from [
+                make(kind, (table, provider, area, period, key_codes, partner, value,
+                            obs_status, conf_status, comment, sid, recorded, synthetic))
+                for (_id, _text, partner, value, obs_status, conf_status, comment), key_codes
+                in zip(rows, map(seen.__getitem__, texts), strict=True)]
 
     def history(self, table: str, ref_area: str, time_period: str, key: Sequence[str], *,
                 provider: str | None = None,
@@ -656,6 +757,55 @@ class Store:
                 for s in slices]
         rows.sort()
         return rows
+
+
+class _KeyCodes:
+    """The codes of stored key texts, split once per distinct text (the rows of a table
+    repeat a few thousand keys at most), and whether the filters of a query accept them.
+
+    ``filters`` holds ``(position, codes wanted)`` pairs from :class:`ObservationQuery`
+    ``filters``; :attr:`codes` maps each key text seen to its codes.
+    """
+
+    __slots__ = ("codes", "filters", "ok")
+
+    def __init__(self, filters: Iterable[tuple[int, frozenset[str]]]) -> None:
+        self.filters = tuple(filters)
+        self.codes: dict[str, tuple[str, ...]] = {}
+        self.ok: dict[str, bool] = {}
+
+    def learn(self, texts: list[str]) -> list[bool] | None:
+        """Remember the codes of ``texts``; which of them the filters keep (``None``: all)."""
+        for text in set(texts).difference(self.codes):
+            codes = self.codes[text] = _split_key(text)
+            self.ok[text] = all(at < len(codes) and codes[at] in wanted
+                                for at, wanted in self.filters)
+        if not self.filters:
+            return None
+        keep = list(map(self.ok.__getitem__, texts))
+        return None if all(keep) else keep
+
+
+def _slice_fields(s: Any) -> dict[str, Any]:
+    """The fields every observation of slice ``s`` shares, by observation field name."""
+    return {"table": s.table_id, "provider": s.provider, "ref_area": s.ref_area,
+            "time_period": s.time_period, "submission_id": s.submission_id,
+            "recorded_at": _aware(s.recorded_at), "synthetic": bool(s.synthetic)}
+
+
+def _fetch_all(conn: Connection, stmt: sa.Select[Any]) -> list[Any]:
+    """Every row of ``stmt``: the driver's own tuples when SQLAlchemy would not convert any
+    value of them (no result processors, plain cursor), which saves building a ``Row`` per
+    row; else SQLAlchemy's rows (they unpack and index the same)."""
+    result = conn.execute(stmt)
+    try:
+        meta = getattr(result, "_metadata", None)
+        plain = (getattr(meta, "_effective_processors", True) is None
+                 and type(getattr(result, "cursor_strategy", None)) is CursorFetchStrategy
+                 and result.cursor is not None)
+        return result.cursor.fetchall() if plain else list(result.fetchall())
+    finally:
+        result.close()
 
 
 def _chunks(slices: list[Any]) -> Iterator[list[Any]]:
