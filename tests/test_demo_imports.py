@@ -82,7 +82,16 @@ def test_every_readable_file_is_stored_with_its_provenance(demo: Demo) -> None:
         assert record.provenance["publisher"], path.name
         assert digest in record.provenance["notes"], path.name
         assert record.submitted_by == "demo"
-    assert "undesa_pd_2019_migrant_stock_total_dataset.xlsx" not in demo.by_file
+    # the workbook is stored for its Table 2 only (P01): its Table 1 totals would supersede
+    # the CSV's breakdown by country of birth
+    workbook = demo.by_file["undesa_pd_2019_migrant_stock_total_dataset.xlsx"]
+    assert workbook.n_observations == 4872
+    kgz = {(r["TIME_PERIOD"], r["SEX"]): r["OBS_VALUE"]
+           for r in demo.rows("P01", countries=["KGZ"])}
+    assert kgz[("2019-07-01", "_T")] == 6_415_850  # Table 2: 6,415.850 thousand
+    by_birth = {r["COUNTRY_BIRTH"]
+                for r in demo.rows("S01", countries=["KGZ"], providers=["UN_DESA"])}
+    assert {"RUS", "UZB", "KAZ"} <= by_birth  # the CSV's breakdown is still current
     # the examples say where their numbers come from, with the source file's hash
     px = demo.by_file["BLR_arrivals_2010-2019_EXAMPLE.px"]
     belstat = SHARED_DATA / "belstat" / "belstat_arrivals_oblast_2010-2019.json"
