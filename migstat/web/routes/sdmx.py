@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from migstat.formats import sdmx_layout as L
@@ -47,7 +48,15 @@ MAX_OBSERVATIONS = int(os.environ.get("MIGSTAT_SDMX_MAX_OBSERVATIONS", "250000")
 CACHE_TTL = float(os.environ.get("MIGSTAT_SDMX_CACHE_TTL", str(TTL)))
 """Seconds an answer is kept (0 switches the answer cache off)."""
 STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
-ReaderDep = Annotated[Reader, Depends(reader)]
+
+
+async def _reader(request: Request) -> Reader:
+    """The request's reader, made on the event loop (it reads nothing; a plain dependency
+    would cost a thread hop per request)."""
+    return reader(request)
+
+
+ReaderDep = Annotated[Reader, Depends(_reader)]
 
 
 def _cache(request: Request) -> AnswerCache:
@@ -61,18 +70,23 @@ def _limit(request: Request) -> int:
     return int(getattr(request.app.state, "sdmx_max_observations", MAX_OBSERVATIONS))
 
 
-def _answer(request: Request, who: Reader, make: Callable[[], Answer], *parts: str) -> Response:
-    """The answer from the cache, or made and kept; errors become SDMX error messages."""
+async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
+                  *parts: str) -> Response:
+    """The answer from the cache, or made (once, however many ask at the same time) in the
+    thread pool and kept; errors become SDMX error messages.
+
+    A kept answer is served on the event loop without a thread hop: the key's only cost is a
+    digest of the submissions the principal can see (one small query), so a popular query
+    costs about as much as a static file."""
     lang = language(request)
     try:
         key = "|".join((request.url.path, str(request.query_params), lang, *parts,
                         state(who)))
         cache = _cache(request)
-        answer = cache.get(key) if cache.ttl > 0 else None
-        if answer is None:
-            answer = make()
-            if cache.ttl > 0:
-                cache.put(key, answer)
+        if cache.ttl > 0:
+            answer = cache.get(key) or await run_in_threadpool(cache.get_or_make, key, make)
+        else:
+            answer = await run_in_threadpool(make)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
     except selection.TooLargeError as error:
@@ -108,7 +122,7 @@ def _header(table: TableDef | None, lang: str, sources: Sequence[str] = ()) -> H
 @router.get("/data/{flow}", summary="Data of a dataflow (all series)")
 @router.get("/data/{flow}/{key}", summary="Data of the series matching a key")
 @router.get("/data/{flow}/{key}/{provider}", summary="Data of one or more data providers")
-def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
+async def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
          provider: str | None = None) -> Response:
     """SDMX data: ``key`` has one position per dimension (``.``-separated; ``+`` between
     codes; an empty position matches every code)."""
@@ -140,7 +154,7 @@ def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
                               detail=wanted.detail)
         return _made(body, R.MEDIA[kind])
 
-    return _answer(request, who, make, request.headers.get("accept", ""))
+    return await _answer(request, who, make, request.headers.get("accept", ""))
 
 
 def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObservation]:
@@ -195,7 +209,7 @@ def _first_last(found: list[StoredObservation], first_n: int | None,
             summary="Codes and periods with data")
 @router.get("/availableconstraint/{flow}/{key}/{provider}/{component}",
             summary="Codes with data in one dimension")
-def available(request: Request, who: ReaderDep, flow: str, key: str | None = None,
+async def available(request: Request, who: ReaderDep, flow: str, key: str | None = None,
               provider: str | None = None, component: str | None = None) -> Response:
     """An actual content constraint: for each dimension, the codes for which data exist
     (``mode=exact``, the default: under the whole key; ``mode=available``: under the key's
@@ -234,7 +248,7 @@ def available(request: Request, who: ReaderDep, flow: str, key: str | None = Non
                                 header=_header(None, language(request)))
         return _made(body, R.STRUCTURE_MEDIA)
 
-    return _answer(request, who, make)
+    return await _answer(request, who, make)
 
 
 def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[str, list[str]],
@@ -273,7 +287,7 @@ def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[
 @router.get("/{resource}/{agency}", summary="Structures of an agency")
 @router.get("/{resource}/{agency}/{resource_id}", summary="One structure")
 @router.get("/{resource}/{agency}/{resource_id}/{version}", summary="One version of a structure")
-def structure(request: Request, who: ReaderDep, resource: str, agency: str | None = None,
+async def structure(request: Request, who: ReaderDep, resource: str, agency: str | None = None,
               resource_id: str | None = None, version: str | None = None) -> Response:
     """SDMX-ML structure messages built from the registry."""
     params = dict(request.query_params)
@@ -298,7 +312,7 @@ def structure(request: Request, who: ReaderDep, resource: str, agency: str | Non
                                 header=_header(None, language(request)))
         return _made(body, R.STRUCTURE_MEDIA)
 
-    return _answer(request, who, make, request.headers.get("accept", ""))
+    return await _answer(request, who, make, request.headers.get("accept", ""))
 
 
 _REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all",

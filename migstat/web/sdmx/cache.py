@@ -13,6 +13,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from migstat.web.deps import Reader
@@ -45,6 +46,7 @@ class AnswerCache:
         self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._making: dict[str, threading.Lock] = {}
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -69,6 +71,25 @@ class AnswerCache:
             self._size += size
             while self._size > self.budget and self._items:
                 self._drop(next(iter(self._items)))
+
+    def get_or_make(self, key: str, make: Callable[[], Answer]) -> Answer:
+        """The kept answer, or one made now by exactly one caller: requests for the same key
+        that arrive while it is being made wait for it instead of making it again (so an
+        expired answer asked for by twenty clients at once costs one store read)."""
+        answer = self.get(key)
+        if answer is not None:
+            return answer
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            answer = self.get(key)
+            if answer is None:
+                answer = make()
+                self.put(key, answer)
+        with self._lock:
+            if self._making.get(key) is making:
+                del self._making[key]
+        return answer
 
     def _drop(self, key: str) -> None:
         _stored, answer = self._items.pop(key)
