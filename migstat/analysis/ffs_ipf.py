@@ -102,13 +102,18 @@ def ipf2(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
     r, c = np.ones(n), np.ones(m)
     watch_k = watch_i = np.arange(min(n, m))
     watched = s[watch_k, watch_i]
+    # the watched cells' factor product of the previous iterate, kept rather than gathered
+    # again: per iteration the fixed cost of numpy calls, not arithmetic, is what counts
+    before = r[watch_k] * c[watch_i]
     row_now = s @ c
+    zeros_n, zeros_m = np.zeros(n), np.zeros(m)
     for iteration in range(1, max_iter + 1):
-        r_new = np.divide(rows, row_now, out=np.zeros(n), where=(r * row_now) > 0)
+        r_new = np.divide(rows, row_now, out=zeros_n.copy(), where=(r * row_now) > 0)
         col_now = s_t @ r_new
-        c_new = np.divide(cols, col_now, out=np.zeros(m), where=(c * col_now) > 0)
-        bound = np.max(watched * np.abs(r_new[watch_k] * c_new[watch_i]
-                                        - r[watch_k] * c[watch_i]), initial=0.0)
+        c_new = np.divide(cols, col_now, out=zeros_m.copy(), where=(c * col_now) > 0)
+        now = r_new[watch_k] * c_new[watch_i]
+        diff = watched * np.abs(now - before)
+        bound = diff.max() if diff.size else 0.0
         if bound < tol:
             change = s * np.abs(np.outer(r_new, c_new) - np.outer(r, c))
             largest = int(np.argmax(change)) if change.size else 0
@@ -117,7 +122,8 @@ def ipf2(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
             k, i = divmod(largest, m)
             watch_k, watch_i = np.append(watch_k, k), np.append(watch_i, i)
             watched = s[watch_k, watch_i]
-        r, c = r_new, c_new
+            now = r_new[watch_k] * c_new[watch_i]
+        r, c, before = r_new, c_new, now
         row_now = s @ c
     return Fit(r[:, None] * s * c[None, :], max_iter, False)
 
