@@ -31,6 +31,7 @@ from tests.portal_store import (
     cis_value,
     undesa_cell,
 )
+from tests.shared import SHARED_DATA
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -289,3 +290,27 @@ def test_home_search_and_guide(page, base_url, lang) -> None:
     _open(page, f"{base_url}/guide?lang={lang}")
     assert page.locator("#glossary-table tbody tr").count() >= 20
     _shot(page, f"guide-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_flows_from_stocks_page_estimates_an_upload(page, base_url, lang) -> None:
+    """The estimate page in the browser: two stock tables uploaded through the form give
+    migest's published flows (Abel & Sander 2014 example), with the assumptions shown."""
+    ffs = SHARED_DATA / "reference" / "ffs_demo"
+    case = "e5_science2014_bd_rescale"
+    page.goto(f"{base_url}/flows?lang={lang}")
+    assert page.locator("#assumptions li").count() >= 3
+    page.set_input_files("#u-start", str(ffs / f"{case}__stock_start.csv"))
+    page.set_input_files("#u-end", str(ffs / f"{case}__stock_end.csv"))
+    page.set_input_files("#u-bd", str(ffs / f"{case}__births_deaths.csv"))
+    page.locator("#upload button[type=submit], #upload input[type=submit]").first.click()
+    page.wait_for_selector("#flows-matrix")
+    with (ffs / f"{case}__expected_sum_od.csv").open(encoding="utf-8") as handle:
+        expected = list(csv.reader(handle))
+    cells = page.eval_on_selector_all(
+        "#flows-matrix tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))")
+    for row, want in zip(cells[:4], expected[1:5], strict=True):
+        shown = [float(v.replace(",", "").replace("\u00a0", "").replace(" ", "") or 0)
+                 for v in row[1:5]]
+        assert shown == [round(float(v)) for v in want[1:5]]
+    _shot(page, f"flows-{lang}")
