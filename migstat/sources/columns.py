@@ -190,13 +190,12 @@ def _text(cell: Any) -> str:
 
 
 class _Areas:
-    """Area codes for the values of the area column(s): a country, a group to skip (with the
-    label it had), or unmatched (reported through the :class:`NameReport`)."""
+    """Area codes for the values of the area column(s): a country, a group or no area (to
+    skip), or a value that matches nothing (for the :class:`NameReport`); cached per value."""
 
-    def __init__(self, registry: Registry, report: NameReport) -> None:
+    def __init__(self, registry: Registry) -> None:
         self.areas = registry.areas
         self.registry = registry
-        self.report = report
         self._cache: dict[str, tuple[str | None, bool]] = {}
 
     def find(self, text: str) -> tuple[str | None, bool]:
@@ -303,7 +302,7 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
     comment = (f"published in {words}" if words else f"published in units of {factor}"
                if factor != 1 else None)
     report = NameReport(file=name, registry=registry)
-    finder = _Areas(registry, report)
+    finder = _Areas(registry)
     observations: list[Observation] = []
     periods: set[str] = set()
     skipped: dict[str, int] = {}
