@@ -51,6 +51,19 @@ from migstat.i18n import N_
               help="Metadata: census, register, permits, survey, estimate ...")
 @click.option("--residence-rule", "residence_rule", default=None,
               help="Metadata of flows: 12_months, permanent_registration ...")
+@click.option("--area", "area_column", default=None, metavar="COLUMN[|COLUMN]",
+              help="Long tables (--source columns): the column(s) of the area.")
+@click.option("--time", "time_column", default=None, metavar="COLUMN",
+              help="Long tables: the column of the year or date.")
+@click.option("--value", "value_column", default=None, metavar="COLUMN",
+              help="Long tables: the column of the numbers.")
+@click.option("--scale", default=None, help="Long tables: multiply the values (1000).")
+@click.option("--dimension", "dimensions", multiple=True, metavar="DIM=CODE",
+              help="Long tables: a fixed code of a dimension the file does not give.")
+@click.option("--reference-date", "reference_date", default=None, metavar="MM-DD",
+              help="Long tables: the day of a stock's year (07-01 for mid-year).")
+@click.option("--date-format", "date_format", default=None, metavar="FORMAT",
+              help="Long tables: how the time column writes dates (%d.%m.%Y).")
 @click.option("--allow-unmatched", is_flag=True,
               help="Skip rows whose country name matches no code (reported as warnings).")
 @click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
@@ -62,7 +75,8 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
                year: str | None, country: str | None, rows: str | None,
                provider: str | None, edition: str | None, sheet: str | None,
                source_type: str | None, residence_rule: str | None, allow_unmatched: bool,
-               dry_run: bool, submitted_by: str | None, note: str | None) -> None:
+               dry_run: bool, submitted_by: str | None, note: str | None,
+               **columns: Any) -> None:
     """Import a published file (UN DESA, UNHCR, CIS-Stat, Belstat, PX, a matrix ...)."""
     from migstat.api import import_file, store_exists
     from migstat.validation.report import render_text
@@ -71,7 +85,7 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
     options: dict[str, Any] = {k: v for k, v in (
         ("year", year), ("country", country), ("rows", rows), ("provider", provider),
         ("edition", edition), ("sheet", sheet), ("source_type", source_type),
-        ("residence_rule", residence_rule)) if v is not None}
+        ("residence_rule", residence_rule), *columns.items()) if v not in (None, ())}
     if dry_run:
         if store_exists(c.db):
             with _store(c) as store:

@@ -30,6 +30,7 @@ from migstat.model.registry import Registry, default_registry
 from migstat.sources import (
     belstat,
     cisstat,
+    columns,
     eurostat,
     jsonstat,
     matrix,
@@ -76,6 +77,8 @@ SOURCES: dict[str, SourceReader] = {
                        px.TABLES, px.sniff, px.read),
     "matrix": SourceReader("matrix", "An origin-destination matrix", matrix.PROVIDER,
                            matrix.TABLES, matrix.sniff, matrix.read),
+    "columns": SourceReader("columns", "A long table with named columns", columns.PROVIDER,
+                            columns.TABLES, columns.sniff, columns.read),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
 
