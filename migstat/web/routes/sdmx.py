@@ -19,6 +19,7 @@ statuses; an answer may hold at most :data:`MAX_OBSERVATIONS` observations.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated
 
@@ -100,7 +101,7 @@ def _header(table: TableDef | None, lang: str, sources: Sequence[str] = ()) -> H
             parts = [f"{table.id}: {table.label(code)}", pick(table.description, code),
                      *sources]
             texts[code] = " | ".join(p for p in parts if p)
-    return Header(id=f"IREF{os.getpid()}", source=texts)
+    return Header(id=f"IREF{uuid.uuid4().hex[:16].upper()}", source=texts)
 
 
 # -- data -------------------------------------------------------------------------------------
