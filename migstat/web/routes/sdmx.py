@@ -68,12 +68,7 @@ def _answer(request: Request, who: Reader, make: Callable[[], Answer], *parts: s
     try:
         key = "|".join((request.url.path, str(request.query_params), lang, *parts,
                         state(who)))
-        cache = _cache(request)
-        answer = cache.get(key) if cache.ttl > 0 else None
-        if answer is None:
-            answer = make()
-            if cache.ttl > 0:
-                cache.put(key, answer)
+        answer = _cache(request).get_or_make(key, make)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
     except selection.TooLargeError as error:

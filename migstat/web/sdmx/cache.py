@@ -13,6 +13,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from migstat.web.deps import Reader
@@ -45,6 +46,7 @@ class AnswerCache:
         self._items: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._making: dict[str, threading.Lock] = {}
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -57,6 +59,28 @@ class AnswerCache:
                 return None
             self._items.move_to_end(key)
             return answer
+
+    def get_or_make(self, key: str, make: Callable[[], Answer]) -> Answer:
+        """The kept answer, or ``make()``'s, made once however many ask for it at once.
+
+        Requests for the same key wait for the one that makes the answer (a burst of
+        identical queries costs one read of the store); an error is raised to each of them.
+        """
+        if self.ttl <= 0:
+            return make()
+        answer = self.get(key)
+        if answer is not None:
+            return answer
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            answer = self.get(key)
+            if answer is None:
+                answer = make()
+                self.put(key, answer)
+        with self._lock:
+            self._making.pop(key, None)
+        return answer
 
     def put(self, key: str, answer: Answer) -> None:
         size = len(answer.body)
