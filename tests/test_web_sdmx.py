@@ -328,3 +328,28 @@ def test_odd_requests_never_end_in_a_server_error(store: Store, url: str) -> Non
     assert 400 <= answer.status_code < 500, answer.text
     assert "<script>" not in answer.text or answer.headers["content-type"].startswith(
         "text/plain")
+
+
+def test_a_burst_of_the_same_query_is_answered_by_one_reading() -> None:
+    from migstat.web.sdmx.cache import Answer, AnswerCache
+
+    cache = AnswerCache(ttl=60)
+    made: list[int] = []
+    gate = threading.Event()
+
+    def make() -> Answer:
+        made.append(1)
+        gate.wait(5)
+        return Answer(b"<x/>", "application/xml", 200, '"x"')
+
+    answers: list[Answer] = []
+    threads = [threading.Thread(target=lambda: answers.append(cache.get_or_make("k", make)))
+               for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(made) == 1 and len(answers) == 10 and {a.body for a in answers} == {b"<x/>"}
+    assert AnswerCache(ttl=0).get_or_make("k", make) is not None and len(made) == 2

@@ -13,7 +13,7 @@ CSV and XLSX cells that a spreadsheet would run as formulas are neutralised.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -65,8 +65,11 @@ def download(request: Request, who: Annotated[Reader, Depends(reader)], name: st
     try:
         table_id, fmt = split_name(name)
         view = selection.parse_view(who, table_id, request.query_params)
+        body: bytes | Iterator[bytes]
         if fmt == "csv":
-            body: bytes | Iterator[bytes] = stream_csv(who, view)
+            body = stream_csv(who, view)
+        elif fmt == "sdmx.csv":
+            body = stream_sdmx_csv(who, view)
         else:
             body = render(who, view, selection.read_observations(who, view), fmt)
     except selection.TooLargeError as error:
@@ -98,19 +101,34 @@ def stream_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
     columns = [*output.columns(view.table), *EXTRA_COLUMNS]
     records = {r.id: r for r in who.submissions()}
     source_of: dict[int, str] = {}
+    return _streamed(who, view, output.write_csv([], columns).encode("utf-8"),
+                     lambda batch: _csv_rows(who, view, batch, columns, records, source_of))
 
-    def chunks() -> Iterator[bytes]:
-        yield output.write_csv([], columns).encode("utf-8")
-        batch: list[StoredObservation] = []
-        for obs in who.observations(view.query(), as_of=view.as_of):
-            batch.append(obs)
-            if len(batch) >= CHUNK:
-                yield _csv_rows(who, view, batch, columns, records, source_of)
-                batch = []
-        if batch:
-            yield _csv_rows(who, view, batch, columns, records, source_of)
 
-    return chunks()
+def stream_sdmx_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
+    """SDMX-CSV with labels, written as it is read (see :func:`stream_csv`)."""
+    lists = codelists(who.registry)
+
+    def rows(batch: list[StoredObservation]) -> bytes:
+        text = write_sdmx_csv(batch, view.table, labels="both", lang=who.lang, codelists=lists)
+        return text[text.index("\n") + 1:].encode("utf-8")
+
+    header = write_sdmx_csv([], view.table).encode("utf-8")
+    return _streamed(who, view, header, rows)
+
+
+def _streamed(who: Reader, view: selection.View, header: bytes,
+              rows: Callable[[list[StoredObservation]], bytes]) -> Iterator[bytes]:
+    """The header, then the rows of every :data:`CHUNK` observations as they are read."""
+    yield header
+    batch: list[StoredObservation] = []
+    for obs in who.observations(view.query(), as_of=view.as_of):
+        batch.append(obs)
+        if len(batch) >= CHUNK:
+            yield rows(batch)
+            batch = []
+    if batch:
+        yield rows(batch)
 
 
 def _csv_rows(who: Reader, view: selection.View, batch: list[StoredObservation],

@@ -19,6 +19,7 @@ statuses; an answer may hold at most :data:`MAX_OBSERVATIONS` observations.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated
 
@@ -83,10 +84,9 @@ async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
         key = "|".join((request.url.path, str(request.query_params), lang, *parts,
                         state(who)))
         cache = _cache(request)
-        if cache.ttl > 0:
-            answer = cache.get(key) or await run_in_threadpool(cache.get_or_make, key, make)
-        else:
-            answer = await run_in_threadpool(make)
+        answer = cache.get(key) if cache.ttl > 0 else None
+        if answer is None:
+            answer = await run_in_threadpool(cache.get_or_make, key, make)
     except SdmxError as error:
         return error_response(error, lang, code=error.code)
     except selection.TooLargeError as error:
@@ -114,7 +114,7 @@ def _header(table: TableDef | None, lang: str, sources: Sequence[str] = ()) -> H
             parts = [f"{table.id}: {table.label(code)}", pick(table.description, code),
                      *sources]
             texts[code] = " | ".join(p for p in parts if p)
-    return Header(id=f"IREF{os.getpid()}", source=texts)
+    return Header(id=f"IREF{uuid.uuid4().hex[:16].upper()}", source=texts)
 
 
 # -- data -------------------------------------------------------------------------------------

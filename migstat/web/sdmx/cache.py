@@ -60,22 +60,14 @@ class AnswerCache:
             self._items.move_to_end(key)
             return answer
 
-    def put(self, key: str, answer: Answer) -> None:
-        size = len(answer.body)
-        if size > self.budget // 4:
-            return
-        with self._lock:
-            if key in self._items:
-                self._drop(key)
-            self._items[key] = (time.monotonic(), answer)
-            self._size += size
-            while self._size > self.budget and self._items:
-                self._drop(next(iter(self._items)))
-
     def get_or_make(self, key: str, make: Callable[[], Answer]) -> Answer:
-        """The kept answer, or one made now by exactly one caller: requests for the same key
-        that arrive while it is being made wait for it instead of making it again (so an
-        expired answer asked for by twenty clients at once costs one store read)."""
+        """The kept answer, or ``make()``'s, made once however many ask for it at once.
+
+        Requests for the same key wait for the one that makes the answer (a burst of
+        identical queries costs one read of the store); an error is raised to each of them.
+        """
+        if self.ttl <= 0:
+            return make()
         answer = self.get(key)
         if answer is not None:
             return answer
@@ -87,9 +79,20 @@ class AnswerCache:
                 answer = make()
                 self.put(key, answer)
         with self._lock:
-            if self._making.get(key) is making:
-                del self._making[key]
+            self._making.pop(key, None)
         return answer
+
+    def put(self, key: str, answer: Answer) -> None:
+        size = len(answer.body)
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = (time.monotonic(), answer)
+            self._size += size
+            while self._size > self.budget and self._items:
+                self._drop(next(iter(self._items)))
 
     def _drop(self, key: str) -> None:
         _stored, answer = self._items.pop(key)
