@@ -41,9 +41,9 @@ from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256, paused_gc
-from migstat.sources.matrix import WORKBOOK_SUFFIXES, _cell, _text_rows, _workbook_rows
+from migstat.sources.matrix import WORKBOOK_SUFFIXES
 from migstat.sources.names import NameReport, normalize_name, resolve_country
-from migstat.sources.tabular import add_metadata, period_for
+from migstat.sources.tabular import add_metadata, cell_at, period_for, text_rows, workbook_rows
 from migstat.sources.undesa import is_aggregate
 
 NAME = "columns"
@@ -287,14 +287,14 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
           sheet: str | None, source_type: str | None, residence_rule: str | None) -> Dataset:
     name = path.name
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        _title, records = _workbook_rows(path, sheet)
+        _title, records = workbook_rows(path, sheet)
     else:
-        records = _text_rows(path)
+        records = text_rows(path)
     first = next(records, None)
     if first is None:
         raise InputError(N_("The file is empty."), where=Location(file=name))
     head_at, header = first
-    at_header = _cell(head_at, 0)
+    at_header = cell_at(head_at, 0)
     area_cols = _columns(header, areas, "--area", at_header)
     [time_col] = _columns(header, time, "--time", at_header)
     [value_col] = _columns(header, value, "--value", at_header)
@@ -315,7 +315,7 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
         unmatched = [(j, text) for j, text in given if finder.find(text) == (None, True)]
         if unmatched:
             for j, text in unmatched:
-                report.add(text, _cell(at, j, header[j]))
+                report.add(text, cell_at(at, j, header[j]))
             continue
         if len(found) > 1:  # alpha3 CHN beside the M49 code of a group: trust neither
             disagree.append(at)
@@ -328,8 +328,8 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
             continue
         period = _period(tdef, row[time_col] if time_col < len(row) else None,
                          month_day=month_day, date_format=date_format, column=str(time),
-                         where=_cell(at, time_col, header[time_col]))
-        where = _cell(at, value_col, header[value_col])
+                         where=cell_at(at, time_col, header[time_col]))
+        where = cell_at(at, value_col, header[value_col])
         number, obs, conf = _value(row[value_col] if value_col < len(row) else None, factor,
                                    tdef.counts, str(header[value_col]), where)
         periods.add(period)

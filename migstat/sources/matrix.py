@@ -26,21 +26,27 @@ recognised.
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.csvbase import sniff_separator
 from migstat.formats.notation import NotANumber, read_text
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation, Provenance
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
-from migstat.sources.common import decode, decode_head, file_sha256, first_line, paused_gc
+from migstat.sources.common import decode_head, file_sha256, first_line, paused_gc
 from migstat.sources.names import NameReport
-from migstat.sources.tabular import add_metadata, default_provider, period_for, table_for
+from migstat.sources.tabular import (
+    add_metadata,
+    cell_at,
+    default_provider,
+    period_for,
+    separator,
+    table_for,
+    text_rows,
+    workbook_rows,
+)
 
 NAME = "matrix"
 PROVIDER = "MATRIX"
@@ -75,9 +81,9 @@ def sniff(path: Path, head: bytes) -> bool:
     """A matrix whose corner cell states its orientation (CSV/TSV or a workbook)."""
     if head.startswith(b"PK\x03\x04"):
         return path.suffix.lower() in WORKBOOK_SUFFIXES and \
-            orientation(_first_cell(path) or "") is not None
+            orientation(_firstcell_at(path) or "") is not None
     line = first_line(decode_head(head))
-    sep = _separator(line)
+    sep = separator(line)
     field = next(csv.reader([line], delimiter=sep), [""])[0] if line else ""
     return orientation(field) is not None
 
@@ -86,7 +92,7 @@ _A1 = re.compile(r'<c r="A1"([^>]*)>(.*?)</c>', re.S)
 _VALUE = re.compile(r"<v>(.*?)</v>|<t[^>]*>(.*?)</t>", re.S)
 
 
-def _first_cell(path: Path) -> str | None:
+def _firstcell_at(path: Path) -> str | None:
     """The text of cell A1 of the first sheet, read from the zip without parsing the whole
     workbook (sniffing must stay cheap for large workbooks of other publishers)."""
     import html
@@ -113,60 +119,6 @@ def _first_cell(path: Path) -> str | None:
         return None
 
 
-def _separator(line: str) -> str:
-    sep = sniff_separator(line)
-    if sep == "," and "," not in line and "|" in line:
-        return "|"
-    return sep
-
-
-def _text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
-    text = decode(path.read_bytes())
-    sep = _separator(first_line(text))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    for row in reader:
-        if any(str(c).strip() for c in row):
-            yield Location(file=path.name, line=reader.line_num), row
-
-
-def _workbook_rows(path: Path, sheet: str | None
-                   ) -> tuple[str, Iterator[tuple[Location, list[Any]]]]:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(N_("Not a readable Excel workbook: {error}"),
-                         where=Location(file=path.name), error=str(exc)) from exc
-    if sheet is not None and sheet not in wb.sheetnames:
-        wb.close()
-        raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
-                         where=Location(file=path.name), sheet=sheet,
-                         sheets=", ".join(wb.sheetnames))
-    ws = wb[sheet] if sheet else wb.worksheets[0]
-    title = ws.title
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
-
-    def generate() -> Iterator[tuple[Location, list[Any]]]:
-        for i, row in enumerate(rows, start=1):
-            if any(c not in (None, "") for c in row):
-                yield Location(file=path.name, sheet=title, cell=f"A{i}"), list(row)
-    return title, generate()
-
-
-def _cell(at: Location, j: int, label: Any = None) -> Location:
-    """The place of column ``j`` (0-based) in the row at ``at``: a workbook cell, or a line
-    and the column's header."""
-    if at.sheet and at.cell:
-        from openpyxl.utils import get_column_letter
-
-        return Location(file=at.file, sheet=at.sheet, cell=f"{get_column_letter(j + 1)}"
-                        f"{at.cell[1:]}")
-    return Location(file=at.file, line=at.line,
-                    column=str(label).strip() if label not in (None, "") else str(j + 1))
-
-
 def read(path: Path, *, registry: Registry, table: str | None = None,
          year: str | int | None = None, rows: str | None = None,
          provider: str | None = None, edition: str | None = None,
@@ -187,9 +139,9 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
           residence_rule: str | None, date: str | None, duration: str | None) -> Dataset:
     name = path.name
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        _title, records = _workbook_rows(path, sheet)
+        _title, records = workbook_rows(path, sheet)
     else:
-        records = _text_rows(path)
+        records = text_rows(path)
     first = next(records, None)
     if first is None:
         raise InputError(N_("The file is empty."), where=Location(file=name))
@@ -204,7 +156,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
     if said is None:
         raise InputError(N_("The corner cell \u201c{text}\u201d does not say which way the "
                             "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
-                            "origin|destination."), where=_cell(head_at, 0), text=corner)
+                            "origin|destination."), where=cell_at(head_at, 0), text=corner)
     tdef = table_for(registry, table, name)
     partner = tdef.partner
     if partner is None:
@@ -227,7 +179,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         label = str(header[j] if header[j] is not None else "").strip()
         if not label:
             continue
-        code = report.resolve(label, _cell(head_at, j, label))
+        code = report.resolve(label, cell_at(head_at, j, label))
         if code is None:
             continue
         if rows_are_ref or not code.startswith("_"):
@@ -235,7 +187,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         else:
             skipped_cols.append(label)
     if not columns:
-        raise InputError(N_("The header row names no countries."), where=_cell(head_at, 0))
+        raise InputError(N_("The header row names no countries."), where=cell_at(head_at, 0))
 
     defaults = {d.id: (d.total if d.total is not None else (duration or "LT").upper())
                 for d in tdef.dimensions}
@@ -254,7 +206,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         label = str(row[0] if row and row[0] is not None else "").strip()
         if not label:
             continue
-        code = report.resolve(label, _cell(at, 0))
+        code = report.resolve(label, cell_at(at, 0))
         if code is None:
             continue
         if rows_are_ref and code.startswith("_"):
@@ -262,7 +214,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
             continue
         period = fixed_period or period_for(
             tdef, str(row[year_col] if year_col < len(row) else ""), date=date,  # type: ignore
-            where=_cell(at, year_col))  # type: ignore[arg-type]
+            where=cell_at(at, year_col))  # type: ignore[arg-type]
         for j, col_code in columns:
             cell = row[j] if j < len(row) else None
             if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -273,7 +225,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
                 continue
             if ref.startswith("_"):
                 continue
-            where = _cell(at, j, header[j])
+            where = cell_at(at, j, header[j])
             if isinstance(cell, bool):
                 cell = str(cell)
             if isinstance(cell, int | float):

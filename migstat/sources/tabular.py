@@ -9,8 +9,14 @@ codes and names found in a file, into what a :class:`~migstat.model.Dataset` nee
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+from migstat.formats.csvbase import sniff_separator
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
 from migstat.model.data import (
@@ -23,6 +29,7 @@ from migstat.model.data import (
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
+from migstat.sources.common import decode, first_line
 
 
 def category_key(text: str) -> str:
@@ -165,3 +172,61 @@ def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
                         else (ordered[0] if ordered else None)),
         residence_rule=(residence_rule or "other") if table.kind.value == "flow"
         else residence_rule, notes=notes)
+
+
+def separator(line: str) -> str:
+    """The separator of a delimited file's first line (``|`` too, which the sniffer leaves
+    aside)."""
+    sep = sniff_separator(line)
+    if sep == "," and "," not in line and "|" in line:
+        return "|"
+    return sep
+
+
+def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
+    """The non-empty rows of a delimited text file, each with its line."""
+    text = decode(path.read_bytes())
+    sep = separator(first_line(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    for row in reader:
+        if any(str(c).strip() for c in row):
+            yield Location(file=path.name, line=reader.line_num), row
+
+
+def workbook_rows(path: Path, sheet: str | None
+                   ) -> tuple[str, Iterator[tuple[Location, list[Any]]]]:
+    """The sheet's title and its non-empty rows, each with the place of its first cell."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(N_("Not a readable Excel workbook: {error}"),
+                         where=Location(file=path.name), error=str(exc)) from exc
+    if sheet is not None and sheet not in wb.sheetnames:
+        wb.close()
+        raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                         where=Location(file=path.name), sheet=sheet,
+                         sheets=", ".join(wb.sheetnames))
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    title = ws.title
+    rows = list(ws.iter_rows(values_only=True))
+    wb.close()
+
+    def generate() -> Iterator[tuple[Location, list[Any]]]:
+        for i, row in enumerate(rows, start=1):
+            if any(c not in (None, "") for c in row):
+                yield Location(file=path.name, sheet=title, cell=f"A{i}"), list(row)
+    return title, generate()
+
+
+def cell_at(at: Location, j: int, label: Any = None) -> Location:
+    """The place of column ``j`` (0-based) in the row at ``at``: a workbook cell, or a line
+    and the column's header."""
+    if at.sheet and at.cell:
+        from openpyxl.utils import get_column_letter
+
+        return Location(file=at.file, sheet=at.sheet, cell=f"{get_column_letter(j + 1)}"
+                        f"{at.cell[1:]}")
+    return Location(file=at.file, line=at.line,
+                    column=str(label).strip() if label not in (None, "") else str(j + 1))
