@@ -41,9 +41,8 @@ from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256, paused_gc
-from migstat.sources.matrix import WORKBOOK_SUFFIXES
 from migstat.sources.names import NameReport, normalize_name, resolve_country
-from migstat.sources.tabular import add_metadata, cell_at, period_for, text_rows, workbook_rows
+from migstat.sources.tabular import add_metadata, cell_at, header_and_rows, period_for
 from migstat.sources.undesa import is_aggregate
 
 NAME = "columns"
@@ -286,14 +285,7 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
           date_format: str | None, provider: str, edition: str | None, allow_unmatched: bool,
           sheet: str | None, source_type: str | None, residence_rule: str | None) -> Dataset:
     name = path.name
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        _title, records = workbook_rows(path, sheet)
-    else:
-        records = text_rows(path)
-    first = next(records, None)
-    if first is None:
-        raise InputError(N_("The file is empty."), where=Location(file=name))
-    head_at, header = first
+    head_at, header, records = header_and_rows(path, sheet)
     at_header = cell_at(head_at, 0)
     area_cols = _columns(header, areas, "--area", at_header)
     [time_col] = _columns(header, time, "--time", at_header)

@@ -38,21 +38,20 @@ from migstat.model.registry import Registry
 from migstat.sources.common import decode_head, file_sha256, first_line, paused_gc
 from migstat.sources.names import NameReport
 from migstat.sources.tabular import (
+    WORKBOOK_SUFFIXES,
     add_metadata,
     cell_at,
     default_provider,
+    header_and_rows,
     period_for,
     separator,
     table_for,
-    text_rows,
-    workbook_rows,
 )
 
 NAME = "matrix"
 PROVIDER = "MATRIX"
 TABLES = ("F01", "F02", "S01", "S02", "F03", "F04")
 RULE_SKIPPED = "IMPORT_MATRIX_SKIPPED"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _SPLIT = re.compile(r"\s*(?:\\|/|\u2192|->|\|)\s*")
 _YEAR_HEADERS = frozenset({"year", "год", "years", "period", "период", "time_period"})
 
@@ -138,14 +137,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
           allow_unmatched: bool, sheet: str | None, source_type: str | None,
           residence_rule: str | None, date: str | None, duration: str | None) -> Dataset:
     name = path.name
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        _title, records = workbook_rows(path, sheet)
-    else:
-        records = text_rows(path)
-    first = next(records, None)
-    if first is None:
-        raise InputError(N_("The file is empty."), where=Location(file=name))
-    head_at, header = first
+    head_at, header, records = header_and_rows(path, sheet)
     corner = str(header[0] or "").strip() if header else ""
     said = orientation(corner)
     if rows is not None:

@@ -174,6 +174,10 @@ def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
         else residence_rule, notes=notes)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+"""Workbooks the tabular readers open with openpyxl."""
+
+
 def separator(line: str) -> str:
     """The separator of a delimited file's first line (``|`` too, which the sniffer leaves
     aside)."""
@@ -193,9 +197,8 @@ def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
             yield Location(file=path.name, line=reader.line_num), row
 
 
-def workbook_rows(path: Path, sheet: str | None
-                   ) -> tuple[str, Iterator[tuple[Location, list[Any]]]]:
-    """The sheet's title and its non-empty rows, each with the place of its first cell."""
+def workbook_rows(path: Path, sheet: str | None) -> Iterator[tuple[Location, list[Any]]]:
+    """The sheet's non-empty rows, each with the place of its first cell."""
     import openpyxl
 
     try:
@@ -217,7 +220,21 @@ def workbook_rows(path: Path, sheet: str | None
         for i, row in enumerate(rows, start=1):
             if any(c not in (None, "") for c in row):
                 yield Location(file=path.name, sheet=title, cell=f"A{i}"), list(row)
-    return title, generate()
+    return generate()
+
+
+def header_and_rows(path: Path, sheet: str | None = None
+                    ) -> tuple[Location, list[Any], Iterator[tuple[Location, list[Any]]]]:
+    """The first non-empty row of a delimited text file or a workbook (its header) with its
+    place, and the rows after it; an empty file is an error."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        records = workbook_rows(path, sheet)
+    else:
+        records = text_rows(path)
+    first = next(records, None)
+    if first is None:
+        raise InputError(N_("The file is empty."), where=Location(file=path.name))
+    return first[0], first[1], records
 
 
 def cell_at(at: Location, j: int, label: Any = None) -> Location:
