@@ -207,31 +207,31 @@ class CubeMapper:
         """Add the observations; raise for unmatched codes or record them as warnings."""
         dataset.observations.extend(self.observations)
         table = self.table.id
-        for (dim, code), places in self.aggregates.found.items():
-            dataset.findings.append(Finding(
-                rule=RULE_AGGREGATE, severity=Severity.WARNING, table=table,
-                message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} "
-                           "rows or columns skipped."),
-                params={"name": code, "count": len(places), "dimension": dim},
-                where=places[0], related=tuple(places[1:20])))
-        for (dim, code), places in self.not_stored.found.items():
-            dataset.findings.append(Finding(
-                rule=RULE_NOT_STORED, severity=Severity.WARNING, table=table,
-                message=N_("{dimension} \u201c{code}\u201d is not a breakdown of table "
-                           "{table}: {count} rows skipped."),
-                params={"code": code, "dimension": dim, "count": len(places), "table": table},
-                where=places[0], related=tuple(places[1:20])))
+        _skipped(dataset, self.aggregates, RULE_AGGREGATE, table, N_(
+            "Aggregate \u201c{name}\u201d is not a country or area: {count} rows or columns "
+            "skipped."), code_param="name", with_table=False)
+        _skipped(dataset, self.not_stored, RULE_NOT_STORED, table, N_(
+            "{dimension} \u201c{code}\u201d is not a breakdown of table {table}: {count} rows "
+            "skipped."))
         if not self.unmatched.found:
             return
         if not allow_unmatched:
             raise _unmatched_error(self.unmatched, table)
-        for (dim, code), places in self.unmatched.found.items():
-            dataset.findings.append(Finding(
-                rule=RULE_UNMATCHED_CODE, severity=Severity.WARNING, table=table,
-                message=N_("Code \u201c{code}\u201d of {dimension} matches no code of table "
-                           "{table}: {count} rows skipped."),
-                params={"code": code, "dimension": dim, "count": len(places), "table": table},
-                where=places[0], related=tuple(places[1:20])))
+        _skipped(dataset, self.unmatched, RULE_UNMATCHED_CODE, table, N_(
+            "Code \u201c{code}\u201d of {dimension} matches no code of table {table}: "
+            "{count} rows skipped."))
+
+
+def _skipped(dataset: Dataset, places: Places, rule: str, table: str, message: str, *,
+             code_param: str = "code", with_table: bool = True) -> None:
+    """One warning per skipped code, at its first place, naming up to 19 more."""
+    for (dim, code), where in places.found.items():
+        params: dict[str, object] = {code_param: code, "dimension": dim, "count": len(where)}
+        if with_table:
+            params["table"] = table
+        dataset.findings.append(Finding(
+            rule=rule, severity=Severity.WARNING, table=table, message=message,
+            params=params, where=where[0], related=tuple(where[1:20])))
 
 
 def _unmatched_error(places: Places, table: str) -> InputError:
