@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ import pytest
 from migstat.model import default_registry
 from migstat.web.app import create_app
 from tests.consistent import consistent_dataset
+from tests.liveserver import serving
 from tests.portal_store import (
     REGION,
     UNDESA_CSV,
@@ -54,22 +52,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(app) -> Iterator[str]:
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

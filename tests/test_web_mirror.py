@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from migstat.store import Store
 from migstat.store.access import AccessPolicy
 from migstat.web.app import create_app
 from migstat.web.routes.mirror import cell_colour, series_svg
+from tests.liveserver import serving
 from tests.mirror_stores import CIS_CSV, cis_database, cis_value
 
 pytestmark = pytest.mark.skipif(not CIS_CSV.exists(), reason="shared data not available")
@@ -156,31 +154,14 @@ def test_colours_and_chart_helpers() -> None:
     assert svg.count("<circle") == 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(cis_db: str):
-    import uvicorn
-
     store = Store.open(cis_db)
-    port = _free_port()
-    config = uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    try:
+        with serving(create_app(store=store)) as url:
+            yield url
+    finally:
+        store.close()
 
 
 def test_explorer_and_report_in_chromium(server: str) -> None:

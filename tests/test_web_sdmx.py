@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from liveserver import serving
 from webdata import CISSTAT, build_store, published
 
 from migstat.store import ObservationQuery, Store
@@ -29,7 +29,6 @@ from migstat.web import deps
 from migstat.web.app import create_app
 
 sdmx = pytest.importorskip("sdmx")
-uvicorn = pytest.importorskip("uvicorn")
 
 pytestmark = pytest.mark.skipif(not CISSTAT.exists(), reason="shared data not available")
 NS = {"message": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
@@ -46,24 +45,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def server(store: Store) -> Iterator[str]:
     """The app on a uvicorn server in a background thread; yields its SDMX base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(store=store)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/sdmx/rest"
-    sdmx.add_source({"id": "MIGSTAT", "url": url, "name": "migstat",
-                     "supports": {"availableconstraint": True}}, override=True)
-    yield url
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store=store)) as base:
+        url = f"{base}/sdmx/rest"
+        sdmx.add_source({"id": "MIGSTAT", "url": url, "name": "migstat",
+                         "supports": {"availableconstraint": True}}, override=True)
+        yield url
 
 
 @pytest.fixture(scope="module")
