@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from migstat import api
 from migstat.i18n import N_, gettext_
@@ -194,5 +194,15 @@ def reader(request: Request) -> Reader:
     return Reader(store(request), principal(request), language(request))
 
 
-__all__ = ["LANGUAGES", "Credentials", "Reader", "credentials", "csrf_token", "editor",
+async def _reader_dependency(request: Request) -> Reader:
+    # made on the event loop: it reads nothing, and a plain function dependency would cost
+    # every request a hop to the thread pool and back
+    return reader(request)
+
+
+ReaderDep = Annotated[Reader, Depends(_reader_dependency)]
+"""A route's parameter type for the request's :class:`Reader`."""
+
+
+__all__ = ["LANGUAGES", "Credentials", "Reader", "ReaderDep", "credentials", "csrf_token", "editor",
            "language", "principal", "reader", "store"]

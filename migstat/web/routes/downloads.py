@@ -15,10 +15,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from migstat.formats import output
@@ -30,7 +30,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError, NotFoundError, pick
 from migstat.store.records import StoredObservation
 from migstat.web import selection
-from migstat.web.deps import Reader, reader
+from migstat.web.deps import Reader, ReaderDep
 from migstat.web.sdmx.structures import codelists
 
 router = APIRouter(tags=["Downloads"])
@@ -60,7 +60,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 @router.get("/download/{name}", summary="Download a view or a whole table")
-def download(request: Request, who: Annotated[Reader, Depends(reader)], name: str) -> Response:
+def download(request: Request, who: ReaderDep, name: str) -> Response:
     """The view given by the query parameters, in the format named by the file extension."""
     try:
         table_id, fmt = split_name(name)

@@ -16,10 +16,10 @@ a browser session) and :meth:`migstat.web.deps.Reader.save_mapping` (the access 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from migstat.i18n import LANGUAGES, N_, gettext_
@@ -31,7 +31,7 @@ from migstat.sources.tabular import category_key
 from migstat.store.access import AccessDeniedError
 from migstat.web import auth
 from migstat.web.app import render
-from migstat.web.deps import Reader, credentials, csrf_token, editor, reader
+from migstat.web.deps import Reader, ReaderDep, credentials, csrf_token, editor, reader
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/mappings", tags=["Classification mappings"])
@@ -124,7 +124,7 @@ def _mappable(who: Reader) -> list[tuple[str, str]]:
 
 
 @router.get("/mappings", response_class=HTMLResponse)
-def mappings_page(request: Request, who: Annotated[Reader, Depends(reader)]) -> Response:
+def mappings_page(request: Request, who: ReaderDep) -> Response:
     return _list_page(request, who)
 
 
@@ -145,7 +145,7 @@ def _list_page(request: Request, who: Reader, *, status_code: int = 200,
 
 
 @router.get("/mappings/new", response_class=HTMLResponse)
-def new_mapping(request: Request, who: Annotated[Reader, Depends(reader)]) -> Response:
+def new_mapping(request: Request, who: ReaderDep) -> Response:
     """Go to the editor of a mapping named by the form on the list page."""
     params = request.query_params
     try:
@@ -175,7 +175,7 @@ def _version(request: Request) -> int | None:
 
 
 @router.get("/mappings/{country}/{source}/{codelist}", response_class=HTMLResponse)
-def mapping_page(request: Request, who: Annotated[Reader, Depends(reader)], country: str,
+def mapping_page(request: Request, who: ReaderDep, country: str,
                  source: str, codelist: str) -> Response:
     return _detail(request, who, country, source, codelist, _version(request))
 
@@ -224,13 +224,13 @@ def _csv_response(text: str, name: str) -> Response:
 
 
 @router.get("/mappings/download.csv")
-def download_all(who: Annotated[Reader, Depends(reader)]) -> Response:
+def download_all(who: ReaderDep) -> Response:
     """The latest version of every mapping, one CSV (``migstat mapping export``)."""
     return _csv_response(write_mappings_csv(who.mappings(entries=True)), "mappings.csv")
 
 
 @router.get("/mappings/{country}/{source}/{codelist}/download.csv")
-def download_one(request: Request, who: Annotated[Reader, Depends(reader)], country: str,
+def download_one(request: Request, who: ReaderDep, country: str,
                  source: str, codelist: str) -> Response:
     try:
         found = who.mapping(country, codelist, source=source, version=_version(request))
@@ -362,7 +362,7 @@ def _json_error(who: Reader, error: MigstatError, status: int) -> JSONResponse:
 
 
 @api_router.get("", summary="Classification mappings (latest versions, or all)")
-def api_mappings(who: Annotated[Reader, Depends(reader)], country: str | None = None,
+def api_mappings(who: ReaderDep, country: str | None = None,
                  source: str | None = None, codelist: str | None = None,
                  all_versions: bool = False) -> Any:
     try:
@@ -374,7 +374,7 @@ def api_mappings(who: Annotated[Reader, Depends(reader)], country: str | None = 
 
 
 @api_router.get("/{country}/{source}/{codelist}", summary="One mapping version")
-def api_mapping(who: Annotated[Reader, Depends(reader)], country: str, source: str,
+def api_mapping(who: ReaderDep, country: str, source: str,
                 codelist: str, version: int | None = None) -> Any:
     try:
         return who.mapping(country, codelist, source=source, version=version).to_dict()

@@ -36,11 +36,10 @@ from migstat.analysis.mirror_output import (
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.app import render
-from migstat.web.deps import Reader, reader
+from migstat.web.deps import Reader, ReaderDep
 
 router = APIRouter(prefix="/mirror", tags=["mirror"])
 NAV = (60, N_("Mirror statistics"), "/mirror")
-ReaderDep = Annotated[Reader, Depends(reader)]
 """The request's reader: every number of these pages passes the access gate through it."""
 
 SERIES_COLOURS = ("#1f5fa8", "#c2410c")

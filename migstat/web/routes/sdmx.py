@@ -21,9 +21,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -36,7 +35,7 @@ from migstat.i18n import N_
 from migstat.model import CodeList, MigstatError, NotFoundError, TableDef, pick
 from migstat.store.records import StoredObservation
 from migstat.web import selection
-from migstat.web.deps import Reader, language, reader
+from migstat.web.deps import Reader, ReaderDep, language
 from migstat.web.sdmx import request as R
 from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
 from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, TOO_LARGE, SdmxError, error_response
@@ -50,14 +49,6 @@ CACHE_TTL = float(os.environ.get("MIGSTAT_SDMX_CACHE_TTL", str(TTL)))
 """Seconds an answer is kept (0 switches the answer cache off)."""
 STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
 
-
-async def _reader(request: Request) -> Reader:
-    """The request's reader, made on the event loop (it reads nothing; a plain dependency
-    would cost a thread hop per request)."""
-    return reader(request)
-
-
-ReaderDep = Annotated[Reader, Depends(_reader)]
 
 
 def _cache(request: Request) -> AnswerCache:
