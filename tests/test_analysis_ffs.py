@@ -293,7 +293,7 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
                            submitted_by="test")
         before = store.submissions()
         stocks = region_stocks(partial(api.query, store), REGION)
-        result = estimate_region_flows(store, None, tmp_path, countries=REGION,
+        result = estimate_region_flows(store, tmp_path, countries=REGION,
                                        echo=lambda _: None)
         after = store.submissions()
     assert stocks is not None and result is not None

@@ -177,7 +177,7 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                 synthetic.append(f"  {country}      {path2.name}: {record.status} (revision)")
         examples = [summary_line(r) for r in import_examples(store, data, out_dir,
                                                               registry=registry, echo=echo)]
-        estimate_region_flows(store, data, out_dir, countries=EECCA, echo=echo)
+        estimate_region_flows(store, out_dir, countries=EECCA, echo=echo)
         echo(write_mirror_report(store, out_dir, lang))
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
     tail = ["Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"]

@@ -35,15 +35,13 @@ def _stock_rows(codes: Sequence[str], table: np.ndarray) -> list[list[str]]:
                                                                       strict=True))]
 
 
-def estimate_region_flows(store: Any, data_dir: Path | None, out_dir: Path, *,
+def estimate_region_flows(store: Any, out_dir: Path, *,
                           countries: Sequence[str],
                           echo: Callable[[str], None] = print) -> FlowEstimate | None:
     """Estimate the region's flows of 2015-2019 and write them, labelled as estimates, with
     the stock tables they come from and a README, to ``out_dir/flows``.
 
-    Everything is read from ``store``; ``data_dir`` is not read (it is kept so that callers
-    written when populations came from a file need no change)."""
-    del data_dir
+    Everything is read from ``store`` (stocks S01 and total population P01)."""
     try:
         stocks = region_stocks(partial(api.query, store), countries)
     except MigstatError as problem:  # no total population (P01) in the store

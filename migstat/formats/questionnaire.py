@@ -1059,27 +1059,24 @@ def _read_table(reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset
                 where=Location(file_name, sheet, ref)))
             continue
         key = make_key(row_codes + col_codes)
-        # An unreadable cell is kept as a cell without a value (flag O, missing), not
-        # dropped: the totals it belongs to are then checked as "some part not given"
-        # instead of counting it as zero and reporting a second, misleading error.
-        unreadable = Observation(table, ref_area, period, key, None, ObsStatus.MISSING,
-                                 where=Location(file_name, sheet, ref))
         if kind == "f" or (kind == "s" and str(value).lstrip().startswith("=")):
-            findings.append(_formula(file_name, sheet, ref, str(value).strip(), table,
-                                     key_dict(key)))
-            observations.append(unreadable)
-            continue
-        if kind in ("e", "b", "d"):
-            findings.append(_not_number(file_name, sheet, ref, _text(value), table,
-                                        key_dict(key)))
-            observations.append(unreadable)
-            continue
-        try:
-            reading = read_value(value)
-        except NotANumber as problem:
-            findings.append(_not_number(file_name, sheet, ref, problem.text, table,
-                                        key_dict(key)))
-            observations.append(unreadable)
+            problem = _formula(file_name, sheet, ref, str(value).strip(), table, key_dict(key))
+        elif kind in ("e", "b", "d"):
+            problem = _not_number(file_name, sheet, ref, _text(value), table, key_dict(key))
+        else:
+            try:
+                reading = read_value(value)
+                problem = None
+            except NotANumber as bad:
+                problem = _not_number(file_name, sheet, ref, bad.text, table, key_dict(key))
+        if problem is not None:
+            # An unreadable cell is kept as a cell without a value (flag O, missing), not
+            # dropped: the totals it belongs to are then checked as "some part not given"
+            # instead of counting it as zero and reporting a second, misleading error.
+            findings.append(problem)
+            observations.append(Observation(table, ref_area, period, key, None,
+                                            ObsStatus.MISSING,
+                                            where=Location(file_name, sheet, ref)))
             continue
         if reading is None:
             continue
