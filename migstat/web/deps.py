@@ -141,6 +141,13 @@ class Reader:
         return self.store.submissions(country=country, provider=provider,
                                       principal=self.principal)
 
+    def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
+        """The store's state as this principal sees it (every submission it may list, with
+        its status): it changes whenever one arrives or changes state, so caches of pages
+        and answers key on it. ``submissions`` saves the listing when the caller has it."""
+        listed = self.submissions() if submissions is None else submissions
+        return (self.principal, tuple((s.id, s.status) for s in listed))
+
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
         return self.store.table_metadata(submission_id, principal=self.principal)
 

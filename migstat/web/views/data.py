@@ -124,8 +124,7 @@ class PortalData:
         self.registry = the_reader.registry
         self.lang = the_reader.lang
         self._submissions = the_reader.submissions()
-        self.version: tuple[Any, ...] = (the_reader.principal, tuple(
-            (s.id, s.status) for s in self._submissions))
+        self.version = the_reader.version(self._submissions)
 
     def cached(self, name: str, args: Hashable, build: Callable[[], T]) -> T:
         return self.cache.get((name, self.version, args), build)
