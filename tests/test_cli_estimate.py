@@ -79,7 +79,7 @@ def test_negative_stock_is_refused_in_both_languages(cli, tmp_path) -> None:
     assert "start.csv, line 3, A: The number -3 is negative" in stderr
     code, _, stderr = cli("--lang", "ru", *args)
     assert code == 2
-    assert "start.csv, line 3, A: Число -3 отрицательно" in stderr
+    assert "start.csv, строка 3, A: Число -3 отрицательно" in stderr
     assert not (tmp_path / "f.csv").exists()
 
 
@@ -93,7 +93,7 @@ def test_totals_that_do_not_match_are_refused(cli, tmp_path) -> None:
     code, _, stderr = cli("estimate", "flows-from-stocks", "--start", str(start), "--end",
                           str(end), "-o", str(tmp_path / "f.csv"), "--lang", "ru")
     assert code == 2
-    assert "end.csv, line 4, B: Итог 61 для B не равен сумме его ячеек (60)" in stderr
+    assert "end.csv, строка 4, B: Итог 61 для B не равен сумме его ячеек (60)" in stderr
     # a world total that births and deaths cannot explain, without global balancing
     end.write_text("pob\\por,A,B\nA,95,10\nB,2,60\n", encoding="utf-8")
     code, _, stderr = cli("estimate", "flows-from-stocks", "--start", str(start), "--end",

@@ -92,7 +92,7 @@ def test_upload_options_and_errors(client) -> None:
         "end_file": ("end.csv", b"pob\\por,A,B\nA,10,2\nB,3,5\n")})
     assert bad.status_code == 400
     error = re.search(r'id="flows-error">(.*?)</p>', bad.text, re.S).group(1)
-    assert "start.csv, line 2, B" in error and "отрицательно" in error
+    assert "start.csv, строка 2, B" in error and "отрицательно" in error
 
 
 def test_store_stocks_of_the_region(client) -> None:

@@ -135,7 +135,8 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
                            (N_("National categories without a mapping: {n}."),
                             result.unmapped_categories)):
         lines.append(c.t(message, n=len(found)))
-        lines.extend(f"  - {f.text(c.lang)} ({f.where})" for f in found)
+        lines.extend(f"  - {f.text(c.lang)}" + (f" ({f.where.text(c.lang)})" if f.where else "")
+                     for f in found)
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
     if dry_run:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from migstat.i18n import N_, gettext_
+
 
 class ObsStatus(StrEnum):
     """SDMX CL_OBS_STATUS codes used by migstat (the subset of the brief)."""
@@ -54,6 +56,11 @@ class Location:
     column: str | None = None
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """The place for a person, in their language: ``KGZ.xlsx, S01!C12`` or
+        ``m.csv, строка 2, KAZ``."""
         parts: list[str] = []
         if self.file:
             parts.append(self.file)
@@ -62,7 +69,7 @@ class Location:
         elif self.sheet:
             parts.append(self.sheet)
         if self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(gettext_(N_("line {line}"), lang, line=self.line))
         if self.column and not self.cell:
             parts.append(self.column)
         return ", ".join(parts)

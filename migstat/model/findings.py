@@ -126,9 +126,8 @@ class MigstatError(Exception):
 
     def text(self, lang: str = "en") -> str:
         body = _render(self.message, self.params, lang)
-        if self.where and str(self.where):
-            return f"{self.where}: {body}"
-        return body
+        place = self.where.text(lang) if self.where else ""
+        return f"{place}: {body}" if place else body
 
 
 class InputError(MigstatError):
