@@ -7,7 +7,8 @@ names the file and place and a non-zero exit status, never a traceback (set
 
 This module only assembles the tree: the root group and its options, then each module's
 commands, one group of lines per layer. What the command modules share is in
-:mod:`migstat.cli.common`.
+:mod:`migstat.cli.common`. The ``demo`` command is added by :mod:`migstat.__main__`, the
+program, since the demo sits above the CLI.
 
 Exit status: 0 success; 1 the file has errors (validate) or the submission was rejected;
 2 bad input or usage; 3 an unexpected failure.
@@ -15,12 +16,10 @@ Exit status: 0 success; 1 the file has errors (validate) or the submission was r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from migstat import __version__
-from migstat.cli.common import Context, lang_option, pass_ctx, run
+from migstat.cli.common import Context, run
 from migstat.cli.estimate import estimate
 from migstat.cli.imports import import_cmd
 from migstat.cli.mapping import mapping_group
@@ -64,25 +63,9 @@ cli.add_command(estimate)
 cli.add_command(mirror_cmd)
 
 
-@cli.command("demo")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder of the published data (default: ../shared/data).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("demo"), show_default=True,
-              help="Folder for the demo store, questionnaires and returned workbooks.")
-@lang_option
-@pass_ctx
-def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
-    """Build a demo clearing-house from real published data plus synthetic questionnaires."""
-    from migstat.demo.build import build_demo
-
-    summary = build_demo(out_dir, data_dir=data_dir, db_url=c.db, lang=c.lang,
-                         echo=lambda s: click.echo(s, err=True))
-    click.echo(summary)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command, turning input errors into messages and exit statuses."""
+    """Run the command tree of this module (without the demo's command: see
+    :mod:`migstat.__main__`)."""
     run(cli, argv)
 
 
