@@ -142,7 +142,7 @@ def demo_store(folder: Path) -> str:
     db = folder / "migstat-demo.db"
     if not db.exists():
         print(f"building the demo store in {folder} (migstat demo) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-c", "from migstat.cli.main import main; main()",
+        subprocess.run([sys.executable, "-c", "from migstat.__main__ import main; main()",
                         "demo", "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
     return str(db)
 

@@ -21,6 +21,22 @@ from typing import Any
 
 from migstat.formats import output
 from migstat.i18n import N_
+from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
+from migstat.mapping.model import (
+    ANY,
+    Mapping,
+    MappingEntry,
+    read_mappings_csv,
+    write_mappings_csv,
+)
+from migstat.mapping.stored import (
+    get_mapping,
+    latest_mappings,
+    list_mappings,
+    record_use,
+    used_by,
+)
+from migstat.mapping.stored import save_mapping as save_version
 from migstat.model import (
     Dataset,
     Finding,
@@ -30,6 +46,9 @@ from migstat.model import (
     TableDef,
     default_registry,
 )
+from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
+from migstat.sources.names import RULE_UNMATCHED
+from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
 from migstat.store.store import resolve_url
 from migstat.validation import validate
@@ -45,7 +64,7 @@ class CheckedFile:
     raw: bytes
     dataset: Dataset
     findings: list[Finding] = field(default_factory=list)
-    mappings: list[Any] = field(default_factory=list)
+    mappings: list[Mapping] = field(default_factory=list)
     """The classification mapping versions the numbers went through (:mod:`migstat.mapping`)."""
 
     @property
@@ -121,8 +140,6 @@ def submit_file(store: Store, path: str | Path, *, country: str, submitted_by: s
     record = store.submit(checked.dataset, checked.raw, findings=checked.findings,
                           submitted_by=submitted_by, note=note, progress=progress)
     if checked.mappings:
-        from migstat.mapping.stored import record_use
-
         record_use(store, record.id, checked.mappings)
     return record, checked
 
@@ -210,8 +227,7 @@ class ImportResult:
     source: str
     dataset: Dataset
     findings: list[Finding]
-    mapping: Any
-    """The :class:`migstat.mapping.apply.MappingReport`."""
+    mapping: MappingReport
     record: SubmissionRecord | None = None
 
     @property
@@ -221,33 +237,25 @@ class ImportResult:
     @property
     def unmatched_names(self) -> list[Finding]:
         """Country names that match no AREA code (rows left out)."""
-        from migstat.sources.names import RULE_UNMATCHED
-
         return [f for f in self.findings if f.rule == RULE_UNMATCHED]
 
     @property
     def unmapped_categories(self) -> list[Finding]:
         """National categories that no mapping covers (values left out)."""
-        from migstat.mapping.apply import RULE_UNMAPPED
-
         return [f for f in self.findings if f.rule == RULE_UNMAPPED]
 
 
 def import_sources() -> list[str]:
     """The names ``--source`` of ``migstat import`` accepts."""
-    from migstat.sources import SOURCES
-
     return sorted(SOURCES)
 
 
 def map_categories(store: Store | None, dataset: Dataset, *, source: str | None = None,
-                   drop_unmapped: bool = False, registry: Registry | None = None) -> list[Any]:
+                   drop_unmapped: bool = False,
+                   registry: Registry | None = None) -> list[Mapping]:
     """Map national categories in ``dataset`` through the store's latest mappings for its
     source; return the mapping versions used. Without ``drop_unmapped`` (a national
     submission) codes no mapping covers are left for validation to report at their cells."""
-    from migstat.mapping.apply import apply_mappings
-    from migstat.mapping.stored import latest_mappings
-
     src = source or dataset.format
     found = latest_mappings(store, source=src) if store is not None else []
     if not found and not drop_unmapped:
@@ -268,10 +276,6 @@ def import_file(path: str | Path, *, store: Store | None = None, source: str | N
     A dry run reads with ``allow_unmatched`` so that every unmatched name is listed, and
     writes nothing (``store`` is only read, for mappings and year-on-year checks).
     """
-    from migstat.mapping.apply import apply_mappings
-    from migstat.mapping.stored import latest_mappings, record_use
-    from migstat.sources import HEAD_BYTES, detect_source, read_source
-
     reg = registry or default_registry()
     path = Path(path)
     if source is None and path.is_file():
@@ -302,10 +306,8 @@ def import_file(path: str | Path, *, store: Store | None = None, source: str | N
 
 def mappings(store: Store, *, country: str | None = None, source: str | None = None,
              codelist: str | None = None, all_versions: bool = False,
-             entries: bool = False) -> list[Any]:
+             entries: bool = False) -> list[Mapping]:
     """The classification mappings in the store (latest versions unless ``all_versions``)."""
-    from migstat.mapping.stored import list_mappings
-
     return list_mappings(store, country=_mapping_country(country) if country else None,
                          source=source.lower() if source else None,
                          codelist=codelist.upper() if codelist else None,
@@ -313,34 +315,26 @@ def mappings(store: Store, *, country: str | None = None, source: str | None = N
 
 
 def mapping(store: Store, country: str, codelist: str, *, source: str = "*",
-            version: int | None = None) -> Any:
+            version: int | None = None) -> Mapping:
     """One mapping version (default the latest) with its entries."""
-    from migstat.mapping.stored import get_mapping
-
     return get_mapping(store, _mapping_country(country), codelist.upper(),
                        source=source.lower(), version=version)
 
 
-def save_mapping(store: Store, new: Any, *, created_by: str = "cli", note: str | None = None,
-                 registry: Registry | None = None) -> Any:
+def save_mapping(store: Store, new: Mapping, *, created_by: str = "cli",
+                 note: str | None = None, registry: Registry | None = None) -> Mapping:
     """Check a whole mapping (a :class:`migstat.mapping.model.Mapping`) and store it as the
     next version of its country, source and code list (what the portal's editor saves)."""
-    from migstat.mapping.stored import save_mapping as save
-
     new.check(registry or default_registry())
-    return save(store, new, created_by=created_by, note=note)
+    return save_version(store, new, created_by=created_by, note=note)
 
 
 def set_mapping(store: Store, country: str, codelist: str, national: str,
                 targets: dict[str, float], *, source: str = "*", label: str | None = None,
                 created_by: str = "cli", note: str | None = None,
-                registry: Registry | None = None) -> Any:
+                registry: Registry | None = None) -> Mapping:
     """A new version of a mapping in which ``national`` maps to ``targets`` (code -> share);
     the other categories are carried over from the latest version."""
-    from migstat.mapping.model import Mapping, MappingEntry
-    from migstat.mapping.stored import list_mappings
-    from migstat.sources.tabular import category_key
-
     reg = registry or default_registry()
     code = _mapping_country(country)
     cl = codelist.upper()
@@ -360,36 +354,28 @@ def set_mapping(store: Store, country: str, codelist: str, national: str,
 
 def import_mappings(store: Store, path: str | Path, *, created_by: str = "cli",
                     note: str | None = None, country: str | None = None,
-                    source: str | None = None, registry: Registry | None = None) -> list[Any]:
+                    source: str | None = None,
+                    registry: Registry | None = None) -> list[Mapping]:
     """Store every mapping of a CSV file (:mod:`migstat.mapping.model`) as a new version."""
-    from migstat.mapping.model import read_mappings_csv
-    from migstat.mapping.stored import save_mapping as save
-
     reg = registry or default_registry()
     path = Path(path)
     if not path.is_file():
         raise InputError(N_("File not found: {path}"), path=str(path))
     found = read_mappings_csv(path.read_bytes(), file_name=path.name, registry=reg,
                               country=country, source=source)
-    return [save(store, m, created_by=created_by, note=note) for m in found]
+    return [save_version(store, m, created_by=created_by, note=note) for m in found]
 
 
 def export_mappings(store: Store, *, country: str | None = None,
                     source: str | None = None) -> str:
     """The latest mappings as CSV (the form :func:`import_mappings` reads)."""
-    from migstat.mapping.model import write_mappings_csv
-
     return write_mappings_csv(mappings(store, country=country, source=source, entries=True))
 
 
-def mappings_used(store: Store, submission_id: int) -> list[Any]:
+def mappings_used(store: Store, submission_id: int) -> list[Mapping]:
     """The mapping versions a stored submission's numbers went through."""
-    from migstat.mapping.stored import used_by
-
     return used_by(store, submission_id)
 
 
 def _mapping_country(code: str) -> str:
-    from migstat.mapping.model import ANY
-
     return ANY if code.strip() == ANY else default_registry().country(code)

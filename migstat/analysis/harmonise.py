@@ -4,13 +4,10 @@ Two steps bring the two reports of a corridor onto one definition; both are *est
 computed on demand from a :class:`~migstat.analysis.mirror.MirrorMatrix` and are never written
 over reported data.
 
-1. **Duration of stay.** A flow reported under a residence rule of *t* months (or permanent
+1. **Duration of stay** (:mod:`migstat.analysis.duration_of_stay`, whose names are importable
+   from here too). A flow reported under a residence rule of *t* months (or permanent
    registration) is multiplied by a coefficient to approximate the flow under the 12-month
-   rule. The published sets (IMEM, Raymer et al. 2013; Willekens 2019 expert, Poisson and
-   mixture) are shipped as ``harmonise_duration_coefficients.csv``, an unchanged copy of the
-   table in ``MaciejDanko/UndercountMigScores`` (see ``docs/methods/harmonisation.md``);
-   a user may give a file in the same layout. Thresholds between the tabulated ones are
-   interpolated linearly in months.
+   rule, from published coefficient sets or a user's file in the same layout.
 2. **Correction factors** (the family of de Beer, Raymer, van der Erf and van Wissen 2010):
    one factor per country and direction, ``s_i`` for what country *i* records as emigration and
    ``r_j`` for what *j* records as immigration, chosen so that ``r_j·I_ij ≈ s_i·E_ij`` over
@@ -29,157 +26,26 @@ discordant pairs, and the rule giving one harmonised value per corridor.
 
 from __future__ import annotations
 
-import csv
-import io
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from migstat.analysis.mirror import MirrorMatrix, plain_number
+from migstat.analysis.duration_of_stay import (
+    DEFAULT_SET,
+    DurationCoefficients,
+    duration_adjusted,
+    load_coefficients,
+    side_coefficients,
+)
+from migstat.analysis.mirror_model import MirrorMatrix, plain_number
 from migstat.i18n import N_
 from migstat.model import InputError
-from migstat.model.data import Location
 
-COEFFICIENTS_FILE = Path(__file__).with_name("harmonise_duration_coefficients.csv")
-DEFAULT_SET = "imem_model"
-PERMANENT = "permanent"
 BOOTSTRAP_BATCH = 250
 """Bootstrap replicates solved together: large enough to vectorise, small enough for memory."""
-RULE_MONTHS: dict[str, float | str] = {
-    "12_months": 12, "9_months": 9, "6_months_1_day": 6, "3_months": 3,
-    "no_time_limit": 0, "permanent_registration": PERMANENT,
-}
-"""Residence rules of :class:`~migstat.model.data.ResidenceRule` as thresholds."""
-
-
-# -- duration of stay ------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class DurationCoefficients:
-    """Sets of duration-of-stay coefficients: threshold (months) -> multiplier per set."""
-
-    thresholds: list[float]
-    sets: dict[str, list[float]]
-    """Set name -> one coefficient per threshold, in ``thresholds`` order."""
-    permanent: dict[str, float]
-    """Set name -> coefficient for permanent registration (or a stay of 5 years)."""
-    source: str
-
-    def coefficient(self, name: str, rule: str | None,
-                    months: float | None = None) -> float | None:
-        """The multiplier of set ``name`` for a residence rule (or a number of months);
-        ``None`` when the rule is not stated or lies outside the table."""
-        if name not in self.sets:
-            raise InputError(N_("Unknown coefficient set {name}: use one of {sets}."),
-                             name=name, sets=", ".join(self.sets))
-        threshold = RULE_MONTHS.get(rule or "", months)
-        if threshold is None and months is not None:
-            threshold = months
-        if threshold is None:
-            return None
-        if threshold == PERMANENT:
-            return self.permanent.get(name)
-        t = float(threshold)
-        if t < self.thresholds[0] or t > self.thresholds[-1]:
-            return None
-        return float(np.interp(t, self.thresholds, self.sets[name]))
-
-
-def load_coefficients(path: str | Path | None = None) -> DurationCoefficients:
-    """Read coefficient sets (default: the published ones shipped with migstat).
-
-    Layout: a header ``duration_threshold_months,<set>,<set>...``; one row per threshold in
-    months and one row whose threshold starts with ``permanent``. A bad file raises
-    :class:`InputError` naming the line and column.
-    """
-    file = Path(path) if path else COEFFICIENTS_FILE
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(N_("Cannot read the coefficient file {file}: {reason}"),
-                         where=Location(file=file.name), file=str(file),
-                         reason=exc.strerror or str(exc)) from exc
-    rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
-    if not rows or rows[0][0].strip() != "duration_threshold_months" or len(rows[0]) < 2:
-        raise InputError(N_("The coefficient file must start with the header "
-                            "duration_threshold_months followed by one column per set."),
-                         where=Location(file=file.name, line=1))
-    names = [c.strip() for c in rows[0][1:]]
-    thresholds: list[float] = []
-    sets: dict[str, list[float]] = {n: [] for n in names}
-    permanent: dict[str, float] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(names) + 1:
-            raise InputError(N_("The record has {count} fields; the header has {expected}."),
-                             where=Location(file=file.name, line=line), count=len(row),
-                             expected=len(names) + 1)
-        head = row[0].strip()
-        values = []
-        for name, cell in zip(names, row[1:], strict=True):
-            try:
-                value = float(cell)
-            except ValueError:
-                raise InputError(N_("Coefficient {value} is not a number."),
-                                 where=Location(file=file.name, line=line, column=name),
-                                 value=cell) from None
-            if not value > 0:
-                raise InputError(N_("Coefficient {value} must be above zero."),
-                                 where=Location(file=file.name, line=line, column=name),
-                                 value=cell)
-            values.append(value)
-        if head.casefold().startswith(PERMANENT):
-            permanent = dict(zip(names, values, strict=True))
-            continue
-        try:
-            months = float(head)
-        except ValueError:
-            raise InputError(N_("Threshold {value} is neither a number of months nor "
-                                "permanent."), where=Location(file=file.name, line=line,
-                                                              column="duration_threshold_months"),
-                             value=head) from None
-        if thresholds and months <= thresholds[-1]:
-            raise InputError(N_("Thresholds must increase: {value} after {previous}."),
-                             where=Location(file=file.name, line=line,
-                                            column="duration_threshold_months"),
-                             value=head, previous=thresholds[-1])
-        thresholds.append(months)
-        for name, value in zip(names, values, strict=True):
-            sets[name].append(value)
-    if 12.0 not in thresholds:
-        raise InputError(N_("The coefficient file has no row for the 12-month rule."),
-                         where=Location(file=file.name))
-    return DurationCoefficients(thresholds, sets, permanent, str(file))
-
-
-def side_coefficients(matrix: MirrorMatrix, coefficients: DurationCoefficients,
-                      name: str = DEFAULT_SET) -> tuple[np.ndarray, np.ndarray]:
-    """Multipliers ``[year, country]`` for each country's emigration and immigration reports
-    (1 where the rule is not stated or not tabulated: such sides stay as reported and carry
-    the ``RULE_NOT_STATED`` flag)."""
-    shape = (len(matrix.years), len(matrix.countries))
-    out = []
-    for sides in (matrix.emigration_sides, matrix.immigration_sides):
-        coef = np.ones(shape)
-        for (year, country), side in sides.items():
-            if country not in matrix.countries or year not in matrix.years:
-                continue
-            value = coefficients.coefficient(name, side.metadata.get("residence_rule"),
-                                             side.metadata.get("residence_rule_months"))
-            if value is not None:
-                coef[matrix.years.index(year), matrix.countries.index(country)] = value
-        out.append(coef)
-    return out[0], out[1]
-
-
-def duration_adjusted(matrix: MirrorMatrix, coefficients: DurationCoefficients,
-                      name: str = DEFAULT_SET) -> tuple[np.ndarray, np.ndarray]:
-    """Both sides on the 12-month definition: E[y,o,d]·c_E[y,o] and I[y,o,d]·c_I[y,d]."""
-    c_emi, c_imm = side_coefficients(matrix, coefficients, name)
-    return (matrix.emigration * c_emi[:, :, None], matrix.immigration * c_imm[:, None, :])
 
 
 def _sides(matrix: MirrorMatrix, years: Sequence[int] | None,
@@ -332,6 +198,29 @@ def _solve(q: np.ndarray, c: np.ndarray, fixed: np.ndarray, fixed_value: float,
     return theta
 
 
+def _check_options(space: str, weights: str, level: float) -> None:
+    """Refuse the options :func:`estimate_factors` does not know, before any work."""
+    if space not in ("log", "level"):
+        raise InputError(N_("Unknown space {space}: use log or level."), space=space)
+    if weights not in ("equal", "flow"):
+        raise InputError(N_("Unknown weights {weights}: use equal or flow."), weights=weights)
+    if not 0 < level < 1:
+        raise InputError(N_("The interval level must lie between 0 and 1, not {level}."),
+                         level=level)
+
+
+def _anchors(anchor: Sequence[str], countries: list[str]) -> list[str]:
+    """The anchor codes, each of which must be a country of the matrix."""
+    anchors = [a.upper() for a in anchor]
+    missing = [a for a in anchors if a not in countries]
+    if not anchors or missing:
+        raise InputError(N_("The anchor {anchor} has no corridor reported by both sides in "
+                            "this selection: choose a country among {countries}."),
+                         anchor=", ".join(missing or anchors) or "-",
+                         countries=", ".join(countries) or "-")
+    return anchors
+
+
 def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
                      space: str = "log", weights: str = "flow",
                      years: Sequence[int] | None = None, bootstrap: int = 1000,
@@ -347,21 +236,9 @@ def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
     Replicates are solved in batches of :data:`BOOTSTRAP_BATCH` (bounded memory);
     ``progress(done, total)`` is called after each batch.
     """
-    if space not in ("log", "level"):
-        raise InputError(N_("Unknown space {space}: use log or level."), space=space)
-    if weights not in ("equal", "flow"):
-        raise InputError(N_("Unknown weights {weights}: use equal or flow."), weights=weights)
-    if not 0 < level < 1:
-        raise InputError(N_("The interval level must lie between 0 and 1, not {level}."),
-                         level=level)
+    _check_options(space, weights, level)
     countries = matrix.countries
-    anchors = [a.upper() for a in anchor]
-    missing = [a for a in anchors if a not in countries]
-    if not anchors or missing:
-        raise InputError(N_("The anchor {anchor} has no corridor reported by both sides in "
-                            "this selection: choose a country among {countries}."),
-                         anchor=", ".join(missing or anchors) or "-",
-                         countries=", ".join(countries) or "-")
+    anchors = _anchors(anchor, countries)
     ys, e, i = _sides(matrix, years, coefficients, duration_set or DEFAULT_SET)
     ok = ~np.isnan(e) & ~np.isnan(i)
     ok &= (e > 0) & (i > 0) if space == "log" else (e + i) > 0

@@ -8,28 +8,12 @@ see ``docs/methods/flows_from_stocks.md``. The output is an estimate, never repo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from migstat.i18n import N_, gettext_, resolve_language
+from migstat.cli.common import say, set_language, thousands
+from migstat.i18n import N_
 from migstat.model import MigstatError
-
-
-def _lang() -> str:
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    return getattr(obj, "lang", None) or resolve_language(None)
-
-
-def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    obj = ctx.find_root().obj
-    if value and obj is not None and hasattr(obj, "lang"):
-        obj.lang = resolve_language(value)
-
-
-def _say(message: str, *, err: bool = False, **params: Any) -> None:
-    click.echo(gettext_(message, _lang(), **params), err=err)
 
 
 @click.group("estimate")
@@ -75,7 +59,7 @@ def estimate() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the origin x destination table (CSV).")
 @click.option("--lang", type=click.Choice(["en", "ru"]), expose_value=False, is_eager=True,
-              callback=_set_lang, help="Language of messages.")
+              callback=set_language, help="Language of messages.")
 def flows_from_stocks_cmd(start_file: Path, end_file: Path, bd_file: Path | None,
                           birthplace_totals: str, no_stayer_assumption: bool,
                           pseudo_bayesian: bool, blend_weight: float, match_global: str,
@@ -111,9 +95,9 @@ def flows_from_stocks_cmd(start_file: Path, end_file: Path, bd_file: Path | None
                             deaths=deaths, options=options)
     output.write_text(write_matrix(result.matrix_rows()), encoding="utf-8")
     if not result.converged:
-        _say(N_("Warning: the fitting did not converge within {n} iterations; the birthplace "
+        say(N_("Warning: the fitting did not converge within {n} iterations; the birthplace "
                 "totals match only approximately."), err=True, n=options.max_iter)
-    _say(N_("Estimated flows ({model}, birthplace totals by {method}) written to {path}: "
+    say(N_("Estimated flows ({model}, birthplace totals by {method}) written to {path}: "
             "{total} moves between {n} areas. These are estimates, not reported data."),
          model=options.effective_model, method=birthplace_totals, path=output,
-         total=f"{result.total:,.0f}".replace(",", "\u202f"), n=len(start.codes))
+         total=thousands(result.total), n=len(start.codes))

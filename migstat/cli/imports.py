@@ -10,7 +10,6 @@ supersedes the earlier one without deleting it) and records the mapping versions
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -19,14 +18,15 @@ from typing import Any
 import click
 
 from migstat.api import import_sources
-from migstat.cli.main import (
+from migstat.cli.common import (
     Context,
-    _exists,
-    _lang_option,
-    _progress,
-    _store,
+    lang_option,
+    opened_store,
     pass_ctx,
+    progress,
     report_stored,
+    require_file,
+    who,
 )
 from migstat.i18n import N_
 
@@ -69,7 +69,7 @@ from migstat.i18n import N_
 @click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
 @click.option("--by", "submitted_by", default=None, help="Who imports (default: the OS user).")
 @click.option("--note", default=None, help="A note kept with the import.")
-@_lang_option
+@lang_option
 @pass_ctx
 def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
                year: str | None, country: str | None, rows: str | None,
@@ -81,14 +81,14 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
     from migstat.api import import_file, store_exists
     from migstat.validation.report import render_text
 
-    _exists(file)
+    require_file(file)
     options: dict[str, Any] = {k: v for k, v in (
         ("year", year), ("country", country), ("rows", rows), ("provider", provider),
         ("edition", edition), ("sheet", sheet), ("source_type", source_type),
         ("residence_rule", residence_rule), *columns.items()) if v not in (None, ())}
     if dry_run:
         if store_exists(c.db):
-            with _store(c) as store:
+            with opened_store(c) as store:
                 result = import_file(file, store=store, source=source, table=table,
                                      dry_run=True, **options)
         else:
@@ -97,11 +97,11 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
         click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))
         click.echo(c.t(N_("Dry run: nothing was stored.")))
         sys.exit(1 if result.errors else 0)
-    who = submitted_by or os.environ.get("USER") or "import"
-    with _store(c) as store, _progress(c, c.t(N_("Storing observations"))) as progress:
+    with opened_store(c) as store, progress(c, c.t(N_("Storing observations"))) as on_batch:
         result = import_file(file, store=store, source=source, table=table,
-                             allow_unmatched=allow_unmatched, submitted_by=who, note=note,
-                             progress=progress, **options)
+                             allow_unmatched=allow_unmatched,
+                             submitted_by=who(submitted_by, "import"), note=note,
+                             progress=on_batch, **options)
     click.echo(_summary(c, result, dry_run=False))
     if result.findings:
         click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))

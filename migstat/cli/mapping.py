@@ -4,18 +4,13 @@ imports that used them record."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from migstat.cli.main import Context, _lang_option, _store, pass_ctx
+from migstat.cli.common import Context, lang_option, opened_store, pass_ctx, who
 from migstat.i18n import N_
 from migstat.model import MigstatError
-
-
-def _who(by: str | None) -> str:
-    return by or os.environ.get("USER") or "cli"
 
 
 @click.group("mapping")
@@ -28,14 +23,14 @@ def mapping_group() -> None:
 @click.option("--source", default=None)
 @click.option("--codelist", default=None)
 @click.option("--all", "all_versions", is_flag=True, help="Every version, not only the latest.")
-@_lang_option
+@lang_option
 @pass_ctx
-def list_cmd(c: Context, country: str | None, source: str | None, codelist: str | None,
-             all_versions: bool) -> None:
+def list_mappings_cmd(c: Context, country: str | None, source: str | None,
+                      codelist: str | None, all_versions: bool) -> None:
     """List mappings: country, source, code list, version, categories, when, by whom."""
     from migstat.api import mappings
 
-    with _store(c) as store:
+    with opened_store(c) as store:
         found = mappings(store, country=country, source=source, codelist=codelist,
                          all_versions=all_versions, entries=True)
     if not found:
@@ -51,13 +46,14 @@ def list_cmd(c: Context, country: str | None, source: str | None, codelist: str 
 @click.argument("codelist")
 @click.option("--source", default="*", show_default=True)
 @click.option("--version", type=int, default=None, help="Default: the latest.")
-@_lang_option
+@lang_option
 @pass_ctx
-def show_cmd(c: Context, country: str, codelist: str, source: str, version: int | None) -> None:
+def show_mapping_cmd(c: Context, country: str, codelist: str, source: str,
+                     version: int | None) -> None:
     """Show a mapping's entries: national category, label, target code, share."""
     from migstat.api import mapping
 
-    with _store(c) as store:
+    with opened_store(c) as store:
         m = mapping(store, country, codelist, source=source, version=version)
     click.echo(c.t(N_("Mapping {mapping}, stored {when} by {who}."), mapping=m.describe(),
                    when=f"{m.created_at:%Y-%m-%d %H:%M}", who=m.created_by))
@@ -75,10 +71,11 @@ def show_cmd(c: Context, country: str, codelist: str, source: str, version: int 
 @click.option("--label", default=None, help="A name of the national category for people.")
 @click.option("--note", default=None)
 @click.option("--by", "created_by", default=None)
-@_lang_option
+@lang_option
 @pass_ctx
-def set_cmd(c: Context, country: str, codelist: str, national: str, targets: tuple[str, ...],
-            source: str, label: str | None, note: str | None, created_by: str | None) -> None:
+def set_mapping_cmd(c: Context, country: str, codelist: str, national: str,
+                    targets: tuple[str, ...], source: str, label: str | None, note: str | None,
+                    created_by: str | None) -> None:
     """Map NATIONAL to TARGET codes (CODE or CODE=SHARE ...) in a new version.
 
     Example: migstat mapping set KGZ REASON "по семейным обстоятельствам" FAM=0.8 OTH=0.2
@@ -93,9 +90,9 @@ def set_cmd(c: Context, country: str, codelist: str, national: str, targets: tup
         except ValueError:
             raise MigstatError(N_("Write a target as CODE or CODE=SHARE, not {value}."),
                                value=item) from None
-    with _store(c) as store:
+    with opened_store(c) as store:
         m = set_mapping(store, country, codelist, national, shares, source=source, label=label,
-                        created_by=_who(created_by), note=note)
+                        created_by=who(created_by), note=note)
     click.echo(c.t(N_("Mapping {mapping} stored ({n} national categories)."),
                    mapping=m.describe(), n=len(m.categories())))
 
@@ -106,15 +103,15 @@ def set_cmd(c: Context, country: str, codelist: str, national: str, targets: tup
 @click.option("--source", default=None, help="For a file without a source column (default *).")
 @click.option("--note", default=None)
 @click.option("--by", "created_by", default=None)
-@_lang_option
+@lang_option
 @pass_ctx
-def import_cmd(c: Context, file: Path, country: str | None, source: str | None,
-               note: str | None, created_by: str | None) -> None:
+def import_mappings_cmd(c: Context, file: Path, country: str | None, source: str | None,
+                        note: str | None, created_by: str | None) -> None:
     """Store the mappings of a CSV file, each as a new version."""
     from migstat.api import import_mappings
 
-    with _store(c) as store:
-        saved = import_mappings(store, file, created_by=_who(created_by), note=note,
+    with opened_store(c) as store:
+        saved = import_mappings(store, file, created_by=who(created_by), note=note,
                                 country=country, source=source)
     for m in saved:
         click.echo(c.t(N_("Mapping {mapping} stored ({n} national categories)."),
@@ -125,14 +122,14 @@ def import_cmd(c: Context, file: Path, country: str | None, source: str | None,
 @click.option("--country", default=None)
 @click.option("--source", default=None)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@_lang_option
+@lang_option
 @pass_ctx
-def export_cmd(c: Context, country: str | None, source: str | None,
-               output: Path | None) -> None:
+def export_mappings_cmd(c: Context, country: str | None, source: str | None,
+                        output: Path | None) -> None:
     """Write the latest mappings as CSV (the form mapping import reads)."""
     from migstat.api import export_mappings
 
-    with _store(c) as store:
+    with opened_store(c) as store:
         text = export_mappings(store, country=country, source=source)
     if output is None:
         click.echo(text, nl=False)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from migstat.cli.common import existing_store, progress, thousands
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 
@@ -88,15 +89,6 @@ def _emit(c: Any, data: bytes, fmt: str, output: Path | None, n: int) -> None:
     click.echo(gettext_(N_("{n} rows written to {path}"), c.lang, n=n, path=output), err=True)
 
 
-def _open(c: Any) -> Any:
-    from migstat.api import open_store, store_exists
-
-    if not store_exists(c.db):
-        raise MigstatError(N_("There is no store at {url}: give --db or build one first "
-                              "(migstat demo, migstat submit)."), url=c.db or "migstat.db")
-    return open_store(c.db)
-
-
 @click.group("mirror")
 def mirror_cmd() -> None:
     """Mirror statistics: each flow as recorded by the sending and the receiving country."""
@@ -113,7 +105,7 @@ def matrix_cmd(ctx: click.Context, two_sided: bool, fmt: str, output: Path | Non
     from migstat.analysis.mirror_output import matrix_metadata, plain_rows, render
 
     c = _context(ctx, lang)
-    with _open(c) as store:
+    with existing_store(c) as store:
         m = _matrix(c, store, sel)
     rows = plain_rows(m.rows(two_sided=two_sided), c.lang)
     data = render(fmt, rows, mirror_columns(m), lang=c.lang,
@@ -144,7 +136,7 @@ def report_cmd(ctx: click.Context, fmt: str, output: Path | None, lang: str | No
         raise MigstatError(N_("A mirror report needs one --country and one --year."))
     year = sel["years"][0]
     sel = {**sel, "countries": (), "years": (), "start": sel["start"], "end": sel["end"]}
-    with _open(c) as store:
+    with existing_store(c) as store:
         m = _matrix(c, store, sel)
     report = m.report(country, year)
     rows = plain_rows(report["emigration"] + report["immigration"], c.lang)
@@ -166,19 +158,15 @@ def _summary(lang: str, report: dict[str, Any]) -> str:
     return "\n".join([
         gettext_(N_("{country}, {year}: emigration recorded {own}; partners record {mirror} "
                     "arriving from {country} ({n} partners, coverage {coverage})."), lang,
-                 country=t.country, year=report["year"], own=_n(t.emigration_reported),
-                 mirror=_n(t.emigration_mirror), n=t.emigration_partners,
+                 country=t.country, year=report["year"], own=thousands(t.emigration_reported),
+                 mirror=thousands(t.emigration_mirror), n=t.emigration_partners,
                  coverage=_ratio(t.emigration_coverage)),
         gettext_(N_("{country}, {year}: immigration recorded {own}; partners record {mirror} "
                     "leaving for {country} ({n} partners, coverage {coverage})."), lang,
-                 country=t.country, year=report["year"], own=_n(t.immigration_reported),
-                 mirror=_n(t.immigration_mirror), n=t.immigration_partners,
+                 country=t.country, year=report["year"], own=thousands(t.immigration_reported),
+                 mirror=thousands(t.immigration_mirror), n=t.immigration_partners,
                  coverage=_ratio(t.immigration_coverage)),
     ])
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _ratio(value: float | None) -> str:
@@ -213,19 +201,18 @@ def _factor_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _fit(c: Any, m: Any, opts: dict[str, Any]) -> tuple[Any, Any]:
     from migstat.analysis.harmonise import estimate_factors, load_coefficients
-    from migstat.cli.main import _progress
 
     coefficients = None
     if opts["duration_set"] or opts["coefficients"]:
         coefficients = load_coefficients(opts["coefficients"])
-    with _progress(c, gettext_(N_("Bootstrap replicates"), c.lang)) as progress:
+    with progress(c, gettext_(N_("Bootstrap replicates"), c.lang)) as on_batch:
         fit = estimate_factors(
             m, _split((opts["anchor"],)) or [], space=opts["space"], weights=opts["weights"],
             bootstrap=opts["bootstrap"], seed=opts["seed"], level=opts["level"],
             trim=opts["trim"], coefficients=coefficients,
             duration_set=opts["duration_set"] or (
                 next(iter(coefficients.sets)) if coefficients else None),
-            progress=progress)
+            progress=on_batch)
     d = fit.diagnostics
     click.echo(gettext_(N_("Factors from {n} corridor-years ({pairs} corridors); RMS log "
                            "ratio {before} before, {after} after; {replicates} replicates."),
@@ -245,7 +232,7 @@ def factors_cmd(ctx: click.Context, fmt: str, output: Path | None, lang: str | N
     from migstat.analysis.mirror_output import render_factors
 
     c = _context(ctx, lang)
-    with _open(c) as store:
+    with existing_store(c) as store:
         m = _matrix(c, store, opts)
     fit, _ = _fit(c, m, opts)
     _emit(c, render_factors(fmt, m, fit, c.lang), fmt, output, len(fit.rows()))
@@ -272,7 +259,7 @@ def harmonise_cmd(ctx: click.Context, rule: str, fmt: str, output: Path | None,
     sel = dict(opts)
     if opts["start"] is not None:
         sel["years"] = ()
-    with _open(c) as store:
+    with existing_store(c) as store:
         m = _matrix(c, store, sel)
     fit, coefficients = _fit(c, m, opts)
     result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)

@@ -1,9 +1,9 @@
-"""``migstat tables from-sdmx``: a table definition from an SDMX data structure.
+"""``migstat tables``: the table registry, and ``migstat tables from-sdmx``, a table definition
+from an SDMX data structure.
 
-``migstat tables`` stays the listing of the registry; this module turns it into a group whose
-sub-command ``from-sdmx`` writes the table and code lists of a data structure definition as YAML
-into a registry folder (use it with ``MIGSTAT_REGISTRY_PATH``), so data of that structure can be
-imported, validated and queried.
+Without a sub-command ``migstat tables`` lists the registry; ``from-sdmx`` writes the table and
+code lists of a data structure definition as YAML into a registry folder (use it with
+``MIGSTAT_REGISTRY_PATH``), so data of that structure can be imported, validated and queried.
 """
 
 from __future__ import annotations
@@ -13,24 +13,28 @@ from pathlib import Path
 
 import click
 
-from migstat.cli.main import Context, _lang_option, pass_ctx
+from migstat.cli.common import Context, lang_option, pass_ctx
 from migstat.formats.sdmxml.structure import table_from_dsd
 from migstat.i18n import N_
-from migstat.model.registry import DEFINITIONS, Registry
+from migstat.model.registry import DEFINITIONS, Registry, default_registry
 
 
-def tables_group(listing: click.Command) -> click.Group:
-    """``migstat tables`` as a group: without a sub-command it lists the registry as before."""
+@click.command("tables")
+@lang_option
+@pass_ctx
+def list_tables_cmd(c: Context) -> None:
+    """List the table registry: id, kind, title."""
+    for table in default_registry().tables.values():
+        click.echo(f"{table.id}\t{table.kind}\t{table.label(c.lang)}")
 
-    @click.group("tables", invoke_without_command=True, help=listing.help)
-    @_lang_option
-    @click.pass_context
-    def tables(ctx: click.Context) -> None:
-        if ctx.invoked_subcommand is None:
-            ctx.invoke(listing)
 
-    tables.add_command(from_sdmx)
-    return tables
+@click.group("tables", invoke_without_command=True, help=list_tables_cmd.help)
+@lang_option
+@click.pass_context
+def tables_group(ctx: click.Context) -> None:
+    """``migstat tables`` as a group: without a sub-command it lists the registry."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_tables_cmd)
 
 
 @click.command("from-sdmx")
@@ -43,7 +47,7 @@ def tables_group(listing: click.Command) -> click.Group:
 @click.option("--table-id", default=None, help="Id of the new table (default AGENCY_DSD).")
 @click.option("--kind", type=click.Choice(["event", "flow"]), default="event",
               help="Kind of the annual table.")
-@_lang_option
+@lang_option
 @pass_ctx
 def from_sdmx(c: Context, files: tuple[Path, ...], folder: Path, dsd: str | None,
               table_id: str | None, kind: str) -> None:
@@ -58,3 +62,6 @@ def from_sdmx(c: Context, files: tuple[Path, ...], folder: Path, dsd: str | None
                       "MIGSTAT_REGISTRY_PATH (now: {current}) to use it."),
                    table=derived.id, folder=str(folder),
                    current=os.environ.get("MIGSTAT_REGISTRY_PATH", "") or "-"), err=True)
+
+
+tables_group.add_command(from_sdmx)
