@@ -9,8 +9,7 @@ everyone and are not filtered by the data access gate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -24,14 +23,6 @@ from migstat.store import Store
 from migstat.store import schema as S
 
 
-@contextmanager
-def _write(store: Store) -> Iterator[Connection]:
-    with store.engine.connect() as conn:
-        conn = conn.execution_options(migstat_write=True)
-        with conn.begin():
-            yield conn
-
-
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -42,7 +33,7 @@ def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
     m = S.mapping
     for attempt in range(attempts):
         try:
-            with _write(store) as conn:
+            with store.writing() as conn:
                 latest = conn.execute(sa.select(sa.func.max(m.c.version)).where(
                     m.c.country == mapping.country, m.c.source == mapping.source,
                     m.c.codelist == mapping.codelist)).scalar()
@@ -107,7 +98,7 @@ def list_mappings(store: Store, *, country: str | None = None, source: str | Non
                                           m.c.source == latest.c.source,
                                           m.c.codelist == latest.c.codelist,
                                           m.c.version == latest.c.version))
-    with store.engine.connect() as conn, conn.begin():
+    with store.reading() as conn:
         found = _headers(conn, stmt)
         return _fill(conn, found) if entries else found
 
@@ -140,7 +131,7 @@ def record_use(store: Store, submission_id: int, mappings: Iterable[Mapping]) ->
     ids = sorted({m.id for m in mappings if m.id is not None})
     if not ids:
         return
-    with _write(store) as conn:
+    with store.writing() as conn:
         conn.execute(sa.insert(S.mapping_use),
                      [{"submission_id": submission_id, "mapping_id": i} for i in ids])
 
@@ -150,5 +141,5 @@ def used_by(store: Store, submission_id: int) -> list[Mapping]:
     m, u = S.mapping, S.mapping_use
     stmt = (sa.select(m).join(u, u.c.mapping_id == m.c.id)
             .where(u.c.submission_id == submission_id).order_by(m.c.id))
-    with store.engine.connect() as conn, conn.begin():
+    with store.reading() as conn:
         return _headers(conn, stmt)

@@ -54,7 +54,9 @@ BATCH = 10_000
 """Observations per executemany batch (and per progress call)."""
 READ_CHUNK_ROWS = 50_000
 """Roughly how many observations one read query fetches at a time."""
-_PG_LOCK_KEY = 0x6D696773  # advisory lock taken while migrating a PostgreSQL store
+WRITE_OPTION = "migstat_write"
+"""The execution option that marks a connection's transaction as a write (see
+:meth:`Store.writing`): SQLite begins it with ``BEGIN IMMEDIATE``."""
 OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
 """The fields of a stored observation, the columns :meth:`Store.read_columns` can return."""
 _SLICE_FIELDS = frozenset(("table", "provider", "ref_area", "time_period", "submission_id",
@@ -238,14 +240,26 @@ class Store:
         return f"Store({self.url!r})"
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def writing(self) -> Iterator[Connection]:
+        """A connection in one write transaction: committed when the block ends, rolled
+        back (nothing written) when it raises or the process dies inside it.
+
+        Every write to the store goes through here, so that it is marked as a write
+        (:data:`WRITE_OPTION`): on SQLite the transaction then begins with ``BEGIN
+        IMMEDIATE`` and takes the write lock at once, so a second writer waits
+        (``busy_timeout``) instead of failing with "database is locked" when its read
+        transaction would have to become a write one. PostgreSQL ignores the mark: a
+        transaction there takes its locks as it writes.
+        """
         with self._engine.connect() as conn:
-            conn = conn.execution_options(migstat_write=True)
+            conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def reading(self) -> Iterator[Connection]:
+        """A connection in one transaction for reading: not marked as a write, so on SQLite
+        it never waits for, nor holds, the write lock."""
         with self._engine.connect() as conn, conn.begin():
             yield conn
 
@@ -292,7 +306,7 @@ class Store:
         meta = dataset.metadata
         started = _utcnow()
         try:
-            with self._write() as conn:
+            with self.writing() as conn:
                 # 1. the bytes as received, content-addressed: always the first insert
                 conn.execute(
                     self._insert_ignore(S.raw_file, "sha256"),
@@ -443,14 +457,14 @@ class Store:
             stmt = stmt.where(sub.c.country == country)
         if provider is not None:
             stmt = stmt.where(sub.c.provider == provider)
-        with self._read() as conn:
+        with self.reading() as conn:
             records = [self._record(row) for row in conn.execute(stmt)]
         return [r for r in records if self.policy.can_read_submission(who, r)]
 
     def submission(self, submission_id: int, *,
                    principal: Principal | None = None) -> SubmissionRecord:
         """One submission's record; :class:`NotFoundError` if there is none."""
-        with self._read() as conn:
+        with self.reading() as conn:
             return self._checked_records(conn, [submission_id], principal or ANONYMOUS)[0]
 
     def _checked_records(self, conn: Connection, ids: Sequence[int],
@@ -478,7 +492,7 @@ class Store:
         self.policy.check(self.policy.can_read_findings(who, record), record)
         stmt = (sa.select(S.finding.c.data).where(S.finding.c.submission_id == submission_id)
                 .order_by(S.finding.c.id))
-        with self._read() as conn:
+        with self.reading() as conn:
             return [row[0] for row in conn.execute(stmt)]
 
     def raw_file(self, submission_id: int, *,
@@ -488,7 +502,7 @@ class Store:
         record = self.submission(submission_id, principal=who)
         self.policy.check(self.policy.can_read_raw(who, record), record)
         stmt = sa.select(S.raw_file.c.content).where(S.raw_file.c.sha256 == record.sha256)
-        with self._read() as conn:
+        with self.reading() as conn:
             content = conn.execute(stmt).scalar_one()
         return record.file_name, bytes(content)
 
@@ -510,7 +524,7 @@ class Store:
         tm = S.table_metadata
         stmt = (sa.select(tm.c.submission_id, tm.c.table_id, tm.c.meta)
                 .where(tm.c.submission_id.in_(ids)))
-        with self._read() as conn:
+        with self.reading() as conn:
             self._checked_records(conn, ids, principal or ANONYMOUS)
             for sid, table_id, meta in conn.execute(stmt):
                 out[sid][table_id] = meta
@@ -596,7 +610,7 @@ class Store:
                 else:
                     key_filters.append((tdef.key_index(dim_id), wanted))
         moment = _naive_utc(as_of) if as_of is not None else _utcnow()
-        with self._read() as conn:
+        with self.reading() as conn:
             slices = self._current_slices(
                 conn, who, table=table, ref_areas=query.ref_areas, providers=query.providers,
                 period_from=str(query.time_from) if query.time_from is not None else None,
@@ -677,7 +691,7 @@ class Store:
                 stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
             if key is not None:
                 stmt = stmt.where(ob.c.key == key)
-            with self._read() as conn:
+            with self.reading() as conn:
                 rows = _fetch_all(conn, stmt)
             grouped = {sid: list(group) for sid, group in groupby(rows, itemgetter(0))}
             del rows
@@ -728,7 +742,7 @@ class Store:
                 .order_by(sl.c.recorded_at, sl.c.id))
         if provider is not None:
             stmt = stmt.where(sl.c.provider == provider)
-        with self._read() as conn:
+        with self.reading() as conn:
             slices = list(conn.execute(stmt))
         return list(self._observations(who, slices, key=_join_key(key)))
 
@@ -738,7 +752,7 @@ class Store:
         """The latest period earlier than ``before`` with current data, and its values."""
         who = principal or ANONYMOUS
         table = self._table_id(table)
-        with self._read() as conn:
+        with self.reading() as conn:
             slices = self._current_slices(conn, who, table=table, ref_areas=[ref_area],
                                           providers=[provider], period_below=before)
         if not slices:
@@ -751,7 +765,7 @@ class Store:
                  ) -> list[tuple[str, str, str, str, int]]:
         """``(provider, ref_area, table, time_period, n_observations)`` of current data."""
         who = principal or ANONYMOUS
-        with self._read() as conn:
+        with self.reading() as conn:
             slices = self._current_slices(conn, who)
         rows = [(s.provider, s.ref_area, s.table_id, s.time_period, s.n_observations)
                 for s in slices]
@@ -844,7 +858,7 @@ def _create_engine(url: URL) -> Engine:
         def _on_begin(conn: Connection) -> None:
             # A writer takes the write lock at once, so it waits (busy_timeout) instead of
             # failing when it upgrades from reading to writing.
-            write = conn.get_execution_options().get("migstat_write")
+            write = conn.get_execution_options().get(WRITE_OPTION)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
