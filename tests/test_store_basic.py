@@ -203,7 +203,7 @@ def test_previous_and_coverage(store: Store) -> None:
 
 
 def test_progress_is_reported(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import migstat.store.store as module
+    import migstat.store.write as module
 
     monkeypatch.setattr(module, "BATCH", 3)
     calls: list[tuple[int, int]] = []

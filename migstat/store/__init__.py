@@ -6,8 +6,9 @@ migrations run on open. See :class:`Store`; every read goes through
 """
 
 from migstat.store.access import AccessDeniedError, AccessPolicy, Principal
+from migstat.store.engine import StoreError
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
-from migstat.store.store import Store, StoreError
+from migstat.store.store import Store
 
 __all__ = [
     "AccessDeniedError", "AccessPolicy", "ObservationQuery", "Principal", "Store",
