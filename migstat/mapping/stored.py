@@ -10,7 +10,6 @@ everyone and are not filtered by the data access gate.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,10 +20,7 @@ from migstat.mapping.model import Mapping, MappingEntry
 from migstat.model.findings import NotFoundError
 from migstat.store import Store
 from migstat.store import schema as S
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from migstat.store.engine import aware, utcnow
 
 
 def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
@@ -38,7 +34,7 @@ def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
                     m.c.country == mapping.country, m.c.source == mapping.source,
                     m.c.codelist == mapping.codelist)).scalar()
                 version = (latest or 0) + 1
-                created = _now()
+                created = utcnow()
                 new_id = conn.execute(sa.insert(m).returning(m.c.id), {
                     "country": mapping.country, "source": mapping.source,
                     "codelist": mapping.codelist, "version": version, "created_at": created,
@@ -54,14 +50,14 @@ def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
         return Mapping(mapping.country, mapping.source, mapping.codelist,
                        [MappingEntry(e.national_code, e.target, e.share, e.national_label)
                         for e in mapping.entries], version=version, id=new_id,
-                       created_at=created.replace(tzinfo=UTC), created_by=created_by,
+                       created_at=aware(created), created_by=created_by,
                        note=note)
     raise AssertionError("unreachable")
 
 
 def _headers(conn: Connection, stmt: sa.Select) -> list[Mapping]:
     return [Mapping(r.country, r.source, r.codelist, [], version=r.version, id=r.id,
-                    created_at=r.created_at.replace(tzinfo=UTC), created_by=r.created_by,
+                    created_at=aware(r.created_at), created_by=r.created_by,
                     note=r.note) for r in conn.execute(stmt)]
 
 
