@@ -203,7 +203,7 @@ def test_previous_and_coverage(store: Store) -> None:
 
 
 def test_progress_is_reported(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import migstat.store.store as module
+    import migstat.store.write as module
 
     monkeypatch.setattr(module, "BATCH", 3)
     calls: list[tuple[int, int]] = []
@@ -253,3 +253,41 @@ def test_sqlite_settings(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_writing_is_one_transaction(store: Store) -> None:
+    """What a ``Store.writing()`` block writes is there after it, and nothing if it raises."""
+    from sqlalchemy import func, insert, select
+
+    from migstat.store.schema import raw_file
+
+    def row(n: int) -> dict[str, object]:
+        return {"sha256": f"{n:064x}", "size": 1, "content": b"x",
+                "stored_at": datetime(2024, 1, 1)}
+
+    with pytest.raises(RuntimeError), store.writing() as conn:
+        conn.execute(insert(raw_file), row(1))
+        raise RuntimeError("stop")
+    with store.writing() as conn:
+        conn.execute(insert(raw_file), row(2))
+    with store.reading() as conn:
+        assert conn.execute(select(raw_file.c.sha256)).scalars().all() == [f"{2:064x}"]
+        assert conn.execute(select(func.count()).select_from(raw_file)).scalar() == 1
+
+
+def test_sqlite_writer_takes_the_write_lock_at_once(tmp_path) -> None:
+    """On SQLite ``Store.writing()`` holds the write lock from its start (another writer
+    waits for it), ``Store.reading()`` does not."""
+    import sqlite3
+
+    path = tmp_path / "w.db"
+    with Store.open(str(path)) as opened:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            with opened.writing(), pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            with opened.reading():
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+        finally:
+            other.close()

@@ -23,8 +23,8 @@ from migstat.model import (
 )
 from migstat.model.data import TableMetadata
 from migstat.store import AccessPolicy, ObservationQuery, Principal, Store
+from migstat.store.read import OBSERVATION_COLUMNS
 from migstat.store.records import SubmissionRecord
-from migstat.store.store import OBSERVATION_COLUMNS
 from tests.mirror_stores import CIS_CSV, cis_value, import_cis
 
 KGZ, RUS, KAZ = ("_T", "_T", "_T"), ("RUS", "_T", "_T"), ("KAZ", "_T", "_T")
@@ -203,6 +203,6 @@ def test_many_small_chunks_read_the_same(vintages, monkeypatch: pytest.MonkeyPat
     store, _records = vintages
     query = ObservationQuery("S01", filters={"SEX": ["_T", "F"]})
     whole = same(store, query)
-    monkeypatch.setattr("migstat.store.store.READ_CHUNK_ROWS", 1)  # one slice per query
+    monkeypatch.setattr("migstat.store.read.READ_CHUNK_ROWS", 1)  # one slice per query
     assert same(store, query) == whole
     assert len(whole["value"]) == 5 and set(whole["ref_area"]) == {"KGZ", "KAZ"}

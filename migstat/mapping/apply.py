@@ -166,6 +166,17 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
         expanded.append((obs, options))
         touched.update((obs.table, obs.ref_area, obs.time_period, k) for k, _s in options)
 
+    dataset.observations = _parts(expanded, touched, report)
+    dataset.findings.extend(report.findings())
+    return report
+
+
+def _parts(expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]],
+           touched: set[tuple[str, str, str, tuple[str, ...]]],
+           report: MappingReport) -> list[Observation]:
+    """The observations of the mapped dataset, in order: each one as it was, or its parts
+    under its mapped keys (``expanded``: the keys and shares of each, ``None`` for as it was);
+    parts arriving at one key (``touched``) are summed into the first of them."""
     out: list[Observation] = []
     merged: dict[tuple[str, str, str, tuple[str, ...]], Observation] = {}
     for obs, options in expanded:
@@ -191,9 +202,7 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
                 if ident in touched:
                     merged[ident] = part
                 out.append(part)
-    dataset.observations = out
-    dataset.findings.extend(report.findings())
-    return report
+    return out
 
 
 def _lookup(targets: Targets, category: str) -> list[tuple[str, float]] | None:

@@ -9,9 +9,7 @@ everyone and are not filtered by the data access gate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,18 +20,7 @@ from migstat.mapping.model import Mapping, MappingEntry
 from migstat.model.findings import NotFoundError
 from migstat.store import Store
 from migstat.store import schema as S
-
-
-@contextmanager
-def _write(store: Store) -> Iterator[Connection]:
-    with store.engine.connect() as conn:
-        conn = conn.execution_options(migstat_write=True)
-        with conn.begin():
-            yield conn
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from migstat.store.engine import aware, utcnow
 
 
 def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
@@ -42,12 +29,12 @@ def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
     m = S.mapping
     for attempt in range(attempts):
         try:
-            with _write(store) as conn:
+            with store.writing() as conn:
                 latest = conn.execute(sa.select(sa.func.max(m.c.version)).where(
                     m.c.country == mapping.country, m.c.source == mapping.source,
                     m.c.codelist == mapping.codelist)).scalar()
                 version = (latest or 0) + 1
-                created = _now()
+                created = utcnow()
                 new_id = conn.execute(sa.insert(m).returning(m.c.id), {
                     "country": mapping.country, "source": mapping.source,
                     "codelist": mapping.codelist, "version": version, "created_at": created,
@@ -63,14 +50,14 @@ def save_mapping(store: Store, mapping: Mapping, *, created_by: str = "cli",
         return Mapping(mapping.country, mapping.source, mapping.codelist,
                        [MappingEntry(e.national_code, e.target, e.share, e.national_label)
                         for e in mapping.entries], version=version, id=new_id,
-                       created_at=created.replace(tzinfo=UTC), created_by=created_by,
+                       created_at=aware(created), created_by=created_by,
                        note=note)
     raise AssertionError("unreachable")
 
 
 def _headers(conn: Connection, stmt: sa.Select) -> list[Mapping]:
     return [Mapping(r.country, r.source, r.codelist, [], version=r.version, id=r.id,
-                    created_at=r.created_at.replace(tzinfo=UTC), created_by=r.created_by,
+                    created_at=aware(r.created_at), created_by=r.created_by,
                     note=r.note) for r in conn.execute(stmt)]
 
 
@@ -107,7 +94,7 @@ def list_mappings(store: Store, *, country: str | None = None, source: str | Non
                                           m.c.source == latest.c.source,
                                           m.c.codelist == latest.c.codelist,
                                           m.c.version == latest.c.version))
-    with store.engine.connect() as conn, conn.begin():
+    with store.reading() as conn:
         found = _headers(conn, stmt)
         return _fill(conn, found) if entries else found
 
@@ -140,7 +127,7 @@ def record_use(store: Store, submission_id: int, mappings: Iterable[Mapping]) ->
     ids = sorted({m.id for m in mappings if m.id is not None})
     if not ids:
         return
-    with _write(store) as conn:
+    with store.writing() as conn:
         conn.execute(sa.insert(S.mapping_use),
                      [{"submission_id": submission_id, "mapping_id": i} for i in ids])
 
@@ -150,5 +137,5 @@ def used_by(store: Store, submission_id: int) -> list[Mapping]:
     m, u = S.mapping, S.mapping_use
     stmt = (sa.select(m).join(u, u.c.mapping_id == m.c.id)
             .where(u.c.submission_id == submission_id).order_by(m.c.id))
-    with store.engine.connect() as conn, conn.begin():
+    with store.reading() as conn:
         return _headers(conn, stmt)

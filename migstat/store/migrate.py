@@ -20,6 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from migstat.store.engine import write_transaction
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY = 0x6D696773  # pg_advisory_xact_lock key held while migrating
 
@@ -48,9 +50,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if current_revision(conn) == head:
             return
         conn.rollback()
-        conn = conn.execution_options(migstat_write=True)
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                             {"key": _PG_LOCK_KEY})
-            command.upgrade(alembic_config(conn), revision)
+        with write_transaction(conn) as writer:
+            if writer.dialect.name == "postgresql":
+                writer.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": _PG_LOCK_KEY})
+            command.upgrade(alembic_config(writer), revision)

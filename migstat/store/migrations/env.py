@@ -21,7 +21,7 @@ def _url() -> str | None:
 
 
 if context.is_offline_mode():
-    from migstat.store.store import resolve_url
+    from migstat.store.engine import resolve_url
 
     context.configure(url=resolve_url(_url()), target_metadata=metadata,
                       literal_binds=True, dialect_opts={"paramstyle": "named"})
@@ -32,13 +32,11 @@ else:
     if given is not None:
         _run(given)
     else:
-        from migstat.store.store import _create_engine, resolve_url
+        from migstat.store.engine import create_engine, resolve_url, write_transaction
 
-        engine = _create_engine(resolve_url(_url()))
+        engine = create_engine(resolve_url(_url()))
         try:
-            with engine.connect() as conn:
-                conn = conn.execution_options(migstat_write=True)
-                with conn.begin():
-                    _run(conn)
+            with engine.connect() as conn, write_transaction(conn) as writer:
+                _run(writer)
         finally:
             engine.dispose()

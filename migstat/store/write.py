@@ -1,0 +1,243 @@
+"""The write path: a submission stored as a new vintage, in one transaction.
+
+The raw file goes in first (content-addressed), then the submission, its per-table metadata,
+its findings, its slices ``(table, provider, ref_area, time_period)`` and their observations
+in batches (``COPY`` on PostgreSQL, a plain ``executemany`` on SQLite); last the time of the
+vintage, set when it is complete and never before an earlier one. A process killed inside the
+transaction leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from migstat.i18n import N_
+from migstat.model.data import Dataset
+from migstat.model.findings import Finding, NotFoundError
+from migstat.store import schema as S
+from migstat.store.access import ACCEPTED, REJECTED
+from migstat.store.engine import StoreError, error_reason, utcnow
+from migstat.store.records import SubmissionRecord
+from migstat.store.submissions import StoreSubmissions
+
+BATCH = 10_000
+"""Observations per executemany batch (and per progress call)."""
+
+
+def _clean_text(value: str | None) -> str | None:
+    """Text as PostgreSQL accepts it (no NUL characters); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    value = str(value)
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON that both databases accept: no NaN or infinity, no NUL, plain containers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return _clean_text(value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, dict):
+        return {str(_clean_text(str(k))): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return _clean_text(str(value))
+
+
+class StoreWrites(StoreSubmissions):
+    """Storing submissions (through :meth:`~migstat.store.engine.StoreCore.writing`)."""
+
+    def submit(self, dataset: Dataset, raw: bytes, *, findings: Iterable[Finding],
+               submitted_by: str = "cli", accepted: bool | None = None,
+               note: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> SubmissionRecord:
+        """Store one submission as a new vintage, in one transaction; return its record.
+
+        ``findings`` are stored with it; findings made while reading (``dataset.findings``)
+        are added unless the same objects are already in ``findings``. ``accepted=None``
+        accepts the submission iff no finding is an error. A rejected submission is stored
+        all the same, but its observations are never current data. ``progress(done, total)``
+        is called after each batch of observations.
+        """
+        found = list(findings)
+        seen = {id(f) for f in found}
+        found.extend(f for f in dataset.findings if id(f) not in seen)
+        severities = [str(getattr(f, "severity", "")) for f in found]
+        n_errors = severities.count("error")
+        n_warnings = severities.count("warning")
+        if accepted is None:
+            accepted = n_errors == 0
+        status = ACCEPTED if accepted else REJECTED
+        raw = bytes(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        observations = dataset.observations
+        total = len(observations)
+        provider = _clean_text(dataset.provider) or ""
+        tables = dataset.tables
+        partner_at = {t: self._partner_index(t) for t in tables}
+
+        slice_of: dict[tuple[str, str, str], int] = {}
+        counts: list[int] = []
+        for obs in observations:
+            skey = (obs.table, obs.ref_area, obs.time_period)
+            index = slice_of.get(skey)
+            if index is None:
+                index = slice_of[skey] = len(counts)
+                counts.append(0)
+            counts[index] += 1
+
+        meta = dataset.metadata
+        started = utcnow()
+        try:
+            with self.writing() as conn:
+                # 1. the bytes as received, content-addressed: always the first insert
+                conn.execute(
+                    self._insert_ignore(S.raw_file, "sha256"),
+                    {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started})
+                # 2. the submission
+                submission_id = conn.execute(
+                    sa.insert(S.submission).returning(S.submission.c.id),
+                    {
+                        "provider": provider,
+                        "country": _clean_text(meta.country),
+                        "file_name": _clean_text(dataset.file_name) or "",
+                        "format": _clean_text(dataset.format) or "",
+                        "sha256": digest,
+                        "size": len(raw),
+                        "submitted_at": started,
+                        "submitted_by": _clean_text(submitted_by) or "",
+                        "status": status,
+                        "embargo_until": None,
+                        "synthetic": bool(dataset.synthetic),
+                        "note": _clean_text(note),
+                        "n_observations": total,
+                        "n_errors": n_errors,
+                        "n_warnings": n_warnings,
+                        "tables": _jsonable(tables),
+                        "meta": _jsonable(meta.to_dict()),
+                        "provenance": (_jsonable(dataset.provenance.to_dict())
+                                       if dataset.provenance else None),
+                    },
+                ).scalar_one()
+                # 3. per-table metadata
+                if meta.tables:
+                    conn.execute(sa.insert(S.table_metadata), [
+                        {"submission_id": submission_id, "table_id": _clean_text(t),
+                         "meta": _jsonable(m.to_dict())}
+                        for t, m in meta.tables.items()])
+                # 4. findings
+                if found:
+                    conn.execute(sa.insert(S.finding),
+                                 [self._finding_row(submission_id, f) for f in found])
+                # 5. slices
+                slice_ids: list[int] = []
+                if slice_of:
+                    rows = [
+                        {"submission_id": submission_id, "table_id": _clean_text(t),
+                         "provider": provider, "ref_area": _clean_text(a),
+                         "time_period": _clean_text(p), "recorded_at": started,
+                         "n_observations": counts[i]}
+                        for (t, a, p), i in slice_of.items()]
+                    result = conn.execute(
+                        sa.insert(S.slice_).returning(S.slice_.c.id,
+                                                      sort_by_parameter_order=True), rows)
+                    slice_ids = [row[0] for row in result]
+                # 6. observations, in batches
+                self._insert_observations(conn, observations, slice_of, slice_ids, partner_at,
+                                          progress)
+                # 7. the time of the vintage: when it was complete, never before an earlier one
+                latest = conn.execute(sa.select(sa.func.max(S.submission.c.submitted_at)).where(
+                    S.submission.c.id != submission_id)).scalar()
+                moment = utcnow()
+                if latest is not None and moment <= latest:
+                    moment = latest + timedelta(microseconds=1)
+                conn.execute(sa.update(S.submission).where(S.submission.c.id == submission_id)
+                             .values(submitted_at=moment))
+                conn.execute(sa.update(S.slice_).where(S.slice_.c.submission_id == submission_id)
+                             .values(recorded_at=moment))
+        except SQLAlchemyError as exc:
+            raise StoreError(N_("Could not store {file} in {url}: {reason}"),
+                             file=dataset.file_name, url=self.url,
+                             reason=error_reason(exc)) from exc
+        return self.submission(submission_id)
+
+    def _insert_ignore(self, table: sa.Table, key: str) -> Any:
+        if self.dialect == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+
+    def _finding_row(self, submission_id: int, f: Finding) -> dict[str, Any]:
+        where = getattr(f, "where", None)
+        data = _jsonable(f.to_dict())
+        return {
+            "submission_id": submission_id,
+            "rule": _clean_text(str(f.rule)) or "",
+            "severity": str(f.severity),
+            "table_id": _clean_text(f.table),
+            "sheet": _clean_text(where.sheet) if where else None,
+            "cell": _clean_text(where.cell) if where else None,
+            "line": where.line if where else None,
+            "data": data,
+        }
+
+    def _partner_index(self, table: str) -> int | None:
+        try:
+            tdef = self.registry.table(table)
+        except NotFoundError:
+            return None
+        partner = tdef.partner
+        return tdef.key_index(partner.id) if partner else None
+
+    def _insert_observations(self, conn: Connection, observations: Sequence[Any],
+                             slice_of: dict[tuple[str, str, str], int], slice_ids: list[int],
+                             partner_at: dict[str, int | None],
+                             progress: Callable[[int, int], None] | None) -> None:
+        total = len(observations)
+        columns = ("slice_id", "key", "partner", "value", "obs_status", "conf_status",
+                   "comment")
+        sep = S.KEY_SEPARATOR
+        copy = self.dialect == "postgresql"
+        for start in range(0, total, BATCH):
+            rows = []
+            for obs in observations[start:start + BATCH]:
+                key = obs.key
+                at = partner_at.get(obs.table)
+                partner = key[at] if at is not None and at < len(key) else None
+                value = obs.value
+                comment = obs.comment
+                rows.append((
+                    slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
+                    _clean_text(sep.join(key)),
+                    None if partner is None else _clean_text(partner),
+                    None if value is None else float(value),
+                    _clean_text(obs.obs_status) or "A",
+                    _clean_text(obs.conf_status) or "F",
+                    None if comment is None else _clean_text(comment),
+                ))
+            if copy:
+                # COPY is several times faster than INSERT on PostgreSQL; same transaction.
+                cursor = conn.connection.driver_connection.cursor()
+                with cursor.copy(f"COPY observation ({', '.join(columns)}) FROM STDIN") as out:
+                    for row in rows:
+                        out.write_row(row)
+                cursor.close()
+            else:
+                # plain executemany of tuples: the values are already of SQLite's own types
+                conn.exec_driver_sql(
+                    f"INSERT INTO observation ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})", rows)
+            if progress is not None:
+                progress(min(start + BATCH, total), total)
