@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from migstat.formats.questionnaire.xlsx import open_zip
 from migstat.formats.vocabulary import languages
-from migstat.formats.xlsx import open_zip
 from migstat.i18n import N_, gettext_
 from migstat.model import Finding, InputError, Location, Severity
 

@@ -1,0 +1,45 @@
+"""The questionnaire workbook: a template a statistician fills in Excel, and its reader.
+
+* :mod:`.layout`: the sheet layout both halves share (sheet names, where codes and data cells
+  are, the hidden sheet's facts, styles and header text);
+* :mod:`.writer`: :func:`write_template`, the template, optionally filled with a dataset;
+* :mod:`.reader`: :func:`read_questionnaire`, a filled workbook back into a dataset;
+* :mod:`.xlsx`: the fast, guarded reader of .xlsx cell values the reader is built on;
+* :mod:`.annotate`: :func:`annotate_workbook`, the submitted workbook returned with every
+  finding marked at its cell.
+"""
+
+from migstat.formats.questionnaire.annotate import annotate_workbook
+from migstat.formats.questionnaire.layout import (
+    FACT_COLUMNS,
+    FORMAT,
+    HIDDEN_SHEET,
+    LISTS_SHEET,
+    SHEET_NAMES,
+    SUBMISSION_FIELDS,
+    TABLE_FIELDS,
+    TEMPLATE_VERSION,
+    SheetLayout,
+)
+from migstat.formats.questionnaire.reader import Facts, read_questionnaire
+from migstat.formats.questionnaire.writer import write_template
+from migstat.formats.questionnaire.xlsx import max_file_bytes, open_workbook, open_zip
+
+__all__ = [
+    "FACT_COLUMNS",
+    "FORMAT",
+    "HIDDEN_SHEET",
+    "LISTS_SHEET",
+    "SHEET_NAMES",
+    "SUBMISSION_FIELDS",
+    "TABLE_FIELDS",
+    "TEMPLATE_VERSION",
+    "Facts",
+    "SheetLayout",
+    "annotate_workbook",
+    "max_file_bytes",
+    "open_workbook",
+    "open_zip",
+    "read_questionnaire",
+    "write_template",
+]
