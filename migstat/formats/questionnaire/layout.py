@@ -156,6 +156,7 @@ class Styles:
 
 
 def put(ws: Worksheet, row: int, col: int, value: object, style: StyleArray | None = None):
+    """Write ``value`` at (``row``, ``col``) with a copy of a ready-made ``style``."""
     cell = ws.cell(row, col, value)
     if style is not None:
         cell._style = copy(style)
@@ -163,6 +164,8 @@ def put(ws: Worksheet, row: int, col: int, value: object, style: StyleArray | No
 
 
 def protect(ws: Worksheet) -> None:
+    """Protect a sheet so that only unlocked cells can be edited, while columns and rows may
+    still be resized."""
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # columns may be widened
     ws.protection.formatRows = False
@@ -218,3 +221,65 @@ class SheetLayout:
 
 FACT_COLUMNS = ["table", "sheet", "period", "row_dims", "col_dims", "code_cols", "code_rows",
                 "first_data_row", "first_data_col", "last_data_row", "last_data_col"]
+
+
+Block = tuple[str, str, dict[str, object]]
+"""One line of the instructions: a style name (of :class:`Styles`, or empty), a message and its
+parameters; a ``code`` parameter also gets the country's name as ``country``."""
+
+
+def instruction_blocks(country: str, year: int, tables: list[str], metadata_sheet: str,
+                       send_to: str | None) -> list[Block]:
+    """The text of the instructions sheet, line by line, before translation."""
+    table_list = ", ".join(tables)
+    meta = metadata_sheet
+    blocks: list[Block] = [
+        ("title", N_("Questionnaire on international migration statistics"), {}),
+        ("bold", N_("{country} ({code}), {year}"), {"code": country, "year": year}),
+        ("", "", {}),
+        ("head", N_("What to fill"), {}),
+        ("text", N_("Every table has its own sheet, named by the table code ({tables}). Rows and "
+                    "columns carry codes and names; enter the figures in the white cells."),
+         {"tables": table_list}),
+        ("text", N_("Grey cells (codes, names, titles) are protected. Do not rename, move or "
+                    "delete sheets, rows or columns: the file is read automatically."), {}),
+        ("text", N_("On the sheet {sheet} give the agency, a contact person and e-mail, and for "
+                    "every table the source of the data, the reference date, the residence rule "
+                    "actually applied and the population covered."), {"sheet": meta}),
+        ("text", N_("If a table cannot be provided, leave its sheet empty and explain why in the "
+                    "notes on the sheet {sheet}."), {"sheet": meta}),
+        ("", "", {}),
+        ("head", N_("Numbers and flags"), {}),
+        ("text", N_("1234: a number. Spaces between thousands are allowed (1 234)."), {}),
+        ("text", N_(".. or …: not available (the figure exists but was not collected or cannot "
+                    "be given)."), {}),
+        ("text", N_("x: confidential (not for publication)."), {}),
+        ("text", N_("-: nil, the value is zero (0 may be entered too)."), {}),
+        ("text", N_("123 e: estimated value. 123 p: provisional value."), {}),
+        ("text", N_("No formulas: copy the figures and paste them as values only (Paste "
+                    "Special, Values)."), {}),
+        ("", "", {}),
+        ("head", N_("Empty cells"), {}),
+        ("text", N_("An empty cell means that the figure was not provided. It is never read as "
+                    "zero: enter - or 0 for a true zero and .. when the figure is not "
+                    "available."), {}),
+        ("", "", {}),
+        ("head", N_("Totals"), {}),
+        ("text", N_("Totals must equal the sum of their parts: both sexes = males + females + "
+                    "sex unknown; all ages = the sum of the age groups + age unknown; all "
+                    "countries of the world = the sum of the countries + stateless persons + "
+                    "unknown."), {}),
+        ("text", N_("The same population must have the same total in every table: for example "
+                    "the total of S01 equals the total of S02."), {}),
+        ("text", N_("If the figures are rounded (for example to 5), give the rounding base on "
+                    "the sheet {sheet}: small differences in totals are then accepted."),
+         {"sheet": meta}),
+        ("", "", {}),
+        ("head", N_("Where to send"), {}),
+        ("text", N_("Send the completed workbook to the clearing-house coordinator or upload it "
+                    "to the clearing-house. It comes back with any problems marked in the cells "
+                    "and listed on a first sheet."), {}),
+    ]
+    if send_to:
+        blocks.append(("bold", N_("Send to: {address}"), {"address": send_to}))
+    return blocks
