@@ -2,8 +2,10 @@
 
 * :mod:`.layout`: the sheet layout both halves share (sheet names, where codes and data cells
   are, the hidden sheet's facts, styles and header text);
-* :mod:`.writer`: :func:`write_template`, the template, optionally filled with a dataset;
-* :mod:`.reader`: :func:`read_questionnaire`, a filled workbook back into a dataset;
+* :mod:`.writer`: :func:`write_template`, the template, optionally filled with a dataset; its
+  table sheets are written by :mod:`.write_tables`;
+* :mod:`.reader`: :func:`read_questionnaire`, a filled workbook back into a dataset; its table
+  sheets are read by :mod:`.read_tables`;
 * :mod:`.xlsx`: the fast, guarded reader of .xlsx cell values the reader is built on;
 * :mod:`.annotate`: :func:`annotate_workbook`, the submitted workbook returned with every
   finding marked at its cell.

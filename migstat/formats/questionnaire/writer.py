@@ -2,7 +2,7 @@
 
 Where everything goes is defined in :mod:`.layout`. This module assembles the workbook and
 writes its instructions, metadata, lists and hidden sheets; the table sheets, with their many
-data cells, are written by :mod:`.table_sheet`.
+data cells, are written by :mod:`.write_tables`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from migstat.formats.questionnaire.layout import (
     protect,
     put,
 )
-from migstat.formats.questionnaire.table_sheet import save_with_rows, write_table
+from migstat.formats.questionnaire.write_tables import save_with_rows, write_table
 from migstat.formats.questionnaire.xlsx import column_letters
 from migstat.i18n import N_, gettext_
 from migstat.model import (
