@@ -7,11 +7,12 @@
 * :mod:`.reader`: :func:`read_questionnaire`, a filled workbook back into a dataset; its table
   sheets are read by :mod:`.read_tables`;
 * :mod:`.xlsx`: the fast, guarded reader of .xlsx cell values the reader is built on;
-* :mod:`.annotate`: :func:`annotate_workbook`, the submitted workbook returned with every
-  finding marked at its cell.
+* :mod:`.annotate`: :func:`~.annotate.annotate_workbook`, the submitted workbook returned with
+  every finding marked at its cell (imported from there, when needed, not here).
+
+The package exports the names its callers use; everything else is imported from its modules.
 """
 
-from migstat.formats.questionnaire.annotate import annotate_workbook
 from migstat.formats.questionnaire.layout import (
     FACT_COLUMNS,
     FORMAT,
@@ -25,7 +26,6 @@ from migstat.formats.questionnaire.layout import (
 )
 from migstat.formats.questionnaire.reader import Facts, read_questionnaire
 from migstat.formats.questionnaire.writer import write_template
-from migstat.formats.questionnaire.xlsx import max_file_bytes, open_workbook, open_zip
 
 __all__ = [
     "FACT_COLUMNS",
@@ -38,10 +38,6 @@ __all__ = [
     "TEMPLATE_VERSION",
     "Facts",
     "SheetLayout",
-    "annotate_workbook",
-    "max_file_bytes",
-    "open_workbook",
-    "open_zip",
     "read_questionnaire",
     "write_template",
 ]
