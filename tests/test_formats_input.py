@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from migstat.formats.annotate import annotate_workbook
 from migstat.formats.detect import read_submission
 from migstat.formats.questionnaire import HIDDEN_SHEET, read_questionnaire, write_template
+from migstat.formats.questionnaire.annotate import annotate_workbook
 from migstat.model import Finding, InputError, Location, Severity
 
 

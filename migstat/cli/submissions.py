@@ -93,7 +93,7 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
         click.echo(c.t(N_("Only questionnaire workbooks can be annotated; {file} is {format}."),
                        file=checked.file_name, format=checked.dataset.format), err=True)
         return
-    from migstat.formats.annotate import annotate_workbook
+    from migstat.formats.questionnaire.annotate import annotate_workbook
 
     annotate_workbook(checked.raw, checked.findings, out, lang="both")
     click.echo(c.t(N_("Annotated workbook written to {path}"), path=out))

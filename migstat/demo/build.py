@@ -159,7 +159,7 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
             line = (f"  {country}      {path.name}: {record.status}, {record.n_observations} "
                     f"observations, {record.n_errors} errors, {record.n_warnings} warnings")
             if record.status != "accepted":
-                from migstat.formats.annotate import annotate_workbook
+                from migstat.formats.questionnaire.annotate import annotate_workbook
 
                 returned = out_dir / "returned" / f"{country}_{DEMO_YEAR}_findings.xlsx"
                 annotate_workbook(checked.raw, checked.findings, returned, lang="both")

@@ -14,8 +14,8 @@ from pathlib import Path
 from migstat.formats.csv_long import read_long_csv
 from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_separator
 from migstat.formats.questionnaire import read_questionnaire
+from migstat.formats.questionnaire.xlsx import max_file_bytes
 from migstat.formats.sdmx_csv import read_sdmx_csv
-from migstat.formats.xlsx import max_file_bytes
 from migstat.i18n import N_
 from migstat.model import Dataset, InputError, Location, NotFoundError, Registry, default_registry
 

@@ -130,6 +130,42 @@ def _text_of(element: ET.Element) -> str:
     return "".join(parts)
 
 
+def _formula_or_inline(typ: str | None, inner: str) -> tuple[object, str] | None:
+    """A cell's formula (its text, from ``=``) or inline string, matched in the cell's inner
+    XML; ``None`` when it has neither (then its ``<v>`` holds the value)."""
+    if "<f" in inner:
+        formula = _INNER_F.search(inner)
+        if formula is not None:
+            ftext = html.unescape(formula.group(1) or "")
+            return ("=" + ftext if ftext else "=…", "f")
+    if typ == "inlineStr":
+        if "<rPh" in inner:
+            inner = _PHONETIC.sub("", inner)
+        found_text = "".join(_INNER_T.findall(inner))
+        return (html.unescape(found_text) if "&" in found_text else found_text, "s")
+    return None
+
+
+def _typed_value(typ: str, text: str, shared: list[str], *,
+                 escaped: bool) -> tuple[object, str] | None:
+    """The value and kind of a cell of type ``typ`` (not a number) from the text of its
+    ``<v>``, still XML-escaped when ``escaped``; ``None`` for a type not known here."""
+    if typ == "s":
+        try:
+            return (shared[int(text)], "s")
+        except (ValueError, IndexError):
+            return (text, "s")
+    if typ == "str":
+        return (html.unescape(text) if escaped and "&" in text else text, "s")
+    if typ == "b":
+        return (text.strip() in ("1", "true"), "b")
+    if typ == "e":
+        return (html.unescape(text) if escaped else text, "e")
+    if typ == "d":
+        return (text, "d")
+    return None
+
+
 class XlsxReader:
     """Sheet list and cell values of one workbook."""
 
@@ -223,6 +259,12 @@ class XlsxReader:
         if fast is not None:
             yield from fast
             return
+        yield from self._parsed_cells(info, shared)
+
+    def _parsed_cells(self, info: SheetInfo, shared: list[str]) -> Iterator[Cell]:
+        """The cells of a sheet by a full XML parse, for sheets :meth:`_fast_cells` cannot read
+        (cells without references, other attribute orders ...)."""
+        name = info.name
         row_no = 0
         col_no = 0
         pending: list[tuple[int | None, int, object, str]] = []
@@ -284,18 +326,9 @@ class XlsxReader:
             row = int(digits)
             col = column_index(letters)
             if inner:
-                if "<f" in inner:
-                    formula = _INNER_F.search(inner)
-                    if formula is not None:
-                        ftext = unescape(formula.group(1) or "")
-                        append((row, col, "=" + ftext if ftext else "=…", "f"))
-                        continue
-                if typ == "inlineStr":
-                    if "<rPh" in inner:
-                        inner = _PHONETIC.sub("", inner)
-                    found_text = "".join(_INNER_T.findall(inner))
-                    append((row, col, unescape(found_text) if "&" in found_text
-                            else found_text, "s"))
+                cell = _formula_or_inline(typ, inner)
+                if cell is not None:
+                    append((row, col, *cell))
                     continue
                 found = _INNER_V.search(inner)
                 if found is None:
@@ -308,21 +341,11 @@ class XlsxReader:
                     append((row, col, float(simple), "n"))
                 except ValueError:
                     append((row, col, unescape(simple), "s"))
-            elif typ == "s":
-                try:
-                    append((row, col, shared[int(simple)], "s"))
-                except (ValueError, IndexError):
-                    append((row, col, simple, "s"))
-            elif typ == "str":
-                append((row, col, unescape(simple) if "&" in simple else simple, "s"))
-            elif typ == "b":
-                append((row, col, simple.strip() in ("1", "true"), "b"))
-            elif typ == "e":
-                append((row, col, unescape(simple), "e"))
-            elif typ == "d":
-                append((row, col, simple, "d"))
-            else:
+                continue
+            cell = _typed_value(typ, simple, shared, escaped=True)
+            if cell is None:
                 return None
+            append((row, col, *cell))
         return out if matched == expected else None
 
     def grid(self, name: str) -> dict[tuple[int, int], tuple[object, str]]:
@@ -347,19 +370,9 @@ class XlsxReader:
             return (_text_of(inline), "s") if inline is not None else None
         if raw is None:
             return None
-        if typ == "s":
-            try:
-                return (shared[int(raw)], "s")
-            except (ValueError, IndexError):
-                return (raw, "s")
-        if typ == "str":
-            return (raw, "s")
-        if typ == "b":
-            return (raw.strip() in ("1", "true"), "b")
-        if typ == "e":
-            return (raw, "e")
-        if typ == "d":
-            return (raw, "d")
+        cell = _typed_value(typ, raw, shared, escaped=False)
+        if cell is not None:
+            return cell
         try:
             return (float(raw), "n")
         except ValueError:

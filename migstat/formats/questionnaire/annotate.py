@@ -12,14 +12,14 @@ from collections import defaultdict
 from io import BytesIO
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from migstat.formats.questionnaire.xlsx import open_zip
 from migstat.formats.vocabulary import languages
-from migstat.formats.xlsx import open_zip
 from migstat.i18n import N_, gettext_
 from migstat.model import Finding, InputError, Location, Severity
 
@@ -109,6 +109,19 @@ def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: s
                          problem=str(problem)) from None
 
     ordered = sorted(findings, key=lambda f: f.sort_key)
+    _mark_cells(wb, ordered, langs)
+    _findings_sheet(wb, ordered, langs, lang, name)
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def _mark_cells(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...]) -> None:
+    """Fill every cell that has findings in the colour of the worst and comment it with all
+    of them."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in ordered:
         where = finding.where
@@ -125,6 +138,10 @@ def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: s
         comment.height = min(600, 60 + 18 * text.count("\n") + len(text) // 3)
         cell.comment = comment
 
+
+def _findings_sheet(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...], lang: str,
+                    name: str) -> None:
+    """The first sheet: a summary line, then every finding with a link to its cell."""
     title = SHEET_TITLES[lang]
     if title in wb.sheetnames:
         del wb[title]
@@ -135,9 +152,9 @@ def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: s
     for lng in langs:
         summary = gettext_(N_("{file}. Errors: {errors}; warnings: {warnings}; notes: "
                               "{infos}. Click a place to go to its cell."), lng, file=name,
-                           errors=sum(1 for f in findings if _severity(f) == "error"),
-                           warnings=sum(1 for f in findings if _severity(f) == "warning"),
-                           infos=sum(1 for f in findings if _severity(f) == "info"))
+                           errors=sum(1 for f in ordered if _severity(f) == "error"),
+                           warnings=sum(1 for f in ordered if _severity(f) == "warning"),
+                           infos=sum(1 for f in ordered if _severity(f) == "info"))
         ws.cell(row, 1, summary).font = bold
         row += 1
     row += 1
@@ -166,19 +183,13 @@ def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: s
             place_cell.font = Font(color="0563C1", underline="single")
         message = ws.cell(row, 6, "\n".join(finding.text(lng) for lng in langs))
         message.alignment = wrap
-        for col, name in ((7, "observed"), (8, "expected"), (9, "difference")):
-            value = finding.values.get(name)
+        for col, field in ((7, "observed"), (8, "expected"), (9, "difference")):
+            value = finding.values.get(field)
             if value is not None:
                 ws.cell(row, col, value)
     for letter, width in zip("ABCDEFGHI", (6, 18, 22, 8, 18, 90, 12, 12, 12), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{header_row + 1}"
-    wb.active = 0
-    for other in wb.worksheets[1:]:
-        other.sheet_view.tabSelected = False
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
 
 
 def _place(where: Location, langs: tuple[str, ...]) -> str:
