@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from migstat.i18n import N_
 from migstat.web.app import render
-from migstat.web.views import flows, templating  # noqa: F401 (template filters)
+from migstat.web.views import flows
 from migstat.web.views.data import Data
 
 router = APIRouter()
