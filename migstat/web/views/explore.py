@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.api import parse_as_of
+from migstat.formats.output import DOWNLOAD_LINKS, OUTPUT_FORMATS
 from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
@@ -36,8 +37,7 @@ ZERO_ROWS_FROM = 30
 """Tables with more rows than this leave out the rows that are zero in every column."""
 MAX_SERIES = 8
 MAX_BARS = 20
-DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("sdmx.csv", "SDMX-CSV"),
-             ("sdmx.xml", "SDMX-ML"), ("json-stat.json", "JSON-stat"), ("px", "PC-Axis"))
+DOWNLOADS = tuple((fmt, OUTPUT_FORMATS[fmt].title) for fmt in DOWNLOAD_LINKS)
 """Formats of ``GET /download/{TABLE}.{fmt}`` offered for every view."""
 MISSING_SYMBOL = {"M": "–", "L": "..", "O": "..", "Q": "x"}
 GEOMETRY_FILE = Path(__file__).resolve().parent.parent / "static" / "vendor" / "countries-110m.json"
