@@ -16,7 +16,8 @@ from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
-from migstat.web.views.explore import describe_metadata, pyramid_bars
+from migstat.web.views.explore import describe_metadata
+from migstat.web.views.figures import pyramid_bars
 
 TOP = 10
 RECENT_YEARS = 15
