@@ -91,13 +91,18 @@ def with_references(tables: list[TableDef], registry: Registry, references: str,
 def header(table: TableDef | None, lang: str, sources: Sequence[str] = ()) -> Header:
     """An SDMX-ML message header; a data message's names the table and its sources in both
     languages."""
-    texts: dict[str, str] = {}
-    if table is not None:
-        for code in ("en", "ru"):
-            parts = [f"{table.id}: {table.label(code)}", pick(table.description, code),
-                     *sources]
-            texts[code] = " | ".join(p for p in parts if p)
+    texts = source_texts(table, sources) if table is not None else {}
     return Header(id=f"IREF{uuid.uuid4().hex[:16].upper()}", source=texts)
+
+
+def source_texts(table: TableDef, sources: Sequence[str] = ()) -> dict[str, str]:
+    """What a message's header says the numbers are, in English and Russian: the table, its
+    definition and the sources of the numbers."""
+    texts: dict[str, str] = {}
+    for code in ("en", "ru"):
+        parts = [f"{table.id}: {table.label(code)}", pick(table.description, code), *sources]
+        texts[code] = " | ".join(p for p in parts if p)
+    return texts
 
 
 _REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all",
@@ -156,5 +161,5 @@ def structure_answer(who: Reader, resource: str, agency: str | None,
     return made(body, R.STRUCTURE_MEDIA)
 
 
-__all__ = ["STRUCTURE_RESOURCES", "codelists", "header", "provider_codelist",
+__all__ = ["STRUCTURE_RESOURCES", "codelists", "header", "provider_codelist", "source_texts",
            "structure_answer", "used_codelists", "with_references"]

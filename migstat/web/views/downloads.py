@@ -2,8 +2,8 @@
 ``GET /download/{TABLE}.{format}`` sends (the route is :mod:`migstat.web.routes.downloads`).
 
 A format's media type and file suffix are the registry's
-(:data:`migstat.formats.output.OUTPUT_FORMATS`); the writer of each is chosen in
-:func:`render`. Tidy CSV and SDMX-CSV are streamed as they are read.
+(:data:`migstat.formats.output.OUTPUT_FORMATS`); the writer of each is in :data:`WRITERS`,
+and tidy CSV and SDMX-CSV are streamed as they are read (:data:`STREAMS`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from migstat.formats import output
 from migstat.formats.jsonstat.writer import write_jsonstat
-from migstat.formats.output import DOWNLOAD_FORMATS, OutputFormat, find_format
+from migstat.formats.output import DOWNLOAD_FORMATS, OUTPUT_FORMATS, OutputFormat, find_format
 from migstat.formats.px.writer import write_px
 from migstat.formats.sdmx_csv import write_sdmx_csv
 from migstat.formats.sdmxml.writer import Header, write_data
@@ -25,7 +25,7 @@ from migstat.model import NotFoundError, pick
 from migstat.store.records import StoredObservation
 from migstat.web import selection
 from migstat.web.deps import Reader
-from migstat.web.sdmx.structures import codelists
+from migstat.web.sdmx.structures import codelists, source_texts
 
 MAX_CELLS = 5_000_000
 """The largest cube (product of the codes on every axis) a PX or JSON-stat file may span."""
@@ -60,10 +60,8 @@ def build(who: Reader, name: str, params: Any) -> Download:
     table_id, chosen = split_name(name)
     view = selection.parse_view(who, table_id, params)
     body: bytes | Iterator[bytes]
-    if chosen.name == "csv":
-        body = stream_csv(who, view)
-    elif chosen.name == "sdmx.csv":
-        body = stream_sdmx_csv(who, view)
+    if chosen.name in STREAMS:
+        body = STREAMS[chosen.name](who, view)
     else:
         body = render(who, view, selection.read_observations(who, view), chosen.name)
     return Download(body, chosen, view.table.id)
@@ -98,6 +96,11 @@ def stream_sdmx_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
     return _streamed(who, view, header, rows)
 
 
+STREAMS: dict[str, Callable[[Reader, selection.View], Iterator[bytes]]] = {
+    "csv": stream_csv, "sdmx.csv": stream_sdmx_csv}
+"""The formats written as they are read, so a large table never sits in memory at once."""
+
+
 def _streamed(who: Reader, view: selection.View, header: bytes,
               rows: Callable[[list[StoredObservation]], bytes]) -> Iterator[bytes]:
     """The header, then the rows of every :data:`CHUNK` observations as they are read."""
@@ -123,35 +126,66 @@ def _csv_rows(who: Reader, view: selection.View, batch: list[StoredObservation],
     return text[text.index("\n") + 1:].encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A view's observations with what every writer of a download needs of them."""
+
+    who: Reader
+    view: selection.View
+    observations: list[StoredObservation]
+    by_submission: dict[int, str]
+    lines: list[str]
+    lists: dict[str, Any]
+
+
+def _csv(f: _Found) -> bytes:
+    rows, columns = _tidy(f.who, f.view, f.observations, f.by_submission)
+    return output.write_csv(rows, columns).encode("utf-8")
+
+
+def _xlsx(f: _Found) -> bytes:
+    rows, columns = _tidy(f.who, f.view, f.observations, f.by_submission)
+    buffer = io.BytesIO()
+    output.write_xlsx(buffer, rows, columns, f.view.table, f.who.lang,
+                      _metadata(f.who, f.view, f.lines))
+    return buffer.getvalue()
+
+
+def _sdmx_csv(f: _Found) -> bytes:
+    return write_sdmx_csv(f.observations, f.view.table, labels="both", lang=f.who.lang,
+                          codelists=f.lists).encode("utf-8")
+
+
+def _sdmx_xml(f: _Found) -> bytes:
+    texts = source_texts(f.view.table, f.lines)
+    return write_data(f.observations, f.view.table, header=Header(source=texts)).encode("utf-8")
+
+
+def _px(f: _Found) -> bytes:
+    _check_cells(f.view, f.observations, f.lists)
+    return write_px(f.observations, f.view.table, codelists=f.lists, lang=f.who.lang,
+                    sources=f.lines, updated=selection.latest(f.observations)).encode("utf-8")
+
+
+def _jsonstat(f: _Found) -> bytes:
+    _check_cells(f.view, f.observations, f.lists)
+    return write_jsonstat(f.observations, f.view.table, codelists=f.lists, lang=f.who.lang,
+                          sources=f.lines, updated=selection.latest(f.observations),
+                          extension={"selection": dict(f.view.params())}).encode("utf-8")
+
+
+WRITERS: dict[str, Callable[[_Found], bytes]] = {
+    "csv": _csv, "xlsx": _xlsx, "sdmx.csv": _sdmx_csv, "sdmx.xml": _sdmx_xml, "px": _px,
+    "json-stat.json": _jsonstat}
+"""The writer of a whole download by the format's name in the registry."""
+
+
 def render(who: Reader, view: selection.View, found: list[StoredObservation], fmt: str) -> bytes:
-    """The bytes of one download of ``found`` (the view's observations)."""
-    table, lang = view.table, who.lang
-    by_submission = selection.source_lines(who, found, table)
-    lines = list(dict.fromkeys(by_submission.values()))
-    lists = codelists(who.registry)
-    if fmt in ("csv", "xlsx"):
-        rows, columns = _tidy(who, view, found, by_submission)
-        if fmt == "csv":
-            return output.write_csv(rows, columns).encode("utf-8")
-        buffer = io.BytesIO()
-        output.write_xlsx(buffer, rows, columns, table, lang, _metadata(who, view, lines))
-        return buffer.getvalue()
-    if fmt == "sdmx.csv":
-        return write_sdmx_csv(found, table, labels="both", lang=lang,
-                              codelists=lists).encode("utf-8")
-    if fmt == "sdmx.xml":
-        texts = {code: " | ".join(p for p in (f"{table.id}: {table.label(code)}",
-                                              pick(table.description, code), *lines) if p)
-                 for code in ("en", "ru")}
-        return write_data(found, table, header=Header(source=texts)).encode("utf-8")
-    _check_cells(view, found, lists)
-    updated = selection.latest(found)
-    if fmt == "px":
-        return write_px(found, table, codelists=lists, lang=lang, sources=lines,
-                        updated=updated).encode("utf-8")
-    return write_jsonstat(found, table, codelists=lists, lang=lang, sources=lines,
-                          updated=updated, extension={"selection": dict(view.params())}
-                          ).encode("utf-8")
+    """The bytes of one download of ``found`` (the view's observations) as ``fmt``."""
+    by_submission = selection.source_lines(who, found, view.table)
+    return WRITERS[OUTPUT_FORMATS[fmt].name](_Found(
+        who, view, found, by_submission, list(dict.fromkeys(by_submission.values())),
+        codelists(who.registry)))
 
 
 def _check_cells(view: selection.View, found: list[StoredObservation], lists: Any) -> None:
