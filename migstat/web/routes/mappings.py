@@ -22,6 +22,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import LANGUAGES, N_
 from migstat.mapping.model import Mapping, write_mappings_csv
 from migstat.model.findings import InputError, MigstatError, NotFoundError
@@ -110,7 +111,7 @@ def _detail(request: Request, who: Reader, country: str, source: str, codelist: 
 
 
 def _csv_response(text: str, name: str) -> Response:
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
+    return Response("\ufeff" + text, media_type=OUTPUT_FORMATS["csv"].media_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
