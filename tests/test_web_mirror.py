@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from migstat.store import Store
 from migstat.store.access import AccessPolicy
 from migstat.web.app import create_app
-from migstat.web.routes.mirror import cell_colour, series_svg
+from migstat.web.views.mirror import cell_colour, series_svg
 from tests.liveserver import serving
 from tests.mirror_stores import CIS_CSV, cis_database, cis_value
 

@@ -2,27 +2,19 @@
 
 The rows are plain mappings (``MirrorMatrix.rows()``, ``FactorFit.rows()``,
 ``Harmonised.rows()``); text a spreadsheet would take for a formula is neutralised with the
-query outputs' :func:`migstat.formats.output.safe_text`, in CSV and XLSX alike.
+query outputs' :func:`migstat.formats.output.safe_text`, in CSV and XLSX alike. The formats
+and their writers are the registry's (:data:`migstat.formats.output.OUTPUT_FORMATS`);
+:func:`render` is :func:`migstat.formats.output.write_table`.
 """
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from migstat.analysis.mirror import MirrorMatrix, flag_text
-from migstat.formats.output import safe_text, write_csv
+from migstat.formats.output import write_table as render
 from migstat.i18n import N_, gettext_
-
-FORMATS = ("csv", "xlsx", "json")
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def plain_rows(rows: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -101,57 +93,5 @@ def render_harmonised(fmt: str, result: Any, lang: str) -> bytes:
                   sheets={gettext_(N_("Factors"), lang): (fit.rows(), FACTOR_COLUMNS)})
 
 
-def render(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
-           lang: str, title: str, metadata: dict[str, Any] | None = None,
-           sheets: dict[str, tuple[Sequence[dict[str, Any]], Sequence[str]]] | None = None
-           ) -> bytes:
-    """The rows in ``fmt`` (csv, xlsx, json) as bytes. ``sheets`` adds further tables
-    (XLSX sheets, JSON members; CSV holds the main table only)."""
-    if fmt == "csv":
-        return write_csv(rows, columns).encode("utf-8")
-    if fmt == "json":
-        doc: dict[str, Any] = {"title": title, "language": lang, "metadata": metadata or {},
-                               "count": len(rows), "rows": list(rows)}
-        for name, (extra, _cols) in (sheets or {}).items():
-            doc[name] = list(extra)
-        return json.dumps(doc, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        _xlsx(buffer, rows, columns, lang=lang, title=title, metadata=metadata or {},
-              sheets=sheets or {})
-        return buffer.getvalue()
-    raise ValueError(f"unknown format {fmt}")
-
-
-def _xlsx(target: io.BytesIO | Path, rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
-          lang: str, title: str, metadata: dict[str, Any],
-          sheets: dict[str, tuple[Sequence[dict[str, Any]], Sequence[str]]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    tables = {gettext_(N_("Data"), lang): (rows, columns), **sheets}
-    for name, (body, cols) in tables.items():
-        sheet = wb.create_sheet(name[:31])
-        sheet.append([_styled(WriteOnlyCell(sheet, value=c), bold) for c in cols])
-        for row in body:
-            sheet.append([safe_text(row.get(c)) for c in cols])
-    info = wb.create_sheet(gettext_(N_("Metadata"), lang)[:31])
-    info.append([safe_text(gettext_(N_("Title"), lang)), safe_text(title)])
-    info.append([safe_text(gettext_(N_("Rows"), lang)), len(rows)])
-    for key, value in metadata.items():
-        if isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False, default=str)
-        info.append([safe_text(str(key)), safe_text(value)])
-    wb.save(target)
-
-
-def _styled(cell: Any, font: Any) -> Any:
-    cell.font = font
-    return cell
-
-
-__all__ = ["FORMATS", "MEDIA_TYPES", "estimate_metadata", "fit_metadata", "matrix_metadata",
+__all__ = ["estimate_metadata", "fit_metadata", "matrix_metadata",
            "plain_rows", "render", "render_factors", "render_harmonised"]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from migstat.cli.common import existing_store, progress, thousands
+from migstat.formats.output import OUTPUT_FORMATS, TABLE_FORMATS
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 
@@ -40,7 +41,7 @@ def _selection(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--provider", "providers", multiple=True,
                      help="Publishers to use, in order of preference (e.g. CISSTAT); default: "
                           "real before synthetic, the country's own before a publisher's."),
-        click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]),
+        click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS),
                      default="csv", show_default=True),
         click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                      default=None, help="File to write (default: standard output)."),
@@ -80,7 +81,7 @@ def _matrix(c: Any, store: Any, sel: dict[str, Any]) -> Any:
 
 def _emit(c: Any, data: bytes, fmt: str, output: Path | None, n: int) -> None:
     if output is None:
-        if fmt == "xlsx":
+        if OUTPUT_FORMATS[fmt].binary:
             raise MigstatError(N_("XLSX output needs a file: add -o FILE.xlsx."))
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from migstat.cli.common import Context, lang_option, opened_store, pass_ctx
+from migstat.formats.output import OUTPUT_FORMATS, TABLE_FORMATS
 from migstat.i18n import N_
 from migstat.model import MigstatError
 
@@ -25,7 +26,7 @@ from migstat.model import MigstatError
               help="State of the store at this date (YYYY-MM-DD = end of that day, UTC).")
 @click.option("--filter", "filters", multiple=True, metavar="DIM=CODE[,CODE]",
               help="Keep only these codes of a dimension, e.g. SEX=F or AGE=_T.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @lang_option
@@ -48,7 +49,7 @@ def query_cmd(c: Context, table: str, countries: tuple[str, ...], partners: tupl
         result = query(store, table, countries=_split(countries), partners=_split(partners),
                        providers=_split(providers), start=start, end=end, as_of=when,
                        filters=dims or None, lang=c.lang)
-    if fmt == "xlsx":
+    if OUTPUT_FORMATS[fmt].binary:
         if output is None:
             raise MigstatError(N_("XLSX output needs a file: add -o FILE.xlsx."))
         result.to_xlsx(output)

@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from migstat import __version__
 from migstat.i18n import gettext_
 from migstat.store import Store
 from migstat.web import routes
 from migstat.web.deps import language
+from migstat.web.views.data import number
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -27,24 +30,29 @@ def _translate(context: dict[str, Any], message: str, **params: Any) -> str:
     return gettext_(message, context.get("lang", "en"), **params)
 
 
-def _install_template_globals(templates: Jinja2Templates) -> None:
-    """``t("msgid", name=value)`` in templates translates into the page's ``lang``."""
-    from jinja2 import pass_context
-
-    templates.env.globals["t"] = pass_context(_translate)
-    templates.env.globals["version"] = __version__
-    templates.env.filters["replace_lang"] = _replace_lang
+def replace_param(params: Any, name: str, value: str) -> str:
+    """The query string with ``name`` set to ``value`` and everything else kept."""
+    pairs = [(k, v) for k, v in params.multi_items() if k != name]
+    return urlencode([*pairs, (name, value)])
 
 
 def _replace_lang(params: Any, lang: str) -> str:
     """The query string with ``lang`` set to ``lang`` and everything else kept."""
-    from urllib.parse import urlencode
-
-    pairs = [(k, v) for k, v in params.multi_items() if k != "lang"]
-    return urlencode([*pairs, ("lang", lang)])
+    return replace_param(params, "lang", lang)
 
 
-_install_template_globals(TEMPLATES)
+def install_templating(templates: Jinja2Templates = TEMPLATES) -> None:
+    """Give the pages' templates their helpers; :func:`create_app` calls it, once per app.
+
+    ``t("msgid", name=value)`` translates into the page's ``lang``; ``version`` is the
+    package's; the filters ``replace_lang`` and ``replace_param`` rewrite a query string and
+    ``number`` writes a count as people of the page's language read it.
+    """
+    templates.env.globals["t"] = pass_context(_translate)
+    templates.env.globals["version"] = __version__
+    templates.env.filters["replace_lang"] = _replace_lang
+    templates.env.filters["replace_param"] = replace_param
+    templates.env.filters["number"] = number
 
 
 def render(request: Request, template: str, status_code: int = 200,
@@ -100,6 +108,7 @@ def create_app(db: str | None = None, *, store: Store | None = None,
                   docs_url=None, redoc_url=None,
                   description="Migration statistics: the portal's JSON API and the "
                               "SDMX 2.1 REST API.")
+    install_templating()
     app.state.store = the_store
     app.state.coordinator_token = token
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -108,4 +117,5 @@ def create_app(db: str | None = None, *, store: Store | None = None,
     return app
 
 
-__all__ = ["TEMPLATES", "create_app", "navigation", "render", "route_modules"]
+__all__ = ["TEMPLATES", "create_app", "install_templating", "navigation", "render",
+           "replace_param", "route_modules"]

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from migstat.i18n import N_
 from migstat.model.findings import NotFoundError
 from migstat.web.app import render
-from migstat.web.views import country, templating  # noqa: F401 (template filters)
+from migstat.web.views import country
 from migstat.web.views.data import REGION, Data, cached_page
 
 router = APIRouter()

@@ -7,207 +7,43 @@ with a metadata sheet), ``sdmx.csv`` (SDMX-CSV 1.0 with codes and labels), ``sdm
 dimension ids with ``+``-separated codes, ``start``, ``end``, ``as_of`` and ``lang``, which
 also chooses the language of labels, metadata and the PX file.
 
-CSV and XLSX cells that a spreadsheet would run as formulas are neutralised.
+CSV and XLSX cells that a spreadsheet would run as formulas are neutralised. The files are
+made by :mod:`migstat.web.views.downloads`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
-from migstat.formats import output
-from migstat.formats.jsonstat.writer import write_jsonstat
-from migstat.formats.px.writer import write_px
-from migstat.formats.sdmx_csv import write_sdmx_csv
-from migstat.formats.sdmxml.writer import Header, write_data
-from migstat.i18n import N_, gettext_
-from migstat.model import MigstatError, NotFoundError, pick
-from migstat.store.records import StoredObservation
+from migstat.model import MigstatError, NotFoundError
 from migstat.web import selection
-from migstat.web.deps import Reader, ReaderDep
-from migstat.web.sdmx.structures import codelists
+from migstat.web.deps import ReaderDep
+from migstat.web.views import downloads
 
 router = APIRouter(tags=["Downloads"])
-
-FORMATS: dict[str, tuple[str, str]] = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "sdmx.csv": ("application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8", "sdmx.csv"),
-    "sdmx.xml": ("application/vnd.sdmx.structurespecificdata+xml; version=2.1", "sdmx.xml"),
-    "json-stat.json": ("application/json; charset=utf-8", "json-stat.json"),
-    "jsonstat": ("application/json; charset=utf-8", "json-stat.json"),
-    "px": ("text/plain; charset=utf-8", "px"),
-}
-"""Format name in the URL -> media type and the file name's extension."""
-MAX_CELLS = 5_000_000
-"""The largest cube (product of the codes on every axis) a PX or JSON-stat file may span."""
-EXTRA_COLUMNS = ("UNIT_MEASURE", "SOURCE")
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """``S01.sdmx.csv`` -> ``("S01", "sdmx.csv")``; an unknown format is an error."""
-    table, _, fmt = name.partition(".")
-    if fmt not in FORMATS:
-        raise NotFoundError(N_("Unknown download format {format}: use one of {known}."),
-                            format=fmt or "-", known=", ".join(FORMATS))
-    return table, fmt
 
 
 @router.get("/download/{name}", summary="Download a view or a whole table")
 def download(request: Request, who: ReaderDep, name: str) -> Response:
     """The view given by the query parameters, in the format named by the file extension."""
     try:
-        table_id, fmt = split_name(name)
-        view = selection.parse_view(who, table_id, request.query_params)
-        body: bytes | Iterator[bytes]
-        if fmt == "csv":
-            body = stream_csv(who, view)
-        elif fmt == "sdmx.csv":
-            body = stream_sdmx_csv(who, view)
-        else:
-            body = render(who, view, selection.read_observations(who, view), fmt)
+        found = downloads.build(who, name, request.query_params)
     except selection.TooLargeError as error:
         return PlainTextResponse(error.text(who.lang), status_code=413)
     except NotFoundError as error:
         return PlainTextResponse(error.text(who.lang), status_code=404)
     except MigstatError as error:
         return PlainTextResponse(error.text(who.lang), status_code=400)
-    media, extension = FORMATS[fmt]
-    file_name = f"{view.table.id}.{extension}"
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}",
-               "Link": f'</sdmx/rest/dataflow/MIGSTAT/{view.table.id}?references=all>; '
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}",
+               "Link": f'</sdmx/rest/dataflow/MIGSTAT/{found.table_id}?references=all>; '
                        'rel="describedby"'}
-    if isinstance(body, bytes):
-        return Response(body, media_type=media, headers=headers)
-    return StreamingResponse(body, media_type=media, headers=headers)
+    media = found.format.media_type
+    if isinstance(found.body, bytes):
+        return Response(found.body, media_type=media, headers=headers)
+    return StreamingResponse(found.body, media_type=media, headers=headers)
 
 
-CHUNK = 5000
-"""Observations labelled and written at a time when a CSV download is streamed."""
-
-
-def stream_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
-    """A tidy CSV written as it is read, so a whole table never sits in memory at once.
-
-    The selection is checked before the first byte (so a bad one is still a clear error);
-    the reading itself starts with the first chunk.
-    """
-    columns = [*output.columns(view.table), *EXTRA_COLUMNS]
-    records = {r.id: r for r in who.submissions()}
-    source_of: dict[int, str] = {}
-    return _streamed(who, view, output.write_csv([], columns).encode("utf-8"),
-                     lambda batch: _csv_rows(who, view, batch, columns, records, source_of))
-
-
-def stream_sdmx_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
-    """SDMX-CSV with labels, written as it is read (see :func:`stream_csv`)."""
-    lists = codelists(who.registry)
-
-    def rows(batch: list[StoredObservation]) -> bytes:
-        text = write_sdmx_csv(batch, view.table, labels="both", lang=who.lang, codelists=lists)
-        return text[text.index("\n") + 1:].encode("utf-8")
-
-    header = write_sdmx_csv([], view.table).encode("utf-8")
-    return _streamed(who, view, header, rows)
-
-
-def _streamed(who: Reader, view: selection.View, header: bytes,
-              rows: Callable[[list[StoredObservation]], bytes]) -> Iterator[bytes]:
-    """The header, then the rows of every :data:`CHUNK` observations as they are read."""
-    yield header
-    batch: list[StoredObservation] = []
-    for obs in who.observations(view.query(), as_of=view.as_of):
-        batch.append(obs)
-        if len(batch) >= CHUNK:
-            yield rows(batch)
-            batch = []
-    if batch:
-        yield rows(batch)
-
-
-def _csv_rows(who: Reader, view: selection.View, batch: list[StoredObservation],
-              columns: list[str], records: dict[int, Any], source_of: dict[int, str]) -> bytes:
-    for sid in {o.submission_id for o in batch} - set(source_of):
-        record = records.get(sid)
-        if record is not None:
-            source_of[sid] = selection.source_line(record, view.table.id, who.lang)
-    rows, _columns = _tidy(who, view, batch, source_of)
-    text = output.write_csv(rows, columns)
-    return text[text.index("\n") + 1:].encode("utf-8")
-
-
-def render(who: Reader, view: selection.View, found: list[StoredObservation], fmt: str) -> bytes:
-    """The bytes of one download of ``found`` (the view's observations)."""
-    table, lang = view.table, who.lang
-    by_submission = selection.source_lines(who, found, table)
-    lines = list(dict.fromkeys(by_submission.values()))
-    lists = codelists(who.registry)
-    if fmt in ("csv", "xlsx"):
-        rows, columns = _tidy(who, view, found, by_submission)
-        if fmt == "csv":
-            return output.write_csv(rows, columns).encode("utf-8")
-        buffer = io.BytesIO()
-        output.write_xlsx(buffer, rows, columns, table, lang, _metadata(who, view, lines))
-        return buffer.getvalue()
-    if fmt == "sdmx.csv":
-        return write_sdmx_csv(found, table, labels="both", lang=lang,
-                              codelists=lists).encode("utf-8")
-    if fmt == "sdmx.xml":
-        texts = {code: " | ".join(p for p in (f"{table.id}: {table.label(code)}",
-                                              pick(table.description, code), *lines) if p)
-                 for code in ("en", "ru")}
-        return write_data(found, table, header=Header(source=texts)).encode("utf-8")
-    _check_cells(view, found, lists)
-    updated = selection.latest(found)
-    if fmt == "px":
-        return write_px(found, table, codelists=lists, lang=lang, sources=lines,
-                        updated=updated).encode("utf-8")
-    return write_jsonstat(found, table, codelists=lists, lang=lang, sources=lines,
-                          updated=updated, extension={"selection": dict(view.params())}
-                          ).encode("utf-8")
-
-
-def _check_cells(view: selection.View, found: list[StoredObservation], lists: Any) -> None:
-    from migstat.formats.sdmx_layout import cube
-
-    cells = cube(found, view.table, lists).n_cells if found else 0
-    if cells > MAX_CELLS:
-        raise selection.TooLargeError(N_("This selection spans {cells} cells, more than a PX or "
-                                     "JSON-stat file may hold ({limit}). Choose fewer "
-                                     "countries, breakdowns or years, or download CSV."),
-                                  cells=cells, limit=MAX_CELLS)
-
-
-def _tidy(who: Reader, view: selection.View, found: list[StoredObservation],
-          source_of: dict[int, str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Labelled rows with the unit and the source of each row."""
-    rows = selection.read_rows(who, view, observations=found)
-    unit = pick(view.table.unit, who.lang)
-    for row in rows:
-        row["UNIT_MEASURE"] = unit
-        row["SOURCE"] = source_of.get(row["SUBMISSION"], row["DATA_PROVIDER"])
-    return rows, [*output.columns(view.table), *EXTRA_COLUMNS]
-
-
-def _metadata(who: Reader, view: selection.View, lines: list[str]) -> dict[str, Any]:
-    lang = who.lang
-    chosen = "; ".join(f"{k}={v}" for k, v in view.params()) or gettext_(
-        N_("the whole table"), lang)
-    return {
-        gettext_(N_("Source"), lang): "\n".join(lines) or "-",
-        gettext_(N_("Selection"), lang): chosen,
-        gettext_(N_("State of the store"), lang): (view.as_of.isoformat() if view.as_of
-                                                   else gettext_(N_("latest"), lang)),
-        gettext_(N_("Downloaded"), lang): datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        gettext_(N_("Structure"), lang): f"/sdmx/rest/dataflow/MIGSTAT/{view.table.id}"
-                                         "?references=all",
-    }
-
-
-__all__ = ["FORMATS", "MAX_CELLS", "render", "router", "split_name"]
+__all__ = ["router"]

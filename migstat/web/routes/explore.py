@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from migstat.i18n import N_
 from migstat.model.findings import MigstatError, NotFoundError
 from migstat.web.app import render
-from migstat.web.views import explore, templating  # noqa: F401 (template filters)
+from migstat.web.views import explore
 from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()

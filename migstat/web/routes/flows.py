@@ -8,9 +8,10 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import N_
 from migstat.web.app import render
-from migstat.web.views import flows, templating  # noqa: F401 (template filters)
+from migstat.web.views import flows
 from migstat.web.views.data import Data
 
 router = APIRouter()
@@ -49,5 +50,5 @@ def flows_download(request: Request, data: Data) -> Response:
         return Response(data.reader.t(N_("No estimate for these years.")), status_code=404,
                         media_type="text/plain; charset=utf-8")
     text, name = found
-    return Response(text, media_type="text/csv; charset=utf-8",
+    return Response(text, media_type=OUTPUT_FORMATS["csv"].media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

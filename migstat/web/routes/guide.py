@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from migstat.i18n import N_
 from migstat.web.app import render
-from migstat.web.views import guide, templating  # noqa: F401 (template filters)
+from migstat.web.views import guide
 from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from migstat.i18n import N_
 from migstat.web.app import render
-from migstat.web.views import home, templating  # noqa: F401 (template filters)
+from migstat.web.views import home
 from migstat.web.views.data import REGION, Data, cached_page, warm_at_start
 
 router = APIRouter(lifespan=warm_at_start)  # the costly views are computed as the app starts

@@ -11,58 +11,31 @@ overwritten). Downloads: ``/mappings/download.csv`` (the latest of every mapping
 
 Every write goes through :func:`migstat.web.deps.editor` (who may edit, and the CSRF token of
 a browser session) and :meth:`migstat.web.deps.Reader.save_mapping` (the access policy).
+The pages' models are built by :mod:`migstat.web.views.mappings`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from migstat.i18n import LANGUAGES, N_, gettext_
-from migstat.mapping.model import ANY, NOT_MAPPABLE, Mapping, MappingEntry, write_mappings_csv
-from migstat.model import pick
-from migstat.model.data import Location
+from migstat.formats.output import OUTPUT_FORMATS
+from migstat.i18n import LANGUAGES, N_
+from migstat.mapping.model import Mapping, write_mappings_csv
 from migstat.model.findings import InputError, MigstatError, NotFoundError
-from migstat.sources.tabular import category_key
 from migstat.store.access import AccessDeniedError
 from migstat.web import auth
 from migstat.web.app import render
 from migstat.web.deps import Reader, ReaderDep, credentials, csrf_token, editor, reader
+from migstat.web.views import mappings as views
+from migstat.web.views.mappings import Edit, path_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/mappings", tags=["Classification mappings"])
 NAV = (80, N_("Mappings"), "/mappings")
-BLANK_ROWS = 3
-"""Empty rows under a mapping's rows in the editor, for new national categories."""
-SOURCES = ("*", "px", "long_csv", "sdmx_csv", "questionnaire", "matrix")
-"""Sources suggested for a new mapping (any other name may be typed)."""
-
-
-@dataclass(slots=True)
-class Row:
-    """One row of the editor as posted (text, so a bad value can be shown back)."""
-
-    national_code: str = ""
-    national_label: str = ""
-    target: str = ""
-    share: str = ""
-
-
-@dataclass(slots=True)
-class Edit:
-    """What the editor shows: its rows, the note and, after a refused save, why."""
-
-    rows: list[Row] = field(default_factory=list)
-    note: str = ""
-    error: str | None = None
-
-
-def _path(country: str, source: str, codelist: str) -> str:
-    return "/mappings/" + "/".join(quote(p, safe="") for p in (country, source, codelist))
 
 
 def _can_edit(request: Request, who: Reader) -> bool:
@@ -74,19 +47,8 @@ def _common(request: Request, who: Reader) -> dict[str, Any]:
     return {"can_edit": _can_edit(request, who), "csrf": csrf_token(request),
             "signed_in": credentials(request).principal.is_coordinator,
             "editing_enabled": bool(request.app.state.coordinator_token),
-            "path_of": _path, "label_of": lambda cl, code, lang: _label(who, cl, code, lang)}
-
-
-def _label(who: Reader, codelist: str, code: str, lang: str) -> str:
-    codes = who.registry.codelists.get(codelist)
-    found = codes.get(code) if codes is not None else None
-    return found.label(lang) if found is not None else ""
-
-
-def _area(who: Reader, code: str) -> str:
-    if code == ANY:
-        return who.t(N_("any country"))
-    return who.registry.areas.label(code, who.lang) if code in who.registry.areas else code
+            "path_of": path_of,
+            "label_of": lambda cl, code, lang: views.label_of(who, cl, code, lang)}
 
 
 def _denied(request: Request, who: Reader, error: MigstatError) -> Response:
@@ -98,30 +60,12 @@ def _not_found(request: Request, who: Reader, error: MigstatError) -> Response:
     return render(request, "error.html", status_code=404, message=error.text(who.lang))
 
 
+def _number(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name, "")
+    return int(text) if text.isdigit() else None
+
+
 # -- reading ----------------------------------------------------------------------------------
-
-def _groups(who: Reader, **filters: Any) -> list[dict[str, Any]]:
-    """Every mapping (country, source, code list) with its versions, newest version first."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for m in who.mappings(all_versions=True, **filters):
-        group = groups.setdefault(m.ident, {"country": m.country, "source": m.source,
-                                            "codelist": m.codelist,
-                                            "area": _area(who, m.country),
-                                            "codelist_name": _codelist_name(who, m.codelist),
-                                            "versions": []})
-        group["versions"].insert(0, m)
-    return list(groups.values())
-
-
-def _codelist_name(who: Reader, codelist: str) -> str:
-    codes = who.registry.codelists.get(codelist)
-    return pick(codes.name, who.lang) if codes is not None else codelist
-
-
-def _mappable(who: Reader) -> list[tuple[str, str]]:
-    return [(cl, pick(codes.name, who.lang)) for cl, codes in who.registry.codelists.items()
-            if cl not in NOT_MAPPABLE]
-
 
 @router.get("/mappings", response_class=HTMLResponse)
 def mappings_page(request: Request, who: ReaderDep) -> Response:
@@ -130,18 +74,10 @@ def mappings_page(request: Request, who: ReaderDep) -> Response:
 
 def _list_page(request: Request, who: Reader, *, status_code: int = 200,
                error: str | None = None) -> Response:
-    country = request.query_params.get("country") or None
-    codelist = request.query_params.get("codelist") or None
-    try:
-        groups = _groups(who, country=country, codelist=codelist)
-    except MigstatError as exc:
-        groups, error = [], exc.text(who.lang)
-    uploaded = request.query_params.get("uploaded", "")
-    return render(request, "mappings_list.html", status_code=status_code, groups=groups,
-                  error=error, country=country or "", codelist=codelist or "",
-                  codelists=_mappable(who), sources=SOURCES,
-                  uploaded=int(uploaded) if uploaded.isdigit() else None,
-                  **_common(request, who))
+    page = views.list_model(who, request.query_params.get("country") or None,
+                            request.query_params.get("codelist") or None, error)
+    return render(request, "mappings_list.html", status_code=status_code,
+                  uploaded=_number(request, "uploaded"), **page, **_common(request, who))
 
 
 @router.get("/mappings/new", response_class=HTMLResponse)
@@ -149,77 +85,33 @@ def new_mapping(request: Request, who: ReaderDep) -> Response:
     """Go to the editor of a mapping named by the form on the list page."""
     params = request.query_params
     try:
-        country = params.get("country", "").strip()
-        country = ANY if country in ("", ANY) else who.registry.country(country)
-        codelist = _mappable_codelist(who, params.get("codelist", ""))
+        path = views.new_mapping_path(who, params.get("country", ""), params.get("source", ""),
+                                      params.get("codelist", ""))
     except NotFoundError as exc:
         return _list_page(request, who, status_code=400, error=exc.text(who.lang))
-    source = params.get("source", "").strip().lower() or ANY
-    return RedirectResponse(f"{_path(country, source, codelist)}?lang={who.lang}",
-                            status_code=303)
-
-
-def _mappable_codelist(who: Reader, text: str) -> str:
-    """The id of a code list national categories may be mapped to, or :class:`NotFoundError`."""
-    codelist = text.strip().upper()
-    if codelist not in who.registry.codelists or codelist in NOT_MAPPABLE:
-        raise NotFoundError(N_("Code list {codelist} cannot be mapped to; use one of: "
-                               "{known}."), codelist=codelist or "\u2014",
-                            known=", ".join(cl for cl, _ in _mappable(who)))
-    return codelist
-
-
-def _version(request: Request) -> int | None:
-    text = request.query_params.get("version", "")
-    return int(text) if text.isdigit() else None
+    return RedirectResponse(f"{path}?lang={who.lang}", status_code=303)
 
 
 @router.get("/mappings/{country}/{source}/{codelist}", response_class=HTMLResponse)
 def mapping_page(request: Request, who: ReaderDep, country: str,
                  source: str, codelist: str) -> Response:
-    return _detail(request, who, country, source, codelist, _version(request))
+    return _detail(request, who, country, source, codelist, _number(request, "version"))
 
 
 def _detail(request: Request, who: Reader, country: str, source: str, codelist: str,
             version: int | None, edit: Edit | None = None, status_code: int = 200
             ) -> Response:
     try:
-        history = who.mappings(country=country, source=source, codelist=codelist,
-                               all_versions=True)
-        shown = who.mapping(country, codelist, source=source, version=version) \
-            if history or version is not None else None
+        page = views.detail_model(who, country, source, codelist, version, edit,
+                                  can_edit=_can_edit(request, who))
     except NotFoundError as exc:
         return _not_found(request, who, exc)
-    if shown is None:
-        if not _can_edit(request, who):
-            return _not_found(request, who, NotFoundError(
-                N_("There is no mapping of {codelist} for {country} (source {source})."),
-                codelist=codelist, country=country, source=source))
-        try:
-            shown = Mapping(who.registry.country(country) if country != ANY else ANY,
-                            source.lower(), _mappable_codelist(who, codelist))
-        except NotFoundError as exc:
-            return _not_found(request, who, exc)
-    if edit is None:
-        edit = Edit([Row(e.national_code, e.national_label or "", e.target, f"{e.share:g}")
-                     for e in shown.entries])
-    edit.rows += [Row() for _ in range(BLANK_ROWS)]
-    uses = who.mapping_uses(shown.country, shown.source, shown.codelist)
-    saved = request.query_params.get("saved", "")
-    return render(request, "mappings_detail.html", status_code=status_code, mapping=shown,
-                  history=list(reversed(history)), uses=uses, edit=edit,
-                  area=_area(who, shown.country), languages=LANGUAGES,
-                  codelist_name=_codelist_name(who, shown.codelist),
-                  targets=[(c.id, c.label(who.lang)) for c in
-                           who.registry.codelist(shown.codelist)]
-                  if shown.codelist in who.registry.codelists else [],
-                  latest=history[-1].version if history else None,
-                  saved=int(saved) if saved.isdigit() else None,
-                  **_common(request, who))
+    return render(request, "mappings_detail.html", status_code=status_code,
+                  saved=_number(request, "saved"), **page, **_common(request, who))
 
 
 def _csv_response(text: str, name: str) -> Response:
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
+    return Response("\ufeff" + text, media_type=OUTPUT_FORMATS["csv"].media_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
@@ -233,7 +125,8 @@ def download_all(who: ReaderDep) -> Response:
 def download_one(request: Request, who: ReaderDep, country: str,
                  source: str, codelist: str) -> Response:
     try:
-        found = who.mapping(country, codelist, source=source, version=_version(request))
+        found = who.mapping(country, codelist, source=source,
+                            version=_number(request, "version"))
     except NotFoundError as exc:
         return _not_found(request, who, exc)
     name = f"mapping_{found.codelist}_{found.country}_{found.source}_v{found.version}.csv"
@@ -241,60 +134,6 @@ def download_one(request: Request, who: ReaderDep, country: str,
 
 
 # -- writing ----------------------------------------------------------------------------------
-
-def _rows(form: Any) -> list[Row]:
-    columns = [form.getlist(name) for name in ("national_code", "national_label", "target",
-                                               "share")]
-    count = max((len(c) for c in columns), default=0)
-    rows = []
-    for i in range(count):
-        values = [str(c[i]).strip() if i < len(c) else "" for c in columns]
-        rows.append(Row(*values))
-    return rows
-
-
-def _share(row: Row, number: int) -> float:
-    if not row.share:
-        return 1.0
-    try:
-        return float(row.share.replace(",", "."))
-    except ValueError:
-        raise InputError(N_("The share \u201c{value}\u201d is not a number (write it as "
-                            "0.25)."), where=Location(line=number), value=row.share) from None
-
-
-def _entries(rows: list[Row]) -> list[MappingEntry]:
-    """The entries of the edited rows; rows left empty are dropped (that removes a row).
-
-    The rows of one national category are put together, in the order the category first
-    appears, so that a split added at the bottom of the editor is shown with its category.
-    """
-    entries: dict[str, list[MappingEntry]] = {}
-    for number, row in enumerate(rows, start=1):
-        if not (row.national_code or row.target or row.national_label):
-            continue
-        where = Location(line=number)
-        if not row.national_code:
-            raise InputError(N_("The national category is empty (column national_code)."),
-                             where=where)
-        if not row.target:
-            raise InputError(N_("Choose the international code for national category "
-                                "\u201c{category}\u201d."), where=where,
-                             category=row.national_code)
-        entries.setdefault(category_key(row.national_code), []).append(MappingEntry(
-            row.national_code, row.target, _share(row, number), row.national_label or None,
-            where=where))
-    return [entry for group in entries.values() for entry in group]
-
-
-def _form_error(who: Reader, error: MigstatError) -> str:
-    """The error of a refused save, naming the editor's row rather than a file's line."""
-    body = gettext_(error.message, who.lang, **error.params)
-    if error.where is not None and error.where.line is not None and error.where.file is None:
-        return gettext_(N_("Row {row}: {message}"), who.lang, row=error.where.line,
-                        message=body)
-    return error.text(who.lang)
-
 
 async def _posted(request: Request) -> tuple[Any, Reader | Response]:
     """The posted form and a reader allowed to write, or the 403 page instead of the reader."""
@@ -312,19 +151,18 @@ async def save(request: Request, country: str, source: str, codelist: str) -> Re
     form, who = await _posted(request)
     if isinstance(who, Response):
         return who
-    rows = _rows(form)
+    rows = views.form_rows(form)
     note = str(form.get("note") or "").strip()
     try:
-        country = ANY if country == ANY else who.registry.country(country)
-        new = Mapping(country, source.lower(), codelist.upper(), _entries(rows))
+        country = views.country_of(who, country)
+        new = views.edited(country, source, codelist, rows)
         saved = who.save_mapping(new, note=note or None)
     except AccessDeniedError as exc:
         return _denied(request, who, exc)
     except MigstatError as exc:
-        edit = Edit([r for r in rows if r.national_code or r.target or r.national_label],
-                    note, _form_error(who, exc))
+        edit = Edit(views.kept(rows), note, views.form_error(who, exc))
         return _detail(request, who, country, source, codelist, None, edit, 400)
-    return RedirectResponse(f"{_path(saved.country, saved.source, saved.codelist)}"
+    return RedirectResponse(f"{path_of(saved.country, saved.source, saved.codelist)}"
                             f"?lang={who.lang}&saved={saved.version}", status_code=303)
 
 
@@ -348,7 +186,7 @@ async def upload(request: Request) -> Response:
         return _list_page(request, who, status_code=400, error=exc.text(who.lang))
     if len(saved) == 1:
         (one,) = saved
-        return RedirectResponse(f"{_path(one.country, one.source, one.codelist)}"
+        return RedirectResponse(f"{path_of(one.country, one.source, one.codelist)}"
                                 f"?lang={who.lang}&saved={one.version}", status_code=303)
     return RedirectResponse(f"/mappings?lang={who.lang}&uploaded={len(saved)}",
                             status_code=303)

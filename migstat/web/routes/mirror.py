@@ -1,86 +1,29 @@
 """Portal pages of mirror statistics: the corridor explorer, one corridor over time, a country's
 mirror report, and their downloads (CSV, XLSX with a metadata sheet, JSON).
 
-Every number is read through :func:`migstat.web.deps.reader`, so the request's principal goes
-to the store's access gate. The heat map is an HTML table with coloured cells and the time
-series an inline SVG drawn here, so the pages need no script.
+The routes parse the request; :mod:`migstat.web.views.mirror` builds the pages and files from
+the request's reader, so every number passes the store's access gate.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from migstat.analysis.mirror import (
-    BASES,
-    REPORT_SERIES_COLUMNS,
-    MirrorMatrix,
-    available_years,
-    mirror_columns,
-    mirror_matrix,
-)
-from migstat.analysis.mirror_output import (
-    FORMATS,
-    MEDIA_TYPES,
-    matrix_metadata,
-    plain_rows,
-)
-from migstat.analysis.mirror_output import (
-    render as render_output,
-)
-from migstat.i18n import N_, gettext_
+from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.app import render
 from migstat.web.deps import Reader, ReaderDep
+from migstat.web.views import mirror
+from migstat.web.views.mirror import Download, Harmonisation, Selection
 
 router = APIRouter(prefix="/mirror", tags=["mirror"])
 NAV = (60, N_("Mirror statistics"), "/mirror")
-"""The request's reader: every number of these pages passes the access gate through it."""
-
-SERIES_COLOURS = ("#1f5fa8", "#c2410c")
-
-
-@dataclass
-class Selection:
-    """What every mirror page compares, from the query string: the pair of tables, the cell
-    of the other dimensions and the publishers (comma-separated, in order of preference)."""
-
-    basis: str = "residence"
-    sex: str = "_T"
-    age: str = "_T"
-    provider: str | None = None
-
-    @property
-    def providers(self) -> list[str] | None:
-        out = [p.strip().upper() for p in (self.provider or "").split(",") if p.strip()]
-        return out or None
-
-    def params(self) -> dict[str, str]:
-        return {"basis": self.basis, "sex": self.sex, "age": self.age,
-                "provider": self.provider or ""}
-
-    def keep(self) -> str:
-        """The query string that carries the selection from page to page."""
-        return urlencode(self.params())
-
 
 SelectionDep = Annotated[Selection, Depends()]
-
-
-def _countries(countries: str | None) -> list[str] | None:
-    out = [c.strip().upper() for c in (countries or "").split(",") if c.strip()]
-    return out or None
-
-
-def _matrix(r: Reader, sel: Selection, *, years: list[int] | None,
-            countries: list[str] | None = None) -> MirrorMatrix:
-    return mirror_matrix(r.store, years=years, basis=sel.basis, sex=sel.sex, age=sel.age,
-                         countries=countries, providers=sel.providers, principal=r.principal)
+"""The request's selection (basis, sex, age, publishers) from its query string."""
 
 
 def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
@@ -88,235 +31,42 @@ def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
                   message=problem.text(r.lang))
 
 
-# -- colours ----------------------------------------------------------------------------------
+def _send(found: Download) -> Response:
+    return Response(found.body, media_type=found.format.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{found.file_name}"'})
 
-def cell_colour(log_ratio: float | None) -> str:
-    """Blue where the sender records more, red where the receiver records more, white where
-    they agree; the scale saturates at a factor of e³ (about 20)."""
-    if log_ratio is None or math.isnan(log_ratio):
-        return "#e5e7eb"
-    x = max(-1.0, min(1.0, log_ratio / 3))
-    if x >= 0:
-        return f"rgb(255,{round(255 - 175 * x)},{round(255 - 195 * x)})"
-    x = -x
-    return f"rgb({round(255 - 205 * x)},{round(255 - 135 * x)},255)"
-
-
-def _fmt(value: float | None, lang: str, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", "," if lang == "ru" else ".")
-
-
-# -- SVG --------------------------------------------------------------------------------------
-
-def series_svg(years: list[int], series: list[tuple[str, list[float | None]]], *,
-               title: str, lang: str, width: int = 680, height: int = 280) -> str:
-    """A line chart of a few series over years as inline SVG (gaps where a value is missing)."""
-    left, right, top, bottom = 70, 20, 30, 40
-    values = [v for _, vs in series for v in vs if v is not None]
-    top_value = max(values) if values else 1.0
-    top_value = top_value * 1.1 or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = max(len(years) - 1, 1)
-
-    def x(k: int) -> float:
-        return left + plot_w * k / n
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v / top_value)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="mirror-chart" role="img" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             f"<title>{_esc(title)}</title>",
-             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
-             f'stroke="#d1d5db"/>']
-    for t in range(5):
-        v = top_value * t / 4
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                     f'stroke="#eef0f3"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-                     f'text-anchor="end" font-size="11">{_fmt(v, lang)}</text>')
-    step = max(1, len(years) // 12)
-    for k, year in enumerate(years):
-        if k % step == 0 or k == len(years) - 1:
-            parts.append(f'<text x="{x(k):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                         f'font-size="11">{year}</text>')
-    for (label, vs), colour in zip(series, SERIES_COLOURS, strict=False):
-        segment: list[str] = []
-        for k, v in enumerate([*vs, None]):
-            if v is not None:
-                segment.append(f"{x(k):.1f},{y(v):.1f}")
-                parts.append(f'<circle cx="{x(k):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
-                             f"<title>{_esc(label)} {years[k]}: {_fmt(v, lang)}</title></circle>")
-            elif segment:
-                if len(segment) > 1:  # a lone point is shown by its circle only
-                        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                                 f'points="{" ".join(segment)}"/>')
-                segment = []
-    for k, ((label, _), colour) in enumerate(zip(series, SERIES_COLOURS, strict=False)):
-        lx = left + 10 + k * 300
-        parts.append(f'<rect x="{lx}" y="8" width="14" height="4" fill="{colour}"/>'
-                     f'<text x="{lx + 20}" y="14" font-size="12">{_esc(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _esc(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
-
-
-# -- pages ------------------------------------------------------------------------------------
 
 @router.get("")
 def explorer(request: Request, r: ReaderDep, sel: SelectionDep, year: int | None = None,
              countries: str | None = None, show: str = "ratio") -> Any:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
-    years = available_years(r.store, basis=sel.basis if sel.basis in BASES else "residence",
-                            principal=r.principal)
-    if year is None and years:
-        year = years[-1]
-    chosen = _countries(countries)
     try:
-        m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
+        page = mirror.explorer(r, sel, year, countries, show)
     except MigstatError as problem:
         return _error(request, r, problem)
-    reporting = sorted({c for (_y, c) in m.emigration_sides} | {c for (_y, c) in
-                                                                 m.immigration_sides})
-    axis = [c for c in m.countries if c in reporting] if not chosen else m.countries
-    grid = _grid(m, axis, show, r.lang) if m.years else []
-    cov = m.coverage()[0] if m.years else None
-    totals = m.country_totals(year) if m.years else []
-    query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
-    return render(request, "mirror_explorer.html", years=years, year=year, sel=sel,
-                  ages=_ages(r), countries=countries or "", show=show, axis=axis, grid=grid,
-                  coverage=cov, totals=totals,
-                  labels={c: r.registry.areas.label(c, r.lang) for c in m.countries},
-                  fmt=lambda v, d=0: _fmt(v, r.lang, d), query=query, keep=sel.keep(),
-                  formats=FORMATS)
-
-
-def _ages(r: Reader) -> list[tuple[str, str]]:
-    """The age groups of the flow tables, for the explorer's choice."""
-    table = r.registry.table("F01")
-    ages = r.registry.codelist("AGE")
-    return [(code, ages.label(code, r.lang)) for code in r.registry.codes(table, "AGE")]
-
-
-def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[dict[str, Any]]]:
-    ind = m.indicators()
-    year = m.years[0]
-    rows = []
-    for origin in axis:
-        o = m.countries.index(origin)
-        cells = []
-        for dest in axis:
-            d = m.countries.index(dest)
-            if o == d:
-                cells.append({"diagonal": True})
-                continue
-            e, i = m.emigration[0, o, d], m.immigration[0, o, d]
-            lr = ind["log_ratio"][0, o, d]
-            value = {"ratio": ind["ratio"][0, o, d], "emigration": e, "immigration": i,
-                     "difference": ind["difference"][0, o, d]}.get(show, ind["ratio"][0, o, d])
-            flags = m.flags(year, origin, dest)
-            one_side = math.isnan(e) != math.isnan(i)
-            cells.append({
-                "origin": origin, "destination": dest,
-                "text": _fmt(value, lang, 2 if show == "ratio" else 0),
-                "colour": "#f3f4f6" if one_side else cell_colour(None if math.isnan(lr) else lr),
-                "title": gettext_(N_("{origin} → {destination}: {emigration} recorded by "
-                                     "{origin}, {immigration} recorded by {destination}"),
-                                  lang, origin=origin, destination=dest,
-                                  emigration=_fmt(e, lang), immigration=_fmt(i, lang))
-                + "".join(f"\n• {f.text(lang)}" for f in flags),
-                "flagged": bool(flags),
-            })
-        rows.append(cells)
-    return rows
+    return render(request, "mirror_explorer.html", **page)
 
 
 @router.get("/corridor")
 def corridor(request: Request, r: ReaderDep, sel: SelectionDep, origin: str = Query(...),
              destination: str = Query(...)) -> Any:
     """Both sides of one corridor in every year, with the flags of each year."""
-    origin, destination = origin.upper(), destination.upper()
     try:
-        m = _matrix(r, sel, years=None, countries=[origin, destination])
-        series = m.series(origin, destination)
+        page = mirror.corridor(r, sel, origin.upper(), destination.upper())
     except MigstatError as problem:
         return _error(request, r, problem)
-    series = [s for s in series if s["EMIGRATION"] is not None or s["IMMIGRATION"] is not None]
-    years = [int(s["TIME_PERIOD"]) for s in series]
-    chart = series_svg(years, [
-        (gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
-         [s["EMIGRATION"] for s in series]),
-        (gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
-         [s["IMMIGRATION"] for s in series])],
-        title=f"{origin} → {destination}", lang=r.lang)
-    query = urlencode({"origin": origin, "destination": destination, **sel.params()})
-    return render(request, "mirror_corridor.html", origin=origin, destination=destination,
-                  origin_label=r.registry.areas.label(origin, r.lang),
-                  destination_label=r.registry.areas.label(destination, r.lang),
-                  rows=series, chart=chart, fmt=lambda v, d=0: _fmt(v, r.lang, d),
-                  query=query, formats=FORMATS, keep=sel.keep())
+    return render(request, "mirror_corridor.html", **page)
 
 
 @router.get("/country/{country}")
 def country_report(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
                    year: int | None = None) -> Any:
     """A country's mirror report: its recorded flows against what its partners record."""
-    country = country.upper()
     try:
-        m = _matrix(r, sel, years=None)
-        years = [y for y in m.years
-                 if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides]
-        if year is None:
-            year = years[-1] if years else (m.years[-1] if m.years else 0)
-        report = m.report(country, year)
+        page = mirror.country_report(r, sel, country.upper(), year)
     except MigstatError as problem:
         return _error(request, r, problem)
-    s = report["series"]
-    sy = [int(x["TIME_PERIOD"]) for x in s]
-    emi_chart = series_svg(sy, [
-        (gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
-         [x["EMIGRATION_REPORTED"] for x in s]),
-        (gettext_(N_("arrivals from {country} recorded by partners"), r.lang,
-                  country=country), [x["EMIGRATION_MIRROR"] for x in s])],
-        title=gettext_(N_("Emigration"), r.lang), lang=r.lang)
-    imm_chart = series_svg(sy, [
-        (gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
-         [x["IMMIGRATION_REPORTED"] for x in s]),
-        (gettext_(N_("departures to {country} recorded by partners"), r.lang,
-                  country=country), [x["IMMIGRATION_MIRROR"] for x in s])],
-        title=gettext_(N_("Immigration"), r.lang), lang=r.lang)
-    return render(request, "mirror_country.html", country=country,
-                  country_label=r.registry.areas.label(country, r.lang), year=year,
-                  years=years, report=report, totals=report["totals"],
-                  emi_chart=emi_chart, imm_chart=imm_chart,
-                  labels={c: r.registry.areas.label(c, r.lang) for c in m.countries},
-                  fmt=lambda v, d=0: _fmt(v, r.lang, d),
-                  query=urlencode({"year": year, **sel.params()}), formats=FORMATS, sel=sel,
-                  keep=sel.keep())
-
-
-# -- downloads --------------------------------------------------------------------------------
-
-def _download(rows: list[dict[str, Any]], columns: list[str], fmt: str, name: str,
-              r: Reader, m: MirrorMatrix, title: str,
-              sheets: dict[str, Any] | None = None) -> Response:
-    data = render_output(fmt, plain_rows(rows, r.lang), columns, lang=r.lang, title=title,
-                         metadata=matrix_metadata(m, r.lang), sheets=sheets)
-    return Response(data, media_type=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
-
-
-def _check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise MigstatError(N_("Unknown download format {format}: use csv, xlsx or json."),
-                           format=fmt)
-    return fmt
+    return render(request, "mirror_country.html", **page)
 
 
 @router.get("/download/matrix.{fmt}")
@@ -324,47 +74,30 @@ def download_matrix(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
                     year: int | None = None, countries: str | None = None) -> Any:
     """The double-entry matrix of one year (every year if none is given)."""
     try:
-        _check_format(fmt)
-        m = _matrix(r, sel, years=[year] if year else None, countries=_countries(countries))
+        return _send(mirror.matrix_download(r, sel, fmt, year, countries))
     except MigstatError as problem:
         return _error(request, r, problem)
-    return _download(m.rows(), mirror_columns(m), fmt, f"mirror_{year or 'all'}", r, m,
-                     gettext_(N_("Mirror statistics"), r.lang))
 
 
 @router.get("/download/corridor.{fmt}")
 def download_corridor(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
                       origin: str = Query(...), destination: str = Query(...)) -> Any:
     """Both sides of one corridor in every year."""
-    origin, destination = origin.upper(), destination.upper()
     try:
-        _check_format(fmt)
-        m = _matrix(r, sel, years=None, countries=[origin, destination])
-        rows = [x for x in m.series(origin, destination)
-                if x["EMIGRATION"] is not None or x["IMMIGRATION"] is not None]
+        return _send(mirror.corridor_download(r, sel, fmt, origin.upper(),
+                                              destination.upper()))
     except MigstatError as problem:
         return _error(request, r, problem)
-    return _download(rows, mirror_columns(m), fmt, f"mirror_{origin}_{destination}", r, m,
-                     f"{origin} → {destination}")
 
 
 @router.get("/download/country/{country}.{fmt}")
 def download_country(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
                      fmt: str, year: int = Query(...)) -> Any:
     """A country's mirror report of one year, with its totals by year."""
-    country = country.upper()
     try:
-        _check_format(fmt)
-        m = _matrix(r, sel, years=None)
-        report = m.report(country, year)
+        return _send(mirror.country_download(r, sel, fmt, country.upper(), year))
     except MigstatError as problem:
         return _error(request, r, problem)
-    return _download(report["emigration"] + report["immigration"], mirror_columns(m), fmt,
-                     f"mirror_report_{country}_{year}", r, m,
-                     gettext_(N_("Mirror report of {country}, {year}"), r.lang,
-                              country=country, year=year),
-                     sheets={gettext_(N_("Totals by year"), r.lang):
-                             (report["series"], REPORT_SERIES_COLUMNS)})
 
 
 @router.get("/download/harmonised.{fmt}")
@@ -376,24 +109,11 @@ def download_harmonised(request: Request, r: ReaderDep, sel: SelectionDep, fmt: 
     """Harmonised flows of ``year`` with the correction factors (estimated from ``start`` to
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""
-    from migstat.analysis.harmonise import estimate_factors, harmonise, load_coefficients
-    from migstat.analysis.mirror_output import render_harmonised
-
+    wanted = Harmonisation(year, anchor, start, end, space, rule, bootstrap, duration_set)
     try:
-        _check_format(fmt)
-        years = list(range(start, end + 1)) if start and end else [year]
-        if year not in years:
-            years.append(year)
-        m = _matrix(r, sel, years=years)
-        coefficients = load_coefficients() if duration_set else None
-        fit = estimate_factors(m, _countries(anchor) or [], space=space, bootstrap=bootstrap,
-                               coefficients=coefficients, duration_set=duration_set)
-        result = harmonise(m, fit, year, rule=rule, coefficients=coefficients)
+        return _send(mirror.harmonised_download(r, sel, fmt, wanted))
     except MigstatError as problem:
         return _error(request, r, problem)
-    data = render_harmonised(fmt, result, r.lang)
-    return Response(data, media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="harmonised_{year}.{fmt}"'})
 
 
-__all__ = ["NAV", "cell_colour", "router", "series_svg"]
+__all__ = ["NAV", "router"]

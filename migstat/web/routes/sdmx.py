@@ -14,32 +14,27 @@
 The agency is ``MIGSTAT``; dataflow ids are the table ids. Every read goes through the
 request's :class:`~migstat.web.deps.Reader`. Errors are SDMX-ML error messages with 4xx
 statuses; an answer may hold at most :data:`MAX_OBSERVATIONS` observations.
+
+The routes parse the address and serve answers from the cache; :mod:`migstat.web.sdmx.data`
+and :mod:`migstat.web.sdmx.structures` make them.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from migstat.formats import sdmx_layout as L
-from migstat.formats.sdmx_csv import write_sdmx_csv
-from migstat.formats.sdmxjson import write_sdmx_json
-from migstat.formats.sdmxml.structure_writer import Constraint, Structures, write_structures
-from migstat.formats.sdmxml.writer import Header, write_data
-from migstat.i18n import N_
-from migstat.model import CodeList, MigstatError, NotFoundError, TableDef, pick
-from migstat.store.records import StoredObservation
+from migstat.model import MigstatError, NotFoundError
 from migstat.web import selection
 from migstat.web.deps import Reader, ReaderDep, language
-from migstat.web.sdmx import request as R
-from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
+from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, state
+from migstat.web.sdmx.data import availability_answer, constrain, data_answer, select
 from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, TOO_LARGE, SdmxError, error_response
-from migstat.web.sdmx.structures import codelists, with_references
+from migstat.web.sdmx.structures import structure_answer
 
 router = APIRouter(prefix="/sdmx/rest", tags=["SDMX 2.1 REST API"])
 
@@ -47,8 +42,6 @@ MAX_OBSERVATIONS = int(os.environ.get("MIGSTAT_SDMX_MAX_OBSERVATIONS", "250000")
 """The most observations one data answer may hold; more is a 413 with an SDMX error 510."""
 CACHE_TTL = float(os.environ.get("MIGSTAT_SDMX_CACHE_TTL", str(TTL)))
 """Seconds an answer is kept (0 switches the answer cache off)."""
-STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
-
 
 
 def _cache(request: Request) -> AnswerCache:
@@ -93,21 +86,6 @@ async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
                     headers=headers)
 
 
-def _made(body: str, media_type: str) -> Answer:
-    encoded = body.encode("utf-8")
-    return Answer(encoded, media_type, 200, etag(encoded))
-
-
-def _header(table: TableDef | None, lang: str, sources: Sequence[str] = ()) -> Header:
-    texts: dict[str, str] = {}
-    if table is not None:
-        for code in ("en", "ru"):
-            parts = [f"{table.id}: {table.label(code)}", pick(table.description, code),
-                     *sources]
-            texts[code] = " | ".join(p for p in parts if p)
-    return Header(id=f"IREF{uuid.uuid4().hex[:16].upper()}", source=texts)
-
-
 # -- data -------------------------------------------------------------------------------------
 
 @router.get("/data/{flow}", summary="Data of a dataflow (all series)")
@@ -119,77 +97,11 @@ async def data(request: Request, who: ReaderDep, flow: str, key: str | None = No
     codes; an empty position matches every code)."""
     lang = language(request)
     params = dict(request.query_params)
-
-    def make() -> Answer:
-        wanted = R.parse_data_request(who.registry, flow, key, provider, params)
-        kind = R.negotiate(request.headers.get("accept"), params.get("format"))
-        found = select(who, wanted, _limit(request))
-        if not found:
-            raise SdmxError(NO_RESULTS, N_("No data match the query {query}."),
-                            query=f"{flow}/{key or 'all'}/{provider or 'all'}")
-        table = wanted.table
-        lists = codelists(who.registry)
-        header = _header(table, lang, selection.sources(who, found, table))
-        if kind == R.CSV:
-            labels = params.get("labels", "id")
-            body = write_sdmx_csv(found, table, labels="both" if labels == "both" else "id",
-                                  lang=lang, codelists=lists,
-                                  attributes=wanted.detail == "full")
-        elif kind == R.JSON:
-            body = write_sdmx_json(found, table, codelists=lists, lang=lang,
-                                   dimension_at_observation=wanted.dimension_at_observation,
-                                   detail=wanted.detail, source=header.source.get(lang))
-        else:
-            body = write_data(found, table, header=header,
-                              dimension_at_observation=wanted.dimension_at_observation,
-                              detail=wanted.detail)
-        return _made(body, R.MEDIA[kind])
-
-    return await _answer(request, who, make, request.headers.get("accept", ""))
-
-
-def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObservation]:
-    """The observations a data request asks for, read through the reader; more than
-    ``limit`` of them (before first/last N) is a :class:`~migstat.web.selection.TooLargeError`."""
-    found = selection.take(matching(who, wanted), limit)
-    if wanted.first_n or wanted.last_n:
-        found = _first_last(found, wanted.first_n, wanted.last_n)
-    return found
-
-
-def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
-    """The observations under the request's key, periods and ``updatedAfter``, streamed."""
-    view = selection.View(wanted.table, wanted.filters(),
-                      start=wanted.start.year if wanted.start else None,
-                      end=wanted.end.year if wanted.end else None)
-    if any(not codes for codes in view.filters.values()):
-        return
-    first = wanted.start.first if wanted.start else None
-    last = wanted.end.last if wanted.end else None
-    after = wanted.updated_after
-    for obs in who.observations(view.query()):
-        if first or last:
-            begins, ends = R.period_span(obs.time_period)
-            if (first is not None and ends < first) or (last is not None and begins > last):
-                continue
-        if after is not None and obs.recorded_at <= after:
-            continue
-        yield obs
-
-
-def _first_last(found: list[StoredObservation], first_n: int | None,
-                last_n: int | None) -> list[StoredObservation]:
-    series: dict[tuple[str, ...], list[StoredObservation]] = {}
-    for obs in found:
-        series.setdefault((obs.ref_area, *obs.key, obs.provider), []).append(obs)
-    kept: list[StoredObservation] = []
-    for members in series.values():
-        members.sort(key=lambda o: o.time_period)
-        chosen = {id(o): o for o in members[:first_n or 0]}
-        if last_n:
-            chosen.update({id(o): o for o in members[-last_n:]})
-        kept.extend(o for o in members if id(o) in chosen)
-    return kept
+    accept = request.headers.get("accept")
+    limit = _limit(request)
+    return await _answer(request, who, lambda: data_answer(
+        who, flow, key, provider, params, accept, lang, limit),
+        request.headers.get("accept", ""))
 
 
 # -- availability -----------------------------------------------------------------------------
@@ -206,69 +118,9 @@ async def available(request: Request, who: ReaderDep, flow: str, key: str | None
     (``mode=exact``, the default: under the whole key; ``mode=available``: under the key's
     other positions, i.e. what could still be chosen)."""
     params = dict(request.query_params)
-
-    def make() -> Answer:
-        wanted = R.parse_data_request(who.registry, flow, key, provider, {
-            k: v for k, v in params.items() if k in ("startPeriod", "endPeriod",
-                                                     "updatedAfter")})
-        mode = params.get("mode", "exact")
-        if mode not in ("exact", "available"):
-            raise SdmxError(SYNTAX, N_("mode={value} is not known: use exact or available."),
-                            value=mode)
-        table = wanted.table
-        dims = L.dimensions(table)
-        if component not in (None, "", "all") and component not in (*dims, L.TIME):
-            raise SdmxError(NO_RESULTS, N_("Dataflow {flow} has no dimension {dimension}."),
-                            flow=table.id, dimension=component)
-        filters = wanted.filters()
-        everything = R.DataRequest(table, providers=wanted.providers, start=wanted.start,
-                                   end=wanted.end, updated_after=wanted.updated_after)
-        pool = matching(who, everything if mode == "available" else wanted)
-        constraint = constrain(table, pool, filters, mode, codelists(who.registry))
-        if component not in (None, "", "all"):
-            constraint.values = {component: constraint.values.get(component, [])}
-            if component != L.TIME:
-                constraint.start = constraint.end = None
-        references = params.get("references", "none")
-        structures = (with_references([table], who.registry, references, start="dataflow")
-                      if references != "none" else Structures())
-        if references == "none":
-            structures.dataflows = []
-        structures.constraints = [constraint]
-        body = write_structures(structures, who.registry, codelists(who.registry),
-                                header=_header(None, language(request)))
-        return _made(body, R.STRUCTURE_MEDIA)
-
-    return await _answer(request, who, make)
-
-
-def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[str, list[str]],
-              mode: str, lists: dict[str, CodeList]) -> Constraint:
-    """The codes with data per dimension (see :func:`available`)."""
-    dims = L.dimensions(table)
-    wanted = [set(filters[d]) if d in filters else None for d in dims]
-    present: list[set[str]] = [set() for _ in dims]
-    periods: set[str] = set()
-    count = 0
-    for obs in pool:
-        key = (obs.ref_area, *obs.key, obs.provider)
-        misses = [i for i, codes in enumerate(wanted) if codes is not None and key[i] not in codes]
-        if not misses:
-            count += 1
-            periods.add(obs.time_period)
-            for i, code in enumerate(key):
-                present[i].add(code)
-        elif mode == "available" and len(misses) == 1:
-            present[misses[0]].add(key[misses[0]])
-    values = {}
-    for i, dim in enumerate(dims):
-        cl = lists.get(L.dimension_codelist(table, dim))
-        order = list(cl.codes) if cl is not None else []
-        known = [c for c in order if c in present[i]]
-        values[dim] = known + sorted(present[i] - set(known))
-    ordered = sorted(periods)
-    return Constraint(table, values, ordered[0] if ordered else None,
-                      ordered[-1] if ordered else None, count)
+    lang = language(request)
+    return await _answer(request, who, lambda: availability_answer(
+        who, flow, key, provider, component, params, lang))
 
 
 # -- structures -------------------------------------------------------------------------------
@@ -282,61 +134,10 @@ async def structure(request: Request, who: ReaderDep, resource: str, agency: str
               resource_id: str | None = None, version: str | None = None) -> Response:
     """SDMX-ML structure messages built from the registry."""
     params = dict(request.query_params)
-
-    def make() -> Answer:
-        if resource not in STRUCTURE_RESOURCES:
-            raise SdmxError(NO_RESULTS, N_("{resource} is not a resource of this API; it has "
-                                           "{known}, data and availableconstraint."),
-                            resource=resource, known=", ".join(STRUCTURE_RESOURCES))
-        R.negotiate(request.headers.get("accept"), params.get("format"), kinds=(R.XML,))
-        R.check_agency(agency)
-        references = params.get("references", "none")
-        if references not in _REFERENCES:
-            raise SdmxError(SYNTAX, N_("references={value} is not known: use one of "
-                                       "{known}."), value=references,
-                            known=", ".join(_REFERENCES))
-        found = _structures(who, resource, resource_id, version, references)
-        if found.empty:
-            raise SdmxError(NO_RESULTS, N_("No {resource} matches {query}."), resource=resource,
-                            query="/".join(p for p in (agency, resource_id, version) if p))
-        body = write_structures(found, who.registry, codelists(who.registry),
-                                header=_header(None, language(request)))
-        return _made(body, R.STRUCTURE_MEDIA)
-
-    return await _answer(request, who, make, request.headers.get("accept", ""))
-
-
-_REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all",
-               "dataflow", "datastructure", "codelist", "conceptscheme")
-
-
-def _wanted(resource_id: str | None) -> str | None:
-    return None if resource_id in (None, "", "all", "*") else resource_id
-
-
-def _structures(who: Reader, resource: str, resource_id: str | None, version: str | None,
-                references: str) -> Structures:
-    registry = who.registry
-    wanted = _wanted(resource_id)
-    if resource in ("dataflow", "datastructure"):
-        tables = list(registry.tables.values())
-        if wanted is not None:
-            table_id = wanted[4:] if resource == "datastructure" and wanted.startswith(
-                "DSD_") else wanted
-            tables = [t for t in tables if t.id == table_id]
-        tables = [t for t in tables if R.check_version(version, t.version)]
-        return with_references(tables, registry, references, start=resource) if tables else (
-            Structures())
-    if resource == "codelist":
-        lists = list(codelists(registry).values())
-        if wanted is not None:
-            lists = [c for c in lists if L.codelist_id(c.id) == wanted]
-        return Structures(codelists=[c for c in lists if R.check_version(version, c.version)])
-    if wanted not in (None, L.CONCEPT_SCHEME) or not R.check_version(
-            version, L.CONCEPT_SCHEME_VERSION):
-        return Structures()
-    return Structures(concepts=True)
+    accept = request.headers.get("accept")
+    lang = language(request)
+    return await _answer(request, who, lambda: structure_answer(
+        who, resource, agency, resource_id, version, params, accept, lang), accept or "")
 
 
 __all__ = ["MAX_OBSERVATIONS", "constrain", "router", "select"]
-

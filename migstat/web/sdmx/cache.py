@@ -31,6 +31,12 @@ class Answer:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+def made(body: str, media_type: str) -> Answer:
+    """A 200 answer of ``body`` (UTF-8) with its entity tag."""
+    encoded = body.encode("utf-8")
+    return Answer(encoded, media_type, 200, etag(encoded))
+
+
 def state(reader: Reader) -> str:
     """A digest of what the reader's principal can see of the store's submissions."""
     return hashlib.sha256(repr(reader.version()).encode()).hexdigest()[:20]

@@ -16,7 +16,8 @@ from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
-from migstat.web.views.explore import describe_metadata, pyramid_bars
+from migstat.web.views.explore import describe_metadata
+from migstat.web.views.figures import pyramid_bars
 
 TOP = 10
 RECENT_YEARS = 15
@@ -177,22 +178,7 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
             specs[chart] = charts.line_chart(points, x_title=t(N_("Year")),
                                              y_title=value_title, series_title=t(N_("Series")))
 
-    # Top origins (who lives here) and destinations (where this country's people live).
-    ranking: dict[str, dict[str, Any]] = {}
-    source, period, bars = _partner_ranking(data, s01, s01_obs, code, outward=False)
-    if bars:
-        ranking["origins"] = {"source": source, "period": period, "bars": bars}
-    abroad = data.observations("S01", None, partners=[code])
-    source, period, bars = _partner_ranking(data, s01, abroad, code, outward=True)
-    if bars:
-        ranking["destinations"] = {"source": source, "period": period, "bars": bars}
-    for key, table_id in (("arrivals", "F01"), ("departures", "F02")):
-        if table_id in reg.tables:
-            tdef = reg.table(table_id)
-            source, period, bars = _partner_ranking(
-                data, tdef, data.observations(table_id, [code]), code, outward=False)
-            if bars:
-                ranking[key] = {"source": source, "period": period, "bars": bars}
+    ranking = _rankings(data, s01, s01_obs, code)
     for key, title in RANKINGS:
         if key in ranking:
             r = ranking[key]
@@ -213,22 +199,53 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
     else:
         pyramid_note = t(N_("No breakdown of the foreign-born by age and sex has been "
                             "provided."))
-    women = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T", "SEX": "F"})
-    share = None
-    if women:
-        key = max(women, key=lambda k: k[2])
-        both = totals.get(key, 0) - native.get(key, 0)
-        women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"}).get(key, 0)
-        if both > 0:
-            share = {"value": f"{100 * (women[key] - women_native) / both:.1f}".replace(
-                ".", "," if lang == "ru" else "."), "source": data.provider_label(key[0]),
-                "period": key[2]}
+    share = _women_share(data, s01, s01_obs, code, totals, native)
 
     titles = {key: t(title) for key, title in RANKINGS}
     return {"code": code, "name": data.area_label(code), "kpis": kpis, "specs": specs,
             "titles": titles,
             "ranking": ranking, "pyramid_note": pyramid_note, "women": share,
             "sources": _sources(data, code), "provided": _provided(data, code)}
+
+
+def _rankings(data: PortalData, s01: TableDef, s01_obs: list[StoredObservation],
+              code: str) -> dict[str, dict[str, Any]]:
+    """Top origins (who lives here), destinations (where this country's people live), and
+    where immigrants came from and emigrants went, by key of :data:`RANKINGS`."""
+    ranking: dict[str, dict[str, Any]] = {}
+    reg = data.registry
+    source, period, bars = _partner_ranking(data, s01, s01_obs, code, outward=False)
+    if bars:
+        ranking["origins"] = {"source": source, "period": period, "bars": bars}
+    abroad = data.observations("S01", None, partners=[code])
+    source, period, bars = _partner_ranking(data, s01, abroad, code, outward=True)
+    if bars:
+        ranking["destinations"] = {"source": source, "period": period, "bars": bars}
+    for key, table_id in (("arrivals", "F01"), ("departures", "F02")):
+        if table_id in reg.tables:
+            tdef = reg.table(table_id)
+            source, period, bars = _partner_ranking(
+                data, tdef, data.observations(table_id, [code]), code, outward=False)
+            if bars:
+                ranking[key] = {"source": source, "period": period, "bars": bars}
+    return ranking
+
+
+def _women_share(data: PortalData, s01: TableDef, s01_obs: list[StoredObservation],
+                 code: str, totals: dict[tuple[str, str, str], float],
+                 native: dict[tuple[str, str, str], float]) -> dict[str, Any] | None:
+    """The share of women among the foreign-born in the latest period that gives it."""
+    women = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T", "SEX": "F"})
+    if not women:
+        return None
+    key = max(women, key=lambda k: k[2])
+    both = totals.get(key, 0) - native.get(key, 0)
+    women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"}).get(key, 0)
+    if not both > 0:
+        return None
+    return {"value": f"{100 * (women[key] - women_native) / both:.1f}".replace(
+        ".", "," if data.lang == "ru" else "."), "source": data.provider_label(key[0]),
+        "period": key[2]}
 
 
 def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:

@@ -1,0 +1,370 @@
+"""The pages of mirror statistics: the corridor explorer, one corridor over time, a country's
+mirror report, and their downloads (CSV, XLSX with a metadata sheet, JSON).
+
+Every number is read through the request's :class:`~migstat.web.deps.Reader`, so the
+principal goes to the store's access gate. The heat map is an HTML table with coloured cells;
+the series over time are charts. A page's builder returns the template's context; an error
+of the selection is a :class:`~migstat.model.MigstatError` the route shows as a page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from migstat.analysis.mirror import (
+    BASES,
+    REPORT_SERIES_COLUMNS,
+    MirrorMatrix,
+    available_years,
+    mirror_columns,
+    mirror_matrix,
+)
+from migstat.analysis.mirror_output import matrix_metadata, plain_rows, render
+from migstat.formats.output import TABLE_FORMATS, OutputFormat, find_format
+from migstat.i18n import N_, gettext_
+from migstat.model import MigstatError
+from migstat.web.deps import Reader
+
+
+@dataclass
+class Selection:
+    """What every mirror page compares, from the query string: the pair of tables, the cell
+    of the other dimensions and the publishers (comma-separated, in order of preference)."""
+
+    basis: str = "residence"
+    sex: str = "_T"
+    age: str = "_T"
+    provider: str | None = None
+
+    @property
+    def providers(self) -> list[str] | None:
+        out = [p.strip().upper() for p in (self.provider or "").split(",") if p.strip()]
+        return out or None
+
+    def params(self) -> dict[str, str]:
+        return {"basis": self.basis, "sex": self.sex, "age": self.age,
+                "provider": self.provider or ""}
+
+    def keep(self) -> str:
+        """The query string that carries the selection from page to page."""
+        return urlencode(self.params())
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file to send: its bytes, its format and its name."""
+
+    body: bytes
+    format: OutputFormat
+    file_name: str
+
+
+def countries_of(countries: str | None) -> list[str] | None:
+    """The country codes of a comma-separated list, or ``None`` for all."""
+    out = [c.strip().upper() for c in (countries or "").split(",") if c.strip()]
+    return out or None
+
+
+def _matrix(r: Reader, sel: Selection, *, years: list[int] | None,
+            countries: list[str] | None = None) -> MirrorMatrix:
+    return mirror_matrix(r.store, years=years, basis=sel.basis, sex=sel.sex, age=sel.age,
+                         countries=countries, providers=sel.providers, principal=r.principal)
+
+
+# -- colours and numbers -----------------------------------------------------------------------
+
+def cell_colour(log_ratio: float | None) -> str:
+    """Blue where the sender records more, red where the receiver records more, white where
+    they agree; the scale saturates at a factor of e³ (about 20)."""
+    if log_ratio is None or math.isnan(log_ratio):
+        return "#e5e7eb"
+    x = max(-1.0, min(1.0, log_ratio / 3))
+    if x >= 0:
+        return f"rgb(255,{round(255 - 175 * x)},{round(255 - 195 * x)})"
+    x = -x
+    return f"rgb({round(255 - 205 * x)},{round(255 - 135 * x)},255)"
+
+
+def fmt(value: float | None, lang: str, digits: int = 0) -> str:
+    """A number of the mirror pages: narrow spaces between thousands, a dash when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", "," if lang == "ru" else ".")
+
+
+SERIES_COLOURS = ("#1f5fa8", "#c2410c")
+
+
+def series_svg(years: list[int], series: list[tuple[str, list[float | None]]], *,
+               title: str, lang: str, width: int = 680, height: int = 280) -> str:
+    """A line chart of a few series over years as inline SVG (gaps where a value is missing)."""
+    left, right, top, bottom = 70, 20, 30, 40
+    values = [v for _, vs in series for v in vs if v is not None]
+    top_value = max(values) if values else 1.0
+    top_value = top_value * 1.1 or 1.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(years) - 1, 1)
+
+    def x(k: int) -> float:
+        return left + plot_w * k / n
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / top_value)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="mirror-chart" role="img" '
+             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+             f"<title>{_esc(title)}</title>",
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+             f'stroke="#d1d5db"/>']
+    for t in range(5):
+        v = top_value * t / 4
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                     f'stroke="#eef0f3"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+                     f'text-anchor="end" font-size="11">{fmt(v, lang)}</text>')
+    step = max(1, len(years) // 12)
+    for k, year in enumerate(years):
+        if k % step == 0 or k == len(years) - 1:
+            parts.append(f'<text x="{x(k):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                         f'font-size="11">{year}</text>')
+    for (label, vs), colour in zip(series, SERIES_COLOURS, strict=False):
+        segment: list[str] = []
+        for k, v in enumerate([*vs, None]):
+            if v is not None:
+                segment.append(f"{x(k):.1f},{y(v):.1f}")
+                parts.append(f'<circle cx="{x(k):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+                             f"<title>{_esc(label)} {years[k]}: {fmt(v, lang)}</title></circle>")
+            elif segment:
+                if len(segment) > 1:  # a lone point is shown by its circle only
+                        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+                                 f'points="{" ".join(segment)}"/>')
+                segment = []
+    for k, ((label, _), colour) in enumerate(zip(series, SERIES_COLOURS, strict=False)):
+        lx = left + 10 + k * 300
+        parts.append(f'<rect x="{lx}" y="8" width="14" height="4" fill="{colour}"/>'
+                     f'<text x="{lx + 20}" y="14" font-size="12">{_esc(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _esc(text: str) -> str:
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _common(r: Reader, sel: Selection) -> dict[str, Any]:
+    """What every mirror page's template uses: the number format, the download formats and
+    the selection to carry along."""
+    return {"fmt": lambda v, d=0: fmt(v, r.lang, d), "formats": TABLE_FORMATS,
+            "keep": sel.keep()}
+
+
+def _labels(r: Reader, codes: list[str]) -> dict[str, str]:
+    return {c: r.registry.areas.label(c, r.lang) for c in codes}
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+def explorer(r: Reader, sel: Selection, year: int | None, countries: str | None,
+             show: str) -> dict[str, Any]:
+    """The corridor explorer: the double-entry matrix of one year as a heat map."""
+    years = available_years(r.store, basis=sel.basis if sel.basis in BASES else "residence",
+                            principal=r.principal)
+    if year is None and years:
+        year = years[-1]
+    chosen = countries_of(countries)
+    m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
+    reporting = sorted({c for (_y, c) in m.emigration_sides} | {c for (_y, c) in
+                                                                 m.immigration_sides})
+    axis = [c for c in m.countries if c in reporting] if not chosen else m.countries
+    grid = _grid(m, axis, show, r.lang) if m.years else []
+    cov = m.coverage()[0] if m.years else None
+    totals = m.country_totals(year) if m.years else []
+    query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
+    return {"years": years, "year": year, "sel": sel, "ages": _ages(r),
+            "countries": countries or "", "show": show, "axis": axis, "grid": grid,
+            "coverage": cov, "totals": totals, "labels": _labels(r, m.countries),
+            "query": query, **_common(r, sel)}
+
+
+def _ages(r: Reader) -> list[tuple[str, str]]:
+    """The age groups of the flow tables, for the explorer's choice."""
+    table = r.registry.table("F01")
+    ages = r.registry.codelist("AGE")
+    return [(code, ages.label(code, r.lang)) for code in r.registry.codes(table, "AGE")]
+
+
+def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[dict[str, Any]]]:
+    ind = m.indicators()
+    return [[_cell(m, ind, origin, dest, show, lang) if origin != dest else {"diagonal": True}
+             for dest in axis] for origin in axis]
+
+
+def _cell(m: MirrorMatrix, ind: dict[str, Any], origin: str, dest: str, show: str,
+          lang: str) -> dict[str, Any]:
+    """One cell of the heat map: the chosen indicator, its colour and what both sides say."""
+    o, d = m.countries.index(origin), m.countries.index(dest)
+    e, i = m.emigration[0, o, d], m.immigration[0, o, d]
+    lr = ind["log_ratio"][0, o, d]
+    value = {"ratio": ind["ratio"][0, o, d], "emigration": e, "immigration": i,
+             "difference": ind["difference"][0, o, d]}.get(show, ind["ratio"][0, o, d])
+    flags = m.flags(m.years[0], origin, dest)
+    one_side = math.isnan(e) != math.isnan(i)
+    return {
+        "origin": origin, "destination": dest,
+        "text": fmt(value, lang, 2 if show == "ratio" else 0),
+        "colour": "#f3f4f6" if one_side else cell_colour(None if math.isnan(lr) else lr),
+        "title": gettext_(N_("{origin} → {destination}: {emigration} recorded by "
+                             "{origin}, {immigration} recorded by {destination}"),
+                          lang, origin=origin, destination=dest,
+                          emigration=fmt(e, lang), immigration=fmt(i, lang))
+        + "".join(f"\n• {f.text(lang)}" for f in flags),
+        "flagged": bool(flags),
+    }
+
+
+def _corridor_rows(m: MirrorMatrix, origin: str, destination: str) -> list[dict[str, Any]]:
+    """The years of a corridor that at least one side reports."""
+    return [s for s in m.series(origin, destination)
+            if s["EMIGRATION"] is not None or s["IMMIGRATION"] is not None]
+
+
+def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[str, Any]:
+    """Both sides of one corridor in every year, with the flags of each year."""
+    m = _matrix(r, sel, years=None, countries=[origin, destination])
+    series = _corridor_rows(m, origin, destination)
+    years = [int(s["TIME_PERIOD"]) for s in series]
+    chart = series_svg(years, [
+        (gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
+         [s["EMIGRATION"] for s in series]),
+        (gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
+         [s["IMMIGRATION"] for s in series])],
+        title=f"{origin} → {destination}", lang=r.lang)
+    query = urlencode({"origin": origin, "destination": destination, **sel.params()})
+    return {"origin": origin, "destination": destination,
+            "origin_label": r.registry.areas.label(origin, r.lang),
+            "destination_label": r.registry.areas.label(destination, r.lang),
+            "rows": series, "chart": chart, "query": query, **_common(r, sel)}
+
+
+def country_report(r: Reader, sel: Selection, country: str,
+                   year: int | None) -> dict[str, Any]:
+    """A country's mirror report: its recorded flows against what its partners record."""
+    m = _matrix(r, sel, years=None)
+    years = [y for y in m.years
+             if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides]
+    if year is None:
+        year = years[-1] if years else (m.years[-1] if m.years else 0)
+    report = m.report(country, year)
+    s = report["series"]
+    sy = [int(x["TIME_PERIOD"]) for x in s]
+    emi_chart = series_svg(sy, [
+        (gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
+         [x["EMIGRATION_REPORTED"] for x in s]),
+        (gettext_(N_("arrivals from {country} recorded by partners"), r.lang,
+                  country=country), [x["EMIGRATION_MIRROR"] for x in s])],
+        title=gettext_(N_("Emigration"), r.lang), lang=r.lang)
+    imm_chart = series_svg(sy, [
+        (gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
+         [x["IMMIGRATION_REPORTED"] for x in s]),
+        (gettext_(N_("departures to {country} recorded by partners"), r.lang,
+                  country=country), [x["IMMIGRATION_MIRROR"] for x in s])],
+        title=gettext_(N_("Immigration"), r.lang), lang=r.lang)
+    return {"country": country, "country_label": r.registry.areas.label(country, r.lang),
+            "year": year, "years": years, "report": report, "totals": report["totals"],
+            "emi_chart": emi_chart, "imm_chart": imm_chart,
+            "labels": _labels(r, m.countries), "sel": sel,
+            "query": urlencode({"year": year, **sel.params()}), **_common(r, sel)}
+
+
+# -- downloads -----------------------------------------------------------------------------------
+
+def check_format(name: str) -> OutputFormat:
+    """The download format called ``name``, or an error naming those there are."""
+    found = find_format(name, TABLE_FORMATS)
+    if found is None:
+        raise MigstatError(N_("Unknown download format {format}: use csv, xlsx or json."),
+                           format=name)
+    return found
+
+
+def _download(rows: list[dict[str, Any]], chosen: OutputFormat, stem: str, r: Reader,
+              m: MirrorMatrix, title: str, sheets: dict[str, Any] | None = None) -> Download:
+    data = render(chosen.name, plain_rows(rows, r.lang), mirror_columns(m), lang=r.lang,
+                  title=title, metadata=matrix_metadata(m, r.lang), sheets=sheets)
+    return Download(data, chosen, chosen.file_name(stem))
+
+
+def matrix_download(r: Reader, sel: Selection, name: str, year: int | None,
+                    countries: str | None) -> Download:
+    """The double-entry matrix of one year (every year if none is given)."""
+    chosen = check_format(name)
+    m = _matrix(r, sel, years=[year] if year else None, countries=countries_of(countries))
+    return _download(m.rows(), chosen, f"mirror_{year or 'all'}", r, m,
+                     gettext_(N_("Mirror statistics"), r.lang))
+
+
+def corridor_download(r: Reader, sel: Selection, name: str, origin: str,
+                      destination: str) -> Download:
+    """Both sides of one corridor in every year."""
+    chosen = check_format(name)
+    m = _matrix(r, sel, years=None, countries=[origin, destination])
+    return _download(_corridor_rows(m, origin, destination), chosen,
+                     f"mirror_{origin}_{destination}", r, m, f"{origin} → {destination}")
+
+
+def country_download(r: Reader, sel: Selection, name: str, country: str,
+                     year: int) -> Download:
+    """A country's mirror report of one year, with its totals by year."""
+    chosen = check_format(name)
+    m = _matrix(r, sel, years=None)
+    report = m.report(country, year)
+    return _download(report["emigration"] + report["immigration"], chosen,
+                     f"mirror_report_{country}_{year}", r, m,
+                     gettext_(N_("Mirror report of {country}, {year}"), r.lang,
+                              country=country, year=year),
+                     sheets={gettext_(N_("Totals by year"), r.lang):
+                             (report["series"], REPORT_SERIES_COLUMNS)})
+
+
+@dataclass(frozen=True, slots=True)
+class Harmonisation:
+    """What a harmonised download asks for (see :func:`harmonised_download`)."""
+
+    year: int
+    anchor: str
+    start: int | None = None
+    end: int | None = None
+    space: str = "log"
+    rule: str = "mean"
+    bootstrap: int = 1000
+    duration_set: str | None = None
+
+
+def harmonised_download(r: Reader, sel: Selection, name: str, h: Harmonisation) -> Download:
+    """Harmonised flows of ``h.year`` with the correction factors (estimated from ``start``
+    to ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
+    request, never stored."""
+    from migstat.analysis.harmonise import estimate_factors, harmonise, load_coefficients
+    from migstat.analysis.mirror_output import render_harmonised
+
+    chosen = check_format(name)
+    years = list(range(h.start, h.end + 1)) if h.start and h.end else [h.year]
+    if h.year not in years:
+        years.append(h.year)
+    m = _matrix(r, sel, years=years)
+    coefficients = load_coefficients() if h.duration_set else None
+    fit = estimate_factors(m, countries_of(h.anchor) or [], space=h.space,
+                           bootstrap=h.bootstrap, coefficients=coefficients,
+                           duration_set=h.duration_set)
+    result = harmonise(m, fit, h.year, rule=h.rule, coefficients=coefficients)
+    return Download(render_harmonised(chosen.name, result, r.lang), chosen,
+                    chosen.file_name(f"harmonised_{h.year}"))
+
+
+__all__ = ["Download", "Harmonisation", "Selection", "cell_colour", "check_format",
+           "corridor", "corridor_download", "countries_of", "country_download",
+           "country_report", "explorer", "fmt", "harmonised_download", "matrix_download"]
