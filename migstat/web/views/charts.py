@@ -27,13 +27,19 @@ def _base(marks: int, height: int = 300, layer: str | None = None) -> dict[str, 
 
 
 def line_chart(points: list[dict[str, Any]], *, x_title: str, y_title: str,
-               series_title: str) -> dict[str, Any]:
-    """Lines over time: ``points`` are ``{period, series, value}``; one line per series."""
+               series_title: str, gaps: bool = False) -> dict[str, Any]:
+    """Lines over time: ``points`` are ``{period, series, value}``; one line per series.
+
+    With ``gaps``, a point whose value is ``None`` breaks its line (a lone value between gaps
+    is shown by its point only); without, the line joins the values on either side."""
     series = list(dict.fromkeys(p["series"] for p in points))
+    line: dict[str, Any] = {"type": "line", "strokeWidth": 2}
+    if gaps:
+        line["invalid"] = "break-paths-show-domains"
     spec = _base(len(series), layer="series")
     spec.update({
         "data": {"values": points},
-        "layer": [{"name": "series", "mark": {"type": "line", "strokeWidth": 2}},
+        "layer": [{"name": "series", "mark": line},
                   {"name": "points", "mark": {"type": "point", "filled": True, "size": 26}}],
         "encoding": {
             "x": {"field": "period", "type": "temporal", "timeUnit": "utcyear",

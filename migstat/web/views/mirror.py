@@ -3,8 +3,9 @@ mirror report, and their downloads (CSV, XLSX with a metadata sheet, JSON).
 
 Every number is read through the request's :class:`~migstat.web.deps.Reader`, so the
 principal goes to the store's access gate. The heat map is an HTML table with coloured cells;
-the series over time are charts. A page's builder returns the template's context; an error
-of the selection is a :class:`~migstat.model.MigstatError` the route shows as a page.
+the series over time are Vega-Lite line charts like every other chart of the portal. A page's
+builder returns the template's context; an error of the selection is a
+:class:`~migstat.model.MigstatError` the route shows as a page.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from migstat.formats.output import TABLE_FORMATS, OutputFormat, find_format
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.deps import Reader
+from migstat.web.views import charts
 
 
 @dataclass
@@ -96,63 +98,20 @@ def fmt(value: float | None, lang: str, digits: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", "," if lang == "ru" else ".")
 
 
-SERIES_COLOURS = ("#1f5fa8", "#c2410c")
-
-
-def series_svg(years: list[int], series: list[tuple[str, list[float | None]]], *,
-               title: str, lang: str, width: int = 680, height: int = 280) -> str:
-    """A line chart of a few series over years as inline SVG (gaps where a value is missing)."""
-    left, right, top, bottom = 70, 20, 30, 40
-    values = [v for _, vs in series for v in vs if v is not None]
-    top_value = max(values) if values else 1.0
-    top_value = top_value * 1.1 or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = max(len(years) - 1, 1)
-
-    def x(k: int) -> float:
-        return left + plot_w * k / n
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v / top_value)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="mirror-chart" role="img" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             f"<title>{_esc(title)}</title>",
-             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
-             f'stroke="#d1d5db"/>']
-    for t in range(5):
-        v = top_value * t / 4
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                     f'stroke="#eef0f3"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-                     f'text-anchor="end" font-size="11">{fmt(v, lang)}</text>')
-    step = max(1, len(years) // 12)
-    for k, year in enumerate(years):
-        if k % step == 0 or k == len(years) - 1:
-            parts.append(f'<text x="{x(k):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                         f'font-size="11">{year}</text>')
-    for (label, vs), colour in zip(series, SERIES_COLOURS, strict=False):
-        segment: list[str] = []
-        for k, v in enumerate([*vs, None]):
-            if v is not None:
-                segment.append(f"{x(k):.1f},{y(v):.1f}")
-                parts.append(f'<circle cx="{x(k):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
-                             f"<title>{_esc(label)} {years[k]}: {fmt(v, lang)}</title></circle>")
-            elif segment:
-                if len(segment) > 1:  # a lone point is shown by its circle only
-                        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                                 f'points="{" ".join(segment)}"/>')
-                segment = []
-    for k, ((label, _), colour) in enumerate(zip(series, SERIES_COLOURS, strict=False)):
-        lx = left + 10 + k * 300
-        parts.append(f'<rect x="{lx}" y="8" width="14" height="4" fill="{colour}"/>'
-                     f'<text x="{lx + 20}" y="14" font-size="12">{_esc(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _esc(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+def series_chart(years: list[int], series: list[tuple[str, list[float | None]]], *,
+                 title: str, lang: str) -> dict[str, Any]:
+    """A few series over years as a Vega-Lite line chart (:func:`.charts.line_chart`), with
+    a gap where a value is missing; ``usermeta.marks`` counts the series that have a value."""
+    points = [{"period": str(year), "series": label, "value": value}
+              for label, values in series for year, value in zip(years, values, strict=True)]
+    spec = charts.line_chart(
+        points, x_title=gettext_(N_("Year"), lang),
+        y_title=gettext_(N_("Number ({unit})"), lang, unit=gettext_(N_("persons"), lang)),
+        series_title=gettext_(N_("Series"), lang), gaps=True)
+    spec["usermeta"]["marks"] = sum(1 for _label, values in series
+                                    if any(v is not None for v in values))
+    spec["title"] = {"text": title, "fontSize": 12}
+    return spec
 
 
 def _common(r: Reader, sel: Selection) -> dict[str, Any]:
@@ -237,7 +196,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     series = _corridor_rows(m, origin, destination)
     years = [int(s["TIME_PERIOD"]) for s in series]
-    chart = series_svg(years, [
+    chart = series_chart(years, [
         (gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
          [s["EMIGRATION"] for s in series]),
         (gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
@@ -247,7 +206,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
     return {"origin": origin, "destination": destination,
             "origin_label": r.registry.areas.label(origin, r.lang),
             "destination_label": r.registry.areas.label(destination, r.lang),
-            "rows": series, "chart": chart, "query": query, **_common(r, sel)}
+            "rows": series, "spec": chart, "query": query, **_common(r, sel)}
 
 
 def country_report(r: Reader, sel: Selection, country: str,
@@ -261,13 +220,13 @@ def country_report(r: Reader, sel: Selection, country: str,
     report = m.report(country, year)
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]
-    emi_chart = series_svg(sy, [
+    emi_chart = series_chart(sy, [
         (gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
          [x["EMIGRATION_REPORTED"] for x in s]),
         (gettext_(N_("arrivals from {country} recorded by partners"), r.lang,
                   country=country), [x["EMIGRATION_MIRROR"] for x in s])],
         title=gettext_(N_("Emigration"), r.lang), lang=r.lang)
-    imm_chart = series_svg(sy, [
+    imm_chart = series_chart(sy, [
         (gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
          [x["IMMIGRATION_REPORTED"] for x in s]),
         (gettext_(N_("departures to {country} recorded by partners"), r.lang,
@@ -275,7 +234,7 @@ def country_report(r: Reader, sel: Selection, country: str,
         title=gettext_(N_("Immigration"), r.lang), lang=r.lang)
     return {"country": country, "country_label": r.registry.areas.label(country, r.lang),
             "year": year, "years": years, "report": report, "totals": report["totals"],
-            "emi_chart": emi_chart, "imm_chart": imm_chart,
+            "emi_spec": emi_chart, "imm_spec": imm_chart,
             "labels": _labels(r, m.countries), "sel": sel,
             "query": urlencode({"year": year, **sel.params()}), **_common(r, sel)}
 
@@ -367,4 +326,5 @@ def harmonised_download(r: Reader, sel: Selection, name: str, h: Harmonisation) 
 
 __all__ = ["Download", "Harmonisation", "Selection", "cell_colour", "check_format",
            "corridor", "corridor_download", "countries_of", "country_download",
-           "country_report", "explorer", "fmt", "harmonised_download", "matrix_download"]
+           "country_report", "explorer", "fmt", "harmonised_download", "matrix_download",
+           "series_chart"]
