@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from migstat.store import Store
 from migstat.store.access import AccessPolicy
 from migstat.web.app import create_app
-from migstat.web.views.mirror import cell_colour, series_svg
+from migstat.web.views.mirror import cell_colour, series_chart
 from tests.liveserver import serving
 from tests.mirror_stores import CIS_CSV, cis_database, cis_value
 
@@ -60,7 +60,8 @@ def test_explorer_shows_both_sides_of_each_corridor(client) -> None:
 def test_corridor_page_has_a_chart_and_every_year(client) -> None:
     html = client.get("/mirror/corridor", params={"origin": "KAZ", "destination": "RUS",
                                                   "provider": "CISSTAT"}).text
-    assert "<svg" in html and "<polyline" in html
+    # the series over time: a Vega-Lite chart whose spec travels with the page
+    assert 'data-spec="mirror-series-chart-spec"' in html and 'data-expected-marks="2"' in html
     table = html.split('id="mirror-corridor"')[1]
     row_2019 = table.split("<th>2019</th>")[1].split("</tr>")[0]
     assert f"39{NNBSP}774" in row_2019 and f"86{NNBSP}311" in row_2019
@@ -148,10 +149,11 @@ def test_colours_and_chart_helpers() -> None:
     assert cell_colour(0.0) == "rgb(255,255,255)"
     assert cell_colour(3.0) == cell_colour(10.0) == "rgb(255,80,60)"
     assert cell_colour(-3.0) == "rgb(50,120,255)"
-    svg = series_svg([2018, 2019, 2020], [("a", [1.0, None, 3.0]), ("b", [2.0, 2.0, 2.0])],
-                     title="t", lang="en")
-    assert svg.count("<polyline") == 1  # series a is two lone points around a gap: no line
-    assert svg.count("<circle") == 5
+    spec = series_chart([2018, 2019, 2020], [("a", [1.0, None, 3.0]), ("b", [2.0, 2.0, 2.0])],
+                        title="t", lang="en")
+    line = spec["layer"][0]["mark"]
+    assert line["invalid"] == "break-paths-show-domains"  # series a: two lone points, no line
+    assert sum(p["value"] is not None for p in spec["data"]["values"]) == 5  # five points
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +186,7 @@ def test_explorer_and_report_in_chromium(server: str) -> None:
             assert f"40{NNBSP}797" in summary and f"88{NNBSP}942" in summary
             row = page.locator('#mirror-emigration tr[data-partner="RUS"]').inner_text()
             assert f"39{NNBSP}774" in row and f"86{NNBSP}311" in row
-            assert page.locator("#mirror-emigration-series svg polyline").count() == 2
+            assert page.locator("#mirror-emigration-series g.series_marks > path").count() == 2
             page.screenshot(path=str(SCREENSHOTS / f"mirror_country_{lang}.png"), full_page=True)
         assert "Учтённая вами эмиграция" in summary
         browser.close()
