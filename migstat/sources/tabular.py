@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
+from migstat.formats.text import CYRILLIC, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
 from migstat.model.data import (
@@ -29,7 +30,6 @@ from migstat.model.data import (
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import decode, first_line
 
 
 def category_key(text: str) -> str:
@@ -189,8 +189,8 @@ def separator(line: str) -> str:
 
 def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
     """The non-empty rows of a delimited text file, each with its line."""
-    text = decode(path.read_bytes())
-    sep = separator(first_line(text))
+    text = decode_text(path.read_bytes(), legacy=CYRILLIC)
+    sep = separator(line_one(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     for row in reader:
         if any(str(c).strip() for c in row):
