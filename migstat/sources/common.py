@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
 from migstat.formats.text import CYRILLIC, decode_text, line_one
@@ -67,6 +68,28 @@ class CsvFile:
         for row in reader:
             if any(row) and (len(row) > 1 or row[0].strip()):
                 yield reader.line_num, row
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[Any, ...]]]:
+    """The title and the cell values, row by row, of one sheet of a workbook (the first when
+    ``sheet`` is not named); a damaged workbook or a missing sheet is an error."""
+    import openpyxl
+
+    name = Path(path).name
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(N_("Not a readable Excel workbook: {error}"),
+                         where=Location(file=name), error=str(exc)) from exc
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                             where=Location(file=name), sheet=sheet,
+                             sheets=", ".join(wb.sheetnames))
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        return ws.title, list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
 
 
 @contextmanager

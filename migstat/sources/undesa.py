@@ -48,6 +48,7 @@ from migstat.sources.common import (
     header_fields,
     key_for,
     paused_gc,
+    sheet_rows,
 )
 from migstat.sources.names import UN_AGGREGATES, NameReport, is_aggregate
 from migstat.sources.skipped import Places
@@ -258,27 +259,6 @@ def _is_code(cell: Any) -> bool:
     return isinstance(cell, str) and " ".join(cell.split()).casefold() in CODE_HEADERS
 
 
-def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
-    """The cell values of one sheet of the workbook, row by row."""
-    import openpyxl
-
-    name = path.name
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(N_("Not a readable Excel workbook: {error}"),
-                         where=Location(file=name), error=str(exc)) from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
-                             where=Location(file=name), sheet=sheet,
-                             sheets=", ".join(wb.sheetnames))
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    return rows
-
-
 @dataclass(frozen=True, slots=True)
 class _Header:
     """Where a workbook table's header is and what its columns hold."""
@@ -343,7 +323,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
 
     path = Path(path)
     name = path.name
-    rows = _sheet_rows(path, sheet)
+    _title, rows = sheet_rows(path, sheet)
     table = registry.table(TABLE)
     areas = registry.areas
     header = _header(rows, name, sheet, lambda folded: next(
@@ -434,7 +414,7 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
 
     path = Path(path)
     name = path.name
-    rows = _sheet_rows(path, sheet)
+    _title, rows = sheet_rows(path, sheet)
     table = registry.table(POPULATION_TABLE)
     areas = registry.areas
     header = _header(rows, name, sheet, lambda folded: next(
