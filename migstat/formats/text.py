@@ -2,17 +2,19 @@
 
 Files arrive as UTF-8 (with or without a byte-order mark), as UTF-16 with a byte-order mark
 (Excel's "Unicode text"), or in a legacy code page: Windows-1251 from the CIS region's offices,
-Windows-1252 or ISO-8859-1 from Eurostat's older exports. :func:`decode_text` tries, in this
-order:
+Windows-1252 or ISO-8859-1 from Eurostat's older exports and PX files. :func:`decode_text`
+tries, in this order:
 
-0. an ``encoding`` the user or the file declares: that one only (a byte-order mark is dropped);
+0. an ``encoding`` the user names: that one only (a byte-order mark is dropped);
 1. a UTF-8 byte-order mark: the file says it is UTF-8, so it must be (no fallback);
 2. a UTF-16 byte-order mark (either byte order): UTF-16, when the rest decodes;
-3. UTF-8;
-4. each of the ``legacy`` code pages the caller names, in its order. A caller names the code
-   pages its publishers use (:data:`CYRILLIC`, :data:`WESTERN`); a caller that accepts UTF-8
-   only (migstat's own CSV templates, which say "save as CSV UTF-8") names none, and the
-   UTF-8 error reaches it.
+3. an encoding the file ``declared`` (a PX file's ``CODEPAGE``), when it is known and decodes;
+4. UTF-8;
+5. each of the ``legacy`` code pages the caller names, in its order: those its publishers use
+   (:data:`CYRILLIC`, :data:`WESTERN`), or the one a file's language makes likely. With
+   ``replace`` the last one replaces what it cannot decode. A caller that accepts UTF-8 only
+   (migstat's own CSV templates, which say "save as CSV UTF-8") names none, and the UTF-8
+   error reaches it.
 
 ``sample=True`` reads the first bytes of a file for sniffing: a character cut at the end of
 the sample is dropped, UTF-16 errors are ignored and the first legacy code page replaces what
@@ -32,46 +34,61 @@ WESTERN: tuple[str, ...] = ("cp1252", "latin-1")
 
 
 def decode_text(data: bytes, *, legacy: tuple[str, ...] = (), sample: bool = False,
-                encoding: str | None = None) -> str:
+                encoding: str | None = None, declared: str | None = None,
+                replace: bool = False) -> str:
     """The text of ``data`` in the order of the module's docstring.
 
-    Raises :class:`UnicodeDecodeError` (from UTF-8, or from the declared ``encoding``) when no
+    Raises :class:`UnicodeDecodeError` (from UTF-8, or from the named ``encoding``) when no
     step gives text, its ``start`` counted from after a UTF-8 byte-order mark; an unknown
     ``encoding`` raises :class:`LookupError`.
     """
+    return decode_as(data, legacy=legacy, sample=sample, encoding=encoding,
+                     declared=declared, replace=replace)[0]
+
+
+def decode_as(data: bytes, *, legacy: tuple[str, ...] = (), sample: bool = False,
+              encoding: str | None = None, declared: str | None = None,
+              replace: bool = False) -> tuple[str, str]:
+    """:func:`decode_text`, with the encoding that gave the text (for provenance notes)."""
     if encoding:
-        return data.decode(encoding).removeprefix("\ufeff")
+        return data.decode(encoding).removeprefix("\ufeff"), encoding
     if data.startswith(UTF8_BOM):
         if sample:
             return _utf8_sample(data[3:], legacy)
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     if data.startswith(UTF16_BOMS):
         if sample:
-            return data.decode("utf-16", errors="ignore")
+            return data.decode("utf-16", errors="ignore"), "utf-16"
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
+            pass
+    if declared:
+        try:
+            return data.decode(declared), declared
+        except (LookupError, UnicodeDecodeError):
             pass
     if sample:
         return _utf8_sample(data, legacy)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as problem:
-        for encoding in legacy:
+        for n, code_page in enumerate(legacy, start=1):
             try:
-                return data.decode(encoding)
+                errors = "replace" if replace and n == len(legacy) else "strict"
+                return data.decode(code_page, errors=errors), code_page
             except UnicodeDecodeError:
                 continue
         raise problem from None
 
 
-def _utf8_sample(head: bytes, legacy: tuple[str, ...]) -> str:
+def _utf8_sample(head: bytes, legacy: tuple[str, ...]) -> tuple[str, str]:
     try:
-        return head.decode("utf-8")
+        return head.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as problem:
         if problem.start >= len(head) - 3 or not legacy:  # a character cut at the end
-            return head[: problem.start].decode("utf-8")
-        return head.decode(legacy[0], errors="replace")
+            return head[: problem.start].decode("utf-8"), "utf-8"
+        return head.decode(legacy[0], errors="replace"), legacy[0]
 
 
 def line_one(text: AnyStr) -> AnyStr:
