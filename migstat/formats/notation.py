@@ -77,21 +77,26 @@ def read_number(text: object, *, decimal: str | None = None, thousands: bool = T
     number that is not text (from a workbook or JSON) is taken as it is: ``int``, a float as
     by :func:`whole`; ``None`` and booleans are not numbers.
     """
-    if isinstance(text, bool) or text is None:
-        return None
-    if isinstance(text, int):
-        return text
-    if isinstance(text, float):
-        return whole(text)
-    compact = str(text).translate(_SPACES).replace("−", "-")
-    if not compact:
-        return None
+    if not isinstance(text, str):
+        if isinstance(text, bool) or text is None:
+            return None
+        if isinstance(text, int):
+            return text
+        if isinstance(text, float):
+            return whole(text)
+        text = str(text)
     if decimal is None:
-        return _typed(compact)
+        compact = text.translate(_SPACES).replace("−", "-")
+        return _typed(compact) if compact else None
     if decimal == ",":
-        compact = compact.replace(".", "").replace(",", ".")
+        text = text.replace(".", "").replace(",", ".")
     elif thousands:
-        compact = compact.replace(",", "")
+        text = text.replace(",", "")
+    try:
+        return int(text)  # the common case, and what the steps below would give
+    except ValueError:
+        pass
+    compact = text.translate(_SPACES).replace("−", "-")
     try:
         return int(compact)
     except ValueError:
