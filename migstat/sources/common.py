@@ -25,9 +25,10 @@ from migstat.model.findings import InputError
 from migstat.model.tables import TableDef
 
 
-def header_fields(head: bytes) -> list[str]:
-    """The fields of the first line of a delimited text file, from its first bytes."""
-    line = line_one(decode_text(head, legacy=CYRILLIC, sample=True))
+def header_fields(head: bytes, *, legacy: tuple[str, ...] = CYRILLIC) -> list[str]:
+    """The fields of the first line of a delimited text file, from its first bytes (in the
+    ``legacy`` code pages when not UTF-8); every reader sniffs a header with it."""
+    line = line_one(decode_text(head, legacy=legacy, sample=True))
     try:
         return [f.strip() for f in next(csv.reader([line], delimiter=sniff_separator(line)))]
     except (csv.Error, StopIteration):

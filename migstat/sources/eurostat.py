@@ -53,7 +53,7 @@ from migstat.sources.coded import (
     new_dataset,
     read_jsonstat,
 )
-from migstat.sources.common import paused_gc
+from migstat.sources.common import header_fields, paused_gc
 from migstat.sources.cube import SKIP, CubeMapper, Status
 from migstat.sources.cube import year_period as _year
 from migstat.sources.names import resolve_country
@@ -292,18 +292,6 @@ LEGACY_FLAGS = ("FLAG AND FOOTNOTES", "FLAGS AND FOOTNOTES", "FLAG", "FLAGS")
 NOT_AVAILABLE = frozenset({":", ": ", ""})
 
 
-def _legacy_header(head: bytes) -> list[str] | None:
-    text = decode_text(head[:4096] if len(head) > 4096 else head, legacy=WESTERN) if head else ""
-    line = line_one(text).lstrip("\ufeff")
-    if not line:
-        return None
-    try:
-        fields = next(csv.reader([line], delimiter=sniff_separator(line)))
-    except (csv.Error, StopIteration):
-        return None
-    return [f.strip().upper() for f in fields]
-
-
 def sniff(path: Path, head: bytes) -> bool:
     """A legacy Eurostat CSV export (``TIME``, ``GEO``, ``Value`` and the flags column), a
     bulk-download TSV (``freq,unit,geo\\TIME_PERIOD``) or a JSON-stat answer of Eurostat's
@@ -314,13 +302,7 @@ def sniff(path: Path, head: bytes) -> bool:
     line = line_one(head)
     if _TSV_CORNER.search(line.decode("latin-1")):
         return b"\t" in line
-    try:
-        fields = _legacy_header(line)
-    except UnicodeError:
-        return False
-    if not fields:
-        return False
-    names = set(fields)
+    names = {f.upper() for f in header_fields(line, legacy=WESTERN)}
     return {"TIME", "GEO", LEGACY_VALUE} <= names and bool(names & set(LEGACY_FLAGS))
 
 

@@ -43,21 +43,13 @@ from migstat.sources.coded import (
     new_dataset,
     sdmx_status,
 )
-from migstat.sources.common import paused_gc
+from migstat.sources.common import header_fields, paused_gc
 from migstat.sources.eurostat import AGENCY as ESTAT
 from migstat.sources.eurostat import flag_status
 
 NAME = "sdmx"
 PROVIDER = "SDMX"
 NOT_AVAILABLE = frozenset({"", "NaN", ":", "NA"})
-
-
-def _csv_header(head: bytes) -> list[str]:
-    line = decode_text(line_one(head), legacy=WESTERN).lstrip("\ufeff")
-    try:
-        return [column_id(f) for f in next(csv.reader([line], delimiter=sniff_separator(line)))]
-    except (csv.Error, StopIteration):
-        return []
 
 
 def _flow_of(text: str) -> tuple[str, str]:
@@ -73,10 +65,7 @@ def sniff(path: Path, head: bytes) -> bool:
     """An SDMX-ML data message, or SDMX-CSV of another agency than migstat."""
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return is_data_message(head)
-    try:
-        fields = _csv_header(head)
-    except UnicodeError:
-        return False
+    fields = [column_id(f) for f in header_fields(head, legacy=WESTERN)]
     return bool(fields) and (fields[0] == "DATAFLOW" or fields[:2] == ["STRUCTURE",
                                                                          "STRUCTURE_ID"]) \
         and "OBS_VALUE" in fields
