@@ -15,7 +15,9 @@ what is typed      meaning                     value     OBS_STATUS   CONF_STATU
 Letters may be Latin or their Cyrillic look-alikes (``х``, ``е``, ``р``), in either case, with
 or without the space. Numbers may carry spaces, no-break spaces or thin spaces as thousands
 separators and a decimal comma; ``1,234,567`` (several groups) is read with comma separators.
-The same rules apply to numbers given as text in CSV files.
+The same rules apply to numbers given as text in CSV files. :func:`read_number` is the one
+parser of numbers: it reads this notation, and the numbers of publishers' files whose decimal
+mark is known (Eurostat's exports, SDMX, the counts of UN DESA, UNHCR, CIS-Stat and Belstat).
 """
 
 from __future__ import annotations
