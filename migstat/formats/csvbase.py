@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from migstat.formats.notation import NotANumber, read_text
+from migstat.formats.text import decode_text
 from migstat.i18n import N_
 from migstat.model import (
     Dataset,
@@ -39,26 +40,17 @@ def as_bytes(source: bytes | bytearray | str | Path) -> bytes:
 
 
 def decode(data: bytes, *, file_name: str, encoding: str | None = None) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM) unless ``encoding`` is given."""
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as problem:
-            line = (data[:problem.start].count(b"\n") + 1
-                    if isinstance(problem, UnicodeDecodeError) else 1)
+    """The text of a CSV file: UTF-8 (with or without BOM, or UTF-16 with BOM) unless
+    ``encoding`` is given; no legacy code page is guessed (see :mod:`migstat.formats.text`)."""
+    try:
+        return decode_text(data, encoding=encoding)
+    except (UnicodeDecodeError, LookupError) as problem:
+        line = (data[:problem.start].count(b"\n") + 1
+                if isinstance(problem, UnicodeDecodeError) else 1)
+        if encoding:
             raise InputError(N_("The file cannot be read as {encoding} (line {line})."),
                              where=Location(file=file_name, line=line), encoding=encoding,
                              line=line) from None
-        return text.removeprefix("\ufeff")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        line = data[:problem.start].count(b"\n") + 1
         raise InputError(N_("The file is not UTF-8 text: line {line} holds characters in another "
                             "encoding (perhaps Windows-1251 or Latin-1). Save the file as "
                             "“CSV UTF-8” and send it again."),
@@ -83,6 +75,8 @@ def sniff_separator(header_line: str) -> str:
 
 
 def first_line(text: str) -> str:
+    """The first non-blank line (where a CSV file's header is; compare
+    :func:`migstat.formats.text.line_one`, line 1 blank or not)."""
     for line in text.splitlines():
         if line.strip():
             return line

@@ -15,11 +15,14 @@ what is typed      meaning                     value     OBS_STATUS   CONF_STATU
 Letters may be Latin or their Cyrillic look-alikes (``х``, ``е``, ``р``), in either case, with
 or without the space. Numbers may carry spaces, no-break spaces or thin spaces as thousands
 separators and a decimal comma; ``1,234,567`` (several groups) is read with comma separators.
-The same rules apply to numbers given as text in CSV files.
+The same rules apply to numbers given as text in CSV files. :func:`read_number` is the one
+parser of numbers: it reads this notation, and the numbers of publishers' files whose decimal
+mark is known (Eurostat's exports, SDMX, the counts of UN DESA, UNHCR, CIS-Stat and Belstat).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -56,13 +59,63 @@ class NotANumber(ValueError):
         self.text = text
 
 
-def parse_number(text: str) -> float | None:
-    """A number written as text, or ``None`` when ``text`` is not one."""
+def read_number(text: object, *, decimal: str | None = None, thousands: bool = True,
+                finite: bool = True) -> int | float | None:
+    """A number as published or typed, or ``None`` when ``text`` is not one: the one parser.
+
+    Every kind of space (and a zero-width space) inside a number separates thousands and the
+    minus sign may be typographic (``−``). Then the marks ``,`` and ``.``:
+
+    * ``decimal=None``, as typed in cells (the table above): a lone mark followed by digits is
+      the decimal mark (``1,5``, ``1.5``); several groups of three digits are thousands
+      (``1,234,567``, ``1.234.567,5``); nothing else (no exponents).
+    * ``decimal="."`` or ``","``, as a file declares it: with ``thousands`` the other mark
+      separates thousands (``1,160``, ``1.160,5``); without it the other mark is not a number
+      (a count is never read with comma separators). Python's float syntax is accepted
+      (``1e5``, ``1_000``), and a non-finite value (``nan``) is ``None`` when ``finite``.
+
+    A whole number is returned as an ``int`` (``1009.0`` and a spreadsheet's
+    ``38891.00000000001`` too, unless ``decimal`` is ``None``), anything else as a float. A
+    number that is not text (from a workbook or JSON) is taken as it is: ``int``, a float as
+    by :func:`whole`; ``None`` and booleans are not numbers.
+    """
+    if not isinstance(text, str):
+        if isinstance(text, bool) or text is None:
+            return None
+        if isinstance(text, int):
+            return text
+        if isinstance(text, float):
+            return whole(text)
+        text = str(text)
+    if decimal is None:
+        compact = text.translate(_SPACES).replace("−", "-")
+        return _typed(compact) if compact else None
+    if decimal == ",":
+        text = text.replace(".", "").replace(",", ".")
+    elif thousands:
+        text = text.replace(",", "")
+    try:
+        return int(text)  # the common case, and what the steps below would give
+    except ValueError:
+        pass
     compact = text.translate(_SPACES).replace("−", "-")
-    if not compact:
+    try:
+        return int(compact)
+    except ValueError:
+        pass
+    try:
+        number = whole(float(compact))
+    except ValueError:
         return None
+    if finite and isinstance(number, float) and not math.isfinite(number):
+        return None
+    return number
+
+
+def _typed(compact: str) -> int | float | None:
+    """A number in the notation of cells (``decimal=None`` of :func:`read_number`)."""
     if _INT.fullmatch(compact):
-        return float(int(compact))
+        return int(compact)
     if _DECIMAL.fullmatch(compact):
         return float(compact.replace(",", "."))
     if _COMMA_GROUPS.fullmatch(compact):
@@ -70,6 +123,32 @@ def parse_number(text: str) -> float | None:
     if _DOT_GROUPS.fullmatch(compact):
         return float(compact.replace(".", "").replace(",", "."))
     return None
+
+
+def whole(number: float) -> int | float:
+    """A count computed in a spreadsheet (``38891.00000000001``) is the whole number it
+    stands for; a real fraction stays a fraction (and NaN or infinity stays what it is)."""
+    if not math.isfinite(number):
+        return number
+    nearest = round(number)
+    if number.is_integer() or abs(number - nearest) < 1e-9 * max(1.0, abs(number)):
+        return int(nearest)
+    return number
+
+
+def parse_number(text: str) -> float | None:
+    """A number written as text in the notation of cells, as a float; ``None`` when ``text``
+    is not one."""
+    number = read_number(text)
+    return None if number is None else float(number)
+
+
+def parse_count(text: object) -> int | float | None:
+    """A published count: ``"1 234"`` (any kind of space), ``"1009.0"``, ``12``; else None.
+
+    Only unambiguous forms are accepted: a comma is never read as a thousands separator here.
+    """
+    return read_number(text, decimal=".", thousands=False, finite=False)
 
 
 def read_text(text: str) -> Reading | None:

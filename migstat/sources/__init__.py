@@ -14,6 +14,14 @@ options they do not know. :func:`read_source` adds ``table`` (keep one table onl
 also passed to the reader, since generic formats such as PX and matrices may need it).
 
 Country names go through :mod:`migstat.sources.names`; nothing is guessed.
+
+What is generic has its own module, so that a publisher's module holds only its quirks:
+:mod:`~migstat.sources.common` (delimited files, keys, hashes), :mod:`~migstat.sources.names`
+(country names and the UN's groups), :mod:`~migstat.sources.skipped` (what a reader leaves out
+and where, for its findings), :mod:`~migstat.sources.cube` and :mod:`~migstat.sources.coded`
+(coded records of any agency into tables; an agency's quirks are an ``Agency``), and
+:mod:`~migstat.sources.tabular` (what the PX, matrix and long-table readers share). Text is
+decoded by :mod:`migstat.formats.text` and numbers read by :mod:`migstat.formats.notation`.
 """
 
 from __future__ import annotations

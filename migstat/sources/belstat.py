@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.notation import parse_count
+from migstat.formats.text import CYRILLIC, decode_text
 from migstat.i18n import N_
 from migstat.model.data import (
     Dataset,
@@ -45,7 +47,7 @@ from migstat.model.data import (
 )
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
-from migstat.sources.common import decode, decode_head, key_for, parse_count
+from migstat.sources.common import key_for
 from migstat.sources.names import NameReport, normalize_name
 
 NAME = "belstat"
@@ -91,7 +93,7 @@ def _fold(text: Any) -> str:
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    text = decode_head(head)
+    text = decode_text(head, legacy=CYRILLIC, sample=True)
     return ('"tableName"' in text and '"tableHeaderDimColumns"' in text
             and ("Беларусь" in text or "\\u0411\\u0435\\u043b" in text.lower()))
 
@@ -99,7 +101,7 @@ def sniff(path: Path, head: bytes) -> bool:
 def _load(path: Path) -> tuple[dict[str, Any], str]:
     raw = Path(path).read_bytes()
     try:
-        data = json.loads(decode(raw))
+        data = json.loads(decode_text(raw, legacy=CYRILLIC))
     except json.JSONDecodeError as exc:
         raise InputError(N_("Not valid JSON: {error}"),
                          where=Location(file=Path(path).name, line=exc.lineno),
@@ -176,16 +178,8 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
         key = key_for(table, {partner_dim: partner, "DURATION": "LT", "SEX": sex})
         for k, year in enumerate(years):
             j = n_dims + k
-            cell = row[j] if j < len(row) else None
-            text = cell.get("value") if isinstance(cell, dict) else cell
             where = Location(file=name, column=f"tableRows[{i}][{j}]")
-            if text is None or (isinstance(text, str) and not text.strip()):
-                value, status = None, "O"
-            else:
-                value, status = parse_count(text), "A"
-                if value is None:
-                    raise InputError(N_("Value {value} is not a number."), where=where,
-                                     value=text)
+            value, status = _value(row[j] if j < len(row) else None, where)
             obs = Observation(table_id, "BLR", year, key, value, status, where=where)
             ident = (partner, sex, year)
             earlier = cells.get(ident)
@@ -216,6 +210,18 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     dataset.metadata.tables[table_id] = _metadata(table_id, what, span)
     report.settle(dataset, allow_unmatched)
     return dataset
+
+
+def _value(cell: Any, where: Location) -> tuple[int | float | None, str]:
+    """``(value, OBS_STATUS)`` of a value cell: a count (a string with no-break spaces), or
+    ``null`` or blank for an empty value flagged ``O`` (never 0)."""
+    text = cell.get("value") if isinstance(cell, dict) else cell
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None, "O"
+    value = parse_count(text)
+    if value is None:
+        raise InputError(N_("Value {value} is not a number."), where=where, value=text)
+    return value, "A"
 
 
 def _metadata(table_id: str, what: str, span: str | None) -> TableMetadata:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.notation import parse_count
 from migstat.i18n import N_
 from migstat.model.data import (
     Dataset,
@@ -37,7 +38,7 @@ from migstat.model.data import (
 )
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources.common import CsvFile, header_fields, key_for, parse_count
+from migstat.sources.common import CsvFile, header_fields, key_for
 from migstat.sources.names import NameReport
 
 NAME = "cisstat"

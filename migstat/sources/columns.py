@@ -37,13 +37,13 @@ from typing import Any
 from migstat.formats.notation import NotANumber, read_text
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation, Provenance
-from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.findings import InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256, paused_gc
-from migstat.sources.names import NameReport, normalize_name, resolve_country
+from migstat.sources.names import NameReport, is_aggregate, normalize_name, resolve_country
+from migstat.sources.skipped import Places
 from migstat.sources.tabular import add_metadata, cell_at, header_and_rows, period_for
-from migstat.sources.undesa import is_aggregate
 
 NAME = "columns"
 PROVIDER = "COLUMNS"
@@ -297,9 +297,8 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
     finder = _Areas(registry)
     observations: list[Observation] = []
     periods: set[str] = set()
-    skipped: dict[str, int] = {}
-    first_skipped: Location | None = None
-    disagree: list[Location] = []
+    skipped = Places()
+    disagree = Places()
     for at, row in records:
         said = [(j, _text(row[j]) if j < len(row) else "") for j in area_cols]
         given = [(j, text) for j, text in said if text.casefold() not in MISSING]
@@ -310,13 +309,12 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
                 report.add(text, cell_at(at, j, header[j]))
             continue
         if len(found) > 1:  # alpha3 CHN beside the M49 code of a group: trust neither
-            disagree.append(at)
+            disagree.add(areas, at)
             continue
         code = next(iter(found))[0] if found else None
         if code is None:
             shown = " / ".join(t for _, t in given) or said[0][1] or "\u2014"
-            skipped[shown] = skipped.get(shown, 0) + 1
-            first_skipped = first_skipped or at
+            skipped.add(shown, at)
             continue
         period = _period(tdef, row[time_col] if time_col < len(row) else None,
                          month_day=month_day, date_format=date_format, column=str(time),
@@ -344,21 +342,21 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
         meta.notes = f"{meta.notes}; population covered as table {tdef.id} defines it"
     report.settle(dataset, allow_unmatched)
     if skipped:
-        listed = [f"{k} ({n})" if n > 1 else k for k, n in list(skipped.items())[:12]]
+        listed = [f"{k} ({len(v)})" if len(v) > 1 else k for k, v in list(skipped.items())[:12]]
         if len(skipped) > 12:
             listed.append(f"+{len(skipped) - 12}")
-        dataset.findings.append(Finding(
-            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id, where=first_skipped,
+        dataset.findings.append(skipped.one(
+            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id,
             message=N_("{count} rows are not a country's (world, regional or other groups, or "
                        "no area code) and were skipped: {names}."),
-            params={"count": sum(skipped.values()), "names": ", ".join(listed)}))
+            params={"count": skipped.total, "names": ", ".join(listed)}))
     if disagree:
-        dataset.findings.append(Finding(
-            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id, where=disagree[0],
-            related=tuple(disagree[1:]),
+        rows = disagree.everywhere()
+        dataset.findings.append(disagree.one(
+            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id, related=True,
             message=N_("{count} rows name different areas in the columns {columns} and were "
                        "skipped (lines or cells: {places})."),
-            params={"count": len(disagree), "columns": areas,
-                    "places": ", ".join(str(w.line or w.cell) for w in disagree[:12])
-                    + (f" +{len(disagree) - 12}" if len(disagree) > 12 else "")}))
+            params={"count": len(rows), "columns": areas,
+                    "places": ", ".join(str(w.line or w.cell) for w in rows[:12] if w)
+                    + (f" +{len(rows) - 12}" if len(rows) > 12 else "")}))
     return dataset

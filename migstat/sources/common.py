@@ -1,9 +1,9 @@
-"""Helpers shared by the publishers' readers: text decoding, CSV dialects, numbers, keys.
+"""Helpers shared by the publishers' readers: delimited files, keys, hashes, memory.
 
-Published files arrive as UTF-8 (with or without a byte-order mark) or as Windows-1251, with
-commas, semicolons or tabs between fields, and with numbers written with thin or no-break
-spaces between thousands. These helpers absorb that once so that each reader deals only with
-its publisher's layout.
+Published files arrive as UTF-8 (with or without a byte-order mark) or as Windows-1251
+(:mod:`migstat.formats.text` decodes them), with commas, semicolons or tabs between fields;
+numbers are read by :mod:`migstat.formats.notation`. These helpers absorb the rest once so
+that each reader deals only with its publisher's layout.
 """
 
 from __future__ import annotations
@@ -12,57 +12,23 @@ import csv
 import gc
 import hashlib
 import io
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
+from migstat.formats.text import CYRILLIC, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
 from migstat.model.tables import TableDef
 
-ENCODINGS = ("utf-8", "cp1251")
-"""Tried in order after a byte-order mark: UTF-8, then Windows-1251 (Cyrillic exports)."""
 
-_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\u2007")
-
-
-def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1251."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1251")
-
-
-def decode_head(head: bytes) -> str:
-    """The start of a file as text for sniffing (a cut multi-byte character is tolerated)."""
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head.decode("utf-16", errors="ignore")
-    try:
-        return head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
-            return head[: exc.start].decode("utf-8")
-        return head.decode("cp1251", errors="replace")
-
-
-def first_line(text: str) -> str:
-    return text.split("\n", 1)[0].rstrip("\r")
-
-
-def header_fields(head: bytes) -> list[str]:
-    """The fields of the first line of a delimited text file, from its first bytes."""
-    line = first_line(decode_head(head))
+def header_fields(head: bytes, *, legacy: tuple[str, ...] = CYRILLIC) -> list[str]:
+    """The fields of the first line of a delimited text file, from its first bytes (in the
+    ``legacy`` code pages when not UTF-8); every reader sniffs a header with it."""
+    line = line_one(decode_text(head, legacy=legacy, sample=True))
     try:
         return [f.strip() for f in next(csv.reader([line], delimiter=sniff_separator(line)))]
     except (csv.Error, StopIteration):
@@ -77,8 +43,8 @@ class CsvFile:
         self.name = self.path.name
         raw = self.path.read_bytes() if data is None else data
         self.sha256 = hashlib.sha256(raw).hexdigest()
-        self.text = decode(raw)
-        self.delimiter = sniff_separator(first_line(self.text))
+        self.text = decode_text(raw, legacy=CYRILLIC)
+        self.delimiter = sniff_separator(line_one(self.text))
         self._reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         try:
             self.header = [h.strip() for h in next(self._reader)]
@@ -105,6 +71,28 @@ class CsvFile:
                 yield reader.line_num, row
 
 
+def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[Any, ...]]]:
+    """The title and the cell values, row by row, of one sheet of a workbook (the first when
+    ``sheet`` is not named); a damaged workbook or a missing sheet is an error."""
+    import openpyxl
+
+    name = Path(path).name
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(N_("Not a readable Excel workbook: {error}"),
+                         where=Location(file=name), error=str(exc)) from exc
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                             where=Location(file=name), sheet=sheet,
+                             sheets=", ".join(wb.sheetnames))
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        return ws.title, list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small acyclic objects.
@@ -127,44 +115,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def parse_count(text: Any) -> int | float | None:
-    """A published count: ``"1 234"`` (any kind of space), ``"1009.0"``, ``12``; else None.
-
-    Only unambiguous forms are accepted: a comma is never read as a thousands separator here.
-    """
-    if isinstance(text, bool):
-        return None
-    if isinstance(text, int):
-        return text
-    if isinstance(text, float):
-        return _whole(text)
-    if text is None:
-        return None
-    cleaned = str(text).translate(_SPACES)
-    if not cleaned:
-        return None
-    try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return None
-    return _whole(number)
-
-
-def _whole(number: float) -> int | float:
-    """A count computed in a spreadsheet (``38891.00000000001``) is the whole number it
-    stands for; a real fraction stays a fraction (and NaN or infinity stays what it is)."""
-    if not math.isfinite(number):
-        return number
-    nearest = round(number)
-    if number.is_integer() or abs(number - nearest) < 1e-9 * max(1.0, abs(number)):
-        return int(nearest)
-    return number
 
 
 def key_for(table: TableDef, codes: dict[str, str]) -> tuple[str, ...]:

@@ -15,17 +15,18 @@ be persons, ``DURATION`` total for A01 ...), and collects what it cannot place:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from migstat.formats.notation import read_number
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation
-from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.findings import InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import key_for, parse_count
+from migstat.sources.common import key_for
+from migstat.sources.skipped import Places
 
 RULE_UNMATCHED_CODE = "IMPORT_UNMATCHED_CODE"
 RULE_AGGREGATE = "IMPORT_AGGREGATE"
@@ -37,29 +38,6 @@ AreaResolver = Callable[[str], str | None]
 """An area code or label → AREA code, :data:`SKIP` for a known aggregate, ``None`` if unknown."""
 Status = tuple[str, str, str | None]
 """``(OBS_STATUS, CONF_STATUS, comment)``."""
-
-
-@dataclass(slots=True)
-class Places:
-    """Codes met that could not be placed, with where they occur."""
-
-    found: dict[tuple[str, str], list[Location]] = field(default_factory=dict)
-
-    def add(self, dimension: str, code: str, where: Location) -> None:
-        self.found.setdefault((dimension, code), []).append(where)
-
-    def describe(self, limit: int = 3) -> str:
-        parts = []
-        for (dim, code), places in self.found.items():
-            shown = [_place(p) for p in places[:limit]]
-            if len(places) > limit:
-                shown.append(f"+{len(places) - limit}")
-            parts.append(f"{dim} \u201c{code}\u201d ({', '.join(shown)})")
-        return "; ".join(parts)
-
-
-def _place(where: Location) -> str:
-    return str(where.line) if where.line is not None else (where.column or where.file or "")
 
 
 @dataclass(slots=True)
@@ -164,10 +142,10 @@ class CubeMapper:
                     found = SKIP
             self._areas[(code, reporting)] = found
         if found is None:
-            self.unmatched.add(dim, code, where)
+            self.unmatched.add((dim, code), where)
             return None
         if found == SKIP:
-            self.aggregates.add(dim, code, where)
+            self.aggregates.add((dim, code), where)
             return None
         return found
 
@@ -181,7 +159,7 @@ class CubeMapper:
             if dim.id in self._partner:
                 found = self._area(code, src, where, reporting=False)
                 if found is None:
-                    return (SKIP,) if (src, code) in self.aggregates.found else None
+                    return (SKIP,) if (src, code) in self.aggregates else None
                 picked[dim.id] = found
                 continue
             translate = self.codes.get(dim.id)
@@ -192,13 +170,13 @@ class CubeMapper:
             else:
                 mapped = translate.get(code, code)
             if mapped == SKIP:
-                self.not_stored.add(src, code, where)
+                self.not_stored.add((src, code), where)
                 return (SKIP,)
             allowed = self._allowed[i]
             if allowed is not None and mapped not in allowed:
                 mapped = self._codelists[i].resolve(mapped) or mapped
                 if mapped not in allowed:
-                    self.unmatched.add(src, code, where)
+                    self.unmatched.add((src, code), where)
                     return None
             picked[dim.id] = mapped
         return key_for(self.table, picked)
@@ -213,7 +191,7 @@ class CubeMapper:
         _skipped(dataset, self.not_stored, RULE_NOT_STORED, table, N_(
             "{dimension} \u201c{code}\u201d is not a breakdown of table {table}: {count} rows "
             "skipped."))
-        if not self.unmatched.found:
+        if not self.unmatched:
             return
         if not allow_unmatched:
             raise _unmatched_error(self.unmatched, table)
@@ -225,22 +203,25 @@ class CubeMapper:
 def _skipped(dataset: Dataset, places: Places, rule: str, table: str, message: str, *,
              code_param: str = "code", with_table: bool = True) -> None:
     """One warning per skipped code, at its first place, naming up to 19 more."""
-    for (dim, code), where in places.found.items():
-        params: dict[str, object] = {code_param: code, "dimension": dim, "count": len(where)}
+
+    def params(key: tuple[str, str], count: int) -> dict[str, object]:
+        dim, code = key
+        found: dict[str, object] = {code_param: code, "dimension": dim, "count": count}
         if with_table:
-            params["table"] = table
-        dataset.findings.append(Finding(
-            rule=rule, severity=Severity.WARNING, table=table, message=message,
-            params=params, where=where[0], related=tuple(where[1:20])))
+            found["table"] = table
+        return found
+
+    dataset.findings.extend(places.each(rule=rule, severity=Severity.WARNING, message=message,
+                                        params=params, table=table, related=19))
 
 
 def _unmatched_error(places: Places, table: str) -> InputError:
-    first = next(iter(places.found.values()))[0]
     return InputError(
         N_("{count} codes match no code of table {table} (where they occur in brackets): "
            "{codes}. Map them (the publisher's module or AREA.yaml), or import with "
            "allow_unmatched to skip those rows."),
-        where=first, count=len(places.found), table=table, codes=places.describe())
+        where=places.first(), count=len(places), table=table,
+        codes=places.describe(label=lambda key: f"{key[0]} \u201c{key[1]}\u201d"))
 
 
 def year_period(text: str) -> str | None:
@@ -257,39 +238,18 @@ def settle_all(mappers: list[CubeMapper], dataset: Dataset, allow_unmatched: boo
     if not allow_unmatched:
         merged = Places()
         for mapper in mappers:
-            for (dim, code), places in mapper.unmatched.found.items():
+            for key, places in mapper.unmatched.items():
                 for where in places:
-                    merged.add(dim, code, where)
-        if merged.found:
+                    merged.add(key, where)
+        if merged:
             raise _unmatched_error(merged, ", ".join(m.table.id for m in mappers))
     seen: set[tuple[str, str]] = set()
     for mapper in mappers:
         # one warning per aggregate although every table of the file meets it
-        mapper.aggregates.found = {k: v for k, v in mapper.aggregates.found.items()
-                                   if k not in seen}
-        seen.update(mapper.aggregates.found)
+        for key in [k for k in mapper.aggregates if k in seen]:
+            del mapper.aggregates[key]
+        seen.update(mapper.aggregates)
         mapper.settle(dataset, True)
-
-
-def parse_number(text: str, *, decimal: str = ".") -> float | int | None:
-    """A published number with thousands separators (``1,160``, ``1 160``, ``1.160,5``).
-
-    ``decimal`` is the decimal mark the file uses; the other of ``,`` and ``.`` and every kind
-    of space separate thousands. ``None`` when it is not a number.
-    """
-    cleaned = (text.replace(".", "").replace(",", ".") if decimal == ","
-               else text.replace(",", ""))
-    try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    cleaned = cleaned.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if not cleaned:
-        return None
-    number = parse_count(cleaned)
-    if isinstance(number, float) and not math.isfinite(number):
-        return None
-    return number
 
 
 def value_of(raw: Any) -> float | int | None:
@@ -298,4 +258,4 @@ def value_of(raw: Any) -> float | int | None:
         return None
     if isinstance(raw, int | float):
         return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
-    return parse_number(str(raw))
+    return read_number(str(raw), decimal=".")

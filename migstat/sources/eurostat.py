@@ -35,13 +35,26 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
-from migstat.formats.jsonstat.reader import Cube, looks_like, parse
+from migstat.formats.jsonstat.reader import looks_like
+from migstat.formats.notation import read_number
+from migstat.formats.text import WESTERN, decode_text, line_one
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location, Provenance, SourceType, TableMetadata
-from migstat.model.findings import InputError, NotFoundError
+from migstat.model.data import Dataset, Location, SourceType
+from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources.common import paused_gc
-from migstat.sources.cube import SKIP, CubeMapper, Status, parse_number, settle_all, value_of
+from migstat.sources.coded import (
+    Agency,
+    Pairs,
+    StatusReader,
+    add_metadata,
+    feed,
+    finish,
+    mappers,
+    new_dataset,
+    read_jsonstat,
+)
+from migstat.sources.common import header_fields, paused_gc
+from migstat.sources.cube import SKIP, CubeMapper, Status
 from migstat.sources.cube import year_period as _year
 from migstat.sources.names import resolve_country
 
@@ -179,6 +192,11 @@ class EstatDataset:
     source_type: str
     population: str | None = None
 
+    @property
+    def origin_concept(self) -> str | None:
+        """Eurostat's migration datasets break down by citizenship."""
+        return "CITIZENSHIP" if self.code.startswith("MIGR") else None
+
 
 def _s01_age(code: str) -> str:
     """demo_pjan ages: five-year groups map through the AGE aliases; single years of age are
@@ -237,129 +255,41 @@ def identify(columns: set[str], file_name: str) -> str | None:
     return None
 
 
-def mappers(registry: Registry, dataset: str, file_name: str, columns: set[str], *,
-            agency: str = PROVIDER, area: str = "GEO", time: str = "TIME_PERIOD",
-            table: str | None = None, status: Callable[[str | None, bool], Status]
-            = flag_status) -> tuple[list[tuple[CubeMapper, TableMap | None]], EstatDataset |
-                                    None]:
-    """The mappers that turn records of ``dataset`` into migstat tables.
-
-    A curated Eurostat dataset uses its :data:`DATASETS` entry; any other dataset needs a
-    table made from its data structure (``<AGENCY>_<DATASET>``, or ``table``) whose dimension
-    ids are the records' own.
-    """
-    where = Location(file=file_name)
-    known = DATASETS.get(dataset.upper()) if agency == PROVIDER else None
-    resolve = resolve_geo if agency == PROVIDER else (lambda text: resolve_country(text,
-                                                                                   registry))
-    out: list[tuple[CubeMapper, TableMap | None]] = []
-    if known is not None and (table is None or any(registry.table(table).id == t.table
-                                                   for t in known.tables)):
-        for tmap in known.tables:
-            if table is not None and registry.table(table).id != tmap.table:
-                continue
-            tdef = registry.table(tmap.table)
-            period = (lambda text: (y + "-01-01") if (y := _year(text)) else None) \
-                if tmap.period == "jan1" else _year
-            codes: dict[str, Any] = dict(tmap.codes)
-            mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
-                                time=time, period=period, resolve_area=resolve, status=status,
-                                dims=dict(tmap.dims), codes=codes, select=dict(tmap.select),
-                                require={k: v for k, v in tmap.require.items() if k in columns})
-            out.append((mapper, tmap))
-        return out, known
-    wanted = table or f"{agency}_{dataset}".upper()
-    try:
-        tdef = registry.table(wanted)
-    except NotFoundError:
-        raise InputError(N_("Dataset {dataset} of {agency} has no migstat table: make one from "
-                            "its data structure (migstat tables from-sdmx) or name the table. "
-                            "Mapped datasets: {known}."), where=where, dataset=dataset,
-                         agency=agency, known=", ".join(DATASETS)) from None
-    missing = [d for d in tdef.dimension_ids if d not in columns]
-    if missing:
-        raise InputError(N_("Table {table} needs the dimensions {missing}, which the file "
-                            "does not have (it has: {found})."), where=where, table=tdef.id,
-                         missing=", ".join(missing), found=", ".join(sorted(columns)))
-    require = {"FREQ": frozenset({"A"})} if "FREQ" in columns else {}
-    mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
-                        time=time, period=_year, resolve_area=resolve, status=status,
-                        dims={d: d for d in tdef.dimension_ids}, require=require)
-    return [(mapper, None)], None
+def curated(registry: Registry, dataset: str, file_name: str, columns: set[str], *,
+            area: str, time: str, table: str | None, status: StatusReader
+            ) -> tuple[Pairs, EstatDataset] | None:
+    """The mappers of a dataset of :data:`DATASETS` (``None`` for any other dataset, or when
+    ``table`` is none of its tables)."""
+    known = DATASETS.get(dataset.upper())
+    if known is None or (table is not None and all(registry.table(table).id != t.table
+                                                    for t in known.tables)):
+        return None
+    out: Pairs = []
+    for tmap in known.tables:
+        if table is not None and registry.table(table).id != tmap.table:
+            continue
+        tdef = registry.table(tmap.table)
+        period = (lambda text: (y + "-01-01") if (y := _year(text)) else None) \
+            if tmap.period == "jan1" else _year
+        codes: dict[str, Any] = dict(tmap.codes)
+        mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
+                            time=time, period=period, resolve_area=resolve_geo, status=status,
+                            dims=dict(tmap.dims), codes=codes, select=dict(tmap.select),
+                            require={k: v for k, v in tmap.require.items() if k in columns})
+        out.append((mapper, tmap.only_if_broken_down))
+    return out, known
 
 
-def feed(pairs: list[tuple[CubeMapper, TableMap | None]], record: Mapping[str, str],
-         value: float | None, flag: str | None, where: Location) -> None:
-    """Give one record to every table it belongs to."""
-    for mapper, _tmap in pairs:
-        if mapper.wants(record):
-            mapper.add(record, value, flag, where)
-
-
-def finish(pairs: list[tuple[CubeMapper, TableMap | None]], dataset: Dataset,
-           broken_down: Callable[[str], bool], allow_unmatched: bool) -> None:
-    """Drop tables whose breakdown the file lacks; settle every mapper into ``dataset``."""
-    kept = [m for m, t in pairs if t is None or t.only_if_broken_down is None
-            or broken_down(t.only_if_broken_down)]
-    settle_all(kept, dataset, allow_unmatched)
-
-
-def build_dataset(*, file_name: str, fmt: str, sha256: str, provider: str, publisher: str,
-                  dataset_code: str, title: str | None, edition: str | None,
-                  known: EstatDataset | None, url: str | None = URL,
-                  licence: str | None = LICENCE) -> Dataset:
-    """An empty dataset with the provenance of an import."""
-    return Dataset(file_name=file_name, format=fmt, provider=provider, synthetic=False,
-                   provenance=Provenance(
-                       publisher=publisher, dataset=f"{dataset_code}: {title}" if title
-                       else dataset_code, edition=edition, url=url, licence=licence,
-                       notes=f"SHA-256 {sha256}"))
-
-
-def add_metadata(dataset: Dataset, known: EstatDataset | None, note: str) -> None:
-    """Table metadata for each table filled: source type, the span of periods, notes."""
-    for table in dataset.tables:
-        periods = sorted({o.time_period for o in dataset.observations if o.table == table})
-        span = periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}"
-        dataset.metadata.tables[table] = TableMetadata(
-            table=table, source_type=known.source_type if known else SourceType.OTHER.value,
-            reference_date=span, population_covered=known.population if known else None,
-            origin_concept="CITIZENSHIP" if known and known.code.startswith("MIGR") else None,
-            notes=note)
+AGENCY = Agency(PROVIDER, PUBLISHER, URL, LICENCE, resolve_area=resolve_geo,
+                status=flag_status, curated=curated, mapped=tuple(DATASETS))
+"""Eurostat's quirks, for the readers of coded records of :mod:`migstat.sources.coded`."""
 
 
 # -- reading ------------------------------------------------------------------------------
 
-def decode_text(raw: bytes) -> str:
-    """Text of a Eurostat file: UTF-8 (with or without BOM), else Windows-1252/ISO-8859-1."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
-
-
 LEGACY_VALUE = "VALUE"
 LEGACY_FLAGS = ("FLAG AND FOOTNOTES", "FLAGS AND FOOTNOTES", "FLAG", "FLAGS")
 NOT_AVAILABLE = frozenset({":", ": ", ""})
-
-
-def _legacy_header(head: bytes) -> list[str] | None:
-    text = decode_text(head[:4096] if len(head) > 4096 else head) if head else ""
-    line = text.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
-    if not line:
-        return None
-    try:
-        fields = next(csv.reader([line], delimiter=sniff_separator(line)))
-    except (csv.Error, StopIteration):
-        return None
-    return [f.strip().upper() for f in fields]
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -369,23 +299,11 @@ def sniff(path: Path, head: bytes) -> bool:
     if looks_like(head):
         text = head.decode("utf-8", "ignore")
         return '"ESTAT"' in text or "Eurostat" in text
-    line = first_line_bytes(head)
+    line = line_one(head)
     if _TSV_CORNER.search(line.decode("latin-1")):
         return b"\t" in line
-    try:
-        fields = _legacy_header(line)
-    except UnicodeError:
-        return False
-    if not fields:
-        return False
-    names = set(fields)
+    names = {f.upper() for f in header_fields(line, legacy=WESTERN)}
     return {"TIME", "GEO", LEGACY_VALUE} <= names and bool(names & set(LEGACY_FLAGS))
-
-
-def first_line_bytes(head: bytes) -> bytes:
-    """The first line of a file's first bytes (a multi-byte character cut at the end of the
-    sample cannot spoil it)."""
-    return head.split(b"\n", 1)[0]
 
 
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
@@ -403,10 +321,9 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     raw = path.read_bytes()
     with paused_gc():
         if looks_like(raw[:8192]):
-            return read_jsonstat(raw, file_name=path.name, registry=registry,
-                                 allow_unmatched=allow_unmatched, edition=edition, table=table,
-                                 agency=PROVIDER)
-        if _TSV_CORNER.search(first_line_bytes(raw[:8192]).decode("latin-1")):
+            return read_jsonstat(raw, file_name=path.name, registry=registry, agency=AGENCY,
+                                 allow_unmatched=allow_unmatched, edition=edition, table=table)
+        if _TSV_CORNER.search(line_one(raw[:8192]).decode("latin-1")):
             return read_tsv(raw, file_name=path.name, registry=registry,
                             allow_unmatched=allow_unmatched, edition=edition, table=table,
                             dataset=dataset)
@@ -417,8 +334,7 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
 
 def _export_mappers(registry: Registry, file_name: str, columns: set[str],
                     dataset: str | None, table: str | None
-                    ) -> tuple[str, list[tuple[CubeMapper, TableMap | None]],
-                               EstatDataset | None]:
+                    ) -> tuple[str, Pairs, EstatDataset | None]:
     """The dataset code of an export (option, file name or dimensions) and its mappers."""
     code = (dataset or identify(columns, file_name) or "").upper()
     if not code:
@@ -426,8 +342,8 @@ def _export_mappers(registry: Registry, file_name: str, columns: set[str],
                             "{header}); name it with the dataset option."),
                          where=Location(file=file_name, line=1),
                          header=", ".join(sorted(columns)))
-    pairs, known = mappers(registry, code, file_name, columns, area="GEO", time="TIME",
-                           table=table)
+    pairs, known = mappers(registry, code, file_name, columns, agency=AGENCY, area="GEO",
+                           time="TIME", table=table, status=flag_status)
     return code, pairs, known
 
 
@@ -446,7 +362,7 @@ def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
     (``migr_resfirst.tsv``, ``estat_migr_resfirst.tsv``), the ``dataset`` option or the
     dimensions.
     """
-    text = decode_text(raw)
+    text = decode_text(raw, legacy=WESTERN)
     lines = text.splitlines()
     header = lines[0].lstrip("\ufeff").split("\t") if lines else []
     corner = header[0] if header else ""
@@ -474,14 +390,10 @@ def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
             if m is None:
                 raise InputError(N_("Value {value} is not a number, nor ':' for not "
                                     "available."), where=where, value=cell.strip())
-            value = None if m.group(1) == ":" else parse_number(m.group(1))
+            value = None if m.group(1) == ":" else read_number(m.group(1), decimal=".")
             record["TIME"] = period
             feed(pairs, record, value, m.group(2) or None, where)
-    out = build_dataset(file_name=file_name, fmt="eurostat_tsv",
-                        sha256=hashlib.sha256(raw).hexdigest(), provider=PROVIDER,
-                        publisher=PUBLISHER, dataset_code=code,
-                        title=known.title if known else None,
-                        edition=edition or _date_in_name(file_name), known=known)
+    out = _new_dataset(raw, file_name, "eurostat_tsv", code, known, edition)
     finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL"}), allow_unmatched)
     add_metadata(out, known, f"Eurostat {code.lower()}, bulk-download TSV; flags as published "
                  "in the comment")
@@ -511,9 +423,8 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
                     allow_unmatched: bool = False, edition: str | None = None,
                     table: str | None = None, decimal: str | None = None,
                     dataset: str | None = None) -> Dataset:
-    text = decode_text(raw)
-    first = text.split("\n", 1)[0].rstrip("\r")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first))
+    text = decode_text(raw, legacy=WESTERN)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
     try:
         header = [h.strip().upper() for h in next(reader)]
     except StopIteration:
@@ -551,17 +462,13 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
         if cell in NOT_AVAILABLE:
             value = None
         else:
-            value = parse_number(cell, decimal=mark)
+            value = read_number(cell, decimal=mark)
             if value is None:
                 raise InputError(N_("Value {value} is not a number, nor ':' for not "
                                     "available."), where=where, value=cell)
         flag = row[flag_at].strip() if flag_at is not None else None
         feed(pairs, record, value, flag, where)
-    digest = hashlib.sha256(raw).hexdigest()
-    edition = edition or _date_in_name(file_name)
-    out = build_dataset(file_name=file_name, fmt="eurostat_csv", sha256=digest,
-                        provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
-                        title=known.title if known else None, edition=edition, known=known)
+    out = _new_dataset(raw, file_name, "eurostat_csv", code, known, edition)
     seen = {(h, got) for (h, _cell), got in cache.items()}  # every code met, by dimension
     finish(pairs, out, lambda dim: any(h == dim and got not in ("TOTAL", "Total")
                                        for h, got in seen), allow_unmatched)
@@ -570,67 +477,13 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
     return out
 
 
-def _date_in_name(file_name: str) -> str | None:
+def _new_dataset(raw: bytes, file_name: str, fmt: str, code: str,
+                 known: EstatDataset | None, edition: str | None) -> Dataset:
+    """An empty dataset with the provenance of an export; its edition is the option, else
+    the date in the file name."""
     m = re.search(r"(\d{4}-\d{2}-\d{2})", file_name)
-    return m.group(1) if m else None
-
-
-def read_jsonstat(raw: bytes, *, file_name: str, registry: Registry,
-                  allow_unmatched: bool = False, edition: str | None = None,
-                  table: str | None = None, agency: str | None = None,
-                  dataset: str | None = None, cube: Cube | None = None) -> Dataset:
-    """A JSON-stat dataset: Eurostat's API answers, or any JSON-stat of a table made from a
-    data structure (dimension ids as the table's, ``geo``/``REF_AREA`` and ``time``)."""
-    cube = cube or parse(raw, file_name)
-    ext = cube.extension or {}
-    agency = (agency or ext.get("agencyId") or cube.source or PROVIDER).upper()
-    if agency == "EUROSTAT":
-        agency = PROVIDER
-    code = (dataset or ext.get("id") or "").upper()
-    ids = {d.id.upper(): d.id for d in cube.dimensions}
-    area = next((i for i in ("GEO", "REF_AREA", "COUNTRY", "AREA") if i in ids), None)
-    time = next((i for i in ("TIME", "TIME_PERIOD", "YEAR") if i in ids), None)
-    if area is None or time is None:
-        raise InputError(N_("The JSON-stat dataset needs a country dimension (geo or REF_AREA) "
-                            "and a time dimension (time or TIME_PERIOD); it has: {found}."),
-                         where=Location(file=file_name, column="id"),
-                         found=", ".join(cube.ids))
-    columns = set(ids) - {area, time}
-    if not code:
-        code = (table or "").upper()
-    status = flag_status if agency == PROVIDER else sdmx_status
-    pairs, known = mappers(registry, code, file_name, columns, agency=agency, area=area,
-                           time=time, table=table, status=status)
-    cells = 0
-    for cell in cube.cells():
-        record = {k.upper(): v for k, v in cell.codes.items()}
-        where = Location(file=file_name, column=f"value[{cell.position}] ("
-                         + ", ".join(f"{k}={v}" for k, v in cell.codes.items()) + ")")
-        feed(pairs, record, value_of(cell.value), cell.status, where)
-        cells += 1
-    digest = hashlib.sha256(raw).hexdigest()
-    updated = cube.updated
-    out = build_dataset(file_name=file_name, fmt="jsonstat", sha256=digest, provider=agency,
-                        publisher=PUBLISHER if agency == PROVIDER else agency,
-                        dataset_code=code, title=cube.label, edition=edition or (
-                            updated[:10] if updated else None), known=known,
-                        url=URL if agency == PROVIDER else None,
-                        licence=LICENCE if agency == PROVIDER else None)
-    if updated and out.provenance is not None:
-        out.provenance.notes = f"{out.provenance.notes}; updated {updated}"
-
-    def broken_down(dim: str) -> bool:
-        found = cube.dimension(dim)
-        return found is not None and any(c not in ("TOTAL", "_T") for c in found.codes)
-
-    finish(pairs, out, broken_down, allow_unmatched)
-    add_metadata(out, known, f"{agency} {code.lower()}, JSON-stat ({cells} cells)")
-    return out
-
-
-def sdmx_status(flag: str | None, missing: bool) -> Status:
-    """SDMX ``OBS_STATUS`` codes as published (``A`` when none; ``O`` for a missing value)."""
-    code = (flag or "").strip().upper()
-    if missing:
-        return (code if code in ("L", "M", "O", "Q") else "O"), "F", None
-    return (code or "A"), "F", None
+    return new_dataset(file_name=file_name, fmt=fmt, sha256=hashlib.sha256(raw).hexdigest(),
+                       provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
+                       title=known.title if known else None,
+                       edition=edition or (m.group(1) if m else None), url=URL,
+                       licence=LICENCE)

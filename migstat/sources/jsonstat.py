@@ -16,15 +16,18 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources import eurostat
+from migstat.sources.coded import read_jsonstat
 from migstat.sources.common import paused_gc
+from migstat.sources.eurostat import AGENCY as ESTAT
+from migstat.sources.eurostat import sniff as sniff_eurostat
+from migstat.sources.sdmx import agency_of
 
 NAME = "jsonstat"
 PROVIDER = "JSONSTAT"
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    return looks_like(head) and not eurostat.sniff(path, head)
+    return looks_like(head) and not sniff_eurostat(path, head)
 
 
 def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
@@ -40,8 +43,9 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     if not source:
         raise InputError(N_("The JSON-stat dataset does not say who published it (source); "
                             "name the agency."), where=Location(file=path.name, column="source"))
+    code = str(source).upper()
     with paused_gc():
-        return eurostat.read_jsonstat(raw, cube=cube, file_name=path.name, registry=registry,
-                                      allow_unmatched=allow_unmatched, edition=edition,
-                                      table=table, agency=str(source).upper(),
-                                      dataset=dataset or table)
+        return read_jsonstat(raw, cube=cube, file_name=path.name, registry=registry,
+                             agency=agency_of(ESTAT.id if code == "EUROSTAT" else code),
+                             allow_unmatched=allow_unmatched, edition=edition, table=table,
+                             dataset=dataset or table)

@@ -31,12 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.notation import NotANumber, read_text
+from migstat.formats.text import CYRILLIC, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation, Provenance
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
-from migstat.sources.common import decode_head, file_sha256, first_line, paused_gc
+from migstat.sources.common import file_sha256, paused_gc
 from migstat.sources.names import NameReport
+from migstat.sources.skipped import Places
 from migstat.sources.tabular import (
     WORKBOOK_SUFFIXES,
     add_metadata,
@@ -81,7 +83,7 @@ def sniff(path: Path, head: bytes) -> bool:
     if head.startswith(b"PK\x03\x04"):
         return path.suffix.lower() in WORKBOOK_SUFFIXES and \
             orientation(_firstcell_at(path) or "") is not None
-    line = first_line(decode_head(head))
+    line = line_one(decode_text(head, legacy=CYRILLIC, sample=True))
     sep = separator(line)
     field = next(csv.reader([line], delimiter=sep), [""])[0] if line else ""
     return orientation(field) is not None
@@ -118,6 +120,62 @@ def _firstcell_at(path: Path) -> str | None:
         return None
 
 
+def _rows_are(header: list[Any], rows: str | None, head_at: Location) -> str:
+    """``origin`` or ``destination``: what the rows are, from ``--rows`` or the corner cell."""
+    corner = str(header[0] or "").strip() if header else ""
+    said = orientation(corner)
+    if rows is not None:
+        said = rows.strip().lower()
+        if said not in ("origin", "destination"):
+            raise InputError(N_("--rows must be origin or destination, not {value}."),
+                             where=Location(file=head_at.file), value=rows)
+    if said is None:
+        raise InputError(N_("The corner cell \u201c{text}\u201d does not say which way the "
+                            "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
+                            "origin|destination."), where=cell_at(head_at, 0), text=corner)
+    return said
+
+
+def _partner_columns(header: list[Any], first: int, head_at: Location, report: NameReport,
+                     skipped: Places, *, totals: bool) -> list[tuple[int, str]]:
+    """``(index, code)`` of the columns from ``first`` on that name a country (or, when
+    ``totals``, a total such as ``_T``); other totals and aggregates are ``skipped``."""
+    columns: list[tuple[int, str]] = []
+    for j in range(first, len(header)):
+        label = str(header[j] if header[j] is not None else "").strip()
+        if not label:
+            continue
+        code = report.resolve(label, cell_at(head_at, j, label))
+        if code is None:
+            continue
+        if totals or not code.startswith("_"):
+            columns.append((j, code))
+        else:
+            skipped.add(label)
+    if not columns:
+        raise InputError(N_("The header row names no countries."), where=cell_at(head_at, 0))
+    return columns
+
+
+def _reading(cell: Any, where: Location) -> tuple[float | None, str, str] | None:
+    """``(value, OBS_STATUS, CONF_STATUS)`` of a cell in the usual notation; ``None`` when it
+    says nothing."""
+    if isinstance(cell, bool):
+        cell = str(cell)
+    if isinstance(cell, int | float):
+        return float(cell), "A", "F"
+    try:
+        reading = read_text(str(cell))
+    except NotANumber:
+        raise InputError(
+            N_("Cell \u201c{value}\u201d is not a count: expected a number, .. "
+               "(not available), x (confidential) or - (nil)."),
+            where=where, value=str(cell)) from None
+    if reading is None:
+        return None
+    return reading.value, reading.obs_status, reading.conf_status
+
+
 def read(path: Path, *, registry: Registry, table: str | None = None,
          year: str | int | None = None, rows: str | None = None,
          provider: str | None = None, edition: str | None = None,
@@ -138,17 +196,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
           residence_rule: str | None, date: str | None, duration: str | None) -> Dataset:
     name = path.name
     head_at, header, records = header_and_rows(path, sheet)
-    corner = str(header[0] or "").strip() if header else ""
-    said = orientation(corner)
-    if rows is not None:
-        said = rows.strip().lower()
-        if said not in ("origin", "destination"):
-            raise InputError(N_("--rows must be origin or destination, not {value}."),
-                             where=Location(file=name), value=rows)
-    if said is None:
-        raise InputError(N_("The corner cell \u201c{text}\u201d does not say which way the "
-                            "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
-                            "origin|destination."), where=cell_at(head_at, 0), text=corner)
+    said = _rows_are(header, rows, head_at)
     tdef = table_for(registry, table, name)
     partner = tdef.partner
     if partner is None:
@@ -165,21 +213,9 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         raise InputError(N_("The matrix has no year column: give the year with --year."),
                          where=Location(file=name))
     report = NameReport(file=name, registry=registry)
-    columns: list[tuple[int, str]] = []
-    skipped_cols: list[str] = []
-    for j in range(first_data, len(header)):
-        label = str(header[j] if header[j] is not None else "").strip()
-        if not label:
-            continue
-        code = report.resolve(label, cell_at(head_at, j, label))
-        if code is None:
-            continue
-        if rows_are_ref or not code.startswith("_"):
-            columns.append((j, code))
-        else:
-            skipped_cols.append(label)
-    if not columns:
-        raise InputError(N_("The header row names no countries."), where=cell_at(head_at, 0))
+    skipped_cols = Places()
+    columns = _partner_columns(header, first_data, head_at, report, skipped_cols,
+                               totals=rows_are_ref)
 
     defaults = {d.id: (d.total if d.total is not None else (duration or "LT").upper())
                 for d in tdef.dimensions}
@@ -192,7 +228,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
     append = observations.append
     periods: set[str] = set()
     areas: set[str] = set()
-    skipped_rows: list[str] = []
+    skipped_rows = Places()
     diagonal = 0
     for at, row in records:
         label = str(row[0] if row and row[0] is not None else "").strip()
@@ -202,7 +238,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
         if code is None:
             continue
         if rows_are_ref and code.startswith("_"):
-            skipped_rows.append(label)
+            skipped_rows.add(label)
             continue
         period = fixed_period or period_for(
             tdef, str(row[year_col] if year_col < len(row) else ""), date=date,  # type: ignore
@@ -218,22 +254,10 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
             if ref.startswith("_"):
                 continue
             where = cell_at(at, j, header[j])
-            if isinstance(cell, bool):
-                cell = str(cell)
-            if isinstance(cell, int | float):
-                value, obs_status, conf_status = float(cell), "A", "F"
-            else:
-                try:
-                    reading = read_text(str(cell))
-                except NotANumber:
-                    raise InputError(
-                        N_("Cell \u201c{value}\u201d is not a count: expected a number, .. "
-                           "(not available), x (confidential) or - (nil)."),
-                        where=where, value=str(cell)) from None
-                if reading is None:
-                    continue
-                value, obs_status, conf_status = (reading.value, reading.obs_status,
-                                                  reading.conf_status)
+            reading = _reading(cell, where)
+            if reading is None:
+                continue
+            value, obs_status, conf_status = reading
             key = list(base)
             key[partner_at] = other
             periods.add(period)
@@ -252,7 +276,7 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
                  residence_rule=residence_rule,
                  notes=f"origin-destination matrix {name} (rows: {said})")
     report.settle(dataset, allow_unmatched)
-    skipped = skipped_rows + skipped_cols
+    skipped = [*skipped_rows, *skipped_cols]
     if skipped:
         dataset.findings.append(Finding(
             rule=RULE_SKIPPED, severity=Severity.INFO, table=tdef.id,

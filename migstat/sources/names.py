@@ -18,6 +18,7 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry, default_registry
+from migstat.sources.skipped import Places
 
 RULE_UNMATCHED = "IMPORT_UNMATCHED_NAME"
 
@@ -29,6 +30,56 @@ def normalize_name(name: str) -> str:
     """A name with its Unicode composed, apostrophes straightened and spacing collapsed."""
     text = unicodedata.normalize("NFC", str(name)).translate(_APOSTROPHES)
     return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+
+
+UN_AGGREGATES: dict[str, str | None] = {
+    # name as UN DESA writes it -> M49 code (None: a heading without a code, or a code not
+    # seen in the files at hand)
+    "WORLD": "900", "World": "900", "Total": None,
+    "UN development groups": None, "More developed regions": "901",
+    "Less developed regions": "902", "Least developed countries": "941",
+    "Less developed regions, excluding least developed countries": "934",
+    "Less developed regions, excluding China": None,
+    "World Bank income groups": None, "High-income countries": "1503",
+    "Middle-income countries": "1517", "Upper-middle-income countries": "1502",
+    "Lower-middle-income countries": "1501", "Low-income countries": "1500",
+    "No income group available": "1518",
+    "Geographic regions": None,
+    "Sustainable Development Goal (SDG) regions": None,
+    "Sustainable Development Goal regions": None,
+    "Sub-Saharan Africa": "947", "Northern Africa and Western Asia": "1833",
+    "Central and Southern Asia": "921", "Eastern and South-Eastern Asia": "1832",
+    "Latin America and the Caribbean": "904", "Oceania": "909",
+    "Australia / New Zealand": "927", "Australia and New Zealand": "927",
+    "Oceania (excluding Australia and New Zealand)": None,
+    "Oceania excluding Australia and New Zealand": None,
+    "Europe and Northern America": "1829",
+    "Africa": "903", "Eastern Africa": "910", "Middle Africa": "911",
+    "Northern Africa": "912", "Southern Africa": "913", "Western Africa": "914",
+    "Asia": "935", "Central Asia": "5500", "Eastern Asia": "906",
+    "South-Eastern Asia": "920", "Southern Asia": "5501", "Western Asia": "922",
+    "Europe": "908", "Eastern Europe": "923", "Northern Europe": "924",
+    "Southern Europe": "925", "Western Europe": "926",
+    "Caribbean": "915", "Central America": "916", "South America": "931",
+    "Northern America": "905", "Melanesia": "928", "Micronesia": "954", "Polynesia": "957",
+    "Land-locked Developing Countries (LLDC)": None,
+    "Small island developing States (SIDS)": None,
+    "Least developed countries (LDC)": "941",
+    "Other North": None, "Other South": None, "Other": None,
+}
+"""The UN's regional, development and income groups and residual rows, as UN DESA names them
+in its tables and as long tables of other publishers repeat them: not countries or areas.
+
+The numeric codes are those UN DESA prints in the workbooks' ``Code`` column (its own codes
+for groups, not ISO or AREA codes); they let the workbook reader recognise aggregates by code.
+"""
+
+_AGGREGATE_NAMES = {normalize_name(n).casefold() for n in UN_AGGREGATES}
+
+
+def is_aggregate(name: str) -> bool:
+    """Whether ``name`` is one of the UN's regional, development or income groups."""
+    return normalize_name(name).casefold() in _AGGREGATE_NAMES
 
 
 def resolve_country(name: str, registry: Registry | None = None) -> str | None:
@@ -52,7 +103,7 @@ class NameReport:
 
     file: str
     registry: Registry | None = None
-    unmatched: dict[str, list[Location]] = field(default_factory=dict)
+    unmatched: Places = field(default_factory=Places)
     _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def resolve(self, name: str, where: Location | None = None) -> str | None:
@@ -66,7 +117,7 @@ class NameReport:
         return code
 
     def add(self, name: str, where: Location | None = None) -> None:
-        self.unmatched.setdefault(name, []).append(where or Location(file=self.file))
+        self.unmatched.add(name, where or Location(file=self.file))
 
     def __bool__(self) -> bool:
         return bool(self.unmatched)
@@ -76,16 +127,10 @@ class NameReport:
 
     def describe(self, limit: int = 3) -> str:
         """``"Name" (5, 9), ...`` (line numbers or cells) for messages in any language."""
-        parts = []
-        for name, places in self.unmatched.items():
-            shown = [_place(loc) for loc in places[:limit]]
-            if len(places) > limit:
-                shown.append(f"+{len(places) - limit}")
-            parts.append(f"\u201c{name}\u201d ({', '.join(shown)})")
-        return "; ".join(parts)
+        return self.unmatched.describe(limit)
 
     def error(self) -> InputError:
-        first = next(iter(self.unmatched.values()))[0]
+        first = self.unmatched.first() or Location(file=self.file)
         return InputError(
             N_("{count} names match no country or area code (where they occur in brackets): "
                "{names}. Add the spellings to the alias table (AREA.yaml), or import with "
@@ -95,14 +140,11 @@ class NameReport:
             count=len(self.unmatched), names=self.describe())
 
     def findings(self) -> list[Finding]:
-        return [
-            Finding(rule=RULE_UNMATCHED, severity=Severity.WARNING,
-                    message=N_("The name \u201c{name}\u201d matches no country or area code: "
-                               "{count} rows skipped."),
-                    params={"name": name, "count": len(places)},
-                    where=places[0], related=tuple(places[1:]))
-            for name, places in self.unmatched.items()
-        ]
+        return self.unmatched.each(
+            rule=RULE_UNMATCHED, severity=Severity.WARNING,
+            message=N_("The name \u201c{name}\u201d matches no country or area code: "
+                       "{count} rows skipped."),
+            params=lambda name, count: {"name": name, "count": count}, related=None)
 
     def settle(self, dataset: Dataset, allow_unmatched: bool) -> None:
         """Raise :class:`InputError` for unmatched names, or record them as warnings."""
@@ -111,11 +153,3 @@ class NameReport:
         if not allow_unmatched:
             raise self.error()
         dataset.findings.extend(self.findings())
-
-
-def _place(loc: Location) -> str:
-    if loc.sheet and loc.cell:
-        return f"{loc.sheet}!{loc.cell}"
-    if loc.line is not None:
-        return str(loc.line)
-    return loc.column or loc.file or ""

@@ -136,24 +136,14 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     measure_at = roles.index(MEASURE) if MEASURE in roles else None
 
     # -- which table ------------------------------------------------------------------------
-    measure_tables: dict[int, str | None] = {}
-    if measure_at is not None:
-        var = px.variables[measure_at]
-        for i in range(len(var.values)):
-            known, target = _measure_table(var.texts(i))
-            if known:
-                measure_tables[i] = target
-        if not measure_tables:  # not a measure migstat knows: kept at its total only
-            roles[measure_at] = None
+    measure_tables = _measure_tables(px.variables[measure_at]) if measure_at is not None \
+        else {}
+    if measure_at is not None and not measure_tables:
+        roles[measure_at] = None  # not a measure migstat knows: kept at its total only
     partner_roles = [r for r in roles if r in {"COUNTRY_PREV_RES", "COUNTRY_NEXT_RES",
                                                "COUNTRY_BIRTH", "CITIZENSHIP",
                                                "COUNTRY_ORIGIN"}]
-    if table:
-        tdef = registry.table(table)
-    else:
-        wanted = {t for t in measure_tables.values() if t}
-        candidates = sorted(wanted) if wanted else _candidates(registry, roles)
-        tdef = table_for(registry, None, name, candidates)
+    tdef = _table(registry, table, measure_tables, roles, name)
     keep = {i for i, t in measure_tables.items() if t == tdef.id} if measure_tables else None
     partner = tdef.partner
     dims = {d.id: d for d in tdef.dimensions}
@@ -185,45 +175,14 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
         elif role == REF_AREA or (partner is not None and role == partner.id):
             columns.append(_areas(var, report, where, ref_area=role == REF_AREA))
         elif role in dims:
-            dim = dims[role]
-            finder = CodeFinder(registry.codelist(dim.codelist), dim.total)
-            elim = var.elimination_index
-            codes: list[str | None] = []
-            for i in range(len(var.values)):
-                if i == elim and dim.total:
-                    codes.append(dim.total)
-                    continue
-                found = finder.find(var.texts(i))
-                codes.append(found or _national(var, i))
-            columns.append(codes)
+            columns.append(_dimension_codes(var, dims[role], registry))
         else:
-            elim = var.elimination_index
-            if elim is None and len(var.values) == 1:
-                elim = 0
-            if elim is None:
-                totals = [i for i in range(len(var.values))
-                          if any(category_key(t) in TOTAL_WORDS for t in var.texts(i))]
-                elim = totals[0] if len(totals) == 1 else None
-            if elim is None:
-                raise InputError(
-                    N_("Variable \u201c{variable}\u201d fits no dimension of table {table} "
-                       "({dimensions}) and has no total (ELIMINATION) to keep."),
-                    where=where, variable=var.name, table=tdef.id,
-                    dimensions=", ".join(tdef.dimension_ids))
+            elim = _total_at(var, tdef, where)
             columns.append([("" if i == elim else None) for i in range(len(var.values))])
             roles[at] = None
 
-    if TIME not in roles and year is None:
-        raise InputError(N_("The file has no time variable (TIMEVAL, or a variable named year "
-                            "or год): give the year with --year."), where=Location(file=name))
-    fixed_period = _period(tdef, str(year), date, Location(file=name)) if TIME not in roles \
-        else None
-    fixed_area = None
-    if REF_AREA not in roles:
-        if not country:
-            raise InputError(N_("The file has no variable for the reporting country: give it "
-                                "with --country."), where=Location(file=name))
-        fixed_area = registry.country(country)
+    fixed_period, fixed_area = _fixed(roles, tdef, registry, name, year=year, date=date,
+                                      country=country)
 
     # -- the cells ------------------------------------------------------------------------
     positions = {role: i for i, role in enumerate(roles) if role}
@@ -275,6 +234,80 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     dataset.findings.extend(findings)
     report.settle(dataset, allow_unmatched)
     return dataset
+
+
+def _measure_tables(var: PxVariable) -> dict[int, str | None]:
+    """The table each value of the measure variable feeds (``None``: derived), for the
+    values migstat knows."""
+    found: dict[int, str | None] = {}
+    for i in range(len(var.values)):
+        known, target = _measure_table(var.texts(i))
+        if known:
+            found[i] = target
+    return found
+
+
+def _dimension_codes(var: PxVariable, dim: Any, registry: Registry) -> list[str | None]:
+    """The code of each value of a variable that is a dimension of the table: the total at
+    ``ELIMINATION``, else found in the code list, else kept as ``code: label``."""
+    finder = CodeFinder(registry.codelist(dim.codelist), dim.total)
+    elim = var.elimination_index
+    codes: list[str | None] = []
+    for i in range(len(var.values)):
+        if i == elim and dim.total:
+            codes.append(dim.total)
+            continue
+        found = finder.find(var.texts(i))
+        codes.append(found or _national(var, i))
+    return codes
+
+
+def _total_at(var: PxVariable, tdef: TableDef, where: Location) -> int:
+    """The value kept of a variable that fits no dimension: its ``ELIMINATION`` value, its
+    only value or its one total; else the table cannot hold the file."""
+    elim = var.elimination_index
+    if elim is None and len(var.values) == 1:
+        elim = 0
+    if elim is None:
+        totals = [i for i in range(len(var.values))
+                  if any(category_key(t) in TOTAL_WORDS for t in var.texts(i))]
+        elim = totals[0] if len(totals) == 1 else None
+    if elim is None:
+        raise InputError(
+            N_("Variable \u201c{variable}\u201d fits no dimension of table {table} "
+               "({dimensions}) and has no total (ELIMINATION) to keep."),
+            where=where, variable=var.name, table=tdef.id,
+            dimensions=", ".join(tdef.dimension_ids))
+    return elim
+
+
+def _fixed(roles: list[str | None], tdef: TableDef, registry: Registry, name: str, *,
+           year: str | int | None, date: str | None, country: str | None
+           ) -> tuple[str | None, str | None]:
+    """The period and reporting country the options give where no variable does."""
+    if TIME not in roles and year is None:
+        raise InputError(N_("The file has no time variable (TIMEVAL, or a variable named year "
+                            "or год): give the year with --year."), where=Location(file=name))
+    fixed_period = _period(tdef, str(year), date, Location(file=name)) if TIME not in roles \
+        else None
+    fixed_area = None
+    if REF_AREA not in roles:
+        if not country:
+            raise InputError(N_("The file has no variable for the reporting country: give it "
+                                "with --country."), where=Location(file=name))
+        fixed_area = registry.country(country)
+    return fixed_period, fixed_area
+
+
+def _table(registry: Registry, table: str | None, measure_tables: dict[int, str | None],
+           roles: list[str | None], name: str) -> TableDef:
+    """The table named by the option, else the one the measure's values feed, else the one
+    the variables fit."""
+    if table:
+        return registry.table(table)
+    wanted = {t for t in measure_tables.values() if t}
+    candidates = sorted(wanted) if wanted else _candidates(registry, roles)
+    return table_for(registry, None, name, candidates)
 
 
 def _candidates(registry: Registry, roles: list[str | None]) -> list[str]:

@@ -24,28 +24,32 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import column_id, sniff_separator
+from migstat.formats.notation import read_number
 from migstat.formats.sdmx_csv import _FLOW, read_sdmx_csv
 from migstat.formats.sdmxml.reader import is_data_message, read_data
 from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
+from migstat.formats.text import WESTERN, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources import eurostat
-from migstat.sources.common import paused_gc
-from migstat.sources.cube import parse_number
+from migstat.sources.coded import (
+    Agency,
+    StatusReader,
+    add_metadata,
+    feed,
+    finish,
+    mappers,
+    new_dataset,
+    sdmx_status,
+)
+from migstat.sources.common import header_fields, paused_gc
+from migstat.sources.eurostat import AGENCY as ESTAT
+from migstat.sources.eurostat import flag_status
 
 NAME = "sdmx"
 PROVIDER = "SDMX"
 NOT_AVAILABLE = frozenset({"", "NaN", ":", "NA"})
-
-
-def _csv_header(head: bytes) -> list[str]:
-    line = eurostat.decode_text(eurostat.first_line_bytes(head)).rstrip("\r").lstrip("\ufeff")
-    try:
-        return [column_id(f) for f in next(csv.reader([line], delimiter=sniff_separator(line)))]
-    except (csv.Error, StopIteration):
-        return []
 
 
 def _flow_of(text: str) -> tuple[str, str]:
@@ -61,10 +65,7 @@ def sniff(path: Path, head: bytes) -> bool:
     """An SDMX-ML data message, or SDMX-CSV of another agency than migstat."""
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return is_data_message(head)
-    try:
-        fields = _csv_header(head)
-    except UnicodeError:
-        return False
+    fields = [column_id(f) for f in header_fields(head, legacy=WESTERN)]
     return bool(fields) and (fields[0] == "DATAFLOW" or fields[:2] == ["STRUCTURE",
                                                                          "STRUCTURE_ID"]) \
         and "OBS_VALUE" in fields
@@ -96,9 +97,17 @@ def _area_and_time(columns: set[str], file_name: str) -> tuple[str, str]:
     return area, time
 
 
-def _status_for(columns: set[str]) -> Any:
+def _status_for(columns: set[str]) -> StatusReader:
     """Eurostat's flags where the data carry ``OBS_FLAG``, else SDMX ``OBS_STATUS`` codes."""
-    return eurostat.flag_status if "OBS_FLAG" in columns else eurostat.sdmx_status
+    return flag_status if "OBS_FLAG" in columns else sdmx_status
+
+
+def agency_of(code: str) -> Agency:
+    """The agency behind data: Eurostat with its quirks (``ESTAT``), any other as it
+    publishes (``code`` may be empty when a file does not say)."""
+    if code == ESTAT.id:
+        return ESTAT
+    return Agency(code, mapped=ESTAT.mapped)
 
 
 def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
@@ -108,7 +117,7 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
     ref = message.header.structure
     agency = (ref.agency or message.header.sender or PROVIDER).upper()
     if agency in ("ESTSAT", "EUROSTAT"):  # the sender ids Eurostat's own examples use
-        agency = eurostat.PROVIDER
+        agency = ESTAT.id
     flow = (ref.id or message.header.dataset_id or table or "").upper()
     records = message.records
     columns: set[str] = set()
@@ -117,44 +126,44 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
     columns -= {"OBS_VALUE"}
     area, time = _area_and_time(columns, file_name)
     dims = columns - {area, time}
-    pairs, known = eurostat.mappers(registry, flow, file_name, dims, agency=agency, area=area,
-                                    time=time, table=table, status=_status_for(columns))
+    quirks = agency_of(agency)
+    pairs, known = mappers(registry, flow, file_name, dims, agency=quirks, area=area,
+                           time=time, table=table, status=_status_for(columns))
     flag_id = "OBS_FLAG" if "OBS_FLAG" in columns else "OBS_STATUS"
     seen: dict[str, set[str]] = {}
     for record in records:
         values = {k.upper(): v for k, v in record.values.items()}
         where = Location(file=file_name, line=record.line)
         text = values.get("OBS_VALUE")
-        value = None if text is None or text.strip() in NOT_AVAILABLE else parse_number(text)
+        value = (None if text is None or text.strip() in NOT_AVAILABLE
+                 else read_number(text, decimal="."))
         if value is None and text is not None and text.strip() not in NOT_AVAILABLE:
             raise InputError(N_("OBS_VALUE {value} is not a number."), where=where, value=text)
         flag = values.get(flag_id)
         for dim in ("DURATION",):
             if dim in values:
                 seen.setdefault(dim, set()).add(values[dim])
-        eurostat.feed(pairs, values, value, flag, where)
-    out = eurostat.build_dataset(
+        feed(pairs, values, value, flag, where)
+    out = new_dataset(
         file_name=file_name, fmt="sdmx_ml", sha256=hashlib.sha256(raw).hexdigest(),
-        provider=agency, publisher=eurostat.PUBLISHER if agency == eurostat.PROVIDER
-        else agency, dataset_code=flow, title=known.title if known else None,
-        edition=edition or (message.header.prepared or "")[:10] or None, known=known,
-        url=eurostat.URL if agency == eurostat.PROVIDER else None,
-        licence=eurostat.LICENCE if agency == eurostat.PROVIDER else None)
+        provider=agency, publisher=quirks.publisher or agency, dataset_code=flow,
+        title=known.title if known else None,
+        edition=edition or (message.header.prepared or "")[:10] or None, url=quirks.url,
+        licence=quirks.licence)
     if out.provenance is not None:
         out.provenance.notes = (f"{out.provenance.notes}; SDMX-ML {message.kind} "
                                 f"{message.header.id or ''}, structure {ref}").strip()
-    eurostat.finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
-                    allow_unmatched)
-    eurostat.add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-ML {message.kind}")
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
+           allow_unmatched)
+    add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-ML {message.kind}")
     return out
 
 
 def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
              edition: str | None = None, table: str | None = None) -> Dataset:
     """SDMX-CSV 1.0 (``DATAFLOW``) or 2.0 (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``)."""
-    text = eurostat.decode_text(raw)
-    first = text.split("\n", 1)[0].rstrip("\r")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first))
+    text = decode_text(raw, legacy=WESTERN)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
     header = [column_id(h) for h in next(reader)]
     where0 = Location(file=file_name, line=1)
     flow_at = header.index("STRUCTURE_ID") if "STRUCTURE_ID" in header else (
@@ -175,9 +184,9 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
     dims = [(i, h) for i, h in enumerate(header) if h not in skip]
     columns = {h for _, h in dims}
     area, time = _area_and_time(columns, file_name)
-    pairs, known = eurostat.mappers(registry, flow, file_name, columns - {area, time},
-                                    agency=agency, area=area, time=time, table=table,
-                                    status=_status_for(set(header)))
+    quirks = agency_of(agency)
+    pairs, known = mappers(registry, flow, file_name, columns - {area, time}, agency=quirks,
+                           area=area, time=time, table=table, status=_status_for(set(header)))
     value_at = header.index("OBS_VALUE")
     flag_at = next((header.index(f) for f in ("OBS_FLAG", "OBS_STATUS") if f in header), None)
     action_at = header.index("ACTION") if "ACTION" in header else None
@@ -197,7 +206,7 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
         for h, code in record.items():
             seen[h].add(code)
         cell = row[value_at].strip()
-        value = None if cell in NOT_AVAILABLE else parse_number(cell)
+        value = None if cell in NOT_AVAILABLE else read_number(cell, decimal=".")
         if value is None and cell not in NOT_AVAILABLE:
             raise InputError(N_("OBS_VALUE {value} is not a number."),
                              where=Location(file=file_name, line=line, column="OBS_VALUE"),
@@ -205,19 +214,16 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
         if updated_at is not None and row[updated_at].strip():
             updates.add(row[updated_at].strip())
         flag = row[flag_at].strip() if flag_at is not None else None
-        eurostat.feed(pairs, record, value, flag, where)
-    out = eurostat.build_dataset(
+        feed(pairs, record, value, flag, where)
+    out = new_dataset(
         file_name=file_name, fmt="sdmx_csv", sha256=hashlib.sha256(raw).hexdigest(),
-        provider=agency or PROVIDER, publisher=eurostat.PUBLISHER
-        if agency == eurostat.PROVIDER else agency or PROVIDER, dataset_code=flow,
-        title=known.title if known else None,
+        provider=agency or PROVIDER, publisher=quirks.publisher or agency or PROVIDER,
+        dataset_code=flow, title=known.title if known else None,
         edition=edition or (max(_iso_update(u) for u in updates) if updates else None),
-        known=known,
-        url=eurostat.URL if agency == eurostat.PROVIDER else None,
-        licence=eurostat.LICENCE if agency == eurostat.PROVIDER else None)
-    eurostat.finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
-                    allow_unmatched)
-    eurostat.add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-CSV")
+        url=quirks.url, licence=quirks.licence)
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
+           allow_unmatched)
+    add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-CSV")
     return out
 
 

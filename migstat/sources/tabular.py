@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
+from migstat.formats.text import CYRILLIC, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
 from migstat.model.data import (
@@ -29,7 +30,7 @@ from migstat.model.data import (
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import decode, first_line
+from migstat.sources.common import sheet_rows
 
 
 def category_key(text: str) -> str:
@@ -189,8 +190,8 @@ def separator(line: str) -> str:
 
 def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
     """The non-empty rows of a delimited text file, each with its line."""
-    text = decode(path.read_bytes())
-    sep = separator(first_line(text))
+    text = decode_text(path.read_bytes(), legacy=CYRILLIC)
+    sep = separator(line_one(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     for row in reader:
         if any(str(c).strip() for c in row):
@@ -199,22 +200,7 @@ def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
 
 def workbook_rows(path: Path, sheet: str | None) -> Iterator[tuple[Location, list[Any]]]:
     """The sheet's non-empty rows, each with the place of its first cell."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(N_("Not a readable Excel workbook: {error}"),
-                         where=Location(file=path.name), error=str(exc)) from exc
-    if sheet is not None and sheet not in wb.sheetnames:
-        wb.close()
-        raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
-                         where=Location(file=path.name), sheet=sheet,
-                         sheets=", ".join(wb.sheetnames))
-    ws = wb[sheet] if sheet else wb.worksheets[0]
-    title = ws.title
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
+    title, rows = sheet_rows(path, sheet)
 
     def generate() -> Iterator[tuple[Location, list[Any]]]:
         for i, row in enumerate(rows, start=1):

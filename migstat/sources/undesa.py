@@ -30,26 +30,28 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.notation import parse_count
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
 from migstat.model.data import Dataset, Location, Observation, Provenance, TableMetadata
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
+from migstat.model.tables import TableDef
 from migstat.sources.common import (
     CsvFile,
     file_sha256,
     header_fields,
     key_for,
-    parse_count,
     paused_gc,
+    sheet_rows,
 )
-from migstat.sources.names import NameReport, normalize_name
+from migstat.sources.names import UN_AGGREGATES, NameReport, is_aggregate
+from migstat.sources.skipped import Places
 
 NAME = "undesa"
 PROVIDER = "UN_DESA"
@@ -62,58 +64,11 @@ RULE_DIAGONAL = "IMPORT_DIAGONAL_SKIPPED"
 NOT_AVAILABLE = ("..", "\u2026", "...")
 NIL = ("-", "\u2013", "\u2014")
 
-UN_AGGREGATES: dict[str, str | None] = {
-    # name as UN DESA writes it -> M49 code (None: a heading without a code, or a code not
-    # seen in the files at hand)
-    "WORLD": "900", "World": "900", "Total": None,
-    "UN development groups": None, "More developed regions": "901",
-    "Less developed regions": "902", "Least developed countries": "941",
-    "Less developed regions, excluding least developed countries": "934",
-    "Less developed regions, excluding China": None,
-    "World Bank income groups": None, "High-income countries": "1503",
-    "Middle-income countries": "1517", "Upper-middle-income countries": "1502",
-    "Lower-middle-income countries": "1501", "Low-income countries": "1500",
-    "No income group available": "1518",
-    "Geographic regions": None,
-    "Sustainable Development Goal (SDG) regions": None,
-    "Sustainable Development Goal regions": None,
-    "Sub-Saharan Africa": "947", "Northern Africa and Western Asia": "1833",
-    "Central and Southern Asia": "921", "Eastern and South-Eastern Asia": "1832",
-    "Latin America and the Caribbean": "904", "Oceania": "909",
-    "Australia / New Zealand": "927", "Australia and New Zealand": "927",
-    "Oceania (excluding Australia and New Zealand)": None,
-    "Oceania excluding Australia and New Zealand": None,
-    "Europe and Northern America": "1829",
-    "Africa": "903", "Eastern Africa": "910", "Middle Africa": "911",
-    "Northern Africa": "912", "Southern Africa": "913", "Western Africa": "914",
-    "Asia": "935", "Central Asia": "5500", "Eastern Asia": "906",
-    "South-Eastern Asia": "920", "Southern Asia": "5501", "Western Asia": "922",
-    "Europe": "908", "Eastern Europe": "923", "Northern Europe": "924",
-    "Southern Europe": "925", "Western Europe": "926",
-    "Caribbean": "915", "Central America": "916", "South America": "931",
-    "Northern America": "905", "Melanesia": "928", "Micronesia": "954", "Polynesia": "957",
-    "Land-locked Developing Countries (LLDC)": None,
-    "Small island developing States (SIDS)": None,
-    "Least developed countries (LDC)": "941",
-    "Other North": None, "Other South": None, "Other": None,
-}
-"""UN DESA's aggregate and residual rows and columns, which are not countries or areas.
-
-The numeric codes are those UN DESA prints in the workbooks' ``Code`` column (its own codes
-for groups, not ISO or AREA codes); they let the workbook reader recognise aggregates by code.
-"""
-
-_AGGREGATE_NAMES = {normalize_name(n).casefold() for n in UN_AGGREGATES}
 _AGGREGATE_CODES = {c for c in UN_AGGREGATES.values() if c} | {
     "1830",  # LATIN AMERICA AND THE CARIBBEAN as an SDG region
     "917",  # EUROPE as part of the SDG region Europe and Northern America
     "918",  # NORTHERN AMERICA, likewise
 }
-
-
-def is_aggregate(name: str) -> bool:
-    """Whether ``name`` is one of UN DESA's regional, development or income groups."""
-    return normalize_name(name).casefold() in _AGGREGATE_NAMES
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -197,28 +152,12 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
     year_col = src.column("Year")
     dest_col = src.column("Dest", "Destination")
     report = NameReport(file=name, registry=registry)
-    skipped: Counter[str] = Counter()
-    skipped_where: dict[str, Location] = {}
-
-    # Origin columns: resolved once; aggregates and unmatched names drop their column.
-    origins: list[tuple[int, str, tuple[str, ...], str]] = []
-    for j, header in enumerate(src.header):
-        if j in (year_col, dest_col) or not header:
-            continue
-        where = Location(file=name, line=1, column=header)
-        if is_aggregate(header):
-            skipped[header] += 1
-            skipped_where.setdefault(header, where)
-            continue
-        code = report.resolve(header, where)
-        if code is not None:
-            origins.append((j, code, key_for(table, {"COUNTRY_BIRTH": code}), header))
-
+    skipped = Places()
+    origins = _origins(src, table, (year_col, dest_col), report, skipped)
     observations: list[Observation] = []
     append = observations.append
     periods: set[str] = set()
     diagonal = 0
-    dest_codes: dict[str, str | None] = {}
     width = len(src.header)
     for line, row in src.records():
         if len(row) < width:
@@ -230,16 +169,9 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
                              where=Location(file=name, line=line, column=src.header[year_col]),
                              value=year)
         if is_aggregate(dest_name):
-            skipped[dest_name] += 1
-            skipped_where.setdefault(dest_name, Location(file=name, line=line))
+            skipped.add(dest_name, Location(file=name, line=line))
             continue
-        if dest_name in dest_codes:
-            dest = dest_codes[dest_name]
-            if dest is None:
-                report.add(dest_name, Location(file=name, line=line))
-        else:
-            dest = dest_codes[dest_name] = report.resolve(dest_name, Location(file=name,
-                                                                              line=line))
+        dest = report.resolve(dest_name, Location(file=name, line=line))
         if dest is None:
             continue
         period = f"{year}-07-01"
@@ -249,22 +181,12 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
                 diagonal += 1
                 continue
             text = row[j].strip()
-            status = "A"
-            value: int | float | None
+            where = Location(file=name, line=line, column=header)
             if text.isdigit():
-                value = int(text)
-            elif text in NOT_AVAILABLE:
-                value, status = None, "L"
-            elif text in NIL:
-                value = 0
+                value, status = int(text), "A"
             else:
-                value = parse_count(text)
-                if value is None:
-                    raise InputError(
-                        N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
-                        where=Location(file=name, line=line, column=header), value=text)
-            append(Observation(TABLE, dest, period, key, value, status,
-                               where=Location(file=name, line=line, column=header)))
+                value, status = _cell_value(text, "A", where, blank=None)
+            append(Observation(TABLE, dest, period, key, value, status, where=where))
 
     dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
                       observations=observations, synthetic=False,
@@ -274,7 +196,7 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
               "UN DESA International Migrant Stock, origin-destination matrix; "
               "mid-year (1 July) estimates; '..' not available (flag L), '-' nil (0)")
     report.settle(dataset, allow_unmatched)
-    _note_skipped(dataset, skipped, skipped_where)
+    _note_skipped(dataset, skipped)
     if diagonal:
         dataset.findings.append(Finding(
             rule=RULE_DIAGONAL, severity=Severity.INFO,
@@ -284,14 +206,30 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
     return dataset
 
 
-def _note_skipped(dataset: Dataset, skipped: Counter[str],
-                  where: dict[str, Location], table: str = TABLE) -> None:
-    for agg, count in skipped.items():
-        dataset.findings.append(Finding(
-            rule=RULE_AGGREGATE, severity=Severity.INFO,
-            message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
-                       "or columns skipped."),
-            params={"name": agg, "count": count}, table=table, where=where.get(agg)))
+def _origins(src: CsvFile, table: TableDef, skip: tuple[int, ...], report: NameReport,
+             skipped: Places) -> list[tuple[int, str, tuple[str, ...], str]]:
+    """The matrix's origin columns ``(index, code, key, header)``, resolved once; aggregates
+    and unmatched names drop their column."""
+    origins = []
+    for j, header in enumerate(src.header):
+        if j in skip or not header:
+            continue
+        where = Location(file=src.name, line=1, column=header)
+        if is_aggregate(header):
+            skipped.add(header, where)
+            continue
+        code = report.resolve(header, where)
+        if code is not None:
+            origins.append((j, code, key_for(table, {"COUNTRY_BIRTH": code}), header))
+    return origins
+
+
+def _note_skipped(dataset: Dataset, skipped: Places, table: str = TABLE) -> None:
+    dataset.findings.extend(skipped.each(
+        rule=RULE_AGGREGATE, severity=Severity.INFO, table=table,
+        message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
+                   "or columns skipped."),
+        params=lambda name, count: {"name": name, "count": count}))
 
 
 # -- the official workbook ---------------------------------------------------------------
@@ -319,27 +257,6 @@ def _stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
 
 def _is_code(cell: Any) -> bool:
     return isinstance(cell, str) and " ".join(cell.split()).casefold() in CODE_HEADERS
-
-
-def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
-    """The cell values of one sheet of the workbook, row by row."""
-    import openpyxl
-
-    name = path.name
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(N_("Not a readable Excel workbook: {error}"),
-                         where=Location(file=name), error=str(exc)) from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
-                             where=Location(file=name), sheet=sheet,
-                             sheets=", ".join(wb.sheetnames))
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,15 +298,16 @@ def _header(rows: list[tuple[Any, ...]], name: str, sheet: str,
     return _Header(head_row, code_col, name_col, columns, _stated_edition(rows[:head_row]))
 
 
-def _cell_value(text: Any, status: str, where: Location) -> tuple[int | float | None, str]:
+def _cell_value(text: Any, status: str, where: Location, *, blank: str | None = "O"
+                ) -> tuple[int | float | None, str]:
     """A published cell as (value, OBS_STATUS): ``..`` not available, ``-`` nil, blank
-    missing (``O``)."""
+    missing (``blank``; ``None``: a blank cell is an error, as in the matrix CSV)."""
     if isinstance(text, str) and text.strip() in NOT_AVAILABLE:
         return None, "L"
     if isinstance(text, str) and text.strip() in NIL:
         return 0, status
-    if text is None or text == "":
-        return None, "O"
+    if (text is None or text == "") and blank is not None:
+        return None, blank
     value = parse_count(text)
     if value is None:
         raise InputError(N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
@@ -405,7 +323,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
 
     path = Path(path)
     name = path.name
-    rows = _sheet_rows(path, sheet)
+    _title, rows = sheet_rows(path, sheet)
     table = registry.table(TABLE)
     areas = registry.areas
     header = _header(rows, name, sheet, lambda folded: next(
@@ -417,8 +335,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
                      and c.casefold().startswith("type of data")), None)
 
     report = NameReport(file=name, registry=registry)
-    skipped: Counter[str] = Counter()
-    skipped_where: dict[str, Location] = {}
+    skipped = Places()
     observations: list[Observation] = []
     periods: set[str] = set()
     for i in range(head_row + 2, len(rows)):
@@ -426,7 +343,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
         if not row or code_col >= len(row) or row[code_col] in (None, ""):
             label = row[name_col] if row and name_col < len(row) else None
             if isinstance(label, str) and label.strip() and is_aggregate(label):
-                skipped[label.strip()] += 1  # a heading without a code
+                skipped.add(label.strip())  # a heading without a code
             continue
         excel_row = i + 1
         label = str(row[name_col] or "").strip()
@@ -438,8 +355,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
         if code is None or areas[code].attributes.get("kind") != "country":
             if m49 in _AGGREGATE_CODES or is_aggregate(label) or (
                     code is not None and areas[code].attributes.get("kind") != "country"):
-                skipped[label or m49] += 1
-                skipped_where.setdefault(label or m49, where)
+                skipped.add(label or m49, where)
                 continue
             if code is None:
                 report.add(f"{label} ({m49})", where)
@@ -473,7 +389,7 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
               "data in the comment (B foreign-born, C foreign citizens -> flag D, R refugees "
               "added, I imputed -> flag I)")
     report.settle(dataset, allow_unmatched)
-    _note_skipped(dataset, skipped, skipped_where)
+    _note_skipped(dataset, skipped)
     return dataset
 
 
@@ -498,15 +414,14 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
 
     path = Path(path)
     name = path.name
-    rows = _sheet_rows(path, sheet)
+    _title, rows = sheet_rows(path, sheet)
     table = registry.table(POPULATION_TABLE)
     areas = registry.areas
     header = _header(rows, name, sheet, lambda folded: next(
         (code for label, code in POPULATION_BLOCKS if label in folded), None)
         if "population" in folded else None)
     report = NameReport(file=name, registry=registry)
-    skipped: Counter[str] = Counter()
-    skipped_where: dict[str, Location] = {}
+    skipped = Places()
     observations: list[Observation] = []
     periods: set[str] = set()
     comment = f"UN DESA, {IN_THOUSANDS}"
@@ -516,7 +431,7 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
         label = str(row[header.name_col] or "").strip() if row else ""
         if raw_code in (None, ""):
             if label and is_aggregate(label):
-                skipped[label] += 1  # a heading without a code
+                skipped.add(label)  # a heading without a code
             continue
         m49 = str(int(raw_code)) if isinstance(raw_code, (int, float)) else str(raw_code).strip()
         where = Location(file=name, sheet=sheet,
@@ -524,8 +439,7 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
         code = _population_area(areas, m49)
         if code is None:
             if m49 in _AGGREGATE_CODES or is_aggregate(label):
-                skipped[label or m49] += 1
-                skipped_where.setdefault(label or m49, where)
+                skipped.add(label or m49, where)
             else:
                 report.add(f"{label} ({m49})", where)
             continue
@@ -559,7 +473,7 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
               "not add up. The world and regions are skipped (a reference area is a "
               "country); the world is the sum of the countries.")
     report.settle(dataset, allow_unmatched)
-    _note_skipped(dataset, skipped, skipped_where, POPULATION_TABLE)
+    _note_skipped(dataset, skipped, POPULATION_TABLE)
     return dataset
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.notation import parse_count
 from migstat.i18n import N_
 from migstat.model.data import (
     Dataset,
@@ -29,10 +30,11 @@ from migstat.model.data import (
     SourceType,
     TableMetadata,
 )
-from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.findings import InputError, Severity
 from migstat.model.registry import Registry
-from migstat.sources.common import CsvFile, header_fields, key_for, parse_count, paused_gc
+from migstat.sources.common import CsvFile, header_fields, key_for, paused_gc
 from migstat.sources.names import NameReport
+from migstat.sources.skipped import Places
 
 NAME = "unhcr"
 PROVIDER = "UNHCR"
@@ -87,7 +89,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
             report.add(text.strip(), Location(file=name, line=line, column=column))
         return code
 
-    no_asylum_country: list[Location] = []
+    no_asylum_country = Places()
     width = 1 + max(c_year, c_orig, c_dest, *(c for c, _, _ in values))
     observations: list[Observation] = []
     years: set[int] = set()
@@ -103,28 +105,18 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
         if dest is None or origin is None:
             continue
         if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
-            no_asylum_country.append(Location(file=name, line=line, column="dest"))
+            no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
             continue
         period = f"{year}-12-31"
         years.add(int(year))
         for c, col, status in values:
-            text = row[c].strip()
-            if text.isdigit():
-                value, flag = int(text), "A"
-            elif text.upper() in NOT_AVAILABLE:
-                value, flag = None, "L"
-            else:
-                value, flag = parse_count(text), "A"
-                if value is None:
-                    raise InputError(N_("Value {value} is not a number."),
-                                     where=Location(file=name, line=line, column=col),
-                                     value=text)
+            where = Location(file=name, line=line, column=col)
+            value, flag = _value(row[c].strip(), where)
             key = keys.get((origin, status))
             if key is None:
                 key = keys[(origin, status)] = key_for(
                     table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status})
-            observations.append(Observation(TABLE, dest, period, key, value, flag,
-                                            where=Location(file=name, line=line, column=col)))
+            observations.append(Observation(TABLE, dest, period, key, value, flag, where=where))
 
     span = f"{min(years)}-12-31/{max(years)}-12-31" if years else None
     dataset = Dataset(
@@ -144,10 +136,21 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
                "and country of asylum, 31 December; empty origin = unknown, XXA = stateless"))
     report.settle(dataset, allow_unmatched)
     if no_asylum_country:
-        dataset.findings.append(Finding(
+        dataset.findings.append(no_asylum_country.one(
             rule=RULE_NO_REF_AREA, severity=Severity.WARNING, table=TABLE,
             message=N_("{count} rows give no country of asylum and are skipped: they cannot "
                        "be assigned to a reporting country."),
-            params={"count": len(no_asylum_country)}, where=no_asylum_country[0],
-            related=tuple(no_asylum_country[1:])))
+            params={"count": no_asylum_country.total}, related=True))
     return dataset
+
+
+def _value(text: str, where: Location) -> tuple[int | float | None, str]:
+    """``(value, OBS_STATUS)`` of a published cell: a count, or not available (``L``)."""
+    if text.isdigit():
+        return int(text), "A"
+    if text.upper() in NOT_AVAILABLE:
+        return None, "L"
+    value = parse_count(text)
+    if value is None:
+        raise InputError(N_("Value {value} is not a number."), where=where, value=text)
+    return value, "A"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from math import prod
 from pathlib import Path
 
+from migstat.formats.text import decode_as
 from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
@@ -164,25 +165,16 @@ class PxFile:
 def decode_px(data: bytes) -> tuple[str, str]:
     """The text of a PX file and the encoding used: ``CODEPAGE`` when stated (a BOM wins),
     else UTF-8, else Windows-1251 for a file whose ``LANGUAGE`` is written in Cyrillic, else
-    the format's default ISO-8859-1 (read as Windows-1252)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8"
+    the format's default ISO-8859-1 (read as Windows-1252); see :mod:`migstat.formats.text`."""
     match = _CODEPAGE.search(data[:65536])
+    declared = None
     if match:
         stated = match.group(1).decode("ascii", "replace").strip().lower()
-        encoding = _CODEPAGES.get(stated, stated)
-        try:
-            return data.decode(encoding), encoding
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        declared = _CODEPAGES.get(stated, stated)
     language = _LANGUAGE.search(data[:65536])
     if language and language.group(1).decode("ascii", "replace").lower() in CYRILLIC:
-        return data.decode("cp1251"), "cp1251"  # what the region's offices write
-    return data.decode("cp1252", errors="replace"), "cp1252"
+        return decode_as(data, declared=declared, legacy=("cp1251",))  # the region's offices
+    return decode_as(data, declared=declared, legacy=("cp1252",), replace=True)
 
 
 def sniff_px(head: bytes) -> bool:
