@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from migstat.demo.synthetic import consistent_dataset
 from migstat.model import default_registry
 from migstat.web.app import create_app
-from tests.consistent import consistent_dataset
 from tests.liveserver import serving
 from tests.portal_store import (
     REGION,
