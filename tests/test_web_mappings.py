@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pxfiles import build_px
 
 from migstat import api
 from migstat.i18n import translations
@@ -21,6 +20,7 @@ from migstat.sources.tabular import category_key
 from migstat.store import Store
 from migstat.web import auth
 from migstat.web.app import create_app
+from tests.pxfiles import build_px
 from tests.test_web_browser import _shot, base_url, browser, page  # noqa: F401 (fixtures)
 
 TOKEN = "k3y-of-the-coordinator-0123456789"
