@@ -110,7 +110,10 @@ import re
 import sys
 from importlib import metadata
 
-from packaging.requirements import Requirement
+try:
+    from packaging.requirements import Requirement
+except ImportError:  # without the test tools: the copy inside pip
+    from pip._vendor.packaging.requirements import Requirement
 
 lock_file, extras = sys.argv[1], [e for e in sys.argv[2].split(",") if e]
 
