@@ -2,7 +2,7 @@
 
     python bench/bench_validate.py [--repeat 5] [--country KGZ] [--year 2024]
 
-Builds the consistent submission of ``tests/consistent.py`` with every partner row of the
+Builds the consistent submission of ``migstat.demo.synthetic`` with every partner row of the
 questionnaire (all nine standard tables), validates it, and compares the time with a floor
 measured in the same run on the same observations: a plain Python loop that adds every value
 into the total it feeds along each dimension (grouped by key with tuples and a dict), which is
@@ -14,24 +14,19 @@ time of each rule family and the peak resident memory.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from timing import best_of, peak_rss_mib
 
-from consistent import consistent_dataset  # noqa: E402
-from timing import best_of, peak_rss_mib  # noqa: E402
-
-from migstat.model import Observation, default_registry  # noqa: E402
-from migstat.validation import validate  # noqa: E402
-from migstat.validation.arithmetic import check_totals  # noqa: E402
-from migstat.validation.core import Context  # noqa: E402
-from migstat.validation.crosstable import check_cross_tables  # noqa: E402
-from migstat.validation.metadata import check_residence_rule, check_self_partner  # noqa: E402
-from migstat.validation.plausibility import check_sex_ratio  # noqa: E402
-from migstat.validation.structural import (  # noqa: E402
+from migstat.demo.synthetic import consistent_dataset
+from migstat.model import Observation, default_registry
+from migstat.validation import validate
+from migstat.validation.arithmetic import check_totals
+from migstat.validation.core import Context
+from migstat.validation.crosstable import check_cross_tables
+from migstat.validation.metadata import check_residence_rule, check_self_partner
+from migstat.validation.plausibility import check_sex_ratio
+from migstat.validation.structural import (
     check_structure,
     check_submission_metadata,
 )

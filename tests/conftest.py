@@ -5,6 +5,9 @@ named by ``MIGSTAT_TEST_PG_URL`` (``scripts/test`` starts a throwaway cluster an
 every test gets a fresh, uniquely named database, dropped afterwards. Without the variable the
 PostgreSQL runs are skipped on a workstation and fail in CI (``CI=true``).
 
+``base_url``, ``browser`` and ``page`` put the test module's ``app`` fixture on a real server
+and open it in Debian's Chromium (see ``tests/browser.py``).
+
 In CI every skip is a failure: a test that would be skipped for a missing component (a server,
 a browser, a package) must not pass silently. A test that may legitimately be skipped there
 says so with ``@pytest.mark.ci_may_skip``.
@@ -15,10 +18,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from tests.browser import ARGS, CHROMIUM
+from tests.liveserver import serving
 
 PG_ENV = "MIGSTAT_TEST_PG_URL"
 
@@ -138,3 +145,42 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return code, out, err
 
     return run
+
+
+# -- the portal in a real browser (tests.browser) ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_url(app) -> Iterator[str]:
+    """The test module's ``app`` on a real server on a free loopback port."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (a missing one skips, and fails in CI)."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the portal's browser "
+                    "tests never download a browser")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, base_url) -> Iterator[Any]:
+    """A browser tab; afterwards, no script error and no request to any other host."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda r: None if r.url.startswith((base_url, "data:"))
+           else outside.append(r.url))
+    yield tab
+    context.close()
+    assert not errors, errors
+    assert not outside, f"requests to other hosts: {outside}"

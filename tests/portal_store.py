@@ -17,10 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from migstat import api
+from migstat.demo.synthetic import consistent_dataset
 from migstat.model import default_registry
 from migstat.sources import read_source
 from migstat.store import Store
-from tests.consistent import consistent_dataset
 from tests.shared import SHARED_DATA
 
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")

@@ -9,11 +9,11 @@ from functools import partial
 
 import numpy as np
 import pytest
-from shared import SHARED_DATA
 
 from migstat.analysis.ffs_io import read_births_deaths, read_stock_table, same_areas
 from migstat.analysis.flows_from_stocks import estimate_flows
 from migstat.model import InputError, MigstatError
+from tests.shared import SHARED_DATA
 
 FFS = SHARED_DATA / "reference" / "ffs_demo"
 CASES = {

@@ -9,10 +9,10 @@ from functools import cache
 
 import numpy as np
 import pytest
-from shared import SHARED_DATA
 
 from migstat.analysis import indices as ix
 from migstat.model import MigstatError
+from tests.shared import SHARED_DATA
 
 INDICES = SHARED_DATA / "reference" / "indices"
 # migration.indices' hypothetical systems (R fills matrix(...) by column)

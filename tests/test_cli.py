@@ -38,7 +38,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("q") / "KGZ_2024.xlsx"
-    write_workbook(path, consistent_dataset("KGZ", 2024, n_partners=12))
+    write_workbook(path, consistent_dataset("KGZ", 2024))
     return path
 
 
@@ -71,7 +71,7 @@ def test_template_validate_submit_query(cli, tmp_path: Path, db: Path, filled: P
     code, out, _ = cli("--db", str(db), "query", "S01", "--country", "KGZ",
                        "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    expected = consistent_dataset("KGZ", 2024, n_partners=12)
+    expected = consistent_dataset("KGZ", 2024)
     total = next(o.value for o in expected.observations
                  if o.table == "S01" and o.key == ("_T", "_T", "_T"))
     got = next(r for r in rows if (r["COUNTRY_BIRTH"], r["SEX"], r["AGE"]) == ("_T", "_T", "_T"))
@@ -97,7 +97,7 @@ def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
     first_time = out.strip().splitlines()[-1].split("\t")[1]
 
     revised = tmp_path / "KGZ_2024_rev.xlsx"
-    data = consistent_dataset("KGZ", 2024, n_partners=12)
+    data = consistent_dataset("KGZ", 2024)
     wb_cells = {o.key: o for o in data.observations if o.table == "F03"}
     # A corrected figure: 10 more long-term immigrants with Russian citizenship, men.
     for key in (("RUS", "LT", "M"), ("RUS", "LT", "_T"), ("_T", "LT", "M"), ("_T", "LT", "_T")):
@@ -119,7 +119,7 @@ def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
         assert code == 0
         return json.loads(out)["observations"][0]["OBS_VALUE"]
 
-    original = next(o.value for o in consistent_dataset("KGZ", 2024, n_partners=12).observations
+    original = next(o.value for o in consistent_dataset("KGZ", 2024).observations
                     if o.table == "F03" and o.key == ("RUS", "LT", "M"))
     assert f03_rus() == original + 10
     assert f03_rus("--as-of", first_time) == original

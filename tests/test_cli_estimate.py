@@ -6,7 +6,8 @@ import csv
 import math
 
 import pytest
-from shared import SHARED_DATA
+
+from tests.shared import SHARED_DATA
 
 FFS = SHARED_DATA / "reference" / "ffs_demo"
 CASES = {

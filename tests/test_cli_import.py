@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 import pytest
-from csvfiles import write_variant
-from pxfiles import COUNTRIES, px_text
 
+from tests.csvfiles import write_variant
+from tests.pxfiles import COUNTRIES, px_text
 from tests.shared import SHARED_DATA
 
 WORKBOOK = SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"

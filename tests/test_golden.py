@@ -56,7 +56,7 @@ def clean(tmp_path_factory) -> tuple[Path, Dataset]:
         main(["template", "--country", "KGZ", "--year", "2024", "-o", str(blank)])
     except SystemExit as stop:
         assert not stop.code
-    data = consistent_dataset("KGZ", 2024, n_partners=12)
+    data = consistent_dataset("KGZ", 2024)
     wb = load_workbook(blank)
     where = template_cells(wb)
     for o in data.observations:

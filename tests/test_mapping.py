@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pxfiles import build_px
 
 from migstat import api
 from migstat.mapping.apply import RULE_UNMAPPED, apply_mappings, split_whole
@@ -15,6 +14,7 @@ from migstat.mapping.model import Mapping, MappingEntry, read_mappings_csv, writ
 from migstat.mapping.stored import used_by
 from migstat.model import Dataset, InputError, Observation, default_registry
 from migstat.store import schema as S
+from tests.pxfiles import build_px
 
 REG = default_registry()
 

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.cisstat import read
+from tests.csvfiles import write_variant
 from tests.shared import SHARED_DATA
 
 DATA = SHARED_DATA / "cisstat"

@@ -14,12 +14,12 @@ import math
 from pathlib import Path
 
 import pytest
-from csvfiles import write_variant
 
 from migstat import api
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.eurostat import flag_status, read
+from tests.csvfiles import write_variant
 from tests.shared import SHARED_DATA
 
 DATA = SHARED_DATA / "eurostat"

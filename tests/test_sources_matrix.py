@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from csvfiles import write_variant
 from openpyxl import Workbook
 
 from migstat.model import InputError
 from migstat.sources import detect_source, read_source
 from migstat.sources.matrix import orientation
+from tests.csvfiles import write_variant
 
 # Long-term migration between four CIS countries in 2013 (persons; rows: origin).
 NAMES_EN = ["Russian Federation", "Kazakhstan", "Kyrgyzstan", "Tajikistan"]

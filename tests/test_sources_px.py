@@ -6,11 +6,11 @@ import math
 from pathlib import Path
 
 import pytest
-from pxfiles import COUNTRIES, SEXES, YEARS, cells, px_text, write_px
 
 from migstat.formats.px.reader import cell_value, parse_px, read_px
 from migstat.model import InputError
 from migstat.sources import detect_source, read_source
+from tests.pxfiles import COUNTRIES, SEXES, YEARS, cells, px_text, write_px
 
 pyaxis = pytest.importorskip("pyaxis.pyaxis")
 
@@ -170,7 +170,7 @@ def test_keyword_syntax_details() -> None:
 
 
 def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
-    from pxfiles import build_px
+    from tests.pxfiles import build_px
 
     partners = [("643", "Российская Федерация", "Russian Federation"),
                 ("398", "Казахстан", "Kazakhstan")]

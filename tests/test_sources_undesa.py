@@ -6,11 +6,11 @@ import csv
 from pathlib import Path
 
 import pytest
-from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import SOURCES, detect_source, read_source
 from migstat.sources.undesa import read_csv, read_workbook
+from tests.csvfiles import write_variant
 from tests.shared import SHARED_DATA
 
 DATA = SHARED_DATA / "un_desa"

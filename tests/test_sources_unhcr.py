@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 
 import pytest
-from csvfiles import write_variant
 
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
 from migstat.sources.unhcr import read
+from tests.csvfiles import write_variant
 from tests.shared import SHARED_DATA
 
 DATA = SHARED_DATA / "unhcr"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from consistent import consistent_dataset
 
+from migstat.demo.synthetic import consistent_dataset
 from migstat.model import Dataset
 from migstat.validation import validate
 from migstat.validation.report import render_text, to_json

@@ -11,8 +11,8 @@ from dataclasses import replace
 from itertools import product
 
 import pytest
-from consistent import complete_metadata, consistent_dataset
 
+from migstat.demo.synthetic import complete_metadata, consistent_dataset
 from migstat.model import (
     Dataset,
     Finding,

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from migstat.demo.synthetic import consistent_dataset
 from migstat.model import default_registry
 from migstat.web.app import create_app
-from tests.consistent import consistent_dataset
-from tests.liveserver import serving
+from tests.browser import shot
 from tests.portal_store import (
     REGION,
     UNDESA_CSV,
@@ -31,16 +30,12 @@ from tests.portal_store import (
 )
 from tests.shared import SHARED_DATA
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 GEOMETRY = (Path(__file__).resolve().parents[1] / "migstat" / "web" / "static" / "vendor"
             / "countries-110m.json")
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install -e '.[test]')")
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (pip install -e '.[test]')")
 
 
 @pytest.fixture(scope="module")
@@ -48,39 +43,6 @@ def app(tmp_path_factory):
     store = build_portal_store(tmp_path_factory.mktemp("browser") / "portal.db")
     yield create_app(store=store)
     store.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(app) -> Iterator[str]:
-    with serving(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the portal's browser "
-                    "tests never download a browser")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, base_url) -> Iterator[Any]:
-    """A browser tab; afterwards, no script error and no request to any other host."""
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("request", lambda r: None if r.url.startswith((base_url, "data:"))
-           else outside.append(r.url))
-    yield tab
-    context.close()
-    assert not errors, errors
-    assert not outside, f"requests to other hosts: {outside}"
 
 
 def _open(page: Any, url: str) -> None:
@@ -97,11 +59,6 @@ def _charts_drawn(page: Any) -> dict[str, dict[str, str]]:
         "div.chart", "els => els.map(e => [e.id, Object.assign({}, e.dataset)])")
     assert all(d["rendered"] == "true" for _id, d in charts), charts
     return dict(charts)
-
-
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _pivot(page: Any) -> dict[str, list[str]]:
@@ -123,7 +80,7 @@ def _undesa_codes() -> dict[str, str]:
 def test_language_switch_keeps_the_view(page, base_url) -> None:
     _open(page, f"{base_url}/explore?table=F01&REF_AREA=RUS&start=2019&end=2019&chart=bar")
     assert _pivot(page)["Kyrgyzstan"] == ["53,810"]
-    _shot(page, "explore-en")
+    shot(page, "explore-en")
     page.click("a.lang-switch")
     page.wait_for_url("**lang=ru")
     charts = _charts_drawn(page)
@@ -134,7 +91,7 @@ def test_language_switch_keeps_the_view(page, base_url) -> None:
     chart_text = page.inner_text("#chart")
     assert "Число (человек)" in chart_text and "Кыргызстан" in chart_text
     assert charts["chart"]["marks"] == charts["chart"]["expectedMarks"]
-    _shot(page, "explore-ru")
+    shot(page, "explore-ru")
     page.click("a.lang-switch")
     page.wait_for_url("**lang=en")
     assert "REF_AREA=RUS" in page.url and page.get_attribute("html", "lang") == "en"
@@ -185,7 +142,7 @@ def test_chart_map_and_flows_draw_the_right_marks(page, base_url) -> None:
     assert int(charts["flows"]["marks"]) == len(links) > 50
     assert page.locator("#flows g.flows_marks > path, #flows g.flows_marks > line").count() \
         == len(links)
-    _shot(page, "explore-map-en")
+    shot(page, "explore-map-en")
     # The age-sex pyramid of Kyrgyzstan's own table: 17 age groups x 2 sexes.
     _open(page, f"{base_url}/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&chart=pyramid")
     assert page.locator("#chart g.marks > path").count() == 34
@@ -226,7 +183,7 @@ def test_country_profile(page, base_url, lang) -> None:
     number = f"{cis_value(latest, 'KGZ', 'ARRIVALS'):,}"
     assert (number if lang == "en" else number.replace(",", "\u00a0")) in kpis
     assert page.locator("#provided td[data-status=national]").count() == 9
-    _shot(page, f"country-{lang}")
+    shot(page, f"country-{lang}")
 
 
 def _has_cis(year: int) -> bool:
@@ -254,7 +211,7 @@ def test_availability_page(page, base_url, lang) -> None:
     title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']",
                                "title")
     assert "CIS-Stat" in title
-    _shot(page, f"availability-{lang}")
+    shot(page, f"availability-{lang}")
 
 
 def test_api_docs_from_the_package(page, base_url) -> None:
@@ -270,10 +227,10 @@ def test_home_search_and_guide(page, base_url, lang) -> None:
     page.wait_for_selector("#hits li[data-kind=country]")
     first = page.inner_text("#hits li[data-kind=country] a")
     assert first == ("Kyrgyzstan" if lang == "en" else "Кыргызстан")
-    _shot(page, f"home-{lang}")
+    shot(page, f"home-{lang}")
     _open(page, f"{base_url}/guide?lang={lang}")
     assert page.locator("#glossary-table tbody tr").count() >= 20
-    _shot(page, f"guide-{lang}")
+    shot(page, f"guide-{lang}")
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -297,4 +254,4 @@ def test_flows_from_stocks_page_estimates_an_upload(page, base_url, lang) -> Non
         shown = [float(v.replace(",", "").replace("\u00a0", "").replace(" ", "") or 0)
                  for v in row[1:5]]
         assert shown == [round(float(v)) for v in want[1:5]]
-    _shot(page, f"flows-{lang}")
+    shot(page, f"flows-{lang}")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from webdata import CISSTAT, FORMULA, build_store, published
 
 from migstat.formats.sdmx_csv import read_sdmx_csv
 from migstat.store import ObservationQuery, Store
 from migstat.web.app import create_app
+from tests.webdata import CISSTAT, FORMULA, build_store, published
 
 pytestmark = pytest.mark.skipif(not CISSTAT.exists(), reason="shared data not available")
 VIEW = "REF_AREA=KAZ&COUNTRY_PREV_RES=RUS+UZB&start=2017&end=2019"

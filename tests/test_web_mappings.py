@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pxfiles import build_px
 
 from migstat import api
 from migstat.i18n import translations
@@ -21,7 +20,8 @@ from migstat.sources.tabular import category_key
 from migstat.store import Store
 from migstat.web import auth
 from migstat.web.app import create_app
-from tests.test_web_browser import _shot, base_url, browser, page  # noqa: F401 (fixtures)
+from tests.browser import shot
+from tests.pxfiles import build_px
 
 TOKEN = "k3y-of-the-coordinator-0123456789"
 HERE = "/mappings/KGZ/px/REASON"
@@ -330,7 +330,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     store.close()
 
 
-def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  # noqa: F811
+def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:
     page.goto(f"{base_url}{HERE}?lang=en")
     assert page.locator("#editor").count() == 0
     page.click("text=Sign in to edit")
@@ -349,7 +349,7 @@ def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  
     page.click("#save")
     page.wait_for_selector("#error")
     assert f"\u201c{BOTH}\u201d add up to 0.9" in page.inner_text("#error")
-    _shot(page, "mappings-refused-en")
+    shot(page, "mappings-refused-en")
     page.locator("#editor tbody tr").nth(0).locator("input[name=share]").fill("0.7")
     page.click("#save")
     page.wait_for_selector("#saved")
@@ -362,13 +362,13 @@ def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:  
         ["EDUC", "Education", "Учёба", "0.3"],
         ["FAM", "Family reasons", "Семейные причины", "1"]]
     assert page.locator("#history tbody tr").count() == 3
-    _shot(page, "mappings-saved-en")
+    shot(page, "mappings-saved-en")
     page.click("a.lang-switch")
     page.wait_for_url("**lang=ru")
     assert page.inner_text("#saved") == "Сохранено как версия 3."
     assert "Доля" in page.inner_text("#entries thead")
-    _shot(page, "mappings-saved-ru")
+    shot(page, "mappings-saved-ru")
     page.goto(f"{base_url}/mappings?lang=en")
     assert page.inner_text("#mappings tbody").count("v3") == 1
     assert page.locator("#upload").count() == 1
-    _shot(page, "mappings-list-en")
+    shot(page, "mappings-list-en")

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from liveserver import serving
-from webdata import CISSTAT, build_store, published
 
 from migstat.store import ObservationQuery, Store
 from migstat.store.access import AccessPolicy, Principal
 from migstat.web import deps
 from migstat.web.app import create_app
+from tests.liveserver import serving
+from tests.webdata import CISSTAT, build_store, published
 
 sdmx = pytest.importorskip("sdmx")
 

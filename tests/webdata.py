@@ -13,9 +13,8 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from consistent import consistent_dataset
-
 from migstat import api
+from migstat.demo.synthetic import consistent_dataset
 from migstat.sources import read_source
 from migstat.store import Store
 from tests.shared import SHARED_DATA

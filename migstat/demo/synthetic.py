@@ -1,59 +1,92 @@
-"""Synthetic but internally consistent questionnaire data, for the demo and for tests.
+"""Synthetic but fully consistent questionnaire data: the one generator of the demo and the tests.
 
-:func:`consistent_dataset` makes the nine standard tables of one country and year so that
-every hierarchy adds up exactly (sex, age, education, reasons, the world total over partner
-countries) and the cross-table identities hold (S01 and S02 describe the same population; S03
-and S04 are the foreign-born and the non-citizens aged 15 and over of S01 and S02; F03 and F04
-split the immigrants and emigrants of F01 and F02 by citizenship). Partner countries follow
-``weights`` (for the demo: the country's real UN DESA stock by country of birth) so the
-numbers look like the country's migration, but they are **not** official statistics: the
-dataset is marked synthetic, and so is everything made from it.
+:func:`consistent_dataset` makes the nine standard tables (S01-S04, F01-F04, A01) of one country
+and year with realistic integer numbers in which every hierarchy adds up (sex, age, education,
+reasons, the world total over partner rows) and the cross-table identities hold (S01 and S02
+describe the same population; S03 and S04 are the foreign-born and the non-citizens aged 15 and
+over of S01 and S02; F03 and F04 split the immigrants and emigrants of F01 and F02 by
+citizenship). Metadata are complete, and every observation and metadata field has a
+questionnaire-like place (sheet and cell computed from the table's layout; the exact cells of a
+written workbook are the questionnaire writer's business). A new standard table is taught here,
+once, and both the demo and the tests get it.
+
+Partner rows are those a country would fill: by default the reporting country, the other eleven
+countries of the region, a couple of dozen others, stateless and unknown, with drawn weights;
+with ``weights`` (for the demo: the country's real UN DESA stock by country of birth) the
+largest partners of those weights, so the numbers look like the country's migration.
+``dense=True`` gives every partner row of the questionnaire, mostly zeros, about 150,000
+observations. Whatever the options, the numbers are **not** official statistics: the dataset is
+marked synthetic, and so is everything made from it (:func:`write_workbook`).
+
+The numbers are built bottom-up: the finest cells are drawn, every total is their sum, and the
+tables derived from others (S02 from S01, S03/S04 from S01/S02 aged 15+, F03/F04 from F01/F02)
+split the same totals differently. The same arguments always give the same numbers: the tests
+assert on them.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from migstat.model import (
     Dataset,
+    Location,
     Observation,
     Registry,
     SubmissionMetadata,
+    TableDef,
     TableMetadata,
     default_registry,
 )
 
-POPULATION_THOUSANDS = {
-    "ARM": 2_960, "AZE": 10_100, "BLR": 9_200, "GEO": 3_700, "KAZ": 19_800, "KGZ": 7_000,
-    "MDA": 2_500, "RUS": 146_000, "TJK": 10_100, "TKM": 6_400, "UKR": 37_000, "UZB": 36_000,
-}
-"""Rounded resident populations (millions x 1000), only to give the demo plausible sizes."""
+STANDARD_TABLES = ("S01", "S02", "S03", "S04", "F01", "F02", "F03", "F04", "A01")
 
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
-AGES = ("Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39", "Y40T44",
-        "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79", "Y_GE80")
-ADULT = AGES[3:]
-NATIVE_PROFILE = (9, 9, 8, 7, 7, 8, 8, 8, 7, 6, 6, 6, 5, 4, 3, 2, 2)
-STOCK_PROFILE = (1, 1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9, 9, 9, 8, 6, 5)
-"""Foreign-born stocks in the region are old: many were born elsewhere in the USSR."""
-MOVER_PROFILE = (6, 4, 3, 6, 14, 16, 13, 10, 8, 6, 4, 3, 2, 2, 1, 1, 1)
-EDU_LEVELS = ("ED0", "ED1", "ED2", "ED3", "ED4", "ED5", "ED6", "ED7", "ED8")
-EDU_PROFILE = (1, 3, 10, 35, 12, 14, 15, 9, 1)
-REASONS = ("FAM", "EDUC", "OCC", "PROT", "FREE", "SETTLE", "OTH")
-REASON_PROFILE = (30, 15, 40, 2, 0, 8, 5)
+OTHERS = ("CHN", "TUR", "DEU", "USA", "IND", "PAK", "AFG", "IRN", "KOR", "ISR", "LVA", "LTU",
+          "EST", "POL", "ITA", "FRA", "GBR", "MNG", "CZE", "BGR", "ARE", "CAN", "JPN", "ESP")
+POPULATION = {"ARM": 2_990_000, "AZE": 10_150_000, "BLR": 9_160_000, "GEO": 3_700_000,
+              "KAZ": 20_030_000, "KGZ": 7_160_000, "MDA": 2_420_000, "RUS": 146_150_000,
+              "TJK": 10_280_000, "TKM": 7_060_000, "UKR": 37_000_000, "UZB": 36_800_000}
+"""Rounded resident populations, only to give plausible sizes."""
+AGENCY = {"KGZ": "National Statistical Committee of the Kyrgyz Republic",
+          "KAZ": "Bureau of National Statistics of Kazakhstan",
+          "ARM": "Statistical Committee of the Republic of Armenia"}
+WEIGHTED_PARTNERS = 30
+"""With ``weights``: how many of the largest partners get rows."""
+
+AGE_PARTS = ("Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39",
+             "Y40T44", "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79",
+             "Y_GE80", "_U")
+AGE_15_PLUS = AGE_PARTS[3:17]
+SEX_PARTS = ("M", "F", "_U")
+EDU_PARTS = ("ED0", "ED1", "ED2", "ED3", "ED4", "ED5", "ED6", "ED7", "ED8", "_U")
+REASON_PARTS = ("FAM", "EDUC", "OCC", "PROT", "FREE", "SETTLE", "OTH", "_U")
+DURATIONS = ("LT", "ST")
 ALL_TOTALS = ("_T", "_T", "_T")
 
+# Relative weights: the resident population by age, the foreign-born by age (older: born in
+# other Soviet republics), movers by age (young adults), education levels.
+AGE_W_NATIVE = (10, 10, 9.5, 8.5, 8, 8, 8, 7.5, 7, 6.5, 6, 5.5, 4.5, 3.5, 2.5, 1.5, 1.2, 0.05)
+AGE_W_FOREIGN = (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 8.5, 9, 9, 8.5, 7.5, 6, 4.5, 4, 0.3)
+AGE_W_MOVERS = (5, 4, 3.5, 6, 14, 16, 13, 10, 7, 5, 4, 3, 2.5, 1.5, 1, 0.6, 0.4, 0.2)
+EDU_W = (0.5, 2, 7, 35, 10, 8, 22, 12, 1, 2.5)
+REASON_W = (30, 15, 35, 3, 5, 7, 4, 1)
 
-def split(total: int, weights: Sequence[float], rng: random.Random | None = None,
-          jitter: float = 0.0) -> list[int]:
-    """Integers proportional to ``weights`` that add up to ``total`` exactly
-    (largest remainder), optionally with a little random noise in the weights."""
+Cells = dict[tuple[str, ...], int]
+
+
+def split(total: int, weights: Sequence[float]) -> list[int]:
+    """Integers proportional to ``weights`` that add up to ``total`` exactly (largest
+    remainder)."""
     if total <= 0 or not weights:
         return [0] * len(weights)
-    w = [max(x, 0.0) * (1 + jitter * (rng.random() - 0.5) if rng else 1) for x in weights]
+    w = [max(x, 0.0) for x in weights]
     s = sum(w) or 1.0
     raw = [total * x / s for x in w]
     out = [int(r) for r in raw]
@@ -64,43 +97,11 @@ def split(total: int, weights: Sequence[float], rng: random.Random | None = None
     return out
 
 
-def _partners(country: str, weights: dict[str, float] | None, rng: random.Random,
-              registry: Registry, n: int = 30) -> dict[str, float]:
-    """Partner countries and their weights: the largest of ``weights``, or the region;
-    ``n = 0`` means every partner country of the questionnaire (a dense table)."""
-    allowed = set(registry.areas.subsets["partner"]) - {"_T", "_U", "STATELESS", country}
-    if n == 0:
-        weights = weights or {}
-        return {p: weights.get(p) or rng.uniform(10, 3000)
-                for p in registry.areas.subsets["partner"] if p in allowed}
-    if weights:
-        ranked = sorted(((w, p) for p, w in weights.items() if p in allowed and w > 0),
-                        reverse=True)[:n]
-        if ranked:
-            return {p: w for w, p in ranked}
-    base = {p: rng.uniform(200, 5000) for p in REGION if p != country}
-    for p in ("TUR", "CHN", "DEU", "USA", "IRN", "AFG", "IND", "KOR"):
-        base[p] = rng.uniform(50, 800)
-    return base
-
-
-class _Builder:
-    def __init__(self, country: str, year: int, registry: Registry) -> None:
-        self.country = country
-        self.year = year
-        self.registry = registry
-        self.obs: list[Observation] = []
-
-    def add(self, table: str, period: str, key: tuple[str, ...], value: int) -> None:
-        self.obs.append(Observation(table, self.country, period, key, float(value)))
-
-
-def with_totals(bottom: dict[tuple[str, ...], int], totals: Sequence[str | None]
-                ) -> dict[tuple[str, ...], int]:
+def with_totals(bottom: Cells, totals: Sequence[str | None]) -> Cells:
     """The finest cells plus every total cell as their sum, along each key position whose
     ``totals`` entry is a total code (``None``: the dimension has no total, e.g. DURATION)."""
     dims = [i for i, t in enumerate(totals) if t is not None]
-    out: dict[tuple[str, ...], int] = {}
+    out: Cells = {}
     masks = list(product((False, True), repeat=len(dims)))
     for key, value in bottom.items():
         for mask in masks:
@@ -113,130 +114,256 @@ def with_totals(bottom: dict[tuple[str, ...], int], totals: Sequence[str | None]
     return out
 
 
+def _jitter(rng: random.Random, weights: Iterable[float], spread: float = 0.25) -> list[float]:
+    return [w * rng.uniform(1 - spread, 1 + spread) for w in weights]
+
+
+class _Builder:
+    """Collects the observations of one submission, each at its questionnaire cell."""
+
+    def __init__(self, country: str, registry: Registry, dense: bool, file_name: str) -> None:
+        self.country = country
+        self.registry = registry
+        self.dense = dense
+        self.file_name = file_name
+        self.observations: list[Observation] = []
+
+    def emit(self, table_id: str, period: str, values: Cells, partners: Sequence[str]) -> None:
+        """Observations of one table in questionnaire order, with their cells."""
+        reg = self.registry
+        table: TableDef = reg.tables[table_id]
+        dim_ids = table.dimension_ids
+        order = {d: list(reg.codes(table, d)) for d in dim_ids}
+        partner = table.partner
+        if partner is not None and not self.dense:
+            order[partner.id] = ["_T", *partners]
+        full_pos = {d: {c: n for n, c in enumerate(reg.codes(table, d))} for d in dim_ids}
+        rows, cols = table.layout.rows, table.layout.columns
+        radix_rows = [len(reg.codes(table, d)) for d in rows]
+        radix_cols = [len(reg.codes(table, d)) for d in cols]
+        first_row = 6 + len(cols)
+        first_col = len(rows) + 2
+        idx_rows = [dim_ids.index(d) for d in rows]
+        idx_cols = [dim_ids.index(d) for d in cols]
+        sheet = table.sheet
+        file_name = self.file_name
+        ref_area = self.country
+        append = self.observations.append
+        get = values.get
+        pos_rows = [full_pos[d] for d in rows]
+        pos_cols = [full_pos[d] for d in cols]
+        for key in product(*(order[d] for d in dim_ids)):
+            r = 0
+            for n, i in enumerate(idx_rows):
+                r = r * radix_rows[n] + pos_rows[n][key[i]]
+            c = 0
+            for n, i in enumerate(idx_cols):
+                c = c * radix_cols[n] + pos_cols[n][key[i]]
+            cell = f"{get_column_letter(first_col + c)}{first_row + r}"
+            append(Observation(table_id, ref_area, period, key, float(get(key, 0)),
+                               where=Location(file=file_name, sheet=sheet, cell=cell)))
+
+
+@dataclass
+class _Country:
+    """What every table of one submission shares: who reports, its partners, the draws."""
+
+    code: str
+    pop: int
+    rng: random.Random
+    foreign: list[str]
+    w_partner: dict[str, float]
+    foreign_born: int
+    builder: _Builder
+    s01: Cells = field(default_factory=dict)
+    s02: Cells = field(default_factory=dict)
+
+
+def _drawn_partners(country: str, rng: random.Random) -> tuple[list[str], dict[str, float]]:
+    """The region and a couple of dozen others, with drawn weights; the region dominates."""
+    region = [c for c in REGION if c != country]
+    w_partner = {c: rng.uniform(3, 12) for c in region}
+    w_partner.update({c: rng.uniform(0.2, 2) for c in OTHERS})
+    w_partner["RUS"] = w_partner.get("RUS", 0) * 3 + 10 if country != "RUS" else 0
+    return [*region, *OTHERS], w_partner
+
+
+def _weighted_partners(country: str, weights: dict[str, float], registry: Registry
+                       ) -> tuple[list[str], dict[str, float]]:
+    """The largest partner countries of ``weights`` (none when no weight is usable)."""
+    allowed = set(registry.areas.subsets["partner"]) - {"_T", "_U", "STATELESS", country}
+    ranked = sorted(((w, p) for p, w in weights.items() if p in allowed and w > 0),
+                    reverse=True)[:WEIGHTED_PARTNERS]
+    return [p for _w, p in ranked], {p: w for w, p in ranked}
+
+
+def _stocks_by_birth(c: _Country, period: str) -> None:
+    """S01: the population by country of birth, sex and age."""
+    rng, pop, fb = c.rng, c.pop, c.foreign_born
+    births = [c.code, *c.foreign, "_U"]
+    total_w = sum(c.w_partner.values())
+    totals_by_birth = dict(zip(births, split(pop, [
+        (pop - fb) / pop, *(c.w_partner[p] / total_w * fb / pop for p in c.foreign),
+        0.0004]), strict=True))
+    for p, n in totals_by_birth.items():
+        by_sex = split(n, [rng.uniform(0.46, 0.52), rng.uniform(0.48, 0.54), 0.0005])
+        age_w = AGE_W_NATIVE if p == c.code else AGE_W_FOREIGN
+        for s, ns in zip(SEX_PARTS, by_sex, strict=True):
+            for a, v in zip(AGE_PARTS, split(ns, _jitter(rng, age_w, 0.1)), strict=True):
+                c.s01[(p, s, a)] = v
+    c.builder.emit("S01", period, with_totals(c.s01, ALL_TOTALS), births)
+
+
+def _stocks_by_citizenship(c: _Country, period: str) -> None:
+    """S02: the same population by citizenship."""
+    keep = {p: c.rng.uniform(0.2, 0.6) for p in c.foreign}  # foreign-born still foreigners
+    births = [c.code, *c.foreign, "_U"]
+    citizenships = [c.code, *c.foreign, "STATELESS", "_U"]
+    for s in SEX_PARTS:
+        for a in AGE_PARTS:
+            total = sum(c.s01[(p, s, a)] for p in births)
+            others = 0
+            for p in c.foreign:
+                v = int(c.s01[(p, s, a)] * keep[p])
+                c.s02[(p, s, a)] = v
+                others += v
+            c.s02[("STATELESS", s, a)] = stateless = int(total * 0.0006)
+            c.s02[("_U", s, a)] = unknown = int(total * 0.0003)
+            c.s02[(c.code, s, a)] = total - others - stateless - unknown
+    c.builder.emit("S02", period, with_totals(c.s02, ALL_TOTALS), citizenships)
+
+
+def _stocks_by_education(c: _Country, period: str) -> None:
+    """S03 / S04: the foreign-born and the non-citizens aged 15+ by education."""
+    for table_id, source, rows in (("S03", c.s01, [*c.foreign, "_U"]),
+                                   ("S04", c.s02, [*c.foreign, "STATELESS", "_U"])):
+        cells: Cells = {}
+        for p in rows:
+            for s in SEX_PARTS:
+                n = sum(source[(p, s, a)] for a in AGE_15_PLUS)
+                for e, v in zip(EDU_PARTS, split(n, _jitter(c.rng, EDU_W)), strict=True):
+                    cells[(p, s, e)] = v
+        c.builder.emit(table_id, period, with_totals(cells, ALL_TOTALS), rows)
+
+
+def _flows_by_residence(c: _Country, table_id: str, period: str, rate: float) -> Cells:
+    """F01 / F02: movers by previous or next residence, duration, sex and age."""
+    rng = c.rng
+    movers_rows = [*c.foreign, "_U"]
+    cells: Cells = {}
+    for d, scale in zip(DURATIONS, (1.0, 1.8), strict=True):
+        total = int(c.pop * rate * scale)
+        weights = [c.w_partner[p] for p in c.foreign] + [0.3]
+        for p, n in zip(movers_rows, split(total, _jitter(rng, weights)), strict=True):
+            by_sex = split(n, [rng.uniform(0.5, 0.62), rng.uniform(0.38, 0.5), 0.01])
+            for s, ns in zip(SEX_PARTS, by_sex, strict=True):
+                for a, v in zip(AGE_PARTS, split(ns, _jitter(rng, AGE_W_MOVERS)), strict=True):
+                    cells[(p, d, s, a)] = v
+    c.builder.emit(table_id, period, with_totals(cells, ("_T", None, "_T", "_T")), movers_rows)
+    return cells
+
+
+def _flows_by_citizenship(c: _Country, table_id: str, period: str, by_residence: Cells,
+                          own_share: float) -> None:
+    """F03 / F04: the same movers by citizenship, ``own_share`` of them the country's own."""
+    movers_rows = [*c.foreign, "_U"]
+    cit_rows = [c.code, *c.foreign, "STATELESS", "_U"]
+    cells: Cells = {}
+    foreign_w = [c.w_partner[p] * c.rng.uniform(0.7, 1.3) for p in c.foreign]
+    scale_foreign = (1 - own_share) / sum(foreign_w)
+    weights = [own_share, *(w * scale_foreign * 0.97 for w in foreign_w),
+               (1 - own_share) * 0.02, (1 - own_share) * 0.01]
+    for d in DURATIONS:
+        for s in SEX_PARTS:
+            total = sum(by_residence[(p, d, s, a)] for p in movers_rows for a in AGE_PARTS)
+            for p, v in zip(cit_rows, split(total, weights), strict=True):
+                cells[(p, d, s)] = v
+    c.builder.emit(table_id, period, with_totals(cells, ("_T", None, "_T")), cit_rows)
+
+
+def _permits(c: _Country, period: str) -> None:
+    """A01: first residence permits by citizenship, sex and reason."""
+    rng = c.rng
+    cells: Cells = {}
+    permit_rows = [*c.foreign, "STATELESS"]
+    permits = int(c.pop * rng.uniform(0.0008, 0.0015))
+    weights = [c.w_partner[p] for p in c.foreign] + [0.2]
+    for p, n in zip(permit_rows, split(permits, _jitter(rng, weights)), strict=True):
+        by_sex = split(n, [rng.uniform(0.5, 0.6), rng.uniform(0.4, 0.5), 0.005])
+        for s, ns in zip(SEX_PARTS, by_sex, strict=True):
+            for r, v in zip(REASON_PARTS, split(ns, _jitter(rng, REASON_W)), strict=True):
+                cells[(p, s, r)] = v
+    c.builder.emit("A01", period, with_totals(cells, ALL_TOTALS), permit_rows)
+
+
 def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
                        weights: dict[str, float] | None = None,
-                       registry: Registry | None = None, scale: float = 1.0,
-                       n_partners: int = 30) -> Dataset:
-    """A complete, consistent questionnaire dataset for ``country`` and ``year``, with data
-    for the ``n_partners`` largest partner countries (0: every country, about 150,000 cells)."""
-    reg = registry or default_registry()
+                       registry: Registry | None = None, dense: bool = False) -> Dataset:
+    """A national questionnaire submission of ``country`` for ``year`` in which every rule of
+    migstat holds; partners follow ``weights`` when given (see the module's description)."""
+    registry = registry or default_registry()
     rng = random.Random(f"{country}-{year}-{seed}")
-    partners = _partners(country, weights, rng, reg, n_partners)
-    pop = int(POPULATION_THOUSANDS.get(country, 5_000) * 1000 * scale)
-    foreign_total = int(sum(partners.values()) * scale) if weights else int(pop * 0.05)
-    foreign_total = min(foreign_total, pop // 3)
-    b = _Builder(country, year, reg)
-    stock_period = f"{year}-01-01"
-    flow_period = str(year)
+    file_name = f"{country}_{year}.xlsx"
+    pop = POPULATION.get(country, 5_000_000)
+    foreign, w_partner = _weighted_partners(country, weights or {}, registry)
+    if foreign:
+        foreign_born = min(int(sum(w_partner.values())), pop // 3)
+    else:
+        foreign, w_partner = _drawn_partners(country, rng)
+        foreign_born = int(pop * rng.uniform(0.05, 0.09))
+    c = _Country(country, pop, rng, foreign, w_partner, foreign_born,
+                 _Builder(country, registry, dense, file_name))
+    stock_period, flow_period = f"{year}-01-01", str(year)
+    _stocks_by_birth(c, stock_period)
+    _stocks_by_citizenship(c, stock_period)
+    _stocks_by_education(c, stock_period)
+    immigration_rate, emigration_rate = rng.uniform(0.0004, 0.0008), rng.uniform(0.0008, 0.0014)
+    immigrants = _flows_by_residence(c, "F01", flow_period, immigration_rate)
+    _flows_by_citizenship(c, "F03", flow_period, immigrants, 0.3)
+    emigrants = _flows_by_residence(c, "F02", flow_period, emigration_rate)
+    _flows_by_citizenship(c, "F04", flow_period, emigrants, 0.85)
+    _permits(c, flow_period)
+    return Dataset(file_name=file_name, format="questionnaire", provider=country,
+                   observations=c.builder.observations,
+                   metadata=complete_metadata(country, year, registry, file_name),
+                   synthetic=True)
 
-    # S01: population by country of birth x sex x age (natives on the reporting country's row).
-    births = dict(zip(partners, split(foreign_total, list(partners.values())), strict=True))
-    births[country] = pop - foreign_total
-    s01: dict[tuple[str, ...], int] = {}
-    for p, n in births.items():
-        profile = NATIVE_PROFILE if p == country else STOCK_PROFILE
-        m, f = split(n, (0.48, 0.52), rng, 0.1)
-        for sex, ns in (("M", m), ("F", f)):
-            for age, v in zip(AGES, split(ns, profile, rng, 0.2), strict=True):
-                s01[(p, sex, age)] = v
-            s01[(p, sex, "_U")] = 0
-        for age in (*AGES, "_U"):
-            s01[(p, "_U", age)] = 0
-    s01 = with_totals(s01, ALL_TOTALS)
 
-    # S02: citizenship: a fifth of the foreign-born are foreign citizens, a few stateless.
-    s02: dict[tuple[str, ...], int] = {}
-    for (p, sex, age), v in s01.items():
-        if p in ("_T", country) or "_T" in (sex, age):
-            continue
-        s02[(p, sex, age)] = v // 5
-    for sex in ("M", "F", "_U"):
-        for age in (*AGES, "_U"):
-            foreign_born = s01[("_T", sex, age)] - s01[(country, sex, age)]
-            stateless = foreign_born // 200
-            noncit = sum(s02.get((p, sex, age), 0) for p in partners)
-            s02[("STATELESS", sex, age)] = stateless
-            s02[(country, sex, age)] = s01[("_T", sex, age)] - noncit - stateless
-    s02 = with_totals(s02, ALL_TOTALS)
+def complete_metadata(country: str, year: int, registry: Registry | None = None,
+                      file_name: str = "submission.xlsx") -> SubmissionMetadata:
+    """Complete metadata for the standard tables, each field at a cell of a metadata sheet."""
+    registry = registry or default_registry()
 
-    def education(src: dict[tuple[str, ...], int], rows: Iterable[str]) -> dict:
-        out: dict[tuple[str, ...], int] = {}
-        for p in rows:
-            for sex in ("M", "F", "_U"):
-                n = sum(src.get((p, sex, a), 0) for a in ADULT)
-                levels = split(n, EDU_PROFILE, rng, 0.3)
-                for lev, v in zip(EDU_LEVELS, levels, strict=True):
-                    out[(p, sex, lev)] = v
-                out[(p, sex, "_U")] = 0
-        return with_totals(out, ALL_TOTALS)
+    def at(cell: str) -> Location:
+        return Location(file=file_name, sheet="Metadata", cell=cell)
 
-    s03 = education(s01, list(partners))
-    s04 = education(s02, [*partners, "STATELESS"])
-
-    # Flows: F01/F02 by previous/next residence x duration x sex x age; F03/F04 by citizenship.
-    def flows(scale_share: float, returning: float) -> tuple[dict, dict]:
-        by_res: dict[tuple[str, ...], int] = {}
-        for dur, share in (("LT", 1.0), ("ST", 0.6)):
-            size = int(pop * scale_share * share)
-            amounts = split(size, list(partners.values()), rng, 0.4)
-            for p, n in zip(partners, amounts, strict=True):
-                m, f = split(n, (0.55, 0.45), rng, 0.2)
-                for sex, ns in (("M", m), ("F", f)):
-                    for age, v in zip(AGES, split(ns, MOVER_PROFILE, rng, 0.3), strict=True):
-                        by_res[(p, dur, sex, age)] = v
-                    by_res[(p, dur, sex, "_U")] = 0
-                for age in (*AGES, "_U"):
-                    by_res[(p, dur, "_U", age)] = 0
-        by_res = with_totals(by_res, ("_T", None, "_T", "_T"))
-        by_cit: dict[tuple[str, ...], int] = {}
-        cit_rows = [country, *partners, "STATELESS"]
-        cit_w = [returning * sum(partners.values()), *partners.values(),
-                 0.002 * sum(partners.values())]
-        for dur in ("LT", "ST"):
-            for sex in ("M", "F", "_U"):
-                total = by_res[("_T", dur, sex, "_T")]
-                for p, v in zip(cit_rows, split(total, cit_w, rng, 0.2), strict=True):
-                    by_cit[(p, dur, sex)] = v
-        by_cit = with_totals(by_cit, ("_T", None, "_T"))
-        return by_res, by_cit
-
-    f01, f03 = flows(0.002, 0.35)
-    f02, f04 = flows(0.003, 0.8)
-
-    a01: dict[tuple[str, ...], int] = {}
-    for p, w in partners.items():
-        n = int(w * 0.02 * scale) + rng.randint(0, 20)
-        m, f = split(n, (0.6, 0.4), rng, 0.2)
-        for sex, ns in (("M", m), ("F", f), ("_U", 0)):
-            for reason, v in zip(REASONS, split(ns, REASON_PROFILE, rng, 0.3), strict=True):
-                a01[(p, sex, reason)] = v
-            a01[(p, sex, "_U")] = 0
-    a01 = with_totals(a01, ALL_TOTALS)
-
-    for table, cells, period in (("S01", s01, stock_period), ("S02", s02, stock_period),
-                                 ("S03", s03, stock_period), ("S04", s04, stock_period),
-                                 ("F01", f01, flow_period), ("F02", f02, flow_period),
-                                 ("F03", f03, flow_period), ("F04", f04, flow_period),
-                                 ("A01", a01, flow_period)):
-        for key, v in cells.items():
-            b.add(table, period, key, v)
-
-    meta = SubmissionMetadata(country=country, year=year,
-                              agency=f"National statistical office ({country})",
-                              contact_name="Demo Contact", contact_email="migration@example.org",
-                              language="both")
-    for table in ("S01", "S02", "S03", "S04"):
-        meta.tables[table] = TableMetadata(table, source_type="register",
-                                           reference_date=stock_period,
-                                           population_covered="usual residents")
-    for table in ("F01", "F02", "F03", "F04"):
-        meta.tables[table] = TableMetadata(table, source_type="register",
-                                           reference_date=flow_period, residence_rule="12_months",
-                                           population_covered="usual residents")
-    meta.tables["A01"] = TableMetadata("A01", source_type="permits", reference_date=flow_period,
-                                       population_covered="first permits")
-    return Dataset(file_name=f"{country}_{year}.xlsx", format="questionnaire",
-                   provider=country, observations=b.obs, metadata=meta, synthetic=True)
+    tables: dict[str, TableMetadata] = {}
+    fields = ("source_type", "reference_date", "residence_rule", "population_covered",
+              "origin_concept", "rounding_base")
+    for row, table_id in enumerate(STANDARD_TABLES, start=12):
+        table = registry.tables[table_id]
+        stock = table.kind.value == "stock"
+        partner = table.partner
+        tables[table_id] = TableMetadata(
+            table=table_id,
+            source_type={"S": "census", "F": "register", "A": "permits"}[table_id[0]],
+            reference_date=f"{year}-01-01" if stock else f"{year}-12-31",
+            residence_rule=None if stock else "12_months",
+            residence_rule_months=None if stock else 12,
+            population_covered=("total resident population" if table_id in ("S01", "S02")
+                                else "resident population aged 15 and over"
+                                if stock else "registered migrants"),
+            origin_concept=partner.concept if partner is not None else None,
+            where={f: at(f"{get_column_letter(3 + n)}{row}") for n, f in enumerate(fields)},
+        )
+    return SubmissionMetadata(
+        country=country, year=year,
+        agency=AGENCY.get(country, f"National statistical office ({country})"),
+        contact_name="Aigul Osmonova", contact_email="migration@stat.example.org",
+        language="ru", tables=tables,
+        where={"country": at("C4"), "year": at("C5"), "agency": at("C6"),
+               "contact_name": at("C7"), "contact_email": at("C8"), "language": at("C9")},
+    )
 
 
 def write_workbook(path: Path, dataset: Dataset, *, registry: Registry | None = None) -> Path:
