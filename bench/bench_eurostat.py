@@ -34,13 +34,42 @@ from migstat.sources import read_source  # noqa: E402
 from migstat.sources.eurostat import resolve_geo  # noqa: E402
 
 PUBLISHED = SHARED_DATA / "eurostat" / "migr_asyappctza_1_Data-2017-05-31-ADDED.csv"
-CITIZENS = ["Armenia", "Azerbaijan", "Belarus", "Georgia", "Kazakhstan", "Kyrgyzstan",
-            "Moldova", "Russia", "Tajikistan", "Turkmenistan", "Ukraine", "Uzbekistan",
-            "Syria", "Afghanistan", "Iraq", "Eritrea", "Pakistan", "Nigeria", "Albania",
-            "Serbia", "Iran", "Somalia", "Total", "Extra-EU-28"]
+CITIZENS = [
+    "Armenia",
+    "Azerbaijan",
+    "Belarus",
+    "Georgia",
+    "Kazakhstan",
+    "Kyrgyzstan",
+    "Moldova",
+    "Russia",
+    "Tajikistan",
+    "Turkmenistan",
+    "Ukraine",
+    "Uzbekistan",
+    "Syria",
+    "Afghanistan",
+    "Iraq",
+    "Eritrea",
+    "Pakistan",
+    "Nigeria",
+    "Albania",
+    "Serbia",
+    "Iran",
+    "Somalia",
+    "Total",
+    "Extra-EU-28",
+]
 SEXES = ["Total", "Males", "Females"]
-AGES = ["Total", "Less than 14 years", "From 14 to 17 years", "From 18 to 34 years",
-        "From 35 to 64 years", "65 years or over", "Unknown"]
+AGES = [
+    "Total",
+    "Less than 14 years",
+    "From 14 to 17 years",
+    "From 18 to 34 years",
+    "From 35 to 64 years",
+    "65 years or over",
+    "Unknown",
+]
 TYPES = ["Asylum applicant", "First time applicant"]
 FLAGS = ["", "", "", "", "", "", "p", "d", "e"]
 
@@ -67,8 +96,19 @@ def write_export(path: Path, megabytes: float) -> int:
                             for kind in TYPES:
                                 n += 1
                                 value = ":" if n % 37 == 0 else f"{(n * 7919) % 250_000:,}"
-                                writer.writerow([year, geo, citizen, sex, age, kind, "Person",
-                                                 value, FLAGS[n % len(FLAGS)]])
+                                writer.writerow(
+                                    [
+                                        year,
+                                        geo,
+                                        citizen,
+                                        sex,
+                                        age,
+                                        kind,
+                                        "Person",
+                                        value,
+                                        FLAGS[n % len(FLAGS)],
+                                    ]
+                                )
                                 rows += 1
                 if out.tell() >= limit:
                     return _save(path, out, rows)
@@ -80,9 +120,15 @@ def _save(path: Path, out: io.StringIO, rows: int) -> int:
     return rows
 
 
-AGE_CODES = {"Total": "TOTAL", "Less than 14 years": "Y_LT14", "From 14 to 17 years": "Y14-17",
-             "From 18 to 34 years": "Y18-34", "From 35 to 64 years": "Y35-64",
-             "65 years or over": "Y_GE65", "Unknown": "UNK"}
+AGE_CODES = {
+    "Total": "TOTAL",
+    "Less than 14 years": "Y_LT14",
+    "From 14 to 17 years": "Y14-17",
+    "From 18 to 34 years": "Y18-34",
+    "From 35 to 64 years": "Y35-64",
+    "65 years or over": "Y_GE65",
+    "Unknown": "UNK",
+}
 SEX_CODES = {"Total": "T", "Males": "M", "Females": "F"}
 TYPE_CODES = {"Asylum applicant": "ASY_APP", "First time applicant": "NASY_APP"}
 
@@ -91,13 +137,15 @@ def write_sdmx_ml(csv_path: Path, path: Path) -> int:
     """The same rows as a structure-specific SDMX-ML 2.1 message of dataflow MIGR_ASYAPPCTZA
     (codes instead of labels; one series per row, as the export has one period per row)."""
     alpha2 = {}
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<m:StructureSpecificData xmlns:m='
-             '"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:c='
-             '"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><m:Header><m:ID>B</m:ID>'
-             '<m:Prepared>2017-05-31T00:00:00</m:Prepared><m:Structure structureID="S" '
-             'dimensionAtObservation="TIME_PERIOD"><c:Structure><Ref agencyID="ESTAT" '
-             'id="MIGR_ASYAPPCTZA" version="1.0"/></c:Structure></m:Structure></m:Header>'
-             '<m:DataSet>']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<m:StructureSpecificData xmlns:m='
+        '"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:c='
+        '"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><m:Header><m:ID>B</m:ID>'
+        '<m:Prepared>2017-05-31T00:00:00</m:Prepared><m:Structure structureID="S" '
+        'dimensionAtObservation="TIME_PERIOD"><c:Structure><Ref agencyID="ESTAT" '
+        'id="MIGR_ASYAPPCTZA" version="1.0"/></c:Structure></m:Structure></m:Header>'
+        "<m:DataSet>"
+    ]
     rows = 0
     with csv_path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -112,7 +160,8 @@ def write_sdmx_ml(csv_path: Path, path: Path) -> int:
             parts.append(
                 f'<Series freq="A" unit="PER" citizen="{alpha2[citizen]}" sex="{SEX_CODES[sex]}"'
                 f' age="{AGE_CODES[age]}" asyl_app="{TYPE_CODES[kind]}" geo="{alpha2[geo]}">'
-                f'<Obs TIME_PERIOD="{time}" OBS_VALUE="{obs_value}"{obs_flag}/></Series>\n')
+                f'<Obs TIME_PERIOD="{time}" OBS_VALUE="{obs_value}"{obs_flag}/></Series>\n'
+            )
             rows += 1
     parts.append("</m:DataSet></m:StructureSpecificData>\n")
     path.write_text("".join(parts), encoding="utf-8")
@@ -155,8 +204,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--mb", type=float, default=3.0)
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="Folder to keep the generated files in (for other readers).")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="Folder to keep the generated files in (for other readers).",
+    )
     args = parser.parse_args()
     registry = default_registry()
     with tempfile.TemporaryDirectory() as folder:
@@ -171,25 +224,34 @@ def main() -> None:
         write_sdmx_ml(path, xml_path)
         xml_size = xml_path.stat().st_size
         xml_floor_s, _ = best_of(args.repeat, lambda: xml_floor(xml_path))
-        xml_s, xml_dataset = best_of(args.repeat, lambda: read_source(xml_path,
-                                                                      registry=registry))
+        xml_s, xml_dataset = best_of(args.repeat, lambda: read_source(xml_path, registry=registry))
     assert counted == rows
     stored = len(dataset.observations)
-    skipped = sum(f.params.get("count", 0) for f in dataset.findings
-                  if f.rule == "IMPORT_AGGREGATE")
-    print(f"file: {size / 1024 / 1024:.2f} MB, {rows:,} rows "
-          f"({stored:,} observations, {skipped:,} aggregate rows skipped)")
+    skipped = sum(
+        f.params.get("count", 0) for f in dataset.findings if f.rule == "IMPORT_AGGREGATE"
+    )
+    print(
+        f"file: {size / 1024 / 1024:.2f} MB, {rows:,} rows "
+        f"({stored:,} observations, {skipped:,} aggregate rows skipped)"
+    )
     print(f"floor (csv module reading the rows): {floor_s:.3f} s, {rows / floor_s:,.0f} rows/s")
     print(f"migstat eurostat import:             {ours_s:.3f} s, {rows / ours_s:,.0f} rows/s")
-    print(f"ratio to floor: {ours_s / floor_s:.1f}x   target: under 5 s for 3 MB "
-          f"({'met' if ours_s < 5 else 'NOT met'})")
-    same = ({(o.ref_area, o.time_period, o.key): o.value for o in xml_dataset.observations}
-            == {(o.ref_area, o.time_period, o.key): o.value for o in dataset.observations})
-    print(f"\nthe same rows as SDMX-ML (structure-specific): {xml_size / 1024 / 1024:.2f} MB, "
-          f"same observations: {same}")
+    print(
+        f"ratio to floor: {ours_s / floor_s:.1f}x   target: under 5 s for 3 MB "
+        f"({'met' if ours_s < 5 else 'NOT met'})"
+    )
+    same = {(o.ref_area, o.time_period, o.key): o.value for o in xml_dataset.observations} == {
+        (o.ref_area, o.time_period, o.key): o.value for o in dataset.observations
+    }
+    print(
+        f"\nthe same rows as SDMX-ML (structure-specific): {xml_size / 1024 / 1024:.2f} MB, "
+        f"same observations: {same}"
+    )
     print(f"floor (lxml iterparse visiting elements): {xml_floor_s:.3f} s")
-    print(f"migstat sdmx import:                      {xml_s:.3f} s, "
-          f"{rows / xml_s:,.0f} rows/s, ratio to floor {xml_s / xml_floor_s:.1f}x")
+    print(
+        f"migstat sdmx import:                      {xml_s:.3f} s, "
+        f"{rows / xml_s:,.0f} rows/s, ratio to floor {xml_s / xml_floor_s:.1f}x"
+    )
     print(f"peak memory: {peak_rss_mib():.0f} MiB")
 
 

@@ -65,8 +65,10 @@ def undesa_world(data: Path) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     with matrix.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     origins = rows[0][2:]
-    stock = {(r[0], r[1]): np.array([float(v) if v not in ("..", "-", "") else 0.0
-                                     for v in r[2:]]) for r in rows[1:]}
+    stock = {
+        (r[0], r[1]): np.array([float(v) if v not in ("..", "-", "") else 0.0 for v in r[2:]])
+        for r in rows[1:]
+    }
     book = openpyxl.load_workbook(data / WORKBOOK, read_only=True, data_only=True)
     people = {}
     for r in book["Table 2"].iter_rows(min_row=17, values_only=True):
@@ -86,8 +88,9 @@ def undesa_world(data: Path) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     return names, tables[0], tables[1]
 
 
-def loop_estimate(start: np.ndarray, end: np.ndarray, births: np.ndarray,
-                  deaths: np.ndarray) -> list[list[float]]:
+def loop_estimate(
+    start: np.ndarray, end: np.ndarray, births: np.ndarray, deaths: np.ndarray
+) -> list[list[float]]:
     """The same estimate with lists and loops: balance, births, deaths, IPF, minimum flows."""
     n = len(births)
     p0 = [[float(v) for v in row] for row in start]
@@ -134,8 +137,7 @@ def loop_estimate(start: np.ndarray, end: np.ndarray, births: np.ndarray,
     return od
 
 
-def _loop_ipf(seed: list[list[float]], rows: list[float], cols: list[float]
-              ) -> list[list[float]]:
+def _loop_ipf(seed: list[list[float]], rows: list[float], cols: list[float]) -> list[list[float]]:
     n = len(rows)
     x = [row[:] for row in seed]
     while True:
@@ -157,17 +159,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,100,200,400")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--loop-max", type=int, default=200,
-                        help="largest n for which the loop baseline is run (it grows as n^3)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="published data folder, for a run on UN DESA's real world table "
-                             "(default: MIGSTAT_SHARED_DATA, then ../shared/data)")
+    parser.add_argument(
+        "--loop-max",
+        type=int,
+        default=200,
+        help="largest n for which the loop baseline is run (it grows as n^3)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="published data folder, for a run on UN DESA's real world table "
+        "(default: MIGSTAT_SHARED_DATA, then ../shared/data)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"flows from stocks, one period, migest defaults; best of {args.repeat} runs "
-          "(loops: one run)")
-    print(f"{'n':>5} {'mipfp':>10} {'iter':>6} {'newton':>9} {'loops':>9} "
-          f"{'loops/mipfp':>11} {'loops/newton':>12} {'max|diff|':>10} {'newton-mipfp':>12}")
+    print(
+        f"flows from stocks, one period, migest defaults; best of {args.repeat} runs "
+        "(loops: one run)"
+    )
+    print(
+        f"{'n':>5} {'mipfp':>10} {'iter':>6} {'newton':>9} {'loops':>9} "
+        f"{'loops/mipfp':>11} {'loops/newton':>12} {'max|diff|':>10} {'newton-mipfp':>12}"
+    )
     timings: list[tuple[int, float, float]] = []
     for n in sizes:
         start, end, births, deaths = world(n)
@@ -188,8 +202,10 @@ def main() -> None:
             diff_text = f"{float(np.max(np.abs(slow - exact.od))):10.1e}"
             loop_text = f"{loop_s:8.1f}s"
             ratio1, ratio2 = f"{loop_s / mipfp_s:10.0f}x", f"{loop_s / newton_s:11.0f}x"
-        print(f"{n:>5} {mipfp_s * 1e3:8.1f}ms {exact.iterations:>6} {newton_s * 1e3:7.1f}ms "
-              f"{loop_text:>9} {ratio1:>11} {ratio2:>12} {diff_text:>10} {gap:12.1e}")
+        print(
+            f"{n:>5} {mipfp_s * 1e3:8.1f}ms {exact.iterations:>6} {newton_s * 1e3:7.1f}ms "
+            f"{loop_text:>9} {ratio1:>11} {ratio2:>12} {diff_text:>10} {gap:12.1e}"
+        )
         timings.append((n, mipfp_s, newton_s))
     for label, column in (("mipfp", 1), ("newton", 2)):
         steps = []
@@ -197,23 +213,30 @@ def main() -> None:
             ratio = t1[column - 1] / t0[column - 1]
             steps.append(f"{n0}->{n1} x{ratio:.1f} (~n^{np.log(ratio) / np.log(n1 / n0):.1f})")
         print(f"scaling, {label}: " + "; ".join(steps))
-    print("max|diff|: loops against mipfp (same iterations); newton-mipfp: the converged fit "
-          "against migest's stopping point, in persons")
+    print(
+        "max|diff|: loops against mipfp (same iterations); newton-mipfp: the converged fit "
+        "against migest's stopping point, in persons"
+    )
     real = None
-    data = args.data or Path(os.environ.get("MIGSTAT_SHARED_DATA") or
-                             Path(__file__).resolve().parents[2] / "shared" / "data")
+    data = args.data or Path(
+        os.environ.get("MIGSTAT_SHARED_DATA")
+        or Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     if data.is_dir():
         real = undesa_world(data)
     if real is not None:
         names, start, end = real
         mipfp_s, exact = best_of(args.repeat, lambda: estimate_flows(start, end, names))
-        newton_s, fast = best_of(args.repeat,
-                                 lambda: estimate_flows(start, end, names, fit="newton"))
-        print(f"UN DESA 2015-2019, {len(names)} countries (no births and deaths): mipfp "
-              f"{mipfp_s * 1e3:.1f} ms ({exact.iterations} iterations), newton "
-              f"{newton_s * 1e3:.1f} ms ({fast.iterations} steps); "
-              f"{exact.total:,.0f} moves; largest difference "
-              f"{float(np.max(np.abs(fast.od - exact.od))):.2f} persons")
+        newton_s, fast = best_of(
+            args.repeat, lambda: estimate_flows(start, end, names, fit="newton")
+        )
+        print(
+            f"UN DESA 2015-2019, {len(names)} countries (no births and deaths): mipfp "
+            f"{mipfp_s * 1e3:.1f} ms ({exact.iterations} iterations), newton "
+            f"{newton_s * 1e3:.1f} ms ({fast.iterations} steps); "
+            f"{exact.total:,.0f} moves; largest difference "
+            f"{float(np.max(np.abs(fast.od - exact.od))):.2f} persons"
+        )
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
 
 

@@ -62,8 +62,7 @@ def run_import(path: Path) -> tuple[int, str]:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                main(["--db", str(Path(folder) / "store.db"), "--lang", "en", "import",
-                      str(path)])
+                main(["--db", str(Path(folder) / "store.db"), "--lang", "en", "import", str(path)])
                 code = 0
             except SystemExit as stop:
                 code = int(stop.code or 0)
@@ -75,21 +74,28 @@ def px_bench(repeat: int) -> tuple[float, float, int]:
     from migstat.formats.px.reader import parse_px
 
     partners = [f"P{i:03d}" for i in range(200)]
-    sexes, ages, years = ["T", "M", "F"], [f"A{i}" for i in range(19)], \
-        [str(y) for y in range(2014, 2024)]
+    sexes, ages, years = (
+        ["T", "M", "F"],
+        [f"A{i}" for i in range(19)],
+        [str(y) for y in range(2014, 2024)],
+    )
 
     def q(items: list[str]) -> str:
         return ",".join(f'"{i}"' for i in items)
 
-    head = (f'CODEPAGE="utf-8";\nSTUB="partner","sex","age";\nHEADING="year";\n'
-            f'VALUES("partner")={q(partners)};\nVALUES("sex")={q(sexes)};\n'
-            f'VALUES("age")={q(ages)};\nVALUES("year")={q(years)};\n'
-            f'TIMEVAL("year")=TLIST(A1),{q(years)};\nDATA=\n')
-    rows = [" ".join(str((i * 7 + j) % 5000) for j in range(len(years)))
-            for i in range(len(partners) * len(sexes) * len(ages))]
+    head = (
+        f'CODEPAGE="utf-8";\nSTUB="partner","sex","age";\nHEADING="year";\n'
+        f'VALUES("partner")={q(partners)};\nVALUES("sex")={q(sexes)};\n'
+        f'VALUES("age")={q(ages)};\nVALUES("year")={q(years)};\n'
+        f'TIMEVAL("year")=TLIST(A1),{q(years)};\nDATA=\n'
+    )
+    rows = [
+        " ".join(str((i * 7 + j) % 5000) for j in range(len(years)))
+        for i in range(len(partners) * len(sexes) * len(ages))
+    ]
     text = head + "\n".join(rows) + ";\n"
     n = len(rows) * len(years)
-    floor_s, _ = best_of(repeat, lambda: len(text[text.index("DATA=") + 5:].split()))
+    floor_s, _ = best_of(repeat, lambda: len(text[text.index("DATA=") + 5 :].split()))
     read_s, px = best_of(repeat, lambda: parse_px(text, file_name="bench.px"))
     assert len(px.data) == n
     return read_s, floor_s, n
@@ -109,11 +115,15 @@ def main() -> None:
         sys.exit(f"migstat import failed ({code}):\n{output}")
     n = stored_count(output)
     print(f"workbook: {args.workbook.name}, sheet Table 1, {cells:,} cells")
-    print(f"baseline (openpyxl read-only, every cell): {cells_s:.2f} s, "
-          f"{cells / cells_s:,.0f} cells/s")
-    print(f"migstat import into a fresh store:          {import_s:.2f} s, "
-          f"{n:,} observations stored, {n / import_s:,.0f} rows/s "
-          f"({'under' if import_s < TARGET_S else 'OVER'} the {TARGET_S:.0f} s target)")
+    print(
+        f"baseline (openpyxl read-only, every cell): {cells_s:.2f} s, "
+        f"{cells / cells_s:,.0f} cells/s"
+    )
+    print(
+        f"migstat import into a fresh store:          {import_s:.2f} s, "
+        f"{n:,} observations stored, {n / import_s:,.0f} rows/s "
+        f"({'under' if import_s < TARGET_S else 'OVER'} the {TARGET_S:.0f} s target)"
+    )
     print(f"ratio import / baseline: {import_s / cells_s:.2f}")
     if MATRIX.exists():
         fields_s, fields = best_of(args.repeat, lambda: read_rows(MATRIX))
@@ -121,12 +131,16 @@ def main() -> None:
         if code != 0:
             sys.exit(f"migstat import failed ({code}):\n{output}")
         m = stored_count(output)
-        print(f"matrix CSV {MATRIX.name}: import {matrix_s:.2f} s, {m:,} observations, "
-              f"{m / matrix_s:,.0f} rows/s; baseline csv module {fields_s:.2f} s "
-              f"({fields:,} fields); ratio {matrix_s / fields_s:.1f}")
+        print(
+            f"matrix CSV {MATRIX.name}: import {matrix_s:.2f} s, {m:,} observations, "
+            f"{m / matrix_s:,.0f} rows/s; baseline csv module {fields_s:.2f} s "
+            f"({fields:,} fields); ratio {matrix_s / fields_s:.1f}"
+        )
     px_s, split_s, px_n = px_bench(max(args.repeat, 3))
-    print(f"PX reader, {px_n:,} cells: {px_s:.3f} s ({px_n / px_s:,.0f} cells/s); "
-          f"baseline str.split of DATA {split_s:.3f} s; ratio {px_s / split_s:.1f}")
+    print(
+        f"PX reader, {px_n:,} cells: {px_s:.3f} s ({px_n / px_s:,.0f} cells/s); "
+        f"baseline str.split of DATA {split_s:.3f} s; ratio {px_s / split_s:.1f}"
+    )
     print(f"best of {args.repeat} runs; peak RSS {peak_rss_mib():.0f} MiB")
 
 

@@ -48,8 +48,11 @@ REPORTERS, PARTNERS, YEARS = 50, 250, list(range(2000, 2020))
 def build_store(url: str) -> list[str]:
     """50 reporters, each one submission of F01 and F02 for 20 years x 250 partners."""
     registry = default_registry()
-    countries = [c for c in registry.areas.subsets["partner"]
-                 if registry.areas[c].attributes.get("kind") == "country"][:PARTNERS]
+    countries = [
+        c
+        for c in registry.areas.subsets["partner"]
+        if registry.areas[c].attributes.get("kind") == "country"
+    ][:PARTNERS]
     rng = np.random.default_rng(0)
     with Store.open(url) as store:
         for r in countries[:REPORTERS]:
@@ -59,13 +62,20 @@ def build_store(url: str) -> list[str]:
                 for y, year in enumerate(YEARS):
                     for p, partner in enumerate(countries):
                         if partner != r:
-                            obs.append(Observation(table, r, str(year),
-                                                   (partner, "LT", "_T", "_T"),
-                                                   float(values[y, p])))
+                            obs.append(
+                                Observation(
+                                    table,
+                                    r,
+                                    str(year),
+                                    (partner, "LT", "_T", "_T"),
+                                    float(values[y, p]),
+                                )
+                            )
             dataset = Dataset(f"{r}.csv", "csv", r, obs)
             for table in ("F01", "F02"):
                 dataset.metadata.tables[table] = TableMetadata(
-                    table, source_type="register", residence_rule="12_months")
+                    table, source_type="register", residence_rule="12_months"
+                )
             store.submit(dataset, r.encode(), findings=[])
     return countries
 
@@ -80,7 +90,8 @@ def raw_fetch(path: str) -> int:
             "FROM observation o JOIN slice s ON s.id = o.slice_id "
             "JOIN submission b ON b.id = s.submission_id "
             "WHERE s.table_id = ? AND b.status = 'accepted' AND o.key LIKE '%.LT._T._T'",
-            (table,)).fetchall()
+            (table,),
+        ).fetchall()
         n += len(rows)
     con.close()
     return n
@@ -99,11 +110,25 @@ def store_columns(store: Store) -> int:
     """The bulk read the mirror makes: both tables column by column through the same gate."""
     n = 0
     for table in ("F02", "F01"):
-        query = ObservationQuery(table, time_from=YEARS[0], time_to=YEARS[-1],
-                                 filters={"DURATION": ["LT"], "SEX": ["_T"], "AGE": ["_T"]})
-        found = store.read_columns(query, columns=(
-            "provider", "ref_area", "time_period", "submission_id", "synthetic", "partner",
-            "value", "obs_status"))
+        query = ObservationQuery(
+            table,
+            time_from=YEARS[0],
+            time_to=YEARS[-1],
+            filters={"DURATION": ["LT"], "SEX": ["_T"], "AGE": ["_T"]},
+        )
+        found = store.read_columns(
+            query,
+            columns=(
+                "provider",
+                "ref_area",
+                "time_period",
+                "submission_id",
+                "synthetic",
+                "partner",
+                "value",
+                "obs_status",
+            ),
+        )
         n += len(found["value"])
     return n
 
@@ -154,43 +179,59 @@ def loop_factors(m: MirrorMatrix, replicates: int, seed: int = 0) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--loop", type=int, default=40,
-                        help="replicates of the per-replicate baseline (scaled to 1,000)")
+    parser.add_argument(
+        "--loop",
+        type=int,
+        default=40,
+        help="replicates of the per-replicate baseline (scaled to 1,000)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "bench.db")
         start = time.perf_counter()
         build_store(f"sqlite:///{path}")
-        print(f"synthetic store: {REPORTERS} reporters x {PARTNERS} partners x {len(YEARS)} "
-              f"years, F01 + F02, built in {time.perf_counter() - start:.1f} s")
+        print(
+            f"synthetic store: {REPORTERS} reporters x {PARTNERS} partners x {len(YEARS)} "
+            f"years, F01 + F02, built in {time.perf_counter() - start:.1f} s"
+        )
         raw_s, raw_n = best_of(args.repeat, lambda: raw_fetch(path))
         with Store.open(f"sqlite:///{path}") as store:
             read_s, read_n = best_of(args.repeat, lambda: store_read(store))
             columns_s, columns_n = best_of(args.repeat, lambda: store_columns(store))
             mirror_s, m = best_of(args.repeat, lambda: mirror(store))
         cov = m.coverage()[-1]
-        print(f"rows: raw fetch {raw_n:,}, Store.read {read_n:,}, Store.read_columns "
-              f"{columns_n:,}; matrix "
-              f"{len(m.years)} x {len(m.countries)} x {len(m.countries)}, {YEARS[-1]}: "
-              f"{cov.both:,} corridors with both sides")
+        print(
+            f"rows: raw fetch {raw_n:,}, Store.read {read_n:,}, Store.read_columns "
+            f"{columns_n:,}; matrix "
+            f"{len(m.years)} x {len(m.countries)} x {len(m.countries)}, {YEARS[-1]}: "
+            f"{cov.both:,} corridors with both sides"
+        )
         print(f"mirror matrix from the store   {mirror_s:7.3f} s")
         print(f"  baseline raw sqlite3 fetch   {raw_s:7.3f} s   ratio {mirror_s / raw_s:5.2f}")
-        print(f"  Store.read_columns alone     {columns_s:7.3f} s   "
-              f"ratio {mirror_s / columns_s:5.2f}   (the read the mirror makes; "
-              f"{columns_s / raw_s:5.2f} x the raw fetch)")
-        print(f"  Store.read alone             {read_s:7.3f} s   ratio {mirror_s / read_s:5.2f}"
-              f"   (one object per row; {read_s / raw_s:5.2f} x the raw fetch)")
+        print(
+            f"  Store.read_columns alone     {columns_s:7.3f} s   "
+            f"ratio {mirror_s / columns_s:5.2f}   (the read the mirror makes; "
+            f"{columns_s / raw_s:5.2f} x the raw fetch)"
+        )
+        print(
+            f"  Store.read alone             {read_s:7.3f} s   ratio {mirror_s / read_s:5.2f}"
+            f"   (one object per row; {read_s / raw_s:5.2f} x the raw fetch)"
+        )
         print(f"  mirror work beyond the read  {mirror_s - columns_s:7.3f} s")
 
     fm = factor_matrix()
     fast_s, fit = best_of(args.repeat, lambda: estimate_factors(fm, ["C00"], bootstrap=1000))
     loop_s, _ = best_of(1, lambda: loop_factors(fm, args.loop))
     loop_1000 = loop_s / args.loop * 1000
-    print(f"correction factors, 30 countries x 20 years, 1,000 bootstrap replicates "
-          f"({fit.diagnostics['corridor_years']:,} corridor-years)")
+    print(
+        f"correction factors, 30 countries x 20 years, 1,000 bootstrap replicates "
+        f"({fit.diagnostics['corridor_years']:,} corridor-years)"
+    )
     print(f"  batched estimate_factors     {fast_s:7.3f} s")
-    print(f"  baseline per-replicate loop  {loop_1000:7.3f} s   (timed on {args.loop}, scaled)"
-          f"   ratio {fast_s / loop_1000:5.3f}")
+    print(
+        f"  baseline per-replicate loop  {loop_1000:7.3f} s   (timed on {args.loop}, scaled)"
+        f"   ratio {fast_s / loop_1000:5.3f}"
+    )
     print(f"peak memory {peak_rss_mib():.0f} MiB")
 
 

@@ -32,11 +32,22 @@ from migstat.web.app import create_app
 
 TARGET_P95_MS = 150.0
 PAGES = (
-    "/", "/?q=kyrg", "/explore", "/explore?table=F01&REF_AREA=RUS&start=2010",
+    "/",
+    "/?q=kyrg",
+    "/explore",
+    "/explore?table=F01&REF_AREA=RUS&start=2010",
     "/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&chart=pyramid",
-    "/explore?table=R01&REF_AREA=KAZ", "/country", "/country/KGZ", "/country/RUS",
-    "/availability", "/availability?scope=all", "/availability?source=national",
-    "/guide", "/api/search?q=kaz", "/api/explore/F01?REF_AREA=KGZ", "/api/countries/KGZ",
+    "/explore?table=R01&REF_AREA=KAZ",
+    "/country",
+    "/country/KGZ",
+    "/country/RUS",
+    "/availability",
+    "/availability?scope=all",
+    "/availability?source=national",
+    "/guide",
+    "/api/search?q=kaz",
+    "/api/explore/F01?REF_AREA=KGZ",
+    "/api/countries/KGZ",
     "/api/availability",
 )
 
@@ -59,8 +70,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
     if not Path(args.db).exists():
-        sys.exit(f"No demo store at {args.db}: build it with "
-                 f"`migstat demo --out {Path(args.db).parent}` first.")
+        sys.exit(
+            f"No demo store at {args.db}: build it with "
+            f"`migstat demo --out {Path(args.db).parent}` first."
+        )
     store = Store.open(args.db)
     app = create_app(store=store)
 
@@ -69,8 +82,7 @@ def main() -> None:
         return HTMLResponse("x" * size)
 
     failed = []
-    print(f"{'page':<66} {'bytes':>8} {'cold':>7} {'p50':>7} {'p95':>7} {'base':>6} "
-          f"{'ratio':>6}")
+    print(f"{'page':<66} {'bytes':>8} {'cold':>7} {'p50':>7} {'p95':>7} {'base':>6} {'ratio':>6}")
     with TestClient(app) as client:
         for lang in ("en", "ru"):
             for page in PAGES:
@@ -82,13 +94,17 @@ def main() -> None:
                 base = [timed(client, f"/__baseline/{size}")[0] for _ in range(args.repeat)]
                 p50, p95 = statistics.median(samples), percentile(samples, 0.95)
                 b50 = statistics.median(base)
-                print(f"{url:<66} {size:>8} {cold:>7.1f} {p50:>7.1f} {p95:>7.1f} {b50:>6.1f} "
-                      f"{p50 / b50:>6.1f}")
+                print(
+                    f"{url:<66} {size:>8} {cold:>7.1f} {p50:>7.1f} {p95:>7.1f} {b50:>6.1f} "
+                    f"{p50 / b50:>6.1f}"
+                )
                 if p95 > TARGET_P95_MS:
                     failed.append(url)
     store.close()
-    print(f"peak memory {peak_rss_mib():.0f} MiB; target p95 < {TARGET_P95_MS:.0f} ms: "
-          f"{'met' if not failed else 'NOT met for ' + ', '.join(failed)}")
+    print(
+        f"peak memory {peak_rss_mib():.0f} MiB; target p95 < {TARGET_P95_MS:.0f} ms: "
+        f"{'met' if not failed else 'NOT met for ' + ', '.join(failed)}"
+    )
     if failed:
         sys.exit(1)
 

@@ -79,32 +79,46 @@ def main() -> None:
         n = len(checked.dataset.observations)
         floor_s, numeric = best_of(3, lambda: read_floor(path))
         read_s, (dataset, _raw) = best_of(
-            args.repeat, lambda: read_submission(path, registry=registry))
-        validate_s, _findings = best_of(
-            args.repeat, lambda: validate(dataset, registry=registry))
+            args.repeat, lambda: read_submission(path, registry=registry)
+        )
+        validate_s, _findings = best_of(args.repeat, lambda: validate(dataset, registry=registry))
         rss_after = peak_rss_mib()
 
-    print(f"questionnaire: {args.country} {args.year}, every partner, {n:,} observations in "
-          f"{len(checked.dataset.tables)} tables, {size_mb:.1f} MB .xlsx "
-          f"(dataset built in {build_s:.2f} s, workbook written in {write_s:.2f} s)")
-    print(f"check_file (read + validate, {len(checked.findings)} findings, "
-          f"{len(errors)} errors): {check_s:.3f} s, {n / check_s:,.0f} cells/s")
-    print(f"baseline openpyxl read-only read ({numeric:,} numeric cells):   "
-          f"{floor_s:.3f} s, {numeric / floor_s:,.0f} cells/s")
+    print(
+        f"questionnaire: {args.country} {args.year}, every partner, {n:,} observations in "
+        f"{len(checked.dataset.tables)} tables, {size_mb:.1f} MB .xlsx "
+        f"(dataset built in {build_s:.2f} s, workbook written in {write_s:.2f} s)"
+    )
+    print(
+        f"check_file (read + validate, {len(checked.findings)} findings, "
+        f"{len(errors)} errors): {check_s:.3f} s, {n / check_s:,.0f} cells/s"
+    )
+    print(
+        f"baseline openpyxl read-only read ({numeric:,} numeric cells):   "
+        f"{floor_s:.3f} s, {numeric / floor_s:,.0f} cells/s"
+    )
     print(f"ratio check_file / baseline: {check_s / floor_s:.2f}")
-    print(f"split: read_submission {read_s:.3f} s ({read_s / (read_s + validate_s):.0%}), "
-          f"validate {validate_s:.3f} s ({validate_s / (read_s + validate_s):.0%})")
+    print(
+        f"split: read_submission {read_s:.3f} s ({read_s / (read_s + validate_s):.0%}), "
+        f"validate {validate_s:.3f} s ({validate_s / (read_s + validate_s):.0%})"
+    )
     print(f"best of {args.repeat} runs (baseline best of 3)")
-    print(f"peak RSS: {rss_before:.0f} MB before checking (dataset built and written), "
-          f"{rss_after:.0f} MB at the end; under {TARGET_RSS_MB:.0f} MB: "
-          f"{'yes' if rss_after < TARGET_RSS_MB else 'no'}")
-    print(f"target: {n:,} cells checked from the .xlsx in {check_s:.3f} s; "
-          f"under {TARGET_S:.0f} s: {'yes' if check_s < TARGET_S else 'no'}")
+    print(
+        f"peak RSS: {rss_before:.0f} MB before checking (dataset built and written), "
+        f"{rss_after:.0f} MB at the end; under {TARGET_RSS_MB:.0f} MB: "
+        f"{'yes' if rss_after < TARGET_RSS_MB else 'no'}"
+    )
+    print(
+        f"target: {n:,} cells checked from the .xlsx in {check_s:.3f} s; "
+        f"under {TARGET_S:.0f} s: {'yes' if check_s < TARGET_S else 'no'}"
+    )
 
     if errors:
         print(f"{len(errors)} error findings (expected none on a consistent questionnaire):")
-        groups = Counter((f.rule, f.params.get("dimension"), f.params.get("code"),
-                          f.params.get("hierarchy")) for f in errors)
+        groups = Counter(
+            (f.rule, f.params.get("dimension"), f.params.get("code"), f.params.get("hierarchy"))
+            for f in errors
+        )
         for (rule, dimension, code, hierarchy), count in groups.most_common():
             print(f"  {count:5} x {rule} {dimension or ''} {code or ''} {hierarchy or ''}")
         for finding in errors[:5]:

@@ -52,6 +52,7 @@ TARGET_OBSERVATIONS = 10_000
 
 # -- the server (run in a child process: ``bench_sdmx.py --serve DB PORT STATIC``) -------------
 
+
 def serve(db: str, port: int, static: str) -> None:
     """The app as ``migstat serve`` builds it, plus a static mount with the answer's bytes."""
     import uvicorn
@@ -66,8 +67,10 @@ def serve(db: str, port: int, static: str) -> None:
 
 # -- the load generator ------------------------------------------------------------------------
 
-def load(port: int, path: str, clients: int, requests: int, seconds: float
-         ) -> tuple[list[float], float, int, Counter[int]]:
+
+def load(
+    port: int, path: str, clients: int, requests: int, seconds: float
+) -> tuple[list[float], float, int, Counter[int]]:
     """``clients`` threads ask ``path`` until ``requests`` answers or ``seconds`` pass.
 
     Returns the latencies (s), the wall time, the bytes of one answer and the statuses.
@@ -138,12 +141,23 @@ class RssSampler:
 
 # -- the run -----------------------------------------------------------------------------------
 
+
 def demo_store(folder: Path) -> str:
     db = folder / "migstat-demo.db"
     if not db.exists():
         print(f"building the demo store in {folder} (migstat demo) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-c", "from migstat.__main__ import main; main()",
-                        "demo", "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from migstat.__main__ import main; main()",
+                "demo",
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return str(db)
 
 
@@ -189,16 +203,24 @@ def wait_until_up(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not start within 60 s")
 
 
-def report(name: str, latencies: list[float], wall: float, size: int,
-           statuses: Counter[int], observations: int = 0) -> float:
+def report(
+    name: str,
+    latencies: list[float],
+    wall: float,
+    size: int,
+    statuses: Counter[int],
+    observations: int = 0,
+) -> float:
     ordered = sorted(latencies)
     p95 = percentile(latencies, 0.95)
     rate = len(latencies) / wall
     extra = f", {rate * observations:,.0f} observations/s" if observations else ""
-    print(f"{name:<28} {len(latencies):5d} requests in {wall:6.2f} s: {rate:7.1f} req/s"
-          f"{extra}; p50 {statistics.median(ordered) * 1000:6.1f} ms, "
-          f"p95 {p95 * 1000:6.1f} ms, max {ordered[-1] * 1000:6.1f} ms; "
-          f"{size / 1e6:.2f} MB each; statuses {dict(statuses)}")
+    print(
+        f"{name:<28} {len(latencies):5d} requests in {wall:6.2f} s: {rate:7.1f} req/s"
+        f"{extra}; p50 {statistics.median(ordered) * 1000:6.1f} ms, "
+        f"p95 {p95 * 1000:6.1f} ms, max {ordered[-1] * 1000:6.1f} ms; "
+        f"{size / 1e6:.2f} MB each; statuses {dict(statuses)}"
+    )
     return rate
 
 
@@ -210,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="an existing store (default: a fresh demo store)")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=400,
-                        help="requests per run (default 400)")
+    parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit per run")
     opts = parser.parse_args(args)
 
@@ -225,34 +246,51 @@ def main(argv: list[str] | None = None) -> int:
         cold, body = fetch(server.port, path)
         n_obs = body.count(b"<Obs ")
         (static / "answer.xml").write_bytes(body)
-        print(f"store {db}; query {path}: {n_obs:,} observations "
-              f"({expected:,} by coverage), {len(body) / 1e6:.2f} MB; first answer "
-              f"(cold) in {cold * 1000:.0f} ms")
-        print(f"{opts.clients} clients, at most {opts.requests} requests or "
-              f"{opts.seconds:.0f} s per run, uvicorn on 127.0.0.1 (pid {server.proc.pid})")
+        print(
+            f"store {db}; query {path}: {n_obs:,} observations "
+            f"({expected:,} by coverage), {len(body) / 1e6:.2f} MB; first answer "
+            f"(cold) in {cold * 1000:.0f} ms"
+        )
+        print(
+            f"{opts.clients} clients, at most {opts.requests} requests or "
+            f"{opts.seconds:.0f} s per run, uvicorn on 127.0.0.1 (pid {server.proc.pid})"
+        )
         sampler = RssSampler(server.proc.pid)
-        base = report("static file (baseline)", *load(
-            server.port, "/bench-static/answer.xml", opts.clients, opts.requests, opts.seconds))
-        lat, wall, size, statuses = load(server.port, path, opts.clients, opts.requests,
-                                         opts.seconds)
+        base = report(
+            "static file (baseline)",
+            *load(
+                server.port, "/bench-static/answer.xml", opts.clients, opts.requests, opts.seconds
+            ),
+        )
+        lat, wall, size, statuses = load(
+            server.port, path, opts.clients, opts.requests, opts.seconds
+        )
         cached = report("SDMX data query", lat, wall, size, statuses, n_obs)
         rss = sampler.stop()
     with Server(db, static, {"MIGSTAT_SDMX_CACHE_TTL": "0"}) as plain:
         sampler = RssSampler(plain.proc.pid)
         fetch(plain.port, path)
-        uncached_lat, *rest = load(plain.port, path, opts.clients,
-                                   max(opts.clients * 2, opts.requests // 4), opts.seconds)
+        uncached_lat, *rest = load(
+            plain.port, path, opts.clients, max(opts.clients * 2, opts.requests // 4), opts.seconds
+        )
         uncached = report("SDMX data query, no cache", uncached_lat, *rest, n_obs)
         rss_plain = sampler.stop()
     p95 = percentile(lat, 0.95) * 1000
-    print(f"throughput ratio to the static file: SDMX {cached / base:.2f}, "
-          f"SDMX without the answer cache {uncached / base:.3f}")
-    print(f"server peak RSS during the load: {rss:.0f} MB, without the answer cache "
-          f"{rss_plain:.0f} MB (target < {TARGET_RSS_MB:.0f})")
-    ok = (p95 < TARGET_P95_MS and max(rss, rss_plain) < TARGET_RSS_MB
-          and n_obs >= TARGET_OBSERVATIONS)
-    print(f"p95 {p95:.0f} ms (target < {TARGET_P95_MS:.0f} ms; without the answer cache "
-          f"{percentile(uncached_lat, 0.95) * 1000:.0f} ms): {'met' if ok else 'NOT met'}")
+    print(
+        f"throughput ratio to the static file: SDMX {cached / base:.2f}, "
+        f"SDMX without the answer cache {uncached / base:.3f}"
+    )
+    print(
+        f"server peak RSS during the load: {rss:.0f} MB, without the answer cache "
+        f"{rss_plain:.0f} MB (target < {TARGET_RSS_MB:.0f})"
+    )
+    ok = (
+        p95 < TARGET_P95_MS and max(rss, rss_plain) < TARGET_RSS_MB and n_obs >= TARGET_OBSERVATIONS
+    )
+    print(
+        f"p95 {p95:.0f} ms (target < {TARGET_P95_MS:.0f} ms; without the answer cache "
+        f"{percentile(uncached_lat, 0.95) * 1000:.0f} ms): {'met' if ok else 'NOT met'}"
+    )
     return 0 if ok else 1
 
 
@@ -280,10 +318,22 @@ class Server:
 
     def __init__(self, db: str, static: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        environment = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
-            [str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve",
-                                      db, str(self.port), str(static)], env=environment)
+        environment = {
+            **os.environ,
+            **(env or {}),
+            "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--serve",
+                db,
+                str(self.port),
+                str(static),
+            ],
+            env=environment,
+        )
 
     def __enter__(self) -> Server:
         try:

@@ -39,8 +39,13 @@ from migstat.model import Dataset, Observation, Provenance, default_registry
 from migstat.store import ObservationQuery, Store
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CSV = (HERE.parent.parent / "shared" / "data" / "un_desa"
-               / "UN_MigrantStockByOriginAndDestination_2019_clean.csv")
+DEFAULT_CSV = (
+    HERE.parent.parent
+    / "shared"
+    / "data"
+    / "un_desa"
+    / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
+)
 TOTAL = "_T"
 
 
@@ -72,19 +77,30 @@ def load_matrix(path: Path) -> list[tuple[str, str, str, float | None]]:
 
 
 def synthesize() -> list[tuple[str, str, str, float | None]]:
-    areas = [c.id for c in default_registry().areas
-             if c.attributes.get("kind") == "country"][:237]
+    areas = [c.id for c in default_registry().areas if c.attributes.get("kind") == "country"][:237]
     years = ("1990", "1995", "2000", "2005", "2010", "2015", "2019")
-    return [(f"{y}-07-01", d, o, float((i * 7919) % 100_000))
-            for y in years for d in areas for i, o in enumerate(areas[:232])]
+    return [
+        (f"{y}-07-01", d, o, float((i * 7919) % 100_000))
+        for y in years
+        for d in areas
+        for i, o in enumerate(areas[:232])
+    ]
 
 
 def dataset_of(cells: list[tuple[str, str, str, float | None]]) -> Dataset:
-    observations = [Observation("S01", dest, period, (origin, TOTAL, TOTAL), value,
-                                "A" if value is not None else "O")
-                    for period, dest, origin, value in cells]
-    return Dataset("UN_MigrantStockByOriginAndDestination_2019.csv", "csv", "UN_DESA",
-                   observations, provenance=Provenance("UN DESA", edition="2019"))
+    observations = [
+        Observation(
+            "S01", dest, period, (origin, TOTAL, TOTAL), value, "A" if value is not None else "O"
+        )
+        for period, dest, origin, value in cells
+    ]
+    return Dataset(
+        "UN_MigrantStockByOriginAndDestination_2019.csv",
+        "csv",
+        "UN_DESA",
+        observations,
+        provenance=Provenance("UN DESA", edition="2019"),
+    )
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -102,12 +118,26 @@ def baseline_import(path: Path, cells: list[tuple[str, str, str, float | None]])
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("PRAGMA synchronous = FULL")
-    con.execute("CREATE TABLE obs (table_id TEXT, provider TEXT, ref_area TEXT, "
-                "time_period TEXT, key TEXT, partner TEXT, value REAL, obs_status TEXT, "
-                "conf_status TEXT, comment TEXT)")
-    rows = [("S01", "UN_DESA", dest, period, f"{origin}.{TOTAL}.{TOTAL}", origin, value,
-             "A" if value is not None else "O", "F", None)
-            for period, dest, origin, value in cells]
+    con.execute(
+        "CREATE TABLE obs (table_id TEXT, provider TEXT, ref_area TEXT, "
+        "time_period TEXT, key TEXT, partner TEXT, value REAL, obs_status TEXT, "
+        "conf_status TEXT, comment TEXT)"
+    )
+    rows = [
+        (
+            "S01",
+            "UN_DESA",
+            dest,
+            period,
+            f"{origin}.{TOTAL}.{TOTAL}",
+            origin,
+            value,
+            "A" if value is not None else "O",
+            "F",
+            None,
+        )
+        for period, dest, origin, value in cells
+    ]
 
     def insert() -> None:
         con.execute("BEGIN")
@@ -139,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--repeat", type=int, default=25)
-    parser.add_argument("--bulk-repeat", type=int, default=3,
-                        help="runs of the whole-table reads (median)")
+    parser.add_argument(
+        "--bulk-repeat", type=int, default=3, help="runs of the whole-table reads (median)"
+    )
     parser.add_argument("--url", help="also time the import into this database")
     args = parser.parse_args(argv)
 
@@ -150,16 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     periods = len({c[0] for c in cells})
     dests = len({c[1] for c in cells})
     origins = len({c[2] for c in cells})
-    print(f"dataset: {n:,} observations ({periods} periods x {dests} destinations x "
-          f"{origins} origins){'' if args.csv.exists() else ', synthesized'}")
+    print(
+        f"dataset: {n:,} observations ({periods} periods x {dests} destinations x "
+        f"{origins} origins){'' if args.csv.exists() else ', synthesized'}"
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         base_import = baseline_import(Path(folder) / "bare.db", cells)
         db = Path(folder) / "store.db"
         store = Store.open(f"sqlite:///{db}")
-        store_import = timed(lambda: store.submit(dataset, args.csv.read_bytes()
-                                                  if args.csv.exists() else b"synthetic",
-                                                  findings=[], submitted_by="bench"))
+        store_import = timed(
+            lambda: store.submit(
+                dataset,
+                args.csv.read_bytes() if args.csv.exists() else b"synthetic",
+                findings=[],
+                submitted_by="bench",
+            )
+        )
         ratio("import (Store.submit)", store_import, base_import)
 
         _, dest, origin, _ = max(cells, key=lambda c: c[3] or 0)  # the largest corridor
@@ -174,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         n_country = len(list(store.read(country_q)))
         corridor = median_time(lambda: list(store.read(corridor_q)), args.repeat)
         corridor_base = median_time(
-            lambda: con.execute(corridor_sql, ("S01", dest, origin)).fetchall(), args.repeat)
+            lambda: con.execute(corridor_sql, ("S01", dest, origin)).fetchall(), args.repeat
+        )
         whole = median_time(lambda: list(store.read(country_q)), args.repeat)
         whole_base = median_time(
-            lambda: con.execute(country_sql, ("S01", country)).fetchall(), args.repeat)
+            lambda: con.execute(country_sql, ("S01", country)).fetchall(), args.repeat
+        )
         ratio(f"corridor {origin}->{dest} ({n_corridor} obs)", corridor, corridor_base, "ms")
         ratio(f"country table {country} ({n_country:,} obs)", whole, whole_base, "ms")
 
@@ -196,14 +236,17 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.url:
             with Store.open(args.url) as other:
-                other_import = timed(lambda: other.submit(dataset, b"bench", findings=[],
-                                                          submitted_by="bench"))
+                other_import = timed(
+                    lambda: other.submit(dataset, b"bench", findings=[], submitted_by="bench")
+                )
             ratio(f"import into {other.dialect}", other_import, base_import)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mb = peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024
-    print(f"{'peak resident memory':<34} {peak_mb:8.0f} MB   limit 1024 MB   "
-          f"ratio {peak_mb / 1024:6.2f}")
+    print(
+        f"{'peak resident memory':<34} {peak_mb:8.0f} MB   limit 1024 MB   "
+        f"ratio {peak_mb / 1024:6.2f}"
+    )
     return 0
 
 

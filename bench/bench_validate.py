@@ -42,7 +42,7 @@ def floor_loop(observations: list[Observation]) -> int:
         key = obs.key
         head = (obs.table, obs.ref_area, obs.time_period)
         for i in range(len(key)):
-            group = (head, i, key[:i] + key[i + 1:])
+            group = (head, i, key[:i] + key[i + 1 :])
             sums[group] = sums.get(group, 0.0) + value
     return len(sums)
 
@@ -77,42 +77,56 @@ def main() -> None:
     rss_before = peak_rss_mib()
 
     floor_s, groups = best_of(args.repeat, lambda: floor_loop(dataset.observations))
-    validate_s, findings = best_of(args.repeat,
-                                   lambda: validate(dataset, registry=registry))
+    validate_s, findings = best_of(args.repeat, lambda: validate(dataset, registry=registry))
     history = SameAsLastYear(dataset.observations)
     history_s, with_history = best_of(
-        args.repeat, lambda: validate(dataset, registry=registry, history=history))
+        args.repeat, lambda: validate(dataset, registry=registry, history=history)
+    )
     rss_after = peak_rss_mib()
 
     phases: dict[str, float] = {}
     ctx = Context(dataset=dataset, registry=registry)
-    for name, fn in (("structure (index, codes, duplicates, values)", check_structure),
-                     ("submission metadata", check_submission_metadata),
-                     ("totals (ARITH_TOTAL)", check_totals),
-                     ("cross-table", check_cross_tables),
-                     ("residence rule", check_residence_rule),
-                     ("own country as partner", check_self_partner),
-                     ("sex ratio", check_sex_ratio)):
+    for name, fn in (
+        ("structure (index, codes, duplicates, values)", check_structure),
+        ("submission metadata", check_submission_metadata),
+        ("totals (ARITH_TOTAL)", check_totals),
+        ("cross-table", check_cross_tables),
+        ("residence rule", check_residence_rule),
+        ("own country as partner", check_self_partner),
+        ("sex ratio", check_sex_ratio),
+    ):
         start = time.perf_counter()
         fn(ctx)
         phases[name] = time.perf_counter() - start
 
-    print(f"dataset: {args.country} {args.year}, dense, {n:,} observations in "
-          f"{len(dataset.tables)} tables (built in {build_s:.2f} s; registry {registry_s:.2f} s)")
-    print(f"floor loop (sum by key along every dimension, {groups:,} groups): "
-          f"{floor_s:.3f} s, {n / floor_s:,.0f} cells/s")
-    print(f"validate (all rules, {len(findings)} findings):            "
-          f"{validate_s:.3f} s, {n / validate_s:,.0f} cells/s")
-    print(f"validate with history (year-on-year, {len(with_history)} findings): "
-          f"{history_s:.3f} s, {n / history_s:,.0f} cells/s")
-    print(f"ratio validate / floor: {validate_s / floor_s:.2f}; "
-          f"with history: {history_s / floor_s:.2f}")
+    print(
+        f"dataset: {args.country} {args.year}, dense, {n:,} observations in "
+        f"{len(dataset.tables)} tables (built in {build_s:.2f} s; registry {registry_s:.2f} s)"
+    )
+    print(
+        f"floor loop (sum by key along every dimension, {groups:,} groups): "
+        f"{floor_s:.3f} s, {n / floor_s:,.0f} cells/s"
+    )
+    print(
+        f"validate (all rules, {len(findings)} findings):            "
+        f"{validate_s:.3f} s, {n / validate_s:,.0f} cells/s"
+    )
+    print(
+        f"validate with history (year-on-year, {len(with_history)} findings): "
+        f"{history_s:.3f} s, {n / history_s:,.0f} cells/s"
+    )
+    print(
+        f"ratio validate / floor: {validate_s / floor_s:.2f}; "
+        f"with history: {history_s / floor_s:.2f}"
+    )
     print(f"best of {args.repeat} runs; one run by rule family:")
     total = sum(phases.values())
     for name, seconds in phases.items():
         print(f"  {name:<46} {seconds:.3f} s  {seconds / total:6.1%}")
-    print(f"peak RSS: {rss_before:.0f} MiB after building the dataset, {rss_after:.0f} MiB "
-          f"after validating (+{rss_after - rss_before:.0f} MiB)")
+    print(
+        f"peak RSS: {rss_before:.0f} MiB after building the dataset, {rss_after:.0f} MiB "
+        f"after validating (+{rss_after - rss_before:.0f} MiB)"
+    )
 
 
 if __name__ == "__main__":

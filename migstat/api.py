@@ -94,21 +94,27 @@ def tables(registry: Registry | None = None) -> list[TableDef]:
     return list((registry or default_registry()).tables.values())
 
 
-def make_template(path: str | Path, *, country: str, year: int,
-                  tables: Sequence[str] | None = None, lang: str = "both",
-                  registry: Registry | None = None) -> Path:
+def make_template(
+    path: str | Path,
+    *,
+    country: str,
+    year: int,
+    tables: Sequence[str] | None = None,
+    lang: str = "both",
+    registry: Registry | None = None,
+) -> Path:
     """Write an empty bilingual questionnaire for ``country`` and ``year``."""
     from migstat.formats.questionnaire import write_template
 
     reg = registry or default_registry()
     code = reg.country(country)
     ids = [reg.table(t).id for t in tables] if tables else None
-    return write_template(Path(path), country=code, year=year, tables=ids, lang=lang,
-                          registry=reg)
+    return write_template(Path(path), country=code, year=year, tables=ids, lang=lang, registry=reg)
 
 
-def read_file(path: str | Path, *, country: str | None = None,
-              registry: Registry | None = None) -> tuple[Dataset, bytes]:
+def read_file(
+    path: str | Path, *, country: str | None = None, registry: Registry | None = None
+) -> tuple[Dataset, bytes]:
     """Read a questionnaire, long CSV or SDMX-CSV file (detected from its content)."""
     from migstat.formats.detect import read_submission
 
@@ -117,42 +123,74 @@ def read_file(path: str | Path, *, country: str | None = None,
     return read_submission(Path(path), registry=reg, country=code)
 
 
-def check_dataset(dataset: Dataset, *, store: Store | None = None, imported: bool = False,
-                  registry: Registry | None = None) -> list[Finding]:
+def check_dataset(
+    dataset: Dataset,
+    *,
+    store: Store | None = None,
+    imported: bool = False,
+    registry: Registry | None = None,
+) -> list[Finding]:
     """Validate a dataset; with a store, year-on-year checks compare with stored data."""
-    return validate(dataset, registry=registry or default_registry(), history=store,
-                    imported=imported)
+    return validate(
+        dataset, registry=registry or default_registry(), history=store, imported=imported
+    )
 
 
-def check_file(path: str | Path, *, country: str | None = None, store: Store | None = None,
-               registry: Registry | None = None) -> CheckedFile:
+def check_file(
+    path: str | Path,
+    *,
+    country: str | None = None,
+    store: Store | None = None,
+    registry: Registry | None = None,
+) -> CheckedFile:
     dataset, raw = read_file(path, country=country, registry=registry)
     used = map_categories(store, dataset, registry=registry) if store is not None else []
     findings = check_dataset(dataset, store=store, registry=registry)
     return CheckedFile(Path(path).name, raw, dataset, findings, used)
 
 
-def submit_file(store: Store, path: str | Path, *, country: str, submitted_by: str = "cli",
-                note: str | None = None, progress: Progress | None = None,
-                registry: Registry | None = None) -> tuple[SubmissionRecord, CheckedFile]:
+def submit_file(
+    store: Store,
+    path: str | Path,
+    *,
+    country: str,
+    submitted_by: str = "cli",
+    note: str | None = None,
+    progress: Progress | None = None,
+    registry: Registry | None = None,
+) -> tuple[SubmissionRecord, CheckedFile]:
     """Read, validate and store a national submission (one transaction)."""
     checked = check_file(path, country=country, store=store, registry=registry)
-    record = store.submit(checked.dataset, checked.raw, findings=checked.findings,
-                          submitted_by=submitted_by, note=note, progress=progress)
+    record = store.submit(
+        checked.dataset,
+        checked.raw,
+        findings=checked.findings,
+        submitted_by=submitted_by,
+        note=note,
+        progress=progress,
+    )
     if checked.mappings:
         record_use(store, record.id, checked.mappings)
     return record, checked
 
 
-def submit_dataset(store: Store, dataset: Dataset, raw: bytes, *, imported: bool = True,
-                   submitted_by: str = "import", note: str | None = None,
-                   progress: Progress | None = None,
-                   registry: Registry | None = None) -> tuple[SubmissionRecord, list[Finding]]:
+def submit_dataset(
+    store: Store,
+    dataset: Dataset,
+    raw: bytes,
+    *,
+    imported: bool = True,
+    submitted_by: str = "import",
+    note: str | None = None,
+    progress: Progress | None = None,
+    registry: Registry | None = None,
+) -> tuple[SubmissionRecord, list[Finding]]:
     """Validate and store a dataset read by an importer (published data are kept as published;
     their arithmetic findings are warnings)."""
     findings = check_dataset(dataset, store=store, imported=imported, registry=registry)
-    record = store.submit(dataset, raw, findings=findings, submitted_by=submitted_by,
-                          note=note, progress=progress)
+    record = store.submit(
+        dataset, raw, findings=findings, submitted_by=submitted_by, note=note, progress=progress
+    )
     return record, findings
 
 
@@ -185,25 +223,42 @@ def parse_as_of(text: str | None) -> datetime | None:
             return datetime.combine(date.fromisoformat(text.strip()), time.max, tzinfo=UTC)
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(N_("Cannot read the date {value}: write it as YYYY-MM-DD or "
-                            "YYYY-MM-DDTHH:MM:SS."), value=text) from None
+        raise InputError(
+            N_("Cannot read the date {value}: write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS."),
+            value=text,
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def query(store: Store, table: str, *, countries: Sequence[str] | None = None,
-          partners: Sequence[str] | None = None, start: int | None = None,
-          end: int | None = None, as_of: datetime | None = None,
-          providers: Sequence[str] | None = None, filters: dict[str, list[str]] | None = None,
-          lang: str = "en", principal: Principal | None = None,
-          registry: Registry | None = None) -> QueryResult:
+def query(
+    store: Store,
+    table: str,
+    *,
+    countries: Sequence[str] | None = None,
+    partners: Sequence[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    as_of: datetime | None = None,
+    providers: Sequence[str] | None = None,
+    filters: dict[str, list[str]] | None = None,
+    lang: str = "en",
+    principal: Principal | None = None,
+    registry: Registry | None = None,
+) -> QueryResult:
     """Tidy rows of the latest accepted values (or the state at ``as_of``)."""
     reg = registry or default_registry()
     tdef = reg.table(table)
     areas = [_area(reg, c) for c in countries] if countries else None
     parts = [_area(reg, p) for p in partners] if partners else None
-    q = ObservationQuery(table=tdef.id, ref_areas=areas, partners=parts, time_from=start,
-                         time_to=end, providers=[p.upper() for p in providers] if providers
-                         else None, filters=filters)
+    q = ObservationQuery(
+        table=tdef.id,
+        ref_areas=areas,
+        partners=parts,
+        time_from=start,
+        time_to=end,
+        providers=[p.upper() for p in providers] if providers else None,
+        filters=filters,
+    )
     rows = output.label_rows(store.read(q, as_of=as_of, principal=principal), tdef, reg, lang)
     return QueryResult(tdef, output.columns(tdef), rows, lang, as_of)
 
@@ -211,13 +266,16 @@ def query(store: Store, table: str, *, countries: Sequence[str] | None = None,
 def _area(reg: Registry, code: str) -> str:
     resolved = reg.areas.resolve(code)
     if resolved is None:
-        raise InputError(N_("Unknown country or area {code}: give an ISO 3166 alpha-3 code "
-                            "such as KGZ."), code=code)
+        raise InputError(
+            N_("Unknown country or area {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+            code=code,
+        )
     return resolved
 
 
 # -- imports of published data; classification mappings -------------------------------------
 # (``migstat import`` and ``migstat mapping``; the portal's mapping editor calls the same)
+
 
 @dataclass(slots=True)
 class ImportResult:
@@ -250,9 +308,14 @@ def import_sources() -> list[str]:
     return sorted(SOURCES)
 
 
-def map_categories(store: Store | None, dataset: Dataset, *, source: str | None = None,
-                   drop_unmapped: bool = False,
-                   registry: Registry | None = None) -> list[Mapping]:
+def map_categories(
+    store: Store | None,
+    dataset: Dataset,
+    *,
+    source: str | None = None,
+    drop_unmapped: bool = False,
+    registry: Registry | None = None,
+) -> list[Mapping]:
     """Map national categories in ``dataset`` through the store's latest mappings for its
     source; return the mapping versions used. Without ``drop_unmapped`` (a national
     submission) codes no mapping covers are left for validation to report at their cells."""
@@ -260,16 +323,30 @@ def map_categories(store: Store | None, dataset: Dataset, *, source: str | None 
     found = latest_mappings(store, source=src) if store is not None else []
     if not found and not drop_unmapped:
         return []
-    report = apply_mappings(dataset, found, registry=registry or default_registry(),
-                            source=src, drop_unmapped=drop_unmapped)
+    report = apply_mappings(
+        dataset,
+        found,
+        registry=registry or default_registry(),
+        source=src,
+        drop_unmapped=drop_unmapped,
+    )
     return report.mappings
 
 
-def import_file(path: str | Path, *, store: Store | None = None, source: str | None = None,
-                table: str | None = None, dry_run: bool = False,
-                allow_unmatched: bool = False, submitted_by: str = "import",
-                note: str | None = None, progress: Progress | None = None,
-                registry: Registry | None = None, **options: Any) -> ImportResult:
+def import_file(
+    path: str | Path,
+    *,
+    store: Store | None = None,
+    source: str | None = None,
+    table: str | None = None,
+    dry_run: bool = False,
+    allow_unmatched: bool = False,
+    submitted_by: str = "import",
+    note: str | None = None,
+    progress: Progress | None = None,
+    registry: Registry | None = None,
+    **options: Any,
+) -> ImportResult:
     """Read a published file (the source detected when not named), map national categories,
     validate, and unless ``dry_run`` store it as a new vintage of its provider.
 
@@ -281,58 +358,92 @@ def import_file(path: str | Path, *, store: Store | None = None, source: str | N
     if source is None and path.is_file():
         with path.open("rb") as handle:
             source = detect_source(path, handle.read(HEAD_BYTES))
-    dataset = read_source(path, source=source, registry=reg, table=table,
-                          allow_unmatched=allow_unmatched or dry_run, **options)
+    dataset = read_source(
+        path,
+        source=source,
+        registry=reg,
+        table=table,
+        allow_unmatched=allow_unmatched or dry_run,
+        **options,
+    )
     name = (source or dataset.format).strip().lower()
     found = latest_mappings(store, source=name) if store is not None else []
     report = apply_mappings(dataset, found, registry=reg, source=name, drop_unmapped=True)
     if report.mappings and dataset.provenance is not None:
         used = ", ".join(m.describe() for m in report.mappings)
         dataset.provenance.notes = "; ".join(
-            p for p in (dataset.provenance.notes, f"classification mappings: {used}") if p)
+            p for p in (dataset.provenance.notes, f"classification mappings: {used}") if p
+        )
     # year-on-year checks compare with this provider's earlier vintages: none, nothing to do
-    history = store if store is not None and store.submissions(
-        provider=dataset.provider) else None
+    history = store if store is not None and store.submissions(provider=dataset.provider) else None
     findings = check_dataset(dataset, store=history, imported=True, registry=reg)
     result = ImportResult(path.name, name, dataset, findings, report)
     if dry_run or store is None:
         return result
     raw = path.read_bytes()
-    result.record = store.submit(dataset, raw, findings=findings, submitted_by=submitted_by,
-                                 note=note, progress=progress)
+    result.record = store.submit(
+        dataset, raw, findings=findings, submitted_by=submitted_by, note=note, progress=progress
+    )
     record_use(store, result.record.id, report.mappings)
     return result
 
 
-def mappings(store: Store, *, country: str | None = None, source: str | None = None,
-             codelist: str | None = None, all_versions: bool = False,
-             entries: bool = False) -> list[Mapping]:
+def mappings(
+    store: Store,
+    *,
+    country: str | None = None,
+    source: str | None = None,
+    codelist: str | None = None,
+    all_versions: bool = False,
+    entries: bool = False,
+) -> list[Mapping]:
     """The classification mappings in the store (latest versions unless ``all_versions``)."""
-    return list_mappings(store, country=_mapping_country(country) if country else None,
-                         source=source.lower() if source else None,
-                         codelist=codelist.upper() if codelist else None,
-                         all_versions=all_versions, entries=entries)
+    return list_mappings(
+        store,
+        country=_mapping_country(country) if country else None,
+        source=source.lower() if source else None,
+        codelist=codelist.upper() if codelist else None,
+        all_versions=all_versions,
+        entries=entries,
+    )
 
 
-def mapping(store: Store, country: str, codelist: str, *, source: str = "*",
-            version: int | None = None) -> Mapping:
+def mapping(
+    store: Store, country: str, codelist: str, *, source: str = "*", version: int | None = None
+) -> Mapping:
     """One mapping version (default the latest) with its entries."""
-    return get_mapping(store, _mapping_country(country), codelist.upper(),
-                       source=source.lower(), version=version)
+    return get_mapping(
+        store, _mapping_country(country), codelist.upper(), source=source.lower(), version=version
+    )
 
 
-def save_mapping(store: Store, new: Mapping, *, created_by: str = "cli",
-                 note: str | None = None, registry: Registry | None = None) -> Mapping:
+def save_mapping(
+    store: Store,
+    new: Mapping,
+    *,
+    created_by: str = "cli",
+    note: str | None = None,
+    registry: Registry | None = None,
+) -> Mapping:
     """Check a whole mapping (a :class:`migstat.mapping.model.Mapping`) and store it as the
     next version of its country, source and code list (what the portal's editor saves)."""
     new.check(registry or default_registry())
     return save_version(store, new, created_by=created_by, note=note)
 
 
-def set_mapping(store: Store, country: str, codelist: str, national: str,
-                targets: dict[str, float], *, source: str = "*", label: str | None = None,
-                created_by: str = "cli", note: str | None = None,
-                registry: Registry | None = None) -> Mapping:
+def set_mapping(
+    store: Store,
+    country: str,
+    codelist: str,
+    national: str,
+    targets: dict[str, float],
+    *,
+    source: str = "*",
+    label: str | None = None,
+    created_by: str = "cli",
+    note: str | None = None,
+    registry: Registry | None = None,
+) -> Mapping:
     """A new version of a mapping in which ``national`` maps to ``targets`` (code -> share);
     the other categories are carried over from the latest version."""
     reg = registry or default_registry()
@@ -341,33 +452,42 @@ def set_mapping(store: Store, country: str, codelist: str, national: str,
     src = source.lower()
     latest = list_mappings(store, country=code, source=src, codelist=cl, entries=True)
     key = category_key(national)
-    entries = [e for e in (latest[-1].entries if latest else [])
-               if key not in (category_key(e.national_code),
-                              category_key(e.national_label or ""))]
+    entries = [
+        e
+        for e in (latest[-1].entries if latest else [])
+        if key not in (category_key(e.national_code), category_key(e.national_label or ""))
+    ]
     codes = reg.codelists.get(cl)
     for target, share in targets.items():
         resolved = (codes.resolve(target) if codes else None) or target
         entries.append(MappingEntry(national, resolved, share, label))
-    return save_mapping(store, Mapping(code, src, cl, entries), created_by=created_by,
-                        note=note, registry=reg)
+    return save_mapping(
+        store, Mapping(code, src, cl, entries), created_by=created_by, note=note, registry=reg
+    )
 
 
-def import_mappings(store: Store, path: str | Path, *, created_by: str = "cli",
-                    note: str | None = None, country: str | None = None,
-                    source: str | None = None,
-                    registry: Registry | None = None) -> list[Mapping]:
+def import_mappings(
+    store: Store,
+    path: str | Path,
+    *,
+    created_by: str = "cli",
+    note: str | None = None,
+    country: str | None = None,
+    source: str | None = None,
+    registry: Registry | None = None,
+) -> list[Mapping]:
     """Store every mapping of a CSV file (:mod:`migstat.mapping.model`) as a new version."""
     reg = registry or default_registry()
     path = Path(path)
     if not path.is_file():
         raise InputError(N_("File not found: {path}"), path=str(path))
-    found = read_mappings_csv(path.read_bytes(), file_name=path.name, registry=reg,
-                              country=country, source=source)
+    found = read_mappings_csv(
+        path.read_bytes(), file_name=path.name, registry=reg, country=country, source=source
+    )
     return [save_version(store, m, created_by=created_by, note=note) for m in found]
 
 
-def export_mappings(store: Store, *, country: str | None = None,
-                    source: str | None = None) -> str:
+def export_mappings(store: Store, *, country: str | None = None, source: str | None = None) -> str:
     """The latest mappings as CSV (the form :func:`import_mappings` reads)."""
     return write_mappings_csv(mappings(store, country=country, source=source, entries=True))
 

@@ -81,8 +81,9 @@ def gettext_(msgid: str, lang: str | None = None, /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def ngettext_(singular: str, plural: str, n: int, lang: str | None = None, /,
-              **params: object) -> str:
+def ngettext_(
+    singular: str, plural: str, n: int, lang: str | None = None, /, **params: object
+) -> str:
     """Plural-aware translation (Russian has three plural forms)."""
     text = translations(resolve_language(lang)).ngettext(singular, plural, n)
     return text.format(n=n, **params)

@@ -36,23 +36,29 @@ def in_ci() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "ci_may_skip: the test may be skipped in CI (every other skip fails there)")
+        "markers", "ci_may_skip: the test may be skipped in CI (every other skip fails there)"
+    )
 
 
 def _ci_failure(report: pytest.TestReport | pytest.CollectReport, what: str) -> None:
     longrepr = report.longrepr
     reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr
     report.outcome = "failed"
-    report.longrepr = (f"{what} was skipped, and CI=true allows no skips "
-                       f"(a missing component must fail): {reason}")
+    report.longrepr = (
+        f"{what} was skipped, and CI=true allows no skips (a missing component must fail): {reason}"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if (in_ci() and report.skipped and not hasattr(report, "wasxfail")
-            and item.get_closest_marker("ci_may_skip") is None):
+    if (
+        in_ci()
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+        and item.get_closest_marker("ci_may_skip") is None
+    ):
         _ci_failure(report, item.nodeid)
 
 
@@ -76,15 +82,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _SKIPPED_MODULES:
         terminalreporter.write_line(
-            f"FAILED (CI=true allows no skips; a missing component must fail) {line}",
-            red=True)
+            f"FAILED (CI=true allows no skips; a missing component must fail) {line}", red=True
+        )
 
 
 def _pg_server_url() -> sa.URL:
     text = os.environ.get(PG_ENV, "").strip()
     if not text:
-        message = (f"{PG_ENV} is not set, so there is no PostgreSQL server to test against "
-                   "(scripts/test starts a throwaway one when PostgreSQL is installed)")
+        message = (
+            f"{PG_ENV} is not set, so there is no PostgreSQL server to test against "
+            "(scripts/test starts a throwaway one when PostgreSQL is installed)"
+        )
         if in_ci():
             pytest.fail(f"{message}; CI=true requires the PostgreSQL tests to run", pytrace=False)
         pytest.skip(message)
@@ -97,8 +105,9 @@ def _pg_server_url() -> sa.URL:
 def fresh_pg_database() -> Iterator[str]:
     """Create a uniquely named database on the test server; yield its URL; drop it."""
     server = _pg_server_url()
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(
+        server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
     name = f"migstat_test_{uuid.uuid4().hex[:16]}"
     try:
         with admin.connect() as conn:
@@ -111,8 +120,9 @@ def fresh_pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A URL of an empty database: a SQLite file, then a fresh PostgreSQL database."""
     if request.param == "sqlite":
         folder = tmp_path_factory.mktemp("sqlite")
@@ -149,6 +159,7 @@ def cli(capsys: pytest.CaptureFixture[str]):
 
 # -- the portal in a real browser (tests.browser) ---------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def base_url(app) -> Iterator[str]:
     """The test module's ``app`` on a real server on a free loopback port."""
@@ -160,10 +171,13 @@ def base_url(app) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     """Debian's Chromium under Playwright (a missing one skips, and fails in CI)."""
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+    )
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the portal's browser "
-                    "tests never download a browser")
+        pytest.skip(
+            f"{CHROMIUM} is missing (apt-get install chromium); the portal's browser "
+            "tests never download a browser"
+        )
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
@@ -178,8 +192,10 @@ def page(browser, base_url) -> Iterator[Any]:
     errors: list[str] = []
     outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("request", lambda r: None if r.url.startswith((base_url, "data:"))
-           else outside.append(r.url))
+    tab.on(
+        "request",
+        lambda r: None if r.url.startswith((base_url, "data:")) else outside.append(r.url),
+    )
     yield tab
     context.close()
     assert not errors, errors

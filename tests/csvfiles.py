@@ -7,8 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def write_variant(path: Path, rows: Sequence[Sequence[str]], *, delimiter: str = ",",
-                  encoding: str = "utf-8", order: Sequence[int] | None = None) -> Path:
+def write_variant(
+    path: Path,
+    rows: Sequence[Sequence[str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    order: Sequence[int] | None = None,
+) -> Path:
     """Write ``rows`` to ``path`` with this separator and encoding, columns in ``order``."""
     if order is not None:
         rows = [[row[i] for i in order] for row in rows]

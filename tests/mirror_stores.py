@@ -37,17 +37,30 @@ def cis_value(region: str, item: str, year: int) -> float:
     """One number read straight from the CIS-Stat file (not through migstat)."""
     with CIS_CSV.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if (row["region"] == region and row["item_code"] == item
-                    and row["date"].startswith(str(year))):
+            if (
+                row["region"] == region
+                and row["item_code"] == item
+                and row["date"].startswith(str(year))
+            ):
                 return float(row["value"])
     raise LookupError((region, item, year))
 
 
-def flows(provider: str, table: str, area: str, year: int, values: dict[str, float | None],
-          *, rule: str | None = "12_months", source: str = "register",
-          population: str | None = None, synthetic: bool = False,
-          statuses: dict[str, str] | None = None, months: int | None = None,
-          sex: str = "_T") -> Dataset:
+def flows(
+    provider: str,
+    table: str,
+    area: str,
+    year: int,
+    values: dict[str, float | None],
+    *,
+    rule: str | None = "12_months",
+    source: str = "register",
+    population: str | None = None,
+    synthetic: bool = False,
+    statuses: dict[str, str] | None = None,
+    months: int | None = None,
+    sex: str = "_T",
+) -> Dataset:
     """A dataset of one flow table for one country and year: partner -> value at ``sex`` and
     the totals of the other dimensions, with table metadata."""
     registry = default_registry()
@@ -55,18 +68,23 @@ def flows(provider: str, table: str, area: str, year: int, values: dict[str, flo
     obs = []
     for partner, value in values.items():
         fixed = {"DURATION": "LT", "SEX": sex}
-        key = tuple(partner if d.role == "partner" else fixed.get(d.id, "_T")
-                    for d in tdef.dimensions)
+        key = tuple(
+            partner if d.role == "partner" else fixed.get(d.id, "_T") for d in tdef.dimensions
+        )
         status = (statuses or {}).get(partner, "A" if value is not None else "O")
         obs.append(Observation(table, area, str(year), key, value, status))
-    dataset = Dataset(f"{provider}_{table}_{area}_{year}.csv", "csv", provider, obs,
-                      synthetic=synthetic)
+    dataset = Dataset(
+        f"{provider}_{table}_{area}_{year}.csv", "csv", provider, obs, synthetic=synthetic
+    )
     dataset.metadata.country = area
-    dataset.metadata.tables[table] = TableMetadata(table, source_type=source,
-                                                   reference_date=str(year),
-                                                   residence_rule=rule,
-                                                   residence_rule_months=months,
-                                                   population_covered=population)
+    dataset.metadata.tables[table] = TableMetadata(
+        table,
+        source_type=source,
+        reference_date=str(year),
+        residence_rule=rule,
+        residence_rule_months=months,
+        population_covered=population,
+    )
     return dataset
 
 

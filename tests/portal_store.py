@@ -28,8 +28,8 @@ UNDESA_CSV = SHARED_DATA / "un_desa" / "UN_MigrantStockByOriginAndDestination_20
 UNDESA_XLSX = SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
 CIS_CSV = SHARED_DATA / "cisstat" / "cis_migration.csv"
 NOTE = "Provisional: registrations of the last quarter are not yet complete."
-PROVISIONAL_KEY = ("RUS", "LT", "_T", "_T")   # F01 KGZ 2024: from Russia, long-term, total
-MISSING_KEY = ("TKM", "LT", "_T", "_T")       # F01 KGZ 2024: from Turkmenistan, not available
+PROVISIONAL_KEY = ("RUS", "LT", "_T", "_T")  # F01 KGZ 2024: from Russia, long-term, total
+MISSING_KEY = ("TKM", "LT", "_T", "_T")  # F01 KGZ 2024: from Turkmenistan, not available
 CONFIDENTIAL_KEY = ("ARM", "LT", "_T", "_T")  # F01 KGZ 2024: from Armenia, confidential
 
 
@@ -63,8 +63,11 @@ def cis_value(year: int, region: str, item: str) -> int:
     """A value of the CIS-Stat file as published."""
     with CIS_CSV.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["date"] == f"{year}-12-31" and row["region"] == region and \
-                    row["item_code"] == item:
+            if (
+                row["date"] == f"{year}-12-31"
+                and row["region"] == region
+                and row["item_code"] == item
+            ):
                 return int(float(row["value"]))
     raise KeyError((year, region, item))
 
@@ -92,6 +95,7 @@ def build_portal_store(path: Path) -> Store:
         changed.append(o)
     kgz.observations = changed
     kgz.synthetic = True
-    store.submit(kgz, b"synthetic questionnaire KGZ 2024", findings=[], submitted_by="test",
-                 accepted=True)
+    store.submit(
+        kgz, b"synthetic questionnaire KGZ 2024", findings=[], submitted_by="test", accepted=True
+    )
     return store

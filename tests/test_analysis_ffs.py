@@ -45,14 +45,17 @@ def assert_as_printed(value: float, printed: str) -> None:
     assert math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-6), (value, printed)
     digits = len(printed.split(".")[1]) if "." in printed else 0
     assert round(value, digits) == pytest.approx(expected, abs=10 ** -(digits + 3)), (
-        value, printed)
+        value,
+        printed,
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reproduces_the_published_table(case: str) -> None:
     start, end, births, deaths = inputs(case)
-    result = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                            **CASES[case])
+    result = estimate_flows(
+        start.values, end, start.codes, births=births, deaths=deaths, **CASES[case]
+    )
     codes, table = published(case)
     assert list(result.codes) == codes
     for i, row in enumerate(table):
@@ -94,20 +97,23 @@ def test_independence_model_is_the_product_of_the_stocks() -> None:
     assert result.od[0, 2] == pytest.approx(expected)
     assert result.options.effective_model == "independence"
     # a uniform seed changes nothing
-    seeded = estimate_flows(start.values, end, start.codes, stayer_assumption=False,
-                            seed=np.ones((4, 4)), tol=1e-10)
+    seeded = estimate_flows(
+        start.values, end, start.codes, stayer_assumption=False, seed=np.ones((4, 4)), tol=1e-10
+    )
     assert seeded.od == pytest.approx(result.od, abs=1e-7)
     assert seeded.by_birthplace() == pytest.approx(result.by_birthplace(), abs=1e-7)
 
 
 def test_a_distance_seed_moves_flows_to_near_places() -> None:
     start, end, _, _ = inputs("e1_imr2018_nobd")
-    distance = np.array([[0, 5, 50, 500], [5, 0, 45, 495], [50, 45, 0, 450],
-                         [500, 495, 450, 0]], dtype=float)
+    distance = np.array(
+        [[0, 5, 50, 500], [5, 0, 45, 495], [50, 45, 0, 450], [500, 495, 450, 0]], dtype=float
+    )
     near = 1 / np.where(distance == 0, 1.0, distance)
     plain = estimate_flows(start.values, end, start.codes, stayer_assumption=False)
-    seeded = estimate_flows(start.values, end, start.codes, stayer_assumption=False, seed=near,
-                            tol=1e-9)
+    seeded = estimate_flows(
+        start.values, end, start.codes, stayer_assumption=False, seed=near, tol=1e-9
+    )
     assert seeded.converged
     share = seeded.od[0] / seeded.od[0].sum()
     plain_share = plain.od[0] / plain.od[0].sum()
@@ -122,19 +128,20 @@ def test_pseudo_bayesian_blend() -> None:
     start, end, births, deaths = inputs("e5_science2014_bd_rescale")
     common = {"births": births, "deaths": deaths}
     minimum = estimate_flows(start.values, end, start.codes, **common)
-    independence = estimate_flows(start.values, end, start.codes, stayer_assumption=False,
-                                  **common)
+    independence = estimate_flows(start.values, end, start.codes, stayer_assumption=False, **common)
     blend = estimate_flows(start.values, end, start.codes, model="pseudo-bayesian", **common)
     assert blend.od == pytest.approx(0.87 * minimum.od + 0.13 * independence.od)
-    other = estimate_flows(start.values, end, start.codes, model="pseudo-bayesian",
-                           blend_weight=0.5, **common)
+    other = estimate_flows(
+        start.values, end, start.codes, model="pseudo-bayesian", blend_weight=0.5, **common
+    )
     assert other.od == pytest.approx(0.5 * minimum.od + 0.5 * independence.od)
 
 
 def test_open_method_sends_the_surplus_outside() -> None:
     start, end, births, deaths = inputs("e3_demres2013_bd_open_dr")
-    result = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                            birthplace_totals="open")
+    result = estimate_flows(
+        start.values, end, start.codes, births=births, deaths=deaths, birthplace_totals="open"
+    )
     assert result.start.sum(axis=1) == pytest.approx(result.end.sum(axis=1))
     gap = (start.values - result.deaths).sum(axis=1) - (end - result.births).sum(axis=1)
     assert result.left_system.sum(axis=1) == pytest.approx(np.maximum(gap, 0))
@@ -149,12 +156,14 @@ def test_births_and_deaths_methods() -> None:
     assert native.deaths.sum(axis=0) == pytest.approx(deaths)
     # deaths in proportion to the start stocks: A's 70 deaths, 1000 native-born of its 1155
     assert native.deaths[0, 0] == pytest.approx(70 * 1000 / 1155)
-    spread = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                            birth_method="proportion")
+    spread = estimate_flows(
+        start.values, end, start.codes, births=births, deaths=deaths, birth_method="proportion"
+    )
     assert spread.births.sum(axis=0) == pytest.approx(births)
     assert spread.births[1, 0] == pytest.approx(80 * 45 / 1205)
-    accounting = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                                death_method="accounting")
+    accounting = estimate_flows(
+        start.values, end, start.codes, births=births, deaths=deaths, death_method="accounting"
+    )
     implied = start.values.sum(axis=1) + births - end.sum(axis=1)
     assert accounting.deaths.sum(axis=1) == pytest.approx(implied, abs=1e-4)
     assert accounting.deaths.sum(axis=0) == pytest.approx(deaths, abs=1e-4)
@@ -169,12 +178,19 @@ def test_world_total_balanced_before_demographic_change() -> None:
     result = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths)
     assert result.global_adjustment == pytest.approx(-30)
     assert result.start.sum() == pytest.approx(result.end.sum(), abs=1e-6)
-    after = estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                           match_global="after-demo-adjust")
+    after = estimate_flows(
+        start.values,
+        end,
+        start.codes,
+        births=births,
+        deaths=deaths,
+        match_global="after-demo-adjust",
+    )
     assert after.global_adjustment == pytest.approx(30)
     with pytest.raises(MigstatError) as stop:
-        estimate_flows(start.values, end, start.codes, births=births, deaths=deaths,
-                       match_global="none")
+        estimate_flows(
+            start.values, end, start.codes, births=births, deaths=deaths, match_global="none"
+        )
     assert "differ in total by" in stop.value.text("en")
     assert "различаются на" in stop.value.text("ru")
 
@@ -190,8 +206,14 @@ def test_inputs_the_method_cannot_honour() -> None:
     many_deaths = deaths.copy()
     many_deaths[3] = 10_000
     with pytest.raises(MigstatError) as stop:
-        estimate_flows(start.values, end, start.codes, births=births, deaths=many_deaths,
-                       birthplace_totals="open")
+        estimate_flows(
+            start.values,
+            end,
+            start.codes,
+            births=births,
+            deaths=many_deaths,
+            birthplace_totals="open",
+        )
     assert "deaths in D" in stop.value.text("en")
     with pytest.raises(MigstatError):
         estimate_flows(start.values, end, start.codes, birthplace_totals="closed")
@@ -205,7 +227,8 @@ def test_a_birthplace_empty_in_one_table_cannot_be_rescaled() -> None:
     with pytest.raises(MigstatError) as stop:
         estimate_flows(start, end, ["A", "B", "C"])
     assert "People born in C number 0 in the start table and 8 in the end table" in (
-        stop.value.text("en"))
+        stop.value.text("en")
+    )
     assert "Родившихся в C" in stop.value.text("ru")
     result = estimate_flows(start, end, ["A", "B", "C"], birthplace_totals="open-dr")
     assert result.entered_system[2].sum() == pytest.approx(8)
@@ -218,8 +241,9 @@ def test_negative_native_born_error_or_migest_repair() -> None:
     with pytest.raises(MigstatError) as stop:
         estimate_flows(bad, end, start.codes, birthplace_totals="open-dr")
     assert "native-born population of D in the start table is negative" in stop.value.text()
-    repaired = estimate_flows(bad, end, start.codes, birthplace_totals="open-dr",
-                              negative_native_born="rescale")
+    repaired = estimate_flows(
+        bad, end, start.codes, birthplace_totals="open-dr", negative_native_born="rescale"
+    )
     assert repaired.start[3, 3] == 0
     assert repaired.start[:, 3].sum() == pytest.approx(bad[:, 3].sum())
 
@@ -279,22 +303,20 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
     source = SHARED_DATA / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     subset = tmp_path / source.name  # the two years needed, to keep the import short
-    subset.write_text(lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")),
-                      encoding="utf-8")
+    subset.write_text(
+        lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")), encoding="utf-8"
+    )
     published = {row[1]: row for row in csv.reader(lines[1:]) if row[0] == "2015"}
     names = next(csv.reader(lines[:1]))
     workbook = SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
     with api.open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         dataset = read_source(subset, source="undesa", registry=default_registry())
-        api.submit_dataset(store, dataset, subset.read_bytes(), imported=True,
-                           submitted_by="test")
+        api.submit_dataset(store, dataset, subset.read_bytes(), imported=True, submitted_by="test")
         people = read_source(workbook, source="undesa", table="P01")
-        api.submit_dataset(store, people, workbook.read_bytes(), imported=True,
-                           submitted_by="test")
+        api.submit_dataset(store, people, workbook.read_bytes(), imported=True, submitted_by="test")
         before = store.submissions()
         stocks = region_stocks(partial(api.query, store), REGION)
-        result = estimate_region_flows(store, tmp_path, countries=REGION,
-                                       echo=lambda _: None)
+        result = estimate_region_flows(store, tmp_path, countries=REGION, echo=lambda _: None)
         after = store.submissions()
     assert stocks is not None and result is not None
     assert stocks.codes == (*REGION, "_O")
@@ -306,16 +328,27 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
     assert (stocks.start >= 0).all() and (stocks.end >= 0).all()
     assert [r.id for r in after] == [r.id for r in before]  # estimates are not stored
     folder = tmp_path / "flows"
-    assert (folder / "README.txt").read_text(encoding="utf-8").startswith(
-        "ESTIMATES - NOT REPORTED DATA")
+    assert (
+        (folder / "README.txt")
+        .read_text(encoding="utf-8")
+        .startswith("ESTIMATES - NOT REPORTED DATA")
+    )
     flows = list(csv.reader((folder / "flows_2015_2019_ESTIMATES.csv").open()))
     assert flows[0] == ["orig\\dest", *REGION, "_O"]
     assert result.od[rus, kaz] > 0 and result.total > 0
     # the command reproduces the demo's numbers from the files it wrote
-    code, _, stderr = cli("estimate", "flows-from-stocks", "--start",
-                          str(folder / "stocks_2015.csv"), "--end",
-                          str(folder / "stocks_2019.csv"), "-o", str(tmp_path / "again.csv"))
+    code, _, stderr = cli(
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(folder / "stocks_2015.csv"),
+        "--end",
+        str(folder / "stocks_2019.csv"),
+        "-o",
+        str(tmp_path / "again.csv"),
+    )
     assert code == 0, stderr
     again = list(csv.reader((tmp_path / "again.csv").open()))
     assert np.array([[float(v) for v in row[1:]] for row in again[1:]]) == pytest.approx(
-        result.od, rel=1e-6, abs=1e-3)
+        result.od, rel=1e-6, abs=1e-3
+    )

@@ -21,13 +21,18 @@ from tests.shared import SHARED_DATA
 PUBLISHED = SHARED_DATA / "reference" / "indices" / "duration_of_stay_correction_coefficients.csv"
 
 
-def matrix(emi: np.ndarray, imm: np.ndarray, countries: list[str],
-           rules: dict[str, str] | None = None) -> MirrorMatrix:
+def matrix(
+    emi: np.ndarray, imm: np.ndarray, countries: list[str], rules: dict[str, str] | None = None
+) -> MirrorMatrix:
     years = list(range(2000, 2000 + emi.shape[0]))
-    sides = {(y, c): Side("X", 1, False, {"residence_rule": (rules or {}).get(c, "12_months")})
-             for y in years for c in countries}
-    return MirrorMatrix(BASES["residence"], years, countries, {"SEX": "_T"}, emi, imm, sides,
-                        dict(sides), {})
+    sides = {
+        (y, c): Side("X", 1, False, {"residence_rule": (rules or {}).get(c, "12_months")})
+        for y in years
+        for c in countries
+    }
+    return MirrorMatrix(
+        BASES["residence"], years, countries, {"SEX": "_T"}, emi, imm, sides, dict(sides), {}
+    )
 
 
 def truth(n: int = 6, years: int = 3, seed: int = 1, noise: float = 0.0):
@@ -53,8 +58,11 @@ def test_shipped_coefficients_are_the_published_ones() -> None:
     with PUBLISHED.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert shipped.coefficient("imem_model", "no_time_limit") == float(rows[0]["imem_model"])
-    assert shipped.coefficient("willekens2019_expert", "6_months_1_day") == float(
-        rows[2]["willekens2019_expert"]) == 0.81
+    assert (
+        shipped.coefficient("willekens2019_expert", "6_months_1_day")
+        == float(rows[2]["willekens2019_expert"])
+        == 0.81
+    )
     assert shipped.coefficient("imem_model", "permanent_registration") == 2.26
     assert shipped.coefficient("willekens2019_mixture", "12_months") == 1.0
     # 9 months: half-way between the 6- and 12-month coefficients
@@ -104,8 +112,9 @@ def test_factors_recover_the_truth_without_noise(space: str) -> None:
     assert h.values[off] == pytest.approx(flows[1][off], rel=1e-9)
 
 
-def _naive_log_fit(emi: np.ndarray, imm: np.ndarray, anchor: int,
-                   weights: np.ndarray | None = None) -> np.ndarray:
+def _naive_log_fit(
+    emi: np.ndarray, imm: np.ndarray, anchor: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     """The textbook estimate: a dense design matrix and ``lstsq``, one fit at a time."""
     n = emi.shape[1]
     rows, ys, ws = [], [], []
@@ -140,7 +149,8 @@ def test_bootstrap_intervals_cover_the_truth_and_are_reproducible() -> None:
     lo, hi = fit.emigration_interval
     assert (lo <= fit.emigration + 1e-12).all() and (fit.emigration <= hi + 1e-12).all()
     inside = ((lo <= s) & (s <= hi)).mean() + (
-        (fit.immigration_interval[0] <= r) & (r <= fit.immigration_interval[1])).mean()
+        (fit.immigration_interval[0] <= r) & (r <= fit.immigration_interval[1])
+    ).mean()
     assert inside / 2 >= 0.75
     again = estimate_factors(m, ["C0"], bootstrap=400, seed=7)
     assert np.array_equal(again.draws, fit.draws, equal_nan=True)
@@ -176,10 +186,8 @@ def test_group_anchor_trimming_and_unidentified_countries() -> None:
 
 
 def test_harmonised_rules_and_undercount_ratios() -> None:
-    emi = np.array([[[np.nan, 100.0, 30.0], [50.0, np.nan, np.nan],
-                     [20.0, 10.0, np.nan]]])
-    imm = np.array([[[np.nan, 300.0, 60.0], [100.0, np.nan, 5.0],
-                     [40.0, 20.0, np.nan]]])
+    emi = np.array([[[np.nan, 100.0, 30.0], [50.0, np.nan, np.nan], [20.0, 10.0, np.nan]]])
+    imm = np.array([[[np.nan, 300.0, 60.0], [100.0, np.nan, 5.0], [40.0, 20.0, np.nan]]])
     m = matrix(emi, imm, ["AAA", "BBB", "CCC"])
     fit = estimate_factors(m, ["AAA"], bootstrap=0)
     mean = harmonise(m, fit, 2000)

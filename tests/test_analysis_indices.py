@@ -57,8 +57,9 @@ def computed(row: dict[str, str]) -> float:
     return ix.distance(flows, dist)[measure]
 
 
-@pytest.mark.parametrize("row", expected_rows(),
-                         ids=lambda r: f"{r['function']}-{r['measure']}-{r['year']}")
+@pytest.mark.parametrize(
+    "row", expected_rows(), ids=lambda r: f"{r['function']}-{r['measure']}-{r['year']}"
+)
 def test_reproduces_migest_korea(row: dict[str, str]) -> None:
     """Equal to every digit migest prints (3 significant digits, more for large numbers)."""
     value = computed(row)
@@ -74,7 +75,8 @@ def test_korea_2020_known_totals() -> None:
     assert ix.out_flows(flows).sum() == 2_534_114
     assert round(pop.sum() * 1e6) == 51_829_023
     assert ix.intensity(2_534_114, 51_829_023, 17)["cmp"] == pytest.approx(
-        100 * 2_534_114 / 51_829_023)
+        100 * 2_534_114 / 51_829_023
+    )
     net = ix.net_migration(flows)
     assert net.sum() == pytest.approx(0)
     assert ix.turnover(flows).sum() == pytest.approx(2 * 2_534_114)
@@ -120,8 +122,9 @@ def test_rates_and_net_migration_by_hand() -> None:
     assert impact["anmr"] == pytest.approx(50 * 10 / 3500)
     with pytest.raises(MigstatError):
         ix.crude_rates(flows, [1000, 0, 2000])
-    assert ix.net_from_balance(np.array([100.0]), np.array([110.0]), np.array([8.0]),
-                               np.array([5.0])).tolist() == [7.0]
+    assert ix.net_from_balance(
+        np.array([100.0]), np.array([110.0]), np.array([8.0]), np.array([5.0])
+    ).tolist() == [7.0]
     forward = ix.net_survival_ratio([1000, 800], [990, 700], [0.98, 0.9])
     assert forward == pytest.approx([10, -20])
     reverse = ix.net_survival_ratio([1000, 800], [990, 700], [0.98, 0.9], method="reverse")
@@ -143,7 +146,7 @@ def test_distance_decay_recovers_a_known_gravity_model() -> None:
     dist = rng.uniform(10, 500, size=(n, n))
     dist = (dist + dist.T) / 2
     a, b = rng.uniform(5, 8, size=n), rng.uniform(5, 8, size=n)
-    flows = np.exp(a[:, None] + b[None, :]) * dist ** -1.5
+    flows = np.exp(a[:, None] + b[None, :]) * dist**-1.5
     result = ix.distance(flows * 1e3, dist)
     assert result["decay"] == pytest.approx(-1.5, abs=1e-3)
 

@@ -55,10 +55,14 @@ def test_cis_totals_and_coverage(cis) -> None:
     totals = {t.country: t for t in m.country_totals(2019)}
     arm = totals["ARM"]
     partners = ("AZE", "BLR", "KAZ", "KGZ", "MDA", "RUS", "UZB")
-    assert arm.emigration_reported == sum(cis_value("ARM", f"DEPARTURES.{p}", 2019)
-                                          for p in partners) == 1036
-    assert arm.emigration_mirror == sum(cis_value(p, "ARRIVALS.ARM", 2019)
-                                        for p in partners) == 72410
+    assert (
+        arm.emigration_reported
+        == sum(cis_value("ARM", f"DEPARTURES.{p}", 2019) for p in partners)
+        == 1036
+    )
+    assert (
+        arm.emigration_mirror == sum(cis_value(p, "ARRIVALS.ARM", 2019) for p in partners) == 72410
+    )
     assert arm.emigration_partners == 7
     assert arm.emigration_coverage == pytest.approx(1036 / 72410)
     # Russia records far more emigration to its partners than they record as arriving
@@ -84,8 +88,7 @@ def test_provider_choice_is_per_reporter_and_shown(cis) -> None:
 def test_years_available_on_both_sides(cis) -> None:
     years = available_years(cis)
     assert 2019 in years and 2016 in years
-    m = mirror_matrix(cis, years=range(2016, 2026), countries=["KAZ", "RUS"],
-                      providers=["CISSTAT"])
+    m = mirror_matrix(cis, years=range(2016, 2026), countries=["KAZ", "RUS"], providers=["CISSTAT"])
     assert m.countries == ["KAZ", "RUS"]
     series = {r["TIME_PERIOD"]: r for r in m.series("KAZ", "RUS")}
     assert series["2019"]["EMIGRATION"] == cis_value("KAZ", "DEPARTURES.RUS", 2019)
@@ -94,20 +97,45 @@ def test_years_available_on_both_sides(cis) -> None:
 
 
 def test_flags_from_each_sides_metadata(store) -> None:
-    put(store,
-        flows("KGZ", "F02", "KGZ", 2020, {"_T": 1000, "KAZ": 300, "RUS": 500, "_U": 200},
-              rule="permanent_registration", statuses={"RUS": "P"}),
-        flows("KAZ", "F01", "KAZ", 2020, {"_T": 900, "KGZ": 450, "RUS": 450},
-              rule="12_months", source="survey", population="usual residents"),
-        flows("RUS", "F01", "RUS", 2020, {"_T": 5000, "KGZ": 4000, "KAZ": 1000}, rule=None,
-              synthetic=True),
-        flows("KAZ", "F02", "KAZ", 2020, {"_T": 80, "KGZ": 80}, rule="12_months",
-              months=12))
+    put(
+        store,
+        flows(
+            "KGZ",
+            "F02",
+            "KGZ",
+            2020,
+            {"_T": 1000, "KAZ": 300, "RUS": 500, "_U": 200},
+            rule="permanent_registration",
+            statuses={"RUS": "P"},
+        ),
+        flows(
+            "KAZ",
+            "F01",
+            "KAZ",
+            2020,
+            {"_T": 900, "KGZ": 450, "RUS": 450},
+            rule="12_months",
+            source="survey",
+            population="usual residents",
+        ),
+        flows(
+            "RUS",
+            "F01",
+            "RUS",
+            2020,
+            {"_T": 5000, "KGZ": 4000, "KAZ": 1000},
+            rule=None,
+            synthetic=True,
+        ),
+        flows("KAZ", "F02", "KAZ", 2020, {"_T": 80, "KGZ": 80}, rule="12_months", months=12),
+    )
     m = mirror_matrix(store, years=[2020])
     kgz_kaz = {f.code: f for f in m.flags(2020, "KGZ", "KAZ")}
     assert set(kgz_kaz) == {"RESIDENCE_RULE", "SOURCE_TYPE", "PROVIDER", "UNKNOWN_PARTNER"}
-    assert kgz_kaz["RESIDENCE_RULE"].params == {"sender": "permanent_registration",
-                                                "receiver": "12_months"}
+    assert kgz_kaz["RESIDENCE_RULE"].params == {
+        "sender": "permanent_registration",
+        "receiver": "12_months",
+    }
     assert "20%" in kgz_kaz["UNKNOWN_PARTNER"].text("en")
     assert "эмиграции" in kgz_kaz["UNKNOWN_PARTNER"].text("ru")
     kgz_rus = {f.code for f in m.flags(2020, "KGZ", "RUS")}
@@ -119,7 +147,12 @@ def test_flags_from_each_sides_metadata(store) -> None:
     cov = m.coverage()[0]
     # reporters KGZ, KAZ, RUS: 6 ordered pairs
     assert (cov.corridors, cov.both, cov.emigration_only, cov.immigration_only, cov.none) == (
-        6, 2, 1, 2, 1)
+        6,
+        2,
+        1,
+        2,
+        1,
+    )
 
 
 def test_one_cell_of_the_other_dimensions(store) -> None:
@@ -127,21 +160,28 @@ def test_one_cell_of_the_other_dimensions(store) -> None:
     men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 20}, sex="F").observations
     men.observations += flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 50}).observations
     put(store, men, flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 41}, sex="M"))
-    by_sex = {sex: mirror_matrix(store, years=[2020], sex=sex).rows(2020)[0]
-              for sex in ("M", "F", "_T")}
+    by_sex = {
+        sex: mirror_matrix(store, years=[2020], sex=sex).rows(2020)[0] for sex in ("M", "F", "_T")
+    }
     assert (by_sex["M"]["EMIGRATION"], by_sex["M"]["IMMIGRATION"]) == (30, 41)
     assert (by_sex["F"]["EMIGRATION"], by_sex["F"]["IMMIGRATION"]) == (20, None)
     assert (by_sex["_T"]["EMIGRATION"], by_sex["_T"]["SEX"]) == (50, "_T")
 
 
 def test_citizenship_basis_is_flagged_as_a_proxy(store) -> None:
-    put(store,
+    put(
+        store,
         flows("TJK", "F04", "TJK", 2021, {"_T": 50, "RUS": 50}),
-        flows("RUS", "F03", "RUS", 2021, {"_T": 700, "TJK": 700}))
+        flows("RUS", "F03", "RUS", 2021, {"_T": 700, "TJK": 700}),
+    )
     m = mirror_matrix(store, years=[2021], basis="citizenship")
     row = m.rows(2021)[0]
     assert (row["ORIGIN"], row["DESTINATION"], row["EMIGRATION"], row["IMMIGRATION"]) == (
-        "TJK", "RUS", 50, 700)
+        "TJK",
+        "RUS",
+        50,
+        700,
+    )
     assert row["FLAGS"].split()[0] == "CITIZENSHIP_PROXY"
     assert "AGE" not in row
     with pytest.raises(InputError) as err:
@@ -165,15 +205,16 @@ class HideKazakhstan(AccessPolicy):
     """A policy under which KAZ's submissions are not current data."""
 
     def data_clause(self, principal, submission):
-        return sa.and_(super().data_clause(principal, submission),
-                       submission.c.provider != "KAZ")
+        return sa.and_(super().data_clause(principal, submission), submission.c.provider != "KAZ")
 
 
 def test_reads_pass_the_access_gate(db_url: str) -> None:
     with Store.open(db_url) as opened:
-        put(opened,
+        put(
+            opened,
             flows("KGZ", "F02", "KGZ", 2020, {"KAZ": 300}),
-            flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 450}))
+            flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 450}),
+        )
         assert mirror_matrix(opened, years=[2020]).rows(2020)[0]["IMMIGRATION"] == 450
     with Store.open(db_url, policy=HideKazakhstan()) as gated:
         row = mirror_matrix(gated, years=[2020]).rows(2020)[0]
@@ -191,8 +232,9 @@ def test_demo_writes_the_cis_mirror(cis, tmp_path) -> None:
     # 2021: nine reporters with partner rows on both sides (ARM..UZB without BLR), all pairs
     assert "2021: 72 of 72 corridors between 9 countries" in line
     with (tmp_path / "mirror" / "cis_mirror_matrix.csv").open(encoding="utf-8") as handle:
-        rows = {(r["TIME_PERIOD"], r["ORIGIN"], r["DESTINATION"]): r
-                for r in csv.DictReader(handle)}
+        rows = {
+            (r["TIME_PERIOD"], r["ORIGIN"], r["DESTINATION"]): r for r in csv.DictReader(handle)
+        }
     assert int(rows[("2019", "ARM", "RUS")]["EMIGRATION"]) == 903
     tjk = rows[("2021", "TJK", "RUS")]
     assert int(tjk["EMIGRATION"]) == cis_value("TJK", "DEPARTURES.RUS", 2021)

@@ -57,8 +57,9 @@ def test_tables_lists_the_registry(cli) -> None:
 
 def test_template_validate_submit_query(cli, tmp_path: Path, db: Path, filled: Path) -> None:
     blank = tmp_path / "blank.xlsx"
-    code, out, _ = cli("template", "--country", "KGZ", "--year", "2024", "--tables",
-                       "S01,F01", "-o", str(blank))
+    code, out, _ = cli(
+        "template", "--country", "KGZ", "--year", "2024", "--tables", "S01,F01", "-o", str(blank)
+    )
     assert code == 0 and blank.exists()
     assert {"S01", "F01"} <= set(load_workbook(blank, read_only=True).sheetnames)
 
@@ -68,29 +69,45 @@ def test_template_validate_submit_query(cli, tmp_path: Path, db: Path, filled: P
     assert code == 0, out + err
     assert "accepted" in out
 
-    code, out, _ = cli("--db", str(db), "query", "S01", "--country", "KGZ",
-                       "--format", "csv")
+    code, out, _ = cli("--db", str(db), "query", "S01", "--country", "KGZ", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     expected = consistent_dataset("KGZ", 2024)
-    total = next(o.value for o in expected.observations
-                 if o.table == "S01" and o.key == ("_T", "_T", "_T"))
+    total = next(
+        o.value for o in expected.observations if o.table == "S01" and o.key == ("_T", "_T", "_T")
+    )
     got = next(r for r in rows if (r["COUNTRY_BIRTH"], r["SEX"], r["AGE"]) == ("_T", "_T", "_T"))
     assert float(got["OBS_VALUE"]) == total
     assert got["SYNTHETIC"] == "True"
     assert got["REF_AREA_LABEL"] == "Kyrgyzstan"
     assert len(rows) == sum(1 for o in expected.observations if o.table == "S01")
 
-    code, out, _ = cli("--db", str(db), "--lang", "ru", "query", "S01", "--country",
-                       "KGZ", "--partner", "RUS", "--filter", "SEX=_T", "--filter", "AGE=_T",
-                       "--format", "json")
+    code, out, _ = cli(
+        "--db",
+        str(db),
+        "--lang",
+        "ru",
+        "query",
+        "S01",
+        "--country",
+        "KGZ",
+        "--partner",
+        "RUS",
+        "--filter",
+        "SEX=_T",
+        "--filter",
+        "AGE=_T",
+        "--format",
+        "json",
+    )
     doc = json.loads(out)
     assert doc["count"] == 1
     assert doc["observations"][0]["REF_AREA_LABEL"] == "Кыргызстан"
     assert doc["observations"][0]["COUNTRY_BIRTH_LABEL"] == "Российская Федерация"
 
 
-def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
-                                                filled: Path) -> None:
+def test_revision_keeps_both_vintages_and_as_of(
+    cli, tmp_path: Path, db: Path, filled: Path
+) -> None:
     code, *_ = cli("--db", str(db), "submit", str(filled), "--country", "KGZ")
     assert code == 0
     code, out, _ = cli("--db", str(db), "submissions")
@@ -108,19 +125,37 @@ def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
             for age in ("Y25T29", "_T"):
                 f01[(partner, "LT", sex, age)].value += 10
     write_workbook(revised, data)
-    code, out, err = cli("--db", str(db), "submit", str(revised), "--country", "KGZ",
-                         "--note", "corrected F01/F03")
+    code, out, err = cli(
+        "--db", str(db), "submit", str(revised), "--country", "KGZ", "--note", "corrected F01/F03"
+    )
     assert code == 0, out + err
 
     def f03_rus(*extra: str) -> float:
-        code, out, _ = cli("--db", str(db), "query", "F03", "--country", "KGZ",
-                           "--partner", "RUS", "--filter", "DURATION=LT", "--filter", "SEX=M",
-                           "--format", "json", *extra)
+        code, out, _ = cli(
+            "--db",
+            str(db),
+            "query",
+            "F03",
+            "--country",
+            "KGZ",
+            "--partner",
+            "RUS",
+            "--filter",
+            "DURATION=LT",
+            "--filter",
+            "SEX=M",
+            "--format",
+            "json",
+            *extra,
+        )
         assert code == 0
         return json.loads(out)["observations"][0]["OBS_VALUE"]
 
-    original = next(o.value for o in consistent_dataset("KGZ", 2024).observations
-                    if o.table == "F03" and o.key == ("RUS", "LT", "M"))
+    original = next(
+        o.value
+        for o in consistent_dataset("KGZ", 2024).observations
+        if o.table == "F03" and o.key == ("RUS", "LT", "M")
+    )
     assert f03_rus() == original + 10
     assert f03_rus("--as-of", first_time) == original
     code, out, _ = cli("--db", str(db), "submissions", "--country", "KGZ")
@@ -128,8 +163,10 @@ def test_revision_keeps_both_vintages_and_as_of(cli, tmp_path: Path, db: Path,
 
 
 def _latin1_csv(path: Path) -> None:
-    path.write_bytes("TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE,COMMENT\n"
-                     "F03,KGZ,2024,RUS,LT,M,12,Émigré\n".encode("latin-1"))
+    path.write_bytes(
+        "TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE,COMMENT\n"
+        "F03,KGZ,2024,RUS,LT,M,12,Émigré\n".encode("latin-1")
+    )
 
 
 def _corrupt_zip(path: Path) -> None:
@@ -160,14 +197,14 @@ BAD = {
 
 @pytest.mark.parametrize("name", sorted(BAD))
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_bad_input_is_refused_clearly(cli, tmp_path: Path, db: Path, filled: Path,
-                                      name: str, lang: str) -> None:
+def test_bad_input_is_refused_clearly(
+    cli, tmp_path: Path, db: Path, filled: Path, name: str, lang: str
+) -> None:
     cli("--db", str(db), "submit", str(filled), "--country", "KGZ")
     before = store_digest(db)
     bad = tmp_path / name
     BAD[name](bad, filled)
-    code, out, err = cli("--db", str(db), "--lang", lang, "submit", str(bad),
-                         "--country", "KGZ")
+    code, out, err = cli("--db", str(db), "--lang", lang, "submit", str(bad), "--country", "KGZ")
     assert code == 2, out + err
     assert name in err
     assert "Traceback" not in err + out
@@ -176,8 +213,7 @@ def test_bad_input_is_refused_clearly(cli, tmp_path: Path, db: Path, filled: Pat
         assert any("а" <= ch <= "я" for ch in err.lower()), err
 
 
-def test_formula_is_a_finding_at_its_cell(cli, tmp_path: Path, db: Path,
-                                          filled: Path) -> None:
+def test_formula_is_a_finding_at_its_cell(cli, tmp_path: Path, db: Path, filled: Path) -> None:
     bad = tmp_path / "formula.xlsx"
     _formula(bad, filled)
     code, out, _ = cli("validate", str(bad), "--no-history", "--json", "-")
@@ -191,8 +227,17 @@ def test_unknown_country_and_table(cli, tmp_path: Path, db: Path, filled: Path) 
     assert code == 2 and "XYZ" in err and "Traceback" not in err
     code, _, err = cli("--db", str(db), "query", "Z99")
     assert code == 2 and "Z99" in err
-    code, _, err = cli("--lang", "ru", "template", "--country", "XYZ", "--year", "2024",
-                       "-o", str(tmp_path / "x.xlsx"))
+    code, _, err = cli(
+        "--lang",
+        "ru",
+        "template",
+        "--country",
+        "XYZ",
+        "--year",
+        "2024",
+        "-o",
+        str(tmp_path / "x.xlsx"),
+    )
     assert code == 2 and "Неизвестная страна" in err
     code, _, err = cli("validate", str(tmp_path / "missing.xlsx"))
     assert code == 2 and "missing.xlsx" in err

@@ -27,11 +27,20 @@ def _table(path) -> list[list[str]]:
 def test_command_reproduces_the_published_table(cli, tmp_path, case: str) -> None:
     out = tmp_path / "flows.csv"
     code, stdout, stderr = cli(
-        "--lang", "en", "estimate", "flows-from-stocks",
-        "--start", str(FFS / f"{case}__stock_start.csv"),
-        "--end", str(FFS / f"{case}__stock_end.csv"),
-        "--births-deaths", str(FFS / f"{case}__births_deaths.csv"),
-        *CASES[case], "-o", str(out))
+        "--lang",
+        "en",
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(FFS / f"{case}__stock_start.csv"),
+        "--end",
+        str(FFS / f"{case}__stock_end.csv"),
+        "--births-deaths",
+        str(FFS / f"{case}__births_deaths.csv"),
+        *CASES[case],
+        "-o",
+        str(out),
+    )
     assert code == 0, stderr
     assert "These are estimates, not reported data." in stdout
     got = _table(out)
@@ -47,21 +56,34 @@ def test_command_reproduces_the_published_table(cli, tmp_path, case: str) -> Non
 def test_births_and_deaths_are_optional(cli, tmp_path) -> None:
     out = tmp_path / "flows.csv"
     case = "e0_abel2013_science_nobd"
-    code, _, stderr = cli("estimate", "flows-from-stocks",
-                          "--start", str(FFS / f"{case}__stock_start.csv"),
-                          "--end", str(FFS / f"{case}__stock_end.csv"), "-o", str(out))
+    code, _, stderr = cli(
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(FFS / f"{case}__stock_start.csv"),
+        "--end",
+        str(FFS / f"{case}__stock_end.csv"),
+        "-o",
+        str(out),
+    )
     assert code == 0, stderr
     assert _table(out)[1] == ["A", "0", "0", "50", "0"]
 
 
 def test_independence_and_blend_options(cli, tmp_path) -> None:
     case = "e0_abel2013_science_nobd"
-    args = ["estimate", "flows-from-stocks", "--start", str(FFS / f"{case}__stock_start.csv"),
-            "--end", str(FFS / f"{case}__stock_end.csv")]
+    args = [
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(FFS / f"{case}__stock_start.csv"),
+        "--end",
+        str(FFS / f"{case}__stock_end.csv"),
+    ]
     code, stdout, _ = cli(*args, "--no-stayer-assumption", "-o", str(tmp_path / "i.csv"))
     assert code == 0 and "independence" in stdout
     # A -> C under independence: sum over birthplaces of start(k, A) * end(k, C) / born in k
-    a_to_c = (1000 * 60 / 1110 + 55 * 75 / 665 + 80 * 800 / 960 + 20 * 0 / 265)
+    a_to_c = 1000 * 60 / 1110 + 55 * 75 / 665 + 80 * 800 / 960 + 20 * 0 / 265
     assert float(_table(tmp_path / "i.csv")[1][3]) == pytest.approx(a_to_c)
     code, stdout, _ = cli(*args, "--pseudo-bayesian", "-o", str(tmp_path / "b.csv"))
     assert code == 0 and "pseudo-bayesian" in stdout
@@ -73,8 +95,16 @@ def test_negative_stock_is_refused_in_both_languages(cli, tmp_path) -> None:
     bad.write_text("pob\\por,A,B\nA,100,5\nB,-3,50\n", encoding="utf-8")
     end = tmp_path / "end.csv"
     end.write_text("pob\\por,A,B\nA,95,10\nB,2,50\n", encoding="utf-8")
-    args = ["estimate", "flows-from-stocks", "--start", str(bad), "--end", str(end),
-            "-o", str(tmp_path / "f.csv")]
+    args = [
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(bad),
+        "--end",
+        str(end),
+        "-o",
+        str(tmp_path / "f.csv"),
+    ]
     code, _, stderr = cli("--lang", "en", *args)
     assert code == 2
     assert "start.csv, line 3, A: The number -3 is negative" in stderr
@@ -86,19 +116,37 @@ def test_negative_stock_is_refused_in_both_languages(cli, tmp_path) -> None:
 
 def test_totals_that_do_not_match_are_refused(cli, tmp_path) -> None:
     start = tmp_path / "start.csv"
-    start.write_text("pob\\por,A,B,Sum\nA,100,5,105\nB,3,50,53\nSum,103,55,158\n",
-                     encoding="utf-8")
+    start.write_text("pob\\por,A,B,Sum\nA,100,5,105\nB,3,50,53\nSum,103,55,158\n", encoding="utf-8")
     end = tmp_path / "end.csv"
-    end.write_text("pob\\por,A,B,Sum\nA,95,10,105\nB,2,50,52\nSum,97,61,157\n",
-                   encoding="utf-8")
-    code, _, stderr = cli("estimate", "flows-from-stocks", "--start", str(start), "--end",
-                          str(end), "-o", str(tmp_path / "f.csv"), "--lang", "ru")
+    end.write_text("pob\\por,A,B,Sum\nA,95,10,105\nB,2,50,52\nSum,97,61,157\n", encoding="utf-8")
+    code, _, stderr = cli(
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(start),
+        "--end",
+        str(end),
+        "-o",
+        str(tmp_path / "f.csv"),
+        "--lang",
+        "ru",
+    )
     assert code == 2
     assert "end.csv, строка 4, B: Итог 61 для B не равен сумме его ячеек (60)" in stderr
     # a world total that births and deaths cannot explain, without global balancing
     end.write_text("pob\\por,A,B\nA,95,10\nB,2,60\n", encoding="utf-8")
-    code, _, stderr = cli("estimate", "flows-from-stocks", "--start", str(start), "--end",
-                          str(end), "--match-global", "none", "-o", str(tmp_path / "f.csv"))
+    code, _, stderr = cli(
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(start),
+        "--end",
+        str(end),
+        "--match-global",
+        "none",
+        "-o",
+        str(tmp_path / "f.csv"),
+    )
     assert code == 2
     assert "The start and end tables differ in total by -9" in stderr
 
@@ -107,17 +155,34 @@ def test_births_deaths_file_must_cover_the_areas(cli, tmp_path) -> None:
     case = "e3_demres2013_bd_open_dr"
     bd = tmp_path / "bd.csv"
     bd.write_text("region,births,deaths\nA,80,70\nB,20,30\nC,40,50\n", encoding="utf-8")
-    code, _, stderr = cli("estimate", "flows-from-stocks",
-                          "--start", str(FFS / f"{case}__stock_start.csv"),
-                          "--end", str(FFS / f"{case}__stock_end.csv"),
-                          "--births-deaths", str(bd), "-o", str(tmp_path / "f.csv"))
+    code, _, stderr = cli(
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(FFS / f"{case}__stock_start.csv"),
+        "--end",
+        str(FFS / f"{case}__stock_end.csv"),
+        "--births-deaths",
+        str(bd),
+        "-o",
+        str(tmp_path / "f.csv"),
+    )
     assert code == 2
     assert "bd.csv: Births and deaths are missing for D." in stderr
 
 
 def test_missing_file_is_named_in_russian(cli, tmp_path) -> None:
-    code, _, stderr = cli("--lang", "ru", "estimate", "flows-from-stocks", "--start",
-                          str(tmp_path / "nope.csv"), "--end", str(tmp_path / "nope.csv"),
-                          "-o", str(tmp_path / "f.csv"))
+    code, _, stderr = cli(
+        "--lang",
+        "ru",
+        "estimate",
+        "flows-from-stocks",
+        "--start",
+        str(tmp_path / "nope.csv"),
+        "--end",
+        str(tmp_path / "nope.csv"),
+        "-o",
+        str(tmp_path / "f.csv"),
+    )
     assert code == 2
     assert "nope.csv" in stderr and "Файл не найден" in stderr

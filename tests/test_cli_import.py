@@ -17,8 +17,9 @@ WORKBOOK = SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset
 
 
 def _px(path: Path, *, edition: str = "20240315 09:00", change: int | None = None) -> Path:
-    text = px_text("windows-1251").replace('LAST-UPDATED="20240315 09:00"',
-                                           f'LAST-UPDATED="{edition}"')
+    text = px_text("windows-1251").replace(
+        'LAST-UPDATED="20240315 09:00"', f'LAST-UPDATED="{edition}"'
+    )
     if change is not None:  # Russia, males, 2021: 1210 -> change
         text = text.replace("\n1210 1105 998\n", f"\n{change} 1105 998\n")
     path.write_bytes(text.replace("\n", "\r\n").encode("cp1251"))
@@ -38,8 +39,9 @@ def test_dry_run_shows_what_maps_and_stores_nothing(cli, tmp_path: Path) -> None
     assert "Country names that match no code: 0." in out
     assert "Dry run: nothing was stored." in out
     assert not db.exists()
-    code, out, _ = cli("--db", str(db), "--lang", "ru", "import", str(path), "--country",
-                       "KGZ", "--dry-run")
+    code, out, _ = cli(
+        "--db", str(db), "--lang", "ru", "import", str(path), "--country", "KGZ", "--dry-run"
+    )
     assert code == 0 and "Таблица F01: наблюдений 54" in out and "ничего не сохранено" in out
 
 
@@ -64,14 +66,24 @@ def test_a_later_edition_is_a_new_vintage(cli, tmp_path: Path) -> None:
     code, out, _ = cli("--db", db, "submissions")
     stored_at = out.strip().splitlines()[0].split("\t")[1]
     second = _px(tmp_path / "arrivals_2025.px", edition="20250310 08:00", change=1250)
-    code, out, err = cli("--db", db, "import", str(second), "--country", "KGZ",
-                         "--edition", "2025")
+    code, out, err = cli("--db", db, "import", str(second), "--country", "KGZ", "--edition", "2025")
     assert code == 0, err
     assert "edition 2025" in out
 
     def russia_males_2021(*extra: str) -> float:
-        code, out, err = cli("--db", db, "query", "F01", "--country", "KGZ", "--partner",
-                             "RUS", "--filter", "SEX=M", *extra)
+        code, out, err = cli(
+            "--db",
+            db,
+            "query",
+            "F01",
+            "--country",
+            "KGZ",
+            "--partner",
+            "RUS",
+            "--filter",
+            "SEX=M",
+            *extra,
+        )
         assert code == 0, err
         return next(float(r["OBS_VALUE"]) for r in _rows(out) if r["TIME_PERIOD"] == "2021")
 
@@ -83,17 +95,33 @@ def test_a_later_edition_is_a_new_vintage(cli, tmp_path: Path) -> None:
 
 
 def test_matrix_needs_table_and_year(cli, tmp_path: Path) -> None:
-    rows = [["orig\\dest", "Россия", "Казахстан"], ["Россия", "", "24 105"],
-            ["Казахстан", "41 296", ""]]
+    rows = [
+        ["orig\\dest", "Россия", "Казахстан"],
+        ["Россия", "", "24 105"],
+        ["Казахстан", "41 296", ""],
+    ]
     path = write_variant(tmp_path / "cis.csv", rows, delimiter=";")
     code, _, err = cli("import", str(path), "--year", "2013")
     assert code == 2 and "--table" in err
     code, _, err = cli("--lang", "ru", "import", str(path), "--table", "F01")
     assert code == 2 and "--year" in err and "матрице" in err
     db = str(tmp_path / "s.db")
-    code, out, err = cli("--db", db, "import", str(path), "--table", "F01", "--year", "2013",
-                         "--provider", "CISSTAT", "--residence-rule",
-                         "permanent_registration", "--source-type", "register")
+    code, out, err = cli(
+        "--db",
+        db,
+        "import",
+        str(path),
+        "--table",
+        "F01",
+        "--year",
+        "2013",
+        "--provider",
+        "CISSTAT",
+        "--residence-rule",
+        "permanent_registration",
+        "--source-type",
+        "register",
+    )
     assert code == 0, out + err
     code, out, _ = cli("--db", db, "query", "F01", "--country", "RUS")
     (row,) = _rows(out)
@@ -101,8 +129,11 @@ def test_matrix_needs_table_and_year(cli, tmp_path: Path) -> None:
 
 
 def test_bad_cells_and_unknown_sources(cli, tmp_path: Path) -> None:
-    rows = [["orig\\dest", "Россия", "Казахстан"], ["Россия", "", "24 1O5"],
-            ["Казахстан", "41 296", ""]]
+    rows = [
+        ["orig\\dest", "Россия", "Казахстан"],
+        ["Россия", "", "24 1O5"],
+        ["Казахстан", "41 296", ""],
+    ]
     path = write_variant(tmp_path / "bad.csv", rows)
     code, _, err = cli("import", str(path), "--table", "F01", "--year", "2013")
     assert code == 2 and "bad.csv, line 2" in err and "24 1O5" in err
@@ -114,24 +145,38 @@ def test_bad_cells_and_unknown_sources(cli, tmp_path: Path) -> None:
 
 def test_mapping_commands(cli, tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    code, out, err = cli("--db", db, "mapping", "set", "KGZ", "REASON",
-                         "по семейным обстоятельствам", "FAM=0.8", "OTH=0.2", "--source", "px")
+    code, out, err = cli(
+        "--db",
+        db,
+        "mapping",
+        "set",
+        "KGZ",
+        "REASON",
+        "по семейным обстоятельствам",
+        "FAM=0.8",
+        "OTH=0.2",
+        "--source",
+        "px",
+    )
     assert code == 0, err
     assert "REASON KGZ/px v1" in out
-    code, out, _ = cli("--db", db, "mapping", "set", "KGZ", "REASON", "учёба", "EDUC",
-                       "--source", "px")
+    code, out, _ = cli(
+        "--db", db, "mapping", "set", "KGZ", "REASON", "учёба", "EDUC", "--source", "px"
+    )
     assert "v2" in out and "2 national categories" in out
     code, out, _ = cli("--db", db, "mapping", "list", "--all")
     assert [line.split("\t")[3] for line in out.strip().splitlines()] == ["v1", "v2"]
-    code, out, _ = cli("--db", db, "mapping", "show", "KGZ", "REASON", "--source", "px",
-                       "--version", "1")
+    code, out, _ = cli(
+        "--db", db, "mapping", "show", "KGZ", "REASON", "--source", "px", "--version", "1"
+    )
     assert "по семейным обстоятельствам\t\tFAM\t0.8" in out and "учёба" not in out
     exported = tmp_path / "maps.csv"
     code, _, _ = cli("--db", db, "mapping", "export", "-o", str(exported))
     assert code == 0
     text = exported.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == ("country,source,codelist,national_code,national_label,"
-                                    "target,share")
+    assert text.splitlines()[0] == (
+        "country,source,codelist,national_code,national_label,target,share"
+    )
     code, out, _ = cli("--db", db, "mapping", "import", str(exported))
     assert code == 0 and "v3" in out
     bad = tmp_path / "bad.csv"
@@ -155,7 +200,19 @@ def test_undesa_workbook_import(cli, tmp_path: Path) -> None:
     code, out, err = cli("--db", db, "import", str(WORKBOOK))
     assert code == 0 and "stored (accepted): 4872 observations" in out
     # Table 1!F269, Andorra 1990, both sexes: 38891.00000000001 in the workbook
-    code, out, _ = cli("--db", db, "query", "S01", "--country", "AND", "--from", "1990",
-                       "--to", "1990", "--filter", "SEX=_T")
+    code, out, _ = cli(
+        "--db",
+        db,
+        "query",
+        "S01",
+        "--country",
+        "AND",
+        "--from",
+        "1990",
+        "--to",
+        "1990",
+        "--filter",
+        "SEX=_T",
+    )
     (row,) = _rows(out)
     assert row["OBS_VALUE"] in ("38891", "38891.0") and row["COUNTRY_BIRTH"] == "FOR"

@@ -21,8 +21,9 @@ def cis_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_matrix_csv_has_both_sides(cli, cis_db: str) -> None:
-    code, out, err = cli("--db", cis_db, "mirror", "matrix", "--year", "2019", "--provider",
-                         "CISSTAT", "--two-sided")
+    code, out, err = cli(
+        "--db", cis_db, "mirror", "matrix", "--year", "2019", "--provider", "CISSTAT", "--two-sided"
+    )
     assert code == 0, err
     rows = {(r["ORIGIN"], r["DESTINATION"]): r for r in csv.DictReader(io.StringIO(out))}
     assert len(rows) == 56
@@ -34,13 +35,39 @@ def test_matrix_csv_has_both_sides(cli, cis_db: str) -> None:
 
 
 def test_report_in_russian(cli, cis_db: str, tmp_path) -> None:
-    code, _out, err = cli("--db", cis_db, "--lang", "ru", "mirror", "report", "--country", "KAZ",
-                         "--year", "2019", "--provider", "CISSTAT")
+    code, _out, err = cli(
+        "--db",
+        cis_db,
+        "--lang",
+        "ru",
+        "mirror",
+        "report",
+        "--country",
+        "KAZ",
+        "--year",
+        "2019",
+        "--provider",
+        "CISSTAT",
+    )
     assert code == 0, err
     assert "KAZ, 2019: учтено выбывших 40\u202f797; страны-партнёры учли 88\u202f942" in err
     target = tmp_path / "kaz.xlsx"
-    code, _out, err = cli("--db", cis_db, "mirror", "report", "--country", "KAZ", "--year", "2019",
-                          "--provider", "CISSTAT", "--format", "xlsx", "-o", str(target))
+    code, _out, err = cli(
+        "--db",
+        cis_db,
+        "mirror",
+        "report",
+        "--country",
+        "KAZ",
+        "--year",
+        "2019",
+        "--provider",
+        "CISSTAT",
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+    )
     assert code == 0, err
     wb = load_workbook(target)
     assert wb.sheetnames == ["Data", "Totals by year", "Metadata"]
@@ -57,9 +84,24 @@ def test_report_in_russian(cli, cis_db: str, tmp_path) -> None:
 
 
 def test_factors_json_and_harmonised_xlsx(cli, cis_db: str, tmp_path) -> None:
-    code, out, err = cli("--db", cis_db, "mirror", "factors", "--anchor", "RUS", "--from", "2016",
-                         "--to", "2019", "--provider", "CISSTAT", "--bootstrap", "200",
-                         "--format", "json")
+    code, out, err = cli(
+        "--db",
+        cis_db,
+        "mirror",
+        "factors",
+        "--anchor",
+        "RUS",
+        "--from",
+        "2016",
+        "--to",
+        "2019",
+        "--provider",
+        "CISSTAT",
+        "--bootstrap",
+        "200",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     doc = json.loads(out)
     rows = {r["COUNTRY"]: r for r in doc["rows"]}
@@ -69,10 +111,26 @@ def test_factors_json_and_harmonised_xlsx(cli, cis_db: str, tmp_path) -> None:
     assert kaz["OBS_STATUS"] == "E" and "Estimates" in doc["metadata"]["Status"]
     assert "Bootstrap replicates: 200/200" in err
     target = tmp_path / "h.xlsx"
-    code, _out, err = cli("--db", cis_db, "mirror", "harmonise", "--year", "2019", "--anchor",
-                          "RUS", "--provider", "CISSTAT", "--bootstrap", "100",
-                          "--duration-set", "imem_model", "--format", "xlsx", "-o",
-                          str(target))
+    code, _out, err = cli(
+        "--db",
+        cis_db,
+        "mirror",
+        "harmonise",
+        "--year",
+        "2019",
+        "--anchor",
+        "RUS",
+        "--provider",
+        "CISSTAT",
+        "--bootstrap",
+        "100",
+        "--duration-set",
+        "imem_model",
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+    )
     assert code == 0, err
     wb = load_workbook(target)
     assert wb.sheetnames == ["Data", "Factors", "Metadata"]
@@ -95,13 +153,26 @@ def test_errors_are_clear(cli, cis_db: str, tmp_path) -> None:
 def test_outputs_are_safe_from_formulas(cli, tmp_path) -> None:
     path = tmp_path / "inj.db"
     with Store.open(str(path)) as store:
-        put(store, flows("=1+1", "F02", "KGZ", 2020, {"KAZ": 5}),
-            flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 7}))
+        put(
+            store,
+            flows("=1+1", "F02", "KGZ", 2020, {"KAZ": 5}),
+            flows("KAZ", "F01", "KAZ", 2020, {"KGZ": 7}),
+        )
     code, out, err = cli("--db", str(path), "mirror", "matrix", "--year", "2020")
     assert code == 0, err
     assert "'=1+1" in out
     target = tmp_path / "m.xlsx"
-    cli("--db", str(path), "mirror", "matrix", "--year", "2020", "--format", "xlsx", "-o",
-        str(target))
+    cli(
+        "--db",
+        str(path),
+        "mirror",
+        "matrix",
+        "--year",
+        "2020",
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+    )
     data = list(load_workbook(target)["Data"].values)
     assert data[1][data[0].index("EMIGRATION_PROVIDER")] == "'=1+1"

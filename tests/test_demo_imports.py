@@ -22,9 +22,10 @@ from migstat.model.registry import DEFINITIONS, Registry
 from migstat.store import Store
 from tests.shared import SHARED_DATA
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not (SHARED_DATA / "eurostat").is_dir(),
-                                 reason="shared data not available")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (SHARED_DATA / "eurostat").is_dir(), reason="shared data not available"),
+]
 
 EUROSTAT = SHARED_DATA / "eurostat"
 SDMX_DATA = SHARED_DATA / "sdmx" / "ESTAT_demography-xs.xml"
@@ -68,11 +69,16 @@ def test_every_readable_file_is_stored_with_its_provenance(demo: Demo) -> None:
 
     expected = [item.path for item in published_imports(SHARED_DATA)]
     assert {p.name for p in expected} >= {
-        "demo_pjan_1_Data.csv", "migr_asyappctza_1_Data-2017-05-31-ADDED.csv",
-        "migr_asydcfsta_2017-04-26.csv", "eurostat_migr_resfirst_BY.json",
-        "eurostat_migr_resfirst_BY_2019_duration.json", "ESTAT_demography-xs.xml",
-        "UN_MigrantStockByOriginAndDestination_2019_clean.csv", "unhcr_2020.csv",
-        "cis_migration.csv"}
+        "demo_pjan_1_Data.csv",
+        "migr_asyappctza_1_Data-2017-05-31-ADDED.csv",
+        "migr_asydcfsta_2017-04-26.csv",
+        "eurostat_migr_resfirst_BY.json",
+        "eurostat_migr_resfirst_BY_2019_duration.json",
+        "ESTAT_demography-xs.xml",
+        "UN_MigrantStockByOriginAndDestination_2019_clean.csv",
+        "unhcr_2020.csv",
+        "cis_migration.csv",
+    }
     examples = demo.out / "examples"
     for path in [*expected, *sorted(examples.glob("*_EXAMPLE.*"))]:
         record = demo.by_file[path.name]
@@ -86,11 +92,13 @@ def test_every_readable_file_is_stored_with_its_provenance(demo: Demo) -> None:
     # the CSV's breakdown by country of birth
     workbook = demo.by_file["undesa_pd_2019_migrant_stock_total_dataset.xlsx"]
     assert workbook.n_observations == 4872
-    kgz = {(r["TIME_PERIOD"], r["SEX"]): r["OBS_VALUE"]
-           for r in demo.rows("P01", countries=["KGZ"])}
+    kgz = {
+        (r["TIME_PERIOD"], r["SEX"]): r["OBS_VALUE"] for r in demo.rows("P01", countries=["KGZ"])
+    }
     assert kgz[("2019-07-01", "_T")] == 6_415_850  # Table 2: 6,415.850 thousand
-    by_birth = {r["COUNTRY_BIRTH"]
-                for r in demo.rows("S01", countries=["KGZ"], providers=["UN_DESA"])}
+    by_birth = {
+        r["COUNTRY_BIRTH"] for r in demo.rows("S01", countries=["KGZ"], providers=["UN_DESA"])
+    }
     assert {"RUS", "UZB", "KAZ"} <= by_birth  # the CSV's breakdown is still current
     # the examples say where their numbers come from, with the source file's hash
     px = demo.by_file["BLR_arrivals_2010-2019_EXAMPLE.px"]
@@ -107,14 +115,20 @@ def test_asylum_applicants_as_in_the_legacy_export(demo: Demo) -> None:
     """A05 of Germany, every year, against the Eurostat export read here."""
     path = EUROSTAT / "migr_asyappctza_1_Data-2017-05-31-ADDED.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        published = {(r["TIME"], r["ASYL_APP"]): _count(r["Value"])
-                     for r in csv.DictReader(handle)
-                     if r["GEO"].startswith("Germany") and r["CITIZEN"] == "Total"
-                     and r["SEX"] == "Total" and r["AGE"] == "Total"}
+        published = {
+            (r["TIME"], r["ASYL_APP"]): _count(r["Value"])
+            for r in csv.DictReader(handle)
+            if r["GEO"].startswith("Germany")
+            and r["CITIZEN"] == "Total"
+            and r["SEX"] == "Total"
+            and r["AGE"] == "Total"
+        }
     assert len(published) == 18  # 2008-2016, all applicants and first-time ones
-    stored = {(r["TIME_PERIOD"], r["APPLICANT_TYPE"]): r["OBS_VALUE"]
-              for r in demo.rows("A05", countries=["DEU"], filters={"CITIZENSHIP": ["_T"]})
-              if r["SEX"] == "_T" and r["AGE"] == "_T"}
+    stored = {
+        (r["TIME_PERIOD"], r["APPLICANT_TYPE"]): r["OBS_VALUE"]
+        for r in demo.rows("A05", countries=["DEU"], filters={"CITIZENSHIP": ["_T"]})
+        if r["SEX"] == "_T" and r["AGE"] == "_T"
+    }
     kinds = {"Asylum applicant": "_T", "First time applicant": "FIRST"}
     assert stored == {(year, kinds[kind]): value for (year, kind), value in published.items()}
     assert stored[("2015", "_T")] == 476620 and stored[("2015", "FIRST")] == 441900
@@ -127,9 +141,11 @@ def test_first_permits_as_in_the_json_stat_answer(demo: Demo) -> None:
     geos = sorted(raw["dimension"]["geo"]["category"]["index"].items(), key=lambda x: x[1])
     times = sorted(raw["dimension"]["time"]["category"]["index"].items(), key=lambda x: x[1])
     areas = {"LT": "LTU", "PL": "POL", "DE": "DEU", "EL": "GRC", "CZ": "CZE"}
-    stored = {(r["REF_AREA"], r["TIME_PERIOD"]): r["OBS_VALUE"]
-              for r in demo.rows("A01", countries=list(areas.values()), providers=["ESTAT"])
-              if r["CITIZENSHIP"] == "BLR" and r["SEX"] == "_T" and r["REASON"] == "_T"}
+    stored = {
+        (r["REF_AREA"], r["TIME_PERIOD"]): r["OBS_VALUE"]
+        for r in demo.rows("A01", countries=list(areas.values()), providers=["ESTAT"])
+        if r["CITIZENSHIP"] == "BLR" and r["SEX"] == "_T" and r["REASON"] == "_T"
+    }
     checked = 0
     for geo, g in geos:
         if geo not in areas:
@@ -139,15 +155,19 @@ def test_first_permits_as_in_the_json_stat_answer(demo: Demo) -> None:
             assert stored.get((areas[geo], year)) == value, (geo, year)
             checked += value is not None
     assert checked >= 45 and stored[("POL", "2019")] == 54107
-    by_duration = json.loads((EUROSTAT / "eurostat_migr_resfirst_BY_2019_duration.json")
-                             .read_text("utf-8"))
+    by_duration = json.loads(
+        (EUROSTAT / "eurostat_migr_resfirst_BY_2019_duration.json").read_text("utf-8")
+    )
     durations = by_duration["dimension"]["duration"]["category"]["index"]
     geo = by_duration["dimension"]["geo"]["category"]["index"]["PL"]
-    parts = sorted(by_duration["value"][str(i * 2 + geo)] for code, i in durations.items()
-                   if code != "TOTAL")
-    validity = {r["VALIDITY"]: r["OBS_VALUE"] for r in demo.rows(
-        "A01V", countries=["POL"], start=2019, end=2019)
-        if r["CITIZENSHIP"] == "BLR" and r["SEX"] == "_T" and r["REASON"] == "_T"}
+    parts = sorted(
+        by_duration["value"][str(i * 2 + geo)] for code, i in durations.items() if code != "TOTAL"
+    )
+    validity = {
+        r["VALIDITY"]: r["OBS_VALUE"]
+        for r in demo.rows("A01V", countries=["POL"], start=2019, end=2019)
+        if r["CITIZENSHIP"] == "BLR" and r["SEX"] == "_T" and r["REASON"] == "_T"
+    }
     assert sorted(v for k, v in validity.items() if k != "_T") == parts
     assert parts == [7197, 22339, 24571]
 
@@ -164,10 +184,18 @@ def test_sdmx_values_through_the_table_made_from_the_structure(demo: Demo) -> No
             cell = {**series.attrib, **obs.attrib}
             measure = cell[xsi].split(":")[1]
             value = cell.get("OBS_VALUE")
-            published[({"BE": "BEL", "EL": "GRC"}[cell["COUNTRY"]], cell["TIME_PERIOD"],
-                       cell["SEX"], measure)] = float(value) if value is not None else None
-    stored = {(r["REF_AREA"], r["TIME_PERIOD"], r["SEX"], r["DEMO"]): r["OBS_VALUE"]
-              for r in demo.rows("ESTAT_DEMOGRAPHY")}
+            published[
+                (
+                    {"BE": "BEL", "EL": "GRC"}[cell["COUNTRY"]],
+                    cell["TIME_PERIOD"],
+                    cell["SEX"],
+                    measure,
+                )
+            ] = float(value) if value is not None else None
+    stored = {
+        (r["REF_AREA"], r["TIME_PERIOD"], r["SEX"], r["DEMO"]): r["OBS_VALUE"]
+        for r in demo.rows("ESTAT_DEMOGRAPHY")
+    }
     assert len(published) == 60 and stored == published
     assert {k[3] for k in published} == {"LBIRTHST", "DEATHST", "TFRNSI", "LEXPNSIT"}
     record = demo.by_file[SDMX_DATA.name]
@@ -175,14 +203,20 @@ def test_sdmx_values_through_the_table_made_from_the_structure(demo: Demo) -> No
 
 
 def test_px_example_holds_belstat_numbers_through_the_mapping(demo: Demo) -> None:
-    raw = json.loads((SHARED_DATA / "belstat" / "belstat_arrivals_oblast_2010-2019.json")
-                     .read_text("utf-8"))
+    raw = json.loads(
+        (SHARED_DATA / "belstat" / "belstat_arrivals_oblast_2010-2019.json").read_text("utf-8")
+    )
     years = raw["tableHeader"][0]
-    row = next(r for r in raw["tableRows"] if r[0]["value"] == "Республика Беларусь"
-               and r[1]["value"] == "РОССИЙСКАЯ ФЕДЕРАЦИЯ")
+    row = next(
+        r
+        for r in raw["tableRows"]
+        if r[0]["value"] == "Республика Беларусь" and r[1]["value"] == "РОССИЙСКАЯ ФЕДЕРАЦИЯ"
+    )
     published = {y: _count(c["value"]) for y, c in zip(years, row[7:], strict=True)}
-    stored = {r["TIME_PERIOD"]: r["OBS_VALUE"] for r in demo.rows(
-        "F01", countries=["BLR"], partners=["RUS"], providers=["NSO_BLR"])}
+    stored = {
+        r["TIME_PERIOD"]: r["OBS_VALUE"]
+        for r in demo.rows("F01", countries=["BLR"], partners=["RUS"], providers=["NSO_BLR"])
+    }
     assert stored == published and stored["2019"] == 10440
     record = demo.by_file["BLR_arrivals_2010-2019_EXAMPLE.px"]
     used = api.mappings_used(demo.store, record.id)
@@ -192,11 +226,15 @@ def test_px_example_holds_belstat_numbers_through_the_mapping(demo: Demo) -> Non
 
 def test_matrix_example_holds_cis_stat_numbers(demo: Demo) -> None:
     with (SHARED_DATA / "cisstat" / "cis_migration.csv").open(encoding="utf-8") as handle:
-        published = {(r["region"], r["item_code"].split(".")[1]): float(r["value"])
-                     for r in csv.DictReader(handle)
-                     if r["date"] == "2019-12-31" and r["item_code"].startswith("ARRIVALS.")}
-    stored = {(r["REF_AREA"], r["COUNTRY_PREV_RES"]): r["OBS_VALUE"]
-              for r in demo.rows("F01", providers=["MATRIX"])}
+        published = {
+            (r["region"], r["item_code"].split(".")[1]): float(r["value"])
+            for r in csv.DictReader(handle)
+            if r["date"] == "2019-12-31" and r["item_code"].startswith("ARRIVALS.")
+        }
+    stored = {
+        (r["REF_AREA"], r["COUNTRY_PREV_RES"]): r["OBS_VALUE"]
+        for r in demo.rows("F01", providers=["MATRIX"])
+    }
     assert len(stored) == 80
     for key, value in stored.items():
         assert published[key] == value, key

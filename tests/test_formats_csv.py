@@ -10,7 +10,7 @@ from migstat.model import InputError
 
 LONG = (
     "TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE,OBS_STATUS,CONF_STATUS,COMMENT\n"
-    "F03,KGZ,2023,RUS,LT,M,\"1 520\",,,\n"
+    'F03,KGZ,2023,RUS,LT,M,"1 520",,,\n'
     "F03,KGZ,2023,RUS,LT,F,880,P,,revised\n"
     "F03,KGZ,2023,UZB,LT,M,,L,,\n"
     "F03,KGZ,2023,UZB,LT,F,,,C,\n"
@@ -20,8 +20,19 @@ LONG = (
 
 
 def _rows(ds):
-    return [(o.table, o.ref_area, o.time_period, o.key, o.value, o.obs_status, o.conf_status,
-             o.where.line) for o in ds.observations]
+    return [
+        (
+            o.table,
+            o.ref_area,
+            o.time_period,
+            o.key,
+            o.value,
+            o.obs_status,
+            o.conf_status,
+            o.where.line,
+        )
+        for o in ds.observations
+    ]
 
 
 def test_long_csv_values_flags_and_lines() -> None:
@@ -45,7 +56,9 @@ def test_long_csv_separators_bom_and_column_order(sep: str) -> None:
     text += "\n" + sep.join(["7", "F", "KGZ", "RUS", "2022", "ST"]) + "\n"  # blank line before
     ds = read_long_csv(("\ufeff" + text).encode("utf-8"), file_name="x.csv", table="F03")
     assert [(o.key, o.value, o.where.line) for o in ds.observations] == [
-        (("RUS", "ST", "M"), 12.5, 2), (("RUS", "ST", "F"), 7.0, 4)]
+        (("RUS", "ST", "M"), 12.5, 2),
+        (("RUS", "ST", "F"), 7.0, 4),
+    ]
 
 
 def test_not_a_number_is_a_finding_with_its_line() -> None:
@@ -77,8 +90,9 @@ def test_missing_columns_are_listed() -> None:
     text = problem.value.text("en")
     assert "TIME_PERIOD" in text and "REF_AREA" in text and "m.csv" in text
     with pytest.raises(InputError) as dims:
-        read_long_csv(b"TABLE,REF_AREA,TIME_PERIOD,SEX,OBS_VALUE\nS01,KGZ,2024,M,5\n",
-                      file_name="m.csv")
+        read_long_csv(
+            b"TABLE,REF_AREA,TIME_PERIOD,SEX,OBS_VALUE\nS01,KGZ,2024,M,5\n", file_name="m.csv"
+        )
     assert "COUNTRY_BIRTH" in dims.value.text("ru") and "AGE" in dims.value.text("ru")
 
 
@@ -110,7 +124,7 @@ def test_sdmx_csv_20_with_labels_and_semicolons() -> None:
     text = (
         "STRUCTURE;STRUCTURE_ID;ACTION;REF_AREA: Reference area;TIME_PERIOD;CITIZENSHIP;"
         "DURATION;SEX;OBS_VALUE;OBS_STATUS\n"
-        "dataflow;MIGSTAT:F04(1.0);I;TJK: Tajikistan;2022;RUS: Russia;LT;_T;\"12 000\";\n"
+        'dataflow;MIGSTAT:F04(1.0);I;TJK: Tajikistan;2022;RUS: Russia;LT;_T;"12 000";\n'
     )
     ds = read_sdmx_csv(text.encode("utf-8-sig"), file_name="tjk.csv")
     assert _rows(ds) == [("F04", "TJK", "2022", ("RUS", "LT", "_T"), 12000.0, "A", "F", 2)]

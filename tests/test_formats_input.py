@@ -52,12 +52,17 @@ def test_questionnaire_is_detected_by_content(filled: Path, tmp_path: Path) -> N
 
 def test_csv_kinds_are_detected(tmp_path: Path) -> None:
     long_csv = tmp_path / "long.txt"
-    long_csv.write_text("TABLE;REF_AREA;TIME_PERIOD;CITIZENSHIP;DURATION;SEX;OBS_VALUE\n"
-                        "F03;KGZ;2023;RUS;LT;_T;5\n", encoding="utf-8")
+    long_csv.write_text(
+        "TABLE;REF_AREA;TIME_PERIOD;CITIZENSHIP;DURATION;SEX;OBS_VALUE\nF03;KGZ;2023;RUS;LT;_T;5\n",
+        encoding="utf-8",
+    )
     assert read_submission(long_csv)[0].format == "long_csv"
     sdmx = tmp_path / "sdmx.csv"
-    sdmx.write_text("DATAFLOW,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE\n"
-                    "MIGSTAT:F03(1.0),KGZ,2023,RUS,LT,_T,5\n", encoding="utf-8")
+    sdmx.write_text(
+        "DATAFLOW,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE\n"
+        "MIGSTAT:F03(1.0),KGZ,2023,RUS,LT,_T,5\n",
+        encoding="utf-8",
+    )
     assert read_submission(sdmx)[0].format == "sdmx_csv"
 
 
@@ -135,16 +140,19 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch) -> No
 
 def test_latin1_csv(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
-    path.write_bytes("TABLE,REF_AREA,TIME_PERIOD,OBS_VALUE,COMMENT\n"
-                     "S01,KGZ,2024,1,Côte\n".encode("latin-1"))
+    path.write_bytes(
+        "TABLE,REF_AREA,TIME_PERIOD,OBS_VALUE,COMMENT\nS01,KGZ,2024,1,Côte\n".encode("latin-1")
+    )
     problem = _expect_input_error(path)
     assert problem.where.line == 2 and "UTF-8" in problem.text("ru")
 
 
 def test_unknown_country(tmp_path: Path, filled: Path) -> None:
     path = tmp_path / "xyz.csv"
-    path.write_text("TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE\n"
-                    "F03,XYZ,2023,RUS,LT,_T,5\n", encoding="utf-8")
+    path.write_text(
+        "TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE\nF03,XYZ,2023,RUS,LT,_T,5\n",
+        encoding="utf-8",
+    )
     assert "XYZ" in _expect_input_error(path).text("en")
     assert "QQQ" in _expect_input_error(filled, country="QQQ").text("ru")
     assert "TJK" in _expect_input_error(filled, country="TJK").text("en")
@@ -154,13 +162,25 @@ def test_annotated_return(filled: Path, tmp_path: Path) -> None:
     ds = read_questionnaire(filled)
     [formula] = ds.findings
     obs = ds.observations[0]
-    warning = Finding(rule="YOY_JUMP", severity=Severity.WARNING,
-                      message="Value {value} jumped", params={"value": 4200}, table="F03",
-                      where=obs.where, values={"observed": 4200.0, "expected": 700.0})
-    listed_only = Finding(rule="MIRROR", severity=Severity.INFO, message="Mirror differs",
-                          table="F03", where=Location(file=filled.name))
-    out = annotate_workbook(filled.read_bytes(), [formula, warning, listed_only],
-                            tmp_path / "back.xlsx")
+    warning = Finding(
+        rule="YOY_JUMP",
+        severity=Severity.WARNING,
+        message="Value {value} jumped",
+        params={"value": 4200},
+        table="F03",
+        where=obs.where,
+        values={"observed": 4200.0, "expected": 700.0},
+    )
+    listed_only = Finding(
+        rule="MIRROR",
+        severity=Severity.INFO,
+        message="Mirror differs",
+        table="F03",
+        where=Location(file=filled.name),
+    )
+    out = annotate_workbook(
+        filled.read_bytes(), [formula, warning, listed_only], tmp_path / "back.xlsx"
+    )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Findings - Замечания"
     ws = wb["F03"]

@@ -50,15 +50,17 @@ def test_dense_arrays_and_one_status(tmp_path) -> None:
     sparse = parse(json.dumps(raw), "sparse.json")
     dense = dict(raw, value=[raw["value"].get(str(i)) for i in range(8)], status="e")
     cube = parse(json.dumps(dense), "dense.json")
-    assert [(c.codes, c.value) for c in cube.cells()] == [(c.codes, c.value)
-                                                           for c in sparse.cells()]
+    assert [(c.codes, c.value) for c in cube.cells()] == [
+        (c.codes, c.value) for c in sparse.cells()
+    ]
     assert {c.status for c in cube.cells()} == {"e"}
     # categories listed as an array rather than an object of positions
     for dim in raw["id"]:
         index = raw["dimension"][dim]["category"]["index"]
         raw["dimension"][dim]["category"]["index"] = sorted(index, key=index.get)
     assert [c.value for c in parse(json.dumps(raw), "list.json").cells()] == [
-        c.value for c in sparse.cells()]
+        c.value for c in sparse.cells()
+    ]
 
 
 def test_collection_and_bundle() -> None:
@@ -73,12 +75,15 @@ def test_collection_and_bundle() -> None:
     assert not looks_like(b'{"year": 2020}')
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (lambda r: r.update(size=[1, 1, 1, 4, 1, 2, 2]), "size"),
-    (lambda r: r.update(value=[1, 2, 3]), "value"),
-    (lambda r: r.update(value={"99": 5}), "99"),
-    (lambda r: r.pop("dimension"), "dimension"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda r: r.update(size=[1, 1, 1, 4, 1, 2, 2]), "size"),
+        (lambda r: r.update(value=[1, 2, 3]), "value"),
+        (lambda r: r.update(value={"99": 5}), "99"),
+        (lambda r: r.pop("dimension"), "dimension"),
+    ],
+)
 def test_broken_answers(change, words) -> None:
     raw = _raw(DURATION)
     change(raw)
@@ -98,23 +103,39 @@ def test_not_json_names_the_line() -> None:
 def _demography_jsonstat(path: Path, countries: list[str], *, order: list[int]) -> Path:
     """Births by country, sex and year as JSON-stat from another publisher (dimension ids as
     the data structure's)."""
-    dims = {"COUNTRY": countries, "SEX": ["F", "M", "T"], "DEMO": ["LBIRTHST"],
-            "TIME_PERIOD": ["2007", "2008"]}
+    dims = {
+        "COUNTRY": countries,
+        "SEX": ["F", "M", "T"],
+        "DEMO": ["LBIRTHST"],
+        "TIME_PERIOD": ["2007", "2008"],
+    }
     ids = [list(dims)[i] for i in order]
     sizes = [len(dims[d]) for d in ids]
     values = {}
     for pos in range(math.prod(sizes)):
         rest, codes = pos, {}
         for i, d in enumerate(ids):
-            stride = math.prod(sizes[i + 1:])
+            stride = math.prod(sizes[i + 1 :])
             codes[d] = dims[d][rest // stride]
             rest %= stride
-        values[str(pos)] = 1000 * (1 + dims["COUNTRY"].index(codes["COUNTRY"])) + 10 * (
-            1 + dims["SEX"].index(codes["SEX"])) + int(codes["TIME_PERIOD"]) - 2000
-    doc = {"version": "2.0", "class": "dataset", "source": "Some Office",
-           "updated": "2024-03-01", "extension": {"agencyId": "ESTAT2"},
-           "id": ids, "size": sizes, "value": values, "status": {"0": "P"},
-           "dimension": {d: {"label": d, "category": {"index": dims[d]}} for d in ids}}
+        values[str(pos)] = (
+            1000 * (1 + dims["COUNTRY"].index(codes["COUNTRY"]))
+            + 10 * (1 + dims["SEX"].index(codes["SEX"]))
+            + int(codes["TIME_PERIOD"])
+            - 2000
+        )
+    doc = {
+        "version": "2.0",
+        "class": "dataset",
+        "source": "Some Office",
+        "updated": "2024-03-01",
+        "extension": {"agencyId": "ESTAT2"},
+        "id": ids,
+        "size": sizes,
+        "value": values,
+        "status": {"0": "P"},
+        "dimension": {d: {"label": d, "category": {"index": dims[d]}} for d in ids},
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
@@ -127,8 +148,7 @@ def test_other_publishers_json_stat_into_a_structure_table(tmp_path) -> None:
         path = _demography_jsonstat(tmp_path / f"births{n}.json", ["BE", "LU"], order=order)
         assert detect_source(path, path.read_bytes()) == "jsonstat"
         dataset = read_source(path, registry=registry, table="ESTAT_DEMOGRAPHY")
-        datasets.append({(o.ref_area, o.time_period, o.key): o.value
-                         for o in dataset.observations})
+        datasets.append({(o.ref_area, o.time_period, o.key): o.value for o in dataset.observations})
         assert dataset.provider == "ESTAT2" and dataset.provenance.edition == "2024-03-01"
     assert datasets[0] == datasets[1]
     assert datasets[0][("LUX", "2008", ("M", "LBIRTHST"))] == 2028

@@ -35,14 +35,21 @@ def test_a_table_in_each_table_format() -> None:
     rows = [{"A": "=1+1", "B": 2}]
     meta = {"What": "a test"}
     sheets = {"More": ([{"C": 3}], ["C"])}
-    text = write_table("csv", rows, ["A", "B"], lang="en", title="T", metadata=meta,
-                       sheets=sheets).decode("utf-8")
+    text = write_table(
+        "csv", rows, ["A", "B"], lang="en", title="T", metadata=meta, sheets=sheets
+    ).decode("utf-8")
     assert text == "A,B\n'=1+1,2\n"
-    doc = json.loads(write_table("json", rows, ["A", "B"], lang="en", title="T",
-                                 metadata=meta, sheets=sheets))
+    doc = json.loads(
+        write_table("json", rows, ["A", "B"], lang="en", title="T", metadata=meta, sheets=sheets)
+    )
     assert doc["rows"] == rows and doc["More"] == [{"C": 3}] and doc["metadata"] == meta
-    wb = load_workbook(io.BytesIO(write_table("xlsx", rows, ["A", "B"], lang="ru",
-                                              title="T", metadata=meta, sheets=sheets)))
+    wb = load_workbook(
+        io.BytesIO(
+            write_table(
+                "xlsx", rows, ["A", "B"], lang="ru", title="T", metadata=meta, sheets=sheets
+            )
+        )
+    )
     assert wb.sheetnames == ["Данные", "More", "Метаданные"]
     assert wb["Данные"]["A2"].value == "'=1+1"
     with pytest.raises(ValueError):

@@ -20,7 +20,7 @@ def _facts(wb: openpyxl.Workbook) -> dict[str, dict[str, str]]:
     rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(rows) if row and row[0] == "table")
     header = rows[start]
-    return {row[0]: dict(zip(header, row, strict=False)) for row in rows[start + 1:] if row[0]}
+    return {row[0]: dict(zip(header, row, strict=False)) for row in rows[start + 1 :] if row[0]}
 
 
 def _settings(wb: openpyxl.Workbook) -> dict[str, object]:
@@ -65,8 +65,10 @@ def test_template_layout_hidden_facts(template: Path) -> None:
     code_row = int(s01["code_rows"])
     first = int(s01["first_data_row"])
     assert first == code_row + 1
-    assert [ws[f"{c}{code_row}"].value for c in s01["code_cols"].split(",")] == \
-        ["COUNTRY_BIRTH", "SEX"]
+    assert [ws[f"{c}{code_row}"].value for c in s01["code_cols"].split(",")] == [
+        "COUNTRY_BIRTH",
+        "SEX",
+    ]
     assert ws[f"{s01['first_data_col']}{code_row}"].value == "_T"
     assert ws[f"A{first}"].value == "_T" and ws[f"B{first}"].value == "_T"
     # labels in both languages
@@ -102,8 +104,10 @@ def test_metadata_dropdowns(template: Path) -> None:
     wb = openpyxl.load_workbook(template)
     ws = wb["Metadata"]
     key_row = next(r for r in range(1, ws.max_row + 1) if ws[f"A{r}"].value == "table")
-    cols = {ws.cell(key_row, c).value: ws.cell(key_row, c).column_letter
-            for c in range(1, ws.max_column + 1)}
+    cols = {
+        ws.cell(key_row, c).value: ws.cell(key_row, c).column_letter
+        for c in range(1, ws.max_column + 1)
+    }
     s01_row = next(r for r in range(key_row, ws.max_row + 1) if ws[f"A{r}"].value == "S01")
     validations = ws.data_validations.dataValidation
 
@@ -159,8 +163,10 @@ def _fill(template: Path, out: Path) -> dict[str, str]:
         ws[ref] = value
     meta = wb["Metadata"]
     key_row = next(r for r in range(1, meta.max_row + 1) if meta[f"A{r}"].value == "table")
-    cols = {meta.cell(key_row, c).value: meta.cell(key_row, c).column_letter
-            for c in range(1, meta.max_column + 1)}
+    cols = {
+        meta.cell(key_row, c).value: meta.cell(key_row, c).column_letter
+        for c in range(1, meta.max_column + 1)
+    }
     s01_row = next(r for r in range(key_row, meta.max_row + 1) if meta[f"A{r}"].value == "S01")
     meta[f"{cols['source_type']}{s01_row}"] = "census — Population census / Перепись населения"
     meta[f"{cols['reference_date']}{s01_row}"] = date(2023, 10, 1)
@@ -185,8 +191,7 @@ def test_fill_and_read_back_values_flags_and_cells(template: Path, tmp_path: Pat
     assert not ds.findings
     by_cell = {o.where.cell: o for o in ds.observations}
     assert set(by_cell) == set(written)
-    assert all(o.where.sheet == "S01" and o.where.file == "filled.xlsx"
-               for o in ds.observations)
+    assert all(o.where.sheet == "S01" and o.where.file == "filled.xlsx" for o in ds.observations)
     # the reference date of the metadata sheet becomes TIME_PERIOD
     assert {o.time_period for o in ds.observations} == {"2023-10-01"}
     got = {(o.key, o.value, o.obs_status, o.conf_status) for o in ds.observations}
@@ -243,15 +248,18 @@ def test_reordered_rows_are_read_by_their_codes(template: Path, tmp_path: Path) 
     wb.save(tmp_path / "sorted.xlsx")
     ds = read_questionnaire(tmp_path / "sorted.xlsx")
     got = {o.key: (o.value, o.where.cell) for o in ds.observations}
-    assert got == {("KAZ", "LT", "_T"): (11.0, f"{col}{rus}"),
-                   ("RUS", "LT", "_T"): (22.0, f"{col}{kaz}")}
+    assert got == {
+        ("KAZ", "LT", "_T"): (11.0, f"{col}{rus}"),
+        ("RUS", "LT", "_T"): (22.0, f"{col}{kaz}"),
+    }
     assert {o.time_period for o in ds.observations} == {"2024"}
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_single_language_templates_read(tmp_path: Path, lang: str) -> None:
-    path = write_template(tmp_path / f"t_{lang}.xlsx", country="ARM", year=2023,
-                          tables=["S02"], lang=lang)
+    path = write_template(
+        tmp_path / f"t_{lang}.xlsx", country="ARM", year=2023, tables=["S02"], lang=lang
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[1] == ("Metadata" if lang == "en" else "Метаданные")
     s02 = _facts(wb)["S02"]
@@ -265,8 +273,12 @@ def test_single_language_templates_read(tmp_path: Path, lang: str) -> None:
     wb.save(path)
     ds = read_questionnaire(path)
     [obs] = ds.observations
-    assert (obs.key, obs.value, obs.ref_area, obs.time_period) == \
-        (("RUS", "_T", "_T"), 2500.0, "ARM", "2023-01-01")
+    assert (obs.key, obs.value, obs.ref_area, obs.time_period) == (
+        ("RUS", "_T", "_T"),
+        2500.0,
+        "ARM",
+        "2023-01-01",
+    )
     assert ds.metadata.language == lang
 
 
@@ -287,31 +299,48 @@ def test_not_numbers_and_formulas_are_findings(template: Path, tmp_path: Path) -
     # Unreadable cells stay as cells without a value (flag O), so totals treat them as
     # parts not given rather than zeros.
     assert [(o.value, o.obs_status) for o in ds.observations if o.value is None] == [
-        (None, "O"), (None, "O")]
+        (None, "O"),
+        (None, "O"),
+    ]
     assert [o.value for o in ds.observations if o.value is not None] == [40.0]
     formula = next(f for f in ds.findings if f.rule == "STRUCT_FORMULA")
     assert "Special" in formula.text("en") and "Специальная вставка" in formula.text("ru")
-    assert formula.key == {"COUNTRY_BIRTH": "_T", "SEX": "_T", "AGE": "_T",
-                           "REF_AREA": "KGZ", "TIME_PERIOD": "2024-01-01"}
+    assert formula.key == {
+        "COUNTRY_BIRTH": "_T",
+        "SEX": "_T",
+        "AGE": "_T",
+        "REF_AREA": "KGZ",
+        "TIME_PERIOD": "2024-01-01",
+    }
 
 
 def test_data_and_synthetic_banner_are_written(tmp_path: Path) -> None:
-    data = Dataset("demo", "test", "KGZ", observations=[
-        Observation("F03", "KGZ", "2024", ("RUS", "LT", "M"), 1500.0),
-        Observation("F03", "KGZ", "2024", ("RUS", "LT", "F"), 900.0, obs_status="E"),
-        Observation("F03", "KGZ", "2024", ("UZB", "LT", "M"), None, obs_status="L"),
-        Observation("F03", "KGZ", "2024", ("UZB", "LT", "F"), None, conf_status="C"),
-    ])
-    path = write_template(tmp_path / "demo.xlsx", country="KGZ", year=2024, tables=["F03"],
-                          data=data, synthetic=True)
+    data = Dataset(
+        "demo",
+        "test",
+        "KGZ",
+        observations=[
+            Observation("F03", "KGZ", "2024", ("RUS", "LT", "M"), 1500.0),
+            Observation("F03", "KGZ", "2024", ("RUS", "LT", "F"), 900.0, obs_status="E"),
+            Observation("F03", "KGZ", "2024", ("UZB", "LT", "M"), None, obs_status="L"),
+            Observation("F03", "KGZ", "2024", ("UZB", "LT", "F"), None, conf_status="C"),
+        ],
+    )
+    path = write_template(
+        tmp_path / "demo.xlsx", country="KGZ", year=2024, tables=["F03"], data=data, synthetic=True
+    )
     wb = openpyxl.load_workbook(path)
     for name in ("Instructions", "Metadata", "F03"):
         assert "СИНТЕТИЧЕСКИЕ ДАННЫЕ" in wb[name]["A1"].value
     ds = read_questionnaire(path)
     assert ds.synthetic is True
     got = {(o.key, o.value, o.obs_status, o.conf_status) for o in ds.observations}
-    assert got == {(("RUS", "LT", "M"), 1500.0, "A", "F"), (("RUS", "LT", "F"), 900.0, "E", "F"),
-                   (("UZB", "LT", "M"), None, "L", "F"), (("UZB", "LT", "F"), None, "A", "C")}
+    assert got == {
+        (("RUS", "LT", "M"), 1500.0, "A", "F"),
+        (("RUS", "LT", "F"), 900.0, "E", "F"),
+        (("UZB", "LT", "M"), None, "L", "F"),
+        (("UZB", "LT", "F"), None, "A", "C"),
+    }
 
 
 def test_country_mismatch_and_blank_workbook(template: Path) -> None:
@@ -323,12 +352,23 @@ def test_country_mismatch_and_blank_workbook(template: Path) -> None:
     assert "kgz_2024.xlsx" in blank.value.text("ru")
 
 
-@pytest.mark.parametrize(("text", "value", "obs", "conf"), [
-    ("1 234", 1234.0, "A", "F"), ("1\u00a0234\u00a0567", 1234567.0, "A", "F"),
-    ("1,234,567", 1234567.0, "A", "F"), ("12,5", 12.5, "A", "F"), ("..", None, "L", "F"),
-    ("…", None, "L", "F"), ("X", None, "A", "C"), ("х", None, "A", "C"), ("-", 0.0, "A", "F"),
-    ("123 e", 123.0, "E", "F"), ("123E", 123.0, "E", "F"), ("5 р", 5.0, "P", "F"),
-])
+@pytest.mark.parametrize(
+    ("text", "value", "obs", "conf"),
+    [
+        ("1 234", 1234.0, "A", "F"),
+        ("1\u00a0234\u00a0567", 1234567.0, "A", "F"),
+        ("1,234,567", 1234567.0, "A", "F"),
+        ("12,5", 12.5, "A", "F"),
+        ("..", None, "L", "F"),
+        ("…", None, "L", "F"),
+        ("X", None, "A", "C"),
+        ("х", None, "A", "C"),
+        ("-", 0.0, "A", "F"),
+        ("123 e", 123.0, "E", "F"),
+        ("123E", 123.0, "E", "F"),
+        ("5 р", 5.0, "P", "F"),
+    ],
+)
 def test_notation(text: str, value: float | None, obs: str, conf: str) -> None:
     reading = read_text(text)
     assert (reading.value, reading.obs_status, reading.conf_status) == (value, obs, conf)
@@ -337,22 +377,41 @@ def test_notation(text: str, value: float | None, obs: str, conf: str) -> None:
 def test_metadata_of_the_data_is_written(tmp_path: Path) -> None:
     from migstat.model import SubmissionMetadata, TableMetadata
 
-    meta = SubmissionMetadata(country="KGZ", year=2024, agency="Нацстатком",
-                              contact_email="stat@example.kg", tables={
-                                  "S01": TableMetadata("S01", source_type="register",
-                                                       reference_date="2024-01-01",
-                                                       population_covered="residents",
-                                                       origin_concept="BIRTH"),
-                                  "F03": TableMetadata("F03", source_type="census",
-                                                       residence_rule="12_months",
-                                                       rounding_base=5)})
-    data = Dataset("demo", "test", "KGZ", observations=[
-        Observation("S01", "KGZ", "2024-01-01", ("_T", "_T", "_T"), 7000000.0),
-        Observation("F03", "KGZ", "2024", ("_T", "LT", "_T"), 3000.0)], metadata=meta)
-    path = write_template(tmp_path / "m.xlsx", country="KGZ", year=2024,
-                          tables=["S01", "F03"], data=data)
+    meta = SubmissionMetadata(
+        country="KGZ",
+        year=2024,
+        agency="Нацстатком",
+        contact_email="stat@example.kg",
+        tables={
+            "S01": TableMetadata(
+                "S01",
+                source_type="register",
+                reference_date="2024-01-01",
+                population_covered="residents",
+                origin_concept="BIRTH",
+            ),
+            "F03": TableMetadata(
+                "F03", source_type="census", residence_rule="12_months", rounding_base=5
+            ),
+        },
+    )
+    data = Dataset(
+        "demo",
+        "test",
+        "KGZ",
+        observations=[
+            Observation("S01", "KGZ", "2024-01-01", ("_T", "_T", "_T"), 7000000.0),
+            Observation("F03", "KGZ", "2024", ("_T", "LT", "_T"), 3000.0),
+        ],
+        metadata=meta,
+    )
+    path = write_template(
+        tmp_path / "m.xlsx", country="KGZ", year=2024, tables=["S01", "F03"], data=data
+    )
     back = read_questionnaire(path).metadata
     assert back.agency == "Нацстатком" and back.contact_email == "stat@example.kg"
     assert back.tables["S01"].to_dict() == meta.tables["S01"].to_dict()
-    assert back.tables["F03"].to_dict() == {**meta.tables["F03"].to_dict(),
-                                            "reference_date": "2024"}
+    assert back.tables["F03"].to_dict() == {
+        **meta.tables["F03"].to_dict(),
+        "reference_date": "2024",
+    }

@@ -60,31 +60,46 @@ def registry(folder) -> Registry:
 
 # -- structures --------------------------------------------------------------------------------
 
+
 def test_table_from_the_data_structure(folder, registry) -> None:
     table = registry.table("ESTAT_DEMOGRAPHY")
     assert registry.table("DEMOGRAPHY") is table  # the DSD id is an alias
     assert table.dimension_ids == ("SEX", "DEMO")
     assert table.kind == "event" and table.period_type == "year"
     root = ET.parse(STRUCTURE).getroot()
-    sexes = [c.get("id") for cl in root.iter() if _local(cl.tag) == "Codelist"
-             and cl.get("id") == "CL_SEX" for c in cl if _local(c.tag) == "Code"]
-    measures = [c.get("id") for cs in root.iter() if _local(cs.tag) == "ConceptScheme"
-                and cs.get("id") == "DEMO_MEASURES" for c in cs if _local(c.tag) == "Concept"]
+    sexes = [
+        c.get("id")
+        for cl in root.iter()
+        if _local(cl.tag) == "Codelist" and cl.get("id") == "CL_SEX"
+        for c in cl
+        if _local(c.tag) == "Code"
+    ]
+    measures = [
+        c.get("id")
+        for cs in root.iter()
+        if _local(cs.tag) == "ConceptScheme" and cs.get("id") == "DEMO_MEASURES"
+        for c in cs
+        if _local(c.tag) == "Concept"
+    ]
     assert list(registry.codelist("ESTAT_CL_SEX").codes) == sexes == ["F", "M", "T"]
     assert list(registry.codelist("ESTAT_DEMO_MEASURES").codes) == measures
     assert registry.codelist("ESTAT_DEMO_MEASURES").label("LBIRTHST") == "Births in Year X"
     assert table.dimension("SEX").total == "T" and table.dimension("DEMO").total is None
     assert sorted(p.name for p in (folder / "codelists").iterdir()) == [
-        "ESTAT_CL_SEX.yaml", "ESTAT_DEMO_MEASURES.yaml"]
+        "ESTAT_CL_SEX.yaml",
+        "ESTAT_DEMO_MEASURES.yaml",
+    ]
 
 
 def test_code_list_from_another_file(tmp_path) -> None:
     text = STRUCTURE.read_text(encoding="utf-8")
     start = text.index('<structure:Codelist id="CL_SEX"')
     end = text.index("</structure:Codelist>", start) + len("</structure:Codelist>")
-    stub = ('<structure:Codelist id="CL_SEX" agencyID="ESTAT" version="1.0" '
-            'isExternalReference="true"><common:Name xml:lang="en">Sex codelist</common:Name>'
-            "</structure:Codelist>")
+    stub = (
+        '<structure:Codelist id="CL_SEX" agencyID="ESTAT" version="1.0" '
+        'isExternalReference="true"><common:Name xml:lang="en">Sex codelist</common:Name>'
+        "</structure:Codelist>"
+    )
     without = tmp_path / "dsd.xml"
     without.write_text(text[:start] + stub + text[end:], encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -92,11 +107,15 @@ def test_code_list_from_another_file(tmp_path) -> None:
     assert "CL_SEX" in caught.value.text("en") and "CL_SEX" in caught.value.text("ru")
     assert caught.value.text("en") != caught.value.text("ru")
     assert caught.value.where.file == "dsd.xml"
-    head = text[:text.index("<message:Structures>")]
+    head = text[: text.index("<message:Structures>")]
     codes = tmp_path / "codes.xml"
-    codes.write_text(head + "<message:Structures><structure:Codelists>" + text[start:end]
-                     + "</structure:Codelists></message:Structures></message:Structure>",
-                     encoding="utf-8")
+    codes.write_text(
+        head
+        + "<message:Structures><structure:Codelists>"
+        + text[start:end]
+        + "</structure:Codelists></message:Structures></message:Structure>",
+        encoding="utf-8",
+    )
     derived = table_from_dsd([without, codes])
     assert [c["id"] for c in derived.codelists[0]["codes"]] == ["F", "M", "T"]
 
@@ -107,8 +126,7 @@ def test_sdmx_3_code_list() -> None:
     root = ET.parse(CL_FREQ).getroot()
     ids = [c.get("id") for c in root.iter() if _local(c.tag) == "Code"]
     assert [c.id for c in freq.codes] == ids == ["P"]  # the specimen holds one code
-    assert freq.codes[0].names == {"en": "Pluri-annual", "de": "Mehrjährig",
-                                   "fr": "Pluri-annuel"}
+    assert freq.codes[0].names == {"en": "Pluri-annual", "de": "Mehrjährig", "fr": "Pluri-annuel"}
     assert (freq.agency, freq.id, freq.version) == ("ESTAT", "FREQ", "3.9")
     assert freq.names["en"] == "Time frequency"
     with pytest.raises(InputError) as caught:  # a code list alone makes no table
@@ -124,13 +142,15 @@ def test_data_message_is_not_a_structure() -> None:
 
 # -- data --------------------------------------------------------------------------------------
 
+
 def test_structure_specific_cell_by_cell(registry) -> None:
     published = _published_obs(DATA)
     message = read_data(DATA)
     assert message.header.structure.id == "DEMOGRAPHY"
     assert message.header.dimension_at_observation == "DEMO"
-    assert [{k: r.values[k] for k in p} for r, p in zip(message.records, published,
-                                                         strict=True)] == published
+    assert [
+        {k: r.values[k] for k in p} for r, p in zip(message.records, published, strict=True)
+    ] == published
     assert detect_source(DATA, DATA.read_bytes()[:8192]) == "sdmx"
     dataset = read_source(DATA, registry=registry)
     assert len(dataset.observations) == len(published) == 60
@@ -154,8 +174,12 @@ def _generic(path: Path, out: Path, *, flat: bool = False) -> Path:
     header = ET.SubElement(root, f"{{{msg}}}Header")
     ET.SubElement(header, f"{{{msg}}}ID").text = "GENERIC"
     ET.SubElement(header, f"{{{msg}}}Prepared").text = "2011-11-25T00:21:49"
-    structure = ET.SubElement(header, f"{{{msg}}}Structure", structureID="STR1",
-                              dimensionAtObservation="AllDimensions" if flat else "TIME_PERIOD")
+    structure = ET.SubElement(
+        header,
+        f"{{{msg}}}Structure",
+        structureID="STR1",
+        dimensionAtObservation="AllDimensions" if flat else "TIME_PERIOD",
+    )
     inner = ET.SubElement(structure, f"{{{com}}}Structure")
     ET.SubElement(inner, "Ref", agencyID="ESTAT", id="DEMOGRAPHY", version="1.0")
     dataset = ET.SubElement(root, f"{{{msg}}}DataSet")
@@ -184,8 +208,9 @@ def _generic(path: Path, out: Path, *, flat: bool = False) -> Path:
 
 
 def _same(dataset) -> list[tuple]:
-    return sorted((o.ref_area, o.time_period, o.key, o.value, o.obs_status)
-                  for o in dataset.observations)
+    return sorted(
+        (o.ref_area, o.time_period, o.key, o.value, o.obs_status) for o in dataset.observations
+    )
 
 
 def test_generic_and_flat_read_alike(tmp_path, registry) -> None:
@@ -226,8 +251,7 @@ def test_import_then_query_through_a_table_made_from_the_structure(db_url, regis
     assert {p["DEMO"] for p in published} >= {"LBIRTHST", "DEATHST", "TFRNSI", "LEXPNSIT"}
     dataset = read_source(DATA, registry=registry)
     with Store.open(db_url, registry=registry) as store:
-        record, findings = api.submit_dataset(store, dataset, DATA.read_bytes(),
-                                              registry=registry)
+        record, findings = api.submit_dataset(store, dataset, DATA.read_bytes(), registry=registry)
         assert record.status == "accepted", [f.text() for f in findings]
         result = api.query(store, "ESTAT_DEMOGRAPHY", registry=registry)
     assert result.columns[2:6] == ["REF_AREA", "TIME_PERIOD", "SEX", "DEMO"]
@@ -248,11 +272,17 @@ def test_counts_stay_whole_in_a_table_of_counts(registry) -> None:
 
 # -- Eurostat's own dataflows over SDMX ----------------------------------------------------------
 
+
 def _resfirst_cells() -> list[dict[str, object]]:
     raw = json.loads(RESFIRST.read_text(encoding="utf-8"))
     ids, sizes = raw["id"], raw["size"]
-    codes = [sorted(raw["dimension"][d]["category"]["index"],
-                    key=raw["dimension"][d]["category"]["index"].get) for d in ids]
+    codes = [
+        sorted(
+            raw["dimension"][d]["category"]["index"],
+            key=raw["dimension"][d]["category"]["index"].get,
+        )
+        for d in ids
+    ]
     out = []
     for pos in range(math.prod(sizes)):
         value = raw["value"].get(str(pos))
@@ -260,7 +290,7 @@ def _resfirst_cells() -> list[dict[str, object]]:
             continue
         rest, cell = pos, {}
         for i, d in enumerate(ids):
-            stride = math.prod(sizes[i + 1:])
+            stride = math.prod(sizes[i + 1 :])
             cell[d] = codes[i][rest // stride]
             rest %= stride
         cell["value"] = value
@@ -270,18 +300,44 @@ def _resfirst_cells() -> list[dict[str, object]]:
 
 
 def _keyed(dataset) -> dict[tuple, tuple]:
-    return {(o.table, o.ref_area, o.time_period, o.key): (o.value, o.obs_status, o.comment)
-            for o in dataset.observations}
+    return {
+        (o.table, o.ref_area, o.time_period, o.key): (o.value, o.obs_status, o.comment)
+        for o in dataset.observations
+    }
 
 
 def test_eurostat_sdmx_csv_reads_like_json_stat(tmp_path) -> None:
     registry = default_registry()
     base = _keyed(read_source(RESFIRST, registry=registry))
-    header = ["DATAFLOW", "LAST UPDATE", "freq", "reason", "citizen", "duration", "unit", "geo",
-              "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG"]
-    rows = [["ESTAT:MIGR_RESFIRST(1.0)", "09/07/26 23:00:00", c["freq"], c["reason"],
-             c["citizen"], c["duration"], c["unit"], c["geo"], c["time"], c["value"],
-             c["flag"]] for c in _resfirst_cells()]
+    header = [
+        "DATAFLOW",
+        "LAST UPDATE",
+        "freq",
+        "reason",
+        "citizen",
+        "duration",
+        "unit",
+        "geo",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "OBS_FLAG",
+    ]
+    rows = [
+        [
+            "ESTAT:MIGR_RESFIRST(1.0)",
+            "09/07/26 23:00:00",
+            c["freq"],
+            c["reason"],
+            c["citizen"],
+            c["duration"],
+            c["unit"],
+            c["geo"],
+            c["time"],
+            c["value"],
+            c["flag"],
+        ]
+        for c in _resfirst_cells()
+    ]
     for name, delimiter in (("comma.csv", ","), ("semi.csv", ";"), ("tab.csv", "\t")):
         path = tmp_path / name
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -300,17 +356,21 @@ def test_eurostat_sdmx_ml_reads_like_json_stat(tmp_path) -> None:
     for cell in _resfirst_cells():
         key = tuple(cell[d] for d in ("freq", "reason", "citizen", "duration", "unit", "geo"))
         series.setdefault(key, []).append(cell)
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<m:StructureSpecificData xmlns:m="http://www.sdmx.org/resources/sdmxml/schemas/'
-             'v2_1/message" xmlns:c="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">'
-             '<m:Header><m:ID>X</m:ID><m:Prepared>2026-07-10T08:00:00</m:Prepared>'
-             '<m:Structure structureID="ESTAT_MIGR_RESFIRST_1_0" '
-             'dimensionAtObservation="TIME_PERIOD"><c:Structure><Ref agencyID="ESTAT" '
-             'id="MIGR_RESFIRST" version="1.0"/></c:Structure></m:Structure></m:Header>'
-             '<m:DataSet>']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<m:StructureSpecificData xmlns:m="http://www.sdmx.org/resources/sdmxml/schemas/'
+        'v2_1/message" xmlns:c="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">'
+        "<m:Header><m:ID>X</m:ID><m:Prepared>2026-07-10T08:00:00</m:Prepared>"
+        '<m:Structure structureID="ESTAT_MIGR_RESFIRST_1_0" '
+        'dimensionAtObservation="TIME_PERIOD"><c:Structure><Ref agencyID="ESTAT" '
+        'id="MIGR_RESFIRST" version="1.0"/></c:Structure></m:Structure></m:Header>'
+        "<m:DataSet>",
+    ]
     for (freq, reason, citizen, duration, unit, geo), cells in series.items():
-        parts.append(f'<Series freq="{freq}" reason="{reason}" citizen="{citizen}" '
-                     f'duration="{duration}" unit="{unit}" geo="{geo}">')
+        parts.append(
+            f'<Series freq="{freq}" reason="{reason}" citizen="{citizen}" '
+            f'duration="{duration}" unit="{unit}" geo="{geo}">'
+        )
         for cell in cells:
             flag = f' OBS_FLAG="{cell["flag"]}"' if cell["flag"] else ""
             parts.append(f'<Obs TIME_PERIOD="{cell["time"]}" OBS_VALUE="{cell["value"]}"{flag}/>')
@@ -319,8 +379,9 @@ def test_eurostat_sdmx_ml_reads_like_json_stat(tmp_path) -> None:
     path = tmp_path / "resfirst.xml"
     path.write_text("\n".join(parts), encoding="utf-8")
     upper = tmp_path / "resfirst_upper.xml"  # dimension ids as SDMX-ML 2.1 answers give them
-    upper.write_text("\n".join(parts).replace(' freq="', ' FREQ="').replace(' geo="', ' GEO="'),
-                     encoding="utf-8")
+    upper.write_text(
+        "\n".join(parts).replace(' freq="', ' FREQ="').replace(' geo="', ' GEO="'), encoding="utf-8"
+    )
     for source in (path, upper):
         dataset = read_source(source, registry=registry)
         assert _keyed(dataset) == base
@@ -332,9 +393,11 @@ def test_cli_tables_from_sdmx(cli, tmp_path) -> None:
     out = tmp_path / "reg"
     code, stdout, stderr = cli("tables", "from-sdmx", str(STRUCTURE), "-o", str(out))
     assert code == 0, stderr
-    assert stdout.split() == [str(out / "codelists" / "ESTAT_CL_SEX.yaml"),
-                              str(out / "codelists" / "ESTAT_DEMO_MEASURES.yaml"),
-                              str(out / "tables" / "ESTAT_DEMOGRAPHY.yaml")]
+    assert stdout.split() == [
+        str(out / "codelists" / "ESTAT_CL_SEX.yaml"),
+        str(out / "codelists" / "ESTAT_DEMO_MEASURES.yaml"),
+        str(out / "tables" / "ESTAT_DEMOGRAPHY.yaml"),
+    ]
     assert (out / "tables" / "ESTAT_DEMOGRAPHY.yaml").exists()
     assert "ESTAT_DEMOGRAPHY" in stderr and "MIGSTAT_REGISTRY_PATH" in stderr
     code, listing, _ = cli("tables")
@@ -348,13 +411,35 @@ def test_sdmx_csv_with_labels(tmp_path) -> None:
     """Eurostat's SDMX-CSV with labels: ``freq:Time frequency`` headers, ``A:Annual`` cells."""
     registry = default_registry()
     base = _keyed(read_source(RESFIRST, registry=registry))
-    names = {"freq": "Time frequency", "reason": "Reason", "citizen": "Country of citizenship",
-             "duration": "Duration", "unit": "Unit of measure", "geo": "Geopolitical entity"}
-    header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *(f"{k}:{v}" for k, v in names.items()),
-              "TIME_PERIOD:Time", "OBS_VALUE:Observation value", "OBS_FLAG:Observation flag"]
-    rows = [["dataflow", "ESTAT:MIGR_RESFIRST(1.0)", "I",
-             *(f"{c[k]}:Label of {c[k]}" for k in names), c["time"], c["value"], c["flag"]]
-            for c in _resfirst_cells()]
+    names = {
+        "freq": "Time frequency",
+        "reason": "Reason",
+        "citizen": "Country of citizenship",
+        "duration": "Duration",
+        "unit": "Unit of measure",
+        "geo": "Geopolitical entity",
+    }
+    header = [
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        *(f"{k}:{v}" for k, v in names.items()),
+        "TIME_PERIOD:Time",
+        "OBS_VALUE:Observation value",
+        "OBS_FLAG:Observation flag",
+    ]
+    rows = [
+        [
+            "dataflow",
+            "ESTAT:MIGR_RESFIRST(1.0)",
+            "I",
+            *(f"{c[k]}:Label of {c[k]}" for k in names),
+            c["time"],
+            c["value"],
+            c["flag"],
+        ]
+        for c in _resfirst_cells()
+    ]
     path = tmp_path / "labels.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
@@ -380,11 +465,13 @@ def test_lower_case_dimension_ids(tmp_path) -> None:
     assert [d["id"] for d in derived.table["dimensions"]] == ["SEX", "DEMO"]
     assert derived.table["dimensions"][0]["name"] == {"en": "Sex"}
     registry = Registry([DEFINITIONS, tmp_path / "reg"])
-    data = DATA.read_text(encoding="utf-8").replace('SEX="', 'sex="').replace('COUNTRY="',
-                                                                             'country="')
+    data = (
+        DATA.read_text(encoding="utf-8").replace('SEX="', 'sex="').replace('COUNTRY="', 'country="')
+    )
     (tmp_path / "lower_data.xml").write_text(data, encoding="utf-8")
     assert _same(read_source(tmp_path / "lower_data.xml", registry=registry)) == _same(
-        read_source(DATA, registry=registry))
+        read_source(DATA, registry=registry)
+    )
 
 
 def test_sdmx_3_structure_specific(tmp_path, registry) -> None:
@@ -392,12 +479,14 @@ def test_sdmx_3_structure_specific(tmp_path, registry) -> None:
     text = DATA.read_text(encoding="utf-8").replace("/v2_1/", "/v3_0/")
     start = text.index("<common:Structure>")
     end = text.index("</common:Structure>") + len("</common:Structure>")
-    text = (text[:start] + "<common:Structure>urn:sdmx:org.sdmx.infomodel.datastructure."
-            "DataStructure=ESTAT:DEMOGRAPHY(1.0)</common:Structure>" + text[end:])
+    text = (
+        text[:start] + "<common:Structure>urn:sdmx:org.sdmx.infomodel.datastructure."
+        "DataStructure=ESTAT:DEMOGRAPHY(1.0)</common:Structure>" + text[end:]
+    )
     path = tmp_path / "v3.xml"
     path.write_text(text, encoding="utf-8")
     message = read_data(path)
-    assert (message.header.structure.agency, message.header.structure.id) == ("ESTAT",
-                                                                              "DEMOGRAPHY")
-    assert _same(read_source(path, registry=registry)) == _same(read_source(DATA,
-                                                                            registry=registry))
+    assert (message.header.structure.agency, message.header.structure.id) == ("ESTAT", "DEMOGRAPHY")
+    assert _same(read_source(path, registry=registry)) == _same(
+        read_source(DATA, registry=registry)
+    )

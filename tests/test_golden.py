@@ -28,7 +28,7 @@ def template_cells(wb) -> dict[tuple[str, tuple[str, ...]], str]:
     facts = list(wb["_migstat"].iter_rows(values_only=True))
     head = next(i for i, r in enumerate(facts) if r[0] == "table")
     out: dict[tuple[str, tuple[str, ...]], str] = {}
-    for row in facts[head + 1:]:
+    for row in facts[head + 1 :]:
         if not row[0]:
             continue
         table, sheet, _p, row_dims, col_dims, code_cols, code_rows, r0, c0, r1, c1 = row[:11]
@@ -41,8 +41,9 @@ def template_cells(wb) -> dict[tuple[str, tuple[str, ...]], str]:
         for r in range(int(r0), int(r1) + 1):
             rcodes = [ws.cell(r, c).value for c in ccols]
             for c in range(first, last + 1):
-                codes = dict(zip(dims, [*rcodes, *(ws.cell(cr, c).value for cr in crows)],
-                                 strict=True))
+                codes = dict(
+                    zip(dims, [*rcodes, *(ws.cell(cr, c).value for cr in crows)], strict=True)
+                )
                 out[(table, tuple(codes[d] for d in order))] = f"{get_column_letter(c)}{r}"
     return out
 
@@ -66,8 +67,10 @@ def clean(tmp_path_factory) -> tuple[Path, Dataset]:
     write_template(source, country="KGZ", year=2024, data=data)
     src = read_questionnaire(source.read_bytes(), file_name=source.name)
     src_wb = load_workbook(source)
-    places = [*src.metadata.where.values(),
-              *(loc for t in src.metadata.tables.values() for loc in t.where.values())]
+    places = [
+        *src.metadata.where.values(),
+        *(loc for t in src.metadata.tables.values() for loc in t.where.values()),
+    ]
     for loc in places:
         wb[loc.sheet][loc.cell].value = src_wb[loc.sheet][loc.cell].value
     filled = folder / "KGZ_2024.xlsx"
@@ -141,13 +144,18 @@ def test_planted_errors_are_found_at_their_cells(cli, tmp_path: Path, clean) -> 
 
     found_by_lang = {}
     for lang in ("en", "ru"):
-        code, out, _ = cli("--lang", lang, "validate", str(spoiled), "--no-history",
-                           "--json", "-")
+        code, out, _ = cli("--lang", lang, "validate", str(spoiled), "--no-history", "--json", "-")
         assert code == 1
         found_by_lang[lang] = json.loads(out)["findings"]
     findings = found_by_lang["en"]
-    got = {(f["rule"] if not f["rule"].startswith("CROSS_") else "CROSS_*",
-            f["location"].get("sheet"), f["location"].get("cell")) for f in findings}
+    got = {
+        (
+            f["rule"] if not f["rule"].startswith("CROSS_") else "CROSS_*",
+            f["location"].get("sheet"),
+            f["location"].get("cell"),
+        )
+        for f in findings
+    }
     assert got == expected
 
     # The human report names the cells and the numbers, in both languages.
@@ -156,16 +164,18 @@ def test_planted_errors_are_found_at_their_cells(cli, tmp_path: Path, clean) -> 
     negative_cell = at[("A01", ("RUS", "M", "OCC"))]
     assert f"A01!{negative_cell}" in text_en and f"A01!{negative_cell}" in text_ru
     f01_cell = at[("F01", ("RUS", "LT", "_T", "_T"))]
-    typo = next(f for f in findings if f["location"].get("cell") == f01_cell
-                and f["location"].get("sheet") == "F01")
+    typo = next(
+        f
+        for f in findings
+        if f["location"].get("cell") == f01_cell and f["location"].get("sheet") == "F01"
+    )
     assert typo["values"]["difference"] == 90
     assert "90" in typo["message"]["en"] and "90" in typo["message"]["ru"]
     assert any("а" <= ch <= "я" for ch in typo["message"]["ru"].lower())
 
     # The annotated workbook to send back carries a comment on each offending cell.
     returned = tmp_path / "returned.xlsx"
-    code, *_ = cli("validate", str(spoiled), "--no-history", "--annotate",
-                   str(returned))
+    code, *_ = cli("validate", str(spoiled), "--no-history", "--annotate", str(returned))
     wb = load_workbook(returned)
     assert wb["A01"][negative_cell].comment is not None
     assert wb["F01"][f01_cell].comment is not None
@@ -174,21 +184,39 @@ def test_planted_errors_are_found_at_their_cells(cli, tmp_path: Path, clean) -> 
 def test_year_on_year_jump_is_a_warning(tmp_path: Path, clean) -> None:
     """A figure a tenth of last year's stored one is flagged, as a warning, at its cell."""
     filled, dataset = clean
-    largest = max((o for o in dataset.observations
-                   if o.table == "F01" and "_T" not in o.key), key=lambda o: o.value)
+    largest = max(
+        (o for o in dataset.observations if o.table == "F01" and "_T" not in o.key),
+        key=lambda o: o.value,
+    )
     key, this_year = largest.key, largest.value
     assert this_year >= 50  # above the table's floor for year-on-year checks
-    previous = [Observation(o.table, o.ref_area, "2023", o.key,
-                            (o.value * 10 if o.key == key else o.value), o.obs_status)
-                for o in dataset.observations if o.table == "F01"]
+    previous = [
+        Observation(
+            o.table,
+            o.ref_area,
+            "2023",
+            o.key,
+            (o.value * 10 if o.key == key else o.value),
+            o.obs_status,
+        )
+        for o in dataset.observations
+        if o.table == "F01"
+    ]
     with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
-        store.submit(Dataset("KGZ_2023.csv", "long_csv", "KGZ", previous), b"2023",
-                     findings=[], accepted=True)
+        store.submit(
+            Dataset("KGZ_2023.csv", "long_csv", "KGZ", previous),
+            b"2023",
+            findings=[],
+            accepted=True,
+        )
         checked = check_file(filled, store=store)
     jumps = [f for f in checked.findings if f.rule == "TIME_YOY_JUMP"]
     assert [(f.where.sheet, f.where.cell) for f in jumps] == [
-        ("F01", next(o.where.cell for o in dataset.observations
-                     if o.table == "F01" and o.key == key))]
+        (
+            "F01",
+            next(o.where.cell for o in dataset.observations if o.table == "F01" and o.key == key),
+        )
+    ]
     assert jumps[0].severity == "warning"
     assert jumps[0].values["observed"] == this_year
     assert not checked.errors

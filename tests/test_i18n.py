@@ -18,7 +18,9 @@ PARAM = re.compile(r"\{(\w+)[^}]*\}")
 def _messages() -> dict[str, str]:
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS,
+        str(PACKAGE),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
     ):
         if isinstance(message, tuple):
             message = message[0]
@@ -43,7 +45,8 @@ def test_every_message_has_a_russian_translation() -> None:
     russian = _russian()
     missing = {m: where for m, where in _messages().items() if m not in russian}
     assert not missing, "untranslated messages:\n" + "\n".join(
-        f"{where}: {m!r}" for m, where in sorted(missing.items(), key=lambda x: x[1]))
+        f"{where}: {m!r}" for m, where in sorted(missing.items(), key=lambda x: x[1])
+    )
 
 
 def test_translations_keep_the_parameters() -> None:
@@ -64,6 +67,5 @@ def test_language_resolution(monkeypatch) -> None:
 
 
 def test_russian_message_is_rendered_with_parameters() -> None:
-    text = gettext_("Unknown table {table}. Known tables: {known}.", "ru", table="X9",
-                    known="S01")
+    text = gettext_("Unknown table {table}. Known tables: {known}.", "ru", table="X9", known="S01")
     assert "X9" in text and "S01" in text and "таблица" in text.lower()

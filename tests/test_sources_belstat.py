@@ -28,7 +28,10 @@ def _raw(path: Path, partner: str, flow: str, year: str):
     years = data["tableHeader"][0]
     for i, row in enumerate(data["tableRows"]):
         if (row[0]["value"], row[1]["value"], row[3]["value"]) == (
-                "Республика Беларусь", partner, flow):
+            "Республика Беларусь",
+            partner,
+            flow,
+        ):
             j = 7 + years.index(year)
             return f"tableRows[{i}][{j}]", row[j]["value"]
     raise AssertionError((partner, flow))
@@ -62,20 +65,25 @@ def test_cis_totals_published_twice_are_merged() -> None:
     path = BELSTAT / "belstat_arrivals_oblast_1990-1999.json"
     index = _index(read(path, registry=default_registry()))
     # 1990: the partner total is null, the CIS group row has the number.
-    column, text = _raw(path, "СТРАНЫ СОДРУЖЕСТВА НЕЗАВИСИМЫХ ГОСУДАРСТВ (СНГ)",
-                        "Миграция со странами СНГ", "1990")
+    column, text = _raw(
+        path, "СТРАНЫ СОДРУЖЕСТВА НЕЗАВИСИМЫХ ГОСУДАРСТВ (СНГ)", "Миграция со странами СНГ", "1990"
+    )
     assert index[("F01", "1990", "CIS")].value == int(text.replace("\u00a0", "")) == 91655
     assert index[("F01", "1990", "CIS")].where.column == column
     assert index[("F01", "1990", "_T")].value is None
 
 
 def test_agrees_with_cisstat_for_belarus_2019() -> None:
-    belstat = _index(read_files(sorted(BELSTAT.glob("belstat_[ad]*_oblast_*.json")),
-                                registry=default_registry()))
-    cis = {(o.table, o.time_period, o.key[0]): o.value
-           for o in read_cisstat(DATA / "cisstat" / "cis_migration.csv",
-                                 registry=default_registry()).observations
-           if o.ref_area == "BLR"}
+    belstat = _index(
+        read_files(sorted(BELSTAT.glob("belstat_[ad]*_oblast_*.json")), registry=default_registry())
+    )
+    cis = {
+        (o.table, o.time_period, o.key[0]): o.value
+        for o in read_cisstat(
+            DATA / "cisstat" / "cis_migration.csv", registry=default_registry()
+        ).observations
+        if o.ref_area == "BLR"
+    }
     for partner in ("RUS", "KAZ", "UZB", "ARM", "_T"):
         for table in ("F01", "F02"):
             assert belstat[(table, "2019", partner)].value == cis[(table, "2019", partner)]
@@ -93,7 +101,10 @@ def test_read_files_all_arrivals_and_departures() -> None:
         assert meta.residence_rule == "permanent_registration"
     assert dataset.provenance.notes.count("SHA-256") == 8
     assert {o.time_period for o in dataset.observations} == {
-        *map(str, range(1990, 2020)), "2024", "2025"}
+        *map(str, range(1990, 2020)),
+        "2024",
+        "2025",
+    }
     assert dataset.findings == []
 
 

@@ -34,7 +34,8 @@ def _mirror_pairs() -> list[tuple[str, str, int, int]]:
     section = text.split("## Mirror pairs, 2019", 1)[1]
     pairs = []
     for a, b, dep, arr in re.findall(
-            r"^\| ([A-Z]{3}) \| ([A-Z]{3}) \| ([\d,]+) \| ([\d,]+) \|$", section, re.M):
+        r"^\| ([A-Z]{3}) \| ([A-Z]{3}) \| ([\d,]+) \| ([\d,]+) \|$", section, re.M
+    ):
         pairs.append((a, b, int(dep.replace(",", "")), int(arr.replace(",", ""))))
     return pairs
 
@@ -93,10 +94,12 @@ def test_variants_read_alike(tmp_path) -> None:
     registry = default_registry()
     base = _values(read(_variant(tmp_path, "base.csv"), registry=registry))
     assert len(base) > 100
-    for path in (_variant(tmp_path, "semi.csv", delimiter=";"),
-                 _variant(tmp_path, "cp1251.csv", encoding="cp1251"),
-                 _variant(tmp_path, "bom.csv", encoding="utf-8-sig"),
-                 _variant(tmp_path, "order.csv", order=[4, 2, 5, 0, 3, 1])):
+    for path in (
+        _variant(tmp_path, "semi.csv", delimiter=";"),
+        _variant(tmp_path, "cp1251.csv", encoding="cp1251"),
+        _variant(tmp_path, "bom.csv", encoding="utf-8-sig"),
+        _variant(tmp_path, "order.csv", order=[4, 2, 5, 0, 3, 1]),
+    ):
         assert detect_source(path, path.read_bytes()[:8192]) == "cisstat"
         assert _values(read_source(path, registry=registry)) == base
 

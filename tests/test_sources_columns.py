@@ -17,17 +17,32 @@ from tests.shared import SHARED_DATA
 DATA = SHARED_DATA / "un_desa"
 POP = DATA / "pop_totals_2020.csv"
 STOCK = DATA / "stock_totals_2020.csv"
-pytestmark = pytest.mark.skipif(not (POP.exists() and STOCK.exists()),
-                                reason="shared data not available")
+pytestmark = pytest.mark.skipif(
+    not (POP.exists() and STOCK.exists()), reason="shared data not available"
+)
 
-POP_OPTIONS = {"table": "P01", "area_column": "country_code", "time_column": "year",
-               "value_column": "pop", "scale": "1000", "dimensions": ["SEX=_T"],
-               "reference_date": "07-01", "provider": "UN_DESA_2020_TOTALS",
-               "source_type": "estimate", "edition": "2020"}
-STOCK_OPTIONS = {"table": "S01", "area_column": "alpha3", "time_column": "year",
-                 "value_column": "fb", "reference_date": "07-01",
-                 "dimensions": ["COUNTRY_BIRTH=FOR", "SEX=_T", "AGE=_T"],
-                 "provider": "UN_DESA_2020_FB", "source_type": "estimate"}
+POP_OPTIONS = {
+    "table": "P01",
+    "area_column": "country_code",
+    "time_column": "year",
+    "value_column": "pop",
+    "scale": "1000",
+    "dimensions": ["SEX=_T"],
+    "reference_date": "07-01",
+    "provider": "UN_DESA_2020_TOTALS",
+    "source_type": "estimate",
+    "edition": "2020",
+}
+STOCK_OPTIONS = {
+    "table": "S01",
+    "area_column": "alpha3",
+    "time_column": "year",
+    "value_column": "fb",
+    "reference_date": "07-01",
+    "dimensions": ["COUNTRY_BIRTH=FOR", "SEX=_T", "AGE=_T"],
+    "provider": "UN_DESA_2020_FB",
+    "source_type": "estimate",
+}
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -53,8 +68,7 @@ def test_never_detected() -> None:
 
 
 def test_population_in_persons_as_published(population) -> None:
-    [(line, row)] = [(n, r) for n, r in _rows(POP) if r["alpha3"] == "KGZ"
-                     and r["year"] == "2020"]
+    [(line, row)] = [(n, r) for n, r in _rows(POP) if r["alpha3"] == "KGZ" and r["year"] == "2020"]
     assert row["pop"] == "6524.191"
     index = {(o.ref_area, o.time_period): o for o in population.observations}
     kgz = index[("KGZ", "2020-07-01")]
@@ -64,8 +78,7 @@ def test_population_in_persons_as_published(population) -> None:
     # every country row of the file, thousands to persons
     for _, r in _rows(POP):
         if r["alpha3"] in ("RUS", "KAZ", "USA") and r["year"] in ("1990", "2020"):
-            assert index[(r["alpha3"], f"{r['year']}-07-01")].value == round(
-                float(r["pop"]) * 1000)
+            assert index[(r["alpha3"], f"{r['year']}-07-01")].value == round(float(r["pop"]) * 1000)
     # the Channel Islands have no alpha-3 in the file, but M49 830 is an area
     assert index[("CHI", "2020-07-01")].value == 173_859
     assert population.provider == "UN_DESA_2020_TOTALS"
@@ -108,8 +121,9 @@ def test_area_columns_that_disagree_are_not_trusted() -> None:
     assert skipped.params["names"] == "NA (336)"  # never read as Namibia
     assert "NAM" in {o.ref_area for o in by_alpha3.observations}
     assert len([o for o in by_alpha3.observations if o.ref_area == "CHN"]) == 14
-    result = api.import_file(POP, source="columns", dry_run=True,
-                             **dict(POP_OPTIONS, area_column="alpha3"))
+    result = api.import_file(
+        POP, source="columns", dry_run=True, **dict(POP_OPTIONS, area_column="alpha3")
+    )
     assert any(f.rule == "STRUCT_DUPLICATE" for f in result.findings)
 
 
@@ -142,13 +156,16 @@ def test_round_trip_through_the_store(db_url: str) -> None:
         pop = api.import_file(POP, store=store, source="columns", **POP_OPTIONS)
         fb = api.import_file(STOCK, store=store, source="columns", **STOCK_OPTIONS)
         assert not pop.errors and not fb.errors
-        people = api.query(store, "P01", countries=["KGZ"],
-                           providers=["UN_DESA_2020_TOTALS"]).rows
-        born = api.query(store, "S01", countries=["KGZ"], providers=["UN_DESA_2020_FB"],
-                         start=2020, end=2020).rows
+        people = api.query(store, "P01", countries=["KGZ"], providers=["UN_DESA_2020_TOTALS"]).rows
+        born = api.query(
+            store, "S01", countries=["KGZ"], providers=["UN_DESA_2020_FB"], start=2020, end=2020
+        ).rows
     values = {r["TIME_PERIOD"]: r["OBS_VALUE"] for r in people}
-    published = {f"{r['year']}-07-01": round(float(r["pop"]) * 1000) for _, r in _rows(POP)
-                 if r["alpha3"] == "KGZ"}
+    published = {
+        f"{r['year']}-07-01": round(float(r["pop"]) * 1000)
+        for _, r in _rows(POP)
+        if r["alpha3"] == "KGZ"
+    }
     assert values == published and len(values) == 7 and values["2020-07-01"] == 6_524_191
     [row] = born
     assert row["OBS_VALUE"] == 199_011 and row["COUNTRY_BIRTH"] == "FOR"
@@ -161,8 +178,9 @@ def test_a_workbook_reads_the_same(tmp_path: Path, population) -> None:
     sheet = book.active
     with POP.open(encoding="utf-8", newline="") as handle:
         for i, row in enumerate(csv.reader(handle)):
-            sheet.append(row if i == 0 else [row[0], int(row[1]), int(row[2]), float(row[3]),
-                                             row[4]])
+            sheet.append(
+                row if i == 0 else [row[0], int(row[1]), int(row[2]), float(row[3]), row[4]]
+            )
     path = tmp_path / "pop.xlsx"
     book.save(path)
     dataset = read_source(path, source="columns", **POP_OPTIONS)
@@ -202,10 +220,12 @@ def test_a_dimension_left_unfixed_says_what_to_fix() -> None:
     stop = _error(STOCK, dimensions=["COUNTRY_BIRTH=FOR"])
     assert "SEX, AGE" in str(stop) and "--dimension SEX=_T --dimension AGE=_T" in str(stop)
     assert "SEX, AGE" in gettext_(stop.message, "ru", **stop.params)
-    assert "code list AREA" in str(_error(STOCK, dimensions=["COUNTRY_BIRTH=XYZ", "SEX=_T",
-                                                                "AGE=_T"]))
-    assert "no dimension CITIZENSHIP" in str(_error(STOCK, dimensions=[
-        "CITIZENSHIP=FOR", "SEX=_T", "AGE=_T", "COUNTRY_BIRTH=FOR"]))
+    assert "code list AREA" in str(
+        _error(STOCK, dimensions=["COUNTRY_BIRTH=XYZ", "SEX=_T", "AGE=_T"])
+    )
+    assert "no dimension CITIZENSHIP" in str(
+        _error(STOCK, dimensions=["CITIZENSHIP=FOR", "SEX=_T", "AGE=_T", "COUNTRY_BIRTH=FOR"])
+    )
 
 
 def test_options_nothing_is_assumed() -> None:
@@ -217,30 +237,89 @@ def test_options_nothing_is_assumed() -> None:
 
 def test_dates_in_a_stated_format(tmp_path: Path) -> None:
     path = tmp_path / "census.tsv"
-    path.write_text("country\tdate\tpersons\nKyrgyzstan\t25.03.2009\t5 362 793\n"
-                    "Казахстан\t25.02.2009\t16 009 597\nNA\t01.01.2009\t12\n", encoding="utf-8")
-    dataset = read_source(path, source="columns", table="P01", area_column="country",
-                          time_column="date", value_column="persons", date_format="%d.%m.%Y",
-                          dimensions={"SEX": "_T"}, provider="NSO_CENSUS_ROUND_2010")
+    path.write_text(
+        "country\tdate\tpersons\nKyrgyzstan\t25.03.2009\t5 362 793\n"
+        "Казахстан\t25.02.2009\t16 009 597\nNA\t01.01.2009\t12\n",
+        encoding="utf-8",
+    )
+    dataset = read_source(
+        path,
+        source="columns",
+        table="P01",
+        area_column="country",
+        time_column="date",
+        value_column="persons",
+        date_format="%d.%m.%Y",
+        dimensions={"SEX": "_T"},
+        provider="NSO_CENSUS_ROUND_2010",
+    )
     got = {(o.ref_area, o.time_period): o.value for o in dataset.observations}
     assert got == {("KGZ", "2009-03-25"): 5_362_793, ("KAZ", "2009-02-25"): 16_009_597}
     with pytest.raises(InputError) as stop:
-        read_source(path, source="columns", table="P01", area_column="country",
-                    time_column="date", value_column="persons", date_format="%Y-%m-%d",
-                    dimensions=["SEX=_T"], provider="X")
+        read_source(
+            path,
+            source="columns",
+            table="P01",
+            area_column="country",
+            time_column="date",
+            value_column="persons",
+            date_format="%Y-%m-%d",
+            dimensions=["SEX=_T"],
+            provider="X",
+        )
     assert stop.value.where.line == 2 and "format %Y-%m-%d" in str(stop.value)
 
 
 def test_the_command(cli, tmp_path: Path) -> None:
     db = tmp_path / "store.db"
-    code, out, err = cli("--db", str(db), "import", str(POP), "--source", "columns",
-                         "--table", "P01", "--area", "country_code", "--time", "year",
-                         "--value", "pop", "--scale", "1000", "--dimension", "SEX=_T",
-                         "--reference-date", "07-01", "--provider", "UN_DESA_2020_TOTALS",
-                         "--source-type", "estimate")
+    code, out, err = cli(
+        "--db",
+        str(db),
+        "import",
+        str(POP),
+        "--source",
+        "columns",
+        "--table",
+        "P01",
+        "--area",
+        "country_code",
+        "--time",
+        "year",
+        "--value",
+        "pop",
+        "--scale",
+        "1000",
+        "--dimension",
+        "SEX=_T",
+        "--reference-date",
+        "07-01",
+        "--provider",
+        "UN_DESA_2020_TOTALS",
+        "--source-type",
+        "estimate",
+    )
     assert code == 0, err
     assert "1645 observations" in out and "336 rows" in out
-    code, _, err = cli("--db", str(db), "--lang", "ru", "import", str(STOCK), "--source",
-                       "columns", "--table", "S01", "--area", "alpha3", "--time", "year",
-                       "--value", "fb", "--reference-date", "07-01", "--provider", "X")
+    code, _, err = cli(
+        "--db",
+        str(db),
+        "--lang",
+        "ru",
+        "import",
+        str(STOCK),
+        "--source",
+        "columns",
+        "--table",
+        "S01",
+        "--area",
+        "alpha3",
+        "--time",
+        "year",
+        "--value",
+        "fb",
+        "--reference-date",
+        "07-01",
+        "--provider",
+        "X",
+    )
     assert code == 2 and "--dimension COUNTRY_BIRTH=_T" in err and "измерения" in err

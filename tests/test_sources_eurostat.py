@@ -31,11 +31,27 @@ DURATION = DATA / "eurostat_migr_resfirst_BY_2019_duration.json"
 pytestmark = pytest.mark.skipif(not ASY_APP.exists(), reason="shared data not available")
 
 # The test's own reading of a few Eurostat labels and codes (independent of the importer).
-COUNTRIES = {"Belgium": "BEL", "Bulgaria": "BGR", "Netherlands": "NLD", "Greece": "GRC",
-             "Germany (until 1990 former territory of the FRG)": "DEU", "Sweden": "SWE",
-             "United Kingdom": "GBR", "Czech Republic": "CZE", "Norway": "NOR"}
-GEO2 = {"BE": "BEL", "EL": "GRC", "ES": "ESP", "IE": "IRL", "IT": "ITA", "LT": "LTU",
-        "PL": "POL", "DE": "DEU"}
+COUNTRIES = {
+    "Belgium": "BEL",
+    "Bulgaria": "BGR",
+    "Netherlands": "NLD",
+    "Greece": "GRC",
+    "Germany (until 1990 former territory of the FRG)": "DEU",
+    "Sweden": "SWE",
+    "United Kingdom": "GBR",
+    "Czech Republic": "CZE",
+    "Norway": "NOR",
+}
+GEO2 = {
+    "BE": "BEL",
+    "EL": "GRC",
+    "ES": "ESP",
+    "IE": "IRL",
+    "IT": "ITA",
+    "LT": "LTU",
+    "PL": "POL",
+    "DE": "DEU",
+}
 
 
 def _rows(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -63,6 +79,7 @@ def asy_app(registry):
 
 # -- legacy CSV exports ----------------------------------------------------------------------
 
+
 def test_asylum_applications_cell_by_cell(asy_app) -> None:
     index = _index(asy_app)
     kinds = {"Asylum applicant": "_T", "First time applicant": "FIRST"}
@@ -80,8 +97,14 @@ def test_asylum_applications_cell_by_cell(asy_app) -> None:
     assert checked > 100
     # Germany 2015, all asylum applicants, as published
     obs = index[("A05", "DEU", "2015", ("_T", "_T", "_T", "_T"))]
-    row = next(r for r in _rows(ASY_APP) if r["TIME"] == "2015" and r["GEO"].startswith(
-        "Germany") and r["CITIZEN"] == "Total" and r["ASYL_APP"] == "Asylum applicant")
+    row = next(
+        r
+        for r in _rows(ASY_APP)
+        if r["TIME"] == "2015"
+        and r["GEO"].startswith("Germany")
+        and r["CITIZEN"] == "Total"
+        and r["ASYL_APP"] == "Asylum applicant"
+    )
     assert obs.value == int(row["Value"].replace(",", "")) > 400_000
 
 
@@ -90,9 +113,11 @@ def test_missing_and_flags(asy_app, registry) -> None:
     obs = index[("A05", "BGR", "2008", ("_T", "_T", "_T", "FIRST"))]
     assert obs.value is None and obs.obs_status == "O"
     rows = _rows(ASY_DEC)
-    line, row = next((n, r) for n, r in enumerate(rows, start=2)
-                     if r["Flag and Footnotes"] == "p" and r["GEO"] in COUNTRIES
-                     and r["CITIZEN"] == "Total")
+    line, row = next(
+        (n, r)
+        for n, r in enumerate(rows, start=2)
+        if r["Flag and Footnotes"] == "p" and r["GEO"] in COUNTRIES and r["CITIZEN"] == "Total"
+    )
     decisions = read(ASY_DEC, registry=registry)
     found = [o for o in decisions.observations if o.where.line == line]
     assert len(found) == 1
@@ -100,10 +125,14 @@ def test_missing_and_flags(asy_app, registry) -> None:
     assert obs.value == _number(row["Value"]) and obs.obs_status == "P"
     assert obs.comment == "Eurostat flag p"
     # aggregates are never reporting countries: skipped and said so
-    skipped = {f.params["name"]: f.params["count"] for f in decisions.findings
-               if f.rule == "IMPORT_AGGREGATE"}
+    skipped = {
+        f.params["name"]: f.params["count"]
+        for f in decisions.findings
+        if f.rule == "IMPORT_AGGREGATE"
+    }
     assert skipped["European Union (28 countries)"] == sum(
-        r["GEO"] == "European Union (28 countries)" for r in rows)
+        r["GEO"] == "European Union (28 countries)" for r in rows
+    )
     assert "Extra-EU-28" in skipped and "Total" in skipped
 
 
@@ -162,16 +191,27 @@ def _legacy_rows(path: Path) -> list[list[str]]:
 
 
 def _values(dataset):
-    return {(o.table, o.ref_area, o.time_period, o.key): (o.value, o.obs_status, o.comment)
-            for o in dataset.observations}
+    return {
+        (o.table, o.ref_area, o.time_period, o.key): (o.value, o.obs_status, o.comment)
+        for o in dataset.observations
+    }
 
 
 def test_variants_read_alike(tmp_path, registry) -> None:
     rows = _legacy_rows(ASY_APP)
     base = _values(read(ASY_APP, registry=registry))
     # a country with a non-ASCII name, to tell the code pages apart
-    extra = ["2016", "Belgium", "Côte d'Ivoire", "Total", "Total", "Asylum applicant",
-             "Person", "1,160", ""]
+    extra = [
+        "2016",
+        "Belgium",
+        "Côte d'Ivoire",
+        "Total",
+        "Total",
+        "Asylum applicant",
+        "Person",
+        "1,160",
+        "",
+    ]
     rows = [*rows, extra]
     variants = [
         write_variant(tmp_path / "semi.csv", rows, delimiter=";"),
@@ -193,9 +233,11 @@ def test_number_formats(tmp_path, registry) -> None:
     """The export's number formats: 1,234.5 / 1.234,5 / 1 234,5 / 1234.5."""
     rows = _legacy_rows(PJAN)
     base = _values(read(PJAN, registry=registry))
-    for name, fmt in (("dots.csv", lambda v: v.replace(",", ".")),
-                      ("spaces.csv", lambda v: v.replace(",", "\u00a0")),
-                      ("plain.csv", lambda v: v.replace(",", ""))):
+    for name, fmt in (
+        ("dots.csv", lambda v: v.replace(",", ".")),
+        ("spaces.csv", lambda v: v.replace(",", "\u00a0")),
+        ("plain.csv", lambda v: v.replace(",", "")),
+    ):
         changed = [rows[0]] + [[*r[:5], fmt(r[5]), r[6]] for r in rows[1:]]
         path = write_variant(tmp_path / name, changed, delimiter=";")
         assert _values(read(path, registry=registry)) == base, name
@@ -215,8 +257,9 @@ def test_bad_value_names_line_and_column(tmp_path, registry) -> None:
 
 def test_unknown_label_is_listed_never_guessed(tmp_path, registry) -> None:
     rows = _legacy_rows(ASY_APP)
-    rows.append(["2016", "Atlantis", "Total", "Total", "Total", "Asylum applicant", "Person",
-                 "5", ""])
+    rows.append(
+        ["2016", "Atlantis", "Total", "Total", "Total", "Asylum applicant", "Person", "5", ""]
+    )
     path = write_variant(tmp_path / "atlantis.csv", rows)
     with pytest.raises(InputError) as caught:
         read(path, registry=registry)
@@ -238,19 +281,25 @@ def test_missing_column(tmp_path, registry) -> None:
 
 # -- JSON-stat ---------------------------------------------------------------------------------
 
+
 def _cells(path: Path) -> dict[tuple[str, ...], tuple[object, object]]:
     """Every cell of a JSON-stat file by its codes, computed here with the strides."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     ids, sizes = raw["id"], raw["size"]
-    codes = [sorted(raw["dimension"][d]["category"]["index"],
-                    key=raw["dimension"][d]["category"]["index"].get) for d in ids]
+    codes = [
+        sorted(
+            raw["dimension"][d]["category"]["index"],
+            key=raw["dimension"][d]["category"]["index"].get,
+        )
+        for d in ids
+    ]
     values = raw["value"]
     status = raw.get("status") or {}
     out = {}
     for pos in range(math.prod(sizes)):
         rest, key = pos, []
         for i in range(len(ids)):
-            stride = int(math.prod(sizes[i + 1:]))
+            stride = int(math.prod(sizes[i + 1 :]))
             key.append(codes[i][rest // stride])
             rest %= stride
         out[tuple(key)] = (values.get(str(pos)), status.get(str(pos)))
@@ -300,8 +349,13 @@ def _reordered(path: Path, order: list[int], tmp: Path, *, dense: bool = False) 
     cells = _cells(path)
     new_ids = [ids[i] for i in order]
     new_sizes = [sizes[i] for i in order]
-    codes = {d: sorted(raw["dimension"][d]["category"]["index"],
-                       key=raw["dimension"][d]["category"]["index"].get) for d in ids}
+    codes = {
+        d: sorted(
+            raw["dimension"][d]["category"]["index"],
+            key=raw["dimension"][d]["category"]["index"].get,
+        )
+        for d in ids
+    }
     values: dict[str, object] = {}
     status: dict[str, object] = {}
     for key, (value, flag) in cells.items():
@@ -329,21 +383,32 @@ def _reordered(path: Path, order: list[int], tmp: Path, *, dense: bool = False) 
 
 def test_jsonstat_other_dimension_orders(tmp_path, registry) -> None:
     base = _values(read(RESFIRST, registry=registry))
-    for path in (_reordered(RESFIRST, [6, 5, 4, 3, 2, 1, 0], tmp_path),
-                 _reordered(RESFIRST, [5, 0, 6, 2, 1, 4, 3], tmp_path, dense=True)):
+    for path in (
+        _reordered(RESFIRST, [6, 5, 4, 3, 2, 1, 0], tmp_path),
+        _reordered(RESFIRST, [5, 0, 6, 2, 1, 4, 3], tmp_path, dense=True),
+    ):
         assert detect_source(path, path.read_bytes()[:8192]) == "eurostat"
         assert _values(read_source(path, registry=registry)) == base
 
 
 # -- through the store -------------------------------------------------------------------------
 
+
 def test_import_then_query_returns_the_published_numbers(store, registry) -> None:
     dataset = read_source(ASY_APP, registry=registry)
     record, findings = api.submit_dataset(store, dataset, ASY_APP.read_bytes())
     assert record.status == "accepted", [f.text() for f in findings if f.severity == "error"]
     result = api.query(store, "A05", countries=["DEU", "BGR"], start=2008, end=2016)
-    assert result.columns[:8] == ["TABLE", "DATA_PROVIDER", "REF_AREA", "TIME_PERIOD",
-                                  "CITIZENSHIP", "SEX", "AGE", "APPLICANT_TYPE"]
+    assert result.columns[:8] == [
+        "TABLE",
+        "DATA_PROVIDER",
+        "REF_AREA",
+        "TIME_PERIOD",
+        "CITIZENSHIP",
+        "SEX",
+        "AGE",
+        "APPLICANT_TYPE",
+    ]
     got = {(r["REF_AREA"], r["TIME_PERIOD"], r["APPLICANT_TYPE"]): r for r in result.rows}
     published = 0
     for row in _rows(ASY_APP):
@@ -362,14 +427,20 @@ def test_import_then_query_returns_the_published_numbers(store, registry) -> Non
     api.submit_dataset(store, dataset, RESFIRST.read_bytes())
     [greece] = api.query(store, "A01", countries=["GRC"], start=2021, end=2021).rows
     assert (greece["OBS_VALUE"], greece["OBS_STATUS"], greece["COMMENT"]) == (
-        62, "B", "Eurostat flag b")
+        62,
+        "B",
+        "Eurostat flag b",
+    )
 
 
 def test_a_later_edition_is_a_new_vintage(store, registry, tmp_path) -> None:
     rows = _legacy_rows(ASY_APP)
     first = write_variant(tmp_path / "migr_asyappctza_2017-05-31.csv", rows)
-    at = next(i for i, r in enumerate(rows) if r[0] == "2016" and r[1] == "Belgium"
-              and r[2] == "Total" and r[5] == "Asylum applicant")
+    at = next(
+        i
+        for i, r in enumerate(rows)
+        if r[0] == "2016" and r[1] == "Belgium" and r[2] == "Total" and r[5] == "Asylum applicant"
+    )
     old = int(rows[at][7].replace(",", ""))
     rows[at] = [*rows[at][:7], f"{old + 5:,}", "p"]
     second = write_variant(tmp_path / "migr_asyappctza_2017-06-30.csv", rows)
@@ -381,8 +452,15 @@ def test_a_later_edition_is_a_new_vintage(store, registry, tmp_path) -> None:
     assert rec2.id != rec1.id
 
     def belgium(**kw):
-        rows = api.query(store, "A05", countries=["BEL"], start=2016, end=2016,
-                         filters={"APPLICANT_TYPE": ["_T"]}, **kw).rows
+        rows = api.query(
+            store,
+            "A05",
+            countries=["BEL"],
+            start=2016,
+            end=2016,
+            filters={"APPLICANT_TYPE": ["_T"]},
+            **kw,
+        ).rows
         [row] = rows
         return row["OBS_VALUE"], row["OBS_STATUS"], row["SUBMISSION"]
 
@@ -399,8 +477,9 @@ def _tsv_from_jsonstat(path: Path, out: Path) -> Path:
     for key, (value, flag) in cells.items():
         text = (": " if value is None else f"{value} ") + (flag or "")
         series.setdefault(key[:-1], {})[key[-1]] = text
-    lines = ["freq,reason,citizen,duration,unit,geo\\TIME_PERIOD\t"
-             + "\t".join(f"{p} " for p in periods)]
+    lines = [
+        "freq,reason,citizen,duration,unit,geo\\TIME_PERIOD\t" + "\t".join(f"{p} " for p in periods)
+    ]
     for key, by_time in series.items():
         lines.append(",".join(key) + "\t" + "\t".join(by_time[p] for p in periods))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -418,7 +497,8 @@ def test_bulk_tsv_reads_like_json_stat(tmp_path, registry) -> None:
     assert all(v == (None, "O", None) for v in missing.values()) and missing
     assert {k: v for k, v in got.items() if k not in missing} == base
     assert dataset.format == "eurostat_tsv" and dataset.provenance.dataset.startswith(
-        "MIGR_RESFIRST")
+        "MIGR_RESFIRST"
+    )
     bad = path.read_text(encoding="utf-8").replace("\t85 ", "\t8x5 ", 1)
     (tmp_path / "migr_resfirst.tsv").write_text(bad, encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -430,37 +510,66 @@ def test_population_ages(tmp_path, registry) -> None:
     """Five-year age groups go to S01 through the AGE code list; single years of age are not
     a breakdown of S01 and are skipped with a warning, never summed or guessed."""
     header = ["TIME", "GEO", "AGE", "SEX", "UNIT", "Value", "Flag and Footnotes"]
-    rows = [header,
-            ["2016", "Belgium", "Less than 5 years", "Males", "Number", "331,520", ""],
-            ["2016", "Belgium", "From 5 to 9 years", "Females", "Number", "318,004", "p"],
-            ["2016", "Belgium", "1 year", "Total", "Number", "127,001", ""],
-            ["2016", "Belgium", "Less than 1 year", "Total", "Number", "122,003", ""]]
+    rows = [
+        header,
+        ["2016", "Belgium", "Less than 5 years", "Males", "Number", "331,520", ""],
+        ["2016", "Belgium", "From 5 to 9 years", "Females", "Number", "318,004", "p"],
+        ["2016", "Belgium", "1 year", "Total", "Number", "127,001", ""],
+        ["2016", "Belgium", "Less than 1 year", "Total", "Number", "122,003", ""],
+    ]
     path = write_variant(tmp_path / "demo_pjan_ages.csv", rows, encoding="latin-1")
     dataset = read(path, registry=registry)
     index = _index(dataset)
     assert index[("S01", "BEL", "2016-01-01", ("_T", "M", "Y0T4"))].value == 331520
     assert index[("S01", "BEL", "2016-01-01", ("_T", "F", "Y5T9"))].obs_status == "P"
     assert len(dataset.observations) == 2
-    skipped = {f.params["code"]: f.params["count"] for f in dataset.findings
-               if f.rule == "IMPORT_NOT_STORED"}
+    skipped = {
+        f.params["code"]: f.params["count"]
+        for f in dataset.findings
+        if f.rule == "IMPORT_NOT_STORED"
+    }
     assert skipped == {"Y1": 1, "Y_LT1": 1}
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("EL", "GRC"), ("UK", "GBR"), ("XK", "XKX"), ("BE", "BEL"), ("EU27_2020", "EU27_2020"),
-    ("Greece", "GRC"), ("Czech Republic", "CZE"), ("Czechia", "CZE"), ("Kosovo*", "XKX"),
-    ("Former Yugoslav Republic of Macedonia, the", "MKD"), ("Türkiye", "TUR"),
-    ("Côte d’Ivoire", "CIV"), ("STLS", "STATELESS"), ("UNK", "_U"), ("CN_X_HK", "CHN"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("EL", "GRC"),
+        ("UK", "GBR"),
+        ("XK", "XKX"),
+        ("BE", "BEL"),
+        ("EU27_2020", "EU27_2020"),
+        ("Greece", "GRC"),
+        ("Czech Republic", "CZE"),
+        ("Czechia", "CZE"),
+        ("Kosovo*", "XKX"),
+        ("Former Yugoslav Republic of Macedonia, the", "MKD"),
+        ("Türkiye", "TUR"),
+        ("Côte d’Ivoire", "CIV"),
+        ("STLS", "STATELESS"),
+        ("UNK", "_U"),
+        ("CN_X_HK", "CHN"),
+    ],
+)
 def test_eurostat_areas(text, code) -> None:
     from migstat.sources.eurostat import resolve_geo
 
     assert resolve_geo(text) == code
 
 
-@pytest.mark.parametrize("text", ["EA19", "EU28", "EXT_EU27_2020", "EFTA",
-                                  "European Union (28 countries)", "Extra-EU-28",
-                                  "Euro area - 20 countries (from 2023)", "DE_TOT"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EA19",
+        "EU28",
+        "EXT_EU27_2020",
+        "EFTA",
+        "European Union (28 countries)",
+        "Extra-EU-28",
+        "Euro area - 20 countries (from 2023)",
+        "DE_TOT",
+    ],
+)
 def test_eurostat_aggregates_are_skipped(text) -> None:
     from migstat.sources.cube import SKIP
     from migstat.sources.eurostat import resolve_geo

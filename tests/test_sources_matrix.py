@@ -16,10 +16,12 @@ from tests.csvfiles import write_variant
 NAMES_EN = ["Russian Federation", "Kazakhstan", "Kyrgyzstan", "Tajikistan"]
 NAMES_RU = ["Россия", "Казахстан", "Киргизия", "Таджикистан"]
 CODES = ["RUS", "KAZ", "KGZ", "TJK"]
-FLOWS = [[None, 24_105, 2_871, 1_045],
-         [41_296, None, 1_203, 88],
-         [35_907, 3_412, None, 164],
-         [20_133, 312, 97, None]]
+FLOWS = [
+    [None, 24_105, 2_871, 1_045],
+    [41_296, None, 1_203, 88],
+    [35_907, 3_412, None, 164],
+    [20_133, 312, 97, None],
+]
 
 
 def _rows(corner: str, names: list[str], *, blanks: bool = False) -> list[list[str]]:
@@ -42,11 +44,13 @@ def test_orientation_from_the_corner_cell() -> None:
     assert orientation("Country") is None and orientation("") is None
 
 
-@pytest.mark.parametrize(("delimiter", "encoding"), [(",", "utf-8"), (";", "cp1251"),
-                                                      ("\t", "utf-8"), ("|", "utf-8")])
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"), [(",", "utf-8"), (";", "cp1251"), ("\t", "utf-8"), ("|", "utf-8")]
+)
 def test_immigration_matrix_in_russian(tmp_path: Path, delimiter: str, encoding: str) -> None:
-    path = write_variant(tmp_path / "cis_2013.csv", _rows("из\\в", NAMES_RU),
-                         delimiter=delimiter, encoding=encoding)
+    path = write_variant(
+        tmp_path / "cis_2013.csv", _rows("из\\в", NAMES_RU), delimiter=delimiter, encoding=encoding
+    )
     assert detect_source(path, path.read_bytes()[:8192]) == "matrix"
     dataset = read_source(path, table="F01", year="2013")
     values = {(o.ref_area, o.key[0]): o.value for o in dataset.observations}
@@ -85,27 +89,31 @@ def test_codes_and_rows_option_and_flags(tmp_path: Path) -> None:
     assert by[("RUS", "KGZ")].value is None and by[("RUS", "KGZ")].conf_status == "C"
     # read the other way round, the same cells give the transposed flows
     other = read_source(path, source="matrix", table="F01", year="2013", rows="destination")
-    assert {(o.ref_area, o.key[0]): o.value for o in other.observations}[("KAZ", "RUS")] \
-        == 41_296
+    assert {(o.ref_area, o.key[0]): o.value for o in other.observations}[("KAZ", "RUS")] == 41_296
 
 
 def test_stock_table_takes_a_date(tmp_path: Path) -> None:
     path = write_variant(tmp_path / "s.csv", _rows("orig\\dest", NAMES_EN))
     dataset = read_source(path, source="matrix", table="S01", year="2019-07-01")
     assert {o.time_period for o in dataset.observations} == {"2019-07-01"}
-    assert {o.key for o in dataset.observations if o.ref_area == "RUS"} >= {
-        ("KAZ", "_T", "_T")}
+    assert {o.key for o in dataset.observations if o.ref_area == "RUS"} >= {("KAZ", "_T", "_T")}
 
 
 def test_a_year_column(tmp_path: Path) -> None:
-    rows = [["orig\\dest", "year", "Russian Federation", "Kazakhstan"],
-            ["Kazakhstan", "2012", "38 000", ""], ["Kazakhstan", "2013", "41 296", ""],
-            ["Russian Federation", "2013", "", "24 105"]]
+    rows = [
+        ["orig\\dest", "year", "Russian Federation", "Kazakhstan"],
+        ["Kazakhstan", "2012", "38 000", ""],
+        ["Kazakhstan", "2013", "41 296", ""],
+        ["Russian Federation", "2013", "", "24 105"],
+    ]
     path = write_variant(tmp_path / "y.csv", rows)
     dataset = read_source(path, source="matrix", table="F01")
     values = {(o.ref_area, o.time_period, o.key[0]): o.value for o in dataset.observations}
-    assert values == {("RUS", "2012", "KAZ"): 38_000, ("RUS", "2013", "KAZ"): 41_296,
-                      ("KAZ", "2013", "RUS"): 24_105}
+    assert values == {
+        ("RUS", "2012", "KAZ"): 38_000,
+        ("RUS", "2013", "KAZ"): 41_296,
+        ("KAZ", "2013", "RUS"): 24_105,
+    }
 
 
 def test_workbook(tmp_path: Path) -> None:
@@ -113,8 +121,9 @@ def test_workbook(tmp_path: Path) -> None:
     ws = wb.active
     ws.title = "2013"
     for row in _rows("orig\\dest", NAMES_EN):
-        ws.append([int(c.replace(" ", "")) if c.replace(" ", "").isdigit() else (c or None)
-                   for c in row])
+        ws.append(
+            [int(c.replace(" ", "")) if c.replace(" ", "").isdigit() else (c or None) for c in row]
+        )
     ws["D3"] = "12a"
     path = tmp_path / "m.xlsx"
     wb.save(path)
@@ -148,8 +157,14 @@ def test_what_is_missing_is_asked_for(tmp_path: Path) -> None:
 
 def test_metadata_options_are_checked(tmp_path: Path) -> None:
     path = write_variant(tmp_path / "m.csv", _rows("orig\\dest", NAMES_EN))
-    dataset = read_source(path, source="matrix", table="F01", year="2013",
-                          source_type="register", residence_rule="permanent_registration")
+    dataset = read_source(
+        path,
+        source="matrix",
+        table="F01",
+        year="2013",
+        source_type="register",
+        residence_rule="permanent_registration",
+    )
     meta = dataset.metadata.tables["F01"]
     assert (meta.source_type, meta.residence_rule) == ("register", "permanent_registration")
     with pytest.raises(InputError) as caught:

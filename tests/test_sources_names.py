@@ -11,26 +11,58 @@ from migstat.sources.names import NameReport, normalize_name, resolve_country
 from migstat.sources.undesa import UN_AGGREGATES
 
 SPELLINGS = [
-    ("Russia", "RUS"), ("Russian Federation", "RUS"), ("РОССИЙСКАЯ ФЕДЕРАЦИЯ", "RUS"),
-    ("Российская Федерация", "RUS"), ("Россия", "RUS"),
-    ("Moldova, Republic of", "MDA"), ("Republic of Moldova", "MDA"),
-    ("МОЛДОВА, РЕСПУБЛИКА", "MDA"), ("Молдова", "MDA"),
-    ("Kyrgyzstan", "KGZ"), ("Кыргызстан", "KGZ"), ("КЫРГЫЗСТАН", "KGZ"), ("Киргизия", "KGZ"),
-    ("Kazakhstan", "KAZ"), ("КАЗАХСТАН", "KAZ"), ("Belarus", "BLR"), ("Республика Беларусь", "BLR"),
-    ("УКРАИНА", "UKR"), ("ТУРКМЕНИСТАН", "TKM"), ("АЗЕРБАЙДЖАН", "AZE"), ("АРМЕНИЯ", "ARM"),
-    ("ГРУЗИЯ", "GEO"), ("ТАДЖИКИСТАН", "TJK"), ("УЗБЕКИСТАН", "UZB"),
-    ("Bolivia (Plurinational State of)", "BOL"), ("China, Hong Kong SAR", "HKG"),
-    ("China, Macao SAR", "MAC"), ("Dem. People's Republic of Korea", "PRK"),
-    ("Republic of Korea", "KOR"), ("Micronesia (Fed. States of)", "FSM"),
-    ("Côte d'Ivoire", "CIV"), ("Cote d\u2019Ivoire", "CIV"), ("Channel Islands", "CHI"),
-    ("Iran (Islamic Republic of)", "IRN"), ("Venezuela (Bolivarian Republic of)", "VEN"),
-    ("State of Palestine", "PSE"), ("Holy See", "VAT"), ("Turkey", "TUR"), ("Türkiye", "TUR"),
-    ("United States Virgin Islands", "VIR"), ("Wallis and Futuna Islands", "WLF"),
-    ("Democratic Republic of the Congo", "COD"), ("Congo", "COG"), ("Saint Helena", "SHN"),
-    ("Всего по странам", "_T"), ("WORLD", "_T"),
+    ("Russia", "RUS"),
+    ("Russian Federation", "RUS"),
+    ("РОССИЙСКАЯ ФЕДЕРАЦИЯ", "RUS"),
+    ("Российская Федерация", "RUS"),
+    ("Россия", "RUS"),
+    ("Moldova, Republic of", "MDA"),
+    ("Republic of Moldova", "MDA"),
+    ("МОЛДОВА, РЕСПУБЛИКА", "MDA"),
+    ("Молдова", "MDA"),
+    ("Kyrgyzstan", "KGZ"),
+    ("Кыргызстан", "KGZ"),
+    ("КЫРГЫЗСТАН", "KGZ"),
+    ("Киргизия", "KGZ"),
+    ("Kazakhstan", "KAZ"),
+    ("КАЗАХСТАН", "KAZ"),
+    ("Belarus", "BLR"),
+    ("Республика Беларусь", "BLR"),
+    ("УКРАИНА", "UKR"),
+    ("ТУРКМЕНИСТАН", "TKM"),
+    ("АЗЕРБАЙДЖАН", "AZE"),
+    ("АРМЕНИЯ", "ARM"),
+    ("ГРУЗИЯ", "GEO"),
+    ("ТАДЖИКИСТАН", "TJK"),
+    ("УЗБЕКИСТАН", "UZB"),
+    ("Bolivia (Plurinational State of)", "BOL"),
+    ("China, Hong Kong SAR", "HKG"),
+    ("China, Macao SAR", "MAC"),
+    ("Dem. People's Republic of Korea", "PRK"),
+    ("Republic of Korea", "KOR"),
+    ("Micronesia (Fed. States of)", "FSM"),
+    ("Côte d'Ivoire", "CIV"),
+    ("Cote d\u2019Ivoire", "CIV"),
+    ("Channel Islands", "CHI"),
+    ("Iran (Islamic Republic of)", "IRN"),
+    ("Venezuela (Bolivarian Republic of)", "VEN"),
+    ("State of Palestine", "PSE"),
+    ("Holy See", "VAT"),
+    ("Turkey", "TUR"),
+    ("Türkiye", "TUR"),
+    ("United States Virgin Islands", "VIR"),
+    ("Wallis and Futuna Islands", "WLF"),
+    ("Democratic Republic of the Congo", "COD"),
+    ("Congo", "COG"),
+    ("Saint Helena", "SHN"),
+    ("Всего по странам", "_T"),
+    ("WORLD", "_T"),
     ("СТРАНЫ СОДРУЖЕСТВА НЕЗАВИСИМЫХ ГОСУДАРСТВ (СНГ)", "CIS"),
     ("СТРАНЫ ВНЕ СОДРУЖЕСТВА НЕЗАВИСИМЫХ ГОСУДАРСТВ", "NON_CIS"),
-    ("XXA", "STATELESS"), ("RUS", "RUS"), ("643", "RUS"), ("830", "CHI"),
+    ("XXA", "STATELESS"),
+    ("RUS", "RUS"),
+    ("643", "RUS"),
+    ("830", "CHI"),
     ("  Russian\u00a0Federation ", "RUS"),
 ]
 
@@ -67,8 +99,9 @@ def test_name_report_lists_every_place_and_raises() -> None:
     assert report.resolve("Kazakhstan", Location(file="x.csv", line=2)) == "KAZ"
     assert report.resolve("Narnia", Location(file="x.csv", line=3)) is None
     assert report.resolve("Narnia", Location(file="x.csv", line=7)) is None
-    assert report.unmatched == {"Narnia": [Location(file="x.csv", line=3),
-                                           Location(file="x.csv", line=7)]}
+    assert report.unmatched == {
+        "Narnia": [Location(file="x.csv", line=3), Location(file="x.csv", line=7)]
+    }
     error = report.error()
     assert isinstance(error, InputError)
     assert "Narnia" in error.text("en") and "3, 7" in error.text("en")

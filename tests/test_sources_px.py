@@ -99,8 +99,12 @@ def test_names_without_codes_and_a_year_variable_without_timeval(tmp_path: Path)
 
 
 def test_confidential_symbol_and_data_symbols(tmp_path: Path) -> None:
-    path = write_px(tmp_path / "conf.px", "utf-8", data_override={13: '"..."', 14: '"."'},
-                    extra='DATASYMBOL3="Конфиденциально";')
+    path = write_px(
+        tmp_path / "conf.px",
+        "utf-8",
+        data_override={13: '"..."', 14: '"."'},
+        extra='DATASYMBOL3="Конфиденциально";',
+    )
     dataset = read_source(path, source="px", country="KGZ")
     by_place = {o.where.column: o for o in dataset.observations}
     assert by_place["DATA[14]"].value is None and by_place["DATA[14]"].conf_status == "C"
@@ -131,8 +135,11 @@ def test_unmatched_country_names(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(path, source="px", country="KGZ")
     assert "Страна Оз" in caught.value.text("en")
-    assert path.read_text(encoding="utf-8").splitlines()[caught.value.where.line - 1] \
+    assert (
+        path.read_text(encoding="utf-8")
+        .splitlines()[caught.value.where.line - 1]
         .startswith('VALUES("Страна предыдущего проживания")')
+    )
     dataset = read_source(path, source="px", country="KGZ", allow_unmatched=True)
     assert {o.key[0] for o in dataset.observations} == {"_T", "RUS", "KAZ", "UZB", "TJK"}
     assert any(f.rule == "IMPORT_UNMATCHED_NAME" for f in dataset.findings)
@@ -143,8 +150,11 @@ def test_what_the_file_does_not_say_is_asked_for(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_source(path, source="px")
     assert "--country" in caught.value.text("en")
-    text = px_text("utf-8", timeval=False).replace('"Год"', '"Период наблюдения"').replace(
-        '"Year"', '"Observation"')
+    text = (
+        px_text("utf-8", timeval=False)
+        .replace('"Год"', '"Период наблюдения"')
+        .replace('"Year"', '"Observation"')
+    )
     (tmp_path / "noyear.px").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_source(tmp_path / "noyear.px", source="px", country="KGZ")
@@ -152,12 +162,22 @@ def test_what_the_file_does_not_say_is_asked_for(tmp_path: Path) -> None:
 
 
 def test_keyword_syntax_details() -> None:
-    text = "\n".join([
-        'CODEPAGE="utf-8";', 'STUB="Возраст (лет)";', 'HEADING="год";',
-        'VALUES("Возраст (лет)")="0-4","5-9";', 'VALUES("год")="2019","2020","2021";',
-        'TIMEVAL("год")=TLIST(A1, "2019"-"2021");', 'ELIMINATION("Возраст (лет)")=YES;',
-        'NOTE="Примечание; с точкой с запятой "', '"и продолжением";',
-        'DATA=', '1,2,3', '"..", "-" 6;'])
+    text = "\n".join(
+        [
+            'CODEPAGE="utf-8";',
+            'STUB="Возраст (лет)";',
+            'HEADING="год";',
+            'VALUES("Возраст (лет)")="0-4","5-9";',
+            'VALUES("год")="2019","2020","2021";',
+            'TIMEVAL("год")=TLIST(A1, "2019"-"2021");',
+            'ELIMINATION("Возраст (лет)")=YES;',
+            'NOTE="Примечание; с точкой с запятой "',
+            '"и продолжением";',
+            "DATA=",
+            "1,2,3",
+            '"..", "-" 6;',
+        ]
+    )
     px = parse_px(text, file_name="t.px")
     age, year = px.variables
     assert age.name == "Возраст (лет)" and age.values == ["0-4", "5-9"]
@@ -172,17 +192,40 @@ def test_keyword_syntax_details() -> None:
 def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
     from tests.pxfiles import build_px
 
-    partners = [("643", "Российская Федерация", "Russian Federation"),
-                ("398", "Казахстан", "Kazakhstan")]
-    measures = [("1", "Прибывшие", "Arrivals"), ("2", "Выбывшие", "Departures"),
-                ("3", "Миграционный прирост", "Net migration")]
+    partners = [
+        ("643", "Российская Федерация", "Russian Federation"),
+        ("398", "Казахстан", "Kazakhstan"),
+    ]
+    measures = [
+        ("1", "Прибывшие", "Arrivals"),
+        ("2", "Выбывшие", "Departures"),
+        ("3", "Миграционный прирост", "Net migration"),
+    ]
     years = [("2022", "2022", "2022"), ("2023", "2023", "2023")]
-    data = ["5210", "4987", "1312", "1290",    # arrivals: from Russia, from Kazakhstan
-            "7750", "7012", "2040", "1876",    # departures: to Russia, to Kazakhstan
-            "-2540", "-2025", "-728", "-586"]  # net: derived, never stored
-    text = build_px([("Показатель", "Indicator", measures), ("Страна", "Country", partners),
-                     ("Год", "Year", years)], 1, data,
-                    title=("Международная миграция", "International migration"))
+    data = [
+        "5210",
+        "4987",
+        "1312",
+        "1290",  # arrivals: from Russia, from Kazakhstan
+        "7750",
+        "7012",
+        "2040",
+        "1876",  # departures: to Russia, to Kazakhstan
+        "-2540",
+        "-2025",
+        "-728",
+        "-586",
+    ]  # net: derived, never stored
+    text = build_px(
+        [
+            ("Показатель", "Indicator", measures),
+            ("Страна", "Country", partners),
+            ("Год", "Year", years),
+        ],
+        1,
+        data,
+        title=("Международная миграция", "International migration"),
+    )
     path = tmp_path / "flows.px"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -190,12 +233,20 @@ def test_a_measure_variable_chooses_the_table(tmp_path: Path) -> None:
     assert "F01, F02" in caught.value.text("en")
     arrivals = read_source(path, source="px", country="KGZ", table="F01")
     departures = read_source(path, source="px", country="KGZ", table="F02")
-    got = {(o.table, o.time_period, o.key[0]): o.value
-           for o in [*arrivals.observations, *departures.observations]}
-    assert got == {("F01", "2022", "RUS"): 5210, ("F01", "2023", "RUS"): 4987,
-                   ("F01", "2022", "KAZ"): 1312, ("F01", "2023", "KAZ"): 1290,
-                   ("F02", "2022", "RUS"): 7750, ("F02", "2023", "RUS"): 7012,
-                   ("F02", "2022", "KAZ"): 2040, ("F02", "2023", "KAZ"): 1876}
+    got = {
+        (o.table, o.time_period, o.key[0]): o.value
+        for o in [*arrivals.observations, *departures.observations]
+    }
+    assert got == {
+        ("F01", "2022", "RUS"): 5210,
+        ("F01", "2023", "RUS"): 4987,
+        ("F01", "2022", "KAZ"): 1312,
+        ("F01", "2023", "KAZ"): 1290,
+        ("F02", "2022", "RUS"): 7750,
+        ("F02", "2023", "RUS"): 7012,
+        ("F02", "2022", "KAZ"): 2040,
+        ("F02", "2023", "KAZ"): 1876,
+    }
     assert any("Миграционный прирост" in f.text("ru") for f in arrivals.findings)
 
 

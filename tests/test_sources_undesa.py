@@ -59,8 +59,7 @@ def test_not_available_and_nil_cells(matrix, raw) -> None:
     for row in raw[1:]:
         for j, text in enumerate(row[2:], start=2):
             if text in found and areas.resolve(row[1]) and found[text] < 3:
-                obs = index[(areas.resolve(row[1]), f"{row[0]}-07-01",
-                             areas.resolve(header[j]))]
+                obs = index[(areas.resolve(row[1]), f"{row[0]}-07-01", areas.resolve(header[j]))]
                 if text == "..":
                     assert obs.value is None and obs.obs_status == "L"
                 else:
@@ -72,8 +71,11 @@ def test_not_available_and_nil_cells(matrix, raw) -> None:
 def test_whole_matrix_aggregates_and_diagonal(matrix, raw) -> None:
     origins = len(raw[0]) - 2
     records = len(raw) - 1
-    aggregates = sum(1 for row in raw[1:] if row[1] in
-                     ("Caribbean", "South America", "Melanesia", "Micronesia", "Polynesia"))
+    aggregates = sum(
+        1
+        for row in raw[1:]
+        if row[1] in ("Caribbean", "South America", "Melanesia", "Micronesia", "Polynesia")
+    )
     diagonal = sum(1 for row in raw[1:] if row[1] in raw[0][2:])
     assert len(matrix.observations) == (records - aggregates) * origins - diagonal
     assert all(o.ref_area != o.key[0] for o in matrix.observations)
@@ -83,7 +85,8 @@ def test_whole_matrix_aggregates_and_diagonal(matrix, raw) -> None:
     skipped = {f.params["name"] for f in matrix.findings if f.rule == "IMPORT_AGGREGATE_SKIPPED"}
     assert skipped == {"Caribbean", "South America", "Melanesia", "Micronesia", "Polynesia"}
     assert {o.time_period for o in matrix.observations} == {
-        f"{y}-07-01" for y in (1990, 1995, 2000, 2005, 2010, 2015, 2019)}
+        f"{y}-07-01" for y in (1990, 1995, 2000, 2005, 2010, 2015, 2019)
+    }
     assert "CHI" in {o.ref_area for o in matrix.observations}
 
 
@@ -104,8 +107,9 @@ def _write_variant(path: Path, raw, *, rows=None, **options) -> Path:
 
 
 def _key_values(dataset):
-    return {(o.ref_area, o.time_period, o.key): (o.value, o.obs_status)
-            for o in dataset.observations}
+    return {
+        (o.ref_area, o.time_period, o.key): (o.value, o.obs_status) for o in dataset.observations
+    }
 
 
 def test_semicolons_bom_and_reordered_columns(tmp_path, raw) -> None:

@@ -15,8 +15,9 @@ from tests.shared import SHARED_DATA
 DATA = SHARED_DATA / "un_desa"
 CSV = DATA / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"
 XLSX = DATA / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
-pytestmark = pytest.mark.skipif(not (XLSX.exists() and CSV.exists()),
-                                reason="shared data not available")
+pytestmark = pytest.mark.skipif(
+    not (XLSX.exists() and CSV.exists()), reason="shared data not available"
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +62,9 @@ def test_kyrgyzstan_in_persons_as_published(population, sheet, year) -> None:
 
 
 def test_known_values_and_the_world_as_the_sum_of_countries(population, sheet) -> None:
-    values = {(o.ref_area, o.time_period): o.value for o in population.observations
-              if o.key == ("_T",)}
+    values = {
+        (o.ref_area, o.time_period): o.value for o in population.observations if o.key == ("_T",)
+    }
     assert values[("KGZ", "2015-07-01")] == 5_959_121
     assert values[("KGZ", "2019-07-01")] == 6_415_850
     _, world = _row(sheet, 900)
@@ -77,16 +79,20 @@ def test_known_values_and_the_world_as_the_sum_of_countries(population, sheet) -
     meta = population.metadata.tables["P01"]
     assert "published in thousands" in meta.notes
     assert meta.reference_date == "1990-07-01/2019-07-01"
-    skipped = {f.params["name"] for f in population.findings
-               if f.rule == "IMPORT_AGGREGATE_SKIPPED"}
+    skipped = {
+        f.params["name"] for f in population.findings if f.rule == "IMPORT_AGGREGATE_SKIPPED"
+    }
     assert {"WORLD", "Central Asia"} <= skipped
 
 
 def test_sex_not_published_is_not_available(population, sheet) -> None:
     _, greenland = _row(sheet, 304)
     assert greenland[11] == ".."
-    [male] = [o for o in population.observations if o.ref_area == "GRL"
-              and o.time_period == "2019-07-01" and o.key == ("M",)]
+    [male] = [
+        o
+        for o in population.observations
+        if o.ref_area == "GRL" and o.time_period == "2019-07-01" and o.key == ("M",)
+    ]
     assert male.value is None and male.obs_status == "L"
 
 
@@ -101,8 +107,9 @@ def test_importing_p01_leaves_the_s01_breakdown(cli, tmp_path: Path) -> None:
     store supersedes per (table, provider, area, period), so S01 must keep its breakdown."""
     lines = CSV.read_text(encoding="utf-8").splitlines(keepends=True)
     subset = tmp_path / CSV.name
-    subset.write_text(lines[0] + "".join(x for x in lines[1:] if x.startswith("2019,")),
-                      encoding="utf-8")
+    subset.write_text(
+        lines[0] + "".join(x for x in lines[1:] if x.startswith("2019,")), encoding="utf-8"
+    )
     db = tmp_path / "store.db"
     code, _, err = cli("--db", str(db), "import", str(subset))
     assert code == 0, err
@@ -112,8 +119,9 @@ def test_importing_p01_leaves_the_s01_breakdown(cli, tmp_path: Path) -> None:
     assert code == 0, err
     with api.open_store(f"sqlite:///{db}") as store:
         after = api.query(store, "S01", countries=["KGZ"], providers=["UN_DESA"]).rows
-        people = api.query(store, "P01", countries=["KGZ"], providers=["UN_DESA"],
-                           start=2019, end=2019).rows
+        people = api.query(
+            store, "P01", countries=["KGZ"], providers=["UN_DESA"], start=2019, end=2019
+        ).rows
     births = {r["COUNTRY_BIRTH"]: r["OBS_VALUE"] for r in after}
     assert len(after) == len(before) > 50 and "FOR" not in births
     assert births == {r["COUNTRY_BIRTH"]: r["OBS_VALUE"] for r in before}

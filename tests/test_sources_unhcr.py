@@ -98,9 +98,11 @@ def _values(ds):
 def test_variants_read_alike(tmp_path) -> None:
     registry = default_registry()
     base = _values(read(_variant(tmp_path, "base.csv"), registry=registry))
-    for path in (_variant(tmp_path, "semi.csv", delimiter=";"),
-                 _variant(tmp_path, "bom.csv", encoding="utf-8-sig"),
-                 _variant(tmp_path, "order.csv", order=[4, 2, 0, 3, 1])):
+    for path in (
+        _variant(tmp_path, "semi.csv", delimiter=";"),
+        _variant(tmp_path, "bom.csv", encoding="utf-8-sig"),
+        _variant(tmp_path, "order.csv", order=[4, 2, 0, 3, 1]),
+    ):
         assert detect_source(path, path.read_bytes()[:8192]) == "unhcr"
         assert _values(read_source(path, registry=registry)) == base
 
@@ -111,6 +113,7 @@ def test_unknown_code(tmp_path) -> None:
         read(path, registry=default_registry())
     assert "QQQ" in caught.value.text("en")
     dataset = read(path, registry=default_registry(), allow_unmatched=True)
-    assert [f.params["name"] for f in dataset.findings
-            if f.rule == "IMPORT_UNMATCHED_NAME"] == ["QQQ"]
+    assert [f.params["name"] for f in dataset.findings if f.rule == "IMPORT_UNMATCHED_NAME"] == [
+        "QQQ"
+    ]
     assert "QQQ" not in {o.key[0] for o in dataset.observations}

@@ -43,9 +43,18 @@ RAW = b"PK\x03\x04 pretend this is KGZ_2021.xlsx \x00\xff"
 
 
 def s01(period: str = "2021-01-01", scale: float = 1.0) -> list[Observation]:
-    return [Observation("S01", "KGZ", period, key, None if v is None else v * scale, status,
-                        where=Location(sheet="S01", cell=f"C{10 + i}"))
-            for i, (key, v, status) in enumerate(S01_ROWS)]
+    return [
+        Observation(
+            "S01",
+            "KGZ",
+            period,
+            key,
+            None if v is None else v * scale,
+            status,
+            where=Location(sheet="S01", cell=f"C{10 + i}"),
+        )
+        for i, (key, v, status) in enumerate(S01_ROWS)
+    ]
 
 
 def f01(year: str = "2020") -> list[Observation]:
@@ -54,29 +63,49 @@ def f01(year: str = "2020") -> list[Observation]:
 
 def kgz_dataset(observations: list[Observation], name: str = "KGZ_2021.xlsx") -> Dataset:
     meta = SubmissionMetadata(
-        country="KGZ", year=2021, agency="National Statistical Committee",
-        contact_email="migration@stat.kg", language="ru",
-        tables={"S01": TableMetadata("S01", source_type="register",
-                                     reference_date="2021-01-01",
-                                     population_covered="de jure")})
-    return Dataset(file_name=name, format="xlsx", provider="KGZ", observations=observations,
-                   metadata=meta)
+        country="KGZ",
+        year=2021,
+        agency="National Statistical Committee",
+        contact_email="migration@stat.kg",
+        language="ru",
+        tables={
+            "S01": TableMetadata(
+                "S01",
+                source_type="register",
+                reference_date="2021-01-01",
+                population_covered="de jure",
+            )
+        },
+    )
+    return Dataset(
+        file_name=name, format="xlsx", provider="KGZ", observations=observations, metadata=meta
+    )
 
 
 def warning() -> Finding:
-    return Finding("yoy_jump", Severity.WARNING, "Value {observed} is far from last year's",
-                   {"observed": 31_300}, table="S01",
-                   where=Location(file="KGZ_2021.xlsx", sheet="S01", cell="C15"),
-                   values={"observed": 31_300.0, "previous": 3_100.0, "ratio": float("nan")})
+    return Finding(
+        "yoy_jump",
+        Severity.WARNING,
+        "Value {observed} is far from last year's",
+        {"observed": 31_300},
+        table="S01",
+        where=Location(file="KGZ_2021.xlsx", sheet="S01", cell="C15"),
+        values={"observed": 31_300.0, "previous": 3_100.0, "ratio": float("nan")},
+    )
 
 
 def test_submit_then_read(store: Store) -> None:
     dataset = kgz_dataset(s01() + f01())
-    record = store.submit(dataset, RAW, findings=[warning()], submitted_by="kgz-nsc",
-                          note="first submission")
+    record = store.submit(
+        dataset, RAW, findings=[warning()], submitted_by="kgz-nsc", note="first submission"
+    )
     assert record.id >= 1
     assert (record.provider, record.country, record.file_name, record.format) == (
-        "KGZ", "KGZ", "KGZ_2021.xlsx", "xlsx")
+        "KGZ",
+        "KGZ",
+        "KGZ_2021.xlsx",
+        "xlsx",
+    )
     assert record.status == "accepted"
     assert record.sha256 == hashlib.sha256(RAW).hexdigest()
     assert record.size == len(RAW)
@@ -91,20 +120,24 @@ def test_submit_then_read(store: Store) -> None:
     assert store.table_metadata(record.id)["S01"]["population_covered"] == "de jure"
 
     rows = list(store.read(ObservationQuery("S01")))
-    assert [(r.key, r.value, r.obs_status) for r in rows] == [
-        (k, v, s) for k, v, s in S01_ROWS]
+    assert [(r.key, r.value, r.obs_status) for r in rows] == [(k, v, s) for k, v, s in S01_ROWS]
     first = rows[0]
     assert (first.table, first.provider, first.ref_area, first.time_period) == (
-        "S01", "KGZ", "KGZ", "2021-01-01")
+        "S01",
+        "KGZ",
+        "KGZ",
+        "2021-01-01",
+    )
     assert {r.partner for r in rows} == {"_T", "KGZ", "RUS", "KAZ", "UZB", "TJK"}
-    assert all(r.submission_id == record.id and r.recorded_at == record.submitted_at
-               for r in rows)
+    assert all(r.submission_id == record.id and r.recorded_at == record.submitted_at for r in rows)
     missing = rows[-1]
     assert missing.value is None and missing.obs_status == "O" and missing.conf_status == "F"
 
     flows = list(store.read(ObservationQuery("F01", ref_areas=["KGZ"])))
     assert [(r.partner, r.key[1], r.value) for r in flows][:2] == [
-        ("_T", "LT", 2812.0), ("RUS", "LT", 1398.0)]
+        ("_T", "LT", 2812.0),
+        ("RUS", "LT", 1398.0),
+    ]
 
 
 def test_raw_file_and_findings(store: Store) -> None:
@@ -138,8 +171,14 @@ def test_identical_raw_files_are_stored_once(store: Store) -> None:
 
 def test_reading_findings_are_kept(store: Store) -> None:
     dataset = kgz_dataset(s01())
-    reading = Finding("non_numeric", Severity.ERROR, "Text {text} where a number belongs",
-                      {"text": "n/a"}, table="S01", where=Location(sheet="S01", cell="D12"))
+    reading = Finding(
+        "non_numeric",
+        Severity.ERROR,
+        "Text {text} where a number belongs",
+        {"text": "n/a"},
+        table="S01",
+        where=Location(sheet="S01", cell="D12"),
+    )
     dataset.findings.append(reading)
     record = store.submit(dataset, RAW, findings=[warning(), reading])
     assert record.status == "rejected"
@@ -151,14 +190,20 @@ def test_query_filters(store: Store) -> None:
     store.submit(kgz_dataset(s01() + f01("2019") + f01("2020")), RAW, findings=[])
     corridor = list(store.read(ObservationQuery("F01", ref_areas=["KGZ"], partners=["RUS"])))
     assert [(r.time_period, r.key, r.value) for r in corridor] == [
-        ("2019", ("RUS", "LT", "_T", "_T"), 1398.0), ("2019", ("RUS", "LT", "F", "_T"), 702.0),
-        ("2020", ("RUS", "LT", "_T", "_T"), 1398.0), ("2020", ("RUS", "LT", "F", "_T"), 702.0)]
+        ("2019", ("RUS", "LT", "_T", "_T"), 1398.0),
+        ("2019", ("RUS", "LT", "F", "_T"), 702.0),
+        ("2020", ("RUS", "LT", "_T", "_T"), 1398.0),
+        ("2020", ("RUS", "LT", "F", "_T"), 702.0),
+    ]
     only_2020 = store.read(ObservationQuery("F01", time_from=2020, time_to=2020))
     assert {r.time_period for r in only_2020} == {"2020"}
     by_dim = list(store.read(ObservationQuery("F01", filters={"SEX": ["F"]})))
     assert [r.value for r in by_dim] == [702.0, 702.0]
-    by_partner_dim = list(store.read(ObservationQuery(
-        "F01", time_to=2019, filters={"COUNTRY_PREV_RES": ["KAZ", "UZB"]})))
+    by_partner_dim = list(
+        store.read(
+            ObservationQuery("F01", time_to=2019, filters={"COUNTRY_PREV_RES": ["KAZ", "UZB"]})
+        )
+    )
     assert [r.partner for r in by_partner_dim] == ["KAZ", "UZB"]
     stocks = list(store.read(ObservationQuery("S01", time_from=2021, time_to=2021)))
     assert len(stocks) == len(S01_ROWS)
@@ -173,9 +218,13 @@ def test_query_filters(store: Store) -> None:
 
 def test_submissions_listing_and_not_found(store: Store) -> None:
     a = store.submit(kgz_dataset(s01()), RAW, findings=[])
-    desa = Dataset("UN_MigrantStock_2019.csv", "csv", "UN_DESA",
-                   [Observation("S01", "KAZ", "2019-07-01", ("_T", "_T", "_T"), 3_705_556.0)],
-                   provenance=Provenance("UN DESA", edition="2019"))
+    desa = Dataset(
+        "UN_MigrantStock_2019.csv",
+        "csv",
+        "UN_DESA",
+        [Observation("S01", "KAZ", "2019-07-01", ("_T", "_T", "_T"), 3_705_556.0)],
+        provenance=Provenance("UN DESA", edition="2019"),
+    )
     b = store.submit(desa, b"Year,Dest\n", findings=[], submitted_by="importer")
     assert [r.id for r in store.submissions()] == [a.id, b.id]
     assert [r.id for r in store.submissions(country="KGZ")] == [a.id]
@@ -198,8 +247,10 @@ def test_previous_and_coverage(store: Store) -> None:
     assert store.previous("F01", "KGZ", "KGZ", "2019")[0] == "2018"
     assert store.previous("F01", "KGZ", "KGZ", "2018") is None
     assert store.previous("F01", "UN_DESA", "KGZ", "2020") is None
-    assert store.coverage() == [("KGZ", "KGZ", "F01", "2018", len(F01_ROWS)),
-                                ("KGZ", "KGZ", "F01", "2019", len(F01_ROWS))]
+    assert store.coverage() == [
+        ("KGZ", "KGZ", "F01", "2018", len(F01_ROWS)),
+        ("KGZ", "KGZ", "F01", "2019", len(F01_ROWS)),
+    ]
 
 
 def test_progress_is_reported(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,8 +258,12 @@ def test_progress_is_reported(store: Store, monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(module, "BATCH", 3)
     calls: list[tuple[int, int]] = []
-    store.submit(kgz_dataset(s01()), RAW, findings=[],
-                 progress=lambda done, total: calls.append((done, total)))
+    store.submit(
+        kgz_dataset(s01()),
+        RAW,
+        findings=[],
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(3, 8), (6, 8), (8, 8)]
 
 
@@ -262,8 +317,12 @@ def test_writing_is_one_transaction(store: Store) -> None:
     from migstat.store.schema import raw_file
 
     def row(n: int) -> dict[str, object]:
-        return {"sha256": f"{n:064x}", "size": 1, "content": b"x",
-                "stored_at": datetime(2024, 1, 1)}
+        return {
+            "sha256": f"{n:064x}",
+            "size": 1,
+            "content": b"x",
+            "stored_at": datetime(2024, 1, 1),
+        }
 
     with pytest.raises(RuntimeError), store.writing() as conn:
         conn.execute(insert(raw_file), row(1))

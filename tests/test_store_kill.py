@@ -88,10 +88,16 @@ def _driver(url: str) -> str:
 
 
 def _dataset(period: str, value: float) -> Dataset:
-    return Dataset(f"KGZ_{period}.xlsx", "xlsx", "KGZ",
-                   [Observation("F01", "KGZ", period, ("RUS", "LT", "_T", "_T"), value),
-                    Observation("F01", "KGZ", period, ("KAZ", "LT", "_T", "_T"), 566.0)],
-                   metadata=SubmissionMetadata(country="KGZ"))
+    return Dataset(
+        f"KGZ_{period}.xlsx",
+        "xlsx",
+        "KGZ",
+        [
+            Observation("F01", "KGZ", period, ("RUS", "LT", "_T", "_T"), value),
+            Observation("F01", "KGZ", period, ("KAZ", "LT", "_T", "_T"), 566.0),
+        ],
+        metadata=SubmissionMetadata(country="KGZ"),
+    )
 
 
 def _open_transactions(url: str) -> int:
@@ -99,9 +105,12 @@ def _open_transactions(url: str) -> int:
     engine = sa.create_engine(_driver(url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar()
+            return conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
     finally:
         engine.dispose()
 
@@ -114,7 +123,11 @@ def test_kill_during_import_changes_nothing(db_url: str, tmp_path: Path) -> None
 
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, db_url, str(N_OBSERVATIONS)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 300
@@ -123,8 +136,10 @@ def test_kill_during_import_changes_nothing(db_url: str, tmp_path: Path) -> None
             lines.append(line.strip())
             if line.startswith("paused") or time.monotonic() > deadline:
                 break
-        assert lines and lines[-1] == "paused", (lines, child.stderr.read() if
-                                                  child.poll() is not None else "")
+        assert lines and lines[-1] == "paused", (
+            lines,
+            child.stderr.read() if child.poll() is not None else "",
+        )
         assert lines[0].startswith("progress 10000 200000")
         if db_url.startswith("postgresql"):
             assert _open_transactions(db_url) == 1
@@ -157,8 +172,7 @@ def test_kill_during_import_changes_nothing(db_url: str, tmp_path: Path) -> None
         after = store.submit(_dataset("2020", 1_450.0), b"later file", findings=[])
         assert after.id > before_record.id
         rows = store.read(ObservationQuery("F01", partners=["RUS"]))
-        assert [(r.time_period, r.value) for r in rows] == [("2019", 1_398.0),
-                                                          ("2020", 1_450.0)]
+        assert [(r.time_period, r.value) for r in rows] == [("2019", 1_398.0), ("2020", 1_450.0)]
     counts, _ = snapshot(db_url)
     assert counts["submission"] == before[0]["submission"] + 1
     assert counts["observation"] == before[0]["observation"] + 2
@@ -168,8 +182,13 @@ def test_child_import_completes_when_not_killed(tmp_path: Path) -> None:
     """The same child, left alone, commits (so the kill test kills a working import)."""
     url, n = f"sqlite:///{tmp_path / 'ok.db'}", 25_000
     code = CHILD.replace("if done >= total // 2:", "if False:")
-    done = subprocess.run([sys.executable, "-c", code, url, str(n)], capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code, url, str(n)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "committed"
     assert snapshot(url)[0]["observation"] == n

@@ -39,5 +39,9 @@ def test_migrations_are_shipped() -> None:
 def _one():
     from migstat.model import Dataset, Observation
 
-    return Dataset("kgz.csv", "csv", "KGZ",
-                   [Observation("F01", "KGZ", "2020", ("RUS", "LT", "_T", "_T"), 1_398.0)])
+    return Dataset(
+        "kgz.csv",
+        "csv",
+        "KGZ",
+        [Observation("F01", "KGZ", "2020", ("RUS", "LT", "_T", "_T"), 1_398.0)],
+    )

@@ -31,17 +31,30 @@ KGZ, RUS, KAZ = ("_T", "_T", "_T"), ("RUS", "_T", "_T"), ("KAZ", "_T", "_T")
 RUS_F, RUS_M = ("RUS", "F", "_T"), ("RUS", "M", "_T")
 
 
-def stock(period: str, cells: dict[tuple[str, ...], float | None], *, provider: str = "KGZ",
-          area: str = "KGZ") -> Dataset:
+def stock(
+    period: str,
+    cells: dict[tuple[str, ...], float | None],
+    *,
+    provider: str = "KGZ",
+    area: str = "KGZ",
+) -> Dataset:
     observations = []
     for key, value in cells.items():
         if value is None:  # an empty cell is never zero: it carries its flag
             observations.append(Observation("S01", area, period, key, None, "L"))
         else:
-            observations.append(Observation("S01", area, period, key, value,
-                                            comment="census" if key == RUS_F else None))
-    return Dataset(f"{provider}_{area}_{period}.xlsx", "xlsx", provider, observations,
-                   metadata=SubmissionMetadata(country=area))
+            observations.append(
+                Observation(
+                    "S01", area, period, key, value, comment="census" if key == RUS_F else None
+                )
+            )
+    return Dataset(
+        f"{provider}_{area}_{period}.xlsx",
+        "xlsx",
+        provider,
+        observations,
+        metadata=SubmissionMetadata(country=area),
+    )
 
 
 def transposed(store: Store, query: ObservationQuery, **kwargs: Any) -> dict[str, list[Any]]:
@@ -59,14 +72,30 @@ def same(store: Store, query: ObservationQuery, **kwargs: Any) -> dict[str, list
 @pytest.fixture
 def vintages(store: Store) -> tuple[Store, list[SubmissionRecord]]:
     """Four vintages: a first stock, another area, a revision, and a rejected one."""
-    first = store.submit(stock("2021-01-01", {KGZ: 6_636_800, RUS: 118_600, RUS_F: 61_000,
-                                              RUS_M: 57_600, KAZ: None}), b"v1", findings=[])
-    other = store.submit(stock("2021-01-01", {KGZ: 19_002_600, RUS: 2_300_000}, area="KAZ",
-                               provider="UN_DESA"), b"kaz", findings=[])
-    revised = store.submit(stock("2021-01-01", {KGZ: 6_636_900, RUS: 117_950, RUS_F: 60_900,
-                                                RUS_M: 57_050}), b"v2", findings=[])
-    error = Finding("sum", Severity.ERROR, "Total {total} is not the sum of its parts",
-                    {"total": 1}, table="S01")
+    first = store.submit(
+        stock(
+            "2021-01-01", {KGZ: 6_636_800, RUS: 118_600, RUS_F: 61_000, RUS_M: 57_600, KAZ: None}
+        ),
+        b"v1",
+        findings=[],
+    )
+    other = store.submit(
+        stock("2021-01-01", {KGZ: 19_002_600, RUS: 2_300_000}, area="KAZ", provider="UN_DESA"),
+        b"kaz",
+        findings=[],
+    )
+    revised = store.submit(
+        stock("2021-01-01", {KGZ: 6_636_900, RUS: 117_950, RUS_F: 60_900, RUS_M: 57_050}),
+        b"v2",
+        findings=[],
+    )
+    error = Finding(
+        "sum",
+        Severity.ERROR,
+        "Total {total} is not the sum of its parts",
+        {"total": 1},
+        table="S01",
+    )
     rejected = store.submit(stock("2021-01-01", {KGZ: 1, RUS: 1}), b"bad", findings=[error])
     assert rejected.status == "rejected"
     return store, [first, other, revised, rejected]
@@ -96,7 +125,11 @@ def test_revisions_supersede_and_rejected_data_stays_invisible(vintages) -> None
     now = same(store, ObservationQuery("S01", ref_areas=["KGZ"]))
     assert set(now["submission_id"]) == {revised.id}  # neither the first nor the rejected
     assert dict(zip(now["key"], now["value"], strict=True)) == {
-        KGZ: 6_636_900, RUS: 117_950, RUS_F: 60_900, RUS_M: 57_050}
+        KGZ: 6_636_900,
+        RUS: 117_950,
+        RUS_F: 60_900,
+        RUS_M: 57_050,
+    }
     assert now["recorded_at"] == [revised.submitted_at] * 4
     assert now["comment"][now["key"].index(RUS_F)] == "census"
     assert set(now["synthetic"]) == {False}
@@ -113,11 +146,9 @@ def test_as_of_travels_in_time(vintages) -> None:
     assert dict(zip(then["key"], then["value"], strict=True))[RUS] == 118_600
     naive = same(store, query, as_of=other.submitted_at.replace(tzinfo=None))
     assert naive == then
-    before = same(store, ObservationQuery("S01"),
-                  as_of=first.submitted_at - timedelta(seconds=1))
+    before = same(store, ObservationQuery("S01"), as_of=first.submitted_at - timedelta(seconds=1))
     assert before == {name: [] for name in OBSERVATION_COLUMNS}
-    assert set(same(store, query, as_of=rejected.submitted_at)["submission_id"]) == {
-        revised.id}
+    assert set(same(store, query, as_of=rejected.submitted_at)["submission_id"]) == {revised.id}
 
 
 class Closed(AccessPolicy):
@@ -136,13 +167,13 @@ class NoConfidentialCells(AccessPolicy):
 
 def test_the_access_gate_applies(db_url: str) -> None:
     with Store.open(db_url) as open_store:
-        open_store.submit(stock("2021-01-01", {KGZ: 6_636_800, KAZ: None}), b"v1",
-                          findings=[])
+        open_store.submit(stock("2021-01-01", {KGZ: 6_636_800, KAZ: None}), b"v1", findings=[])
     reader = Principal(user_id="analyst", country="KGZ")
     with Store.open(db_url, policy=Closed()) as closed:
         for query in QUERIES:
             assert closed.read_columns(query, principal=reader) == {
-                name: [] for name in OBSERVATION_COLUMNS}
+                name: [] for name in OBSERVATION_COLUMNS
+            }
             assert same(closed, query, principal=reader)["value"] == []
     with Store.open(db_url, policy=NoConfidentialCells()) as hiding:
         shown = same(hiding, ObservationQuery("S01"), principal=reader)
@@ -169,9 +200,17 @@ def test_the_real_cis_flows(db_url: str) -> None:
         for table in ("F01", "F02"):
             assert len(same(store, ObservationQuery(table))["value"]) > 1000
         # arrivals in Russia from Armenia in 2019, as the CIS-Stat file has them
-        arrivals = same(store, ObservationQuery("F01", ref_areas=["RUS"], partners=["ARM"],
-                                                providers=["CISSTAT"], time_from=2019,
-                                                time_to=2019))
+        arrivals = same(
+            store,
+            ObservationQuery(
+                "F01",
+                ref_areas=["RUS"],
+                partners=["ARM"],
+                providers=["CISSTAT"],
+                time_from=2019,
+                time_to=2019,
+            ),
+        )
         assert arrivals["value"] == [cis_value("RUS", "ARRIVALS.ARM", 2019)] == [71984]
         assert arrivals["partner"] == ["ARM"] and arrivals["time_period"] == ["2019"]
 

@@ -18,8 +18,22 @@ def spoiled() -> Dataset:
     and a flow table without residence rule."""
     ds = consistent_dataset("KGZ", 2024)
     index = {(o.table, o.key): o for o in ds.observations}
-    for age in ("Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39",
-                "Y40T44", "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69"):
+    for age in (
+        "Y0T4",
+        "Y5T9",
+        "Y10T14",
+        "Y15T19",
+        "Y20T24",
+        "Y25T29",
+        "Y30T34",
+        "Y35T39",
+        "Y40T44",
+        "Y45T49",
+        "Y50T54",
+        "Y55T59",
+        "Y60T64",
+        "Y65T69",
+    ):
         index[("S01", ("RUS", "F", age))].value += 1
     ds.metadata.tables["F01"].residence_rule = None
     return ds
@@ -52,8 +66,9 @@ def test_text_report_in_russian(spoiled) -> None:
     findings = validate(ds)
     text = render_text(findings, lang="ru", file_name=ds.file_name, limit=3)
     assert text.startswith("Проверка файла KGZ_2024.xlsx\n30 ошибок, 0 предупреждений\n")
-    assert "S01 — Население по стране рождения, полу и возрасту (29 ошибок, 0 предупреждений)" \
-        in text
+    assert (
+        "S01 — Население по стране рождения, полу и возрасту (29 ошибок, 0 предупреждений)" in text
+    )
     assert "F01 — Иммиграция" in text and "(1 ошибка, 0 предупреждений)" in text
     assert text.count("ошибка  ARITH_TOTAL  S01!") == 3
     assert "… и ещё замечаний ARITH_TOTAL: 26" in text
@@ -65,8 +80,9 @@ def test_text_report_in_russian(spoiled) -> None:
 def test_text_report_russian_plurals_and_warnings() -> None:
     ds = consistent_dataset("KGZ", 2024)
     # Two permit cells that did not exist last year and now count 250 or more.
-    big = [o.key for o in ds.observations
-           if o.table == "A01" and "_T" not in o.key and o.value >= 250][:2]
+    big = [
+        o.key for o in ds.observations if o.table == "A01" and "_T" not in o.key and o.value >= 250
+    ][:2]
     assert len(big) == 2
 
     class History:
@@ -86,8 +102,10 @@ def test_text_report_russian_plurals_and_warnings() -> None:
 
 def test_text_report_without_findings() -> None:
     text = render_text([], lang="ru", file_name="KGZ_2024.xlsx")
-    assert text == "Проверка файла KGZ_2024.xlsx\n0 ошибок, 0 предупреждений\n" \
-                   "Замечаний нет: все проверки пройдены.\n"
+    assert (
+        text == "Проверка файла KGZ_2024.xlsx\n0 ошибок, 0 предупреждений\n"
+        "Замечаний нет: все проверки пройдены.\n"
+    )
 
 
 def test_json_document(spoiled) -> None:
@@ -103,8 +121,16 @@ def test_json_document(spoiled) -> None:
     assert summary["tables"] == ["S01", "S02", "S03", "S04", "F01", "F03", "F02", "F04", "A01"]
     assert doc["findings"][0]["rule"] == "META_RESIDENCE_RULE"  # table F01 sorts first
     first = doc["findings"][1]
-    assert set(first) == {"rule", "severity", "table", "location", "message", "values", "key",
-                          "related"}
+    assert set(first) == {
+        "rule",
+        "severity",
+        "table",
+        "location",
+        "message",
+        "values",
+        "key",
+        "related",
+    }
     assert first["location"]["sheet"] == "S01" and first["location"]["file"] == "KGZ_2024.xlsx"
     assert first["message"]["en"].startswith(f"S01!{first['location']['cell']}: total")
     assert first["message"]["ru"].startswith(f"S01!{first['location']['cell']}: итог")
@@ -113,6 +139,8 @@ def test_json_document(spoiled) -> None:
     assert meta["location"] == {"file": "KGZ_2024.xlsx", "sheet": "Metadata", "cell": "E16"}
     assert "key" not in meta and "related" not in meta
     bare = to_json([], file_name="x.csv")
-    assert bare == {"file": "x.csv", "summary": {"errors": 0, "warnings": 0, "info": 0,
-                                                 "accepted": True, "by_rule": {}},
-                    "findings": []}
+    assert bare == {
+        "file": "x.csv",
+        "summary": {"errors": 0, "warnings": 0, "info": 0, "accepted": True, "by_rule": {}},
+        "findings": [],
+    }

@@ -39,10 +39,13 @@ def pristine() -> Dataset:
 @pytest.fixture
 def ds(pristine: Dataset) -> Dataset:
     """A fresh copy of the consistent submission, free to be spoiled by a test."""
-    return Dataset(file_name=pristine.file_name, format=pristine.format,
-                   provider=pristine.provider,
-                   observations=[replace(o) for o in pristine.observations],
-                   metadata=deepcopy(pristine.metadata))
+    return Dataset(
+        file_name=pristine.file_name,
+        format=pristine.format,
+        provider=pristine.provider,
+        observations=[replace(o) for o in pristine.observations],
+        metadata=deepcopy(pristine.metadata),
+    )
 
 
 def cells(ds: Dataset) -> dict[tuple[str, tuple[str, ...]], Observation]:
@@ -58,8 +61,9 @@ def texts(f: Finding) -> tuple[str, str]:
     return f.text("en"), f.text("ru")
 
 
-def bump(ds: Dataset, table: str, key: tuple[str, ...], delta: float,
-         along: tuple[str, ...]) -> None:
+def bump(
+    ds: Dataset, table: str, key: tuple[str, ...], delta: float, along: tuple[str, ...]
+) -> None:
     """Add ``delta`` to a cell and to every total above it along ``along`` (stays consistent)."""
     registry = default_registry()
     tdef = registry.tables[table]
@@ -73,29 +77,56 @@ def bump(ds: Dataset, table: str, key: tuple[str, ...], delta: float,
         index[(table, tuple(k))].value += delta
 
 
-def mini(table: str, values: dict[tuple[str, ...], float | None], *, period: str = "2024",
-         country: str = "KGZ", rounding_base: int | None = None) -> Dataset:
+def mini(
+    table: str,
+    values: dict[tuple[str, ...], float | None],
+    *,
+    period: str = "2024",
+    country: str = "KGZ",
+    rounding_base: int | None = None,
+) -> Dataset:
     """A hand-made table with complete metadata; cells D8, D9 ... in the order given."""
     year = int(period[:4])
     meta = complete_metadata(country, year, file_name="mini.xlsx")
     if rounding_base is not None:
         meta.tables[table].rounding_base = rounding_base
     observations = [
-        Observation(table, country, period, key, value,
-                    obs_status="A" if value is not None else "L",
-                    where=Location(file="mini.xlsx", sheet=table, cell=f"D{8 + n}"))
+        Observation(
+            table,
+            country,
+            period,
+            key,
+            value,
+            obs_status="A" if value is not None else "L",
+            where=Location(file="mini.xlsx", sheet=table, cell=f"D{8 + n}"),
+        )
         for n, (key, value) in enumerate(values.items())
     ]
-    return Dataset(file_name="mini.xlsx", format="questionnaire", provider=country,
-                   observations=observations, metadata=meta)
+    return Dataset(
+        file_name="mini.xlsx",
+        format="questionnaire",
+        provider=country,
+        observations=observations,
+        metadata=meta,
+    )
 
 
 # -- the consistent submission ------------------------------------------------------------------
 
+
 def test_consistent_submission_has_no_findings(ds: Dataset) -> None:
     assert len(ds.observations) > 20_000
     assert {o.table for o in ds.observations} == {
-        "S01", "S02", "S03", "S04", "F01", "F02", "F03", "F04", "A01"}
+        "S01",
+        "S02",
+        "S03",
+        "S04",
+        "F01",
+        "F02",
+        "F03",
+        "F04",
+        "A01",
+    }
     assert validate(ds) == []
 
 
@@ -106,9 +137,14 @@ def test_consistent_dense_submission_has_no_findings() -> None:
 
 
 def test_reader_findings_are_kept_and_sorted(ds: Dataset) -> None:
-    reader = Finding(rule="STRUCT_FORMULA", severity=Severity.WARNING,
-                     message="{cell}: formula", params={"cell": "S01!D9"}, table="S01",
-                     where=Location(sheet="S01", cell="D9"))
+    reader = Finding(
+        rule="STRUCT_FORMULA",
+        severity=Severity.WARNING,
+        message="{cell}: formula",
+        params={"cell": "S01!D9"},
+        table="S01",
+        where=Location(sheet="S01", cell="D9"),
+    )
     ds.findings.append(reader)
     cells(ds)[("S02", ("RUS", "F", "Y25T29"))].value = -1
     found = validate(ds)
@@ -118,34 +154,62 @@ def test_reader_findings_are_kept_and_sorted(ds: Dataset) -> None:
 
 # -- structural -----------------------------------------------------------------------------
 
+
 def test_unknown_table(ds: Dataset) -> None:
-    ds.observations.append(Observation("X99", "KGZ", "2024", ("_T",), 5.0,
-                                       where=Location(sheet="X99", cell="C8")))
-    ds.observations.append(Observation("X99", "KGZ", "2024", ("M",), 3.0,
-                                       where=Location(sheet="X99", cell="C9")))
+    ds.observations.append(
+        Observation("X99", "KGZ", "2024", ("_T",), 5.0, where=Location(sheet="X99", cell="C8"))
+    )
+    ds.observations.append(
+        Observation("X99", "KGZ", "2024", ("M",), 3.0, where=Location(sheet="X99", cell="C9"))
+    )
     [f] = validate(ds)
     assert (f.rule, f.severity, at(f), f.values) == (
-        "STRUCT_UNKNOWN_TABLE", "error", "X99!C8", {"count": 2})
+        "STRUCT_UNKNOWN_TABLE",
+        "error",
+        "X99!C8",
+        {"count": 2},
+    )
     en, ru = texts(f)
     assert "X99!C8" in en and "X99" in en and "2 values" in en
     assert "X99!C8" in ru and "нет в реестре" in ru
 
 
 def test_unknown_code_in_a_breakdown(ds: Dataset) -> None:
-    ds.observations.append(Observation("S01", "KGZ", "2024-01-01", ("RUS", "F", "Y25T30"), 0.0,
-                                       where=Location(sheet="S01", cell="Z41")))
+    ds.observations.append(
+        Observation(
+            "S01",
+            "KGZ",
+            "2024-01-01",
+            ("RUS", "F", "Y25T30"),
+            0.0,
+            where=Location(sheet="S01", cell="Z41"),
+        )
+    )
     [f] = validate(ds)
     assert (f.rule, f.severity, at(f)) == ("STRUCT_UNKNOWN_CODE", "error", "S01!Z41")
-    assert f.key == {"REF_AREA": "KGZ", "TIME_PERIOD": "2024-01-01",
-                     "COUNTRY_BIRTH": "RUS", "SEX": "F", "AGE": "Y25T30"}
+    assert f.key == {
+        "REF_AREA": "KGZ",
+        "TIME_PERIOD": "2024-01-01",
+        "COUNTRY_BIRTH": "RUS",
+        "SEX": "F",
+        "AGE": "Y25T30",
+    }
     en, ru = texts(f)
     assert "Y25T30" in en and "AGE" in en and "S01!Z41" in en
     assert "Y25T30" in ru and "недопустим" in ru
 
 
 def test_withdrawn_partner_code_after_withdrawal(ds: Dataset) -> None:
-    ds.observations.append(Observation("S01", "KGZ", "2024-01-01", ("SUN", "F", "Y70T74"), 0.0,
-                                       where=Location(sheet="S01", cell="T300")))
+    ds.observations.append(
+        Observation(
+            "S01",
+            "KGZ",
+            "2024-01-01",
+            ("SUN", "F", "Y70T74"),
+            0.0,
+            where=Location(sheet="S01", cell="T300"),
+        )
+    )
     [f] = validate(ds)
     assert (f.rule, at(f)) == ("STRUCT_UNKNOWN_CODE", "S01!T300")
     en, ru = texts(f)
@@ -154,8 +218,12 @@ def test_withdrawn_partner_code_after_withdrawal(ds: Dataset) -> None:
 
 
 def test_historical_partner_and_aggregates_are_valid_while_they_exist() -> None:
-    values = {("_T", "_T", "_T"): 1000.0, ("SUN", "_T", "_T"): 700.0,
-              ("STATELESS", "_T", "_T"): 300.0, ("CIS", "_T", "_T"): 700.0}
+    values = {
+        ("_T", "_T", "_T"): 1000.0,
+        ("SUN", "_T", "_T"): 700.0,
+        ("STATELESS", "_T", "_T"): 300.0,
+        ("CIS", "_T", "_T"): 700.0,
+    }
     assert validate(mini("S01", values, period="1991-01-01")) == []
     [f] = validate(mini("S01", values, period="1993-01-01"))
     assert (f.rule, at(f)) == ("STRUCT_UNKNOWN_CODE", "S01!D9")
@@ -202,12 +270,20 @@ def test_negative_count(ds: Dataset) -> None:
     # the stateless women's cell goes negative and nothing else changes.
     stateless_f = index[("F03", ("STATELESS", "LT", "F"))]
     x = stateless_f.value + 40
-    for key, delta in ((("STATELESS", "LT", "F"), -x), (("STATELESS", "LT", "M"), x),
-                       (("RUS", "LT", "F"), x), (("RUS", "LT", "M"), -x)):
+    for key, delta in (
+        (("STATELESS", "LT", "F"), -x),
+        (("STATELESS", "LT", "M"), x),
+        (("RUS", "LT", "F"), x),
+        (("RUS", "LT", "M"), -x),
+    ):
         index[("F03", key)].value += delta
     [f] = validate(ds)
     assert (f.rule, f.severity, at(f), f.values) == (
-        "STRUCT_NEGATIVE", "error", at_text(stateless_f), {"observed": -40.0})
+        "STRUCT_NEGATIVE",
+        "error",
+        at_text(stateless_f),
+        {"observed": -40.0},
+    )
     assert "-40" in f.text("en") and "-40" in f.text("ru")
     assert at_text(stateless_f) in f.text("ru")
 
@@ -256,6 +332,7 @@ def test_questionnaire_without_agency_or_contact(ds: Dataset) -> None:
 
 # -- arithmetic -------------------------------------------------------------------------------
 
+
 def test_a_typo_shows_in_every_total_the_cell_feeds(ds: Dataset) -> None:
     index = cells(ds)
     typo = index[("S01", ("RUS", "F", "Y25T29"))]
@@ -283,13 +360,23 @@ def test_a_typo_shows_in_every_total_the_cell_feeds(ds: Dataset) -> None:
 
 
 def test_parts_of_a_total_in_related() -> None:
-    values = {("RUS", "LT", "_T"): 100.0, ("RUS", "LT", "M"): 60.0,
-              ("RUS", "LT", "F"): 30.0, ("RUS", "LT", "_U"): 0.0}
+    values = {
+        ("RUS", "LT", "_T"): 100.0,
+        ("RUS", "LT", "M"): 60.0,
+        ("RUS", "LT", "F"): 30.0,
+        ("RUS", "LT", "_U"): 0.0,
+    }
     [f] = validate(mini("F03", values))
     assert at(f) == "F03!D8"
     assert [loc.cell for loc in f.related] == ["D9", "D10", "D11"]
-    assert f.values == {"observed": 100, "expected": 90, "difference": 10, "tolerance": 0,
-                        "parts": 3, "missing": 0}
+    assert f.values == {
+        "observed": 100,
+        "expected": 90,
+        "difference": 10,
+        "tolerance": 0,
+        "parts": 3,
+        "missing": 0,
+    }
     assert "SEX" in f.text("en") and "100" in f.text("en") and "90" in f.text("en")
 
 
@@ -319,7 +406,11 @@ def test_world_is_sparse_absent_rows_count_as_zero() -> None:
     values[("TUR", "LT", "F")] = 0.0
     [f] = validate(mini("F03", values))
     assert (f.rule, at(f), f.values["difference"], f.values["missing"]) == (
-        "ARITH_TOTAL", "F03!D8", 10, 0)
+        "ARITH_TOTAL",
+        "F03!D8",
+        10,
+        0,
+    )
     assert {loc.cell for loc in f.related} == {"D9", "D10"}  # the zero row is left out
     assert "WORLD" in f.text("en") and "CITIZENSHIP" in f.text("en")
 
@@ -338,19 +429,35 @@ def test_dropping_a_country_row_from_a_submission(ds: Dataset) -> None:
     ds.observations.remove(dropped)
     [f] = validate(ds)
     total = cells(ds)[("F03", ("_T", "ST", "M"))]
-    assert (f.rule, f.where, f.values["difference"]) == (
-        "ARITH_TOTAL", total.where, dropped.value)
+    assert (f.rule, f.where, f.values["difference"]) == ("ARITH_TOTAL", total.where, dropped.value)
 
 
 def test_world_is_skipped_where_partners_are_grouped() -> None:
-    values = {("_T", "LT", "F"): 100.0, ("CIS", "LT", "F"): 70.0, ("NON_CIS", "LT", "F"): 30.0,
-              ("RUS", "LT", "F"): 50.0, ("KAZ", "LT", "F"): 20.0}
+    values = {
+        ("_T", "LT", "F"): 100.0,
+        ("CIS", "LT", "F"): 70.0,
+        ("NON_CIS", "LT", "F"): 30.0,
+        ("RUS", "LT", "F"): 50.0,
+        ("KAZ", "LT", "F"): 20.0,
+    }
     assert validate(mini("F03", values)) == []
 
 
 def cis_values(georgia: float) -> dict[tuple[str, ...], float]:
-    members = {"ARM": 5.0, "AZE": 7.0, "BLR": 3.0, "GEO": georgia, "KAZ": 120.0, "KGZ": 900.0,
-               "MDA": 2.0, "RUS": 310.0, "TJK": 45.0, "TKM": 1.0, "UKR": 16.0, "UZB": 88.0}
+    members = {
+        "ARM": 5.0,
+        "AZE": 7.0,
+        "BLR": 3.0,
+        "GEO": georgia,
+        "KAZ": 120.0,
+        "KGZ": 900.0,
+        "MDA": 2.0,
+        "RUS": 310.0,
+        "TJK": 45.0,
+        "TKM": 1.0,
+        "UKR": 16.0,
+        "UZB": 88.0,
+    }
     out = {("CIS", "LT", "_T"): sum(members.values())}
     out.update({(c, "LT", "_T"): v for c, v in members.items()})
     return out
@@ -378,8 +485,12 @@ def test_region_with_a_missing_member_is_an_inequality() -> None:
 
 
 def test_rounding_tolerance_from_the_metadata() -> None:
-    values = {("RUS", "LT", "_T"): 100.0, ("RUS", "LT", "M"): 55.0, ("RUS", "LT", "F"): 40.0,
-              ("RUS", "LT", "_U"): 0.0}
+    values = {
+        ("RUS", "LT", "_T"): 100.0,
+        ("RUS", "LT", "M"): 55.0,
+        ("RUS", "LT", "F"): 40.0,
+        ("RUS", "LT", "_U"): 0.0,
+    }
     [exact] = validate(mini("F03", values))
     assert exact.values["difference"] == 5 and exact.values["tolerance"] == 0
     assert validate(mini("F03", values, rounding_base=5)) == []  # 5 <= 5 * 3 / 2
@@ -395,11 +506,14 @@ def test_imported_data_arithmetic_only_informs(ds: Dataset) -> None:
     cells(ds)[("A01", ("RUS", "M", "OCC"))].value = -3
     found = validate(ds, imported=True)
     assert {(f.rule, f.severity) for f in found} == {
-        ("ARITH_TOTAL", "warning"), ("STRUCT_NEGATIVE", "error")}
+        ("ARITH_TOTAL", "warning"),
+        ("STRUCT_NEGATIVE", "error"),
+    }
     assert [f.rule for f in found if f.severity == "warning"].count("ARITH_TOTAL") == 6
 
 
 # -- cross-table ------------------------------------------------------------------------------
+
 
 def test_non_citizens_15_plus(ds: Dataset) -> None:
     # Ten adult men recorded as Russian citizens instead of Kyrgyz citizens: S02 still adds up,
@@ -438,24 +552,35 @@ def test_immigration_matched_by_duration_and_sex(ds: Dataset) -> None:
     bump(ds, "F03", ("RUS", "LT", "F"), 5, along=("CITIZENSHIP", "SEX"))
     found = validate(ds)
     index = cells(ds)
-    assert sorted((f.rule, at(f), f.params["match"], f.values["difference"])
-                  for f in found) == sorted([
-        ("CROSS_F01_F03_TOTAL", at_text(index[("F01", ("_T", "LT", "_T", "_T"))]),
-         ", DURATION=LT, SEX=_T", -5),
-        ("CROSS_F01_F03_TOTAL", at_text(index[("F01", ("_T", "LT", "F", "_T"))]),
-         ", DURATION=LT, SEX=F", -5),
-    ])
+    assert sorted(
+        (f.rule, at(f), f.params["match"], f.values["difference"]) for f in found
+    ) == sorted(
+        [
+            (
+                "CROSS_F01_F03_TOTAL",
+                at_text(index[("F01", ("_T", "LT", "_T", "_T"))]),
+                ", DURATION=LT, SEX=_T",
+                -5,
+            ),
+            (
+                "CROSS_F01_F03_TOTAL",
+                at_text(index[("F01", ("_T", "LT", "F", "_T"))]),
+                ", DURATION=LT, SEX=F",
+                -5,
+            ),
+        ]
+    )
     assert "DURATION=LT, SEX=F" in found[0].text("en") + found[1].text("en")
-    assert all(f.related == (index[("F03", ("_T", "LT", f.key["SEX"]))].where,)
-               for f in found)
+    assert all(f.related == (index[("F03", ("_T", "LT", f.key["SEX"]))].where,) for f in found)
 
 
 def test_emigration_matched_by_duration_and_sex(ds: Dataset) -> None:
     bump(ds, "F04", ("KGZ", "ST", "M"), -3, along=("CITIZENSHIP", "SEX"))
     found = validate(ds)
-    assert {(f.rule, f.key["DURATION"], f.key["SEX"], f.values["difference"])
-            for f in found} == {("CROSS_F02_F04_TOTAL", "ST", "M", 3),
-                                ("CROSS_F02_F04_TOTAL", "ST", "_T", 3)}
+    assert {(f.rule, f.key["DURATION"], f.key["SEX"], f.values["difference"]) for f in found} == {
+        ("CROSS_F02_F04_TOTAL", "ST", "M", 3),
+        ("CROSS_F02_F04_TOTAL", "ST", "_T", 3),
+    }
 
 
 def test_cross_rules_need_every_cell(ds: Dataset) -> None:
@@ -473,6 +598,7 @@ def test_imported_cross_table_findings_are_warnings(ds: Dataset) -> None:
 
 # -- time -------------------------------------------------------------------------------------
 
+
 class FakeHistory:
     def __init__(self, period: str, values: dict[tuple[str, ...], float | None]) -> None:
         self.period = period
@@ -489,12 +615,15 @@ def test_year_on_year_jump(ds: Dataset) -> None:
     occ = index[("A01", ("RUS", "M", "OCC"))]
     fam = index[("A01", ("RUS", "F", "FAM"))]
     assert occ.value >= 300 and fam.value >= 60
-    history = FakeHistory("2023", {
-        ("RUS", "M", "OCC"): occ.value // 6,           # about x6: flagged
-        ("RUS", "F", "FAM"): fam.value / 4,            # x4: within the ratio
-        ("TUR", "M", "OCC"): 0.0,                      # from zero to a small number: not flagged
-        ("RUS", "_U", "OCC"): None,                    # not available then: nothing to compare
-    })
+    history = FakeHistory(
+        "2023",
+        {
+            ("RUS", "M", "OCC"): occ.value // 6,  # about x6: flagged
+            ("RUS", "F", "FAM"): fam.value / 4,  # x4: within the ratio
+            ("TUR", "M", "OCC"): 0.0,  # from zero to a small number: not flagged
+            ("RUS", "_U", "OCC"): None,  # not available then: nothing to compare
+        },
+    )
     [f] = validate(ds, history=history)
     assert ("A01", "KGZ", "KGZ", "2024") in history.asked
     assert (f.rule, f.severity, f.where) == ("TIME_YOY_JUMP", "warning", occ.where)
@@ -507,10 +636,21 @@ def test_year_on_year_jump(ds: Dataset) -> None:
 
 
 def test_year_on_year_small_numbers_and_zeros() -> None:
-    data = {("RUS", "_T", "_T"): 40.0, ("KAZ", "_T", "_T"): 260.0, ("UZB", "_T", "_T"): 200.0,
-            ("TJK", "_T", "_T"): 0.0}
-    history = FakeHistory("2023", {("RUS", "_T", "_T"): 300.0, ("KAZ", "_T", "_T"): 0.0,
-                                   ("UZB", "_T", "_T"): 0.0, ("TJK", "_T", "_T"): 900.0})
+    data = {
+        ("RUS", "_T", "_T"): 40.0,
+        ("KAZ", "_T", "_T"): 260.0,
+        ("UZB", "_T", "_T"): 200.0,
+        ("TJK", "_T", "_T"): 0.0,
+    }
+    history = FakeHistory(
+        "2023",
+        {
+            ("RUS", "_T", "_T"): 300.0,
+            ("KAZ", "_T", "_T"): 0.0,
+            ("UZB", "_T", "_T"): 0.0,
+            ("TJK", "_T", "_T"): 900.0,
+        },
+    )
     found = validate(mini("A01", data), history=history)
     # 300 -> 40: below the floor of 50, not flagged; 0 -> 260 and 900 -> 0 (>= 50 x 5) are;
     # 0 -> 200 is not.
@@ -525,19 +665,28 @@ def test_without_history_nothing_is_compared(ds: Dataset) -> None:
 
 # -- metadata and plausibility ----------------------------------------------------------------
 
+
 def test_flow_table_without_residence_rule(ds: Dataset) -> None:
     meta = ds.metadata.tables["F02"]
     meta.residence_rule = None
     [f] = validate(ds)
     assert (f.rule, f.severity, f.table, f.where) == (
-        "META_RESIDENCE_RULE", "error", "F02", meta.where["residence_rule"])
+        "META_RESIDENCE_RULE",
+        "error",
+        "F02",
+        meta.where["residence_rule"],
+    )
     assert "F02" in f.text("en") and "Metadata!" in f.text("en")
     assert "продолжительности пребывания" in f.text("ru")
 
 
 def test_own_country_in_a_foreign_born_table() -> None:
-    values = {("_T", "_T", "_T"): 100.0, ("RUS", "_T", "_T"): 80.0, ("KGZ", "_T", "_T"): 20.0,
-              ("KGZ", "_T", "ED3"): 12.0}
+    values = {
+        ("_T", "_T", "_T"): 100.0,
+        ("RUS", "_T", "_T"): 80.0,
+        ("KGZ", "_T", "_T"): 20.0,
+        ("KGZ", "_T", "ED3"): 12.0,
+    }
     [f] = validate(mini("S03", values, period="2024-01-01"))
     assert (f.rule, f.severity, at(f)) == ("META_SELF_PARTNER", "warning", "S03!D10")
     assert f.values == {"observed": 20, "expected": 0, "count": 2}
@@ -552,8 +701,12 @@ def test_own_country_in_a_foreign_born_table() -> None:
 
 
 def test_sex_ratio() -> None:
-    values = {("TJK", "F", "_T"): 1000.0, ("TJK", "M", "_T"): 150.0,
-              ("UZB", "F", "_T"): 90.0, ("UZB", "M", "_T"): 900.0}
+    values = {
+        ("TJK", "F", "_T"): 1000.0,
+        ("TJK", "M", "_T"): 150.0,
+        ("UZB", "F", "_T"): 90.0,
+        ("UZB", "M", "_T"): 900.0,
+    }
     [f] = validate(mini("A01", values))
     assert (f.rule, f.severity, at(f)) == ("PLAUS_SEX_RATIO", "warning", "A01!D8")
     assert f.related[0].cell == "D9" and f.values["observed"] == 6.67
@@ -562,8 +715,11 @@ def test_sex_ratio() -> None:
 
 
 def test_key_with_the_wrong_number_of_codes(ds: Dataset) -> None:
-    ds.observations.append(Observation("F03", "KGZ", "2024", ("RUS", "LT"), 5.0,
-                                       where=Location(sheet="F03", cell="Q5")))
+    ds.observations.append(
+        Observation(
+            "F03", "KGZ", "2024", ("RUS", "LT"), 5.0, where=Location(sheet="F03", cell="Q5")
+        )
+    )
     [f] = validate(ds)
     assert (f.rule, at(f)) == ("STRUCT_BAD_KEY", "F03!Q5")
     assert "3 codes (CITIZENSHIP, DURATION, SEX), got 2" in f.text("en")
@@ -571,14 +727,19 @@ def test_key_with_the_wrong_number_of_codes(ds: Dataset) -> None:
 
 # -- the rule file ----------------------------------------------------------------------------
 
+
 def test_every_shipped_cross_rule_reads_against_the_registry() -> None:
     from migstat.validation.core import Context
     from migstat.validation.crosstable import _terms
 
     registry = default_registry()
     assert {r.id for r in registry.cross_rules} >= {
-        "S01_S02_TOTAL", "S04_S02_NONCITIZENS", "S03_S01_FOREIGN_BORN", "F01_F03_TOTAL",
-        "F02_F04_TOTAL"}
+        "S01_S02_TOTAL",
+        "S04_S02_NONCITIZENS",
+        "S03_S01_FOREIGN_BORN",
+        "F01_F03_TOTAL",
+        "F02_F04_TOTAL",
+    }
     ctx = Context(dataset=Dataset("x", "questionnaire", "KGZ"), registry=registry)
     for rule in registry.cross_rules:
         assert _terms(ctx, rule, rule.left) and _terms(ctx, rule, rule.right), rule.id
@@ -608,7 +769,9 @@ def test_a_coordinator_adds_a_bound_rule(tmp_path, ds: Dataset) -> None:
             "  right:\n"
             f"    - {right}\n"
             "  match: [SEX]\n"
-            "  tolerance: {absolute: 10}\n", encoding="utf-8")
+            "  tolerance: {absolute: 10}\n",
+            encoding="utf-8",
+        )
         return Registry([DEFINITIONS, tmp_path])
 
     # F03 has no total duration: a rule that does not say which one is refused clearly.
@@ -623,5 +786,6 @@ def test_a_coordinator_adds_a_bound_rule(tmp_path, ds: Dataset) -> None:
     permits.value += 1_000_000
     found = [f for f in validate(ds, registry=registry) if f.rule == "CROSS_A01_LE_S04"]
     assert [(f.severity, f.key["SEX"], f.where, f.values["tolerance"]) for f in found] == [
-        ("warning", "M", permits.where, 10)]
+        ("warning", "M", permits.where, 10)
+    ]
     assert len(found[0].related) == 2

@@ -30,12 +30,19 @@ from tests.portal_store import (
 )
 from tests.shared import SHARED_DATA
 
-GEOMETRY = (Path(__file__).resolve().parents[1] / "migstat" / "web" / "static" / "vendor"
-            / "countries-110m.json")
+GEOMETRY = (
+    Path(__file__).resolve().parents[1]
+    / "migstat"
+    / "web"
+    / "static"
+    / "vendor"
+    / "countries-110m.json"
+)
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
-pytest.importorskip("playwright.sync_api",
-                    reason="playwright is not installed (pip install -e '.[test]')")
+pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +61,22 @@ def _open(page: Any, url: str) -> None:
 def _charts_drawn(page: Any) -> dict[str, dict[str, str]]:
     page.wait_for_function(
         "Array.from(document.querySelectorAll('div.chart')).every(e => e.dataset.rendered)",
-        timeout=20_000)
+        timeout=20_000,
+    )
     charts = page.eval_on_selector_all(
-        "div.chart", "els => els.map(e => [e.id, Object.assign({}, e.dataset)])")
+        "div.chart", "els => els.map(e => [e.id, Object.assign({}, e.dataset)])"
+    )
     assert all(d["rendered"] == "true" for _id, d in charts), charts
     return dict(charts)
 
 
 def _pivot(page: Any) -> dict[str, list[str]]:
     rows = page.eval_on_selector_all(
-        "#pivot tbody tr", "trs => trs.map(tr => [Array.from(tr.querySelectorAll('th'))"
+        "#pivot tbody tr",
+        "trs => trs.map(tr => [Array.from(tr.querySelectorAll('th'))"
         ".map(t => t.textContent.trim()).join(' | '), Array.from(tr.querySelectorAll('td'))"
-        ".map(t => t.textContent.trim())])")
+        ".map(t => t.textContent.trim())])",
+    )
     return dict(rows)
 
 
@@ -109,8 +120,11 @@ def test_filter_and_pivot(page, base_url) -> None:
     _charts_drawn(page)
     headers = page.eval_on_selector_all("#pivot thead th", "ths => ths.map(t => t.textContent)")
     assert headers[-2:] == ["20-24", "25-29"]
-    expected = {(o.key[2], o.key[3]): o.value for o in consistent_dataset("KGZ", 2024).observations
-                if o.table == "F01" and o.key[:2] == ("RUS", "LT")}
+    expected = {
+        (o.key[2], o.key[3]): o.value
+        for o in consistent_dataset("KGZ", 2024).observations
+        if o.table == "F01" and o.key[:2] == ("RUS", "LT")
+    }
     pivot = _pivot(page)
     assert set(pivot) == {"Male", "Female"}
     for sex, label in (("M", "Male"), ("F", "Female")):
@@ -125,23 +139,36 @@ def test_chart_map_and_flows_draw_the_right_marks(page, base_url) -> None:
     charts = _charts_drawn(page)
     codes = _undesa_codes()
     m49 = {c.id: c.attributes.get("m49") for c in default_registry().areas}
-    shapes = {str(g["id"]) for g in json.loads(GEOMETRY.read_text())["objects"]["countries"]
-              ["geometries"] if "id" in g}
+    shapes = {
+        str(g["id"])
+        for g in json.loads(GEOMETRY.read_text())["objects"]["countries"]["geometries"]
+        if "id" in g
+    }
     # Map: every origin with people in Kyrgyzstan in 2019 that the 1:110m geometry draws.
-    with_people = [code for name, code in codes.items()
-                   if code and code != "KGZ" and m49.get(code) in shapes
-                   and undesa_cell("2019", "Kyrgyzstan", name) > 0]
+    with_people = [
+        code
+        for name, code in codes.items()
+        if code
+        and code != "KGZ"
+        and m49.get(code) in shapes
+        and undesa_cell("2019", "Kyrgyzstan", name) > 0
+    ]
     assert int(charts["map"]["marks"]) == len(with_people) > 10
     assert page.locator("#map g.partners_marks > path").count() == len(with_people)
     # Time series: the eight largest origins, one line each.
     assert page.locator("#chart g.series_marks > path").count() == 8
     # Flows between the twelve countries as UN DESA estimates them for 2019.
     names = {code: name for name, code in codes.items() if code in REGION}
-    links = [(o, d) for d in REGION for o in REGION if o != d and d in names and o in names
-             and undesa_cell("2019", names[d], names[o]) > 0]
+    links = [
+        (o, d)
+        for d in REGION
+        for o in REGION
+        if o != d and d in names and o in names and undesa_cell("2019", names[d], names[o]) > 0
+    ]
     assert int(charts["flows"]["marks"]) == len(links) > 50
-    assert page.locator("#flows g.flows_marks > path, #flows g.flows_marks > line").count() \
-        == len(links)
+    assert page.locator("#flows g.flows_marks > path, #flows g.flows_marks > line").count() == len(
+        links
+    )
     shot(page, "explore-map-en")
     # The age-sex pyramid of Kyrgyzstan's own table: 17 age groups x 2 sexes.
     _open(page, f"{base_url}/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&chart=pyramid")
@@ -150,10 +177,15 @@ def test_chart_map_and_flows_draw_the_right_marks(page, base_url) -> None:
 
 def test_download_links(page, base_url, app) -> None:
     _open(page, f"{base_url}/explore?table=F01&REF_AREA=RUS&start=2019&end=2019&lang=ru")
-    hrefs = dict(page.eval_on_selector_all(
-        "#downloads a", "as => as.map(a => [a.dataset.format, a.getAttribute('href')])"))
-    assert hrefs == {fmt: f"/download/F01.{fmt}?REF_AREA=RUS&start=2019&end=2019&lang=ru"
-                     for fmt in ("csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px")}
+    hrefs = dict(
+        page.eval_on_selector_all(
+            "#downloads a", "as => as.map(a => [a.dataset.format, a.getAttribute('href')])"
+        )
+    )
+    assert hrefs == {
+        fmt: f"/download/F01.{fmt}?REF_AREA=RUS&start=2019&end=2019&lang=ru"
+        for fmt in ("csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px")
+    }
 
 
 def test_downloads_deliver_the_numbers(page, base_url) -> None:
@@ -199,17 +231,19 @@ def test_availability_page(page, base_url, lang) -> None:
     _open(page, f"{base_url}/availability?start=2015&end=2024&lang={lang}")
 
     def status(country: str, table: str, year: int) -> str:
-        return page.get_attribute(f"tr[data-country={country}] td[data-table={table}]"
-                                  f"[data-year='{year}']", "data-status")
+        return page.get_attribute(
+            f"tr[data-country={country}] td[data-table={table}][data-year='{year}']", "data-status"
+        )
 
     assert status("KGZ", "F01", 2024) == "provided"
     assert status("KGZ", "F01", 2019) == "partial"
     assert status("TKM", "F01", 2019) == "missing"
     assert page.locator("#availability tr[data-country]").count() == 12
-    assert page.get_attribute("#breakdowns tr[data-country=KGZ] td[data-table=F01]",
-                              "data-given") == "4"
-    title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']",
-                               "title")
+    assert (
+        page.get_attribute("#breakdowns tr[data-country=KGZ] td[data-table=F01]", "data-given")
+        == "4"
+    )
+    title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']", "title")
     assert "CIS-Stat" in title
     shot(page, f"availability-{lang}")
 
@@ -249,9 +283,11 @@ def test_flows_from_stocks_page_estimates_an_upload(page, base_url, lang) -> Non
     with (ffs / f"{case}__expected_sum_od.csv").open(encoding="utf-8") as handle:
         expected = list(csv.reader(handle))
     cells = page.eval_on_selector_all(
-        "#flows-matrix tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))")
+        "#flows-matrix tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))"
+    )
     for row, want in zip(cells[:4], expected[1:5], strict=True):
-        shown = [float(v.replace(",", "").replace("\u00a0", "").replace(" ", "") or 0)
-                 for v in row[1:5]]
+        shown = [
+            float(v.replace(",", "").replace("\u00a0", "").replace(" ", "") or 0) for v in row[1:5]
+        ]
         assert shown == [round(float(v)) for v in want[1:5]]
     shot(page, f"flows-{lang}")

@@ -36,15 +36,21 @@ def _matrix(html: str) -> list[list[str]]:
     body = body.split("<tbody>", 1)[1]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-        rows.append([re.sub(r"<[^>]+>", "", c).strip()
-                     for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+        rows.append(
+            [
+                re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            ]
+        )
     return rows
 
 
 def _upload(client: TestClient, case: str, lang: str = "en", **options: str):
-    files = {"start_file": ("start.csv", (FFS / f"{case}__stock_start.csv").read_bytes()),
-             "end_file": ("end.csv", (FFS / f"{case}__stock_end.csv").read_bytes()),
-             "bd_file": ("bd.csv", (FFS / f"{case}__births_deaths.csv").read_bytes())}
+    files = {
+        "start_file": ("start.csv", (FFS / f"{case}__stock_start.csv").read_bytes()),
+        "end_file": ("end.csv", (FFS / f"{case}__stock_end.csv").read_bytes()),
+        "bd_file": ("bd.csv", (FFS / f"{case}__births_deaths.csv").read_bytes()),
+    }
     return client.post(f"/flows?lang={lang}", files=files, data=options)
 
 
@@ -87,9 +93,13 @@ def test_upload_options_and_errors(client) -> None:
     open_dr = _upload(client, "e3_demres2013_bd_open_dr", totals="open-dr")
     assert "open-dr" in open_dr.text
     assert _matrix(open_dr.text)[1][1] == "26"  # B -> A, 26.42 in Abel (2013)
-    bad = client.post("/flows?lang=ru", files={
-        "start_file": ("start.csv", b"pob\\por,A,B\nA,10,-2\nB,3,5\n"),
-        "end_file": ("end.csv", b"pob\\por,A,B\nA,10,2\nB,3,5\n")})
+    bad = client.post(
+        "/flows?lang=ru",
+        files={
+            "start_file": ("start.csv", b"pob\\por,A,B\nA,10,-2\nB,3,5\n"),
+            "end_file": ("end.csv", b"pob\\por,A,B\nA,10,2\nB,3,5\n"),
+        },
+    )
     assert bad.status_code == 400
     error = re.search(r'id="flows-error">(.*?)</p>', bad.text, re.S).group(1)
     assert "start.csv, строка 2, B" in error and "отрицательно" in error
@@ -99,10 +109,9 @@ def test_store_stocks_of_the_region(client) -> None:
     page = client.get("/flows?run=1&start=2015&end=2019&lang=en")
     assert page.status_code == 200
     rows = _matrix(page.text)
-    assert [r[0] for r in rows[:len(REGION) + 1]][-1] == "Rest of the world"
+    assert [r[0] for r in rows[: len(REGION) + 1]][-1] == "Rest of the world"
     assert "Kyrgyzstan" in [r[0] for r in rows]
-    download = client.get("/flows.csv?start=2015&end=2019&totals=rescale&model=minimum"
-                          "&fit=mipfp")
+    download = client.get("/flows.csv?start=2015&end=2019&totals=rescale&model=minimum&fit=mipfp")
     assert download.status_code == 200
     assert "ESTIMATES" in download.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(download.text)))
@@ -122,8 +131,12 @@ def test_chosen_countries_of_the_store(client) -> None:
     page = client.get(f"/flows?{query}")
     assert page.status_code == 200
     rows = _matrix(page.text)
-    assert [r[0] for r in rows[:4]] == ["Kyrgyzstan", "Russian Federation", "Germany",
-                                      "Rest of the world"]
+    assert [r[0] for r in rows[:4]] == [
+        "Kyrgyzstan",
+        "Russian Federation",
+        "Germany",
+        "Rest of the world",
+    ]
     link = re.search(r'href="(/flows\.csv\?[^"]+)"', page.text).group(1).replace("&amp;", "&")
     table = list(csv.reader(io.StringIO(client.get(link).text)))
     assert table[0] == ["orig\\dest", "KGZ", "RUS", "DEU", "_O"]
@@ -141,8 +154,9 @@ def test_store_without_population_says_what_to_import(tmp_path, lang) -> None:
 
     lines = UNDESA_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
     subset = tmp_path / UNDESA_CSV.name
-    subset.write_text(lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")),
-                      encoding="utf-8")
+    subset.write_text(
+        lines[0] + "".join(x for x in lines[1:] if x[:4] in ("2015", "2019")), encoding="utf-8"
+    )
     registry = default_registry()
     store = api.open_store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
@@ -156,8 +170,11 @@ def test_store_without_population_says_what_to_import(tmp_path, lang) -> None:
     assert page.status_code == 200
     error = re.search(r'id="flows-error">(.*?)</p>', page.text, re.S).group(1)
     assert "migstat import FILE --table P01" in error
-    assert ("no total population from UN DESA (table P01)" in error if lang == "en"
-            else "нет общей численности населения ДЭСВ ООН (таблица P01)" in error)
+    assert (
+        "no total population from UN DESA (table P01)" in error
+        if lang == "en"
+        else "нет общей численности населения ДЭСВ ООН (таблица P01)" in error
+    )
     assert 'id="flows-matrix"' not in page.text
 
 
@@ -166,8 +183,11 @@ def test_the_portal_does_not_load_the_demo() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from migstat.web.app import create_app; create_app; "
-            "print(sorted(m for m in sys.modules if m.startswith('migstat.demo')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from migstat.web.app import create_app; create_app; "
+        "print(sorted(m for m in sys.modules if m.startswith('migstat.demo')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -27,13 +27,21 @@ TOKEN = "k3y-of-the-coordinator-0123456789"
 HERE = "/mappings/KGZ/px/REASON"
 BOTH = "работа и учёба"
 # A migration service's reasons for arrival: 02 is one category for "work and study".
-REASONS = [("00", "Всего", "Total"), ("01", "учёба", "study"),
-           ("02", BOTH, "work and study"), ("03", "по семейным обстоятельствам", "family")]
+REASONS = [
+    ("00", "Всего", "Total"),
+    ("01", "учёба", "study"),
+    ("02", BOTH, "work and study"),
+    ("03", "по семейным обстоятельствам", "family"),
+]
 CITIZENSHIP = [("860", "Узбекистан", "Uzbekistan"), ("762", "Таджикистан", "Tajikistan")]
 SEXES = [("1", "Мужчины", "Male"), ("2", "Женщины", "Female")]
 # (citizenship, sex) -> study, work and study, family (the total is their sum)
-FIGURES = {("860", "1"): (120, 1000, 47), ("860", "2"): (164, 400, 52),
-           ("762", "1"): (35, 250, 11), ("762", "2"): (41, 60, 14)}
+FIGURES = {
+    ("860", "1"): (120, 1000, 47),
+    ("860", "2"): (164, 400, 52),
+    ("762", "1"): (35, 250, 11),
+    ("762", "2"): (41, 60, 14),
+}
 ISO = {"860": "UZB", "762": "TJK"}
 SEX = {"1": "M", "2": "F"}
 
@@ -44,20 +52,40 @@ def permits_px(path: Path) -> Path:
         for sex, _r, _e in SEXES:
             parts = FIGURES[(cit, sex)]
             data += [str(sum(parts)), *(str(p) for p in parts)]
-    path.write_text(build_px(
-        [("Гражданство", "Citizenship", CITIZENSHIP), ("Пол", "Sex", SEXES),
-         ("Причина прибытия", "Reason for arrival", REASONS)], 1, data,
-        title=("Разрешения на проживание по гражданству, полу и причине",
-               "Residence permits by citizenship, sex and reason")), encoding="utf-8")
+    path.write_text(
+        build_px(
+            [
+                ("Гражданство", "Citizenship", CITIZENSHIP),
+                ("Пол", "Sex", SEXES),
+                ("Причина прибытия", "Reason for arrival", REASONS),
+            ],
+            1,
+            data,
+            title=(
+                "Разрешения на проживание по гражданству, полу и причине",
+                "Residence permits by citizenship, sex and reason",
+            ),
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def first_version(store: Store) -> None:
     """Version 1, as the coordinator set it from the command line."""
-    api.set_mapping(store, "KGZ", "REASON", BOTH, {"OCC": 1}, source="px", label="work+study",
-                    created_by="cli")
-    api.set_mapping(store, "KGZ", "REASON", "03", {"FAM": 1}, source="px",
-                    label="по семейным обстоятельствам", created_by="cli")
+    api.set_mapping(
+        store, "KGZ", "REASON", BOTH, {"OCC": 1}, source="px", label="work+study", created_by="cli"
+    )
+    api.set_mapping(
+        store,
+        "KGZ",
+        "REASON",
+        "03",
+        {"FAM": 1},
+        source="px",
+        label="по семейным обстоятельствам",
+        created_by="cli",
+    )
 
 
 @pytest.fixture
@@ -78,8 +106,7 @@ def client(store: Store, token: str | None = TOKEN) -> TestClient:
 
 def sign_in(web: TestClient) -> str:
     """Sign in with the token; return the CSRF token the editor's form carries."""
-    answer = web.post("/signin", data={"token": TOKEN, "next": HERE},
-                      follow_redirects=False)
+    answer = web.post("/signin", data={"token": TOKEN, "next": HERE}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith(HERE)
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
@@ -93,15 +120,23 @@ def csrf_of(html: str) -> str:
 
 
 def form(csrf: str | None, rows: list[tuple[str, str, str, str]], note: str = "") -> dict:
-    data: dict = {"national_code": [r[0] for r in rows], "national_label": [r[1] for r in rows],
-                  "target": [r[2] for r in rows], "share": [r[3] for r in rows], "note": note}
+    data: dict = {
+        "national_code": [r[0] for r in rows],
+        "national_label": [r[1] for r in rows],
+        "target": [r[2] for r in rows],
+        "share": [r[3] for r in rows],
+        "note": note,
+    }
     if csrf is not None:
         data["csrf"] = csrf
     return data
 
 
-SPLIT = [(BOTH, "work+study", "OCC", "0.7"), (BOTH, "", "EDUC", "0,3"),
-         ("03", "по семейным обстоятельствам", "FAM", "1")]
+SPLIT = [
+    (BOTH, "work+study", "OCC", "0.7"),
+    (BOTH, "", "EDUC", "0,3"),
+    ("03", "по семейным обстоятельствам", "FAM", "1"),
+]
 
 
 def versions(store: Store) -> list[int]:
@@ -116,12 +151,16 @@ def test_anonymous_reads_but_cannot_write(opened: Store) -> None:
     assert 'id="upload"' not in listing.text and "Sign in to edit" in listing.text
     html = web.get(HERE)
     assert html.status_code == 200 and 'id="editor"' not in html.text
-    assert BOTH in html.text and "Remunerated activities" in html.text \
+    assert (
+        BOTH in html.text
+        and "Remunerated activities" in html.text
         and "Трудовая деятельность" in html.text
+    )
     csv = web.get(f"{HERE}/download.csv?version=1").text
     assert csv.lstrip("\ufeff").splitlines() == [
         "country,source,codelist,national_code,national_label,target,share",
-        f"KGZ,px,REASON,{BOTH},work+study,OCC,1"]
+        f"KGZ,px,REASON,{BOTH},work+study,OCC,1",
+    ]
     assert web.get("/api/mappings").json()[0]["version"] == 2
     refused = web.post(HERE, data=form("0" * 64, SPLIT))
     assert refused.status_code == 403
@@ -152,14 +191,17 @@ def test_a_wrong_token_or_a_forged_cookie_is_refused(sqlite_store: Store) -> Non
         assert web.post(HERE, data=form("0" * 64, SPLIT)).status_code == 403
     web.cookies.clear()
     headers = {"Authorization": f"Bearer {TOKEN}x"}
-    assert web.post(f"/api{HERE}", json={"entries": []}, headers=headers
-                    ).status_code == 403
+    assert web.post(f"/api{HERE}", json={"entries": []}, headers=headers).status_code == 403
     # No token on the server: nobody signs in, not even with an empty token.
     closed = client(sqlite_store, token=None)
     assert "switched off" in closed.get("/signin").text
     assert closed.post("/signin", data={"token": ""}).status_code == 403
-    assert closed.post(f"/api{HERE}", json={"entries": []},
-                       headers={"Authorization": "Bearer "}).status_code == 403
+    assert (
+        closed.post(
+            f"/api{HERE}", json={"entries": []}, headers={"Authorization": "Bearer "}
+        ).status_code
+        == 403
+    )
     assert versions(sqlite_store) == [1, 2]
 
 
@@ -176,27 +218,36 @@ def test_a_form_without_its_csrf_token_is_refused(sqlite_store: Store) -> None:
     assert web.post("/mappings/upload", files={"file": ("m.csv", b"x")}).status_code == 403
     assert versions(sqlite_store) == [1, 2]
     # An API client with the token as a Bearer needs no CSRF token (a web never sends it).
-    saved = web.post(f"/api{HERE}", headers={"Authorization": f"Bearer {TOKEN}"}, json={
-        "entries": [{"national_code": BOTH, "target": "OCC", "share": 0.5},
-                    {"national_code": BOTH, "target": "EDUC", "share": 0.5}],
-        "note": "from a script"})
+    saved = web.post(
+        f"/api{HERE}",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={
+            "entries": [
+                {"national_code": BOTH, "target": "OCC", "share": 0.5},
+                {"national_code": BOTH, "target": "EDUC", "share": 0.5},
+            ],
+            "note": "from a script",
+        },
+    )
     assert saved.status_code == 201 and saved.json()["version"] == 3
     assert saved.json()["created_by"] == "coordinator (web)"
     # Signing out ends the session: the same cookie no longer edits.
-    assert web.post("/signout", data={"csrf": csrf}, follow_redirects=False
-                    ).status_code == 303
+    assert web.post("/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert 'id="editor"' not in web.get(HERE).text
 
 
 def test_the_coordinator_saves_a_split_as_version_3_and_the_import_uses_it(
-        opened: Store, tmp_path: Path) -> None:
+    opened: Store, tmp_path: Path
+) -> None:
     first_version(opened)
     web = client(opened)
     csrf = sign_in(web)
-    saved = web.post(f"{HERE}?lang=en", data=form(csrf, SPLIT, note="work and study split"),
-                     follow_redirects=False)
-    assert saved.status_code == 303 and saved.headers["location"] == \
-        f"{HERE}?lang=en&saved=3"
+    saved = web.post(
+        f"{HERE}?lang=en",
+        data=form(csrf, SPLIT, note="work and study split"),
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == f"{HERE}?lang=en&saved=3"
     html = web.get(saved.headers["location"]).text
     assert "Saved as version 3." in html and 'id="version">v3' in html
     latest = api.mapping(opened, "KGZ", "REASON", source="px")
@@ -205,20 +256,27 @@ def test_the_coordinator_saves_a_split_as_version_3_and_the_import_uses_it(
     assert latest.targets()[category_key(BOTH)] == [("OCC", 0.7), ("EDUC", 0.3)]
     # The earlier versions are still there, unchanged.
     old = web.get(f"{HERE}?version=1&lang=ru").text
-    assert "не последняя: v3" in old and "Учёба" not in old.split('id="entries"')[1].split(
-        "</table>")[0]
+    assert (
+        "не последняя: v3" in old
+        and "Учёба" not in old.split('id="entries"')[1].split("</table>")[0]
+    )
     second = api.mapping(opened, "KGZ", "REASON", source="px", version=2)
     assert second.targets()[category_key(BOTH)] == [("OCC", 1.0)]
     history = html.split('id="history"')[1]
-    assert "work and study split" in history and history.count("coordinator (web)") == 1 \
+    assert (
+        "work and study split" in history
+        and history.count("coordinator (web)") == 1
         and history.count(">cli<") == 2
+    )
     # An import after the edit goes through version 3: 70 % of "work and study" to work.
-    result = api.import_file(permits_px(tmp_path / "kgz_permits.px"), store=opened,
-                             country="KGZ", year="2024")
+    result = api.import_file(
+        permits_px(tmp_path / "kgz_permits.px"), store=opened, country="KGZ", year="2024"
+    )
     assert result.record is not None and not result.unmapped_categories
     assert [m.version for m in api.mappings_used(opened, result.record.id)] == [3]
-    rows = api.query(opened, "A01", countries=["KGZ"],
-                     filters={"REASON": ["OCC", "EDUC", "FAM"]}).rows
+    rows = api.query(
+        opened, "A01", countries=["KGZ"], filters={"REASON": ["OCC", "EDUC", "FAM"]}
+    ).rows
     got = {(r["CITIZENSHIP"], r["SEX"], r["REASON"]): r["OBS_VALUE"] for r in rows}
     for (cit, sex), (study, both, family) in FIGURES.items():
         key = (ISO[cit], SEX[sex])
@@ -230,16 +288,15 @@ def test_the_coordinator_saves_a_split_as_version_3_and_the_import_uses_it(
     assert f"#{result.record.id}" in uses and "kgz_permits.px" in uses and "v3" in uses
 
 
-def test_shares_that_do_not_add_up_are_refused_naming_the_category(
-        sqlite_store: Store) -> None:
+def test_shares_that_do_not_add_up_are_refused_naming_the_category(sqlite_store: Store) -> None:
     first_version(sqlite_store)
     web = client(sqlite_store)
     csrf = sign_in(web)
     bad = [SPLIT[0], (BOTH, "", "EDUC", "0.2"), *SPLIT[2:]]
     for lang, expected in (
-            ("en", f"Row 1: The shares of national category \u201c{BOTH}\u201d add up to 0.9, "
-                   "not 1."),
-            ("ru", f"Строка 1: Доли национальной категории \u00ab{BOTH}\u00bb")):
+        ("en", f"Row 1: The shares of national category \u201c{BOTH}\u201d add up to 0.9, not 1."),
+        ("ru", f"Строка 1: Доли национальной категории \u00ab{BOTH}\u00bb"),
+    ):
         refused = web.post(f"{HERE}?lang={lang}", data=form(csrf, bad))
         assert refused.status_code == 400 and expected in refused.text, refused.text
         # The editor shows the rows as they were posted, to correct them.
@@ -248,8 +305,9 @@ def test_shares_that_do_not_add_up_are_refused_naming_the_category(
     assert not_a_number.status_code == 400
     assert "Row 3: The share \u201cone\u201d is not a number" in not_a_number.text
     no_code = web.post(HERE, data=form(csrf, [*SPLIT, ("08", "", "", "")]))
-    assert "Row 4: Choose the international code for national category \u201c08\u201d." \
-        in no_code.text
+    assert (
+        "Row 4: Choose the international code for national category \u201c08\u201d." in no_code.text
+    )
     assert versions(sqlite_store) == [1, 2]
 
 
@@ -258,27 +316,39 @@ def test_upload_and_new_mapping(sqlite_store: Store) -> None:
     csrf = sign_in(web)
     listing = web.get("/mappings").text
     assert 'id="no-mappings"' in listing and 'id="upload"' in listing
-    text = ("country,source,codelist,national_code,national_label,target,share\n"
-            f"KGZ,px,REASON,02,{BOTH},OCC,0.7\nKGZ,px,REASON,02,{BOTH},EDUC,0.3\n"
-            "TJK,*,REASON,04,,FAM,1\n")
-    uploaded = web.post("/mappings/upload?lang=en", data={"csrf": csrf, "note": "upload"},
-                        files={"file": ("reasons.csv", text.encode())},
-                        follow_redirects=False)
+    text = (
+        "country,source,codelist,national_code,national_label,target,share\n"
+        f"KGZ,px,REASON,02,{BOTH},OCC,0.7\nKGZ,px,REASON,02,{BOTH},EDUC,0.3\n"
+        "TJK,*,REASON,04,,FAM,1\n"
+    )
+    uploaded = web.post(
+        "/mappings/upload?lang=en",
+        data={"csrf": csrf, "note": "upload"},
+        files={"file": ("reasons.csv", text.encode())},
+        follow_redirects=False,
+    )
     assert uploaded.status_code == 303 and "uploaded=2" in uploaded.headers["location"]
-    assert {(m.country, m.source, m.version) for m in api.mappings(sqlite_store)} == \
-        {("KGZ", "px", 1), ("TJK", "*", 1)}
+    assert {(m.country, m.source, m.version) for m in api.mappings(sqlite_store)} == {
+        ("KGZ", "px", 1),
+        ("TJK", "*", 1),
+    }
     bad = text.replace("EDUC,0.3", "EDUC,0.2")
-    refused = web.post("/mappings/upload?lang=en", data={"csrf": csrf},
-                       files={"file": ("reasons.csv", bad.encode())})
+    refused = web.post(
+        "/mappings/upload?lang=en",
+        data={"csrf": csrf},
+        files={"file": ("reasons.csv", bad.encode())},
+    )
     assert refused.status_code == 400
     assert "reasons.csv" in refused.text and "add up to 0.9" in refused.text
     # A new mapping: the list page's form opens an empty editor; saving makes version 1.
-    opened = web.get("/mappings/new?country=kg&source=&codelist=reason",
-                     follow_redirects=False)
+    opened = web.get("/mappings/new?country=kg&source=&codelist=reason", follow_redirects=False)
     assert opened.headers["location"] == "/mappings/KGZ/%2A/REASON?lang=en"
     assert 'id="editor"' in web.get(opened.headers["location"]).text
-    new = web.post("/mappings/KGZ/%2A/REASON", data=form(csrf, [("учёба", "", "EDUC", "")]),
-                   follow_redirects=False)
+    new = web.post(
+        "/mappings/KGZ/%2A/REASON",
+        data=form(csrf, [("учёба", "", "EDUC", "")]),
+        follow_redirects=False,
+    )
     assert new.status_code == 303
     assert api.mapping(sqlite_store, "KGZ", "REASON").targets()["учеба"] == [("EDUC", 1.0)]
     assert client(sqlite_store).get("/mappings/KGZ/%2A/AGE").status_code == 404
@@ -304,8 +374,15 @@ def test_the_token_comes_from_a_file_or_the_environment(tmp_path: Path) -> None:
 def test_serve_refuses_a_short_token_before_it_starts(cli, tmp_path: Path) -> None:
     path = tmp_path / "token"
     path.write_text("secret\n", encoding="utf-8")
-    code, _out, err = cli("--db", f"sqlite:///{tmp_path / 's.db'}", "--lang", "en", "serve",
-                          "--coordinator-token-file", str(path))
+    code, _out, err = cli(
+        "--db",
+        f"sqlite:///{tmp_path / 's.db'}",
+        "--lang",
+        "en",
+        "serve",
+        "--coordinator-token-file",
+        str(path),
+    )
     assert code == 2 and "The coordinator token is 6 characters long" in err
 
 
@@ -314,12 +391,15 @@ def test_the_pages_speak_russian() -> None:
     folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
     for template in [*folder.glob("mappings_*.html"), folder / "signin.html"]:
         text = template.read_text("utf-8")
-        for msgid in [*re.findall(r'\bt\(\s*"([^"]+)"', text),
-                      *re.findall(r"\bt\(\s*'([^']+)'", text)]:
+        for msgid in [
+            *re.findall(r'\bt\(\s*"([^"]+)"', text),
+            *re.findall(r"\bt\(\s*'([^']+)'", text),
+        ]:
             assert russian.gettext(msgid) != msgid, (template.name, msgid)
 
 
 # -- in a real browser (Debian's Chromium, as tests/test_web_browser.py drives it) ------------
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
@@ -338,8 +418,9 @@ def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:
     page.click("#signin button[type=submit]")
     page.wait_for_selector("#editor")
     assert page.inner_text("#version").startswith("v2")
-    row = page.locator("#editor tbody tr").filter(has=page.locator(
-        f'input[name=national_code][value="{BOTH}"]'))
+    row = page.locator("#editor tbody tr").filter(
+        has=page.locator(f'input[name=national_code][value="{BOTH}"]')
+    )
     row.locator("input[name=share]").fill("0.6")
     blank = page.locator("#editor tbody tr").nth(2)
     blank.locator("input[name=national_code]").fill(BOTH)
@@ -355,12 +436,15 @@ def test_the_coordinator_edits_a_share_in_the_browser(page, base_url) -> None:
     page.wait_for_selector("#saved")
     assert page.inner_text("#saved") == "Saved as version 3."
     entries = page.eval_on_selector_all(
-        "#entries tbody tr", "trs => trs.map(tr => Array.from(tr.querySelectorAll('td'))"
-        ".map(td => td.textContent.trim()))")
+        "#entries tbody tr",
+        "trs => trs.map(tr => Array.from(tr.querySelectorAll('td'))"
+        ".map(td => td.textContent.trim()))",
+    )
     assert [e[2:] for e in entries] == [
         ["OCC", "Remunerated activities", "Трудовая деятельность", "0.7"],
         ["EDUC", "Education", "Учёба", "0.3"],
-        ["FAM", "Family reasons", "Семейные причины", "1"]]
+        ["FAM", "Family reasons", "Семейные причины", "1"],
+    ]
     assert page.locator("#history tbody tr").count() == 3
     shot(page, "mappings-saved-en")
     page.click("a.lang-switch")

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(not CIS_CSV.exists(), reason="shared data not av
 def cis_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return cis_database(tmp_path_factory)
 
+
 NNBSP = "\u202f"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,8 +42,7 @@ def client(cis_db: str):
 
 
 def test_explorer_shows_both_sides_of_each_corridor(client) -> None:
-    page = client.get("/mirror", params={"year": 2019, "provider": "CISSTAT",
-                                         "show": "emigration"})
+    page = client.get("/mirror", params={"year": 2019, "provider": "CISSTAT", "show": "emigration"})
     assert page.status_code == 200
     html = page.text
     assert 'id="mirror-heatmap" data-year="2019"' in html
@@ -58,8 +58,9 @@ def test_explorer_shows_both_sides_of_each_corridor(client) -> None:
 
 
 def test_corridor_page_has_a_chart_and_every_year(client) -> None:
-    html = client.get("/mirror/corridor", params={"origin": "KAZ", "destination": "RUS",
-                                                  "provider": "CISSTAT"}).text
+    html = client.get(
+        "/mirror/corridor", params={"origin": "KAZ", "destination": "RUS", "provider": "CISSTAT"}
+    ).text
     # the series over time: a Vega-Lite chart whose spec travels with the page
     assert 'data-spec="mirror-series-chart-spec"' in html and 'data-expected-marks="2"' in html
     table = html.split('id="mirror-corridor"')[1]
@@ -69,8 +70,9 @@ def test_corridor_page_has_a_chart_and_every_year(client) -> None:
 
 
 def test_country_report_in_russian(client) -> None:
-    html = client.get("/mirror/country/KAZ", params={"year": 2019, "provider": "CISSTAT",
-                                                     "lang": "ru"}).text
+    html = client.get(
+        "/mirror/country/KAZ", params={"year": 2019, "provider": "CISSTAT", "lang": "ru"}
+    ).text
     assert "Зеркальный отчёт" in html
     assert f"Учтённая вами эмиграция: 40{NNBSP}797" in html
     assert f"88{NNBSP}942" in html
@@ -79,19 +81,21 @@ def test_country_report_in_russian(client) -> None:
 
 
 def test_downloads_in_every_format(client) -> None:
-    got = client.get("/mirror/download/matrix.csv", params={"year": 2019,
-                                                            "provider": "CISSTAT"})
+    got = client.get("/mirror/download/matrix.csv", params={"year": 2019, "provider": "CISSTAT"})
     assert got.headers["content-type"].startswith("text/csv")
     rows = {(r["ORIGIN"], r["DESTINATION"]): r for r in csv.DictReader(io.StringIO(got.text))}
     assert rows[("UZB", "KAZ")]["EMIGRATION"] == "7645"
     assert rows[("UZB", "KAZ")]["IMMIGRATION"] == "4174"
-    got = client.get("/mirror/download/country/KAZ.xlsx", params={"year": 2019,
-                                                                 "provider": "CISSTAT"})
+    got = client.get(
+        "/mirror/download/country/KAZ.xlsx", params={"year": 2019, "provider": "CISSTAT"}
+    )
     wb = load_workbook(io.BytesIO(got.content))
     assert wb.sheetnames == ["Data", "Totals by year", "Metadata"]
     assert "attachment" in got.headers["content-disposition"]
-    got = client.get("/mirror/download/corridor.json", params={
-        "origin": "ARM", "destination": "RUS", "provider": "CISSTAT", "lang": "ru"})
+    got = client.get(
+        "/mirror/download/corridor.json",
+        params={"origin": "ARM", "destination": "RUS", "provider": "CISSTAT", "lang": "ru"},
+    )
     doc = json.loads(got.text)
     by_year = {r["TIME_PERIOD"]: r for r in doc["rows"]}
     assert (by_year["2019"]["EMIGRATION"], by_year["2019"]["IMMIGRATION"]) == (903, 71984)
@@ -103,9 +107,18 @@ def test_downloads_in_every_format(client) -> None:
 def test_harmonised_estimates_download(client) -> None:
     page = client.get("/mirror", params={"year": 2019, "provider": "CISSTAT"}).text
     assert 'id="mirror-harmonise"' in page
-    got = client.get("/mirror/download/harmonised.json", params={
-        "year": 2019, "anchor": "RUS", "start": 2016, "end": 2019, "provider": "CISSTAT",
-        "bootstrap": 200, "duration_set": "imem_model"})
+    got = client.get(
+        "/mirror/download/harmonised.json",
+        params={
+            "year": 2019,
+            "anchor": "RUS",
+            "start": 2016,
+            "end": 2019,
+            "provider": "CISSTAT",
+            "bootstrap": 200,
+            "duration_set": "imem_model",
+        },
+    )
     assert got.status_code == 200, got.text
     doc = json.loads(got.text)
     assert doc["metadata"]["Status"].startswith("Estimates (OBS_STATUS E)")
@@ -122,8 +135,9 @@ def test_bad_choices_are_explained(client) -> None:
     page = client.get("/mirror", params={"year": 2019, "age": "Y20T24"})
     assert page.status_code == 200 and "No flow is reported by both sides" in page.text
     assert '<option value="Y20T24" selected>' in page.text
-    page = client.get("/mirror", params={"year": 2019, "basis": "citizenship",
-                                         "age": "Y20T24", "lang": "ru"})
+    page = client.get(
+        "/mirror", params={"year": 2019, "basis": "citizenship", "age": "Y20T24", "lang": "ru"}
+    )
     assert page.status_code == 400 and "нет разбивки по возрасту" in page.text
     page = client.get("/mirror", params={"countries": "XXX", "lang": "ru"})
     assert page.status_code == 400 and "XXX" in page.text and "ISO 3166" in page.text
@@ -131,15 +145,18 @@ def test_bad_choices_are_explained(client) -> None:
 
 class HideBelstat(AccessPolicy):
     def data_clause(self, principal, submission):
-        return sa.and_(super().data_clause(principal, submission),
-                       submission.c.provider != "BELSTAT")
+        return sa.and_(
+            super().data_clause(principal, submission), submission.c.provider != "BELSTAT"
+        )
 
 
 def test_pages_read_through_the_access_gate(client, cis_db: str) -> None:
     # by default Belarus's side comes from Belstat, and the flags say so
     assert "BELSTAT" in client.get("/mirror", params={"year": 2019}).text
-    with (Store.open(cis_db, policy=HideBelstat()) as store,
-          TestClient(create_app(store=store)) as c):
+    with (
+        Store.open(cis_db, policy=HideBelstat()) as store,
+        TestClient(create_app(store=store)) as c,
+    ):
         html = c.get("/mirror", params={"year": 2019}).text
         # without Belstat, Belarus's side comes from CIS-Stat: no mixed-publisher flags
         assert "BELSTAT" not in html
@@ -149,8 +166,9 @@ def test_colours_and_chart_helpers() -> None:
     assert cell_colour(0.0) == "rgb(255,255,255)"
     assert cell_colour(3.0) == cell_colour(10.0) == "rgb(255,80,60)"
     assert cell_colour(-3.0) == "rgb(50,120,255)"
-    spec = series_chart([2018, 2019, 2020], [("a", [1.0, None, 3.0]), ("b", [2.0, 2.0, 2.0])],
-                        title="t", lang="en")
+    spec = series_chart(
+        [2018, 2019, 2020], [("a", [1.0, None, 3.0]), ("b", [2.0, 2.0, 2.0])], title="t", lang="en"
+    )
     line = spec["layer"][0]["mark"]
     assert line["invalid"] == "break-paths-show-domains"  # series a: two lone points, no line
     assert sum(p["value"] is not None for p in spec["data"]["values"]) == 5  # five points
@@ -172,8 +190,10 @@ def test_explorer_and_report_in_chromium(server: str) -> None:
         pytest.skip("Debian's chromium is not installed")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for lang in ("en", "ru"):
             page.goto(f"{server}/mirror?year=2019&provider=CISSTAT&show=emigration&lang={lang}")
@@ -199,7 +219,10 @@ def test_every_template_message_has_a_russian_translation() -> None:
 
     folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
     ru = translations("ru")
-    missing = [m for f in sorted(folder.glob("mirror_*.html"))
-               for m in re.findall(r't\("((?:[^"\\]|\\.)*)"', f.read_text(encoding="utf-8"))
-               if ru.gettext(m) == m]
+    missing = [
+        m
+        for f in sorted(folder.glob("mirror_*.html"))
+        for m in re.findall(r't\("((?:[^"\\]|\\.)*)"', f.read_text(encoding="utf-8"))
+        if ru.gettext(m) == m
+    ]
     assert not missing, missing

@@ -24,8 +24,18 @@ from tests.portal_store import (
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
 TEMPLATES = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
-PAGES = ("/", "/?q=kyrgyz", "/explore", "/explore?table=F01&REF_AREA=RUS", "/country",
-         "/country/KGZ", "/country/TKM", "/availability", "/availability?scope=all", "/guide")
+PAGES = (
+    "/",
+    "/?q=kyrgyz",
+    "/explore",
+    "/explore?table=F01&REF_AREA=RUS",
+    "/country",
+    "/country/KGZ",
+    "/country/TKM",
+    "/availability",
+    "/availability?scope=all",
+    "/guide",
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +52,12 @@ def _cells(html: str, table_id: str = "pivot") -> list[tuple[list[str], list[str
     body = body.split("<tbody>", 1)[1]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-        heads = [re.sub(r"<[^>]+>", "", h).strip()
-                 for h in re.findall(r"<th[^>]*>(.*?)</th>", row, re.S)]
-        cells = [re.sub(r"<[^>]+>", "", c).strip()
-                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        heads = [
+            re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", row, re.S)
+        ]
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         rows.append((heads, cells))
     return rows
 
@@ -59,9 +71,11 @@ def test_every_page_answers_in_both_languages(client, lang) -> None:
         assert f'<html lang="{lang}">' in answer.text
         assert "/static/portal.css" in answer.text
     nav = client.get(f"/?lang={lang}").text
-    for label in (("Explore tables", "Countries", "Data availability", "Definitions and guide")
-                  if lang == "en" else ("Таблицы", "Страны", "Доступность данных",
-                                        "Определения и руководство")):
+    for label in (
+        ("Explore tables", "Countries", "Data availability", "Definitions and guide")
+        if lang == "en"
+        else ("Таблицы", "Страны", "Доступность данных", "Определения и руководство")
+    ):
         assert label in nav
 
 
@@ -96,32 +110,50 @@ def test_explorer_offers_only_codes_with_data(client) -> None:
     assert {o["code"] for o in filters["SEX"]["options"]} == {"_T"}
     assert {o["code"] for o in filters["DATA_PROVIDER"]["options"]} == {"CISSTAT"}
     assert {o["code"] for o in filters["REF_AREA"]["options"]} == {
-        "ARM", "AZE", "BLR", "KAZ", "KGZ", "MDA", "RUS", "TJK", "UKR", "UZB"}
+        "ARM",
+        "AZE",
+        "BLR",
+        "KAZ",
+        "KGZ",
+        "MDA",
+        "RUS",
+        "TJK",
+        "UKR",
+        "UZB",
+    }
     kgz = client.get("/api/explore/F01?REF_AREA=KGZ&DATA_PROVIDER=KGZ").json()
     sexes = {o["code"] for f in kgz["filters"] if f["id"] == "SEX" for o in f["options"]}
     assert sexes == {"_T", "M", "F", "_U"}
 
 
 def test_pivot_rows_and_columns_and_no_sums(client) -> None:
-    view = client.get("/api/explore/F01?REF_AREA=RUS&COUNTRY_PREV_RES=KGZ+TJK&start=2018"
-                      "&end=2019&rows=TIME_PERIOD&cols=COUNTRY_PREV_RES").json()
+    view = client.get(
+        "/api/explore/F01?REF_AREA=RUS&COUNTRY_PREV_RES=KGZ+TJK&start=2018"
+        "&end=2019&rows=TIME_PERIOD&cols=COUNTRY_PREV_RES"
+    ).json()
     assert view["pivot"]["rows"] == ["TIME_PERIOD"] and view["pivot"]["cols"] == [
-        "COUNTRY_PREV_RES"]
+        "COUNTRY_PREV_RES"
+    ]
     assert view["pivot"]["columns"] == [["Kyrgyzstan"], ["Tajikistan"]]
     cells = {r["labels"][0]: [c["value"] for c in r["cells"]] for r in view["pivot"]["data"]}
-    assert cells["2019"] == [cis_value(2019, "RUS", "ARRIVALS.KGZ"),
-                             cis_value(2019, "RUS", "ARRIVALS.TJK")]
+    assert cells["2019"] == [
+        cis_value(2019, "RUS", "ARRIVALS.KGZ"),
+        cis_value(2019, "RUS", "ARRIVALS.TJK"),
+    ]
     # Two sexes chosen, neither on rows nor columns: sex goes to the rows, never summed.
-    view = client.get("/api/explore/F01?REF_AREA=KGZ&DATA_PROVIDER=KGZ&SEX=M+F"
-                      "&COUNTRY_PREV_RES=RUS&cols=TIME_PERIOD").json()
+    view = client.get(
+        "/api/explore/F01?REF_AREA=KGZ&DATA_PROVIDER=KGZ&SEX=M+F"
+        "&COUNTRY_PREV_RES=RUS&cols=TIME_PERIOD"
+    ).json()
     assert "SEX" in view["pivot"]["rows"]
     labels = [r["labels"] for r in view["pivot"]["data"]]
     assert any("Male" in lab for lab in labels) and any("Female" in lab for lab in labels)
 
 
 def test_flags_footnotes_and_missing_cells(client) -> None:
-    html = client.get("/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ"
-                      "&COUNTRY_PREV_RES=RUS+TKM+ARM&lang=en").text
+    html = client.get(
+        "/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&COUNTRY_PREV_RES=RUS+TKM+ARM&lang=en"
+    ).text
     rows = {heads[0]: cells for heads, cells in _cells(html)}
     assert rows["Russian Federation"][0].endswith("P1")  # value, flag P, footnote 1
     assert rows["Turkmenistan"] == ["..L"]
@@ -136,17 +168,20 @@ def test_downloads_and_shareable_link(client) -> None:
     # totals) says so in its download link.
     assert view["downloads"]["csv"] == (
         "/download/F01.csv?REF_AREA=RUS+KGZ&DATA_PROVIDER=CISSTAT&DURATION=LT&SEX=_T&AGE=_T"
-        "&start=2019&end=2019&lang=en")
+        "&start=2019&end=2019&lang=en"
+    )
     view = client.get("/api/explore/F01?REF_AREA=RUS&start=2019&end=2019").json()
     assert view["downloads"]["csv"] == (
-        "/download/F01.csv?REF_AREA=RUS&start=2019&end=2019&lang=en")
-    assert set(view["downloads"]) == {"csv", "xlsx", "sdmx.csv", "sdmx.xml",
-                                      "json-stat.json", "px"}
+        "/download/F01.csv?REF_AREA=RUS&start=2019&end=2019&lang=en"
+    )
+    assert set(view["downloads"]) == {"csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px"}
     ru = client.get("/api/explore/F01?REF_AREA=RUS&COUNTRY_PREV_RES=KGZ&lang=ru").json()
     assert ru["downloads"]["xlsx"] == "/download/F01.xlsx?REF_AREA=RUS&COUNTRY_PREV_RES=KGZ&lang=ru"
     # The shareable query string restores exactly the same view.
-    first = client.get("/explore?table=F01&REF_AREA=RUS&COUNTRY_PREV_RES=KGZ+TJK"
-                       "&rows=TIME_PERIOD&cols=COUNTRY_PREV_RES&chart=bar").text
+    first = client.get(
+        "/explore?table=F01&REF_AREA=RUS&COUNTRY_PREV_RES=KGZ+TJK"
+        "&rows=TIME_PERIOD&cols=COUNTRY_PREV_RES&chart=bar"
+    ).text
     share = re.search(r'id="share-url" value="http://testserver/explore\?([^"]+)"', first)
     again = client.get("/explore?" + share.group(1).replace("&amp;", "&")).text
     assert _cells(first) == _cells(again)
@@ -160,8 +195,11 @@ def test_rows_of_zeros_are_left_out_and_counted(client) -> None:
         reader = csv.reader(handle)
         header = next(reader)
         rows = [r for r in reader if r[1] == "Kyrgyzstan"]
-    all_zero = sum(1 for i in range(2, len(header)) if header[i] != "Kyrgyzstan"
-                   and all(float(r[i] or 0) == 0 for r in rows))
+    all_zero = sum(
+        1
+        for i in range(2, len(header))
+        if header[i] != "Kyrgyzstan" and all(float(r[i] or 0) == 0 for r in rows)
+    )
     view = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA").json()
     assert view["pivot"]["zero_rows"] == all_zero > 50
     shown = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&zeros=show").json()
@@ -174,8 +212,11 @@ def test_earlier_vintages_and_bad_input(client) -> None:
     assert before["observations"] == []
     assert before["downloads"]["csv"].endswith("REF_AREA=RUS&as_of=2000-01-01&lang=en")
     now = client.get("/api/explore/F01?REF_AREA=RUS&as_of=2999-01-01").json()
-    assert len(now["observations"]) == len(client.get("/api/explore/F01?REF_AREA=RUS")
-                                           .json()["observations"]) > 0
+    assert (
+        len(now["observations"])
+        == len(client.get("/api/explore/F01?REF_AREA=RUS").json()["observations"])
+        > 0
+    )
     bad = client.get("/explore?table=F01&as_of=yesterday&lang=ru")
     assert bad.status_code == 400 and "yesterday" in bad.text and "ГГГГ-ММ-ДД" in bad.text
     assert client.get("/api/explore/F01?as_of=yesterday").status_code == 400
@@ -204,8 +245,11 @@ def test_country_profile(client) -> None:
     imm = kpis["Immigration (long-term)"]
     assert imm["value"] == f"{cis_value(latest, 'KGZ', 'ARRIVALS'):,}"
     assert imm["source"] == f"CIS-Stat, {latest}"
-    stocks = [p for p in profile["charts"]["stocks"]["data"]["values"]
-              if p["series"] == "Foreign-born population (UN DESA)" and p["period"] == "2019"]
+    stocks = [
+        p
+        for p in profile["charts"]["stocks"]["data"]["values"]
+        if p["series"] == "Foreign-born population (UN DESA)" and p["period"] == "2019"
+    ]
     assert stocks[0]["value"] == undesa_row_total("2019", "Kyrgyzstan")
     origins = profile["ranking"]["origins"]["bars"]
     assert origins[0]["code"] == "RUS"
@@ -233,26 +277,43 @@ def _has_cis(year: str, country: str = "KGZ") -> bool:
 def test_availability_matrix(client) -> None:
     view = client.get("/api/availability?start=2019&end=2024").json()
     rows = {r["code"]: r for r in view["rows"]}
-    assert list(rows) == ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK",
-                          "TKM", "UKR", "UZB"]
+    assert list(rows) == [
+        "ARM",
+        "AZE",
+        "BLR",
+        "GEO",
+        "KAZ",
+        "KGZ",
+        "MDA",
+        "RUS",
+        "TJK",
+        "TKM",
+        "UKR",
+        "UZB",
+    ]
 
     def status(country: str, table: str, year: int) -> str:
         group = next(g for g in rows[country]["groups"] if g["table"] == table)
         return next(c for c in group["cells"] if c["year"] == year)["status"]
 
-    assert status("KGZ", "F01", 2024) == "provided"     # national, every breakdown
-    assert status("KGZ", "F01", 2019) == "partial"      # CIS-Stat: no sex, no age
-    assert status("TKM", "F01", 2019) == "missing"      # CIS-Stat has no Turkmen data
-    assert status("KGZ", "S01", 2019) == "partial"      # UN DESA: no sex or age here
+    assert status("KGZ", "F01", 2024) == "provided"  # national, every breakdown
+    assert status("KGZ", "F01", 2019) == "partial"  # CIS-Stat: no sex, no age
+    assert status("TKM", "F01", 2019) == "missing"  # CIS-Stat has no Turkmen data
+    assert status("KGZ", "S01", 2019) == "partial"  # UN DESA: no sex or age here
     assert status("KGZ", "A01", 2019) == "missing"
     groups = {g["table"]: g for g in rows["KGZ"]["groups"]}
-    assert groups["F01"]["breakdowns"] == {"year": 2024, "n": 4, "of": 4, "missing": [],
-                                           "given": ["Country of previous residence",
-                                                     "Duration of stay", "Sex", "Age"]}
+    assert groups["F01"]["breakdowns"] == {
+        "year": 2024,
+        "n": 4,
+        "of": 4,
+        "missing": [],
+        "given": ["Country of previous residence", "Duration of stay", "Sex", "Age"],
+    }
     rus = {g["table"]: g for g in rows["RUS"]["groups"]}
     assert rus["F01"]["breakdowns"]["missing"] == ["Sex", "Age"]  # CIS-Stat: totals only
     assert rus["F01"]["breakdowns"]["year"] == max(
-        y for y in range(2019, 2025) if _has_cis(str(y), "RUS"))
+        y for y in range(2019, 2025) if _has_cis(str(y), "RUS")
+    )
     assert rus["A01"]["breakdowns"] is None
     cells = [c["status"] for g in rows["KGZ"]["groups"] for c in g["cells"]]
     expected = round(100 * (cells.count("provided") + cells.count("partial") / 2) / len(cells))
@@ -267,8 +328,10 @@ def test_availability_matrix(client) -> None:
     every = client.get("/api/availability?scope=all&start=2019&end=2024").json()
     codes = [r["code"] for r in every["rows"]]
     assert "DEU" in codes and codes[:3] == ["ARM", "AZE", "BLR"]
-    deu = {g["table"]: g["cells"] for g in next(r for r in every["rows"]
-                                                if r["code"] == "DEU")["groups"]}
+    deu = {
+        g["table"]: g["cells"]
+        for g in next(r for r in every["rows"] if r["code"] == "DEU")["groups"]
+    }
     assert deu["S01"][0]["status"] == "partial" and deu["S01"][0]["count"] == 1
     assert deu["F01"][0]["status"] == "missing"
 
@@ -279,8 +342,9 @@ def test_search_and_releases(client) -> None:
     assert hits[0]["url"] == "/country/KGZ?lang=en"
     hits = client.get("/api/search?q=Кыргыз&lang=ru").json()
     assert hits[0]["label"] == "Кыргызстан"
-    tables = {h["code"] for h in client.get("/api/search?q=emigration").json()
-              if h["kind"] == "table"}
+    tables = {
+        h["code"] for h in client.get("/api/search?q=emigration").json() if h["kind"] == "table"
+    }
     assert {"F02", "F04"} <= tables
     indicators = client.get("/api/search?q=education").json()
     assert any(h["kind"] == "indicator" for h in indicators)
@@ -295,8 +359,13 @@ def test_guide_in_both_languages(client) -> None:
     terms = {g["term"]: g["definition"] for g in en["glossary"]}
     assert "12 months" in terms["Long-term migrant (12-month rule)"]
     assert "6 months and 1 day" in terms["6-month rule (6 months and 1 day)"]
-    assert {a["id"] for a in en["audiences"]} == {"statisticians", "policy", "agencies",
-                                                  "researchers", "media"}
+    assert {a["id"] for a in en["audiences"]} == {
+        "statisticians",
+        "policy",
+        "agencies",
+        "researchers",
+        "media",
+    }
     assert {t["id"] for t in en["tables"]} >= {"S01", "F01", "F02", "A01", "R01"}
     ru = client.get("/api/guide?lang=ru").json()
     assert len(ru["glossary"]) == len(en["glossary"])
@@ -307,8 +376,15 @@ def test_guide_in_both_languages(client) -> None:
 
 def test_openapi_describes_the_api(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/tables", "/api/search", "/api/releases", "/api/explore/{table}",
-                 "/api/countries/{code}", "/api/availability", "/api/guide"):
+    for path in (
+        "/api/tables",
+        "/api/search",
+        "/api/releases",
+        "/api/explore/{table}",
+        "/api/countries/{code}",
+        "/api/availability",
+        "/api/guide",
+    ):
         assert path in paths
     assert "/explore" not in paths  # pages are not API endpoints
 

@@ -31,8 +31,10 @@ from tests.webdata import CISSTAT, build_store, published
 sdmx = pytest.importorskip("sdmx")
 
 pytestmark = pytest.mark.skipif(not CISSTAT.exists(), reason="shared data not available")
-NS = {"message": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-      "common": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}
+NS = {
+    "message": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
+    "common": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +49,15 @@ def server(store: Store) -> Iterator[str]:
     """The app on a uvicorn server in a background thread; yields its SDMX base URL."""
     with serving(create_app(store=store)) as base:
         url = f"{base}/sdmx/rest"
-        sdmx.add_source({"id": "MIGSTAT", "url": url, "name": "migstat",
-                         "supports": {"availableconstraint": True}}, override=True)
+        sdmx.add_source(
+            {
+                "id": "MIGSTAT",
+                "url": url,
+                "name": "migstat",
+                "supports": {"availableconstraint": True},
+            },
+            override=True,
+        )
         yield url
 
 
@@ -59,8 +68,9 @@ def client(store: Store) -> Iterator[TestClient]:
 
 
 def stored(store: Store, table: str, **filters: list[str]) -> dict[tuple[str, ...], float]:
-    query = ObservationQuery(table=table, ref_areas=filters.pop("REF_AREA", None),
-                             filters=filters or None)
+    query = ObservationQuery(
+        table=table, ref_areas=filters.pop("REF_AREA", None), filters=filters or None
+    )
     return {(o.ref_area, *o.key, o.provider, o.time_period): o.value for o in store.read(query)}
 
 
@@ -69,12 +79,16 @@ def frame_values(series) -> dict[tuple[str, ...], float]:  # type: ignore[no-unt
     names = [n for n in series.index.names if n not in ("OBS_STATUS", "CONF_STATUS", "COMMENT")]
     order = [n for n in names if n != "TIME_PERIOD"] + ["TIME_PERIOD"]
     frame = series.reset_index()
-    return {tuple(str(row[n]) for n in order):
-            None if math.isnan(float(row["value"])) else float(row["value"])
-            for _i, row in frame.iterrows()}
+    return {
+        tuple(str(row[n]) for n in order): None
+        if math.isnan(float(row["value"]))
+        else float(row["value"])
+        for _i, row in frame.iterrows()
+    }
 
 
 # -- a real client -----------------------------------------------------------------------------
+
 
 def test_sdmx1_reads_dataflows_and_structures(server: str, store: Store) -> None:
     client = sdmx.Client("MIGSTAT")
@@ -84,7 +98,13 @@ def test_sdmx1_reads_dataflows_and_structures(server: str, store: Store) -> None
     structure = client.dataflow("S01", params={"references": "all"})
     dsd = structure.structure["DSD_S01"]
     assert [d.id for d in dsd.dimensions] == [
-        "REF_AREA", "COUNTRY_BIRTH", "SEX", "AGE", "DATA_PROVIDER", "TIME_PERIOD"]
+        "REF_AREA",
+        "COUNTRY_BIRTH",
+        "SEX",
+        "AGE",
+        "DATA_PROVIDER",
+        "TIME_PERIOD",
+    ]
     assert {a.id for a in dsd.attributes} == {"OBS_STATUS", "CONF_STATUS", "COMMENT"}
     sex = structure.codelist["CL_SEX"]
     assert {c.id for c in sex} == {"_T", "M", "F", "_U"}
@@ -93,22 +113,31 @@ def test_sdmx1_reads_dataflows_and_structures(server: str, store: Store) -> None
     assert "Y_GE80" in codes.codelist["CL_AGE"]
 
 
-def test_sdmx1_reads_real_flows_equal_to_the_file_and_the_store(server: str,
-                                                                 store: Store) -> None:
+def test_sdmx1_reads_real_flows_equal_to_the_file_and_the_store(server: str, store: Store) -> None:
     client = sdmx.Client("MIGSTAT")
-    message = client.data("F01", key={"REF_AREA": "KAZ", "COUNTRY_PREV_RES": ["RUS", "UZB"]},
-                          params={"startPeriod": "2017", "endPeriod": "2019"})
+    message = client.data(
+        "F01",
+        key={"REF_AREA": "KAZ", "COUNTRY_PREV_RES": ["RUS", "UZB"]},
+        params={"startPeriod": "2017", "endPeriod": "2019"},
+    )
     got = frame_values(sdmx.to_pandas(message))
-    assert got[("KAZ", "RUS", "LT", "_T", "_T", "CISSTAT", "2019")] == \
-        published("KAZ", "ARRIVALS.RUS", "2019") == 3378
-    assert got[("KAZ", "UZB", "LT", "_T", "_T", "CISSTAT", "2017")] == \
-        published("KAZ", "ARRIVALS.UZB", "2017")
-    expected = {k: v for k, v in stored(store, "F01", REF_AREA=["KAZ"],
-                                        COUNTRY_PREV_RES=["RUS", "UZB"]).items()
-                if "2017" <= k[-1] <= "2019"}
+    assert (
+        got[("KAZ", "RUS", "LT", "_T", "_T", "CISSTAT", "2019")]
+        == published("KAZ", "ARRIVALS.RUS", "2019")
+        == 3378
+    )
+    assert got[("KAZ", "UZB", "LT", "_T", "_T", "CISSTAT", "2017")] == published(
+        "KAZ", "ARRIVALS.UZB", "2017"
+    )
+    expected = {
+        k: v
+        for k, v in stored(store, "F01", REF_AREA=["KAZ"], COUNTRY_PREV_RES=["RUS", "UZB"]).items()
+        if "2017" <= k[-1] <= "2019"
+    }
     assert got == expected and len(got) == 6
-    emigration = client.data("F02", key="RUS.KAZ....", params={"startPeriod": "2019",
-                                                                "endPeriod": "2019"})
+    emigration = client.data(
+        "F02", key="RUS.KAZ....", params={"startPeriod": "2019", "endPeriod": "2019"}
+    )
     values = frame_values(sdmx.to_pandas(emigration))
     assert list(values.values()) == [published("RUS", "DEPARTURES.KAZ", "2019")] == [47145]
 
@@ -120,15 +149,17 @@ def test_sdmx1_reads_stocks_with_dates_and_every_observation(server: str, store:
     expected = stored(store, "S01", REF_AREA=["KGZ"], SEX=["F"], AGE=["Y20T24", "Y25T29"])
     assert got == expected and len(got) > 20
     assert {k[-1] for k in got} == {"2024-01-01"}
-    flat = client.data("S01", key="KGZ.RUS+KAZ...",
-                       params={"dimensionAtObservation": "AllDimensions"})
-    assert frame_values(sdmx.to_pandas(flat)) == stored(store, "S01", REF_AREA=["KGZ"],
-                                                        COUNTRY_BIRTH=["RUS", "KAZ"])
+    flat = client.data(
+        "S01", key="KGZ.RUS+KAZ...", params={"dimensionAtObservation": "AllDimensions"}
+    )
+    assert frame_values(sdmx.to_pandas(flat)) == stored(
+        store, "S01", REF_AREA=["KGZ"], COUNTRY_BIRTH=["RUS", "KAZ"]
+    )
     flags = sdmx.to_pandas(flat, attributes="o").reset_index()
     missing = flags[(flags["COUNTRY_BIRTH"] == "KAZ") & (flags["AGE"] == "Y_GE80")]
-    assert sorted(zip(missing["SEX"], missing["OBS_STATUS"], missing["CONF_STATUS"],
-                      strict=True)) == [("F", "A", "C"), ("M", "L", "F"), ("_T", "A", "F"),
-                                       ("_U", "A", "F")]
+    assert sorted(
+        zip(missing["SEX"], missing["OBS_STATUS"], missing["CONF_STATUS"], strict=True)
+    ) == [("F", "A", "C"), ("M", "L", "F"), ("_T", "A", "F"), ("_U", "A", "F")]
 
 
 def test_sdmx_csv_and_sdmx_json_by_accept_header(client: TestClient, store: Store) -> None:
@@ -143,9 +174,11 @@ def test_sdmx_csv_and_sdmx_json_by_accept_header(client: TestClient, store: Stor
     assert answer.headers["content-type"].startswith("application/vnd.sdmx.data+json")
     message = sdmx.read_sdmx(io.BytesIO(answer.content))
     got = frame_values(sdmx.to_pandas(message))
-    assert got == {k: v for k, v in stored(store, "F01", REF_AREA=["KAZ"],
-                                           COUNTRY_PREV_RES=["RUS"]).items()
-                   if "2015" <= k[-1] <= "2019"}
+    assert got == {
+        k: v
+        for k, v in stored(store, "F01", REF_AREA=["KAZ"], COUNTRY_PREV_RES=["RUS"]).items()
+        if "2015" <= k[-1] <= "2019"
+    }
     # the format parameter wins over the header
     answer = client.get(url + "&format=csv", headers={"Accept": "application/json"})
     assert answer.text.startswith("DATAFLOW,")
@@ -174,8 +207,10 @@ def test_available_constraint(server: str, client: TestClient) -> None:
     answer = sdmx.Client("MIGSTAT").get("availableconstraint", "F01", key="KAZ.....")
     constraint = next(iter(answer.constraint.values()))
     region = constraint.data_content_region[0]
-    values = {dim.id: {getattr(v, "value", None) for v in member.values}
-              for dim, member in region.member.items()}
+    values = {
+        dim.id: {getattr(v, "value", None) for v in member.values}
+        for dim, member in region.member.items()
+    }
     assert values["REF_AREA"] == {"KAZ"}
     assert {"RUS", "UZB", "KGZ"} <= values["COUNTRY_PREV_RES"]
     wide = client.get("/sdmx/rest/availableconstraint/F01/KAZ...../all/REF_AREA?mode=available")
@@ -188,20 +223,21 @@ def test_structures_by_id(client: TestClient) -> None:
     dsd = client.get("/sdmx/rest/datastructure/MIGSTAT/DSD_F01/1.0")
     assert dsd.status_code == 200 and 'id="DURATION" position="3"' in dsd.text
     scheme = client.get("/sdmx/rest/conceptscheme/MIGSTAT/CS_MIGSTAT")
-    assert 'id="COUNTRY_PREV_RES"' in scheme.text and "Страна предыдущего проживания" \
-        in scheme.text
+    assert 'id="COUNTRY_PREV_RES"' in scheme.text and "Страна предыдущего проживания" in scheme.text
     providers = client.get("/sdmx/rest/codelist/MIGSTAT/CL_DATA_PROVIDER")
     assert 'id="CISSTAT"' in providers.text and 'id="KGZ"' in providers.text
     assert client.get("/sdmx/rest/codelist/MIGSTAT/CL_NOPE").status_code == 404
     assert client.get("/sdmx/rest/dataflow/MIGSTAT/S01/9.9").status_code == 404
     assert client.get("/sdmx/rest/dataflow/OTHER").status_code == 404
     etag = dsd.headers["etag"]
-    again = client.get("/sdmx/rest/datastructure/MIGSTAT/DSD_F01/1.0",
-                       headers={"If-None-Match": etag})
+    again = client.get(
+        "/sdmx/rest/datastructure/MIGSTAT/DSD_F01/1.0", headers={"If-None-Match": etag}
+    )
     assert again.status_code == 304
 
 
 # -- errors ------------------------------------------------------------------------------------
+
 
 def _error(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     root = ET.fromstring(answer.content)
@@ -210,24 +246,28 @@ def _error(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     return message.get("code") or "", message.findtext("common:Text", "", NS)
 
 
-@pytest.mark.parametrize(("url", "status", "code", "words"), [
-    ("/sdmx/rest/data/F01/KAZ.RUS", 400, "140", "has 2 positions; dataflow F01 has 6"),
-    ("/sdmx/rest/data/F01/KAZ.R<S....", 400, "140", "is not a code"),
-    ("/sdmx/rest/data/F99", 404, "100", "There is no dataflow F99"),
-    ("/sdmx/rest/data/OTHER,F01", 404, "100", "no agency OTHER"),
-    ("/sdmx/rest/data/F01?startPeriod=2020&endPeriod=2010", 400, "150", "comes after"),
-    ("/sdmx/rest/data/F01?startPeriod=20x9", 400, "140", "is not a period"),
-    ("/sdmx/rest/data/F01?startPeriod=0012", 400, "150", "not a year anyone"),
-    ("/sdmx/rest/data/F01?endPeriod=2019-13", 400, "140", "is not a period"),
-    ("/sdmx/rest/data/F01?detail=most", 400, "140", "detail=most"),
-    ("/sdmx/rest/data/F01?dimensionAtObservation=AGEX", 400, "140", "not a dimension"),
-    ("/sdmx/rest/data/F01?updatedAfter=yesterday", 400, "140", "not a moment"),
-    ("/sdmx/rest/data/F01?format=genericdata", 406, "406", "format=genericdata"),
-    ("/sdmx/rest/data/F01/ZZZ.....", 404, "100", "No data match"),
-    ("/sdmx/rest/metadataflow", 404, "100", "not a resource"),
-])
-def test_bad_requests_get_sdmx_errors(client: TestClient, url: str, status: int, code: str,
-                                      words: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "status", "code", "words"),
+    [
+        ("/sdmx/rest/data/F01/KAZ.RUS", 400, "140", "has 2 positions; dataflow F01 has 6"),
+        ("/sdmx/rest/data/F01/KAZ.R<S....", 400, "140", "is not a code"),
+        ("/sdmx/rest/data/F99", 404, "100", "There is no dataflow F99"),
+        ("/sdmx/rest/data/OTHER,F01", 404, "100", "no agency OTHER"),
+        ("/sdmx/rest/data/F01?startPeriod=2020&endPeriod=2010", 400, "150", "comes after"),
+        ("/sdmx/rest/data/F01?startPeriod=20x9", 400, "140", "is not a period"),
+        ("/sdmx/rest/data/F01?startPeriod=0012", 400, "150", "not a year anyone"),
+        ("/sdmx/rest/data/F01?endPeriod=2019-13", 400, "140", "is not a period"),
+        ("/sdmx/rest/data/F01?detail=most", 400, "140", "detail=most"),
+        ("/sdmx/rest/data/F01?dimensionAtObservation=AGEX", 400, "140", "not a dimension"),
+        ("/sdmx/rest/data/F01?updatedAfter=yesterday", 400, "140", "not a moment"),
+        ("/sdmx/rest/data/F01?format=genericdata", 406, "406", "format=genericdata"),
+        ("/sdmx/rest/data/F01/ZZZ.....", 404, "100", "No data match"),
+        ("/sdmx/rest/metadataflow", 404, "100", "not a resource"),
+    ],
+)
+def test_bad_requests_get_sdmx_errors(
+    client: TestClient, url: str, status: int, code: str, words: str
+) -> None:
     answer = client.get(url)
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/xml")
@@ -238,8 +278,9 @@ def test_bad_requests_get_sdmx_errors(client: TestClient, url: str, status: int,
 def test_errors_speak_russian_and_unknown_media_types_are_refused(client: TestClient) -> None:
     answer = client.get("/sdmx/rest/data/F99", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
     assert _error(answer)[1].startswith("Потока данных F99 нет")
-    refused = client.get("/sdmx/rest/data/F01",
-                         headers={"Accept": "application/vnd.sdmx.genericdata+xml"})
+    refused = client.get(
+        "/sdmx/rest/data/F01", headers={"Accept": "application/vnd.sdmx.genericdata+xml"}
+    )
     assert refused.status_code == 406 and "SDMX-CSV" in _error(refused)[1]
 
 
@@ -256,14 +297,16 @@ def test_an_oversized_request_is_refused_with_413(store: Store) -> None:
 
 # -- the access gate ---------------------------------------------------------------------------
 
+
 class CoordinatorOnly(AccessPolicy):
     """A policy under which only the coordinator reads any data."""
 
     def data_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
         return sa.true() if principal.is_coordinator else sa.false()
 
-    def observation_clause(self, principal: Principal,
-                           observation: sa.Table) -> sa.ColumnElement[bool]:
+    def observation_clause(
+        self, principal: Principal, observation: sa.Table
+    ) -> sa.ColumnElement[bool]:
         return sa.true() if principal.is_coordinator else sa.false()
 
 
@@ -294,26 +337,28 @@ def test_the_store_fixture_holds_both_providers(store: Store) -> None:
     assert Path(CISSTAT).stat().st_size > 0
 
 
-@pytest.mark.parametrize("url", [
-    "/sdmx/rest/data/,,",
-    "/sdmx/rest/data/F01/%00.....",
-    "/sdmx/rest/data/F01/all/%3Cx%3E",
-    "/sdmx/rest/data/F01/" + "+".join(f"A{i:04d}" for i in range(3000)) + ".....",
-    "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2019-02-30",
-    "/sdmx/rest/data/F01?startPeriod=99999",
-    "/sdmx/rest/data/F01?lastNObservations=0",
-    "/sdmx/rest/data/F01?updatedAfter=2024-13-01",
-    "/sdmx/rest/dataflow/MIGSTAT/S01/abc",
-    "/sdmx/rest/availableconstraint/F01/KAZ...../all/NOPE",
-    "/download/.csv",
-    "/download/F01.csv?REF_AREA=%3Cscript%3E",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sdmx/rest/data/,,",
+        "/sdmx/rest/data/F01/%00.....",
+        "/sdmx/rest/data/F01/all/%3Cx%3E",
+        "/sdmx/rest/data/F01/" + "+".join(f"A{i:04d}" for i in range(3000)) + ".....",
+        "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2019-02-30",
+        "/sdmx/rest/data/F01?startPeriod=99999",
+        "/sdmx/rest/data/F01?lastNObservations=0",
+        "/sdmx/rest/data/F01?updatedAfter=2024-13-01",
+        "/sdmx/rest/dataflow/MIGSTAT/S01/abc",
+        "/sdmx/rest/availableconstraint/F01/KAZ...../all/NOPE",
+        "/download/.csv",
+        "/download/F01.csv?REF_AREA=%3Cscript%3E",
+    ],
+)
 def test_odd_requests_never_end_in_a_server_error(store: Store, url: str) -> None:
     with TestClient(create_app(store=store), raise_server_exceptions=False) as careful:
         answer = careful.get(url, headers={"Accept": "*/*"})
     assert 400 <= answer.status_code < 500, answer.text
-    assert "<script>" not in answer.text or answer.headers["content-type"].startswith(
-        "text/plain")
+    assert "<script>" not in answer.text or answer.headers["content-type"].startswith("text/plain")
 
 
 def test_a_burst_of_the_same_query_is_answered_by_one_reading() -> None:
@@ -329,8 +374,10 @@ def test_a_burst_of_the_same_query_is_answered_by_one_reading() -> None:
         return Answer(b"<x/>", "application/xml", 200, '"x"')
 
     answers: list[Answer] = []
-    threads = [threading.Thread(target=lambda: answers.append(cache.get_or_make("k", make)))
-               for _ in range(10)]
+    threads = [
+        threading.Thread(target=lambda: answers.append(cache.get_or_make("k", make)))
+        for _ in range(10)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.2)

@@ -20,7 +20,7 @@ from migstat.store import Store
 from tests.shared import SHARED_DATA
 
 CISSTAT = SHARED_DATA / "cisstat" / "cis_migration.csv"
-FORMULA = "=HYPERLINK(\"http://example.invalid\",\"click\")"
+FORMULA = '=HYPERLINK("http://example.invalid","click")'
 COMMENTED = ("S01", "KGZ", ("RUS", "_T", "_T"))
 NOT_COLLECTED = ("S01", "KGZ", ("KAZ", "M", "Y_GE80"))
 CONFIDENTIAL = ("S01", "KGZ", ("KAZ", "F", "Y_GE80"))

@@ -51,24 +51,34 @@ def _records(source: bytes | str | Path, file_name: str) -> list[tuple[int, list
     text = decode(data, file_name=file_name)
     found = list(rows(text, sniff_separator(first_line(text)), file_name))
     if len(found) < 2:
-        raise InputError(N_("The file has no table: a header line and at least one row are "
-                            "needed."), where=Location(file=file_name))
+        raise InputError(
+            N_("The file has no table: a header line and at least one row are needed."),
+            where=Location(file=file_name),
+        )
     return [(line, [f.strip() for f in fields]) for line, fields in found]
 
 
 def _value(text: str, file_name: str, line: int, column: str) -> float:
     where = Location(file=file_name, line=line, column=column)
     if not text:
-        raise InputError(N_("The cell is empty: the method needs every number (write 0 for "
-                            "nobody)."), where=where)
+        raise InputError(
+            N_("The cell is empty: the method needs every number (write 0 for nobody)."),
+            where=where,
+        )
     value = parse_number(text)
     if value is None:
         if text == "-":
             return 0.0
         raise InputError(N_("{text} is not a number."), where=where, text=text)
     if value < 0:
-        raise InputError(N_("The number {value} is negative: stocks, births and deaths are "
-                            "counts of people. Correct the file."), where=where, value=value)
+        raise InputError(
+            N_(
+                "The number {value} is negative: stocks, births and deaths are "
+                "counts of people. Correct the file."
+            ),
+            where=where,
+            value=value,
+        )
     return value
 
 
@@ -76,8 +86,9 @@ def _is_total(code: str) -> bool:
     return code.strip().casefold() in TOTAL_NAMES
 
 
-def read_stock_table(source: bytes | str | Path, *, file_name: str | None = None,
-                     tolerance: float = 1e-3) -> StockTable:
+def read_stock_table(
+    source: bytes | str | Path, *, file_name: str | None = None, tolerance: float = 1e-3
+) -> StockTable:
     """A place-of-birth (rows) x place-of-residence (columns) stock table."""
     name = _name(source, file_name, "stocks.csv")
     records = _records(source, name)
@@ -91,27 +102,39 @@ def read_stock_table(source: bytes | str | Path, *, file_name: str | None = None
     total_row: tuple[int, list[float]] | None = None
     for line, fields in records[1:]:
         if len(fields) != len(header):
-            raise InputError(N_("The line has {found} fields; the header has {expected}."),
-                             where=Location(file=name, line=line), found=len(fields),
-                             expected=len(header))
-        values = [_value(text, name, line, head) for text, head in zip(fields[1:], header[1:],
-                                                                        strict=True)]
+            raise InputError(
+                N_("The line has {found} fields; the header has {expected}."),
+                where=Location(file=name, line=line),
+                found=len(fields),
+                expected=len(header),
+            )
+        values = [
+            _value(text, name, line, head)
+            for text, head in zip(fields[1:], header[1:], strict=True)
+        ]
         if _is_total(fields[0]):
             total_row = (line, values)
             continue
         if total_row is not None:
-            raise InputError(N_("The totals row must be the last row."),
-                             where=Location(file=name, line=total_row[0]))
+            raise InputError(
+                N_("The totals row must be the last row."),
+                where=Location(file=name, line=total_row[0]),
+            )
         body.append((line, fields[0], values))
     codes = [code for _, code, _ in body]
     _unique(codes, name, None, [line for line, _, _ in body])
     if sorted(codes) != sorted(columns):
         missing = sorted(set(codes) ^ set(columns))
-        raise InputError(N_("The rows (places of birth) and columns (places of residence) must "
-                            "name the same areas; they differ in {codes}."),
-                         where=Location(file=name, line=header_line), codes=", ".join(missing))
+        raise InputError(
+            N_(
+                "The rows (places of birth) and columns (places of residence) must "
+                "name the same areas; they differ in {codes}."
+            ),
+            where=Location(file=name, line=header_line),
+            codes=", ".join(missing),
+        )
     order = [columns.index(code) for code in codes]
-    matrix = np.array([values[:len(columns)] for _, _, values in body], dtype=float)
+    matrix = np.array([values[: len(columns)] for _, _, values in body], dtype=float)
     if total_col:
         for line, code, values in body:
             _check_total(sum(values[:-1]), values[-1], name, line, header[-1], tolerance, code)
@@ -121,13 +144,13 @@ def read_stock_table(source: bytes | str | Path, *, file_name: str | None = None
         for j, head in enumerate(columns):
             _check_total(float(sums[j]), values[j], name, line, head, tolerance, head)
         if total_col:
-            _check_total(float(matrix.sum()), values[-1], name, line, header[-1], tolerance,
-                         header[-1])
+            _check_total(
+                float(matrix.sum()), values[-1], name, line, header[-1], tolerance, header[-1]
+            )
     return StockTable(tuple(codes), matrix[:, order], name)
 
 
-def _unique(codes: list[str], name: str, line: int | None,
-            lines: list[int] | None = None) -> None:
+def _unique(codes: list[str], name: str, line: int | None, lines: list[int] | None = None) -> None:
     seen: set[str] = set()
     for i, code in enumerate(codes):
         where = Location(file=name, line=lines[i] if lines else line)
@@ -138,17 +161,25 @@ def _unique(codes: list[str], name: str, line: int | None,
         seen.add(code)
 
 
-def _check_total(cells: float, total: float, name: str, line: int, column: str,
-                 tolerance: float, label: str) -> None:
+def _check_total(
+    cells: float, total: float, name: str, line: int, column: str, tolerance: float, label: str
+) -> None:
     if abs(cells - total) > max(tolerance, 1e-9 * abs(total)):
-        raise InputError(N_("The total {total} of {label} does not equal the sum of its cells "
-                            "({cells}). Correct the total or the cells."),
-                         where=Location(file=name, line=line, column=column), total=total,
-                         label=label, cells=round(cells, 6))
+        raise InputError(
+            N_(
+                "The total {total} of {label} does not equal the sum of its cells "
+                "({cells}). Correct the total or the cells."
+            ),
+            where=Location(file=name, line=line, column=column),
+            total=total,
+            label=label,
+            cells=round(cells, 6),
+        )
 
 
-def read_births_deaths(source: bytes | str | Path, codes: tuple[str, ...], *,
-                       file_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_births_deaths(
+    source: bytes | str | Path, codes: tuple[str, ...], *, file_name: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Births and deaths over the period by area (``region,births,deaths``), in ``codes``
     order; every area of the stock tables must be there, and no other."""
     name = _name(source, file_name, "births_deaths.csv")
@@ -157,29 +188,45 @@ def read_births_deaths(source: bytes | str | Path, codes: tuple[str, ...], *,
     lowered = [h.casefold() for h in header]
     for needed in ("births", "deaths"):
         if needed not in lowered:
-            raise InputError(N_("The column {column} is missing: the header must be "
-                                "region,births,deaths."),
-                             where=Location(file=name, line=header_line), column=needed)
+            raise InputError(
+                N_("The column {column} is missing: the header must be region,births,deaths."),
+                where=Location(file=name, line=header_line),
+                column=needed,
+            )
     ib, id_ = lowered.index("births"), lowered.index("deaths")
     found: dict[str, tuple[float, float]] = {}
     for line, fields in records[1:]:
         if len(fields) != len(header):
-            raise InputError(N_("The line has {found} fields; the header has {expected}."),
-                             where=Location(file=name, line=line), found=len(fields),
-                             expected=len(header))
+            raise InputError(
+                N_("The line has {found} fields; the header has {expected}."),
+                where=Location(file=name, line=line),
+                found=len(fields),
+                expected=len(header),
+            )
         code = fields[0]
         if code in found:
-            raise InputError(N_("The area {code} is listed twice."),
-                             where=Location(file=name, line=line), code=code)
+            raise InputError(
+                N_("The area {code} is listed twice."),
+                where=Location(file=name, line=line),
+                code=code,
+            )
         if code not in codes:
-            raise InputError(N_("The area {code} is not in the stock tables."),
-                             where=Location(file=name, line=line), code=code)
-        found[code] = (_value(fields[ib], name, line, header[ib]),
-                       _value(fields[id_], name, line, header[id_]))
+            raise InputError(
+                N_("The area {code} is not in the stock tables."),
+                where=Location(file=name, line=line),
+                code=code,
+            )
+        found[code] = (
+            _value(fields[ib], name, line, header[ib]),
+            _value(fields[id_], name, line, header[id_]),
+        )
     missing = [c for c in codes if c not in found]
     if missing:
-        raise InputError(N_("Births and deaths are missing for {codes}."),
-                         where=Location(file=name), codes=", ".join(missing))
+        raise InputError(
+            N_("Births and deaths are missing for {codes}."),
+            where=Location(file=name),
+            codes=", ".join(missing),
+        )
     births = np.array([found[c][0] for c in codes])
     deaths = np.array([found[c][1] for c in codes])
     return births, deaths
@@ -189,10 +236,16 @@ def same_areas(start: StockTable, end: StockTable) -> np.ndarray:
     """The end table's values in the start table's area order; both must list the same areas."""
     if set(start.codes) != set(end.codes):
         differ = sorted(set(start.codes) ^ set(end.codes))
-        raise InputError(N_("The start table ({start}) and the end table ({end}) must list the "
-                            "same areas; they differ in {codes}."),
-                         where=Location(file=end.file_name), start=start.file_name,
-                         end=end.file_name, codes=", ".join(differ))
+        raise InputError(
+            N_(
+                "The start table ({start}) and the end table ({end}) must list the "
+                "same areas; they differ in {codes}."
+            ),
+            where=Location(file=end.file_name),
+            start=start.file_name,
+            end=end.file_name,
+            codes=", ".join(differ),
+        )
     order = [end.codes.index(c) for c in start.codes]
     return end.values[np.ix_(order, order)]
 

@@ -80,9 +80,15 @@ def scale_to(table: np.ndarray, target: np.ndarray, axis: int) -> np.ndarray:
     return table * (f[:, None] if axis == 1 else f[None, :])
 
 
-def ipf2(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
-         tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER,
-         margin_tol: float = DEFAULT_TOL) -> Fit:
+def ipf2(
+    seed: np.ndarray,
+    row_target: np.ndarray,
+    col_target: np.ndarray,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+    margin_tol: float = DEFAULT_TOL,
+) -> Fit:
     """Fit ``seed`` to row and column targets, rows first, stopping as ``mipfp`` does: after
     the first iteration in which no cell moved by ``tol`` or more.
 
@@ -128,9 +134,15 @@ def ipf2(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
     return Fit(r[:, None] * s * c[None, :], max_iter, False)
 
 
-def scale_newton(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
-                 tol: float = DEFAULT_TOL, max_iter: int = 200,
-                 margin_tol: float = DEFAULT_TOL) -> Fit:
+def scale_newton(
+    seed: np.ndarray,
+    row_target: np.ndarray,
+    col_target: np.ndarray,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = 200,
+    margin_tol: float = DEFAULT_TOL,
+) -> Fit:
     """The same fit as :func:`ipf2` (the table ``r[k] * seed[k, i] * c[i]`` whose margins are
     the targets) solved to convergence by Newton's method on the convex dual
     ``sum(table) - rows . log r - cols . log c``, with a backtracking line search.
@@ -185,8 +197,9 @@ def scale_newton(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarra
         dv = np.zeros_like(v)
         scale = 1.0 / np.sqrt(np.abs(np.diag(system)[:-1]) + 1e-300)  # Jacobi scaling
         try:
-            dv[:-1] = scale * np.linalg.solve(system[:-1, :-1] * scale[:, None] * scale[None, :],
-                                              rhs[:-1] * scale)
+            dv[:-1] = scale * np.linalg.solve(
+                system[:-1, :-1] * scale[:, None] * scale[None, :], rhs[:-1] * scale
+            )
         except np.linalg.LinAlgError:
             break
         du = (-gu - x @ dv) / x_rows
@@ -208,8 +221,14 @@ def scale_newton(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarra
     return Fit(out, iteration, converged)
 
 
-def ipf2_columns_first(seed: np.ndarray, row_target: np.ndarray, col_target: np.ndarray, *,
-                       tol: float = 1e-5, max_iter: int = 500) -> Fit:
+def ipf2_columns_first(
+    seed: np.ndarray,
+    row_target: np.ndarray,
+    col_target: np.ndarray,
+    *,
+    tol: float = 1e-5,
+    max_iter: int = 500,
+) -> Fit:
     """Fit ``seed`` to both margins the way migest's own ``ipf2`` does (used for deaths by the
     accounting method): columns first, then rows, stopping once the margins met before the
     last step are within ``tol``."""
@@ -223,8 +242,9 @@ def ipf2_columns_first(seed: np.ndarray, row_target: np.ndarray, col_target: np.
         x = x * factors(cols, col_now)[None, :]
         row_now = x.sum(axis=1)
         x = x * factors(rows, row_now)[:, None]
-        gap = max(np.max(np.abs(rows - row_now), initial=0.0),
-                  np.max(np.abs(cols - col_now), initial=0.0))
+        gap = max(
+            np.max(np.abs(rows - row_now), initial=0.0), np.max(np.abs(cols - col_now), initial=0.0)
+        )
         if gap <= tol:
             return Fit(x, iteration, True)
     return Fit(x, max_iter, False)
@@ -247,8 +267,14 @@ class SeededFit:
         return seed * (self.a @ self.b.T)
 
 
-def ipf_seeded(seed: np.ndarray, row_targets: np.ndarray, col_targets: np.ndarray, *,
-               tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER) -> SeededFit:
+def ipf_seeded(
+    seed: np.ndarray,
+    row_targets: np.ndarray,
+    col_targets: np.ndarray,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+) -> SeededFit:
     """Fit, for every column k of the targets, ``seed`` to rows ``row_targets[:, k]`` and
     columns ``col_targets[:, k]``; stop when every margin is within ``tol``.
 

@@ -31,7 +31,6 @@ REST = "_O"
 PROVIDER = "UN_DESA"
 
 
-
 @dataclass(frozen=True, slots=True)
 class RegionStocks:
     """Birthplace x residence stocks of a region and the rest of the world at two dates."""
@@ -46,41 +45,56 @@ def _cells(rows: list[dict[str, Any]], year: int) -> dict[tuple[str, str], float
     """(country of birth, residence) -> stock at mid-``year`` from S01 query rows."""
     out: dict[tuple[str, str], float] = {}
     for row in rows:
-        if (str(row["TIME_PERIOD"]).startswith(str(year)) and row["OBS_VALUE"] is not None
-                and row["SEX"] == "_T" and row["AGE"] == "_T"
-                and not str(row["COUNTRY_BIRTH"]).startswith("_")
-                and row["COUNTRY_BIRTH"] not in ("FOR", "NAT")):
+        if (
+            str(row["TIME_PERIOD"]).startswith(str(year))
+            and row["OBS_VALUE"] is not None
+            and row["SEX"] == "_T"
+            and row["AGE"] == "_T"
+            and not str(row["COUNTRY_BIRTH"]).startswith("_")
+            and row["COUNTRY_BIRTH"] not in ("FOR", "NAT")
+        ):
             key = (row["COUNTRY_BIRTH"], row["REF_AREA"])
             out[key] = out.get(key, 0.0) + float(row["OBS_VALUE"])
     return out
 
 
-def region_stocks(query: Query, countries: Sequence[str],
-                  years: tuple[int, int] = (2015, 2019)) -> RegionStocks | None:
+def region_stocks(
+    query: Query, countries: Sequence[str], years: tuple[int, int] = (2015, 2019)
+) -> RegionStocks | None:
     """The tables of the region and the rest of the world at mid-year of both ``years``
     (UN DESA's stocks refer to 1 July), or ``None`` when the store has no UN DESA stocks by
     country of birth for them; an error naming what to import when it has no total
     population (P01) for them."""
     region = list(countries)
-    living = query("S01", countries=region, providers=[PROVIDER], start=years[0],
-                   end=years[1]).rows
-    born = query("S01", partners=region, providers=[PROVIDER], start=years[0],
-                 end=years[1]).rows
+    living = query("S01", countries=region, providers=[PROVIDER], start=years[0], end=years[1]).rows
+    born = query("S01", partners=region, providers=[PROVIDER], start=years[0], end=years[1]).rows
     found = {str(r["TIME_PERIOD"])[:4] for r in living}
     if not {str(y) for y in years} <= found:
         return None
     people = totals(query, region, years, provider=PROVIDER)
     if any((WORLD, y) not in people for y in years):
-        raise MigstatError(N_("The store has no total population from UN DESA (table P01) "
-                              "for mid-{first} and mid-{last}: the native-born cannot be "
-                              "computed. Import UN DESA's workbook with `migstat import FILE "
-                              "--table P01`."), first=years[0], last=years[1])
+        raise MigstatError(
+            N_(
+                "The store has no total population from UN DESA (table P01) "
+                "for mid-{first} and mid-{last}: the native-born cannot be "
+                "computed. Import UN DESA's workbook with `migstat import FILE "
+                "--table P01`."
+            ),
+            first=years[0],
+            last=years[1],
+        )
     missing = sorted({c for c in region for y in years if (c, y) not in people})
     if missing:
-        raise MigstatError(N_("The store has no total population from UN DESA (table P01) "
-                              "of {codes} for mid-{first} and mid-{last}: the native-born "
-                              "cannot be computed."), codes=", ".join(missing), first=years[0],
-                           last=years[1])
+        raise MigstatError(
+            N_(
+                "The store has no total population from UN DESA (table P01) "
+                "of {codes} for mid-{first} and mid-{last}: the native-born "
+                "cannot be computed."
+            ),
+            codes=", ".join(missing),
+            first=years[0],
+            last=years[1],
+        )
     codes = (*region, REST)
     tables = []
     for year in years:
@@ -93,11 +107,10 @@ def region_stocks(query: Query, countries: Sequence[str],
                 if k != i:
                     p[k, i] = in_region.get((birth, residence), 0.0)
             foreign = sum(v for (b, r), v in in_region.items() if r == residence and b != r)
-            p[n - 1, i] = foreign - p[:n - 1, i].sum()
+            p[n - 1, i] = foreign - p[: n - 1, i].sum()
             p[i, i] = people[(residence, year)] - foreign
         for k, birth in enumerate(region):
-            p[k, n - 1] = sum(v for (b, r), v in abroad.items()
-                              if b == birth and r not in region)
+            p[k, n - 1] = sum(v for (b, r), v in abroad.items() if b == birth and r not in region)
         p[n - 1, n - 1] = people[(WORLD, year)] - p.sum()
         tables.append(np.round(p))  # whole persons, as written to the stock files
     return RegionStocks(codes, tables[0], tables[1], years)

@@ -87,17 +87,19 @@ class FfsOptions:
 
     def describe(self) -> dict[str, str]:
         """The options as shown with an estimate (labels of the method, not translations)."""
-        return {"model": self.effective_model,
-                "birthplace_totals": self.birthplace_totals,
-                "match_global": self.match_global if self.birthplace_totals == "rescale"
-                else "none",
-                "birth_method": self.birth_method,
-                "birth_non_negative": str(self.birth_non_negative).lower(),
-                "death_method": self.death_method,
-                "blend_weight": f"{self.blend_weight:g}"
-                if self.effective_model == "pseudo-bayesian" else "",
-                "fit": self.fit if self.birthplace_totals == "rescale" else "",
-                "tol": f"{self.tol:g}"}
+        return {
+            "model": self.effective_model,
+            "birthplace_totals": self.birthplace_totals,
+            "match_global": self.match_global if self.birthplace_totals == "rescale" else "none",
+            "birth_method": self.birth_method,
+            "birth_non_negative": str(self.birth_non_negative).lower(),
+            "death_method": self.death_method,
+            "blend_weight": f"{self.blend_weight:g}"
+            if self.effective_model == "pseudo-bayesian"
+            else "",
+            "fit": self.fit if self.birthplace_totals == "rescale" else "",
+            "tol": f"{self.tol:g}",
+        }
 
 
 @dataclass(slots=True)
@@ -142,8 +144,9 @@ class FlowEstimate:
         if model == "independence":
             return _independence_array(self.start, self.end, self.seed, self._seeded)
         w = self.options.blend_weight
-        return (w * _minimum_array(self.start, self.end)
-                + (1 - w) * _independence_array(self.start, self.end, self.seed, self._seeded))
+        return w * _minimum_array(self.start, self.end) + (1 - w) * _independence_array(
+            self.start, self.end, self.seed, self._seeded
+        )
 
     def matrix_rows(self) -> list[list[str]]:
         """The origin x destination table as CSV rows: ``orig\\dest`` and destination codes,
@@ -164,10 +167,17 @@ def _number(value: float) -> str:
     return text
 
 
-def estimate_flows(start: np.ndarray, end: np.ndarray, codes: tuple[str, ...] | list[str], *,
-                   births: np.ndarray | None = None, deaths: np.ndarray | None = None,
-                   options: FfsOptions | None = None, seed: np.ndarray | None = None,
-                   **overrides: object) -> FlowEstimate:
+def estimate_flows(
+    start: np.ndarray,
+    end: np.ndarray,
+    codes: tuple[str, ...] | list[str],
+    *,
+    births: np.ndarray | None = None,
+    deaths: np.ndarray | None = None,
+    options: FfsOptions | None = None,
+    seed: np.ndarray | None = None,
+    **overrides: object,
+) -> FlowEstimate:
     """Estimate origin-destination flows between two birthplace x residence stock tables.
 
     ``codes`` names the rows and columns of both tables (same order); ``births`` and
@@ -179,19 +189,37 @@ def estimate_flows(start: np.ndarray, end: np.ndarray, codes: tuple[str, ...] | 
     opts = replace(options or FfsOptions(), **overrides)  # type: ignore[arg-type]
     _check_options(opts)
     with one_blas_thread():
-        return _estimate(np.array(start, dtype=float), np.array(end, dtype=float),
-                         tuple(codes), births, deaths, opts, seed)
+        return _estimate(
+            np.array(start, dtype=float),
+            np.array(end, dtype=float),
+            tuple(codes),
+            births,
+            deaths,
+            opts,
+            seed,
+        )
 
 
-def _estimate(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
-              births: np.ndarray | None, deaths: np.ndarray | None, opts: FfsOptions,
-              seed: np.ndarray | None) -> FlowEstimate:
+def _estimate(
+    p0: np.ndarray,
+    p1: np.ndarray,
+    codes: tuple[str, ...],
+    births: np.ndarray | None,
+    deaths: np.ndarray | None,
+    opts: FfsOptions,
+    seed: np.ndarray | None,
+) -> FlowEstimate:
     n = len(codes)
     if p0.shape != (n, n) or p1.shape != (n, n):
-        raise MigstatError(N_("The stock tables must be square with one row and one column "
-                              "per area ({n} areas); they are {start} and {end}."),
-                           n=n, start="x".join(map(str, p0.shape)),
-                           end="x".join(map(str, p1.shape)))
+        raise MigstatError(
+            N_(
+                "The stock tables must be square with one row and one column "
+                "per area ({n} areas); they are {start} and {end}."
+            ),
+            n=n,
+            start="x".join(map(str, p0.shape)),
+            end="x".join(map(str, p1.shape)),
+        )
     b = np.zeros(n) if births is None else np.asarray(births, dtype=float).reshape(n)
     d = np.zeros(n) if deaths is None else np.asarray(deaths, dtype=float).reshape(n)
     _check_values(p0, p1, b, d, codes)
@@ -215,57 +243,72 @@ def _estimate(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
     p0, p1, left, entered, fits = _match_birthplace(p0, p1, codes, opts, tolerance)
 
     od, stayers, seeded = _od(p0, p1, opts, seed)
-    return FlowEstimate(codes=codes, od=od, stayers=stayers, start=p0, end=p1,
-                        births=birth_mat, deaths=death_mat, left_system=left,
-                        entered_system=entered, options=opts,
-                        converged=all(f.converged for f in fits),
-                        iterations=max((f.iterations for f in fits), default=0),
-                        global_adjustment=shift, seed=None if seed is None else
-                        np.asarray(seed, dtype=float), _seeded=seeded)
+    return FlowEstimate(
+        codes=codes,
+        od=od,
+        stayers=stayers,
+        start=p0,
+        end=p1,
+        births=birth_mat,
+        deaths=death_mat,
+        left_system=left,
+        entered_system=entered,
+        options=opts,
+        converged=all(f.converged for f in fits),
+        iterations=max((f.iterations for f in fits), default=0),
+        global_adjustment=shift,
+        seed=None if seed is None else np.asarray(seed, dtype=float),
+        _seeded=seeded,
+    )
 
 
 def _check_options(opts: FfsOptions) -> None:
     choices: tuple[tuple[str, object, tuple[object, ...]], ...] = (
         ("birthplace_totals", opts.birthplace_totals, ("rescale", "open", "open-dr")),
-        ("match_global", opts.match_global,
-         ("before-demo-adjust", "after-demo-adjust", "none")),
+        ("match_global", opts.match_global, ("before-demo-adjust", "after-demo-adjust", "none")),
         ("birth_method", opts.birth_method, ("native", "proportion")),
         ("death_method", opts.death_method, ("proportion", "accounting")),
         ("negative_native_born", opts.negative_native_born, ("error", "rescale")),
         ("fit", opts.fit, ("mipfp", "newton")),
-        ("model", opts.model, (None, "minimum", "independence", "pseudo-bayesian")))
+        ("model", opts.model, (None, "minimum", "independence", "pseudo-bayesian")),
+    )
     for name, value, allowed in choices:
         if value not in allowed:
-            raise MigstatError(N_("Unknown value {value} for {option}: choose one of "
-                                  "{choices}."), value=str(value), option=name,
-                               choices=", ".join(str(a) for a in allowed if a is not None))
+            raise MigstatError(
+                N_("Unknown value {value} for {option}: choose one of {choices}."),
+                value=str(value),
+                option=name,
+                choices=", ".join(str(a) for a in allowed if a is not None),
+            )
     if not 0.0 <= opts.blend_weight <= 1.0:
-        raise MigstatError(N_("The blend weight must lie between 0 and 1, not {value}."),
-                           value=opts.blend_weight)
+        raise MigstatError(
+            N_("The blend weight must lie between 0 and 1, not {value}."), value=opts.blend_weight
+        )
 
 
 _NOT_A_NUMBER = {
-    "start": N_("The start stock of people born in {birth} living in {residence} is not a "
-                "number."),
-    "end": N_("The end stock of people born in {birth} living in {residence} is not a "
-              "number."),
+    "start": N_("The start stock of people born in {birth} living in {residence} is not a number."),
+    "end": N_("The end stock of people born in {birth} living in {residence} is not a number."),
 }
 _NEGATIVE = {
-    "start": N_("The start stock of people born in {birth} living in {residence} is negative "
-                "({value}): stocks are counts of people; correct the table."),
-    "end": N_("The end stock of people born in {birth} living in {residence} is negative "
-              "({value}): stocks are counts of people; correct the table."),
+    "start": N_(
+        "The start stock of people born in {birth} living in {residence} is negative "
+        "({value}): stocks are counts of people; correct the table."
+    ),
+    "end": N_(
+        "The end stock of people born in {birth} living in {residence} is negative "
+        "({value}): stocks are counts of people; correct the table."
+    ),
 }
 _BAD_EVENTS = {
-    "births": N_("The number of births in {area} must be a number of zero or more, not "
-                 "{value}."),
-    "deaths": N_("The number of deaths in {area} must be a number of zero or more, not "
-                 "{value}."),
+    "births": N_("The number of births in {area} must be a number of zero or more, not {value}."),
+    "deaths": N_("The number of deaths in {area} must be a number of zero or more, not {value}."),
 }
 
 
-def _check_values(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
-                  codes: tuple[str, ...]) -> None:
+def _check_values(
+    p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray, codes: tuple[str, ...]
+) -> None:
     """Every number must be finite; stocks off the diagonal, births and deaths non-negative
     (a negative native-born cell is handled by :func:`_native_born`)."""
     for name, table in (("start", p0), ("end", p1)):
@@ -276,8 +319,9 @@ def _check_values(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
         np.fill_diagonal(off, 0.0)
         if (off < 0).any():
             k, i = map(int, np.argwhere(off < 0)[0])
-            raise MigstatError(_NEGATIVE[name], birth=codes[k], residence=codes[i],
-                               value=float(table[k, i]))
+            raise MigstatError(
+                _NEGATIVE[name], birth=codes[k], residence=codes[i], value=float(table[k, i])
+            )
     for name, vector in (("births", b), ("deaths", d)):
         bad = ~np.isfinite(vector) | (vector < 0)
         if bad.any():
@@ -286,19 +330,22 @@ def _check_values(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
 
 
 _NEGATIVE_NATIVE = {
-    "start": N_("The native-born population of {area} in the start table is negative "
-                "({value}): the foreign-born exceed the whole population. Correct the table, "
-                "or allow migest's repair (zero it and scale the other cells of the column "
-                "down to the column total)."),
-    "end": N_("The native-born population of {area} in the end table is negative ({value}): "
-              "the foreign-born exceed the whole population. Correct the table, or allow "
-              "migest's repair (zero it and scale the other cells of the column down to the "
-              "column total)."),
+    "start": N_(
+        "The native-born population of {area} in the start table is negative "
+        "({value}): the foreign-born exceed the whole population. Correct the table, "
+        "or allow migest's repair (zero it and scale the other cells of the column "
+        "down to the column total)."
+    ),
+    "end": N_(
+        "The native-born population of {area} in the end table is negative ({value}): "
+        "the foreign-born exceed the whole population. Correct the table, or allow "
+        "migest's repair (zero it and scale the other cells of the column down to the "
+        "column total)."
+    ),
 }
 
 
-def _native_born(p: np.ndarray, codes: tuple[str, ...], opts: FfsOptions,
-                 name: str) -> np.ndarray:
+def _native_born(p: np.ndarray, codes: tuple[str, ...], opts: FfsOptions, name: str) -> np.ndarray:
     """A negative native-born count (more foreign-born than people): an error, or migest's
     repair of zeroing it and scaling the column's other cells down to keep its total."""
     negative = np.diag(p) < 0
@@ -330,8 +377,9 @@ def _round_to_total(x: np.ndarray, total: float) -> np.ndarray:
     return scaled
 
 
-def _balance_world_rounded(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
-                           tolerance: float) -> tuple[np.ndarray, np.ndarray, float]:
+def _balance_world_rounded(
+    p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Before births and deaths: make the world change in stocks equal births minus deaths by
     moving half the gap out of the start and half into the end native-born (whole people)."""
     gap = float((b - d).sum() - (p1.sum() - p0.sum()))
@@ -372,8 +420,14 @@ def _births(b: np.ndarray, p1: np.ndarray, opts: FfsOptions) -> np.ndarray:
     return births
 
 
-def _deaths(d: np.ndarray, p0: np.ndarray, p1: np.ndarray, b: np.ndarray,
-            opts: FfsOptions, codes: tuple[str, ...]) -> np.ndarray:
+def _deaths(
+    d: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    b: np.ndarray,
+    opts: FfsOptions,
+    codes: tuple[str, ...],
+) -> np.ndarray:
     """Deaths by place of birth x residence: in proportion to the start stocks, or fitted
     also to the deaths by place of birth that the accounts imply (``accounting``)."""
     if opts.death_method == "proportion":
@@ -381,67 +435,108 @@ def _deaths(d: np.ndarray, p0: np.ndarray, p1: np.ndarray, b: np.ndarray,
     by_birth = p0.sum(axis=1) + b - p1.sum(axis=1)
     if (by_birth < -1e-9).any():
         k = int(np.argmin(by_birth))
-        raise MigstatError(N_("Accounting deaths: people born in {area} would have {value} "
-                              "deaths (start stock + births - end stock is negative); use "
-                              "deaths in proportion to the stocks."),
-                           area=codes[k], value=float(by_birth[k]))
+        raise MigstatError(
+            N_(
+                "Accounting deaths: people born in {area} would have {value} "
+                "deaths (start stock + births - end stock is negative); use "
+                "deaths in proportion to the stocks."
+            ),
+            area=codes[k],
+            value=float(by_birth[k]),
+        )
     try:
         return ipf2_columns_first(p0, np.maximum(by_birth, 0.0), d).table
     except MarginMismatch as gap:
-        raise MigstatError(N_("Accounting deaths: the deaths by place of birth implied by the "
-                              "stocks and births ({implied}) differ from the deaths given "
-                              "({given}); use deaths in proportion to the stocks."),
-                           implied=gap.rows, given=gap.cols) from None
+        raise MigstatError(
+            N_(
+                "Accounting deaths: the deaths by place of birth implied by the "
+                "stocks and births ({implied}) differ from the deaths given "
+                "({given}); use deaths in proportion to the stocks."
+            ),
+            implied=gap.rows,
+            given=gap.cols,
+        ) from None
 
 
-def _check_after_demography(p0: np.ndarray, p1: np.ndarray, b: np.ndarray, d: np.ndarray,
-                            codes: tuple[str, ...], tolerance: float) -> None:
+def _check_after_demography(
+    p0: np.ndarray,
+    p1: np.ndarray,
+    b: np.ndarray,
+    d: np.ndarray,
+    codes: tuple[str, ...],
+    tolerance: float,
+) -> None:
     """Deaths cannot exceed the start population, nor births the end population."""
     for table, events, message in (
-            (p0, d, N_("The deaths in {area} ({events}) exceed what its start population "
-                       "allows: removing them leaves a negative stock. Check the births and "
-                       "deaths file against the stock tables.")),
-            (p1, b, N_("The births in {area} ({events}) exceed what its end population "
-                       "allows: removing them leaves a negative stock. Check the births and "
-                       "deaths file against the stock tables."))):
+        (
+            p0,
+            d,
+            N_(
+                "The deaths in {area} ({events}) exceed what its start population "
+                "allows: removing them leaves a negative stock. Check the births and "
+                "deaths file against the stock tables."
+            ),
+        ),
+        (
+            p1,
+            b,
+            N_(
+                "The births in {area} ({events}) exceed what its end population "
+                "allows: removing them leaves a negative stock. Check the births and "
+                "deaths file against the stock tables."
+            ),
+        ),
+    ):
         low = table.min(axis=0) < -tolerance
         if low.any():
             i = int(np.argmax(low))
             raise MigstatError(message, area=codes[i], events=float(events[i]))
 
 
-def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
-                      opts: FfsOptions, tolerance: float
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Fit]]:
+def _match_birthplace(
+    p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...], opts: FfsOptions, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Fit]]:
     """Make the number born in each place equal in both tables (nobody changes birthplace)."""
     gap = p0.sum(axis=1) - p1.sum(axis=1)
     zeros = np.zeros_like(p0)
     if opts.birthplace_totals == "rescale":
         difference = float(p0.sum() - p1.sum())
         if abs(difference) > tolerance:
-            raise MigstatError(N_("The start and end tables differ in total by {difference} "
-                                  "after births and deaths, so the birthplace totals cannot be "
-                                  "rescaled in a closed world. Balance the world total "
-                                  "(before or after births and deaths), or use the open "
-                                  "method, which lets the difference leave or enter."),
-                               difference=difference)
+            raise MigstatError(
+                N_(
+                    "The start and end tables differ in total by {difference} "
+                    "after births and deaths, so the birthplace totals cannot be "
+                    "rescaled in a closed world. Balance the world total "
+                    "(before or after births and deaths), or use the open "
+                    "method, which lets the difference leave or enter."
+                ),
+                difference=difference,
+            )
         middle = (p0.sum(axis=1) + p1.sum(axis=1)) / 2
         fitter = ipf2 if opts.fit == "mipfp" else scale_newton
-        fit0 = fitter(p0, middle, p0.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
-                      max_iter=opts.max_iter)
-        fit1 = fitter(p1, middle, p1.sum(axis=0), tol=opts.tol, margin_tol=tolerance,
-                      max_iter=opts.max_iter)
+        fit0 = fitter(
+            p0, middle, p0.sum(axis=0), tol=opts.tol, margin_tol=tolerance, max_iter=opts.max_iter
+        )
+        fit1 = fitter(
+            p1, middle, p1.sum(axis=0), tol=opts.tol, margin_tol=tolerance, max_iter=opts.max_iter
+        )
         rows0, rows1 = fit0.table.sum(axis=1), fit1.table.sum(axis=1)
         empty = ((rows0 <= tolerance) & (rows1 > tolerance)) | (
-            (rows1 <= tolerance) & (rows0 > tolerance))
+            (rows1 <= tolerance) & (rows0 > tolerance)
+        )
         if empty.any():  # migest carries on with unmatched totals here
             k = int(np.argmax(empty))
-            raise MigstatError(N_("People born in {area} number {start} in the start table and "
-                                  "{end} in the end table (after births and deaths); rescaling "
-                                  "cannot put people into a row that is empty in one table. Use "
-                                  "the open-dr method, or correct the tables."),
-                               area=codes[k], start=round(float(p0[k].sum()), 3),
-                               end=round(float(p1[k].sum()), 3))
+            raise MigstatError(
+                N_(
+                    "People born in {area} number {start} in the start table and "
+                    "{end} in the end table (after births and deaths); rescaling "
+                    "cannot put people into a row that is empty in one table. Use "
+                    "the open-dr method, or correct the tables."
+                ),
+                area=codes[k],
+                start=round(float(p0[k].sum()), 3),
+                end=round(float(p1[k].sum()), 3),
+            )
         return fit0.table, fit1.table, zeros, zeros, [fit0, fit1]
     # open: the surplus of a birthplace leaves (start > end) or enters (end > start) the
     # system, spread like the other table's row (open) or the table's own row (open-dr).
@@ -453,18 +548,29 @@ def _match_birthplace(p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...],
     unmatched = np.abs(q0.sum(axis=1) - q1.sum(axis=1)) > tolerance
     if unmatched.any():
         k = int(np.argmax(unmatched))
-        raise MigstatError(N_("People born in {area} number {start} at the start and {end} at "
-                              "the end, and the difference cannot be spread over a row that "
-                              "is empty in the other table. Use the open-dr or rescale "
-                              "method."), area=codes[k], start=float(p0[k].sum()),
-                           end=float(p1[k].sum()))
+        raise MigstatError(
+            N_(
+                "People born in {area} number {start} at the start and {end} at "
+                "the end, and the difference cannot be spread over a row that "
+                "is empty in the other table. Use the open-dr or rescale "
+                "method."
+            ),
+            area=codes[k],
+            start=float(p0[k].sum()),
+            end=float(p1[k].sum()),
+        )
     negative = np.minimum(q0, q1) < -tolerance
     if negative.any():
         k, i = map(int, np.argwhere(negative)[0])
-        raise MigstatError(N_("Matching birthplace totals by the open method leaves a negative "
-                              "stock of people born in {birth} living in {residence}; use "
-                              "the open-dr or rescale method."),
-                           birth=codes[k], residence=codes[i])
+        raise MigstatError(
+            N_(
+                "Matching birthplace totals by the open method leaves a negative "
+                "stock of people born in {birth} living in {residence}; use "
+                "the open-dr or rescale method."
+            ),
+            birth=codes[k],
+            residence=codes[i],
+        )
     return q0, q1, left, entered, []
 
 
@@ -478,8 +584,9 @@ def _movers(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return out, into, total
 
 
-def _od(p0: np.ndarray, p1: np.ndarray, opts: FfsOptions, seed: np.ndarray | None
-        ) -> tuple[np.ndarray, np.ndarray, SeededFit | None]:
+def _od(
+    p0: np.ndarray, p1: np.ndarray, opts: FfsOptions, seed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, SeededFit | None]:
     model = opts.effective_model
     stayers = np.zeros(p0.shape[0])
     od = np.zeros_like(p0)
@@ -511,8 +618,9 @@ def _minimum_array(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
     return flows
 
 
-def _independence_array(p0: np.ndarray, p1: np.ndarray, seed: np.ndarray | None,
-                        seeded: SeededFit | None) -> np.ndarray:
+def _independence_array(
+    p0: np.ndarray, p1: np.ndarray, seed: np.ndarray | None, seeded: SeededFit | None
+) -> np.ndarray:
     if seed is None or seeded is None:
         return np.einsum("ki,kj->ijk", p0, p1) * factors(1.0, p0.sum(axis=1))[None, None, :]
     return np.einsum("ik,ij,jk->ijk", seeded.a, seed, seeded.b)

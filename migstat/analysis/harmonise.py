@@ -48,21 +48,24 @@ BOOTSTRAP_BATCH = 250
 """Bootstrap replicates solved together: large enough to vectorise, small enough for memory."""
 
 
-def _sides(matrix: MirrorMatrix, years: Sequence[int] | None,
-           coefficients: DurationCoefficients | None, name: str
-           ) -> tuple[list[int], np.ndarray, np.ndarray]:
+def _sides(
+    matrix: MirrorMatrix,
+    years: Sequence[int] | None,
+    coefficients: DurationCoefficients | None,
+    name: str,
+) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Year indices and both sides for ``years`` (all by default), duration-corrected when
     ``coefficients`` are given."""
     if coefficients is not None:
         emi, imm = duration_adjusted(matrix, coefficients, name)
     else:
         emi, imm = matrix.emigration, matrix.immigration
-    ys = list(range(len(matrix.years))) if years is None else [matrix.year_index(y)
-                                                               for y in years]
+    ys = list(range(len(matrix.years))) if years is None else [matrix.year_index(y) for y in years]
     return ys, emi[ys], imm[ys]
 
 
 # -- correction factors ----------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class FactorFit:
@@ -99,24 +102,37 @@ class FactorFit:
         for k, c in enumerate(self.countries):
             if c not in self.anchor and not self.pairs[:, k].any():
                 continue  # never on both sides of a corridor: nothing to estimate
-            out.append({
-                "COUNTRY": c, "ANCHOR": c in self.anchor,
-                "EMIGRATION_FACTOR": _r(self.emigration[k]),
-                "EMIGRATION_LOWER": _r(self.emigration_interval[0, k]),
-                "EMIGRATION_UPPER": _r(self.emigration_interval[1, k]),
-                "EMIGRATION_PAIRS": int(self.pairs[0, k]),
-                "IMMIGRATION_FACTOR": _r(self.immigration[k]),
-                "IMMIGRATION_LOWER": _r(self.immigration_interval[0, k]),
-                "IMMIGRATION_UPPER": _r(self.immigration_interval[1, k]),
-                "IMMIGRATION_PAIRS": int(self.pairs[1, k]),
-                "OBS_STATUS": "E",
-            })
+            out.append(
+                {
+                    "COUNTRY": c,
+                    "ANCHOR": c in self.anchor,
+                    "EMIGRATION_FACTOR": _r(self.emigration[k]),
+                    "EMIGRATION_LOWER": _r(self.emigration_interval[0, k]),
+                    "EMIGRATION_UPPER": _r(self.emigration_interval[1, k]),
+                    "EMIGRATION_PAIRS": int(self.pairs[0, k]),
+                    "IMMIGRATION_FACTOR": _r(self.immigration[k]),
+                    "IMMIGRATION_LOWER": _r(self.immigration_interval[0, k]),
+                    "IMMIGRATION_UPPER": _r(self.immigration_interval[1, k]),
+                    "IMMIGRATION_PAIRS": int(self.pairs[1, k]),
+                    "OBS_STATUS": "E",
+                }
+            )
         return out
 
 
-FACTOR_COLUMNS = ["COUNTRY", "ANCHOR", "EMIGRATION_FACTOR", "EMIGRATION_LOWER",
-                  "EMIGRATION_UPPER", "EMIGRATION_PAIRS", "IMMIGRATION_FACTOR",
-                  "IMMIGRATION_LOWER", "IMMIGRATION_UPPER", "IMMIGRATION_PAIRS", "OBS_STATUS"]
+FACTOR_COLUMNS = [
+    "COUNTRY",
+    "ANCHOR",
+    "EMIGRATION_FACTOR",
+    "EMIGRATION_LOWER",
+    "EMIGRATION_UPPER",
+    "EMIGRATION_PAIRS",
+    "IMMIGRATION_FACTOR",
+    "IMMIGRATION_LOWER",
+    "IMMIGRATION_UPPER",
+    "IMMIGRATION_PAIRS",
+    "OBS_STATUS",
+]
 
 
 def _r(value: float) -> float | None:
@@ -140,8 +156,9 @@ def _components(n_params: int, edges_a: np.ndarray, edges_b: np.ndarray) -> np.n
     return np.array([find(x) for x in range(n_params)])
 
 
-def _normal_equations(space: str, n: int, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _normal_equations(
+    space: str, n: int, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Batched ``Q (B, 2N, 2N)`` and ``c (B, 2N)`` from per-corridor sums ``(B, N, N)``.
 
     Log space: ``s1 = Σw``, ``s2 = Σw·y``; level space: ``s1 = Σw·E²``, ``s2 = Σw·I²``,
@@ -166,8 +183,9 @@ def _normal_equations(space: str, n: int, s1: np.ndarray, s2: np.ndarray, s3: np
     return q, c
 
 
-def _solve(q: np.ndarray, c: np.ndarray, fixed: np.ndarray, fixed_value: float,
-           active: np.ndarray) -> np.ndarray:
+def _solve(
+    q: np.ndarray, c: np.ndarray, fixed: np.ndarray, fixed_value: float, active: np.ndarray
+) -> np.ndarray:
     """Solve every replicate with the ``fixed`` parameters held at ``fixed_value``.
 
     ``active`` marks parameters to estimate (identified, not fixed); a parameter whose
@@ -205,8 +223,9 @@ def _check_options(space: str, weights: str, level: float) -> None:
     if weights not in ("equal", "flow"):
         raise InputError(N_("Unknown weights {weights}: use equal or flow."), weights=weights)
     if not 0 < level < 1:
-        raise InputError(N_("The interval level must lie between 0 and 1, not {level}."),
-                         level=level)
+        raise InputError(
+            N_("The interval level must lie between 0 and 1, not {level}."), level=level
+        )
 
 
 def _anchors(anchor: Sequence[str], countries: list[str]) -> list[str]:
@@ -214,20 +233,32 @@ def _anchors(anchor: Sequence[str], countries: list[str]) -> list[str]:
     anchors = [a.upper() for a in anchor]
     missing = [a for a in anchors if a not in countries]
     if not anchors or missing:
-        raise InputError(N_("The anchor {anchor} has no corridor reported by both sides in "
-                            "this selection: choose a country among {countries}."),
-                         anchor=", ".join(missing or anchors) or "-",
-                         countries=", ".join(countries) or "-")
+        raise InputError(
+            N_(
+                "The anchor {anchor} has no corridor reported by both sides in "
+                "this selection: choose a country among {countries}."
+            ),
+            anchor=", ".join(missing or anchors) or "-",
+            countries=", ".join(countries) or "-",
+        )
     return anchors
 
 
-def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
-                     space: str = "log", weights: str = "flow",
-                     years: Sequence[int] | None = None, bootstrap: int = 1000,
-                     level: float = 0.95, seed: int = 0, trim: float | None = None,
-                     coefficients: DurationCoefficients | None = None,
-                     duration_set: str | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> FactorFit:
+def estimate_factors(
+    matrix: MirrorMatrix,
+    anchor: Sequence[str],
+    *,
+    space: str = "log",
+    weights: str = "flow",
+    years: Sequence[int] | None = None,
+    bootstrap: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    trim: float | None = None,
+    coefficients: DurationCoefficients | None = None,
+    duration_set: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FactorFit:
     """Estimate one factor per country and direction, anchored on ``anchor`` (see the module
     docstring). ``weights``: ``equal`` or ``flow`` (the geometric mean of the two sides, so big
     corridors, whose ratios are steadier, count more). ``trim``: refit once without the
@@ -247,8 +278,12 @@ def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
     _, o_idx, d_idx = np.nonzero(ok)
     ev, iv = e[ok], i[ok]
     if ev.size == 0:
-        raise InputError(N_("No corridor is reported by both sides in this selection, so no "
-                            "factor can be estimated."))
+        raise InputError(
+            N_(
+                "No corridor is reported by both sides in this selection, so no "
+                "factor can be estimated."
+            )
+        )
     w = np.ones(ev.size) if weights == "equal" else np.sqrt(ev * iv)
     if space == "level" and weights == "flow":
         w = 1.0 / np.maximum((ev + iv) / 2, 1.0)  # level residuals grow with size: scale down
@@ -330,18 +365,33 @@ def estimate_factors(matrix: MirrorMatrix, anchor: Sequence[str], *,
         "corridor_years": int(keep.sum()),
         "corridors": int(np.unique(o_idx[keep] * n + d_idx[keep]).size),
         "trimmed": trimmed,
-        "not_identified": [countries[k % n] + (" E" if k < n else " I")
-                           for k in np.flatnonzero(~identified)],
+        "not_identified": [
+            countries[k % n] + (" E" if k < n else " I") for k in np.flatnonzero(~identified)
+        ],
         "rms_log_ratio_before": _rms(before),
         "rms_log_ratio_after": _rms(after),
         "replicates_with_gaps": failed,
-        "discordant": _discordant(after, o_idx[keep], d_idx[keep], countries,
-                                  [matrix.years[y] for y in ys], ok, keep),
+        "discordant": _discordant(
+            after, o_idx[keep], d_idx[keep], countries, [matrix.years[y] for y in ys], ok, keep
+        ),
     }
-    return FactorFit(countries, anchors, space, weights, [matrix.years[y] for y in ys],
-                     est[:n], est[n:], np.vstack([lower[:n], upper[:n]]),
-                     np.vstack([lower[n:], upper[n:]]), bootstrap, level, pairs, diagnostics,
-                     draws, duration_set if coefficients is not None else None)
+    return FactorFit(
+        countries,
+        anchors,
+        space,
+        weights,
+        [matrix.years[y] for y in ys],
+        est[:n],
+        est[n:],
+        np.vstack([lower[:n], upper[:n]]),
+        np.vstack([lower[n:], upper[n:]]),
+        bootstrap,
+        level,
+        pairs,
+        diagnostics,
+        draws,
+        duration_set if coefficients is not None else None,
+    )
 
 
 def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -349,8 +399,7 @@ def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     alpha = (1 - level) / 2
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: unidentified
-        return (np.nanquantile(draws, alpha, axis=0),
-                np.nanquantile(draws, 1 - alpha, axis=0))
+        return (np.nanquantile(draws, alpha, axis=0), np.nanquantile(draws, 1 - alpha, axis=0))
 
 
 def _safe_log(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -359,8 +408,15 @@ def _safe_log(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _log_residuals(theta: np.ndarray, o: np.ndarray, d: np.ndarray, ev: np.ndarray,
-                   iv: np.ndarray, n: int, space: str) -> np.ndarray:
+def _log_residuals(
+    theta: np.ndarray,
+    o: np.ndarray,
+    d: np.ndarray,
+    ev: np.ndarray,
+    iv: np.ndarray,
+    n: int,
+    space: str,
+) -> np.ndarray:
     """ln(r_d·I) - ln(s_o·E) per corridor-year: what still separates the two sides."""
     if space == "log":
         return np.log(iv / ev) - theta[o] + theta[n + d]
@@ -370,21 +426,36 @@ def _log_residuals(theta: np.ndarray, o: np.ndarray, d: np.ndarray, ev: np.ndarr
 
 def _rms(values: np.ndarray) -> float | None:
     values = values[np.isfinite(values)]
-    return round(float(np.sqrt(np.mean(values ** 2))), 4) if values.size else None
+    return round(float(np.sqrt(np.mean(values**2))), 4) if values.size else None
 
 
-def _discordant(resid: np.ndarray, o: np.ndarray, d: np.ndarray, countries: list[str],
-                years: list[int], ok: np.ndarray, keep: np.ndarray,
-                top: int = 10) -> list[dict[str, Any]]:
+def _discordant(
+    resid: np.ndarray,
+    o: np.ndarray,
+    d: np.ndarray,
+    countries: list[str],
+    years: list[int],
+    ok: np.ndarray,
+    keep: np.ndarray,
+    top: int = 10,
+) -> list[dict[str, Any]]:
     """The corridor-years the factors explain worst (largest remaining log ratio)."""
     yy = np.nonzero(ok)[0][keep]
     order = np.argsort(-np.nan_to_num(np.abs(resid), nan=-1.0))[:top]
-    return [{"year": years[yy[k]], "origin": countries[o[k]], "destination": countries[d[k]],
-             "log_ratio_after": round(float(resid[k]), 4)} for k in order
-            if np.isfinite(resid[k])]
+    return [
+        {
+            "year": years[yy[k]],
+            "origin": countries[o[k]],
+            "destination": countries[d[k]],
+            "log_ratio_after": round(float(resid[k]), 4),
+        }
+        for k in order
+        if np.isfinite(resid[k])
+    ]
 
 
 # -- harmonised matrix -----------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class Harmonised:
@@ -403,26 +474,46 @@ class Harmonised:
         out = []
         countries = self.matrix.countries
         for o, d in zip(*np.nonzero(~np.isnan(self.values)), strict=True):
-            out.append({
-                "TIME_PERIOD": str(self.year), "ORIGIN": countries[o],
-                "DESTINATION": countries[d], **self.matrix.cell,
-                "EMIGRATION_REPORTED": plain_number(self.matrix.emigration[y, o, d]),
-                "IMMIGRATION_REPORTED": plain_number(self.matrix.immigration[y, o, d]),
-                "HARMONISED": plain_number(self.values[o, d], 1),
-                "LOWER": plain_number(self.lower[o, d], 1),
-                "UPPER": plain_number(self.upper[o, d], 1),
-                "RULE": self.rule, "OBS_STATUS": "E",
-            })
+            out.append(
+                {
+                    "TIME_PERIOD": str(self.year),
+                    "ORIGIN": countries[o],
+                    "DESTINATION": countries[d],
+                    **self.matrix.cell,
+                    "EMIGRATION_REPORTED": plain_number(self.matrix.emigration[y, o, d]),
+                    "IMMIGRATION_REPORTED": plain_number(self.matrix.immigration[y, o, d]),
+                    "HARMONISED": plain_number(self.values[o, d], 1),
+                    "LOWER": plain_number(self.lower[o, d], 1),
+                    "UPPER": plain_number(self.upper[o, d], 1),
+                    "RULE": self.rule,
+                    "OBS_STATUS": "E",
+                }
+            )
         return out
 
 
-HARMONISED_COLUMNS = ["TIME_PERIOD", "ORIGIN", "DESTINATION", "EMIGRATION_REPORTED",
-                      "IMMIGRATION_REPORTED", "HARMONISED", "LOWER", "UPPER", "RULE",
-                      "OBS_STATUS"]
+HARMONISED_COLUMNS = [
+    "TIME_PERIOD",
+    "ORIGIN",
+    "DESTINATION",
+    "EMIGRATION_REPORTED",
+    "IMMIGRATION_REPORTED",
+    "HARMONISED",
+    "LOWER",
+    "UPPER",
+    "RULE",
+    "OBS_STATUS",
+]
 
 
-def harmonise(matrix: MirrorMatrix, fit: FactorFit, year: int, *, rule: str = "mean",
-              coefficients: DurationCoefficients | None = None) -> Harmonised:
+def harmonise(
+    matrix: MirrorMatrix,
+    fit: FactorFit,
+    year: int,
+    *,
+    rule: str = "mean",
+    coefficients: DurationCoefficients | None = None,
+) -> Harmonised:
     """One harmonised value per corridor of ``year``: ``mean`` of the two adjusted sides
     (one adjusted side where only one was reported), or the adjusted ``receiver`` or
     ``sender`` side (the other when it is missing). Intervals from the bootstrap draws."""
@@ -457,10 +548,15 @@ def harmonise(matrix: MirrorMatrix, fit: FactorFit, year: int, *, rule: str = "m
 
 # -- undercount ratios -----------------------------------------------------------------------
 
-def undercount_ratios(matrix: MirrorMatrix, reference: Sequence[str], *,
-                      years: Sequence[int] | None = None,
-                      coefficients: DurationCoefficients | None = None,
-                      duration_set: str = DEFAULT_SET) -> list[dict[str, Any]]:
+
+def undercount_ratios(
+    matrix: MirrorMatrix,
+    reference: Sequence[str],
+    *,
+    years: Sequence[int] | None = None,
+    coefficients: DurationCoefficients | None = None,
+    duration_set: str = DEFAULT_SET,
+) -> list[dict[str, Any]]:
     """Per country X, against a reference group Y of good-data countries:
     ``U^E = Σ_c E(X->Y_c, by X) / Σ_c I(X->Y_c, by Y_c)`` and the same for immigration, over
     corridors with both sides, optionally duration-corrected (UndercountMigScores'
@@ -468,8 +564,10 @@ def undercount_ratios(matrix: MirrorMatrix, reference: Sequence[str], *,
     ref = [r.upper() for r in reference]
     ref_idx = [matrix.countries.index(r) for r in ref if r in matrix.countries]
     if not ref_idx:
-        raise InputError(N_("No country of the reference group {group} is in this selection."),
-                         group=", ".join(ref))
+        raise InputError(
+            N_("No country of the reference group {group} is in this selection."),
+            group=", ".join(ref),
+        )
     _, e, i = _sides(matrix, years, coefficients, duration_set)
     both = ~np.isnan(e) & ~np.isnan(i)
     e0, i0 = np.where(both, e, 0.0), np.where(both, i, 0.0)
@@ -484,13 +582,28 @@ def undercount_ratios(matrix: MirrorMatrix, reference: Sequence[str], *,
         ui = imm_own / imm_ref if imm_ref else None
         if ue is None and ui is None:
             continue
-        out.append({"COUNTRY": country, "EMIGRATION_RATIO": _r(ue) if ue else ue,
-                    "LN_EMIGRATION_RATIO": _r(np.log(ue)) if ue else None,
-                    "IMMIGRATION_RATIO": _r(ui) if ui else ui,
-                    "LN_IMMIGRATION_RATIO": _r(np.log(ui)) if ui else None})
+        out.append(
+            {
+                "COUNTRY": country,
+                "EMIGRATION_RATIO": _r(ue) if ue else ue,
+                "LN_EMIGRATION_RATIO": _r(np.log(ue)) if ue else None,
+                "IMMIGRATION_RATIO": _r(ui) if ui else ui,
+                "LN_IMMIGRATION_RATIO": _r(np.log(ui)) if ui else None,
+            }
+        )
     return out
 
 
-__all__ = ["FACTOR_COLUMNS", "HARMONISED_COLUMNS", "DurationCoefficients", "FactorFit",
-           "Harmonised", "duration_adjusted", "estimate_factors", "harmonise",
-           "load_coefficients", "side_coefficients", "undercount_ratios"]
+__all__ = [
+    "FACTOR_COLUMNS",
+    "HARMONISED_COLUMNS",
+    "DurationCoefficients",
+    "FactorFit",
+    "Harmonised",
+    "duration_adjusted",
+    "estimate_factors",
+    "harmonise",
+    "load_coefficients",
+    "side_coefficients",
+    "undercount_ratios",
+]

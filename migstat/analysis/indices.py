@@ -28,8 +28,10 @@ def _flows(m: np.ndarray) -> np.ndarray:
     """A float copy of a square flow matrix with its diagonal set to zero."""
     out = np.array(m, dtype=float)
     if out.ndim != 2 or out.shape[0] != out.shape[1]:
-        raise MigstatError(N_("A flow matrix must be square (origins x destinations); this one "
-                              "is {shape}."), shape="x".join(map(str, out.shape)))
+        raise MigstatError(
+            N_("A flow matrix must be square (origins x destinations); this one is {shape}."),
+            shape="x".join(map(str, out.shape)),
+        )
     if not np.isfinite(out).all():
         raise MigstatError(N_("The flow matrix has cells that are not numbers."))
     np.fill_diagonal(out, 0.0)
@@ -41,8 +43,12 @@ def _off_diagonal(m: np.ndarray) -> np.ndarray:
     return m[~np.eye(n, dtype=bool)]
 
 
-def matrix_from_long(orig: Sequence[str], dest: Sequence[str], values: Sequence[float],
-                     codes: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
+def matrix_from_long(
+    orig: Sequence[str],
+    dest: Sequence[str],
+    values: Sequence[float],
+    codes: Sequence[str] | None = None,
+) -> tuple[list[str], np.ndarray]:
     """An origin x destination matrix from tidy rows; areas sorted unless ``codes`` given."""
     names = list(codes) if codes is not None else sorted(set(orig) | set(dest))
     index = {c: i for i, c in enumerate(names)}
@@ -75,29 +81,39 @@ def turnover(m: np.ndarray) -> np.ndarray:
     return f.sum(axis=0) + f.sum(axis=1)
 
 
-def crude_rates(m: np.ndarray, population: Sequence[float] | np.ndarray, *,
-                per: float = 1000.0) -> dict[str, np.ndarray]:
+def crude_rates(
+    m: np.ndarray, population: Sequence[float] | np.ndarray, *, per: float = 1000.0
+) -> dict[str, np.ndarray]:
     """In-, out-, net and gross migration rates of each area per ``per`` people (the
     population at risk, e.g. mid-period)."""
     p = np.asarray(population, dtype=float)
     if (p <= 0).any():
         raise MigstatError(N_("Rates need a positive population for every area."))
     arrivals, departures = in_flows(m), out_flows(m)
-    return {"in": per * arrivals / p, "out": per * departures / p,
-            "net": per * (arrivals - departures) / p,
-            "gross": per * (arrivals + departures) / p}
+    return {
+        "in": per * arrivals / p,
+        "out": per * departures / p,
+        "net": per * (arrivals - departures) / p,
+        "gross": per * (arrivals + departures) / p,
+    }
 
 
-def net_from_balance(p0: np.ndarray, p1: np.ndarray, births: np.ndarray,
-                     deaths: np.ndarray) -> np.ndarray:
+def net_from_balance(
+    p0: np.ndarray, p1: np.ndarray, births: np.ndarray, deaths: np.ndarray
+) -> np.ndarray:
     """Net migration as the residual of the balancing equation: (P1 - P0) - (B - D)."""
     return (np.asarray(p1, float) - np.asarray(p0, float)) - (
-        np.asarray(births, float) - np.asarray(deaths, float))
+        np.asarray(births, float) - np.asarray(deaths, float)
+    )
 
 
-def net_survival_ratio(p0: np.ndarray, p1: np.ndarray, survival: np.ndarray, *,
-                       method: Literal["forward", "reverse", "average"] = "forward"
-                       ) -> np.ndarray:
+def net_survival_ratio(
+    p0: np.ndarray,
+    p1: np.ndarray,
+    survival: np.ndarray,
+    *,
+    method: Literal["forward", "reverse", "average"] = "forward",
+) -> np.ndarray:
     """Net migration of cohorts by the survival-ratio method (UN Manual VI, 1970).
 
     ``p0[x]`` is the cohort aged x at the start, ``p1[x]`` the same cohort at the end (aged
@@ -121,7 +137,7 @@ def intensity(total_migrations: float, population: float, n: int) -> dict[str, f
     """Crude migration probability (CMP, per 100 people; Bell et al. 2002) and Courgeau's k,
     the CMP divided by ln(n^2) so that systems of different numbers of areas compare."""
     cmp = 100.0 * total_migrations / population
-    return {"cmp": cmp, "courgeau_k": cmp / math.log(n ** 2)}
+    return {"cmp": cmp, "courgeau_k": cmp / math.log(n**2)}
 
 
 def impact(m: np.ndarray, population: Sequence[float] | np.ndarray) -> dict[str, float]:
@@ -136,10 +152,12 @@ def impact(m: np.ndarray, population: Sequence[float] | np.ndarray) -> dict[str,
     turn = f.sum(axis=0) + f.sum(axis=1)
     share = p / p.sum()
     total = f.sum()
-    return {"effectiveness": 100.0 * np.abs(net).sum() / turn.sum(),
-            "anmr": 100.0 * 0.5 * np.abs(net).sum() / p.sum(),
-            "preference": float((f / (total * np.outer(share, share))).sum()),
-            "velocity": float((f / np.outer(p, p) * p.sum()).sum())}
+    return {
+        "effectiveness": 100.0 * np.abs(net).sum() / turn.sum(),
+        "anmr": 100.0 * 0.5 * np.abs(net).sum() / p.sum(),
+        "preference": float((f / (total * np.outer(share, share))).sum()),
+        "velocity": float((f / np.outer(p, p) * p.sum()).sum()),
+    }
 
 
 # -- connectivity and spatial focusing --------------------------------------------------------
@@ -177,15 +195,14 @@ def gini_fields(m: np.ndarray, *, corrected: bool = True) -> tuple[np.ndarray, n
     denominator = 2 * (n - 2) if corrected else 2 * (n - 1)
     rows = _pair_sum(_rows_without_diagonal(f), axis=1)
     cols = _pair_sum(_rows_without_diagonal(f.T), axis=1)
-    out = np.divide(rows, denominator * f.sum(axis=1), out=np.zeros(n),
-                    where=f.sum(axis=1) > 0)
-    into = np.divide(cols, denominator * f.sum(axis=0), out=np.zeros(n),
-                     where=f.sum(axis=0) > 0)
+    out = np.divide(rows, denominator * f.sum(axis=1), out=np.zeros(n), where=f.sum(axis=1) > 0)
+    into = np.divide(cols, denominator * f.sum(axis=0), out=np.zeros(n), where=f.sum(axis=0) > 0)
     return out, into
 
 
-def _poisson_fit(y: np.ndarray, x: np.ndarray, *, tol: float = 1e-8,
-                 max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+def _poisson_fit(
+    y: np.ndarray, x: np.ndarray, *, tol: float = 1e-8, max_iter: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and fitted means of a Poisson log-linear model by iteratively reweighted
     least squares, with R's ``glm`` start (y + 0.1) and stopping rule (relative change in
     deviance below 1e-8)."""
@@ -245,10 +262,16 @@ def connectivity(m: np.ndarray) -> dict[str, float]:
         "inequality_equal": float(0.5 * np.abs(values / total - values.mean() / total).sum()),
         "inequality_sim": float(0.5 * np.abs(values / total - fitted / fitted.sum()).sum()),
         "gini_total": gini_total(f),
-        "gini_orig_standardized": float(_pair_sum(_rows_without_diagonal(f), axis=1).sum()
-                                        / (2 * n * (n - 1) * total) / uncorrected),
-        "gini_dest_standardized": float(_pair_sum(_rows_without_diagonal(f.T), axis=1).sum()
-                                        / (2 * n * (n - 1) * total) / uncorrected),
+        "gini_orig_standardized": float(
+            _pair_sum(_rows_without_diagonal(f), axis=1).sum()
+            / (2 * n * (n - 1) * total)
+            / uncorrected
+        ),
+        "gini_dest_standardized": float(
+            _pair_sum(_rows_without_diagonal(f.T), axis=1).sum()
+            / (2 * n * (n - 1) * total)
+            / uncorrected
+        ),
         "mwg_orig": mwg_orig,
         "mwg_dest": mwg_dest,
         "mwg_mean": (mwg_orig + mwg_dest) / 2,
@@ -264,10 +287,12 @@ def _acv(f: np.ndarray) -> float:
     total = f.sum()
     rows = _rows_without_diagonal(f)
     cols = _rows_without_diagonal(f.T)
-    cv_out = np.divide(rows.std(axis=1), rows.mean(axis=1), out=np.zeros(len(rows)),
-                       where=rows.mean(axis=1) > 0)
-    cv_in = np.divide(cols.std(axis=1), cols.mean(axis=1), out=np.zeros(len(cols)),
-                      where=cols.mean(axis=1) > 0)
+    cv_out = np.divide(
+        rows.std(axis=1), rows.mean(axis=1), out=np.zeros(len(rows)), where=rows.mean(axis=1) > 0
+    )
+    cv_in = np.divide(
+        cols.std(axis=1), cols.mean(axis=1), out=np.zeros(len(cols)), where=cols.mean(axis=1) > 0
+    )
     return float((f.sum(axis=0) / total * cv_in).sum() + (f.sum(axis=1) / total * cv_out).sum())
 
 
@@ -302,15 +327,23 @@ def distance(m: np.ndarray, dist: np.ndarray) -> dict[str, float]:
     if (lengths <= 0).any():
         raise MigstatError(N_("Distances between different areas must be positive."))
     beta, _ = _poisson_fit(np.round(flows), _design(n, np.log(lengths)))
-    return {"mean": float((flows * lengths).sum() / flows.sum()),
-            "median": weighted_median(lengths, flows),
-            "decay": float(beta[-1])}
+    return {
+        "mean": float((flows * lengths).sum() / flows.sum()),
+        "median": weighted_median(lengths, flows),
+        "decay": float(beta[-1]),
+    }
 
 
 # -- age profile ------------------------------------------------------------------------------
-def age_profile(ages: Sequence[float], intensities: Sequence[float], *, age_min: float = 5,
-                age_max: float = 65, breadth: int = 5,
-                window: Literal["centred", "migest"] = "centred") -> dict[str, float]:
+def age_profile(
+    ages: Sequence[float],
+    intensities: Sequence[float],
+    *,
+    age_min: float = 5,
+    age_max: float = 65,
+    breadth: int = 5,
+    window: Literal["centred", "migest"] = "centred",
+) -> dict[str, float]:
     """Summary measures of an age profile of migration intensities (migrants / population by
     single year of age): gross migraproduction rate (Rogers 1975), peak intensity and age
     (Bell et al. 2002), breadth and share of the peak (Bell & Muhidin 2009), maximum upward
@@ -324,14 +357,14 @@ def age_profile(ages: Sequence[float], intensities: Sequence[float], *, age_min:
     a = np.asarray(ages, dtype=float)
     mi = 100.0 * np.asarray(intensities, dtype=float)
     if a.shape != mi.shape or a.size < 3:
-        raise MigstatError(N_("An age profile needs one intensity per age and at least three "
-                              "ages."))
+        raise MigstatError(
+            N_("An age profile needs one intensity per age and at least three ages.")
+        )
     share = mi / mi.sum()
     change = np.concatenate([[0.0], np.diff(share)])
     study = (a > age_min) & (a < age_max)
     if not study.any():
-        raise MigstatError(N_("No ages lie between {low} and {high}."), low=age_min,
-                           high=age_max)
+        raise MigstatError(N_("No ages lie between {low} and {high}."), low=age_min, high=age_max)
     peak = int(np.flatnonzero(study)[np.argmax(mi[study])])
     peak_age = a[peak]
     if window == "migest":
@@ -341,7 +374,13 @@ def age_profile(ages: Sequence[float], intensities: Sequence[float], *, age_min:
         span = slice(max(peak - breadth, 0), peak + breadth + 1)
     up = a[np.flatnonzero(study)[np.argmax(change[study])]]
     down = a[np.flatnonzero(study)[np.argmin(change[study])]]
-    return {"gmr": float(mi.sum() / 100), "peak_mi": float(mi[peak]),
-            "peak_age": float(peak_age), "peak_breadth": float(mi[span].sum()),
-            "peak_share": float(100 * share[span].sum()), "murc": float(up),
-            "mdrc": float(down), "asymmetry": float(up / down)}
+    return {
+        "gmr": float(mi.sum() / 100),
+        "peak_mi": float(mi[peak]),
+        "peak_age": float(peak_age),
+        "peak_breadth": float(mi[span].sum()),
+        "peak_share": float(100 * share[span].sum()),
+        "murc": float(up),
+        "mdrc": float(down),
+        "asymmetry": float(up / down),
+    }

@@ -47,8 +47,14 @@ from migstat.model import InputError, Registry
 from migstat.store import ObservationQuery, Principal, Store
 
 
-def cell_codes(registry: Registry, basis: Basis, *, sex: str = TOTAL, age: str | None = None,
-               duration: str = "LT") -> dict[str, str]:
+def cell_codes(
+    registry: Registry,
+    basis: Basis,
+    *,
+    sex: str = TOTAL,
+    age: str | None = None,
+    duration: str = "LT",
+) -> dict[str, str]:
     """The codes of the non-partner dimensions both tables of ``basis`` are read at."""
     emi, imm = registry.table(basis.emigration), registry.table(basis.immigration)
     wanted = {"DURATION": duration, "SEX": sex, "AGE": age}
@@ -63,13 +69,20 @@ def cell_codes(registry: Registry, basis: Basis, *, sex: str = TOTAL, age: str |
             continue
         allowed = registry.codes(emi, dim.id)
         if allowed and code not in allowed:
-            raise InputError(N_("{code} is not a code of {dimension} in table {table}: use one "
-                                "of {codes}."), code=code, dimension=dim.id, table=emi.id,
-                             codes=", ".join(allowed[:12]))
+            raise InputError(
+                N_("{code} is not a code of {dimension} in table {table}: use one of {codes}."),
+                code=code,
+                dimension=dim.id,
+                table=emi.id,
+                codes=", ".join(allowed[:12]),
+            )
         out[dim.id] = code
     if age not in (None, TOTAL) and "AGE" not in out:
-        raise InputError(N_("Tables {emigration} and {immigration} have no age breakdown: "
-                            "leave the age out."), emigration=emi.id, immigration=imm.id)
+        raise InputError(
+            N_("Tables {emigration} and {immigration} have no age breakdown: leave the age out."),
+            emigration=emi.id,
+            immigration=imm.id,
+        )
     return out
 
 
@@ -78,8 +91,9 @@ def _is_country(registry: Registry, code: str) -> bool:
     return found is not None and found.attributes.get("kind") in ("country", "historical")
 
 
-def _choose(candidates: Iterable[tuple[str, bool]], ref_area: str,
-            providers: Sequence[str] | None) -> str | None:
+def _choose(
+    candidates: Iterable[tuple[str, bool]], ref_area: str, providers: Sequence[str] | None
+) -> str | None:
     """The provider used for one reporter and year (see the module docstring)."""
     pool = list(candidates)
     if providers:
@@ -102,27 +116,55 @@ class _Values:
     """``(year, reporter, partner, status)``."""
 
 
-def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, str],
-               countries: Sequence[str] | None, providers: Sequence[str] | None,
-               principal: Principal | None) -> tuple[dict[tuple[int, str], Side], _Values]:
+def _read_side(
+    store: Store,
+    table: str,
+    years: Sequence[int],
+    cell: dict[str, str],
+    countries: Sequence[str] | None,
+    providers: Sequence[str] | None,
+    principal: Principal | None,
+) -> tuple[dict[tuple[int, str], Side], _Values]:
     """The sides and the numbers of one table, read through the access gate."""
     tdef = store.registry.table(table)
-    cell_filters = {d.id: [cell.get(d.id, d.total or TOTAL)] for d in tdef.dimensions
-                    if d.role != "partner"}
-    query = ObservationQuery(table=tdef.id, ref_areas=list(countries) if countries else None,
-                             time_from=min(years), time_to=max(years),
-                             providers=list(providers) if providers else None,
-                             filters=cell_filters)
+    cell_filters = {
+        d.id: [cell.get(d.id, d.total or TOTAL)] for d in tdef.dimensions if d.role != "partner"
+    }
+    query = ObservationQuery(
+        table=tdef.id,
+        ref_areas=list(countries) if countries else None,
+        time_from=min(years),
+        time_to=max(years),
+        providers=list(providers) if providers else None,
+        filters=cell_filters,
+    )
     wanted_years = {str(y) for y in years}
     # One bulk read, column by column; the rows of a slice are one run of equal slice fields.
-    found = store.read_columns(query, principal=principal, columns=(
-        "provider", "ref_area", "time_period", "submission_id", "synthetic", "partner",
-        "value", "obs_status"))
+    found = store.read_columns(
+        query,
+        principal=principal,
+        columns=(
+            "provider",
+            "ref_area",
+            "time_period",
+            "submission_id",
+            "synthetic",
+            "partner",
+            "value",
+            "obs_status",
+        ),
+    )
     # (year, reporter) -> provider -> (submission, synthetic, [(start, end) of its rows])
     grouped: dict[tuple[int, str], dict[str, tuple[int, bool, list[tuple[int, int]]]]] = {}
     start = 0
-    runs = zip(found["provider"], found["ref_area"], found["time_period"],
-               found["submission_id"], found["synthetic"], strict=True)
+    runs = zip(
+        found["provider"],
+        found["ref_area"],
+        found["time_period"],
+        found["submission_id"],
+        found["synthetic"],
+        strict=True,
+    )
     for (provider, area, period, sid, synthetic), run in groupby(runs):
         end = start + len(list(run))
         if period[:4] in wanted_years:
@@ -132,16 +174,17 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
                 entry = by_provider[provider] = (sid, synthetic, [])
             entry[2].append((start, end))
         start = end
-    all_partners, all_values, all_statuses = (found["partner"], found["value"],
-                                              found["obs_status"])
+    all_partners, all_values, all_statuses = (found["partner"], found["value"], found["obs_status"])
 
     def rows_of(spans: list[tuple[int, int]]) -> tuple[list[Any], list[Any], list[Any]]:
         if len(spans) == 1:
-            (a, b), = spans
+            ((a, b),) = spans
             return all_partners[a:b], all_values[a:b], all_statuses[a:b]
-        return ([x for a, b in spans for x in all_partners[a:b]],
-                [x for a, b in spans for x in all_values[a:b]],
-                [x for a, b in spans for x in all_statuses[a:b]])
+        return (
+            [x for a, b in spans for x in all_partners[a:b]],
+            [x for a, b in spans for x in all_values[a:b]],
+            [x for a, b in spans for x in all_statuses[a:b]],
+        )
 
     out = _Values()
     kinds: dict[str, bool] = {}
@@ -165,30 +208,41 @@ def _read_side(store: Store, table: str, years: Sequence[int], cell: dict[str, s
             continue  # totals only (no partner breakdown): no corridor to compare
         if None in values:  # not available: kept as the side's, never as a number
             mask = [v is not None for v in values]
-            partners, values, statuses = (tuple(compress(c, mask))
-                                          for c in (partners, values, statuses))
+            partners, values, statuses = (
+                tuple(compress(c, mask)) for c in (partners, values, statuses)
+            )
         total = values[partners.index(TOTAL)] if TOTAL in partners else None
         unknown = values[partners.index(UNKNOWN)] if UNKNOWN in partners else None
         out.slices.append((year, area, len(values)))
         out.partners.extend(partners)
         out.values.extend(values)
         if statuses.count("A") != len(statuses):
-            out.flagged.extend((year, area, p, st) for p, st in zip(partners, statuses,
-                                                                  strict=True) if st != "A")
+            out.flagged.extend(
+                (year, area, p, st) for p, st in zip(partners, statuses, strict=True) if st != "A"
+            )
         share = unknown / total if total and unknown is not None else None
         chosen_sides.append((year, area, chosen, sid, synthetic, share))
     # the metadata of every submission used, in one read
     meta = store.tables_metadata([c[3] for c in chosen_sides], principal=principal)
-    sides = {(year, area): Side(chosen, sid, synthetic, dict(meta[sid].get(tdef.id, {})), share)
-             for year, area, chosen, sid, synthetic, share in chosen_sides}
+    sides = {
+        (year, area): Side(chosen, sid, synthetic, dict(meta[sid].get(tdef.id, {})), share)
+        for year, area, chosen, sid, synthetic, share in chosen_sides
+    }
     return sides, out
 
 
-def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
-                  basis: str = "residence", sex: str = TOTAL, age: str | None = None,
-                  duration: str = "LT", countries: Sequence[str] | None = None,
-                  providers: Sequence[str] | None = None,
-                  principal: Principal | None = None) -> MirrorMatrix:
+def mirror_matrix(
+    store: Store,
+    *,
+    years: Sequence[int] | None = None,
+    basis: str = "residence",
+    sex: str = TOTAL,
+    age: str | None = None,
+    duration: str = "LT",
+    countries: Sequence[str] | None = None,
+    providers: Sequence[str] | None = None,
+    principal: Principal | None = None,
+) -> MirrorMatrix:
     """The double-entry matrix of ``years`` (default: every year with data) from the store.
 
     ``countries`` restricts both ends of the corridors; ``providers`` gives the publishers to
@@ -197,8 +251,9 @@ def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
     """
     registry = store.registry
     if basis not in BASES:
-        raise InputError(N_("Unknown mirror basis {basis}: use residence or citizenship."),
-                         basis=basis)
+        raise InputError(
+            N_("Unknown mirror basis {basis}: use residence or citizenship."), basis=basis
+        )
     b = BASES[basis]
     cell = cell_codes(registry, b, sex=sex, age=age, duration=duration)
     areas = None
@@ -207,23 +262,32 @@ def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
         for code in countries:
             resolved = registry.areas.resolve(code)
             if resolved is None:
-                raise InputError(N_("Unknown country or area {code}: give an ISO 3166 alpha-3 "
-                                    "code such as KGZ."), code=code)
+                raise InputError(
+                    N_(
+                        "Unknown country or area {code}: give an ISO 3166 alpha-3 code such as KGZ."
+                    ),
+                    code=code,
+                )
             areas.append(resolved)
     if years is None:
         years = available_years(store, basis=basis, principal=principal)
     years = sorted({int(y) for y in years})
     if not years:
         return _empty(b, cell)
-    e_sides, e_values = _read_side(store, b.emigration, years, cell, areas, providers,
-                                   principal)
-    i_sides, i_values = _read_side(store, b.immigration, years, cell, areas, providers,
-                                   principal)
+    e_sides, e_values = _read_side(store, b.emigration, years, cell, areas, providers, principal)
+    i_sides, i_values = _read_side(store, b.immigration, years, cell, areas, providers, principal)
     keep = set(areas) if areas else None
-    seen = ({a for _y, a, _n in e_values.slices} | set(e_values.partners)
-            | {a for _y, a, _n in i_values.slices} | set(i_values.partners))
-    countries_ = sorted(c for c in seen if c is not None and _is_country(registry, c)
-                        and (keep is None or c in keep))
+    seen = (
+        {a for _y, a, _n in e_values.slices}
+        | set(e_values.partners)
+        | {a for _y, a, _n in i_values.slices}
+        | set(i_values.partners)
+    )
+    countries_ = sorted(
+        c
+        for c in seen
+        if c is not None and _is_country(registry, c) and (keep is None or c in keep)
+    )
     at = {c: k for k, c in enumerate(countries_)}
     yat = {y: k for k, y in enumerate(years)}
     shape = (len(years), len(countries_), len(countries_))
@@ -236,16 +300,24 @@ def mirror_matrix(store: Store, *, years: Sequence[int] | None = None,
     return MirrorMatrix(b, years, countries_, cell, emi, imm, e_sides, i_sides, statuses)
 
 
-def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str, int],
-          statuses: dict[tuple[str, int, str, str], str], side: str, *,
-          reporter_is_origin: bool) -> None:
+def _fill(
+    target: np.ndarray,
+    found: _Values,
+    yat: dict[int, int],
+    at: dict[str, int],
+    statuses: dict[tuple[str, int, str, str], str],
+    side: str,
+    *,
+    reporter_is_origin: bool,
+) -> None:
     if not found.values:
         return
     counts = [n for _y, _a, n in found.slices]
     r = np.repeat([at.get(a, -1) for _y, a, _n in found.slices], counts)
     y = np.repeat([yat[yr] for yr, _a, _n in found.slices], counts)
-    p = np.fromiter(map(at.get, found.partners, repeat(-1)), dtype=np.int64,
-                    count=len(found.partners))
+    p = np.fromiter(
+        map(at.get, found.partners, repeat(-1)), dtype=np.int64, count=len(found.partners)
+    )
     ok = (r >= 0) & (p >= 0) & (r != p)
     o, d = (r, p) if reporter_is_origin else (p, r)
     target[y[ok], o[ok], d[ok]] = np.asarray(found.values, dtype=float)[ok]
@@ -256,12 +328,12 @@ def _fill(target: np.ndarray, found: _Values, yat: dict[int, int], at: dict[str,
 
 
 def _empty(basis: Basis, cell: dict[str, str]) -> MirrorMatrix:
-    return MirrorMatrix(basis, [], [], cell, np.empty((0, 0, 0)), np.empty((0, 0, 0)), {}, {},
-                        {})
+    return MirrorMatrix(basis, [], [], cell, np.empty((0, 0, 0)), np.empty((0, 0, 0)), {}, {}, {})
 
 
-def available_years(store: Store, *, basis: str = "residence",
-                    principal: Principal | None = None) -> list[int]:
+def available_years(
+    store: Store, *, basis: str = "residence", principal: Principal | None = None
+) -> list[int]:
     """Years in which both tables of ``basis`` have current data for someone."""
     b = BASES[basis]
     seen: dict[str, set[int]] = {b.emigration: set(), b.immigration: set()}
@@ -271,6 +343,20 @@ def available_years(store: Store, *, basis: str = "residence",
     return sorted(seen[b.emigration] & seen[b.immigration])
 
 
-__all__ = ["BASES", "REPORT_SERIES_COLUMNS", "Basis", "CountryTotals", "Coverage", "Flag",
-           "MirrorMatrix", "Side", "available_years", "cell_codes", "corridor_flags",
-           "flag_text", "mirror_columns", "mirror_matrix", "plain_number"]
+__all__ = [
+    "BASES",
+    "REPORT_SERIES_COLUMNS",
+    "Basis",
+    "CountryTotals",
+    "Coverage",
+    "Flag",
+    "MirrorMatrix",
+    "Side",
+    "available_years",
+    "cell_codes",
+    "corridor_flags",
+    "flag_text",
+    "mirror_columns",
+    "mirror_matrix",
+    "plain_number",
+]

@@ -31,14 +31,26 @@ UNKNOWN_SHARE_LIMIT = 0.10
 
 # metadata fields compared between the two sides, with the flag each difference raises
 COMPARED = (
-    ("residence_rule", "RESIDENCE_RULE",
-     N_("Residence rule differs: {sender} (sender) against {receiver} (receiver).")),
-    ("source_type", "SOURCE_TYPE",
-     N_("Source differs: {sender} (sender) against {receiver} (receiver).")),
-    ("population_covered", "POPULATION",
-     N_("Population covered differs: {sender} (sender) against {receiver} (receiver).")),
-    ("origin_concept", "ORIGIN_CONCEPT",
-     N_("Origin concept differs: {sender} (sender) against {receiver} (receiver).")),
+    (
+        "residence_rule",
+        "RESIDENCE_RULE",
+        N_("Residence rule differs: {sender} (sender) against {receiver} (receiver)."),
+    ),
+    (
+        "source_type",
+        "SOURCE_TYPE",
+        N_("Source differs: {sender} (sender) against {receiver} (receiver)."),
+    ),
+    (
+        "population_covered",
+        "POPULATION",
+        N_("Population covered differs: {sender} (sender) against {receiver} (receiver)."),
+    ),
+    (
+        "origin_concept",
+        "ORIGIN_CONCEPT",
+        N_("Origin concept differs: {sender} (sender) against {receiver} (receiver)."),
+    ),
 )
 
 
@@ -168,22 +180,31 @@ class MirrorMatrix:
             log_ratio = np.where((e > 0) & (i > 0), np.log(i / e), np.nan)
             mean = (i + e) / 2
             relative = np.where(mean > 0, (i - e) / mean, np.nan)
-        return {"ratio": ratio, "log_ratio": log_ratio, "difference": i - e,
-                "relative_difference": relative}
+        return {
+            "ratio": ratio,
+            "log_ratio": log_ratio,
+            "difference": i - e,
+            "relative_difference": relative,
+        }
 
     def year_index(self, year: int) -> int:
         try:
             return self.years.index(int(year))
         except ValueError:
-            raise InputError(N_("No mirror data for {year}: the years read are {years}."),
-                             year=year, years=", ".join(map(str, self.years)) or "-") from None
+            raise InputError(
+                N_("No mirror data for {year}: the years read are {years}."),
+                year=year,
+                years=", ".join(map(str, self.years)) or "-",
+            ) from None
 
     def coverage(self) -> list[Coverage]:
         """Per year: corridors among the countries reporting either table that year."""
         out = []
         for y, year in enumerate(self.years):
-            reporting = sorted({c for (yr, c) in self.emigration_sides if yr == year}
-                               | {c for (yr, c) in self.immigration_sides if yr == year})
+            reporting = sorted(
+                {c for (yr, c) in self.emigration_sides if yr == year}
+                | {c for (yr, c) in self.immigration_sides if yr == year}
+            )
             idx = [self.countries.index(c) for c in reporting]
             n = len(idx)
             if n < 2:
@@ -197,8 +218,7 @@ class MirrorMatrix:
             e_only = int((e & ~i & off).sum())
             i_only = int((~e & i & off).sum())
             total = n * (n - 1)
-            out.append(Coverage(year, total, both, e_only, i_only,
-                                total - both - e_only - i_only))
+            out.append(Coverage(year, total, both, e_only, i_only, total - both - e_only - i_only))
         return out
 
     def country_totals(self, year: int) -> list[CountryTotals]:
@@ -213,9 +233,17 @@ class MirrorMatrix:
             n_out, n_in = int(both[k].sum()), int(both[:, k].sum())
             if not n_out and not n_in:
                 continue
-            out.append(CountryTotals(
-                country, float(e[k].sum()), float(i[k].sum()), n_out,
-                float(i[:, k].sum()), float(e[:, k].sum()), n_in))
+            out.append(
+                CountryTotals(
+                    country,
+                    float(e[k].sum()),
+                    float(i[k].sum()),
+                    n_out,
+                    float(i[:, k].sum()),
+                    float(e[:, k].sum()),
+                    n_in,
+                )
+            )
         return out
 
     def series(self, origin: str, destination: str) -> list[dict[str, Any]]:
@@ -240,18 +268,23 @@ class MirrorMatrix:
         for y, yr in enumerate(self.years):
             n_out, n_in = int(both[y, k].sum()), int(both[y, :, k].sum())
             if n_out or n_in:
-                series.append({
-                    "TIME_PERIOD": str(yr),
-                    "EMIGRATION_REPORTED": plain_number(e[y, k].sum()),
-                    "EMIGRATION_MIRROR": plain_number(i[y, k].sum()),
-                    "EMIGRATION_PARTNERS": n_out,
-                    "IMMIGRATION_REPORTED": plain_number(i[y, :, k].sum()),
-                    "IMMIGRATION_MIRROR": plain_number(e[y, :, k].sum()),
-                    "IMMIGRATION_PARTNERS": n_in,
-                })
+                series.append(
+                    {
+                        "TIME_PERIOD": str(yr),
+                        "EMIGRATION_REPORTED": plain_number(e[y, k].sum()),
+                        "EMIGRATION_MIRROR": plain_number(i[y, k].sum()),
+                        "EMIGRATION_PARTNERS": n_out,
+                        "IMMIGRATION_REPORTED": plain_number(i[y, :, k].sum()),
+                        "IMMIGRATION_MIRROR": plain_number(e[y, :, k].sum()),
+                        "IMMIGRATION_PARTNERS": n_in,
+                    }
+                )
         totals = next((t for t in self.country_totals(year) if t.country == country), None)
         return {
-            "country": country, "year": int(year), "totals": totals, "series": series,
+            "country": country,
+            "year": int(year),
+            "totals": totals,
+            "series": series,
             "emigration": [r for r in rows if r["ORIGIN"] == country],
             "immigration": [r for r in rows if r["DESTINATION"] == country],
         }
@@ -260,38 +293,46 @@ class MirrorMatrix:
         try:
             return self.countries.index(country)
         except ValueError:
-            raise InputError(N_("{country} has no mirror data in this selection."),
-                             country=country) from None
+            raise InputError(
+                N_("{country} has no mirror data in this selection."), country=country
+            ) from None
 
     # -- flags --------------------------------------------------------------------------
     def flags(self, year: int, origin: str, destination: str) -> list[Flag]:
         """Why the two numbers of ``origin -> destination`` in ``year`` may differ."""
-        return corridor_flags(self.basis, self.emigration_sides.get((year, origin)),
-                              self.immigration_sides.get((year, destination)),
-                              origin, destination,
-                              self.statuses.get(("E", year, origin, destination)),
-                              self.statuses.get(("I", year, origin, destination)))
+        return corridor_flags(
+            self.basis,
+            self.emigration_sides.get((year, origin)),
+            self.immigration_sides.get((year, destination)),
+            origin,
+            destination,
+            self.statuses.get(("E", year, origin, destination)),
+            self.statuses.get(("I", year, origin, destination)),
+        )
 
     # -- rows ---------------------------------------------------------------------------
-    def _row(self, y: int, year: int, o: int, d: int,
-             ind: dict[str, np.ndarray]) -> dict[str, Any]:
+    def _row(self, y: int, year: int, o: int, d: int, ind: dict[str, np.ndarray]) -> dict[str, Any]:
         origin, dest = self.countries[o], self.countries[d]
         es = self.emigration_sides.get((year, origin))
         is_ = self.immigration_sides.get((year, dest))
         flags = self.flags(year, origin, dest)
         row: dict[str, Any] = {
-            "TIME_PERIOD": str(year), "ORIGIN": origin, "DESTINATION": dest, **self.cell,
+            "TIME_PERIOD": str(year),
+            "ORIGIN": origin,
+            "DESTINATION": dest,
+            **self.cell,
             "EMIGRATION": plain_number(self.emigration[y, o, d]),
-            "EMIGRATION_STATUS": self.statuses.get(("E", year, origin, dest),
-                                                   "A" if es and not _nan(self.emigration[y, o, d])
-                                                   else None),
+            "EMIGRATION_STATUS": self.statuses.get(
+                ("E", year, origin, dest),
+                "A" if es and not _nan(self.emigration[y, o, d]) else None,
+            ),
             "EMIGRATION_PROVIDER": es.provider if es else None,
             "EMIGRATION_SUBMISSION": es.submission_id if es else None,
             "IMMIGRATION": plain_number(self.immigration[y, o, d]),
-            "IMMIGRATION_STATUS": self.statuses.get(("I", year, origin, dest),
-                                                    "A" if is_ and
-                                                    not _nan(self.immigration[y, o, d])
-                                                    else None),
+            "IMMIGRATION_STATUS": self.statuses.get(
+                ("I", year, origin, dest),
+                "A" if is_ and not _nan(self.immigration[y, o, d]) else None,
+            ),
             "IMMIGRATION_PROVIDER": is_.provider if is_ else None,
             "IMMIGRATION_SUBMISSION": is_.submission_id if is_ else None,
             "RATIO": plain_number(ind["ratio"][y, o, d], 4),
@@ -304,8 +345,13 @@ class MirrorMatrix:
         }
         return row
 
-    def rows(self, year: int | None = None, *, countries: Sequence[str] | None = None,
-             two_sided: bool = False) -> list[dict[str, Any]]:
+    def rows(
+        self,
+        year: int | None = None,
+        *,
+        countries: Sequence[str] | None = None,
+        two_sided: bool = False,
+    ) -> list[dict[str, Any]]:
         """One row per corridor with at least one side (both with ``two_sided``).
 
         ``_flags`` holds the :class:`Flag` objects; :func:`mirror_columns` lists the columns
@@ -314,8 +360,9 @@ class MirrorMatrix:
         ind = self.indicators()
         years = [self.year_index(year)] if year is not None else range(len(self.years))
         wanted = None if countries is None else {self._index(c) for c in countries}
-        present = self.both if two_sided else (
-            ~np.isnan(self.emigration) | ~np.isnan(self.immigration))
+        present = (
+            self.both if two_sided else (~np.isnan(self.emigration) | ~np.isnan(self.immigration))
+        )
         out = []
         for y in years:
             for o, d in zip(*np.nonzero(present[y]), strict=True):
@@ -341,22 +388,50 @@ def plain_number(value: float, digits: int | None = None) -> float | int | None:
 
 def mirror_columns(matrix: MirrorMatrix) -> list[str]:
     """The columns of :meth:`MirrorMatrix.rows` for CSV, XLSX and JSON output."""
-    return ["TIME_PERIOD", "ORIGIN", "DESTINATION", *matrix.cell,
-            "EMIGRATION", "EMIGRATION_STATUS", "EMIGRATION_PROVIDER", "EMIGRATION_SUBMISSION",
-            "IMMIGRATION", "IMMIGRATION_STATUS", "IMMIGRATION_PROVIDER", "IMMIGRATION_SUBMISSION",
-            "RATIO", "LOG_RATIO", "DIFFERENCE", "RELATIVE_DIFFERENCE", "FLAGS", "FLAG_TEXT",
-            "SYNTHETIC"]
+    return [
+        "TIME_PERIOD",
+        "ORIGIN",
+        "DESTINATION",
+        *matrix.cell,
+        "EMIGRATION",
+        "EMIGRATION_STATUS",
+        "EMIGRATION_PROVIDER",
+        "EMIGRATION_SUBMISSION",
+        "IMMIGRATION",
+        "IMMIGRATION_STATUS",
+        "IMMIGRATION_PROVIDER",
+        "IMMIGRATION_SUBMISSION",
+        "RATIO",
+        "LOG_RATIO",
+        "DIFFERENCE",
+        "RELATIVE_DIFFERENCE",
+        "FLAGS",
+        "FLAG_TEXT",
+        "SYNTHETIC",
+    ]
 
 
-def corridor_flags(basis: Basis, sender: Side | None, receiver: Side | None, origin: str,
-                   destination: str, sender_status: str | None = None,
-                   receiver_status: str | None = None) -> list[Flag]:
+def corridor_flags(
+    basis: Basis,
+    sender: Side | None,
+    receiver: Side | None,
+    origin: str,
+    destination: str,
+    sender_status: str | None = None,
+    receiver_status: str | None = None,
+) -> list[Flag]:
     """Comparability flags of one corridor from the two sides' metadata (brief section 7)."""
     flags: list[Flag] = []
     if basis.proxy:
-        flags.append(Flag("CITIZENSHIP_PROXY", N_(
-            "By citizenship: the other country is proxied by citizenship, so the two sides "
-            "count different people.")))
+        flags.append(
+            Flag(
+                "CITIZENSHIP_PROXY",
+                N_(
+                    "By citizenship: the other country is proxied by citizenship, so the two sides "
+                    "count different people."
+                ),
+            )
+        )
     if sender is None or receiver is None:
         return flags
     sm, rm = sender.metadata, receiver.metadata
@@ -365,33 +440,72 @@ def corridor_flags(basis: Basis, sender: Side | None, receiver: Side | None, ori
         if a and b and str(a).casefold() != str(b).casefold():
             flags.append(Flag(code, message, {"sender": a, "receiver": b}))
     a_months, b_months = sm.get("residence_rule_months"), rm.get("residence_rule_months")
-    if (a_months and b_months and a_months != b_months
-            and not any(f.code == "RESIDENCE_RULE" for f in flags)):
-        flags.append(Flag("RESIDENCE_RULE", COMPARED[0][2],
-                          {"sender": f"{a_months} months", "receiver": f"{b_months} months"}))
+    if (
+        a_months
+        and b_months
+        and a_months != b_months
+        and not any(f.code == "RESIDENCE_RULE" for f in flags)
+    ):
+        flags.append(
+            Flag(
+                "RESIDENCE_RULE",
+                COMPARED[0][2],
+                {"sender": f"{a_months} months", "receiver": f"{b_months} months"},
+            )
+        )
     for side, country in ((sender, origin), (receiver, destination)):
         if not side.metadata.get("residence_rule"):
-            flags.append(Flag("RULE_NOT_STATED", N_("{country} states no residence rule."),
-                              {"country": country}))
+            flags.append(
+                Flag(
+                    "RULE_NOT_STATED",
+                    N_("{country} states no residence rule."),
+                    {"country": country},
+                )
+            )
     if sender.provider != receiver.provider:
-        flags.append(Flag("PROVIDER", N_(
-            "The two sides come from different publishers: {sender} and {receiver}."),
-            {"sender": sender.provider, "receiver": receiver.provider}))
+        flags.append(
+            Flag(
+                "PROVIDER",
+                N_("The two sides come from different publishers: {sender} and {receiver}."),
+                {"sender": sender.provider, "receiver": receiver.provider},
+            )
+        )
     for status, country in ((sender_status, origin), (receiver_status, destination)):
         if status and status != "A":
-            flags.append(Flag("OBS_STATUS", N_("{country} flags its value {status}."),
-                              {"country": country, "status": status}))
+            flags.append(
+                Flag(
+                    "OBS_STATUS",
+                    N_("{country} flags its value {status}."),
+                    {"country": country, "status": status},
+                )
+            )
     for side, country, message in (
-            (sender, origin, N_("{country} records {share} of its emigration with an unknown "
-                                "country.")),
-            (receiver, destination, N_("{country} records {share} of its immigration with an "
-                                       "unknown country."))):
+        (
+            sender,
+            origin,
+            N_("{country} records {share} of its emigration with an unknown country."),
+        ),
+        (
+            receiver,
+            destination,
+            N_("{country} records {share} of its immigration with an unknown country."),
+        ),
+    ):
         if side.unknown_share is not None and side.unknown_share > UNKNOWN_SHARE_LIMIT:
-            flags.append(Flag("UNKNOWN_PARTNER", message,
-                              {"country": country, "share": f"{side.unknown_share:.0%}"}))
+            flags.append(
+                Flag(
+                    "UNKNOWN_PARTNER",
+                    message,
+                    {"country": country, "share": f"{side.unknown_share:.0%}"},
+                )
+            )
     if sender.synthetic or receiver.synthetic:
-        flags.append(Flag("SYNTHETIC", N_(
-            "Synthetic (generated) data on at least one side: not official statistics.")))
+        flags.append(
+            Flag(
+                "SYNTHETIC",
+                N_("Synthetic (generated) data on at least one side: not official statistics."),
+            )
+        )
     return flags
 
 
@@ -400,12 +514,33 @@ def flag_text(row: dict[str, Any], lang: str) -> str:
     return " | ".join(f.text(lang) for f in row.get("_flags", ()))
 
 
-REPORT_SERIES_COLUMNS = ["TIME_PERIOD", "EMIGRATION_REPORTED", "EMIGRATION_MIRROR",
-                         "EMIGRATION_PARTNERS", "IMMIGRATION_REPORTED", "IMMIGRATION_MIRROR",
-                         "IMMIGRATION_PARTNERS"]
+REPORT_SERIES_COLUMNS = [
+    "TIME_PERIOD",
+    "EMIGRATION_REPORTED",
+    "EMIGRATION_MIRROR",
+    "EMIGRATION_PARTNERS",
+    "IMMIGRATION_REPORTED",
+    "IMMIGRATION_MIRROR",
+    "IMMIGRATION_PARTNERS",
+]
 """The columns of the per-year totals of :meth:`MirrorMatrix.report`."""
 
 
-__all__ = ["BASES", "COMPARED", "REPORT_SERIES_COLUMNS", "TOTAL", "UNKNOWN",
-           "UNKNOWN_SHARE_LIMIT", "Basis", "CountryTotals", "Coverage", "Flag", "MirrorMatrix",
-           "Side", "corridor_flags", "flag_text", "mirror_columns", "plain_number"]
+__all__ = [
+    "BASES",
+    "COMPARED",
+    "REPORT_SERIES_COLUMNS",
+    "TOTAL",
+    "UNKNOWN",
+    "UNKNOWN_SHARE_LIMIT",
+    "Basis",
+    "CountryTotals",
+    "Coverage",
+    "Flag",
+    "MirrorMatrix",
+    "Side",
+    "corridor_flags",
+    "flag_text",
+    "mirror_columns",
+    "plain_number",
+]

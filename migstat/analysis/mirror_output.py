@@ -32,28 +32,46 @@ def matrix_metadata(matrix: MirrorMatrix, lang: str) -> dict[str, Any]:
     """What a reader needs to know about a mirror table: which tables, cell and years."""
     t = lambda msgid: gettext_(msgid, lang)  # noqa: E731
     return {
-        t(N_("What")): t(N_("Mirror statistics: emigration from A to B as recorded by A "
-                            "against immigration into B from A as recorded by B.")),
+        t(N_("What")): t(
+            N_(
+                "Mirror statistics: emigration from A to B as recorded by A "
+                "against immigration into B from A as recorded by B."
+            )
+        ),
         t(N_("Basis")): f"{matrix.basis.id}: {matrix.basis.emigration} / "
-                        f"{matrix.basis.immigration}",
+        f"{matrix.basis.immigration}",
         t(N_("Cell")): ", ".join(f"{k}={v}" for k, v in matrix.cell.items()),
         t(N_("Years")): ", ".join(map(str, matrix.years)),
-        t(N_("Indicators")): t(N_("RATIO = I/E; LOG_RATIO = ln(I/E); DIFFERENCE = I - E; "
-                                  "RELATIVE_DIFFERENCE = (I - E)/((I + E)/2). Empty where "
-                                  "undefined or not reported (never zero).")),
-        t(N_("Flags")): t(N_("RESIDENCE_RULE, SOURCE_TYPE, POPULATION, ORIGIN_CONCEPT: the two "
-                             "sides' metadata differ; RULE_NOT_STATED; PROVIDER: different "
-                             "publishers; OBS_STATUS: a side is not a normal value; "
-                             "UNKNOWN_PARTNER: a side records over 10% with an unknown "
-                             "country; SYNTHETIC: generated data; CITIZENSHIP_PROXY.")),
+        t(N_("Indicators")): t(
+            N_(
+                "RATIO = I/E; LOG_RATIO = ln(I/E); DIFFERENCE = I - E; "
+                "RELATIVE_DIFFERENCE = (I - E)/((I + E)/2). Empty where "
+                "undefined or not reported (never zero)."
+            )
+        ),
+        t(N_("Flags")): t(
+            N_(
+                "RESIDENCE_RULE, SOURCE_TYPE, POPULATION, ORIGIN_CONCEPT: the two "
+                "sides' metadata differ; RULE_NOT_STATED; PROVIDER: different "
+                "publishers; OBS_STATUS: a side is not a normal value; "
+                "UNKNOWN_PARTNER: a side records over 10% with an unknown "
+                "country; SYNTHETIC: generated data; CITIZENSHIP_PROXY."
+            )
+        ),
     }
 
 
 def estimate_metadata(lang: str, **facts: Any) -> dict[str, Any]:
     """The label every harmonised output carries: these are estimates, not reported data."""
-    out = {gettext_(N_("Status"), lang): gettext_(N_(
-        "Estimates (OBS_STATUS E), computed on demand from reported data; the reported "
-        "numbers are unchanged in the store."), lang)}
+    out = {
+        gettext_(N_("Status"), lang): gettext_(
+            N_(
+                "Estimates (OBS_STATUS E), computed on demand from reported data; the reported "
+                "numbers are unchanged in the store."
+            ),
+            lang,
+        )
+    }
     out.update(facts)
     return out
 
@@ -61,22 +79,41 @@ def estimate_metadata(lang: str, **facts: Any) -> dict[str, Any]:
 def fit_metadata(matrix: MirrorMatrix, fit: Any, lang: str, **extra: Any) -> dict[str, Any]:
     """The metadata of correction factors and harmonised flows: what was compared, that these
     are estimates, the method and its choices, and the diagnostics."""
-    return estimate_metadata(lang, **matrix_metadata(matrix, lang), **{
-        gettext_(N_("Method"), lang): gettext_(N_(
-            "One factor per country and direction, r_j·I_ij ≈ s_i·E_ij, anchor fixed at 1 "
-            "(de Beer et al. 2010 family); see docs/methods/harmonisation.md."), lang),
-        "anchor": fit.anchor, "space": fit.space, "weights": fit.weights,
-        "bootstrap": fit.replicates, "level": fit.level, "duration_set": fit.duration_set,
-        **extra, "diagnostics": fit.diagnostics})
+    return estimate_metadata(
+        lang,
+        **matrix_metadata(matrix, lang),
+        **{
+            gettext_(N_("Method"), lang): gettext_(
+                N_(
+                    "One factor per country and direction, r_j·I_ij ≈ s_i·E_ij, anchor fixed at 1 "
+                    "(de Beer et al. 2010 family); see docs/methods/harmonisation.md."
+                ),
+                lang,
+            ),
+            "anchor": fit.anchor,
+            "space": fit.space,
+            "weights": fit.weights,
+            "bootstrap": fit.replicates,
+            "level": fit.level,
+            "duration_set": fit.duration_set,
+            **extra,
+            "diagnostics": fit.diagnostics,
+        },
+    )
 
 
 def render_factors(fmt: str, matrix: MirrorMatrix, fit: Any, lang: str) -> bytes:
     """Correction factors with their intervals in ``fmt``."""
     from migstat.analysis.harmonise import FACTOR_COLUMNS
 
-    return render(fmt, fit.rows(), FACTOR_COLUMNS, lang=lang,
-                  title=gettext_(N_("Correction factors (estimates)"), lang),
-                  metadata=fit_metadata(matrix, fit, lang))
+    return render(
+        fmt,
+        fit.rows(),
+        FACTOR_COLUMNS,
+        lang=lang,
+        title=gettext_(N_("Correction factors (estimates)"), lang),
+        metadata=fit_metadata(matrix, fit, lang),
+    )
 
 
 def render_harmonised(fmt: str, result: Any, lang: str) -> bytes:
@@ -85,13 +122,23 @@ def render_harmonised(fmt: str, result: Any, lang: str) -> bytes:
     from migstat.analysis.harmonise import FACTOR_COLUMNS, HARMONISED_COLUMNS
 
     m, fit = result.matrix, result.fit
-    return render(fmt, result.rows(), [*HARMONISED_COLUMNS[:3], *m.cell,
-                                       *HARMONISED_COLUMNS[3:]],
-                  lang=lang, title=gettext_(N_("Harmonised flows (estimates), {year}"), lang,
-                                            year=result.year),
-                  metadata=fit_metadata(m, fit, lang, rule=result.rule),
-                  sheets={gettext_(N_("Factors"), lang): (fit.rows(), FACTOR_COLUMNS)})
+    return render(
+        fmt,
+        result.rows(),
+        [*HARMONISED_COLUMNS[:3], *m.cell, *HARMONISED_COLUMNS[3:]],
+        lang=lang,
+        title=gettext_(N_("Harmonised flows (estimates), {year}"), lang, year=result.year),
+        metadata=fit_metadata(m, fit, lang, rule=result.rule),
+        sheets={gettext_(N_("Factors"), lang): (fit.rows(), FACTOR_COLUMNS)},
+    )
 
 
-__all__ = ["estimate_metadata", "fit_metadata", "matrix_metadata",
-           "plain_rows", "render", "render_factors", "render_harmonised"]
+__all__ = [
+    "estimate_metadata",
+    "fit_metadata",
+    "matrix_metadata",
+    "plain_rows",
+    "render",
+    "render_factors",
+    "render_harmonised",
+]

@@ -28,8 +28,9 @@ Query = Callable[..., Any]
 an object with ``rows`` (as :func:`migstat.api.query`)."""
 
 
-def totals(query: Query, codes: Sequence[str], years: Sequence[int], *,
-           provider: str = "UN_DESA") -> dict[tuple[str, int], float]:
+def totals(
+    query: Query, codes: Sequence[str], years: Sequence[int], *, provider: str = "UN_DESA"
+) -> dict[tuple[str, int], float]:
     """Total population (persons, both sexes) by country and year for the ``codes`` found,
     and :data:`WORLD` by year, from ``provider``'s P01."""
     rows = query(TABLE, providers=[provider], start=min(years), end=max(years)).rows
@@ -46,16 +47,24 @@ def totals(query: Query, codes: Sequence[str], years: Sequence[int], *,
     return found
 
 
-def at_risk(query: Query, codes: Sequence[str], years: tuple[int, int], *,
-            provider: str = "UN_DESA") -> np.ndarray:
+def at_risk(
+    query: Query, codes: Sequence[str], years: tuple[int, int], *, provider: str = "UN_DESA"
+) -> np.ndarray:
     """The population at risk of each of ``codes`` over a period: the mean of the totals at
     its two dates (the usual mid-period approximation), for
     :func:`migstat.analysis.indices.crude_rates`."""
     people = totals(query, codes, years, provider=provider)
     missing = sorted({c for c in codes for y in years if (c, y) not in people})
     if missing:
-        raise MigstatError(N_("The store has no total population from {provider} (table P01) "
-                              "of {codes} for {first} and {last}: import it first (UN DESA: "
-                              "`migstat import FILE --table P01`)."), provider=provider,
-                           codes=", ".join(missing), first=years[0], last=years[1])
+        raise MigstatError(
+            N_(
+                "The store has no total population from {provider} (table P01) "
+                "of {codes} for {first} and {last}: import it first (UN DESA: "
+                "`migstat import FILE --table P01`)."
+            ),
+            provider=provider,
+            codes=", ".join(missing),
+            first=years[0],
+            last=years[1],
+        )
     return np.array([(people[(c, years[0])] + people[(c, years[1])]) / 2 for c in codes])

@@ -38,13 +38,20 @@ pass_ctx = click.make_pass_decorator(Context)
 
 def lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--lang`` on a sub-command: it overrides the root's choice for the whole run."""
+
     def set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
         if value:
             ctx.ensure_object(Context).lang = resolve_language(value)
         return value
-    return click.option("--lang", type=click.Choice(["en", "ru"]), expose_value=False,
-                        callback=set_lang, is_eager=True,
-                        help="Language of messages and labels.")(f)
+
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "ru"]),
+        expose_value=False,
+        callback=set_lang,
+        is_eager=True,
+        help="Language of messages and labels.",
+    )(f)
 
 
 def current_language() -> str:
@@ -86,8 +93,13 @@ def existing_store(c: Context) -> Any:
     from migstat.api import open_store, store_exists
 
     if not store_exists(c.db):
-        raise MigstatError(N_("There is no store at {url}: give --db or build one first "
-                              "(migstat demo, migstat submit)."), url=c.db or "migstat.db")
+        raise MigstatError(
+            N_(
+                "There is no store at {url}: give --db or build one first "
+                "(migstat demo, migstat submit)."
+            ),
+            url=c.db or "migstat.db",
+        )
     return open_store(c.db)
 
 
@@ -137,12 +149,26 @@ def thousands(value: float) -> str:
 def report_stored(c: Context, record: Any) -> None:
     """Say what was stored; a rejected submission ends the command with exit status 1."""
     status = c.t(N_("accepted")) if record.status == "accepted" else c.t(N_("rejected"))
-    click.echo(c.t(N_("Submission {id} stored ({status}): {n} observations from {file}, "
-                      "sha256 {sha}."), id=record.id, status=status, n=record.n_observations,
-                   file=record.file_name, sha=record.sha256[:12]))
+    click.echo(
+        c.t(
+            N_("Submission {id} stored ({status}): {n} observations from {file}, sha256 {sha}."),
+            id=record.id,
+            status=status,
+            n=record.n_observations,
+            file=record.file_name,
+            sha=record.sha256[:12],
+        )
+    )
     if record.status != "accepted":
-        click.echo(c.t(N_("The submission has errors: it is kept, but its numbers are not "
-                          "published until a corrected file is submitted.")), err=True)
+        click.echo(
+            c.t(
+                N_(
+                    "The submission has errors: it is kept, but its numbers are not "
+                    "published until a corrected file is submitted."
+                )
+            ),
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -172,9 +198,18 @@ def run(command: click.Command, argv: list[str] | None = None) -> None:
         if os.environ.get("MIGSTAT_DEBUG"):
             raise
         lang = _lang_from_argv(argv, lang)
-        click.echo(gettext_(N_("Unexpected failure ({kind}: {detail}). Run again with "
-                               "MIGSTAT_DEBUG=1 for details and report it."), lang,
-                            kind=type(problem).__name__, detail=str(problem)[:300]), err=True)
+        click.echo(
+            gettext_(
+                N_(
+                    "Unexpected failure ({kind}: {detail}). Run again with "
+                    "MIGSTAT_DEBUG=1 for details and report it."
+                ),
+                lang,
+                kind=type(problem).__name__,
+                detail=str(problem)[:300],
+            ),
+            err=True,
+        )
         sys.exit(3)
 
 

@@ -33,64 +33,149 @@ from migstat.i18n import N_
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--source", type=click.Choice(import_sources(), case_sensitive=False),
-              default=None, help="Whose file or which format (default: detected).")
+@click.option(
+    "--source",
+    type=click.Choice(import_sources(), case_sensitive=False),
+    default=None,
+    help="Whose file or which format (default: detected).",
+)
 @click.option("--table", default=None, help="The table the file holds, where it does not say.")
-@click.option("--year", default=None, metavar="YYYY[-MM-DD]",
-              help="The year (or date) of the figures, where the file does not say.")
-@click.option("--country", default=None,
-              help="The reporting country, where the file does not say (PX tables).")
-@click.option("--rows", type=click.Choice(["origin", "destination"]), default=None,
-              help="What a matrix's rows are, where its corner cell does not say.")
-@click.option("--provider", default=None,
-              help="Who stands behind the numbers (default: the publisher, or NSO_<country>).")
-@click.option("--edition", default=None,
-              help="The publisher's edition (default: as the file states it).")
+@click.option(
+    "--year",
+    default=None,
+    metavar="YYYY[-MM-DD]",
+    help="The year (or date) of the figures, where the file does not say.",
+)
+@click.option(
+    "--country",
+    default=None,
+    help="The reporting country, where the file does not say (PX tables).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(["origin", "destination"]),
+    default=None,
+    help="What a matrix's rows are, where its corner cell does not say.",
+)
+@click.option(
+    "--provider",
+    default=None,
+    help="Who stands behind the numbers (default: the publisher, or NSO_<country>).",
+)
+@click.option(
+    "--edition", default=None, help="The publisher's edition (default: as the file states it)."
+)
 @click.option("--sheet", default=None, help="The workbook sheet to read.")
-@click.option("--source-type", "source_type", default=None,
-              help="Metadata: census, register, permits, survey, estimate ...")
-@click.option("--residence-rule", "residence_rule", default=None,
-              help="Metadata of flows: 12_months, permanent_registration ...")
-@click.option("--area", "area_column", default=None, metavar="COLUMN[|COLUMN]",
-              help="Long tables (--source columns): the column(s) of the area.")
-@click.option("--time", "time_column", default=None, metavar="COLUMN",
-              help="Long tables: the column of the year or date.")
-@click.option("--value", "value_column", default=None, metavar="COLUMN",
-              help="Long tables: the column of the numbers.")
+@click.option(
+    "--source-type",
+    "source_type",
+    default=None,
+    help="Metadata: census, register, permits, survey, estimate ...",
+)
+@click.option(
+    "--residence-rule",
+    "residence_rule",
+    default=None,
+    help="Metadata of flows: 12_months, permanent_registration ...",
+)
+@click.option(
+    "--area",
+    "area_column",
+    default=None,
+    metavar="COLUMN[|COLUMN]",
+    help="Long tables (--source columns): the column(s) of the area.",
+)
+@click.option(
+    "--time",
+    "time_column",
+    default=None,
+    metavar="COLUMN",
+    help="Long tables: the column of the year or date.",
+)
+@click.option(
+    "--value",
+    "value_column",
+    default=None,
+    metavar="COLUMN",
+    help="Long tables: the column of the numbers.",
+)
 @click.option("--scale", default=None, help="Long tables: multiply the values (1000).")
-@click.option("--dimension", "dimensions", multiple=True, metavar="DIM=CODE",
-              help="Long tables: a fixed code of a dimension the file does not give.")
-@click.option("--reference-date", "reference_date", default=None, metavar="MM-DD",
-              help="Long tables: the day of a stock's year (07-01 for mid-year).")
-@click.option("--date-format", "date_format", default=None, metavar="FORMAT",
-              help="Long tables: how the time column writes dates (%d.%m.%Y).")
-@click.option("--allow-unmatched", is_flag=True,
-              help="Skip rows whose country name matches no code (reported as warnings).")
+@click.option(
+    "--dimension",
+    "dimensions",
+    multiple=True,
+    metavar="DIM=CODE",
+    help="Long tables: a fixed code of a dimension the file does not give.",
+)
+@click.option(
+    "--reference-date",
+    "reference_date",
+    default=None,
+    metavar="MM-DD",
+    help="Long tables: the day of a stock's year (07-01 for mid-year).",
+)
+@click.option(
+    "--date-format",
+    "date_format",
+    default=None,
+    metavar="FORMAT",
+    help="Long tables: how the time column writes dates (%d.%m.%Y).",
+)
+@click.option(
+    "--allow-unmatched",
+    is_flag=True,
+    help="Skip rows whose country name matches no code (reported as warnings).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
 @click.option("--by", "submitted_by", default=None, help="Who imports (default: the OS user).")
 @click.option("--note", default=None, help="A note kept with the import.")
 @lang_option
 @pass_ctx
-def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
-               year: str | None, country: str | None, rows: str | None,
-               provider: str | None, edition: str | None, sheet: str | None,
-               source_type: str | None, residence_rule: str | None, allow_unmatched: bool,
-               dry_run: bool, submitted_by: str | None, note: str | None,
-               **columns: Any) -> None:
+def import_cmd(
+    c: Context,
+    file: Path,
+    source: str | None,
+    table: str | None,
+    year: str | None,
+    country: str | None,
+    rows: str | None,
+    provider: str | None,
+    edition: str | None,
+    sheet: str | None,
+    source_type: str | None,
+    residence_rule: str | None,
+    allow_unmatched: bool,
+    dry_run: bool,
+    submitted_by: str | None,
+    note: str | None,
+    **columns: Any,
+) -> None:
     """Import a published file (UN DESA, UNHCR, CIS-Stat, Belstat, PX, a matrix ...)."""
     from migstat.api import import_file, store_exists
     from migstat.validation.report import render_text
 
     require_file(file)
-    options: dict[str, Any] = {k: v for k, v in (
-        ("year", year), ("country", country), ("rows", rows), ("provider", provider),
-        ("edition", edition), ("sheet", sheet), ("source_type", source_type),
-        ("residence_rule", residence_rule), *columns.items()) if v not in (None, ())}
+    options: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("year", year),
+            ("country", country),
+            ("rows", rows),
+            ("provider", provider),
+            ("edition", edition),
+            ("sheet", sheet),
+            ("source_type", source_type),
+            ("residence_rule", residence_rule),
+            *columns.items(),
+        )
+        if v not in (None, ())
+    }
     if dry_run:
         if store_exists(c.db):
             with opened_store(c) as store:
-                result = import_file(file, store=store, source=source, table=table,
-                                     dry_run=True, **options)
+                result = import_file(
+                    file, store=store, source=source, table=table, dry_run=True, **options
+                )
         else:
             result = import_file(file, source=source, table=table, dry_run=True, **options)
         click.echo(_summary(c, result, dry_run=True))
@@ -98,10 +183,17 @@ def import_cmd(c: Context, file: Path, source: str | None, table: str | None,
         click.echo(c.t(N_("Dry run: nothing was stored.")))
         sys.exit(1 if result.errors else 0)
     with opened_store(c) as store, progress(c, c.t(N_("Storing observations"))) as on_batch:
-        result = import_file(file, store=store, source=source, table=table,
-                             allow_unmatched=allow_unmatched,
-                             submitted_by=who(submitted_by, "import"), note=note,
-                             progress=on_batch, **options)
+        result = import_file(
+            file,
+            store=store,
+            source=source,
+            table=table,
+            allow_unmatched=allow_unmatched,
+            submitted_by=who(submitted_by, "import"),
+            note=note,
+            progress=on_batch,
+            **options,
+        )
     click.echo(_summary(c, result, dry_run=False))
     if result.findings:
         click.echo(render_text(result.findings, lang=c.lang, file_name=result.file_name))
@@ -112,9 +204,15 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
     """What maps and what does not: per table, then names and categories left out."""
     dataset = result.dataset
     prov = dataset.provenance
-    lines = [c.t(N_("{file}: source {source}, provider {provider}, edition {edition}."),
-                 file=result.file_name, source=result.source, provider=dataset.provider,
-                 edition=(prov.edition if prov and prov.edition else "\u2014"))]
+    lines = [
+        c.t(
+            N_("{file}: source {source}, provider {provider}, edition {edition}."),
+            file=result.file_name,
+            source=result.source,
+            provider=dataset.provider,
+            edition=(prov.edition if prov and prov.edition else "\u2014"),
+        )
+    ]
     per_table: dict[str, list[Any]] = defaultdict(list)
     for obs in dataset.observations:
         per_table[obs.table].append(obs)
@@ -123,20 +221,33 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
         periods = sorted({o.time_period for o in observations})
         estimated = sum(1 for o in observations if o.obs_status == "E")
         shown = ", ".join(areas[:8]) + (f" +{len(areas) - 8}" if len(areas) > 8 else "")
-        lines.append(c.t(N_("Table {table}: {n} observations, {areas} reporting areas ({shown}), "
-                            "periods {first} to {last}, {estimated} estimated by mapping "
-                            "shares."), table=table, n=len(observations), areas=len(areas),
-                         shown=shown, first=periods[0], last=periods[-1],
-                         estimated=estimated))
+        lines.append(
+            c.t(
+                N_(
+                    "Table {table}: {n} observations, {areas} reporting areas ({shown}), "
+                    "periods {first} to {last}, {estimated} estimated by mapping "
+                    "shares."
+                ),
+                table=table,
+                n=len(observations),
+                areas=len(areas),
+                shown=shown,
+                first=periods[0],
+                last=periods[-1],
+                estimated=estimated,
+            )
+        )
     if not per_table:
         lines.append(c.t(N_("No observations were read.")))
-    for message, found in ((N_("Country names that match no code: {n}."),
-                            result.unmatched_names),
-                           (N_("National categories without a mapping: {n}."),
-                            result.unmapped_categories)):
+    for message, found in (
+        (N_("Country names that match no code: {n}."), result.unmatched_names),
+        (N_("National categories without a mapping: {n}."), result.unmapped_categories),
+    ):
         lines.append(c.t(message, n=len(found)))
-        lines.extend(f"  - {f.text(c.lang)}" + (f" ({f.where.text(c.lang)})" if f.where else "")
-                     for f in found)
+        lines.extend(
+            f"  - {f.text(c.lang)}" + (f" ({f.where.text(c.lang)})" if f.where else "")
+            for f in found
+        )
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
     if dry_run:

@@ -31,11 +31,19 @@ from migstat.cli.submissions import submissions_cmd, submit_cmd, template_cmd, v
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--lang", type=click.Choice(["en", "ru"]), default=None,
-              help="Language of messages (default: MIGSTAT_LANG, then the locale).")
-@click.option("--db", metavar="URL", default=None,
-              help="Store: a SQLAlchemy URL or a SQLite file path "
-                   "(default: MIGSTAT_DATABASE_URL, then ./migstat.db).")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ru"]),
+    default=None,
+    help="Language of messages (default: MIGSTAT_LANG, then the locale).",
+)
+@click.option(
+    "--db",
+    metavar="URL",
+    default=None,
+    help="Store: a SQLAlchemy URL or a SQLite file path "
+    "(default: MIGSTAT_DATABASE_URL, then ./migstat.db).",
+)
 @click.version_option(__version__, prog_name="migstat")
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, db: str | None) -> None:

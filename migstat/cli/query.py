@@ -15,26 +15,51 @@ from migstat.model import MigstatError
 
 @click.command("query")
 @click.argument("table")
-@click.option("--country", "countries", multiple=True, help="Reporting country (repeatable, "
-              "or comma-separated).")
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    help="Reporting country (repeatable, or comma-separated).",
+)
 @click.option("--partner", "partners", multiple=True, help="Partner country (repeatable).")
-@click.option("--provider", "providers", multiple=True,
-              help="Data provider: a country code or UN_DESA, UNHCR, CISSTAT, BELSTAT.")
+@click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    help="Data provider: a country code or UN_DESA, UNHCR, CISSTAT, BELSTAT.",
+)
 @click.option("--from", "start", type=int, default=None, help="First year.")
 @click.option("--to", "end", type=int, default=None, help="Last year.")
-@click.option("--as-of", "as_of", default=None,
-              help="State of the store at this date (YYYY-MM-DD = end of that day, UTC).")
-@click.option("--filter", "filters", multiple=True, metavar="DIM=CODE[,CODE]",
-              help="Keep only these codes of a dimension, e.g. SEX=F or AGE=_T.")
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv",
-              show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="State of the store at this date (YYYY-MM-DD = end of that day, UTC).",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="DIM=CODE[,CODE]",
+    help="Keep only these codes of a dimension, e.g. SEX=F or AGE=_T.",
+)
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @lang_option
 @pass_ctx
-def query_cmd(c: Context, table: str, countries: tuple[str, ...], partners: tuple[str, ...],
-              providers: tuple[str, ...], start: int | None, end: int | None,
-              as_of: str | None, filters: tuple[str, ...], fmt: str,
-              output: Path | None) -> None:
+def query_cmd(
+    c: Context,
+    table: str,
+    countries: tuple[str, ...],
+    partners: tuple[str, ...],
+    providers: tuple[str, ...],
+    start: int | None,
+    end: int | None,
+    as_of: str | None,
+    filters: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Tidy rows of a table with SDMX column names, labels and flags."""
     from migstat.api import parse_as_of, query
 
@@ -46,9 +71,18 @@ def query_cmd(c: Context, table: str, countries: tuple[str, ...], partners: tupl
         dim, codes = item.split("=", 1)
         dims.setdefault(dim.strip().upper(), []).extend(x.strip() for x in codes.split(","))
     with opened_store(c) as store:
-        result = query(store, table, countries=_split(countries), partners=_split(partners),
-                       providers=_split(providers), start=start, end=end, as_of=when,
-                       filters=dims or None, lang=c.lang)
+        result = query(
+            store,
+            table,
+            countries=_split(countries),
+            partners=_split(partners),
+            providers=_split(providers),
+            start=start,
+            end=end,
+            as_of=when,
+            filters=dims or None,
+            lang=c.lang,
+        )
     if OUTPUT_FORMATS[fmt].binary:
         if output is None:
             raise MigstatError(N_("XLSX output needs a file: add -o FILE.xlsx."))
@@ -60,8 +94,7 @@ def query_cmd(c: Context, table: str, countries: tuple[str, ...], partners: tupl
         else:
             output.write_text(text, encoding="utf-8")
     if output is not None:
-        click.echo(c.t(N_("{n} rows written to {path}"), n=len(result.rows), path=output),
-                   err=True)
+        click.echo(c.t(N_("{n} rows written to {path}"), n=len(result.rows), path=output), err=True)
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:

@@ -38,19 +38,35 @@ def tables_group(ctx: click.Context) -> None:
 
 
 @click.command("from-sdmx")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "folder", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Registry folder to write tables/ and codelists/ into.")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Registry folder to write tables/ and codelists/ into.",
+)
 @click.option("--dsd", default=None, help="The data structure to use, when the file has several.")
 @click.option("--table-id", default=None, help="Id of the new table (default AGENCY_DSD).")
-@click.option("--kind", type=click.Choice(["event", "flow"]), default="event",
-              help="Kind of the annual table.")
+@click.option(
+    "--kind",
+    type=click.Choice(["event", "flow"]),
+    default="event",
+    help="Kind of the annual table.",
+)
 @lang_option
 @pass_ctx
-def from_sdmx(c: Context, files: tuple[Path, ...], folder: Path, dsd: str | None,
-              table_id: str | None, kind: str) -> None:
+def from_sdmx(
+    c: Context,
+    files: tuple[Path, ...],
+    folder: Path,
+    dsd: str | None,
+    table_id: str | None,
+    kind: str,
+) -> None:
     """Make a table definition and its code lists from an SDMX-ML structure message (give
     also the files of code lists it only refers to)."""
     derived = table_from_dsd(list(files), dsd=dsd, table_id=table_id, kind=kind)
@@ -58,10 +74,18 @@ def from_sdmx(c: Context, files: tuple[Path, ...], folder: Path, dsd: str | None
     Registry([DEFINITIONS, folder]).table(derived.id)  # the registry loads what was written
     for path in written:
         click.echo(str(path))
-    click.echo(c.t(N_("Table {table} written to {folder}; add the folder to "
-                      "MIGSTAT_REGISTRY_PATH (now: {current}) to use it."),
-                   table=derived.id, folder=str(folder),
-                   current=os.environ.get("MIGSTAT_REGISTRY_PATH", "") or "-"), err=True)
+    click.echo(
+        c.t(
+            N_(
+                "Table {table} written to {folder}; add the folder to "
+                "MIGSTAT_REGISTRY_PATH (now: {current}) to use it."
+            ),
+            table=derived.id,
+            folder=str(folder),
+            current=os.environ.get("MIGSTAT_REGISTRY_PATH", "") or "-",
+        ),
+        err=True,
+    )
 
 
 tables_group.add_command(from_sdmx)

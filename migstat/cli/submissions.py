@@ -32,14 +32,25 @@ from migstat.i18n import N_
 @click.command("template")
 @click.option("--country", required=True, help="ISO 3166 alpha-3 code of the reporting country.")
 @click.option("--year", required=True, type=click.IntRange(1900, 2100), help="Reference year.")
-@click.option("--tables", "table_ids", default=None,
-              help="Comma-separated table ids (default: the standard tables).")
-@click.option("--lang", "wb_lang", type=click.Choice(["en", "ru", "both"]), default="both",
-              show_default=True, help="Language(s) of the workbook.")
+@click.option(
+    "--tables",
+    "table_ids",
+    default=None,
+    help="Comma-separated table ids (default: the standard tables).",
+)
+@click.option(
+    "--lang",
+    "wb_lang",
+    type=click.Choice(["en", "ru", "both"]),
+    default="both",
+    show_default=True,
+    help="Language(s) of the workbook.",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
-def template_cmd(c: Context, country: str, year: int, table_ids: str | None, wb_lang: str,
-                 output: Path) -> None:
+def template_cmd(
+    c: Context, country: str, year: int, table_ids: str | None, wb_lang: str, output: Path
+) -> None:
     """Write a questionnaire workbook for a country and year."""
     from migstat.api import make_template
 
@@ -53,16 +64,32 @@ def template_cmd(c: Context, country: str, year: int, table_ids: str | None, wb_
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--country", default=None, help="Expected reporting country.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the findings as JSON to this file ('-' = stdout).")
-@click.option("--annotate", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the workbook back with the offending cells highlighted and commented.")
-@click.option("--no-history", is_flag=True,
-              help="Do not compare with stored data (year-on-year checks).")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the findings as JSON to this file ('-' = stdout).",
+)
+@click.option(
+    "--annotate",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the workbook back with the offending cells highlighted and commented.",
+)
+@click.option(
+    "--no-history", is_flag=True, help="Do not compare with stored data (year-on-year checks)."
+)
 @lang_option
 @pass_ctx
-def validate_cmd(c: Context, file: Path, country: str | None, json_out: Path | None,
-                 annotate: Path | None, no_history: bool) -> None:
+def validate_cmd(
+    c: Context,
+    file: Path,
+    country: str | None,
+    json_out: Path | None,
+    annotate: Path | None,
+    no_history: bool,
+) -> None:
     """Validate a questionnaire, long CSV or SDMX-CSV file and report findings to the cell."""
     from migstat.api import check_file, store_exists
     from migstat.validation.report import render_text, to_json
@@ -74,14 +101,24 @@ def validate_cmd(c: Context, file: Path, country: str | None, json_out: Path | N
         with opened_store(c) as store:
             checked = check_file(file, country=country, store=store)
     if json_out is not None and str(json_out) == "-":
-        click.echo(json.dumps(to_json(checked.findings, file_name=checked.file_name,
-                                      dataset=checked.dataset), ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                to_json(checked.findings, file_name=checked.file_name, dataset=checked.dataset),
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
         if json_out is not None:
-            json_out.write_text(json.dumps(to_json(checked.findings, file_name=checked.file_name,
-                                                   dataset=checked.dataset),
-                                           ensure_ascii=False, indent=1), encoding="utf-8")
+            json_out.write_text(
+                json.dumps(
+                    to_json(checked.findings, file_name=checked.file_name, dataset=checked.dataset),
+                    ensure_ascii=False,
+                    indent=1,
+                ),
+                encoding="utf-8",
+            )
             click.echo(c.t(N_("Findings written to {path}"), path=json_out))
     if annotate is not None:
         _annotate(c, checked, annotate)
@@ -90,8 +127,14 @@ def validate_cmd(c: Context, file: Path, country: str | None, json_out: Path | N
 
 def _annotate(c: Context, checked: Any, out: Path) -> None:
     if checked.dataset.format != "questionnaire":
-        click.echo(c.t(N_("Only questionnaire workbooks can be annotated; {file} is {format}."),
-                       file=checked.file_name, format=checked.dataset.format), err=True)
+        click.echo(
+            c.t(
+                N_("Only questionnaire workbooks can be annotated; {file} is {format}."),
+                file=checked.file_name,
+                format=checked.dataset.format,
+            ),
+            err=True,
+        )
         return
     from migstat.formats.questionnaire.annotate import annotate_workbook
 
@@ -104,21 +147,36 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
 @click.option("--country", required=True, help="ISO 3166 alpha-3 code of the reporting country.")
 @click.option("--by", "submitted_by", default=None, help="Who submits (default: the OS user).")
 @click.option("--note", default=None, help="A note kept with the submission (revision reason).")
-@click.option("--annotate", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the annotated workbook to return to the country.")
+@click.option(
+    "--annotate",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the annotated workbook to return to the country.",
+)
 @lang_option
 @pass_ctx
-def submit_cmd(c: Context, file: Path, country: str, submitted_by: str | None, note: str | None,
-               annotate: Path | None) -> None:
+def submit_cmd(
+    c: Context,
+    file: Path,
+    country: str,
+    submitted_by: str | None,
+    note: str | None,
+    annotate: Path | None,
+) -> None:
     """Validate and store a submission; the raw file, findings and metadata are kept with it."""
     from migstat.api import submit_file
     from migstat.validation.report import render_text
 
     require_file(file)
     with opened_store(c) as store, progress(c, c.t(N_("Storing observations"))) as on_batch:
-        record, checked = submit_file(store, file, country=country,
-                                      submitted_by=who(submitted_by), note=note,
-                                      progress=on_batch)
+        record, checked = submit_file(
+            store,
+            file,
+            country=country,
+            submitted_by=who(submitted_by),
+            note=note,
+            progress=on_batch,
+        )
     if checked.findings:
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
     if annotate is not None:
@@ -136,6 +194,8 @@ def submissions_cmd(c: Context, country: str | None) -> None:
         records = store.submissions(country=country.upper() if country else None)
     for r in records:
         flag = " SYNTHETIC" if r.synthetic else ""
-        click.echo(f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{r.status}\t"
-                   f"{','.join(r.tables)}\t{r.n_observations}\t{r.n_errors}/{r.n_warnings}\t"
-                   f"{r.file_name}{flag}")
+        click.echo(
+            f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{r.status}\t"
+            f"{','.join(r.tables)}\t{r.n_observations}\t{r.n_errors}/{r.n_warnings}\t"
+            f"{r.file_name}{flag}"
+        )

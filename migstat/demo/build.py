@@ -54,13 +54,23 @@ class Planted:
 
 
 PLANTED: tuple[Planted, ...] = (
-    Planted("TJK", "ARITH_TOTAL", "F01: a typing slip in one age group, so the total of "
-            "long-term immigrants from Russia no longer equals the sum of its age groups."),
-    Planted("UZB", "META_RESIDENCE_RULE", "F02: the residence rule was left empty on the "
-            "metadata sheet."),
+    Planted(
+        "TJK",
+        "ARITH_TOTAL",
+        "F01: a typing slip in one age group, so the total of "
+        "long-term immigrants from Russia no longer equals the sum of its age groups.",
+    ),
+    Planted(
+        "UZB",
+        "META_RESIDENCE_RULE",
+        "F02: the residence rule was left empty on the metadata sheet.",
+    ),
     Planted("GEO", "STRUCT_NOT_NUMBER", "S02: 'n/a' typed into a cell instead of '..'."),
-    Planted("AZE", "STRUCT_NEGATIVE", "A01: a negative number of permits (a correction "
-            "entered as a negative count)."),
+    Planted(
+        "AZE",
+        "STRUCT_NEGATIVE",
+        "A01: a negative number of permits (a correction entered as a negative count).",
+    ),
 )
 """The documented errors of the demo; each makes its questionnaire rejected."""
 
@@ -73,55 +83,77 @@ def find_shared_data(explicit: Path | None = None) -> Path:
     candidates = [explicit] if explicit else []
     if os.environ.get("MIGSTAT_SHARED_DATA"):
         candidates.append(Path(os.environ["MIGSTAT_SHARED_DATA"]))
-    candidates += [Path.cwd().parent / "shared" / "data",
-                   Path(__file__).resolve().parents[3] / "shared" / "data"]
+    candidates += [
+        Path.cwd().parent / "shared" / "data",
+        Path(__file__).resolve().parents[3] / "shared" / "data",
+    ]
     for path in candidates:
         if path and (path / "un_desa").is_dir():
             return path
-    raise MigstatError(N_("Cannot find the published data folder (../shared/data): pass "
-                          "--data or set MIGSTAT_SHARED_DATA."))
+    raise MigstatError(
+        N_(
+            "Cannot find the published data folder (../shared/data): pass "
+            "--data or set MIGSTAT_SHARED_DATA."
+        )
+    )
 
 
 def _stock_weights(store: Store, country: str) -> dict[str, float]:
     """The country's real foreign-born stock by country of birth (UN DESA 2019), as weights."""
-    result = api.query(store, "S01", countries=[country], providers=["UN_DESA"],
-                       start=2019, end=2019)
-    return {r["COUNTRY_BIRTH"]: float(r["OBS_VALUE"]) for r in result.rows
-            if r["OBS_VALUE"] and r["COUNTRY_BIRTH"] not in ("_T", country)}
+    result = api.query(
+        store, "S01", countries=[country], providers=["UN_DESA"], start=2019, end=2019
+    )
+    return {
+        r["COUNTRY_BIRTH"]: float(r["OBS_VALUE"])
+        for r in result.rows
+        if r["OBS_VALUE"] and r["COUNTRY_BIRTH"] not in ("_T", country)
+    }
 
 
 def plant(dataset: Dataset, country: str) -> None:
     """Apply the documented error of ``country`` (see :data:`PLANTED`) to its dataset."""
     obs = dataset.observations
     if country == "TJK":
-        target = _find(obs, "F01", lambda o: o.key[0] == "RUS" and o.key[1] == "LT"
-                       and o.key[2] == "M" and o.key[3] == "Y25T29")
+        target = _find(
+            obs,
+            "F01",
+            lambda o: (
+                o.key[0] == "RUS" and o.key[1] == "LT" and o.key[2] == "M" and o.key[3] == "Y25T29"
+            ),
+        )
         target.value = (target.value or 0) + 90  # 1,234 typed as 1,324
     elif country == "UZB":
         meta = dataset.metadata.tables.get("F02")
         if meta is not None:
             meta.residence_rule = None
     elif country == "GEO":
-        target = _find(obs, "S02", lambda o: o.key[0] == "RUS" and o.key[1] == "F"
-                       and o.key[2] == "Y30T34")
+        target = _find(
+            obs, "S02", lambda o: o.key[0] == "RUS" and o.key[1] == "F" and o.key[2] == "Y30T34"
+        )
         target.value = None
         target.comment = "n/a"  # written into the cell as text, see synthetic.write_workbook
     elif country == "AZE":
-        target = _find(obs, "A01", lambda o: o.key[0] == "TUR" and o.key[1] == "M"
-                       and o.key[2] == "OCC")
+        target = _find(
+            obs, "A01", lambda o: o.key[0] == "TUR" and o.key[1] == "M" and o.key[2] == "OCC"
+        )
         target.value = -(target.value or 12)
 
 
-def _find(obs: list[Observation], table: str,
-          test: Callable[[Observation], bool]) -> Observation:
+def _find(obs: list[Observation], table: str, test: Callable[[Observation], bool]) -> Observation:
     for o in obs:
         if o.table == table and test(o):
             return o
     raise LookupError(f"no observation to plant an error in {table}")
 
 
-def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | None = None,
-               lang: str = "en", echo: Callable[[str], None] = print) -> str:
+def build_demo(
+    out_dir: Path,
+    *,
+    data_dir: Path | None = None,
+    db_url: str | None = None,
+    lang: str = "en",
+    echo: Callable[[str], None] = print,
+) -> str:
     """Build the demo store and files under ``out_dir``; return a summary for people."""
     from migstat.demo.synthetic import write_workbook
 
@@ -140,24 +172,26 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
     synthetic: list[str] = []
     with Store.open(db_url, registry=registry) as store:
         for item in published_imports(data):
-            imported.append(summary_line(import_one(store, item, registry=registry,
-                                                    echo=echo)))
+            imported.append(summary_line(import_one(store, item, registry=registry, echo=echo)))
 
         planted = {p.country: p for p in PLANTED}
         for i, country in enumerate(EECCA):
             weights = _stock_weights(store, country)
-            dataset = consistent_dataset(country, DEMO_YEAR, seed=i, weights=weights,
-                                         registry=registry)
+            dataset = consistent_dataset(
+                country, DEMO_YEAR, seed=i, weights=weights, registry=registry
+            )
             if country in planted:
                 plant(dataset, country)
             path = out_dir / "questionnaires" / f"{country}_{DEMO_YEAR}.xlsx"
             write_workbook(path, dataset, registry=registry)
             echo(f"submit {path.name}")
-            record, checked = api.submit_file(store, path, country=country,
-                                              submitted_by=f"demo:{country}",
-                                              registry=registry)
-            line = (f"  {country}      {path.name}: {record.status}, {record.n_observations} "
-                    f"observations, {record.n_errors} errors, {record.n_warnings} warnings")
+            record, checked = api.submit_file(
+                store, path, country=country, submitted_by=f"demo:{country}", registry=registry
+            )
+            line = (
+                f"  {country}      {path.name}: {record.status}, {record.n_observations} "
+                f"observations, {record.n_errors} errors, {record.n_warnings} warnings"
+            )
             if record.status != "accepted":
                 from migstat.formats.questionnaire.annotate import annotate_workbook
 
@@ -166,27 +200,48 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, db_url: str | Non
                 line += f" -> {returned}"
             synthetic.append(line)
             if country in REVISED:
-                fixed = consistent_dataset(country, DEMO_YEAR, seed=i, weights=weights,
-                                           registry=registry)
+                fixed = consistent_dataset(
+                    country, DEMO_YEAR, seed=i, weights=weights, registry=registry
+                )
                 path2 = out_dir / "questionnaires" / f"{country}_{DEMO_YEAR}_rev1.xlsx"
                 write_workbook(path2, fixed, registry=registry)
-                record, _ = api.submit_file(store, path2, country=country,
-                                            submitted_by=f"demo:{country}",
-                                            note="Corrected after validation",
-                                            registry=registry)
+                record, _ = api.submit_file(
+                    store,
+                    path2,
+                    country=country,
+                    submitted_by=f"demo:{country}",
+                    note="Corrected after validation",
+                    registry=registry,
+                )
                 synthetic.append(f"  {country}      {path2.name}: {record.status} (revision)")
-        examples = [summary_line(r) for r in import_examples(store, data, out_dir,
-                                                              registry=registry, echo=echo)]
+        examples = [
+            summary_line(r)
+            for r in import_examples(store, data, out_dir, registry=registry, echo=echo)
+        ]
         estimate_region_flows(store, out_dir, countries=EECCA, echo=echo)
         echo(write_mirror_report(store, out_dir, lang))
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
     tail = ["Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"]
     if registry_dir is not None:
-        tail.append(gettext_(N_("The table {table} made from the SDMX structure is in {folder}: "
-                                "set MIGSTAT_REGISTRY_PATH={folder} to query it."), lang,
-                             table=DSD_TABLE, folder=str(registry_dir.resolve())))
-    return "\n".join([*head, *imported,
-                      gettext_(N_("Examples made from those numbers (PX, matrix):"), lang),
-                      *examples,
-                      f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):", *synthetic,
-                      *tail])
+        tail.append(
+            gettext_(
+                N_(
+                    "The table {table} made from the SDMX structure is in {folder}: "
+                    "set MIGSTAT_REGISTRY_PATH={folder} to query it."
+                ),
+                lang,
+                table=DSD_TABLE,
+                folder=str(registry_dir.resolve()),
+            )
+        )
+    return "\n".join(
+        [
+            *head,
+            *imported,
+            gettext_(N_("Examples made from those numbers (PX, matrix):"), lang),
+            *examples,
+            f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):",
+            *synthetic,
+            *tail,
+        ]
+    )

@@ -15,17 +15,28 @@ from migstat.cli.common import Context, lang_option, pass_ctx
 
 
 @click.command("demo")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder of the published data (default: ../shared/data).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("demo"), show_default=True,
-              help="Folder for the demo store, questionnaires and returned workbooks.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the published data (default: ../shared/data).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the demo store, questionnaires and returned workbooks.",
+)
 @lang_option
 @pass_ctx
 def demo_cmd(c: Context, data_dir: Path | None, out_dir: Path) -> None:
     """Build a demo clearing-house from real published data plus synthetic questionnaires."""
     from migstat.demo.build import build_demo
 
-    summary = build_demo(out_dir, data_dir=data_dir, db_url=c.db, lang=c.lang,
-                         echo=lambda s: click.echo(s, err=True))
+    summary = build_demo(
+        out_dir, data_dir=data_dir, db_url=c.db, lang=c.lang, echo=lambda s: click.echo(s, err=True)
+    )
     click.echo(summary)

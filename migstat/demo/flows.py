@@ -30,14 +30,15 @@ from migstat.model import MigstatError
 
 
 def _stock_rows(codes: Sequence[str], table: np.ndarray) -> list[list[str]]:
-    return [["pob\\por", *codes],
-            *([code, *(f"{v:.0f}" for v in row)] for code, row in zip(codes, table,
-                                                                      strict=True))]
+    return [
+        ["pob\\por", *codes],
+        *([code, *(f"{v:.0f}" for v in row)] for code, row in zip(codes, table, strict=True)),
+    ]
 
 
-def estimate_region_flows(store: Any, out_dir: Path, *,
-                          countries: Sequence[str],
-                          echo: Callable[[str], None] = print) -> FlowEstimate | None:
+def estimate_region_flows(
+    store: Any, out_dir: Path, *, countries: Sequence[str], echo: Callable[[str], None] = print
+) -> FlowEstimate | None:
     """Estimate the region's flows of 2015-2019 and write them, labelled as estimates, with
     the stock tables they come from and a README, to ``out_dir/flows``.
 
@@ -48,22 +49,23 @@ def estimate_region_flows(store: Any, out_dir: Path, *,
         echo(f"flows: {problem.text('en')}; flow estimates skipped")
         return None
     if stocks is None:
-        echo("flows: no UN DESA stocks by country of birth in the store; flow estimates "
-             "skipped")
+        echo("flows: no UN DESA stocks by country of birth in the store; flow estimates skipped")
         return None
     first, last = stocks.years
     result = estimate_flows(stocks.start, stocks.end, stocks.codes)
     folder = out_dir / "flows"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"stocks_{first}.csv").write_text(write_matrix(_stock_rows(stocks.codes,
-                                                                         stocks.start)))
-    (folder / f"stocks_{last}.csv").write_text(write_matrix(_stock_rows(stocks.codes,
-                                                                        stocks.end)))
+    (folder / f"stocks_{first}.csv").write_text(
+        write_matrix(_stock_rows(stocks.codes, stocks.start))
+    )
+    (folder / f"stocks_{last}.csv").write_text(write_matrix(_stock_rows(stocks.codes, stocks.end)))
     flows_file = folder / f"flows_{first}_{last}_ESTIMATES.csv"
     flows_file.write_text(write_matrix(result.matrix_rows()))
     (folder / "README.txt").write_text(_readme(result, stocks), encoding="utf-8")
-    echo(f"flows: estimated {first}-{last} flows between the region and the rest of the world, "
-         f"{result.total:,.0f} moves -> {flows_file} (ESTIMATES, not reported data)")
+    echo(
+        f"flows: estimated {first}-{last} flows between the region and the rest of the world, "
+        f"{result.total:,.0f} moves -> {flows_file} (ESTIMATES, not reported data)"
+    )
     return result
 
 

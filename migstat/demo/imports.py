@@ -47,21 +47,22 @@ DSD_FILES = ("ESTAT_demography-structure.xml", "ESTAT_CL_FREQ.xml")
 """The SDMX structure of the demography data, and the file of the code list it refers to."""
 DSD_TABLE = "ESTAT_DEMOGRAPHY"
 NOT_STORED: dict[str, str] = {
-    "un_desa/undesa_pd_2019_migrant_stock_total_dataset.xlsx, Table 1":
+    "un_desa/undesa_pd_2019_migrant_stock_total_dataset.xlsx, Table 1": (
         "its totals (S01, country of birth FOR) have the same provider, table, areas and "
         "mid-year dates as the origin-destination CSV, so the store would take them as a "
         "revision of those slices and hide the breakdown by country of birth; the workbook's "
-        "Table 2 is stored as P01 (total population), which the flow estimates use",
+        "Table 2 is stored as P01 (total population), which the flow estimates use"
+    ),
     "un_desa/pop_totals_2020.csv": "populations in thousands prepared by a third party, "
-                                   "not a migration table",
+    "not a migration table",
     "un_desa/stock_totals_2020.csv": "totals derived by a third party from UN DESA's 2020 "
-                                     "revision, not a published file of UN DESA",
+    "revision, not a published file of UN DESA",
     "sdmx/v3_csv_example-01.csv": "the SDMX-CSV 2.0 specification's example, with dimensions "
-                                  "DIM_1..DIM_3 and no reporting country or time",
+    "DIM_1..DIM_3 and no reporting country or time",
     "belstat/belstat_net_oblast_*.json": "net migration is arrivals minus departures, "
-                                         "derived, not counted",
+    "derived, not counted",
     "belstat/belstat_cfg_*.json, belstat_migration_dims.json": "descriptions of dimensions, "
-                                                               "no data",
+    "no data",
 }
 """Files of the published data folder the demo does not store, and why."""
 
@@ -80,24 +81,43 @@ class DemoImport:
 
 def published_imports(data: Path) -> list[DemoImport]:
     """The files of the published data folder the demo stores, in import order."""
-    files = [DemoImport(data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"),
-             DemoImport(data / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx",
-                        table="P01", note="Table 2 only: total population by sex (P01)"),
-             DemoImport(data / "unhcr" / "unhcr_2020.csv"),
-             DemoImport(data / "cisstat" / "cis_migration.csv")]
+    files = [
+        DemoImport(data / "un_desa" / "UN_MigrantStockByOriginAndDestination_2019_clean.csv"),
+        DemoImport(
+            data / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx",
+            table="P01",
+            note="Table 2 only: total population by sex (P01)",
+        ),
+        DemoImport(data / "unhcr" / "unhcr_2020.csv"),
+        DemoImport(data / "cisstat" / "cis_migration.csv"),
+    ]
     belstat = data / "belstat"
     for pattern in ("belstat_arrivals_oblast_*.json", "belstat_departures_oblast_*.json"):
         files += [DemoImport(p) for p in sorted(belstat.glob(pattern))]
     eurostat = data / "eurostat"
-    files += [DemoImport(eurostat / name) for name in (
-        "demo_pjan_1_Data.csv", "migr_asyappctza_1_Data-2017-05-31-ADDED.csv",
-        "migr_asydcfsta_2017-04-26.csv", "eurostat_migr_resfirst_BY.json")]
-    files.append(DemoImport(eurostat / "eurostat_migr_resfirst_BY_2019_duration.json",
-                            table="A01V", note="A01V only: its A01 totals equal those of "
-                                               "eurostat_migr_resfirst_BY.json"))
-    files.append(DemoImport(data / "sdmx" / "ESTAT_demography-xs.xml", table=DSD_TABLE,
-                            note="births, deaths, total fertility rate and life expectancy, "
-                                 "as published"))
+    files += [
+        DemoImport(eurostat / name)
+        for name in (
+            "demo_pjan_1_Data.csv",
+            "migr_asyappctza_1_Data-2017-05-31-ADDED.csv",
+            "migr_asydcfsta_2017-04-26.csv",
+            "eurostat_migr_resfirst_BY.json",
+        )
+    ]
+    files.append(
+        DemoImport(
+            eurostat / "eurostat_migr_resfirst_BY_2019_duration.json",
+            table="A01V",
+            note="A01V only: its A01 totals equal those of eurostat_migr_resfirst_BY.json",
+        )
+    )
+    files.append(
+        DemoImport(
+            data / "sdmx" / "ESTAT_demography-xs.xml",
+            table=DSD_TABLE,
+            note="births, deaths, total fertility rate and life expectancy, as published",
+        )
+    )
     return [f for f in files if f.path.exists()]
 
 
@@ -116,17 +136,25 @@ def demo_registry(data: Path, out_dir: Path) -> tuple[Registry, Path | None]:
     return Registry([*registry_folders(), folder]), folder
 
 
-def import_one(store: Store, item: DemoImport, *, registry: Registry,
-               echo: Callable[[str], None], **extra: Any) -> api.ImportResult:
+def import_one(
+    store: Store, item: DemoImport, *, registry: Registry, echo: Callable[[str], None], **extra: Any
+) -> api.ImportResult:
     """Import one file as ``migstat import`` does; return the result (with its record)."""
     source = item.source
     if source is None:
         with item.path.open("rb") as handle:
             source = detect_source(item.path, handle.read(HEAD_BYTES))
     echo(f"import {source}: {item.path.name}")
-    return api.import_file(item.path, store=store, source=source, table=item.table,
-                           submitted_by="demo", note=item.note, registry=registry,
-                           **{**item.options, **extra})
+    return api.import_file(
+        item.path,
+        store=store,
+        source=source,
+        table=item.table,
+        submitted_by="demo",
+        note=item.note,
+        registry=registry,
+        **{**item.options, **extra},
+    )
 
 
 def summary_line(result: api.ImportResult) -> str:
@@ -134,6 +162,8 @@ def summary_line(result: api.ImportResult) -> str:
     record = result.record
     tables = ", ".join(sorted({o.table for o in result.dataset.observations})) or "-"
     assert record is not None
-    return (f"  {record.provider:8} {result.file_name}: {tables}, {record.n_observations} "
-            f"observations, {record.n_warnings} warnings ({record.status}, source "
-            f"{result.source})")
+    return (
+        f"  {record.provider:8} {result.file_name}: {tables}, {record.n_observations} "
+        f"observations, {record.n_warnings} warnings ({record.status}, source "
+        f"{result.source})"
+    )

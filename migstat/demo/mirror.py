@@ -43,24 +43,41 @@ def write_mirror_report(store: Store, out_dir: Path, lang: str = "en") -> str:
     rows = plain_rows(m.rows(), lang)
     meta = matrix_metadata(m, lang)
     for fmt in ("csv", "xlsx"):
-        (folder / f"cis_mirror_matrix.{fmt}").write_bytes(render(
-            fmt, rows, mirror_columns(m), lang=lang, title="CIS mirror statistics",
-            metadata=meta))
-    reporters = sorted({c for (y, c) in m.emigration_sides if y == year}
-                       & {c for (y, c) in m.immigration_sides if y == year})
+        (folder / f"cis_mirror_matrix.{fmt}").write_bytes(
+            render(
+                fmt,
+                rows,
+                mirror_columns(m),
+                lang=lang,
+                title="CIS mirror statistics",
+                metadata=meta,
+            )
+        )
+    reporters = sorted(
+        {c for (y, c) in m.emigration_sides if y == year}
+        & {c for (y, c) in m.immigration_sides if y == year}
+    )
     for country in reporters:
         report = m.report(country, year)
-        (folder / f"{country}_{year}_mirror_report.xlsx").write_bytes(render(
-            "xlsx", plain_rows(report["emigration"] + report["immigration"], lang),
-            mirror_columns(m), lang=lang, title=f"Mirror report of {country}, {year}",
-            metadata=meta, sheets={"Totals by year": (report["series"],
-                                                      REPORT_SERIES_COLUMNS)}))
+        (folder / f"{country}_{year}_mirror_report.xlsx").write_bytes(
+            render(
+                "xlsx",
+                plain_rows(report["emigration"] + report["immigration"], lang),
+                mirror_columns(m),
+                lang=lang,
+                title=f"Mirror report of {country}, {year}",
+                metadata=meta,
+                sheets={"Totals by year": (report["series"], REPORT_SERIES_COLUMNS)},
+            )
+        )
     two_sided = int(m.both.sum())
     covered = [c.year for c in m.coverage() if c.both]
     cov = next(c for c in m.coverage() if c.year == year)
-    return (f"Mirror statistics (CIS-Stat, Belstat): {covered[0]}-{covered[-1]}, "
-            f"{two_sided} corridor-years reported by both sides; {year}: {cov.both} of "
-            f"{cov.corridors} corridors between {len(reporters)} countries -> {folder}")
+    return (
+        f"Mirror statistics (CIS-Stat, Belstat): {covered[0]}-{covered[-1]}, "
+        f"{two_sided} corridor-years reported by both sides; {year}: {cov.both} of "
+        f"{cov.corridors} corridors between {len(reporters)} countries -> {folder}"
+    )
 
 
 __all__ = ["best_year", "write_mirror_report"]

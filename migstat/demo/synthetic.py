@@ -48,21 +48,75 @@ from migstat.model import (
 STANDARD_TABLES = ("S01", "S02", "S03", "S04", "F01", "F02", "F03", "F04", "A01")
 
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
-OTHERS = ("CHN", "TUR", "DEU", "USA", "IND", "PAK", "AFG", "IRN", "KOR", "ISR", "LVA", "LTU",
-          "EST", "POL", "ITA", "FRA", "GBR", "MNG", "CZE", "BGR", "ARE", "CAN", "JPN", "ESP")
-POPULATION = {"ARM": 2_990_000, "AZE": 10_150_000, "BLR": 9_160_000, "GEO": 3_700_000,
-              "KAZ": 20_030_000, "KGZ": 7_160_000, "MDA": 2_420_000, "RUS": 146_150_000,
-              "TJK": 10_280_000, "TKM": 7_060_000, "UKR": 37_000_000, "UZB": 36_800_000}
+OTHERS = (
+    "CHN",
+    "TUR",
+    "DEU",
+    "USA",
+    "IND",
+    "PAK",
+    "AFG",
+    "IRN",
+    "KOR",
+    "ISR",
+    "LVA",
+    "LTU",
+    "EST",
+    "POL",
+    "ITA",
+    "FRA",
+    "GBR",
+    "MNG",
+    "CZE",
+    "BGR",
+    "ARE",
+    "CAN",
+    "JPN",
+    "ESP",
+)
+POPULATION = {
+    "ARM": 2_990_000,
+    "AZE": 10_150_000,
+    "BLR": 9_160_000,
+    "GEO": 3_700_000,
+    "KAZ": 20_030_000,
+    "KGZ": 7_160_000,
+    "MDA": 2_420_000,
+    "RUS": 146_150_000,
+    "TJK": 10_280_000,
+    "TKM": 7_060_000,
+    "UKR": 37_000_000,
+    "UZB": 36_800_000,
+}
 """Rounded resident populations, only to give plausible sizes."""
-AGENCY = {"KGZ": "National Statistical Committee of the Kyrgyz Republic",
-          "KAZ": "Bureau of National Statistics of Kazakhstan",
-          "ARM": "Statistical Committee of the Republic of Armenia"}
+AGENCY = {
+    "KGZ": "National Statistical Committee of the Kyrgyz Republic",
+    "KAZ": "Bureau of National Statistics of Kazakhstan",
+    "ARM": "Statistical Committee of the Republic of Armenia",
+}
 WEIGHTED_PARTNERS = 30
 """With ``weights``: how many of the largest partners get rows."""
 
-AGE_PARTS = ("Y0T4", "Y5T9", "Y10T14", "Y15T19", "Y20T24", "Y25T29", "Y30T34", "Y35T39",
-             "Y40T44", "Y45T49", "Y50T54", "Y55T59", "Y60T64", "Y65T69", "Y70T74", "Y75T79",
-             "Y_GE80", "_U")
+AGE_PARTS = (
+    "Y0T4",
+    "Y5T9",
+    "Y10T14",
+    "Y15T19",
+    "Y20T24",
+    "Y25T29",
+    "Y30T34",
+    "Y35T39",
+    "Y40T44",
+    "Y45T49",
+    "Y50T54",
+    "Y55T59",
+    "Y60T64",
+    "Y65T69",
+    "Y70T74",
+    "Y75T79",
+    "Y_GE80",
+    "_U",
+)
 AGE_15_PLUS = AGE_PARTS[3:17]
 SEX_PARTS = ("M", "F", "_U")
 EDU_PARTS = ("ED0", "ED1", "ED2", "ED3", "ED4", "ED5", "ED6", "ED7", "ED8", "_U")
@@ -160,8 +214,16 @@ class _Builder:
             for n, i in enumerate(idx_cols):
                 c = c * radix_cols[n] + pos_cols[n][key[i]]
             cell = f"{get_column_letter(first_col + c)}{first_row + r}"
-            append(Observation(table_id, ref_area, period, key, float(get(key, 0)),
-                               where=Location(file=file_name, sheet=sheet, cell=cell)))
+            append(
+                Observation(
+                    table_id,
+                    ref_area,
+                    period,
+                    key,
+                    float(get(key, 0)),
+                    where=Location(file=file_name, sheet=sheet, cell=cell),
+                )
+            )
 
 
 @dataclass
@@ -188,12 +250,14 @@ def _drawn_partners(country: str, rng: random.Random) -> tuple[list[str], dict[s
     return [*region, *OTHERS], w_partner
 
 
-def _weighted_partners(country: str, weights: dict[str, float], registry: Registry
-                       ) -> tuple[list[str], dict[str, float]]:
+def _weighted_partners(
+    country: str, weights: dict[str, float], registry: Registry
+) -> tuple[list[str], dict[str, float]]:
     """The largest partner countries of ``weights`` (none when no weight is usable)."""
     allowed = set(registry.areas.subsets["partner"]) - {"_T", "_U", "STATELESS", country}
-    ranked = sorted(((w, p) for p, w in weights.items() if p in allowed and w > 0),
-                    reverse=True)[:WEIGHTED_PARTNERS]
+    ranked = sorted(((w, p) for p, w in weights.items() if p in allowed and w > 0), reverse=True)[
+        :WEIGHTED_PARTNERS
+    ]
     return [p for _w, p in ranked], {p: w for w, p in ranked}
 
 
@@ -202,9 +266,20 @@ def _stocks_by_birth(c: _Country, period: str) -> None:
     rng, pop, fb = c.rng, c.pop, c.foreign_born
     births = [c.code, *c.foreign, "_U"]
     total_w = sum(c.w_partner.values())
-    totals_by_birth = dict(zip(births, split(pop, [
-        (pop - fb) / pop, *(c.w_partner[p] / total_w * fb / pop for p in c.foreign),
-        0.0004]), strict=True))
+    totals_by_birth = dict(
+        zip(
+            births,
+            split(
+                pop,
+                [
+                    (pop - fb) / pop,
+                    *(c.w_partner[p] / total_w * fb / pop for p in c.foreign),
+                    0.0004,
+                ],
+            ),
+            strict=True,
+        )
+    )
     for p, n in totals_by_birth.items():
         by_sex = split(n, [rng.uniform(0.46, 0.52), rng.uniform(0.48, 0.54), 0.0005])
         age_w = AGE_W_NATIVE if p == c.code else AGE_W_FOREIGN
@@ -235,8 +310,10 @@ def _stocks_by_citizenship(c: _Country, period: str) -> None:
 
 def _stocks_by_education(c: _Country, period: str) -> None:
     """S03 / S04: the foreign-born and the non-citizens aged 15+ by education."""
-    for table_id, source, rows in (("S03", c.s01, [*c.foreign, "_U"]),
-                                   ("S04", c.s02, [*c.foreign, "STATELESS", "_U"])):
+    for table_id, source, rows in (
+        ("S03", c.s01, [*c.foreign, "_U"]),
+        ("S04", c.s02, [*c.foreign, "STATELESS", "_U"]),
+    ):
         cells: Cells = {}
         for p in rows:
             for s in SEX_PARTS:
@@ -263,16 +340,21 @@ def _flows_by_residence(c: _Country, table_id: str, period: str, rate: float) ->
     return cells
 
 
-def _flows_by_citizenship(c: _Country, table_id: str, period: str, by_residence: Cells,
-                          own_share: float) -> None:
+def _flows_by_citizenship(
+    c: _Country, table_id: str, period: str, by_residence: Cells, own_share: float
+) -> None:
     """F03 / F04: the same movers by citizenship, ``own_share`` of them the country's own."""
     movers_rows = [*c.foreign, "_U"]
     cit_rows = [c.code, *c.foreign, "STATELESS", "_U"]
     cells: Cells = {}
     foreign_w = [c.w_partner[p] * c.rng.uniform(0.7, 1.3) for p in c.foreign]
     scale_foreign = (1 - own_share) / sum(foreign_w)
-    weights = [own_share, *(w * scale_foreign * 0.97 for w in foreign_w),
-               (1 - own_share) * 0.02, (1 - own_share) * 0.01]
+    weights = [
+        own_share,
+        *(w * scale_foreign * 0.97 for w in foreign_w),
+        (1 - own_share) * 0.02,
+        (1 - own_share) * 0.01,
+    ]
     for d in DURATIONS:
         for s in SEX_PARTS:
             total = sum(by_residence[(p, d, s, a)] for p in movers_rows for a in AGE_PARTS)
@@ -296,9 +378,15 @@ def _permits(c: _Country, period: str) -> None:
     c.builder.emit("A01", period, with_totals(cells, ALL_TOTALS), permit_rows)
 
 
-def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
-                       weights: dict[str, float] | None = None,
-                       registry: Registry | None = None, dense: bool = False) -> Dataset:
+def consistent_dataset(
+    country: str = "KGZ",
+    year: int = 2024,
+    *,
+    seed: int = 0,
+    weights: dict[str, float] | None = None,
+    registry: Registry | None = None,
+    dense: bool = False,
+) -> Dataset:
     """A national questionnaire submission of ``country`` for ``year`` in which every rule of
     migstat holds; partners follow ``weights`` when given (see the module's description)."""
     registry = registry or default_registry()
@@ -311,8 +399,15 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
     else:
         foreign, w_partner = _drawn_partners(country, rng)
         foreign_born = int(pop * rng.uniform(0.05, 0.09))
-    c = _Country(country, pop, rng, foreign, w_partner, foreign_born,
-                 _Builder(country, registry, dense, file_name))
+    c = _Country(
+        country,
+        pop,
+        rng,
+        foreign,
+        w_partner,
+        foreign_born,
+        _Builder(country, registry, dense, file_name),
+    )
     stock_period, flow_period = f"{year}-01-01", str(year)
     _stocks_by_birth(c, stock_period)
     _stocks_by_citizenship(c, stock_period)
@@ -323,14 +418,19 @@ def consistent_dataset(country: str = "KGZ", year: int = 2024, *, seed: int = 0,
     emigrants = _flows_by_residence(c, "F02", flow_period, emigration_rate)
     _flows_by_citizenship(c, "F04", flow_period, emigrants, 0.85)
     _permits(c, flow_period)
-    return Dataset(file_name=file_name, format="questionnaire", provider=country,
-                   observations=c.builder.observations,
-                   metadata=complete_metadata(country, year, registry, file_name),
-                   synthetic=True)
+    return Dataset(
+        file_name=file_name,
+        format="questionnaire",
+        provider=country,
+        observations=c.builder.observations,
+        metadata=complete_metadata(country, year, registry, file_name),
+        synthetic=True,
+    )
 
 
-def complete_metadata(country: str, year: int, registry: Registry | None = None,
-                      file_name: str = "submission.xlsx") -> SubmissionMetadata:
+def complete_metadata(
+    country: str, year: int, registry: Registry | None = None, file_name: str = "submission.xlsx"
+) -> SubmissionMetadata:
     """Complete metadata for the standard tables, each field at a cell of a metadata sheet."""
     registry = registry or default_registry()
 
@@ -338,8 +438,14 @@ def complete_metadata(country: str, year: int, registry: Registry | None = None,
         return Location(file=file_name, sheet="Metadata", cell=cell)
 
     tables: dict[str, TableMetadata] = {}
-    fields = ("source_type", "reference_date", "residence_rule", "population_covered",
-              "origin_concept", "rounding_base")
+    fields = (
+        "source_type",
+        "reference_date",
+        "residence_rule",
+        "population_covered",
+        "origin_concept",
+        "rounding_base",
+    )
     for row, table_id in enumerate(STANDARD_TABLES, start=12):
         table = registry.tables[table_id]
         stock = table.kind.value == "stock"
@@ -350,19 +456,32 @@ def complete_metadata(country: str, year: int, registry: Registry | None = None,
             reference_date=f"{year}-01-01" if stock else f"{year}-12-31",
             residence_rule=None if stock else "12_months",
             residence_rule_months=None if stock else 12,
-            population_covered=("total resident population" if table_id in ("S01", "S02")
-                                else "resident population aged 15 and over"
-                                if stock else "registered migrants"),
+            population_covered=(
+                "total resident population"
+                if table_id in ("S01", "S02")
+                else "resident population aged 15 and over"
+                if stock
+                else "registered migrants"
+            ),
             origin_concept=partner.concept if partner is not None else None,
             where={f: at(f"{get_column_letter(3 + n)}{row}") for n, f in enumerate(fields)},
         )
     return SubmissionMetadata(
-        country=country, year=year,
+        country=country,
+        year=year,
         agency=AGENCY.get(country, f"National statistical office ({country})"),
-        contact_name="Aigul Osmonova", contact_email="migration@stat.example.org",
-        language="ru", tables=tables,
-        where={"country": at("C4"), "year": at("C5"), "agency": at("C6"),
-               "contact_name": at("C7"), "contact_email": at("C8"), "language": at("C9")},
+        contact_name="Aigul Osmonova",
+        contact_email="migration@stat.example.org",
+        language="ru",
+        tables=tables,
+        where={
+            "country": at("C4"),
+            "year": at("C5"),
+            "agency": at("C6"),
+            "contact_name": at("C7"),
+            "contact_email": at("C8"),
+            "language": at("C9"),
+        },
     )
 
 
@@ -381,12 +500,23 @@ def write_workbook(path: Path, dataset: Dataset, *, registry: Registry | None = 
     meta = dataset.metadata
     texts = [o for o in dataset.observations if o.value is None and o.comment]
     # Planted text cells are first written as 0 so that the reader tells where they are.
-    clean = [Observation(o.table, o.ref_area, o.time_period, o.key, 0.0)
-             if (o.value is None and o.comment) else o for o in dataset.observations]
-    data = Dataset(dataset.file_name, dataset.format, dataset.provider, clean, meta,
-                   synthetic=True)
-    write_template(path, country=dataset.provider, year=meta.year or 0, tables=tables,
-                   lang="both", registry=reg, data=data, synthetic=True)
+    clean = [
+        Observation(o.table, o.ref_area, o.time_period, o.key, 0.0)
+        if (o.value is None and o.comment)
+        else o
+        for o in dataset.observations
+    ]
+    data = Dataset(dataset.file_name, dataset.format, dataset.provider, clean, meta, synthetic=True)
+    write_template(
+        path,
+        country=dataset.provider,
+        year=meta.year or 0,
+        tables=tables,
+        lang="both",
+        registry=reg,
+        data=data,
+        synthetic=True,
+    )
     if texts:
         back = read_questionnaire(path.read_bytes(), file_name=path.name, registry=reg)
         cells = {(o.table, o.key): o.where for o in back.observations}

@@ -25,15 +25,27 @@ class LongCsvReader(CsvReader):
     format = FORMAT
 
 
-def read_long_csv(source: bytes | str | Path, *, file_name: str | None = None,
-                  registry: Registry | None = None, table: str | None = None,
-                  provider: str | None = None, country: str | None = None,
-                  encoding: str | None = None) -> Dataset:
+def read_long_csv(
+    source: bytes | str | Path,
+    *,
+    file_name: str | None = None,
+    registry: Registry | None = None,
+    table: str | None = None,
+    provider: str | None = None,
+    country: str | None = None,
+    encoding: str | None = None,
+) -> Dataset:
     """Read a long CSV file. ``provider`` defaults to the one reporting country (REF_AREA);
     ``country``, when given, is the reporting country every row must belong to."""
     reg = registry or default_registry()
-    reader = LongCsvReader(source, file_name=file_name, registry=reg, provider=provider,
-                           country=country, encoding=encoding)
+    reader = LongCsvReader(
+        source,
+        file_name=file_name,
+        registry=reg,
+        provider=provider,
+        country=country,
+        encoding=encoding,
+    )
     fixed = reg.table(table).id if table else None
 
     def table_of(fields: list[str], _line: int) -> str | None:

@@ -45,16 +45,25 @@ def decode(data: bytes, *, file_name: str, encoding: str | None = None) -> str:
     try:
         return decode_text(data, encoding=encoding)
     except (UnicodeDecodeError, LookupError) as problem:
-        line = (data[:problem.start].count(b"\n") + 1
-                if isinstance(problem, UnicodeDecodeError) else 1)
+        line = (
+            data[: problem.start].count(b"\n") + 1 if isinstance(problem, UnicodeDecodeError) else 1
+        )
         if encoding:
-            raise InputError(N_("The file cannot be read as {encoding} (line {line})."),
-                             where=Location(file=file_name, line=line), encoding=encoding,
-                             line=line) from None
-        raise InputError(N_("The file is not UTF-8 text: line {line} holds characters in another "
-                            "encoding (perhaps Windows-1251 or Latin-1). Save the file as "
-                            "“CSV UTF-8” and send it again."),
-                         where=Location(file=file_name, line=line), line=line) from None
+            raise InputError(
+                N_("The file cannot be read as {encoding} (line {line})."),
+                where=Location(file=file_name, line=line),
+                encoding=encoding,
+                line=line,
+            ) from None
+        raise InputError(
+            N_(
+                "The file is not UTF-8 text: line {line} holds characters in another "
+                "encoding (perhaps Windows-1251 or Latin-1). Save the file as "
+                "“CSV UTF-8” and send it again."
+            ),
+            where=Location(file=file_name, line=line),
+            line=line,
+        ) from None
 
 
 def _count_outside_quotes(line: str, sep: str) -> int:
@@ -99,8 +108,9 @@ def code_value(text: str) -> str:
     return text
 
 
-def rows(text: str, separator: str, file_name: str | None = None
-         ) -> Iterator[tuple[int, list[str]]]:
+def rows(
+    text: str, separator: str, file_name: str | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """``(line, fields)`` of each non-blank record; ``line`` is where the record starts."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     previous = 0
@@ -111,9 +121,12 @@ def rows(text: str, separator: str, file_name: str | None = None
             if any(f.strip() for f in fields):
                 yield start, fields
     except csv.Error as problem:
-        raise InputError(N_("The CSV file cannot be read near line {line}: {problem}."),
-                         where=Location(file=file_name, line=previous + 1), line=previous + 1,
-                         problem=str(problem)) from None
+        raise InputError(
+            N_("The CSV file cannot be read near line {line}: {problem}."),
+            where=Location(file=file_name, line=previous + 1),
+            line=previous + 1,
+            problem=str(problem),
+        ) from None
 
 
 class CsvReader:
@@ -126,9 +139,16 @@ class CsvReader:
     format = "csv"
     table_column = "TABLE"
 
-    def __init__(self, source: bytes | str | Path, *, file_name: str | None,
-                 registry: Registry, provider: str | None = None, country: str | None = None,
-                 encoding: str | None = None) -> None:
+    def __init__(
+        self,
+        source: bytes | str | Path,
+        *,
+        file_name: str | None,
+        registry: Registry,
+        provider: str | None = None,
+        country: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
         if file_name is None:
             file_name = Path(source).name if isinstance(source, str | Path) else "data.csv"
         self.file_name = file_name
@@ -141,8 +161,9 @@ class CsvReader:
         try:
             _line, self.header = next(self._records)
         except StopIteration:
-            raise InputError(N_("The file is empty: it has no header and no data."),
-                             where=self.where()) from None
+            raise InputError(
+                N_("The file is empty: it has no header and no data."), where=self.where()
+            ) from None
         self.columns: dict[str, int] = {}
         for i, name in enumerate(self.header):
             self.columns.setdefault(column_id(name), i)
@@ -162,9 +183,12 @@ class CsvReader:
     def require(self, needed: list[str]) -> None:
         missing = [c for c in needed if c not in self.columns]
         if missing:
-            raise InputError(N_("Columns missing: {missing}. The header has: {found}."),
-                             where=self.where(1), missing=", ".join(missing),
-                             found=", ".join(self.header) or "—")
+            raise InputError(
+                N_("Columns missing: {missing}. The header has: {found}."),
+                where=self.where(1),
+                missing=", ".join(missing),
+                found=", ".join(self.header) or "—",
+            )
 
     def table(self, table_id: str, line: int, column: str) -> TableDef:
         found = self._tables.get(table_id)
@@ -172,9 +196,13 @@ class CsvReader:
             try:
                 found = self.registry.table(table_id)
             except NotFoundError:
-                raise InputError(N_("Unknown table {table} in column {column}. Known tables: "
-                                    "{known}."), where=self.where(line, column), table=table_id,
-                                 column=column, known=", ".join(self.registry.tables)) from None
+                raise InputError(
+                    N_("Unknown table {table} in column {column}. Known tables: {known}."),
+                    where=self.where(line, column),
+                    table=table_id,
+                    column=column,
+                    known=", ".join(self.registry.tables),
+                ) from None
             self.require([*BASE_COLUMNS, *found.dimension_ids])
             self._tables[table_id] = found
         return found
@@ -187,8 +215,9 @@ class CsvReader:
         return resolved
 
     # -- reading -----------------------------------------------------------------------------
-    def read(self, table_of: Callable[[list[str], int], str | None],
-             required: list[str]) -> Dataset:
+    def read(
+        self, table_of: Callable[[list[str], int], str | None], required: list[str]
+    ) -> Dataset:
         self.require(required)
         observations: list[Observation] = []
         findings: list[Finding] = []
@@ -196,19 +225,31 @@ class CsvReader:
         for line, fields in self._records:
             table_id = table_of(fields, line)
             if not table_id:
-                raise InputError(N_("The table is not given on line {line}."),
-                                 where=self.where(line), line=line)
+                raise InputError(
+                    N_("The table is not given on line {line}."), where=self.where(line), line=line
+                )
             tdef = self.table(table_id, line, self.table_column)
             self._row(tdef, fields, line, observations, findings, areas)
         if not observations and not findings:
             raise InputError(N_("The file has a header but no data rows."), where=self.where())
         provider = self._provider(areas)
-        return Dataset(file_name=self.file_name, format=self.format, provider=provider,
-                       observations=observations, findings=findings)
+        return Dataset(
+            file_name=self.file_name,
+            format=self.format,
+            provider=provider,
+            observations=observations,
+            findings=findings,
+        )
 
-    def _row(self, tdef: TableDef, fields: list[str], line: int,
-             observations: list[Observation], findings: list[Finding],
-             areas: dict[str, int]) -> None:
+    def _row(
+        self,
+        tdef: TableDef,
+        fields: list[str],
+        line: int,
+        observations: list[Observation],
+        findings: list[Finding],
+        areas: dict[str, int],
+    ) -> None:
         ref_area = self.area(code_value(self.field(fields, "REF_AREA")))
         areas.setdefault(ref_area, line)
         period = self.field(fields, "TIME_PERIOD")
@@ -223,14 +264,22 @@ class CsvReader:
         except NotANumber as problem:
             keys = dict(zip(tdef.dimension_ids, key, strict=True))
             keys.update(REF_AREA=ref_area, TIME_PERIOD=period)
-            findings.append(Finding(
-                rule="STRUCT_NOT_NUMBER", severity=Severity.ERROR,
-                message=N_("OBS_VALUE “{text}” on line {line} is not a number. Give a number, "
-                           "or leave it empty and give OBS_STATUS (L, M, O or Q) or "
-                           "CONF_STATUS C."),
-                params={"text": problem.text, "line": line}, table=tdef.id,
-                where=Location(file=self.file_name, line=line, column="OBS_VALUE"),
-                key=keys, values={}))
+            findings.append(
+                Finding(
+                    rule="STRUCT_NOT_NUMBER",
+                    severity=Severity.ERROR,
+                    message=N_(
+                        "OBS_VALUE “{text}” on line {line} is not a number. Give a number, "
+                        "or leave it empty and give OBS_STATUS (L, M, O or Q) or "
+                        "CONF_STATUS C."
+                    ),
+                    params={"text": problem.text, "line": line},
+                    table=tdef.id,
+                    where=Location(file=self.file_name, line=line, column="OBS_VALUE"),
+                    key=keys,
+                    values={},
+                )
+            )
             return
         if reading is None:
             if obs_status not in MISSING_STATUSES and conf_status in ("", "F"):
@@ -240,34 +289,56 @@ class CsvReader:
         else:
             value = reading.value
             notation_obs, notation_conf = reading.obs_status, reading.conf_status
-        observations.append(Observation(
-            table=tdef.id, ref_area=ref_area, time_period=period, key=key, value=value,
-            obs_status=obs_status or notation_obs, conf_status=conf_status or notation_conf,
-            comment=comment, where=where))
+        observations.append(
+            Observation(
+                table=tdef.id,
+                ref_area=ref_area,
+                time_period=period,
+                key=key,
+                value=value,
+                obs_status=obs_status or notation_obs,
+                conf_status=conf_status or notation_conf,
+                comment=comment,
+                where=where,
+            )
+        )
 
     def _provider(self, areas: dict[str, int]) -> str:
         if self.country:
             expected = self._country(self.country, None)
             for code, line in areas.items():
                 if code != expected:
-                    raise InputError(N_("The file has figures for {found} (REF_AREA, line "
-                                        "{line}), but it is submitted for {expected}."),
-                                     where=self.where(line, "REF_AREA"), found=code,
-                                     expected=expected, line=line)
+                    raise InputError(
+                        N_(
+                            "The file has figures for {found} (REF_AREA, line "
+                            "{line}), but it is submitted for {expected}."
+                        ),
+                        where=self.where(line, "REF_AREA"),
+                        found=code,
+                        expected=expected,
+                        line=line,
+                    )
             return self.provider or expected
         if self.provider:
             return self.provider
         if len(areas) == 1:
             code, line = next(iter(areas.items()))
             return self._country(code, line)
-        raise InputError(N_("The file has figures for several countries ({codes}); say which "
-                            "provider stands behind them."), where=self.where(),
-                         codes=", ".join(sorted(areas)))
+        raise InputError(
+            N_(
+                "The file has figures for several countries ({codes}); say which "
+                "provider stands behind them."
+            ),
+            where=self.where(),
+            codes=", ".join(sorted(areas)),
+        )
 
     def _country(self, code: str, line: int | None) -> str:
         try:
             return self.registry.country(code)
         except NotFoundError:
-            raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as "
-                                "KGZ."), where=self.where(line, "REF_AREA" if line else None),
-                             code=code) from None
+            raise InputError(
+                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+                where=self.where(line, "REF_AREA" if line else None),
+                code=code,
+            ) from None

@@ -37,24 +37,41 @@ def sniff(data: bytes, file_name: str) -> str:
     if data.startswith(ZIP_MAGIC):
         return "questionnaire"
     if data.startswith(OLE2_MAGIC):
-        raise InputError(N_("The file is an old Excel 97-2003 workbook (.xls) or a workbook "
-                            "protected by a password. Save it as an Excel workbook (.xlsx) "
-                            "without a password."), where=where)
+        raise InputError(
+            N_(
+                "The file is an old Excel 97-2003 workbook (.xls) or a workbook "
+                "protected by a password. Save it as an Excel workbook (.xlsx) "
+                "without a password."
+            ),
+            where=where,
+        )
     head = data[:4096]
     binary = b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
     if suffix in WORKBOOK_SUFFIXES:
         if binary:
-            raise InputError(N_("The file is named {suffix} but is not an Excel workbook (.xlsx); "
-                                "it may be damaged. Save it again from Excel as .xlsx."),
-                             where=where, suffix=suffix)
+            raise InputError(
+                N_(
+                    "The file is named {suffix} but is not an Excel workbook (.xlsx); "
+                    "it may be damaged. Save it again from Excel as .xlsx."
+                ),
+                where=where,
+                suffix=suffix,
+            )
         start = head.decode("utf-8", "replace").strip().splitlines()[0][:60]
-        raise InputError(N_("The file is named {suffix} but is not an Excel workbook: it is "
-                            "text, beginning “{start}”. Open it in Excel and save it as an Excel "
-                            "workbook (.xlsx), or name it .csv if it is a CSV file."),
-                         where=where, suffix=suffix, start=start)
+        raise InputError(
+            N_(
+                "The file is named {suffix} but is not an Excel workbook: it is "
+                "text, beginning “{start}”. Open it in Excel and save it as an Excel "
+                "workbook (.xlsx), or name it .csv if it is a CSV file."
+            ),
+            where=where,
+            suffix=suffix,
+            start=start,
+        )
     if binary:
-        raise InputError(N_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."),
-                         where=where)
+        raise InputError(
+            N_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."), where=where
+        )
     return "csv"
 
 
@@ -66,15 +83,24 @@ def csv_kind(text: str, file_name: str) -> str:
         return "sdmx_csv"
     if "OBS_VALUE" in names:
         return "long_csv"
-    raise InputError(N_("The file is not a questionnaire, a long CSV or an SDMX-CSV file: its "
-                        "first line has no OBS_VALUE column (it has: {found})."),
-                     where=Location(file=file_name, line=1),
-                     found=", ".join(h.strip() for h in header)[:300] or "—")
+    raise InputError(
+        N_(
+            "The file is not a questionnaire, a long CSV or an SDMX-CSV file: its "
+            "first line has no OBS_VALUE column (it has: {found})."
+        ),
+        where=Location(file=file_name, line=1),
+        found=", ".join(h.strip() for h in header)[:300] or "—",
+    )
 
 
-def read_submission(path: str | Path, *, registry: Registry | None = None,
-                    country: str | None = None, max_bytes: int | None = None,
-                    file_name: str | None = None) -> tuple[Dataset, bytes]:
+def read_submission(
+    path: str | Path,
+    *,
+    registry: Registry | None = None,
+    country: str | None = None,
+    max_bytes: int | None = None,
+    file_name: str | None = None,
+) -> tuple[Dataset, bytes]:
     """Read a submitted file (questionnaire, long CSV or SDMX-CSV) and return the dataset and
     the raw bytes (kept with the submission). The size limit defaults to
     ``MIGSTAT_MAX_FILE_MB`` (200 MB); it also bounds a workbook's unpacked size."""
@@ -90,46 +116,74 @@ def read_submission(path: str | Path, *, registry: Registry | None = None,
     except FileNotFoundError:
         raise InputError(N_("File not found: {file}"), where=where, file=str(path)) from None
     except IsADirectoryError:
-        raise InputError(N_("{file} is a folder, not a file."), where=where,
-                         file=str(path)) from None
+        raise InputError(
+            N_("{file} is a folder, not a file."), where=where, file=str(path)
+        ) from None
     except OSError as problem:
-        raise InputError(N_("The file cannot be opened: {problem}."), where=where,
-                         problem=problem.strerror or str(problem)) from None
+        raise InputError(
+            N_("The file cannot be opened: {problem}."),
+            where=where,
+            problem=problem.strerror or str(problem),
+        ) from None
     if size > limit:
-        raise InputError(N_("The file is {size} MB, more than the limit of {limit} MB, and is "
-                            "not read. Send the tables in smaller files (the limit is set by "
-                            "MIGSTAT_MAX_FILE_MB)."), where=where, size=_mb(size),
-                         limit=_mb(limit))
+        raise InputError(
+            N_(
+                "The file is {size} MB, more than the limit of {limit} MB, and is "
+                "not read. Send the tables in smaller files (the limit is set by "
+                "MIGSTAT_MAX_FILE_MB)."
+            ),
+            where=where,
+            size=_mb(size),
+            limit=_mb(limit),
+        )
     try:
         data = path.read_bytes()
     except OSError as problem:
-        raise InputError(N_("The file cannot be opened: {problem}."), where=where,
-                         problem=problem.strerror or str(problem)) from None
-    return read_bytes(data, file_name=name, registry=reg, country=country,
-                      max_bytes=limit), data
+        raise InputError(
+            N_("The file cannot be opened: {problem}."),
+            where=where,
+            problem=problem.strerror or str(problem),
+        ) from None
+    return read_bytes(data, file_name=name, registry=reg, country=country, max_bytes=limit), data
 
 
-def read_bytes(data: bytes, *, file_name: str, registry: Registry | None = None,
-               country: str | None = None, max_bytes: int | None = None) -> Dataset:
+def read_bytes(
+    data: bytes,
+    *,
+    file_name: str,
+    registry: Registry | None = None,
+    country: str | None = None,
+    max_bytes: int | None = None,
+) -> Dataset:
     """Like :func:`read_submission` for bytes already in memory (an upload)."""
     reg = registry or default_registry()
     where = Location(file=file_name)
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if len(data) > limit:
-        raise InputError(N_("The file is {size} MB, more than the limit of {limit} MB, and is "
-                            "not read. Send the tables in smaller files (the limit is set by "
-                            "MIGSTAT_MAX_FILE_MB)."), where=where, size=_mb(len(data)),
-                         limit=_mb(limit))
+        raise InputError(
+            N_(
+                "The file is {size} MB, more than the limit of {limit} MB, and is "
+                "not read. Send the tables in smaller files (the limit is set by "
+                "MIGSTAT_MAX_FILE_MB)."
+            ),
+            where=where,
+            size=_mb(len(data)),
+            limit=_mb(limit),
+        )
     if country:
         try:
             country = reg.country(country)
         except NotFoundError:
-            raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as "
-                                "KGZ."), where=where, code=country) from None
+            raise InputError(
+                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+                where=where,
+                code=country,
+            ) from None
     kind = sniff(data, file_name)
     if kind == "questionnaire":
-        return read_questionnaire(data, file_name=file_name, registry=reg, country=country,
-                                  max_bytes=limit)
+        return read_questionnaire(
+            data, file_name=file_name, registry=reg, country=country, max_bytes=limit
+        )
     text_kind = csv_kind(decode(data, file_name=file_name), file_name)
     if text_kind == "sdmx_csv":
         return read_sdmx_csv(data, file_name=file_name, registry=reg, country=country)

@@ -33,8 +33,9 @@ NIL = frozenset({"-", "–", "—", "−"})
 FLAG_LETTERS = {"e": "E", "е": "E", "p": "P", "р": "P"}
 """Trailing letters after a number: Latin e/p and the Cyrillic look-alikes е/р."""
 
-_SPACES = dict.fromkeys(map(ord, " \t\u00a0\u202f\u2009\u2007\u2008\u200a\u2006\u2005\u2004"
-                               "\u205f\u3000\u200b"), None)
+_SPACES = dict.fromkeys(
+    map(ord, " \t\u00a0\u202f\u2009\u2007\u2008\u200a\u2006\u2005\u2004\u205f\u3000\u200b"), None
+)
 _INT = re.compile(r"[-+]?\d+")
 _DECIMAL = re.compile(r"[-+]?\d+(?:[.,]\d+)?|[-+]?[.,]\d+")
 _COMMA_GROUPS = re.compile(r"[-+]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?")
@@ -59,8 +60,9 @@ class NotANumber(ValueError):
         self.text = text
 
 
-def read_number(text: object, *, decimal: str | None = None, thousands: bool = True,
-                finite: bool = True) -> int | float | None:
+def read_number(
+    text: object, *, decimal: str | None = None, thousands: bool = True, finite: bool = True
+) -> int | float | None:
     """A number as published or typed, or ``None`` when ``text`` is not one: the one parser.
 
     Every kind of space (and a zero-width space) inside a number separates thousands and the

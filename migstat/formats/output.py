@@ -59,16 +59,26 @@ def safe_text(value: Any) -> Any:
 def columns(table: TableDef, *, labels: bool = True) -> list[str]:
     """The column order of tidy output for ``table``."""
     dims = ["REF_AREA", "TIME_PERIOD", *table.dimension_ids]
-    cols = ["TABLE", "DATA_PROVIDER", *dims, "OBS_VALUE", "OBS_STATUS", "CONF_STATUS",
-            "COMMENT", "SYNTHETIC", "SUBMISSION", "RECORDED_AT"]
+    cols = [
+        "TABLE",
+        "DATA_PROVIDER",
+        *dims,
+        "OBS_VALUE",
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "COMMENT",
+        "SYNTHETIC",
+        "SUBMISSION",
+        "RECORDED_AT",
+    ]
     if labels:
-        cols += ["REF_AREA_LABEL", *(f"{d}_LABEL" for d in table.dimension_ids),
-                 "OBS_STATUS_LABEL"]
+        cols += ["REF_AREA_LABEL", *(f"{d}_LABEL" for d in table.dimension_ids), "OBS_STATUS_LABEL"]
     return cols
 
 
-def label_rows(rows: Iterable[Any], table: TableDef, registry: Registry,
-               lang: str) -> list[dict[str, Any]]:
+def label_rows(
+    rows: Iterable[Any], table: TableDef, registry: Registry, lang: str
+) -> list[dict[str, Any]]:
     """Stored observations as dicts with codes, values, flags and labels in ``lang``."""
     areas = registry.areas
     cls = [registry.codelist(d.codelist) for d in table.dimensions]
@@ -94,16 +104,18 @@ def label_rows(rows: Iterable[Any], table: TableDef, registry: Registry,
         }
         for i, dim in enumerate(table.dimension_ids):
             row[dim] = r.key[i]
-        row.update({
-            "OBS_VALUE": value,
-            "OBS_STATUS": r.obs_status,
-            "CONF_STATUS": r.conf_status,
-            "COMMENT": r.comment,
-            "SYNTHETIC": bool(r.synthetic),
-            "SUBMISSION": r.submission_id,
-            "RECORDED_AT": r.recorded_at.isoformat() if r.recorded_at else None,
-            "REF_AREA_LABEL": areas.label(r.ref_area, lang),
-        })
+        row.update(
+            {
+                "OBS_VALUE": value,
+                "OBS_STATUS": r.obs_status,
+                "CONF_STATUS": r.conf_status,
+                "COMMENT": r.comment,
+                "SYNTHETIC": bool(r.synthetic),
+                "SUBMISSION": r.submission_id,
+                "RECORDED_AT": r.recorded_at.isoformat() if r.recorded_at else None,
+                "REF_AREA_LABEL": areas.label(r.ref_area, lang),
+            }
+        )
         for i, dim in enumerate(table.dimension_ids):
             row[f"{dim}_LABEL"] = lab(i, r.key[i])
         row["OBS_STATUS_LABEL"] = obs_status.label(r.obs_status, lang)
@@ -120,8 +132,9 @@ def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def write_json(rows: Sequence[dict[str, Any]], table: TableDef, lang: str,
-               meta: dict[str, Any] | None = None) -> str:
+def write_json(
+    rows: Sequence[dict[str, Any]], table: TableDef, lang: str, meta: dict[str, Any] | None = None
+) -> str:
     doc = {
         "table": {
             "id": table.id,
@@ -139,8 +152,14 @@ def write_json(rows: Sequence[dict[str, Any]], table: TableDef, lang: str,
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
-def write_xlsx(path: Path | io.BytesIO, rows: Sequence[dict[str, Any]], cols: Sequence[str],
-               table: TableDef, lang: str, meta: dict[str, Any] | None = None) -> None:
+def write_xlsx(
+    path: Path | io.BytesIO,
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[str],
+    table: TableDef,
+    lang: str,
+    meta: dict[str, Any] | None = None,
+) -> None:
     """A workbook with the data and a metadata sheet saying what the numbers are."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -167,10 +186,19 @@ def write_xlsx(path: Path | io.BytesIO, rows: Sequence[dict[str, Any]], cols: Se
     ]
     for k, v in (meta or {}).items():
         facts.append((k, json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v))
-    facts.append((gettext_(N_("Flags"), lang), gettext_(N_(
-        "OBS_STATUS: A normal, E estimated, P provisional, L/O not available; "
-        "CONF_STATUS: F free, C confidential. SYNTHETIC = TRUE marks generated demo data, "
-        "not official statistics."), lang)))
+    facts.append(
+        (
+            gettext_(N_("Flags"), lang),
+            gettext_(
+                N_(
+                    "OBS_STATUS: A normal, E estimated, P provisional, L/O not available; "
+                    "CONF_STATUS: F free, C confidential. SYNTHETIC = TRUE marks generated demo "
+                    "data, not official statistics."
+                ),
+                lang,
+            ),
+        )
+    )
     for k, v in facts:
         info.append([safe_text(k), safe_text(v)])
     wb.save(path)
@@ -178,21 +206,41 @@ def write_xlsx(path: Path | io.BytesIO, rows: Sequence[dict[str, Any]], cols: Se
 
 # -- tidy tables with a metadata part (mirror statistics, estimates) ---------------------------
 
+
 def _table_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], **_: Any) -> bytes:
     return write_csv(rows, columns).encode("utf-8")
 
 
-def _table_json(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, lang: str,
-                title: str, metadata: dict[str, Any], sheets: Sheets) -> bytes:
-    doc: dict[str, Any] = {"title": title, "language": lang, "metadata": metadata,
-                           "count": len(rows), "rows": list(rows)}
+def _table_json(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    lang: str,
+    title: str,
+    metadata: dict[str, Any],
+    sheets: Sheets,
+) -> bytes:
+    doc: dict[str, Any] = {
+        "title": title,
+        "language": lang,
+        "metadata": metadata,
+        "count": len(rows),
+        "rows": list(rows),
+    }
     for name, (extra, _cols) in sheets.items():
         doc[name] = list(extra)
     return json.dumps(doc, ensure_ascii=False, indent=1, default=str).encode("utf-8")
 
 
-def _table_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, lang: str,
-                title: str, metadata: dict[str, Any], sheets: Sheets) -> bytes:
+def _table_xlsx(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    lang: str,
+    title: str,
+    metadata: dict[str, Any],
+    sheets: Sheets,
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -225,19 +273,31 @@ def _styled(cell: Any, font: Any) -> Any:
 # -- the registry -------------------------------------------------------------------------------
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-JSON_STAT = OutputFormat("json-stat.json", "application/json; charset=utf-8", "json-stat.json",
-                         "JSON-stat")
-OUTPUT_FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("csv", "text/csv; charset=utf-8", "csv", "CSV", table_writer=_table_csv),
-    OutputFormat("xlsx", XLSX_MEDIA, "xlsx", "Excel", binary=True, table_writer=_table_xlsx),
-    OutputFormat("json", "application/json", "json", "JSON", table_writer=_table_json),
-    OutputFormat("sdmx.csv", "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8",
-                 "sdmx.csv", "SDMX-CSV"),
-    OutputFormat("sdmx.xml", "application/vnd.sdmx.structurespecificdata+xml; version=2.1",
-                 "sdmx.xml", "SDMX-ML"),
-    JSON_STAT,
-    OutputFormat("px", "text/plain; charset=utf-8", "px", "PC-Axis"),
-)} | {"jsonstat": JSON_STAT}
+JSON_STAT = OutputFormat(
+    "json-stat.json", "application/json; charset=utf-8", "json-stat.json", "JSON-stat"
+)
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("csv", "text/csv; charset=utf-8", "csv", "CSV", table_writer=_table_csv),
+        OutputFormat("xlsx", XLSX_MEDIA, "xlsx", "Excel", binary=True, table_writer=_table_xlsx),
+        OutputFormat("json", "application/json", "json", "JSON", table_writer=_table_json),
+        OutputFormat(
+            "sdmx.csv",
+            "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8",
+            "sdmx.csv",
+            "SDMX-CSV",
+        ),
+        OutputFormat(
+            "sdmx.xml",
+            "application/vnd.sdmx.structurespecificdata+xml; version=2.1",
+            "sdmx.xml",
+            "SDMX-ML",
+        ),
+        JSON_STAT,
+        OutputFormat("px", "text/plain; charset=utf-8", "px", "PC-Axis"),
+    )
+} | {"jsonstat": JSON_STAT}
 """Every output format by the name people choose it by (``jsonstat`` is another name of
 ``json-stat.json``)."""
 TABLE_FORMATS = ("csv", "xlsx", "json")
@@ -254,14 +314,22 @@ def find_format(name: str, among: Sequence[str] = TABLE_FORMATS) -> OutputFormat
     return OUTPUT_FORMATS[name] if name in among else None
 
 
-def write_table(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
-                lang: str, title: str, metadata: dict[str, Any] | None = None,
-                sheets: Sheets | None = None) -> bytes:
+def write_table(
+    fmt: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    lang: str,
+    title: str,
+    metadata: dict[str, Any] | None = None,
+    sheets: Sheets | None = None,
+) -> bytes:
     """The rows in ``fmt`` (one of :data:`TABLE_FORMATS`) as bytes, with ``title`` and
     ``metadata`` (an XLSX sheet, a JSON member; CSV holds the rows only). ``sheets`` adds
     further tables (XLSX sheets, JSON members; CSV holds the main table only)."""
     found = OUTPUT_FORMATS.get(fmt)
     if found is None or found.table_writer is None:
         raise ValueError(f"unknown format {fmt}")
-    return found.table_writer(rows, columns, lang=lang, title=title, metadata=metadata or {},
-                              sheets=sheets or {})
+    return found.table_writer(
+        rows, columns, lang=lang, title=title, metadata=metadata or {}, sheets=sheets or {}
+    )

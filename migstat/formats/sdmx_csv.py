@@ -59,13 +59,25 @@ class SdmxCsvReader(CsvReader):
     format = FORMAT
 
 
-def read_sdmx_csv(source: bytes | str | Path, *, file_name: str | None = None,
-                  registry: Registry | None = None, provider: str | None = None,
-                  country: str | None = None, encoding: str | None = None) -> Dataset:
+def read_sdmx_csv(
+    source: bytes | str | Path,
+    *,
+    file_name: str | None = None,
+    registry: Registry | None = None,
+    provider: str | None = None,
+    country: str | None = None,
+    encoding: str | None = None,
+) -> Dataset:
     """Read an SDMX-CSV 1.0 or 2.0 file."""
     reg = registry or default_registry()
-    reader = SdmxCsvReader(source, file_name=file_name, registry=reg, provider=provider,
-                           country=country, encoding=encoding)
+    reader = SdmxCsvReader(
+        source,
+        file_name=file_name,
+        registry=reg,
+        provider=provider,
+        country=country,
+        encoding=encoding,
+    )
     resolved: dict[str, str] = {}
 
     def table_of(fields: list[str], line: int) -> str | None:
@@ -74,24 +86,40 @@ def read_sdmx_csv(source: bytes | str | Path, *, file_name: str | None = None,
         if column == "STRUCTURE_ID":
             kind = reader.field(fields, "STRUCTURE").lower()
             if kind and kind not in ("dataflow", "datastructure", "dataprovisionagreement"):
-                raise InputError(N_("Unknown STRUCTURE {value} on line {line}: expected "
-                                    "dataflow."), where=reader.where(line, "STRUCTURE"),
-                                 value=kind, line=line)
+                raise InputError(
+                    N_("Unknown STRUCTURE {value} on line {line}: expected dataflow."),
+                    where=reader.where(line, "STRUCTURE"),
+                    value=kind,
+                    line=line,
+                )
             action = reader.field(fields, "ACTION").upper()
             if action == "D":
-                raise InputError(N_("Line {line} asks to delete observations (ACTION D). "
-                                    "Deletions are not accepted: send the corrected figures "
-                                    "instead."), where=reader.where(line, "ACTION"), line=line)
+                raise InputError(
+                    N_(
+                        "Line {line} asks to delete observations (ACTION D). "
+                        "Deletions are not accepted: send the corrected figures "
+                        "instead."
+                    ),
+                    where=reader.where(line, "ACTION"),
+                    line=line,
+                )
         table = resolved.get(flow)
         if table is None:
             table_id = dataflow_table(flow)
             try:
                 table = reg.table(table_id or flow).id
             except NotFoundError:
-                raise InputError(N_("Unknown dataflow {value} on line {line} (column {column}). "
-                                    "Known tables: {known}."), where=reader.where(line, column),
-                                 value=flow, line=line, column=column,
-                                 known=", ".join(reg.tables)) from None
+                raise InputError(
+                    N_(
+                        "Unknown dataflow {value} on line {line} (column {column}). "
+                        "Known tables: {known}."
+                    ),
+                    where=reader.where(line, column),
+                    value=flow,
+                    line=line,
+                    column=column,
+                    known=", ".join(reg.tables),
+                ) from None
             resolved[flow] = table
         return table
 
@@ -102,10 +130,15 @@ def read_sdmx_csv(source: bytes | str | Path, *, file_name: str | None = None,
     return reader.read(table_of, [column])
 
 
-def write_sdmx_csv(observations: Iterable[ObservationLike], table: TableDef, *,
-                   labels: str = "id", lang: str = "en",
-                   codelists: Mapping[str, CodeList] | None = None,
-                   attributes: bool = True) -> str:
+def write_sdmx_csv(
+    observations: Iterable[ObservationLike],
+    table: TableDef,
+    *,
+    labels: str = "id",
+    lang: str = "en",
+    codelists: Mapping[str, CodeList] | None = None,
+    attributes: bool = True,
+) -> str:
     """SDMX-CSV 1.0 of one table's observations (``DATAFLOW`` ``MIGSTAT:S01(1.0)``).
 
     ``labels="both"`` writes ``code: label`` in the language ``lang`` for every coded column
@@ -119,8 +152,7 @@ def write_sdmx_csv(observations: Iterable[ObservationLike], table: TableDef, *,
     lists: list[CodeList | None] = [None] * len(dims)
     attr_lists: list[CodeList | None] = [None] * len(attrs)
     if labels == "both" and codelists is not None:
-        lists = [None if d == TIME else codelists.get(dimension_codelist(table, d))
-                 for d in dims]
+        lists = [None if d == TIME else codelists.get(dimension_codelist(table, d)) for d in dims]
         attr_lists = [codelists.get(a) for a in attrs]
         flow = f"{flow}: {pick(table.title, lang)}"
     cache: dict[tuple[int, str], str] = {}

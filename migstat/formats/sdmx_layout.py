@@ -162,8 +162,9 @@ class Cube:
         return total
 
 
-def cube(observations: Iterable[ObservationLike], table: TableDef,
-         codelists: dict[str, CodeList]) -> Cube:
+def cube(
+    observations: Iterable[ObservationLike], table: TableDef, codelists: dict[str, CodeList]
+) -> Cube:
     """The observations of one table on their axes (see :class:`Cube`)."""
     dims = all_dimensions(table)
     cells: dict[tuple[str, ...], Any] = {}
@@ -186,7 +187,27 @@ def cube(observations: Iterable[ObservationLike], table: TableDef,
     return Cube(table, dims, codes, cells)
 
 
-__all__ = ["AGENCY", "ATTRIBUTES", "CODED_ATTRIBUTES", "CONCEPTS", "CONCEPT_SCHEME",
-           "MEASURE", "PROVIDER_CODELIST", "TIME", "Cube", "ObservationLike", "all_dimensions",
-           "codelist_id", "component_name", "concept_ids", "concept_name", "cube",
-           "dimension_codelist", "dimensions", "dsd_id", "key_of", "number", "urn"]
+__all__ = [
+    "AGENCY",
+    "ATTRIBUTES",
+    "CODED_ATTRIBUTES",
+    "CONCEPTS",
+    "CONCEPT_SCHEME",
+    "MEASURE",
+    "PROVIDER_CODELIST",
+    "TIME",
+    "Cube",
+    "ObservationLike",
+    "all_dimensions",
+    "codelist_id",
+    "component_name",
+    "concept_ids",
+    "concept_name",
+    "cube",
+    "dimension_codelist",
+    "dimensions",
+    "dsd_id",
+    "key_of",
+    "number",
+    "urn",
+]

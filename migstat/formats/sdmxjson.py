@@ -24,11 +24,18 @@ def _values(codes: list[str], cl: CodeList | None, lang: str) -> list[dict[str, 
     return [{"id": c, "name": cl.label(c, lang) if cl is not None else c} for c in codes]
 
 
-def write_sdmx_json(observations: Iterable[L.ObservationLike], table: TableDef, *,
-                    codelists: Mapping[str, CodeList], lang: str = "en",
-                    dimension_at_observation: str = L.TIME, detail: str = "full",
-                    message_id: str = "MIGSTAT", prepared: datetime | None = None,
-                    source: str | None = None) -> str:
+def write_sdmx_json(  # noqa: C901
+    observations: Iterable[L.ObservationLike],
+    table: TableDef,
+    *,
+    codelists: Mapping[str, CodeList],
+    lang: str = "en",
+    dimension_at_observation: str = L.TIME,
+    detail: str = "full",
+    message_id: str = "MIGSTAT",
+    prepared: datetime | None = None,
+    source: str | None = None,
+) -> str:
     """An SDMX-JSON data message with the observations of one table."""
     found = L.cube(observations, table, dict(codelists))
     dims = found.dims
@@ -37,8 +44,7 @@ def write_sdmx_json(observations: Iterable[L.ObservationLike], table: TableDef, 
     if not flat and at_obs not in dims:
         raise ValueError(f"{table.id} has no dimension {at_obs}")
     index = [{code: i for i, code in enumerate(codes)} for codes in found.codes]
-    lists = [None if d == L.TIME else codelists.get(L.dimension_codelist(table, d))
-             for d in dims]
+    lists = [None if d == L.TIME else codelists.get(L.dimension_codelist(table, d)) for d in dims]
     with_attributes = detail == "full"
     attr_codes: list[list[str]] = [[], [], []]
     attr_index: list[dict[str, int]] = [{}, {}, {}]
@@ -53,25 +59,39 @@ def write_sdmx_json(observations: Iterable[L.ObservationLike], table: TableDef, 
         return pos
 
     def obs_value(obs: Any) -> list[Any]:
-        value: list[Any] = [None if obs.value is None else
-                            (int(obs.value) if float(obs.value).is_integer() else obs.value)]
+        value: list[Any] = [
+            None
+            if obs.value is None
+            else (int(obs.value) if float(obs.value).is_integer() else obs.value)
+        ]
         if with_attributes:
-            value += [attr_pos(0, obs.obs_status), attr_pos(1, obs.conf_status),
-                      attr_pos(2, obs.comment)]
+            value += [
+                attr_pos(0, obs.obs_status),
+                attr_pos(1, obs.conf_status),
+                attr_pos(2, obs.comment),
+            ]
         return value
 
     data_set: dict[str, Any] = {"action": "Information"}
-    dim_desc = [{"id": d, "name": pick(L.component_name(table, d), lang), "keyPosition": i,
-                 "values": _values(found.codes[i], lists[i], lang),
-                 **({"role": "time"} if d == L.TIME else {})}
-                for i, d in enumerate(dims)]
-    ordered = sorted(found.cells.items(), key=lambda item: tuple(
-        index[i][c] for i, c in enumerate(item[0])))
+    dim_desc = [
+        {
+            "id": d,
+            "name": pick(L.component_name(table, d), lang),
+            "keyPosition": i,
+            "values": _values(found.codes[i], lists[i], lang),
+            **({"role": "time"} if d == L.TIME else {}),
+        }
+        for i, d in enumerate(dims)
+    ]
+    ordered = sorted(
+        found.cells.items(), key=lambda item: tuple(index[i][c] for i, c in enumerate(item[0]))
+    )
     if flat:
         if detail in ("full", "dataonly"):
             data_set["observations"] = {
                 ":".join(str(index[i][c]) for i, c in enumerate(key)): obs_value(obs)
-                for key, obs in ordered}
+                for key, obs in ordered
+            }
         structure_dims: dict[str, Any] = {"dataSet": [], "series": [], "observation": dim_desc}
     else:
         at = dims.index(at_obs)
@@ -85,18 +105,29 @@ def write_sdmx_json(observations: Iterable[L.ObservationLike], table: TableDef, 
             for entry in series.values():
                 entry.pop("observations")
         data_set["series"] = series
-        structure_dims = {"dataSet": [],
-                          "series": [d for i, d in enumerate(dim_desc) if i != at],
-                          "observation": [dim_desc[at]]}
+        structure_dims = {
+            "dataSet": [],
+            "series": [d for i, d in enumerate(dim_desc) if i != at],
+            "observation": [dim_desc[at]],
+        }
     attributes: list[dict[str, Any]] = []
     if with_attributes:
         for i, att in enumerate(L.ATTRIBUTES):
             cl = codelists.get(att) if att in L.CODED_ATTRIBUTES else None
-            attributes.append({"id": att, "name": pick(L.CONCEPTS[att], lang),
-                               "values": _values(attr_codes[i], cl, lang)})
+            attributes.append(
+                {
+                    "id": att,
+                    "name": pick(L.CONCEPTS[att], lang),
+                    "values": _values(attr_codes[i], cl, lang),
+                }
+            )
     when = (prepared or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    header: dict[str, Any] = {"id": message_id, "test": False, "prepared": when,
-                              "sender": {"id": L.AGENCY}}
+    header: dict[str, Any] = {
+        "id": message_id,
+        "test": False,
+        "prepared": when,
+        "sender": {"id": L.AGENCY},
+    }
     if source:
         header["source"] = source
     message = {
@@ -105,8 +136,9 @@ def write_sdmx_json(observations: Iterable[L.ObservationLike], table: TableDef, 
         "structure": {
             "name": table.label(lang),
             "description": pick(table.description, lang),
-            "links": [{"rel": "dataflow",
-                       "urn": L.urn("datastructure.Dataflow", table.id, table.version)}],
+            "links": [
+                {"rel": "dataflow", "urn": L.urn("datastructure.Dataflow", table.id, table.version)}
+            ],
             "dimensions": structure_dims,
             "attributes": {"dataSet": [], "series": [], "observation": attributes},
         },

@@ -33,22 +33,35 @@ WESTERN: tuple[str, ...] = ("cp1252", "latin-1")
 """Windows-1252, then ISO-8859-1 (which decodes any byte): Eurostat's older exports."""
 
 
-def decode_text(data: bytes, *, legacy: tuple[str, ...] = (), sample: bool = False,
-                encoding: str | None = None, declared: str | None = None,
-                replace: bool = False) -> str:
+def decode_text(
+    data: bytes,
+    *,
+    legacy: tuple[str, ...] = (),
+    sample: bool = False,
+    encoding: str | None = None,
+    declared: str | None = None,
+    replace: bool = False,
+) -> str:
     """The text of ``data`` in the order of the module's docstring.
 
     Raises :class:`UnicodeDecodeError` (from UTF-8, or from the named ``encoding``) when no
     step gives text, its ``start`` counted from after a UTF-8 byte-order mark; an unknown
     ``encoding`` raises :class:`LookupError`.
     """
-    return decode_as(data, legacy=legacy, sample=sample, encoding=encoding,
-                     declared=declared, replace=replace)[0]
+    return decode_as(
+        data, legacy=legacy, sample=sample, encoding=encoding, declared=declared, replace=replace
+    )[0]
 
 
-def decode_as(data: bytes, *, legacy: tuple[str, ...] = (), sample: bool = False,
-              encoding: str | None = None, declared: str | None = None,
-              replace: bool = False) -> tuple[str, str]:
+def decode_as(
+    data: bytes,
+    *,
+    legacy: tuple[str, ...] = (),
+    sample: bool = False,
+    encoding: str | None = None,
+    declared: str | None = None,
+    replace: bool = False,
+) -> tuple[str, str]:
     """:func:`decode_text`, with the encoding that gave the text (for provenance notes)."""
     if encoding:
         return data.decode(encoding).removeprefix("\ufeff"), encoding

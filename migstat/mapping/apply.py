@@ -50,19 +50,35 @@ class MappingReport:
     def findings(self) -> list[Finding]:
         out = []
         for (table, dim, country, category), places in self.unmapped.items():
-            out.append(Finding(
-                rule=RULE_UNMAPPED, severity=Severity.WARNING, table=table,
-                message=N_("National category \u201c{category}\u201d of {dimension} "
-                           "({country}) has no mapping to the international codes: {count} "
-                           "values left out. Add it with migstat mapping set."),
-                params={"category": category, "dimension": dim, "country": country,
-                        "count": len(places)},
-                where=places[0] if places else None, related=tuple(places[1:20])))
+            out.append(
+                Finding(
+                    rule=RULE_UNMAPPED,
+                    severity=Severity.WARNING,
+                    table=table,
+                    message=N_(
+                        "National category \u201c{category}\u201d of {dimension} "
+                        "({country}) has no mapping to the international codes: {count} "
+                        "values left out. Add it with migstat mapping set."
+                    ),
+                    params={
+                        "category": category,
+                        "dimension": dim,
+                        "country": country,
+                        "count": len(places),
+                    },
+                    where=places[0] if places else None,
+                    related=tuple(places[1:20]),
+                )
+            )
         for key, mapping in self.used.items():
-            out.append(Finding(
-                rule=RULE_APPLIED, severity=Severity.INFO,
-                message=N_("Mapping {mapping} applied to {count} values."),
-                params={"mapping": mapping.describe(), "count": self.mapped.get(key, 0)}))
+            out.append(
+                Finding(
+                    rule=RULE_APPLIED,
+                    severity=Severity.INFO,
+                    message=N_("Mapping {mapping} applied to {count} values."),
+                    params={"mapping": mapping.describe(), "count": self.mapped.get(key, 0)},
+                )
+            )
         return out
 
 
@@ -83,10 +99,13 @@ class _Index:
         for m in ranked:
             self._by.setdefault((m.country, m.codelist), []).append((m, m.targets()))
 
-    def find(self, country: str, codelist: str, category: str
-             ) -> tuple[Mapping, list[tuple[str, float]]] | None:
-        for m, targets in [*self._by.get((country, codelist), ()),
-                           *self._by.get((ANY, codelist), ())]:
+    def find(
+        self, country: str, codelist: str, category: str
+    ) -> tuple[Mapping, list[tuple[str, float]]] | None:
+        for m, targets in [
+            *self._by.get((country, codelist), ()),
+            *self._by.get((ANY, codelist), ()),
+        ]:
             found = _lookup(targets, category)
             if found:
                 return m, found
@@ -109,8 +128,14 @@ def split_whole(value: float, shares: Sequence[float]) -> list[float]:
     return [float(x) for x in out]
 
 
-def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: Registry,
-                   source: str, drop_unmapped: bool = True) -> MappingReport:
+def apply_mappings(
+    dataset: Dataset,
+    mappings: Iterable[Mapping],
+    *,
+    registry: Registry,
+    source: str,
+    drop_unmapped: bool = True,
+) -> MappingReport:
     """Map national categories in ``dataset`` in place; return what was done.
 
     Codes that are in a dimension's code list (or an alias of one) are left as they are (an
@@ -122,8 +147,14 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
     report = MappingReport()
     # unknown tables and malformed keys pass untouched: validation reports them at their cells
     tables = {t: registry.tables[t] for t in dataset.tables if t in registry.tables}
-    mappable = {t: [(i, registry.codelist(d.codelist)) for i, d in enumerate(tdef.dimensions)
-                    if d.codelist != "AREA"] for t, tdef in tables.items()}
+    mappable = {
+        t: [
+            (i, registry.codelist(d.codelist))
+            for i, d in enumerate(tdef.dimensions)
+            if d.codelist != "AREA"
+        ]
+        for t, tdef in tables.items()
+    }
     expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]] = []
     touched: set[tuple[str, str, str, tuple[str, ...]]] = set()
     for obs in dataset.observations:
@@ -140,7 +171,7 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
                 continue
             alias = codes.resolve(code)
             if alias is not None:
-                options = [((*k[:i], alias, *k[i + 1:]), s) for k, s in options]
+                options = [((*k[:i], alias, *k[i + 1 :]), s) for k, s in options]
                 continue
             found = index.find(obs.ref_area, codes.id, code) if index else None
             if found is None:
@@ -148,15 +179,17 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
                     continue
                 dim = tables[obs.table].dimensions[i].id
                 report.unmapped.setdefault((obs.table, dim, obs.ref_area, code), []).append(
-                    obs.where or Location(file=dataset.file_name))
+                    obs.where or Location(file=dataset.file_name)
+                )
                 lost = True
                 break
             mapping, targets = found
             report.used[mapping.id if mapping.id is not None else id(mapping)] = mapping
             key_id = mapping.id if mapping.id is not None else id(mapping)
             report.mapped[key_id] = report.mapped.get(key_id, 0) + 1
-            options = [((*k[:i], t, *k[i + 1:]), s * share)
-                       for k, s in options for t, share in targets]
+            options = [
+                ((*k[:i], t, *k[i + 1 :]), s * share) for k, s in options for t, share in targets
+            ]
             mapped = True
         if lost:
             continue
@@ -171,9 +204,11 @@ def apply_mappings(dataset: Dataset, mappings: Iterable[Mapping], *, registry: R
     return report
 
 
-def _parts(expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]],
-           touched: set[tuple[str, str, str, tuple[str, ...]]],
-           report: MappingReport) -> list[Observation]:
+def _parts(
+    expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]],
+    touched: set[tuple[str, str, str, tuple[str, ...]]],
+    report: MappingReport,
+) -> list[Observation]:
     """The observations of the mapped dataset, in order: each one as it was, or its parts
     under its mapped keys (``expanded``: the keys and shares of each, ``None`` for as it was);
     parts arriving at one key (``touched``) are summed into the first of them."""
@@ -186,15 +221,25 @@ def _parts(expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]]
                 out.append(obs)
                 continue
             options = [(obs.key, 1.0)]
-        parts = (split_whole(obs.value, [s for _k, s in options]) if obs.value is not None
-                 else [None] * len(options))
+        parts = (
+            split_whole(obs.value, [s for _k, s in options])
+            if obs.value is not None
+            else [None] * len(options)
+        )
         for (key, share), value in zip(options, parts, strict=True):
             if share < 1.0:
                 report.split += 1
             part = Observation(
-                obs.table, obs.ref_area, obs.time_period, key, value,
-                "E" if share < 1.0 and value is not None else obs.obs_status, obs.conf_status,
-                comment=_comment(obs, share), where=obs.where)
+                obs.table,
+                obs.ref_area,
+                obs.time_period,
+                key,
+                value,
+                "E" if share < 1.0 and value is not None else obs.obs_status,
+                obs.conf_status,
+                comment=_comment(obs, share),
+                where=obs.where,
+            )
             ident = (obs.table, obs.ref_area, obs.time_period, key)
             if ident in touched and ident in merged:
                 _add(merged[ident], part)

@@ -27,8 +27,7 @@ from migstat.model.registry import Registry
 from migstat.sources.tabular import category_key
 
 ANY = "*"
-COLUMNS = ("country", "source", "codelist", "national_code", "national_label", "target",
-           "share")
+COLUMNS = ("country", "source", "codelist", "national_code", "national_label", "target", "share")
 SHARE_TOLERANCE = 1e-6
 NOT_MAPPABLE = frozenset({"AREA"})
 """Code lists whose codes are never national categories (countries go through the AREA
@@ -82,24 +81,45 @@ class Mapping:
 
     def to_dict(self) -> dict[str, object]:
         """A plain mapping for JSON (the portal's editor): header and entries."""
-        return {"country": self.country, "source": self.source, "codelist": self.codelist,
-                "version": self.version, "id": self.id,
-                "created_at": self.created_at.isoformat() if self.created_at else None,
-                "created_by": self.created_by, "note": self.note,
-                "entries": [{"national_code": e.national_code,
-                             "national_label": e.national_label, "target": e.target,
-                             "share": e.share} for e in self.entries]}
+        return {
+            "country": self.country,
+            "source": self.source,
+            "codelist": self.codelist,
+            "version": self.version,
+            "id": self.id,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "created_by": self.created_by,
+            "note": self.note,
+            "entries": [
+                {
+                    "national_code": e.national_code,
+                    "national_label": e.national_label,
+                    "target": e.target,
+                    "share": e.share,
+                }
+                for e in self.entries
+            ],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Mapping:
         """A mapping edited elsewhere (the portal), to check and save as a new version."""
         entries = data.get("entries") or []
-        return cls(str(data["country"]), str(data.get("source") or ANY).lower(),
-                   str(data["codelist"]).upper(),
-                   [MappingEntry(str(e["national_code"]), str(e["target"]),
-                                 float(e.get("share", 1.0)), e.get("national_label") or None)
-                    for e in entries],  # type: ignore[union-attr]
-                   note=str(data["note"]) if data.get("note") else None)
+        return cls(
+            str(data["country"]),
+            str(data.get("source") or ANY).lower(),
+            str(data["codelist"]).upper(),
+            [
+                MappingEntry(
+                    str(e["national_code"]),
+                    str(e["target"]),
+                    float(e.get("share", 1.0)),
+                    e.get("national_label") or None,
+                )
+                for e in entries
+            ],  # type: ignore[union-attr]
+            note=str(data["note"]) if data.get("note") else None,
+        )
 
     def categories(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -113,11 +133,19 @@ class Mapping:
         where = Location(file=file_name)
         if self.codelist in NOT_MAPPABLE or self.codelist not in registry.codelists:
             known = ", ".join(c for c in registry.codelists if c not in NOT_MAPPABLE)
-            raise InputError(N_("Code list {codelist} cannot be mapped to; use one of: "
-                                "{known}."), where=where, codelist=self.codelist, known=known)
+            raise InputError(
+                N_("Code list {codelist} cannot be mapped to; use one of: {known}."),
+                where=where,
+                codelist=self.codelist,
+                known=known,
+            )
         if not self.entries:
-            raise InputError(N_("The mapping of {codelist} for {country} has no entries."),
-                             where=where, codelist=self.codelist, country=self.country)
+            raise InputError(
+                N_("The mapping of {codelist} for {country} has no entries."),
+                where=where,
+                codelist=self.codelist,
+                country=self.country,
+            )
         codes = registry.codelist(self.codelist)
         totals: dict[str, float] = {}
         first: dict[str, Location | None] = {}
@@ -125,28 +153,49 @@ class Mapping:
         for entry in self.entries:
             at = entry.where or where
             if entry.target not in codes:
-                raise InputError(N_("Target code {target} is not in code list {codelist} "
-                                    "(national category \u201c{category}\u201d)."), where=at,
-                                 target=entry.target, codelist=self.codelist,
-                                 category=entry.national_code)
+                raise InputError(
+                    N_(
+                        "Target code {target} is not in code list {codelist} "
+                        "(national category \u201c{category}\u201d)."
+                    ),
+                    where=at,
+                    target=entry.target,
+                    codelist=self.codelist,
+                    category=entry.national_code,
+                )
             if not 0 < entry.share <= 1:
-                raise InputError(N_("The share {share} of national category \u201c{category}"
-                                    "\u201d is not a number above 0 and at most 1."), where=at,
-                                 share=entry.share, category=entry.national_code)
+                raise InputError(
+                    N_(
+                        "The share {share} of national category \u201c{category}"
+                        "\u201d is not a number above 0 and at most 1."
+                    ),
+                    where=at,
+                    share=entry.share,
+                    category=entry.national_code,
+                )
             key = category_key(entry.national_code)
             if (key, entry.target) in pairs:
-                raise InputError(N_("National category \u201c{category}\u201d is mapped to "
-                                    "{target} twice."), where=at, category=entry.national_code,
-                                 target=entry.target)
+                raise InputError(
+                    N_("National category \u201c{category}\u201d is mapped to {target} twice."),
+                    where=at,
+                    category=entry.national_code,
+                    target=entry.target,
+                )
             pairs.add((key, entry.target))
             totals[key] = totals.get(key, 0.0) + entry.share
             first.setdefault(key, at)
         for entry in self.entries:
             key = category_key(entry.national_code)
             if abs(totals[key] - 1.0) > SHARE_TOLERANCE:
-                raise InputError(N_("The shares of national category \u201c{category}\u201d "
-                                    "add up to {total}, not 1."), where=first[key] or where,
-                                 category=entry.national_code, total=round(totals[key], 6))
+                raise InputError(
+                    N_(
+                        "The shares of national category \u201c{category}\u201d "
+                        "add up to {total}, not 1."
+                    ),
+                    where=first[key] or where,
+                    category=entry.national_code,
+                    total=round(totals[key], 6),
+                )
 
 
 def _share(text: str, where: Location) -> float:
@@ -155,12 +204,21 @@ def _share(text: str, where: Location) -> float:
     try:
         return float(text.strip().replace(",", "."))
     except ValueError:
-        raise InputError(N_("The share \u201c{value}\u201d is not a number (write it as 0.25)."),
-                         where=where, value=text) from None
+        raise InputError(
+            N_("The share \u201c{value}\u201d is not a number (write it as 0.25)."),
+            where=where,
+            value=text,
+        ) from None
 
 
-def read_mappings_csv(data: bytes, *, file_name: str, registry: Registry,
-                      country: str | None = None, source: str | None = None) -> list[Mapping]:
+def read_mappings_csv(
+    data: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    country: str | None = None,
+    source: str | None = None,
+) -> list[Mapping]:
     """The mappings in a CSV file (see the module's docstring), checked.
 
     ``country`` and ``source`` fill the columns when the file leaves them out.
@@ -173,12 +231,18 @@ def read_mappings_csv(data: bytes, *, file_name: str, registry: Registry,
         raise InputError(N_("The file is empty."), where=Location(file=file_name)) from None
     columns = {h.strip().lower().lstrip("\ufeff"): i for i, h in enumerate(header)}
     needed = [c for c in ("codelist", "national_code", "target") if c not in columns]
-    needed += [c for c, given in (("country", country), ("source", source))
-               if c not in columns and given is None]
+    needed += [
+        c
+        for c, given in (("country", country), ("source", source))
+        if c not in columns and given is None
+    ]
     if needed:
-        raise InputError(N_("Columns missing: {missing}. The header has: {found}."),
-                         where=Location(file=file_name, line=1), missing=", ".join(needed),
-                         found=", ".join(header) or "\u2014")
+        raise InputError(
+            N_("Columns missing: {missing}. The header has: {found}."),
+            where=Location(file=file_name, line=1),
+            missing=", ".join(needed),
+            found=", ".join(header) or "\u2014",
+        )
 
     def field_(fields: list[str], name: str) -> str:
         i = columns.get(name)
@@ -191,28 +255,41 @@ def read_mappings_csv(data: bytes, *, file_name: str, registry: Registry,
         if code_country != ANY:
             resolved = registry.areas.resolve(code_country) if code_country else None
             if resolved is None:
-                raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code "
-                                    "such as KGZ."), where=where, code=code_country)
+                raise InputError(
+                    N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+                    where=where,
+                    code=code_country,
+                )
             code_country = resolved
         src = (field_(fields, "source") or source or ANY).lower()
         codelist = field_(fields, "codelist").upper()
         national = field_(fields, "national_code")
         if not national:
-            raise InputError(N_("The national category is empty (column national_code)."),
-                             where=Location(file=file_name, line=line, column="national_code"))
+            raise InputError(
+                N_("The national category is empty (column national_code)."),
+                where=Location(file=file_name, line=line, column="national_code"),
+            )
         target = field_(fields, "target")
         if codelist in registry.codelists:
             target = registry.codelist(codelist).resolve(target) or target
-        mapping = found.setdefault((code_country, src, codelist),
-                                   Mapping(code_country, src, codelist))
-        mapping.entries.append(MappingEntry(
-            national_code=national, target=target,
-            share=_share(field_(fields, "share"), Location(file=file_name, line=line,
-                                                           column="share")),
-            national_label=field_(fields, "national_label") or None, where=where))
+        mapping = found.setdefault(
+            (code_country, src, codelist), Mapping(code_country, src, codelist)
+        )
+        mapping.entries.append(
+            MappingEntry(
+                national_code=national,
+                target=target,
+                share=_share(
+                    field_(fields, "share"), Location(file=file_name, line=line, column="share")
+                ),
+                national_label=field_(fields, "national_label") or None,
+                where=where,
+            )
+        )
     if not found:
-        raise InputError(N_("The file has a header but no data rows."),
-                         where=Location(file=file_name))
+        raise InputError(
+            N_("The file has a header but no data rows."), where=Location(file=file_name)
+        )
     for mapping in found.values():
         mapping.check(registry, file_name)
     return list(found.values())
@@ -225,6 +302,15 @@ def write_mappings_csv(mappings: list[Mapping]) -> str:
     writer.writerow(COLUMNS)
     for m in mappings:
         for e in m.entries:
-            writer.writerow([m.country, m.source, m.codelist, e.national_code,
-                             e.national_label or "", e.target, f"{e.share:g}"])
+            writer.writerow(
+                [
+                    m.country,
+                    m.source,
+                    m.codelist,
+                    e.national_code,
+                    e.national_label or "",
+                    e.target,
+                    f"{e.share:g}",
+                ]
+            )
     return buffer.getvalue()

@@ -75,8 +75,17 @@ class Location:
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("file", self.file), ("sheet", self.sheet), ("cell", self.cell),
-                                  ("line", self.line), ("column", self.column)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("file", self.file),
+                ("sheet", self.sheet),
+                ("cell", self.cell),
+                ("line", self.line),
+                ("column", self.column),
+            )
+            if v is not None
+        }
 
 
 @dataclass(slots=True)
@@ -144,9 +153,17 @@ class TableMetadata:
     def to_dict(self) -> dict[str, Any]:
         return {
             k: getattr(self, k)
-            for k in ("table", "source_type", "reference_date", "residence_rule",
-                      "residence_rule_months", "population_covered", "origin_concept",
-                      "rounding_base", "notes")
+            for k in (
+                "table",
+                "source_type",
+                "reference_date",
+                "residence_rule",
+                "residence_rule_months",
+                "population_covered",
+                "origin_concept",
+                "rounding_base",
+                "notes",
+            )
             if getattr(self, k) is not None
         }
 
@@ -168,8 +185,15 @@ class SubmissionMetadata:
     def to_dict(self) -> dict[str, Any]:
         head = {
             k: getattr(self, k)
-            for k in ("country", "year", "agency", "contact_name", "contact_email", "language",
-                      "revision_reason")
+            for k in (
+                "country",
+                "year",
+                "agency",
+                "contact_name",
+                "contact_email",
+                "language",
+                "revision_reason",
+            )
             if getattr(self, k) is not None
         }
         head["tables"] = {t: m.to_dict() for t, m in self.tables.items()}
@@ -188,8 +212,11 @@ class Provenance:
     notes: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("publisher", "dataset", "edition", "url",
-                                              "licence", "notes") if getattr(self, k) is not None}
+        return {
+            k: getattr(self, k)
+            for k in ("publisher", "dataset", "edition", "url", "licence", "notes")
+            if getattr(self, k) is not None
+        }
 
 
 @dataclass(slots=True)

@@ -82,8 +82,14 @@ class Finding:
     @property
     def sort_key(self) -> tuple[Any, ...]:
         where = self.where or Location()
-        return (Severity(self.severity).rank, self.table or "", where.sheet or "",
-                where.line or 0, _cell_order(where.cell), self.rule)
+        return (
+            Severity(self.severity).rank,
+            self.table or "",
+            where.sheet or "",
+            where.line or 0,
+            _cell_order(where.cell),
+            self.rule,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

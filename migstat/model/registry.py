@@ -90,13 +90,19 @@ def _code(raw: dict[str, Any]) -> Code:
 
 def load_codelist(raw: dict[str, Any]) -> CodeList:
     """A generic code list from its YAML mapping."""
-    cl = CodeList(id=raw["id"], name=_texts(raw, "name"), version=str(raw.get("version", "1.0")),
-                  description=_texts(raw, "description"))
+    cl = CodeList(
+        id=raw["id"],
+        name=_texts(raw, "name"),
+        version=str(raw.get("version", "1.0")),
+        description=_texts(raw, "description"),
+    )
     for item in raw.get("codes", ()):
         cl.add(_code(item))
     for h in raw.get("hierarchies", ()):
         cl.hierarchies[h["id"]] = Hierarchy(
-            id=h["id"], codelist=cl.id, name=_texts(h, "name"),
+            id=h["id"],
+            codelist=cl.id,
+            name=_texts(h, "name"),
             rules=tuple(_rule(r) for r in h.get("rules", ())),
         )
     cl.subsets = {k: [str(c) for c in v] for k, v in (raw.get("subsets") or {}).items()}
@@ -109,9 +115,11 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
     ru3 = gettext.translation("iso3166-3", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
     overrides: dict[str, dict[str, str]] = raw.get("names") or {}
     extra_aliases: dict[str, list[str]] = raw.get("aliases") or {}
-    cl = CodeList(id="AREA", name=_texts(raw, "name") or {"en": "Country or area",
-                                                          "ru": "Страна или территория"},
-                  version=str(raw.get("version", "1.0")))
+    cl = CodeList(
+        id="AREA",
+        name=_texts(raw, "name") or {"en": "Country or area", "ru": "Страна или территория"},
+        version=str(raw.get("version", "1.0")),
+    )
 
     specials = [_code(item) for item in raw.get("codes", ())]
     for code in specials:
@@ -128,9 +136,14 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
             aliases.append(c.official_name)
         aliases.append(ru.gettext(c.name))
         aliases.extend(extra_aliases.get(c.alpha_3, ()))
-        countries.append(Code(id=c.alpha_3, name=names, aliases=tuple(aliases),
-                              attributes={"kind": "country", "m49": c.numeric,
-                                          "alpha2": c.alpha_2}))
+        countries.append(
+            Code(
+                id=c.alpha_3,
+                name=names,
+                aliases=tuple(aliases),
+                attributes={"kind": "country", "m49": c.numeric, "alpha2": c.alpha_2},
+            )
+        )
     for code in specials:
         if code.attributes.get("kind") == "country":  # not in ISO, e.g. Kosovo
             countries.append(code)
@@ -148,8 +161,15 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
         attrs = {"kind": "historical"}
         if getattr(h, "numeric", None):
             attrs["m49"] = h.numeric  # not an alias: YUG and SCG share 891
-        cl.add(Code(id=h.alpha_3, name=names, valid_to=withdrawn, aliases=tuple(aliases),
-                    attributes=attrs))
+        cl.add(
+            Code(
+                id=h.alpha_3,
+                name=names,
+                valid_to=withdrawn,
+                aliases=tuple(aliases),
+                attributes=attrs,
+            )
+        )
 
     for code in specials:
         if code.attributes.get("kind") not in ("world", "country"):
@@ -157,22 +177,34 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
 
     for h in raw.get("hierarchies", ()):
         cl.hierarchies[h["id"]] = Hierarchy(
-            id=h["id"], codelist="AREA", name=_texts(h, "name"),
+            id=h["id"],
+            codelist="AREA",
+            name=_texts(h, "name"),
             rules=tuple(_rule(r) for r in h.get("rules", ())),
         )
     # The world total: every country or area that can be a partner, plus stateless and unknown.
-    parts = tuple(code.id for code in cl
-                  if code.attributes.get("kind") in ("country", "historical", "residual"))
+    parts = tuple(
+        code.id
+        for code in cl
+        if code.attributes.get("kind") in ("country", "historical", "residual")
+    )
     cl.hierarchies["WORLD"] = Hierarchy(
-        id="WORLD", codelist="AREA", name={"en": "World", "ru": "Весь мир"},
+        id="WORLD",
+        codelist="AREA",
+        name={"en": "World", "ru": "Весь мир"},
         rules=(HierarchyRule(total="_T", parts=parts),),
     )
     # Questionnaire rows: countries only, never a composite area such as the Channel Islands
     # (Guernsey + Jersey), which would count the same people twice.
     composite = {rule.total for h in cl.hierarchies.values() for rule in h.rules}
     first = [c for c in raw.get("partner_first", ()) if c in cl]
-    rest = [code.id for code in cl if code.attributes.get("kind") == "country"
-            and code.id not in first and code.id not in composite]
+    rest = [
+        code.id
+        for code in cl
+        if code.attributes.get("kind") == "country"
+        and code.id not in first
+        and code.id not in composite
+    ]
     tail = [c for c in raw.get("partner_last", ()) if c in cl]
     cl.subsets["partner"] = ["_T", *first, *rest, *tail]
     return cl
@@ -206,9 +238,11 @@ class CrossRule:
 
 def _tolerance(raw: dict[str, Any] | None) -> Tolerance:
     raw = raw or {}
-    return Tolerance(absolute=float(raw.get("absolute", 0)),
-                     relative=float(raw.get("relative", 0)),
-                     rounding_base=int(raw.get("rounding_base", 1)))
+    return Tolerance(
+        absolute=float(raw.get("absolute", 0)),
+        relative=float(raw.get("relative", 0)),
+        rounding_base=int(raw.get("rounding_base", 1)),
+    )
 
 
 class Registry:
@@ -243,13 +277,19 @@ class Registry:
     def _load_rules(self, folder: Path) -> None:
         for path in sorted((folder / "rules").glob("*.yaml")):
             for raw in _read_yaml(path) or ():
-                self.cross_rules.append(CrossRule(
-                    id=raw["id"], check=raw.get("check", "=="), left=raw["left"],
-                    right=raw["right"], severity=raw.get("severity", "error"),
-                    match=tuple(raw.get("match", ())), message=raw.get("message"),
-                    description=_texts(raw, "description"),
-                    tolerance=_tolerance(raw["tolerance"]) if "tolerance" in raw else None,
-                ))
+                self.cross_rules.append(
+                    CrossRule(
+                        id=raw["id"],
+                        check=raw.get("check", "=="),
+                        left=raw["left"],
+                        right=raw["right"],
+                        severity=raw.get("severity", "error"),
+                        match=tuple(raw.get("match", ())),
+                        message=raw.get("message"),
+                        description=_texts(raw, "description"),
+                        tolerance=_tolerance(raw["tolerance"]) if "tolerance" in raw else None,
+                    )
+                )
 
     def _table(self, raw: dict[str, Any], path: Path) -> TableDef:
         dims = []
@@ -257,14 +297,18 @@ class Registry:
             cl_id = d.get("codelist", d["id"])
             if cl_id not in self.codelists:
                 raise ValueError(f"{path}: dimension {d['id']} uses unknown code list {cl_id}")
-            dims.append(Dimension(
-                id=d["id"], codelist=cl_id,
-                name=_texts(d, "name") or self.codelists[cl_id].name,
-                total=d.get("total", "_T"),
-                codes=self._expand_codes(cl_id, d.get("codes"), path),
-                hierarchies=tuple(d.get("hierarchies", ())),
-                role=d.get("role"), concept=d.get("concept"),
-            ))
+            dims.append(
+                Dimension(
+                    id=d["id"],
+                    codelist=cl_id,
+                    name=_texts(d, "name") or self.codelists[cl_id].name,
+                    total=d.get("total", "_T"),
+                    codes=self._expand_codes(cl_id, d.get("codes"), path),
+                    hierarchies=tuple(d.get("hierarchies", ())),
+                    role=d.get("role"),
+                    concept=d.get("concept"),
+                )
+            )
         layout = raw.get("layout") or {}
         dim_ids = [d.id for d in dims]
         rows = tuple(layout.get("rows", dim_ids[:-1]))
@@ -273,20 +317,28 @@ class Registry:
             raise ValueError(f"{path}: layout must place every dimension exactly once")
         unit = raw.get("unit") or {}
         return TableDef(
-            id=raw["id"], title=_texts(raw, "title"), kind=TableKind(raw["kind"]),
-            period_type=PeriodType(raw.get("period", "year")), dimensions=tuple(dims),
+            id=raw["id"],
+            title=_texts(raw, "title"),
+            kind=TableKind(raw["kind"]),
+            period_type=PeriodType(raw.get("period", "year")),
+            dimensions=tuple(dims),
             layout=Layout(rows=rows, columns=cols),
             unit=_texts(unit) or {"en": "persons", "ru": "человек"},
             unit_id=unit.get("id", "PERS"),
-            universe=_texts(raw, "universe"), description=_texts(raw, "description"),
-            version=str(raw.get("version", "1.0")), aliases=tuple(raw.get("aliases", ())),
-            status=raw.get("status", "active"), group=raw.get("group", "standard"),
-            required_metadata=tuple(raw.get("required_metadata",
-                                            ("source_type", "reference_date"))),
+            universe=_texts(raw, "universe"),
+            description=_texts(raw, "description"),
+            version=str(raw.get("version", "1.0")),
+            aliases=tuple(raw.get("aliases", ())),
+            status=raw.get("status", "active"),
+            group=raw.get("group", "standard"),
+            required_metadata=tuple(
+                raw.get("required_metadata", ("source_type", "reference_date"))
+            ),
             tolerance=_tolerance(raw.get("tolerance")),
             yoy_warning_ratio=float(raw.get("yoy_warning_ratio", 5.0)),
             yoy_min_value=float(raw.get("yoy_min_value", 50.0)),
-            mirror_pair=raw.get("mirror_pair"), sheet_name=raw.get("sheet"),
+            mirror_pair=raw.get("mirror_pair"),
+            sheet_name=raw.get("sheet"),
             counts=bool(raw.get("counts", True)),
         )
 
@@ -318,8 +370,11 @@ class Registry:
         key = table_id.strip().upper()
         found = self.tables.get(key) or self.tables.get(self._aliases.get(key, ""))
         if found is None:
-            raise NotFoundError(N_("Unknown table {table}. Known tables: {known}."),
-                                table=table_id, known=", ".join(self.tables))
+            raise NotFoundError(
+                N_("Unknown table {table}. Known tables: {known}."),
+                table=table_id,
+                known=", ".join(self.tables),
+            )
         return found
 
     def codelist(self, cl_id: str) -> CodeList:
@@ -342,8 +397,8 @@ class Registry:
         resolved = self.areas.resolve(code)
         if resolved is None or self.areas[resolved].attributes.get("kind") != "country":
             raise NotFoundError(
-                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
-                code=code)
+                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."), code=code
+            )
         return resolved
 
 

@@ -66,27 +66,69 @@ class SourceReader:
 
 
 SOURCES: dict[str, SourceReader] = {
-    "undesa": SourceReader("undesa", "UN DESA Population Division", undesa.PROVIDER,
-                           ("S01", "P01"), undesa.sniff, undesa.read),
+    "undesa": SourceReader(
+        "undesa",
+        "UN DESA Population Division",
+        undesa.PROVIDER,
+        ("S01", "P01"),
+        undesa.sniff,
+        undesa.read,
+    ),
     "unhcr": SourceReader("unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read),
-    "cisstat": SourceReader("cisstat", "Interstate Statistical Committee of the CIS",
-                            cisstat.PROVIDER, ("F01", "F02"), cisstat.sniff, cisstat.read),
-    "belstat": SourceReader("belstat", "National Statistical Committee of the Republic of "
-                            "Belarus", belstat.PROVIDER, ("F01", "F02"), belstat.sniff,
-                            belstat.read),
-    "eurostat": SourceReader("eurostat", eurostat.PUBLISHER, eurostat.PROVIDER,
-                             ("A01", "A01V", "A05", "A06", "S01"), eurostat.sniff,
-                             eurostat.read),
-    "sdmx": SourceReader("sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff,
-                         sdmx.read),
-    "jsonstat": SourceReader("jsonstat", "JSON-stat of any publisher", jsonstat.PROVIDER, (),
-                             jsonstat.sniff, jsonstat.read),
-    "px": SourceReader("px", "A statistical office's PX (PC-Axis) table", px.PROVIDER,
-                       px.TABLES, px.sniff, px.read),
-    "matrix": SourceReader("matrix", "An origin-destination matrix", matrix.PROVIDER,
-                           matrix.TABLES, matrix.sniff, matrix.read),
-    "columns": SourceReader("columns", "A long table with named columns", columns.PROVIDER,
-                            columns.TABLES, columns.sniff, columns.read),
+    "cisstat": SourceReader(
+        "cisstat",
+        "Interstate Statistical Committee of the CIS",
+        cisstat.PROVIDER,
+        ("F01", "F02"),
+        cisstat.sniff,
+        cisstat.read,
+    ),
+    "belstat": SourceReader(
+        "belstat",
+        "National Statistical Committee of the Republic of Belarus",
+        belstat.PROVIDER,
+        ("F01", "F02"),
+        belstat.sniff,
+        belstat.read,
+    ),
+    "eurostat": SourceReader(
+        "eurostat",
+        eurostat.PUBLISHER,
+        eurostat.PROVIDER,
+        ("A01", "A01V", "A05", "A06", "S01"),
+        eurostat.sniff,
+        eurostat.read,
+    ),
+    "sdmx": SourceReader(
+        "sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff, sdmx.read
+    ),
+    "jsonstat": SourceReader(
+        "jsonstat",
+        "JSON-stat of any publisher",
+        jsonstat.PROVIDER,
+        (),
+        jsonstat.sniff,
+        jsonstat.read,
+    ),
+    "px": SourceReader(
+        "px", "A statistical office's PX (PC-Axis) table", px.PROVIDER, px.TABLES, px.sniff, px.read
+    ),
+    "matrix": SourceReader(
+        "matrix",
+        "An origin-destination matrix",
+        matrix.PROVIDER,
+        matrix.TABLES,
+        matrix.sniff,
+        matrix.read,
+    ),
+    "columns": SourceReader(
+        "columns",
+        "A long table with named columns",
+        columns.PROVIDER,
+        columns.TABLES,
+        columns.sniff,
+        columns.read,
+    ),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
 
@@ -104,9 +146,14 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def read_source(path: Path | str, *, source: str | None = None,
-                registry: Registry | None = None, table: str | None = None,
-                **options: Any) -> Dataset:
+def read_source(
+    path: Path | str,
+    *,
+    source: str | None = None,
+    registry: Registry | None = None,
+    table: str | None = None,
+    **options: Any,
+) -> Dataset:
     """Read a publisher's file into a dataset, detecting the publisher when not given."""
     path = Path(path)
     registry = registry or default_registry()
@@ -119,24 +166,36 @@ def read_source(path: Path | str, *, source: str | None = None,
         source = detect_source(path, head)
         if source is None:
             raise InputError(
-                N_("Cannot tell which publisher's file this is; name the source "
-                   "(one of: {known})."), where=where, known=", ".join(SOURCES))
+                N_(
+                    "Cannot tell which publisher's file this is; name the source (one of: {known})."
+                ),
+                where=where,
+                known=", ".join(SOURCES),
+            )
     reader = SOURCES.get(source.strip().lower())
     if reader is None:
-        raise InputError(N_("Unknown source {source}; known sources: {known}."),
-                         where=where, source=source, known=", ".join(SOURCES))
+        raise InputError(
+            N_("Unknown source {source}; known sources: {known}."),
+            where=where,
+            source=source,
+            known=", ".join(SOURCES),
+        )
     dataset = reader.read(path, registry=registry, table=table, **options)
     if table is not None:
         wanted = registry.table(table).id
         if reader.tables and wanted not in reader.tables:
-            raise InputError(N_("Source {source} has no table {table}; it has: {tables}."),
-                             where=where, source=reader.name, table=wanted,
-                             tables=", ".join(reader.tables))
+            raise InputError(
+                N_("Source {source} has no table {table}; it has: {tables}."),
+                where=where,
+                source=reader.name,
+                table=wanted,
+                tables=", ".join(reader.tables),
+            )
         dataset.observations = [o for o in dataset.observations if o.table == wanted]
-        dataset.metadata.tables = {k: v for k, v in dataset.metadata.tables.items()
-                                   if k == wanted}
-        dataset.findings = [f for f in dataset.findings
-                            if getattr(f, "table", None) in (None, wanted)]
+        dataset.metadata.tables = {k: v for k, v in dataset.metadata.tables.items() if k == wanted}
+        dataset.findings = [
+            f for f in dataset.findings if getattr(f, "table", None) in (None, wanted)
+        ]
     return dataset
 
 

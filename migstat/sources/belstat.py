@@ -71,8 +71,11 @@ FLOWS_INTERNATIONAL = {
     "миграция со странами вне снг": "NON_CIS",
 }
 FLOWS_OTHER = {
-    "всего по всем потокам миграции", "внутриреспубликанская миграция",
-    "межобластная миграция", "внутриобластная миграция", "межрайонная миграция",
+    "всего по всем потокам миграции",
+    "внутриреспубликанская миграция",
+    "межобластная миграция",
+    "внутриобластная миграция",
+    "межрайонная миграция",
     "внутрирайонная миграция",
 }
 TOTALS = {
@@ -94,8 +97,11 @@ def _fold(text: Any) -> str:
 
 def sniff(path: Path, head: bytes) -> bool:
     text = decode_text(head, legacy=CYRILLIC, sample=True)
-    return ('"tableName"' in text and '"tableHeaderDimColumns"' in text
-            and ("Беларусь" in text or "\\u0411\\u0435\\u043b" in text.lower()))
+    return (
+        '"tableName"' in text
+        and '"tableHeaderDimColumns"' in text
+        and ("Беларусь" in text or "\\u0411\\u0435\\u043b" in text.lower())
+    )
 
 
 def _load(path: Path) -> tuple[dict[str, Any], str]:
@@ -103,19 +109,35 @@ def _load(path: Path) -> tuple[dict[str, Any], str]:
     try:
         data = json.loads(decode_text(raw, legacy=CYRILLIC))
     except json.JSONDecodeError as exc:
-        raise InputError(N_("Not valid JSON: {error}"),
-                         where=Location(file=Path(path).name, line=exc.lineno),
-                         error=exc.msg) from exc
-    if not isinstance(data, dict) or not {"tableName", "tableHeader", "tableRows",
-                                          "tableHeaderDimColumns"} <= set(data):
-        raise InputError(N_("Not a Belstat table answer: tableName, tableHeader, "
-                            "tableHeaderDimColumns and tableRows are expected."),
-                         where=Location(file=Path(path).name))
+        raise InputError(
+            N_("Not valid JSON: {error}"),
+            where=Location(file=Path(path).name, line=exc.lineno),
+            error=exc.msg,
+        ) from exc
+    if not isinstance(data, dict) or not {
+        "tableName",
+        "tableHeader",
+        "tableRows",
+        "tableHeaderDimColumns",
+    } <= set(data):
+        raise InputError(
+            N_(
+                "Not a Belstat table answer: tableName, tableHeader, "
+                "tableHeaderDimColumns and tableRows are expected."
+            ),
+            where=Location(file=Path(path).name),
+        )
     return data, hashlib.sha256(raw).hexdigest()
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     """One Belstat answer (arrivals or departures) as a dataset of F01 or F02."""
     path = Path(path)
     name = path.name
@@ -123,34 +145,45 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     title = _fold(data["tableName"])
     where_file = Location(file=name, column="tableName")
     if title.startswith(DERIVED):
-        raise InputError(N_("Net migration is derived (arrivals minus departures) and is not "
-                            "imported; import the arrivals and departures tables."),
-                         where=where_file)
+        raise InputError(
+            N_(
+                "Net migration is derived (arrivals minus departures) and is not "
+                "imported; import the arrivals and departures tables."
+            ),
+            where=where_file,
+        )
     indicator = next((ind for ind in INDICATORS if title.startswith(ind[0])), None)
     if indicator is None:
-        raise InputError(N_("Unknown Belstat table {title}: expected arrivals or departures."),
-                         where=where_file, title=data["tableName"])
+        raise InputError(
+            N_("Unknown Belstat table {title}: expected arrivals or departures."),
+            where=where_file,
+            title=data["tableName"],
+        )
     _, table_id, partner_dim, code, what = indicator
     table = registry.table(table_id)
     dims = [_fold(d) for d in data["tableHeaderDimColumns"]]
     missing = [d for d in (DIM_TERRITORY, DIM_PARTNER, DIM_FLOW) if d not in dims]
     if missing:
-        raise InputError(N_("Dimension {dimension} is missing; the table has: {dimensions}."),
-                         where=Location(file=name, column="tableHeaderDimColumns"),
-                         dimension=missing[0],
-                         dimensions=", ".join(data["tableHeaderDimColumns"]))
+        raise InputError(
+            N_("Dimension {dimension} is missing; the table has: {dimensions}."),
+            where=Location(file=name, column="tableHeaderDimColumns"),
+            dimension=missing[0],
+            dimensions=", ".join(data["tableHeaderDimColumns"]),
+        )
     col = {d: i for i, d in enumerate(dims)}
     n_dims = len(dims)
     header = data["tableHeader"]
-    years = [str(y).strip() for y in (header[-1] if header and isinstance(header[0], list)
-                                      else header)]
+    years = [
+        str(y).strip() for y in (header[-1] if header and isinstance(header[0], list) else header)
+    ]
     report = NameReport(file=name, registry=registry)
     # (partner, sex, year) -> observation
     cells: dict[tuple[str, str, str], Observation] = {}
     findings: list[Finding] = []
     for i, row in enumerate(data["tableRows"]):
-        labels = [_fold(cell.get("value") if isinstance(cell, dict) else cell)
-                  for cell in row[:n_dims]]
+        labels = [
+            _fold(cell.get("value") if isinstance(cell, dict) else cell) for cell in row[:n_dims]
+        ]
         if labels[col[DIM_TERRITORY]] != NATIONAL:
             continue
         if any(d in col and labels[col[d]] not in ok for d, ok in TOTALS.items()):
@@ -162,17 +195,19 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
         if flow in FLOWS_OTHER:
             continue
         if flow not in FLOWS_INTERNATIONAL:
-            raise InputError(N_("Unknown migration flow {flow}."),
-                             where=Location(file=name,
-                                            column=f"tableRows[{i}][{col[DIM_FLOW]}]"),
-                             flow=row[col[DIM_FLOW]].get("value"))
+            raise InputError(
+                N_("Unknown migration flow {flow}."),
+                where=Location(file=name, column=f"tableRows[{i}][{col[DIM_FLOW]}]"),
+                flow=row[col[DIM_FLOW]].get("value"),
+            )
         partner_cell = row[col[DIM_PARTNER]]
         partner_name = str(partner_cell.get("value") or "").strip()
         if labels[col[DIM_PARTNER]] == PARTNER_TOTAL:
             partner: str | None = FLOWS_INTERNATIONAL[flow]
         else:
-            partner = report.resolve(partner_name, Location(
-                file=name, column=f"tableRows[{i}][{col[DIM_PARTNER]}]"))
+            partner = report.resolve(
+                partner_name, Location(file=name, column=f"tableRows[{i}][{col[DIM_PARTNER]}]")
+            )
         if partner is None:
             continue
         key = key_for(table, {partner_dim: partner, "DURATION": "LT", "SEX": sex})
@@ -186,26 +221,45 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
             if earlier is None or (earlier.value is None and value is not None):
                 cells[ident] = obs
             elif value is not None and earlier.value != value:
-                findings.append(Finding(
-                    rule=RULE_DUPLICATE, severity=Severity.WARNING,
-                    message=N_("{partner} in {year} is published twice with different "
-                               "values: {first} and {second}; the first is kept."),
-                    params={"partner": partner, "year": year, "first": earlier.value,
-                            "second": value},
-                    table=table_id, where=where, related=(earlier.where,) if earlier.where
-                    else ()))
+                findings.append(
+                    Finding(
+                        rule=RULE_DUPLICATE,
+                        severity=Severity.WARNING,
+                        message=N_(
+                            "{partner} in {year} is published twice with different "
+                            "values: {first} and {second}; the first is kept."
+                        ),
+                        params={
+                            "partner": partner,
+                            "year": year,
+                            "first": earlier.value,
+                            "second": value,
+                        },
+                        table=table_id,
+                        where=where,
+                        related=(earlier.where,) if earlier.where else (),
+                    )
+                )
 
     observations = sorted(cells.values(), key=lambda o: (o.time_period, o.key))
     dataset = Dataset(
-        file_name=name, format=NAME, provider=PROVIDER, observations=observations,
-        synthetic=False, findings=findings,
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
+        synthetic=False,
+        findings=findings,
         provenance=Provenance(
             publisher="National Statistical Committee of the Republic of Belarus (Belstat)",
             dataset=f"Migration: {what} (indicator {code})",
             edition=edition or (max(years) if years else None),
-            notes=(f"open-data portal answer {name}, SHA-256 {sha256}; net migration "
-                   "(10101300003) is derived and not imported; edition = latest year unless "
-                   "given")))
+            notes=(
+                f"open-data portal answer {name}, SHA-256 {sha256}; net migration "
+                "(10101300003) is derived and not imported; edition = latest year unless "
+                "given"
+            ),
+        ),
+    )
     span = f"{min(years)}/{max(years)}" if years else None
     dataset.metadata.tables[table_id] = _metadata(table_id, what, span)
     report.settle(dataset, allow_unmatched)
@@ -226,11 +280,16 @@ def _value(cell: Any, where: Location) -> tuple[int | float | None, str]:
 
 def _metadata(table_id: str, what: str, span: str | None) -> TableMetadata:
     return TableMetadata(
-        table=table_id, source_type=SourceType.REGISTER.value, reference_date=span,
+        table=table_id,
+        source_type=SourceType.REGISTER.value,
+        reference_date=span,
         residence_rule=ResidenceRule.PERMANENT.value,
-        notes=(f"Belstat, international migration: {what} by partner country, from "
-               "registration at the place of residence (permanent registration); CIS and "
-               "non-CIS totals as published"))
+        notes=(
+            f"Belstat, international migration: {what} by partner country, from "
+            "registration at the place of residence (permanent registration); CIS and "
+            "non-CIS totals as published"
+        ),
+    )
 
 
 def read_files(paths: Iterable[Path | str], *, registry: Registry, **options: Any) -> Dataset:
@@ -245,22 +304,33 @@ def read_files(paths: Iterable[Path | str], *, registry: Registry, **options: An
         for obs in part.observations:
             ident = (obs.table, obs.ref_area, obs.time_period, obs.key)
             if ident in seen:
-                raise InputError(N_("The same figure is in two files: {table} {period} "
-                                    "({first} and {second})."),
-                                 where=obs.where, table=obs.table, period=obs.time_period,
-                                 first=str(seen[ident].where), second=str(obs.where))
+                raise InputError(
+                    N_("The same figure is in two files: {table} {period} ({first} and {second})."),
+                    where=obs.where,
+                    table=obs.table,
+                    period=obs.time_period,
+                    first=str(seen[ident].where),
+                    second=str(obs.where),
+                )
             seen[ident] = obs
     observations = [o for part in parts for o in part.observations]
     years = sorted({o.time_period for o in observations})
     first = parts[0].provenance
     assert first is not None
     dataset = Dataset(
-        file_name=", ".join(p.file_name for p in parts), format=NAME, provider=PROVIDER,
-        observations=observations, synthetic=False, findings=findings,
+        file_name=", ".join(p.file_name for p in parts),
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
+        synthetic=False,
+        findings=findings,
         provenance=Provenance(
-            publisher=first.publisher, dataset="Migration: arrivals and departures",
+            publisher=first.publisher,
+            dataset="Migration: arrivals and departures",
             edition=options.get("edition") or (years[-1] if years else None),
-            notes="; ".join(p.provenance.notes or "" for p in parts if p.provenance)))
+            notes="; ".join(p.provenance.notes or "" for p in parts if p.provenance),
+        ),
+    )
     for table_id in sorted({t for part in parts for t in part.metadata.tables}):
         periods = sorted({o.time_period for o in observations if o.table == table_id})
         span = f"{periods[0]}/{periods[-1]}" if periods else None

@@ -54,8 +54,14 @@ def sniff(path: Path, head: bytes) -> bool:
     return set(COLUMNS) <= fields
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     src = CsvFile(path)
     name = src.name
     c_date, c_region, c_item, c_value = (src.column(c) for c in COLUMNS)
@@ -70,32 +76,48 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     seen: dict[tuple[str, str, str, tuple[str, ...]], int] = {}
     for line, row in src.records():
         if len(row) < width:
-            raise InputError(N_("The record has {count} fields; the header has {expected}."),
-                             where=Location(file=name, line=line), count=len(row),
-                             expected=len(src.header))
+            raise InputError(
+                N_("The record has {count} fields; the header has {expected}."),
+                where=Location(file=name, line=line),
+                count=len(row),
+                expected=len(src.header),
+            )
         item = row[c_item].strip()
         measure, _, suffix = item.partition(".")
-        transform = row[c_transform].strip() if c_transform is not None and \
-            c_transform < len(row) else "level"
+        transform = (
+            row[c_transform].strip()
+            if c_transform is not None and c_transform < len(row)
+            else "level"
+        )
         if measure.upper() in DERIVED or transform.casefold().startswith("arrivals minus"):
             derived += 1
             continue
         if measure.upper() not in MEASURES:
-            raise InputError(N_("Unknown item code {code}: expected ARRIVALS, DEPARTURES or "
-                                "NET, with an optional partner suffix."),
-                             where=Location(file=name, line=line, column="item_code"),
-                             code=item)
+            raise InputError(
+                N_(
+                    "Unknown item code {code}: expected ARRIVALS, DEPARTURES or "
+                    "NET, with an optional partner suffix."
+                ),
+                where=Location(file=name, line=line, column="item_code"),
+                code=item,
+            )
         table_id, partner_dim = MEASURES[measure.upper()]
         date_text = row[c_date].strip()
         year = date_text[:4]
         if not (year.isdigit() and len(year) == 4):
-            raise InputError(N_("Date {value} does not start with a four-digit year."),
-                             where=Location(file=name, line=line, column="date"),
-                             value=date_text)
-        region = report.resolve(row[c_region].strip(), Location(file=name, line=line,
-                                                                column="region"))
-        partner = "_T" if not suffix else report.resolve(
-            suffix, Location(file=name, line=line, column="item_code"))
+            raise InputError(
+                N_("Date {value} does not start with a four-digit year."),
+                where=Location(file=name, line=line, column="date"),
+                value=date_text,
+            )
+        region = report.resolve(
+            row[c_region].strip(), Location(file=name, line=line, column="region")
+        )
+        partner = (
+            "_T"
+            if not suffix
+            else report.resolve(suffix, Location(file=name, line=line, column="item_code"))
+        )
         if region is None or partner is None:
             continue
         text = row[c_value].strip()
@@ -103,40 +125,71 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
         status = "A"
         if value is None:
             if text:
-                raise InputError(N_("Value {value} is not a number."),
-                                 where=Location(file=name, line=line, column="value"),
-                                 value=text)
+                raise InputError(
+                    N_("Value {value} is not a number."),
+                    where=Location(file=name, line=line, column="value"),
+                    value=text,
+                )
             status = "O"
         key = key_for(tables[table_id], {partner_dim: partner, "DURATION": "LT"})
         ident = (table_id, region, year, key)
         if ident in seen:
-            raise InputError(N_("The same figure appears twice: {item} for {region} in {year} "
-                                "(also on line {other})."),
-                             where=Location(file=name, line=line), item=item, region=region,
-                             year=year, other=seen[ident])
+            raise InputError(
+                N_(
+                    "The same figure appears twice: {item} for {region} in {year} "
+                    "(also on line {other})."
+                ),
+                where=Location(file=name, line=line),
+                item=item,
+                region=region,
+                year=year,
+                other=seen[ident],
+            )
         seen[ident] = line
         years.add(int(year))
         comment = row[c_name].strip() if c_name is not None and c_name < len(row) else None
-        observations.append(Observation(table_id, region, year, key, value, status,
-                                        comment=comment or None,
-                                        where=Location(file=name, line=line, column="value")))
+        observations.append(
+            Observation(
+                table_id,
+                region,
+                year,
+                key,
+                value,
+                status,
+                comment=comment or None,
+                where=Location(file=name, line=line, column="value"),
+            )
+        )
 
     span = f"{min(years)}/{max(years)}" if years else None
     dataset = Dataset(
-        file_name=name, format=NAME, provider=PROVIDER, observations=observations,
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
         synthetic=False,
         provenance=Provenance(
             publisher="Interstate Statistical Committee of the CIS (CIS-Stat)",
             dataset="International migration by country (arrivals and departures)",
-            edition=edition or (str(max(years)) if years else None), url=URL,
-            notes=(f"{derived} NET rows (arrivals minus departures) skipped as derived; "
-                   f"edition = latest year in the file unless given; SHA-256 {src.sha256}")))
+            edition=edition or (str(max(years)) if years else None),
+            url=URL,
+            notes=(
+                f"{derived} NET rows (arrivals minus departures) skipped as derived; "
+                f"edition = latest year in the file unless given; SHA-256 {src.sha256}"
+            ),
+        ),
+    )
     for table_id, what in (("F01", "arrivals"), ("F02", "departures")):
         dataset.metadata.tables[table_id] = TableMetadata(
-            table=table_id, source_type=SourceType.REGISTER.value, reference_date=span,
+            table=table_id,
+            source_type=SourceType.REGISTER.value,
+            reference_date=span,
             residence_rule=ResidenceRule.PERMANENT.value,
-            notes=(f"CIS-Stat, international migration: {what} by partner country, from "
-                   "registration at the place of residence (permanent registration) in the "
-                   "reporting countries; partner totals for CIS and non-CIS countries"))
+            notes=(
+                f"CIS-Stat, international migration: {what} by partner country, from "
+                "registration at the place of residence (permanent registration) in the "
+                "reporting countries; partner totals for CIS and non-CIS countries"
+            ),
+        )
     report.settle(dataset, allow_unmatched)
     return dataset

@@ -79,9 +79,18 @@ class Agency:
     """The datasets migstat maps onto its own tables, named when another one has no table."""
 
 
-def mappers(registry: Registry, dataset: str, file_name: str, columns: set[str], *,
-            agency: Agency, area: str, time: str, table: str | None,
-            status: StatusReader) -> tuple[Pairs, Curated | None]:
+def mappers(
+    registry: Registry,
+    dataset: str,
+    file_name: str,
+    columns: set[str],
+    *,
+    agency: Agency,
+    area: str,
+    time: str,
+    table: str | None,
+    status: StatusReader,
+) -> tuple[Pairs, Curated | None]:
     """The mappers that turn records of ``dataset`` into migstat tables.
 
     A dataset the agency has curated uses its mapping; any other dataset needs a table made
@@ -89,8 +98,9 @@ def mappers(registry: Registry, dataset: str, file_name: str, columns: set[str],
     records' own.
     """
     if agency.curated is not None:
-        found = agency.curated(registry, dataset, file_name, columns, area=area, time=time,
-                               table=table, status=status)
+        found = agency.curated(
+            registry, dataset, file_name, columns, area=area, time=time, table=table, status=status
+        )
         if found is not None:
             return found
     where = Location(file=file_name)
@@ -98,47 +108,91 @@ def mappers(registry: Registry, dataset: str, file_name: str, columns: set[str],
     try:
         tdef = registry.table(wanted)
     except NotFoundError:
-        raise InputError(N_("Dataset {dataset} of {agency} has no migstat table: make one from "
-                            "its data structure (migstat tables from-sdmx) or name the table. "
-                            "Mapped datasets: {known}."), where=where, dataset=dataset,
-                         agency=agency.id, known=", ".join(agency.mapped)) from None
+        raise InputError(
+            N_(
+                "Dataset {dataset} of {agency} has no migstat table: make one from "
+                "its data structure (migstat tables from-sdmx) or name the table. "
+                "Mapped datasets: {known}."
+            ),
+            where=where,
+            dataset=dataset,
+            agency=agency.id,
+            known=", ".join(agency.mapped),
+        ) from None
     missing = [d for d in tdef.dimension_ids if d not in columns]
     if missing:
-        raise InputError(N_("Table {table} needs the dimensions {missing}, which the file "
-                            "does not have (it has: {found})."), where=where, table=tdef.id,
-                         missing=", ".join(missing), found=", ".join(sorted(columns)))
+        raise InputError(
+            N_(
+                "Table {table} needs the dimensions {missing}, which the file "
+                "does not have (it has: {found})."
+            ),
+            where=where,
+            table=tdef.id,
+            missing=", ".join(missing),
+            found=", ".join(sorted(columns)),
+        )
     require = {"FREQ": frozenset({"A"})} if "FREQ" in columns else {}
     resolve = agency.resolve_area or (lambda text: resolve_country(text, registry))
-    mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
-                        time=time, period=_year, resolve_area=resolve, status=status,
-                        dims={d: d for d in tdef.dimension_ids}, require=require)
+    mapper = CubeMapper(
+        registry=registry,
+        table=tdef,
+        file_name=file_name,
+        area=area,
+        time=time,
+        period=_year,
+        resolve_area=resolve,
+        status=status,
+        dims={d: d for d in tdef.dimension_ids},
+        require=require,
+    )
     return [(mapper, None)], None
 
 
-def feed(pairs: Pairs, record: Mapping[str, str], value: float | None, flag: str | None,
-         where: Location) -> None:
+def feed(
+    pairs: Pairs, record: Mapping[str, str], value: float | None, flag: str | None, where: Location
+) -> None:
     """Give one record to every table it belongs to."""
     for mapper, _broken_down in pairs:
         if mapper.wants(record):
             mapper.add(record, value, flag, where)
 
 
-def finish(pairs: Pairs, dataset: Dataset, broken_down: Callable[[str], bool],
-           allow_unmatched: bool) -> None:
+def finish(
+    pairs: Pairs, dataset: Dataset, broken_down: Callable[[str], bool], allow_unmatched: bool
+) -> None:
     """Drop tables whose breakdown the file lacks; settle every mapper into ``dataset``."""
     kept = [m for m, needs in pairs if needs is None or broken_down(needs)]
     settle_all(kept, dataset, allow_unmatched)
 
 
-def new_dataset(*, file_name: str, fmt: str, sha256: str, provider: str, publisher: str,
-                dataset_code: str, title: str | None, edition: str | None,
-                url: str | None = None, licence: str | None = None) -> Dataset:
+def new_dataset(
+    *,
+    file_name: str,
+    fmt: str,
+    sha256: str,
+    provider: str,
+    publisher: str,
+    dataset_code: str,
+    title: str | None,
+    edition: str | None,
+    url: str | None = None,
+    licence: str | None = None,
+) -> Dataset:
     """An empty dataset with the provenance of an import."""
-    return Dataset(file_name=file_name, format=fmt, provider=provider, synthetic=False,
-                   provenance=Provenance(
-                       publisher=publisher, dataset=f"{dataset_code}: {title}" if title
-                       else dataset_code, edition=edition, url=url, licence=licence,
-                       notes=f"SHA-256 {sha256}"))
+    return Dataset(
+        file_name=file_name,
+        format=fmt,
+        provider=provider,
+        synthetic=False,
+        provenance=Provenance(
+            publisher=publisher,
+            dataset=f"{dataset_code}: {title}" if title else dataset_code,
+            edition=edition,
+            url=url,
+            licence=licence,
+            notes=f"SHA-256 {sha256}",
+        ),
+    )
 
 
 def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
@@ -147,19 +201,31 @@ def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
         periods = sorted({o.time_period for o in dataset.observations if o.table == table})
         span = periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}"
         dataset.metadata.tables[table] = TableMetadata(
-            table=table, source_type=known.source_type if known else SourceType.OTHER.value,
-            reference_date=span, population_covered=known.population if known else None,
-            origin_concept=known.origin_concept if known else None, notes=note)
+            table=table,
+            source_type=known.source_type if known else SourceType.OTHER.value,
+            reference_date=span,
+            population_covered=known.population if known else None,
+            origin_concept=known.origin_concept if known else None,
+            notes=note,
+        )
 
 
 JSONSTAT_AREAS = ("GEO", "REF_AREA", "COUNTRY", "AREA")
 JSONSTAT_TIMES = ("TIME", "TIME_PERIOD", "YEAR")
 
 
-def read_jsonstat(raw: bytes, *, file_name: str, registry: Registry, agency: Agency,
-                  allow_unmatched: bool = False, edition: str | None = None,
-                  table: str | None = None, dataset: str | None = None,
-                  cube: Cube | None = None) -> Dataset:
+def read_jsonstat(
+    raw: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    agency: Agency,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    dataset: str | None = None,
+    cube: Cube | None = None,
+) -> Dataset:
     """A JSON-stat dataset of ``agency``: a curated dataset, or a table made from a data
     structure (dimension ids as the table's, ``geo``/``REF_AREA`` and ``time``)."""
     cube = cube or parse(raw, file_name)
@@ -168,27 +234,51 @@ def read_jsonstat(raw: bytes, *, file_name: str, registry: Registry, agency: Age
     area = next((i for i in JSONSTAT_AREAS if i in ids), None)
     time = next((i for i in JSONSTAT_TIMES if i in ids), None)
     if area is None or time is None:
-        raise InputError(N_("The JSON-stat dataset needs a country dimension (geo or REF_AREA) "
-                            "and a time dimension (time or TIME_PERIOD); it has: {found}."),
-                         where=Location(file=file_name, column="id"),
-                         found=", ".join(cube.ids))
+        raise InputError(
+            N_(
+                "The JSON-stat dataset needs a country dimension (geo or REF_AREA) "
+                "and a time dimension (time or TIME_PERIOD); it has: {found}."
+            ),
+            where=Location(file=file_name, column="id"),
+            found=", ".join(cube.ids),
+        )
     if not code:
         code = (table or "").upper()
-    pairs, known = mappers(registry, code, file_name, set(ids) - {area, time}, agency=agency,
-                           area=area, time=time, table=table, status=agency.status)
+    pairs, known = mappers(
+        registry,
+        code,
+        file_name,
+        set(ids) - {area, time},
+        agency=agency,
+        area=area,
+        time=time,
+        table=table,
+        status=agency.status,
+    )
     cells = 0
     for cell in cube.cells():
         record = {k.upper(): v for k, v in cell.codes.items()}
-        where = Location(file=file_name, column=f"value[{cell.position}] ("
-                         + ", ".join(f"{k}={v}" for k, v in cell.codes.items()) + ")")
+        where = Location(
+            file=file_name,
+            column=f"value[{cell.position}] ("
+            + ", ".join(f"{k}={v}" for k, v in cell.codes.items())
+            + ")",
+        )
         feed(pairs, record, value_of(cell.value), cell.status, where)
         cells += 1
     updated = cube.updated
-    out = new_dataset(file_name=file_name, fmt="jsonstat",
-                      sha256=hashlib.sha256(raw).hexdigest(), provider=agency.id,
-                      publisher=agency.publisher or agency.id, dataset_code=code,
-                      title=cube.label, edition=edition or (updated[:10] if updated else None),
-                      url=agency.url, licence=agency.licence)
+    out = new_dataset(
+        file_name=file_name,
+        fmt="jsonstat",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        provider=agency.id,
+        publisher=agency.publisher or agency.id,
+        dataset_code=code,
+        title=cube.label,
+        edition=edition or (updated[:10] if updated else None),
+        url=agency.url,
+        licence=agency.licence,
+    )
     if updated and out.provenance is not None:
         out.provenance.notes = f"{out.provenance.notes}; updated {updated}"
 

@@ -53,18 +53,50 @@ TABLES: tuple[str, ...] = ()
 RULE_SKIPPED = "IMPORT_COLUMNS_NOT_COUNTRY"
 MISSING = frozenset({"", "~", "na", "n/a"})
 """Values meaning "not available" in long tables (UN DESA's ``~``, R's ``NA``)."""
-M49_REGIONS = frozenset({
-    "001", "002", "005", "009", "011", "013", "014", "015", "017", "018", "019", "021",
-    "029", "030", "034", "035", "039", "053", "054", "057", "061", "142", "143", "145",
-    "150", "151", "154", "155", "202", "419"})
+M49_REGIONS = frozenset(
+    {
+        "001",
+        "002",
+        "005",
+        "009",
+        "011",
+        "013",
+        "014",
+        "015",
+        "017",
+        "018",
+        "019",
+        "021",
+        "029",
+        "030",
+        "034",
+        "035",
+        "039",
+        "053",
+        "054",
+        "057",
+        "061",
+        "142",
+        "143",
+        "145",
+        "150",
+        "151",
+        "154",
+        "155",
+        "202",
+        "419",
+    }
+)
 """M49's standard region codes; countries are numbered between them, groups from 900 up."""
 REAL_AREA_KINDS = ("country", "historical")
 _ALPHA3 = re.compile(r"^[A-Za-z]{3}$")
 _NUMBER = re.compile(r"^\d{1,4}(?:\.0)?$")
 _MONTH_DAY = re.compile(r"^\d{2}-\d{2}$")
 _SCALE_WORDS = {1000: "thousands", 1_000_000: "millions"}
-MSG_NOT_A_NUMBER = N_("{value} in column {column} is not a number: expected a number, or ~, NA "
-                      "or nothing where it is not available.")
+MSG_NOT_A_NUMBER = N_(
+    "{value} in column {column} is not a number: expected a number, or ~, NA "
+    "or nothing where it is not available."
+)
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -72,74 +104,133 @@ def sniff(path: Path, head: bytes) -> bool:
     return False
 
 
-def read(path: Path, *, registry: Registry, table: str | None = None,
-         area_column: str | None = None, time_column: str | None = None,
-         value_column: str | None = None, scale: str | float | None = None,
-         dimensions: Mapping[str, str] | Iterable[str] | None = None,
-         reference_date: str | None = None, date_format: str | None = None,
-         provider: str | None = None, edition: str | None = None,
-         allow_unmatched: bool = False, sheet: str | None = None,
-         source_type: str | None = None, residence_rule: str | None = None,
-         **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    table: str | None = None,
+    area_column: str | None = None,
+    time_column: str | None = None,
+    value_column: str | None = None,
+    scale: str | float | None = None,
+    dimensions: Mapping[str, str] | Iterable[str] | None = None,
+    reference_date: str | None = None,
+    date_format: str | None = None,
+    provider: str | None = None,
+    edition: str | None = None,
+    allow_unmatched: bool = False,
+    sheet: str | None = None,
+    source_type: str | None = None,
+    residence_rule: str | None = None,
+    **_: Any,
+) -> Dataset:
     """The long table as observations of one table (see the module's docstring)."""
     path = Path(path)
     name = path.name
     here = Location(file=name)
-    for option, given in (("--table", table), ("--area", area_column), ("--time", time_column),
-                          ("--value", value_column), ("--provider", provider)):
+    for option, given in (
+        ("--table", table),
+        ("--area", area_column),
+        ("--time", time_column),
+        ("--value", value_column),
+        ("--provider", provider),
+    ):
         if not (given and str(given).strip()):
-            raise InputError(N_("A long table needs {option}: the file does not say it "
-                                "(--table, --area, --time, --value and --provider are "
-                                "required with --source columns)."), where=here, option=option)
+            raise InputError(
+                N_(
+                    "A long table needs {option}: the file does not say it "
+                    "(--table, --area, --time, --value and --provider are "
+                    "required with --source columns)."
+                ),
+                where=here,
+                option=option,
+            )
     tdef = registry.table(str(table))
     key = _fixed_key(tdef, registry, dimensions, here)
     factor = _scale(scale, here)
     when = _month_day(reference_date, here) if reference_date else None
     with paused_gc():
-        return _read(path, registry=registry, tdef=tdef, key=key, areas=str(area_column),
-                     time=str(time_column), value=str(value_column), factor=factor,
-                     month_day=when, date_format=date_format,
-                     provider=str(provider).strip().upper(), edition=edition,
-                     allow_unmatched=allow_unmatched, sheet=sheet, source_type=source_type,
-                     residence_rule=residence_rule)
+        return _read(
+            path,
+            registry=registry,
+            tdef=tdef,
+            key=key,
+            areas=str(area_column),
+            time=str(time_column),
+            value=str(value_column),
+            factor=factor,
+            month_day=when,
+            date_format=date_format,
+            provider=str(provider).strip().upper(),
+            edition=edition,
+            allow_unmatched=allow_unmatched,
+            sheet=sheet,
+            source_type=source_type,
+            residence_rule=residence_rule,
+        )
 
 
-def _fixed_key(tdef: TableDef, registry: Registry,
-               given: Mapping[str, str] | Iterable[str] | None, where: Location
-               ) -> tuple[str, ...]:
+def _fixed_key(
+    tdef: TableDef,
+    registry: Registry,
+    given: Mapping[str, str] | Iterable[str] | None,
+    where: Location,
+) -> tuple[str, ...]:
     """The observation key from ``DIM=CODE`` options: every dimension, known codes only."""
     pairs: dict[str, str] = {}
-    items = given.items() if isinstance(given, Mapping) else (
-        tuple(str(g).split("=", 1)) for g in (given or ()))
+    items = (
+        given.items()
+        if isinstance(given, Mapping)
+        else (tuple(str(g).split("=", 1)) for g in (given or ()))
+    )
     for item in items:
         if len(item) != 2 or not item[0].strip() or not item[1].strip():
-            raise InputError(N_("--dimension takes DIMENSION=CODE, not {text}."),
-                             where=where, text="=".join(item))
+            raise InputError(
+                N_("--dimension takes DIMENSION=CODE, not {text}."),
+                where=where,
+                text="=".join(item),
+            )
         pairs[item[0].strip().upper()] = item[1].strip()
     unknown = [d for d in pairs if d not in tdef.dimension_ids]
     if unknown:
-        raise InputError(N_("Table {table} has no dimension {dimension}; its dimensions are: "
-                            "{dimensions}."), where=where, table=tdef.id,
-                         dimension=", ".join(unknown),
-                         dimensions=", ".join(tdef.dimension_ids) or "\u2014")
+        raise InputError(
+            N_("Table {table} has no dimension {dimension}; its dimensions are: {dimensions}."),
+            where=where,
+            table=tdef.id,
+            dimension=", ".join(unknown),
+            dimensions=", ".join(tdef.dimension_ids) or "\u2014",
+        )
     missing = [d for d in tdef.dimension_ids if d not in pairs]
     if missing:
-        raise InputError(N_("Table {table} also has the dimensions {dimensions}, which the "
-                            "file does not give: fix each with --dimension, e.g. {example}."),
-                         where=where, table=tdef.id, dimensions=", ".join(missing),
-                         example=" ".join(f"--dimension {d}={tdef.dimension(d).total or '?'}"
-                                          for d in missing))
+        raise InputError(
+            N_(
+                "Table {table} also has the dimensions {dimensions}, which the "
+                "file does not give: fix each with --dimension, e.g. {example}."
+            ),
+            where=where,
+            table=tdef.id,
+            dimensions=", ".join(missing),
+            example=" ".join(f"--dimension {d}={tdef.dimension(d).total or '?'}" for d in missing),
+        )
     key = []
     for dim in tdef.dimensions:
         codes = registry.codelist(dim.codelist)
         code = codes.resolve(pairs[dim.id])
-        allowed = (code is not None and (dim.role == "partner" or code in
-                                         registry.codes(tdef, dim.id)))
+        allowed = code is not None and (
+            dim.role == "partner" or code in registry.codes(tdef, dim.id)
+        )
         if not allowed:
-            raise InputError(N_("{code} is not a code of dimension {dimension} of table "
-                                "{table} (code list {codelist})."), where=where,
-                             code=pairs[dim.id], dimension=dim.id, table=tdef.id,
-                             codelist=dim.codelist)
+            raise InputError(
+                N_(
+                    "{code} is not a code of dimension {dimension} of table "
+                    "{table} (code list {codelist})."
+                ),
+                where=where,
+                code=pairs[dim.id],
+                dimension=dim.id,
+                table=tdef.id,
+                codelist=dim.codelist,
+            )
         key.append(str(code))
     return tuple(key)
 
@@ -152,8 +243,11 @@ def _scale(scale: str | float | None, where: Location) -> Decimal:
     except InvalidOperation:
         factor = Decimal(0)
     if not factor.is_finite() or factor <= 0:
-        raise InputError(N_("--scale must be a positive number (1000 for a table in "
-                            "thousands), not {value}."), where=where, value=str(scale))
+        raise InputError(
+            N_("--scale must be a positive number (1000 for a table in thousands), not {value}."),
+            where=where,
+            value=str(scale),
+        )
     return factor
 
 
@@ -164,8 +258,14 @@ def _month_day(text: str, where: Location) -> str:
             raise ValueError(text)
         date.fromisoformat(f"2000-{text}")  # a leap year: 02-29 is a day
     except ValueError:
-        raise InputError(N_("--reference-date takes the day of the year as MM-DD (07-01 for "
-                            "1 July), not {value}."), where=where, value=text) from None
+        raise InputError(
+            N_(
+                "--reference-date takes the day of the year as MM-DD (07-01 for "
+                "1 July), not {value}."
+            ),
+            where=where,
+            value=text,
+        ) from None
     return text
 
 
@@ -175,9 +275,13 @@ def _columns(header: list[Any], wanted: str, option: str, where: Location) -> li
     found = []
     for name in (n.strip() for n in wanted.split("|")):
         if name.casefold() not in folded:
-            raise InputError(N_("Column {column} ({option}) is not in the file; its columns "
-                                "are: {columns}."), where=where, column=name, option=option,
-                             columns=", ".join(str(h) for h in header if h not in (None, "")))
+            raise InputError(
+                N_("Column {column} ({option}) is not in the file; its columns are: {columns}."),
+                where=where,
+                column=name,
+                option=option,
+                columns=", ".join(str(h) for h in header if h not in (None, "")),
+            )
         found.append(folded.index(name.casefold()))
     return found
 
@@ -224,12 +328,22 @@ class _Areas:
                 return None, False
         if code is None:
             return None, True
-        return (code, True) if self.areas[code].attributes.get("kind") in REAL_AREA_KINDS \
+        return (
+            (code, True)
+            if self.areas[code].attributes.get("kind") in REAL_AREA_KINDS
             else (None, False)
+        )
 
 
-def _period(tdef: TableDef, cell: Any, *, month_day: str | None, date_format: str | None,
-            column: str, where: Location) -> str:
+def _period(
+    tdef: TableDef,
+    cell: Any,
+    *,
+    month_day: str | None,
+    date_format: str | None,
+    column: str,
+    where: Location,
+) -> str:
     """``TIME_PERIOD`` from the time column: a year, an ISO date or a date in ``date_format``."""
     if isinstance(cell, datetime | date):
         text = cell.strftime("%Y-%m-%d")
@@ -237,23 +351,34 @@ def _period(tdef: TableDef, cell: Any, *, month_day: str | None, date_format: st
         try:
             text = datetime.strptime(_text(cell), date_format).strftime("%Y-%m-%d")
         except ValueError:
-            raise InputError(N_("{value} in column {column} is not a date in the format "
-                                "{format}."), where=where, value=_text(cell), column=column,
-                             format=date_format) from None
+            raise InputError(
+                N_("{value} in column {column} is not a date in the format {format}."),
+                where=where,
+                value=_text(cell),
+                column=column,
+                format=date_format,
+            ) from None
     else:
         text = _text(cell)
     if tdef.period_type.value == "date" and re.fullmatch(r"\d{4}", text):
         if month_day is None:
-            raise InputError(N_("Table {table} holds stocks on a date, and column {column} "
-                                "gives years only: give the day with --reference-date MM-DD "
-                                "(07-01 for UN DESA's mid-year estimates)."), where=where,
-                             table=tdef.id, column=column)
+            raise InputError(
+                N_(
+                    "Table {table} holds stocks on a date, and column {column} "
+                    "gives years only: give the day with --reference-date MM-DD "
+                    "(07-01 for UN DESA's mid-year estimates)."
+                ),
+                where=where,
+                table=tdef.id,
+                column=column,
+            )
         return period_for(tdef, text, date=month_day, where=where)
     return period_for(tdef, text, where=where)
 
 
-def _value(cell: Any, factor: Decimal, counts: bool, column: str, where: Location
-           ) -> tuple[float | int | None, str, str]:
+def _value(
+    cell: Any, factor: Decimal, counts: bool, column: str, where: Location
+) -> tuple[float | int | None, str, str]:
     """``(value, OBS_STATUS, CONF_STATUS)`` of one cell, scaled."""
     if isinstance(cell, bool) or cell is None or isinstance(cell, str):
         text = "" if cell is None else str(cell)
@@ -262,11 +387,15 @@ def _value(cell: Any, factor: Decimal, counts: bool, column: str, where: Locatio
         try:
             reading = read_text(text)
         except NotANumber:
-            raise InputError(MSG_NOT_A_NUMBER, where=where, value=text.strip(),
-                             column=column) from None
+            raise InputError(
+                MSG_NOT_A_NUMBER, where=where, value=text.strip(), column=column
+            ) from None
         if reading is None or reading.value is None:
-            return None, (reading.obs_status if reading else "O"), (
-                reading.conf_status if reading else "F")
+            return (
+                None,
+                (reading.obs_status if reading else "O"),
+                (reading.conf_status if reading else "F"),
+            )
         number, obs, conf = reading.value, reading.obs_status, reading.conf_status
     elif isinstance(cell, int | float):
         number, obs, conf = cell, "A", "F"
@@ -280,10 +409,25 @@ def _value(cell: Any, factor: Decimal, counts: bool, column: str, where: Locatio
     return (int(scaled) if scaled == scaled.to_integral_value() else float(scaled)), obs, conf
 
 
-def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...], areas: str,
-          time: str, value: str, factor: Decimal, month_day: str | None,
-          date_format: str | None, provider: str, edition: str | None, allow_unmatched: bool,
-          sheet: str | None, source_type: str | None, residence_rule: str | None) -> Dataset:
+def _read(
+    path: Path,
+    *,
+    registry: Registry,
+    tdef: TableDef,
+    key: tuple[str, ...],
+    areas: str,
+    time: str,
+    value: str,
+    factor: Decimal,
+    month_day: str | None,
+    date_format: str | None,
+    provider: str,
+    edition: str | None,
+    allow_unmatched: bool,
+    sheet: str | None,
+    source_type: str | None,
+    residence_rule: str | None,
+) -> Dataset:
     name = path.name
     head_at, header, records = header_and_rows(path, sheet)
     at_header = cell_at(head_at, 0)
@@ -291,8 +435,13 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
     [time_col] = _columns(header, time, "--time", at_header)
     [value_col] = _columns(header, value, "--value", at_header)
     words = _SCALE_WORDS.get(int(factor)) if factor == factor.to_integral_value() else None
-    comment = (f"published in {words}" if words else f"published in units of {factor}"
-               if factor != 1 else None)
+    comment = (
+        f"published in {words}"
+        if words
+        else f"published in units of {factor}"
+        if factor != 1
+        else None
+    )
     report = NameReport(file=name, registry=registry)
     finder = _Areas(registry)
     observations: list[Observation] = []
@@ -316,26 +465,53 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
             shown = " / ".join(t for _, t in given) or said[0][1] or "\u2014"
             skipped.add(shown, at)
             continue
-        period = _period(tdef, row[time_col] if time_col < len(row) else None,
-                         month_day=month_day, date_format=date_format, column=str(time),
-                         where=cell_at(at, time_col, header[time_col]))
+        period = _period(
+            tdef,
+            row[time_col] if time_col < len(row) else None,
+            month_day=month_day,
+            date_format=date_format,
+            column=str(time),
+            where=cell_at(at, time_col, header[time_col]),
+        )
         where = cell_at(at, value_col, header[value_col])
-        number, obs, conf = _value(row[value_col] if value_col < len(row) else None, factor,
-                                   tdef.counts, str(header[value_col]), where)
+        number, obs, conf = _value(
+            row[value_col] if value_col < len(row) else None,
+            factor,
+            tdef.counts,
+            str(header[value_col]),
+            where,
+        )
         periods.add(period)
-        observations.append(Observation(tdef.id, code, period, key, number, obs, conf,
-                                        comment=comment, where=where))
+        observations.append(
+            Observation(tdef.id, code, period, key, number, obs, conf, comment=comment, where=where)
+        )
 
     fixed = ", ".join(f"{d}={c}" for d, c in zip(tdef.dimension_ids, key, strict=True))
-    said = (f"columns: area {areas}, time {time}, value {value}"
-            + (f", scaled by {factor} ({comment})" if comment else "") + f"; fixed: {fixed}")
+    said = (
+        f"columns: area {areas}, time {time}, value {value}"
+        + (f", scaled by {factor} ({comment})" if comment else "")
+        + f"; fixed: {fixed}"
+    )
     dataset = Dataset(
-        file_name=name, format=NAME, provider=provider, observations=observations,
-        provenance=Provenance(publisher=provider, dataset=f"long table {name}",
-                              edition=edition,
-                              notes=f"{said}; SHA-256 {file_sha256(path)}"))
-    add_metadata(dataset, tdef, periods, source_type=source_type,
-                 residence_rule=residence_rule, notes=f"long table {name} ({said})")
+        file_name=name,
+        format=NAME,
+        provider=provider,
+        observations=observations,
+        provenance=Provenance(
+            publisher=provider,
+            dataset=f"long table {name}",
+            edition=edition,
+            notes=f"{said}; SHA-256 {file_sha256(path)}",
+        ),
+    )
+    add_metadata(
+        dataset,
+        tdef,
+        periods,
+        source_type=source_type,
+        residence_rule=residence_rule,
+        notes=f"long table {name} ({said})",
+    )
     meta = dataset.metadata.tables[tdef.id]
     if "population_covered" in tdef.required_metadata and tdef.universe.get("en"):
         meta.population_covered = tdef.universe["en"]
@@ -345,18 +521,36 @@ def _read(path: Path, *, registry: Registry, tdef: TableDef, key: tuple[str, ...
         listed = [f"{k} ({len(v)})" if len(v) > 1 else k for k, v in list(skipped.items())[:12]]
         if len(skipped) > 12:
             listed.append(f"+{len(skipped) - 12}")
-        dataset.findings.append(skipped.one(
-            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id,
-            message=N_("{count} rows are not a country's (world, regional or other groups, or "
-                       "no area code) and were skipped: {names}."),
-            params={"count": skipped.total, "names": ", ".join(listed)}))
+        dataset.findings.append(
+            skipped.one(
+                rule=RULE_SKIPPED,
+                severity=Severity.WARNING,
+                table=tdef.id,
+                message=N_(
+                    "{count} rows are not a country's (world, regional or other groups, or "
+                    "no area code) and were skipped: {names}."
+                ),
+                params={"count": skipped.total, "names": ", ".join(listed)},
+            )
+        )
     if disagree:
         rows = disagree.everywhere()
-        dataset.findings.append(disagree.one(
-            rule=RULE_SKIPPED, severity=Severity.WARNING, table=tdef.id, related=True,
-            message=N_("{count} rows name different areas in the columns {columns} and were "
-                       "skipped (lines or cells: {places})."),
-            params={"count": len(rows), "columns": areas,
+        dataset.findings.append(
+            disagree.one(
+                rule=RULE_SKIPPED,
+                severity=Severity.WARNING,
+                table=tdef.id,
+                related=True,
+                message=N_(
+                    "{count} rows name different areas in the columns {columns} and were "
+                    "skipped (lines or cells: {places})."
+                ),
+                params={
+                    "count": len(rows),
+                    "columns": areas,
                     "places": ", ".join(str(w.line or w.cell) for w in rows[:12] if w)
-                    + (f" +{len(rows) - 12}" if len(rows) > 12 else "")}))
+                    + (f" +{len(rows) - 12}" if len(rows) > 12 else ""),
+                },
+            )
+        )
     return dataset

@@ -58,9 +58,12 @@ class CsvFile:
             if name.casefold() in folded:
                 return folded.index(name.casefold())
         if required:
-            raise InputError(N_("Column {column} is missing; the header has: {header}."),
-                             where=Location(file=self.name, line=1), column=names[0],
-                             header=", ".join(self.header))
+            raise InputError(
+                N_("Column {column} is missing; the header has: {header}."),
+                where=Location(file=self.name, line=1),
+                column=names[0],
+                header=", ".join(self.header),
+            )
         return None
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
@@ -80,13 +83,17 @@ def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[An
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(N_("Not a readable Excel workbook: {error}"),
-                         where=Location(file=name), error=str(exc)) from exc
+        raise InputError(
+            N_("Not a readable Excel workbook: {error}"), where=Location(file=name), error=str(exc)
+        ) from exc
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            raise InputError(N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
-                             where=Location(file=name), sheet=sheet,
-                             sheets=", ".join(wb.sheetnames))
+            raise InputError(
+                N_("Sheet {sheet} is missing; the workbook has: {sheets}."),
+                where=Location(file=name),
+                sheet=sheet,
+                sheets=", ".join(wb.sheetnames),
+            )
         ws = wb[sheet] if sheet else wb.worksheets[0]
         return ws.title, list(ws.iter_rows(values_only=True))
     finally:

@@ -77,8 +77,10 @@ class CubeMapper:
     _partner: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._allowed = [None if d.role == "partner" else frozenset(self.registry.codes(
-            self.table, d.id)) for d in self.table.dimensions]
+        self._allowed = [
+            None if d.role == "partner" else frozenset(self.registry.codes(self.table, d.id))
+            for d in self.table.dimensions
+        ]
         self._codelists = [self.registry.codelist(d.codelist) for d in self.table.dimensions]
         self._partner = {d.id for d in self.table.dimensions if d.role == "partner"}
         unknown = set(self.dims) - set(self.table.dimension_ids)
@@ -87,18 +89,25 @@ class CubeMapper:
 
     def wants(self, record: Mapping[str, str]) -> bool:
         """Whether the record belongs to this table (its ``select`` codes match)."""
-        return all(record.get(src) is None or record[src] in allowed
-                   for src, allowed in self.select.items())
+        return all(
+            record.get(src) is None or record[src] in allowed
+            for src, allowed in self.select.items()
+        )
 
-    def add(self, record: Mapping[str, str], value: float | None, flag: str | None,
-            where: Location) -> Observation | None:
+    def add(
+        self, record: Mapping[str, str], value: float | None, flag: str | None, where: Location
+    ) -> Observation | None:
         """The observation for one record (``None`` when it is skipped or cannot be placed)."""
         for src, allowed in self.require.items():
             code = record.get(src)
             if code is not None and code not in allowed:
-                raise InputError(N_("{dimension} is {code} here, but this table takes only "
-                                    "{allowed}."), where=where, dimension=src, code=code,
-                                 allowed=", ".join(sorted(allowed)))
+                raise InputError(
+                    N_("{dimension} is {code} here, but this table takes only {allowed}."),
+                    where=where,
+                    dimension=src,
+                    code=code,
+                    allowed=", ".join(sorted(allowed)),
+                )
         area = record.get(self.area, "")
         ref_area = self._reporting.get(area)
         if ref_area is None:
@@ -111,8 +120,9 @@ class CubeMapper:
         if period is None:
             period = self.period(raw_time.strip())
             if period is None:
-                raise InputError(N_("Period {value} is not a year."), where=where,
-                                 value=raw_time.strip())
+                raise InputError(
+                    N_("Period {value} is not a year."), where=where, value=raw_time.strip()
+                )
             self._periods[raw_time] = period
         raw = tuple([record.get(src, "") for src in self.dims.values()])
         key = self._keys.get(raw, ())
@@ -125,8 +135,9 @@ class CubeMapper:
         flags = self._statuses.get((flag, value is None))
         if flags is None:
             flags = self._statuses[(flag, value is None)] = self.status(flag, value is None)
-        obs = Observation(self.table.id, ref_area, period, key, value, flags[0], flags[1],
-                          flags[2], where)
+        obs = Observation(
+            self.table.id, ref_area, period, key, value, flags[0], flags[1], flags[2], where
+        )
         self.observations.append(obs)
         return obs
 
@@ -185,23 +196,54 @@ class CubeMapper:
         """Add the observations; raise for unmatched codes or record them as warnings."""
         dataset.observations.extend(self.observations)
         table = self.table.id
-        _skipped(dataset, self.aggregates, RULE_AGGREGATE, table, N_(
-            "Aggregate \u201c{name}\u201d is not a country or area: {count} rows or columns "
-            "skipped."), code_param="name", with_table=False)
-        _skipped(dataset, self.not_stored, RULE_NOT_STORED, table, N_(
-            "{dimension} \u201c{code}\u201d is not a breakdown of table {table}: {count} rows "
-            "skipped."))
+        _skipped(
+            dataset,
+            self.aggregates,
+            RULE_AGGREGATE,
+            table,
+            N_(
+                "Aggregate \u201c{name}\u201d is not a country or area: {count} rows or columns "
+                "skipped."
+            ),
+            code_param="name",
+            with_table=False,
+        )
+        _skipped(
+            dataset,
+            self.not_stored,
+            RULE_NOT_STORED,
+            table,
+            N_(
+                "{dimension} \u201c{code}\u201d is not a breakdown of table {table}: {count} rows "
+                "skipped."
+            ),
+        )
         if not self.unmatched:
             return
         if not allow_unmatched:
             raise _unmatched_error(self.unmatched, table)
-        _skipped(dataset, self.unmatched, RULE_UNMATCHED_CODE, table, N_(
-            "Code \u201c{code}\u201d of {dimension} matches no code of table {table}: "
-            "{count} rows skipped."))
+        _skipped(
+            dataset,
+            self.unmatched,
+            RULE_UNMATCHED_CODE,
+            table,
+            N_(
+                "Code \u201c{code}\u201d of {dimension} matches no code of table {table}: "
+                "{count} rows skipped."
+            ),
+        )
 
 
-def _skipped(dataset: Dataset, places: Places, rule: str, table: str, message: str, *,
-             code_param: str = "code", with_table: bool = True) -> None:
+def _skipped(
+    dataset: Dataset,
+    places: Places,
+    rule: str,
+    table: str,
+    message: str,
+    *,
+    code_param: str = "code",
+    with_table: bool = True,
+) -> None:
     """One warning per skipped code, at its first place, naming up to 19 more."""
 
     def params(key: tuple[str, str], count: int) -> dict[str, object]:
@@ -211,17 +253,30 @@ def _skipped(dataset: Dataset, places: Places, rule: str, table: str, message: s
             found["table"] = table
         return found
 
-    dataset.findings.extend(places.each(rule=rule, severity=Severity.WARNING, message=message,
-                                        params=params, table=table, related=19))
+    dataset.findings.extend(
+        places.each(
+            rule=rule,
+            severity=Severity.WARNING,
+            message=message,
+            params=params,
+            table=table,
+            related=19,
+        )
+    )
 
 
 def _unmatched_error(places: Places, table: str) -> InputError:
     return InputError(
-        N_("{count} codes match no code of table {table} (where they occur in brackets): "
-           "{codes}. Map them (the publisher's module or AREA.yaml), or import with "
-           "allow_unmatched to skip those rows."),
-        where=places.first(), count=len(places), table=table,
-        codes=places.describe(label=lambda key: f"{key[0]} \u201c{key[1]}\u201d"))
+        N_(
+            "{count} codes match no code of table {table} (where they occur in brackets): "
+            "{codes}. Map them (the publisher's module or AREA.yaml), or import with "
+            "allow_unmatched to skip those rows."
+        ),
+        where=places.first(),
+        count=len(places),
+        table=table,
+        codes=places.describe(label=lambda key: f"{key[0]} \u201c{key[1]}\u201d"),
+    )
 
 
 def year_period(text: str) -> str | None:

@@ -64,9 +64,19 @@ PUBLISHER = "Eurostat"
 URL = "https://ec.europa.eu/eurostat/databrowser/"
 LICENCE = "Eurostat: free re-use with acknowledgement of the source"
 
-GEO_CODES: dict[str, str] = {"EL": "GRC", "UK": "GBR", "XK": "XKX", "TOTAL": "_T",
-                             "STLS": "STATELESS", "UNK": "_U", "DE_TOT": SKIP, "FX": SKIP,
-                             "CN_X_HK": "CHN", "YU": "YUG", "CS": "CSK"}
+GEO_CODES: dict[str, str] = {
+    "EL": "GRC",
+    "UK": "GBR",
+    "XK": "XKX",
+    "TOTAL": "_T",
+    "STLS": "STATELESS",
+    "UNK": "_U",
+    "DE_TOT": SKIP,
+    "FX": SKIP,
+    "CN_X_HK": "CHN",
+    "YU": "YUG",
+    "CS": "CSK",
+}
 """Eurostat area codes that are not ISO alpha-2 (or not countries of their own). ``RNC``
 (recognised non-citizens of Latvia and Estonia) has no AREA code and is reported."""
 GEO_LABELS: dict[str, str] = {
@@ -94,11 +104,21 @@ GEO_LABELS: dict[str, str] = {
     "Total": "_T",
 }
 """Labels of the legacy exports that differ from the AREA code list's names and aliases."""
-AGGREGATE_CODE = re.compile(r"^(EU\d*(_\d{4})?|EA\d*|EEA\d*|EFTA|EXT_\w+|NEU\w*|EU_\w+|"
-                            r"EA_\w+|(EUR|AFR|AME|ASI|OCE)_\w+|EXT_EU\w*)$")
-AGGREGATE_LABEL = ("European Union", "Euro area", "European Economic Area",
-                   "European Free Trade Association", "Extra-EU", "Extra EU", "Non-EU",
-                   "Candidate countries", "Countries outside")
+AGGREGATE_CODE = re.compile(
+    r"^(EU\d*(_\d{4})?|EA\d*|EEA\d*|EFTA|EXT_\w+|NEU\w*|EU_\w+|"
+    r"EA_\w+|(EUR|AFR|AME|ASI|OCE)_\w+|EXT_EU\w*)$"
+)
+AGGREGATE_LABEL = (
+    "European Union",
+    "Euro area",
+    "European Economic Area",
+    "European Free Trade Association",
+    "Extra-EU",
+    "Extra EU",
+    "Non-EU",
+    "Candidate countries",
+    "Countries outside",
+)
 
 
 def resolve_geo(text: str) -> str | None:
@@ -117,8 +137,16 @@ def resolve_geo(text: str) -> str | None:
     return None
 
 
-STATUS_ORDER = (("b", "B"), ("e", "E"), ("s", "E"), ("p", "P"), ("f", "F"), ("u", "U"),
-                ("d", "D"), ("n", "N"))
+STATUS_ORDER = (
+    ("b", "B"),
+    ("e", "E"),
+    ("s", "E"),
+    ("p", "P"),
+    ("f", "F"),
+    ("u", "U"),
+    ("d", "D"),
+    ("n", "N"),
+)
 
 
 def flag_status(flag: str | None, missing: bool) -> Status:
@@ -139,11 +167,28 @@ def flag_status(flag: str | None, missing: bool) -> Status:
 
 # -- datasets and their tables ------------------------------------------------------------
 
-_SEX = {"T": "_T", "M": "M", "F": "F", "UNK": "_U", "Total": "_T", "Males": "M",
-        "Females": "F", "Unknown": "_U"}
-_REASON = {"TOTAL": "_T", "FAM": "FAM", "EDUC": "EDUC", "OCC": "OCC", "OTH": "OTH",
-           "Total": "_T", "Family reasons": "FAM", "Education reasons": "EDUC",
-           "Remunerated activities reasons": "OCC", "Other reasons": "OTH"}
+_SEX = {
+    "T": "_T",
+    "M": "M",
+    "F": "F",
+    "UNK": "_U",
+    "Total": "_T",
+    "Males": "M",
+    "Females": "F",
+    "Unknown": "_U",
+}
+_REASON = {
+    "TOTAL": "_T",
+    "FAM": "FAM",
+    "EDUC": "EDUC",
+    "OCC": "OCC",
+    "OTH": "OTH",
+    "Total": "_T",
+    "Family reasons": "FAM",
+    "Education reasons": "EDUC",
+    "Remunerated activities reasons": "OCC",
+    "Other reasons": "OTH",
+}
 _UNIT_LABELS = {"Person": "PER", "Number": "NR", "Persons": "PER"}
 
 
@@ -207,33 +252,72 @@ def _s01_age(code: str) -> str:
 _PERSONS = frozenset({"PER", "NR"})
 DATASETS: dict[str, EstatDataset] = {
     "MIGR_RESFIRST": EstatDataset(
-        "MIGR_RESFIRST", "First permits by reason, length of validity and citizenship", (
-            TableMap("A01", {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
-                     {"REASON": _REASON}, select={"DURATION": frozenset({"TOTAL", "Total"})},
-                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
-            TableMap("A01V", {"CITIZENSHIP": "CITIZEN", "REASON": "REASON",
-                              "VALIDITY": "DURATION"}, {"REASON": _REASON},
-                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
-                     only_if_broken_down="DURATION"),
-        ), SourceType.PERMITS.value),
+        "MIGR_RESFIRST",
+        "First permits by reason, length of validity and citizenship",
+        (
+            TableMap(
+                "A01",
+                {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
+                {"REASON": _REASON},
+                select={"DURATION": frozenset({"TOTAL", "Total"})},
+                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+            ),
+            TableMap(
+                "A01V",
+                {"CITIZENSHIP": "CITIZEN", "REASON": "REASON", "VALIDITY": "DURATION"},
+                {"REASON": _REASON},
+                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                only_if_broken_down="DURATION",
+            ),
+        ),
+        SourceType.PERMITS.value,
+    ),
     "MIGR_ASYAPPCTZA": EstatDataset(
-        "MIGR_ASYAPPCTZA", "Asylum applicants by type of applicant, citizenship, age and sex", (
-            TableMap("A05", {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE",
-                             "APPLICANT_TYPE": "ASYL_APP"}, {"SEX": _SEX},
-                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
-        ), SourceType.ASYLUM.value),
+        "MIGR_ASYAPPCTZA",
+        "Asylum applicants by type of applicant, citizenship, age and sex",
+        (
+            TableMap(
+                "A05",
+                {
+                    "CITIZENSHIP": "CITIZEN",
+                    "SEX": "SEX",
+                    "AGE": "AGE",
+                    "APPLICANT_TYPE": "ASYL_APP",
+                },
+                {"SEX": _SEX},
+                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+            ),
+        ),
+        SourceType.ASYLUM.value,
+    ),
     "MIGR_ASYDCFSTA": EstatDataset(
-        "MIGR_ASYDCFSTA", "First instance decisions on applications by citizenship, age and "
-        "sex", (
-            TableMap("A06", {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE",
-                             "DECISION": "DECISION"}, {"SEX": _SEX},
-                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}),
-        ), SourceType.ASYLUM.value),
+        "MIGR_ASYDCFSTA",
+        "First instance decisions on applications by citizenship, age and sex",
+        (
+            TableMap(
+                "A06",
+                {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE", "DECISION": "DECISION"},
+                {"SEX": _SEX},
+                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+            ),
+        ),
+        SourceType.ASYLUM.value,
+    ),
     "DEMO_PJAN": EstatDataset(
-        "DEMO_PJAN", "Population on 1 January by age and sex", (
-            TableMap("S01", {"SEX": "SEX", "AGE": "AGE"}, {"SEX": _SEX, "AGE": _s01_age},
-                     require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})}, period="jan1"),
-        ), SourceType.REGISTER.value, population="usual resident population on 1 January"),
+        "DEMO_PJAN",
+        "Population on 1 January by age and sex",
+        (
+            TableMap(
+                "S01",
+                {"SEX": "SEX", "AGE": "AGE"},
+                {"SEX": _SEX, "AGE": _s01_age},
+                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                period="jan1",
+            ),
+        ),
+        SourceType.REGISTER.value,
+        population="usual resident population on 1 January",
+    ),
 }
 """The Eurostat datasets migstat maps to its own tables."""
 
@@ -255,33 +339,63 @@ def identify(columns: set[str], file_name: str) -> str | None:
     return None
 
 
-def curated(registry: Registry, dataset: str, file_name: str, columns: set[str], *,
-            area: str, time: str, table: str | None, status: StatusReader
-            ) -> tuple[Pairs, EstatDataset] | None:
+def curated(
+    registry: Registry,
+    dataset: str,
+    file_name: str,
+    columns: set[str],
+    *,
+    area: str,
+    time: str,
+    table: str | None,
+    status: StatusReader,
+) -> tuple[Pairs, EstatDataset] | None:
     """The mappers of a dataset of :data:`DATASETS` (``None`` for any other dataset, or when
     ``table`` is none of its tables)."""
     known = DATASETS.get(dataset.upper())
-    if known is None or (table is not None and all(registry.table(table).id != t.table
-                                                    for t in known.tables)):
+    if known is None or (
+        table is not None and all(registry.table(table).id != t.table for t in known.tables)
+    ):
         return None
     out: Pairs = []
     for tmap in known.tables:
         if table is not None and registry.table(table).id != tmap.table:
             continue
         tdef = registry.table(tmap.table)
-        period = (lambda text: (y + "-01-01") if (y := _year(text)) else None) \
-            if tmap.period == "jan1" else _year
+        period = (
+            (lambda text: (y + "-01-01") if (y := _year(text)) else None)
+            if tmap.period == "jan1"
+            else _year
+        )
         codes: dict[str, Any] = dict(tmap.codes)
-        mapper = CubeMapper(registry=registry, table=tdef, file_name=file_name, area=area,
-                            time=time, period=period, resolve_area=resolve_geo, status=status,
-                            dims=dict(tmap.dims), codes=codes, select=dict(tmap.select),
-                            require={k: v for k, v in tmap.require.items() if k in columns})
+        mapper = CubeMapper(
+            registry=registry,
+            table=tdef,
+            file_name=file_name,
+            area=area,
+            time=time,
+            period=period,
+            resolve_area=resolve_geo,
+            status=status,
+            dims=dict(tmap.dims),
+            codes=codes,
+            select=dict(tmap.select),
+            require={k: v for k, v in tmap.require.items() if k in columns},
+        )
         out.append((mapper, tmap.only_if_broken_down))
     return out, known
 
 
-AGENCY = Agency(PROVIDER, PUBLISHER, URL, LICENCE, resolve_area=resolve_geo,
-                status=flag_status, curated=curated, mapped=tuple(DATASETS))
+AGENCY = Agency(
+    PROVIDER,
+    PUBLISHER,
+    URL,
+    LICENCE,
+    resolve_area=resolve_geo,
+    status=flag_status,
+    curated=curated,
+    mapped=tuple(DATASETS),
+)
 """Eurostat's quirks, for the readers of coded records of :mod:`migstat.sources.coded`."""
 
 
@@ -306,9 +420,17 @@ def sniff(path: Path, head: bytes) -> bool:
     return {"TIME", "GEO", LEGACY_VALUE} <= names and bool(names & set(LEGACY_FLAGS))
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, table: str | None = None, decimal: str | None = None,
-         dataset: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    decimal: str | None = None,
+    dataset: str | None = None,
+    **_: Any,
+) -> Dataset:
     """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat.
 
     Options: ``dataset`` (the Eurostat dataset code when neither the file name nor the
@@ -321,29 +443,62 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     raw = path.read_bytes()
     with paused_gc():
         if looks_like(raw[:8192]):
-            return read_jsonstat(raw, file_name=path.name, registry=registry, agency=AGENCY,
-                                 allow_unmatched=allow_unmatched, edition=edition, table=table)
+            return read_jsonstat(
+                raw,
+                file_name=path.name,
+                registry=registry,
+                agency=AGENCY,
+                allow_unmatched=allow_unmatched,
+                edition=edition,
+                table=table,
+            )
         if _TSV_CORNER.search(line_one(raw[:8192]).decode("latin-1")):
-            return read_tsv(raw, file_name=path.name, registry=registry,
-                            allow_unmatched=allow_unmatched, edition=edition, table=table,
-                            dataset=dataset)
-        return read_legacy_csv(raw, file_name=path.name, registry=registry,
-                               allow_unmatched=allow_unmatched, edition=edition, table=table,
-                               decimal=decimal, dataset=dataset)
+            return read_tsv(
+                raw,
+                file_name=path.name,
+                registry=registry,
+                allow_unmatched=allow_unmatched,
+                edition=edition,
+                table=table,
+                dataset=dataset,
+            )
+        return read_legacy_csv(
+            raw,
+            file_name=path.name,
+            registry=registry,
+            allow_unmatched=allow_unmatched,
+            edition=edition,
+            table=table,
+            decimal=decimal,
+            dataset=dataset,
+        )
 
 
-def _export_mappers(registry: Registry, file_name: str, columns: set[str],
-                    dataset: str | None, table: str | None
-                    ) -> tuple[str, Pairs, EstatDataset | None]:
+def _export_mappers(
+    registry: Registry, file_name: str, columns: set[str], dataset: str | None, table: str | None
+) -> tuple[str, Pairs, EstatDataset | None]:
     """The dataset code of an export (option, file name or dimensions) and its mappers."""
     code = (dataset or identify(columns, file_name) or "").upper()
     if not code:
-        raise InputError(N_("Cannot tell which Eurostat dataset this export holds (columns: "
-                            "{header}); name it with the dataset option."),
-                         where=Location(file=file_name, line=1),
-                         header=", ".join(sorted(columns)))
-    pairs, known = mappers(registry, code, file_name, columns, agency=AGENCY, area="GEO",
-                           time="TIME", table=table, status=flag_status)
+        raise InputError(
+            N_(
+                "Cannot tell which Eurostat dataset this export holds (columns: "
+                "{header}); name it with the dataset option."
+            ),
+            where=Location(file=file_name, line=1),
+            header=", ".join(sorted(columns)),
+        )
+    pairs, known = mappers(
+        registry,
+        code,
+        file_name,
+        columns,
+        agency=AGENCY,
+        area="GEO",
+        time="TIME",
+        table=table,
+        status=flag_status,
+    )
     return code, pairs, known
 
 
@@ -351,9 +506,16 @@ _TSV_CORNER = re.compile(r"\\(TIME_PERIOD|time)\b", re.IGNORECASE)
 _TSV_CELL = re.compile(r"^\s*(:|-?[\d.]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$")
 
 
-def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
-             edition: str | None = None, table: str | None = None,
-             dataset: str | None = None) -> Dataset:
+def read_tsv(
+    raw: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    dataset: str | None = None,
+) -> Dataset:
     """Eurostat's bulk-download TSV: codes, one row per series, one column per period.
 
     The first column holds the series' codes separated by commas under a header such as
@@ -377,10 +539,16 @@ def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
         cells = line.split("\t")
         codes = [c.strip() for c in cells[0].split(",")]
         if len(codes) != len(dims):
-            raise InputError(N_("The row has {got} codes but the header names {expected} "
-                                "dimensions ({dimensions})."),
-                             where=Location(file=file_name, line=number, column=corner),
-                             got=len(codes), expected=len(dims), dimensions=", ".join(dims))
+            raise InputError(
+                N_(
+                    "The row has {got} codes but the header names {expected} "
+                    "dimensions ({dimensions})."
+                ),
+                where=Location(file=file_name, line=number, column=corner),
+                got=len(codes),
+                expected=len(dims),
+                dimensions=", ".join(dims),
+            )
         record = dict(zip(dims, codes, strict=True))
         for dim, c in record.items():
             seen[dim].add(c)
@@ -388,15 +556,19 @@ def read_tsv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
             m = _TSV_CELL.match(cell)
             where = Location(file=file_name, line=number, column=period)
             if m is None:
-                raise InputError(N_("Value {value} is not a number, nor ':' for not "
-                                    "available."), where=where, value=cell.strip())
+                raise InputError(
+                    N_("Value {value} is not a number, nor ':' for not available."),
+                    where=where,
+                    value=cell.strip(),
+                )
             value = None if m.group(1) == ":" else read_number(m.group(1), decimal=".")
             record["TIME"] = period
             feed(pairs, record, value, m.group(2) or None, where)
     out = _new_dataset(raw, file_name, "eurostat_tsv", code, known, edition)
     finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL"}), allow_unmatched)
-    add_metadata(out, known, f"Eurostat {code.lower()}, bulk-download TSV; flags as published "
-                 "in the comment")
+    add_metadata(
+        out, known, f"Eurostat {code.lower()}, bulk-download TSV; flags as published in the comment"
+    )
     return out
 
 
@@ -419,10 +591,17 @@ def _decimal_mark(values: list[str]) -> str:
     return "," if groups["."] and not groups[","] else "."
 
 
-def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
-                    allow_unmatched: bool = False, edition: str | None = None,
-                    table: str | None = None, decimal: str | None = None,
-                    dataset: str | None = None) -> Dataset:
+def read_legacy_csv(
+    raw: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    decimal: str | None = None,
+    dataset: str | None = None,
+) -> Dataset:
     text = decode_text(raw, legacy=WESTERN)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
     try:
@@ -432,17 +611,19 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
     where0 = Location(file=file_name, line=1)
     for needed in ("TIME", "GEO", LEGACY_VALUE):
         if needed not in header:
-            raise InputError(N_("Column {column} is missing; the header has: {header}."),
-                             where=where0, column=needed.title() if needed == LEGACY_VALUE
-                             else needed, header=", ".join(header))
+            raise InputError(
+                N_("Column {column} is missing; the header has: {header}."),
+                where=where0,
+                column=needed.title() if needed == LEGACY_VALUE else needed,
+                header=", ".join(header),
+            )
     flag_at = next((header.index(f) for f in LEGACY_FLAGS if f in header), None)
     value_at = header.index(LEGACY_VALUE)
     dims = [(i, h) for i, h in enumerate(header) if i not in (value_at, flag_at) and h]
     columns = {h for _, h in dims}
     code, pairs, known = _export_mappers(registry, file_name, columns, dataset, table)
     rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
-    mark = decimal or _decimal_mark([r[value_at] for _, r in rows[:2000]
-                                     if len(r) > value_at])
+    mark = decimal or _decimal_mark([r[value_at] for _, r in rows[:2000] if len(r) > value_at])
     translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
     cache: dict[tuple[str, str], str] = {}
     width = len(header)
@@ -464,26 +645,44 @@ def read_legacy_csv(raw: bytes, *, file_name: str, registry: Registry,
         else:
             value = read_number(cell, decimal=mark)
             if value is None:
-                raise InputError(N_("Value {value} is not a number, nor ':' for not "
-                                    "available."), where=where, value=cell)
+                raise InputError(
+                    N_("Value {value} is not a number, nor ':' for not available."),
+                    where=where,
+                    value=cell,
+                )
         flag = row[flag_at].strip() if flag_at is not None else None
         feed(pairs, record, value, flag, where)
     out = _new_dataset(raw, file_name, "eurostat_csv", code, known, edition)
     seen = {(h, got) for (h, _cell), got in cache.items()}  # every code met, by dimension
-    finish(pairs, out, lambda dim: any(h == dim and got not in ("TOTAL", "Total")
-                                       for h, got in seen), allow_unmatched)
-    add_metadata(out, known, f"Eurostat {code.lower()}, legacy CSV export (labels); "
-                 "flags as published in the comment")
+    finish(
+        pairs,
+        out,
+        lambda dim: any(h == dim and got not in ("TOTAL", "Total") for h, got in seen),
+        allow_unmatched,
+    )
+    add_metadata(
+        out,
+        known,
+        f"Eurostat {code.lower()}, legacy CSV export (labels); flags as published in the comment",
+    )
     return out
 
 
-def _new_dataset(raw: bytes, file_name: str, fmt: str, code: str,
-                 known: EstatDataset | None, edition: str | None) -> Dataset:
+def _new_dataset(
+    raw: bytes, file_name: str, fmt: str, code: str, known: EstatDataset | None, edition: str | None
+) -> Dataset:
     """An empty dataset with the provenance of an export; its edition is the option, else
     the date in the file name."""
     m = re.search(r"(\d{4}-\d{2}-\d{2})", file_name)
-    return new_dataset(file_name=file_name, fmt=fmt, sha256=hashlib.sha256(raw).hexdigest(),
-                       provider=PROVIDER, publisher=PUBLISHER, dataset_code=code,
-                       title=known.title if known else None,
-                       edition=edition or (m.group(1) if m else None), url=URL,
-                       licence=LICENCE)
+    return new_dataset(
+        file_name=file_name,
+        fmt=fmt,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        provider=PROVIDER,
+        publisher=PUBLISHER,
+        dataset_code=code,
+        title=known.title if known else None,
+        edition=edition or (m.group(1) if m else None),
+        url=URL,
+        licence=LICENCE,
+    )

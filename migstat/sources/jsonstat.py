@@ -30,9 +30,17 @@ def sniff(path: Path, head: bytes) -> bool:
     return looks_like(head) and not sniff_eurostat(path, head)
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, table: str | None = None, agency: str | None = None,
-         dataset: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    agency: str | None = None,
+    dataset: str | None = None,
+    **_: Any,
+) -> Dataset:
     """A JSON-stat dataset. Options: ``table`` (usually needed: the table whose dimension ids
     are the dataset's), ``agency`` (when the file does not say who published it),
     ``edition``, ``allow_unmatched``; others are ignored."""
@@ -41,11 +49,20 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     cube = parse(raw, path.name)
     source = agency or (cube.extension or {}).get("agencyId") or cube.source
     if not source:
-        raise InputError(N_("The JSON-stat dataset does not say who published it (source); "
-                            "name the agency."), where=Location(file=path.name, column="source"))
+        raise InputError(
+            N_("The JSON-stat dataset does not say who published it (source); name the agency."),
+            where=Location(file=path.name, column="source"),
+        )
     code = str(source).upper()
     with paused_gc():
-        return read_jsonstat(raw, cube=cube, file_name=path.name, registry=registry,
-                             agency=agency_of(ESTAT.id if code == "EUROSTAT" else code),
-                             allow_unmatched=allow_unmatched, edition=edition, table=table,
-                             dataset=dataset or table)
+        return read_jsonstat(
+            raw,
+            cube=cube,
+            file_name=path.name,
+            registry=registry,
+            agency=agency_of(ESTAT.id if code == "EUROSTAT" else code),
+            allow_unmatched=allow_unmatched,
+            edition=edition,
+            table=table,
+            dataset=dataset or table,
+        )

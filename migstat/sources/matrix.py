@@ -70,8 +70,10 @@ def orientation(corner: str) -> str | None:
 
 
 def _side(word: str) -> str | None:
-    if word.startswith(("orig", "from", "source", "откуда", "выб", "страна выбыт")) or \
-            word in ("из", "o"):
+    if word.startswith(("orig", "from", "source", "откуда", "выб", "страна выбыт")) or word in (
+        "из",
+        "o",
+    ):
         return "origin"
     if word.startswith(("dest", "to", "куда", "назнач", "приб")) or word in ("в", "во", "d"):
         return "destination"
@@ -81,8 +83,10 @@ def _side(word: str) -> str | None:
 def sniff(path: Path, head: bytes) -> bool:
     """A matrix whose corner cell states its orientation (CSV/TSV or a workbook)."""
     if head.startswith(b"PK\x03\x04"):
-        return path.suffix.lower() in WORKBOOK_SUFFIXES and \
-            orientation(_firstcell_at(path) or "") is not None
+        return (
+            path.suffix.lower() in WORKBOOK_SUFFIXES
+            and orientation(_firstcell_at(path) or "") is not None
+        )
     line = line_one(decode_text(head, legacy=CYRILLIC, sample=True))
     sep = separator(line)
     field = next(csv.reader([line], delimiter=sep), [""])[0] if line else ""
@@ -127,17 +131,33 @@ def _rows_are(header: list[Any], rows: str | None, head_at: Location) -> str:
     if rows is not None:
         said = rows.strip().lower()
         if said not in ("origin", "destination"):
-            raise InputError(N_("--rows must be origin or destination, not {value}."),
-                             where=Location(file=head_at.file), value=rows)
+            raise InputError(
+                N_("--rows must be origin or destination, not {value}."),
+                where=Location(file=head_at.file),
+                value=rows,
+            )
     if said is None:
-        raise InputError(N_("The corner cell \u201c{text}\u201d does not say which way the "
-                            "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
-                            "origin|destination."), where=cell_at(head_at, 0), text=corner)
+        raise InputError(
+            N_(
+                "The corner cell \u201c{text}\u201d does not say which way the "
+                "matrix runs: write orig\\dest (or из\\в) there, or give --rows "
+                "origin|destination."
+            ),
+            where=cell_at(head_at, 0),
+            text=corner,
+        )
     return said
 
 
-def _partner_columns(header: list[Any], first: int, head_at: Location, report: NameReport,
-                     skipped: Places, *, totals: bool) -> list[tuple[int, str]]:
+def _partner_columns(
+    header: list[Any],
+    first: int,
+    head_at: Location,
+    report: NameReport,
+    skipped: Places,
+    *,
+    totals: bool,
+) -> list[tuple[int, str]]:
     """``(index, code)`` of the columns from ``first`` on that name a country (or, when
     ``totals``, a total such as ``_T``); other totals and aggregates are ``skipped``."""
     columns: list[tuple[int, str]] = []
@@ -168,40 +188,81 @@ def _reading(cell: Any, where: Location) -> tuple[float | None, str, str] | None
         reading = read_text(str(cell))
     except NotANumber:
         raise InputError(
-            N_("Cell \u201c{value}\u201d is not a count: expected a number, .. "
-               "(not available), x (confidential) or - (nil)."),
-            where=where, value=str(cell)) from None
+            N_(
+                "Cell \u201c{value}\u201d is not a count: expected a number, .. "
+                "(not available), x (confidential) or - (nil)."
+            ),
+            where=where,
+            value=str(cell),
+        ) from None
     if reading is None:
         return None
     return reading.value, reading.obs_status, reading.conf_status
 
 
-def read(path: Path, *, registry: Registry, table: str | None = None,
-         year: str | int | None = None, rows: str | None = None,
-         provider: str | None = None, edition: str | None = None,
-         allow_unmatched: bool = False, sheet: str | None = None,
-         source_type: str | None = None, residence_rule: str | None = None,
-         date: str | None = None, duration: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    table: str | None = None,
+    year: str | int | None = None,
+    rows: str | None = None,
+    provider: str | None = None,
+    edition: str | None = None,
+    allow_unmatched: bool = False,
+    sheet: str | None = None,
+    source_type: str | None = None,
+    residence_rule: str | None = None,
+    date: str | None = None,
+    duration: str | None = None,
+    **_: Any,
+) -> Dataset:
     """The matrix as observations of one table (see the module's docstring)."""
     with paused_gc():
-        return _read(Path(path), registry=registry, table=table, year=year, rows=rows,
-                     provider=provider, edition=edition, allow_unmatched=allow_unmatched,
-                     sheet=sheet, source_type=source_type, residence_rule=residence_rule,
-                     date=date, duration=duration)
+        return _read(
+            Path(path),
+            registry=registry,
+            table=table,
+            year=year,
+            rows=rows,
+            provider=provider,
+            edition=edition,
+            allow_unmatched=allow_unmatched,
+            sheet=sheet,
+            source_type=source_type,
+            residence_rule=residence_rule,
+            date=date,
+            duration=duration,
+        )
 
 
-def _read(path: Path, *, registry: Registry, table: str | None, year: str | int | None,
-          rows: str | None, provider: str | None, edition: str | None,
-          allow_unmatched: bool, sheet: str | None, source_type: str | None,
-          residence_rule: str | None, date: str | None, duration: str | None) -> Dataset:
+def _read(
+    path: Path,
+    *,
+    registry: Registry,
+    table: str | None,
+    year: str | int | None,
+    rows: str | None,
+    provider: str | None,
+    edition: str | None,
+    allow_unmatched: bool,
+    sheet: str | None,
+    source_type: str | None,
+    residence_rule: str | None,
+    date: str | None,
+    duration: str | None,
+) -> Dataset:
     name = path.name
     head_at, header, records = header_and_rows(path, sheet)
     said = _rows_are(header, rows, head_at)
     tdef = table_for(registry, table, name)
     partner = tdef.partner
     if partner is None:
-        raise InputError(N_("Table {table} has no partner country dimension; a matrix cannot "
-                            "fill it."), where=Location(file=name), table=tdef.id)
+        raise InputError(
+            N_("Table {table} has no partner country dimension; a matrix cannot fill it."),
+            where=Location(file=name),
+            table=tdef.id,
+        )
     ref_is_origin = partner.concept == "NEXT_RES"
     rows_are_ref = (said == "origin") == ref_is_origin
 
@@ -210,20 +271,28 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
     if len(header) > 1 and str(header[1] or "").strip().casefold() in _YEAR_HEADERS:
         year_col, first_data = 1, 2
     if year_col is None and year is None:
-        raise InputError(N_("The matrix has no year column: give the year with --year."),
-                         where=Location(file=name))
+        raise InputError(
+            N_("The matrix has no year column: give the year with --year."),
+            where=Location(file=name),
+        )
     report = NameReport(file=name, registry=registry)
     skipped_cols = Places()
-    columns = _partner_columns(header, first_data, head_at, report, skipped_cols,
-                               totals=rows_are_ref)
+    columns = _partner_columns(
+        header, first_data, head_at, report, skipped_cols, totals=rows_are_ref
+    )
 
-    defaults = {d.id: (d.total if d.total is not None else (duration or "LT").upper())
-                for d in tdef.dimensions}
+    defaults = {
+        d.id: (d.total if d.total is not None else (duration or "LT").upper())
+        for d in tdef.dimensions
+    }
     dims = tdef.dimension_ids
     partner_at = dims.index(partner.id)
     base = [defaults[d] for d in dims]
-    fixed_period = (period_for(tdef, str(year), date=date, where=Location(file=name))
-                    if year is not None and year_col is None else None)
+    fixed_period = (
+        period_for(tdef, str(year), date=date, where=Location(file=name))
+        if year is not None and year_col is None
+        else None
+    )
     observations: list[Observation] = []
     append = observations.append
     periods: set[str] = set()
@@ -241,8 +310,11 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
             skipped_rows.add(label)
             continue
         period = fixed_period or period_for(
-            tdef, str(row[year_col] if year_col < len(row) else ""), date=date,  # type: ignore
-            where=cell_at(at, year_col))  # type: ignore[arg-type]
+            tdef,
+            str(row[year_col] if year_col < len(row) else ""),
+            date=date,  # type: ignore
+            where=cell_at(at, year_col),
+        )  # type: ignore[arg-type]
         for j, col_code in columns:
             cell = row[j] if j < len(row) else None
             if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -262,31 +334,54 @@ def _read(path: Path, *, registry: Registry, table: str | None, year: str | int 
             key[partner_at] = other
             periods.add(period)
             areas.add(ref)
-            append(Observation(tdef.id, ref, period, tuple(key), value, obs_status,
-                               conf_status, where=where))
+            append(
+                Observation(
+                    tdef.id, ref, period, tuple(key), value, obs_status, conf_status, where=where
+                )
+            )
 
     dataset = Dataset(
-        file_name=name, format=NAME, provider=default_provider(provider, areas, PROVIDER),
+        file_name=name,
+        format=NAME,
+        provider=default_provider(provider, areas, PROVIDER),
         observations=observations,
         provenance=Provenance(
             publisher=provider or "not stated (origin-destination matrix)",
-            dataset=f"origin-destination matrix {name}", edition=edition,
-            notes=f"rows are {said}s; SHA-256 {file_sha256(path)}"))
-    add_metadata(dataset, tdef, periods, source_type=source_type,
-                 residence_rule=residence_rule,
-                 notes=f"origin-destination matrix {name} (rows: {said})")
+            dataset=f"origin-destination matrix {name}",
+            edition=edition,
+            notes=f"rows are {said}s; SHA-256 {file_sha256(path)}",
+        ),
+    )
+    add_metadata(
+        dataset,
+        tdef,
+        periods,
+        source_type=source_type,
+        residence_rule=residence_rule,
+        notes=f"origin-destination matrix {name} (rows: {said})",
+    )
     report.settle(dataset, allow_unmatched)
     skipped = [*skipped_rows, *skipped_cols]
     if skipped:
-        dataset.findings.append(Finding(
-            rule=RULE_SKIPPED, severity=Severity.INFO, table=tdef.id,
-            where=Location(file=name),
-            message=N_("Totals and aggregates are not reporting countries; skipped: {names}."),
-            params={"names": ", ".join(dict.fromkeys(skipped))}))
+        dataset.findings.append(
+            Finding(
+                rule=RULE_SKIPPED,
+                severity=Severity.INFO,
+                table=tdef.id,
+                where=Location(file=name),
+                message=N_("Totals and aggregates are not reporting countries; skipped: {names}."),
+                params={"names": ", ".join(dict.fromkeys(skipped))},
+            )
+        )
     if diagonal:
-        dataset.findings.append(Finding(
-            rule=RULE_SKIPPED, severity=Severity.INFO, table=tdef.id,
-            where=Location(file=name),
-            message=N_("{count} diagonal cells (a country with itself) skipped."),
-            params={"count": diagonal}))
+        dataset.findings.append(
+            Finding(
+                rule=RULE_SKIPPED,
+                severity=Severity.INFO,
+                table=tdef.id,
+                where=Location(file=name),
+                message=N_("{count} diagonal cells (a country with itself) skipped."),
+                params={"count": diagonal},
+            )
+        )
     return dataset

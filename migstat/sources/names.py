@@ -35,37 +35,66 @@ def normalize_name(name: str) -> str:
 UN_AGGREGATES: dict[str, str | None] = {
     # name as UN DESA writes it -> M49 code (None: a heading without a code, or a code not
     # seen in the files at hand)
-    "WORLD": "900", "World": "900", "Total": None,
-    "UN development groups": None, "More developed regions": "901",
-    "Less developed regions": "902", "Least developed countries": "941",
+    "WORLD": "900",
+    "World": "900",
+    "Total": None,
+    "UN development groups": None,
+    "More developed regions": "901",
+    "Less developed regions": "902",
+    "Least developed countries": "941",
     "Less developed regions, excluding least developed countries": "934",
     "Less developed regions, excluding China": None,
-    "World Bank income groups": None, "High-income countries": "1503",
-    "Middle-income countries": "1517", "Upper-middle-income countries": "1502",
-    "Lower-middle-income countries": "1501", "Low-income countries": "1500",
+    "World Bank income groups": None,
+    "High-income countries": "1503",
+    "Middle-income countries": "1517",
+    "Upper-middle-income countries": "1502",
+    "Lower-middle-income countries": "1501",
+    "Low-income countries": "1500",
     "No income group available": "1518",
     "Geographic regions": None,
     "Sustainable Development Goal (SDG) regions": None,
     "Sustainable Development Goal regions": None,
-    "Sub-Saharan Africa": "947", "Northern Africa and Western Asia": "1833",
-    "Central and Southern Asia": "921", "Eastern and South-Eastern Asia": "1832",
-    "Latin America and the Caribbean": "904", "Oceania": "909",
-    "Australia / New Zealand": "927", "Australia and New Zealand": "927",
+    "Sub-Saharan Africa": "947",
+    "Northern Africa and Western Asia": "1833",
+    "Central and Southern Asia": "921",
+    "Eastern and South-Eastern Asia": "1832",
+    "Latin America and the Caribbean": "904",
+    "Oceania": "909",
+    "Australia / New Zealand": "927",
+    "Australia and New Zealand": "927",
     "Oceania (excluding Australia and New Zealand)": None,
     "Oceania excluding Australia and New Zealand": None,
     "Europe and Northern America": "1829",
-    "Africa": "903", "Eastern Africa": "910", "Middle Africa": "911",
-    "Northern Africa": "912", "Southern Africa": "913", "Western Africa": "914",
-    "Asia": "935", "Central Asia": "5500", "Eastern Asia": "906",
-    "South-Eastern Asia": "920", "Southern Asia": "5501", "Western Asia": "922",
-    "Europe": "908", "Eastern Europe": "923", "Northern Europe": "924",
-    "Southern Europe": "925", "Western Europe": "926",
-    "Caribbean": "915", "Central America": "916", "South America": "931",
-    "Northern America": "905", "Melanesia": "928", "Micronesia": "954", "Polynesia": "957",
+    "Africa": "903",
+    "Eastern Africa": "910",
+    "Middle Africa": "911",
+    "Northern Africa": "912",
+    "Southern Africa": "913",
+    "Western Africa": "914",
+    "Asia": "935",
+    "Central Asia": "5500",
+    "Eastern Asia": "906",
+    "South-Eastern Asia": "920",
+    "Southern Asia": "5501",
+    "Western Asia": "922",
+    "Europe": "908",
+    "Eastern Europe": "923",
+    "Northern Europe": "924",
+    "Southern Europe": "925",
+    "Western Europe": "926",
+    "Caribbean": "915",
+    "Central America": "916",
+    "South America": "931",
+    "Northern America": "905",
+    "Melanesia": "928",
+    "Micronesia": "954",
+    "Polynesia": "957",
     "Land-locked Developing Countries (LLDC)": None,
     "Small island developing States (SIDS)": None,
     "Least developed countries (LDC)": "941",
-    "Other North": None, "Other South": None, "Other": None,
+    "Other North": None,
+    "Other South": None,
+    "Other": None,
 }
 """The UN's regional, development and income groups and residual rows, as UN DESA names them
 in its tables and as long tables of other publishers repeat them: not countries or areas.
@@ -132,19 +161,32 @@ class NameReport:
     def error(self) -> InputError:
         first = self.unmatched.first() or Location(file=self.file)
         return InputError(
-            N_("{count} names match no country or area code (where they occur in brackets): "
-               "{names}. Add the spellings to the alias table (AREA.yaml), or import with "
-               "allow_unmatched to skip those rows."),
-            where=Location(file=first.file or self.file, sheet=first.sheet, cell=first.cell,
-                           line=first.line, column=first.column),
-            count=len(self.unmatched), names=self.describe())
+            N_(
+                "{count} names match no country or area code (where they occur in brackets): "
+                "{names}. Add the spellings to the alias table (AREA.yaml), or import with "
+                "allow_unmatched to skip those rows."
+            ),
+            where=Location(
+                file=first.file or self.file,
+                sheet=first.sheet,
+                cell=first.cell,
+                line=first.line,
+                column=first.column,
+            ),
+            count=len(self.unmatched),
+            names=self.describe(),
+        )
 
     def findings(self) -> list[Finding]:
         return self.unmatched.each(
-            rule=RULE_UNMATCHED, severity=Severity.WARNING,
-            message=N_("The name \u201c{name}\u201d matches no country or area code: "
-                       "{count} rows skipped."),
-            params=lambda name, count: {"name": name, "count": count}, related=None)
+            rule=RULE_UNMATCHED,
+            severity=Severity.WARNING,
+            message=N_(
+                "The name \u201c{name}\u201d matches no country or area code: {count} rows skipped."
+            ),
+            params=lambda name, count: {"name": name, "count": count},
+            related=None,
+        )
 
     def settle(self, dataset: Dataset, allow_unmatched: bool) -> None:
         """Raise :class:`InputError` for unmatched names, or record them as warnings."""

@@ -79,20 +79,31 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("PERMIT_TYPE", r"permit|разрешени|патент"),
     ("DURATION", r"duration|продолжительност|срок"),
     ("PROT_STATUS", r"protection status|статус защиты"),
-    ("COUNTRY_PREV_RES", r"previous residence|prior residence|origin of migra|"
-                         r"предыдущего|прежнего|выбыти|откуда"),
-    ("COUNTRY_NEXT_RES", r"next residence|destination|назначени|прибыти|следующего|"
-                         r"последующего|куда"),
+    (
+        "COUNTRY_PREV_RES",
+        r"previous residence|prior residence|origin of migra|"
+        r"предыдущего|прежнего|выбыти|откуда",
+    ),
+    (
+        "COUNTRY_NEXT_RES",
+        r"next residence|destination|назначени|прибыти|следующего|"
+        r"последующего|куда",
+    ),
     ("COUNTRY_BIRTH", r"birth|рождени"),
     ("CITIZENSHIP", r"citizenship|nationality|гражданств"),
     ("COUNTRY_ORIGIN", r"country of origin|происхождени"),
     (MEASURE, r"indicator|measure|contents|flow|показател|вид миграци|направлени"),
-    (REF_AREA, r"^(country|reporting country|region|area|territory|страна|регион|область|"
-               r"территория|страна-член|государство)$"),
+    (
+        REF_AREA,
+        r"^(country|reporting country|region|area|territory|страна|регион|область|"
+        r"территория|страна-член|государство)$",
+    ),
 )
-_MEASURES = ((r"arriv|immigr|inflow|прибы|иммигр", "F01"),
-             (r"depart|emigr|outflow|выбы|эмигр", "F02"),
-             (r"\bnet\b|balance|сальдо|прирост", None))
+_MEASURES = (
+    (r"arriv|immigr|inflow|прибы|иммигр", "F01"),
+    (r"depart|emigr|outflow|выбы|эмигр", "F02"),
+    (r"\bnet\b|balance|сальдо|прирост", None),
+)
 _CONFIDENTIAL = re.compile(r"confiden|конфиденц|секрет|not for publication|не публику", re.I)
 _SYMBOL_STATUS = {".": "M", "..": "L"}
 
@@ -122,12 +133,22 @@ def _measure_table(texts: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def read(path: Path, *, registry: Registry, table: str | None = None,
-         year: str | int | None = None, country: str | None = None,
-         provider: str | None = None, edition: str | None = None,
-         allow_unmatched: bool = False, source_type: str | None = None,
-         residence_rule: str | None = None, date: str | None = None,
-         duration: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    table: str | None = None,
+    year: str | int | None = None,
+    country: str | None = None,
+    provider: str | None = None,
+    edition: str | None = None,
+    allow_unmatched: bool = False,
+    source_type: str | None = None,
+    residence_rule: str | None = None,
+    date: str | None = None,
+    duration: str | None = None,
+    **_: Any,
+) -> Dataset:
     """A PX table as a dataset of one migstat table (see the module's docstring)."""
     path = Path(path)
     px = read_px(path)
@@ -136,13 +157,21 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     measure_at = roles.index(MEASURE) if MEASURE in roles else None
 
     # -- which table ------------------------------------------------------------------------
-    measure_tables = _measure_tables(px.variables[measure_at]) if measure_at is not None \
-        else {}
+    measure_tables = _measure_tables(px.variables[measure_at]) if measure_at is not None else {}
     if measure_at is not None and not measure_tables:
         roles[measure_at] = None  # not a measure migstat knows: kept at its total only
-    partner_roles = [r for r in roles if r in {"COUNTRY_PREV_RES", "COUNTRY_NEXT_RES",
-                                               "COUNTRY_BIRTH", "CITIZENSHIP",
-                                               "COUNTRY_ORIGIN"}]
+    partner_roles = [
+        r
+        for r in roles
+        if r
+        in {
+            "COUNTRY_PREV_RES",
+            "COUNTRY_NEXT_RES",
+            "COUNTRY_BIRTH",
+            "CITIZENSHIP",
+            "COUNTRY_ORIGIN",
+        }
+    ]
     tdef = _table(registry, table, measure_tables, roles, name)
     keep = {i for i, t in measure_tables.items() if t == tdef.id} if measure_tables else None
     partner = tdef.partner
@@ -158,20 +187,32 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     # per variable: value index -> code (None: leave the cell out)
     columns: list[list[str | None]] = []
     for at, (var, role) in enumerate(zip(px.variables, roles, strict=True)):
-        where = Location(file=name, column=var.name, line=px.keyword_lines.get(
-            f"VALUES({var.name})", px.keyword_lines.get("VALUES")))
+        where = Location(
+            file=name,
+            column=var.name,
+            line=px.keyword_lines.get(f"VALUES({var.name})", px.keyword_lines.get("VALUES")),
+        )
         if role == TIME:
             columns.append([_period(tdef, v, date, where) for v in var.values])
         elif role == MEASURE:
-            columns.append([("" if (keep is None or i in keep) else None)
-                            for i in range(len(var.values))])
+            columns.append(
+                [("" if (keep is None or i in keep) else None) for i in range(len(var.values))]
+            )
             derived = [var.values[i] for i, t in measure_tables.items() if t is None]
             if derived:
-                findings.append(Finding(
-                    rule=RULE_DERIVED, severity=Severity.INFO, table=tdef.id, where=where,
-                    message=N_("Values of {variable} that are derived, not counted ({values}), "
-                               "are skipped."),
-                    params={"variable": var.name, "values": ", ".join(derived)}))
+                findings.append(
+                    Finding(
+                        rule=RULE_DERIVED,
+                        severity=Severity.INFO,
+                        table=tdef.id,
+                        where=where,
+                        message=N_(
+                            "Values of {variable} that are derived, not counted ({values}), "
+                            "are skipped."
+                        ),
+                        params={"variable": var.name, "values": ", ".join(derived)},
+                    )
+                )
         elif role == REF_AREA or (partner is not None and role == partner.id):
             columns.append(_areas(var, report, where, ref_area=role == REF_AREA))
         elif role in dims:
@@ -181,8 +222,9 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
             columns.append([("" if i == elim else None) for i in range(len(var.values))])
             roles[at] = None
 
-    fixed_period, fixed_area = _fixed(roles, tdef, registry, name, year=year, date=date,
-                                      country=country)
+    fixed_period, fixed_area = _fixed(
+        roles, tdef, registry, name, year=year, date=date, country=country
+    )
 
     # -- the cells ------------------------------------------------------------------------
     positions = {role: i for i, role in enumerate(roles) if role}
@@ -199,14 +241,18 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
             continue
         period = picked[time_at] if time_at is not None else fixed_period
         area = picked[area_at] if area_at is not None else fixed_area
-        key = tuple(picked[at] if at is not None else defaults[k]
-                    for k, at in enumerate(key_at))
+        key = tuple(picked[at] if at is not None else defaults[k] for k, at in enumerate(key_at))
         try:
             value = cell_value(token)
         except ValueError:
-            raise InputError(N_("Cell \u201c{value}\u201d is neither a number nor a PX symbol "
-                                "(\".\", \"..\", \"...\", \"....\", \"-\")."),
-                             where=px.cell_location(n), value=token) from None
+            raise InputError(
+                N_(
+                    "Cell \u201c{value}\u201d is neither a number nor a PX symbol "
+                    '(".", "..", "...", "....", "-").'
+                ),
+                where=px.cell_location(n),
+                value=token,
+            ) from None
         obs_status, conf_status = "A", "F"
         if value is None:
             if token not in symbols:
@@ -214,23 +260,43 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
             obs_status, conf_status = symbols[token]
         periods.add(period)  # type: ignore[arg-type]
         areas.add(area)  # type: ignore[arg-type]
-        observations.append(Observation(tdef.id, area, period, key,  # type: ignore[arg-type]
-                                        value, obs_status, conf_status,
-                                        where=px.cell_location(n)))
+        observations.append(
+            Observation(
+                tdef.id,
+                area,
+                period,
+                key,  # type: ignore[arg-type]
+                value,
+                obs_status,
+                conf_status,
+                where=px.cell_location(n),
+            )
+        )
 
     lang = px.language
     dataset = Dataset(
-        file_name=name, format=NAME,
-        provider=default_provider(provider, areas, PROVIDER), observations=observations,
+        file_name=name,
+        format=NAME,
+        provider=default_provider(provider, areas, PROVIDER),
+        observations=observations,
         provenance=Provenance(
             publisher=px.text("SOURCE") or "unknown publisher (PX file without SOURCE)",
             dataset=px.text("TITLE") or px.text("CONTENTS"),
             edition=edition or px.text("LAST-UPDATED") or px.text("CREATION-DATE"),
-            notes=(f"PX table {px.text('MATRIX') or name} (language {lang or 'not stated'}, "
-                   f"{px.encoding}); SHA-256 {file_sha256(path)}")))
-    add_metadata(dataset, tdef, periods, source_type=source_type,
-                 residence_rule=residence_rule,
-                 notes=f"PX file {name}: {px.text('CONTENTS') or px.text('TITLE') or ''}")
+            notes=(
+                f"PX table {px.text('MATRIX') or name} (language {lang or 'not stated'}, "
+                f"{px.encoding}); SHA-256 {file_sha256(path)}"
+            ),
+        ),
+    )
+    add_metadata(
+        dataset,
+        tdef,
+        periods,
+        source_type=source_type,
+        residence_rule=residence_rule,
+        notes=f"PX file {name}: {px.text('CONTENTS') or px.text('TITLE') or ''}",
+    )
     dataset.findings.extend(findings)
     report.settle(dataset, allow_unmatched)
     return dataset
@@ -269,38 +335,66 @@ def _total_at(var: PxVariable, tdef: TableDef, where: Location) -> int:
     if elim is None and len(var.values) == 1:
         elim = 0
     if elim is None:
-        totals = [i for i in range(len(var.values))
-                  if any(category_key(t) in TOTAL_WORDS for t in var.texts(i))]
+        totals = [
+            i
+            for i in range(len(var.values))
+            if any(category_key(t) in TOTAL_WORDS for t in var.texts(i))
+        ]
         elim = totals[0] if len(totals) == 1 else None
     if elim is None:
         raise InputError(
-            N_("Variable \u201c{variable}\u201d fits no dimension of table {table} "
-               "({dimensions}) and has no total (ELIMINATION) to keep."),
-            where=where, variable=var.name, table=tdef.id,
-            dimensions=", ".join(tdef.dimension_ids))
+            N_(
+                "Variable \u201c{variable}\u201d fits no dimension of table {table} "
+                "({dimensions}) and has no total (ELIMINATION) to keep."
+            ),
+            where=where,
+            variable=var.name,
+            table=tdef.id,
+            dimensions=", ".join(tdef.dimension_ids),
+        )
     return elim
 
 
-def _fixed(roles: list[str | None], tdef: TableDef, registry: Registry, name: str, *,
-           year: str | int | None, date: str | None, country: str | None
-           ) -> tuple[str | None, str | None]:
+def _fixed(
+    roles: list[str | None],
+    tdef: TableDef,
+    registry: Registry,
+    name: str,
+    *,
+    year: str | int | None,
+    date: str | None,
+    country: str | None,
+) -> tuple[str | None, str | None]:
     """The period and reporting country the options give where no variable does."""
     if TIME not in roles and year is None:
-        raise InputError(N_("The file has no time variable (TIMEVAL, or a variable named year "
-                            "or год): give the year with --year."), where=Location(file=name))
-    fixed_period = _period(tdef, str(year), date, Location(file=name)) if TIME not in roles \
-        else None
+        raise InputError(
+            N_(
+                "The file has no time variable (TIMEVAL, or a variable named year "
+                "or год): give the year with --year."
+            ),
+            where=Location(file=name),
+        )
+    fixed_period = (
+        _period(tdef, str(year), date, Location(file=name)) if TIME not in roles else None
+    )
     fixed_area = None
     if REF_AREA not in roles:
         if not country:
-            raise InputError(N_("The file has no variable for the reporting country: give it "
-                                "with --country."), where=Location(file=name))
+            raise InputError(
+                N_("The file has no variable for the reporting country: give it with --country."),
+                where=Location(file=name),
+            )
         fixed_area = registry.country(country)
     return fixed_period, fixed_area
 
 
-def _table(registry: Registry, table: str | None, measure_tables: dict[int, str | None],
-           roles: list[str | None], name: str) -> TableDef:
+def _table(
+    registry: Registry,
+    table: str | None,
+    measure_tables: dict[int, str | None],
+    roles: list[str | None],
+    name: str,
+) -> TableDef:
     """The table named by the option, else the one the measure's values feed, else the one
     the variables fit."""
     if table:
@@ -337,13 +431,13 @@ def _period(table: TableDef, text: str, date: str | None, where: Location) -> st
     return period_for(table, text, date=date, where=where)
 
 
-def _areas(var: PxVariable, report: NameReport, where: Location, *,
-           ref_area: bool) -> list[str | None]:
+def _areas(
+    var: PxVariable, report: NameReport, where: Location, *, ref_area: bool
+) -> list[str | None]:
     out: list[str | None] = []
     for i in range(len(var.values)):
         texts = var.texts(i)
-        code = next((c for c in (resolve_country(t, report.registry) for t in texts) if c),
-                    None)
+        code = next((c for c in (resolve_country(t, report.registry) for t in texts) if c), None)
         if code is None and i == var.elimination_index:
             code = "_T"
         if code is None:

@@ -66,13 +66,22 @@ def sniff(path: Path, head: bytes) -> bool:
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return is_data_message(head)
     fields = [column_id(f) for f in header_fields(head, legacy=WESTERN)]
-    return bool(fields) and (fields[0] == "DATAFLOW" or fields[:2] == ["STRUCTURE",
-                                                                         "STRUCTURE_ID"]) \
+    return (
+        bool(fields)
+        and (fields[0] == "DATAFLOW" or fields[:2] == ["STRUCTURE", "STRUCTURE_ID"])
         and "OBS_VALUE" in fields
+    )
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, table: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+    **_: Any,
+) -> Dataset:
     """An SDMX-ML data message or an SDMX-CSV file. Options: ``table`` (the table to fill
     when the dataflow has none of its own), ``edition``, ``allow_unmatched``; others are
     ignored."""
@@ -80,20 +89,37 @@ def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
     raw = path.read_bytes()
     with paused_gc():
         if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            return read_sdmxml(raw, file_name=path.name, registry=registry,
-                               allow_unmatched=allow_unmatched, edition=edition, table=table)
-        return read_csv(raw, file_name=path.name, registry=registry,
-                        allow_unmatched=allow_unmatched, edition=edition, table=table)
+            return read_sdmxml(
+                raw,
+                file_name=path.name,
+                registry=registry,
+                allow_unmatched=allow_unmatched,
+                edition=edition,
+                table=table,
+            )
+        return read_csv(
+            raw,
+            file_name=path.name,
+            registry=registry,
+            allow_unmatched=allow_unmatched,
+            edition=edition,
+            table=table,
+        )
 
 
 def _area_and_time(columns: set[str], file_name: str) -> tuple[str, str]:
     area = next((a for a in AREA_DIMENSIONS if a in columns), None)
     time = next((t for t in ("TIME_PERIOD", "TIME") if t in columns), None)
     if area is None or time is None:
-        raise InputError(N_("The data have no reporting-country dimension (one of {expected}) "
-                            "or no TIME_PERIOD; they have: {found}."),
-                         where=Location(file=file_name), expected="REF_AREA, GEO, COUNTRY",
-                         found=", ".join(sorted(columns)))
+        raise InputError(
+            N_(
+                "The data have no reporting-country dimension (one of {expected}) "
+                "or no TIME_PERIOD; they have: {found}."
+            ),
+            where=Location(file=file_name),
+            expected="REF_AREA, GEO, COUNTRY",
+            found=", ".join(sorted(columns)),
+        )
     return area, time
 
 
@@ -110,8 +136,15 @@ def agency_of(code: str) -> Agency:
     return Agency(code, mapped=ESTAT.mapped)
 
 
-def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
-                edition: str | None = None, table: str | None = None) -> Dataset:
+def read_sdmxml(
+    raw: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+) -> Dataset:
     """An SDMX-ML data message (generic or structure-specific, 2.1 or 3.0)."""
     message = read_data(raw, file_name)
     ref = message.header.structure
@@ -127,16 +160,28 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
     area, time = _area_and_time(columns, file_name)
     dims = columns - {area, time}
     quirks = agency_of(agency)
-    pairs, known = mappers(registry, flow, file_name, dims, agency=quirks, area=area,
-                           time=time, table=table, status=_status_for(columns))
+    pairs, known = mappers(
+        registry,
+        flow,
+        file_name,
+        dims,
+        agency=quirks,
+        area=area,
+        time=time,
+        table=table,
+        status=_status_for(columns),
+    )
     flag_id = "OBS_FLAG" if "OBS_FLAG" in columns else "OBS_STATUS"
     seen: dict[str, set[str]] = {}
     for record in records:
         values = {k.upper(): v for k, v in record.values.items()}
         where = Location(file=file_name, line=record.line)
         text = values.get("OBS_VALUE")
-        value = (None if text is None or text.strip() in NOT_AVAILABLE
-                 else read_number(text, decimal="."))
+        value = (
+            None
+            if text is None or text.strip() in NOT_AVAILABLE
+            else read_number(text, decimal=".")
+        )
         if value is None and text is not None and text.strip() not in NOT_AVAILABLE:
             raise InputError(N_("OBS_VALUE {value} is not a number."), where=where, value=text)
         flag = values.get(flag_id)
@@ -145,53 +190,98 @@ def read_sdmxml(raw: bytes, *, file_name: str, registry: Registry, allow_unmatch
                 seen.setdefault(dim, set()).add(values[dim])
         feed(pairs, values, value, flag, where)
     out = new_dataset(
-        file_name=file_name, fmt="sdmx_ml", sha256=hashlib.sha256(raw).hexdigest(),
-        provider=agency, publisher=quirks.publisher or agency, dataset_code=flow,
+        file_name=file_name,
+        fmt="sdmx_ml",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        provider=agency,
+        publisher=quirks.publisher or agency,
+        dataset_code=flow,
         title=known.title if known else None,
-        edition=edition or (message.header.prepared or "")[:10] or None, url=quirks.url,
-        licence=quirks.licence)
+        edition=edition or (message.header.prepared or "")[:10] or None,
+        url=quirks.url,
+        licence=quirks.licence,
+    )
     if out.provenance is not None:
-        out.provenance.notes = (f"{out.provenance.notes}; SDMX-ML {message.kind} "
-                                f"{message.header.id or ''}, structure {ref}").strip()
-    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
-           allow_unmatched)
+        out.provenance.notes = (
+            f"{out.provenance.notes}; SDMX-ML {message.kind} "
+            f"{message.header.id or ''}, structure {ref}"
+        ).strip()
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}), allow_unmatched)
     add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-ML {message.kind}")
     return out
 
 
-def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched: bool = False,
-             edition: str | None = None, table: str | None = None) -> Dataset:
+def read_csv(
+    raw: bytes,
+    *,
+    file_name: str,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    table: str | None = None,
+) -> Dataset:
     """SDMX-CSV 1.0 (``DATAFLOW``) or 2.0 (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``)."""
     text = decode_text(raw, legacy=WESTERN)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
     header = [column_id(h) for h in next(reader)]
     where0 = Location(file=file_name, line=1)
-    flow_at = header.index("STRUCTURE_ID") if "STRUCTURE_ID" in header else (
-        header.index("DATAFLOW") if "DATAFLOW" in header else None)
+    flow_at = (
+        header.index("STRUCTURE_ID")
+        if "STRUCTURE_ID" in header
+        else (header.index("DATAFLOW") if "DATAFLOW" in header else None)
+    )
     if flow_at is None or "OBS_VALUE" not in header:
-        raise InputError(N_("The file is not SDMX-CSV: its first line has no DATAFLOW or "
-                            "STRUCTURE_ID and OBS_VALUE columns (it has: {found})."),
-                         where=where0, found=", ".join(header))
+        raise InputError(
+            N_(
+                "The file is not SDMX-CSV: its first line has no DATAFLOW or "
+                "STRUCTURE_ID and OBS_VALUE columns (it has: {found})."
+            ),
+            where=where0,
+            found=", ".join(header),
+        )
     rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
     if not rows:
         raise InputError(N_("The file has a header but no data rows."), where=where0)
     agency, flow = _flow_of(rows[0][1][flow_at])
     if agency == "MIGSTAT":
         return read_sdmx_csv(raw, file_name=file_name, registry=registry)
-    skip = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "OBS_VALUE", "OBS_FLAG",
-            "OBS_STATUS", "CONF_STATUS", "LAST UPDATE", "LAST_UPDATE", "UPDATED",
-            "UNIT_MULT", "DECIMALS", "OBS_COMMENT"}
+    skip = {
+        "DATAFLOW",
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        "OBS_VALUE",
+        "OBS_FLAG",
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "LAST UPDATE",
+        "LAST_UPDATE",
+        "UPDATED",
+        "UNIT_MULT",
+        "DECIMALS",
+        "OBS_COMMENT",
+    }
     dims = [(i, h) for i, h in enumerate(header) if h not in skip]
     columns = {h for _, h in dims}
     area, time = _area_and_time(columns, file_name)
     quirks = agency_of(agency)
-    pairs, known = mappers(registry, flow, file_name, columns - {area, time}, agency=quirks,
-                           area=area, time=time, table=table, status=_status_for(set(header)))
+    pairs, known = mappers(
+        registry,
+        flow,
+        file_name,
+        columns - {area, time},
+        agency=quirks,
+        area=area,
+        time=time,
+        table=table,
+        status=_status_for(set(header)),
+    )
     value_at = header.index("OBS_VALUE")
     flag_at = next((header.index(f) for f in ("OBS_FLAG", "OBS_STATUS") if f in header), None)
     action_at = header.index("ACTION") if "ACTION" in header else None
-    updated_at = next((header.index(f) for f in ("LAST UPDATE", "LAST_UPDATE", "UPDATED")
-                       if f in header), None)
+    updated_at = next(
+        (header.index(f) for f in ("LAST UPDATE", "LAST_UPDATE", "UPDATED") if f in header), None
+    )
     updates: set[str] = set()
     seen: dict[str, set[str]] = {h: set() for h in columns}
     width = len(header)
@@ -200,29 +290,41 @@ def read_csv(raw: bytes, *, file_name: str, registry: Registry, allow_unmatched:
             row = row + [""] * (width - len(row))
         where = Location(file=file_name, line=line)
         if action_at is not None and row[action_at].strip().upper() == "D":
-            raise InputError(N_("Row action D (delete) is not accepted: published numbers are "
-                                "never deleted, a later edition supersedes them."), where=where)
+            raise InputError(
+                N_(
+                    "Row action D (delete) is not accepted: published numbers are "
+                    "never deleted, a later edition supersedes them."
+                ),
+                where=where,
+            )
         record = {h: _code(row[i]) for i, h in dims}
         for h, code in record.items():
             seen[h].add(code)
         cell = row[value_at].strip()
         value = None if cell in NOT_AVAILABLE else read_number(cell, decimal=".")
         if value is None and cell not in NOT_AVAILABLE:
-            raise InputError(N_("OBS_VALUE {value} is not a number."),
-                             where=Location(file=file_name, line=line, column="OBS_VALUE"),
-                             value=cell)
+            raise InputError(
+                N_("OBS_VALUE {value} is not a number."),
+                where=Location(file=file_name, line=line, column="OBS_VALUE"),
+                value=cell,
+            )
         if updated_at is not None and row[updated_at].strip():
             updates.add(row[updated_at].strip())
         flag = row[flag_at].strip() if flag_at is not None else None
         feed(pairs, record, value, flag, where)
     out = new_dataset(
-        file_name=file_name, fmt="sdmx_csv", sha256=hashlib.sha256(raw).hexdigest(),
-        provider=agency or PROVIDER, publisher=quirks.publisher or agency or PROVIDER,
-        dataset_code=flow, title=known.title if known else None,
+        file_name=file_name,
+        fmt="sdmx_csv",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        provider=agency or PROVIDER,
+        publisher=quirks.publisher or agency or PROVIDER,
+        dataset_code=flow,
+        title=known.title if known else None,
         edition=edition or (max(_iso_update(u) for u in updates) if updates else None),
-        url=quirks.url, licence=quirks.licence)
-    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}),
-           allow_unmatched)
+        url=quirks.url,
+        licence=quirks.licence,
+    )
+    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL", "_T"}), allow_unmatched)
     add_metadata(out, known, f"{agency} {flow.lower()}, SDMX-CSV")
     return out
 

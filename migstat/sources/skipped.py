@@ -38,8 +38,9 @@ class Places(dict[Hashable, list[Location | None]]):
         """Every place, name after name."""
         return [p for places in self.values() for p in places]
 
-    def describe(self, limit: int = 3,
-                 label: Callable[[Any], str] = lambda name: f"\u201c{name}\u201d") -> str:
+    def describe(
+        self, limit: int = 3, label: Callable[[Any], str] = lambda name: f"\u201c{name}\u201d"
+    ) -> str:
         """``“Name” (5, 9, +2); ...``: the names with their first places (line numbers or
         cells), for messages in any language."""
         parts = []
@@ -50,29 +51,58 @@ class Places(dict[Hashable, list[Location | None]]):
             parts.append(f"{label(name)} ({', '.join(shown)})")
         return "; ".join(parts)
 
-    def each(self, *, rule: str, severity: Severity, message: str,
-             params: Callable[[Any, int], dict[str, object]], table: str | None = None,
-             related: int | None = 0) -> list[Finding]:
+    def each(
+        self,
+        *,
+        rule: str,
+        severity: Severity,
+        message: str,
+        params: Callable[[Any, int], dict[str, object]],
+        table: str | None = None,
+        related: int | None = 0,
+    ) -> list[Finding]:
         """One finding per name, at its first place said; ``params(name, count)`` fills the
         message; ``related`` further places are named (``None``: all of them)."""
         out = []
         for name, places in self.items():
             said = [p for p in places if p is not None]
-            further = said[1:] if related is None else said[1:1 + related]
-            out.append(Finding(rule=rule, severity=severity, message=message, table=table,
-                               params=params(name, len(places)),
-                               where=said[0] if said else None, related=tuple(further)))
+            further = said[1:] if related is None else said[1 : 1 + related]
+            out.append(
+                Finding(
+                    rule=rule,
+                    severity=severity,
+                    message=message,
+                    table=table,
+                    params=params(name, len(places)),
+                    where=said[0] if said else None,
+                    related=tuple(further),
+                )
+            )
         return out
 
-    def one(self, *, rule: str, severity: Severity, message: str, params: dict[str, object],
-            table: str | None = None, where: Location | None = None,
-            related: bool = False) -> Finding:
+    def one(
+        self,
+        *,
+        rule: str,
+        severity: Severity,
+        message: str,
+        params: dict[str, object],
+        table: str | None = None,
+        where: Location | None = None,
+        related: bool = False,
+    ) -> Finding:
         """One finding for everything left out, at ``where`` (else the first place said),
         naming the further places when ``related``."""
         said = [p for p in self.everywhere() if p is not None]
-        return Finding(rule=rule, severity=severity, message=message, table=table,
-                       params=params, where=where or (said[0] if said else None),
-                       related=tuple(said[1:]) if related else ())
+        return Finding(
+            rule=rule,
+            severity=severity,
+            message=message,
+            table=table,
+            params=params,
+            where=where or (said[0] if said else None),
+            related=tuple(said[1:]) if related else (),
+        )
 
 
 def place_text(where: Location | None) -> str:

@@ -38,23 +38,59 @@ def category_key(text: str) -> str:
     return " ".join(str(text).split()).casefold().replace("ё", "е")
 
 
-TOTAL_WORDS = frozenset(category_key(w) for w in (
-    "total", "all", "both sexes", "all ages", "all reasons", "all levels", "all types",
-    "всего", "итого", "оба пола", "все возрасты", "все причины", "все уровни", "все виды",
-    "всего по всем причинам", "all countries", "все страны"))
+TOTAL_WORDS = frozenset(
+    category_key(w)
+    for w in (
+        "total",
+        "all",
+        "both sexes",
+        "all ages",
+        "all reasons",
+        "all levels",
+        "all types",
+        "всего",
+        "итого",
+        "оба пола",
+        "все возрасты",
+        "все причины",
+        "все уровни",
+        "все виды",
+        "всего по всем причинам",
+        "all countries",
+        "все страны",
+    )
+)
 """Names a publisher gives the total of a breakdown."""
 
 SYNONYMS: dict[str, dict[str, str]] = {
-    "SEX": {category_key(k): v for k, v in (
-        ("male", "M"), ("males", "M"), ("men", "M"), ("man", "M"), ("мужчины", "M"),
-        ("мужской", "M"), ("муж.", "M"), ("female", "F"), ("females", "F"), ("women", "F"),
-        ("woman", "F"), ("женщины", "F"), ("женский", "F"), ("жен.", "F"))},
+    "SEX": {
+        category_key(k): v
+        for k, v in (
+            ("male", "M"),
+            ("males", "M"),
+            ("men", "M"),
+            ("man", "M"),
+            ("мужчины", "M"),
+            ("мужской", "M"),
+            ("муж.", "M"),
+            ("female", "F"),
+            ("females", "F"),
+            ("women", "F"),
+            ("woman", "F"),
+            ("женщины", "F"),
+            ("женский", "F"),
+            ("жен.", "F"),
+        )
+    },
 }
 """Spellings of common categories that are not the code lists' labels."""
 
 _RANGE = re.compile(r"^\D*?(\d+)\s*[-\u2013\u2014]\s*(\d+)\b")
-_OPEN_TOP = re.compile(r"^\D*?(\d+)\s*(?:\+|\D*(?:и старше|и более|and over|and older|or over|"
-                       r"or older|years and over|лет и старше))", re.I)
+_OPEN_TOP = re.compile(
+    r"^\D*?(\d+)\s*(?:\+|\D*(?:и старше|и более|and over|and older|or over|"
+    r"or older|years and over|лет и старше))",
+    re.I,
+)
 _UNDER = re.compile(r"^(?:under|less than|younger than|моложе|младше|до)\s+(\d+)", re.I)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -106,22 +142,30 @@ class CodeFinder:
         return None
 
 
-def table_for(registry: Registry, table: str | None, file_name: str,
-              candidates: list[str] | None = None) -> TableDef:
+def table_for(
+    registry: Registry, table: str | None, file_name: str, candidates: list[str] | None = None
+) -> TableDef:
     """The table named by the option, or the one candidate; else an error asking for it."""
     where = Location(file=file_name)
     if table:
         return registry.table(table)
     if candidates and len(candidates) == 1:
         return registry.table(candidates[0])
-    raise InputError(N_("The file does not say which table it holds; name it with --table "
-                        "(candidates: {candidates})."), where=where,
-                     candidates=", ".join(candidates) if candidates else ", ".join(
-                         t for t, d in registry.tables.items() if d.partner is not None))
+    raise InputError(
+        N_(
+            "The file does not say which table it holds; name it with --table "
+            "(candidates: {candidates})."
+        ),
+        where=where,
+        candidates=", ".join(candidates)
+        if candidates
+        else ", ".join(t for t, d in registry.tables.items() if d.partner is not None),
+    )
 
 
-def period_for(table: TableDef, year: str, *, date: str | None = None,
-               where: Location | None = None) -> str:
+def period_for(
+    table: TableDef, year: str, *, date: str | None = None, where: Location | None = None
+) -> str:
     """``TIME_PERIOD`` of ``table`` for a year (``2019``) or a date (``2019-07-01``).
 
     A stock table's period is a date: a bare year becomes ``<year>-<date>`` (``date`` as
@@ -133,8 +177,9 @@ def period_for(table: TableDef, year: str, *, date: str | None = None,
     if _DATE.match(text):
         return text if table.period_type.value == "date" else text[:4]
     if not (len(text) == 4 and text.isdigit()):
-        raise InputError(N_("{value} is not a year (YYYY) or a date (YYYY-MM-DD)."),
-                         where=where, value=text)
+        raise InputError(
+            N_("{value} is not a year (YYYY) or a date (YYYY-MM-DD)."), where=where, value=text
+        )
     if table.period_type.value == "date":
         return f"{text}-{(date or '01-01').strip()}"
     return text
@@ -150,15 +195,28 @@ def default_provider(provider: str | None, areas: set[str], fallback: str) -> st
     return fallback
 
 
-def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
-                 source_type: str | None, residence_rule: str | None, notes: str) -> None:
+def add_metadata(
+    dataset: Dataset,
+    table: TableDef,
+    periods: set[str],
+    *,
+    source_type: str | None,
+    residence_rule: str | None,
+    notes: str,
+) -> None:
     """The table's metadata from the options; what they leave out is ``other`` and said so."""
-    for value, allowed, option in ((source_type, SourceType, "--source-type"),
-                                   (residence_rule, ResidenceRule, "--residence-rule")):
+    for value, allowed, option in (
+        (source_type, SourceType, "--source-type"),
+        (residence_rule, ResidenceRule, "--residence-rule"),
+    ):
         if value and value not in {v.value for v in allowed}:
-            raise InputError(N_("{option} {value} is not one of: {allowed}."),
-                             where=Location(file=dataset.file_name), option=option,
-                             value=value, allowed=", ".join(v.value for v in allowed))
+            raise InputError(
+                N_("{option} {value} is not one of: {allowed}."),
+                where=Location(file=dataset.file_name),
+                option=option,
+                value=value,
+                allowed=", ".join(v.value for v in allowed),
+            )
     said = []
     if not source_type:
         said.append("source type")
@@ -168,11 +226,16 @@ def add_metadata(dataset: Dataset, table: TableDef, periods: set[str], *,
         notes += f"; not stated in the file or the options: {', '.join(said)} (other)"
     ordered = sorted(periods)
     dataset.metadata.tables[table.id] = TableMetadata(
-        table=table.id, source_type=source_type or "other",
-        reference_date=(f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1
-                        else (ordered[0] if ordered else None)),
-        residence_rule=(residence_rule or "other") if table.kind.value == "flow"
-        else residence_rule, notes=notes)
+        table=table.id,
+        source_type=source_type or "other",
+        reference_date=(
+            f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1 else (ordered[0] if ordered else None)
+        ),
+        residence_rule=(residence_rule or "other")
+        if table.kind.value == "flow"
+        else residence_rule,
+        notes=notes,
+    )
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -206,11 +269,13 @@ def workbook_rows(path: Path, sheet: str | None) -> Iterator[tuple[Location, lis
         for i, row in enumerate(rows, start=1):
             if any(c not in (None, "") for c in row):
                 yield Location(file=path.name, sheet=title, cell=f"A{i}"), list(row)
+
     return generate()
 
 
-def header_and_rows(path: Path, sheet: str | None = None
-                    ) -> tuple[Location, list[Any], Iterator[tuple[Location, list[Any]]]]:
+def header_and_rows(
+    path: Path, sheet: str | None = None
+) -> tuple[Location, list[Any], Iterator[tuple[Location, list[Any]]]]:
     """The first non-empty row of a delimited text file or a workbook (its header) with its
     place, and the rows after it; an empty file is an error."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
@@ -229,7 +294,11 @@ def cell_at(at: Location, j: int, label: Any = None) -> Location:
     if at.sheet and at.cell:
         from openpyxl.utils import get_column_letter
 
-        return Location(file=at.file, sheet=at.sheet, cell=f"{get_column_letter(j + 1)}"
-                        f"{at.cell[1:]}")
-    return Location(file=at.file, line=at.line,
-                    column=str(label).strip() if label not in (None, "") else str(j + 1))
+        return Location(
+            file=at.file, sheet=at.sheet, cell=f"{get_column_letter(j + 1)}{at.cell[1:]}"
+        )
+    return Location(
+        file=at.file,
+        line=at.line,
+        column=str(label).strip() if label not in (None, "") else str(j + 1),
+    )

@@ -86,16 +86,21 @@ def _is_stock_workbook(path: Path) -> bool:
             if "xl/workbook.xml" not in names:
                 return False
             book = zf.read("xl/workbook.xml").decode("utf-8", errors="ignore")
-            strings = (zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
-                       if "xl/sharedStrings.xml" in names else "")
+            strings = (
+                zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
+                if "xl/sharedStrings.xml" in names
+                else ""
+            )
     except (OSError, zipfile.BadZipFile, KeyError):
         return False
-    return ('name="Table 1"' in book and "International migrant stock" in strings
-            and "Population Division" in strings)
+    return (
+        'name="Table 1"' in book
+        and "International migrant stock" in strings
+        and "Population Division" in strings
+    )
 
 
-def read(path: Path, *, registry: Registry, table: str | None = None,
-         **options: Any) -> Dataset:
+def read(path: Path, *, registry: Registry, table: str | None = None, **options: Any) -> Dataset:
     """The file as a dataset: the matrix CSV and the workbook's ``Table 1`` as S01; with
     ``table="P01"`` the workbook's ``Table 2`` (total population) and nothing else."""
     path = Path(path)
@@ -103,9 +108,13 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
     workbook = path.suffix.lower() in (".xlsx", ".xlsm")
     if wanted == POPULATION_TABLE:
         if not workbook:
-            raise InputError(N_("The UN DESA matrix CSV holds no total population (table "
-                                "P01); import the workbook's Table 2 instead."),
-                             where=Location(file=path.name))
+            raise InputError(
+                N_(
+                    "The UN DESA matrix CSV holds no total population (table "
+                    "P01); import the workbook's Table 2 instead."
+                ),
+                where=Location(file=path.name),
+            )
         return read_population(path, registry=registry, **options)
     if workbook:
         return read_workbook(path, registry=registry, **options)
@@ -114,19 +123,29 @@ def read(path: Path, *, registry: Registry, table: str | None = None,
 
 def _provenance(edition: str, sha256: str, what: str) -> Provenance:
     return Provenance(
-        publisher="UN DESA Population Division", dataset="International Migrant Stock",
-        edition=edition, url=URL, licence="CC BY 3.0 IGO",
-        notes=f"{what}; mid-year estimates; SHA-256 {sha256}")
+        publisher="UN DESA Population Division",
+        dataset="International Migrant Stock",
+        edition=edition,
+        url=URL,
+        licence="CC BY 3.0 IGO",
+        notes=f"{what}; mid-year estimates; SHA-256 {sha256}",
+    )
 
 
 def _metadata(dataset: Dataset, periods: list[str], notes: str) -> None:
     dataset.metadata.tables[TABLE] = TableMetadata(
-        table=TABLE, source_type="estimate",
-        reference_date=(f"{min(periods)}/{max(periods)}" if len(set(periods)) > 1
-                        else (periods[0] if periods else None)),
+        table=TABLE,
+        source_type="estimate",
+        reference_date=(
+            f"{min(periods)}/{max(periods)}"
+            if len(set(periods)) > 1
+            else (periods[0] if periods else None)
+        ),
         population_covered="international migrants (foreign-born; foreign citizens where "
-                           "birthplace data are lacking)",
-        origin_concept="BIRTH", notes=notes)
+        "birthplace data are lacking)",
+        origin_concept="BIRTH",
+        notes=notes,
+    )
 
 
 def _edition_from_name(name: str, default: str) -> str:
@@ -136,16 +155,22 @@ def _edition_from_name(name: str, default: str) -> str:
     return default
 
 
-def read_csv(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-             edition: str | None = None, **_: Any) -> Dataset:
+def read_csv(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     """The origin-destination matrix CSV as S01 observations (one per published cell)."""
     with paused_gc():
-        return _read_csv(path, registry=registry, allow_unmatched=allow_unmatched,
-                         edition=edition)
+        return _read_csv(path, registry=registry, allow_unmatched=allow_unmatched, edition=edition)
 
 
-def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
-              edition: str | None) -> Dataset:
+def _read_csv(
+    path: Path, *, registry: Registry, allow_unmatched: bool, edition: str | None
+) -> Dataset:
     src = CsvFile(path)
     name = src.name
     table = registry.table(TABLE)
@@ -165,9 +190,11 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
         dest_name = row[dest_col].strip()
         year = row[year_col].strip()
         if not (len(year) == 4 and year.isdigit()):
-            raise InputError(N_("Year {value} is not a four-digit year."),
-                             where=Location(file=name, line=line, column=src.header[year_col]),
-                             value=year)
+            raise InputError(
+                N_("Year {value} is not a four-digit year."),
+                where=Location(file=name, line=line, column=src.header[year_col]),
+                value=year,
+            )
         if is_aggregate(dest_name):
             skipped.add(dest_name, Location(file=name, line=line))
             continue
@@ -188,26 +215,46 @@ def _read_csv(path: Path, *, registry: Registry, allow_unmatched: bool,
                 value, status = _cell_value(text, "A", where, blank=None)
             append(Observation(TABLE, dest, period, key, value, status, where=where))
 
-    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
-                      observations=observations, synthetic=False,
-                      provenance=_provenance(edition or _edition_from_name(name, "2019"),
-                                             src.sha256, "origin-destination matrix (CSV)"))
-    _metadata(dataset, sorted(periods),
-              "UN DESA International Migrant Stock, origin-destination matrix; "
-              "mid-year (1 July) estimates; '..' not available (flag L), '-' nil (0)")
+    dataset = Dataset(
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
+        synthetic=False,
+        provenance=_provenance(
+            edition or _edition_from_name(name, "2019"),
+            src.sha256,
+            "origin-destination matrix (CSV)",
+        ),
+    )
+    _metadata(
+        dataset,
+        sorted(periods),
+        "UN DESA International Migrant Stock, origin-destination matrix; "
+        "mid-year (1 July) estimates; '..' not available (flag L), '-' nil (0)",
+    )
     report.settle(dataset, allow_unmatched)
     _note_skipped(dataset, skipped)
     if diagonal:
-        dataset.findings.append(Finding(
-            rule=RULE_DIAGONAL, severity=Severity.INFO,
-            message=N_("{count} diagonal cells (origin = destination) skipped: the matrix "
-                       "counts international migrants only."),
-            params={"count": diagonal}, table=TABLE, where=Location(file=name)))
+        dataset.findings.append(
+            Finding(
+                rule=RULE_DIAGONAL,
+                severity=Severity.INFO,
+                message=N_(
+                    "{count} diagonal cells (origin = destination) skipped: the matrix "
+                    "counts international migrants only."
+                ),
+                params={"count": diagonal},
+                table=TABLE,
+                where=Location(file=name),
+            )
+        )
     return dataset
 
 
-def _origins(src: CsvFile, table: TableDef, skip: tuple[int, ...], report: NameReport,
-             skipped: Places) -> list[tuple[int, str, tuple[str, ...], str]]:
+def _origins(
+    src: CsvFile, table: TableDef, skip: tuple[int, ...], report: NameReport, skipped: Places
+) -> list[tuple[int, str, tuple[str, ...], str]]:
     """The matrix's origin columns ``(index, code, key, header)``, resolved once; aggregates
     and unmatched names drop their column."""
     origins = []
@@ -225,11 +272,18 @@ def _origins(src: CsvFile, table: TableDef, skip: tuple[int, ...], report: NameR
 
 
 def _note_skipped(dataset: Dataset, skipped: Places, table: str = TABLE) -> None:
-    dataset.findings.extend(skipped.each(
-        rule=RULE_AGGREGATE, severity=Severity.INFO, table=table,
-        message=N_("Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
-                   "or columns skipped."),
-        params=lambda name, count: {"name": name, "count": count}))
+    dataset.findings.extend(
+        skipped.each(
+            rule=RULE_AGGREGATE,
+            severity=Severity.INFO,
+            table=table,
+            message=N_(
+                "Aggregate \u201c{name}\u201d is not a country or area: {count} rows "
+                "or columns skipped."
+            ),
+            params=lambda name, count: {"name": name, "count": count},
+        )
+    )
 
 
 # -- the official workbook ---------------------------------------------------------------
@@ -238,11 +292,17 @@ SEX_BLOCKS = (("both sexes", "_T"), ("male", "M"), ("female", "F"))
 CODE_HEADERS = frozenset({"code", "country code", "location code"})
 """The M49 code column: ``Code`` (2017, 2019), ``Country code`` (2015), ``Location code``
 (2020)."""
-NAME_HEADERS = ("major area, region, country or area", "region, development group, country",
-                "region, country or area")
+NAME_HEADERS = (
+    "major area, region, country or area",
+    "region, development group, country",
+    "region, country or area",
+)
 """The area name column (2015-2019 say "... of destination", 2020 does not)."""
-_EDITION = re.compile(r"International Migrant Stock(?: Total)?\s+(\d{4})|"
-                      r"MigrantStockTotal_(\d{4})|_(\d{4})_ims_|Stock/Rev\.(\d{4})", re.I)
+_EDITION = re.compile(
+    r"International Migrant Stock(?: Total)?\s+(\d{4})|"
+    r"MigrantStockTotal_(\d{4})|_(\d{4})_ims_|Stock/Rev\.(\d{4})",
+    re.I,
+)
 
 
 def _stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
@@ -272,18 +332,28 @@ class _Header:
     edition: str | None
 
 
-def _header(rows: list[tuple[Any, ...]], name: str, sheet: str,
-            sex_of: Callable[[str], str | None]) -> _Header:
+def _header(
+    rows: list[tuple[Any, ...]], name: str, sheet: str, sex_of: Callable[[str], str | None]
+) -> _Header:
     """The header of a workbook table: a ``Code`` column, merged top cells naming the sex
     block (``sex_of`` reads their text) and the years in the row below."""
     head_row = next((i for i, r in enumerate(rows) if r and any(_is_code(c) for c in r)), None)
     if head_row is None or head_row + 1 >= len(rows):
-        raise InputError(N_("No header row with a Code column in sheet {sheet}."),
-                         where=Location(file=name, sheet=sheet), sheet=sheet)
+        raise InputError(
+            N_("No header row with a Code column in sheet {sheet}."),
+            where=Location(file=name, sheet=sheet),
+            sheet=sheet,
+        )
     top, years_row = rows[head_row], rows[head_row + 1]
     code_col = next(j for j, c in enumerate(top) if _is_code(c))
-    name_col = next((j for j, c in enumerate(top) if isinstance(c, str)
-                     and c.casefold().startswith(NAME_HEADERS)), code_col - 2)
+    name_col = next(
+        (
+            j
+            for j, c in enumerate(top)
+            if isinstance(c, str) and c.casefold().startswith(NAME_HEADERS)
+        ),
+        code_col - 2,
+    )
     columns: list[tuple[int, str, str]] = []
     block_sex: str | None = None
     for j, cell in enumerate(top):
@@ -293,13 +363,17 @@ def _header(rows: list[tuple[Any, ...]], name: str, sheet: str,
         if block_sex and isinstance(year, (int, float)) and 1900 < int(year) < 2100:
             columns.append((j, block_sex, str(int(year))))
     if not columns:
-        raise InputError(N_("No year columns found under the header of sheet {sheet}."),
-                         where=Location(file=name, sheet=sheet), sheet=sheet)
+        raise InputError(
+            N_("No year columns found under the header of sheet {sheet}."),
+            where=Location(file=name, sheet=sheet),
+            sheet=sheet,
+        )
     return _Header(head_row, code_col, name_col, columns, _stated_edition(rows[:head_row]))
 
 
-def _cell_value(text: Any, status: str, where: Location, *, blank: str | None = "O"
-                ) -> tuple[int | float | None, str]:
+def _cell_value(
+    text: Any, status: str, where: Location, *, blank: str | None = "O"
+) -> tuple[int | float | None, str]:
     """A published cell as (value, OBS_STATUS): ``..`` not available, ``-`` nil, blank
     missing (``blank``; ``None``: a blank cell is an error, as in the matrix CSV)."""
     if isinstance(text, str) and text.strip() in NOT_AVAILABLE:
@@ -310,14 +384,24 @@ def _cell_value(text: Any, status: str, where: Location, *, blank: str | None = 
         return None, blank
     value = parse_count(text)
     if value is None:
-        raise InputError(N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
-                         where=where, value=text)
+        raise InputError(
+            N_("Cell {value} is neither a number nor a UN symbol (.. or -)."),
+            where=where,
+            value=text,
+        )
     return value, status
 
 
-def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-                  sheet: str = "Table 1", total_code: str = "FOR", edition: str | None = None,
-                  **_: Any) -> Dataset:
+def read_workbook(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    sheet: str = "Table 1",
+    total_code: str = "FOR",
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     """``Table 1`` of the migrant stock workbook: totals by destination and sex."""
     from openpyxl.utils import get_column_letter
 
@@ -326,13 +410,23 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
     _title, rows = sheet_rows(path, sheet)
     table = registry.table(TABLE)
     areas = registry.areas
-    header = _header(rows, name, sheet, lambda folded: next(
-        (code for label, code in SEX_BLOCKS if f"({label})" in folded), None))
+    header = _header(
+        rows,
+        name,
+        sheet,
+        lambda folded: next((code for label, code in SEX_BLOCKS if f"({label})" in folded), None),
+    )
     head_row, code_col, name_col = header.row, header.code_col, header.name_col
     columns, stated = header.columns, header.edition
     top = rows[head_row]
-    type_col = next((j for j, c in enumerate(top) if isinstance(c, str)
-                     and c.casefold().startswith("type of data")), None)
+    type_col = next(
+        (
+            j
+            for j, c in enumerate(top)
+            if isinstance(c, str) and c.casefold().startswith("type of data")
+        ),
+        None,
+    )
 
     report = NameReport(file=name, registry=registry)
     skipped = Places()
@@ -349,19 +443,22 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
         label = str(row[name_col] or "").strip()
         raw_code = row[code_col]
         m49 = str(int(raw_code)) if isinstance(raw_code, (int, float)) else str(raw_code).strip()
-        where = Location(file=name, sheet=sheet,
-                         cell=f"{get_column_letter(code_col + 1)}{excel_row}")
+        where = Location(
+            file=name, sheet=sheet, cell=f"{get_column_letter(code_col + 1)}{excel_row}"
+        )
         code = areas.resolve(m49.zfill(3)) if m49.isdigit() else None
         if code is None or areas[code].attributes.get("kind") != "country":
-            if m49 in _AGGREGATE_CODES or is_aggregate(label) or (
-                    code is not None and areas[code].attributes.get("kind") != "country"):
+            if (
+                m49 in _AGGREGATE_CODES
+                or is_aggregate(label)
+                or (code is not None and areas[code].attributes.get("kind") != "country")
+            ):
                 skipped.add(label or m49, where)
                 continue
             if code is None:
                 report.add(f"{label} ({m49})", where)
                 continue
-        kind_of_data = str(row[type_col]).strip() if type_col is not None and row[type_col] \
-            else ""
+        kind_of_data = str(row[type_col]).strip() if type_col is not None and row[type_col] else ""
         status = "A"
         if "I" in kind_of_data.split():
             status = "I"  # no data for any date: imputed by UN DESA
@@ -369,25 +466,43 @@ def read_workbook(path: Path, *, registry: Registry, allow_unmatched: bool = Fal
             status = "D"  # foreign citizens instead of foreign-born
         comment = f"UN DESA type of data: {kind_of_data}" if kind_of_data else None
         for j, sex, year in columns:
-            cell = Location(file=name, sheet=sheet,
-                            cell=f"{get_column_letter(j + 1)}{excel_row}")
+            cell = Location(file=name, sheet=sheet, cell=f"{get_column_letter(j + 1)}{excel_row}")
             value, obs_status = _cell_value(row[j] if j < len(row) else None, status, cell)
             period = f"{year}-07-01"
             periods.add(period)
-            observations.append(Observation(
-                TABLE, code, period, key_for(table, {"COUNTRY_BIRTH": total_code, "SEX": sex}),
-                value, obs_status, comment=comment, where=cell))
+            observations.append(
+                Observation(
+                    TABLE,
+                    code,
+                    period,
+                    key_for(table, {"COUNTRY_BIRTH": total_code, "SEX": sex}),
+                    value,
+                    obs_status,
+                    comment=comment,
+                    where=cell,
+                )
+            )
 
-    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
-                      observations=observations, synthetic=False,
-                      provenance=_provenance(edition or stated or _edition_from_name(name, "2019"),
-                                             file_sha256(path),
-                                             f"workbook, sheet {sheet} (migrant stock by sex)"))
-    _metadata(dataset, sorted(periods),
-              f"UN DESA International Migrant Stock workbook, {sheet}: international migrant "
-              f"stock at mid-year by sex, stored under country of birth {total_code}; type of "
-              "data in the comment (B foreign-born, C foreign citizens -> flag D, R refugees "
-              "added, I imputed -> flag I)")
+    dataset = Dataset(
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
+        synthetic=False,
+        provenance=_provenance(
+            edition or stated or _edition_from_name(name, "2019"),
+            file_sha256(path),
+            f"workbook, sheet {sheet} (migrant stock by sex)",
+        ),
+    )
+    _metadata(
+        dataset,
+        sorted(periods),
+        f"UN DESA International Migrant Stock workbook, {sheet}: international migrant "
+        f"stock at mid-year by sex, stored under country of birth {total_code}; type of "
+        "data in the comment (B foreign-born, C foreign citizens -> flag D, R refugees "
+        "added, I imputed -> flag I)",
+    )
     report.settle(dataset, allow_unmatched)
     _note_skipped(dataset, skipped)
     return dataset
@@ -401,9 +516,15 @@ POPULATION_BLOCKS = (("both sexes", "_T"), ("female", "F"), ("male", "M"))
 IN_THOUSANDS = "published in thousands"
 
 
-def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-                    sheet: str = POPULATION_SHEET, edition: str | None = None,
-                    **_: Any) -> Dataset:
+def read_population(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    sheet: str = POPULATION_SHEET,
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     """``Table 2`` of the migrant stock workbook as P01: total population at mid-year by sex.
 
     The sheet gives thousands with three decimals; values are stored in persons
@@ -417,9 +538,16 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
     _title, rows = sheet_rows(path, sheet)
     table = registry.table(POPULATION_TABLE)
     areas = registry.areas
-    header = _header(rows, name, sheet, lambda folded: next(
-        (code for label, code in POPULATION_BLOCKS if label in folded), None)
-        if "population" in folded else None)
+    header = _header(
+        rows,
+        name,
+        sheet,
+        lambda folded: (
+            next((code for label, code in POPULATION_BLOCKS if label in folded), None)
+            if "population" in folded
+            else None
+        ),
+    )
     report = NameReport(file=name, registry=registry)
     skipped = Places()
     observations: list[Observation] = []
@@ -434,8 +562,9 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
                 skipped.add(label)  # a heading without a code
             continue
         m49 = str(int(raw_code)) if isinstance(raw_code, (int, float)) else str(raw_code).strip()
-        where = Location(file=name, sheet=sheet,
-                         cell=f"{get_column_letter(header.code_col + 1)}{i + 1}")
+        where = Location(
+            file=name, sheet=sheet, cell=f"{get_column_letter(header.code_col + 1)}{i + 1}"
+        )
         code = _population_area(areas, m49)
         if code is None:
             if m49 in _AGGREGATE_CODES or is_aggregate(label):
@@ -450,28 +579,46 @@ def read_population(path: Path, *, registry: Registry, allow_unmatched: bool = F
                 value = round(value * 1000)
             period = f"{year}-07-01"
             periods.add(period)
-            observations.append(Observation(
-                POPULATION_TABLE, code, period, key_for(table, {"SEX": sex}), value, status,
-                comment=comment, where=cell))
+            observations.append(
+                Observation(
+                    POPULATION_TABLE,
+                    code,
+                    period,
+                    key_for(table, {"SEX": sex}),
+                    value,
+                    status,
+                    comment=comment,
+                    where=cell,
+                )
+            )
 
-    dataset = Dataset(file_name=name, format=NAME, provider=PROVIDER,
-                      observations=observations, synthetic=False,
-                      provenance=_provenance(
-                          edition or header.edition or _edition_from_name(name, "2019"),
-                          file_sha256(path), f"workbook, sheet {sheet} (total population by "
-                                             f"sex, {IN_THOUSANDS})"))
+    dataset = Dataset(
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
+        synthetic=False,
+        provenance=_provenance(
+            edition or header.edition or _edition_from_name(name, "2019"),
+            file_sha256(path),
+            f"workbook, sheet {sheet} (total population by sex, {IN_THOUSANDS})",
+        ),
+    )
     ordered = sorted(periods)
     dataset.metadata.tables[POPULATION_TABLE] = TableMetadata(
-        table=POPULATION_TABLE, source_type="estimate",
-        reference_date=(f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1
-                        else (ordered[0] if ordered else None)),
+        table=POPULATION_TABLE,
+        source_type="estimate",
+        reference_date=(
+            f"{ordered[0]}/{ordered[-1]}" if len(ordered) > 1 else (ordered[0] if ordered else None)
+        ),
         population_covered="total population",
         notes=f"UN DESA International Migrant Stock workbook, {sheet}: total population at "
-              f"mid-year (1 July) by sex, {IN_THOUSANDS} (three decimals) and stored in "
-              "persons; the last three digits are as published, not exact counts. By sex "
-              "not available for some small areas (flag L), so aggregates of the sexes may "
-              "not add up. The world and regions are skipped (a reference area is a "
-              "country); the world is the sum of the countries.")
+        f"mid-year (1 July) by sex, {IN_THOUSANDS} (three decimals) and stored in "
+        "persons; the last three digits are as published, not exact counts. By sex "
+        "not available for some small areas (flag L), so aggregates of the sexes may "
+        "not add up. The world and regions are skipped (a reference area is a "
+        "country); the world is the sum of the countries.",
+    )
     report.settle(dataset, allow_unmatched)
     _note_skipped(dataset, skipped, POPULATION_TABLE)
     return dataset
@@ -484,5 +631,4 @@ def _population_area(areas: CodeList, m49: str) -> str | None:
     if not m49.isdigit() or m49 in _AGGREGATE_CODES:
         return None
     code = areas.resolve(m49.zfill(3))
-    return code if code is not None and areas[code].attributes.get("kind") == "country" \
-        else None
+    return code if code is not None and areas[code].attributes.get("kind") == "country" else None

@@ -50,19 +50,24 @@ RULE_NO_REF_AREA = "IMPORT_NO_REF_AREA"
 
 def sniff(path: Path, head: bytes) -> bool:
     fields = {f.casefold() for f in header_fields(head)}
-    return {"year", "orig", "dest"} <= fields and ("refugees" in fields
-                                                   or "asylum_seekers" in fields)
+    return {"year", "orig", "dest"} <= fields and (
+        "refugees" in fields or "asylum_seekers" in fields
+    )
 
 
-def read(path: Path, *, registry: Registry, allow_unmatched: bool = False,
-         edition: str | None = None, **_: Any) -> Dataset:
+def read(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    **_: Any,
+) -> Dataset:
     with paused_gc():
-        return _read(path, registry=registry, allow_unmatched=allow_unmatched,
-                     edition=edition)
+        return _read(path, registry=registry, allow_unmatched=allow_unmatched, edition=edition)
 
 
-def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
-          edition: str | None) -> Dataset:
+def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str | None) -> Dataset:
     src = CsvFile(path)
     name = src.name
     table = registry.table(TABLE)
@@ -70,9 +75,12 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
     values = [(src.column(col, required=False), col, status) for col, status in VALUE_COLUMNS]
     values = [(c, col, status) for c, col, status in values if c is not None]
     if not values:
-        raise InputError(N_("Column {column} is missing; the header has: {header}."),
-                         where=Location(file=name, line=1), column="refugees",
-                         header=", ".join(src.header))
+        raise InputError(
+            N_("Column {column} is missing; the header has: {header}."),
+            where=Location(file=name, line=1),
+            column="refugees",
+            header=", ".join(src.header),
+        )
     keys: dict[tuple[str, str], tuple[str, ...]] = {}
     report = NameReport(file=name, registry=registry)
     codes: dict[str, str | None] = {}
@@ -81,8 +89,11 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
         try:
             code = codes[text]
         except KeyError:
-            code = UNHCR_CODES.get(text.strip().upper()) if text.strip().upper() in UNHCR_CODES \
+            code = (
+                UNHCR_CODES.get(text.strip().upper())
+                if text.strip().upper() in UNHCR_CODES
                 else report.resolve(text.strip(), Location(file=name, line=line, column=column))
+            )
             codes[text] = code
             return code
         if code is None:
@@ -98,8 +109,11 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
             row = row + [""] * (width - len(row))
         year = row[c_year].strip()
         if not (year.isdigit() and len(year) == 4):
-            raise InputError(N_("Year {value} is not a four-digit year."),
-                             where=Location(file=name, line=line, column="year"), value=year)
+            raise InputError(
+                N_("Year {value} is not a four-digit year."),
+                where=Location(file=name, line=line, column="year"),
+                value=year,
+            )
         dest = code_of(row[c_dest], line, "dest")
         origin = code_of(row[c_orig], line, "orig")
         if dest is None or origin is None:
@@ -115,32 +129,55 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool,
             key = keys.get((origin, status))
             if key is None:
                 key = keys[(origin, status)] = key_for(
-                    table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status})
+                    table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status}
+                )
             observations.append(Observation(TABLE, dest, period, key, value, flag, where=where))
 
     span = f"{min(years)}-12-31/{max(years)}-12-31" if years else None
     dataset = Dataset(
-        file_name=name, format=NAME, provider=PROVIDER, observations=observations,
+        file_name=name,
+        format=NAME,
+        provider=PROVIDER,
+        observations=observations,
         synthetic=False,
         provenance=Provenance(
-            publisher="UNHCR", dataset="Refugee population statistics: refugees and "
+            publisher="UNHCR",
+            dataset="Refugee population statistics: refugees and "
             "asylum-seekers by country of origin and country of asylum",
-            edition=edition or (str(max(years)) if years else None), url=URL,
-            notes=("end-of-year figures; edition = latest year in the file unless given; "
-                   f"SHA-256 {src.sha256}")))
+            edition=edition or (str(max(years)) if years else None),
+            url=URL,
+            notes=(
+                "end-of-year figures; edition = latest year in the file unless given; "
+                f"SHA-256 {src.sha256}"
+            ),
+        ),
+    )
     dataset.metadata.tables[TABLE] = TableMetadata(
-        table=TABLE, source_type=SourceType.ASYLUM.value, reference_date=span,
+        table=TABLE,
+        source_type=SourceType.ASYLUM.value,
+        reference_date=span,
         origin_concept="CITIZENSHIP",
         population_covered="refugees and asylum-seekers under UNHCR's mandate",
-        notes=("UNHCR refugee statistics: refugees (REF) and asylum-seekers (ASY) by origin "
-               "and country of asylum, 31 December; empty origin = unknown, XXA = stateless"))
+        notes=(
+            "UNHCR refugee statistics: refugees (REF) and asylum-seekers (ASY) by origin "
+            "and country of asylum, 31 December; empty origin = unknown, XXA = stateless"
+        ),
+    )
     report.settle(dataset, allow_unmatched)
     if no_asylum_country:
-        dataset.findings.append(no_asylum_country.one(
-            rule=RULE_NO_REF_AREA, severity=Severity.WARNING, table=TABLE,
-            message=N_("{count} rows give no country of asylum and are skipped: they cannot "
-                       "be assigned to a reporting country."),
-            params={"count": no_asylum_country.total}, related=True))
+        dataset.findings.append(
+            no_asylum_country.one(
+                rule=RULE_NO_REF_AREA,
+                severity=Severity.WARNING,
+                table=TABLE,
+                message=N_(
+                    "{count} rows give no country of asylum and are skipped: they cannot "
+                    "be assigned to a reporting country."
+                ),
+                params={"count": no_asylum_country.total},
+                related=True,
+            )
+        )
     return dataset
 
 

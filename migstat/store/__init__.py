@@ -17,6 +17,12 @@ from migstat.store.records import ObservationQuery, StoredObservation, Submissio
 from migstat.store.store import Store
 
 __all__ = [
-    "AccessDeniedError", "AccessPolicy", "ObservationQuery", "Principal", "Store",
-    "StoreError", "StoredObservation", "SubmissionRecord",
+    "AccessDeniedError",
+    "AccessPolicy",
+    "ObservationQuery",
+    "Principal",
+    "Store",
+    "StoreError",
+    "StoredObservation",
+    "SubmissionRecord",
 ]

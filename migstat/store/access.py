@@ -88,8 +88,9 @@ class AccessPolicy:
         """
         return submission.c.status == ACCEPTED
 
-    def observation_clause(self, principal: Principal,
-                           observation: sa.Table) -> sa.ColumnElement[bool]:
+    def observation_clause(
+        self, principal: Principal, observation: sa.Table
+    ) -> sa.ColumnElement[bool]:
         """Which observation rows ``principal`` may see. Today: all of them.
 
         Later: confidential cells (``conf_status`` other than F) only for their own country and
@@ -97,8 +98,7 @@ class AccessPolicy:
         """
         return sa.true()
 
-    def listing_clause(self, principal: Principal,
-                       submission: sa.Table) -> sa.ColumnElement[bool]:
+    def listing_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
         """Which submissions are listed for ``principal``. Today: all, rejected included."""
         return sa.true()
 
@@ -129,8 +129,12 @@ class AccessPolicy:
 
     def check_edit_mappings(self, principal: Principal) -> None:
         if not self.can_edit_mappings(principal):
-            raise AccessDeniedError(N_("Only the coordinator may edit classification "
-                                       "mappings: sign in with the coordinator token."))
+            raise AccessDeniedError(
+                N_(
+                    "Only the coordinator may edit classification "
+                    "mappings: sign in with the coordinator token."
+                )
+            )
 
     def check(self, allowed: bool, record: SubmissionRecord) -> None:
         if not allowed:

@@ -41,6 +41,7 @@ class StoreError(MigstatError):
 
 # -- conventions shared by the write and the read side --------------------------------------
 
+
 def utcnow() -> datetime:
     """Now, as the store records it: naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -67,6 +68,7 @@ def error_reason(exc: BaseException) -> str:
 
 # -- the database ----------------------------------------------------------------------------
 
+
 def resolve_url(url: str | None = None) -> URL:
     """The SQLAlchemy URL for ``url``, ``MIGSTAT_DATABASE_URL`` or ``./migstat.db``.
 
@@ -86,7 +88,8 @@ def resolve_url(url: str | None = None) -> URL:
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(
             N_("Unsupported database {url}: use a SQLite file or a PostgreSQL URL."),
-            url=parsed.render_as_string(hide_password=True))
+            url=parsed.render_as_string(hide_password=True),
+        )
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
         parsed = parsed.set(database=str(Path(parsed.database).expanduser().resolve()))
     return parsed
@@ -117,8 +120,11 @@ def create_engine(url: URL) -> Engine:
         memory = not url.database or url.database == ":memory:"
         options: dict[str, Any] = {"poolclass": sa.pool.StaticPool} if memory else {}
         engine = sa.create_engine(
-            url, json_serializer=_dumps,
-            connect_args={"timeout": 30, "check_same_thread": False}, **options)
+            url,
+            json_serializer=_dumps,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            **options,
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -152,6 +158,7 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
 
 # -- what every part of the store stands on --------------------------------------------------
 
+
 class StoreCore:
     """An opened store's engine, registry and access policy, and its connections.
 
@@ -161,8 +168,13 @@ class StoreCore:
     :meth:`reading`.
     """
 
-    def __init__(self, engine: Engine, *, registry: Registry | None = None,
-                 policy: AccessPolicy | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        registry: Registry | None = None,
+        policy: AccessPolicy | None = None,
+    ) -> None:
         self._engine = engine
         self._registry = registry
         self.policy = policy or AccessPolicy()

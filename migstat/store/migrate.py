@@ -52,6 +52,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         conn.rollback()
         with write_transaction(conn) as writer:
             if writer.dialect.name == "postgresql":
-                writer.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": _PG_LOCK_KEY})
+                writer.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
             command.upgrade(alembic_config(writer), revision)

@@ -34,8 +34,9 @@ READ_CHUNK_ROWS = 50_000
 OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
 """The fields of a stored observation, the columns :meth:`StoreReads.read_columns` can
 return."""
-_SLICE_FIELDS = frozenset(("table", "provider", "ref_area", "time_period", "submission_id",
-                           "recorded_at", "synthetic"))
+_SLICE_FIELDS = frozenset(
+    ("table", "provider", "ref_area", "time_period", "submission_id", "recorded_at", "synthetic")
+)
 _ROW_FIELDS = ("key", "partner", "value", "obs_status", "conf_status", "comment")
 """The fields of an observation stored per row."""
 
@@ -51,21 +52,40 @@ def _split_key(text: str) -> tuple[str, ...]:
 class StoreReads(StoreCore):
     """Reading observations, their history and the coverage of current data."""
 
-    def _current_slices(self, conn: Connection, who: Principal, *, table: str | None = None,
-                        ref_areas: Sequence[str] | None = None,
-                        providers: Sequence[str] | None = None,
-                        period_from: str | None = None, period_below: str | None = None,
-                        as_of: datetime | None = None) -> list[Any]:
+    def _current_slices(
+        self,
+        conn: Connection,
+        who: Principal,
+        *,
+        table: str | None = None,
+        ref_areas: Sequence[str] | None = None,
+        providers: Sequence[str] | None = None,
+        period_from: str | None = None,
+        period_below: str | None = None,
+        as_of: datetime | None = None,
+    ) -> list[Any]:
         """The current slice of each slice key matching the filters, as of ``as_of``."""
         sl, sub = S.slice_, S.submission
         rank = sa.func.row_number().over(
             partition_by=(sl.c.table_id, sl.c.provider, sl.c.ref_area, sl.c.time_period),
-            order_by=(sl.c.recorded_at.desc(), sl.c.id.desc()))
-        inner = (sa.select(sl.c.id, sl.c.table_id, sl.c.provider, sl.c.ref_area,
-                           sl.c.time_period, sl.c.recorded_at, sl.c.submission_id,
-                           sl.c.n_observations, sub.c.synthetic, rank.label("rank"))
-                 .join(sub, sub.c.id == sl.c.submission_id)
-                 .where(self.policy.data_clause(who, sub)))
+            order_by=(sl.c.recorded_at.desc(), sl.c.id.desc()),
+        )
+        inner = (
+            sa.select(
+                sl.c.id,
+                sl.c.table_id,
+                sl.c.provider,
+                sl.c.ref_area,
+                sl.c.time_period,
+                sl.c.recorded_at,
+                sl.c.submission_id,
+                sl.c.n_observations,
+                sub.c.synthetic,
+                rank.label("rank"),
+            )
+            .join(sub, sub.c.id == sl.c.submission_id)
+            .where(self.policy.data_clause(who, sub))
+        )
         if table is not None:
             inner = inner.where(sl.c.table_id == table)
         if ref_areas is not None:
@@ -79,13 +99,18 @@ class StoreReads(StoreCore):
         if as_of is not None:
             inner = inner.where(sl.c.recorded_at <= naive_utc(as_of))
         current = inner.subquery()
-        stmt = (sa.select(current).where(current.c.rank == 1)
-                .order_by(current.c.table_id, current.c.provider, current.c.ref_area,
-                          current.c.time_period))
+        stmt = (
+            sa.select(current)
+            .where(current.c.rank == 1)
+            .order_by(
+                current.c.table_id, current.c.provider, current.c.ref_area, current.c.time_period
+            )
+        )
         return list(conn.execute(stmt))
 
-    def _plan(self, query: ObservationQuery, as_of: datetime | None, who: Principal
-              ) -> tuple[list[Any], frozenset[str] | None, _KeyCodes]:
+    def _plan(
+        self, query: ObservationQuery, as_of: datetime | None, who: Principal
+    ) -> tuple[list[Any], frozenset[str] | None, _KeyCodes]:
         """What :meth:`read` and :meth:`read_columns` both read: the current slices (access
         clause, slice keys, as-of), the partner codes wanted and the filter of the keys."""
         table = self._table_id(query.table)
@@ -98,8 +123,11 @@ class StoreReads(StoreCore):
                 tdef = None
             for dim_id, codes in query.filters.items():
                 if tdef is None or dim_id not in tdef.dimension_ids:
-                    raise NotFoundError(N_("Table {table} has no dimension {dimension}."),
-                                        table=query.table, dimension=dim_id)
+                    raise NotFoundError(
+                        N_("Table {table} has no dimension {dimension}."),
+                        table=query.table,
+                        dimension=dim_id,
+                    )
                 wanted = frozenset(codes)
                 if tdef.partner is not None and dim_id == tdef.partner.id:
                     partners = wanted if partners is None else partners & wanted
@@ -108,14 +136,24 @@ class StoreReads(StoreCore):
         moment = naive_utc(as_of) if as_of is not None else utcnow()
         with self.reading() as conn:
             slices = self._current_slices(
-                conn, who, table=table, ref_areas=query.ref_areas, providers=query.providers,
+                conn,
+                who,
+                table=table,
+                ref_areas=query.ref_areas,
+                providers=query.providers,
                 period_from=str(query.time_from) if query.time_from is not None else None,
                 period_below=str(query.time_to + 1) if query.time_to is not None else None,
-                as_of=moment)
+                as_of=moment,
+            )
         return slices, partners, _KeyCodes(key_filters)
 
-    def read(self, query: ObservationQuery, *, as_of: datetime | None = None,
-             principal: Principal | None = None) -> Iterator[StoredObservation]:
+    def read(
+        self,
+        query: ObservationQuery,
+        *,
+        as_of: datetime | None = None,
+        principal: Principal | None = None,
+    ) -> Iterator[StoredObservation]:
         """Current observations matching ``query`` (as of ``as_of``, default now).
 
         Ordered by provider, area and period, then as they were in the submitted file.
@@ -125,9 +163,14 @@ class StoreReads(StoreCore):
         slices, partners, codes = self._plan(query, as_of, who)
         return self._observations(who, slices, partners=partners, codes=codes)
 
-    def read_columns(self, query: ObservationQuery, *, as_of: datetime | None = None,
-                     principal: Principal | None = None,
-                     columns: Sequence[str] = OBSERVATION_COLUMNS) -> dict[str, list[Any]]:
+    def read_columns(
+        self,
+        query: ObservationQuery,
+        *,
+        as_of: datetime | None = None,
+        principal: Principal | None = None,
+        columns: Sequence[str] = OBSERVATION_COLUMNS,
+    ) -> dict[str, list[Any]]:
         """What :meth:`read` returns, column by column: field name -> one list per column.
 
         The rows, their order and every value are those of :meth:`read` with the same
@@ -140,9 +183,11 @@ class StoreReads(StoreCore):
         columns = tuple(dict.fromkeys(columns))
         unknown = [c for c in columns if c not in OBSERVATION_COLUMNS]
         if unknown:
-            raise NotFoundError(N_("There is no observation field {name}; the fields are "
-                                   "{known}."), name=", ".join(unknown),
-                                known=", ".join(OBSERVATION_COLUMNS))
+            raise NotFoundError(
+                N_("There is no observation field {name}; the fields are {known}."),
+                name=", ".join(unknown),
+                known=", ".join(OBSERVATION_COLUMNS),
+            )
         who = principal or ANONYMOUS
         slices, partners, codes = self._plan(query, as_of, who)
         out: dict[str, list[Any]] = {c: [] for c in columns}
@@ -151,8 +196,9 @@ class StoreReads(StoreCore):
         per_row = [(2 + at, out[c]) for at, c in enumerate(fetched)]
         keys = out.get("key")
         seen = codes.codes
-        for s, rows, texts in self._slice_rows(who, slices, partners=partners, codes=codes,
-                                               fields=fetched):
+        for s, rows, texts in self._slice_rows(
+            who, slices, partners=partners, codes=codes, fields=fetched
+        ):
             n = len(rows)
             if per_slice:
                 shared = _slice_fields(s)
@@ -166,10 +212,16 @@ class StoreReads(StoreCore):
                 keys.extend(map(seen.__getitem__, texts))
         return out
 
-    def _slice_rows(self, who: Principal, slices: list[Any], *,
-                    partners: frozenset[str] | None = None, key: str | None = None,
-                    codes: _KeyCodes, fields: Sequence[str] = ()
-                    ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
+    def _slice_rows(
+        self,
+        who: Principal,
+        slices: list[Any],
+        *,
+        partners: frozenset[str] | None = None,
+        key: str | None = None,
+        codes: _KeyCodes,
+        fields: Sequence[str] = (),
+    ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
         """Each slice with its observation rows ``(slice_id, key, *fields)`` in stored order
         (``fields`` from ``partner``, ``value``, ``obs_status``, ``conf_status``, ``comment``)
         and their key texts, the rows that ``codes`` rejects left out (and the slices left
@@ -179,10 +231,14 @@ class StoreReads(StoreCore):
         ob = S.observation
         selected = [ob.c.slice_id, ob.c.key, *(ob.c[f] for f in fields)]
         for chunk in _chunks(slices):
-            stmt = (sa.select(*selected)
-                    .where(ob.c.slice_id.in_([s.id for s in chunk]),
-                           self.policy.observation_clause(who, ob))
-                    .order_by(ob.c.slice_id, ob.c.id))
+            stmt = (
+                sa.select(*selected)
+                .where(
+                    ob.c.slice_id.in_([s.id for s in chunk]),
+                    self.policy.observation_clause(who, ob),
+                )
+                .order_by(ob.c.slice_id, ob.c.id)
+            )
             if partners is not None:
                 stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
             if key is not None:
@@ -203,68 +259,134 @@ class StoreReads(StoreCore):
                         continue
                 yield s, found, texts
 
-    def _observations(self, who: Principal, slices: list[Any], *,
-                      partners: frozenset[str] | None = None, key: str | None = None,
-                      codes: _KeyCodes | None = None) -> Iterator[StoredObservation]:
+    def _observations(
+        self,
+        who: Principal,
+        slices: list[Any],
+        *,
+        partners: frozenset[str] | None = None,
+        key: str | None = None,
+        codes: _KeyCodes | None = None,
+    ) -> Iterator[StoredObservation]:
         codes = codes or _KeyCodes(())
         seen = codes.codes
         make = tuple.__new__
         kind = StoredObservation
-        for s, rows, texts in self._slice_rows(who, slices, partners=partners, key=key,
-                                               codes=codes, fields=_ROW_FIELDS[1:]):
+        for s, rows, texts in self._slice_rows(
+            who, slices, partners=partners, key=key, codes=codes, fields=_ROW_FIELDS[1:]
+        ):
             table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
             sid, recorded, synthetic = s.submission_id, aware(s.recorded_at), bool(s.synthetic)
             # a list built in one comprehension per slice, then handed out: cheaper than
             # resuming this generator once per row
             yield from [
-                make(kind, (table, provider, area, period, key_codes, partner, value,
-                            obs_status, conf_status, comment, sid, recorded, synthetic))
-                for (_id, _text, partner, value, obs_status, conf_status, comment), key_codes
-                in zip(rows, map(seen.__getitem__, texts), strict=True)]
+                make(
+                    kind,
+                    (
+                        table,
+                        provider,
+                        area,
+                        period,
+                        key_codes,
+                        partner,
+                        value,
+                        obs_status,
+                        conf_status,
+                        comment,
+                        sid,
+                        recorded,
+                        synthetic,
+                    ),
+                )
+                for (
+                    _id,
+                    _text,
+                    partner,
+                    value,
+                    obs_status,
+                    conf_status,
+                    comment,
+                ), key_codes in zip(rows, map(seen.__getitem__, texts), strict=True)
+            ]
 
-    def history(self, table: str, ref_area: str, time_period: str, key: Sequence[str], *,
-                provider: str | None = None,
-                principal: Principal | None = None) -> list[StoredObservation]:
+    def history(
+        self,
+        table: str,
+        ref_area: str,
+        time_period: str,
+        key: Sequence[str],
+        *,
+        provider: str | None = None,
+        principal: Principal | None = None,
+    ) -> list[StoredObservation]:
         """Every stored vintage of one observation, oldest first; rejected ones excluded."""
         who = principal or ANONYMOUS
         table = self._table_id(table)
         sl, sub = S.slice_, S.submission
-        stmt = (sa.select(sl.c.id, sl.c.table_id, sl.c.provider, sl.c.ref_area,
-                          sl.c.time_period, sl.c.recorded_at, sl.c.submission_id,
-                          sl.c.n_observations, sub.c.synthetic)
-                .join(sub, sub.c.id == sl.c.submission_id)
-                .where(sl.c.table_id == table, sl.c.ref_area == ref_area,
-                       sl.c.time_period == time_period, self.policy.data_clause(who, sub))
-                .order_by(sl.c.recorded_at, sl.c.id))
+        stmt = (
+            sa.select(
+                sl.c.id,
+                sl.c.table_id,
+                sl.c.provider,
+                sl.c.ref_area,
+                sl.c.time_period,
+                sl.c.recorded_at,
+                sl.c.submission_id,
+                sl.c.n_observations,
+                sub.c.synthetic,
+            )
+            .join(sub, sub.c.id == sl.c.submission_id)
+            .where(
+                sl.c.table_id == table,
+                sl.c.ref_area == ref_area,
+                sl.c.time_period == time_period,
+                self.policy.data_clause(who, sub),
+            )
+            .order_by(sl.c.recorded_at, sl.c.id)
+        )
         if provider is not None:
             stmt = stmt.where(sl.c.provider == provider)
         with self.reading() as conn:
             slices = list(conn.execute(stmt))
         return list(self._observations(who, slices, key=_join_key(key)))
 
-    def previous(self, table: str, provider: str, ref_area: str, before: str, *,
-                 principal: Principal | None = None
-                 ) -> tuple[str, dict[tuple[str, ...], float | None]] | None:
+    def previous(
+        self,
+        table: str,
+        provider: str,
+        ref_area: str,
+        before: str,
+        *,
+        principal: Principal | None = None,
+    ) -> tuple[str, dict[tuple[str, ...], float | None]] | None:
         """The latest period earlier than ``before`` with current data, and its values."""
         who = principal or ANONYMOUS
         table = self._table_id(table)
         with self.reading() as conn:
-            slices = self._current_slices(conn, who, table=table, ref_areas=[ref_area],
-                                          providers=[provider], period_below=before)
+            slices = self._current_slices(
+                conn,
+                who,
+                table=table,
+                ref_areas=[ref_area],
+                providers=[provider],
+                period_below=before,
+            )
         if not slices:
             return None
         latest = max(slices, key=lambda s: s.time_period)
         values = {o.key: o.value for o in self._observations(who, [latest])}
         return latest.time_period, values
 
-    def coverage(self, *, principal: Principal | None = None
-                 ) -> list[tuple[str, str, str, str, int]]:
+    def coverage(
+        self, *, principal: Principal | None = None
+    ) -> list[tuple[str, str, str, str, int]]:
         """``(provider, ref_area, table, time_period, n_observations)`` of current data."""
         who = principal or ANONYMOUS
         with self.reading() as conn:
             slices = self._current_slices(conn, who)
-        rows = [(s.provider, s.ref_area, s.table_id, s.time_period, s.n_observations)
-                for s in slices]
+        rows = [
+            (s.provider, s.ref_area, s.table_id, s.time_period, s.n_observations) for s in slices
+        ]
         rows.sort()
         return rows
 
@@ -288,8 +410,9 @@ class _KeyCodes:
         """Remember the codes of ``texts``; which of them the filters keep (``None``: all)."""
         for text in set(texts).difference(self.codes):
             codes = self.codes[text] = _split_key(text)
-            self.ok[text] = all(at < len(codes) and codes[at] in wanted
-                                for at, wanted in self.filters)
+            self.ok[text] = all(
+                at < len(codes) and codes[at] in wanted for at, wanted in self.filters
+            )
         if not self.filters:
             return None
         keep = list(map(self.ok.__getitem__, texts))
@@ -298,9 +421,15 @@ class _KeyCodes:
 
 def _slice_fields(s: Any) -> dict[str, Any]:
     """The fields every observation of slice ``s`` shares, by observation field name."""
-    return {"table": s.table_id, "provider": s.provider, "ref_area": s.ref_area,
-            "time_period": s.time_period, "submission_id": s.submission_id,
-            "recorded_at": aware(s.recorded_at), "synthetic": bool(s.synthetic)}
+    return {
+        "table": s.table_id,
+        "provider": s.provider,
+        "ref_area": s.ref_area,
+        "time_period": s.time_period,
+        "submission_id": s.submission_id,
+        "recorded_at": aware(s.recorded_at),
+        "synthetic": bool(s.synthetic),
+    }
 
 
 def _fetch_all(conn: Connection, stmt: sa.Select[Any]) -> list[Any]:
@@ -310,9 +439,11 @@ def _fetch_all(conn: Connection, stmt: sa.Select[Any]) -> list[Any]:
     result = conn.execute(stmt)
     try:
         meta = getattr(result, "_metadata", None)
-        plain = (getattr(meta, "_effective_processors", True) is None
-                 and type(getattr(result, "cursor_strategy", None)) is CursorFetchStrategy
-                 and result.cursor is not None)
+        plain = (
+            getattr(meta, "_effective_processors", True) is None
+            and type(getattr(result, "cursor_strategy", None)) is CursorFetchStrategy
+            and result.cursor is not None
+        )
         return result.cursor.fetchall() if plain else list(result.fetchall())
     finally:
         result.close()

@@ -28,18 +28,21 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # An integer primary key: BIGINT identity on PostgreSQL, the rowid alias on SQLite.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 raw_file = sa.Table(
-    "raw_file", metadata,
+    "raw_file",
+    metadata,
     sa.Column("sha256", sa.String(), primary_key=True),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
@@ -47,7 +50,8 @@ raw_file = sa.Table(
 )
 
 submission = sa.Table(
-    "submission", metadata,
+    "submission",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("provider", sa.String(), nullable=False),
     sa.Column("country", sa.String(), nullable=True),
@@ -74,14 +78,16 @@ submission = sa.Table(
 )
 
 table_metadata = sa.Table(
-    "table_metadata", metadata,
+    "table_metadata",
+    metadata,
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), primary_key=True),
     sa.Column("table_id", sa.String(), primary_key=True),
     sa.Column("meta", sa.JSON, nullable=False),
 )
 
 slice_ = sa.Table(
-    "slice", metadata,
+    "slice",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
     sa.Column("table_id", sa.String(), nullable=False),
@@ -95,7 +101,8 @@ slice_ = sa.Table(
 )
 
 observation = sa.Table(
-    "observation", metadata,
+    "observation",
+    metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("slice_id", sa.Integer, sa.ForeignKey("slice.id"), nullable=False),
     sa.Column("key", sa.String(), nullable=False),
@@ -110,7 +117,8 @@ observation = sa.Table(
 )
 
 finding = sa.Table(
-    "finding", metadata,
+    "finding",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
     sa.Column("rule", sa.String(), nullable=False),
@@ -127,7 +135,8 @@ KEY_SEPARATOR = "."
 
 # -- classification mappings (national categories -> international codes; versioned) --------
 mapping = sa.Table(
-    "mapping", metadata,
+    "mapping",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("country", sa.String(), nullable=False),
     sa.Column("source", sa.String(), nullable=False),
@@ -140,7 +149,8 @@ mapping = sa.Table(
 )
 
 mapping_entry = sa.Table(
-    "mapping_entry", metadata,
+    "mapping_entry",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("mapping_id", sa.Integer, sa.ForeignKey("mapping.id"), nullable=False),
     sa.Column("national_code", sa.Text, nullable=False),
@@ -151,7 +161,8 @@ mapping_entry = sa.Table(
 )
 
 mapping_use = sa.Table(
-    "mapping_use", metadata,
+    "mapping_use",
+    metadata,
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), primary_key=True),
     sa.Column("mapping_id", sa.Integer, sa.ForeignKey("mapping.id"), primary_key=True),
 )

@@ -36,8 +36,14 @@ class Store(StoreWrites, StoreReads):
     """An opened store. Use :meth:`open`; close it (or use it as a context manager)."""
 
     @classmethod
-    def open(cls, url: str | None = None, *, registry: Registry | None = None,
-             policy: AccessPolicy | None = None, migrate: bool = True) -> Store:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        registry: Registry | None = None,
+        policy: AccessPolicy | None = None,
+        migrate: bool = True,
+    ) -> Store:
         """Open (and create or upgrade to the current schema) the store at ``url``.
 
         ``None`` means ``MIGSTAT_DATABASE_URL``, else the SQLite file ``migstat.db`` in the
@@ -50,8 +56,12 @@ class Store(StoreWrites, StoreReads):
             engine = create_engine(parsed)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise StoreError(
-                N_("Cannot open the database {url}: the driver is not installed "
-                   "(pip install 'migstat[postgres]' for PostgreSQL)."), url=shown) from exc
+                N_(
+                    "Cannot open the database {url}: the driver is not installed "
+                    "(pip install 'migstat[postgres]' for PostgreSQL)."
+                ),
+                url=shown,
+            ) from exc
         try:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
@@ -61,8 +71,9 @@ class Store(StoreWrites, StoreReads):
                 upgrade(engine)
         except (SQLAlchemyError, OSError) as exc:
             engine.dispose()
-            raise StoreError(N_("Cannot open the database {url}: {reason}"),
-                             url=shown, reason=error_reason(exc)) from exc
+            raise StoreError(
+                N_("Cannot open the database {url}: {reason}"), url=shown, reason=error_reason(exc)
+            ) from exc
         except BaseException:
             engine.dispose()
             raise

@@ -25,13 +25,21 @@ from migstat.store.records import SubmissionRecord
 class StoreSubmissions(StoreCore):
     """The submissions of a store, read through its access policy."""
 
-    def submissions(self, *, country: str | None = None, provider: str | None = None,
-                    principal: Principal | None = None) -> list[SubmissionRecord]:
+    def submissions(
+        self,
+        *,
+        country: str | None = None,
+        provider: str | None = None,
+        principal: Principal | None = None,
+    ) -> list[SubmissionRecord]:
         """Every submission ``principal`` may see (rejected ones included), oldest first."""
         who = principal or ANONYMOUS
         sub = S.submission
-        stmt = (sa.select(*self._submission_columns())
-                .where(self.policy.listing_clause(who, sub)).order_by(sub.c.id))
+        stmt = (
+            sa.select(*self._submission_columns())
+            .where(self.policy.listing_clause(who, sub))
+            .order_by(sub.c.id)
+        )
         if country is not None:
             stmt = stmt.where(sub.c.country == country)
         if provider is not None:
@@ -40,14 +48,16 @@ class StoreSubmissions(StoreCore):
             records = [self._record(row) for row in conn.execute(stmt)]
         return [r for r in records if self.policy.can_read_submission(who, r)]
 
-    def submission(self, submission_id: int, *,
-                   principal: Principal | None = None) -> SubmissionRecord:
+    def submission(
+        self, submission_id: int, *, principal: Principal | None = None
+    ) -> SubmissionRecord:
         """One submission's record; :class:`NotFoundError` if there is none."""
         with self.reading() as conn:
             return self._checked_records(conn, [submission_id], principal or ANONYMOUS)[0]
 
-    def _checked_records(self, conn: Connection, ids: Sequence[int],
-                         who: Principal) -> list[SubmissionRecord]:
+    def _checked_records(
+        self, conn: Connection, ids: Sequence[int], who: Principal
+    ) -> list[SubmissionRecord]:
         """The records of ``ids`` in that order, each one checked with the policy;
         :class:`NotFoundError` for the first id that is not in the store."""
         stmt = sa.select(*self._submission_columns()).where(S.submission.c.id.in_(list(ids)))
@@ -56,26 +66,32 @@ class StoreSubmissions(StoreCore):
         for submission_id in ids:
             row = found.get(submission_id)
             if row is None:
-                raise NotFoundError(N_("There is no submission {id} in the store."),
-                                    id=submission_id)
+                raise NotFoundError(
+                    N_("There is no submission {id} in the store."), id=submission_id
+                )
             record = self._record(row)
             self.policy.check(self.policy.can_read_submission(who, record), record)
             records.append(record)
         return records
 
-    def findings(self, submission_id: int, *,
-                 principal: Principal | None = None) -> list[dict[str, Any]]:
+    def findings(
+        self, submission_id: int, *, principal: Principal | None = None
+    ) -> list[dict[str, Any]]:
         """The findings stored with a submission, as ``Finding.to_dict()`` mappings."""
         who = principal or ANONYMOUS
         record = self.submission(submission_id, principal=who)
         self.policy.check(self.policy.can_read_findings(who, record), record)
-        stmt = (sa.select(S.finding.c.data).where(S.finding.c.submission_id == submission_id)
-                .order_by(S.finding.c.id))
+        stmt = (
+            sa.select(S.finding.c.data)
+            .where(S.finding.c.submission_id == submission_id)
+            .order_by(S.finding.c.id)
+        )
         with self.reading() as conn:
             return [row[0] for row in conn.execute(stmt)]
 
-    def raw_file(self, submission_id: int, *,
-                 principal: Principal | None = None) -> tuple[str, bytes]:
+    def raw_file(
+        self, submission_id: int, *, principal: Principal | None = None
+    ) -> tuple[str, bytes]:
         """The file name and the bytes of a submission exactly as received."""
         who = principal or ANONYMOUS
         record = self.submission(submission_id, principal=who)
@@ -85,14 +101,15 @@ class StoreSubmissions(StoreCore):
             content = conn.execute(stmt).scalar_one()
         return record.file_name, bytes(content)
 
-    def table_metadata(self, submission_id: int, *,
-                       principal: Principal | None = None) -> dict[str, dict[str, Any]]:
+    def table_metadata(
+        self, submission_id: int, *, principal: Principal | None = None
+    ) -> dict[str, dict[str, Any]]:
         """The per-table metadata of a submission: table id -> metadata mapping."""
         return self.tables_metadata([submission_id], principal=principal)[submission_id]
 
-    def tables_metadata(self, submission_ids: Iterable[int], *,
-                        principal: Principal | None = None
-                        ) -> dict[int, dict[str, dict[str, Any]]]:
+    def tables_metadata(
+        self, submission_ids: Iterable[int], *, principal: Principal | None = None
+    ) -> dict[int, dict[str, dict[str, Any]]]:
         """:meth:`table_metadata` of several submissions at once, in one transaction:
         submission id -> table id -> metadata mapping. Each submission must be readable by
         ``principal`` as for :meth:`submission`."""
@@ -101,8 +118,9 @@ class StoreSubmissions(StoreCore):
         if not ids:
             return out
         tm = S.table_metadata
-        stmt = (sa.select(tm.c.submission_id, tm.c.table_id, tm.c.meta)
-                .where(tm.c.submission_id.in_(ids)))
+        stmt = sa.select(tm.c.submission_id, tm.c.table_id, tm.c.meta).where(
+            tm.c.submission_id.in_(ids)
+        )
         with self.reading() as conn:
             self._checked_records(conn, ids, principal or ANONYMOUS)
             for sid, table_id, meta in conn.execute(stmt):
@@ -112,17 +130,46 @@ class StoreSubmissions(StoreCore):
     @staticmethod
     def _submission_columns() -> list[sa.Column[Any]]:
         c = S.submission.c
-        return [c.id, c.provider, c.country, c.file_name, c.format, c.sha256, c.size,
-                c.submitted_at, c.submitted_by, c.status, c.synthetic, c.n_observations,
-                c.n_errors, c.n_warnings, c.tables, c.meta, c.provenance, c.note]
+        return [
+            c.id,
+            c.provider,
+            c.country,
+            c.file_name,
+            c.format,
+            c.sha256,
+            c.size,
+            c.submitted_at,
+            c.submitted_by,
+            c.status,
+            c.synthetic,
+            c.n_observations,
+            c.n_errors,
+            c.n_warnings,
+            c.tables,
+            c.meta,
+            c.provenance,
+            c.note,
+        ]
 
     @staticmethod
     def _record(row: Any) -> SubmissionRecord:
         return SubmissionRecord(
-            id=row.id, provider=row.provider, country=row.country, file_name=row.file_name,
-            format=row.format, sha256=row.sha256, size=row.size,
-            submitted_at=aware(row.submitted_at), submitted_by=row.submitted_by,
-            status=row.status, synthetic=bool(row.synthetic),
-            n_observations=row.n_observations, n_errors=row.n_errors,
-            n_warnings=row.n_warnings, tables=list(row.tables or ()),
-            metadata=dict(row.meta or {}), provenance=row.provenance, note=row.note)
+            id=row.id,
+            provider=row.provider,
+            country=row.country,
+            file_name=row.file_name,
+            format=row.format,
+            sha256=row.sha256,
+            size=row.size,
+            submitted_at=aware(row.submitted_at),
+            submitted_by=row.submitted_by,
+            status=row.status,
+            synthetic=bool(row.synthetic),
+            n_observations=row.n_observations,
+            n_errors=row.n_errors,
+            n_warnings=row.n_warnings,
+            tables=list(row.tables or ()),
+            metadata=dict(row.meta or {}),
+            provenance=row.provenance,
+            note=row.note,
+        )

@@ -60,10 +60,17 @@ def _jsonable(value: Any) -> Any:
 class StoreWrites(StoreSubmissions):
     """Storing submissions (through :meth:`~migstat.store.engine.StoreCore.writing`)."""
 
-    def submit(self, dataset: Dataset, raw: bytes, *, findings: Iterable[Finding],
-               submitted_by: str = "cli", accepted: bool | None = None,
-               note: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> SubmissionRecord:
+    def submit(
+        self,
+        dataset: Dataset,
+        raw: bytes,
+        *,
+        findings: Iterable[Finding],
+        submitted_by: str = "cli",
+        accepted: bool | None = None,
+        note: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SubmissionRecord:
         """Store one submission as a new vintage, in one transaction; return its record.
 
         ``findings`` are stored with it; findings made while reading (``dataset.findings``)
@@ -106,7 +113,8 @@ class StoreWrites(StoreSubmissions):
                 # 1. the bytes as received, content-addressed: always the first insert
                 conn.execute(
                     self._insert_ignore(S.raw_file, "sha256"),
-                    {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started})
+                    {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started},
+                )
                 # 2. the submission
                 submission_id = conn.execute(
                     sa.insert(S.submission).returning(S.submission.c.id),
@@ -128,50 +136,79 @@ class StoreWrites(StoreSubmissions):
                         "n_warnings": n_warnings,
                         "tables": _jsonable(tables),
                         "meta": _jsonable(meta.to_dict()),
-                        "provenance": (_jsonable(dataset.provenance.to_dict())
-                                       if dataset.provenance else None),
+                        "provenance": (
+                            _jsonable(dataset.provenance.to_dict()) if dataset.provenance else None
+                        ),
                     },
                 ).scalar_one()
                 # 3. per-table metadata
                 if meta.tables:
-                    conn.execute(sa.insert(S.table_metadata), [
-                        {"submission_id": submission_id, "table_id": _clean_text(t),
-                         "meta": _jsonable(m.to_dict())}
-                        for t, m in meta.tables.items()])
+                    conn.execute(
+                        sa.insert(S.table_metadata),
+                        [
+                            {
+                                "submission_id": submission_id,
+                                "table_id": _clean_text(t),
+                                "meta": _jsonable(m.to_dict()),
+                            }
+                            for t, m in meta.tables.items()
+                        ],
+                    )
                 # 4. findings
                 if found:
-                    conn.execute(sa.insert(S.finding),
-                                 [self._finding_row(submission_id, f) for f in found])
+                    conn.execute(
+                        sa.insert(S.finding), [self._finding_row(submission_id, f) for f in found]
+                    )
                 # 5. slices
                 slice_ids: list[int] = []
                 if slice_of:
                     rows = [
-                        {"submission_id": submission_id, "table_id": _clean_text(t),
-                         "provider": provider, "ref_area": _clean_text(a),
-                         "time_period": _clean_text(p), "recorded_at": started,
-                         "n_observations": counts[i]}
-                        for (t, a, p), i in slice_of.items()]
+                        {
+                            "submission_id": submission_id,
+                            "table_id": _clean_text(t),
+                            "provider": provider,
+                            "ref_area": _clean_text(a),
+                            "time_period": _clean_text(p),
+                            "recorded_at": started,
+                            "n_observations": counts[i],
+                        }
+                        for (t, a, p), i in slice_of.items()
+                    ]
                     result = conn.execute(
-                        sa.insert(S.slice_).returning(S.slice_.c.id,
-                                                      sort_by_parameter_order=True), rows)
+                        sa.insert(S.slice_).returning(S.slice_.c.id, sort_by_parameter_order=True),
+                        rows,
+                    )
                     slice_ids = [row[0] for row in result]
                 # 6. observations, in batches
-                self._insert_observations(conn, observations, slice_of, slice_ids, partner_at,
-                                          progress)
+                self._insert_observations(
+                    conn, observations, slice_of, slice_ids, partner_at, progress
+                )
                 # 7. the time of the vintage: when it was complete, never before an earlier one
-                latest = conn.execute(sa.select(sa.func.max(S.submission.c.submitted_at)).where(
-                    S.submission.c.id != submission_id)).scalar()
+                latest = conn.execute(
+                    sa.select(sa.func.max(S.submission.c.submitted_at)).where(
+                        S.submission.c.id != submission_id
+                    )
+                ).scalar()
                 moment = utcnow()
                 if latest is not None and moment <= latest:
                     moment = latest + timedelta(microseconds=1)
-                conn.execute(sa.update(S.submission).where(S.submission.c.id == submission_id)
-                             .values(submitted_at=moment))
-                conn.execute(sa.update(S.slice_).where(S.slice_.c.submission_id == submission_id)
-                             .values(recorded_at=moment))
+                conn.execute(
+                    sa.update(S.submission)
+                    .where(S.submission.c.id == submission_id)
+                    .values(submitted_at=moment)
+                )
+                conn.execute(
+                    sa.update(S.slice_)
+                    .where(S.slice_.c.submission_id == submission_id)
+                    .values(recorded_at=moment)
+                )
         except SQLAlchemyError as exc:
-            raise StoreError(N_("Could not store {file} in {url}: {reason}"),
-                             file=dataset.file_name, url=self.url,
-                             reason=error_reason(exc)) from exc
+            raise StoreError(
+                N_("Could not store {file} in {url}: {reason}"),
+                file=dataset.file_name,
+                url=self.url,
+                reason=error_reason(exc),
+            ) from exc
         return self.submission(submission_id)
 
     def _insert_ignore(self, table: sa.Table, key: str) -> Any:
@@ -201,32 +238,38 @@ class StoreWrites(StoreSubmissions):
         partner = tdef.partner
         return tdef.key_index(partner.id) if partner else None
 
-    def _insert_observations(self, conn: Connection, observations: Sequence[Any],
-                             slice_of: dict[tuple[str, str, str], int], slice_ids: list[int],
-                             partner_at: dict[str, int | None],
-                             progress: Callable[[int, int], None] | None) -> None:
+    def _insert_observations(
+        self,
+        conn: Connection,
+        observations: Sequence[Any],
+        slice_of: dict[tuple[str, str, str], int],
+        slice_ids: list[int],
+        partner_at: dict[str, int | None],
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
         total = len(observations)
-        columns = ("slice_id", "key", "partner", "value", "obs_status", "conf_status",
-                   "comment")
+        columns = ("slice_id", "key", "partner", "value", "obs_status", "conf_status", "comment")
         sep = S.KEY_SEPARATOR
         copy = self.dialect == "postgresql"
         for start in range(0, total, BATCH):
             rows = []
-            for obs in observations[start:start + BATCH]:
+            for obs in observations[start : start + BATCH]:
                 key = obs.key
                 at = partner_at.get(obs.table)
                 partner = key[at] if at is not None and at < len(key) else None
                 value = obs.value
                 comment = obs.comment
-                rows.append((
-                    slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
-                    _clean_text(sep.join(key)),
-                    None if partner is None else _clean_text(partner),
-                    None if value is None else float(value),
-                    _clean_text(obs.obs_status) or "A",
-                    _clean_text(obs.conf_status) or "F",
-                    None if comment is None else _clean_text(comment),
-                ))
+                rows.append(
+                    (
+                        slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
+                        _clean_text(sep.join(key)),
+                        None if partner is None else _clean_text(partner),
+                        None if value is None else float(value),
+                        _clean_text(obs.obs_status) or "A",
+                        _clean_text(obs.conf_status) or "F",
+                        None if comment is None else _clean_text(comment),
+                    )
+                )
             if copy:
                 # COPY is several times faster than INSERT on PostgreSQL; same transaction.
                 cursor = conn.connection.driver_connection.cursor()
@@ -238,6 +281,8 @@ class StoreWrites(StoreSubmissions):
                 # plain executemany of tuples: the values are already of SQLite's own types
                 conn.exec_driver_sql(
                     f"INSERT INTO observation ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})", rows)
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    rows,
+                )
             if progress is not None:
                 progress(min(start + BATCH, total), total)

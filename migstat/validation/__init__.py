@@ -44,8 +44,13 @@ from migstat.validation.timeseries import History, check_year_on_year
 __all__ = ["History", "validate"]
 
 
-def validate(dataset: Dataset, *, registry: Registry | None = None,
-             history: History | None = None, imported: bool = False) -> list[Finding]:
+def validate(
+    dataset: Dataset,
+    *,
+    registry: Registry | None = None,
+    history: History | None = None,
+    imported: bool = False,
+) -> list[Finding]:
     """All findings about ``dataset``, sorted by place."""
     ctx = Context(dataset=dataset, registry=registry or default_registry(), imported=imported)
     check_structure(ctx)

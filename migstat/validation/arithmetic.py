@@ -45,12 +45,16 @@ from migstat.i18n import N_
 from migstat.model import HierarchyRule, Observation, TableDef, Tolerance
 from migstat.validation.core import EPSILON, Cells, Context, fmt_number, period_date
 
-MSG_TOTAL = N_("{cell}: total {total} is not the sum of its parts {sum} "
-               "({dimension} {code}, hierarchy {hierarchy}): difference {difference}, "
-               "tolerance {tolerance}.")
-MSG_TOTAL_PARTIAL = N_("{cell}: total {total} is less than the sum of the parts given {sum} "
-                       "({dimension} {code}, hierarchy {hierarchy}; {missing} parts not "
-                       "given): difference {difference}.")
+MSG_TOTAL = N_(
+    "{cell}: total {total} is not the sum of its parts {sum} "
+    "({dimension} {code}, hierarchy {hierarchy}): difference {difference}, "
+    "tolerance {tolerance}."
+)
+MSG_TOTAL_PARTIAL = N_(
+    "{cell}: total {total} is less than the sum of the parts given {sum} "
+    "({dimension} {code}, hierarchy {hierarchy}; {missing} parts not "
+    "given): difference {difference}."
+)
 
 SPARSE_HIERARCHY = "WORLD"
 REGIONS_HIERARCHY = "REGIONS"
@@ -71,8 +75,9 @@ class _Plan:
     totals: dict[str, list[int]]
 
 
-def _plan(ctx: Context, table: TableDef, i: int, when: date | None,
-          present: set[str] | None) -> _Plan | None:
+def _plan(
+    ctx: Context, table: TableDef, i: int, when: date | None, present: set[str] | None
+) -> _Plan | None:
     dim = table.dimensions[i]
     codelist = ctx.registry.codelists[dim.codelist]
     names = list(dim.hierarchies)
@@ -170,8 +175,16 @@ def check_totals(ctx: Context) -> None:
 _ABSENT = object()
 
 
-def _check_dimension(ctx: Context, table: TableDef, i: int, plan: _Plan, enc: _Encoded,
-                     cells: Cells, tolerance: Tolerance, severity) -> None:
+def _check_dimension(
+    ctx: Context,
+    table: TableDef,
+    i: int,
+    plan: _Plan,
+    enc: _Encoded,
+    cells: Cells,
+    tolerance: Tolerance,
+    severity,
+) -> None:
     codes = enc.codes[i]
     column = enc.columns[i]
     shift = enc.shifts[i]
@@ -221,26 +234,50 @@ def _check_dimension(ctx: Context, table: TableDef, i: int, plan: _Plan, enc: _E
             else:
                 bad = abs(difference) > allowed + EPSILON
             if bad:
-                _report(ctx, table, i, r, enc.keys[pos], enc.observations[pos], cells,
-                        parts_sum, k, missing, allowed, severity)
+                _report(
+                    ctx,
+                    table,
+                    i,
+                    r,
+                    enc.keys[pos],
+                    enc.observations[pos],
+                    cells,
+                    parts_sum,
+                    k,
+                    missing,
+                    allowed,
+                    severity,
+                )
 
 
 def _aggregate_groups(ctx: Context, enc: _Encoded, i: int) -> set[int]:
     """Groups (keys without the partner code) in which the provider used aggregate partners."""
     areas = ctx.registry.areas
-    aggregate = [(code := areas.get(c)) is not None and code.attributes.get("kind") == "aggregate"
-                 for c in enc.codes[i]]
+    aggregate = [
+        (code := areas.get(c)) is not None and code.attributes.get("kind") == "aggregate"
+        for c in enc.codes[i]
+    ]
     if not any(aggregate):
         return set()
     shift = enc.shifts[i]
-    return {k - (j << shift) for k, j in zip(enc.ints, enc.columns[i], strict=True)
-            if aggregate[j]}
+    return {k - (j << shift) for k, j in zip(enc.ints, enc.columns[i], strict=True) if aggregate[j]}
 
 
-def _report(ctx: Context, table: TableDef, i: int, r: _Rule, key: tuple[str, ...],
-            obs: Observation, cells: Cells, parts_sum: float, k: int, missing: int,
-            allowed: float, severity) -> None:
-    head, tail = key[:i], key[i + 1:]
+def _report(
+    ctx: Context,
+    table: TableDef,
+    i: int,
+    r: _Rule,
+    key: tuple[str, ...],
+    obs: Observation,
+    cells: Cells,
+    parts_sum: float,
+    k: int,
+    missing: int,
+    allowed: float,
+    severity,
+) -> None:
+    head, tail = key[:i], key[i + 1 :]
     related = []
     for part in r.rule.parts:
         found = cells.get((*head, part, *tail))
@@ -252,13 +289,27 @@ def _report(ctx: Context, table: TableDef, i: int, r: _Rule, key: tuple[str, ...
     difference = total - parts_sum
     inequality = bool(missing or r.rule.partial)
     values = {
-        "observed": fmt_number(total), "expected": fmt_number(parts_sum),
-        "difference": fmt_number(difference), "tolerance": fmt_number(allowed),
-        "parts": k, "missing": missing,
+        "observed": fmt_number(total),
+        "expected": fmt_number(parts_sum),
+        "difference": fmt_number(difference),
+        "tolerance": fmt_number(allowed),
+        "parts": k,
+        "missing": missing,
     }
-    ctx.add("ARITH_TOTAL", severity, MSG_TOTAL_PARTIAL if inequality else MSG_TOTAL, obs=obs,
-            table=table.id, values=values, related=related,
-            total=fmt_number(total), sum=fmt_number(parts_sum),
-            difference=fmt_number(difference), tolerance=fmt_number(allowed),
-            dimension=table.dimensions[i].id, code=r.rule.total, hierarchy=r.hierarchy,
-            missing=missing)
+    ctx.add(
+        "ARITH_TOTAL",
+        severity,
+        MSG_TOTAL_PARTIAL if inequality else MSG_TOTAL,
+        obs=obs,
+        table=table.id,
+        values=values,
+        related=related,
+        total=fmt_number(total),
+        sum=fmt_number(parts_sum),
+        difference=fmt_number(difference),
+        tolerance=fmt_number(allowed),
+        dimension=table.dimensions[i].id,
+        code=r.rule.total,
+        hierarchy=r.hierarchy,
+        missing=missing,
+    )

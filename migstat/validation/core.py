@@ -94,10 +94,21 @@ class Context:
             return Severity.WARNING
         return sev
 
-    def add(self, rule: str, severity: Severity, message: str, /, *, table: str | None = None,
-            obs: Observation | None = None, where: Location | None = None,
-            values: dict[str, Any] | None = None, related: Iterable[Location | None] = (),
-            key: dict[str, str] | None = None, **params: Any) -> Finding:
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        /,
+        *,
+        table: str | None = None,
+        obs: Observation | None = None,
+        where: Location | None = None,
+        values: dict[str, Any] | None = None,
+        related: Iterable[Location | None] = (),
+        key: dict[str, str] | None = None,
+        **params: Any,
+    ) -> Finding:
         if obs is not None:
             where = where or obs.where
             if key is None:
@@ -107,8 +118,14 @@ class Context:
         if table is not None:
             params.setdefault("table", table)
         finding = Finding(
-            rule=rule, severity=severity, message=message, params=params, table=table,
-            where=where, key=key, values=values or {},
+            rule=rule,
+            severity=severity,
+            message=message,
+            params=params,
+            table=table,
+            where=where,
+            key=key,
+            values=values or {},
             related=tuple(loc for loc in related if loc is not None),
         )
         self.findings.append(finding)

@@ -39,8 +39,10 @@ from migstat.i18n import N_
 from migstat.model import CrossRule, Location, Observation, TableDef, Tolerance
 from migstat.validation.core import EPSILON, Cells, Context, fmt_number, key_dict, period_date
 
-MSG_CROSS = N_("{cell}: {left} on the left-hand side against {right} on the right-hand side "
-               "(rule {rule}{match}): difference {difference}, tolerance {tolerance}.")
+MSG_CROSS = N_(
+    "{cell}: {left} on the left-hand side against {right} on the right-hand side "
+    "(rule {rule}{match}): difference {difference}, tolerance {tolerance}."
+)
 
 REF_AREA_TOKEN = "$REF_AREA"
 
@@ -72,8 +74,15 @@ def _terms(ctx: Context, rule: CrossRule, side: list[dict[str, Any]]) -> list[_T
     return out
 
 
-def _codes(ctx: Context, term: _Term, dim_index: int, ref_area: str, when: date | None,
-           matched: dict[str, str], rule_id: str) -> list[str]:
+def _codes(
+    ctx: Context,
+    term: _Term,
+    dim_index: int,
+    ref_area: str,
+    when: date | None,
+    matched: dict[str, str],
+    rule_id: str,
+) -> list[str]:
     dim = term.table.dimensions[dim_index]
     if dim.id in matched:
         return [matched[dim.id]]
@@ -81,7 +90,8 @@ def _codes(ctx: Context, term: _Term, dim_index: int, ref_area: str, when: date 
     if spec is None:
         if dim.total is None:
             raise RuleDefinitionError(
-                f"rule {rule_id}: select or match {dim.id} of {term.table.id} (no total code)")
+                f"rule {rule_id}: select or match {dim.id} of {term.table.id} (no total code)"
+            )
         return [dim.total]
     if spec == REF_AREA_TOKEN:
         return [ref_area]
@@ -98,10 +108,18 @@ def _codes(ctx: Context, term: _Term, dim_index: int, ref_area: str, when: date 
     raise RuleDefinitionError(f"rule {rule_id}: cannot read selection {spec!r} of {dim.id}")
 
 
-def _cells(ctx: Context, term: _Term, ref_area: str, when: date | None,
-           matched: dict[str, str], rule_id: str) -> Iterator[tuple[str, ...]]:
-    lists = [_codes(ctx, term, i, ref_area, when, matched, rule_id)
-             for i in range(len(term.table.dimensions))]
+def _cells(
+    ctx: Context,
+    term: _Term,
+    ref_area: str,
+    when: date | None,
+    matched: dict[str, str],
+    rule_id: str,
+) -> Iterator[tuple[str, ...]]:
+    lists = [
+        _codes(ctx, term, i, ref_area, when, matched, rule_id)
+        for i in range(len(term.table.dimensions))
+    ]
     return product(*lists)
 
 
@@ -116,8 +134,9 @@ def check_cross_tables(ctx: Context) -> None:
         _check_rule(ctx, rule, left, right)
 
 
-def _groups_by_area_period(ctx: Context, table: TableDef,
-                           mixed: bool) -> dict[tuple[str, str], tuple[str, Cells]]:
+def _groups_by_area_period(
+    ctx: Context, table: TableDef, mixed: bool
+) -> dict[tuple[str, str], tuple[str, Cells]]:
     out: dict[tuple[str, str], tuple[str, Cells]] = {}
     for (table_id, ref_area, period), cells in ctx.groups.items():
         if table_id == table.id and cells:
@@ -140,8 +159,7 @@ def _check_rule(ctx: Context, rule: CrossRule, left: list[_Term], right: list[_T
             _evaluate(ctx, rule, left, right, by_table, area_period, ref_area, matched)
 
 
-def _match_combinations(term: _Term, match: tuple[str, ...],
-                        cells: Cells) -> list[dict[str, str]]:
+def _match_combinations(term: _Term, match: tuple[str, ...], cells: Cells) -> list[dict[str, str]]:
     dims = [d for d in match if d not in ("TIME_PERIOD", "REF_AREA")]
     if not dims:
         return [{}]
@@ -151,8 +169,9 @@ def _match_combinations(term: _Term, match: tuple[str, ...],
     return [dict(zip(dims, combo, strict=True)) for combo in product(*found)]
 
 
-def _side(ctx: Context, terms: list[_Term], by_table, area_period, ref_area, matched,
-          rule_id: str) -> tuple[float, list[Observation], set[str]] | None:
+def _side(
+    ctx: Context, terms: list[_Term], by_table, area_period, ref_area, matched, rule_id: str
+) -> tuple[float, list[Observation], set[str]] | None:
     total = 0.0
     seen: list[Observation] = []
     tables: set[str] = set()
@@ -171,8 +190,9 @@ def _side(ctx: Context, terms: list[_Term], by_table, area_period, ref_area, mat
     return total, seen, tables
 
 
-def _evaluate(ctx: Context, rule: CrossRule, left, right, by_table, area_period, ref_area,
-              matched) -> None:
+def _evaluate(
+    ctx: Context, rule: CrossRule, left, right, by_table, area_period, ref_area, matched
+) -> None:
     lhs = _side(ctx, left, by_table, area_period, ref_area, matched, rule.id)
     if lhs is None:
         return
@@ -200,12 +220,25 @@ def _evaluate(ctx: Context, rule: CrossRule, left, right, by_table, area_period,
     match_text = "".join(f", {k}={v}" for k, v in matched.items())
     table = ctx.registry.tables[anchor.table]
     ctx.add(
-        f"CROSS_{rule.id}", ctx.arithmetic_severity(rule.severity), rule.message or MSG_CROSS,
-        obs=anchor, table=anchor.table, key=key_dict(table, anchor), related=related,
-        values={"observed": fmt_number(lval), "expected": fmt_number(rval),
-                "difference": fmt_number(difference), "tolerance": fmt_number(allowed)},
-        left=fmt_number(lval), right=fmt_number(rval), difference=fmt_number(difference),
-        tolerance=fmt_number(allowed), rule=rule.id, match=match_text,
+        f"CROSS_{rule.id}",
+        ctx.arithmetic_severity(rule.severity),
+        rule.message or MSG_CROSS,
+        obs=anchor,
+        table=anchor.table,
+        key=key_dict(table, anchor),
+        related=related,
+        values={
+            "observed": fmt_number(lval),
+            "expected": fmt_number(rval),
+            "difference": fmt_number(difference),
+            "tolerance": fmt_number(allowed),
+        },
+        left=fmt_number(lval),
+        right=fmt_number(rval),
+        difference=fmt_number(difference),
+        tolerance=fmt_number(allowed),
+        rule=rule.id,
+        match=match_text,
     )
 
 

@@ -18,11 +18,15 @@ from migstat.validation.core import Context, fmt_number
 SELF_PARTNER_TABLES: tuple[str, ...] = ("S03", "S04")
 """Tables whose universe is foreign-born or non-citizens: their own-country row must be zero."""
 
-MSG_RESIDENCE_RULE = N_("{cell}: table {table} has data but its metadata do not state the "
-                        "residence rule (duration of stay) applied.")
-MSG_SELF_PARTNER = N_("{cell}: {value} in the row of the reporting country {code} of table "
-                      "{table}, which covers only persons born abroad or non-citizens "
-                      "({count} non-zero cells in that row).")
+MSG_RESIDENCE_RULE = N_(
+    "{cell}: table {table} has data but its metadata do not state the "
+    "residence rule (duration of stay) applied."
+)
+MSG_SELF_PARTNER = N_(
+    "{cell}: {value} in the row of the reporting country {code} of table "
+    "{table}, which covers only persons born abroad or non-citizens "
+    "({count} non-zero cells in that row)."
+)
 
 
 def check_residence_rule(ctx: Context) -> None:
@@ -39,16 +43,25 @@ def check_residence_rule(ctx: Context) -> None:
         if tmeta is not None and tmeta.residence_rule:
             continue
         where = (tmeta.where.get("residence_rule") if tmeta else None) or Location(
-            file=ctx.dataset.file_name)
-        ctx.add("META_RESIDENCE_RULE", Severity.ERROR, MSG_RESIDENCE_RULE, table=table_id,
-                where=where, key=None)
+            file=ctx.dataset.file_name
+        )
+        ctx.add(
+            "META_RESIDENCE_RULE",
+            Severity.ERROR,
+            MSG_RESIDENCE_RULE,
+            table=table_id,
+            where=where,
+            key=None,
+        )
 
 
 def _weight(item, totals) -> tuple[int, float]:
     """Most aggregated first: the number of total codes in the key, then the size."""
     key, obs = item
-    return (sum(1 for code, total in zip(key, totals, strict=True) if code == total),
-            abs(obs.value))
+    return (
+        sum(1 for code, total in zip(key, totals, strict=True) if code == total),
+        abs(obs.value),
+    )
 
 
 def check_self_partner(ctx: Context) -> None:
@@ -61,14 +74,20 @@ def check_self_partner(ctx: Context) -> None:
             continue
         i = table.key_index(partner.id)
         totals = tuple(d.total for d in table.dimensions)
-        hits = [(key, obs) for key, obs in cells.items()
-                if key[i] == ref_area and obs.value]
+        hits = [(key, obs) for key, obs in cells.items() if key[i] == ref_area and obs.value]
         if not hits:
             continue
         hits.sort(key=lambda item, totals=totals: _weight(item, totals), reverse=True)
         anchor = hits[0][1]
-        ctx.add("META_SELF_PARTNER", Severity.WARNING, MSG_SELF_PARTNER, obs=anchor,
-                table=table_id, related=[obs.where for _key, obs in hits[1:]],
-                values={"observed": fmt_number(anchor.value), "expected": 0,
-                        "count": len(hits)},
-                value=fmt_number(anchor.value), code=ref_area, count=len(hits))
+        ctx.add(
+            "META_SELF_PARTNER",
+            Severity.WARNING,
+            MSG_SELF_PARTNER,
+            obs=anchor,
+            table=table_id,
+            related=[obs.where for _key, obs in hits[1:]],
+            values={"observed": fmt_number(anchor.value), "expected": 0, "count": len(hits)},
+            value=fmt_number(anchor.value),
+            code=ref_area,
+            count=len(hits),
+        )

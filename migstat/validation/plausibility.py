@@ -16,8 +16,9 @@ from migstat.validation.core import Context, fmt_number
 SEX_RATIO_BOUNDS = (0.2, 5.0)
 SEX_RATIO_MIN_COUNT = 100
 
-MSG_SEX_RATIO = N_("{cell}: {women} women against {men} men (ratio {ratio}, expected "
-                   "between {low} and {high}).")
+MSG_SEX_RATIO = N_(
+    "{cell}: {women} women against {men} men (ratio {ratio}, expected between {low} and {high})."
+)
 
 
 def check_sex_ratio(ctx: Context) -> None:
@@ -33,7 +34,7 @@ def check_sex_ratio(ctx: Context) -> None:
             women = obs.value
             if women is None or women < SEX_RATIO_MIN_COUNT:
                 continue
-            other = cells.get((*key[:s], "M", *key[s + 1:]))
+            other = cells.get((*key[:s], "M", *key[s + 1 :]))
             if other is None:
                 continue
             men = other.value
@@ -42,9 +43,23 @@ def check_sex_ratio(ctx: Context) -> None:
             ratio = women / men
             if low <= ratio <= high:
                 continue
-            ctx.add("PLAUS_SEX_RATIO", Severity.WARNING, MSG_SEX_RATIO, obs=obs, table=table_id,
-                    related=[other.where],
-                    values={"observed": round(ratio, 2), "women": fmt_number(women),
-                            "men": fmt_number(men), "low": low, "high": high},
-                    women=fmt_number(women), men=fmt_number(men), ratio=round(ratio, 2),
-                    low=low, high=high)
+            ctx.add(
+                "PLAUS_SEX_RATIO",
+                Severity.WARNING,
+                MSG_SEX_RATIO,
+                obs=obs,
+                table=table_id,
+                related=[other.where],
+                values={
+                    "observed": round(ratio, 2),
+                    "women": fmt_number(women),
+                    "men": fmt_number(men),
+                    "low": low,
+                    "high": high,
+                },
+                women=fmt_number(women),
+                men=fmt_number(men),
+                ratio=round(ratio, 2),
+                low=low,
+                high=high,
+            )

@@ -38,8 +38,10 @@ def _counts(findings: Iterable[Finding]) -> Counter[str]:
 
 
 def _count_text(counts: Counter[str], lang: str) -> str:
-    parts = [ngettext_("{n} error", "{n} errors", counts.get("error", 0), lang),
-             ngettext_("{n} warning", "{n} warnings", counts.get("warning", 0), lang)]
+    parts = [
+        ngettext_("{n} error", "{n} errors", counts.get("error", 0), lang),
+        ngettext_("{n} warning", "{n} warnings", counts.get("warning", 0), lang),
+    ]
     if counts.get("info"):
         parts.append(ngettext_("{n} note", "{n} notes", counts["info"], lang))
     return ", ".join(parts)
@@ -55,14 +57,21 @@ def _title(table: str | None, registry: Registry | None, lang: str) -> str:
 def _related(locations: Sequence[Location], lang: str) -> str:
     names = [cell_name(loc) for loc in locations[:RELATED_SHOWN]]
     if len(locations) > RELATED_SHOWN:
-        return gettext_(MSG_CELLS_MORE, lang, cells=", ".join(names),
-                        n=len(locations) - RELATED_SHOWN)
+        return gettext_(
+            MSG_CELLS_MORE, lang, cells=", ".join(names), n=len(locations) - RELATED_SHOWN
+        )
     return gettext_(MSG_CELLS, lang, cells=", ".join(names))
 
 
-def render_text(findings: Sequence[Finding], *, lang: str, file_name: str,
-                summary: bool = True, limit: int = 10,
-                registry: Registry | None = None) -> str:
+def render_text(
+    findings: Sequence[Finding],
+    *,
+    lang: str,
+    file_name: str,
+    summary: bool = True,
+    limit: int = 10,
+    registry: Registry | None = None,
+) -> str:
     """The findings as a report for people, grouped by table, ``limit`` per rule and table."""
     if registry is None:
         try:
@@ -104,8 +113,9 @@ def render_text(findings: Sequence[Finding], *, lang: str, file_name: str,
     return "\n".join(lines) + "\n"
 
 
-def to_json(findings: Sequence[Finding], *, file_name: str,
-            dataset: Dataset | None = None) -> dict[str, Any]:
+def to_json(
+    findings: Sequence[Finding], *, file_name: str, dataset: Dataset | None = None
+) -> dict[str, Any]:
     """``{"file", "summary", "findings"}``, the findings in report order, both languages."""
     ordered = sorted(findings, key=lambda f: f.sort_key)
     counts = _counts(ordered)

@@ -37,13 +37,19 @@ from migstat.validation.core import Context, cell_name, key_dict, period_date
 MSG_UNKNOWN_TABLE = N_("{cell}: table {table} is not in the registry ({count} values ignored).")
 MSG_BAD_KEY = N_("{cell}: table {table} needs {expected} codes ({dimensions}), got {got}.")
 MSG_UNKNOWN_CODE = N_("{cell}: code {code} is not allowed in {dimension} of table {table}.")
-MSG_WITHDRAWN = N_("{cell}: code {code} in {dimension} was withdrawn on {withdrawn}; "
-                   "it cannot be used for {period}.")
-MSG_NOT_YET = N_("{cell}: code {code} in {dimension} is valid only from {valid_from}; "
-                 "it cannot be used for {period}.")
+MSG_WITHDRAWN = N_(
+    "{cell}: code {code} in {dimension} was withdrawn on {withdrawn}; "
+    "it cannot be used for {period}."
+)
+MSG_NOT_YET = N_(
+    "{cell}: code {code} in {dimension} is valid only from {valid_from}; "
+    "it cannot be used for {period}."
+)
 MSG_REF_AREA = N_("{cell}: reporting area {code} is not a country ({count} values).")
-MSG_PERIOD = N_("{cell}: period {period} does not have the form {shape} required by table "
-                "{table} ({count} values).")
+MSG_PERIOD = N_(
+    "{cell}: period {period} does not have the form {shape} required by table "
+    "{table} ({count} values)."
+)
 MSG_DUPLICATE = N_("{cell}: the same codes of table {table} were already given in {first}.")
 MSG_NEGATIVE = N_("{cell}: negative count {value}.")
 MSG_NOT_INTEGER = N_("{cell}: {value} is not a whole number of persons.")
@@ -111,19 +117,35 @@ def check_structure(ctx: Context) -> None:
         if first is None:
             cells[key] = obs
         else:
-            ctx.add("STRUCT_DUPLICATE", Severity.ERROR, MSG_DUPLICATE, obs=obs,
-                    related=[first.where], table=table_id, first=cell_name(first.where),
-                    values={"observed": obs.value, "first": first.value})
+            ctx.add(
+                "STRUCT_DUPLICATE",
+                Severity.ERROR,
+                MSG_DUPLICATE,
+                obs=obs,
+                related=[first.where],
+                table=table_id,
+                first=cell_name(first.where),
+                values={"observed": obs.value, "first": first.value},
+            )
         value = obs.value
-        if (value is not None and (value < 0 or value % 1 or value != value)
-                and (counts[table_id] or not math.isfinite(value))):
+        if (
+            value is not None
+            and (value < 0 or value % 1 or value != value)
+            and (counts[table_id] or not math.isfinite(value))
+        ):
             _bad_value(ctx, obs)
 
     for seen in unknown_tables.values():
         obs = seen[0]
-        ctx.add("STRUCT_UNKNOWN_TABLE", Severity.ERROR, MSG_UNKNOWN_TABLE, obs=obs,
-                key={"REF_AREA": obs.ref_area, "TIME_PERIOD": obs.time_period},
-                values={"count": len(seen)}, count=len(seen))
+        ctx.add(
+            "STRUCT_UNKNOWN_TABLE",
+            Severity.ERROR,
+            MSG_UNKNOWN_TABLE,
+            obs=obs,
+            key={"REF_AREA": obs.ref_area, "TIME_PERIOD": obs.time_period},
+            values={"count": len(seen)},
+            count=len(seen),
+        )
 
     for (table_id, ref_area, period), cells in groups.items():
         table = registry.tables[table_id]
@@ -134,50 +156,104 @@ def check_structure(ctx: Context) -> None:
 
 def _bad_key(ctx: Context, obs: Observation) -> None:
     table = ctx.registry.tables[obs.table]
-    ctx.add("STRUCT_BAD_KEY", Severity.ERROR, MSG_BAD_KEY, obs=obs,
-            expected=len(table.dimensions), got=len(obs.key),
-            dimensions=", ".join(table.dimension_ids))
+    ctx.add(
+        "STRUCT_BAD_KEY",
+        Severity.ERROR,
+        MSG_BAD_KEY,
+        obs=obs,
+        expected=len(table.dimensions),
+        got=len(obs.key),
+        dimensions=", ".join(table.dimension_ids),
+    )
 
 
 def _bad_value(ctx: Context, obs: Observation) -> None:
     value = obs.value
     assert value is not None
     if isinstance(value, float) and not math.isfinite(value):
-        ctx.add("STRUCT_NOT_NUMBER", Severity.ERROR, MSG_NOT_NUMBER, obs=obs,
-                value=str(value), values={"observed": None})
+        ctx.add(
+            "STRUCT_NOT_NUMBER",
+            Severity.ERROR,
+            MSG_NOT_NUMBER,
+            obs=obs,
+            value=str(value),
+            values={"observed": None},
+        )
     elif value < 0:
-        ctx.add("STRUCT_NEGATIVE", Severity.ERROR, MSG_NEGATIVE, obs=obs, value=value,
-                values={"observed": value})
+        ctx.add(
+            "STRUCT_NEGATIVE",
+            Severity.ERROR,
+            MSG_NEGATIVE,
+            obs=obs,
+            value=value,
+            values={"observed": value},
+        )
     else:
-        ctx.add("STRUCT_NOT_INTEGER", Severity.ERROR, MSG_NOT_INTEGER, obs=obs, value=value,
-                values={"observed": value})
+        ctx.add(
+            "STRUCT_NOT_INTEGER",
+            Severity.ERROR,
+            MSG_NOT_INTEGER,
+            obs=obs,
+            value=value,
+            values={"observed": value},
+        )
 
 
 def _first(cells: dict[tuple[str, ...], Observation]) -> Observation:
     return next(iter(cells.values()))
 
 
-def _check_group_header(ctx: Context, table: TableDef, ref_area: str, period: str,
-                        when: date | None, cells: dict[tuple[str, ...], Observation]) -> None:
+def _check_group_header(
+    ctx: Context,
+    table: TableDef,
+    ref_area: str,
+    period: str,
+    when: date | None,
+    cells: dict[tuple[str, ...], Observation],
+) -> None:
     if not cells:
         return
     areas = ctx.registry.areas
     code = areas.get(ref_area)
-    valid = (code is not None and code.attributes.get("kind") in _KINDS_AS_REF_AREA
-             and code.valid_on(when))
+    valid = (
+        code is not None
+        and code.attributes.get("kind") in _KINDS_AS_REF_AREA
+        and code.valid_on(when)
+    )
     if not valid:
         obs = _first(cells)
-        ctx.add("STRUCT_UNKNOWN_CODE", Severity.ERROR, MSG_REF_AREA, obs=obs, code=ref_area,
-                count=len(cells), values={"count": len(cells)})
+        ctx.add(
+            "STRUCT_UNKNOWN_CODE",
+            Severity.ERROR,
+            MSG_REF_AREA,
+            obs=obs,
+            code=ref_area,
+            count=len(cells),
+            values={"count": len(cells)},
+        )
     if when is None:
         obs = _first(cells)
-        ctx.add("STRUCT_UNKNOWN_CODE", Severity.ERROR, MSG_PERIOD, obs=obs, period=period,
-                shape=_shape(table), table=table.id, count=len(cells),
-                values={"count": len(cells)})
+        ctx.add(
+            "STRUCT_UNKNOWN_CODE",
+            Severity.ERROR,
+            MSG_PERIOD,
+            obs=obs,
+            period=period,
+            shape=_shape(table),
+            table=table.id,
+            count=len(cells),
+            values={"count": len(cells)},
+        )
 
 
-def _check_codes(ctx: Context, table: TableDef, allowed: _Allowed, period: str,
-                 when: date | None, cells: dict[tuple[str, ...], Observation]) -> None:
+def _check_codes(
+    ctx: Context,
+    table: TableDef,
+    allowed: _Allowed,
+    period: str,
+    when: date | None,
+    cells: dict[tuple[str, ...], Observation],
+) -> None:
     areas = ctx.registry.areas
     for i, dim in enumerate(table.dimensions):
         ok = allowed.fixed[i]
@@ -194,16 +270,40 @@ def _check_codes(ctx: Context, table: TableDef, allowed: _Allowed, period: str,
             known = areas.get(code) if dim.role == "partner" else None
             kd = key_dict(table, obs)
             if known is not None and known.valid_to and when and when > known.valid_to:
-                ctx.add("STRUCT_UNKNOWN_CODE", Severity.ERROR, MSG_WITHDRAWN, obs=obs, key=kd,
-                        code=code, dimension=dim.id, withdrawn=known.valid_to.isoformat(),
-                        period=period)
+                ctx.add(
+                    "STRUCT_UNKNOWN_CODE",
+                    Severity.ERROR,
+                    MSG_WITHDRAWN,
+                    obs=obs,
+                    key=kd,
+                    code=code,
+                    dimension=dim.id,
+                    withdrawn=known.valid_to.isoformat(),
+                    period=period,
+                )
             elif known is not None and known.valid_from and when and when < known.valid_from:
-                ctx.add("STRUCT_UNKNOWN_CODE", Severity.ERROR, MSG_NOT_YET, obs=obs, key=kd,
-                        code=code, dimension=dim.id, valid_from=known.valid_from.isoformat(),
-                        period=period)
+                ctx.add(
+                    "STRUCT_UNKNOWN_CODE",
+                    Severity.ERROR,
+                    MSG_NOT_YET,
+                    obs=obs,
+                    key=kd,
+                    code=code,
+                    dimension=dim.id,
+                    valid_from=known.valid_from.isoformat(),
+                    period=period,
+                )
             else:
-                ctx.add("STRUCT_UNKNOWN_CODE", Severity.ERROR, MSG_UNKNOWN_CODE, obs=obs, key=kd,
-                        code=code, dimension=dim.id, table=table.id)
+                ctx.add(
+                    "STRUCT_UNKNOWN_CODE",
+                    Severity.ERROR,
+                    MSG_UNKNOWN_CODE,
+                    obs=obs,
+                    key=kd,
+                    code=code,
+                    dimension=dim.id,
+                    table=table.id,
+                )
 
 
 def check_submission_metadata(ctx: Context) -> None:
@@ -222,17 +322,27 @@ def check_submission_metadata(ctx: Context) -> None:
             if value not in (None, ""):
                 continue
             where = _meta_where(tmeta.where if tmeta else {}, name) or file_loc
-            ctx.add("STRUCT_MISSING_METADATA", Severity.ERROR, MSG_MISSING_METADATA,
-                    table=table_id, where=where, field=name)
+            ctx.add(
+                "STRUCT_MISSING_METADATA",
+                Severity.ERROR,
+                MSG_MISSING_METADATA,
+                table=table_id,
+                where=where,
+                field=name,
+            )
     if dataset.format == "questionnaire":
-        sender = (("agency", meta.agency),
-                  ("contact", meta.contact_name or meta.contact_email))
+        sender = (("agency", meta.agency), ("contact", meta.contact_name or meta.contact_email))
         for name, value in sender:
             if value:
                 continue
             where = _meta_where(meta.where, name) or file_loc
-            ctx.add("STRUCT_MISSING_METADATA", Severity.ERROR, MSG_MISSING_SENDER, where=where,
-                    field=name)
+            ctx.add(
+                "STRUCT_MISSING_METADATA",
+                Severity.ERROR,
+                MSG_MISSING_SENDER,
+                where=where,
+                field=name,
+            )
 
 
 def _meta_where(where: dict[str, Location], name: str) -> Location | None:

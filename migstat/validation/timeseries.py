@@ -22,17 +22,22 @@ from migstat.i18n import N_
 from migstat.model import Severity
 from migstat.validation.core import Context, fmt_number
 
-MSG_YOY = N_("{cell}: {value} in {period} against {previous} in {previous_period} "
-             "(ratio {ratio}); check the value or explain the change in a comment.")
-MSG_YOY_ZERO = N_("{cell}: {value} in {period} against {previous} in {previous_period}; "
-                  "check the value or explain the change in a comment.")
+MSG_YOY = N_(
+    "{cell}: {value} in {period} against {previous} in {previous_period} "
+    "(ratio {ratio}); check the value or explain the change in a comment."
+)
+MSG_YOY_ZERO = N_(
+    "{cell}: {value} in {period} against {previous} in {previous_period}; "
+    "check the value or explain the change in a comment."
+)
 
 
 class History(Protocol):
     """Earlier data of the same provider, as the store keeps them."""
 
-    def previous(self, table: str, provider: str, ref_area: str,
-                 before: str) -> tuple[str, dict[tuple[str, ...], float | None]] | None:
+    def previous(
+        self, table: str, provider: str, ref_area: str, before: str
+    ) -> tuple[str, dict[tuple[str, ...], float | None]] | None:
         """The latest period before ``before`` and its values by key, or ``None``."""
         ...
 
@@ -66,9 +71,21 @@ def check_year_on_year(ctx: Context, history: History | None) -> None:
             elif not (low == 0 and high >= from_zero):
                 continue
             shown = round(value / before, 1) if before else None
-            ctx.add("TIME_YOY_JUMP", Severity.WARNING, MSG_YOY if before else MSG_YOY_ZERO,
-                    obs=obs, table=table_id,
-                    values={"observed": fmt_number(value), "previous": fmt_number(before),
-                            "ratio": shown, "threshold": ratio},
-                    value=fmt_number(value), previous=fmt_number(before), period=period,
-                    previous_period=previous_period, ratio=shown)
+            ctx.add(
+                "TIME_YOY_JUMP",
+                Severity.WARNING,
+                MSG_YOY if before else MSG_YOY_ZERO,
+                obs=obs,
+                table=table_id,
+                values={
+                    "observed": fmt_number(value),
+                    "previous": fmt_number(before),
+                    "ratio": shown,
+                    "threshold": ratio,
+                },
+                value=fmt_number(value),
+                previous=fmt_number(before),
+                period=period,
+                previous_period=previous_period,
+                ratio=shown,
+            )

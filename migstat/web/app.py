@@ -55,8 +55,7 @@ def install_templating(templates: Jinja2Templates = TEMPLATES) -> None:
     templates.env.filters["number"] = number
 
 
-def render(request: Request, template: str, status_code: int = 200,
-           **context: Any) -> Any:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Any:
     """Render a page in the request's language; ``lang`` is set for every template."""
     context.setdefault("lang", language(request))
     context.setdefault("nav", navigation())
@@ -80,8 +79,9 @@ def navigation() -> list[tuple[str, str]]:
     return [(msgid, path) for _order, msgid, path in sorted(entries)]
 
 
-def create_app(db: str | None = None, *, store: Store | None = None,
-               coordinator_token: str | None = None) -> FastAPI:
+def create_app(
+    db: str | None = None, *, store: Store | None = None, coordinator_token: str | None = None
+) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
     An app given a store leaves it open on shutdown; an app that opened its own closes it.
@@ -104,10 +104,14 @@ def create_app(db: str | None = None, *, store: Store | None = None,
 
     # /docs is served by routes/api.py with Swagger UI from the package (FastAPI's own loads
     # it from a CDN); ReDoc, which would too, is left out.
-    app = FastAPI(title="migstat", version=__version__, lifespan=lifespan,
-                  docs_url=None, redoc_url=None,
-                  description="Migration statistics: the portal's JSON API and the "
-                              "SDMX 2.1 REST API.")
+    app = FastAPI(
+        title="migstat",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Migration statistics: the portal's JSON API and the SDMX 2.1 REST API.",
+    )
     install_templating()
     app.state.store = the_store
     app.state.coordinator_token = token
@@ -117,5 +121,12 @@ def create_app(db: str | None = None, *, store: Store | None = None,
     return app
 
 
-__all__ = ["TEMPLATES", "create_app", "install_templating", "navigation", "render",
-           "replace_param", "route_modules"]
+__all__ = [
+    "TEMPLATES",
+    "create_app",
+    "install_templating",
+    "navigation",
+    "render",
+    "replace_param",
+    "route_modules",
+]

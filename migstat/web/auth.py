@@ -38,8 +38,9 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
-def load_token(file: str | Path | None = None, *, environ: dict[str, str] | None = None
-               ) -> str | None:
+def load_token(
+    file: str | Path | None = None, *, environ: dict[str, str] | None = None
+) -> str | None:
     """The coordinator token: from ``file`` (its first line) if given, else from the
     environment; ``None`` when neither is set (then nobody can edit from the web)."""
     env = os.environ if environ is None else environ
@@ -48,9 +49,11 @@ def load_token(file: str | Path | None = None, *, environ: dict[str, str] | None
         try:
             text = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise InputError(N_("Cannot read the coordinator token file: {reason}"),
-                             where=Location(file=str(path)), reason=exc.strerror or str(exc)
-                             ) from None
+            raise InputError(
+                N_("Cannot read the coordinator token file: {reason}"),
+                where=Location(file=str(path)),
+                reason=exc.strerror or str(exc),
+            ) from None
         token = text.splitlines()[0].strip() if text else ""
         where = Location(file=str(path))
     else:
@@ -64,10 +67,16 @@ def load_token(file: str | Path | None = None, *, environ: dict[str, str] | None
 def check_token(token: str, where: Location | None = None) -> str:
     """``token`` if it is long enough to be a secret; :class:`InputError` otherwise."""
     if len(token) < MIN_TOKEN_LENGTH:
-        raise InputError(N_("The coordinator token is {length} characters long; use at least "
-                            "{minimum} random characters (for example from "
-                            "\u201copenssl rand -hex 24\u201d)."), where=where,
-                         length=len(token), minimum=MIN_TOKEN_LENGTH)
+        raise InputError(
+            N_(
+                "The coordinator token is {length} characters long; use at least "
+                "{minimum} random characters (for example from "
+                "\u201copenssl rand -hex 24\u201d)."
+            ),
+            where=where,
+            length=len(token),
+            minimum=MIN_TOKEN_LENGTH,
+        )
     return token
 
 
@@ -105,8 +114,9 @@ def new_session(token: str, *, now: float | None = None) -> tuple[Session, str]:
     return session, f"{body}.{_sign(token, body)}"
 
 
-def read_session(value: str | None, token: str | None, *, now: float | None = None
-                 ) -> Session | None:
+def read_session(
+    value: str | None, token: str | None, *, now: float | None = None
+) -> Session | None:
     """The session a cookie value carries, if its signature is good and it has not expired."""
     if not value or not token:
         return None
@@ -114,8 +124,9 @@ def read_session(value: str | None, token: str | None, *, now: float | None = No
     if len(parts) != 3 or not parts[0].isdigit():
         return None
     issued, nonce, signature = parts
-    if not hmac.compare_digest(signature.encode("ascii", "replace"),
-                               _sign(token, f"{issued}.{nonce}").encode("ascii")):
+    if not hmac.compare_digest(
+        signature.encode("ascii", "replace"), _sign(token, f"{issued}.{nonce}").encode("ascii")
+    ):
         return None
     age = (time.time() if now is None else now) - int(issued)
     if not 0 <= age <= SESSION_SECONDS:
@@ -127,10 +138,22 @@ def same_csrf(given: str | None, session: Session, token: str) -> bool:
     """Whether ``given`` is the CSRF token of ``session``."""
     if not given:
         return False
-    return hmac.compare_digest(given.encode("utf-8", "replace"),
-                               session.csrf(token).encode("ascii"))
+    return hmac.compare_digest(
+        given.encode("utf-8", "replace"), session.csrf(token).encode("ascii")
+    )
 
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "SESSION_SECONDS", "TOKEN_ENV",
-           "Session", "check_token", "load_token", "new_session", "read_session",
-           "same_csrf", "same_token"]
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "SESSION_SECONDS",
+    "TOKEN_ENV",
+    "Session",
+    "check_token",
+    "load_token",
+    "new_session",
+    "read_session",
+    "same_csrf",
+    "same_token",
+]

@@ -88,10 +88,16 @@ def editor(request: Request, csrf: str | None) -> Reader:
     who.store.policy.check_edit_mappings(who.principal)
     found = credentials(request)
     given = csrf or request.headers.get(auth.CSRF_HEADER)
-    if not found.bearer and (found.session is None or not auth.same_csrf(
-            given, found.session, request.app.state.coordinator_token)):
-        raise AccessDeniedError(N_("This form has expired or did not come from this site: "
-                                   "reload the page and try again."))
+    if not found.bearer and (
+        found.session is None
+        or not auth.same_csrf(given, found.session, request.app.state.coordinator_token)
+    ):
+        raise AccessDeniedError(
+            N_(
+                "This form has expired or did not come from this site: "
+                "reload the page and try again."
+            )
+        )
     return who
 
 
@@ -123,23 +129,25 @@ class Reader:
     def t(self, message: str, **params: Any) -> str:
         return gettext_(message, self.lang, **params)
 
-    def observations(self, query: ObservationQuery, *,
-                     as_of: datetime | None = None) -> Iterator[StoredObservation]:
+    def observations(
+        self, query: ObservationQuery, *, as_of: datetime | None = None
+    ) -> Iterator[StoredObservation]:
         return self.store.read(query, as_of=as_of, principal=self.principal)
 
     def query(self, table: str, **options: Any) -> api.QueryResult:
         """Tidy labelled rows, as :func:`migstat.api.query` gives them."""
         options.setdefault("lang", self.lang)
-        return api.query(self.store, table, principal=self.principal,
-                         registry=self.registry, **options)
+        return api.query(
+            self.store, table, principal=self.principal, registry=self.registry, **options
+        )
 
     def coverage(self) -> Any:
         return self.store.coverage(principal=self.principal)
 
-    def submissions(self, *, country: str | None = None,
-                    provider: str | None = None) -> list[SubmissionRecord]:
-        return self.store.submissions(country=country, provider=provider,
-                                      principal=self.principal)
+    def submissions(
+        self, *, country: str | None = None, provider: str | None = None
+    ) -> list[SubmissionRecord]:
+        return self.store.submissions(country=country, provider=provider, principal=self.principal)
 
     def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
         """The store's state as this principal sees it (every submission it may list, with
@@ -161,8 +169,9 @@ class Reader:
         """As :func:`migstat.api.mappings`."""
         return api.mappings(self.store, **options)
 
-    def mapping(self, country: str, codelist: str, *, source: str = "*",
-                version: int | None = None) -> Any:
+    def mapping(
+        self, country: str, codelist: str, *, source: str = "*", version: int | None = None
+    ) -> Any:
         return api.mapping(self.store, country, codelist, source=source, version=version)
 
     def mapping_uses(self, country: str, source: str, codelist: str) -> list[tuple[Any, int]]:
@@ -178,19 +187,20 @@ class Reader:
     def save_mapping(self, new: Any, *, note: str | None = None) -> Any:
         """Check ``new`` and store it as the next version, if the policy lets us edit."""
         self.store.policy.check_edit_mappings(self.principal)
-        return api.save_mapping(self.store, new, created_by=self._author(), note=note,
-                                registry=self.registry)
+        return api.save_mapping(
+            self.store, new, created_by=self._author(), note=note, registry=self.registry
+        )
 
-    def import_mappings(self, data: bytes, file_name: str, *,
-                        note: str | None = None) -> list[Any]:
+    def import_mappings(self, data: bytes, file_name: str, *, note: str | None = None) -> list[Any]:
         """Every mapping of an uploaded CSV as a new version (as ``migstat mapping import``)."""
         self.store.policy.check_edit_mappings(self.principal)
         name = Path(file_name.replace("\\", "/")).name or "mappings.csv"
         with tempfile.TemporaryDirectory(prefix="migstat-upload-") as folder:
             path = Path(folder) / name
             path.write_bytes(data)
-            return api.import_mappings(self.store, path, created_by=self._author(),
-                                       note=note, registry=self.registry)
+            return api.import_mappings(
+                self.store, path, created_by=self._author(), note=note, registry=self.registry
+            )
 
     def _author(self) -> str:
         return f"{self.principal.user_id or 'anonymous'} (web)"
@@ -211,5 +221,16 @@ ReaderDep = Annotated[Reader, Depends(_reader_dependency)]
 """A route's parameter type for the request's :class:`Reader`."""
 
 
-__all__ = ["LANGUAGES", "Credentials", "Reader", "ReaderDep", "credentials", "csrf_token", "editor",
-           "language", "principal", "reader", "store"]
+__all__ = [
+    "LANGUAGES",
+    "Credentials",
+    "Reader",
+    "ReaderDep",
+    "credentials",
+    "csrf_token",
+    "editor",
+    "language",
+    "principal",
+    "reader",
+    "store",
+]

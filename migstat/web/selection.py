@@ -55,9 +55,13 @@ class View:
         """The store query of this view (the partner dimension goes in ``filters``)."""
         breakdowns = {d: codes for d, codes in self.filters.items() if d not in KEY_DIMENSIONS}
         return ObservationQuery(
-            table=self.table.id, ref_areas=self.filters.get("REF_AREA"),
-            providers=self.filters.get("DATA_PROVIDER"), time_from=self.start,
-            time_to=self.end, filters=breakdowns or None)
+            table=self.table.id,
+            ref_areas=self.filters.get("REF_AREA"),
+            providers=self.filters.get("DATA_PROVIDER"),
+            time_from=self.start,
+            time_to=self.end,
+            filters=breakdowns or None,
+        )
 
     def params(self) -> list[tuple[str, str]]:
         """The view as query parameters again (for links)."""
@@ -96,8 +100,9 @@ def _year(name: str, text: str | None) -> int | None:
         return None
     value = text.strip()
     if not re.fullmatch(r"\d{4}", value):
-        raise InputError(N_("{name} must be a year such as 2019, not {value}."),
-                         name=name, value=value)
+        raise InputError(
+            N_("{name} must be a year such as 2019, not {value}."), name=name, value=value
+        )
     return int(value)
 
 
@@ -109,9 +114,15 @@ def parse_view(reader: Reader, table: str, params: Mapping[str, Any] | Any) -> V
     """
     registry = reader.registry
     tdef = registry.table(table)
-    items = (params.multi_items() if hasattr(params, "multi_items")
-             else [(k, v) for k, vs in params.items()
-                   for v in (vs if isinstance(vs, list | tuple) else [vs])])
+    items = (
+        params.multi_items()
+        if hasattr(params, "multi_items")
+        else [
+            (k, v)
+            for k, vs in params.items()
+            for v in (vs if isinstance(vs, list | tuple) else [vs])
+        ]
+    )
     raw: dict[str, list[str]] = {}
     for name, value in items:
         raw.setdefault(name, []).append(str(value))
@@ -121,17 +132,21 @@ def parse_view(reader: Reader, table: str, params: Mapping[str, Any] | Any) -> V
         if name == name.lower():
             continue  # lang, start, end, as_of, and whatever a page keeps in its URL
         if name not in allowed:
-            raise NotFoundError(N_("Table {table} has no dimension {dimension}; its dimensions "
-                                   "are {known}."), table=tdef.id, dimension=name,
-                                known=", ".join(allowed))
+            raise NotFoundError(
+                N_("Table {table} has no dimension {dimension}; its dimensions are {known}."),
+                table=tdef.id,
+                dimension=name,
+                known=", ".join(allowed),
+            )
         codes = split_codes(values)
         if codes:
             view.filters[name] = [_code(reader, tdef, name, c) for c in codes]
     start = _year("start", raw.get("start", [None])[-1])
     end = _year("end", raw.get("end", [None])[-1])
     if start is not None and end is not None and start > end:
-        raise InputError(N_("The first year {start} comes after the last year {end}."),
-                         start=start, end=end)
+        raise InputError(
+            N_("The first year {start} comes after the last year {end}."), start=start, end=end
+        )
     view.start, view.end = start, end
     view.as_of = api.parse_as_of(raw.get("as_of", [None])[-1])
     return view
@@ -147,13 +162,18 @@ def _code(reader: Reader, table: TableDef, dim: str, code: str) -> str:
     cl = registry.areas if dim == "REF_AREA" else registry.codelist(table.dimension(dim).codelist)
     resolved = cl.resolve(code)
     if resolved is None:
-        raise NotFoundError(N_("{code} is not a code of {dimension} in table {table}."),
-                            code=code, dimension=dim, table=table.id)
+        raise NotFoundError(
+            N_("{code} is not a code of {dimension} in table {table}."),
+            code=code,
+            dimension=dim,
+            table=table.id,
+        )
     return resolved
 
 
-def read_observations(reader: Reader, view: View, *,
-                      limit: int = MAX_OBSERVATIONS) -> list[StoredObservation]:
+def read_observations(
+    reader: Reader, view: View, *, limit: int = MAX_OBSERVATIONS
+) -> list[StoredObservation]:
     """The view's current observations as the reader's principal may see them.
 
     More than ``limit`` observations raise :class:`TooLargeError` (the reading stops there).
@@ -166,21 +186,28 @@ def take(observations: Iterable[StoredObservation], limit: int) -> list[StoredOb
     found: list[StoredObservation] = []
     for obs in observations:
         if len(found) >= limit:
-            raise TooLargeError(N_("The selection holds more than {limit} observations. Choose "
-                                   "fewer countries, breakdowns or years."), limit=limit)
+            raise TooLargeError(
+                N_(
+                    "The selection holds more than {limit} observations. Choose "
+                    "fewer countries, breakdowns or years."
+                ),
+                limit=limit,
+            )
         found.append(obs)
     return found
 
 
-def read_rows(reader: Reader, view: View, *, observations: Sequence[StoredObservation]
-              | None = None) -> list[dict[str, Any]]:
+def read_rows(
+    reader: Reader, view: View, *, observations: Sequence[StoredObservation] | None = None
+) -> list[dict[str, Any]]:
     """Tidy labelled rows of the view (as :func:`migstat.api.query` gives them)."""
     found = read_observations(reader, view) if observations is None else observations
     return output.label_rows(found, view.table, reader.registry, reader.lang)
 
 
-def source_lines(reader: Reader, observations: Iterable[StoredObservation],
-                 table: TableDef) -> dict[int, str]:
+def source_lines(
+    reader: Reader, observations: Iterable[StoredObservation], table: TableDef
+) -> dict[int, str]:
     """Who stands behind the observations: submission id -> a line naming the source."""
     ids: dict[int, None] = {}
     for obs in observations:
@@ -188,12 +215,12 @@ def source_lines(reader: Reader, observations: Iterable[StoredObservation],
     if not ids:
         return {}
     records = {r.id: r for r in reader.submissions() if r.id in ids}
-    return {sid: source_line(records[sid], table.id, reader.lang)
-            for sid in ids if sid in records}
+    return {sid: source_line(records[sid], table.id, reader.lang) for sid in ids if sid in records}
 
 
-def sources(reader: Reader, observations: Iterable[StoredObservation],
-            table: TableDef) -> list[str]:
+def sources(
+    reader: Reader, observations: Iterable[StoredObservation], table: TableDef
+) -> list[str]:
     """The distinct sources of the observations, in order of first appearance."""
     return list(dict.fromkeys(source_lines(reader, observations, table).values()))
 
@@ -204,8 +231,11 @@ def source_line(record: Any, table_id: str, lang: str) -> str:
     prov = record.provenance or {}
     if prov:
         head = ", ".join(str(prov[k]) for k in ("publisher", "dataset", "edition") if prov.get(k))
-        tail = " ".join(f"({prov[k]})" if k == "licence" else str(prov[k])
-                        for k in ("licence", "url") if prov.get(k))
+        tail = " ".join(
+            f"({prov[k]})" if k == "licence" else str(prov[k])
+            for k in ("licence", "url")
+            if prov.get(k)
+        )
         return f"{head} {tail}".strip()
     meta = record.metadata or {}
     table_meta = (meta.get("tables") or {}).get(table_id) or {}
@@ -213,9 +243,15 @@ def source_line(record: Any, table_id: str, lang: str) -> str:
     if table_meta.get("source_type"):
         parts.append(str(table_meta["source_type"]))
     if record.synthetic:
-        parts.append(pick({"en": "synthetic demo data, not official statistics",
-                           "ru": "синтетические демонстрационные данные, не официальная "
-                                 "статистика"}, lang))
+        parts.append(
+            pick(
+                {
+                    "en": "synthetic demo data, not official statistics",
+                    "ru": "синтетические демонстрационные данные, не официальная статистика",
+                },
+                lang,
+            )
+        )
     return ", ".join(str(p) for p in parts if p)
 
 
@@ -224,8 +260,19 @@ def latest(observations: Iterable[StoredObservation]) -> datetime | None:
     return max((o.recorded_at for o in observations), default=None)
 
 
-__all__ = ["KEY_DIMENSIONS", "MAX_OBSERVATIONS", "TooLargeError", "View", "download_path",
-           "latest",
-           "parse_view", "read_observations", "read_rows", "source_line", "source_lines",
-           "sources",
-           "split_codes", "take"]
+__all__ = [
+    "KEY_DIMENSIONS",
+    "MAX_OBSERVATIONS",
+    "TooLargeError",
+    "View",
+    "download_path",
+    "latest",
+    "parse_view",
+    "read_observations",
+    "read_rows",
+    "source_line",
+    "source_lines",
+    "sources",
+    "split_codes",
+    "take",
+]

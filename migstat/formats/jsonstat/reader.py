@@ -92,14 +92,22 @@ def _fail(file_name: str, where: str, message: str, **params: Any) -> InputError
 def _categories(dim_id: str, raw: Any, file_name: str) -> tuple[tuple[str, ...], dict[str, str]]:
     where = f"dimension.{dim_id}.category"
     if not isinstance(raw, dict):
-        raise _fail(file_name, where, N_("JSON-stat dimension {dimension} has no category "
-                                         "object."), dimension=dim_id)
+        raise _fail(
+            file_name,
+            where,
+            N_("JSON-stat dimension {dimension} has no category object."),
+            dimension=dim_id,
+        )
     labels = {str(k): str(v) for k, v in (raw.get("label") or {}).items()}
     index = raw.get("index")
     if index is None:
         if len(labels) != 1:
-            raise _fail(file_name, where, N_("JSON-stat dimension {dimension} has several "
-                                             "categories but no index."), dimension=dim_id)
+            raise _fail(
+                file_name,
+                where,
+                N_("JSON-stat dimension {dimension} has several categories but no index."),
+                dimension=dim_id,
+            )
         return tuple(labels), labels
     if isinstance(index, list):
         return tuple(str(c) for c in index), labels
@@ -107,12 +115,20 @@ def _categories(dim_id: str, raw: Any, file_name: str) -> tuple[tuple[str, ...],
         ordered = sorted(index.items(), key=lambda item: int(item[1]))
         codes = tuple(str(c) for c, _ in ordered)
         if [int(p) for _, p in ordered] != list(range(len(codes))):
-            raise _fail(file_name, where, N_("JSON-stat dimension {dimension}: the category "
-                                             "positions are not 0 to {last}."),
-                        dimension=dim_id, last=len(codes) - 1)
+            raise _fail(
+                file_name,
+                where,
+                N_("JSON-stat dimension {dimension}: the category positions are not 0 to {last}."),
+                dimension=dim_id,
+                last=len(codes) - 1,
+            )
         return codes, labels
-    raise _fail(file_name, where, N_("JSON-stat dimension {dimension} has no category "
-                                     "object."), dimension=dim_id)
+    raise _fail(
+        file_name,
+        where,
+        N_("JSON-stat dimension {dimension} has no category object."),
+        dimension=dim_id,
+    )
 
 
 def _sparse(raw: Any, size: int, file_name: str, what: str) -> dict[int, Any]:
@@ -121,9 +137,14 @@ def _sparse(raw: Any, size: int, file_name: str, what: str) -> dict[int, Any]:
         return {}
     if isinstance(raw, list):
         if len(raw) not in (size, 1) and what == "value":
-            raise _fail(file_name, what, N_("JSON-stat: {field} has {count} items but the "
-                                            "dimensions make {size} cells."),
-                        field=what, count=len(raw), size=size)
+            raise _fail(
+                file_name,
+                what,
+                N_("JSON-stat: {field} has {count} items but the dimensions make {size} cells."),
+                field=what,
+                count=len(raw),
+                size=size,
+            )
         if len(raw) == 1 and size > 1 and what == "status":
             return dict.fromkeys(range(size), raw[0])
         return {i: v for i, v in enumerate(raw) if v is not None}
@@ -133,52 +154,80 @@ def _sparse(raw: Any, size: int, file_name: str, what: str) -> dict[int, Any]:
             try:
                 pos = int(k)
             except ValueError:
-                raise _fail(file_name, what, N_("JSON-stat: {field} has the key {key}, not a "
-                                                "cell position."), field=what, key=k) from None
+                raise _fail(
+                    file_name,
+                    what,
+                    N_("JSON-stat: {field} has the key {key}, not a cell position."),
+                    field=what,
+                    key=k,
+                ) from None
             if not 0 <= pos < size:
-                raise _fail(file_name, what, N_("JSON-stat: {field} has the key {key}, not a "
-                                                "cell position."), field=what, key=k)
+                raise _fail(
+                    file_name,
+                    what,
+                    N_("JSON-stat: {field} has the key {key}, not a cell position."),
+                    field=what,
+                    key=k,
+                )
             if v is not None:
                 out[pos] = v
         return out
     if isinstance(raw, str) and what == "status":
         return dict.fromkeys(range(size), raw)
-    raise _fail(file_name, what, N_("JSON-stat: {field} is neither an array nor an object."),
-                field=what)
+    raise _fail(
+        file_name, what, N_("JSON-stat: {field} is neither an array nor an object."), field=what
+    )
 
 
 def _dataset(raw: dict[str, Any], file_name: str) -> Cube:
     dims_raw = raw.get("dimension")
     if not isinstance(dims_raw, dict):
-        raise _fail(file_name, "dimension", N_("JSON-stat: the dataset has no dimension "
-                                               "object."))
+        raise _fail(file_name, "dimension", N_("JSON-stat: the dataset has no dimension object."))
     ids = raw.get("id", dims_raw.get("id"))
     sizes = raw.get("size", dims_raw.get("size"))
     if not isinstance(ids, list) or not isinstance(sizes, list) or len(ids) != len(sizes):
-        raise _fail(file_name, "id", N_("JSON-stat: the dataset does not list its dimensions "
-                                        "(id) with their sizes (size)."))
+        raise _fail(
+            file_name,
+            "id",
+            N_("JSON-stat: the dataset does not list its dimensions (id) with their sizes (size)."),
+        )
     dims = []
     for dim_id, size in zip(ids, sizes, strict=True):
         entry = dims_raw.get(dim_id)
         if not isinstance(entry, dict):
-            raise _fail(file_name, f"dimension.{dim_id}", N_("JSON-stat dimension {dimension} "
-                                                             "is listed but not described."),
-                        dimension=dim_id)
+            raise _fail(
+                file_name,
+                f"dimension.{dim_id}",
+                N_("JSON-stat dimension {dimension} is listed but not described."),
+                dimension=dim_id,
+            )
         codes, labels = _categories(dim_id, entry.get("category"), file_name)
         if len(codes) != int(size):
-            raise _fail(file_name, f"dimension.{dim_id}", N_(
-                "JSON-stat dimension {dimension} has {count} categories but size {size}."),
-                dimension=dim_id, count=len(codes), size=size)
+            raise _fail(
+                file_name,
+                f"dimension.{dim_id}",
+                N_("JSON-stat dimension {dimension} has {count} categories but size {size}."),
+                dimension=dim_id,
+                count=len(codes),
+                size=size,
+            )
         dims.append(Dimension(str(dim_id), str(entry.get("label") or dim_id), codes, labels))
     total = 1
     for d in dims:
         total *= len(d.codes)
     values = _sparse(raw.get("value"), total, file_name, "value")
-    status = {k: str(v) for k, v in _sparse(raw.get("status"), total, file_name,
-                                             "status").items()}
-    return Cube(file_name=file_name, dimensions=dims, values=values, status=status,
-                label=raw.get("label"), source=raw.get("source"), updated=raw.get("updated"),
-                extension=raw.get("extension") or {}, size=total)
+    status = {k: str(v) for k, v in _sparse(raw.get("status"), total, file_name, "status").items()}
+    return Cube(
+        file_name=file_name,
+        dimensions=dims,
+        values=values,
+        status=status,
+        label=raw.get("label"),
+        source=raw.get("source"),
+        updated=raw.get("updated"),
+        extension=raw.get("extension") or {},
+        size=total,
+    )
 
 
 def parse(data: bytes | str | dict[str, Any], file_name: str) -> Cube:
@@ -190,9 +239,11 @@ def parse(data: bytes | str | dict[str, Any], file_name: str) -> Cube:
             raw = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             line = getattr(exc, "lineno", None)
-            raise InputError(N_("The file is not valid JSON: {problem}."),
-                             where=Location(file=file_name, line=line),
-                             problem=str(exc)) from None
+            raise InputError(
+                N_("The file is not valid JSON: {problem}."),
+                where=Location(file=file_name, line=line),
+                problem=str(exc),
+            ) from None
     if not isinstance(raw, dict):
         raise _fail(file_name, "", N_("The file is not a JSON-stat dataset."))
     kind = raw.get("class")
@@ -203,8 +254,9 @@ def parse(data: bytes | str | dict[str, Any], file_name: str) -> Cube:
         for item in items:
             if isinstance(item, dict) and item.get("class") == "dataset" and "value" in item:
                 return _dataset(item, file_name)
-        raise _fail(file_name, "link.item", N_("The JSON-stat collection holds no dataset "
-                                               "with values."))
+        raise _fail(
+            file_name, "link.item", N_("The JSON-stat collection holds no dataset with values.")
+        )
     if kind is None:  # a JSON-stat 1.0 bundle: {name: dataset, ...}
         for item in raw.values():
             if isinstance(item, dict) and "value" in item and "dimension" in item:

@@ -23,10 +23,16 @@ DENSE_AT = 0.5
 """Fill ratio from which the value array is written dense."""
 
 
-def write_jsonstat(observations: Iterable[L.ObservationLike], table: TableDef, *,
-                   codelists: Mapping[str, CodeList], lang: str = "en",
-                   sources: Sequence[str] = (), updated: datetime | None = None,
-                   extension: Mapping[str, Any] | None = None) -> str:
+def write_jsonstat(
+    observations: Iterable[L.ObservationLike],
+    table: TableDef,
+    *,
+    codelists: Mapping[str, CodeList],
+    lang: str = "en",
+    sources: Sequence[str] = (),
+    updated: datetime | None = None,
+    extension: Mapping[str, Any] | None = None,
+) -> str:
     """A JSON-stat 2.0 ``dataset`` document with the observations of one table."""
     found = L.cube(observations, table, dict(codelists))
     dims = found.dims
@@ -45,8 +51,7 @@ def write_jsonstat(observations: Iterable[L.ObservationLike], table: TableDef, *
     for key, obs in found.cells.items():
         at = sum(index[i][c] * strides[i] for i, c in enumerate(key))
         value = obs.value
-        values[at] = (None if value is None else
-                      int(value) if float(value).is_integer() else value)
+        values[at] = None if value is None else int(value) if float(value).is_integer() else value
         if obs.obs_status and obs.obs_status != "A":
             status[str(at)] = obs.obs_status
         if obs.conf_status and obs.conf_status != "F":
@@ -72,14 +77,25 @@ def write_jsonstat(observations: Iterable[L.ObservationLike], table: TableDef, *
             "label": pick(L.component_name(table, dim), lang),
             "category": {"index": found.codes[i], "label": labels},
         }
-    notes = [text for text in (pick(table.description, lang),
-                               f"{pick(L.CONCEPTS['OBS_VALUE'], lang)}: {pick(table.unit, lang)}",
-                               pick(table.universe, lang)) if text]
-    status_legend = {code: obs_status.label(code, lang) for code in sorted(set(status.values()))
-                     } if obs_status is not None else {}
-    conf_legend = ({code: conf_status.label(code, lang)
-                    for code in sorted(set(confidential.values()))}
-                   if conf_status is not None else {})
+    notes = [
+        text
+        for text in (
+            pick(table.description, lang),
+            f"{pick(L.CONCEPTS['OBS_VALUE'], lang)}: {pick(table.unit, lang)}",
+            pick(table.universe, lang),
+        )
+        if text
+    ]
+    status_legend = (
+        {code: obs_status.label(code, lang) for code in sorted(set(status.values()))}
+        if obs_status is not None
+        else {}
+    )
+    conf_legend = (
+        {code: conf_status.label(code, lang) for code in sorted(set(confidential.values()))}
+        if conf_status is not None
+        else {}
+    )
     doc: dict[str, Any] = {
         "version": "2.0",
         "class": "dataset",

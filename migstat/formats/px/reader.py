@@ -39,17 +39,29 @@ MISSING_SYMBOLS = {".": 1, "..": 2, "...": 3, "....": 4, ".....": 5, "......": 6
 NIL_SYMBOL = "-"
 """A true zero (``DATASYMBOLNIL`` may state how it is shown)."""
 
-_CODEPAGES = {"windows-1251": "cp1251", "cp1251": "cp1251", "win-1251": "cp1251",
-              "utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "cp1252", "latin1": "cp1252",
-              "windows-1252": "cp1252", "iso-8859-15": "iso-8859-15", "iso-8859-5": "iso-8859-5"}
+_CODEPAGES = {
+    "windows-1251": "cp1251",
+    "cp1251": "cp1251",
+    "win-1251": "cp1251",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "windows-1252": "cp1252",
+    "iso-8859-15": "iso-8859-15",
+    "iso-8859-5": "iso-8859-5",
+}
 _CODEPAGE = re.compile(rb'CODEPAGE\s*=\s*"([^"]+)"', re.I)
 _LANGUAGE = re.compile(rb'LANGUAGE\s*=\s*"([^"]+)"', re.I)
 CYRILLIC = frozenset({"ru", "uk", "be", "bg", "kk", "ky", "mk", "mn", "sr", "tg"})
 """Languages whose PX files without ``CODEPAGE`` are read as Windows-1251."""
-_HEAD = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*'
-                   r'(?:\(((?:"[^"]*"|[^)"])*)\))?\s*=', re.S)
+_HEAD = re.compile(
+    r"\s*([A-Za-z][A-Za-z0-9_-]*)(?:\[([^\]]*)\])?\s*"
+    r'(?:\(((?:"[^"]*"|[^)"])*)\))?\s*=',
+    re.S,
+)
 _DATA_TOKEN = re.compile(r'"([^"]*)"|([^\s,;"]+)')
-_TLIST = re.compile(r'^TLIST\(\s*([A-Za-z]\d?)\s*(?:,(.*))?\)$', re.S | re.I)
+_TLIST = re.compile(r"^TLIST\(\s*([A-Za-z]\d?)\s*(?:,(.*))?\)$", re.S | re.I)
 
 
 @dataclass(slots=True)
@@ -107,8 +119,9 @@ class PxFile:
     language: str | None = None
     languages: list[str] = field(default_factory=list)
 
-    def keyword(self, name: str, lang: str | None = None,
-                sub: tuple[str, ...] = ()) -> list[str] | None:
+    def keyword(
+        self, name: str, lang: str | None = None, sub: tuple[str, ...] = ()
+    ) -> list[str] | None:
         """The items of ``NAME[lang](sub)``; in another language falls back to the default."""
         name = name.upper()
         found = self.keywords.get((name, lang, sub))
@@ -136,8 +149,11 @@ class PxFile:
 
     def cell_location(self, index: int) -> Location:
         """Where the ``index``-th data cell is written: its line, and its place in DATA."""
-        return Location(file=self.file_name, line=self.line_of(self.data_offsets[index]),
-                        column=f"DATA[{index + 1}]")
+        return Location(
+            file=self.file_name,
+            line=self.line_of(self.data_offsets[index]),
+            column=f"DATA[{index + 1}]",
+        )
 
     def cells(self) -> Iterator[tuple[tuple[int, ...], int, str]]:
         """``(value indices per variable, cell number, token)`` in data order."""
@@ -181,8 +197,14 @@ def sniff_px(head: bytes) -> bool:
     """Whether the first bytes look like a PX file (keyword statements such as CHARSET,
     AXIS-VERSION, CODEPAGE, LANGUAGE, MATRIX or STUB at the start)."""
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    return bool(re.match(rb'(CHARSET|AXIS-VERSION|CODEPAGE|LANGUAGE|MATRIX|DECIMALS|'
-                         rb'SHOWDECIMALS|COPYRIGHT|SUBJECT-CODE)\s*=', text, re.I))
+    return bool(
+        re.match(
+            rb"(CHARSET|AXIS-VERSION|CODEPAGE|LANGUAGE|MATRIX|DECIMALS|"
+            rb"SHOWDECIMALS|COPYRIGHT|SUBJECT-CODE)\s*=",
+            text,
+            re.I,
+        )
+    )
 
 
 def read_px(source: Path | str | bytes, *, file_name: str | None = None) -> PxFile:
@@ -195,15 +217,18 @@ def read_px(source: Path | str | bytes, *, file_name: str | None = None) -> PxFi
         try:
             data = path.read_bytes()
         except OSError as problem:
-            raise InputError(N_("The file cannot be opened: {problem}."),
-                             where=Location(file=name),
-                             problem=problem.strerror or str(problem)) from None
+            raise InputError(
+                N_("The file cannot be opened: {problem}."),
+                where=Location(file=name),
+                problem=problem.strerror or str(problem),
+            ) from None
     text, encoding = decode_px(data)
     return parse_px(text, file_name=name, encoding=encoding)
 
 
-def _statements(text: str, name: str, newlines: list[int]
-                ) -> Iterator[tuple[str, str | None, tuple[str, ...], str, int, int]]:
+def _statements(
+    text: str, name: str, newlines: list[int]
+) -> Iterator[tuple[str, str | None, tuple[str, ...], str, int, int]]:
     """``(keyword, lang, subkeys, raw value, value offset, line)`` of each statement."""
     pos, end = 0, len(text)
     while True:
@@ -214,10 +239,14 @@ def _statements(text: str, name: str, newlines: list[int]
         line = bisect.bisect_right(newlines, pos) + 1
         match = _HEAD.match(text, pos)
         if not match:
-            snippet = text[pos:pos + 40].split("\n", 1)[0]
-            raise InputError(N_("Expected a PX keyword statement (KEYWORD=value;) but found "
-                                "\u201c{text}\u201d."), where=Location(file=name, line=line),
-                             text=snippet)
+            snippet = text[pos : pos + 40].split("\n", 1)[0]
+            raise InputError(
+                N_(
+                    "Expected a PX keyword statement (KEYWORD=value;) but found \u201c{text}\u201d."
+                ),
+                where=Location(file=name, line=line),
+                text=snippet,
+            )
         keyword = match.group(1).upper()
         lang = match.group(2).strip() if match.group(2) else None
         sub = tuple(_items(match.group(3))) if match.group(3) is not None else ()
@@ -227,9 +256,14 @@ def _statements(text: str, name: str, newlines: list[int]
             return
         stop = _value_end(text, start)
         if stop < 0:
-            raise InputError(N_("The value of {keyword} has no closing semicolon (or an "
-                                "unclosed quotation mark)."),
-                             where=Location(file=name, line=line), keyword=keyword)
+            raise InputError(
+                N_(
+                    "The value of {keyword} has no closing semicolon (or an "
+                    "unclosed quotation mark)."
+                ),
+                where=Location(file=name, line=line),
+                keyword=keyword,
+            )
         yield keyword, lang, sub, text[start:stop], start, line
         pos = stop + 1
 
@@ -256,7 +290,7 @@ def _items(raw: str) -> list[str]:
         if ch == '"':
             j = raw.find('"', i + 1)
             j = n if j < 0 else j
-            current.append(raw[i + 1:j])
+            current.append(raw[i + 1 : j])
             has = True
             i = j + 1
         elif ch == ",":
@@ -268,7 +302,7 @@ def _items(raw: str) -> list[str]:
         elif ch == "(":
             j = raw.find(")", i)
             j = n - 1 if j < 0 else j
-            current.append(raw[i:j + 1])
+            current.append(raw[i : j + 1])
             has = True
             i = j + 1
         else:
@@ -300,7 +334,7 @@ def _timeval(items: list[str]) -> tuple[str | None, list[str]]:
     return scale, values
 
 
-def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8") -> PxFile:
+def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8") -> PxFile:  # noqa: C901
     """Parse the text of a PX file (see the module's docstring for what is understood)."""
     name = file_name
     newlines = [m.start() for m in re.finditer("\n", text)]
@@ -323,15 +357,23 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
         if sub and lang is None:
             lines.setdefault(f"{keyword}({sub[0]})", line)
     if any(k[0] == "KEYS" for k in keywords):
-        raise InputError(N_("The file lists its data by KEYS (a sparse PX file); save the "
-                            "table from PxWeb as a full PX file."),
-                         where=Location(file=name, line=lines.get("KEYS")))
+        raise InputError(
+            N_(
+                "The file lists its data by KEYS (a sparse PX file); save the "
+                "table from PxWeb as a full PX file."
+            ),
+            where=Location(file=name, line=lines.get("KEYS")),
+        )
     if data_start is None:
-        raise InputError(N_("The file has no DATA keyword: it is not a complete PX file."),
-                         where=Location(file=name))
+        raise InputError(
+            N_("The file has no DATA keyword: it is not a complete PX file."),
+            where=Location(file=name),
+        )
     if ("STUB", None, ()) not in keywords and ("HEADING", None, ()) not in keywords:
-        raise InputError(N_("The file has neither STUB nor HEADING: no variables are "
-                            "declared."), where=Location(file=name, line=1))
+        raise InputError(
+            N_("The file has neither STUB nor HEADING: no variables are declared."),
+            where=Location(file=name, line=1),
+        )
 
     language = (keywords.get(("LANGUAGE", None, ())) or [None])[0]
     languages = [lang for lang in keywords.get(("LANGUAGES", None, ()), []) if lang]
@@ -343,9 +385,12 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
             if values is None:
                 values = keywords.get(("TIMEVAL", None, (var_name,)))
             if not values:
-                raise InputError(N_("Variable \u201c{name}\u201d of {part} has no VALUES."),
-                                 where=Location(file=name, line=lines.get(part)),
-                                 name=var_name, part=part)
+                raise InputError(
+                    N_("Variable \u201c{name}\u201d of {part} has no VALUES."),
+                    where=Location(file=name, line=lines.get(part)),
+                    name=var_name,
+                    part=part,
+                )
             variable = PxVariable(name=var_name, values=list(values), heading=heading)
             codes = keywords.get(("CODES", None, (var_name,)))
             if codes and len(codes) == len(values):
@@ -361,8 +406,9 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
                 if not other or position >= len(other):
                     continue
                 variable.names[lang] = other[position]
-                labels = (keywords.get(("VALUES", lang, (other[position],)))
-                          or keywords.get(("TIMEVAL", lang, (other[position],))))
+                labels = keywords.get(("VALUES", lang, (other[position],))) or keywords.get(
+                    ("TIMEVAL", lang, (other[position],))
+                )
                 if labels and len(labels) == len(values):
                     variable.labels[lang] = list(labels)
                 if other[position] in timevals:
@@ -380,16 +426,26 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
         offsets.append(match.start())
     expected = prod(len(v.values) for v in variables)
     if len(data) != expected:
-        where_line = (bisect.bisect_right(newlines, offsets[-1]) + 1 if offsets
-                      else lines["DATA"])
-        raise InputError(N_("DATA holds {count} cells, but the variables' values make "
-                            "{expected} ({sizes})."),
-                         where=Location(file=name, line=where_line), count=len(data),
-                         expected=expected,
-                         sizes=" \u00d7 ".join(f"{v.name} {len(v.values)}" for v in variables))
-    return PxFile(file_name=name, encoding=encoding, keywords=keywords, keyword_lines=lines,
-                  variables=variables, data=data, data_offsets=offsets, newlines=newlines,
-                  language=language, languages=languages)
+        where_line = bisect.bisect_right(newlines, offsets[-1]) + 1 if offsets else lines["DATA"]
+        raise InputError(
+            N_("DATA holds {count} cells, but the variables' values make {expected} ({sizes})."),
+            where=Location(file=name, line=where_line),
+            count=len(data),
+            expected=expected,
+            sizes=" \u00d7 ".join(f"{v.name} {len(v.values)}" for v in variables),
+        )
+    return PxFile(
+        file_name=name,
+        encoding=encoding,
+        keywords=keywords,
+        keyword_lines=lines,
+        variables=variables,
+        data=data,
+        data_offsets=offsets,
+        newlines=newlines,
+        language=language,
+        languages=languages,
+    )
 
 
 def cell_value(token: str) -> float | None:
@@ -404,5 +460,14 @@ def cell_value(token: str) -> float | None:
     return float(token.replace(",", "."))
 
 
-__all__ = ["MISSING_SYMBOLS", "NIL_SYMBOL", "PxFile", "PxVariable", "cell_value", "decode_px",
-           "parse_px", "read_px", "sniff_px"]
+__all__ = [
+    "MISSING_SYMBOLS",
+    "NIL_SYMBOL",
+    "PxFile",
+    "PxVariable",
+    "cell_value",
+    "decode_px",
+    "parse_px",
+    "read_px",
+    "sniff_px",
+]

@@ -29,16 +29,36 @@ LINE = 200
 
 NOT_POSSIBLE, NOT_AVAILABLE, CONFIDENTIAL = '"."', '".."', '"..."'
 SYMBOLS: dict[str, dict[str, str]] = {
-    "en": {NOT_POSSIBLE: "value cannot exist", NOT_AVAILABLE: "not available",
-           CONFIDENTIAL: "confidential"},
-    "ru": {NOT_POSSIBLE: "значение не может существовать", NOT_AVAILABLE: "нет данных",
-           CONFIDENTIAL: "конфиденциально"},
+    "en": {
+        NOT_POSSIBLE: "value cannot exist",
+        NOT_AVAILABLE: "not available",
+        CONFIDENTIAL: "confidential",
+    },
+    "ru": {
+        NOT_POSSIBLE: "значение не может существовать",
+        NOT_AVAILABLE: "нет данных",
+        CONFIDENTIAL: "конфиденциально",
+    },
 }
 KEYWORDS: dict[str, dict[str, str]] = {
-    "en": {"subject": "Migration", "by": "by", "and": "and", "source": "Source",
-           "flags": "Flags", "universe": "Universe", "unit": "Unit"},
-    "ru": {"subject": "Миграция", "by": "по", "and": "и", "source": "Источник",
-           "flags": "Отметки", "universe": "Совокупность", "unit": "Единица"},
+    "en": {
+        "subject": "Migration",
+        "by": "by",
+        "and": "and",
+        "source": "Source",
+        "flags": "Flags",
+        "universe": "Universe",
+        "unit": "Unit",
+    },
+    "ru": {
+        "subject": "Миграция",
+        "by": "по",
+        "and": "и",
+        "source": "Источник",
+        "flags": "Отметки",
+        "universe": "Совокупность",
+        "unit": "Единица",
+    },
 }
 
 
@@ -52,7 +72,7 @@ def _quoted(value: object) -> str:
     text = _clean(value) or "-"
     if len(text) <= LINE:
         return f'"{text}"'
-    pieces = [text[i:i + LINE] for i in range(0, len(text), LINE)]
+    pieces = [text[i : i + LINE] for i in range(0, len(text), LINE)]
     return "\n".join(f'"{p}"' for p in pieces)
 
 
@@ -71,10 +91,16 @@ def _list(items: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def write_px(observations: Iterable[L.ObservationLike], table: TableDef, *,
-             codelists: Mapping[str, CodeList], lang: str = "en",
-             sources: Sequence[str] = (), updated: datetime | None = None,
-             created: datetime | None = None) -> str:
+def write_px(  # noqa: C901
+    observations: Iterable[L.ObservationLike],
+    table: TableDef,
+    *,
+    codelists: Mapping[str, CodeList],
+    lang: str = "en",
+    sources: Sequence[str] = (),
+    updated: datetime | None = None,
+    created: datetime | None = None,
+) -> str:
     """A PX file with the observations of one table, labelled in ``lang``."""
     words = KEYWORDS.get(lang, KEYWORDS["en"])
     symbols = SYMBOLS.get(lang, SYMBOLS["en"])
@@ -87,8 +113,7 @@ def write_px(observations: Iterable[L.ObservationLike], table: TableDef, *,
     labels: list[list[str]] = []
     for i, dim in enumerate(dims):
         cl = None if dim == L.TIME else codelists.get(L.dimension_codelist(table, dim))
-        labels.append([_clean(cl.label(c, lang)) if cl is not None else c
-                       for c in found.codes[i]])
+        labels.append([_clean(cl.label(c, lang)) if cl is not None else c for c in found.codes[i]])
     for column in labels:  # values of one variable must differ too
         counts: dict[str, int] = {}
         for value in column:
@@ -125,7 +150,7 @@ def write_px(observations: Iterable[L.ObservationLike], table: TableDef, *,
     for i, name in enumerate(names):
         head.append(f"VALUES({_quoted(name)})={_list(labels[i])};")
     if str(table.period_type) == "year" and all(len(c) == 4 for c in found.codes[-1]):
-        head.append(f'TIMEVAL({_quoted(heading)})=TLIST(A1),{_list(found.codes[-1])};')
+        head.append(f"TIMEVAL({_quoted(heading)})=TLIST(A1),{_list(found.codes[-1])};")
     for i, name in enumerate(names):
         head.append(f"CODES({_quoted(name)})={_list(found.codes[i])};")
     if updated is not None:
@@ -133,12 +158,16 @@ def write_px(observations: Iterable[L.ObservationLike], table: TableDef, *,
     if sources:
         head.append(f"SOURCE={_quoted('; '.join(sources))};")
     legend = "; ".join(f"{symbol} {meaning}" for symbol, meaning in symbols.items())
-    note = " ".join(part for part in (
-        pick(table.description, lang),
-        f"{words['universe']}: {pick(table.universe, lang)}." if table.universe else "",
-        f"{words['unit']}: {pick(table.unit, lang)}.",
-        f"{words['flags']}: {legend.replace(chr(34), '')}.",
-    ) if part)
+    note = " ".join(
+        part
+        for part in (
+            pick(table.description, lang),
+            f"{words['universe']}: {pick(table.universe, lang)}." if table.universe else "",
+            f"{words['unit']}: {pick(table.unit, lang)}.",
+            f"{words['flags']}: {legend.replace(chr(34), '')}.",
+        )
+        if part
+    )
     head.append(f"NOTE={_quoted(note)};")
     for n, meaning in enumerate(symbols.values(), start=1):
         head.append(f"DATASYMBOL{n}={_quoted(meaning)};")

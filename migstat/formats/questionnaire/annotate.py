@@ -88,8 +88,14 @@ def _comment_text(findings: list[Finding], langs: tuple[str, ...]) -> str:
     return "\n\n".join(blocks)
 
 
-def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: str | Path, *,
-                      lang: str = "both", file_name: str | None = None) -> Path:
+def annotate_workbook(
+    source: bytes | Path,
+    findings: list[Finding],
+    out_path: str | Path,
+    *,
+    lang: str = "both",
+    file_name: str | None = None,
+) -> Path:
     """Write ``source`` to ``out_path`` with ``findings`` marked at their cells and listed on
     a first sheet."""
     langs = languages(lang)
@@ -104,9 +110,11 @@ def annotate_workbook(source: bytes | Path, findings: list[Finding], out_path: s
     try:
         wb = load_workbook(BytesIO(data))
     except (InvalidFileException, KeyError, ValueError, OSError) as problem:
-        raise InputError(N_("The workbook cannot be annotated: it cannot be opened "
-                            "({problem})."), where=Location(file=name),
-                         problem=str(problem)) from None
+        raise InputError(
+            N_("The workbook cannot be annotated: it cannot be opened ({problem})."),
+            where=Location(file=name),
+            problem=str(problem),
+        ) from None
 
     ordered = sorted(findings, key=lambda f: f.sort_key)
     _mark_cells(wb, ordered, langs)
@@ -139,8 +147,9 @@ def _mark_cells(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...]) ->
         cell.comment = comment
 
 
-def _findings_sheet(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...], lang: str,
-                    name: str) -> None:
+def _findings_sheet(
+    wb: Workbook, ordered: list[Finding], langs: tuple[str, ...], lang: str, name: str
+) -> None:
     """The first sheet: a summary line, then every finding with a link to its cell."""
     title = SHEET_TITLES[lang]
     if title in wb.sheetnames:
@@ -150,11 +159,17 @@ def _findings_sheet(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...]
     wrap = Alignment(wrap_text=True, vertical="top")
     row = 1
     for lng in langs:
-        summary = gettext_(N_("{file}. Errors: {errors}; warnings: {warnings}; notes: "
-                              "{infos}. Click a place to go to its cell."), lng, file=name,
-                           errors=sum(1 for f in ordered if _severity(f) == "error"),
-                           warnings=sum(1 for f in ordered if _severity(f) == "warning"),
-                           infos=sum(1 for f in ordered if _severity(f) == "info"))
+        summary = gettext_(
+            N_(
+                "{file}. Errors: {errors}; warnings: {warnings}; notes: "
+                "{infos}. Click a place to go to its cell."
+            ),
+            lng,
+            file=name,
+            errors=sum(1 for f in ordered if _severity(f) == "error"),
+            warnings=sum(1 for f in ordered if _severity(f) == "warning"),
+            infos=sum(1 for f in ordered if _severity(f) == "info"),
+        )
         ws.cell(row, 1, summary).font = bold
         row += 1
     row += 1
@@ -169,17 +184,16 @@ def _findings_sheet(wb: Workbook, ordered: list[Finding], langs: tuple[str, ...]
         sev = _severity(finding)
         where = finding.where or Location()
         ws.cell(row, 1, n)
-        sev_cell = ws.cell(row, 2, " / ".join(gettext_(SEVERITY_LABELS[sev], lng)
-                                              for lng in langs))
+        sev_cell = ws.cell(row, 2, " / ".join(gettext_(SEVERITY_LABELS[sev], lng) for lng in langs))
         sev_cell.fill = FILLS[sev]
         ws.cell(row, 3, finding.rule)
         ws.cell(row, 4, finding.table or "")
         place = _place(where, langs)
         place_cell = ws.cell(row, 5, place)
         if where.sheet and where.cell and where.sheet in wb.sheetnames:
-            place_cell.hyperlink = Hyperlink(ref=place_cell.coordinate,
-                                             location=f"'{where.sheet}'!{where.cell}",
-                                             display=place)
+            place_cell.hyperlink = Hyperlink(
+                ref=place_cell.coordinate, location=f"'{where.sheet}'!{where.cell}", display=place
+            )
             place_cell.font = Font(color="0563C1", underline="single")
         message = ws.cell(row, 6, "\n".join(finding.text(lng) for lng in langs))
         message.alignment = wrap

@@ -58,8 +58,9 @@ TEMPLATE_VERSION = "1"
 HIDDEN_SHEET = "_migstat"
 LISTS_SHEET = "_lists"
 FORMAT = "questionnaire"
-BANNER = ("SYNTHETIC DEMO DATA / СИНТЕТИЧЕСКИЕ ДАННЫЕ — not real statistics / "
-          "не настоящая статистика")
+BANNER = (
+    "SYNTHETIC DEMO DATA / СИНТЕТИЧЕСКИЕ ДАННЫЕ — not real statistics / не настоящая статистика"
+)
 
 SHEET_NAMES = {
     "instructions": {"en": "Instructions", "ru": "Инструкция"},
@@ -86,15 +87,28 @@ TABLE_FIELDS: list[tuple[str, str]] = [
     ("rounding_base", N_("Rounding base (1 = not rounded)")),
     ("notes", N_("Notes: definitions, breaks in series, deviations")),
 ]
-TABLE_FIELD_WIDTHS = {"table": 8, "title": 40, "source_type": 34, "reference_date": 16,
-                      "residence_rule": 34, "residence_rule_months": 14,
-                      "population_covered": 40, "origin_concept": 34, "rounding_base": 12,
-                      "notes": 50}
+TABLE_FIELD_WIDTHS = {
+    "table": 8,
+    "title": 40,
+    "source_type": 34,
+    "reference_date": 16,
+    "residence_rule": 34,
+    "residence_rule_months": 14,
+    "population_covered": 40,
+    "origin_concept": 34,
+    "rounding_base": 12,
+    "notes": 50,
+}
 
-LEGEND = N_("Enter a number, or: .. not available · x confidential · - nil (zero) · "
-            "123 e estimated · 123 p provisional. Leave the cell empty if not provided.")
-CHOICES = {"source_type": vocab.SOURCE_TYPES, "residence_rule": vocab.RESIDENCE_RULES,
-           "origin_concept": vocab.ORIGIN_CONCEPTS}
+LEGEND = N_(
+    "Enter a number, or: .. not available · x confidential · - nil (zero) · "
+    "123 e estimated · 123 p provisional. Leave the cell empty if not provided."
+)
+CHOICES = {
+    "source_type": vocab.SOURCE_TYPES,
+    "residence_rule": vocab.RESIDENCE_RULES,
+    "origin_concept": vocab.ORIGIN_CONCEPTS,
+}
 """The metadata fields answered from a drop-down list, and the vocabulary of each."""
 
 # -- styles ---------------------------------------------------------------------------------------
@@ -122,28 +136,53 @@ class Styles:
         self.bold = self.make("bold", font=Font(bold=True))
         self.text = self.make("text", alignment=Alignment(wrap_text=True, vertical="top"))
         self.note = self.make("note", font=Font(italic=True, color="404040"))
-        self.banner = self.make("banner", font=Font(bold=True, color="C00000", size=12),
-                                fill=BANNER_FILL)
-        self.head = self.make("head", font=Font(bold=True), fill=HEADER_FILL, border=BOX,
-                              alignment=Alignment(wrap_text=True, vertical="center",
-                                                  horizontal="center"))
-        self.head_left = self.make("head_left", font=Font(bold=True), fill=HEADER_FILL,
-                                   border=BOX, alignment=Alignment(wrap_text=True,
-                                                                   vertical="center"))
-        self.head_right = self.make("head_right", font=Font(bold=True), fill=HEADER_FILL,
-                                    alignment=Alignment(horizontal="right", vertical="center"))
-        self.code_head = self.make("code_head", font=Font(bold=True, color="595959", size=9),
-                                   fill=CODE_FILL, border=BOX,
-                                   alignment=Alignment(horizontal="center"))
-        self.code = self.make("code", font=Font(color="595959", size=9), fill=CODE_FILL,
-                              border=BOX)
+        self.banner = self.make(
+            "banner", font=Font(bold=True, color="C00000", size=12), fill=BANNER_FILL
+        )
+        self.head = self.make(
+            "head",
+            font=Font(bold=True),
+            fill=HEADER_FILL,
+            border=BOX,
+            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        )
+        self.head_left = self.make(
+            "head_left",
+            font=Font(bold=True),
+            fill=HEADER_FILL,
+            border=BOX,
+            alignment=Alignment(wrap_text=True, vertical="center"),
+        )
+        self.head_right = self.make(
+            "head_right",
+            font=Font(bold=True),
+            fill=HEADER_FILL,
+            alignment=Alignment(horizontal="right", vertical="center"),
+        )
+        self.code_head = self.make(
+            "code_head",
+            font=Font(bold=True, color="595959", size=9),
+            fill=CODE_FILL,
+            border=BOX,
+            alignment=Alignment(horizontal="center"),
+        )
+        self.code = self.make("code", font=Font(color="595959", size=9), fill=CODE_FILL, border=BOX)
         self.label = self.make("label", fill=GREY, border=BOX)
         self.data = self.make("data", protection=UNLOCKED, border=BOX)
-        self.input = self.make("input", protection=UNLOCKED, border=BOX, fill=INPUT_FILL,
-                               alignment=Alignment(wrap_text=True, vertical="top"))
-        self.input_date = self.make("input_date", protection=UNLOCKED, border=BOX,
-                                    number_format="yyyy-mm-dd",
-                                    alignment=Alignment(horizontal="left", vertical="top"))
+        self.input = self.make(
+            "input",
+            protection=UNLOCKED,
+            border=BOX,
+            fill=INPUT_FILL,
+            alignment=Alignment(wrap_text=True, vertical="top"),
+        )
+        self.input_date = self.make(
+            "input_date",
+            protection=UNLOCKED,
+            border=BOX,
+            number_format="yyyy-mm-dd",
+            alignment=Alignment(horizontal="left", vertical="top"),
+        )
         wb.remove(scratch)
 
     def make(self, name: str, **attrs: Any) -> StyleArray:
@@ -177,16 +216,15 @@ def protect(ws: Worksheet) -> None:
 class SheetLayout:
     """Where everything is on one table sheet."""
 
-    def __init__(self, table: TableDef, registry: Registry, langs: tuple[str, ...],
-                 synthetic: bool) -> None:
+    def __init__(
+        self, table: TableDef, registry: Registry, langs: tuple[str, ...], synthetic: bool
+    ) -> None:
         self.table = table
         self.langs = langs
         self.row_dims = list(table.layout.rows)
         self.col_dims = list(table.layout.columns)
-        self.row_codes = list(itertools.product(*(registry.codes(table, d)
-                                                  for d in self.row_dims)))
-        self.col_codes = list(itertools.product(*(registry.codes(table, d)
-                                                  for d in self.col_dims)))
+        self.row_codes = list(itertools.product(*(registry.codes(table, d) for d in self.row_dims)))
+        self.col_codes = list(itertools.product(*(registry.codes(table, d) for d in self.col_dims)))
         top = 2 if synthetic else 1
         n_lang = len(langs)
         self.title_row = top
@@ -194,7 +232,8 @@ class SheetLayout:
         self.header_row = top + 3 * n_lang + 1
         self.label_rows = {
             (k, lang): self.header_row + k * n_lang + i
-            for k in range(len(self.col_dims)) for i, lang in enumerate(langs)
+            for k in range(len(self.col_dims))
+            for i, lang in enumerate(langs)
         }
         first_code_row = self.header_row + len(self.col_dims) * n_lang
         self.code_rows = [first_code_row + k for k in range(len(self.col_dims))]
@@ -203,24 +242,41 @@ class SheetLayout:
         self.code_cols = list(range(1, len(self.row_dims) + 1))
         self.label_cols = {
             (lang, k): len(self.row_dims) + 1 + i * len(self.row_dims) + k
-            for i, lang in enumerate(langs) for k in range(len(self.row_dims))
+            for i, lang in enumerate(langs)
+            for k in range(len(self.row_dims))
         }
         self.first_data_col = len(self.row_dims) * (1 + n_lang) + 1
         self.last_data_col = self.first_data_col + len(self.col_codes) - 1
 
     def facts(self) -> list[object]:
         return [
-            self.table.id, self.table.sheet, self.table.period_type.value,
-            ",".join(self.row_dims), ",".join(self.col_dims),
+            self.table.id,
+            self.table.sheet,
+            self.table.period_type.value,
+            ",".join(self.row_dims),
+            ",".join(self.col_dims),
             ",".join(column_letters(c) for c in self.code_cols),
             ",".join(str(r) for r in self.code_rows),
-            self.first_data_row, column_letters(self.first_data_col),
-            self.last_data_row, column_letters(self.last_data_col),
+            self.first_data_row,
+            column_letters(self.first_data_col),
+            self.last_data_row,
+            column_letters(self.last_data_col),
         ]
 
 
-FACT_COLUMNS = ["table", "sheet", "period", "row_dims", "col_dims", "code_cols", "code_rows",
-                "first_data_row", "first_data_col", "last_data_row", "last_data_col"]
+FACT_COLUMNS = [
+    "table",
+    "sheet",
+    "period",
+    "row_dims",
+    "col_dims",
+    "code_cols",
+    "code_rows",
+    "first_data_row",
+    "first_data_col",
+    "last_data_row",
+    "last_data_col",
+]
 
 
 Block = tuple[str, str, dict[str, object]]
@@ -228,8 +284,9 @@ Block = tuple[str, str, dict[str, object]]
 parameters; a ``code`` parameter also gets the country's name as ``country``."""
 
 
-def instruction_blocks(country: str, year: int, tables: list[str], metadata_sheet: str,
-                       send_to: str | None) -> list[Block]:
+def instruction_blocks(
+    country: str, year: int, tables: list[str], metadata_sheet: str, send_to: str | None
+) -> list[Block]:
     """The text of the instructions sheet, line by line, before translation."""
     table_list = ", ".join(tables)
     meta = metadata_sheet
@@ -238,47 +295,111 @@ def instruction_blocks(country: str, year: int, tables: list[str], metadata_shee
         ("bold", N_("{country} ({code}), {year}"), {"code": country, "year": year}),
         ("", "", {}),
         ("head", N_("What to fill"), {}),
-        ("text", N_("Every table has its own sheet, named by the table code ({tables}). Rows and "
-                    "columns carry codes and names; enter the figures in the white cells."),
-         {"tables": table_list}),
-        ("text", N_("Grey cells (codes, names, titles) are protected. Do not rename, move or "
-                    "delete sheets, rows or columns: the file is read automatically."), {}),
-        ("text", N_("On the sheet {sheet} give the agency, a contact person and e-mail, and for "
-                    "every table the source of the data, the reference date, the residence rule "
-                    "actually applied and the population covered."), {"sheet": meta}),
-        ("text", N_("If a table cannot be provided, leave its sheet empty and explain why in the "
-                    "notes on the sheet {sheet}."), {"sheet": meta}),
+        (
+            "text",
+            N_(
+                "Every table has its own sheet, named by the table code ({tables}). Rows and "
+                "columns carry codes and names; enter the figures in the white cells."
+            ),
+            {"tables": table_list},
+        ),
+        (
+            "text",
+            N_(
+                "Grey cells (codes, names, titles) are protected. Do not rename, move or "
+                "delete sheets, rows or columns: the file is read automatically."
+            ),
+            {},
+        ),
+        (
+            "text",
+            N_(
+                "On the sheet {sheet} give the agency, a contact person and e-mail, and for "
+                "every table the source of the data, the reference date, the residence rule "
+                "actually applied and the population covered."
+            ),
+            {"sheet": meta},
+        ),
+        (
+            "text",
+            N_(
+                "If a table cannot be provided, leave its sheet empty and explain why in the "
+                "notes on the sheet {sheet}."
+            ),
+            {"sheet": meta},
+        ),
         ("", "", {}),
         ("head", N_("Numbers and flags"), {}),
         ("text", N_("1234: a number. Spaces between thousands are allowed (1 234)."), {}),
-        ("text", N_(".. or …: not available (the figure exists but was not collected or cannot "
-                    "be given)."), {}),
+        (
+            "text",
+            N_(
+                ".. or …: not available (the figure exists but was not collected or cannot "
+                "be given)."
+            ),
+            {},
+        ),
         ("text", N_("x: confidential (not for publication)."), {}),
         ("text", N_("-: nil, the value is zero (0 may be entered too)."), {}),
         ("text", N_("123 e: estimated value. 123 p: provisional value."), {}),
-        ("text", N_("No formulas: copy the figures and paste them as values only (Paste "
-                    "Special, Values)."), {}),
+        (
+            "text",
+            N_(
+                "No formulas: copy the figures and paste them as values only (Paste "
+                "Special, Values)."
+            ),
+            {},
+        ),
         ("", "", {}),
         ("head", N_("Empty cells"), {}),
-        ("text", N_("An empty cell means that the figure was not provided. It is never read as "
-                    "zero: enter - or 0 for a true zero and .. when the figure is not "
-                    "available."), {}),
+        (
+            "text",
+            N_(
+                "An empty cell means that the figure was not provided. It is never read as "
+                "zero: enter - or 0 for a true zero and .. when the figure is not "
+                "available."
+            ),
+            {},
+        ),
         ("", "", {}),
         ("head", N_("Totals"), {}),
-        ("text", N_("Totals must equal the sum of their parts: both sexes = males + females + "
-                    "sex unknown; all ages = the sum of the age groups + age unknown; all "
-                    "countries of the world = the sum of the countries + stateless persons + "
-                    "unknown."), {}),
-        ("text", N_("The same population must have the same total in every table: for example "
-                    "the total of S01 equals the total of S02."), {}),
-        ("text", N_("If the figures are rounded (for example to 5), give the rounding base on "
-                    "the sheet {sheet}: small differences in totals are then accepted."),
-         {"sheet": meta}),
+        (
+            "text",
+            N_(
+                "Totals must equal the sum of their parts: both sexes = males + females + "
+                "sex unknown; all ages = the sum of the age groups + age unknown; all "
+                "countries of the world = the sum of the countries + stateless persons + "
+                "unknown."
+            ),
+            {},
+        ),
+        (
+            "text",
+            N_(
+                "The same population must have the same total in every table: for example "
+                "the total of S01 equals the total of S02."
+            ),
+            {},
+        ),
+        (
+            "text",
+            N_(
+                "If the figures are rounded (for example to 5), give the rounding base on "
+                "the sheet {sheet}: small differences in totals are then accepted."
+            ),
+            {"sheet": meta},
+        ),
         ("", "", {}),
         ("head", N_("Where to send"), {}),
-        ("text", N_("Send the completed workbook to the clearing-house coordinator or upload it "
-                    "to the clearing-house. It comes back with any problems marked in the cells "
-                    "and listed on a first sheet."), {}),
+        (
+            "text",
+            N_(
+                "Send the completed workbook to the clearing-house coordinator or upload it "
+                "to the clearing-house. It comes back with any problems marked in the cells "
+                "and listed on a first sheet."
+            ),
+            {},
+        ),
     ]
     if send_to:
         blocks.append(("bold", N_("Send to: {address}"), {"address": send_to}))

@@ -42,27 +42,53 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def not_number_finding(file_name: str, sheet: str, ref: str, text: str, table: str | None,
-                       key: dict[str, str] | None = None) -> Finding:
+def not_number_finding(
+    file_name: str,
+    sheet: str,
+    ref: str,
+    text: str,
+    table: str | None,
+    key: dict[str, str] | None = None,
+) -> Finding:
     """A cell that should hold a number or a flag holds ``text``."""
     return Finding(
-        rule="STRUCT_NOT_NUMBER", severity=Severity.ERROR,
-        message=N_("The cell holds “{text}”, which is neither a number nor a flag. Enter a "
-                   "number, .. (not available), x (confidential), - (nil), or a number "
-                   "followed by e (estimated) or p (provisional)."),
-        params={"text": text}, table=table,
-        where=Location(file=file_name, sheet=sheet, cell=ref), key=key, values={})
+        rule="STRUCT_NOT_NUMBER",
+        severity=Severity.ERROR,
+        message=N_(
+            "The cell holds “{text}”, which is neither a number nor a flag. Enter a "
+            "number, .. (not available), x (confidential), - (nil), or a number "
+            "followed by e (estimated) or p (provisional)."
+        ),
+        params={"text": text},
+        table=table,
+        where=Location(file=file_name, sheet=sheet, cell=ref),
+        key=key,
+        values={},
+    )
 
 
-def formula_finding(file_name: str, sheet: str, ref: str, text: str, table: str | None,
-                    key: dict[str, str] | None = None) -> Finding:
+def formula_finding(
+    file_name: str,
+    sheet: str,
+    ref: str,
+    text: str,
+    table: str | None,
+    key: dict[str, str] | None = None,
+) -> Finding:
     """A cell holds a formula, which is not read: figures are to be pasted as values."""
     return Finding(
-        rule="STRUCT_FORMULA", severity=Severity.ERROR,
-        message=N_("The cell holds a formula ({formula}); formulas are not read. Copy the "
-                   "figures and paste them as values only (Paste Special, Values)."),
-        params={"formula": text}, table=table,
-        where=Location(file=file_name, sheet=sheet, cell=ref), key=key, values={})
+        rule="STRUCT_FORMULA",
+        severity=Severity.ERROR,
+        message=N_(
+            "The cell holds a formula ({formula}); formulas are not read. Copy the "
+            "figures and paste them as values only (Paste Special, Values)."
+        ),
+        params={"formula": text},
+        table=table,
+        where=Location(file=file_name, sheet=sheet, cell=ref),
+        key=key,
+        values={},
+    )
 
 
 def _int_list(text: str) -> list[int]:
@@ -95,12 +121,18 @@ def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> _TableSp
             code_cols=_col_list(spec["code_cols"]),
             code_rows=_int_list(spec["code_rows"]),
             first_row=int(spec["first_data_row"]),
-            first_col=column_index(spec["first_data_col"]))
+            first_col=column_index(spec["first_data_col"]),
+        )
     except (KeyError, ValueError):
-        raise InputError(N_("The hidden sheet {sheet} is damaged: the layout of table {table} "
-                            "cannot be read. Download a new template."),
-                         where=Location(file=file_name), sheet=HIDDEN_SHEET,
-                         table=table_id) from None
+        raise InputError(
+            N_(
+                "The hidden sheet {sheet} is damaged: the layout of table {table} "
+                "cannot be read. Download a new template."
+            ),
+            where=Location(file=file_name),
+            sheet=HIDDEN_SHEET,
+            table=table_id,
+        ) from None
 
 
 @dataclass(slots=True)
@@ -124,8 +156,9 @@ class _TableCells:
         return out
 
 
-def read_table(reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset: Dataset,
-                year: int) -> None:
+def read_table(
+    reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset: Dataset, year: int
+) -> None:
     """One table sheet into ``dataset``: an observation per coded data cell that holds
     something, a finding per cell that cannot be read."""
     file_name = dataset.file_name
@@ -135,17 +168,32 @@ def read_table(reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset:
     try:
         tdef = reg.table(table_id)
     except NotFoundError:
-        raise InputError(N_("The workbook has a sheet for table {table}, which is not in the "
-                            "registry."), where=where, table=table_id) from None
+        raise InputError(
+            N_("The workbook has a sheet for table {table}, which is not in the registry."),
+            where=where,
+            table=table_id,
+        ) from None
     if reader.sheet(sheet) is None:
-        raise InputError(N_("The sheet {sheet} of table {table} is missing from the workbook. "
-                            "Do not delete or rename sheets."), where=Location(file=file_name),
-                         sheet=sheet, table=table_id)
+        raise InputError(
+            N_(
+                "The sheet {sheet} of table {table} is missing from the workbook. "
+                "Do not delete or rename sheets."
+            ),
+            where=Location(file=file_name),
+            sheet=sheet,
+            table=table_id,
+        )
     lay = _table_spec(spec, file_name, table_id)
     cells = list(reader.cells(sheet))
     if not cells:
-        raise InputError(N_("The sheet {sheet} is empty: its codes and labels were deleted. "
-                            "Copy the figures into a new template."), where=where, sheet=sheet)
+        raise InputError(
+            N_(
+                "The sheet {sheet} is empty: its codes and labels were deleted. "
+                "Copy the figures into a new template."
+            ),
+            where=where,
+            sheet=sheet,
+        )
     code_col_set = set(lay.code_cols)
     in_code_cols = {(r, c): cell_text(v) for r, c, v, _k in cells if c in code_col_set}
     _find_code_header(lay, in_code_cols, where)
@@ -156,29 +204,50 @@ def read_table(reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset:
         if all(codes):
             rows[r] = codes
     make_key = _key_maker(tdef, lay, where)
-    table = _TableCells(file_name, sheet, tdef.id, dataset.provider,
-                        _table_period(tdef, dataset, year), tdef.dimension_ids,
-                        dataset.observations, dataset.findings)
+    table = _TableCells(
+        file_name,
+        sheet,
+        tdef.id,
+        dataset.provider,
+        _table_period(tdef, dataset, year),
+        tdef.dimension_ids,
+        dataset.observations,
+        dataset.findings,
+    )
     _read_cells(cells, lay.first_row, lay.first_col, rows, columns, make_key, table)
 
 
-def _codes_in_row(in_code_cols: dict[tuple[int, int], str], code_cols: list[int],
-                  r: int) -> list[str]:
+def _codes_in_row(
+    in_code_cols: dict[tuple[int, int], str], code_cols: list[int], r: int
+) -> list[str]:
     return [in_code_cols.get((r, c), "") for c in code_cols]
 
 
-def _find_code_header(lay: _TableSpec, in_code_cols: dict[tuple[int, int], str],
-                      where: Location) -> None:
+def _find_code_header(
+    lay: _TableSpec, in_code_cols: dict[tuple[int, int], str], where: Location
+) -> None:
     """Check the code header is where the hidden sheet says; if rows were inserted above it,
     find it again by the dimension ids in the code columns and move ``lay`` down with it."""
     if _codes_in_row(in_code_cols, lay.code_cols, lay.code_rows[-1]) == lay.row_dims:
         return
-    found = next((r for r in sorted({r for r, _c in in_code_cols})
-                  if _codes_in_row(in_code_cols, lay.code_cols, r) == lay.row_dims), None)
+    found = next(
+        (
+            r
+            for r in sorted({r for r, _c in in_code_cols})
+            if _codes_in_row(in_code_cols, lay.code_cols, r) == lay.row_dims
+        ),
+        None,
+    )
     if found is None:
-        raise InputError(N_("The sheet {sheet} has lost its code header ({codes} in the "
-                            "first columns). Copy the figures into a new template."),
-                         where=where, sheet=where.sheet, codes=", ".join(lay.row_dims))
+        raise InputError(
+            N_(
+                "The sheet {sheet} has lost its code header ({codes} in the "
+                "first columns). Copy the figures into a new template."
+            ),
+            where=where,
+            sheet=where.sheet,
+            codes=", ".join(lay.row_dims),
+        )
     shift = found - lay.code_rows[-1]
     lay.code_rows = [r + shift for r in lay.code_rows]
     lay.first_row += shift
@@ -187,8 +256,9 @@ def _find_code_header(lay: _TableSpec, in_code_cols: dict[tuple[int, int], str],
 def _column_codes(cells: list[Cell], lay: _TableSpec) -> dict[int, tuple[str, ...]]:
     """The codes of every data column whose code rows are all filled, by column number."""
     code_row_set = set(lay.code_rows)
-    in_code_rows = {(r, c): cell_text(v) for r, c, v, _k in cells
-                    if r in code_row_set and c >= lay.first_col}
+    in_code_rows = {
+        (r, c): cell_text(v) for r, c, v, _k in cells if r in code_row_set and c >= lay.first_col
+    }
     columns: dict[int, tuple[str, ...]] = {}
     for c in sorted({c for _r, c in in_code_rows}):
         codes = tuple(in_code_rows.get((r, c), "") for r in lay.code_rows)
@@ -209,20 +279,29 @@ def _table_period(tdef: TableDef, dataset: Dataset, year: int) -> str:
     return f"{year}-01-01"
 
 
-def _key_maker(tdef: TableDef, lay: _TableSpec,
-               where: Location) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+def _key_maker(
+    tdef: TableDef, lay: _TableSpec, where: Location
+) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
     """The function that puts (row codes + column codes) in the table's dimension order."""
     layout_order = (*lay.row_dims, *lay.col_dims)
     try:
         perm = [layout_order.index(d) for d in tdef.dimension_ids]
     except ValueError:
-        raise InputError(N_("The layout of sheet {sheet} does not match table {table} in the "
-                            "registry. Download a new template."), where=where,
-                         sheet=where.sheet, table=tdef.id) from None
+        raise InputError(
+            N_(
+                "The layout of sheet {sheet} does not match table {table} in the "
+                "registry. Download a new template."
+            ),
+            where=where,
+            sheet=where.sheet,
+            table=tdef.id,
+        ) from None
     if perm == list(range(len(perm))):
+
         def make_key(combined: tuple[str, ...]) -> tuple[str, ...]:
             return combined
     elif len(perm) == 1:
+
         def make_key(combined: tuple[str, ...]) -> tuple[str, ...]:
             return (combined[perm[0]],)
     else:
@@ -230,10 +309,15 @@ def _key_maker(tdef: TableDef, lay: _TableSpec,
     return make_key
 
 
-def _read_cells(cells: list[Cell], first_row: int, first_col: int,
-                rows: dict[int, tuple[str, ...]], columns: dict[int, tuple[str, ...]],
-                make_key: Callable[[tuple[str, ...]], tuple[str, ...]],
-                t: _TableCells) -> None:
+def _read_cells(
+    cells: list[Cell],
+    first_row: int,
+    first_col: int,
+    rows: dict[int, tuple[str, ...]],
+    columns: dict[int, tuple[str, ...]],
+    make_key: Callable[[tuple[str, ...]], tuple[str, ...]],
+    t: _TableCells,
+) -> None:
     """The data cells of a table sheet. Numbers, nearly all of them, are read right here;
     text goes through :func:`_text_cell`."""
     file_name, sheet, table = t.file_name, t.sheet, t.table
@@ -248,48 +332,81 @@ def _read_cells(cells: list[Cell], first_row: int, first_col: int,
         ref = f"{column_letters(c)}{r}"
         if row_codes is None or col_codes is None:
             if cell_text(value):
-                findings.append(Finding(
-                    rule="STRUCT_UNCODED_CELL", severity=Severity.ERROR,
-                    message=N_("The cell holds “{text}” outside the table (its row or column "
-                               "has no codes); it is not read."),
-                    params={"text": cell_text(value)}, table=table,
-                    where=Location(file=file_name, sheet=sheet, cell=ref), values={}))
+                findings.append(
+                    Finding(
+                        rule="STRUCT_UNCODED_CELL",
+                        severity=Severity.ERROR,
+                        message=N_(
+                            "The cell holds “{text}” outside the table (its row or column "
+                            "has no codes); it is not read."
+                        ),
+                        params={"text": cell_text(value)},
+                        table=table,
+                        where=Location(file=file_name, sheet=sheet, cell=ref),
+                        values={},
+                    )
+                )
             continue
         if kind == "n":
-            observations.append(Observation(
-                table, ref_area, period, make_key(row_codes + col_codes), value,
-                where=Location(file_name, sheet, ref)))
+            observations.append(
+                Observation(
+                    table,
+                    ref_area,
+                    period,
+                    make_key(row_codes + col_codes),
+                    value,
+                    where=Location(file_name, sheet, ref),
+                )
+            )
             continue
         obs = _text_cell(t, ref, make_key(row_codes + col_codes), value, kind)
         if obs is not None:
             observations.append(obs)
 
 
-def _text_cell(t: _TableCells, ref: str, key: tuple[str, ...], value: object,
-               kind: str) -> Observation | None:
+def _text_cell(
+    t: _TableCells, ref: str, key: tuple[str, ...], value: object, kind: str
+) -> Observation | None:
     """The observation of a data cell that is not a plain number (a flag, a number with a
     flag, a formula ...), or ``None`` for a cell that holds nothing to read."""
     if kind == "f" or (kind == "s" and str(value).lstrip().startswith("=")):
-        problem = formula_finding(t.file_name, t.sheet, ref, str(value).strip(), t.table,
-                                  t.key_dict(key))
+        problem = formula_finding(
+            t.file_name, t.sheet, ref, str(value).strip(), t.table, t.key_dict(key)
+        )
     elif kind in ("e", "b", "d"):
-        problem = not_number_finding(t.file_name, t.sheet, ref, cell_text(value), t.table,
-                                     t.key_dict(key))
+        problem = not_number_finding(
+            t.file_name, t.sheet, ref, cell_text(value), t.table, t.key_dict(key)
+        )
     else:
         try:
             reading = read_value(value)
         except NotANumber as bad:
-            problem = not_number_finding(t.file_name, t.sheet, ref, bad.text, t.table,
-                                         t.key_dict(key))
+            problem = not_number_finding(
+                t.file_name, t.sheet, ref, bad.text, t.table, t.key_dict(key)
+            )
         else:
             if reading is None:
                 return None
-            return Observation(t.table, t.ref_area, t.period, key, reading.value,
-                               reading.obs_status, reading.conf_status,
-                               where=Location(t.file_name, t.sheet, ref))
+            return Observation(
+                t.table,
+                t.ref_area,
+                t.period,
+                key,
+                reading.value,
+                reading.obs_status,
+                reading.conf_status,
+                where=Location(t.file_name, t.sheet, ref),
+            )
     # An unreadable cell is kept as a cell without a value (flag O, missing), not dropped:
     # the totals it belongs to are then checked as "some part not given" instead of counting
     # it as zero and reporting a second, misleading error.
     t.findings.append(problem)
-    return Observation(t.table, t.ref_area, t.period, key, None, ObsStatus.MISSING,
-                       where=Location(t.file_name, t.sheet, ref))
+    return Observation(
+        t.table,
+        t.ref_area,
+        t.period,
+        key,
+        None,
+        ObsStatus.MISSING,
+        where=Location(t.file_name, t.sheet, ref),
+    )

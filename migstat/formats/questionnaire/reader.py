@@ -72,15 +72,25 @@ class Facts:
                 header = [cell_text(cells.get(c)) for c in range(1, max(cells) + 1)]
             elif header is not None:
                 if first:
-                    self.tables.append({name: cell_text(cells.get(i)) for i, name in
-                                        enumerate(header, start=1) if name})
+                    self.tables.append(
+                        {
+                            name: cell_text(cells.get(i))
+                            for i, name in enumerate(header, start=1)
+                            if name
+                        }
+                    )
             elif first:
                 self.values[first] = cell_text(cells.get(2))
         if "migstat_template" not in self.values or "country" not in self.values:
-            raise InputError(N_("The workbook has a {sheet} sheet, but it does not describe a "
-                                "migstat questionnaire. Download a new template and copy the "
-                                "figures into it."), where=Location(file=file_name),
-                             sheet=HIDDEN_SHEET)
+            raise InputError(
+                N_(
+                    "The workbook has a {sheet} sheet, but it does not describe a "
+                    "migstat questionnaire. Download a new template and copy the "
+                    "figures into it."
+                ),
+                where=Location(file=file_name),
+                sheet=HIDDEN_SHEET,
+            )
 
     @property
     def year(self) -> int | None:
@@ -90,9 +100,14 @@ class Facts:
             return None
 
 
-def read_questionnaire(source: bytes | str | Path, *, file_name: str | None = None,
-                       registry: Registry | None = None, country: str | None = None,
-                       max_bytes: int | None = None) -> Dataset:
+def read_questionnaire(
+    source: bytes | str | Path,
+    *,
+    file_name: str | None = None,
+    registry: Registry | None = None,
+    country: str | None = None,
+    max_bytes: int | None = None,
+) -> Dataset:
     """Read a filled questionnaire workbook into a :class:`Dataset`.
 
     Cells that are not numbers become ``STRUCT_NOT_NUMBER`` findings, formulas
@@ -115,42 +130,75 @@ def read_questionnaire(source: bytes | str | Path, *, file_name: str | None = No
 def _read(reader: XlsxReader, reg: Registry, file_name: str, country: str | None) -> Dataset:
     where = Location(file=file_name)
     if reader.sheet(HIDDEN_SHEET) is None:
-        raise InputError(N_("This Excel workbook is not a migstat questionnaire: it has no "
-                            "hidden sheet {sheet} (its sheets are: {sheets}). Download a "
-                            "template (migstat template) and copy the figures into it."),
-                         where=where, sheet=HIDDEN_SHEET,
-                         sheets=", ".join(reader.sheet_names) or "—")
+        raise InputError(
+            N_(
+                "This Excel workbook is not a migstat questionnaire: it has no "
+                "hidden sheet {sheet} (its sheets are: {sheets}). Download a "
+                "template (migstat template) and copy the figures into it."
+            ),
+            where=where,
+            sheet=HIDDEN_SHEET,
+            sheets=", ".join(reader.sheet_names) or "—",
+        )
     facts = Facts(reader, file_name)
     code = facts.values["country"]
     try:
         code = reg.country(code)
     except NotFoundError:
-        raise InputError(N_("The workbook names an unknown country {code}: give an ISO 3166 "
-                            "alpha-3 code such as KGZ."), where=where, code=code) from None
+        raise InputError(
+            N_(
+                "The workbook names an unknown country {code}: give an ISO 3166 "
+                "alpha-3 code such as KGZ."
+            ),
+            where=where,
+            code=code,
+        ) from None
     if country:
         try:
             expected = reg.country(country)
         except NotFoundError:
-            raise InputError(N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as "
-                                "KGZ."), where=where, code=country) from None
+            raise InputError(
+                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+                where=where,
+                code=country,
+            ) from None
         if expected != code:
-            raise InputError(N_("The workbook is the questionnaire of {found}, not of "
-                                "{expected}."), where=where, found=code, expected=expected)
+            raise InputError(
+                N_("The workbook is the questionnaire of {found}, not of {expected}."),
+                where=where,
+                found=code,
+                expected=expected,
+            )
     year = facts.year
     if year is None:
-        raise InputError(N_("The workbook does not say which year it covers (hidden sheet "
-                            "{sheet}). Download a new template."), where=where,
-                         sheet=HIDDEN_SHEET)
+        raise InputError(
+            N_(
+                "The workbook does not say which year it covers (hidden sheet "
+                "{sheet}). Download a new template."
+            ),
+            where=where,
+            sheet=HIDDEN_SHEET,
+        )
     findings: list[Finding] = []
     metadata = _read_metadata(reader, facts, file_name, code, year, findings)
-    dataset = Dataset(file_name=file_name, format=FORMAT, provider=code, metadata=metadata,
-                      synthetic=facts.values.get("synthetic", "0") in ("1", "true", "True"),
-                      findings=findings)
+    dataset = Dataset(
+        file_name=file_name,
+        format=FORMAT,
+        provider=code,
+        metadata=metadata,
+        synthetic=facts.values.get("synthetic", "0") in ("1", "true", "True"),
+        findings=findings,
+    )
     for spec in facts.tables:
         read_table(reader, reg, spec, dataset, year)
     if not dataset.observations and not dataset.findings:
-        raise InputError(N_("The workbook holds no figures: every table sheet is empty. Enter "
-                            "the figures in the white cells and send it again."), where=where)
+        raise InputError(
+            N_(
+                "The workbook holds no figures: every table sheet is empty. Enter "
+                "the figures in the white cells and send it again."
+            ),
+            where=where,
+        )
     return dataset
 
 
@@ -175,12 +223,19 @@ def _iso_date(value: object, reader: XlsxReader) -> str | None:
         return None
 
 
-def _read_metadata(reader: XlsxReader, facts: Facts, file_name: str, country: str,
-                   year: int, findings: list[Finding]) -> SubmissionMetadata:
+def _read_metadata(
+    reader: XlsxReader,
+    facts: Facts,
+    file_name: str,
+    country: str,
+    year: int,
+    findings: list[Finding],
+) -> SubmissionMetadata:
     """The metadata sheet: the submission's fields (agency, contact ...), found by their keys
     in the key column, then one row per table below the key row of the table block."""
-    meta = SubmissionMetadata(country=country, year=year,
-                              language=facts.values.get("language") or None)
+    meta = SubmissionMetadata(
+        country=country, year=year, language=facts.values.get("language") or None
+    )
     sheet = _metadata_sheet(reader, facts)
     if sheet is None:
         return meta
@@ -191,8 +246,11 @@ def _read_metadata(reader: XlsxReader, facts: Facts, file_name: str, country: st
     header_row = _read_submission_fields(meta, grid, rows, key_col, value_col, file_name, sheet)
     if header_row is None:
         return meta
-    columns = {cell_text(value): c for (r, c), (value, _kind) in grid.items()
-               if r == header_row and cell_text(value)}
+    columns = {
+        cell_text(value): c
+        for (r, c), (value, _kind) in grid.items()
+        if r == header_row and cell_text(value)
+    }
     periods: dict[str, str | None] = {}
     for t in facts.tables:
         periods.setdefault(t["table"], t.get("period"))
@@ -202,8 +260,8 @@ def _read_metadata(reader: XlsxReader, facts: Facts, file_name: str, country: st
         table_id = cell_text(grid.get((r, columns.get("table", key_col)), (None, ""))[0])
         if table_id in periods:
             meta.tables[table_id] = _read_table_metadata(
-                reader, grid, r, columns, table_id, periods[table_id], file_name, sheet,
-                findings)
+                reader, grid, r, columns, table_id, periods[table_id], file_name, sheet, findings
+            )
     return meta
 
 
@@ -218,9 +276,15 @@ def _metadata_sheet(reader: XlsxReader, facts: Facts) -> str | None:
     return next((n for n in SHEET_NAMES["metadata"].values() if reader.sheet(n)), None)
 
 
-def _read_submission_fields(meta: SubmissionMetadata, grid: Grid, rows: list[int],
-                            key_col: int, value_col: int, file_name: str,
-                            sheet: str) -> int | None:
+def _read_submission_fields(
+    meta: SubmissionMetadata,
+    grid: Grid,
+    rows: list[int],
+    key_col: int,
+    value_col: int,
+    file_name: str,
+    sheet: str,
+) -> int | None:
     """Fill the submission's fields of ``meta`` from the rows above the table block; return
     the table block's key row (``table`` in the key column), or ``None`` when there is none."""
     simple = {key for key, _m in SUBMISSION_FIELDS} - {"country", "year"}
@@ -235,9 +299,17 @@ def _read_submission_fields(meta: SubmissionMetadata, grid: Grid, rows: list[int
     return None
 
 
-def _read_table_metadata(reader: XlsxReader, grid: Grid, r: int, columns: dict[str, int],
-                         table_id: str, period: str | None, file_name: str, sheet: str,
-                         findings: list[Finding]) -> TableMetadata:
+def _read_table_metadata(
+    reader: XlsxReader,
+    grid: Grid,
+    r: int,
+    columns: dict[str, int],
+    table_id: str,
+    period: str | None,
+    file_name: str,
+    sheet: str,
+    findings: list[Finding],
+) -> TableMetadata:
     """One table's row ``r`` of the metadata sheet; formulas and numbers that are not whole
     become findings."""
     tm = TableMetadata(table=table_id)
@@ -256,8 +328,9 @@ def _read_table_metadata(reader: XlsxReader, grid: Grid, r: int, columns: dict[s
     return tm
 
 
-def _set_table_field(tm: TableMetadata, field_name: str, value: object, period: str | None,
-                     reader: XlsxReader) -> bool:
+def _set_table_field(
+    tm: TableMetadata, field_name: str, value: object, period: str | None, reader: XlsxReader
+) -> bool:
     """Set one field of ``tm`` from its cell's value; ``False`` if a whole number was due and
     the cell holds none."""
     if field_name in CHOICES:
@@ -286,5 +359,3 @@ def _whole_number(value: object) -> int | None:
     if reading is None or reading.value is None or not reading.value.is_integer():
         return None
     return int(reading.value)
-
-

@@ -38,8 +38,9 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _xml_text(ref: str, style_id: int, text: str) -> str:
     text = _ILLEGAL_XML.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return (f'<c r="{ref}" s="{style_id}" t="inlineStr"><is><t{space}>{xml_escape(text)}</t>'
-            f"</is></c>")
+    return (
+        f'<c r="{ref}" s="{style_id}" t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
+    )
 
 
 def save_with_rows(wb: Workbook, path: Path, rows_xml: dict[str, str]) -> None:
@@ -48,8 +49,10 @@ def save_with_rows(wb: Workbook, path: Path, rows_xml: dict[str, str]) -> None:
     wb.save(buffer)
     parts = {wb[name].path.lstrip("/"): xml for name, xml in rows_xml.items() if xml}
     tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(buffer) as src, \
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst:
+    with (
+        zipfile.ZipFile(buffer) as src,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst,
+    ):
         for info in src.infolist():
             data = src.read(info.filename)
             extra = parts.get(info.filename)
@@ -66,9 +69,17 @@ def save_with_rows(wb: Workbook, path: Path, rows_xml: dict[str, str]) -> None:
     tmp.replace(path)
 
 
-def write_table(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout, year: int,
-                 meta_sheet: str, synthetic: bool,
-                 values: dict[tuple[str, ...], Observation], rows_xml: dict[str, str]) -> None:
+def write_table(
+    ws: Worksheet,
+    st: Styles,
+    reg: Registry,
+    lay: SheetLayout,
+    year: int,
+    meta_sheet: str,
+    synthetic: bool,
+    values: dict[tuple[str, ...], Observation],
+    rows_xml: dict[str, str],
+) -> None:
     """One table sheet: title block, column header, data rows (as XML text into ``rows_xml``,
     see :func:`save_with_rows`), column widths and protection."""
     _write_title_block(ws, st, lay, year, meta_sheet, synthetic)
@@ -77,8 +88,9 @@ def write_table(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout, year
     _size_columns(ws, lay, label_cache)
 
 
-def _write_title_block(ws: Worksheet, st: Styles, lay: SheetLayout, year: int,
-                       meta_sheet: str, synthetic: bool) -> None:
+def _write_title_block(
+    ws: Worksheet, st: Styles, lay: SheetLayout, year: int, meta_sheet: str, synthetic: bool
+) -> None:
     """The banner, titles, description (universe, unit, period) and legend of a table sheet."""
     table = lay.table
     langs = lay.langs
@@ -90,8 +102,12 @@ def _write_title_block(ws: Worksheet, st: Styles, lay: SheetLayout, year: int,
         row += 1
     for lng in langs:
         if table.period_type == PeriodType.DATE:
-            period = gettext_(N_("Reference date: {date} (if different, correct it on the sheet "
-                                 "{sheet})"), lng, date=f"{year}-01-01", sheet=meta_sheet)
+            period = gettext_(
+                N_("Reference date: {date} (if different, correct it on the sheet {sheet})"),
+                lng,
+                date=f"{year}-01-01",
+                sheet=meta_sheet,
+            )
         else:
             period = gettext_(N_("Reference period: calendar year {year}"), lng, year=year)
         universe = gettext_(N_("Universe: {universe}"), lng, universe=pick(table.universe, lng))
@@ -112,8 +128,15 @@ def _write_header(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout) ->
         dim = table.dimension(dim_id)
         cl = reg.codelist(dim.codelist)
         for lng in lay.langs:
-            _write_column_labels(ws, st, lay, k, lng, dim.label(lng),
-                                 [cl.label(codes[k], lng) for codes in lay.col_codes])
+            _write_column_labels(
+                ws,
+                st,
+                lay,
+                k,
+                lng,
+                dim.label(lng),
+                [cl.label(codes[k], lng) for codes in lay.col_codes],
+            )
         r = lay.code_rows[k]
         for j, codes in enumerate(lay.col_codes):
             put(ws, r, lay.first_data_col + j, codes[k], st.code_head)
@@ -128,8 +151,9 @@ def _write_header(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout) ->
         ws.row_dimensions[r].protection = HEADER_ROW_PROTECTION
 
 
-def _write_column_labels(ws: Worksheet, st: Styles, lay: SheetLayout, k: int, lng: str,
-                         dim_label: str, texts: list[str]) -> None:
+def _write_column_labels(
+    ws: Worksheet, st: Styles, lay: SheetLayout, k: int, lng: str, dim_label: str, texts: list[str]
+) -> None:
     """The label row of column dimension ``k`` in language ``lng``: the dimension's name left
     of the data columns, then the label of each column's code."""
     r = lay.label_rows[(k, lng)]
@@ -137,16 +161,20 @@ def _write_column_labels(ws: Worksheet, st: Styles, lay: SheetLayout, k: int, ln
     previous = None
     for j, codes in enumerate(lay.col_codes):
         # a label spanning several columns is written once, over its first column
-        shown = texts[j] if (k == len(lay.col_dims) - 1 or codes[:k + 1] != previous) else ""
+        shown = texts[j] if (k == len(lay.col_dims) - 1 or codes[: k + 1] != previous) else ""
         put(ws, r, lay.first_data_col + j, shown, st.head)
-        previous = codes[:k + 1]
+        previous = codes[: k + 1]
     longest = max((len(t) for t in texts), default=10)
     ws.row_dimensions[r].height = 15 * min(4, max(1, -(-longest // 12)))
 
 
-def _data_rows_xml(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout,
-                   values: dict[tuple[str, ...], Observation],
-                   ) -> tuple[str, dict[tuple[int, str, str], str]]:
+def _data_rows_xml(
+    ws: Worksheet,
+    st: Styles,
+    reg: Registry,
+    lay: SheetLayout,
+    values: dict[tuple[str, ...], Observation],
+) -> tuple[str, dict[tuple[int, str, str], str]]:
     """The data rows as XML text: codes, labels, and (when filling) the values; also the row
     labels written, by (row dimension, language, code), to size their columns.
 
@@ -176,8 +204,7 @@ def _data_rows_xml(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout,
                 text = label_cache.get(key)
                 if text is None:
                     text = label_cache[key] = row_cls[k].label(code, lng)
-                cells.append(_xml_text(f"{letters[lay.label_cols[(lng, k)]]}{r}", sid_label,
-                                       text))
+                cells.append(_xml_text(f"{letters[lay.label_cols[(lng, k)]]}{r}", sid_label, text))
         if values:
             for j, col_codes in enumerate(lay.col_codes):
                 key_list = [""] * n_dims
@@ -196,17 +223,21 @@ def _data_rows_xml(ws: Worksheet, st: Styles, reg: Registry, lay: SheetLayout,
     return "".join(out), label_cache
 
 
-def _size_columns(ws: Worksheet, lay: SheetLayout,
-                  label_cache: dict[tuple[int, str, str], str]) -> None:
+def _size_columns(
+    ws: Worksheet, lay: SheetLayout, label_cache: dict[tuple[int, str, str], str]
+) -> None:
     """Column widths (label columns fit their longest label); data columns unlocked through
     the column style (no per-cell styling); panes frozen at the first data cell; protection."""
     for k in range(len(lay.row_dims)):
         ws.column_dimensions[column_letters(lay.code_cols[k])].width = 12
         for lng in lay.langs:
-            longest = max((len(t) for (kk, lg, _c), t in label_cache.items()
-                           if kk == k and lg == lng), default=10)
-            ws.column_dimensions[column_letters(lay.label_cols[(lng, k)])].width = \
-                min(40, max(10, longest + 2))
+            longest = max(
+                (len(t) for (kk, lg, _c), t in label_cache.items() if kk == k and lg == lng),
+                default=10,
+            )
+            ws.column_dimensions[column_letters(lay.label_cols[(lng, k)])].width = min(
+                40, max(10, longest + 2)
+            )
     for j in range(len(lay.col_codes)):
         dim = ws.column_dimensions[column_letters(lay.first_data_col + j)]
         dim.width = 12

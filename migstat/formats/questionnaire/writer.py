@@ -48,10 +48,18 @@ from migstat.model import (
 )
 
 
-def write_template(path: str | Path, *, country: str, year: int,
-                   tables: Sequence[str] | None = None, lang: str = "both",
-                   registry: Registry | None = None, data: Dataset | None = None,
-                   synthetic: bool = False, send_to: str | None = None) -> Path:
+def write_template(
+    path: str | Path,
+    *,
+    country: str,
+    year: int,
+    tables: Sequence[str] | None = None,
+    lang: str = "both",
+    registry: Registry | None = None,
+    data: Dataset | None = None,
+    synthetic: bool = False,
+    send_to: str | None = None,
+) -> Path:
     """Write a questionnaire workbook for ``country`` and ``year`` (optionally filled with
     ``data``) and return its path. ``tables`` defaults to the registry's standard tables."""
     reg = registry or default_registry()
@@ -60,30 +68,49 @@ def write_template(path: str | Path, *, country: str, year: int,
     if tables:
         tdefs = list({reg.table(t).id: reg.table(t) for t in tables}.values())
     else:  # stocks, flows, then administrative tables, as in the brief
-        tdefs = sorted(reg.standard_tables(),
-                       key=lambda t: ("SFBA".find(t.id[0]) % 5, t.id))
+        tdefs = sorted(reg.standard_tables(), key=lambda t: ("SFBA".find(t.id[0]) % 5, t.id))
     path = Path(path)
 
     wb = Workbook()
     styles = Styles(wb)
     first = wb.active
-    names = {kind: (SHEET_NAMES[kind]["ru"] if lang == "ru" else SHEET_NAMES[kind]["en"])
-             for kind in SHEET_NAMES}
+    names = {
+        kind: (SHEET_NAMES[kind]["ru"] if lang == "ru" else SHEET_NAMES[kind]["en"])
+        for kind in SHEET_NAMES
+    }
     first.title = names["instructions"]
     meta_ws = wb.create_sheet(names["metadata"])
     lists_ws = wb.create_sheet(LISTS_SHEET)
     lists = _write_lists(lists_ws, langs)
     layouts = [SheetLayout(t, reg, langs, synthetic) for t in tdefs]
-    _write_instructions(first, styles, reg, country, year, tdefs, langs, names, synthetic,
-                        send_to)
-    meta_cols = _write_metadata(meta_ws, styles, reg, country, year, tdefs, langs, lists,
-                                synthetic, data.metadata if data is not None else None)
+    _write_instructions(first, styles, reg, country, year, tdefs, langs, names, synthetic, send_to)
+    meta_cols = _write_metadata(
+        meta_ws,
+        styles,
+        reg,
+        country,
+        year,
+        tdefs,
+        langs,
+        lists,
+        synthetic,
+        data.metadata if data is not None else None,
+    )
     values = _values_by_table(data, country) if data is not None else {}
     rows_xml: dict[str, str] = {}
     for layout in layouts:
         ws = wb.create_sheet(layout.table.sheet)
-        write_table(ws, styles, reg, layout, year, names["metadata"], synthetic,
-                     values.get(layout.table.id, {}), rows_xml)
+        write_table(
+            ws,
+            styles,
+            reg,
+            layout,
+            year,
+            names["metadata"],
+            synthetic,
+            values.get(layout.table.id, {}),
+            rows_xml,
+        )
     hidden = wb.create_sheet(HIDDEN_SHEET)
     _write_facts(hidden, country, year, lang, synthetic, tdefs, layouts, names, meta_cols)
     hidden.sheet_state = "veryHidden"
@@ -96,9 +123,14 @@ def write_template(path: str | Path, *, country: str, year: int,
 
 def _write_lists(ws: Worksheet, langs: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for col, (key, choices) in enumerate((("source_type", vocab.SOURCE_TYPES),
-                                          ("residence_rule", vocab.RESIDENCE_RULES),
-                                          ("origin_concept", vocab.ORIGIN_CONCEPTS)), start=1):
+    for col, (key, choices) in enumerate(
+        (
+            ("source_type", vocab.SOURCE_TYPES),
+            ("residence_rule", vocab.RESIDENCE_RULES),
+            ("origin_concept", vocab.ORIGIN_CONCEPTS),
+        ),
+        start=1,
+    ):
         ws.cell(1, col, key)
         items = vocab.entries(choices, langs)
         for row, item in enumerate(items, start=2):
@@ -109,11 +141,19 @@ def _write_lists(ws: Worksheet, langs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _write_instructions(ws: Worksheet, st: Styles, reg: Registry, country: str, year: int,
-                        tdefs: list[TableDef], langs: tuple[str, ...], names: dict[str, str],
-                        synthetic: bool, send_to: str | None) -> None:
-    blocks = instruction_blocks(country, year, [t.id for t in tdefs], names["metadata"],
-                                send_to)
+def _write_instructions(
+    ws: Worksheet,
+    st: Styles,
+    reg: Registry,
+    country: str,
+    year: int,
+    tdefs: list[TableDef],
+    langs: tuple[str, ...],
+    names: dict[str, str],
+    synthetic: bool,
+    send_to: str | None,
+) -> None:
+    blocks = instruction_blocks(country, year, [t.id for t in tdefs], names["metadata"], send_to)
     row = 1
     if synthetic:
         put(ws, 1, 1, BANNER, st.banner)
@@ -125,17 +165,25 @@ def _write_instructions(ws: Worksheet, st: Styles, reg: Registry, country: str, 
             shown = dict(params)
             if "code" in shown:
                 shown["country"] = reg.areas.label(country, lng)
-            put(ws, row, i, gettext_(msgid, lng, **shown),
-                getattr(st, style) if style else None)
+            put(ws, row, i, gettext_(msgid, lng, **shown), getattr(st, style) if style else None)
         row += 1
     for i in range(1, len(langs) + 1):
         ws.column_dimensions[column_letters(i)].width = 90
     protect(ws)
 
 
-def _write_metadata(ws: Worksheet, st: Styles, reg: Registry, country: str, year: int,
-                    tdefs: list[TableDef], langs: tuple[str, ...], lists: dict[str, str],
-                    synthetic: bool, given: SubmissionMetadata | None = None) -> dict[str, str]:
+def _write_metadata(
+    ws: Worksheet,
+    st: Styles,
+    reg: Registry,
+    country: str,
+    year: int,
+    tdefs: list[TableDef],
+    langs: tuple[str, ...],
+    lists: dict[str, str],
+    synthetic: bool,
+    given: SubmissionMetadata | None = None,
+) -> dict[str, str]:
     """The metadata sheet; fields of ``given`` (a dataset's metadata) are filled in."""
     row = _metadata_heading(ws, st, langs, synthetic)
     value_col = 2 + len(langs)
@@ -162,12 +210,14 @@ def _write_metadata(ws: Worksheet, st: Styles, reg: Registry, country: str, year
     ws.column_dimensions["A"].width = 16
     ws.freeze_panes = f"C{first_table_row}"
     protect(ws)
-    return {"metadata_key_col": "A", "metadata_value_col": column_letters(value_col),
-            "metadata_table_header_row": str(header_row)}
+    return {
+        "metadata_key_col": "A",
+        "metadata_value_col": column_letters(value_col),
+        "metadata_table_header_row": str(header_row),
+    }
 
 
-def _metadata_heading(ws: Worksheet, st: Styles, langs: tuple[str, ...],
-                      synthetic: bool) -> int:
+def _metadata_heading(ws: Worksheet, st: Styles, langs: tuple[str, ...], synthetic: bool) -> int:
     """The banner, title and note above the metadata fields; returns the next free row."""
     row = 1
     if synthetic:
@@ -177,16 +227,34 @@ def _metadata_heading(ws: Worksheet, st: Styles, langs: tuple[str, ...],
         put(ws, row, 1, gettext_(N_("Metadata of the submission"), lng), st.title)
         row += 1
     for lng in langs:
-        put(ws, row, 1, gettext_(N_("Fill the white cells; where a cell has a drop-down list, "
-                                    "choose from it. Notes may be written in English or "
-                                    "Russian."), lng), st.note)
+        put(
+            ws,
+            row,
+            1,
+            gettext_(
+                N_(
+                    "Fill the white cells; where a cell has a drop-down list, "
+                    "choose from it. Notes may be written in English or "
+                    "Russian."
+                ),
+                lng,
+            ),
+            st.note,
+        )
         row += 1
     return row + 1
 
 
-def _submission_rows(ws: Worksheet, st: Styles, row: int, value_col: int, country: str,
-                     year: int, langs: tuple[str, ...],
-                     given: SubmissionMetadata | None) -> int:
+def _submission_rows(
+    ws: Worksheet,
+    st: Styles,
+    row: int,
+    value_col: int,
+    country: str,
+    year: int,
+    langs: tuple[str, ...],
+    given: SubmissionMetadata | None,
+) -> int:
     """The fields of the whole submission (country, year, agency, contact ...), one a row,
     below their header at ``row``; returns the next free row."""
     put(ws, row, 1, "key", st.code_head)
@@ -208,30 +276,39 @@ def _submission_rows(ws: Worksheet, st: Styles, row: int, value_col: int, countr
     return row
 
 
-def _metadata_checks(ws: Worksheet, lists: dict[str, str], langs: tuple[str, ...],
-                     year: int) -> dict[str, DataValidation]:
+def _metadata_checks(
+    ws: Worksheet, lists: dict[str, str], langs: tuple[str, ...], year: int
+) -> dict[str, DataValidation]:
     """The drop-down lists and input checks of the per-table metadata cells, by name
     (``source_type``, ``residence_rule``, ``origin_concept``, ``date``, ``year``, ``int``)."""
     checks = {
-        "source_type": DataValidation(type="list", formula1=lists["source_type"],
-                                      allow_blank=True, showDropDown=False),
-        "residence_rule": DataValidation(type="list", formula1=lists["residence_rule"],
-                                         allow_blank=True),
-        "origin_concept": DataValidation(type="list", formula1=lists["origin_concept"],
-                                         allow_blank=True, errorStyle="warning"),
-        "date": DataValidation(type="date", operator="between", formula1="18264",
-                               formula2="73051", allow_blank=True),
-        "year": DataValidation(type="whole", operator="between", formula1="1950",
-                               formula2="2100", allow_blank=True),
-        "int": DataValidation(type="whole", operator="between", formula1="1",
-                              formula2="1000000", allow_blank=True),
+        "source_type": DataValidation(
+            type="list", formula1=lists["source_type"], allow_blank=True, showDropDown=False
+        ),
+        "residence_rule": DataValidation(
+            type="list", formula1=lists["residence_rule"], allow_blank=True
+        ),
+        "origin_concept": DataValidation(
+            type="list", formula1=lists["origin_concept"], allow_blank=True, errorStyle="warning"
+        ),
+        "date": DataValidation(
+            type="date", operator="between", formula1="18264", formula2="73051", allow_blank=True
+        ),
+        "year": DataValidation(
+            type="whole", operator="between", formula1="1950", formula2="2100", allow_blank=True
+        ),
+        "int": DataValidation(
+            type="whole", operator="between", formula1="1", formula2="1000000", allow_blank=True
+        ),
     }
-    errors = {"source_type": N_("Choose the source of the data from the list."),
-              "residence_rule": N_("Choose the residence rule from the list."),
-              "origin_concept": N_("Choose from the list, or describe the concept."),
-              "date": N_("Enter a date, for example {date}."),
-              "year": N_("Enter the year, for example {year}."),
-              "int": N_("Enter a whole number.")}
+    errors = {
+        "source_type": N_("Choose the source of the data from the list."),
+        "residence_rule": N_("Choose the residence rule from the list."),
+        "origin_concept": N_("Choose from the list, or describe the concept."),
+        "date": N_("Enter a date, for example {date}."),
+        "year": N_("Enter the year, for example {year}."),
+        "int": N_("Enter a whole number."),
+    }
     for name, dv in checks.items():
         dv.error = vocab.label(errors[name], langs, "\n").format(date=f"{year}-01-01", year=year)
         dv.showErrorMessage = True
@@ -239,15 +316,27 @@ def _metadata_checks(ws: Worksheet, lists: dict[str, str], langs: tuple[str, ...
     return checks
 
 
-_CHECKED_FIELDS = (("source_type", "source_type"), ("residence_rule", "residence_rule"),
-                   ("origin_concept", "origin_concept"), ("int", "residence_rule_months"),
-                   ("int", "rounding_base"))
+_CHECKED_FIELDS = (
+    ("source_type", "source_type"),
+    ("residence_rule", "residence_rule"),
+    ("origin_concept", "origin_concept"),
+    ("int", "residence_rule_months"),
+    ("int", "rounding_base"),
+)
 """(check, field): the metadata cells every table's row checks, besides its reference date."""
 
 
-def _table_metadata_row(ws: Worksheet, st: Styles, row: int, tdef: TableDef,
-                        tm: TableMetadata | None, year: int, langs: tuple[str, ...],
-                        cols: dict[str, str], checks: dict[str, DataValidation]) -> None:
+def _table_metadata_row(
+    ws: Worksheet,
+    st: Styles,
+    row: int,
+    tdef: TableDef,
+    tm: TableMetadata | None,
+    year: int,
+    langs: tuple[str, ...],
+    cols: dict[str, str],
+    checks: dict[str, DataValidation],
+) -> None:
     """One table's row of the metadata sheet, filled from ``tm`` when given, with the checks
     of its cells."""
     for col, (key, _m) in enumerate(TABLE_FIELDS, start=1):
@@ -291,8 +380,7 @@ def _given_field(tm: TableMetadata | None, key: str, langs: tuple[str, ...]) -> 
     return value
 
 
-def _values_by_table(data: Dataset,
-                     country: str) -> dict[str, dict[tuple[str, ...], Observation]]:
+def _values_by_table(data: Dataset, country: str) -> dict[str, dict[tuple[str, ...], Observation]]:
     out: dict[str, dict[tuple[str, ...], Observation]] = {}
     for obs in data.observations:
         if obs.ref_area and obs.ref_area != country:
@@ -301,9 +389,17 @@ def _values_by_table(data: Dataset,
     return out
 
 
-def _write_facts(ws: Worksheet, country: str, year: int, lang: str, synthetic: bool,
-                 tdefs: list[TableDef], layouts: list[SheetLayout], names: dict[str, str],
-                 meta_cols: dict[str, str]) -> None:
+def _write_facts(
+    ws: Worksheet,
+    country: str,
+    year: int,
+    lang: str,
+    synthetic: bool,
+    tdefs: list[TableDef],
+    layouts: list[SheetLayout],
+    names: dict[str, str],
+    meta_cols: dict[str, str],
+) -> None:
     rows: list[list[object]] = [
         ["migstat_template", TEMPLATE_VERSION],
         ["country", country],

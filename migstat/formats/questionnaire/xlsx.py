@@ -32,8 +32,11 @@ Cell = tuple[int, int, object, str]
 
 # The cell element as Excel, LibreOffice and openpyxl write it (attributes r, s, t in this order).
 # Sheets written otherwise fall back to a full XML parse (see XlsxReader.cells).
-_FAST_CELL = re.compile(r'<c r="([A-Z]{1,3})(\d+)"(?: s="\d+")?(?: t="(\w+)")?\s*'
-                        r"(?:/>|>(?:<v>([^<]*)</v>|(.*?))</c>)", re.S)
+_FAST_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="\d+")?(?: t="(\w+)")?\s*'
+    r"(?:/>|>(?:<v>([^<]*)</v>|(.*?))</c>)",
+    re.S,
+)
 _INNER_V = re.compile(r"<v>([^<]*)</v>")
 _INNER_F = re.compile(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
 _INNER_T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
@@ -62,20 +65,30 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise InputError(N_("The workbook is damaged: it is not a valid .xlsx (zip) file. Open "
-                            "it in Excel and save it again as an Excel workbook (.xlsx)."),
-                         where=where) from None
+        raise InputError(
+            N_(
+                "The workbook is damaged: it is not a valid .xlsx (zip) file. Open "
+                "it in Excel and save it again as an Excel workbook (.xlsx)."
+            ),
+            where=where,
+        ) from None
     unpacked = sum(info.file_size for info in infos)
     if unpacked > limit:
-        raise InputError(N_("The workbook would unpack to {size} MB, more than the limit of "
-                            "{limit} MB, and is not read. Send the tables in smaller files "
-                            "(the limit is set by MIGSTAT_MAX_FILE_MB)."),
-                         where=where, size=_mb(unpacked), limit=_mb(limit))
+        raise InputError(
+            N_(
+                "The workbook would unpack to {size} MB, more than the limit of "
+                "{limit} MB, and is not read. Send the tables in smaller files "
+                "(the limit is set by MIGSTAT_MAX_FILE_MB)."
+            ),
+            where=where,
+            size=_mb(unpacked),
+            limit=_mb(limit),
+        )
     return archive
 
 
 def _local(tag: str) -> str:
-    return tag[tag.rfind("}") + 1:]
+    return tag[tag.rfind("}") + 1 :]
 
 
 @cache
@@ -146,8 +159,9 @@ def _formula_or_inline(typ: str | None, inner: str) -> tuple[object, str] | None
     return None
 
 
-def _typed_value(typ: str, text: str, shared: list[str], *,
-                 escaped: bool) -> tuple[object, str] | None:
+def _typed_value(
+    typ: str, text: str, shared: list[str], *, escaped: bool
+) -> tuple[object, str] | None:
     """The value and kind of a cell of type ``typ`` (not a number) from the text of its
     ``<v>``, still XML-escaped when ``escaped``; ``None`` for a type not known here."""
     if typ == "s":
@@ -175,8 +189,13 @@ class XlsxReader:
         self.names = set(archive.namelist())
         self.workbook_path = self._office_document()
         if self.workbook_path not in self.names:
-            raise InputError(N_("The file is a zip archive but not an Excel workbook (.xlsx): "
-                                "it has no workbook part."), where=Location(file=file_name))
+            raise InputError(
+                N_(
+                    "The file is a zip archive but not an Excel workbook (.xlsx): "
+                    "it has no workbook part."
+                ),
+                where=Location(file=file_name),
+            )
         self.date1904 = False
         self.sheets: list[SheetInfo] = []
         self._shared_path: str | None = None
@@ -188,10 +207,15 @@ class XlsxReader:
         try:
             return ET.fromstring(self.archive.read(part))
         except (ET.ParseError, KeyError, zipfile.BadZipFile, OSError, EOFError) as problem:
-            raise InputError(N_("The workbook is damaged: its part {part} cannot be read "
-                                "({problem}). Open it in Excel and save it again."),
-                             where=Location(file=self.file_name), part=part,
-                             problem=str(problem)) from None
+            raise InputError(
+                N_(
+                    "The workbook is damaged: its part {part} cannot be read "
+                    "({problem}). Open it in Excel and save it again."
+                ),
+                where=Location(file=self.file_name),
+                part=part,
+                problem=str(problem),
+            ) from None
 
     def _office_document(self) -> str:
         if "_rels/.rels" in self.names:
@@ -210,8 +234,11 @@ class XlsxReader:
             target = rel.get("Target", "")
             if rel.get("TargetMode") == "External":
                 continue
-            full = (target.lstrip("/") if target.startswith("/")
-                    else posixpath.normpath(posixpath.join(folder, target)))
+            full = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
             out[rel.get("Id", "")] = (rel.get("Type", ""), full)
         return out
 
@@ -229,8 +256,9 @@ class XlsxReader:
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
                 _type, target = rels.get(rid, ("", ""))
                 if target:
-                    self.sheets.append(SheetInfo(element.get("name", ""), target,
-                                                 element.get("state", "visible")))
+                    self.sheets.append(
+                        SheetInfo(element.get("name", ""), target, element.get("state", "visible"))
+                    )
 
     @property
     def sheet_names(self) -> list[str]:
@@ -272,7 +300,7 @@ class XlsxReader:
             with self.archive.open(info.path) as handle:
                 for _event, element in ET.iterparse(handle, events=("end",)):
                     tag = element.tag
-                    local = tag[tag.rfind("}") + 1:]
+                    local = tag[tag.rfind("}") + 1 :]
                     if local == "c":
                         ref = element.get("r")
                         cell_row: int | None = None
@@ -295,10 +323,15 @@ class XlsxReader:
                     elif local == "sheetData":
                         element.clear()
         except (ET.ParseError, zipfile.BadZipFile, OSError, EOFError) as problem:
-            raise InputError(N_("The workbook is damaged: sheet {sheet} cannot be read "
-                                "({problem}). Open it in Excel and save it again."),
-                             where=Location(file=self.file_name, sheet=name), sheet=name,
-                             problem=str(problem)) from None
+            raise InputError(
+                N_(
+                    "The workbook is damaged: sheet {sheet} cannot be read "
+                    "({problem}). Open it in Excel and save it again."
+                ),
+                where=Location(file=self.file_name, sheet=name),
+                sheet=name,
+                problem=str(problem),
+            ) from None
 
     def _fast_cells(self, path: str, shared: list[str]) -> list[Cell] | None:
         """All cells of a sheet by pattern matching, or ``None`` if the sheet is written in a
@@ -312,8 +345,11 @@ class XlsxReader:
         if start < 0:
             return None
         if end < 0:
-            return [] if text.find("<sheetData/>", start) >= 0 or \
-                text.find("<sheetData />", start) >= 0 else None
+            return (
+                []
+                if text.find("<sheetData/>", start) >= 0 or text.find("<sheetData />", start) >= 0
+                else None
+            )
         body = text[start:end]
         expected = body.count("<c ") + body.count("<c>") + body.count("<c/>")
         out: list[Cell] = []
@@ -385,5 +421,4 @@ class XlsxReader:
 
 
 def open_workbook(data: bytes, *, file_name: str, max_bytes: int | None = None) -> XlsxReader:
-    return XlsxReader(open_zip(data, file_name=file_name, max_bytes=max_bytes),
-                      file_name=file_name)
+    return XlsxReader(open_zip(data, file_name=file_name, max_bytes=max_bytes), file_name=file_name)

@@ -32,9 +32,17 @@ from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
 
-DATA_ROOTS = frozenset({"GenericData", "StructureSpecificData", "CompactData",
-                        "GenericTimeSeriesData", "StructureSpecificTimeSeriesData",
-                        "UtilityData", "CrossSectionalData"})
+DATA_ROOTS = frozenset(
+    {
+        "GenericData",
+        "StructureSpecificData",
+        "CompactData",
+        "GenericTimeSeriesData",
+        "StructureSpecificTimeSeriesData",
+        "UtilityData",
+        "CrossSectionalData",
+    }
+)
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
@@ -87,11 +95,15 @@ def _structure_ref(elem: etree._Element, header: Header) -> None:
     for child in elem.iter():
         name = _local(child.tag)
         if name == "Ref" and child.get("id"):
-            header.structure = StructureRef(child.get("agencyID"), child.get("id"),
-                                            child.get("version"))
+            header.structure = StructureRef(
+                child.get("agencyID"), child.get("id"), child.get("version")
+            )
             return
-        if name in ("URN", "Structure", "StructureUsage", "ProvisionAgreement") and child.text \
-                and child.text.strip().startswith("urn:"):
+        if (
+            name in ("URN", "Structure", "StructureUsage", "ProvisionAgreement")
+            and child.text
+            and child.text.strip().startswith("urn:")
+        ):
             header.structure = _from_urn(child.text.strip())
             return
     if elem.get("structureID"):
@@ -144,8 +156,9 @@ def read_data(source: Path | bytes, file_name: str | None = None) -> DataMessage
     series: dict[str, str] = {}
     at_obs = "TIME_PERIOD"
     try:
-        for event, elem in etree.iterparse(stream, events=("start", "end"), huge_tree=True,
-                                           resolve_entities=False, no_network=True):
+        for event, elem in etree.iterparse(
+            stream, events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True
+        ):
             tag = _local(elem.tag)
             if event == "start":
                 if not kind:
@@ -153,7 +166,9 @@ def read_data(source: Path | bytes, file_name: str | None = None) -> DataMessage
                     if kind not in DATA_ROOTS:
                         raise InputError(
                             N_("The file is an SDMX-ML {kind} message, not a data message."),
-                            where=Location(file=name, line=elem.sourceline), kind=kind)
+                            where=Location(file=name, line=elem.sourceline),
+                            kind=kind,
+                        )
                 elif tag == "Series":
                     series = dict(elem.attrib)
                     series.pop(XSI_TYPE, None)
@@ -162,8 +177,9 @@ def read_data(source: Path | bytes, file_name: str | None = None) -> DataMessage
                 header = _header(elem)
                 at_obs = header.dimension_at_observation
                 elem.clear()
-            elif tag == "SeriesKey" or (tag == "Attributes" and _local(elem.getparent().tag)
-                                        == "Series"):
+            elif tag == "SeriesKey" or (
+                tag == "Attributes" and _local(elem.getparent().tag) == "Series"
+            ):
                 _generic_values(elem, series)
             elif tag == "Obs":
                 records.append(_obs(elem, series, at_obs))
@@ -176,9 +192,11 @@ def read_data(source: Path | bytes, file_name: str | None = None) -> DataMessage
                     while elem.getprevious() is not None:
                         del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise InputError(N_("The file is not well-formed XML: {problem}."),
-                         where=Location(file=name, line=exc.lineno),
-                         problem=str(exc.msg)) from None
+        raise InputError(
+            N_("The file is not well-formed XML: {problem}."),
+            where=Location(file=name, line=exc.lineno),
+            problem=str(exc.msg),
+        ) from None
     if not kind:
         raise InputError(N_("The file is empty."), where=Location(file=name))
     return DataMessage(name, kind, header, records)

@@ -40,14 +40,35 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 AREA_DIMENSIONS = ("REF_AREA", "GEO", "COUNTRY", "REPORTING_COUNTRY", "AREA", "REF_AREA_CODE")
 """Dimension ids that name the reporting country, in order of preference."""
 PARTNER_DIMENSIONS = {
-    "CITIZEN": "CITIZENSHIP", "CITIZENSHIP": "CITIZENSHIP", "C_BIRTH": "BIRTH",
-    "COUNTRY_BIRTH": "BIRTH", "PARTNER": "PREV_RES", "COUNTERPART_AREA": "PREV_RES",
-    "COUNTRY_ORIGIN": "CITIZENSHIP", "PARTNER_COUNTRY": "PREV_RES", "C_PREV_RES": "PREV_RES",
-    "COUNTRY_PREV_RES": "PREV_RES", "COUNTRY_NEXT_RES": "NEXT_RES", "PARTNER_AREA": "PREV_RES",
+    "CITIZEN": "CITIZENSHIP",
+    "CITIZENSHIP": "CITIZENSHIP",
+    "C_BIRTH": "BIRTH",
+    "COUNTRY_BIRTH": "BIRTH",
+    "PARTNER": "PREV_RES",
+    "COUNTERPART_AREA": "PREV_RES",
+    "COUNTRY_ORIGIN": "CITIZENSHIP",
+    "PARTNER_COUNTRY": "PREV_RES",
+    "C_PREV_RES": "PREV_RES",
+    "COUNTRY_PREV_RES": "PREV_RES",
+    "COUNTRY_NEXT_RES": "NEXT_RES",
+    "PARTNER_AREA": "PREV_RES",
 }
 """Counterpart-country dimensions and the origin concept each stands for."""
-COUNTRY_LISTS = ("CL_GEO", "GEO", "CL_AREA", "AREA", "CL_COUNTRY", "COUNTRY", "CL_REF_AREA",
-                 "CL_CITIZEN", "CITIZEN", "CL_C_BIRTH", "C_BIRTH", "CL_PARTNER", "PARTNER")
+COUNTRY_LISTS = (
+    "CL_GEO",
+    "GEO",
+    "CL_AREA",
+    "AREA",
+    "CL_COUNTRY",
+    "COUNTRY",
+    "CL_REF_AREA",
+    "CL_CITIZEN",
+    "CITIZEN",
+    "CL_C_BIRTH",
+    "C_BIRTH",
+    "CL_PARTNER",
+    "PARTNER",
+)
 TOTAL_CODES = ("_T", "T", "TOTAL", "_Z")
 IMPLICIT = ("FREQ", "TIME_PERIOD", "TIME")
 
@@ -112,11 +133,17 @@ class Structures:
 
     def codelist(self, ref: SdmxRef) -> SdmxCodelist | None:
         """A code list with its codes (an external reference is only a placeholder)."""
-        found = [cl for (agency, ident), cl in self.codelists.items() if ident == ref.id
-                 and (ref.agency is None or agency == ref.agency) and not cl.external]
+        found = [
+            cl
+            for (agency, ident), cl in self.codelists.items()
+            if ident == ref.id and (ref.agency is None or agency == ref.agency) and not cl.external
+        ]
         if not found:  # agencies publish the same list under another maintainer
-            found = [cl for (_a, ident), cl in self.codelists.items()
-                     if ident == ref.id and not cl.external]
+            found = [
+                cl
+                for (_a, ident), cl in self.codelists.items()
+                if ident == ref.id and not cl.external
+            ]
         return found[0] if found else None
 
     def concept_scheme(self, ref: SdmxRef) -> SdmxCodelist | None:
@@ -159,8 +186,12 @@ def _ref(elem: etree._Element | None) -> SdmxRef | None:
         return None
     for child in elem.iter():
         if _local(child.tag) == "Ref" and child.get("id"):
-            return SdmxRef(child.get("agencyID"), child.get("id"), child.get("version"),
-                           child.get("maintainableParentID") or child.get("class"))
+            return SdmxRef(
+                child.get("agencyID"),
+                child.get("id"),
+                child.get("version"),
+                child.get("maintainableParentID") or child.get("class"),
+            )
     text = (elem.text or "").strip()
     if text.startswith("urn:"):
         tail = text.split("=", 1)[-1]
@@ -191,10 +222,15 @@ def _item_list(elem: etree._Element, item: str, file: str) -> SdmxCodelist:
             ref = _ref(parent_elem)
             parent = ref.id if ref else (parent_elem.text or "").strip() or None
         codes.append(SdmxCode(code.get("id", ""), _names(code), parent))
-    return SdmxCodelist(agency=elem.get("agencyID", ""), id=elem.get("id", ""),
-                        version=elem.get("version", "1.0"), names=_names(elem), codes=codes,
-                        external=elem.get("isExternalReference") == "true" and not codes,
-                        file=file)
+    return SdmxCodelist(
+        agency=elem.get("agencyID", ""),
+        id=elem.get("id", ""),
+        version=elem.get("version", "1.0"),
+        names=_names(elem),
+        codes=codes,
+        external=elem.get("isExternalReference") == "true" and not codes,
+        file=file,
+    )
 
 
 def _dsd(elem: etree._Element, file: str) -> SdmxDsd:
@@ -212,9 +248,15 @@ def _dsd(elem: etree._Element, file: str) -> SdmxDsd:
         position = int(dim.get("position") or i + 1)
         dims.append(SdmxDimension(ident, concept, codelist, position, kind))
     dims.sort(key=lambda d: d.position)
-    return SdmxDsd(agency=elem.get("agencyID", ""), id=elem.get("id", ""),
-                   version=elem.get("version", "1.0"), names=_names(elem), dimensions=dims,
-                   file=file, line=elem.sourceline)
+    return SdmxDsd(
+        agency=elem.get("agencyID", ""),
+        id=elem.get("id", ""),
+        version=elem.get("version", "1.0"),
+        names=_names(elem),
+        dimensions=dims,
+        file=file,
+        line=elem.sourceline,
+    )
 
 
 def read_structures(paths: Iterable[Path | str]) -> Structures:
@@ -224,20 +266,25 @@ def read_structures(paths: Iterable[Path | str]) -> Structures:
         path = Path(path)
         name = path.name
         try:
-            root = etree.parse(str(path), etree.XMLParser(resolve_entities=False,
-                                                          no_network=True,
-                                                          huge_tree=True)).getroot()
+            root = etree.parse(
+                str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+            ).getroot()
         except OSError:
-            raise InputError(N_("File not found: {path}"), where=Location(file=name),
-                             path=str(path)) from None
+            raise InputError(
+                N_("File not found: {path}"), where=Location(file=name), path=str(path)
+            ) from None
         except etree.XMLSyntaxError as exc:
-            raise InputError(N_("The file is not well-formed XML: {problem}."),
-                             where=Location(file=name, line=exc.lineno),
-                             problem=str(exc.msg)) from None
+            raise InputError(
+                N_("The file is not well-formed XML: {problem}."),
+                where=Location(file=name, line=exc.lineno),
+                problem=str(exc.msg),
+            ) from None
         if _local(root.tag) != "Structure":
-            raise InputError(N_("The file is an SDMX-ML {kind} message, not a structure "
-                                "message."), where=Location(file=name, line=root.sourceline),
-                             kind=_local(root.tag))
+            raise InputError(
+                N_("The file is an SDMX-ML {kind} message, not a structure message."),
+                where=Location(file=name, line=root.sourceline),
+                kind=_local(root.tag),
+            )
         found.files.append(name)
         for elem in root.iter():
             tag = _local(elem.tag)
@@ -282,8 +329,9 @@ class DerivedTable:
 
 def _dump(path: Path, data: dict[str, Any], source: str) -> Path:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    path.write_text(f"# Made by migstat from the SDMX structure {source}.\n{text}",
-                    encoding="utf-8")
+    path.write_text(
+        f"# Made by migstat from the SDMX structure {source}.\n{text}", encoding="utf-8"
+    )
     return path
 
 
@@ -300,26 +348,40 @@ def _safe_id(text: str) -> str:
 
 def _pick_dsd(structures: Structures, dsd: str | None, where: Location) -> SdmxDsd:
     if not structures.dsds:
-        raise InputError(N_("The structure message holds no data structure definition "
-                            "(DSD)."), where=where)
+        raise InputError(
+            N_("The structure message holds no data structure definition (DSD)."), where=where
+        )
     if dsd is None:
         if len(structures.dsds) > 1:
-            raise InputError(N_("The structure message holds several data structure "
-                                "definitions ({found}); name one."), where=where,
-                             found=", ".join(d.id for d in structures.dsds))
+            raise InputError(
+                N_(
+                    "The structure message holds several data structure "
+                    "definitions ({found}); name one."
+                ),
+                where=where,
+                found=", ".join(d.id for d in structures.dsds),
+            )
         return structures.dsds[0]
     wanted = dsd.split(":")[-1].split("(")[0].upper()
     for found in structures.dsds:
         if found.id.upper() == wanted:
             return found
-    raise InputError(N_("No data structure definition {dsd} in the structure message; it has: "
-                        "{found}."), where=where, dsd=dsd,
-                     found=", ".join(d.id for d in structures.dsds))
+    raise InputError(
+        N_("No data structure definition {dsd} in the structure message; it has: {found}."),
+        where=where,
+        dsd=dsd,
+        found=", ".join(d.id for d in structures.dsds),
+    )
 
 
-def table_from_dsd(paths: Path | str | Sequence[Path | str], *, dsd: str | None = None,
-                   table_id: str | None = None, kind: str = "event",
-                   folder: Path | str | None = None) -> DerivedTable:
+def table_from_dsd(
+    paths: Path | str | Sequence[Path | str],
+    *,
+    dsd: str | None = None,
+    table_id: str | None = None,
+    kind: str = "event",
+    folder: Path | str | None = None,
+) -> DerivedTable:
     """A table definition with its code lists from an SDMX-ML DSD (and code-list files).
 
     ``paths`` are one or more structure messages: the DSD and, where it only refers to a code
@@ -335,17 +397,30 @@ def table_from_dsd(paths: Path | str | Sequence[Path | str], *, dsd: str | None 
     agency = _safe_id(chosen.agency or "SDMX")
     ident = _safe_id(table_id) if table_id else f"{agency}_{_safe_id(chosen.id)}"
     if kind not in ("event", "flow"):
-        raise InputError(N_("A table made from an SDMX structure is annual: kind must be event "
-                            "or flow, not {kind}."), where=where, kind=kind)
+        raise InputError(
+            N_(
+                "A table made from an SDMX structure is annual: kind must be event "
+                "or flow, not {kind}."
+            ),
+            where=where,
+            kind=kind,
+        )
     ids = [d.id for d in chosen.dimensions]
     area = next((a for a in AREA_DIMENSIONS if a in ids), None)
     if area is None:
-        raise InputError(N_("The data structure {dsd} has no reporting-country dimension (one "
-                            "of {expected}); its dimensions are {found}."), where=where,
-                         dsd=chosen.id, expected=", ".join(AREA_DIMENSIONS),
-                         found=", ".join(ids))
-    area_list = next((d.codelist.id for d in chosen.dimensions
-                      if d.id == area and d.codelist is not None), None)
+        raise InputError(
+            N_(
+                "The data structure {dsd} has no reporting-country dimension (one "
+                "of {expected}); its dimensions are {found}."
+            ),
+            where=where,
+            dsd=chosen.id,
+            expected=", ".join(AREA_DIMENSIONS),
+            found=", ".join(ids),
+        )
+    area_list = next(
+        (d.codelist.id for d in chosen.dimensions if d.id == area and d.codelist is not None), None
+    )
     dims: list[dict[str, Any]] = []
     codelists: list[dict[str, Any]] = []
     for dim in chosen.dimensions:
@@ -356,34 +431,59 @@ def table_from_dsd(paths: Path | str | Sequence[Path | str], *, dsd: str | None 
             continue
         name = _texts(structures.concept_name(dim.concept), dim.id)
         list_id = dim.codelist.id if dim.codelist else None
-        if dim.id in PARTNER_DIMENSIONS or (list_id is not None and (
-                list_id == area_list or list_id.upper() in COUNTRY_LISTS)):
-            dims.append({"id": dim.id, "codelist": "AREA", "name": name, "role": "partner",
-                         "concept": PARTNER_DIMENSIONS.get(dim.id, "CITIZENSHIP"),
-                         "hierarchies": ["WORLD"]})
+        if dim.id in PARTNER_DIMENSIONS or (
+            list_id is not None and (list_id == area_list or list_id.upper() in COUNTRY_LISTS)
+        ):
+            dims.append(
+                {
+                    "id": dim.id,
+                    "codelist": "AREA",
+                    "name": name,
+                    "role": "partner",
+                    "concept": PARTNER_DIMENSIONS.get(dim.id, "CITIZENSHIP"),
+                    "hierarchies": ["WORLD"],
+                }
+            )
             continue
         source = _codes_of(structures, dim, where)
         cl_id = f"{agency}_{_safe_id(source.id)}"
         codes = [_code_yaml(c) for c in source.codes]
         total = next((t for t in TOTAL_CODES if any(c.id == t for c in source.codes)), None)
         if not any(c["id"] == cl["id"] for c in [*codelists] for cl in [{"id": cl_id}]):
-            codelists.append({"id": cl_id, "version": source.version,
-                              "name": _texts(source.names, source.id), "codes": codes})
+            codelists.append(
+                {
+                    "id": cl_id,
+                    "version": source.version,
+                    "name": _texts(source.names, source.id),
+                    "codes": codes,
+                }
+            )
         dims.append({"id": dim.id, "codelist": cl_id, "name": name, "total": total})
     if not dims:
-        raise InputError(N_("The data structure {dsd} has no breakdown dimension besides the "
-                            "reporting country and time."), where=where, dsd=chosen.id)
+        raise InputError(
+            N_(
+                "The data structure {dsd} has no breakdown dimension besides the "
+                "reporting country and time."
+            ),
+            where=where,
+            dsd=chosen.id,
+        )
     names = _texts(chosen.names, chosen.id)
     ref = f"{chosen.agency}:{chosen.id}({chosen.version})"
     table = {
-        "id": ident, "version": chosen.version, "group": "indicator", "aliases": [chosen.id]
-        if chosen.id.upper() != ident else [],
-        "title": names, "kind": kind, "period": "year",
-        "description": {"en": f"Made from the SDMX data structure {ref} "
-                              f"(reporting country: {area}).",
-                        "ru": f"Создана по структуре данных SDMX {ref} "
-                              f"(страна-отчётчик: {area})."},
-        "required_metadata": [], "dimensions": dims,
+        "id": ident,
+        "version": chosen.version,
+        "group": "indicator",
+        "aliases": [chosen.id] if chosen.id.upper() != ident else [],
+        "title": names,
+        "kind": kind,
+        "period": "year",
+        "description": {
+            "en": f"Made from the SDMX data structure {ref} (reporting country: {area}).",
+            "ru": f"Создана по структуре данных SDMX {ref} (страна-отчётчик: {area}).",
+        },
+        "required_metadata": [],
+        "dimensions": dims,
         # A structure does not say whether its measures count people (births) or are
         # indicators (fertility rates, life expectancy): values are kept as published.
         "counts": False,
@@ -404,20 +504,39 @@ def _code_yaml(code: SdmxCode) -> dict[str, Any]:
 def _codes_of(structures: Structures, dim: SdmxDimension, where: Location) -> SdmxCodelist:
     ref = dim.codelist
     if ref is None:
-        raise InputError(N_("Dimension {dimension} of the data structure has no code list; "
-                            "migstat tables need coded dimensions."), where=where,
-                         dimension=dim.id)
-    found = (structures.concept_scheme(ref) if dim.kind == "MeasureDimension"
-             or ref.cls == "ConceptScheme" else structures.codelist(ref))
+        raise InputError(
+            N_(
+                "Dimension {dimension} of the data structure has no code list; "
+                "migstat tables need coded dimensions."
+            ),
+            where=where,
+            dimension=dim.id,
+        )
+    found = (
+        structures.concept_scheme(ref)
+        if dim.kind == "MeasureDimension" or ref.cls == "ConceptScheme"
+        else structures.codelist(ref)
+    )
     if found is None or not found.codes:
-        raise InputError(N_("Code list {codelist} of dimension {dimension} is only referred to, "
-                            "not included: give a structure file that contains it as well."),
-                         where=where, codelist=ref.id, dimension=dim.id)
+        raise InputError(
+            N_(
+                "Code list {codelist} of dimension {dimension} is only referred to, "
+                "not included: give a structure file that contains it as well."
+            ),
+            where=where,
+            codelist=ref.id,
+            dimension=dim.id,
+        )
     return found
 
 
 def _check_annual(structures: Structures, dim: SdmxDimension, where: Location) -> None:
     found = structures.codelist(dim.codelist) if dim.codelist else None
     if found is not None and found.codes and not any(c.id == "A" for c in found.codes):
-        raise InputError(N_("The data structure has no annual frequency (FREQ code A); migstat "
-                            "tables are annual."), where=where)
+        raise InputError(
+            N_(
+                "The data structure has no annual frequency (FREQ code A); migstat "
+                "tables are annual."
+            ),
+            where=where,
+        )

@@ -69,34 +69,43 @@ class Header:
     source: dict[str, str] = field(default_factory=dict)
 
     def xml(self, prefix: str = "message", structure: str = "") -> str:
-        parts = [f"<{prefix}:Header>",
-                 f"<{prefix}:ID>{text(self.id)}</{prefix}:ID>",
-                 f"<{prefix}:Test>{'true' if self.test else 'false'}</{prefix}:Test>",
-                 f"<{prefix}:Prepared>{self.prepared.strftime('%Y-%m-%dT%H:%M:%S')}"
-                 f"</{prefix}:Prepared>",
-                 f'<{prefix}:Sender id="{attr(self.sender)}"/>',
-                 structure]
+        parts = [
+            f"<{prefix}:Header>",
+            f"<{prefix}:ID>{text(self.id)}</{prefix}:ID>",
+            f"<{prefix}:Test>{'true' if self.test else 'false'}</{prefix}:Test>",
+            f"<{prefix}:Prepared>{self.prepared.strftime('%Y-%m-%dT%H:%M:%S')}</{prefix}:Prepared>",
+            f'<{prefix}:Sender id="{attr(self.sender)}"/>',
+            structure,
+        ]
         for lang, value in self.source.items():
             if value:
-                parts.append(f'<{prefix}:Source xml:lang="{attr(lang)}">{text(value)}'
-                             f"</{prefix}:Source>")
+                parts.append(
+                    f'<{prefix}:Source xml:lang="{attr(lang)}">{text(value)}</{prefix}:Source>'
+                )
         parts.append(f"</{prefix}:Header>")
         return "".join(parts)
 
 
 def structure_namespace(table: TableDef, dimension_at_observation: str) -> str:
     """The namespace of the structure-specific schema of ``table`` at that observation level."""
-    return (f"{L.urn('datastructure.DataStructure', L.dsd_id(table), table.version)}"
-            f":ObsLevelDim:{dimension_at_observation}")
+    return (
+        f"{L.urn('datastructure.DataStructure', L.dsd_id(table), table.version)}"
+        f":ObsLevelDim:{dimension_at_observation}"
+    )
 
 
 def structure_id(table: TableDef) -> str:
     return f"{L.AGENCY}_{L.dsd_id(table)}_{table.version.replace('.', '_')}"
 
 
-def write_data(observations: Iterable[L.ObservationLike], table: TableDef, *,
-               header: Header | None = None, dimension_at_observation: str = L.TIME,
-               detail: str = "full") -> str:
+def write_data(
+    observations: Iterable[L.ObservationLike],
+    table: TableDef,
+    *,
+    header: Header | None = None,
+    dimension_at_observation: str = L.TIME,
+    detail: str = "full",
+) -> str:
     """A structure-specific data message with the observations of one table."""
     head = header or Header()
     dims = L.all_dimensions(table)
@@ -105,17 +114,21 @@ def write_data(observations: Iterable[L.ObservationLike], table: TableDef, *,
         raise ValueError(f"{table.id} has no dimension {at_obs}")
     namespace = structure_namespace(table, at_obs)
     sid = structure_id(table)
-    structure = (f'<message:Structure structureID="{sid}" namespace="{attr(namespace)}" '
-                 f'dimensionAtObservation="{at_obs}"><common:Structure>'
-                 f'<Ref agencyID="{L.AGENCY}" id="{L.dsd_id(table)}" version="{table.version}"/>'
-                 "</common:Structure></message:Structure>")
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
-           f'<message:StructureSpecificData xmlns:message="{NS_MESSAGE}" '
-           f'xmlns:common="{NS_COMMON}" xmlns:ss="{NS_SS}" xmlns:xsi="{NS_XSI}" '
-           f'xmlns:ns1="{attr(namespace)}">',
-           head.xml(structure=structure),
-           f'<message:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
-           'ss:dataScope="DataStructure" action="Information">']
+    structure = (
+        f'<message:Structure structureID="{sid}" namespace="{attr(namespace)}" '
+        f'dimensionAtObservation="{at_obs}"><common:Structure>'
+        f'<Ref agencyID="{L.AGENCY}" id="{L.dsd_id(table)}" version="{table.version}"/>'
+        "</common:Structure></message:Structure>"
+    )
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        f'<message:StructureSpecificData xmlns:message="{NS_MESSAGE}" '
+        f'xmlns:common="{NS_COMMON}" xmlns:ss="{NS_SS}" xmlns:xsi="{NS_XSI}" '
+        f'xmlns:ns1="{attr(namespace)}">',
+        head.xml(structure=structure),
+        f'<message:DataSet ss:structureRef="{sid}" xsi:type="ns1:DataSetType" '
+        'ss:dataScope="DataStructure" action="Information">',
+    ]
     with_attributes = detail == "full"
     esc = _Escaped()
     if at_obs == ALL_DIMENSIONS:
@@ -130,7 +143,7 @@ def write_data(observations: Iterable[L.ObservationLike], table: TableDef, *,
         series: dict[tuple[str, ...], list[tuple[str, L.ObservationLike]]] = {}
         for obs in observations:
             key = L.key_of(obs)
-            series.setdefault(key[:at] + key[at + 1:], []).append((key[at], obs))
+            series.setdefault(key[:at] + key[at + 1 :], []).append((key[at], obs))
         for skey, members in series.items():
             names = "".join(f' {d}="{esc[c]}"' for d, c in zip(series_dims, skey, strict=True))
             if detail in ("serieskeysonly", "nodata"):
@@ -156,13 +169,26 @@ def _obs_values(obs: L.ObservationLike, with_attributes: bool, esc: _Escaped) ->
 
 def write_error(code: int, messages: Sequence[tuple[str, str]]) -> str:
     """An SDMX-ML 2.1 error message: an SDMX error code with its text in each language."""
-    texts = "".join(f'<common:Text xml:lang="{attr(lang)}">{text(message)}</common:Text>'
-                    for lang, message in messages)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<message:Error xmlns:message="{NS_MESSAGE}" xmlns:common="{NS_COMMON}">'
-            f'<message:ErrorMessage code="{int(code)}">{texts}</message:ErrorMessage>'
-            "</message:Error>\n")
+    texts = "".join(
+        f'<common:Text xml:lang="{attr(lang)}">{text(message)}</common:Text>'
+        for lang, message in messages
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<message:Error xmlns:message="{NS_MESSAGE}" xmlns:common="{NS_COMMON}">'
+        f'<message:ErrorMessage code="{int(code)}">{texts}</message:ErrorMessage>'
+        "</message:Error>\n"
+    )
 
 
-__all__ = ["ALL_DIMENSIONS", "DETAILS", "Header", "attr", "structure_id",
-           "structure_namespace", "text", "write_data", "write_error"]
+__all__ = [
+    "ALL_DIMENSIONS",
+    "DETAILS",
+    "Header",
+    "attr",
+    "structure_id",
+    "structure_namespace",
+    "text",
+    "write_data",
+    "write_error",
+]

@@ -26,10 +26,13 @@ SWAGGER = "/static/vendor/swagger-ui"
 @router.get("/docs", include_in_schema=False)
 def docs() -> HTMLResponse:
     """The OpenAPI description as Swagger UI, served from the package (no outside host)."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="migstat API",
-                               swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
-                               swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-                               swagger_favicon_url="data:,")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="migstat API",
+        swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+        swagger_favicon_url="data:,",
+    )
 
 
 class DimensionOut(BaseModel):
@@ -101,8 +104,9 @@ class PivotOut(BaseModel):
     columns: list[list[str]] = Field(description="column headers, one label per column dim")
     data: list[dict[str, Any]] = Field(description="row labels and cell texts with flags")
     fixed: list[tuple[str, str]]
-    zero_rows: int = Field(0, description="rows left out because every value is zero "
-                                          "(zeros=show keeps them)")
+    zero_rows: int = Field(
+        0, description="rows left out because every value is zero (zeros=show keeps them)"
+    )
 
 
 class ExploreOut(BaseModel):
@@ -147,19 +151,36 @@ class GuideOut(BaseModel):
 @api.get("/tables", response_model=list[TableOut], summary="The tables and their dimensions")
 def tables(data: Data) -> list[TableOut]:
     lang = data.lang
-    return [TableOut(id=t.id, title=t.label(lang), kind=str(t.kind), group=t.group,
-                     unit=t.unit.get(lang) or t.unit.get("en", ""),
-                     universe=t.universe.get(lang) or t.universe.get("en", ""),
-                     dimensions=[DimensionOut(id=d.id, label=d.label(lang), codelist=d.codelist,
-                                              role=d.role) for d in t.dimensions])
-            for t in data.tables()]
+    return [
+        TableOut(
+            id=t.id,
+            title=t.label(lang),
+            kind=str(t.kind),
+            group=t.group,
+            unit=t.unit.get(lang) or t.unit.get("en", ""),
+            universe=t.universe.get(lang) or t.universe.get("en", ""),
+            dimensions=[
+                DimensionOut(id=d.id, label=d.label(lang), codelist=d.codelist, role=d.role)
+                for d in t.dimensions
+            ],
+        )
+        for t in data.tables()
+    ]
 
 
-@api.get("/search", response_model=list[HitOut],
-            summary="Search tables, countries and indicators")
+@api.get("/search", response_model=list[HitOut], summary="Search tables, countries and indicators")
 def search(data: Data, q: str = Query("", description="words to look for")) -> list[HitOut]:
-    return [HitOut(kind=h.kind, kind_label=h.kind_label, code=h.code, label=h.label,
-                   detail=h.detail, url=h.url) for h in home.search(data, q)]
+    return [
+        HitOut(
+            kind=h.kind,
+            kind_label=h.kind_label,
+            code=h.code,
+            label=h.label,
+            detail=h.detail,
+            url=h.url,
+        )
+        for h in home.search(data, q)
+    ]
 
 
 @api.get("/releases", response_model=list[ReleaseOut], summary="The latest releases")
@@ -167,11 +188,14 @@ def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOu
     return [ReleaseOut(**r) for r in home.latest_releases(data, limit)]
 
 
-@api.get("/explore/{table}", response_model=ExploreOut,
-            summary="One view of a table: filters, pivot, charts, downloads and observations",
-            description="Query parameters as on /explore: REF_AREA, one parameter per dimension "
-                        "id of the table (codes joined by + or repeated), DATA_PROVIDER, start, "
-                        "end, rows, cols, chart, od, lang.")
+@api.get(
+    "/explore/{table}",
+    response_model=ExploreOut,
+    summary="One view of a table: filters, pivot, charts, downloads and observations",
+    description="Query parameters as on /explore: REF_AREA, one parameter per dimension "
+    "id of the table (codes joined by + or repeated), DATA_PROVIDER, start, "
+    "end, rows, cols, chart, od, lang.",
+)
 def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
     try:
         view = explore.build(data, table, request.query_params)
@@ -180,24 +204,56 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
         raise HTTPException(status, exc.text(data.lang)) from exc
     dims = view.table.dimension_ids
     return ExploreOut(
-        table=view.table.id, title=view.title,
-        filters=[FilterOut(id=f.id, label=f.label,
-                           options=[OptionOut(code=o.code, label=o.label, selected=o.selected)
-                                    for o in f.options]) for f in view.filters],
-        pivot=PivotOut(rows=view.rows, cols=view.cols, columns=view.pivot.columns,
-                       data=[{"labels": labels,
-                              "cells": [{"text": c.text, "value": c.value, "flags": c.flags,
-                                         "note": c.note} for c in cells]}
-                             for labels, cells in view.pivot.rows],
-                       fixed=view.pivot.fixed, zero_rows=view.pivot.zero_rows),
-        notes=view.notes, flags=view.flags,
+        table=view.table.id,
+        title=view.title,
+        filters=[
+            FilterOut(
+                id=f.id,
+                label=f.label,
+                options=[
+                    OptionOut(code=o.code, label=o.label, selected=o.selected) for o in f.options
+                ],
+            )
+            for f in view.filters
+        ],
+        pivot=PivotOut(
+            rows=view.rows,
+            cols=view.cols,
+            columns=view.pivot.columns,
+            data=[
+                {
+                    "labels": labels,
+                    "cells": [
+                        {"text": c.text, "value": c.value, "flags": c.flags, "note": c.note}
+                        for c in cells
+                    ],
+                }
+                for labels, cells in view.pivot.rows
+            ],
+            fixed=view.pivot.fixed,
+            zero_rows=view.pivot.zero_rows,
+        ),
+        notes=view.notes,
+        flags=view.flags,
         downloads={fmt: href for _label, href, fmt in view.downloads},
-        share=view.query, charts=view.specs,
-        observations=[ObservationOut(
-            REF_AREA=o.ref_area, TIME_PERIOD=o.time_period, DATA_PROVIDER=o.provider,
-            key=dict(zip(dims, o.key, strict=False)), OBS_VALUE=o.value,
-            OBS_STATUS=o.obs_status, CONF_STATUS=o.conf_status, COMMENT=o.comment,
-            SYNTHETIC=o.synthetic, SUBMISSION=o.submission_id) for o in view.observations])
+        share=view.query,
+        charts=view.specs,
+        observations=[
+            ObservationOut(
+                REF_AREA=o.ref_area,
+                TIME_PERIOD=o.time_period,
+                DATA_PROVIDER=o.provider,
+                key=dict(zip(dims, o.key, strict=False)),
+                OBS_VALUE=o.value,
+                OBS_STATUS=o.obs_status,
+                CONF_STATUS=o.conf_status,
+                COMMENT=o.comment,
+                SYNTHETIC=o.synthetic,
+                SUBMISSION=o.submission_id,
+            )
+            for o in view.observations
+        ],
+    )
 
 
 @api.get("/countries/{code}", response_model=CountryOut, summary="A country's profile")
@@ -207,14 +263,24 @@ def country_profile(code: str, data: Data) -> CountryOut:
     except NotFoundError as exc:
         raise HTTPException(404, exc.text(data.lang)) from exc
     p = country.build(data, resolved)
-    return CountryOut(code=p["code"], name=p["name"], kpis=p["kpis"], ranking=p["ranking"],
-                      provided=p["provided"], sources=p["sources"], charts=p["specs"])
+    return CountryOut(
+        code=p["code"],
+        name=p["name"],
+        kpis=p["kpis"],
+        ranking=p["ranking"],
+        provided=p["provided"],
+        sources=p["sources"],
+        charts=p["specs"],
+    )
 
 
-@api.get("/availability", response_model=AvailabilityOut,
-            summary="Country x table x year: provided, partial or missing",
-            description="Parameters: scope (region|all), source (all|national), start, end, "
-                        "tables (ids joined by +).")
+@api.get(
+    "/availability",
+    response_model=AvailabilityOut,
+    summary="Country x table x year: provided, partial or missing",
+    description="Parameters: scope (region|all), source (all|national), start, end, "
+    "tables (ids joined by +).",
+)
 def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
     view = availability.build(data, request.query_params)
     return AvailabilityOut(**{k: view[k] for k in AvailabilityOut.model_fields})
@@ -223,8 +289,9 @@ def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
 @api.get("/guide", response_model=GuideOut, summary="Glossary, table definitions, advice")
 def guide_content(data: Data) -> GuideOut:
     g = guide.build(data)
-    return GuideOut(glossary=g["glossary"], mistakes=g["mistakes"], audiences=g["audiences"],
-                    tables=g["tables"])
+    return GuideOut(
+        glossary=g["glossary"], mistakes=g["mistakes"], audiences=g["audiences"], tables=g["tables"]
+    )
 
 
 router.include_router(api)

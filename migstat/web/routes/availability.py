@@ -16,5 +16,10 @@ NAV = (40, N_("Data availability"), "/availability")
 
 @router.get("/availability", response_class=HTMLResponse, include_in_schema=False)
 def availability_page(request: Request, data: Data) -> HTMLResponse:
-    return cached_page(request, data, lambda: render(
-        request, "availability.html", view=availability.build(data, request.query_params)))
+    return cached_page(
+        request,
+        data,
+        lambda: render(
+            request, "availability.html", view=availability.build(data, request.query_params)
+        ),
+    )

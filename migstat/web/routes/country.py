@@ -17,13 +17,20 @@ NAV = (30, N_("Countries"), "/country")
 
 @router.get("/country", response_class=HTMLResponse, include_in_schema=False)
 def countries_page(request: Request, data: Data) -> HTMLResponse:
-    with_data = sorted({s.ref_area for s in data.coverage()
-                        if data.registry.areas.get(s.ref_area) is not None},
-                       key=lambda c: (c not in REGION, data.area_label(c)))
+    with_data = sorted(
+        {s.ref_area for s in data.coverage() if data.registry.areas.get(s.ref_area) is not None},
+        key=lambda c: (c not in REGION, data.area_label(c)),
+    )
     national = {s.ref_area for s in data.coverage() if data.is_national(s.provider)}
-    return cached_page(request, data, lambda: render(
-        request, "countries.html",
-        countries=[(c, data.area_label(c), c in national) for c in with_data]))
+    return cached_page(
+        request,
+        data,
+        lambda: render(
+            request,
+            "countries.html",
+            countries=[(c, data.area_label(c), c in national) for c in with_data],
+        ),
+    )
 
 
 @router.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -34,5 +41,8 @@ def country_page(request: Request, code: str, data: Data) -> HTMLResponse:
         return render(request, "error.html", status_code=404, message=exc.text(data.lang))
     if resolved != code:
         return RedirectResponse(f"/country/{resolved}?{request.query_params}")  # type: ignore[return-value]
-    return cached_page(request, data, lambda: render(
-        request, "country.html", profile=country.build(data, resolved)))
+    return cached_page(
+        request,
+        data,
+        lambda: render(request, "country.html", profile=country.build(data, resolved)),
+    )

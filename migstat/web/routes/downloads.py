@@ -37,9 +37,10 @@ def download(request: Request, who: ReaderDep, name: str) -> Response:
         return PlainTextResponse(error.text(who.lang), status_code=404)
     except MigstatError as error:
         return PlainTextResponse(error.text(who.lang), status_code=400)
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}",
-               "Link": f'</sdmx/rest/dataflow/MIGSTAT/{found.table_id}?references=all>; '
-                       'rel="describedby"'}
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}",
+        "Link": f'</sdmx/rest/dataflow/MIGSTAT/{found.table_id}?references=all>; rel="describedby"',
+    }
     media = found.format.media_type
     if isinstance(found.body, bytes):
         return Response(found.body, media_type=media, headers=headers)

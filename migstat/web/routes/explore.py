@@ -24,8 +24,13 @@ def explore_page(request: Request, data: Data) -> HTMLResponse:
             view = explore.build(data, table, request.query_params)
         except MigstatError as exc:
             missing = isinstance(exc, NotFoundError)
-            return render(request, "error.html", status_code=404 if missing else 400,
-                          message=exc.text(data.lang),
-                          heading=N_("Not found") if missing else N_("Cannot show this view"))
+            return render(
+                request,
+                "error.html",
+                status_code=404 if missing else 400,
+                message=exc.text(data.lang),
+                heading=N_("Not found") if missing else N_("Cannot show this view"),
+            )
         return render(request, "explore.html", view=view)
+
     return cached_page(request, data, page)

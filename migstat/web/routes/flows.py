@@ -39,16 +39,21 @@ async def flows_upload(request: Request, data: Data) -> HTMLResponse:
         files[name] = (Path(item.filename).name, await item.read(MAX_UPLOAD))
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     view = flows.upload_view(data, files, params)
-    return render(request, "flows.html", status_code=200 if view.estimate else 400,
-                  view=view)
+    return render(request, "flows.html", status_code=200 if view.estimate else 400, view=view)
 
 
 @router.get("/flows.csv", include_in_schema=False)
 def flows_download(request: Request, data: Data) -> Response:
     found = flows.flows_csv(data, request.query_params)
     if found is None:
-        return Response(data.reader.t(N_("No estimate for these years.")), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return Response(
+            data.reader.t(N_("No estimate for these years.")),
+            status_code=404,
+            media_type="text/plain; charset=utf-8",
+        )
     text, name = found
-    return Response(text, media_type=OUTPUT_FORMATS["csv"].media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        text,
+        media_type=OUTPUT_FORMATS["csv"].media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

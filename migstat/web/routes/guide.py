@@ -16,5 +16,6 @@ NAV = (50, N_("Definitions and guide"), "/guide")
 
 @router.get("/guide", response_class=HTMLResponse, include_in_schema=False)
 def guide_page(request: Request, data: Data) -> HTMLResponse:
-    return cached_page(request, data, lambda: render(request, "guide.html",
-                                                     guide=guide.build(data)))
+    return cached_page(
+        request, data, lambda: render(request, "guide.html", guide=guide.build(data))
+    )

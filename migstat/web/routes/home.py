@@ -18,10 +18,18 @@ NAV = (10, N_("Home"), "/")
 def home_page(request: Request, data: Data) -> HTMLResponse:
     query = request.query_params.get("q", "")
     region = [(code, data.area_label(code)) for code in REGION]
+
     def page() -> HTMLResponse:
-        return render(request, "home.html", q=query, hits=home.search(data, query),
-                      releases=home.latest_releases(data), overview=home.overview(data),
-                      region=region,
-                      tables=[(t.id, t.label(data.lang), t.kind) for t in data.tables()])
+        return render(
+            request,
+            "home.html",
+            q=query,
+            hits=home.search(data, query),
+            releases=home.latest_releases(data),
+            overview=home.overview(data),
+            region=region,
+            tables=[(t.id, t.label(data.lang), t.kind) for t in data.tables()],
+        )
+
     # A search is quick and its addresses are endless: only the plain start page is kept.
     return page() if query else cached_page(request, data, page)

@@ -44,16 +44,24 @@ def _can_edit(request: Request, who: Reader) -> bool:
 
 def _common(request: Request, who: Reader) -> dict[str, Any]:
     """What every mapping page needs: whether the viewer may edit, and the form token."""
-    return {"can_edit": _can_edit(request, who), "csrf": csrf_token(request),
-            "signed_in": credentials(request).principal.is_coordinator,
-            "editing_enabled": bool(request.app.state.coordinator_token),
-            "path_of": path_of,
-            "label_of": lambda cl, code, lang: views.label_of(who, cl, code, lang)}
+    return {
+        "can_edit": _can_edit(request, who),
+        "csrf": csrf_token(request),
+        "signed_in": credentials(request).principal.is_coordinator,
+        "editing_enabled": bool(request.app.state.coordinator_token),
+        "path_of": path_of,
+        "label_of": lambda cl, code, lang: views.label_of(who, cl, code, lang),
+    }
 
 
 def _denied(request: Request, who: Reader, error: MigstatError) -> Response:
-    return render(request, "error.html", status_code=403, heading=N_("Not allowed"),
-                  message=error.text(who.lang))
+    return render(
+        request,
+        "error.html",
+        status_code=403,
+        heading=N_("Not allowed"),
+        message=error.text(who.lang),
+    )
 
 
 def _not_found(request: Request, who: Reader, error: MigstatError) -> Response:
@@ -67,17 +75,29 @@ def _number(request: Request, name: str) -> int | None:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 @router.get("/mappings", response_class=HTMLResponse)
 def mappings_page(request: Request, who: ReaderDep) -> Response:
     return _list_page(request, who)
 
 
-def _list_page(request: Request, who: Reader, *, status_code: int = 200,
-               error: str | None = None) -> Response:
-    page = views.list_model(who, request.query_params.get("country") or None,
-                            request.query_params.get("codelist") or None, error)
-    return render(request, "mappings_list.html", status_code=status_code,
-                  uploaded=_number(request, "uploaded"), **page, **_common(request, who))
+def _list_page(
+    request: Request, who: Reader, *, status_code: int = 200, error: str | None = None
+) -> Response:
+    page = views.list_model(
+        who,
+        request.query_params.get("country") or None,
+        request.query_params.get("codelist") or None,
+        error,
+    )
+    return render(
+        request,
+        "mappings_list.html",
+        status_code=status_code,
+        uploaded=_number(request, "uploaded"),
+        **page,
+        **_common(request, who),
+    )
 
 
 @router.get("/mappings/new", response_class=HTMLResponse)
@@ -85,34 +105,53 @@ def new_mapping(request: Request, who: ReaderDep) -> Response:
     """Go to the editor of a mapping named by the form on the list page."""
     params = request.query_params
     try:
-        path = views.new_mapping_path(who, params.get("country", ""), params.get("source", ""),
-                                      params.get("codelist", ""))
+        path = views.new_mapping_path(
+            who, params.get("country", ""), params.get("source", ""), params.get("codelist", "")
+        )
     except NotFoundError as exc:
         return _list_page(request, who, status_code=400, error=exc.text(who.lang))
     return RedirectResponse(f"{path}?lang={who.lang}", status_code=303)
 
 
 @router.get("/mappings/{country}/{source}/{codelist}", response_class=HTMLResponse)
-def mapping_page(request: Request, who: ReaderDep, country: str,
-                 source: str, codelist: str) -> Response:
+def mapping_page(
+    request: Request, who: ReaderDep, country: str, source: str, codelist: str
+) -> Response:
     return _detail(request, who, country, source, codelist, _number(request, "version"))
 
 
-def _detail(request: Request, who: Reader, country: str, source: str, codelist: str,
-            version: int | None, edit: Edit | None = None, status_code: int = 200
-            ) -> Response:
+def _detail(
+    request: Request,
+    who: Reader,
+    country: str,
+    source: str,
+    codelist: str,
+    version: int | None,
+    edit: Edit | None = None,
+    status_code: int = 200,
+) -> Response:
     try:
-        page = views.detail_model(who, country, source, codelist, version, edit,
-                                  can_edit=_can_edit(request, who))
+        page = views.detail_model(
+            who, country, source, codelist, version, edit, can_edit=_can_edit(request, who)
+        )
     except NotFoundError as exc:
         return _not_found(request, who, exc)
-    return render(request, "mappings_detail.html", status_code=status_code,
-                  saved=_number(request, "saved"), **page, **_common(request, who))
+    return render(
+        request,
+        "mappings_detail.html",
+        status_code=status_code,
+        saved=_number(request, "saved"),
+        **page,
+        **_common(request, who),
+    )
 
 
 def _csv_response(text: str, name: str) -> Response:
-    return Response("\ufeff" + text, media_type=OUTPUT_FORMATS["csv"].media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        "\ufeff" + text,
+        media_type=OUTPUT_FORMATS["csv"].media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @router.get("/mappings/download.csv")
@@ -122,11 +161,11 @@ def download_all(who: ReaderDep) -> Response:
 
 
 @router.get("/mappings/{country}/{source}/{codelist}/download.csv")
-def download_one(request: Request, who: ReaderDep, country: str,
-                 source: str, codelist: str) -> Response:
+def download_one(
+    request: Request, who: ReaderDep, country: str, source: str, codelist: str
+) -> Response:
     try:
-        found = who.mapping(country, codelist, source=source,
-                            version=_number(request, "version"))
+        found = who.mapping(country, codelist, source=source, version=_number(request, "version"))
     except NotFoundError as exc:
         return _not_found(request, who, exc)
     name = f"mapping_{found.codelist}_{found.country}_{found.source}_v{found.version}.csv"
@@ -134,6 +173,7 @@ def download_one(request: Request, who: ReaderDep, country: str,
 
 
 # -- writing ----------------------------------------------------------------------------------
+
 
 async def _posted(request: Request) -> tuple[Any, Reader | Response]:
     """The posted form and a reader allowed to write, or the 403 page instead of the reader."""
@@ -162,8 +202,11 @@ async def save(request: Request, country: str, source: str, codelist: str) -> Re
     except MigstatError as exc:
         edit = Edit(views.kept(rows), note, views.form_error(who, exc))
         return _detail(request, who, country, source, codelist, None, edit, 400)
-    return RedirectResponse(f"{path_of(saved.country, saved.source, saved.codelist)}"
-                            f"?lang={who.lang}&saved={saved.version}", status_code=303)
+    return RedirectResponse(
+        f"{path_of(saved.country, saved.source, saved.codelist)}"
+        f"?lang={who.lang}&saved={saved.version}",
+        status_code=303,
+    )
 
 
 @router.post("/mappings/upload")
@@ -174,8 +217,9 @@ async def upload(request: Request) -> Response:
         return who
     upload_file = form.get("file")
     if upload_file is None or isinstance(upload_file, str) or not upload_file.filename:
-        return _list_page(request, who, status_code=400,
-                          error=who.t(N_("Choose a mapping CSV file to upload.")))
+        return _list_page(
+            request, who, status_code=400, error=who.t(N_("Choose a mapping CSV file to upload."))
+        )
     data = await upload_file.read()
     note = str(form.get("note") or "").strip() or None
     try:
@@ -186,42 +230,58 @@ async def upload(request: Request) -> Response:
         return _list_page(request, who, status_code=400, error=exc.text(who.lang))
     if len(saved) == 1:
         (one,) = saved
-        return RedirectResponse(f"{path_of(one.country, one.source, one.codelist)}"
-                                f"?lang={who.lang}&saved={one.version}", status_code=303)
-    return RedirectResponse(f"/mappings?lang={who.lang}&uploaded={len(saved)}",
-                            status_code=303)
+        return RedirectResponse(
+            f"{path_of(one.country, one.source, one.codelist)}?lang={who.lang}&saved={one.version}",
+            status_code=303,
+        )
+    return RedirectResponse(f"/mappings?lang={who.lang}&uploaded={len(saved)}", status_code=303)
 
 
 # -- JSON -------------------------------------------------------------------------------------
 
+
 def _json_error(who: Reader, error: MigstatError, status: int) -> JSONResponse:
-    return JSONResponse({"detail": {lang: error.text(lang) for lang in LANGUAGES}},
-                        status_code=status)
+    return JSONResponse(
+        {"detail": {lang: error.text(lang) for lang in LANGUAGES}}, status_code=status
+    )
 
 
 @api_router.get("", summary="Classification mappings (latest versions, or all)")
-def api_mappings(who: ReaderDep, country: str | None = None,
-                 source: str | None = None, codelist: str | None = None,
-                 all_versions: bool = False) -> Any:
+def api_mappings(
+    who: ReaderDep,
+    country: str | None = None,
+    source: str | None = None,
+    codelist: str | None = None,
+    all_versions: bool = False,
+) -> Any:
     try:
-        found = who.mappings(country=country, source=source, codelist=codelist,
-                             all_versions=all_versions, entries=True)
+        found = who.mappings(
+            country=country,
+            source=source,
+            codelist=codelist,
+            all_versions=all_versions,
+            entries=True,
+        )
     except MigstatError as exc:
         return _json_error(who, exc, 400)
     return [m.to_dict() for m in found]
 
 
 @api_router.get("/{country}/{source}/{codelist}", summary="One mapping version")
-def api_mapping(who: ReaderDep, country: str, source: str,
-                codelist: str, version: int | None = None) -> Any:
+def api_mapping(
+    who: ReaderDep, country: str, source: str, codelist: str, version: int | None = None
+) -> Any:
     try:
         return who.mapping(country, codelist, source=source, version=version).to_dict()
     except NotFoundError as exc:
         return _json_error(who, exc, 404)
 
 
-@api_router.post("/{country}/{source}/{codelist}", status_code=201,
-                 summary="Save a new version of a mapping (the coordinator)")
+@api_router.post(
+    "/{country}/{source}/{codelist}",
+    status_code=201,
+    summary="Save a new version of a mapping (the coordinator)",
+)
 async def api_save(request: Request, country: str, source: str, codelist: str) -> Any:
     """Body: ``{"entries": [{"national_code", "national_label", "target", "share"}],
     "note"}``. Send ``Authorization: Bearer <coordinator token>``."""
@@ -231,16 +291,16 @@ async def api_save(request: Request, country: str, source: str, codelist: str) -
         body = await request.json()
         if not isinstance(body, dict):
             raise InputError(N_("Send a JSON object with \u201centries\u201d."))
-        new = Mapping.from_dict({**body, "country": country, "source": source,
-                                 "codelist": codelist})
+        new = Mapping.from_dict(
+            {**body, "country": country, "source": source, "codelist": codelist}
+        )
         saved = who.save_mapping(new, note=new.note)
     except AccessDeniedError as exc:
         return _json_error(who, exc, 403)
     except MigstatError as exc:
         return _json_error(who, exc, 400)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return _json_error(who, InputError(N_("Send a JSON object with \u201centries\u201d.")),
-                           400)
+        return _json_error(who, InputError(N_("Send a JSON object with \u201centries\u201d.")), 400)
     return JSONResponse(saved.to_dict(), status_code=201)
 
 

@@ -27,18 +27,26 @@ SelectionDep = Annotated[Selection, Depends()]
 
 
 def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
-    return render(request, "mirror_error.html", status_code=400,
-                  message=problem.text(r.lang))
+    return render(request, "mirror_error.html", status_code=400, message=problem.text(r.lang))
 
 
 def _send(found: Download) -> Response:
-    return Response(found.body, media_type=found.format.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{found.file_name}"'})
+    return Response(
+        found.body,
+        media_type=found.format.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.file_name}"'},
+    )
 
 
 @router.get("")
-def explorer(request: Request, r: ReaderDep, sel: SelectionDep, year: int | None = None,
-             countries: str | None = None, show: str = "ratio") -> Any:
+def explorer(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    year: int | None = None,
+    countries: str | None = None,
+    show: str = "ratio",
+) -> Any:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
     try:
         page = mirror.explorer(r, sel, year, countries, show)
@@ -48,8 +56,13 @@ def explorer(request: Request, r: ReaderDep, sel: SelectionDep, year: int | None
 
 
 @router.get("/corridor")
-def corridor(request: Request, r: ReaderDep, sel: SelectionDep, origin: str = Query(...),
-             destination: str = Query(...)) -> Any:
+def corridor(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    origin: str = Query(...),
+    destination: str = Query(...),
+) -> Any:
     """Both sides of one corridor in every year, with the flags of each year."""
     try:
         page = mirror.corridor(r, sel, origin.upper(), destination.upper())
@@ -59,8 +72,9 @@ def corridor(request: Request, r: ReaderDep, sel: SelectionDep, origin: str = Qu
 
 
 @router.get("/country/{country}")
-def country_report(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
-                   year: int | None = None) -> Any:
+def country_report(
+    request: Request, r: ReaderDep, sel: SelectionDep, country: str, year: int | None = None
+) -> Any:
     """A country's mirror report: its recorded flows against what its partners record."""
     try:
         page = mirror.country_report(r, sel, country.upper(), year)
@@ -70,8 +84,14 @@ def country_report(request: Request, r: ReaderDep, sel: SelectionDep, country: s
 
 
 @router.get("/download/matrix.{fmt}")
-def download_matrix(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
-                    year: int | None = None, countries: str | None = None) -> Any:
+def download_matrix(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    fmt: str,
+    year: int | None = None,
+    countries: str | None = None,
+) -> Any:
     """The double-entry matrix of one year (every year if none is given)."""
     try:
         return _send(mirror.matrix_download(r, sel, fmt, year, countries))
@@ -80,19 +100,30 @@ def download_matrix(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
 
 
 @router.get("/download/corridor.{fmt}")
-def download_corridor(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
-                      origin: str = Query(...), destination: str = Query(...)) -> Any:
+def download_corridor(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    fmt: str,
+    origin: str = Query(...),
+    destination: str = Query(...),
+) -> Any:
     """Both sides of one corridor in every year."""
     try:
-        return _send(mirror.corridor_download(r, sel, fmt, origin.upper(),
-                                              destination.upper()))
+        return _send(mirror.corridor_download(r, sel, fmt, origin.upper(), destination.upper()))
     except MigstatError as problem:
         return _error(request, r, problem)
 
 
 @router.get("/download/country/{country}.{fmt}")
-def download_country(request: Request, r: ReaderDep, sel: SelectionDep, country: str,
-                     fmt: str, year: int = Query(...)) -> Any:
+def download_country(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    country: str,
+    fmt: str,
+    year: int = Query(...),
+) -> Any:
     """A country's mirror report of one year, with its totals by year."""
     try:
         return _send(mirror.country_download(r, sel, fmt, country.upper(), year))
@@ -101,11 +132,20 @@ def download_country(request: Request, r: ReaderDep, sel: SelectionDep, country:
 
 
 @router.get("/download/harmonised.{fmt}")
-def download_harmonised(request: Request, r: ReaderDep, sel: SelectionDep, fmt: str,
-                        year: int = Query(...), anchor: str = Query(...),
-                        start: int | None = None, end: int | None = None, space: str = "log",
-                        rule: str = "mean", bootstrap: int = Query(1000, ge=0, le=5000),
-                        duration_set: str | None = None) -> Any:
+def download_harmonised(
+    request: Request,
+    r: ReaderDep,
+    sel: SelectionDep,
+    fmt: str,
+    year: int = Query(...),
+    anchor: str = Query(...),
+    start: int | None = None,
+    end: int | None = None,
+    space: str = "log",
+    rule: str = "mean",
+    bootstrap: int = Query(1000, ge=0, le=5000),
+    duration_set: str | None = None,
+) -> Any:
     """Harmonised flows of ``year`` with the correction factors (estimated from ``start`` to
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""

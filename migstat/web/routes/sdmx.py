@@ -55,8 +55,9 @@ def _limit(request: Request) -> int:
     return int(getattr(request.app.state, "sdmx_max_observations", MAX_OBSERVATIONS))
 
 
-async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
-                  *parts: str) -> Response:
+async def _answer(
+    request: Request, who: Reader, make: Callable[[], Answer], *parts: str
+) -> Response:
     """The answer from the cache, or made (once, however many ask at the same time) in the
     thread pool and kept; errors become SDMX error messages.
 
@@ -65,8 +66,7 @@ async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
     costs about as much as a static file."""
     lang = language(request)
     try:
-        key = "|".join((request.url.path, str(request.query_params), lang, *parts,
-                        state(who)))
+        key = "|".join((request.url.path, str(request.query_params), lang, *parts, state(who)))
         cache = _cache(request)
         answer = cache.get(key) if cache.ttl > 0 else None
         if answer is None:
@@ -82,62 +82,87 @@ async def _answer(request: Request, who: Reader, make: Callable[[], Answer],
     if request.headers.get("if-none-match") == answer.etag:
         return Response(status_code=304, headers={"ETag": answer.etag})
     headers = {"ETag": answer.etag, "Vary": "Accept, Accept-Language", **dict(answer.headers)}
-    return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
-                    headers=headers)
+    return Response(
+        answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
+    )
 
 
 # -- data -------------------------------------------------------------------------------------
 
+
 @router.get("/data/{flow}", summary="Data of a dataflow (all series)")
 @router.get("/data/{flow}/{key}", summary="Data of the series matching a key")
 @router.get("/data/{flow}/{key}/{provider}", summary="Data of one or more data providers")
-async def data(request: Request, who: ReaderDep, flow: str, key: str | None = None,
-         provider: str | None = None) -> Response:
+async def data(
+    request: Request, who: ReaderDep, flow: str, key: str | None = None, provider: str | None = None
+) -> Response:
     """SDMX data: ``key`` has one position per dimension (``.``-separated; ``+`` between
     codes; an empty position matches every code)."""
     lang = language(request)
     params = dict(request.query_params)
     accept = request.headers.get("accept")
     limit = _limit(request)
-    return await _answer(request, who, lambda: data_answer(
-        who, flow, key, provider, params, accept, lang, limit),
-        request.headers.get("accept", ""))
+    return await _answer(
+        request,
+        who,
+        lambda: data_answer(who, flow, key, provider, params, accept, lang, limit),
+        request.headers.get("accept", ""),
+    )
 
 
 # -- availability -----------------------------------------------------------------------------
 
+
 @router.get("/availableconstraint/{flow}", summary="Codes and periods with data")
 @router.get("/availableconstraint/{flow}/{key}", summary="Codes and periods with data")
-@router.get("/availableconstraint/{flow}/{key}/{provider}",
-            summary="Codes and periods with data")
-@router.get("/availableconstraint/{flow}/{key}/{provider}/{component}",
-            summary="Codes with data in one dimension")
-async def available(request: Request, who: ReaderDep, flow: str, key: str | None = None,
-              provider: str | None = None, component: str | None = None) -> Response:
+@router.get("/availableconstraint/{flow}/{key}/{provider}", summary="Codes and periods with data")
+@router.get(
+    "/availableconstraint/{flow}/{key}/{provider}/{component}",
+    summary="Codes with data in one dimension",
+)
+async def available(
+    request: Request,
+    who: ReaderDep,
+    flow: str,
+    key: str | None = None,
+    provider: str | None = None,
+    component: str | None = None,
+) -> Response:
     """An actual content constraint: for each dimension, the codes for which data exist
     (``mode=exact``, the default: under the whole key; ``mode=available``: under the key's
     other positions, i.e. what could still be chosen)."""
     params = dict(request.query_params)
     lang = language(request)
-    return await _answer(request, who, lambda: availability_answer(
-        who, flow, key, provider, component, params, lang))
+    return await _answer(
+        request, who, lambda: availability_answer(who, flow, key, provider, component, params, lang)
+    )
 
 
 # -- structures -------------------------------------------------------------------------------
 
-@router.get("/{resource}", summary="Structures (dataflow, datastructure, codelist, "
-                                   "conceptscheme)")
+
+@router.get("/{resource}", summary="Structures (dataflow, datastructure, codelist, conceptscheme)")
 @router.get("/{resource}/{agency}", summary="Structures of an agency")
 @router.get("/{resource}/{agency}/{resource_id}", summary="One structure")
 @router.get("/{resource}/{agency}/{resource_id}/{version}", summary="One version of a structure")
-async def structure(request: Request, who: ReaderDep, resource: str, agency: str | None = None,
-              resource_id: str | None = None, version: str | None = None) -> Response:
+async def structure(
+    request: Request,
+    who: ReaderDep,
+    resource: str,
+    agency: str | None = None,
+    resource_id: str | None = None,
+    version: str | None = None,
+) -> Response:
     """SDMX-ML structure messages built from the registry."""
     params = dict(request.query_params)
     accept = request.headers.get("accept")
     lang = language(request)
-    return await _answer(request, who, lambda: structure_answer(
-        who, resource, agency, resource_id, version, params, accept, lang), accept or "")
+    return await _answer(
+        request,
+        who,
+        lambda: structure_answer(who, resource, agency, resource_id, version, params, accept, lang),
+        accept or "",
+    )
 
 
 __all__ = ["MAX_OBSERVATIONS", "constrain", "router", "select"]

@@ -26,33 +26,58 @@ from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, SdmxError
 from migstat.web.sdmx.structures import codelists, header, with_references
 
 
-def data_answer(who: Reader, flow: str, key: str | None, provider: str | None,
-                params: Mapping[str, str], accept: str | None, lang: str,
-                limit: int) -> Answer:
+def data_answer(
+    who: Reader,
+    flow: str,
+    key: str | None,
+    provider: str | None,
+    params: Mapping[str, str],
+    accept: str | None,
+    lang: str,
+    limit: int,
+) -> Answer:
     """SDMX data: ``key`` has one position per dimension (``.``-separated; ``+`` between
     codes; an empty position matches every code); at most ``limit`` observations."""
     wanted = R.parse_data_request(who.registry, flow, key, provider, params)
     kind = R.negotiate(accept, params.get("format"))
     found = select(who, wanted, limit)
     if not found:
-        raise SdmxError(NO_RESULTS, N_("No data match the query {query}."),
-                        query=f"{flow}/{key or 'all'}/{provider or 'all'}")
+        raise SdmxError(
+            NO_RESULTS,
+            N_("No data match the query {query}."),
+            query=f"{flow}/{key or 'all'}/{provider or 'all'}",
+        )
     table = wanted.table
     lists = codelists(who.registry)
     head = header(table, lang, selection.sources(who, found, table))
     if kind == R.CSV:
         labels = params.get("labels", "id")
-        body = write_sdmx_csv(found, table, labels="both" if labels == "both" else "id",
-                              lang=lang, codelists=lists,
-                              attributes=wanted.detail == "full")
+        body = write_sdmx_csv(
+            found,
+            table,
+            labels="both" if labels == "both" else "id",
+            lang=lang,
+            codelists=lists,
+            attributes=wanted.detail == "full",
+        )
     elif kind == R.JSON:
-        body = write_sdmx_json(found, table, codelists=lists, lang=lang,
-                               dimension_at_observation=wanted.dimension_at_observation,
-                               detail=wanted.detail, source=head.source.get(lang))
+        body = write_sdmx_json(
+            found,
+            table,
+            codelists=lists,
+            lang=lang,
+            dimension_at_observation=wanted.dimension_at_observation,
+            detail=wanted.detail,
+            source=head.source.get(lang),
+        )
     else:
-        body = write_data(found, table, header=head,
-                          dimension_at_observation=wanted.dimension_at_observation,
-                          detail=wanted.detail)
+        body = write_data(
+            found,
+            table,
+            header=head,
+            dimension_at_observation=wanted.dimension_at_observation,
+            detail=wanted.detail,
+        )
     return made(body, R.MEDIA[kind])
 
 
@@ -67,9 +92,12 @@ def select(who: Reader, wanted: R.DataRequest, limit: int) -> list[StoredObserva
 
 def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
     """The observations under the request's key, periods and ``updatedAfter``, streamed."""
-    view = selection.View(wanted.table, wanted.filters(),
-                      start=wanted.start.year if wanted.start else None,
-                      end=wanted.end.year if wanted.end else None)
+    view = selection.View(
+        wanted.table,
+        wanted.filters(),
+        start=wanted.start.year if wanted.start else None,
+        end=wanted.end.year if wanted.end else None,
+    )
     if any(not codes for codes in view.filters.values()):
         return
     first = wanted.start.first if wanted.start else None
@@ -85,42 +113,63 @@ def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
         yield obs
 
 
-def _first_last(found: list[StoredObservation], first_n: int | None,
-                last_n: int | None) -> list[StoredObservation]:
+def _first_last(
+    found: list[StoredObservation], first_n: int | None, last_n: int | None
+) -> list[StoredObservation]:
     series: dict[tuple[str, ...], list[StoredObservation]] = {}
     for obs in found:
         series.setdefault((obs.ref_area, *obs.key, obs.provider), []).append(obs)
     kept: list[StoredObservation] = []
     for members in series.values():
         members.sort(key=lambda o: o.time_period)
-        chosen = {id(o): o for o in members[:first_n or 0]}
+        chosen = {id(o): o for o in members[: first_n or 0]}
         if last_n:
             chosen.update({id(o): o for o in members[-last_n:]})
         kept.extend(o for o in members if id(o) in chosen)
     return kept
 
 
-def availability_answer(who: Reader, flow: str, key: str | None, provider: str | None,
-                        component: str | None, params: Mapping[str, str],
-                        lang: str) -> Answer:
+def availability_answer(
+    who: Reader,
+    flow: str,
+    key: str | None,
+    provider: str | None,
+    component: str | None,
+    params: Mapping[str, str],
+    lang: str,
+) -> Answer:
     """An actual content constraint: for each dimension, the codes for which data exist
     (``mode=exact``, the default: under the whole key; ``mode=available``: under the key's
     other positions, i.e. what could still be chosen)."""
-    wanted = R.parse_data_request(who.registry, flow, key, provider, {
-        k: v for k, v in params.items() if k in ("startPeriod", "endPeriod",
-                                                 "updatedAfter")})
+    wanted = R.parse_data_request(
+        who.registry,
+        flow,
+        key,
+        provider,
+        {k: v for k, v in params.items() if k in ("startPeriod", "endPeriod", "updatedAfter")},
+    )
     mode = params.get("mode", "exact")
     if mode not in ("exact", "available"):
-        raise SdmxError(SYNTAX, N_("mode={value} is not known: use exact or available."),
-                        value=mode)
+        raise SdmxError(
+            SYNTAX, N_("mode={value} is not known: use exact or available."), value=mode
+        )
     table = wanted.table
     dims = L.dimensions(table)
     if component not in (None, "", "all") and component not in (*dims, L.TIME):
-        raise SdmxError(NO_RESULTS, N_("Dataflow {flow} has no dimension {dimension}."),
-                        flow=table.id, dimension=component)
+        raise SdmxError(
+            NO_RESULTS,
+            N_("Dataflow {flow} has no dimension {dimension}."),
+            flow=table.id,
+            dimension=component,
+        )
     filters = wanted.filters()
-    everything = R.DataRequest(table, providers=wanted.providers, start=wanted.start,
-                               end=wanted.end, updated_after=wanted.updated_after)
+    everything = R.DataRequest(
+        table,
+        providers=wanted.providers,
+        start=wanted.start,
+        end=wanted.end,
+        updated_after=wanted.updated_after,
+    )
     pool = matching(who, everything if mode == "available" else wanted)
     constraint = constrain(table, pool, filters, mode, codelists(who.registry))
     if component not in (None, "", "all"):
@@ -128,18 +177,27 @@ def availability_answer(who: Reader, flow: str, key: str | None, provider: str |
         if component != L.TIME:
             constraint.start = constraint.end = None
     references = params.get("references", "none")
-    structures = (with_references([table], who.registry, references, start="dataflow")
-                  if references != "none" else Structures())
+    structures = (
+        with_references([table], who.registry, references, start="dataflow")
+        if references != "none"
+        else Structures()
+    )
     if references == "none":
         structures.dataflows = []
     structures.constraints = [constraint]
-    body = write_structures(structures, who.registry, codelists(who.registry),
-                            header=header(None, lang))
+    body = write_structures(
+        structures, who.registry, codelists(who.registry), header=header(None, lang)
+    )
     return made(body, R.STRUCTURE_MEDIA)
 
 
-def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[str, list[str]],
-              mode: str, lists: dict[str, CodeList]) -> Constraint:
+def constrain(
+    table: TableDef,
+    pool: Iterable[StoredObservation],
+    filters: dict[str, list[str]],
+    mode: str,
+    lists: dict[str, CodeList],
+) -> Constraint:
     """The codes with data per dimension (see :func:`available`)."""
     dims = L.dimensions(table)
     wanted = [set(filters[d]) if d in filters else None for d in dims]
@@ -163,8 +221,9 @@ def constrain(table: TableDef, pool: Iterable[StoredObservation], filters: dict[
         known = [c for c in order if c in present[i]]
         values[dim] = known + sorted(present[i] - set(known))
     ordered = sorted(periods)
-    return Constraint(table, values, ordered[0] if ordered else None,
-                      ordered[-1] if ordered else None, count)
+    return Constraint(
+        table, values, ordered[0] if ordered else None, ordered[-1] if ordered else None, count
+    )
 
 
 __all__ = ["availability_answer", "constrain", "data_answer", "matching", "select"]

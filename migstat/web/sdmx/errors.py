@@ -22,8 +22,14 @@ NOT_ACCEPTABLE = 406
 TOO_LARGE = 510
 NOT_IMPLEMENTED = 501
 
-HTTP_STATUS = {NO_RESULTS: 404, SYNTAX: 400, SEMANTIC: 400, NOT_ACCEPTABLE: 406,
-               TOO_LARGE: 413, NOT_IMPLEMENTED: 501}
+HTTP_STATUS = {
+    NO_RESULTS: 404,
+    SYNTAX: 400,
+    SEMANTIC: 400,
+    NOT_ACCEPTABLE: 406,
+    TOO_LARGE: 413,
+    NOT_IMPLEMENTED: 501,
+}
 
 
 class SdmxError(MigstatError):
@@ -38,8 +44,9 @@ class SdmxError(MigstatError):
         return HTTP_STATUS.get(self.code, 400)
 
 
-def error_response(error: MigstatError, lang: str, *, code: int | None = None,
-                   status: int | None = None) -> Response:
+def error_response(
+    error: MigstatError, lang: str, *, code: int | None = None, status: int | None = None
+) -> Response:
     """The SDMX-ML error message answering ``error``."""
     sdmx_code = code if code is not None else getattr(error, "code", SYNTAX)
     http = status if status is not None else HTTP_STATUS.get(sdmx_code, 400)
@@ -47,5 +54,14 @@ def error_response(error: MigstatError, lang: str, *, code: int | None = None,
     return Response(body, status_code=http, media_type="application/xml")
 
 
-__all__ = ["HTTP_STATUS", "NOT_ACCEPTABLE", "NOT_IMPLEMENTED", "NO_RESULTS", "SEMANTIC",
-           "SYNTAX", "TOO_LARGE", "SdmxError", "error_response"]
+__all__ = [
+    "HTTP_STATUS",
+    "NOT_ACCEPTABLE",
+    "NOT_IMPLEMENTED",
+    "NO_RESULTS",
+    "SEMANTIC",
+    "SYNTAX",
+    "TOO_LARGE",
+    "SdmxError",
+    "error_response",
+]

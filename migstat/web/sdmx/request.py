@@ -31,16 +31,27 @@ MEDIA = {
 }
 STRUCTURE_MEDIA = "application/vnd.sdmx.structure+xml; version=2.1"
 _FORMAT_PARAM = {
-    "structurespecificdata": XML, "sdmx-ml": XML, "sdmxml": XML, "xml": XML,
-    "csv": CSV, "sdmx-csv": CSV, "csvfile": CSV,
-    "json": JSON, "sdmx-json": JSON, "jsondata": JSON,
+    "structurespecificdata": XML,
+    "sdmx-ml": XML,
+    "sdmxml": XML,
+    "xml": XML,
+    "csv": CSV,
+    "sdmx-csv": CSV,
+    "csvfile": CSV,
+    "json": JSON,
+    "sdmx-json": JSON,
+    "jsondata": JSON,
 }
 _ACCEPT = {
     "application/vnd.sdmx.structurespecificdata+xml": XML,
     "application/vnd.sdmx.structure+xml": XML,
-    "application/xml": XML, "text/xml": XML,
-    "application/vnd.sdmx.data+csv": CSV, "text/csv": CSV, "application/csv": CSV,
-    "application/vnd.sdmx.data+json": JSON, "application/json": JSON,
+    "application/xml": XML,
+    "text/xml": XML,
+    "application/vnd.sdmx.data+csv": CSV,
+    "text/csv": CSV,
+    "application/csv": CSV,
+    "application/vnd.sdmx.data+json": JSON,
+    "application/json": JSON,
 }
 
 
@@ -57,8 +68,12 @@ class FlowRef:
 
 def check_agency(agency: str | None) -> None:
     if agency and agency not in ("all", "*", L.AGENCY):
-        raise SdmxError(NO_RESULTS, N_("There is no agency {agency} here; the agency is "
-                                       "{known}."), agency=agency, known=L.AGENCY)
+        raise SdmxError(
+            NO_RESULTS,
+            N_("There is no agency {agency} here; the agency is {known}."),
+            agency=agency,
+            known=L.AGENCY,
+        )
 
 
 def check_version(version: str | None, actual: str) -> bool:
@@ -66,8 +81,9 @@ def check_version(version: str | None, actual: str) -> bool:
     if version is None or _any_version(version):
         return True
     if not _VERSION.match(version):
-        raise SdmxError(SYNTAX, N_("{version} is not a version: give e.g. 1.0 or latest."),
-                        version=version)
+        raise SdmxError(
+            SYNTAX, N_("{version} is not a version: give e.g. 1.0 or latest."), version=version
+        )
     return version == actual
 
 
@@ -75,19 +91,32 @@ def parse_flow(registry: Registry, text: str) -> FlowRef:
     """A dataflow reference: ``S01``, ``MIGSTAT,S01`` or ``MIGSTAT,S01,1.0``."""
     parts = [p.strip() for p in text.split(",")]
     if len(parts) > 3 or (not all(parts) and len(parts) > 1):
-        raise SdmxError(SYNTAX, N_("{flow} is not a dataflow reference: write S01, "
-                                   "MIGSTAT,S01 or MIGSTAT,S01,1.0."), flow=text)
-    agency, flow, version = (None, parts[0], None) if len(parts) == 1 else (
-        parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+        raise SdmxError(
+            SYNTAX,
+            N_("{flow} is not a dataflow reference: write S01, MIGSTAT,S01 or MIGSTAT,S01,1.0."),
+            flow=text,
+        )
+    agency, flow, version = (
+        (None, parts[0], None)
+        if len(parts) == 1
+        else (parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+    )
     if not _ID.match(flow):
-        raise SdmxError(SYNTAX, N_("{flow} is not a dataflow reference: write S01, "
-                                   "MIGSTAT,S01 or MIGSTAT,S01,1.0."), flow=text)
+        raise SdmxError(
+            SYNTAX,
+            N_("{flow} is not a dataflow reference: write S01, MIGSTAT,S01 or MIGSTAT,S01,1.0."),
+            flow=text,
+        )
     check_agency(agency)
     table = table_by_id(registry, flow)
     if not check_version(version, table.version):
-        raise SdmxError(NO_RESULTS, N_("Dataflow {flow} has no version {version}; it has "
-                                       "{actual}."), flow=table.id, version=version,
-                        actual=table.version)
+        raise SdmxError(
+            NO_RESULTS,
+            N_("Dataflow {flow} has no version {version}; it has {actual}."),
+            flow=table.id,
+            version=version,
+            actual=table.version,
+        )
     return FlowRef(table)
 
 
@@ -96,8 +125,12 @@ def table_by_id(registry: Registry, flow: str) -> TableDef:
     try:
         return registry.table(flow)
     except NotFoundError:
-        raise SdmxError(NO_RESULTS, N_("There is no dataflow {flow}. Dataflows: {known}."),
-                        flow=flow, known=", ".join(registry.tables)) from None
+        raise SdmxError(
+            NO_RESULTS,
+            N_("There is no dataflow {flow}. Dataflows: {known}."),
+            flow=flow,
+            known=", ".join(registry.tables),
+        ) from None
 
 
 def parse_key(table: TableDef, key: str | None) -> dict[str, list[str]]:
@@ -107,9 +140,17 @@ def parse_key(table: TableDef, key: str | None) -> dict[str, list[str]]:
     dims = L.dimensions(table)
     parts = key.split(".")
     if len(parts) != len(dims):
-        raise SdmxError(SYNTAX, N_("The key {key} has {found} positions; dataflow {flow} has "
-                                   "{expected}: {dimensions}."), key=key, found=len(parts),
-                        flow=table.id, expected=len(dims), dimensions=".".join(dims))
+        raise SdmxError(
+            SYNTAX,
+            N_(
+                "The key {key} has {found} positions; dataflow {flow} has {expected}: {dimensions}."
+            ),
+            key=key,
+            found=len(parts),
+            flow=table.id,
+            expected=len(dims),
+            dimensions=".".join(dims),
+        )
     wanted: dict[str, list[str]] = {}
     for dim, part in zip(dims, parts, strict=True):
         if not part or part == "*":
@@ -117,8 +158,13 @@ def parse_key(table: TableDef, key: str | None) -> dict[str, list[str]]:
         codes = [c for c in part.split("+") if c]
         for code in codes:
             if not _ID.match(code):
-                raise SdmxError(SYNTAX, N_("{code} in the key {key} is not a code (position "
-                                           "{dimension})."), code=code, key=key, dimension=dim)
+                raise SdmxError(
+                    SYNTAX,
+                    N_("{code} in the key {key} is not a code (position {dimension})."),
+                    code=code,
+                    key=key,
+                    dimension=dim,
+                )
         if codes:
             wanted[dim] = codes
     return wanted
@@ -132,8 +178,9 @@ def parse_providers(text: str | None) -> list[str] | None:
     for part in text.split("+"):
         ident = part.split(",")[-1].strip()
         if not _ID.match(ident):
-            raise SdmxError(SYNTAX, N_("{provider} is not a data provider reference."),
-                            provider=part)
+            raise SdmxError(
+                SYNTAX, N_("{provider} is not a data provider reference."), provider=part
+            )
         codes.append(ident)
     return codes
 
@@ -149,7 +196,8 @@ class Period:
 
 _PERIOD = re.compile(
     r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})(?:-(?P<day>\d{2}))?|Q(?P<q>[1-4])|S(?P<s>[12])"
-    r"|A1|M(?P<m>\d{2})))?$")
+    r"|A1|M(?P<m>\d{2})))?$"
+)
 
 
 def parse_period(name: str, text: str | None) -> Period | None:
@@ -158,12 +206,20 @@ def parse_period(name: str, text: str | None) -> Period | None:
         return None
     match = _PERIOD.match(text.strip())
     if match is None:
-        raise SdmxError(SYNTAX, N_("{name}={value} is not a period: write 2019, 2019-07, "
-                                   "2019-07-01 or 2019-Q3."), name=name, value=text)
+        raise SdmxError(
+            SYNTAX,
+            N_("{name}={value} is not a period: write 2019, 2019-07, 2019-07-01 or 2019-Q3."),
+            name=name,
+            value=text,
+        )
     year = int(match["year"])
     if year < 1000:
-        raise SdmxError(SEMANTIC, N_("{name}={value} is not a year anyone collected data "
-                                     "for."), name=name, value=text)
+        raise SdmxError(
+            SEMANTIC,
+            N_("{name}={value} is not a year anyone collected data for."),
+            name=name,
+            value=text,
+        )
     first_month, last_month = 1, 12
     month = match["month"] or match["m"]
     if month:
@@ -175,18 +231,29 @@ def parse_period(name: str, text: str | None) -> Period | None:
         first_month = 6 * int(match["s"]) - 5
         last_month = first_month + 5
     if not 1 <= first_month <= 12:
-        raise SdmxError(SYNTAX, N_("{name}={value} is not a period: write 2019, 2019-07, "
-                                   "2019-07-01 or 2019-Q3."), name=name, value=text)
+        raise SdmxError(
+            SYNTAX,
+            N_("{name}={value} is not a period: write 2019, 2019-07, 2019-07-01 or 2019-Q3."),
+            name=name,
+            value=text,
+        )
     last_day = calendar.monthrange(year, last_month)[1]
     first_day = 1
     if match["day"]:
         day = int(match["day"])
         if not 1 <= day <= calendar.monthrange(year, first_month)[1]:
-            raise SdmxError(SYNTAX, N_("{name}={value} is not a period: write 2019, 2019-07, "
-                                       "2019-07-01 or 2019-Q3."), name=name, value=text)
+            raise SdmxError(
+                SYNTAX,
+                N_("{name}={value} is not a period: write 2019, 2019-07, 2019-07-01 or 2019-Q3."),
+                name=name,
+                value=text,
+            )
         first_day = last_day = day
-    return Period(f"{year:04d}-{first_month:02d}-{first_day:02d}",
-                  f"{year:04d}-{last_month:02d}-{last_day:02d}", year)
+    return Period(
+        f"{year:04d}-{first_month:02d}-{first_day:02d}",
+        f"{year:04d}-{last_month:02d}-{last_day:02d}",
+        year,
+    )
 
 
 def period_span(period: str) -> tuple[str, str]:
@@ -216,8 +283,11 @@ class DataRequest:
         found = dict(self.key)
         if self.providers is not None:
             given = found.get("DATA_PROVIDER")
-            found["DATA_PROVIDER"] = ([p for p in given if p in self.providers]
-                                      if given is not None else list(self.providers))
+            found["DATA_PROVIDER"] = (
+                [p for p in given if p in self.providers]
+                if given is not None
+                else list(self.providers)
+            )
         return found
 
 
@@ -225,56 +295,80 @@ def _count(name: str, text: str | None) -> int | None:
     if text is None or text == "":
         return None
     if not text.isdigit() or int(text) < 1:
-        raise SdmxError(SYNTAX, N_("{name} must be a whole number of at least 1, not "
-                                   "{value}."), name=name, value=text)
+        raise SdmxError(
+            SYNTAX,
+            N_("{name} must be a whole number of at least 1, not {value}."),
+            name=name,
+            value=text,
+        )
     return int(text)
 
 
-def parse_data_request(registry: Registry, flow: str, key: str | None, provider: str | None,
-                       params: dict[str, str]) -> DataRequest:
+def parse_data_request(
+    registry: Registry, flow: str, key: str | None, provider: str | None, params: dict[str, str]
+) -> DataRequest:
     """The data query of ``/data/{flow}/{key}/{provider}`` with its parameters."""
     table = parse_flow(registry, flow).table
     request = DataRequest(table, parse_key(table, key), parse_providers(provider))
     request.start = parse_period("startPeriod", params.get("startPeriod"))
     request.end = parse_period("endPeriod", params.get("endPeriod"))
     if request.start and request.end and request.start.first > request.end.last:
-        raise SdmxError(SEMANTIC, N_("startPeriod {start} comes after endPeriod {end}."),
-                        start=params.get("startPeriod"), end=params.get("endPeriod"))
+        raise SdmxError(
+            SEMANTIC,
+            N_("startPeriod {start} comes after endPeriod {end}."),
+            start=params.get("startPeriod"),
+            end=params.get("endPeriod"),
+        )
     updated = params.get("updatedAfter")
     if updated:
         try:
             moment = datetime.fromisoformat(updated.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise SdmxError(SYNTAX, N_("updatedAfter={value} is not a moment: write "
-                                       "2024-05-01T00:00:00Z."), value=updated) from None
+            raise SdmxError(
+                SYNTAX,
+                N_("updatedAfter={value} is not a moment: write 2024-05-01T00:00:00Z."),
+                value=updated,
+            ) from None
         request.updated_after = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     detail = params.get("detail", "full")
     if detail not in DETAILS:
-        raise SdmxError(SYNTAX, N_("detail={value} is not known: use one of {known}."),
-                        value=detail, known=", ".join(DETAILS))
+        raise SdmxError(
+            SYNTAX,
+            N_("detail={value} is not known: use one of {known}."),
+            value=detail,
+            known=", ".join(DETAILS),
+        )
     request.detail = detail
     at_obs = params.get("dimensionAtObservation", L.TIME)
     known = [*L.all_dimensions(table), ALL_DIMENSIONS]
     if at_obs not in known:
-        raise SdmxError(SYNTAX, N_("dimensionAtObservation={value} is not a dimension of "
-                                   "{flow}: use one of {known}."), value=at_obs,
-                        flow=table.id, known=", ".join(known))
+        raise SdmxError(
+            SYNTAX,
+            N_("dimensionAtObservation={value} is not a dimension of {flow}: use one of {known}."),
+            value=at_obs,
+            flow=table.id,
+            known=", ".join(known),
+        )
     request.dimension_at_observation = at_obs
     request.first_n = _count("firstNObservations", params.get("firstNObservations"))
     request.last_n = _count("lastNObservations", params.get("lastNObservations"))
     return request
 
 
-def negotiate(accept: str | None, fmt: str | None, *, kinds: Iterable[str] = (XML, CSV, JSON)
-              ) -> str:
+def negotiate(
+    accept: str | None, fmt: str | None, *, kinds: Iterable[str] = (XML, CSV, JSON)
+) -> str:
     """The format to answer in: the ``format`` parameter first, then the Accept header."""
     allowed = set(kinds)
     if fmt:
         kind = _FORMAT_PARAM.get(fmt.strip().lower())
         if kind is None or kind not in allowed:
-            raise SdmxError(NOT_ACCEPTABLE, N_("format={value} is not served here; use one "
-                                               "of {known}."), value=fmt,
-                            known=", ".join(k for k, v in _FORMAT_PARAM.items() if v in allowed))
+            raise SdmxError(
+                NOT_ACCEPTABLE,
+                N_("format={value} is not served here; use one of {known}."),
+                value=fmt,
+                known=", ".join(k for k, v in _FORMAT_PARAM.items() if v in allowed),
+            )
         return kind
     if not accept:
         return XML
@@ -297,12 +391,34 @@ def negotiate(accept: str | None, fmt: str | None, *, kinds: Iterable[str] = (XM
         kind = _ACCEPT.get(media)
         if kind in allowed:
             return kind
-    raise SdmxError(NOT_ACCEPTABLE, N_("None of the formats asked for ({accept}) is served "
-                                       "here; ask for SDMX-ML structure-specific data, "
-                                       "SDMX-CSV or SDMX-JSON."), accept=accept)
+    raise SdmxError(
+        NOT_ACCEPTABLE,
+        N_(
+            "None of the formats asked for ({accept}) is served "
+            "here; ask for SDMX-ML structure-specific data, "
+            "SDMX-CSV or SDMX-JSON."
+        ),
+        accept=accept,
+    )
 
 
-__all__ = ["CSV", "JSON", "MEDIA", "STRUCTURE_MEDIA", "XML", "DataRequest", "FlowRef",
-           "Period", "check_agency", "check_version", "negotiate", "parse_data_request",
-           "parse_flow", "parse_key", "parse_period", "parse_providers", "period_span",
-           "table_by_id"]
+__all__ = [
+    "CSV",
+    "JSON",
+    "MEDIA",
+    "STRUCTURE_MEDIA",
+    "XML",
+    "DataRequest",
+    "FlowRef",
+    "Period",
+    "check_agency",
+    "check_version",
+    "negotiate",
+    "parse_data_request",
+    "parse_flow",
+    "parse_key",
+    "parse_period",
+    "parse_providers",
+    "period_span",
+    "table_by_id",
+]

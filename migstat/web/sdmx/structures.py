@@ -24,11 +24,16 @@ STRUCTURE_RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
 
 def provider_codelist(registry: Registry) -> CodeList:
     """Who may stand behind numbers: every reporting country and every publisher imported."""
-    cl = CodeList(id=L.PROVIDER_CODELIST, name=dict(L.CONCEPTS["DATA_PROVIDER"]),
-                  description={"en": "A reporting country (its own submission) or a publisher "
-                                     "whose published data were imported.",
-                               "ru": "Страна, представившая свои данные, или издатель, "
-                                     "опубликованные данные которого импортированы."})
+    cl = CodeList(
+        id=L.PROVIDER_CODELIST,
+        name=dict(L.CONCEPTS["DATA_PROVIDER"]),
+        description={
+            "en": "A reporting country (its own submission) or a publisher "
+            "whose published data were imported.",
+            "ru": "Страна, представившая свои данные, или издатель, "
+            "опубликованные данные которого импортированы.",
+        },
+    )
     for reader in SOURCES.values():
         if reader.provider not in cl:
             cl.add(Code(id=reader.provider, name={"en": reader.publisher}))
@@ -62,8 +67,9 @@ def used_codelists(registry: Registry, tables: list[TableDef]) -> list[CodeList]
     return [lists[i] for i in ids]
 
 
-def with_references(tables: list[TableDef], registry: Registry, references: str,
-                    *, start: str) -> Structures:
+def with_references(
+    tables: list[TableDef], registry: Registry, references: str, *, start: str
+) -> Structures:
     """The artefacts of a structure answer: ``tables`` as ``start`` (``dataflow`` or
     ``datastructure``) plus what ``references`` asks for (``none``, ``children``,
     ``descendants``, ``all``, ``parents``, ``parentsandsiblings``, or an artefact type)."""
@@ -77,8 +83,12 @@ def with_references(tables: list[TableDef], registry: Registry, references: str,
     wide = references in ("descendants", "all")
     if start == "dataflow" and references in ("children", "descendants", "all", "datastructure"):
         found.datastructures = list(tables)
-    if start == "datastructure" and references in ("parents", "parentsandsiblings", "all",
-                                                   "dataflow"):
+    if start == "datastructure" and references in (
+        "parents",
+        "parentsandsiblings",
+        "all",
+        "dataflow",
+    ):
         found.dataflows = list(tables)
     deep = wide or (start == "datastructure" and references == "children")
     if deep or references == "codelist":
@@ -105,61 +115,104 @@ def source_texts(table: TableDef, sources: Sequence[str] = ()) -> dict[str, str]
     return texts
 
 
-_REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all",
-               "dataflow", "datastructure", "codelist", "conceptscheme")
+_REFERENCES = (
+    "none",
+    "parents",
+    "parentsandsiblings",
+    "children",
+    "descendants",
+    "all",
+    "dataflow",
+    "datastructure",
+    "codelist",
+    "conceptscheme",
+)
 
 
 def _wanted(resource_id: str | None) -> str | None:
     return None if resource_id in (None, "", "all", "*") else resource_id
 
 
-def _structures(who: Reader, resource: str, resource_id: str | None, version: str | None,
-                references: str) -> Structures:
+def _structures(
+    who: Reader, resource: str, resource_id: str | None, version: str | None, references: str
+) -> Structures:
     registry = who.registry
     wanted = _wanted(resource_id)
     if resource in ("dataflow", "datastructure"):
         tables = list(registry.tables.values())
         if wanted is not None:
-            table_id = wanted[4:] if resource == "datastructure" and wanted.startswith(
-                "DSD_") else wanted
+            table_id = (
+                wanted[4:] if resource == "datastructure" and wanted.startswith("DSD_") else wanted
+            )
             tables = [t for t in tables if t.id == table_id]
         tables = [t for t in tables if R.check_version(version, t.version)]
-        return with_references(tables, registry, references, start=resource) if tables else (
-            Structures())
+        return (
+            with_references(tables, registry, references, start=resource)
+            if tables
+            else (Structures())
+        )
     if resource == "codelist":
         lists = list(codelists(registry).values())
         if wanted is not None:
             lists = [c for c in lists if L.codelist_id(c.id) == wanted]
         return Structures(codelists=[c for c in lists if R.check_version(version, c.version)])
     if wanted not in (None, L.CONCEPT_SCHEME) or not R.check_version(
-            version, L.CONCEPT_SCHEME_VERSION):
+        version, L.CONCEPT_SCHEME_VERSION
+    ):
         return Structures()
     return Structures(concepts=True)
 
 
-def structure_answer(who: Reader, resource: str, agency: str | None,
-                     resource_id: str | None, version: str | None, params: Mapping[str, str],
-                     accept: str | None, lang: str) -> Answer:
+def structure_answer(
+    who: Reader,
+    resource: str,
+    agency: str | None,
+    resource_id: str | None,
+    version: str | None,
+    params: Mapping[str, str],
+    accept: str | None,
+    lang: str,
+) -> Answer:
     """SDMX-ML structure messages built from the registry."""
     if resource not in STRUCTURE_RESOURCES:
-        raise SdmxError(NO_RESULTS, N_("{resource} is not a resource of this API; it has "
-                                       "{known}, data and availableconstraint."),
-                        resource=resource, known=", ".join(STRUCTURE_RESOURCES))
+        raise SdmxError(
+            NO_RESULTS,
+            N_(
+                "{resource} is not a resource of this API; it has "
+                "{known}, data and availableconstraint."
+            ),
+            resource=resource,
+            known=", ".join(STRUCTURE_RESOURCES),
+        )
     R.negotiate(accept, params.get("format"), kinds=(R.XML,))
     R.check_agency(agency)
     references = params.get("references", "none")
     if references not in _REFERENCES:
-        raise SdmxError(SYNTAX, N_("references={value} is not known: use one of "
-                                   "{known}."), value=references,
-                        known=", ".join(_REFERENCES))
+        raise SdmxError(
+            SYNTAX,
+            N_("references={value} is not known: use one of {known}."),
+            value=references,
+            known=", ".join(_REFERENCES),
+        )
     found = _structures(who, resource, resource_id, version, references)
     if found.empty:
-        raise SdmxError(NO_RESULTS, N_("No {resource} matches {query}."), resource=resource,
-                        query="/".join(p for p in (agency, resource_id, version) if p))
-    body = write_structures(found, who.registry, codelists(who.registry),
-                            header=header(None, lang))
+        raise SdmxError(
+            NO_RESULTS,
+            N_("No {resource} matches {query}."),
+            resource=resource,
+            query="/".join(p for p in (agency, resource_id, version) if p),
+        )
+    body = write_structures(found, who.registry, codelists(who.registry), header=header(None, lang))
     return made(body, R.STRUCTURE_MEDIA)
 
 
-__all__ = ["STRUCTURE_RESOURCES", "codelists", "header", "provider_codelist", "source_texts",
-           "structure_answer", "used_codelists", "with_references"]
+__all__ = [
+    "STRUCTURE_RESOURCES",
+    "codelists",
+    "header",
+    "provider_codelist",
+    "source_texts",
+    "structure_answer",
+    "used_codelists",
+    "with_references",
+]

@@ -23,8 +23,7 @@ from migstat.web.views.data import REGION, WARMERS, PortalData, table_order
 from migstat.web.views.params import codes, year
 
 YEARS_SHOWN = 10
-STATUS_LABELS = {"provided": N_("provided"), "partial": N_("partial"),
-                 "missing": N_("missing")}
+STATUS_LABELS = {"provided": N_("provided"), "partial": N_("partial"), "missing": N_("missing")}
 
 
 @dataclass(slots=True)
@@ -35,12 +34,19 @@ class Breakdowns:
     total_only: tuple[str, ...]
 
 
-def breakdowns(data: PortalData, table: TableDef, provider: str, area: str,
-               period: str) -> Breakdowns:
+def breakdowns(
+    data: PortalData, table: TableDef, provider: str, area: str, period: str
+) -> Breakdowns:
     """The breakdowns in one slice (``provider``'s ``table`` for ``area`` and ``period``)."""
+
     def build() -> Breakdowns:
-        query = ObservationQuery(table=table.id, ref_areas=[area], providers=[provider],
-                                 time_from=int(period[:4]), time_to=int(period[:4]))
+        query = ObservationQuery(
+            table=table.id,
+            ref_areas=[area],
+            providers=[provider],
+            time_from=int(period[:4]),
+            time_to=int(period[:4]),
+        )
         seen: dict[int, set[str]] = defaultdict(set)
         for o in data.reader.observations(query):
             if o.time_period == period:
@@ -49,14 +55,17 @@ def breakdowns(data: PortalData, table: TableDef, provider: str, area: str,
         given, total_only = [], []
         for i, dim in enumerate(table.dimensions):
             broken = {c for c in seen[i] if c != dim.total}
-            (given if broken and (dim.total is None or len(seen[i]) > 1
-                                  or dim.total not in seen[i]) else total_only).append(dim.id)
+            (
+                given
+                if broken and (dim.total is None or len(seen[i]) > 1 or dim.total not in seen[i])
+                else total_only
+            ).append(dim.id)
         return Breakdowns(tuple(given), tuple(total_only))
+
     return data.cached("breakdowns", (table.id, provider, area, period), build)
 
 
-def _representative(data: PortalData, table: str, provider: str,
-                    area: str) -> tuple[str, str]:
+def _representative(data: PortalData, table: str, provider: str, area: str) -> tuple[str, str]:
     """The slice whose breakdowns stand for a source: a national provider's own latest one,
     a publisher's latest one for one country (the first of the region it covers)."""
     have = data.areas_with(table)
@@ -72,24 +81,42 @@ def build(data: PortalData, params: Any) -> dict[str, Any]:
     start, end = year(params, "start"), year(params, "end")
     asked_tables = codes(params, "tables")
     key = (scope, source, start, end, tuple(asked_tables), data.lang)
-    return data.cached("availability", key,
-                       lambda: _build(data, scope, source, start, end, asked_tables))
+    return data.cached(
+        "availability", key, lambda: _build(data, scope, source, start, end, asked_tables)
+    )
 
 
-def _build(data: PortalData, scope: str, source: str, start: int | None, end: int | None,
-           asked_tables: list[str]) -> dict[str, Any]:
+def _build(
+    data: PortalData,
+    scope: str,
+    source: str,
+    start: int | None,
+    end: int | None,
+    asked_tables: list[str],
+) -> dict[str, Any]:
     lang = data.lang
-    tables = sorted((t for t in data.registry.standard_tables()
-                     if not asked_tables or t.id in asked_tables), key=table_order)
-    cover = [s for s in data.coverage() if s.table in {t.id for t in tables}
-             and (source == "all" or data.is_national(s.provider))]
+    tables = sorted(
+        (t for t in data.registry.standard_tables() if not asked_tables or t.id in asked_tables),
+        key=table_order,
+    )
+    cover = [
+        s
+        for s in data.coverage()
+        if s.table in {t.id for t in tables} and (source == "all" or data.is_national(s.provider))
+    ]
     areas_with_data = {s.ref_area for s in cover}
     if scope == "region":
         areas = list(REGION)
     else:
-        areas = sorted((a for a in areas_with_data if data.registry.areas.get(a) is not None
-                        and data.registry.areas[a].attributes.get("kind") == "country"),
-                       key=lambda a: (a not in REGION, data.area_label(a)))
+        areas = sorted(
+            (
+                a
+                for a in areas_with_data
+                if data.registry.areas.get(a) is not None
+                and data.registry.areas[a].attributes.get("kind") == "country"
+            ),
+            key=lambda a: (a not in REGION, data.area_label(a)),
+        )
     all_years = sorted({int(s.period[:4]) for s in cover if s.ref_area in areas})
     last = end or (all_years[-1] if all_years else 2024)
     first = start or max(last - YEARS_SHOWN + 1, all_years[0] if all_years else last)
@@ -117,51 +144,88 @@ def _build(data: PortalData, scope: str, source: str, start: int | None, end: in
             detail = _best_breakdowns(data, table, area, years, by_cell)
             if scope == "all":  # one cell per table: its best year, and how many years
                 have = [c for c in cells if c["status"] != "missing"]
-                best = ("provided" if any(c["status"] == "provided" for c in have)
-                        else "partial" if have else "missing")
-                cells = [{"status": best, "year": f"{years[0]}-{years[-1]}",
-                          "title": f"{len(have)}/{len(years)}", "count": len(have)}]
+                best = (
+                    "provided"
+                    if any(c["status"] == "provided" for c in have)
+                    else "partial"
+                    if have
+                    else "missing"
+                )
+                cells = [
+                    {
+                        "status": best,
+                        "year": f"{years[0]}-{years[-1]}",
+                        "title": f"{len(have)}/{len(years)}",
+                        "count": len(have),
+                    }
+                ]
             groups.append({"table": table.id, "cells": cells, "breakdowns": detail})
         total = len(tables) * len(years)
-        rows.append({"code": area, "name": data.area_label(area), "groups": groups,
-                     "score": round(100 * points / total) if total else 0})
+        rows.append(
+            {
+                "code": area,
+                "name": data.area_label(area),
+                "groups": groups,
+                "score": round(100 * points / total) if total else 0,
+            }
+        )
     overall = [c for scores in table_scores.values() for c in scores]
     return {
-        "scope": scope, "source": source, "years": years, "compact": scope == "all",
-        "all_tables": [(t.id, t.label(lang), not asked_tables or t.id in asked_tables)
-                       for t in sorted(data.registry.standard_tables(), key=table_order)],
-        "tables": [{"id": t.id, "title": t.label(lang),
-                    "score": round(100 * sum(table_scores[t.id]) / len(table_scores[t.id]))
-                    if table_scores[t.id] else 0} for t in tables],
+        "scope": scope,
+        "source": source,
+        "years": years,
+        "compact": scope == "all",
+        "all_tables": [
+            (t.id, t.label(lang), not asked_tables or t.id in asked_tables)
+            for t in sorted(data.registry.standard_tables(), key=table_order)
+        ],
+        "tables": [
+            {
+                "id": t.id,
+                "title": t.label(lang),
+                "score": round(100 * sum(table_scores[t.id]) / len(table_scores[t.id]))
+                if table_scores[t.id]
+                else 0,
+            }
+            for t in tables
+        ],
         "rows": rows,
         "score": round(100 * sum(overall) / len(overall)) if overall else 0,
         "status_labels": {k: gettext_(v, lang) for k, v in STATUS_LABELS.items()},
     }
 
 
-def _best_breakdowns(data: PortalData, table: TableDef, area: str, years: list[int],
-                     by_cell: dict[tuple[str, str, int], list[tuple[str, str]]]
-                     ) -> dict[str, Any] | None:
+def _best_breakdowns(
+    data: PortalData,
+    table: TableDef,
+    area: str,
+    years: list[int],
+    by_cell: dict[tuple[str, str, int], list[tuple[str, str]]],
+) -> dict[str, Any] | None:
     """The most detailed data of the years shown (the latest year among equals): which of
     the table's dimensions are broken down and which are given only as a total."""
     best: tuple[int, int, Breakdowns] | None = None
     for y in years:
         for provider in sorted({p for p, _ in by_cell.get((area, table.id, y), [])}):
-            b = breakdowns(data, table, provider,
-                           *_representative(data, table.id, provider, area))
+            b = breakdowns(data, table, provider, *_representative(data, table.id, provider, area))
             if best is None or (len(b.given), y) >= (best[0], best[1]):
                 best = (len(b.given), y, b)
     if best is None:
         return None
     _n, latest, found = best
     label = {d.id: d.label(data.lang) for d in table.dimensions}
-    return {"year": latest, "given": [label[d] for d in found.given],
-            "missing": [label[d] for d in found.total_only],
-            "n": len(found.given), "of": len(table.dimensions)}
+    return {
+        "year": latest,
+        "given": [label[d] for d in found.given],
+        "missing": [label[d] for d in found.total_only],
+        "n": len(found.given),
+        "of": len(table.dimensions),
+    }
 
 
-def _status(data: PortalData, table: TableDef, area: str,
-            found: list[tuple[str, str]]) -> tuple[str, str]:
+def _status(
+    data: PortalData, table: TableDef, area: str, found: list[tuple[str, str]]
+) -> tuple[str, str]:
     """``provided``/``partial``/``missing`` and a note naming sources and missing breakdowns."""
     lang = data.lang
     if not found:
@@ -176,8 +240,14 @@ def _status(data: PortalData, table: TableDef, area: str,
             notes.append(data.provider_label(provider))
         else:
             lacking = ", ".join(table.dimension(d).label(lang).lower() for d in b.total_only)
-            notes.append(gettext_(N_("{source}: no breakdown by {dimensions}"), lang,
-                                  source=data.provider_label(provider), dimensions=lacking))
+            notes.append(
+                gettext_(
+                    N_("{source}: no breakdown by {dimensions}"),
+                    lang,
+                    source=data.provider_label(provider),
+                    dimensions=lacking,
+                )
+            )
     return ("provided" if complete else "partial"), "; ".join(notes)
 
 

@@ -13,21 +13,44 @@ from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 GEOMETRY = "/static/vendor/countries-110m.json"
-PALETTE = ["#1f5f8b", "#e07b39", "#3b8d5a", "#b8405e", "#7a5c9e", "#8c6d31", "#d4a017",
-           "#4d8fac", "#999999", "#5f3d8b"]
+PALETTE = [
+    "#1f5f8b",
+    "#e07b39",
+    "#3b8d5a",
+    "#b8405e",
+    "#7a5c9e",
+    "#8c6d31",
+    "#d4a017",
+    "#4d8fac",
+    "#999999",
+    "#5f3d8b",
+]
 SEX_COLOURS = {"M": "#1f5f8b", "F": "#e07b39"}
 
 
 def _base(marks: int, height: int = 300, layer: str | None = None) -> dict[str, Any]:
     """A spec's common part; ``layer`` names the layer whose marks are the data marks."""
-    return {"$schema": SCHEMA, "width": "container", "height": height,
-            "usermeta": {"marks": marks, "layer": layer},
-            "config": {"font": "system-ui, sans-serif", "view": {"stroke": None},
-                       "axis": {"labelColor": "#333", "titleColor": "#333"}}}
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": height,
+        "usermeta": {"marks": marks, "layer": layer},
+        "config": {
+            "font": "system-ui, sans-serif",
+            "view": {"stroke": None},
+            "axis": {"labelColor": "#333", "titleColor": "#333"},
+        },
+    }
 
 
-def line_chart(points: list[dict[str, Any]], *, x_title: str, y_title: str,
-               series_title: str, gaps: bool = False) -> dict[str, Any]:
+def line_chart(
+    points: list[dict[str, Any]],
+    *,
+    x_title: str,
+    y_title: str,
+    series_title: str,
+    gaps: bool = False,
+) -> dict[str, Any]:
     """Lines over time: ``points`` are ``{period, series, value}``; one line per series.
 
     With ``gaps``, a point whose value is ``None`` breaks its line (a lone value between gaps
@@ -37,78 +60,132 @@ def line_chart(points: list[dict[str, Any]], *, x_title: str, y_title: str,
     if gaps:
         line["invalid"] = "break-paths-show-domains"
     spec = _base(len(series), layer="series")
-    spec.update({
-        "data": {"values": points},
-        "layer": [{"name": "series", "mark": line},
-                  {"name": "points", "mark": {"type": "point", "filled": True, "size": 26}}],
-        "encoding": {
-            "x": {"field": "period", "type": "temporal", "timeUnit": "utcyear",
-                  "title": x_title, "axis": {"format": "%Y", "labelOverlap": True},
-                  "scale": {"padding": 12}},
-            "y": {"field": "value", "type": "quantitative", "title": y_title,
-                  "axis": {"format": ",d"}},
-            "color": {"field": "series", "type": "nominal", "title": series_title,
-                      "sort": series, "scale": {"range": PALETTE},
-                      "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260}},
-            "tooltip": [{"field": "series", "title": series_title},
-                        {"field": "period", "title": x_title},
-                        {"field": "value", "type": "quantitative", "title": y_title,
-                         "format": ","}],
-        },
-    })
+    spec.update(
+        {
+            "data": {"values": points},
+            "layer": [
+                {"name": "series", "mark": line},
+                {"name": "points", "mark": {"type": "point", "filled": True, "size": 26}},
+            ],
+            "encoding": {
+                "x": {
+                    "field": "period",
+                    "type": "temporal",
+                    "timeUnit": "utcyear",
+                    "title": x_title,
+                    "axis": {"format": "%Y", "labelOverlap": True},
+                    "scale": {"padding": 12},
+                },
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"format": ",d"},
+                },
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": series_title,
+                    "sort": series,
+                    "scale": {"range": PALETTE},
+                    "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260},
+                },
+                "tooltip": [
+                    {"field": "series", "title": series_title},
+                    {"field": "period", "title": x_title},
+                    {"field": "value", "type": "quantitative", "title": y_title, "format": ","},
+                ],
+            },
+        }
+    )
     return spec
 
 
 def bar_chart(bars: list[dict[str, Any]], *, x_title: str, y_title: str) -> dict[str, Any]:
     """Horizontal bars, largest first: ``bars`` are ``{label, value}``."""
     spec = _base(len(bars), height=max(120, 22 * len(bars)))
-    spec.update({
-        "data": {"values": bars},
-        "mark": {"type": "bar", "color": PALETTE[0]},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "title": y_title, "sort": "-x",
-                  "axis": {"labelLimit": 220}},
-            "x": {"field": "value", "type": "quantitative", "title": x_title,
-                  "axis": {"format": ",d"}},
-            "tooltip": [{"field": "label", "title": y_title},
-                        {"field": "value", "type": "quantitative", "title": x_title,
-                         "format": ","}],
-        },
-    })
+    spec.update(
+        {
+            "data": {"values": bars},
+            "mark": {"type": "bar", "color": PALETTE[0]},
+            "encoding": {
+                "y": {
+                    "field": "label",
+                    "type": "nominal",
+                    "title": y_title,
+                    "sort": "-x",
+                    "axis": {"labelLimit": 220},
+                },
+                "x": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": x_title,
+                    "axis": {"format": ",d"},
+                },
+                "tooltip": [
+                    {"field": "label", "title": y_title},
+                    {"field": "value", "type": "quantitative", "title": x_title, "format": ","},
+                ],
+            },
+        }
+    )
     return spec
 
 
-def pyramid(bars: list[dict[str, Any]], *, age_title: str, value_title: str,
-            sex_title: str) -> dict[str, Any]:
+def pyramid(
+    bars: list[dict[str, Any]], *, age_title: str, value_title: str, sex_title: str
+) -> dict[str, Any]:
     """An age-sex pyramid: ``bars`` are ``{age, order, sex, sex_label, value}``; men left."""
     for bar in bars:
         bar["signed"] = -bar["value"] if bar["sex"] == "M" else bar["value"]
     ages = [b["age"] for b in sorted(bars, key=lambda b: -b["order"])]
     labels = {b["sex"]: b["sex_label"] for b in bars}
     spec = _base(len(bars), height=max(160, 16 * len(set(ages))))
-    spec.update({
-        "data": {"values": bars},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "age", "type": "ordinal", "title": age_title,
-                  "sort": list(dict.fromkeys(ages))},
-            "x": {"field": "signed", "type": "quantitative", "title": value_title,
-                  "axis": {"labelExpr": "format(abs(datum.value), ',d')"}},
-            "color": {"field": "sex_label", "type": "nominal", "title": sex_title,
-                      "scale": {"domain": [labels.get("M", "M"), labels.get("F", "F")],
-                                "range": [SEX_COLOURS["M"], SEX_COLOURS["F"]]},
-                      "legend": {"orient": "top"}},
-            "tooltip": [{"field": "sex_label", "title": sex_title},
-                        {"field": "age", "title": age_title},
-                        {"field": "value", "type": "quantitative", "title": value_title,
-                         "format": ","}],
-        },
-    })
+    spec.update(
+        {
+            "data": {"values": bars},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": {
+                    "field": "age",
+                    "type": "ordinal",
+                    "title": age_title,
+                    "sort": list(dict.fromkeys(ages)),
+                },
+                "x": {
+                    "field": "signed",
+                    "type": "quantitative",
+                    "title": value_title,
+                    "axis": {"labelExpr": "format(abs(datum.value), ',d')"},
+                },
+                "color": {
+                    "field": "sex_label",
+                    "type": "nominal",
+                    "title": sex_title,
+                    "scale": {
+                        "domain": [labels.get("M", "M"), labels.get("F", "F")],
+                        "range": [SEX_COLOURS["M"], SEX_COLOURS["F"]],
+                    },
+                    "legend": {"orient": "top"},
+                },
+                "tooltip": [
+                    {"field": "sex_label", "title": sex_title},
+                    {"field": "age", "title": age_title},
+                    {"field": "value", "type": "quantitative", "title": value_title, "format": ","},
+                ],
+            },
+        }
+    )
     return spec
 
 
-def choropleth(areas: list[dict[str, Any]], *, value_title: str,
-               country_title: str, geometry_ids: frozenset[str]) -> dict[str, Any]:
+def choropleth(
+    areas: list[dict[str, Any]],
+    *,
+    value_title: str,
+    country_title: str,
+    geometry_ids: frozenset[str],
+) -> dict[str, Any]:
     """Partner countries shaded by value: ``areas`` are ``{m49, label, value}`` (value > 0).
 
     Countries too small for the 1:110m geometry have no shape; ``usermeta.marks`` counts only
@@ -117,33 +194,69 @@ def choropleth(areas: list[dict[str, Any]], *, value_title: str,
     drawn = [a for a in areas if a["m49"] in geometry_ids]
     geo = {"url": GEOMETRY, "format": {"type": "topojson", "feature": "countries"}}
     spec = _base(len(drawn), height=380, layer="partners")
-    spec.update({
-        "projection": {"type": "equalEarth"},
-        "layer": [
-            {"data": geo, "name": "land",
-             "mark": {"type": "geoshape", "fill": "#e6e8eb", "stroke": "#ffffff",
-                      "strokeWidth": 0.4}},
-            {"data": geo, "name": "partners",
-             "transform": [
-                 {"lookup": "id", "from": {"data": {"values": drawn}, "key": "m49",
-                                           "fields": ["label", "value"]}},
-                 {"filter": "isValid(datum.value) && datum.value > 0"}],
-             "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
-             "encoding": {
-                 "color": {"field": "value", "type": "quantitative", "title": value_title,
-                           "scale": {"type": "log", "scheme": "blues"},
-                           "legend": {"format": ",d", "orient": "bottom-left"}},
-                 "tooltip": [{"field": "label", "title": country_title},
-                             {"field": "value", "type": "quantitative", "title": value_title,
-                              "format": ","}]}},
-        ],
-    })
+    spec.update(
+        {
+            "projection": {"type": "equalEarth"},
+            "layer": [
+                {
+                    "data": geo,
+                    "name": "land",
+                    "mark": {
+                        "type": "geoshape",
+                        "fill": "#e6e8eb",
+                        "stroke": "#ffffff",
+                        "strokeWidth": 0.4,
+                    },
+                },
+                {
+                    "data": geo,
+                    "name": "partners",
+                    "transform": [
+                        {
+                            "lookup": "id",
+                            "from": {
+                                "data": {"values": drawn},
+                                "key": "m49",
+                                "fields": ["label", "value"],
+                            },
+                        },
+                        {"filter": "isValid(datum.value) && datum.value > 0"},
+                    ],
+                    "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
+                    "encoding": {
+                        "color": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "title": value_title,
+                            "scale": {"type": "log", "scheme": "blues"},
+                            "legend": {"format": ",d", "orient": "bottom-left"},
+                        },
+                        "tooltip": [
+                            {"field": "label", "title": country_title},
+                            {
+                                "field": "value",
+                                "type": "quantitative",
+                                "title": value_title,
+                                "format": ",",
+                            },
+                        ],
+                    },
+                },
+            ],
+        }
+    )
     return spec
 
 
-def flow_diagram(links: list[dict[str, Any]], origins: list[str], destinations: list[str], *,
-                 value_title: str, origin_title: str,
-                 destination_title: str) -> dict[str, Any]:
+def flow_diagram(
+    links: list[dict[str, Any]],
+    origins: list[str],
+    destinations: list[str],
+    *,
+    value_title: str,
+    origin_title: str,
+    destination_title: str,
+) -> dict[str, Any]:
     """Origin -> destination flows between two columns of countries, one band per link.
 
     ``links`` are ``{origin, destination, value}`` with labels; a link's width follows its
@@ -152,48 +265,81 @@ def flow_diagram(links: list[dict[str, Any]], origins: list[str], destinations: 
     o_at = {o: i for i, o in enumerate(origins)}
     d_at = {d: i for i, d in enumerate(destinations)}
     rows = max(len(origins), len(destinations), 1)
-    data = [dict(link, oy=o_at[link["origin"]], dy=d_at[link["destination"]])
-            for link in links]
-    nodes = ([{"x": 0, "y": i, "label": o, "align": "right"} for i, o in enumerate(origins)]
-             + [{"x": 1, "y": i, "label": d, "align": "left"}
-                for i, d in enumerate(destinations)])
+    data = [dict(link, oy=o_at[link["origin"]], dy=d_at[link["destination"]]) for link in links]
+    nodes = [{"x": 0, "y": i, "label": o, "align": "right"} for i, o in enumerate(origins)] + [
+        {"x": 1, "y": i, "label": d, "align": "left"} for i, d in enumerate(destinations)
+    ]
     x_scale = {"domain": [-0.45, 1.45]}
     y_scale = {"domain": [rows - 0.5, -0.5]}
     spec = _base(len(data), height=max(200, 30 * rows), layer="flows")
-    spec.update({
-        "layer": [
-            {"data": {"values": data}, "name": "flows",
-             "mark": {"type": "rule", "opacity": 0.55, "strokeCap": "butt"},
-             "encoding": {
-                 "x": {"datum": 0, "type": "quantitative", "scale": x_scale, "axis": None},
-                 "x2": {"datum": 1},
-                 "y": {"field": "oy", "type": "quantitative", "scale": y_scale, "axis": None},
-                 "y2": {"field": "dy"},
-                 "strokeWidth": {"field": "value", "type": "quantitative",
-                                 "scale": {"range": [0.8, 18]}, "title": value_title,
-                                 "legend": {"format": ",d", "orient": "bottom"}},
-                 "color": {"field": "origin", "type": "nominal", "legend": None,
-                           "scale": {"range": PALETTE}},
-                 "tooltip": [{"field": "origin", "title": origin_title},
-                             {"field": "destination", "title": destination_title},
-                             {"field": "value", "type": "quantitative", "title": value_title,
-                              "format": ","}]}},
-            {"data": {"values": [n for n in nodes if n["x"] == 0]}, "name": "origins",
-             "mark": {"type": "text", "align": "right", "dx": -6, "fontSize": 12},
-             "encoding": {"x": {"field": "x", "type": "quantitative", "scale": x_scale,
-                                "axis": None},
-                          "y": {"field": "y", "type": "quantitative", "scale": y_scale,
-                                "axis": None},
-                          "text": {"field": "label"}}},
-            {"data": {"values": [n for n in nodes if n["x"] == 1]}, "name": "destinations",
-             "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 12},
-             "encoding": {"x": {"field": "x", "type": "quantitative", "scale": x_scale,
-                                "axis": None},
-                          "y": {"field": "y", "type": "quantitative", "scale": y_scale,
-                                "axis": None},
-                          "text": {"field": "label"}}},
-        ],
-        "title": {"text": f"{origin_title} → {destination_title}", "fontSize": 12,
-                  "anchor": "middle"},
-    })
+    spec.update(
+        {
+            "layer": [
+                {
+                    "data": {"values": data},
+                    "name": "flows",
+                    "mark": {"type": "rule", "opacity": 0.55, "strokeCap": "butt"},
+                    "encoding": {
+                        "x": {"datum": 0, "type": "quantitative", "scale": x_scale, "axis": None},
+                        "x2": {"datum": 1},
+                        "y": {
+                            "field": "oy",
+                            "type": "quantitative",
+                            "scale": y_scale,
+                            "axis": None,
+                        },
+                        "y2": {"field": "dy"},
+                        "strokeWidth": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "scale": {"range": [0.8, 18]},
+                            "title": value_title,
+                            "legend": {"format": ",d", "orient": "bottom"},
+                        },
+                        "color": {
+                            "field": "origin",
+                            "type": "nominal",
+                            "legend": None,
+                            "scale": {"range": PALETTE},
+                        },
+                        "tooltip": [
+                            {"field": "origin", "title": origin_title},
+                            {"field": "destination", "title": destination_title},
+                            {
+                                "field": "value",
+                                "type": "quantitative",
+                                "title": value_title,
+                                "format": ",",
+                            },
+                        ],
+                    },
+                },
+                {
+                    "data": {"values": [n for n in nodes if n["x"] == 0]},
+                    "name": "origins",
+                    "mark": {"type": "text", "align": "right", "dx": -6, "fontSize": 12},
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
+                        "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
+                        "text": {"field": "label"},
+                    },
+                },
+                {
+                    "data": {"values": [n for n in nodes if n["x"] == 1]},
+                    "name": "destinations",
+                    "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 12},
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
+                        "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
+                        "text": {"field": "label"},
+                    },
+                },
+            ],
+            "title": {
+                "text": f"{origin_title} → {destination_title}",
+                "fontSize": 12,
+                "anchor": "middle",
+            },
+        }
+    )
     return spec

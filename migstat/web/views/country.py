@@ -23,8 +23,9 @@ TOP = 10
 RECENT_YEARS = 15
 
 
-def _values(data: PortalData, table: TableDef, observations: list[StoredObservation],
-            fixed: dict[str, str]) -> dict[tuple[str, str, str], float]:
+def _values(
+    data: PortalData, table: TableDef, observations: list[StoredObservation], fixed: dict[str, str]
+) -> dict[tuple[str, str, str], float]:
     """``(provider, area, period) -> value`` of the cells with the codes in ``fixed``
     (dimensions not named are at their total, if they have one).
 
@@ -50,15 +51,15 @@ def _values(data: PortalData, table: TableDef, observations: list[StoredObservat
                 want[i] = _parts(data, dim.codelist, dim.hierarchies, code) & present
             else:
                 want[i] = set()
-        values = [o.value or 0 for o in cells
-                  if all(o.key[i] in codes for i, codes in want.items())]
+        values = [
+            o.value or 0 for o in cells if all(o.key[i] in codes for i, codes in want.items())
+        ]
         if values and all(want.values()):
             out[key] = sum(values)
     return out
 
 
-def _parts(data: PortalData, codelist: str, hierarchies: tuple[str, ...],
-           total: str) -> set[str]:
+def _parts(data: PortalData, codelist: str, hierarchies: tuple[str, ...], total: str) -> set[str]:
     cl = data.registry.codelist(codelist)
     for name in hierarchies:
         hierarchy = cl.hierarchies.get(name)
@@ -68,25 +69,44 @@ def _parts(data: PortalData, codelist: str, hierarchies: tuple[str, ...],
     return set()
 
 
-def _partner_ranking(data: PortalData, table: TableDef, observations: list[StoredObservation],
-                     code: str, *, outward: bool) -> tuple[str, str, list[dict[str, Any]]]:
+def _partner_ranking(
+    data: PortalData,
+    table: TableDef,
+    observations: list[StoredObservation],
+    code: str,
+    *,
+    outward: bool,
+) -> tuple[str, str, list[dict[str, Any]]]:
     """The largest partners of the latest period of the best source: ``(source, period,
     [{label, value}])``. ``outward`` ranks reporting countries (where the country's people
     live) instead of partner countries (where the people living in the country come from)."""
     partner = table.partner
     assert partner is not None
     at = table.key_index(partner.id)
-    cells = [o for o in observations if o.value and all(
-        o.key[i] == d.total for i, d in enumerate(table.dimensions)
-        if d.id != partner.id and d.total is not None)
-        and all(o.key[i] == "LT" for i, d in enumerate(table.dimensions) if d.id == "DURATION")]
+    cells = [
+        o
+        for o in observations
+        if o.value
+        and all(
+            o.key[i] == d.total
+            for i, d in enumerate(table.dimensions)
+            if d.id != partner.id and d.total is not None
+        )
+        and all(o.key[i] == "LT" for i, d in enumerate(table.dimensions) if d.id == "DURATION")
+    ]
     areas = data.registry.areas
     if outward:
         cells = [o for o in cells if o.key[at] == code and o.ref_area != code]
     else:
-        cells = [o for o in cells if o.key[at] != code and
-                 (areas.get(o.key[at]) is not None and
-                  areas[o.key[at]].attributes.get("kind") in ("country", "historical"))]
+        cells = [
+            o
+            for o in cells
+            if o.key[at] != code
+            and (
+                areas.get(o.key[at]) is not None
+                and areas[o.key[at]].attributes.get("kind") in ("country", "historical")
+            )
+        ]
     if not cells:
         return "", "", []
     # The source and period covering the most partners, the latest among equals.
@@ -99,14 +119,19 @@ def _partner_ranking(data: PortalData, table: TableDef, observations: list[Store
         if o.provider == provider and o.time_period == period:
             ranked[o.ref_area if outward else o.key[at]] += o.value or 0
     top = sorted(ranked.items(), key=lambda kv: -kv[1])[:TOP]
-    return (data.provider_label(provider), period,
-            [{"label": data.area_label(c), "code": c, "value": v} for c, v in top])
+    return (
+        data.provider_label(provider),
+        period,
+        [{"label": data.area_label(c), "code": c, "value": v} for c, v in top],
+    )
 
 
-RANKINGS = (("origins", N_("Main countries of birth of the foreign-born")),
-            ("destinations", N_("Where people born here live")),
-            ("arrivals", N_("Where immigrants came from")),
-            ("departures", N_("Where emigrants went")))
+RANKINGS = (
+    ("origins", N_("Main countries of birth of the foreign-born")),
+    ("destinations", N_("Where people born here live")),
+    ("arrivals", N_("Where immigrants came from")),
+    ("departures", N_("Where emigrants went")),
+)
 """The profile's top-ten charts: key and title."""
 
 
@@ -129,14 +154,25 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
     native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code})
     stock_label = t(N_("Foreign-born population"))
     for key, total in sorted(totals.items()):
-        series.append({"chart": "stocks",
-                       "series": f"{stock_label} ({data.provider_label(key[0])})",
-                       "period": key[2][:4], "value": total - native.get(key, 0)})
+        series.append(
+            {
+                "chart": "stocks",
+                "series": f"{stock_label} ({data.provider_label(key[0])})",
+                "period": key[2][:4],
+                "value": total - native.get(key, 0),
+            }
+        )
     r01_obs = data.observations("R01", [code]) if "R01" in reg.tables else []
     refugee_label = t(N_("Refugees and asylum-seekers"))
     for key, value in sorted(_values(data, reg.table("R01"), r01_obs, {}).items()):
-        series.append({"chart": "stocks", "series": f"{refugee_label} (UNHCR)",
-                       "period": key[2][:4], "value": value})
+        series.append(
+            {
+                "chart": "stocks",
+                "series": f"{refugee_label} (UNHCR)",
+                "period": key[2][:4],
+                "value": value,
+            }
+        )
 
     # Flows: long-term immigration and emigration, all partners, both sexes, all ages.
     flow_values: dict[str, dict[tuple[str, str, str], float]] = {}
@@ -148,9 +184,14 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         values = _values(data, tdef, data.observations(table_id, [code]), fixed)
         flow_values[table_id] = values
         for key, value in sorted(values.items()):
-            series.append({"chart": "flows",
-                           "series": f"{t(label)} ({data.provider_label(key[0])})",
-                           "period": key[2][:4], "value": value})
+            series.append(
+                {
+                    "chart": "flows",
+                    "series": f"{t(label)} ({data.provider_label(key[0])})",
+                    "period": key[2][:4],
+                    "value": value,
+                }
+            )
 
     def latest(values: dict[tuple[str, str, str], float]) -> tuple[str, str, float] | None:
         if not values:
@@ -159,57 +200,76 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         return data.provider_label(key[0]), key[2], values[key]
 
     stock_values = {k: v - native.get(k, 0) for k, v in totals.items()}
-    for label, values in ((N_("Foreign-born population"), stock_values),
-                          (N_("Immigration (long-term)"), flow_values.get("F01", {})),
-                          (N_("Emigration (long-term)"), flow_values.get("F02", {})),
-                          (N_("Refugees and asylum-seekers"),
-                           _values(data, reg.table("R01"), r01_obs, {}))):
+    for label, values in (
+        (N_("Foreign-born population"), stock_values),
+        (N_("Immigration (long-term)"), flow_values.get("F01", {})),
+        (N_("Emigration (long-term)"), flow_values.get("F02", {})),
+        (N_("Refugees and asylum-seekers"), _values(data, reg.table("R01"), r01_obs, {})),
+    ):
         found = latest(values)
         if found:
-            kpis.append({"label": t(label), "value": number(found[2], lang),
-                         "source": t(N_("{source}, {period}"), source=found[0],
-                                     period=found[1])})
+            kpis.append(
+                {
+                    "label": t(label),
+                    "value": number(found[2], lang),
+                    "source": t(N_("{source}, {period}"), source=found[0], period=found[1]),
+                }
+            )
 
     specs: dict[str, dict[str, Any]] = {}
     value_title = t(N_("Number ({unit})"), unit=t(N_("persons")))
     for chart in ("stocks", "flows"):
         points = [p for p in series if p["chart"] == chart]
         if points:
-            specs[chart] = charts.line_chart(points, x_title=t(N_("Year")),
-                                             y_title=value_title, series_title=t(N_("Series")))
+            specs[chart] = charts.line_chart(
+                points, x_title=t(N_("Year")), y_title=value_title, series_title=t(N_("Series"))
+            )
 
     ranking = _rankings(data, s01, s01_obs, code)
     for key, title in RANKINGS:
         if key in ranking:
             r = ranking[key]
-            specs[key] = charts.bar_chart(r["bars"], x_title=f"{value_title}, {r['period']}",
-                                          y_title="")
+            specs[key] = charts.bar_chart(
+                r["bars"], x_title=f"{value_title}, {r['period']}", y_title=""
+            )
             r["title"] = t(title)
 
     # Sex and age: foreign-born = all residents minus the native-born, by age and sex.
     pyramid_note = ""
     bars_all = pyramid_bars(data, s01, s01_obs, {"COUNTRY_BIRTH": {"_T"}})
-    bars_native = {(b["age"], b["sex"]): b["value"]
-                   for b in pyramid_bars(data, s01, s01_obs, {"COUNTRY_BIRTH": {code}})}
-    pyramid = [dict(b, value=b["value"] - bars_native.get((b["age"], b["sex"]), 0))
-               for b in bars_all]
+    bars_native = {
+        (b["age"], b["sex"]): b["value"]
+        for b in pyramid_bars(data, s01, s01_obs, {"COUNTRY_BIRTH": {code}})
+    }
+    pyramid = [
+        dict(b, value=b["value"] - bars_native.get((b["age"], b["sex"]), 0)) for b in bars_all
+    ]
     if pyramid:
         specs["pyramid"] = charts.pyramid(
-            pyramid, age_title=t(N_("Age")), value_title=value_title, sex_title=t(N_("Sex")))
+            pyramid, age_title=t(N_("Age")), value_title=value_title, sex_title=t(N_("Sex"))
+        )
     else:
-        pyramid_note = t(N_("No breakdown of the foreign-born by age and sex has been "
-                            "provided."))
+        pyramid_note = t(N_("No breakdown of the foreign-born by age and sex has been provided."))
     share = _women_share(data, s01, s01_obs, code, totals, native)
 
     titles = {key: t(title) for key, title in RANKINGS}
-    return {"code": code, "name": data.area_label(code), "kpis": kpis, "specs": specs,
-            "titles": titles,
-            "ranking": ranking, "pyramid_note": pyramid_note, "women": share,
-            "sources": _sources(data, code), "provided": _provided(data, code)}
+    return {
+        "code": code,
+        "name": data.area_label(code),
+        "kpis": kpis,
+        "specs": specs,
+        "titles": titles,
+        "ranking": ranking,
+        "pyramid_note": pyramid_note,
+        "women": share,
+        "sources": _sources(data, code),
+        "provided": _provided(data, code),
+    }
 
 
-def _rankings(data: PortalData, s01: TableDef, s01_obs: list[StoredObservation],
-              code: str) -> dict[str, dict[str, Any]]:
+def _rankings(
+    data: PortalData, s01: TableDef, s01_obs: list[StoredObservation], code: str
+) -> dict[str, dict[str, Any]]:
     """Top origins (who lives here), destinations (where this country's people live), and
     where immigrants came from and emigrants went, by key of :data:`RANKINGS`."""
     ranking: dict[str, dict[str, Any]] = {}
@@ -225,15 +285,21 @@ def _rankings(data: PortalData, s01: TableDef, s01_obs: list[StoredObservation],
         if table_id in reg.tables:
             tdef = reg.table(table_id)
             source, period, bars = _partner_ranking(
-                data, tdef, data.observations(table_id, [code]), code, outward=False)
+                data, tdef, data.observations(table_id, [code]), code, outward=False
+            )
             if bars:
                 ranking[key] = {"source": source, "period": period, "bars": bars}
     return ranking
 
 
-def _women_share(data: PortalData, s01: TableDef, s01_obs: list[StoredObservation],
-                 code: str, totals: dict[tuple[str, str, str], float],
-                 native: dict[tuple[str, str, str], float]) -> dict[str, Any] | None:
+def _women_share(
+    data: PortalData,
+    s01: TableDef,
+    s01_obs: list[StoredObservation],
+    code: str,
+    totals: dict[tuple[str, str, str], float],
+    native: dict[tuple[str, str, str], float],
+) -> dict[str, Any] | None:
     """The share of women among the foreign-born in the latest period that gives it."""
     women = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T", "SEX": "F"})
     if not women:
@@ -243,9 +309,13 @@ def _women_share(data: PortalData, s01: TableDef, s01_obs: list[StoredObservatio
     women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"}).get(key, 0)
     if not both > 0:
         return None
-    return {"value": f"{100 * (women[key] - women_native) / both:.1f}".replace(
-        ".", "," if data.lang == "ru" else "."), "source": data.provider_label(key[0]),
-        "period": key[2]}
+    return {
+        "value": f"{100 * (women[key] - women_native) / both:.1f}".replace(
+            ".", "," if data.lang == "ru" else "."
+        ),
+        "source": data.provider_label(key[0]),
+        "period": key[2],
+    }
 
 
 def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
@@ -257,32 +327,54 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
             continue
         entry: dict[str, Any] = {
             "label": record.metadata.get("agency") or data.provider_label(code),
-            "id": record.id, "file": record.file_name, "status": record.status,
-            "date": record.submitted_at.date().isoformat(), "synthetic": record.synthetic,
-            "national": True, "tables": []}
+            "id": record.id,
+            "file": record.file_name,
+            "status": record.status,
+            "date": record.submitted_at.date().isoformat(),
+            "synthetic": record.synthetic,
+            "national": True,
+            "tables": [],
+        }
         if record.status == "accepted":
             meta = data.table_metadata(record.id)
             for table_id in record.tables:
-                entry["tables"].append({"table": table_id,
-                                        "facts": describe_metadata(meta.get(table_id, {}),
-                                                                   lang)})
+                entry["tables"].append(
+                    {"table": table_id, "facts": describe_metadata(meta.get(table_id, {}), lang)}
+                )
             # One column per field any table states, for a compact table on the page.
-            entry["fields"] = list(dict.fromkeys(k for tb in entry["tables"]
-                                                 for k, _v in tb["facts"]))
+            entry["fields"] = list(
+                dict.fromkeys(k for tb in entry["tables"] for k, _v in tb["facts"])
+            )
         out.append(entry)
-    publishers = sorted({s.provider for s in data.coverage()
-                         if s.ref_area == code and not data.is_national(s.provider)})
+    publishers = sorted(
+        {
+            s.provider
+            for s in data.coverage()
+            if s.ref_area == code and not data.is_national(s.provider)
+        }
+    )
     for provider in publishers:
-        record = next((r for r in reversed(data.submissions) if r.provider == provider
-                       and r.status == "accepted"), None)
+        record = next(
+            (
+                r
+                for r in reversed(data.submissions)
+                if r.provider == provider and r.status == "accepted"
+            ),
+            None,
+        )
         prov = (record.provenance or {}) if record else {}
-        tables = sorted({s.table for s in data.coverage()
-                         if s.ref_area == code and s.provider == provider})
-        out.append({"label": data.provider_label(provider), "national": False,
-                    "dataset": " ".join(x for x in (prov.get("dataset"), prov.get("edition"))
-                                        if x),
-                    "url": prov.get("url"), "tables": [{"table": t, "facts": []}
-                                                       for t in tables]})
+        tables = sorted(
+            {s.table for s in data.coverage() if s.ref_area == code and s.provider == provider}
+        )
+        out.append(
+            {
+                "label": data.provider_label(provider),
+                "national": False,
+                "dataset": " ".join(x for x in (prov.get("dataset"), prov.get("edition")) if x),
+                "url": prov.get("url"),
+                "tables": [{"table": t, "facts": []} for t in tables],
+            }
+        )
     return out
 
 
@@ -304,8 +396,14 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
                 cells.append("publisher")
             else:
                 cells.append("missing")
-        rows.append({"table": table.id, "title": table.label(data.lang), "cells": cells,
-                     "provided": any(c != "missing" for c in cells) or bool(have)})
+        rows.append(
+            {
+                "table": table.id,
+                "title": table.label(data.lang),
+                "cells": cells,
+                "provided": any(c != "missing" for c in cells) or bool(have),
+            }
+        )
     return {"years": years, "rows": rows}
 
 

@@ -31,8 +31,7 @@ T = TypeVar("T")
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
 """The twelve countries of Eastern Europe, the Caucasus and Central Asia (the EECCA region)."""
 
-PUBLISHERS = {"UN_DESA": "UN DESA", "UNHCR": "UNHCR", "CISSTAT": "CIS-Stat",
-              "BELSTAT": "Belstat"}
+PUBLISHERS = {"UN_DESA": "UN DESA", "UNHCR": "UNHCR", "CISSTAT": "CIS-Stat", "BELSTAT": "Belstat"}
 """Display names of the publishers whose data are imported (national providers are countries)."""
 
 
@@ -75,8 +74,9 @@ class ViewCache:
             with self._lock:
                 self._items[key] = (value, cost)
                 self._total += cost
-                while len(self._items) > 1 and (len(self._items) > self.size
-                                                or self._total > self.weight):
+                while len(self._items) > 1 and (
+                    len(self._items) > self.size or self._total > self.weight
+                ):
                     _key, (_value, dropped) = self._items.popitem(last=False)
                     self._total -= dropped
             return value
@@ -136,17 +136,20 @@ class PortalData:
 
     def coverage(self) -> list[Slice]:
         """Every current slice (provider, area, table, period) the principal may read."""
-        return self.cached("coverage", None, lambda: [
-            Slice(*row) for row in self.reader.coverage()])
+        return self.cached(
+            "coverage", None, lambda: [Slice(*row) for row in self.reader.coverage()]
+        )
 
     def areas_with(self, table: str) -> dict[str, dict[str, list[str]]]:
         """For one table: area -> provider -> periods with current data (sorted)."""
+
         def build() -> dict[str, dict[str, list[str]]]:
             found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
             for s in self.coverage():
                 if s.table == table:
                     found[s.ref_area][s.provider].add(s.period)
             return {a: {p: sorted(ps) for p, ps in by.items()} for a, by in found.items()}
+
         return self.cached("areas_with", table, build)
 
     def table(self, table_id: str) -> TableDef:
@@ -158,25 +161,41 @@ class PortalData:
         return sorted(active, key=table_order)
 
     # -- observations ----------------------------------------------------------------------
-    def observations(self, table: str, areas: Sequence[str] | None = None, *,
-                     partners: Sequence[str] | None = None,
-                     periods: tuple[int | None, int | None] = (None, None),
-                     as_of: datetime | None = None) -> list[StoredObservation]:
+    def observations(
+        self,
+        table: str,
+        areas: Sequence[str] | None = None,
+        *,
+        partners: Sequence[str] | None = None,
+        periods: tuple[int | None, int | None] = (None, None),
+        as_of: datetime | None = None,
+    ) -> list[StoredObservation]:
         """Current observations of ``table`` for ``areas`` (and ``partners``), cached; with
         ``as_of``, the data as they stood then (an earlier vintage)."""
-        key = (table, tuple(areas) if areas is not None else None,
-               tuple(partners) if partners is not None else None, periods, as_of)
+        key = (
+            table,
+            tuple(areas) if areas is not None else None,
+            tuple(partners) if partners is not None else None,
+            periods,
+            as_of,
+        )
 
         def build() -> list[StoredObservation]:
-            query = ObservationQuery(table=table, ref_areas=list(areas) if areas else areas,
-                                     partners=list(partners) if partners else partners,
-                                     time_from=periods[0], time_to=periods[1])
+            query = ObservationQuery(
+                table=table,
+                ref_areas=list(areas) if areas else areas,
+                partners=list(partners) if partners else partners,
+                time_from=periods[0],
+                time_to=periods[1],
+            )
             return list(self.reader.observations(query, as_of=as_of))
+
         return self.cached("observations", key, build)
 
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
-        return self.cached("table_metadata", submission_id,
-                           lambda: self.reader.table_metadata(submission_id))
+        return self.cached(
+            "table_metadata", submission_id, lambda: self.reader.table_metadata(submission_id)
+        )
 
     def submission(self, submission_id: int) -> SubmissionRecord | None:
         return next((s for s in self._submissions if s.id == submission_id), None)
@@ -251,6 +270,7 @@ def portal_data(request: Request) -> PortalData:
 def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
     """The page ``build`` renders, kept per data version, address and language: the store is
     append-only, so a page stays right until a new submission changes the version."""
+
     def render() -> tuple[bytes, int]:
         response = build()
         return bytes(response.body), response.status_code

@@ -37,8 +37,11 @@ def split_name(name: str) -> tuple[str, OutputFormat]:
     table, _, fmt = name.partition(".")
     found = find_format(fmt, DOWNLOAD_FORMATS)
     if found is None:
-        raise NotFoundError(N_("Unknown download format {format}: use one of {known}."),
-                            format=fmt or "-", known=", ".join(DOWNLOAD_FORMATS))
+        raise NotFoundError(
+            N_("Unknown download format {format}: use one of {known}."),
+            format=fmt or "-",
+            known=", ".join(DOWNLOAD_FORMATS),
+        )
     return table, found
 
 
@@ -80,8 +83,12 @@ def stream_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
     columns = [*output.columns(view.table), *EXTRA_COLUMNS]
     records = {r.id: r for r in who.submissions()}
     source_of: dict[int, str] = {}
-    return _streamed(who, view, output.write_csv([], columns).encode("utf-8"),
-                     lambda batch: _csv_rows(who, view, batch, columns, records, source_of))
+    return _streamed(
+        who,
+        view,
+        output.write_csv([], columns).encode("utf-8"),
+        lambda batch: _csv_rows(who, view, batch, columns, records, source_of),
+    )
 
 
 def stream_sdmx_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
@@ -90,19 +97,25 @@ def stream_sdmx_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
 
     def rows(batch: list[StoredObservation]) -> bytes:
         text = write_sdmx_csv(batch, view.table, labels="both", lang=who.lang, codelists=lists)
-        return text[text.index("\n") + 1:].encode("utf-8")
+        return text[text.index("\n") + 1 :].encode("utf-8")
 
     header = write_sdmx_csv([], view.table).encode("utf-8")
     return _streamed(who, view, header, rows)
 
 
 STREAMS: dict[str, Callable[[Reader, selection.View], Iterator[bytes]]] = {
-    "csv": stream_csv, "sdmx.csv": stream_sdmx_csv}
+    "csv": stream_csv,
+    "sdmx.csv": stream_sdmx_csv,
+}
 """The formats written as they are read, so a large table never sits in memory at once."""
 
 
-def _streamed(who: Reader, view: selection.View, header: bytes,
-              rows: Callable[[list[StoredObservation]], bytes]) -> Iterator[bytes]:
+def _streamed(
+    who: Reader,
+    view: selection.View,
+    header: bytes,
+    rows: Callable[[list[StoredObservation]], bytes],
+) -> Iterator[bytes]:
     """The header, then the rows of every :data:`CHUNK` observations as they are read."""
     yield header
     batch: list[StoredObservation] = []
@@ -115,15 +128,21 @@ def _streamed(who: Reader, view: selection.View, header: bytes,
         yield rows(batch)
 
 
-def _csv_rows(who: Reader, view: selection.View, batch: list[StoredObservation],
-              columns: list[str], records: dict[int, Any], source_of: dict[int, str]) -> bytes:
+def _csv_rows(
+    who: Reader,
+    view: selection.View,
+    batch: list[StoredObservation],
+    columns: list[str],
+    records: dict[int, Any],
+    source_of: dict[int, str],
+) -> bytes:
     for sid in {o.submission_id for o in batch} - set(source_of):
         record = records.get(sid)
         if record is not None:
             source_of[sid] = selection.source_line(record, view.table.id, who.lang)
     rows, _columns = _tidy(who, view, batch, source_of)
     text = output.write_csv(rows, columns)
-    return text[text.index("\n") + 1:].encode("utf-8")
+    return text[text.index("\n") + 1 :].encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +165,16 @@ def _csv(f: _Found) -> bytes:
 def _xlsx(f: _Found) -> bytes:
     rows, columns = _tidy(f.who, f.view, f.observations, f.by_submission)
     buffer = io.BytesIO()
-    output.write_xlsx(buffer, rows, columns, f.view.table, f.who.lang,
-                      _metadata(f.who, f.view, f.lines))
+    output.write_xlsx(
+        buffer, rows, columns, f.view.table, f.who.lang, _metadata(f.who, f.view, f.lines)
+    )
     return buffer.getvalue()
 
 
 def _sdmx_csv(f: _Found) -> bytes:
-    return write_sdmx_csv(f.observations, f.view.table, labels="both", lang=f.who.lang,
-                          codelists=f.lists).encode("utf-8")
+    return write_sdmx_csv(
+        f.observations, f.view.table, labels="both", lang=f.who.lang, codelists=f.lists
+    ).encode("utf-8")
 
 
 def _sdmx_xml(f: _Found) -> bytes:
@@ -163,29 +184,53 @@ def _sdmx_xml(f: _Found) -> bytes:
 
 def _px(f: _Found) -> bytes:
     _check_cells(f.view, f.observations, f.lists)
-    return write_px(f.observations, f.view.table, codelists=f.lists, lang=f.who.lang,
-                    sources=f.lines, updated=selection.latest(f.observations)).encode("utf-8")
+    return write_px(
+        f.observations,
+        f.view.table,
+        codelists=f.lists,
+        lang=f.who.lang,
+        sources=f.lines,
+        updated=selection.latest(f.observations),
+    ).encode("utf-8")
 
 
 def _jsonstat(f: _Found) -> bytes:
     _check_cells(f.view, f.observations, f.lists)
-    return write_jsonstat(f.observations, f.view.table, codelists=f.lists, lang=f.who.lang,
-                          sources=f.lines, updated=selection.latest(f.observations),
-                          extension={"selection": dict(f.view.params())}).encode("utf-8")
+    return write_jsonstat(
+        f.observations,
+        f.view.table,
+        codelists=f.lists,
+        lang=f.who.lang,
+        sources=f.lines,
+        updated=selection.latest(f.observations),
+        extension={"selection": dict(f.view.params())},
+    ).encode("utf-8")
 
 
 WRITERS: dict[str, Callable[[_Found], bytes]] = {
-    "csv": _csv, "xlsx": _xlsx, "sdmx.csv": _sdmx_csv, "sdmx.xml": _sdmx_xml, "px": _px,
-    "json-stat.json": _jsonstat}
+    "csv": _csv,
+    "xlsx": _xlsx,
+    "sdmx.csv": _sdmx_csv,
+    "sdmx.xml": _sdmx_xml,
+    "px": _px,
+    "json-stat.json": _jsonstat,
+}
 """The writer of a whole download by the format's name in the registry."""
 
 
 def render(who: Reader, view: selection.View, found: list[StoredObservation], fmt: str) -> bytes:
     """The bytes of one download of ``found`` (the view's observations) as ``fmt``."""
     by_submission = selection.source_lines(who, found, view.table)
-    return WRITERS[OUTPUT_FORMATS[fmt].name](_Found(
-        who, view, found, by_submission, list(dict.fromkeys(by_submission.values())),
-        codelists(who.registry)))
+    return WRITERS[OUTPUT_FORMATS[fmt].name](
+        _Found(
+            who,
+            view,
+            found,
+            by_submission,
+            list(dict.fromkeys(by_submission.values())),
+            codelists(who.registry),
+        )
+    )
 
 
 def _check_cells(view: selection.View, found: list[StoredObservation], lists: Any) -> None:
@@ -193,14 +238,20 @@ def _check_cells(view: selection.View, found: list[StoredObservation], lists: An
 
     cells = cube(found, view.table, lists).n_cells if found else 0
     if cells > MAX_CELLS:
-        raise selection.TooLargeError(N_("This selection spans {cells} cells, more than a PX or "
-                                     "JSON-stat file may hold ({limit}). Choose fewer "
-                                     "countries, breakdowns or years, or download CSV."),
-                                  cells=cells, limit=MAX_CELLS)
+        raise selection.TooLargeError(
+            N_(
+                "This selection spans {cells} cells, more than a PX or "
+                "JSON-stat file may hold ({limit}). Choose fewer "
+                "countries, breakdowns or years, or download CSV."
+            ),
+            cells=cells,
+            limit=MAX_CELLS,
+        )
 
 
-def _tidy(who: Reader, view: selection.View, found: list[StoredObservation],
-          source_of: dict[int, str]) -> tuple[list[dict[str, Any]], list[str]]:
+def _tidy(
+    who: Reader, view: selection.View, found: list[StoredObservation], source_of: dict[int, str]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Labelled rows with the unit and the source of each row."""
     rows = selection.read_rows(who, view, observations=found)
     unit = pick(view.table.unit, who.lang)
@@ -213,15 +264,17 @@ def _tidy(who: Reader, view: selection.View, found: list[StoredObservation],
 def _metadata(who: Reader, view: selection.View, lines: list[str]) -> dict[str, Any]:
     lang = who.lang
     chosen = "; ".join(f"{k}={v}" for k, v in view.params()) or gettext_(
-        N_("the whole table"), lang)
+        N_("the whole table"), lang
+    )
     return {
         gettext_(N_("Source"), lang): "\n".join(lines) or "-",
         gettext_(N_("Selection"), lang): chosen,
-        gettext_(N_("State of the store"), lang): (view.as_of.isoformat() if view.as_of
-                                                   else gettext_(N_("latest"), lang)),
+        gettext_(N_("State of the store"), lang): (
+            view.as_of.isoformat() if view.as_of else gettext_(N_("latest"), lang)
+        ),
         gettext_(N_("Downloaded"), lang): datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         gettext_(N_("Structure"), lang): f"/sdmx/rest/dataflow/MIGSTAT/{view.table.id}"
-                                         "?references=all",
+        "?references=all",
     }
 
 

@@ -32,6 +32,8 @@ ZERO_ROWS_FROM = 30
 DOWNLOADS = tuple((fmt, OUTPUT_FORMATS[fmt].title) for fmt in DOWNLOAD_LINKS)
 """Formats of ``GET /download/{TABLE}.{fmt}`` offered for every view."""
 MISSING_SYMBOL = {"M": "–", "L": "..", "O": "..", "Q": "x"}
+
+
 @dataclass(slots=True)
 class Filter:
     """One dimension of the view: its options (codes with data) and what is chosen."""
@@ -111,8 +113,9 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     dims = Dims(data, table)
     lang = data.lang
     have = data.areas_with(table.id)
-    areas = [a for a in (data.registry.areas.resolve(c) or c for c in codes(params, AREA))
-             if a in have] or default_areas(data, table.id)
+    areas = [
+        a for a in (data.registry.areas.resolve(c) or c for c in codes(params, AREA)) if a in have
+    ] or default_areas(data, table.id)
     as_of_text = (params.get("as_of") or "").strip()
     as_of = parse_as_of(as_of_text) if as_of_text else None
     observations = data.observations(table.id, areas, as_of=as_of) if areas else []
@@ -157,22 +160,39 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     multi = [d for d in dims.ids if len(present[d]) > 1]
     rows, cols = _layout(dims, params, multi)
 
-    filters = [Filter(AREA, dims.dim_label(AREA), [
-        Option(a, data.area_label(a), a in areas) for a in dims.sorted(AREA, set(have))])]
+    filters = [
+        Filter(
+            AREA,
+            dims.dim_label(AREA),
+            [Option(a, data.area_label(a), a in areas) for a in dims.sorted(AREA, set(have))],
+        )
+    ]
     for dim in [PROVIDER, *table.dimension_ids]:
-        filters.append(Filter(dim, dims.dim_label(dim), [
-            Option(c, dims.label(dim, c), c in chosen_set[dim])
-            for c in dims.sorted(dim, found[dim])]))
+        filters.append(
+            Filter(
+                dim,
+                dims.dim_label(dim),
+                [
+                    Option(c, dims.label(dim, c), c in chosen_set[dim])
+                    for c in dims.sorted(dim, found[dim])
+                ],
+            )
+        )
 
-    pivot, notes, flags = _pivot(data, dims, view, rows, cols, present,
-                                 show_zeros=params.get("zeros") == "show")
+    pivot, notes, flags = _pivot(
+        data, dims, view, rows, cols, present, show_zeros=params.get("zeros") == "show"
+    )
     charts_available = ["line", "bar"]
     if {"SEX", "AGE"} <= set(table.dimension_ids):
         charts_available.append("pyramid")
-    chart = params.get("chart") if params.get("chart") in charts_available else (
-        "line" if len(present[TIME]) > 1 else "bar")
-    specs, od_options, od_matrix = figures(data, dims, params, view, chart, observations,
-                                           chosen_set, multi, start, end, as_of)
+    chart = (
+        params.get("chart")
+        if params.get("chart") in charts_available
+        else ("line" if len(present[TIME]) > 1 else "bar")
+    )
+    specs, od_options, od_matrix = figures(
+        data, dims, params, view, chart, observations, chosen_set, multi, start, end, as_of
+    )
 
     selection: dict[str, Any] = {AREA: areas}
     for dim in [PROVIDER, *table.dimension_ids]:
@@ -180,24 +200,46 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             selection[dim] = chosen[dim]
     selection.update({"start": start, "end": end, "as_of": as_of_text or None})
     download_query = query_string({**selection, "lang": lang})
-    view_query = query_string({"table": table.id, **selection, "rows": ",".join(rows),
-                               "cols": ",".join(cols), "chart": chart,
-                               "od": params.get("od") and "+".join(
-                                   o.code for o in od_options if o.selected),
-                               "zeros": "show" if params.get("zeros") == "show" else None,
-                               "lang": lang})
+    view_query = query_string(
+        {
+            "table": table.id,
+            **selection,
+            "rows": ",".join(rows),
+            "cols": ",".join(cols),
+            "chart": chart,
+            "od": params.get("od") and "+".join(o.code for o in od_options if o.selected),
+            "zeros": "show" if params.get("zeros") == "show" else None,
+            "lang": lang,
+        }
+    )
     return Explorer(
-        table=table, title=table.label(lang),
+        table=table,
+        title=table.label(lang),
         tables=[(t.id, t.label(lang)) for t in data.tables()],
-        filters=filters, periods=periods, start=start, end=end, as_of=as_of_text,
-        rows=rows, cols=cols,
-        pivot=pivot, chart=chart, charts_available=charts_available, specs=specs,
-        od_countries=od_options, od_matrix=od_matrix, notes=notes, flags=flags,
-        sources=_sources(data, table, view), query=view_query,
-        downloads=[(label, f"/download/{table.id}.{fmt}?{download_query}", fmt)
-                   for fmt, label in DOWNLOADS],
-        n_observations=len(view), synthetic=any(o.synthetic for o in view),
-        observations=view)
+        filters=filters,
+        periods=periods,
+        start=start,
+        end=end,
+        as_of=as_of_text,
+        rows=rows,
+        cols=cols,
+        pivot=pivot,
+        chart=chart,
+        charts_available=charts_available,
+        specs=specs,
+        od_countries=od_options,
+        od_matrix=od_matrix,
+        notes=notes,
+        flags=flags,
+        sources=_sources(data, table, view),
+        query=view_query,
+        downloads=[
+            (label, f"/download/{table.id}.{fmt}?{download_query}", fmt) for fmt, label in DOWNLOADS
+        ],
+        n_observations=len(view),
+        synthetic=any(o.synthetic for o in view),
+        observations=view,
+    )
 
 
 def _default_codes(table: TableDef, dim: str, available: list[str]) -> list[str]:
@@ -230,8 +272,9 @@ def _layout(dims: Dims, params: Any, multi: list[str]) -> tuple[list[str], list[
     return rows, cols
 
 
-def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int] | None,
-          flags_seen: dict[str, str]) -> Cell:
+def _cell(
+    data: PortalData, o: StoredObservation, notes: dict[str, int] | None, flags_seen: dict[str, str]
+) -> Cell:
     """One cell: its value in the page's language, its flags, and its comment as a numbered
     footnote (``notes``) or, when ``notes`` is None, only as the cell's tooltip."""
     lang = data.lang
@@ -243,14 +286,23 @@ def _cell(data: PortalData, o: StoredObservation, notes: dict[str, int] | None,
     note = None
     if o.comment and notes is not None:
         note = notes.setdefault(o.comment, len(notes) + 1)
-    text = number(o.value, lang) if o.value is not None else (
-        "x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
+    text = (
+        number(o.value, lang)
+        if o.value is not None
+        else ("x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
+    )
     return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=o.comment or "")
 
 
-def _pivot(data: PortalData, dims: Dims, view: list[StoredObservation], rows: list[str],
-           cols: list[str], present: dict[str, set[str]], show_zeros: bool = False
-           ) -> tuple[Pivot, list[tuple[int, str]], list[tuple[str, str]]]:
+def _pivot(
+    data: PortalData,
+    dims: Dims,
+    view: list[StoredObservation],
+    rows: list[str],
+    cols: list[str],
+    present: dict[str, set[str]],
+    show_zeros: bool = False,
+) -> tuple[Pivot, list[tuple[int, str]], list[tuple[str, str]]]:
     cells: dict[tuple[tuple[str, ...], tuple[str, ...]], StoredObservation] = {}
     row_keys: set[tuple[str, ...]] = set()
     col_keys: set[tuple[str, ...]] = set()
@@ -262,16 +314,20 @@ def _pivot(data: PortalData, dims: Dims, view: list[StoredObservation], rows: li
         cells.setdefault((r, c), o)
 
     def order(keys: set[tuple[str, ...]], on: list[str]) -> list[tuple[str, ...]]:
-        return sorted(keys, key=lambda k: tuple(dims.sort_key(d, c) for d, c in zip(on, k,
-                                                                                   strict=True)))
+        return sorted(
+            keys, key=lambda k: tuple(dims.sort_key(d, c) for d, c in zip(on, k, strict=True))
+        )
 
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
     # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
     # rows are left out unless asked for (``zeros=show``); the page says how many.
     zero_rows = 0
     if not show_zeros and len(ordered_rows) > ZERO_ROWS_FROM:
-        kept = [r for r in ordered_rows if any(
-            (o := cells.get((r, c))) is not None and o.value != 0 for c in ordered_cols)]
+        kept = [
+            r
+            for r in ordered_rows
+            if any((o := cells.get((r, c))) is not None and o.value != 0 for c in ordered_cols)
+        ]
         zero_rows = len(ordered_rows) - len(kept)
         ordered_rows = kept
     truncated = max(0, len(ordered_rows) - MAX_ROWS)
@@ -288,20 +344,28 @@ def _pivot(data: PortalData, dims: Dims, view: list[StoredObservation], rows: li
             o = cells.get((r, c))
             line.append(_cell(data, o, numbered, flags_seen) if o is not None else Cell(""))
         out_rows.append(([dims.label(d, code) for d, code in zip(rows, r, strict=True)], line))
-    fixed = [(dims.dim_label(d), dims.label(d, next(iter(present[d]))))
-             for d in dims.ids if d not in rows and d not in cols and len(present[d]) == 1]
+    fixed = [
+        (dims.dim_label(d), dims.label(d, next(iter(present[d]))))
+        for d in dims.ids
+        if d not in rows and d not in cols and len(present[d]) == 1
+    ]
     pivot = Pivot(
         row_dims=[(d, dims.dim_label(d)) for d in rows],
         col_dims=[(d, dims.dim_label(d)) for d in cols],
-        columns=[[dims.label(d, code) for d, code in zip(cols, c, strict=True)]
-                 for c in ordered_cols],
-        rows=out_rows, truncated=truncated, fixed=fixed, zero_rows=zero_rows)
-    return (pivot, [(n, text) for text, n in notes.items()],
-            sorted(flags_seen.items()))
+        columns=[
+            [dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols
+        ],
+        rows=out_rows,
+        truncated=truncated,
+        fixed=fixed,
+        zero_rows=zero_rows,
+    )
+    return (pivot, [(n, text) for text, n in notes.items()], sorted(flags_seen.items()))
 
 
-def _sources(data: PortalData, table: TableDef, view: list[StoredObservation]
-             ) -> list[dict[str, Any]]:
+def _sources(
+    data: PortalData, table: TableDef, view: list[StoredObservation]
+) -> list[dict[str, Any]]:
     """Who published the numbers in view, with their definitions (residence rule, source)."""
     lang = data.lang
     out = []
@@ -309,20 +373,28 @@ def _sources(data: PortalData, table: TableDef, view: list[StoredObservation]
         record = data.submission(sid)
         if record is None:
             continue
-        entry: dict[str, Any] = {"id": sid, "provider": data.provider_label(record.provider),
-                                 "national": data.is_national(record.provider),
-                                 "file": record.file_name, "synthetic": record.synthetic,
-                                 "date": record.submitted_at.date().isoformat(),
-                                 "facts": []}
+        entry: dict[str, Any] = {
+            "id": sid,
+            "provider": data.provider_label(record.provider),
+            "national": data.is_national(record.provider),
+            "file": record.file_name,
+            "synthetic": record.synthetic,
+            "date": record.submitted_at.date().isoformat(),
+            "facts": [],
+        }
         if entry["national"]:
             meta = data.table_metadata(sid).get(table.id, {})
             entry["facts"] = describe_metadata(meta, lang)
         elif record.provenance:
             p = record.provenance
-            entry["facts"] = [(gettext_(N_("Dataset"), lang),
-                               " ".join(x for x in (p.get("dataset"), p.get("edition")) if x)),
-                              (gettext_(N_("Licence"), lang), p.get("licence") or ""),
-                              (gettext_(N_("Address"), lang), p.get("url") or "")]
+            entry["facts"] = [
+                (
+                    gettext_(N_("Dataset"), lang),
+                    " ".join(x for x in (p.get("dataset"), p.get("edition")) if x),
+                ),
+                (gettext_(N_("Licence"), lang), p.get("licence") or ""),
+                (gettext_(N_("Address"), lang), p.get("url") or ""),
+            ]
             entry["facts"] = [f for f in entry["facts"] if f[1]]
         out.append(entry)
     return out
@@ -339,16 +411,25 @@ FIELD_LABELS = {
     "notes": N_("Notes"),
 }
 VALUE_LABELS = {
-    "census": N_("population census"), "register": N_("population register"),
-    "aliens_register": N_("register of foreigners"), "permits": N_("residence permits"),
-    "border": N_("border statistics"), "asylum": N_("asylum records"),
-    "survey": N_("sample survey"), "administrative": N_("administrative records"),
-    "estimate": N_("estimate"), "microdata": N_("tabulated microdata"), "other": N_("other"),
-    "12_months": N_("12 months or more"), "6_months_1_day": N_("6 months and 1 day"),
-    "3_months": N_("3 months or more"), "9_months": N_("9 months or more"),
+    "census": N_("population census"),
+    "register": N_("population register"),
+    "aliens_register": N_("register of foreigners"),
+    "permits": N_("residence permits"),
+    "border": N_("border statistics"),
+    "asylum": N_("asylum records"),
+    "survey": N_("sample survey"),
+    "administrative": N_("administrative records"),
+    "estimate": N_("estimate"),
+    "microdata": N_("tabulated microdata"),
+    "other": N_("other"),
+    "12_months": N_("12 months or more"),
+    "6_months_1_day": N_("6 months and 1 day"),
+    "3_months": N_("3 months or more"),
+    "9_months": N_("9 months or more"),
     "permanent_registration": N_("permanent registration"),
     "no_time_limit": N_("no time limit"),
-    "BIRTH": N_("country of birth"), "CITIZENSHIP": N_("citizenship"),
+    "BIRTH": N_("country of birth"),
+    "CITIZENSHIP": N_("citizenship"),
     "CITIZENSHIP_AT_BIRTH": N_("citizenship at birth"),
     "PREV_RES": N_("country of previous residence"),
     "NEXT_RES": N_("country of next residence"),
@@ -363,8 +444,12 @@ def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         if value in (None, ""):
             continue
         text = str(value)
-        out.append((gettext_(label, lang),
-                    gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text))
+        out.append(
+            (
+                gettext_(label, lang),
+                gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text,
+            )
+        )
     return out
 
 

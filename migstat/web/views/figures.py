@@ -28,14 +28,26 @@ GEOMETRY_FILE = Path(__file__).resolve().parent.parent / "static" / "vendor" / "
 def geometry_ids() -> frozenset[str]:
     """The ISO numeric (M49) ids of the countries in the bundled world geometry."""
     topo = json.loads(GEOMETRY_FILE.read_text(encoding="utf-8"))
-    return frozenset(str(g.get("id")) for g in topo["objects"]["countries"]["geometries"]
-                     if g.get("id") is not None)
+    return frozenset(
+        str(g.get("id"))
+        for g in topo["objects"]["countries"]["geometries"]
+        if g.get("id") is not None
+    )
 
 
-def figures(data: PortalData, dims: Dims, params: Any, view: list[StoredObservation],
-            kind: str, observations: list[StoredObservation], chosen: dict[str, set[str]],
-            multi: list[str], start: int | None, end: int | None, as_of: datetime | None
-            ) -> tuple[dict[str, dict[str, Any]], list[Option], dict[str, Any] | None]:
+def figures(
+    data: PortalData,
+    dims: Dims,
+    params: Any,
+    view: list[StoredObservation],
+    kind: str,
+    observations: list[StoredObservation],
+    chosen: dict[str, set[str]],
+    multi: list[str],
+    start: int | None,
+    end: int | None,
+    as_of: datetime | None,
+) -> tuple[dict[str, dict[str, Any]], list[Option], dict[str, Any] | None]:
     """The view's specs by name (``chart``, and for a table with a partner dimension ``map``
     and ``flows``), the countries offered to the origin-destination view and its matrix."""
     specs: dict[str, dict[str, Any]] = {}
@@ -48,8 +60,9 @@ def figures(data: PortalData, dims: Dims, params: Any, view: list[StoredObservat
         map_spec = partner_map(data, dims, view)
         if map_spec is not None:
             specs["map"] = map_spec
-        od_options, od_matrix, od_spec = origin_destination(data, dims, params, chosen,
-                                                           start, end, as_of)
+        od_options, od_matrix, od_spec = origin_destination(
+            data, dims, params, chosen, start, end, as_of
+        )
         if od_spec is not None:
             specs["flows"] = od_spec
     return specs, od_options, od_matrix
@@ -69,32 +82,51 @@ def _is_total_or_group(dims: Dims, dim: str, code: str) -> bool:
 
 
 def _series(dims: Dims, o: StoredObservation, multi: list[str]) -> str:
-    return " · ".join(dims.label(d, dims.code(o, d)) for d in multi if d != TIME) or \
-        dims.label(PROVIDER, o.provider)
+    return " · ".join(dims.label(d, dims.code(o, d)) for d in multi if d != TIME) or dims.label(
+        PROVIDER, o.provider
+    )
 
 
-def chart(data: PortalData, dims: Dims, view: list[StoredObservation], chart: str,
-           everything: list[StoredObservation], chosen: dict[str, set[str]],
-           multi: list[str]) -> dict[str, Any] | None:
+def chart(
+    data: PortalData,
+    dims: Dims,
+    view: list[StoredObservation],
+    chart: str,
+    everything: list[StoredObservation],
+    chosen: dict[str, set[str]],
+    multi: list[str],
+) -> dict[str, Any] | None:
     lang = data.lang
     unit = dims.table.unit.get(lang) or dims.table.unit.get("en", "")
     value_title = gettext_(N_("Number ({unit})"), lang, unit=unit)
-    ranked = [o for o in view if o.value is not None and not any(
-        _is_total_or_group(dims, d, dims.code(o, d)) for d in multi if d != TIME)
-        and not (dims.table.partner and o.key[dims.table.key_index(dims.table.partner.id)]
-                 == o.ref_area)] or [o for o in view if o.value is not None]
+    ranked = [
+        o
+        for o in view
+        if o.value is not None
+        and not any(_is_total_or_group(dims, d, dims.code(o, d)) for d in multi if d != TIME)
+        and not (
+            dims.table.partner and o.key[dims.table.key_index(dims.table.partner.id)] == o.ref_area
+        )
+    ] or [o for o in view if o.value is not None]
     if chart == "line":
         totals: dict[str, float] = defaultdict(float)
         for o in ranked:
             totals[_series(dims, o, multi)] += o.value or 0
         keep = sorted(totals, key=lambda s: -totals[s])[:MAX_SERIES]
-        points = [{"period": o.time_period, "series": _series(dims, o, multi),
-                   "value": o.value} for o in ranked if _series(dims, o, multi) in keep]
+        points = [
+            {"period": o.time_period, "series": _series(dims, o, multi), "value": o.value}
+            for o in ranked
+            if _series(dims, o, multi) in keep
+        ]
         points.sort(key=lambda p: (keep.index(p["series"]), p["period"]))
         if not points:
             return None
-        return charts.line_chart(points, x_title=dims.dim_label(TIME), y_title=value_title,
-                                 series_title=gettext_(N_("Series"), lang))
+        return charts.line_chart(
+            points,
+            x_title=dims.dim_label(TIME),
+            y_title=value_title,
+            series_title=gettext_(N_("Series"), lang),
+        )
     if chart == "bar":
         if not ranked:
             return None
@@ -104,17 +136,28 @@ def chart(data: PortalData, dims: Dims, view: list[StoredObservation], chart: st
             if o.time_period == latest:
                 bars[_series(dims, o, multi)] = o.value or 0
         top = sorted(bars.items(), key=lambda kv: -kv[1])[:MAX_BARS]
-        return charts.bar_chart([{"label": k, "value": v} for k, v in top],
-                                x_title=f"{value_title}, {latest}", y_title="")
+        return charts.bar_chart(
+            [{"label": k, "value": v} for k, v in top],
+            x_title=f"{value_title}, {latest}",
+            y_title="",
+        )
     bars_ = pyramid_bars(data, dims.table, everything, chosen)
     if not bars_:
         return None
-    return charts.pyramid(bars_, age_title=dims.dim_label("AGE"), value_title=value_title,
-                          sex_title=dims.dim_label("SEX"))
+    return charts.pyramid(
+        bars_,
+        age_title=dims.dim_label("AGE"),
+        value_title=value_title,
+        sex_title=dims.dim_label("SEX"),
+    )
 
 
-def pyramid_bars(data: PortalData, table: TableDef, observations: list[StoredObservation],
-                 chosen: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
+def pyramid_bars(
+    data: PortalData,
+    table: TableDef,
+    observations: list[StoredObservation],
+    chosen: dict[str, set[str]] | None = None,
+) -> list[dict[str, Any]]:
     """Men and women by age group for the latest period of the first source, with every other
     dimension at its chosen code (or its total)."""
     dims = Dims(data, table)
@@ -124,17 +167,20 @@ def pyramid_bars(data: PortalData, table: TableDef, observations: list[StoredObs
         if dim.id in ("SEX", "AGE"):
             continue
         picked = sorted((chosen or {}).get(dim.id, set()))
-        fixed[i] = (dim.total if dim.total and (len(picked) != 1) else
-                    picked[0] if picked else "")
-    usable = [o for o in observations if o.value is not None
-              and o.key[sex_at] in ("M", "F") and o.key[age_at] not in ("_T", "_U")
-              and all(o.key[i] == code for i, code in fixed.items() if code)
-              and data.registry.codelist("AGE").get(o.key[age_at]) is not None
-              and data.registry.codelist("AGE")[o.key[age_at]].lower is not None]
+        fixed[i] = dim.total if dim.total and (len(picked) != 1) else picked[0] if picked else ""
+    usable = [
+        o
+        for o in observations
+        if o.value is not None
+        and o.key[sex_at] in ("M", "F")
+        and o.key[age_at] not in ("_T", "_U")
+        and all(o.key[i] == code for i, code in fixed.items() if code)
+        and data.registry.codelist("AGE").get(o.key[age_at]) is not None
+        and data.registry.codelist("AGE")[o.key[age_at]].lower is not None
+    ]
     if not usable:
         return []
-    provider = sorted({o.provider for o in usable},
-                      key=lambda p: dims.sort_key(PROVIDER, p))[0]
+    provider = sorted({o.provider for o in usable}, key=lambda p: dims.sort_key(PROVIDER, p))[0]
     area = sorted({o.ref_area for o in usable if o.provider == provider})[0]
     latest = max(o.time_period for o in usable if o.provider == provider)
     ages = data.registry.codelist("AGE")
@@ -142,15 +188,21 @@ def pyramid_bars(data: PortalData, table: TableDef, observations: list[StoredObs
     for o in usable:
         if o.provider == provider and o.ref_area == area and o.time_period == latest:
             age = ages[o.key[age_at]]
-            bars.append({"age": age.label(data.lang), "order": age.lower or 0,
-                         "sex": o.key[sex_at],
-                         "sex_label": dims.label("SEX", o.key[sex_at]),
-                         "value": o.value})
+            bars.append(
+                {
+                    "age": age.label(data.lang),
+                    "order": age.lower or 0,
+                    "sex": o.key[sex_at],
+                    "sex_label": dims.label("SEX", o.key[sex_at]),
+                    "value": o.value,
+                }
+            )
     return bars
 
 
-def partner_values(data: PortalData, table: TableDef, view: list[StoredObservation]
-                   ) -> tuple[str, list[dict[str, Any]]]:
+def partner_values(
+    data: PortalData, table: TableDef, view: list[StoredObservation]
+) -> tuple[str, list[dict[str, Any]]]:
     """Values by partner country for the latest period of the view (one per partner)."""
     partner = table.partner
     assert partner is not None
@@ -163,16 +215,27 @@ def partner_values(data: PortalData, table: TableDef, view: list[StoredObservati
     values: dict[str, float] = defaultdict(float)
     for o in usable:
         code = areas.get(o.key[at])
-        if o.time_period == latest and code is not None and code.attributes.get("m49") and \
-                code.attributes.get("kind") in ("country", "historical"):
+        if (
+            o.time_period == latest
+            and code is not None
+            and code.attributes.get("m49")
+            and code.attributes.get("kind") in ("country", "historical")
+        ):
             values[o.key[at]] += o.value or 0
-    return latest, [{"code": c, "m49": areas[c].attributes["m49"],
-                     "label": areas.label(c, data.lang), "value": v}
-                    for c, v in sorted(values.items())]
+    return latest, [
+        {
+            "code": c,
+            "m49": areas[c].attributes["m49"],
+            "label": areas.label(c, data.lang),
+            "value": v,
+        }
+        for c, v in sorted(values.items())
+    ]
 
 
-def partner_map(data: PortalData, dims: Dims, view: list[StoredObservation]
-                ) -> dict[str, Any] | None:
+def partner_map(
+    data: PortalData, dims: Dims, view: list[StoredObservation]
+) -> dict[str, Any] | None:
     """Partner countries shaded by their value in the latest period of the view."""
     table = dims.table
     partner = table.partner
@@ -191,23 +254,31 @@ def partner_map(data: PortalData, dims: Dims, view: list[StoredObservation]
         return None
     lang = data.lang
     unit = table.unit.get(lang) or table.unit.get("en", "")
-    spec = charts.choropleth(values, value_title=gettext_(N_("Number ({unit})"), lang, unit=unit),
-                             country_title=partner.label(lang), geometry_ids=geometry_ids())
+    spec = charts.choropleth(
+        values,
+        value_title=gettext_(N_("Number ({unit})"), lang, unit=unit),
+        country_title=partner.label(lang),
+        geometry_ids=geometry_ids(),
+    )
     spec["title"] = {"text": f"{partner.label(lang)}, {latest}{picked}", "fontSize": 12}
     return spec
 
 
-def origin_destination(data: PortalData, dims: Dims, params: Any,
-                        chosen: dict[str, set[str]], start: int | None, end: int | None,
-                        as_of: datetime | None = None
-                        ) -> tuple[list[Option], dict[str, Any] | None, dict[str, Any] | None]:
+def origin_destination(
+    data: PortalData,
+    dims: Dims,
+    params: Any,
+    chosen: dict[str, set[str]],
+    start: int | None,
+    end: int | None,
+    as_of: datetime | None = None,
+) -> tuple[list[Option], dict[str, Any] | None, dict[str, Any] | None]:
     """Flows (or stocks) between a set of countries, as reported by each of them."""
     table = dims.table
     partner = table.partner
     assert partner is not None
     have = data.areas_with(table.id)
-    candidates = [c for c in dims.sorted(AREA, set(have))
-                  if data.registry.areas.get(c) is not None]
+    candidates = [c for c in dims.sorted(AREA, set(have)) if data.registry.areas.get(c) is not None]
     asked = [c for c in codes(params, "od") if c in have]
     picked = asked or [c for c in REGION if c in have]
     options = [Option(c, data.area_label(c), c in picked) for c in candidates]
@@ -225,12 +296,17 @@ def origin_destination(data: PortalData, dims: Dims, params: Any,
     # shows national data.
     providers = chosen.get(PROVIDER) or set()
     national = any(data.is_national(p) for p in providers)
-    usable = [o for o in observations if o.value is not None and o.value > 0
-              and o.key[at] != o.ref_area
-              and (data.is_national(o.provider) if national else o.provider in providers)
-              and (start is None or int(o.time_period[:4]) >= start)
-              and (end is None or int(o.time_period[:4]) <= end)
-              and all(o.key[i] == c for i, c in fixed.items())]
+    usable = [
+        o
+        for o in observations
+        if o.value is not None
+        and o.value > 0
+        and o.key[at] != o.ref_area
+        and (data.is_national(o.provider) if national else o.provider in providers)
+        and (start is None or int(o.time_period[:4]) >= start)
+        and (end is None or int(o.time_period[:4]) <= end)
+        and all(o.key[i] == c for i, c in fixed.items())
+    ]
     if not usable:
         return options, None, None
     latest = max(o.time_period for o in usable)
@@ -250,23 +326,41 @@ def origin_destination(data: PortalData, dims: Dims, params: Any,
     origins = [c for c in picked if any(p[0] == c for p in flows)]
     destinations = [c for c in picked if any(p[1] == c for p in flows)]
     lang = data.lang
-    links = [{"origin": label(o), "destination": label(d), "value": v}
-             for (o, d), v in sorted(flows.items())]
+    links = [
+        {"origin": label(o), "destination": label(d), "value": v}
+        for (o, d), v in sorted(flows.items())
+    ]
     spec = charts.flow_diagram(
-        links, [label(c) for c in origins], [label(c) for c in destinations],
-        value_title=gettext_(N_("Number ({unit})"), lang,
-                             unit=table.unit.get(lang) or table.unit.get("en", "")),
+        links,
+        [label(c) for c in origins],
+        [label(c) for c in destinations],
+        value_title=gettext_(
+            N_("Number ({unit})"), lang, unit=table.unit.get(lang) or table.unit.get("en", "")
+        ),
         origin_title=gettext_(N_("Origin"), lang),
-        destination_title=gettext_(N_("Destination"), lang))
+        destination_title=gettext_(N_("Destination"), lang),
+    )
     spec["title"]["text"] += f", {latest}"
-    matrix = {"period": latest, "origins": [label(c) for c in origins],
-              "destinations": [label(c) for c in destinations],
-              "values": [[number(flows.get((o, d)), lang) for d in destinations]
-                         for o in origins],
-              "reported_by": gettext_(N_("reported by the country of destination"), lang)
-              if not outward else gettext_(N_("reported by the country of origin"), lang)}
+    matrix = {
+        "period": latest,
+        "origins": [label(c) for c in origins],
+        "destinations": [label(c) for c in destinations],
+        "values": [[number(flows.get((o, d)), lang) for d in destinations] for o in origins],
+        "reported_by": gettext_(N_("reported by the country of destination"), lang)
+        if not outward
+        else gettext_(N_("reported by the country of origin"), lang),
+    }
     return options, matrix, spec
 
 
-__all__ = ["MAX_BARS", "MAX_SERIES", "chart", "figures", "geometry_ids", "origin_destination",
-           "partner_map", "partner_values", "pyramid_bars"]
+__all__ = [
+    "MAX_BARS",
+    "MAX_SERIES",
+    "chart",
+    "figures",
+    "geometry_ids",
+    "origin_destination",
+    "partner_map",
+    "partner_values",
+    "pyramid_bars",
+]

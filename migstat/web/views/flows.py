@@ -36,18 +36,28 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "fit": ("mipfp", "newton"),
 }
 ASSUMPTIONS = (
-    N_("Nobody changes place of birth: every change in the stocks that births and deaths do "
-       "not explain is migration."),
-    N_("Minimum migration (default): as many people as possible are counted as staying, so "
-       "the flows are the fewest moves that turn the first table into the second. Moves "
-       "reversed within the period, repeated moves and migrants who died are not seen."),
-    N_("Within a place of birth, people leave where the stock fell and go where it grew, in "
-       "proportion to the growth; distance plays no part."),
-    N_("Both tables must count the same population by place of birth: a change in coverage or "
-       "definitions between the two dates is read as migration."),
-    N_("The store's UN DESA stocks are estimates themselves; without births and deaths, "
-       "natural change is taken out of the native-born, which affects the flows of the "
-       "native-born (returns home) most."),
+    N_(
+        "Nobody changes place of birth: every change in the stocks that births and deaths do "
+        "not explain is migration."
+    ),
+    N_(
+        "Minimum migration (default): as many people as possible are counted as staying, so "
+        "the flows are the fewest moves that turn the first table into the second. Moves "
+        "reversed within the period, repeated moves and migrants who died are not seen."
+    ),
+    N_(
+        "Within a place of birth, people leave where the stock fell and go where it grew, in "
+        "proportion to the growth; distance plays no part."
+    ),
+    N_(
+        "Both tables must count the same population by place of birth: a change in coverage or "
+        "definitions between the two dates is read as migration."
+    ),
+    N_(
+        "The store's UN DESA stocks are estimates themselves; without births and deaths, "
+        "natural change is taken out of the native-born, which affects the flows of the "
+        "native-born (returns home) most."
+    ),
 )
 
 
@@ -87,10 +97,12 @@ def read_options(params: Mapping[str, Any]) -> dict[str, str]:
 
 def ffs_options(options: Mapping[str, str]) -> FfsOptions:
     model = options["model"]
-    return FfsOptions(birthplace_totals=options["totals"],  # type: ignore[arg-type]
-                      model=model,  # type: ignore[arg-type]
-                      stayer_assumption=model != "independence",
-                      fit=options["fit"])  # type: ignore[arg-type]
+    return FfsOptions(
+        birthplace_totals=options["totals"],  # type: ignore[arg-type]
+        model=model,  # type: ignore[arg-type]
+        stayer_assumption=model != "independence",
+        fit=options["fit"],
+    )  # type: ignore[arg-type]
 
 
 def _year(params: Mapping[str, Any], name: str, default: int) -> int:
@@ -109,19 +121,23 @@ def _chosen(params: Mapping[str, Any]) -> tuple[str, ...]:
     return chosen or REGION
 
 
-def store_view(data: PortalData, params: Mapping[str, Any], *,
-               run: bool = False) -> FlowsView:
+def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False) -> FlowsView:
     """Flows between the chosen countries (by default the region's twelve) and the rest of the
     world from the store's UN DESA stocks, between the two chosen years (nothing is estimated
     until ``run`` is given)."""
     options = read_options(params)
-    view = FlowsView(options=options, start=_year(params, "start", 2015),
-                     end=_year(params, "end", 2019))
+    view = FlowsView(
+        options=options, start=_year(params, "start", 2015), end=_year(params, "end", 2019)
+    )
     chosen = _chosen(params)
-    have = {area for area, by in data.areas_with("S01").items()
-            if PROVIDER in by and data.registry.areas.get(area) is not None}
-    view.areas = sorted(((a, data.area_label(a), a in chosen) for a in have),
-                        key=lambda item: item[1])
+    have = {
+        area
+        for area, by in data.areas_with("S01").items()
+        if PROVIDER in by and data.registry.areas.get(area) is not None
+    }
+    view.areas = sorted(
+        ((a, data.area_label(a), a in chosen) for a in have), key=lambda item: item[1]
+    )
     if not (run or params.get("run")):
         return view
     chosen = tuple(a for a in chosen if a in have)
@@ -132,32 +148,48 @@ def store_view(data: PortalData, params: Mapping[str, Any], *,
         view.error = data.reader.t(N_("Choose at least two countries with UN DESA stocks."))
         return view
     try:
-        stocks = data.cached("flows-stocks", (view.start, view.end, chosen),
-                             lambda: region_stocks(data.reader.query, chosen,
-                                                   (view.start, view.end)))
+        stocks = data.cached(
+            "flows-stocks",
+            (view.start, view.end, chosen),
+            lambda: region_stocks(data.reader.query, chosen, (view.start, view.end)),
+        )
     except MigstatError as problem:  # no total population (P01) in the store, for one
         view.error = problem.text(data.lang)
         return view
     if stocks is None:
-        view.error = data.reader.t(N_(
-            "The store has no UN DESA stocks by country of birth for these years. Upload two "
-            "tables instead."))
+        view.error = data.reader.t(
+            N_(
+                "The store has no UN DESA stocks by country of birth for these years. Upload two "
+                "tables instead."
+            )
+        )
         return view
-    view.note = data.reader.t(N_(
-        "Stocks: UN DESA International Migrant Stock 2019 as held in the store (mid-{start} "
-        "and mid-{end}); native-born = total population (UN DESA, table P01 in the store) minus "
-        "all foreign-born; “{rest}” is the rest of the world."), start=view.start,
-        end=view.end, rest=data.reader.t(N_("Rest of the world")))
-    query = [("start", view.start), ("end", view.end), *options.items(),
-             *(("area", a) for a in chosen)]
-    _estimate_into(view, data, (stocks.codes, stocks.start, stocks.end, None, None),
-                   ffs_options(options))
+    view.note = data.reader.t(
+        N_(
+            "Stocks: UN DESA International Migrant Stock 2019 as held in the store (mid-{start} "
+            "and mid-{end}); native-born = total population (UN DESA, table P01 in the store) "
+            "minus all foreign-born; “{rest}” is the rest of the world."
+        ),
+        start=view.start,
+        end=view.end,
+        rest=data.reader.t(N_("Rest of the world")),
+    )
+    query = [
+        ("start", view.start),
+        ("end", view.end),
+        *options.items(),
+        *(("area", a) for a in chosen),
+    ]
+    _estimate_into(
+        view, data, (stocks.codes, stocks.start, stocks.end, None, None), ffs_options(options)
+    )
     view.csv_href = "/flows.csv?" + urlencode(query)
     return view
 
 
-def upload_view(data: PortalData, files: Mapping[str, tuple[str, bytes] | None],
-                params: Mapping[str, Any]) -> FlowsView:
+def upload_view(
+    data: PortalData, files: Mapping[str, tuple[str, bytes] | None], params: Mapping[str, Any]
+) -> FlowsView:
     """Flows from two uploaded stock tables (and births and deaths, when given)."""
     options = read_options(params)
     view = FlowsView(options=options, source="upload")
@@ -173,14 +205,19 @@ def upload_view(data: PortalData, files: Mapping[str, tuple[str, bytes] | None],
         bd_file = files.get("bd_file")
         if bd_file and bd_file[1].strip():
             births, deaths = read_births_deaths(bd_file[1], start.codes, file_name=bd_file[0])
-        _estimate_into(view, data, (start.codes, start.values, end_values, births, deaths),
-                       ffs_options(options))
+        _estimate_into(
+            view,
+            data,
+            (start.codes, start.values, end_values, births, deaths),
+            ffs_options(options),
+        )
     except MigstatError as problem:
         view.error = problem.text(data.lang)
         view.estimate = None
         return view
-    view.note = data.reader.t(N_("Stocks: the uploaded files {start} and {end}."),
-                              start=start_file[0], end=end_file[0])
+    view.note = data.reader.t(
+        N_("Stocks: the uploaded files {start} and {end}."), start=start_file[0], end=end_file[0]
+    )
     assert view.estimate is not None
     text = write_matrix(view.estimate.matrix_rows())
     view.csv_href = "data:text/csv;charset=utf-8," + quote(text)
@@ -197,13 +234,15 @@ def flows_csv(data: PortalData, params: Mapping[str, Any]) -> tuple[str, str] | 
     return write_matrix(view.estimate.matrix_rows()), name
 
 
-def _estimate_into(view: FlowsView, data: PortalData,
-                   inputs: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None,
-                                 np.ndarray | None], options: FfsOptions) -> None:
+def _estimate_into(
+    view: FlowsView,
+    data: PortalData,
+    inputs: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None],
+    options: FfsOptions,
+) -> None:
     codes, start, end, births, deaths = inputs
     try:
-        result = estimate_flows(start, end, codes, births=births, deaths=deaths,
-                                options=options)
+        result = estimate_flows(start, end, codes, births=births, deaths=deaths, options=options)
     except MigstatError as problem:
         view.error = problem.text(data.lang)
         return
@@ -218,8 +257,9 @@ def _estimate_into(view: FlowsView, data: PortalData,
     view.total = number(round(result.total), lang)
     view.described = [(name, value) for name, value in options.describe().items() if value]
     if not result.converged:
-        view.error = data.reader.t(N_("The fitting did not converge; the birthplace totals "
-                                      "match only approximately."))
+        view.error = data.reader.t(
+            N_("The fitting did not converge; the birthplace totals match only approximately.")
+        )
 
 
 def _label(data: PortalData, code: str) -> str:

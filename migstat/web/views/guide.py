@@ -26,23 +26,40 @@ def build(data: PortalData) -> dict[str, Any]:
     lang = data.lang
     other = "ru" if lang == "en" else "en"
     raw = _content()
-    glossary = sorted(({"term": pick(g["term"], lang), "other": pick(g["term"], other),
-                        "definition": pick(g["definition"], lang)} for g in raw["glossary"]),
-                      key=lambda g: g["term"].casefold())
+    glossary = sorted(
+        (
+            {
+                "term": pick(g["term"], lang),
+                "other": pick(g["term"], other),
+                "definition": pick(g["definition"], lang),
+            }
+            for g in raw["glossary"]
+        ),
+        key=lambda g: g["term"].casefold(),
+    )
     tables = []
     for table in data.tables():
-        tables.append({
-            "id": table.id, "title": table.label(lang), "kind": str(table.kind),
-            "aliases": ", ".join(table.aliases),
-            "universe": pick(table.universe, lang),
-            "description": pick(table.description, lang),
-            "unit": pick(table.unit, lang),
-            "dimensions": [d.label(lang) for d in table.dimensions],
-            "mirror": table.mirror_pair,
-            "metadata": list(table.required_metadata)})
-    return {"glossary": glossary,
-            "read_title": pick(raw["read"]["title"], lang),
-            "mistakes": [pick(m, lang) for m in raw["read"]["mistakes"]],
-            "audiences": [{"id": a["id"], "title": pick(a["title"], lang),
-                           "text": pick(a["text"], lang)} for a in raw["audiences"]],
-            "tables": tables}
+        tables.append(
+            {
+                "id": table.id,
+                "title": table.label(lang),
+                "kind": str(table.kind),
+                "aliases": ", ".join(table.aliases),
+                "universe": pick(table.universe, lang),
+                "description": pick(table.description, lang),
+                "unit": pick(table.unit, lang),
+                "dimensions": [d.label(lang) for d in table.dimensions],
+                "mirror": table.mirror_pair,
+                "metadata": list(table.required_metadata),
+            }
+        )
+    return {
+        "glossary": glossary,
+        "read_title": pick(raw["read"]["title"], lang),
+        "mistakes": [pick(m, lang) for m in raw["read"]["mistakes"]],
+        "audiences": [
+            {"id": a["id"], "title": pick(a["title"], lang), "text": pick(a["text"], lang)}
+            for a in raw["audiences"]
+        ],
+        "tables": tables,
+    }

@@ -52,9 +52,17 @@ def search(data: PortalData, query: str) -> list[Hit]:
     for table in data.tables():
         score = _score(q, [table.id, *table.aliases, *table.title.values()])
         if score:
-            hits.append(Hit("table", labels["table"], table.id,
-                            f"{table.id}. {table.label(lang)}", table.universe.get(lang, ""),
-                            f"/explore?table={table.id}&lang={lang}", score + 5))
+            hits.append(
+                Hit(
+                    "table",
+                    labels["table"],
+                    table.id,
+                    f"{table.id}. {table.label(lang)}",
+                    table.universe.get(lang, ""),
+                    f"/explore?table={table.id}&lang={lang}",
+                    score + 5,
+                )
+            )
     with_data = {s.ref_area for s in data.coverage()}
     for code in data.registry.areas:
         if code.attributes.get("kind") not in ("country", "historical"):
@@ -62,10 +70,17 @@ def search(data: PortalData, query: str) -> list[Hit]:
         score = _score(q, [code.id, *code.name.values(), *code.aliases])
         if score:
             bonus = 10 if code.id in REGION else (4 if code.id in with_data else -20)
-            hits.append(Hit("country", labels["country"], code.id,
-                            code.label(lang), "" if code.id in with_data else
-                            gettext_(N_("no data yet"), lang),
-                            f"/country/{code.id}?lang={lang}", score + bonus))
+            hits.append(
+                Hit(
+                    "country",
+                    labels["country"],
+                    code.id,
+                    code.label(lang),
+                    "" if code.id in with_data else gettext_(N_("no data yet"), lang),
+                    f"/country/{code.id}?lang={lang}",
+                    score + bonus,
+                )
+            )
     for table in data.tables():
         for dim in table.dimensions:
             if dim.role == "partner":
@@ -77,11 +92,17 @@ def search(data: PortalData, query: str) -> list[Hit]:
                     continue
                 score = _score(q, [*code.name.values(), *code.aliases])
                 if score >= 60:
-                    hits.append(Hit(
-                        "indicator", labels["indicator"], f"{table.id}.{code_id}",
-                        f"{code.label(lang)} ({dim.label(lang).lower()})",
-                        f"{table.id}. {table.label(lang)}",
-                        f"/explore?table={table.id}&{dim.id}={code_id}&lang={lang}", score - 5))
+                    hits.append(
+                        Hit(
+                            "indicator",
+                            labels["indicator"],
+                            f"{table.id}.{code_id}",
+                            f"{code.label(lang)} ({dim.label(lang).lower()})",
+                            f"{table.id}. {table.label(lang)}",
+                            f"/explore?table={table.id}&{dim.id}={code_id}&lang={lang}",
+                            score - 5,
+                        )
+                    )
     hits.sort(key=lambda h: (-h.score, h.kind != "country", h.label))
     return hits[:MAX_HITS]
 
@@ -95,13 +116,24 @@ def latest_releases(data: PortalData, limit: int = 10) -> list[dict[str, Any]]:
             continue
         national = data.is_national(record.provider)
         first = record.tables[0] if record.tables else "S01"
-        url = (f"/country/{record.provider}?lang={lang}" if national
-               else f"/explore?table={first}&DATA_PROVIDER={record.provider}&lang={lang}")
-        out.append({"id": record.id, "provider": record.provider,
-                    "label": data.provider_label(record.provider), "national": national,
-                    "tables": record.tables, "date": record.submitted_at.date().isoformat(),
-                    "observations": record.n_observations, "synthetic": record.synthetic,
-                    "url": url})
+        url = (
+            f"/country/{record.provider}?lang={lang}"
+            if national
+            else f"/explore?table={first}&DATA_PROVIDER={record.provider}&lang={lang}"
+        )
+        out.append(
+            {
+                "id": record.id,
+                "provider": record.provider,
+                "label": data.provider_label(record.provider),
+                "national": national,
+                "tables": record.tables,
+                "date": record.submitted_at.date().isoformat(),
+                "observations": record.n_observations,
+                "synthetic": record.synthetic,
+                "url": url,
+            }
+        )
         if len(out) >= limit:
             break
     return out
@@ -111,8 +143,10 @@ def overview(data: PortalData) -> dict[str, int]:
     """Headline counts for the start page."""
     cover = data.coverage()
     national = {s.ref_area for s in cover if data.is_national(s.provider)}
-    return {"tables": len({s.table for s in cover}),
-            "countries": len({s.ref_area for s in cover}),
-            "national": len(national),
-            "observations": sum(s.n_observations for s in cover),
-            "submissions": len(data.submissions)}
+    return {
+        "tables": len({s.table for s in cover}),
+        "countries": len({s.ref_area for s in cover}),
+        "national": len(national),
+        "observations": sum(s.n_observations for s in cover),
+        "submissions": len(data.submissions),
+    }

@@ -62,15 +62,22 @@ def _area(who: Reader, code: str) -> str:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 def _groups(who: Reader, **filters: Any) -> list[dict[str, Any]]:
     """Every mapping (country, source, code list) with its versions, newest version first."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for m in who.mappings(all_versions=True, **filters):
-        group = groups.setdefault(m.ident, {"country": m.country, "source": m.source,
-                                            "codelist": m.codelist,
-                                            "area": _area(who, m.country),
-                                            "codelist_name": _codelist_name(who, m.codelist),
-                                            "versions": []})
+        group = groups.setdefault(
+            m.ident,
+            {
+                "country": m.country,
+                "source": m.source,
+                "codelist": m.codelist,
+                "area": _area(who, m.country),
+                "codelist_name": _codelist_name(who, m.codelist),
+                "versions": [],
+            },
+        )
         group["versions"].insert(0, m)
     return list(groups.values())
 
@@ -81,20 +88,30 @@ def _codelist_name(who: Reader, codelist: str) -> str:
 
 
 def _mappable(who: Reader) -> list[tuple[str, str]]:
-    return [(cl, pick(codes.name, who.lang)) for cl, codes in who.registry.codelists.items()
-            if cl not in NOT_MAPPABLE]
+    return [
+        (cl, pick(codes.name, who.lang))
+        for cl, codes in who.registry.codelists.items()
+        if cl not in NOT_MAPPABLE
+    ]
 
 
-def list_model(who: Reader, country: str | None, codelist: str | None,
-               error: str | None = None) -> dict[str, Any]:
+def list_model(
+    who: Reader, country: str | None, codelist: str | None, error: str | None = None
+) -> dict[str, Any]:
     """The list page: every mapping (of ``country`` and ``codelist`` if given) with its
     versions, and what the form of a new mapping offers."""
     try:
         groups = _groups(who, country=country, codelist=codelist)
     except MigstatError as exc:
         groups, error = [], exc.text(who.lang)
-    return {"groups": groups, "error": error, "country": country or "",
-            "codelist": codelist or "", "codelists": _mappable(who), "sources": SOURCES}
+    return {
+        "groups": groups,
+        "error": error,
+        "country": country or "",
+        "codelist": codelist or "",
+        "codelists": _mappable(who),
+        "sources": SOURCES,
+    }
 
 
 def new_mapping_path(who: Reader, country: str, source: str, codelist: str) -> str:
@@ -109,47 +126,72 @@ def _mappable_codelist(who: Reader, text: str) -> str:
     """The id of a code list national categories may be mapped to, or :class:`NotFoundError`."""
     codelist = text.strip().upper()
     if codelist not in who.registry.codelists or codelist in NOT_MAPPABLE:
-        raise NotFoundError(N_("Code list {codelist} cannot be mapped to; use one of: "
-                               "{known}."), codelist=codelist or "\u2014",
-                            known=", ".join(cl for cl, _ in _mappable(who)))
+        raise NotFoundError(
+            N_("Code list {codelist} cannot be mapped to; use one of: {known}."),
+            codelist=codelist or "\u2014",
+            known=", ".join(cl for cl, _ in _mappable(who)),
+        )
     return codelist
 
 
-def detail_model(who: Reader, country: str, source: str, codelist: str,
-                 version: int | None, edit: Edit | None, *, can_edit: bool) -> dict[str, Any]:
+def detail_model(
+    who: Reader,
+    country: str,
+    source: str,
+    codelist: str,
+    version: int | None,
+    edit: Edit | None,
+    *,
+    can_edit: bool,
+) -> dict[str, Any]:
     """One version of a mapping (the latest unless ``version``), its history and uses, and
     the editor's rows (``edit``, or the version's own). A mapping that does not exist yet is
     a new, empty one for whoever may edit, else :class:`NotFoundError`."""
-    history = who.mappings(country=country, source=source, codelist=codelist,
-                           all_versions=True)
-    shown = who.mapping(country, codelist, source=source, version=version) \
-        if history or version is not None else None
+    history = who.mappings(country=country, source=source, codelist=codelist, all_versions=True)
+    shown = (
+        who.mapping(country, codelist, source=source, version=version)
+        if history or version is not None
+        else None
+    )
     if shown is None:
         if not can_edit:
             raise NotFoundError(
                 N_("There is no mapping of {codelist} for {country} (source {source})."),
-                codelist=codelist, country=country, source=source)
-        shown = Mapping(country_of(who, country), source.lower(),
-                        _mappable_codelist(who, codelist))
+                codelist=codelist,
+                country=country,
+                source=source,
+            )
+        shown = Mapping(country_of(who, country), source.lower(), _mappable_codelist(who, codelist))
     if edit is None:
-        edit = Edit([Row(e.national_code, e.national_label or "", e.target, f"{e.share:g}")
-                     for e in shown.entries])
+        edit = Edit(
+            [
+                Row(e.national_code, e.national_label or "", e.target, f"{e.share:g}")
+                for e in shown.entries
+            ]
+        )
     edit.rows += [Row() for _ in range(BLANK_ROWS)]
-    return {"mapping": shown, "history": list(reversed(history)),
-            "uses": who.mapping_uses(shown.country, shown.source, shown.codelist),
-            "edit": edit, "area": _area(who, shown.country), "languages": LANGUAGES,
-            "codelist_name": _codelist_name(who, shown.codelist),
-            "targets": [(c.id, c.label(who.lang)) for c in
-                        who.registry.codelist(shown.codelist)]
-            if shown.codelist in who.registry.codelists else [],
-            "latest": history[-1].version if history else None}
+    return {
+        "mapping": shown,
+        "history": list(reversed(history)),
+        "uses": who.mapping_uses(shown.country, shown.source, shown.codelist),
+        "edit": edit,
+        "area": _area(who, shown.country),
+        "languages": LANGUAGES,
+        "codelist_name": _codelist_name(who, shown.codelist),
+        "targets": [(c.id, c.label(who.lang)) for c in who.registry.codelist(shown.codelist)]
+        if shown.codelist in who.registry.codelists
+        else [],
+        "latest": history[-1].version if history else None,
+    }
 
 
 # -- writing ----------------------------------------------------------------------------------
 
+
 def form_rows(form: Any) -> list[Row]:
-    columns = [form.getlist(name) for name in ("national_code", "national_label", "target",
-                                               "share")]
+    columns = [
+        form.getlist(name) for name in ("national_code", "national_label", "target", "share")
+    ]
     count = max((len(c) for c in columns), default=0)
     rows = []
     for i in range(count):
@@ -164,8 +206,11 @@ def _share(row: Row, number: int) -> float:
     try:
         return float(row.share.replace(",", "."))
     except ValueError:
-        raise InputError(N_("The share \u201c{value}\u201d is not a number (write it as "
-                            "0.25)."), where=Location(line=number), value=row.share) from None
+        raise InputError(
+            N_("The share \u201c{value}\u201d is not a number (write it as 0.25)."),
+            where=Location(line=number),
+            value=row.share,
+        ) from None
 
 
 def entries(rows: list[Row]) -> list[MappingEntry]:
@@ -180,15 +225,24 @@ def entries(rows: list[Row]) -> list[MappingEntry]:
             continue
         where = Location(line=number)
         if not row.national_code:
-            raise InputError(N_("The national category is empty (column national_code)."),
-                             where=where)
+            raise InputError(
+                N_("The national category is empty (column national_code)."), where=where
+            )
         if not row.target:
-            raise InputError(N_("Choose the international code for national category "
-                                "\u201c{category}\u201d."), where=where,
-                             category=row.national_code)
-        entries.setdefault(category_key(row.national_code), []).append(MappingEntry(
-            row.national_code, row.target, _share(row, number), row.national_label or None,
-            where=where))
+            raise InputError(
+                N_("Choose the international code for national category \u201c{category}\u201d."),
+                where=where,
+                category=row.national_code,
+            )
+        entries.setdefault(category_key(row.national_code), []).append(
+            MappingEntry(
+                row.national_code,
+                row.target,
+                _share(row, number),
+                row.national_label or None,
+                where=where,
+            )
+        )
     return [entry for group in entries.values() for entry in group]
 
 
@@ -196,8 +250,7 @@ def form_error(who: Reader, error: MigstatError) -> str:
     """The error of a refused save, naming the editor's row rather than a file's line."""
     body = gettext_(error.message, who.lang, **error.params)
     if error.where is not None and error.where.line is not None and error.where.file is None:
-        return gettext_(N_("Row {row}: {message}"), who.lang, row=error.where.line,
-                        message=body)
+        return gettext_(N_("Row {row}: {message}"), who.lang, row=error.where.line, message=body)
     return error.text(who.lang)
 
 
@@ -217,6 +270,20 @@ def kept(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r.national_code or r.target or r.national_label]
 
 
-__all__ = ["BLANK_ROWS", "SOURCES", "Edit", "Row", "country_of", "detail_model", "edited",
-           "entries", "form_error", "form_rows", "kept", "label_of", "list_model",
-           "new_mapping_path", "path_of"]
+__all__ = [
+    "BLANK_ROWS",
+    "SOURCES",
+    "Edit",
+    "Row",
+    "country_of",
+    "detail_model",
+    "edited",
+    "entries",
+    "form_error",
+    "form_rows",
+    "kept",
+    "label_of",
+    "list_model",
+    "new_mapping_path",
+    "path_of",
+]

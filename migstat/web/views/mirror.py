@@ -47,8 +47,12 @@ class Selection:
         return out or None
 
     def params(self) -> dict[str, str]:
-        return {"basis": self.basis, "sex": self.sex, "age": self.age,
-                "provider": self.provider or ""}
+        return {
+            "basis": self.basis,
+            "sex": self.sex,
+            "age": self.age,
+            "provider": self.provider or "",
+        }
 
     def keep(self) -> str:
         """The query string that carries the selection from page to page."""
@@ -70,13 +74,23 @@ def countries_of(countries: str | None) -> list[str] | None:
     return out or None
 
 
-def _matrix(r: Reader, sel: Selection, *, years: list[int] | None,
-            countries: list[str] | None = None) -> MirrorMatrix:
-    return mirror_matrix(r.store, years=years, basis=sel.basis, sex=sel.sex, age=sel.age,
-                         countries=countries, providers=sel.providers, principal=r.principal)
+def _matrix(
+    r: Reader, sel: Selection, *, years: list[int] | None, countries: list[str] | None = None
+) -> MirrorMatrix:
+    return mirror_matrix(
+        r.store,
+        years=years,
+        basis=sel.basis,
+        sex=sel.sex,
+        age=sel.age,
+        countries=countries,
+        providers=sel.providers,
+        principal=r.principal,
+    )
 
 
 # -- colours and numbers -----------------------------------------------------------------------
+
 
 def cell_colour(log_ratio: float | None) -> str:
     """Blue where the sender records more, red where the receiver records more, white where
@@ -98,18 +112,26 @@ def fmt(value: float | None, lang: str, digits: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", "," if lang == "ru" else ".")
 
 
-def series_chart(years: list[int], series: list[tuple[str, list[float | None]]], *,
-                 title: str, lang: str) -> dict[str, Any]:
+def series_chart(
+    years: list[int], series: list[tuple[str, list[float | None]]], *, title: str, lang: str
+) -> dict[str, Any]:
     """A few series over years as a Vega-Lite line chart (:func:`.charts.line_chart`), with
     a gap where a value is missing; ``usermeta.marks`` counts the series that have a value."""
-    points = [{"period": str(year), "series": label, "value": value}
-              for label, values in series for year, value in zip(years, values, strict=True)]
+    points = [
+        {"period": str(year), "series": label, "value": value}
+        for label, values in series
+        for year, value in zip(years, values, strict=True)
+    ]
     spec = charts.line_chart(
-        points, x_title=gettext_(N_("Year"), lang),
+        points,
+        x_title=gettext_(N_("Year"), lang),
         y_title=gettext_(N_("Number ({unit})"), lang, unit=gettext_(N_("persons"), lang)),
-        series_title=gettext_(N_("Series"), lang), gaps=True)
-    spec["usermeta"]["marks"] = sum(1 for _label, values in series
-                                    if any(v is not None for v in values))
+        series_title=gettext_(N_("Series"), lang),
+        gaps=True,
+    )
+    spec["usermeta"]["marks"] = sum(
+        1 for _label, values in series if any(v is not None for v in values)
+    )
     spec["title"] = {"text": title, "fontSize": 12}
     return spec
 
@@ -117,8 +139,7 @@ def series_chart(years: list[int], series: list[tuple[str, list[float | None]]],
 def _common(r: Reader, sel: Selection) -> dict[str, Any]:
     """What every mirror page's template uses: the number format, the download formats and
     the selection to carry along."""
-    return {"fmt": lambda v, d=0: fmt(v, r.lang, d), "formats": TABLE_FORMATS,
-            "keep": sel.keep()}
+    return {"fmt": lambda v, d=0: fmt(v, r.lang, d), "formats": TABLE_FORMATS, "keep": sel.keep()}
 
 
 def _labels(r: Reader, codes: list[str]) -> dict[str, str]:
@@ -127,26 +148,41 @@ def _labels(r: Reader, codes: list[str]) -> dict[str, str]:
 
 # -- pages ---------------------------------------------------------------------------------------
 
-def explorer(r: Reader, sel: Selection, year: int | None, countries: str | None,
-             show: str) -> dict[str, Any]:
+
+def explorer(
+    r: Reader, sel: Selection, year: int | None, countries: str | None, show: str
+) -> dict[str, Any]:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
-    years = available_years(r.store, basis=sel.basis if sel.basis in BASES else "residence",
-                            principal=r.principal)
+    years = available_years(
+        r.store, basis=sel.basis if sel.basis in BASES else "residence", principal=r.principal
+    )
     if year is None and years:
         year = years[-1]
     chosen = countries_of(countries)
     m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
-    reporting = sorted({c for (_y, c) in m.emigration_sides} | {c for (_y, c) in
-                                                                 m.immigration_sides})
+    reporting = sorted(
+        {c for (_y, c) in m.emigration_sides} | {c for (_y, c) in m.immigration_sides}
+    )
     axis = [c for c in m.countries if c in reporting] if not chosen else m.countries
     grid = _grid(m, axis, show, r.lang) if m.years else []
     cov = m.coverage()[0] if m.years else None
     totals = m.country_totals(year) if m.years else []
     query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
-    return {"years": years, "year": year, "sel": sel, "ages": _ages(r),
-            "countries": countries or "", "show": show, "axis": axis, "grid": grid,
-            "coverage": cov, "totals": totals, "labels": _labels(r, m.countries),
-            "query": query, **_common(r, sel)}
+    return {
+        "years": years,
+        "year": year,
+        "sel": sel,
+        "ages": _ages(r),
+        "countries": countries or "",
+        "show": show,
+        "axis": axis,
+        "grid": grid,
+        "coverage": cov,
+        "totals": totals,
+        "labels": _labels(r, m.countries),
+        "query": query,
+        **_common(r, sel),
+    }
 
 
 def _ages(r: Reader) -> list[tuple[str, str]]:
@@ -158,28 +194,46 @@ def _ages(r: Reader) -> list[tuple[str, str]]:
 
 def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[dict[str, Any]]]:
     ind = m.indicators()
-    return [[_cell(m, ind, origin, dest, show, lang) if origin != dest else {"diagonal": True}
-             for dest in axis] for origin in axis]
+    return [
+        [
+            _cell(m, ind, origin, dest, show, lang) if origin != dest else {"diagonal": True}
+            for dest in axis
+        ]
+        for origin in axis
+    ]
 
 
-def _cell(m: MirrorMatrix, ind: dict[str, Any], origin: str, dest: str, show: str,
-          lang: str) -> dict[str, Any]:
+def _cell(
+    m: MirrorMatrix, ind: dict[str, Any], origin: str, dest: str, show: str, lang: str
+) -> dict[str, Any]:
     """One cell of the heat map: the chosen indicator, its colour and what both sides say."""
     o, d = m.countries.index(origin), m.countries.index(dest)
     e, i = m.emigration[0, o, d], m.immigration[0, o, d]
     lr = ind["log_ratio"][0, o, d]
-    value = {"ratio": ind["ratio"][0, o, d], "emigration": e, "immigration": i,
-             "difference": ind["difference"][0, o, d]}.get(show, ind["ratio"][0, o, d])
+    value = {
+        "ratio": ind["ratio"][0, o, d],
+        "emigration": e,
+        "immigration": i,
+        "difference": ind["difference"][0, o, d],
+    }.get(show, ind["ratio"][0, o, d])
     flags = m.flags(m.years[0], origin, dest)
     one_side = math.isnan(e) != math.isnan(i)
     return {
-        "origin": origin, "destination": dest,
+        "origin": origin,
+        "destination": dest,
         "text": fmt(value, lang, 2 if show == "ratio" else 0),
         "colour": "#f3f4f6" if one_side else cell_colour(None if math.isnan(lr) else lr),
-        "title": gettext_(N_("{origin} → {destination}: {emigration} recorded by "
-                             "{origin}, {immigration} recorded by {destination}"),
-                          lang, origin=origin, destination=dest,
-                          emigration=fmt(e, lang), immigration=fmt(i, lang))
+        "title": gettext_(
+            N_(
+                "{origin} → {destination}: {emigration} recorded by "
+                "{origin}, {immigration} recorded by {destination}"
+            ),
+            lang,
+            origin=origin,
+            destination=dest,
+            emigration=fmt(e, lang),
+            immigration=fmt(i, lang),
+        )
         + "".join(f"\n• {f.text(lang)}" for f in flags),
         "flagged": bool(flags),
     }
@@ -187,8 +241,11 @@ def _cell(m: MirrorMatrix, ind: dict[str, Any], origin: str, dest: str, show: st
 
 def _corridor_rows(m: MirrorMatrix, origin: str, destination: str) -> list[dict[str, Any]]:
     """The years of a corridor that at least one side reports."""
-    return [s for s in m.series(origin, destination)
-            if s["EMIGRATION"] is not None or s["IMMIGRATION"] is not None]
+    return [
+        s
+        for s in m.series(origin, destination)
+        if s["EMIGRATION"] is not None or s["IMMIGRATION"] is not None
+    ]
 
 
 def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[str, Any]:
@@ -196,97 +253,172 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     series = _corridor_rows(m, origin, destination)
     years = [int(s["TIME_PERIOD"]) for s in series]
-    chart = series_chart(years, [
-        (gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
-         [s["EMIGRATION"] for s in series]),
-        (gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
-         [s["IMMIGRATION"] for s in series])],
-        title=f"{origin} → {destination}", lang=r.lang)
+    chart = series_chart(
+        years,
+        [
+            (
+                gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
+                [s["EMIGRATION"] for s in series],
+            ),
+            (
+                gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
+                [s["IMMIGRATION"] for s in series],
+            ),
+        ],
+        title=f"{origin} → {destination}",
+        lang=r.lang,
+    )
     query = urlencode({"origin": origin, "destination": destination, **sel.params()})
-    return {"origin": origin, "destination": destination,
-            "origin_label": r.registry.areas.label(origin, r.lang),
-            "destination_label": r.registry.areas.label(destination, r.lang),
-            "rows": series, "spec": chart, "query": query, **_common(r, sel)}
+    return {
+        "origin": origin,
+        "destination": destination,
+        "origin_label": r.registry.areas.label(origin, r.lang),
+        "destination_label": r.registry.areas.label(destination, r.lang),
+        "rows": series,
+        "spec": chart,
+        "query": query,
+        **_common(r, sel),
+    }
 
 
-def country_report(r: Reader, sel: Selection, country: str,
-                   year: int | None) -> dict[str, Any]:
+def country_report(r: Reader, sel: Selection, country: str, year: int | None) -> dict[str, Any]:
     """A country's mirror report: its recorded flows against what its partners record."""
     m = _matrix(r, sel, years=None)
-    years = [y for y in m.years
-             if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides]
+    years = [
+        y
+        for y in m.years
+        if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides
+    ]
     if year is None:
         year = years[-1] if years else (m.years[-1] if m.years else 0)
     report = m.report(country, year)
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]
-    emi_chart = series_chart(sy, [
-        (gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
-         [x["EMIGRATION_REPORTED"] for x in s]),
-        (gettext_(N_("arrivals from {country} recorded by partners"), r.lang,
-                  country=country), [x["EMIGRATION_MIRROR"] for x in s])],
-        title=gettext_(N_("Emigration"), r.lang), lang=r.lang)
-    imm_chart = series_chart(sy, [
-        (gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
-         [x["IMMIGRATION_REPORTED"] for x in s]),
-        (gettext_(N_("departures to {country} recorded by partners"), r.lang,
-                  country=country), [x["IMMIGRATION_MIRROR"] for x in s])],
-        title=gettext_(N_("Immigration"), r.lang), lang=r.lang)
-    return {"country": country, "country_label": r.registry.areas.label(country, r.lang),
-            "year": year, "years": years, "report": report, "totals": report["totals"],
-            "emi_spec": emi_chart, "imm_spec": imm_chart,
-            "labels": _labels(r, m.countries), "sel": sel,
-            "query": urlencode({"year": year, **sel.params()}), **_common(r, sel)}
+    emi_chart = series_chart(
+        sy,
+        [
+            (
+                gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
+                [x["EMIGRATION_REPORTED"] for x in s],
+            ),
+            (
+                gettext_(
+                    N_("arrivals from {country} recorded by partners"), r.lang, country=country
+                ),
+                [x["EMIGRATION_MIRROR"] for x in s],
+            ),
+        ],
+        title=gettext_(N_("Emigration"), r.lang),
+        lang=r.lang,
+    )
+    imm_chart = series_chart(
+        sy,
+        [
+            (
+                gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
+                [x["IMMIGRATION_REPORTED"] for x in s],
+            ),
+            (
+                gettext_(
+                    N_("departures to {country} recorded by partners"), r.lang, country=country
+                ),
+                [x["IMMIGRATION_MIRROR"] for x in s],
+            ),
+        ],
+        title=gettext_(N_("Immigration"), r.lang),
+        lang=r.lang,
+    )
+    return {
+        "country": country,
+        "country_label": r.registry.areas.label(country, r.lang),
+        "year": year,
+        "years": years,
+        "report": report,
+        "totals": report["totals"],
+        "emi_spec": emi_chart,
+        "imm_spec": imm_chart,
+        "labels": _labels(r, m.countries),
+        "sel": sel,
+        "query": urlencode({"year": year, **sel.params()}),
+        **_common(r, sel),
+    }
 
 
 # -- downloads -----------------------------------------------------------------------------------
+
 
 def check_format(name: str) -> OutputFormat:
     """The download format called ``name``, or an error naming those there are."""
     found = find_format(name, TABLE_FORMATS)
     if found is None:
-        raise MigstatError(N_("Unknown download format {format}: use csv, xlsx or json."),
-                           format=name)
+        raise MigstatError(
+            N_("Unknown download format {format}: use csv, xlsx or json."), format=name
+        )
     return found
 
 
-def _download(rows: list[dict[str, Any]], chosen: OutputFormat, stem: str, r: Reader,
-              m: MirrorMatrix, title: str, sheets: dict[str, Any] | None = None) -> Download:
-    data = render(chosen.name, plain_rows(rows, r.lang), mirror_columns(m), lang=r.lang,
-                  title=title, metadata=matrix_metadata(m, r.lang), sheets=sheets)
+def _download(
+    rows: list[dict[str, Any]],
+    chosen: OutputFormat,
+    stem: str,
+    r: Reader,
+    m: MirrorMatrix,
+    title: str,
+    sheets: dict[str, Any] | None = None,
+) -> Download:
+    data = render(
+        chosen.name,
+        plain_rows(rows, r.lang),
+        mirror_columns(m),
+        lang=r.lang,
+        title=title,
+        metadata=matrix_metadata(m, r.lang),
+        sheets=sheets,
+    )
     return Download(data, chosen, chosen.file_name(stem))
 
 
-def matrix_download(r: Reader, sel: Selection, name: str, year: int | None,
-                    countries: str | None) -> Download:
+def matrix_download(
+    r: Reader, sel: Selection, name: str, year: int | None, countries: str | None
+) -> Download:
     """The double-entry matrix of one year (every year if none is given)."""
     chosen = check_format(name)
     m = _matrix(r, sel, years=[year] if year else None, countries=countries_of(countries))
-    return _download(m.rows(), chosen, f"mirror_{year or 'all'}", r, m,
-                     gettext_(N_("Mirror statistics"), r.lang))
+    return _download(
+        m.rows(), chosen, f"mirror_{year or 'all'}", r, m, gettext_(N_("Mirror statistics"), r.lang)
+    )
 
 
-def corridor_download(r: Reader, sel: Selection, name: str, origin: str,
-                      destination: str) -> Download:
+def corridor_download(
+    r: Reader, sel: Selection, name: str, origin: str, destination: str
+) -> Download:
     """Both sides of one corridor in every year."""
     chosen = check_format(name)
     m = _matrix(r, sel, years=None, countries=[origin, destination])
-    return _download(_corridor_rows(m, origin, destination), chosen,
-                     f"mirror_{origin}_{destination}", r, m, f"{origin} → {destination}")
+    return _download(
+        _corridor_rows(m, origin, destination),
+        chosen,
+        f"mirror_{origin}_{destination}",
+        r,
+        m,
+        f"{origin} → {destination}",
+    )
 
 
-def country_download(r: Reader, sel: Selection, name: str, country: str,
-                     year: int) -> Download:
+def country_download(r: Reader, sel: Selection, name: str, country: str, year: int) -> Download:
     """A country's mirror report of one year, with its totals by year."""
     chosen = check_format(name)
     m = _matrix(r, sel, years=None)
     report = m.report(country, year)
-    return _download(report["emigration"] + report["immigration"], chosen,
-                     f"mirror_report_{country}_{year}", r, m,
-                     gettext_(N_("Mirror report of {country}, {year}"), r.lang,
-                              country=country, year=year),
-                     sheets={gettext_(N_("Totals by year"), r.lang):
-                             (report["series"], REPORT_SERIES_COLUMNS)})
+    return _download(
+        report["emigration"] + report["immigration"],
+        chosen,
+        f"mirror_report_{country}_{year}",
+        r,
+        m,
+        gettext_(N_("Mirror report of {country}, {year}"), r.lang, country=country, year=year),
+        sheets={gettext_(N_("Totals by year"), r.lang): (report["series"], REPORT_SERIES_COLUMNS)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,15 +448,36 @@ def harmonised_download(r: Reader, sel: Selection, name: str, h: Harmonisation) 
         years.append(h.year)
     m = _matrix(r, sel, years=years)
     coefficients = load_coefficients() if h.duration_set else None
-    fit = estimate_factors(m, countries_of(h.anchor) or [], space=h.space,
-                           bootstrap=h.bootstrap, coefficients=coefficients,
-                           duration_set=h.duration_set)
+    fit = estimate_factors(
+        m,
+        countries_of(h.anchor) or [],
+        space=h.space,
+        bootstrap=h.bootstrap,
+        coefficients=coefficients,
+        duration_set=h.duration_set,
+    )
     result = harmonise(m, fit, h.year, rule=h.rule, coefficients=coefficients)
-    return Download(render_harmonised(chosen.name, result, r.lang), chosen,
-                    chosen.file_name(f"harmonised_{h.year}"))
+    return Download(
+        render_harmonised(chosen.name, result, r.lang),
+        chosen,
+        chosen.file_name(f"harmonised_{h.year}"),
+    )
 
 
-__all__ = ["Download", "Harmonisation", "Selection", "cell_colour", "check_format",
-           "corridor", "corridor_download", "countries_of", "country_download",
-           "country_report", "explorer", "fmt", "harmonised_download", "matrix_download",
-           "series_chart"]
+__all__ = [
+    "Download",
+    "Harmonisation",
+    "Selection",
+    "cell_colour",
+    "check_format",
+    "corridor",
+    "corridor_download",
+    "countries_of",
+    "country_download",
+    "country_report",
+    "explorer",
+    "fmt",
+    "harmonised_download",
+    "matrix_download",
+    "series_chart",
+]

@@ -16,8 +16,11 @@ _SPLIT = re.compile(r"[+\s,]+")
 
 def codes(params: Any, name: str) -> list[str]:
     """Every code given for ``name``, in order, without duplicates or empty strings."""
-    raw: Iterable[str] = params.getlist(name) if hasattr(params, "getlist") else (
-        [params[name]] if name in params else [])
+    raw: Iterable[str] = (
+        params.getlist(name)
+        if hasattr(params, "getlist")
+        else ([params[name]] if name in params else [])
+    )
     out: list[str] = []
     for value in raw:
         for part in _SPLIT.split(value.strip()):

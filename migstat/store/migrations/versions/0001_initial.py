@@ -50,8 +50,9 @@ def upgrade() -> None:
         sa.Column("tables", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("provenance", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(["sha256"], ["raw_file.sha256"],
-                                name="fk_submission_sha256_raw_file"),
+        sa.ForeignKeyConstraint(
+            ["sha256"], ["raw_file.sha256"], name="fk_submission_sha256_raw_file"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_submission"),
     )
     op.create_index("ix_submission_country_id", "submission", ["country", "id"])
@@ -63,8 +64,9 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.Integer(), nullable=False),
         sa.Column("table_id", sa.String(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"],
-                                name="fk_table_metadata_submission_id_submission"),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name="fk_table_metadata_submission_id_submission"
+        ),
         sa.PrimaryKeyConstraint("submission_id", "table_id", name="pk_table_metadata"),
     )
 
@@ -79,8 +81,9 @@ def upgrade() -> None:
         sa.Column("cell", sa.String(), nullable=True),
         sa.Column("line", sa.Integer(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"],
-                                name="fk_finding_submission_id_submission"),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name="fk_finding_submission_id_submission"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_finding"),
     )
     op.create_index("ix_finding_submission_id", "finding", ["submission_id"])
@@ -95,13 +98,17 @@ def upgrade() -> None:
         sa.Column("time_period", sa.String(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("n_observations", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"],
-                                name="fk_slice_submission_id_submission"),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name="fk_slice_submission_id_submission"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_slice"),
     )
     op.create_index("ix_slice_submission_id", "slice", ["submission_id"])
-    op.create_index("ix_slice_table_id_ref_area_provider_time_period_recorded_at", "slice",
-                    ["table_id", "ref_area", "provider", "time_period", "recorded_at"])
+    op.create_index(
+        "ix_slice_table_id_ref_area_provider_time_period_recorded_at",
+        "slice",
+        ["table_id", "ref_area", "provider", "time_period", "recorded_at"],
+    )
 
     op.create_table(
         "observation",
@@ -116,11 +123,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["slice_id"], ["slice.id"], name="fk_observation_slice_id_slice"),
         sa.PrimaryKeyConstraint("id", name="pk_observation"),
     )
-    op.create_index("ix_observation_slice_id_partner_key", "observation",
-                    ["slice_id", "partner", "key"])
+    op.create_index(
+        "ix_observation_slice_id_partner_key", "observation", ["slice_id", "partner", "key"]
+    )
 
 
 def downgrade() -> None:
-    for table in ("observation", "slice", "finding", "table_metadata", "submission",
-                  "raw_file"):
+    for table in ("observation", "slice", "finding", "table_metadata", "submission", "raw_file"):
         op.drop_table(table)

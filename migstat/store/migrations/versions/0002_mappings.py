@@ -30,8 +30,13 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_mapping"),
-        sa.UniqueConstraint("country", "source", "codelist", "version",
-                            name="uq_mapping_country_source_codelist_version"),
+        sa.UniqueConstraint(
+            "country",
+            "source",
+            "codelist",
+            "version",
+            name="uq_mapping_country_source_codelist_version",
+        ),
     )
     op.create_table(
         "mapping_entry",
@@ -41,8 +46,9 @@ def upgrade() -> None:
         sa.Column("national_label", sa.Text(), nullable=True),
         sa.Column("target", sa.String(), nullable=False),
         sa.Column("share", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(["mapping_id"], ["mapping.id"],
-                                name="fk_mapping_entry_mapping_id_mapping"),
+        sa.ForeignKeyConstraint(
+            ["mapping_id"], ["mapping.id"], name="fk_mapping_entry_mapping_id_mapping"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_mapping_entry"),
     )
     op.create_index("ix_mapping_entry_mapping_id", "mapping_entry", ["mapping_id"])
@@ -50,10 +56,12 @@ def upgrade() -> None:
         "mapping_use",
         sa.Column("submission_id", sa.Integer(), nullable=False),
         sa.Column("mapping_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"],
-                                name="fk_mapping_use_submission_id_submission"),
-        sa.ForeignKeyConstraint(["mapping_id"], ["mapping.id"],
-                                name="fk_mapping_use_mapping_id_mapping"),
+        sa.ForeignKeyConstraint(
+            ["submission_id"], ["submission.id"], name="fk_mapping_use_submission_id_submission"
+        ),
+        sa.ForeignKeyConstraint(
+            ["mapping_id"], ["mapping.id"], name="fk_mapping_use_mapping_id_mapping"
+        ),
         sa.PrimaryKeyConstraint("submission_id", "mapping_id", name="pk_mapping_use"),
     )
 
