@@ -26,7 +26,6 @@ discordant pairs, and the rule giving one harmonised value per corridor.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,16 @@ from migstat.analysis.duration_of_stay import (
     duration_adjusted,
     load_coefficients,
     side_coefficients,
+)
+from migstat.analysis.harmonise_solve import (
+    connected_components,
+    discordant,
+    log_residuals,
+    normal_equations,
+    percentile_interval,
+    rms,
+    safe_log,
+    solve_anchored,
 )
 from migstat.analysis.mirror_model import MirrorMatrix, plain_number
 from migstat.i18n import N_
@@ -137,83 +146,6 @@ FACTOR_COLUMNS = [
 
 def _r(value: float) -> float | None:
     return None if value != value else round(float(value), 4)
-
-
-def _components(n_params: int, edges_a: np.ndarray, edges_b: np.ndarray) -> np.ndarray:
-    """Connected component label of each parameter node (union-find over the corridors)."""
-    parent = list(range(n_params))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(edges_a.tolist(), edges_b.tolist(), strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    return np.array([find(x) for x in range(n_params)])
-
-
-def _normal_equations(
-    space: str, n: int, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Batched ``Q (B, 2N, 2N)`` and ``c (B, 2N)`` from per-corridor sums ``(B, N, N)``.
-
-    Log space: ``s1 = Σw``, ``s2 = Σw·y``; level space: ``s1 = Σw·E²``, ``s2 = Σw·I²``,
-    ``s3 = Σw·E·I``. Parameters: the N emigration (sender) terms, then the N immigration
-    (receiver) terms.
-    """
-    b = s1.shape[0]
-    q = np.zeros((b, 2 * n, 2 * n))
-    c = np.zeros((b, 2 * n))
-    diag = np.arange(n)
-    if space == "log":
-        q[:, diag, diag] = s1.sum(axis=2)
-        q[:, n + diag, n + diag] = s1.sum(axis=1)
-        q[:, :n, n:] = -s1
-        c[:, :n] = s2.sum(axis=2)
-        c[:, n:] = -s2.sum(axis=1)
-    else:
-        q[:, diag, diag] = s1.sum(axis=2)
-        q[:, n + diag, n + diag] = s2.sum(axis=1)
-        q[:, :n, n:] = -s3
-    q[:, n:, :n] = np.swapaxes(q[:, :n, n:], 1, 2)
-    return q, c
-
-
-def _solve(
-    q: np.ndarray, c: np.ndarray, fixed: np.ndarray, fixed_value: float, active: np.ndarray
-) -> np.ndarray:
-    """Solve every replicate with the ``fixed`` parameters held at ``fixed_value``.
-
-    ``active`` marks parameters to estimate (identified, not fixed); a parameter whose
-    replicate lost all its corridors (zero diagonal) comes back NaN for that replicate.
-    """
-    b, p = c.shape
-    theta = np.full((b, p), np.nan)
-    theta[:, fixed] = fixed_value
-    free = np.flatnonzero(active)
-    if free.size == 0:
-        return theta
-    fixed_idx = np.flatnonzero(fixed)
-    qff = q[:, free][:, :, free].copy()
-    rhs = c[:, free] - q[:, free][:, :, fixed_idx] @ np.full(fixed_idx.size, fixed_value)
-    empty = np.diagonal(qff, axis1=1, axis2=2) <= 0
-    if empty.any():
-        bb, kk = np.nonzero(empty)
-        qff[bb, :, kk] = 0.0
-        qff[bb, kk, :] = 0.0
-        qff[bb, kk, kk] = 1.0
-        rhs[bb, kk] = 0.0
-    try:
-        sol = np.linalg.solve(qff, rhs[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        sol = np.einsum("bij,bj->bi", np.linalg.pinv(qff), rhs)
-    sol[empty] = np.nan
-    theta[:, free] = sol
-    return theta
 
 
 def _check_options(space: str, weights: str, level: float) -> None:
@@ -315,20 +247,20 @@ def estimate_factors(
             sums.append(full.reshape(-1, n, n))
         while len(sums) < 3:
             sums.append(sums[0])
-        q, c = _normal_equations(space, n, *sums)
-        labels = _components(2 * n, oo, n + dd)
+        q, c = normal_equations(space, n, *sums)
+        labels = connected_components(2 * n, oo, n + dd)
         anchored = set(labels[fixed].tolist())
         used = np.zeros(2 * n, dtype=bool)
         used[oo] = True
         used[n + dd] = True
         identified = used & np.isin(labels, list(anchored))
-        return _solve(q, c, fixed, fixed_value, identified & ~fixed), identified | fixed
+        return solve_anchored(q, c, fixed, fixed_value, identified & ~fixed), identified | fixed
 
     keep = np.ones(ev.size, dtype=bool)
     point, identified = fit(keep, np.ones((1, ev.size)))
     trimmed = 0
     if trim is not None:
-        resid = _log_residuals(point[0], o_idx, d_idx, ev, iv, n, space)
+        resid = log_residuals(point[0], o_idx, d_idx, ev, iv, n, space)
         spread = 1.4826 * np.nanmedian(np.abs(resid - np.nanmedian(resid)))
         if spread > 0:
             keep = ~(np.abs(resid) > trim * spread)
@@ -353,14 +285,14 @@ def estimate_factors(
         draws = np.exp(theta) if space == "log" else theta
         draws[:, ~identified] = np.nan
         failed = int(np.isnan(draws[:, identified]).any(axis=1).sum())
-        lower, upper = _interval(draws, level)
+        lower, upper = percentile_interval(draws, level)
     est = np.exp(point[0]) if space == "log" else point[0]
     est[~identified] = np.nan
     pairs = np.zeros((2, n), dtype=int)
     np.add.at(pairs[0], o_idx[keep], 1)
     np.add.at(pairs[1], d_idx[keep], 1)
-    before = np.log(iv[keep] / ev[keep]) if space == "log" else _safe_log(iv[keep], ev[keep])
-    after = _log_residuals(point[0], o_idx[keep], d_idx[keep], ev[keep], iv[keep], n, space)
+    before = np.log(iv[keep] / ev[keep]) if space == "log" else safe_log(iv[keep], ev[keep])
+    after = log_residuals(point[0], o_idx[keep], d_idx[keep], ev[keep], iv[keep], n, space)
     diagnostics = {
         "corridor_years": int(keep.sum()),
         "corridors": int(np.unique(o_idx[keep] * n + d_idx[keep]).size),
@@ -368,10 +300,10 @@ def estimate_factors(
         "not_identified": [
             countries[k % n] + (" E" if k < n else " I") for k in np.flatnonzero(~identified)
         ],
-        "rms_log_ratio_before": _rms(before),
-        "rms_log_ratio_after": _rms(after),
+        "rms_log_ratio_before": rms(before),
+        "rms_log_ratio_after": rms(after),
         "replicates_with_gaps": failed,
-        "discordant": _discordant(
+        "discordant": discordant(
             after, o_idx[keep], d_idx[keep], countries, [matrix.years[y] for y in ys], ok, keep
         ),
     }
@@ -392,66 +324,6 @@ def estimate_factors(
         draws,
         duration_set if coefficients is not None else None,
     )
-
-
-def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of bootstrap ``draws`` along the first axis (NaN where no draw)."""
-    alpha = (1 - level) / 2
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: unidentified
-        return (np.nanquantile(draws, alpha, axis=0), np.nanquantile(draws, 1 - alpha, axis=0))
-
-
-def _safe_log(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(a / b)
-    return np.where(np.isfinite(out), out, np.nan)
-
-
-def _log_residuals(
-    theta: np.ndarray,
-    o: np.ndarray,
-    d: np.ndarray,
-    ev: np.ndarray,
-    iv: np.ndarray,
-    n: int,
-    space: str,
-) -> np.ndarray:
-    """ln(r_d·I) - ln(s_o·E) per corridor-year: what still separates the two sides."""
-    if space == "log":
-        return np.log(iv / ev) - theta[o] + theta[n + d]
-    with np.errstate(all="ignore"):
-        return _safe_log(theta[n + d] * iv, theta[o] * ev)
-
-
-def _rms(values: np.ndarray) -> float | None:
-    values = values[np.isfinite(values)]
-    return round(float(np.sqrt(np.mean(values**2))), 4) if values.size else None
-
-
-def _discordant(
-    resid: np.ndarray,
-    o: np.ndarray,
-    d: np.ndarray,
-    countries: list[str],
-    years: list[int],
-    ok: np.ndarray,
-    keep: np.ndarray,
-    top: int = 10,
-) -> list[dict[str, Any]]:
-    """The corridor-years the factors explain worst (largest remaining log ratio)."""
-    yy = np.nonzero(ok)[0][keep]
-    order = np.argsort(-np.nan_to_num(np.abs(resid), nan=-1.0))[:top]
-    return [
-        {
-            "year": years[yy[k]],
-            "origin": countries[o[k]],
-            "destination": countries[d[k]],
-            "log_ratio_after": round(float(resid[k]), 4),
-        }
-        for k in order
-        if np.isfinite(resid[k])
-    ]
 
 
 # -- harmonised matrix -----------------------------------------------------------------------
@@ -542,7 +414,7 @@ def harmonise(
     values = combine(fit.emigration, fit.immigration)
     lower = upper = np.full((n, n), np.nan)
     if fit.draws is not None:
-        lower, upper = _interval(combine(fit.draws[:, :n], fit.draws[:, n:]), fit.level)
+        lower, upper = percentile_interval(combine(fit.draws[:, :n], fit.draws[:, n:]), fit.level)
     return Harmonised(matrix, fit, int(year), rule, values, lower, upper)
 
 
