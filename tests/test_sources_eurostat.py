@@ -18,7 +18,8 @@ import pytest
 from migstat import api
 from migstat.model import InputError, default_registry
 from migstat.sources import detect_source, read_source
-from migstat.sources.eurostat import flag_status, read
+from migstat.sources.eurostat import flag_status
+from migstat.sources.eurostat_files import read
 from tests.csvfiles import write_variant
 from tests.shared import SHARED_DATA
 

@@ -7,8 +7,7 @@ from collections import defaultdict
 import pytest
 
 from migstat.model import InputError, Location, default_registry
-from migstat.sources.names import NameReport, normalize_name, resolve_country
-from migstat.sources.undesa import UN_AGGREGATES
+from migstat.sources.names import UN_AGGREGATES, NameReport, normalize_name, resolve_country
 
 SPELLINGS = [
     ("Russia", "RUS"),

@@ -40,6 +40,7 @@ from migstat.sources import (
     cisstat,
     columns,
     eurostat,
+    eurostat_files,
     jsonstat,
     matrix,
     px,
@@ -96,8 +97,8 @@ SOURCES: dict[str, SourceReader] = {
         eurostat.PUBLISHER,
         eurostat.PROVIDER,
         ("A01", "A01V", "A05", "A06", "S01"),
-        eurostat.sniff,
-        eurostat.read,
+        eurostat_files.sniff,
+        eurostat_files.read,
     ),
     "sdmx": SourceReader(
         "sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff, sdmx.read

@@ -19,7 +19,7 @@ from migstat.model.registry import Registry
 from migstat.sources.coded import read_jsonstat
 from migstat.sources.common import paused_gc
 from migstat.sources.eurostat import AGENCY as ESTAT
-from migstat.sources.eurostat import sniff as sniff_eurostat
+from migstat.sources.eurostat_files import sniff as sniff_eurostat
 from migstat.sources.sdmx import agency_of
 
 NAME = "jsonstat"
