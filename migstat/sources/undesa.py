@@ -23,7 +23,8 @@ Mapping decisions:
 * A migrant stock total is the number of *foreign-born* persons, so it is stored under
   ``FOR``, not ``_T`` (which in S01 is the whole population); option ``total_code``.
 * Regional and other aggregates (World, SDG regions, income groups, Caribbean, Micronesia
-  (the region) ...) are listed in :data:`~migstat.sources.names.UN_AGGREGATES` and skipped with an info finding.
+  (the region) ...) are listed in :data:`~migstat.sources.names.UN_AGGREGATES` and skipped
+  with an info finding.
   Any other name must resolve through the AREA aliases or it is reported as unmatched.
 """
 
