@@ -32,6 +32,8 @@ class Neighbourhood:
     """The cells of one system by code, its relations by total and by part, built once."""
 
     def __init__(self, system: TableSystem, x: np.ndarray) -> None:
+        self._long: list[tuple[np.ndarray, np.ndarray]] = []
+        """Per long dimension: every cell's code index, and the codes kept for any target."""
         self.system = system
         self.x = np.nan_to_num(x)
         n = system.n_cells
@@ -63,13 +65,6 @@ class Neighbourhood:
         self.first_row: dict[int, int] = {}
         for row, total in enumerate(system.totals.tolist()):
             self.first_row.setdefault(total, row)
-
-    _long: list[tuple[np.ndarray, np.ndarray]]
-
-    def __new__(cls, *args: object, **kwargs: object) -> Neighbourhood:
-        self = super().__new__(cls)
-        self._long = []
-        return self
 
     def columns(self, t: int, hidden: np.ndarray) -> np.ndarray:
         """The columns a certificate for cell ``t`` may use."""
