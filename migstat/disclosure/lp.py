@@ -7,7 +7,7 @@ Three questions, all over a :class:`~migstat.disclosure.system.TableSystem` ``A 
   as little as possible (each costs its weight per unit). Every cell it touches, once hidden,
   leaves the target's value free over ``[x_t, x_t + width]``: the attacker cannot tell the true
   table from ``x + y``. This is the separation step of Fischetti and Salazar-González (1999)
-  and Castro's (2006) heuristic in LP form.
+  and Castro's (2007) heuristic in LP form.
 - :func:`bounds`: the attacker's lowest and highest value of each hidden cell, given the values
   of the published cells.
 - :func:`impute`: values for hidden cells whose value nobody sent (``x``, confidential), the
