@@ -22,9 +22,7 @@ from migstat.model import (
     TableDef,
     Tolerance,
 )
-from migstat.model.additive import period_date
-
-__all__ = ["period_date"]
+from migstat.model.additive import period_date as period_date  # the rules' one reading
 
 GroupKey = tuple[str, str, str]
 """``(table, REF_AREA, TIME_PERIOD)``."""
