@@ -18,7 +18,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from migstat.demo.synthetic import consistent_dataset
-from migstat.disclosure import Protected, Rule, audit, protect
+from migstat.disclosure import Protected, Rule, audit, protect, protect_all
 from migstat.model import (
     Code,
     CodeList,
@@ -66,6 +66,7 @@ def small_table(*cls: CodeList) -> tuple[TableDef, Registry]:
         dimensions=dims,
         layout=Layout((cls[0].id,), tuple(c.id for c in cls[1:])),
     )
+    registry.tables[table.id] = table
     return table, registry
 
 
@@ -385,3 +386,19 @@ def test_the_attacker_recovers_a_cell_hidden_without_complements() -> None:
     assert attack(naive, table, registry) == {("A", "X"): (pytest.approx(2), pytest.approx(2))}
     [interval] = audit(naive, table, registry=registry)
     assert (interval.lower, interval.upper) == (pytest.approx(2), pytest.approx(2))
+
+
+def test_every_table_of_a_submission_is_protected() -> None:
+    table, registry = small_table(ROWS2, COLS2)
+    cells = with_margins(["A", "B"], ["X", "Y"], INNER2)
+    other = replace(table, id="U")
+    registry.tables["U"] = other
+    obs = observations(cells) + [
+        replace(o, table="U", value=o.value * 10) for o in observations(cells)
+    ]
+    obs[-1] = replace(obs[-1], conf_status="C")  # U's grand total
+    result = protect_all(obs, Rule(min_frequency=3), registry=registry)
+    assert list(result) == ["T", "U"]
+    assert {h.key for h in result["T"].hidden} == {("A", "X"), ("A", "Y"), ("B", "X"), ("B", "Y")}
+    assert [h.key for h in result["U"].primary] == [("_T", "_T")]
+    assert_exact(result["U"], other, registry)

@@ -119,6 +119,20 @@ def protect(
     return Protected(table.id, rule, out, cells)
 
 
+def protect_all(
+    observations: Iterable[Observation],
+    rule: Rule | None = None,
+    *,
+    registry: Registry | None = None,
+) -> dict[str, Protected]:
+    """:func:`protect` for every table among ``observations`` (a submission, or the tables a
+    tabulation produced), by table id in the order the tables first occur."""
+    registry = registry or default_registry()
+    observations = list(observations)
+    tables = dict.fromkeys(o.table for o in observations)
+    return {t: protect(observations, registry.table(t), rule, registry=registry) for t in tables}
+
+
 def _protect_system(
     system: TableSystem,
     rule: Rule,
@@ -192,7 +206,10 @@ def _certify(
                 continue
             columns = near.columns(t, is_hidden)
             found = lp.witness(a, x, columns, is_hidden, weight, t, need[t])
-            if found is None:  # cannot happen: the target's totals can always rise with it
+            if found is None:  # hierarchies that are not partitions: the whole table
+                everything = np.arange(system.n_columns)
+                found = lp.witness(a, x, everything, is_hidden, weight, t, need[t])
+            if found is None:  # the whole table can always rise with the target's totals
                 raise lp.SolverError(f"no perturbation for cell {system.observations[t].key}")
             moved, size = found
             is_hidden[moved] = True
