@@ -402,3 +402,26 @@ def test_every_table_of_a_submission_is_protected() -> None:
     assert {h.key for h in result["T"].hidden} == {("A", "X"), ("A", "Y"), ("B", "X"), ("B", "Y")}
     assert [h.key for h in result["U"].primary] == [("_T", "_T")]
     assert_exact(result["U"], other, registry)
+
+
+def test_a_partial_hierarchy_leaves_room_the_attacker_cannot_close() -> None:
+    """Rows: ``_T >= A + B`` (a partial rule: other rows exist but are not given), columns
+    ``_T = X + Y``. (A,X) = 2 is under 3. Its row pins it (AX + AY = 9), so AY is hidden too;
+    nothing else is needed, since column X only says AX + BX <= 15: AX <= 6. The attacker gets
+    AX in [0, 6] and AY in [3, 9]."""
+    rows = CodeList(id="R", name={"en": "R"})
+    for c in ("_T", "A", "B"):
+        rows.add(Code(id=c, name={"en": c}))
+    rule = HierarchyRule("_T", ("A", "B"), partial=True)
+    rows.hierarchies["R"] = Hierarchy("R", "R", {"en": "R"}, (rule,))
+    table, registry = small_table(rows, COLS2)
+    cells = with_margins(["A", "B"], ["X", "Y"], INNER2)
+    cells[("_T", "X")] += 4
+    cells[("_T", "Y")] += 5
+    cells[("_T", "_T")] += 9
+    result = protect(observations(cells), table, Rule(min_frequency=3), registry=registry)
+    assert hidden_keys(result) == ({("A", "X")}, {("A", "Y")})
+    intervals = {
+        i.key: (i.lower, i.upper) for i in audit(result.published(), table, registry=registry)
+    }
+    assert intervals == {("A", "X"): pytest.approx((0, 6)), ("A", "Y"): pytest.approx((3, 9))}
