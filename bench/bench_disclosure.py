@@ -26,6 +26,7 @@ from timing import best_of, peak_rss_mib
 from migstat.demo.synthetic import consistent_dataset
 from migstat.disclosure import Rule, audit, lp, protect
 from migstat.disclosure.rule import PRIMARY_STATUSES
+from migstat.disclosure.suppress import weight
 from migstat.disclosure.system import build_systems
 from migstat.model import default_registry
 
@@ -60,10 +61,10 @@ def main() -> None:
     is_hidden = np.zeros(system.n_columns, dtype=bool)
     is_hidden[: system.n_cells] = [hidden(o) for o in system.observations]
     target = int(np.flatnonzero(is_hidden)[0])
-    weight = 1.0 + np.log1p(np.nan_to_num(x))
+    cost = weight(np.nan_to_num(x))
     csc = system.matrix.tocsc()
     one_lp_s, _ = best_of(
-        args.repeat, lambda: lp.witness(csc, x, everything, is_hidden, weight, target, 3.0)
+        args.repeat, lambda: lp.witness(csc, x, everything, is_hidden, cost, target, 3.0)
     )
 
     confidential_only = Rule(min_frequency=0)

@@ -324,6 +324,21 @@ def test_a_table_that_does_not_add_up_is_refused_with_its_cell() -> None:
     assert "не равен сумме" in caught.value.text("ru")
 
 
+def test_withheld_values_that_no_table_can_hold_are_refused() -> None:
+    """Row A says 5, but its published cell Y is 7: no withheld X >= 0 makes it add up."""
+    table, registry = small_table(ROWS2, COLS2)
+    cells = with_margins(["A", "B"], ["X", "Y"], INNER2)
+    cells[("A", "_T")] = 5
+    obs = [
+        replace(o, value=None) if o.key in {("A", "X"), ("_T", "X"), ("_T", "_T")} else o
+        for o in observations(cells, {("A", "X"), ("_T", "X"), ("_T", "_T")})
+    ]
+    with pytest.raises(InputError) as caught:
+        protect(obs, table, registry=registry)
+    assert "no non-negative values" in caught.value.text("en")
+    assert "неотрицательные" in caught.value.text("ru")
+
+
 def test_the_rule_is_plain_data_and_checked() -> None:
     rule = Rule(min_frequency=5, width_absolute=2, width_percent=15, secondary_status="S")
     assert Rule.from_dict(rule.to_dict()) == rule

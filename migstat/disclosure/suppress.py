@@ -11,7 +11,7 @@ cell's interval is at least its width. docs/methods/disclosure.md explains the m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,9 +21,22 @@ from migstat.disclosure import lp
 from migstat.disclosure.neighbourhood import Neighbourhood
 from migstat.disclosure.rule import PRIMARY_STATUSES, SECONDARY_STATUSES, Rule
 from migstat.disclosure.system import TableSystem, build_systems
-from migstat.model import Observation, Registry, TableDef, default_registry
+from migstat.i18n import N_
+from migstat.model import InputError, Observation, Registry, TableDef, default_registry
 
-WEIGHT = lambda x: 1.0 + np.log1p(x)  # noqa: E731
+
+def weight(x: np.ndarray) -> np.ndarray:
+    """What hiding a cell of value ``x`` costs: about one per cell, a little more for larger
+    cells (``1 + ln(1 + x)``), so that totals are spared without the pull of value-proportional
+    costs towards many tiny complements."""
+    return 1.0 + np.log1p(x)
+
+
+MSG_NO_COMPLETION = N_(
+    "In table {table} ({area}, {period}) no non-negative values of the cells marked "
+    "confidential without a value make the totals add up. Correct the totals, or give the "
+    "confidential values (they are not published)."
+)
 MAX_ROUNDS = 50
 """Rounds of certification (each round certifies the hidden cells the last one left short);
 in practice two or three."""
@@ -136,20 +149,23 @@ def protect_all(
 def _protect_system(
     system: TableSystem,
     rule: Rule,
-    hidden,
+    hidden: Callable[[Observation], bool],
     out: list[Observation],
     cells: list[HiddenCell],
 ) -> None:
     obs = system.observations
     n = system.n_cells
     x = system.values()
+    system.check_additive(x)  # the totals whose parts are all given
     try:
         x = lp.impute(system.matrix, x)
     except lp.SolverError:
-        x = system.values()  # say which total is wrong
-        system.check_additive(x)
-        raise
-    system.check_additive(x)
+        raise InputError(
+            MSG_NO_COMPLETION,
+            table=system.table.id,
+            area=system.ref_area,
+            period=system.time_period,
+        ) from None
     table = system.table
     reasons = [primary_reason(o, rule, table) for o in obs]
     is_hidden = np.zeros(system.n_columns, dtype=bool)
@@ -159,7 +175,7 @@ def _protect_system(
     need = np.array(
         [rule.width(x[j], bool(primary[j])) for j in range(n)] + [0.0] * system.n_slacks
     )
-    certified = _certify(system, x, is_hidden, need, primary)
+    certified = _certify(system, x, is_hidden, need)
     for j, o in enumerate(obs):
         status = o.conf_status
         if primary[j] and status not in PRIMARY_STATUSES:
@@ -187,13 +203,12 @@ def _certify(
     x: np.ndarray,
     is_hidden: np.ndarray,
     need: np.ndarray,
-    primary: np.ndarray,
 ) -> np.ndarray:
     """Hide cells until every hidden cell has a certificate; ``is_hidden`` grows in place.
     Returns the certified width of every column."""
     n = system.n_cells
     a = system.matrix.tocsc()
-    weight = WEIGHT(np.nan_to_num(x))
+    cost = weight(np.nan_to_num(x))
     certified = np.zeros(system.n_columns)
     near = Neighbourhood(system, x)
     # Larger protection first: its perturbation often protects the smaller ones as well.
@@ -205,10 +220,10 @@ def _certify(
             if certified[t] >= need[t] - lp.EPS:
                 continue
             columns = near.columns(t, is_hidden)
-            found = lp.witness(a, x, columns, is_hidden, weight, t, need[t])
+            found = lp.witness(a, x, columns, is_hidden, cost, t, need[t])
             if found is None:  # hierarchies that are not partitions: the whole table
                 everything = np.arange(system.n_columns)
-                found = lp.witness(a, x, everything, is_hidden, weight, t, need[t])
+                found = lp.witness(a, x, everything, is_hidden, cost, t, need[t])
             if found is None:  # the whole table can always rise with the target's totals
                 raise lp.SolverError(f"no perturbation for cell {system.observations[t].key}")
             moved, size = found
