@@ -109,26 +109,70 @@ def bounds(a: sparse.csr_matrix, known: np.ndarray, x: np.ndarray) -> tuple[np.n
         members = np.flatnonzero(label == comp)
         sub = u[:, members].tocsr()
         keep = np.flatnonzero(np.diff(sub.indptr))
-        sub, rhs = sub[keep], b[keep]
-        for k, col in enumerate(members):
-            c = np.zeros(len(members))
-            j = unknown[col]
-            c[k] = 1.0
-            lower[j] = _extreme(c, sub, rhs)
-            c[k] = -1.0
-            upper[j] = -_extreme(c, sub, rhs)
+        low, high = _component_bounds(sub[keep], b[keep])
+        lower[unknown[members]] = low
+        upper[unknown[members]] = high
     return lower, upper
 
 
-def _extreme(c: np.ndarray, a_eq: sparse.csr_matrix, b_eq: np.ndarray) -> float:
-    if a_eq.shape[0] == 0:
-        return 0.0 if c.max() > 0 else -np.inf
+def _trivial_upper(a: sparse.csr_matrix, b: np.ndarray) -> np.ndarray:
+    """Upper bounds read off single relations: where every unknown of a row has the same sign,
+    none exceeds the row's right-hand side (all unknowns are non-negative)."""
+    bound = np.full(a.shape[1], np.inf)
+    for r in range(a.shape[0]):
+        start, end = a.indptr[r], a.indptr[r + 1]
+        coef = a.data[start:end]
+        if (coef > 0).all() or (coef < 0).all():
+            cols = a.indices[start:end]
+            rhs = b[r] / coef
+            np.minimum.at(bound, cols, rhs)
+    return bound
+
+
+def _component_bounds(a: sparse.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``min`` and ``max`` of every variable of one component, ``a x = b``, ``x >= 0``.
+
+    Every solution found is a point of the feasible set: a variable it puts at zero has
+    minimum zero, and one it puts at its trivial upper bound has that maximum, so most
+    variables need fewer than their two programmes."""
+    n = a.shape[1]
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    if a.shape[0] == 0:
+        return np.zeros(n), np.full(n, np.inf)
+    cap = _trivial_upper(a, b)
+
+    def learn(point: np.ndarray | None) -> None:
+        if point is None:
+            return
+        low[np.isnan(low) & (point <= EPS)] = 0.0
+        reached = np.isnan(high) & np.isfinite(cap) & (point >= cap - EPS)
+        high[reached] = cap[reached]
+
+    for k in range(n):
+        c = np.zeros(n)
+        if np.isnan(low[k]):
+            c[k] = 1.0
+            low[k], point = _extreme(c, a, b)
+            learn(point)
+        if np.isnan(high[k]):
+            c[k] = -1.0
+            value, point = _extreme(c, a, b)
+            high[k] = -value
+            learn(point)
+    return low, high
+
+
+def _extreme(
+    c: np.ndarray, a_eq: sparse.csr_matrix, b_eq: np.ndarray
+) -> tuple[float, np.ndarray | None]:
+    """The optimum of ``c @ x`` and a solution (``-inf`` and ``None`` when unbounded)."""
     result = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     if result.status == 3:  # unbounded: the cell can be as large as one likes
-        return -np.inf
+        return -np.inf, None
     if result.status != 0:
         raise SolverError(result.message)
-    return float(result.fun)
+    return float(result.fun), result.x
 
 
 def impute(a: sparse.csr_matrix, x: np.ndarray) -> np.ndarray:
