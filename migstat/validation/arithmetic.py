@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from migstat.i18n import N_
-from migstat.model import HierarchyRule, Observation, TableDef, Tolerance
+from migstat.model import Observation, TableDef, Tolerance
+from migstat.model.additive import AdditiveRule, additive_rules, aggregate_codes
 from migstat.validation.core import EPSILON, Cells, Context, fmt_number, period_date
 
 MSG_TOTAL = N_(
@@ -56,43 +57,19 @@ MSG_TOTAL_PARTIAL = N_(
     "given): difference {difference}."
 )
 
-SPARSE_HIERARCHY = "WORLD"
-REGIONS_HIERARCHY = "REGIONS"
-
-
-@dataclass(slots=True)
-class _Rule:
-    hierarchy: str
-    rule: HierarchyRule
-    sparse: bool
-
 
 @dataclass(slots=True)
 class _Plan:
     """The rules of one dimension on one date, indexed by code."""
 
-    rules: list[_Rule]
+    rules: list[AdditiveRule]
     totals: dict[str, list[int]]
 
 
 def _plan(
     ctx: Context, table: TableDef, i: int, when: date | None, present: set[str] | None
 ) -> _Plan | None:
-    dim = table.dimensions[i]
-    codelist = ctx.registry.codelists[dim.codelist]
-    names = list(dim.hierarchies)
-    partner = dim.role == "partner"
-    if partner and REGIONS_HIERARCHY in codelist.hierarchies and REGIONS_HIERARCHY not in names:
-        names.append(REGIONS_HIERARCHY)
-    rules: list[_Rule] = []
-    for name in names:
-        hierarchy = codelist.hierarchies.get(name)
-        if hierarchy is None:
-            continue
-        for rule in hierarchy.rules_on(when):
-            if name == REGIONS_HIERARCHY and present is not None and rule.total not in present:
-                continue
-            rules.append(_Rule(name, rule, sparse=partner and name == SPARSE_HIERARCHY))
+    rules = additive_rules(ctx.registry, table, i, when, present)
     if not rules:
         return None
     totals: dict[str, list[int]] = {}
@@ -252,13 +229,10 @@ def _check_dimension(
 
 def _aggregate_groups(ctx: Context, enc: _Encoded, i: int) -> set[int]:
     """Groups (keys without the partner code) in which the provider used aggregate partners."""
-    areas = ctx.registry.areas
-    aggregate = [
-        (code := areas.get(c)) is not None and code.attributes.get("kind") == "aggregate"
-        for c in enc.codes[i]
-    ]
-    if not any(aggregate):
+    found = aggregate_codes(ctx.registry, enc.codes[i])
+    if not found:
         return set()
+    aggregate = [c in found for c in enc.codes[i]]
     shift = enc.shifts[i]
     return {k - (j << shift) for k, j in zip(enc.ints, enc.columns[i], strict=True) if aggregate[j]}
 
@@ -267,7 +241,7 @@ def _report(
     ctx: Context,
     table: TableDef,
     i: int,
-    r: _Rule,
+    r: AdditiveRule,
     key: tuple[str, ...],
     obs: Observation,
     cells: Cells,

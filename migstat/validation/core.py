@@ -7,10 +7,8 @@ a rule finds any cell with one dictionary look-up and no rule builds objects per
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -19,37 +17,23 @@ from migstat.model import (
     Finding,
     Location,
     Observation,
-    PeriodType,
     Registry,
     Severity,
     TableDef,
     Tolerance,
 )
+from migstat.model.additive import period_date as period_date  # the rules' one reading
 
 GroupKey = tuple[str, str, str]
 """``(table, REF_AREA, TIME_PERIOD)``."""
 Cells = dict[tuple[str, ...], Observation]
 
-_YEAR = re.compile(r"^\d{4}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 EPSILON = 1e-9
 """Slack for floating-point sums of integer counts."""
 
 
 @cache
-def period_date(period: str, period_type: PeriodType) -> date | None:
-    """The date a period stands for (31 December for a year), or ``None`` if malformed."""
-    if period_type is PeriodType.YEAR:
-        return date(int(period), 12, 31) if _YEAR.match(period) else None
-    if not _DATE.match(period):
-        return None
-    try:
-        return date.fromisoformat(period)
-    except ValueError:
-        return None
-
-
 def cell_name(where: Location | None) -> str:
     """How a place is named inside a message: ``S01!D17``, ``line 12`` or ``?``."""
     if where is None:
