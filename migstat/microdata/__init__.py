@@ -10,7 +10,15 @@ all its totals and subtotals (``GROUP BY CUBE``), so they add up by construction
 """
 
 from migstat.microdata.mapping import Mapping, load_mapping
-from migstat.microdata.output import sidecar_path, write_tabulation
+from migstat.microdata.output import read_metadata, sidecar_path, write_tabulation
 from migstat.microdata.tabulate import Tabulation, tabulate
 
-__all__ = ["Mapping", "Tabulation", "load_mapping", "sidecar_path", "tabulate", "write_tabulation"]
+__all__ = [
+    "Mapping",
+    "Tabulation",
+    "load_mapping",
+    "read_metadata",
+    "sidecar_path",
+    "tabulate",
+    "write_tabulation",
+]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from migstat.i18n import N_
 from migstat.microdata.mapping import CODED_ROLES, AgeBounds, Mapping
 from migstat.microdata.scan import text
-from migstat.microdata.source import Source, first_record, literal
+from migstat.microdata.source import VALUE, Source, first_record, literal
 from migstat.model import InputError, Registry
 
 MAX_AGE = 150
@@ -140,7 +140,7 @@ def _age_error(con, source: Source, mapping: Mapping, bad: list[tuple[str, int]]
             con,
             source,
             text(variable),
-            f"v = {literal(first_value)}",
+            f"{VALUE} = {literal(first_value)}",
         )
     row = found[0] if found else 0
     raise InputError(

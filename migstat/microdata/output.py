@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from migstat.microdata.tabulate import Tabulation
+from migstat.model import SubmissionMetadata, TableMetadata
 
 SIDECAR_SUFFIX = ".metadata.json"
 
@@ -64,3 +65,18 @@ def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, 
     os.replace(part, output)
     os.replace(meta_part, meta)
     return output, meta
+
+
+def read_metadata(path: str | Path) -> SubmissionMetadata:
+    """The submission metadata of a sidecar file (for validating or submitting the tables
+    until the long CSV carries its metadata itself)."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    names = {f for f in TableMetadata.__dataclass_fields__ if f != "where"}
+    return SubmissionMetadata(
+        country=raw.get("country"),
+        year=raw.get("year"),
+        tables={
+            table_id: TableMetadata(**{k: v for k, v in entry.items() if k in names})
+            for table_id, entry in (raw.get("tables") or {}).items()
+        },
+    )

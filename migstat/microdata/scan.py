@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from migstat.i18n import N_
 from migstat.microdata.mapping import AGE_ROLES, CODED_ROLES, Mapping
-from migstat.microdata.source import Source, first_record, ident, literal
+from migstat.microdata.source import VALUE, Source, first_record, ident, literal
 from migstat.model import InputError
 
 Progress = Callable[[int, int], None]
@@ -171,7 +171,7 @@ def _birth_error(con, source: Source, mapping: Mapping, count: int) -> None:
         con,
         source,
         text(born),
-        f"{filter_expression(mapping)} AND v <> '' AND TRY_CAST(v AS DATE) IS NULL",
+        f"{filter_expression(mapping)} AND {VALUE} <> '' AND TRY_CAST({VALUE} AS DATE) IS NULL",
     )
     row, value = found if found else (0, "")
     raise InputError(

@@ -21,6 +21,9 @@ from migstat.model import InputError, Location
 DEFAULT_MEMORY_LIMIT = "2GB"
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
+VALUE = "migstat_value"
+ROW = "migstat_record"
+"""Column names of :func:`first_record` (unlike any of a microdata file)."""
 
 
 def ident(name: str) -> str:
@@ -108,15 +111,16 @@ def open_source(con, path: str | Path) -> Source:
 
 def first_record(con, source: Source, expr: str, condition: str) -> tuple[int, str] | None:
     """The number (from 1) and the text of ``expr`` of the first record where ``condition``
-    (SQL over the column ``v``, the value of ``expr``) holds; ``None`` when no record does.
+    (SQL over the file's columns and :data:`VALUE`, the value of ``expr``) holds; ``None``
+    when no record does.
 
     An error path only, to name the record: Parquet gives each row's number itself; a CSV
     file is read on one thread, where DuckDB keeps the order of the file.
     """
     if source.kind == "parquet":
         sql = (
-            f"SELECT file_row_number + 1, CAST(v AS VARCHAR) FROM (SELECT file_row_number, "
-            f"{expr} AS v FROM {source.scan(row_numbers=True)}) WHERE {condition} "
+            f"SELECT file_row_number + 1, CAST({VALUE} AS VARCHAR) FROM (SELECT *, "
+            f"{expr} AS {VALUE} FROM {source.scan(row_numbers=True)}) WHERE {condition} "
             "ORDER BY file_row_number LIMIT 1"
         )
         found = con.execute(sql).fetchone()
@@ -125,8 +129,9 @@ def first_record(con, source: Source, expr: str, condition: str) -> tuple[int, s
         con.execute("SET threads = 1")
         try:
             sql = (
-                f"SELECT n, CAST(v AS VARCHAR) FROM (SELECT row_number() OVER () AS n, "
-                f"{expr} AS v FROM {source.scan()}) WHERE {condition} ORDER BY n LIMIT 1"
+                f"SELECT {ROW}, CAST({VALUE} AS VARCHAR) FROM (SELECT *, row_number() OVER () "
+                f"AS {ROW}, {expr} AS {VALUE} FROM {source.scan()}) WHERE {condition} "
+                f"ORDER BY {ROW} LIMIT 1"
             )
             found = con.execute(sql).fetchone()
         finally:
