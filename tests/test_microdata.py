@@ -249,3 +249,23 @@ def test_the_command_writes_the_tables_and_says_what_it_did(tmp_path: Path, cli)
         "--lang", "ru", "tabulate", str(data), "--mapping", str(mapped), "-o", str(out),
     )  # fmt: skip
     assert code == 2 and "Укажите страну" in err
+
+
+def test_unreadable_or_empty_input_is_an_input_error(tmp_path: Path) -> None:
+    header = RECORDS.splitlines()[0] + "\n"
+    with pytest.raises(InputError, match="no record to tabulate"):
+        run(tmp_path, records=header)
+    with pytest.raises(InputError, match="no record to tabulate"):
+        run(tmp_path, mapping=MINIMAL + 'select: {ID: ["99"]}\n')
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((RECORDS + "7,1,50,643,RUS,,1\n").encode().replace(b"RUS,,1", b"R\xffS,,1"))
+    with pytest.raises(InputError) as problem:
+        tabulate(
+            latin, write(tmp_path, "m.yaml", MINIMAL), country="KGZ", reference_date="2022-01-01"
+        )
+    assert problem.value.where.file == "latin.csv" and "CSV" in problem.value.text("en")
+    with pytest.raises(InputError, match="not a size"):
+        run(tmp_path, memory_limit="lots")
+    with pytest.raises(InputError, match="neither CSV"):
+        tabulate(write(tmp_path, "x.xlsx", "no"), tmp_path / "m.yaml", country="KGZ",
+                 reference_date="2022-01-01")  # fmt: skip

@@ -14,9 +14,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import duckdb
+
 from migstat.i18n import N_
 from migstat.microdata.mapping import AGE_ROLES, CODED_ROLES, Mapping
-from migstat.microdata.source import VALUE, Source, first_record, ident, literal
+from migstat.microdata.source import VALUE, Source, first_record, ident, literal, unreadable
 from migstat.model import InputError
 
 Progress = Callable[[int, int], None]
@@ -113,11 +115,19 @@ def run_scan(
     progress: Progress | None = None,
 ) -> Scan:
     """Read the file once into ``raw_cells`` and check the weights and dates of birth."""
-    run_query(con, scan_sql(source, mapping, roles, reference_date), progress)
+    try:
+        run_query(con, scan_sql(source, mapping, roles, reference_date), progress)
+    except duckdb.Error as problem:
+        raise unreadable(source, problem) from None
     records, weighted, bad_weight, bad_birth = con.execute(
         f"SELECT coalesce(sum(n), 0), coalesce(sum(w), 0), coalesce(sum(bad_weight), 0), "
         f"coalesce(sum(bad_birth), 0) FROM {TABLE}"
     ).fetchone()
+    if not records:
+        raise InputError(
+            N_("There is no record to tabulate: the file has none, or select keeps none."),
+            where=source.where(),
+        )
     if bad_weight:
         _weight_error(con, source, mapping, int(bad_weight))
     if bad_birth:

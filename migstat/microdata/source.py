@@ -39,7 +39,14 @@ def literal(text: str) -> str:
 def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None):
     """A DuckDB connection in memory, with a memory limit and a spill folder of its own."""
     con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = {literal(memory_limit)}")
+    try:
+        con.execute(f"SET memory_limit = {literal(memory_limit)}")
+    except duckdb.Error:
+        con.close()
+        raise InputError(
+            N_("The memory limit {limit} is not a size such as 2GB or 500MB."),
+            limit=memory_limit,
+        ) from None
     spill = tempfile.mkdtemp(prefix="migstat-duckdb-")
     con.execute(f"SET temp_directory = {literal(spill)}")
     if threads:
@@ -89,6 +96,16 @@ def kind_of(path: Path) -> str:
     )
 
 
+def unreadable(source: Source, problem: Exception) -> InputError:
+    """The error for a file DuckDB cannot read (its message names the line of a CSV file)."""
+    return InputError(
+        N_("The file cannot be read as {kind}: {problem}"),
+        where=Location(file=source.name),
+        kind=source.kind.upper(),
+        problem=str(problem).splitlines()[0],
+    )
+
+
 def open_source(con, path: str | Path) -> Source:
     """The file's kind and columns, read from its header or schema."""
     path = Path(path)
@@ -99,12 +116,7 @@ def open_source(con, path: str | Path) -> Source:
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source.scan()}").fetchall()
     except duckdb.Error as problem:
-        raise InputError(
-            N_("The file cannot be read as {kind}: {problem}"),
-            where=Location(file=path.name),
-            kind=kind.upper(),
-            problem=str(problem).splitlines()[0],
-        ) from None
+        raise unreadable(source, problem) from None
     source.columns = [row[0] for row in described]
     return source
 
