@@ -9,7 +9,10 @@ needed.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,22 +39,32 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None):
-    """A DuckDB connection in memory, with a memory limit and a spill folder of its own."""
+@contextmanager
+def connection(
+    memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection in memory with a memory limit, spilling beyond it to a folder of
+    its own that is removed with everything in it when the connection closes."""
+    spill = tempfile.mkdtemp(prefix="migstat-duckdb-")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"SET memory_limit = {literal(memory_limit)}")
-    except duckdb.Error:
+        try:
+            con.execute(f"SET memory_limit = {literal(memory_limit)}")
+        except duckdb.Error:
+            raise InputError(
+                N_("The memory limit {limit} is not a size such as 2GB or 500MB."),
+                limit=memory_limit,
+            ) from None
+        # DuckDB tracks a query's progress (read by the command's own bar), printing nothing
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute(f"SET temp_directory = {literal(spill)}")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        yield con
+    finally:
         con.close()
-        raise InputError(
-            N_("The memory limit {limit} is not a size such as 2GB or 500MB."),
-            limit=memory_limit,
-        ) from None
-    spill = tempfile.mkdtemp(prefix="migstat-duckdb-")
-    con.execute(f"SET temp_directory = {literal(spill)}")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    return con
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from migstat.i18n import N_
 from migstat.microdata.codes import Resolved, resolve, resolve_ages
 from migstat.microdata.mapping import Mapping, load_mapping
 from migstat.microdata.scan import Progress, Scan, run_scan
-from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connect, open_source
+from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connection, open_source
 from migstat.microdata.tables import TableResult, check_supported, needed_roles, tabulate_table
 from migstat.model import (
     InputError,
@@ -218,15 +218,12 @@ def tabulate(
     roles: list[str] = []
     for table in chosen:
         roles += [r for r in needed_roles(table) if r not in roles]
-    con = connect(memory_limit, threads)
-    try:
+    with connection(memory_limit, threads) as con:
         source = open_source(con, microdata)
         _check_columns(source, mapped)
         scan = run_scan(con, source, mapped, roles, when, progress)
         resolved = _resolve(con, source, scan, mapped, reg, code)
         results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
-    finally:
-        con.close()
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
