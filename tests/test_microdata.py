@@ -123,6 +123,14 @@ def test_universes_of_s03_and_s04(tmp_path: Path) -> None:
     assert s04[("UZB", "_T", "_T")] == 1 and ("KGZ", "_T", "_T") not in s04
 
 
+def test_a_universe_with_no_one_gives_zeros(tmp_path: Path) -> None:
+    records = "".join(line for line in RECORDS.splitlines(True) if ",417," in line or "ID" in line)
+    result = run(tmp_path, records=records, mapping=WITH_EDUCATION, tables=["S03"])
+    [s03] = result.tables
+    assert s03.records == 0 and set(s03.cells.values()) == {0}
+    assert ("_T", "M", "_T") in s03.cells
+
+
 def test_weighted_cells_are_whole_and_tables_agree(tmp_path: Path) -> None:
     records = RECORDS.replace(",2\n", ",1.5\n").replace(",3\n", ",2.5\n").replace(",1\n", ",0.5\n")
     result = run(tmp_path, records=records)
@@ -222,6 +230,9 @@ def test_an_age_that_is_not_a_number_names_the_record(tmp_path: Path) -> None:
         (MINIMAL.replace('"2": F', '"2": FEMALE'), 'recode.SEX."2"'),
         (MINIMAL.replace('"999": _U', '"999": SOVIET'), 'recode.COB."999"'),
         (MINIMAL + "weight_scale: -2\n", "weight_scale"),
+        (MINIMAL.replace('"999": _U', '"999": _T'), 'recode.COB."999"'),
+        (MINIMAL.replace("SEX: {", "XX: {"), "recode.XX"),
+        (MINIMAL.replace("COB: {", 'AGE: {"7.0": [20, 10]}\n  COB: {'), 'recode.AGE."7.0"'),
     ],
 )
 def test_a_bad_mapping_names_its_key(tmp_path: Path, mapping: str, key: str) -> None:

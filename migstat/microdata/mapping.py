@@ -190,6 +190,12 @@ def _check_target(
     mapping: Mapping, registry: Registry, role: str, var: str, value: str, target: Any
 ) -> None:
     key = f"recode.{_key_text([var, value])}"
+    if target == "_T":
+        raise InputError(
+            N_("{key}: _T is the total of a dimension, not a category a person can be in."),
+            where=mapping.where(key),
+            key=key,
+        )
     if role in AGE_ROLES:
         if isinstance(target, tuple):
             low, high = target

@@ -264,17 +264,18 @@ def _collect(
     for row in result:
         codes, flags, value, n = row[:width], row[width : 2 * width], row[-2], row[-1]
         broken = [i for i, flag in enumerate(flags) if not flag]
+        value, n = int(value or 0), int(n or 0)  # no one in the universe: the total is 0
         if len(broken) == 1:
-            single[broken[0]][codes[broken[0]]] = int(n)
+            single[broken[0]][codes[broken[0]]] = n
         if not broken:
-            records = int(n)
+            records = n
         if any(codes[i] is None for i in broken):
             continue  # counted in the totals only
         key = tuple(
             axes[i].dimension.total if flags[i] else codes[i]  # type: ignore[union-attr]
             for i in range(width)
         )
-        cells[key] = int(value)
+        cells[key] = value
     out = TableResult(table, cells, records)
     for i, axis in enumerate(axes):
         _total_only(out, axis, single[i])
