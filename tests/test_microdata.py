@@ -157,6 +157,18 @@ def test_date_of_birth_gives_completed_years(tmp_path: Path) -> None:
     assert s01[("RUS", "M", "_U")] == 1 and s01[("_T", "_T", "_T")] == 3
 
 
+def test_a_birth_after_the_reference_date_names_the_record(tmp_path: Path) -> None:
+    records = "SEX,COB,DOB\n1,643,2002-03-02\n2,643,2023-05-01\n"
+    mapping = (
+        "variables: {sex: SEX, country_of_birth: COB, date_of_birth: DOB}\n"
+        'recode:\n  SEX: {"1": M, "2": F}\n  COB: {"643": RUS}\n'
+    )
+    with pytest.raises(InputError) as problem:
+        run(tmp_path, records=records, mapping=mapping, tables=["S01"])
+    assert (problem.value.where.line, problem.value.where.column) == (3, "DOB")
+    assert "record 2" in problem.value.text("en") and "'-2'" in problem.value.text("en")
+
+
 def test_coarse_age_groups_count_in_the_total_only(tmp_path: Path) -> None:
     records = "SEX,AGE,COB\n1,7.0,643\n2,47.0,643\n2,,643\n"
     mapping = (

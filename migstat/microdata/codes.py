@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from migstat.i18n import N_
 from migstat.microdata.mapping import CODED_ROLES, AgeBounds, Mapping
-from migstat.microdata.scan import text
+from migstat.microdata.scan import age_expression
 from migstat.microdata.source import VALUE, Source, first_record, literal
 from migstat.model import InputError, Registry
 
@@ -92,7 +92,12 @@ def _listed(unmapped: list[tuple[str, str, int]]) -> str:
 
 
 def resolve_ages(
-    con, source: Source, values: dict[str, int], mapping: Mapping, registry: Registry
+    con,
+    source: Source,
+    values: dict[str, int],
+    mapping: Mapping,
+    registry: Registry,
+    reference_date: str,
 ) -> tuple[AgeOf, bool]:
     """Bounds of every age value; a value that is no age raises an error naming its record."""
     recode = mapping.recode_of("age") or mapping.recode_of("date_of_birth")
@@ -117,7 +122,7 @@ def resolve_ages(
             ages[value] = (years, years + 1)
             exact = True
     if bad:
-        _age_error(con, source, mapping, bad)
+        _age_error(con, source, mapping, bad, reference_date)
     return ages, exact
 
 
@@ -131,17 +136,14 @@ def _years(value: str) -> int | None:
     return int(number)
 
 
-def _age_error(con, source: Source, mapping: Mapping, bad: list[tuple[str, int]]) -> None:
+def _age_error(
+    con, source: Source, mapping: Mapping, bad: list[tuple[str, int]], reference_date: str
+) -> None:
     variable = mapping.variable("age") or mapping.variables["date_of_birth"]
     first_value = bad[0][0]
-    found = None
-    if mapping.variable("age"):
-        found = first_record(
-            con,
-            source,
-            text(variable),
-            f"{VALUE} = {literal(first_value)}",
-        )
+    # the age as the scan read it (from the date of birth when the age is empty)
+    expr = age_expression(mapping, reference_date)
+    found = first_record(con, source, expr, f"{VALUE} = {literal(first_value)}")
     row = found[0] if found else 0
     raise InputError(
         N_(

@@ -222,7 +222,7 @@ def tabulate(
         source = open_source(con, microdata)
         _check_columns(source, mapped)
         scan = run_scan(con, source, mapped, roles, when, progress)
-        resolved = _resolve(con, source, scan, mapped, reg, code)
+        resolved = _resolve(con, source, scan, mapped, reg, code, when)
         results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
     return Tabulation(
         source=Path(microdata).name,
@@ -236,11 +236,17 @@ def tabulate(
 
 
 def _resolve(
-    con, source: Source, scan: Scan, mapping: Mapping, registry: Registry, country: str
+    con,
+    source: Source,
+    scan: Scan,
+    mapping: Mapping,
+    registry: Registry,
+    country: str,
+    reference_date: str,
 ) -> Resolved:
     resolved = resolve(scan.values, mapping, registry, country)
     if "age" in scan.values:
         resolved.ages, resolved.exact_ages = resolve_ages(
-            con, source, scan.values["age"], mapping, registry
+            con, source, scan.values["age"], mapping, registry, reference_date
         )
     return resolved
