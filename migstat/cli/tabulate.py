@@ -29,8 +29,8 @@ from migstat.i18n import N_
     "--tables",
     "table_ids",
     default=None,
-    help="Comma-separated table ids (default: S01-S04 "
-    "as far as the mapping names their variables).",
+    help="Comma-separated table ids (default: tables in the mapping, else S01-S04 as far "
+    "as the mapping names their variables).",
 )
 @click.option("--country", default=None, help="Reporting country (else country in the mapping).")
 @click.option(
@@ -44,7 +44,13 @@ from migstat.i18n import N_
     show_default=True,
     help="DuckDB's memory limit; beyond it the work spills to a temporary folder.",
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The long CSV to write; its metadata go to OUTPUT.metadata.json.",
+)
 @lang_option
 @pass_ctx
 def tabulate_cmd(
