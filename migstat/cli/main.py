@@ -28,6 +28,7 @@ from migstat.cli.query import query_cmd
 from migstat.cli.serve import serve_cmd
 from migstat.cli.structures import tables_group
 from migstat.cli.submissions import submissions_cmd, submit_cmd, template_cmd, validate_cmd
+from migstat.cli.tabulate import tabulate_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +59,9 @@ cli.add_command(validate_cmd)
 cli.add_command(submit_cmd)
 cli.add_command(submissions_cmd)
 cli.add_command(query_cmd)
+
+# microdata tabulated into the standard tables
+cli.add_command(tabulate_cmd)
 
 # imports of published sources, classification mappings
 cli.add_command(import_cmd)

@@ -1,0 +1,82 @@
+"""Writing a tabulation: the long CSV that ``migstat validate`` and ``submit`` read, and the
+metadata beside it.
+
+The long CSV has one row per cell (``TABLE,REF_AREA,TIME_PERIOD,<dimensions>,OBS_VALUE``; the
+tables' dimension columns side by side, empty where a table has no such dimension). The long
+CSV format has no place for metadata yet, so the metadata a submission needs (source type,
+reference date, population covered, residence rule, the disclosure rule and its parameters)
+and how the tables were made go to a sidecar file ``<output>.metadata.json`` (documented in
+``docs/microdata.md``) whose ``country`` and ``tables`` have the shape of the submission
+metadata. Both files are written to temporary names and renamed, so a run that fails leaves
+no half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from migstat.microdata.tabulate import Tabulation
+from migstat.model import SubmissionMetadata, TableMetadata
+
+SIDECAR_SUFFIX = ".metadata.json"
+
+
+def sidecar_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + SIDECAR_SUFFIX)
+
+
+def columns(tabulation: Tabulation) -> list[str]:
+    dims: list[str] = []
+    for result in tabulation.tables:
+        dims += [d for d in result.table.dimension_ids if d not in dims]
+    return ["TABLE", "REF_AREA", "TIME_PERIOD", *dims, "OBS_VALUE"]
+
+
+def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, Path]:
+    """Write the long CSV and its metadata sidecar; return both paths."""
+    output = Path(output)
+    header = columns(tabulation)
+    part = output.with_name(output.name + ".part")
+    with part.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for result in tabulation.tables:
+            ids = result.table.dimension_ids
+            for key, value in result.cells.items():
+                codes = dict(zip(ids, key, strict=True))
+                writer.writerow(
+                    [
+                        result.table.id,
+                        tabulation.country,
+                        tabulation.time_period,
+                        *(codes.get(d, "") for d in header[3:-1]),
+                        value,
+                    ]
+                )
+    meta = sidecar_path(output)
+    meta_part = meta.with_name(meta.name + ".part")
+    meta_part.write_text(
+        json.dumps(tabulation.metadata(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    os.replace(part, output)
+    os.replace(meta_part, meta)
+    return output, meta
+
+
+def read_metadata(path: str | Path) -> SubmissionMetadata:
+    """The submission metadata of a sidecar file (for validating or submitting the tables
+    until the long CSV carries its metadata itself)."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    names = {f for f in TableMetadata.__dataclass_fields__ if f != "where"}
+    return SubmissionMetadata(
+        country=raw.get("country"),
+        year=raw.get("year"),
+        tables={
+            table_id: TableMetadata(**{k: v for k, v in entry.items() if k in names})
+            for table_id, entry in (raw.get("tables") or {}).items()
+        },
+    )

@@ -1,0 +1,252 @@
+"""``tabulate``: microdata file + mapping file -> the standard tables, with every total.
+
+The steps: check the mapping (schema, code lists) and the tables asked for; open the file
+with DuckDB and check that it has every variable the mapping names; read it once into the
+reduced cells (:mod:`migstat.microdata.scan`, weights and dates checked on the way); resolve
+every national value to a code, reporting all unmapped values at once
+(:mod:`migstat.microdata.codes`); then one CUBE query per table
+(:mod:`migstat.microdata.tables`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from migstat.i18n import N_
+from migstat.microdata.codes import Resolved, resolve, resolve_ages
+from migstat.microdata.mapping import Mapping, load_mapping
+from migstat.microdata.scan import Progress, Scan, run_scan
+from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connection, open_source
+from migstat.microdata.tables import TableResult, check_supported, needed_roles, tabulate_table
+from migstat.model import (
+    InputError,
+    Location,
+    NotFoundError,
+    Observation,
+    Registry,
+    TableDef,
+    default_registry,
+)
+
+STOCK_TABLES = ("S01", "S02", "S03", "S04")
+"""The standard stock tables microdata fill by default (those the mapping can)."""
+
+
+@dataclass(slots=True)
+class Tabulation:
+    """The tables made from one microdata file, with what the submission needs to say."""
+
+    source: str
+    mapping: Mapping
+    country: str
+    reference_date: str
+    records: int
+    weighted: float
+    tables: list[TableResult] = field(default_factory=list)
+
+    @property
+    def time_period(self) -> str:
+        return self.reference_date
+
+    def observations(self) -> list[Observation]:
+        out = []
+        for result in self.tables:
+            for key, value in result.cells.items():
+                out.append(
+                    Observation(
+                        table=result.table.id,
+                        ref_area=self.country,
+                        time_period=self.time_period,
+                        key=key,
+                        value=float(value),
+                    )
+                )
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        """The submission's metadata (the shape of ``SubmissionMetadata.to_dict``) plus how
+        the tables were made."""
+        meta = self.mapping.metadata
+        tables = {}
+        for result in self.tables:
+            entry = {
+                "table": result.table.id,
+                "source_type": meta.get("source_type", "microdata"),
+                "reference_date": self.reference_date,
+                "population_covered": meta.get("population_covered")
+                or result.table.universe.get("en"),
+            }
+            for name in ("residence_rule", "residence_rule_months", "notes"):
+                if meta.get(name) is not None:
+                    entry[name] = meta[name]
+            tables[result.table.id] = entry
+        return {
+            "country": self.country,
+            "year": int(self.reference_date[:4]),
+            "tables": tables,
+            "disclosure": {"rule": "none", "parameters": {}},
+            "tabulation": {
+                "microdata": self.source,
+                "mapping": self.mapping.file,
+                "records": self.records,
+                "weight": self.mapping.variable("weight"),
+                "weight_scale": self.mapping.weight_scale,
+                "weighted_total": self.weighted,
+                "select": self.mapping.select,
+                "rounding": "inner cells rounded to whole persons, totals summed from them",
+                "total_only": {
+                    r.table.id: [
+                        {"dimension": d, "values": v, "records": n} for d, v, n in r.total_only
+                    ]
+                    for r in self.tables
+                    if r.total_only
+                },
+            },
+        }
+
+
+def choose_tables(
+    registry: Registry, mapping: Mapping, requested: list[str] | None
+) -> list[TableDef]:
+    """The tables asked for (each must be fillable), else those of the mapping file, else
+    every standard stock table the mapping can fill."""
+    ids = requested or mapping.tables
+    if ids:
+        tables = []
+        for table_id in ids:
+            table = registry.table(table_id)
+            check_supported(table, mapping)
+            tables.append(table)
+        return tables
+    tables = []
+    for table_id in STOCK_TABLES:
+        table = registry.tables.get(table_id)
+        try:
+            if table is not None:
+                check_supported(table, mapping)
+                tables.append(table)
+        except InputError:
+            continue
+    if not tables:
+        raise InputError(
+            N_(
+                "The mapping names no variables for any stock table: S01 needs "
+                "country_of_birth, sex and age; S02 citizenship, sex and age."
+            ),
+            where=mapping.where("variables"),
+        )
+    return tables
+
+
+def _country(registry: Registry, mapping: Mapping, given: str | None) -> str:
+    code = given or mapping.country
+    if not code:
+        raise InputError(
+            N_("Say which country the microdata describe: --country, or country in {mapping}."),
+            where=mapping.where("country"),
+            mapping=mapping.file,
+        )
+    try:
+        return registry.country(code)
+    except NotFoundError as problem:
+        raise InputError(
+            problem.message, where=mapping.where("country"), **problem.params
+        ) from None
+
+
+def _reference_date(mapping: Mapping, given: str | None) -> str:
+    text = given or mapping.reference_date
+    if not text:
+        raise InputError(
+            N_(
+                "Say the reference date of the tables (YYYY-MM-DD): --reference-date, or "
+                "reference_date in {mapping}."
+            ),
+            where=mapping.where("reference_date"),
+            mapping=mapping.file,
+        )
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InputError(
+            N_("The reference date {date} is not a date of the form YYYY-MM-DD."),
+            where=mapping.where("reference_date"),
+            date=text,
+        ) from None
+
+
+def _check_columns(source: Source, mapping: Mapping) -> None:
+    have = set(source.columns)
+    named = [(f"variables.{role}", var) for role, var in mapping.variables.items()]
+    named += [(f"select.{var}", var) for var in mapping.select]
+    for key, variable in named:
+        if variable not in have:
+            raise InputError(
+                N_(
+                    "The file has no variable {variable} (named by {key} in {mapping}); "
+                    "its header (row 1) has: {columns}."
+                ),
+                where=Location(file=source.name, line=1, column=variable),
+                variable=variable,
+                key=key,
+                mapping=mapping.file,
+                columns=", ".join(source.columns[:60]) + (" …" if len(have) > 60 else ""),
+            )
+
+
+def tabulate(
+    microdata: str | Path,
+    mapping: str | Path | Mapping,
+    *,
+    tables: list[str] | None = None,
+    country: str | None = None,
+    reference_date: str | None = None,
+    registry: Registry | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> Tabulation:
+    """Tabulate ``microdata`` (CSV or Parquet) with ``mapping`` into the standard tables."""
+    reg = registry or default_registry()
+    mapped = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, reg)
+    chosen = choose_tables(reg, mapped, tables)
+    code = _country(reg, mapped, country)
+    when = _reference_date(mapped, reference_date)
+    roles: list[str] = []
+    for table in chosen:
+        roles += [r for r in needed_roles(table) if r not in roles]
+    with connection(memory_limit, threads) as con:
+        source = open_source(con, microdata)
+        _check_columns(source, mapped)
+        scan = run_scan(con, source, mapped, roles, when, progress)
+        resolved = _resolve(con, source, scan, mapped, reg, code, when)
+        results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
+    return Tabulation(
+        source=Path(microdata).name,
+        mapping=mapped,
+        country=code,
+        reference_date=when,
+        records=scan.records,
+        weighted=scan.weighted,
+        tables=results,
+    )
+
+
+def _resolve(
+    con,
+    source: Source,
+    scan: Scan,
+    mapping: Mapping,
+    registry: Registry,
+    country: str,
+    reference_date: str,
+) -> Resolved:
+    resolved = resolve(scan.values, mapping, registry, country)
+    if "age" in scan.values:
+        resolved.ages, resolved.exact_ages = resolve_ages(
+            con, source, scan.values["age"], mapping, registry, reference_date
+        )
+    return resolved
