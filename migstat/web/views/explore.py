@@ -375,6 +375,7 @@ def _sources(
         entry: dict[str, Any] = {
             "id": sid,
             "provider": data.provider_label(record.provider),
+            "code": record.provider,
             "national": data.is_national(record.provider),
             "file": record.file_name,
             "synthetic": record.synthetic,
