@@ -216,6 +216,10 @@ def test_country_profile(page, base_url, lang) -> None:
     number = f"{cis_value(latest, 'KGZ', 'ARRIVALS'):,}"
     assert (number if lang == "en" else number.replace(",", "\u00a0")) in kpis
     assert page.locator("#provided td[data-status=national]").count() == 9
+    # The synthetic headline (the country's own foreign-born) is marked beside its number.
+    badge = page.locator("#kpis .kpi").first.locator("[data-mark=synthetic]")
+    assert badge.is_visible()
+    assert badge.inner_text() == ("Synthetic" if lang == "en" else "Синтетические")
     shot(page, f"country-{lang}")
 
 
