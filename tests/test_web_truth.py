@@ -267,7 +267,23 @@ def test_guide_texts_are_whole_in_russian(client) -> None:
     assert "Лицо, ищущее убежища / беженец" in terms
     titles = {a["title"] for a in ru["audiences"]}
     assert "Для лиц, принимающих решения" in titles
-    load(GUIDE)  # the shipped file passes its schema
+    for path in sorted(GUIDE.parent.glob("*.yaml")):
+        load(path)  # every shipped glossary and guide file passes its schema
+
+
+def test_any_glossary_file_has_its_texts_checked(tmp_path) -> None:
+    """A file without a schema of its own (a toolkit's list of sources) still has every
+    ``{en, ru}`` text checked."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: census\n    name: {en: Population census, ru: Перепись населения}\n"
+        "  - id: lfs\n    name: {en: Labour force survey, ru: Обследование рабочей силы, ОРС}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load(sources)
+    assert caught.value.text("en").startswith("sources.yaml, line 5: The guide text at ")
+    assert "“ОРС” is the rest of it" in caught.value.text("en")
 
 
 @pytest.mark.parametrize(

@@ -91,23 +91,38 @@ def load(path: Path) -> dict[str, Any]:
         _check_texts(content)
     except ValidationError as exc:
         error = exc.errors()[0]
-        place = [str(p) for p in error["loc"]]
+        raise _refusal(path, source, [str(p) for p in error["loc"]], error) from exc
+    except _TextError as exc:
+        error = exc.error.errors()[0]
+        place = [*exc.place, *(str(p) for p in error["loc"])]
         raise _refusal(path, source, place, error) from exc
     return content
 
 
+class _TextError(Exception):
+    """A text found by :func:`_check_texts` that is not whole, and where it is."""
+
+    def __init__(self, place: tuple[str, ...], error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.place = place
+        self.error = error
+
+
 def _check_texts(node: Any) -> None:
-    """Every mapping that has an ``en`` or ``ru`` key anywhere in the file is a :class:`Text`."""
-    stack: list[Any] = [node]
+    """Every mapping that has an ``en`` or ``ru`` key anywhere in the file is a :class:`Text`
+    (the error says where: its ``place``)."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), node)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if "en" in item or "ru" in item:
+        place, item = stack.pop()
+        if isinstance(item, dict) and ("en" in item or "ru" in item):
+            try:
                 Text.model_validate(item)
-            else:
-                stack.extend(item.values())
+            except ValidationError as exc:
+                raise _TextError(place, exc) from exc
+        elif isinstance(item, dict):
+            stack.extend(((*place, str(k)), v) for k, v in reversed(item.items()))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend(((*place, str(i)), v) for i, v in reversed(list(enumerate(item))))
 
 
 def _refusal(path: Path, source: str, place: list[str], error: Any) -> InputError:
