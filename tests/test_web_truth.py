@@ -222,9 +222,14 @@ def test_demo_example_is_labelled_as_an_example(client) -> None:
     assert not any(r["example"] for r in releases if r["provider"] != "MATRIX")
     html = client.get("/country/RUS?lang=en").text
     assert 'class="badge example">example file</span>' in html
-    # The example repeats CIS-Stat's 2019 numbers; the arrivals ranking stays on CIS-Stat.
-    arrivals = client.get("/api/countries/RUS").json()["ranking"]["arrivals"]
-    assert arrivals["code"] == "CISSTAT"
+    # The example repeats CIS-Stat's 2019 numbers: the arrivals ranking stays on CIS-Stat and
+    # the profile's chart draws CIS-Stat's line only.
+    profile = client.get("/api/countries/RUS").json()
+    assert profile["ranking"]["arrivals"]["code"] == "CISSTAT"
+    flows = profile["charts"]["flows"]["data"]["values"]
+    arrivals = {p["period"]: p["value"] for p in flows if p["series"] == "Immigration (CIS-Stat)"}
+    assert arrivals["2019"] == cis_value(2019, "RUS", "ARRIVALS")
+    assert not [p for p in flows if "Example" in p["series"]]
 
 
 # -- one number format per language, round ticks ------------------------------------

@@ -221,10 +221,14 @@ def _series_label(data: PortalData, label: str, provider: str, figure: Figure) -
 
 
 def _series(data: PortalData, figures: dict[str, Figures]) -> list[dict[str, Any]]:
-    """The points of the stocks and flows charts; each carries its marks (``status``)."""
+    """The points of the stocks and flows charts; each carries its marks (``status``). The
+    demo's constructed example files repeat numbers of a publisher already drawn, so they are
+    listed among the sources (as examples) but not drawn again."""
     points = []
     for key, chart, label in SERIES:
         for (provider, _area, period), figure in sorted(figures.get(key, {}).items()):
+            if data.is_example(provider):
+                continue
             status = [m["label"] for m in marks(data, figure.cells) if m["code"] != SYNTHETIC]
             points.append(
                 {
