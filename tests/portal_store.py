@@ -72,6 +72,15 @@ def cis_value(year: int, region: str, item: str) -> int:
     raise KeyError((year, region, item))
 
 
+def has_cis(year: int, country: str = "KGZ") -> bool:
+    """Whether CIS-Stat's file gives ``country``'s arrivals in ``year``."""
+    try:
+        cis_value(year, country, "ARRIVALS")
+    except KeyError:
+        return False
+    return True
+
+
 def build_portal_store(path: Path) -> Store:
     registry = default_registry()
     store = Store.open(str(path))

@@ -10,7 +10,9 @@ country profile; the availability page. Key pages are screenshotted in both lang
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from tests.portal_store import (
     available,
     build_portal_store,
     cis_value,
+    has_cis,
     undesa_cell,
 )
 from tests.shared import SHARED_DATA
@@ -68,6 +71,37 @@ def _charts_drawn(page: Any) -> dict[str, dict[str, str]]:
     )
     assert all(d["rendered"] == "true" for _id, d in charts), charts
     return dict(charts)
+
+
+AXIS_LABELS = """() => [...document.querySelectorAll('div.chart[data-spec]')].map(el => [
+  el.id,
+  [...el.querySelectorAll('g.role-axis-label text')]
+    .filter(t => t.textContent.trim() && t.getAttribute('opacity') !== '0')
+    .map(t => { const r = t.getBoundingClientRect();
+                return [t.textContent, r.left, r.top, r.right, r.bottom]; }),
+])"""
+"""The visible axis labels of every chart of the page, with their boxes on the screen."""
+
+
+def _axis_labels(page: Any) -> dict[str, list[tuple[str, float, float, float, float]]]:
+    return {chart: [tuple(b) for b in boxes] for chart, boxes in page.evaluate(AXIS_LABELS)}
+
+
+def _overlapping(boxes: list[tuple[str, float, float, float, float]]) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes overlap (by more than half a pixel)."""
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5 and a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5
+    ]
+
+
+def _round_steps(labels: list[str]) -> set[int]:
+    """The steps between successive tick labels that are counts (``12,000``, ``12 000``)."""
+    counts = [t for t in labels if re.fullmatch(r"[0-9][0-9,\u00a0]*", t)]
+    values = sorted({int(re.sub(r"[^0-9]", "", t)) for t in counts})
+    return {b - a for a, b in itertools.pairwise(values)}
 
 
 def _pivot(page: Any) -> dict[str, list[str]]:
@@ -211,19 +245,22 @@ def test_country_profile(page, base_url, lang) -> None:
     assert page.locator("#origins g.marks > path").count() == 10
     assert page.locator("#pyramid g.marks > path").count() == 34
     kpis = page.inner_text("#kpis")
-    latest = max(y for y in (2023, 2024, 2025) if _has_cis(y))
+    latest = max(y for y in (2023, 2024, 2025) if has_cis(y))
     number = f"{cis_value(latest, 'KGZ', 'ARRIVALS'):,}"
     assert (number if lang == "en" else number.replace(",", "\u00a0")) in kpis
     assert page.locator("#provided td[data-status=national]").count() == 9
+    # No visible axis label overlaps another; ticks step by 1, 2 or 5 times a power of ten.
+    labels = _axis_labels(page)
+    assert set(charts) <= set(labels)
+    for chart, boxes in labels.items():
+        assert boxes and not _overlapping(boxes), (chart, _overlapping(boxes))
+    steps = _round_steps([b[0] for b in labels["pyramid"]])
+    assert steps and all(re.fullmatch(r"[125]0*", str(step)) for step in steps), steps
+    # The synthetic headline (the country's own foreign-born) is marked beside its number.
+    badge = page.locator("#kpis .kpi").first.locator("[data-mark=synthetic]")
+    assert badge.is_visible()
+    assert badge.inner_text() == ("Synthetic" if lang == "en" else "Синтетические")
     shot(page, f"country-{lang}")
-
-
-def _has_cis(year: int) -> bool:
-    try:
-        cis_value(year, "KGZ", "ARRIVALS")
-    except KeyError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -244,7 +281,8 @@ def test_availability_page(page, base_url, lang) -> None:
         == "4"
     )
     title = page.get_attribute("tr[data-country=KGZ] td[data-table=F01][data-year='2019']", "title")
-    assert "CIS-Stat" in title
+    # The publisher by its name in the page's language.
+    assert ("CIS-Stat" if lang == "en" else "Статкомитет СНГ") in title
     shot(page, f"availability-{lang}")
 
 

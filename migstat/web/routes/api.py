@@ -65,6 +65,8 @@ class ReleaseOut(BaseModel):
     id: int
     provider: str
     label: str
+    edition: str = Field(description="the publisher's dataset and edition, or the file sent")
+    example: bool = Field(description="a constructed example file, not a publication")
     national: bool
     tables: list[str]
     date: str
@@ -125,7 +127,10 @@ class ExploreOut(BaseModel):
 class CountryOut(BaseModel):
     code: str
     name: str
-    kpis: list[dict[str, str]]
+    kpis: list[dict[str, Any]] = Field(
+        description="headline figures, each with its source, edition or submission and marks"
+    )
+    women: dict[str, Any] | None = None
     ranking: dict[str, dict[str, Any]]
     provided: dict[str, Any]
     sources: list[dict[str, Any]]
@@ -267,6 +272,7 @@ def country_profile(code: str, data: Data) -> CountryOut:
         code=p["code"],
         name=p["name"],
         kpis=p["kpis"],
+        women=p["women"],
         ranking=p["ranking"],
         provided=p["provided"],
         sources=p["sources"],

@@ -26,6 +26,28 @@ PALETTE = [
     "#5f3d8b",
 ]
 SEX_COLOURS = {"M": "#1f5f8b", "F": "#e07b39"}
+YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50)
+MAX_YEAR_TICKS = 9
+LEGEND_SHORT = 36
+"""Series names longer than this get a legend of one column, so that none is cut short."""
+COUNT_AXIS = {"format": ",d", "tickMinStep": 1}
+"""The axis of a count: whole numbers only, so that small counts never repeat a label."""
+ACROSS = {"expr": "ceil(width / 100)"}
+"""Ticks of a horizontal count axis: one per 100 pixels, so that labels such as
+``1,200,000`` never collide (Vega would then hide every other one and keep the odd ones)."""
+
+
+def year_ticks(periods: list[str]) -> list[int]:
+    """Round years for a time axis: every year, or every 2nd, 5th, 10th ... on a multiple of
+    the step, so that at most :data:`MAX_YEAR_TICKS` labels are drawn (an axis left to
+    itself puts ticks between years when the span is short and labels them all alike)."""
+    years = sorted({int(p[:4]) for p in periods if p[:4].isdigit()})
+    if not years:
+        return []
+    first, last = years[0], years[-1]
+    step = next((s for s in YEAR_STEPS if (last - first) // s + 1 <= MAX_YEAR_TICKS), 100)
+    start = -(-first // step) * step
+    return list(range(start, last + 1, step)) or [first]
 
 
 def _base(marks: int, height: int = 300, layer: str | None = None) -> dict[str, Any]:
@@ -50,37 +72,51 @@ def line_chart(
     y_title: str,
     series_title: str,
     gaps: bool = False,
+    status_title: str | None = None,
 ) -> dict[str, Any]:
     """Lines over time: ``points`` are ``{period, series, value}``; one line per series.
 
     With ``gaps``, a point whose value is ``None`` breaks its line (a lone value between gaps
-    is shown by its point only); without, the line joins the values on either side."""
+    is shown by its point only); without, the line joins the values on either side. A point
+    with a ``status`` (estimated, provisional ...) is drawn hollow and says it on hover."""
     series = list(dict.fromkeys(p["series"] for p in points))
     line: dict[str, Any] = {"type": "line", "strokeWidth": 2}
     if gaps:
         line["invalid"] = "break-paths-show-domains"
+    dots: dict[str, Any] = {
+        "name": "points",
+        "mark": {"type": "point", "filled": False, "size": 30, "strokeWidth": 1.5},
+        "encoding": {
+            "fill": {
+                "field": "series",
+                "type": "nominal",
+                "sort": series,
+                "scale": {"range": PALETTE},
+                "legend": None,
+            },
+            "fillOpacity": {"condition": {"test": "datum.status", "value": 0}, "value": 1},
+        },
+    }
     spec = _base(len(series), layer="series")
+    years = [{"year": y, "utc": True} for y in year_ticks([p["period"] for p in points])]
     spec.update(
         {
             "data": {"values": points},
-            "layer": [
-                {"name": "series", "mark": line},
-                {"name": "points", "mark": {"type": "point", "filled": True, "size": 26}},
-            ],
+            "layer": [{"name": "series", "mark": line}, dots],
             "encoding": {
                 "x": {
                     "field": "period",
                     "type": "temporal",
                     "timeUnit": "utcyear",
                     "title": x_title,
-                    "axis": {"format": "%Y", "labelOverlap": True},
+                    "axis": {"format": "%Y", "labelOverlap": True, "values": years},
                     "scale": {"padding": 12},
                 },
                 "y": {
                     "field": "value",
                     "type": "quantitative",
                     "title": y_title,
-                    "axis": {"format": ",d"},
+                    "axis": dict(COUNT_AXIS),
                 },
                 "color": {
                     "field": "series",
@@ -88,7 +124,11 @@ def line_chart(
                     "title": series_title,
                     "sort": series,
                     "scale": {"range": PALETTE},
-                    "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260},
+                    "legend": {
+                        "orient": "bottom",
+                        "columns": 1 if max(map(len, series), default=0) > LEGEND_SHORT else 2,
+                        "labelLimit": 520,
+                    },
                 },
                 "tooltip": [
                     {"field": "series", "title": series_title},
@@ -98,6 +138,8 @@ def line_chart(
             },
         }
     )
+    if status_title and any(p.get("status") for p in points):
+        spec["encoding"]["tooltip"].append({"field": "status", "title": status_title})
     return spec
 
 
@@ -120,7 +162,7 @@ def bar_chart(bars: list[dict[str, Any]], *, x_title: str, y_title: str) -> dict
                     "field": "value",
                     "type": "quantitative",
                     "title": x_title,
-                    "axis": {"format": ",d"},
+                    "axis": dict(COUNT_AXIS, tickCount=ACROSS),
                 },
                 "tooltip": [
                     {"field": "label", "title": y_title},
@@ -156,7 +198,11 @@ def pyramid(
                     "field": "signed",
                     "type": "quantitative",
                     "title": value_title,
-                    "axis": {"labelExpr": "format(abs(datum.value), ',d')"},
+                    "axis": {
+                        "labelExpr": "format(abs(datum.value), ',d')",
+                        "tickMinStep": 1,
+                        "tickCount": ACROSS,
+                    },
                 },
                 "color": {
                     "field": "sex_label",
@@ -228,7 +274,7 @@ def choropleth(
                             "field": "value",
                             "type": "quantitative",
                             "title": value_title,
-                            "scale": {"type": "log", "scheme": "blues"},
+                            "scale": {"type": "log", "scheme": "blues", "nice": True},
                             "legend": {"format": ",d", "orient": "bottom-left"},
                         },
                         "tooltip": [

@@ -2,8 +2,11 @@
 
 Stocks and flows over time, the main countries of origin and destination, the sex and age
 structure of the foreign-born, the sources and national definitions behind the numbers, and
-what the country has and has not provided. Each number says which source it comes from;
-numbers from different sources are shown side by side, never added up.
+what the country has and has not provided. Each number says which source it comes from
+(publisher or country, edition or submission, date) and carries its marks (synthetic,
+estimated, provisional) where it is shown; numbers from different sources are shown side by
+side, never added up. A figure derived from others (the foreign-born as all residents minus
+the native-born) is shown only where the source gives every part.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from migstat.web.views import charts
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
 from migstat.web.views.explore import describe_metadata
 from migstat.web.views.figures import pyramid_bars
+from migstat.web.views.numbers import percent
+from migstat.web.views.provenance import SYNTHETIC, Figure, derived_part, describe, marks
+from migstat.web.views.providers import edition
 
 TOP = 10
 RECENT_YEARS = 15
@@ -25,38 +31,53 @@ RECENT_YEARS = 15
 
 def _values(
     data: PortalData, table: TableDef, observations: list[StoredObservation], fixed: dict[str, str]
-) -> dict[tuple[str, str, str], float]:
-    """``(provider, area, period) -> value`` of the cells with the codes in ``fixed``
+) -> dict[tuple[str, str, str], Figure]:
+    """``(provider, area, period) -> figure`` of the cells with the codes in ``fixed``
     (dimensions not named are at their total, if they have one).
 
     A source that publishes the parts of a total but not the total itself (UN DESA gives
     no world row, UNHCR no refugees-plus-asylum-seekers row) gets the sum of the parts the
-    table's hierarchy names: that sum is the total by definition.
+    table's hierarchy names: that sum is the total by definition (the figure's ``summed``
+    names the dimension). A cell without a value (not collected, confidential) among those
+    wanted leaves the figure out: its value is unknown, not zero.
     """
     groups: dict[tuple[str, str, str], list[StoredObservation]] = defaultdict(list)
     for o in observations:
-        if o.value is not None:
-            groups[(o.provider, o.ref_area, o.time_period)].append(o)
-    out: dict[tuple[str, str, str], float] = {}
+        groups[(o.provider, o.ref_area, o.time_period)].append(o)
+    out: dict[tuple[str, str, str], Figure] = {}
     for key, cells in groups.items():
-        want: dict[int, set[str]] = {}
-        for i, dim in enumerate(table.dimensions):
-            code = fixed.get(dim.id, dim.total)
-            if code is None:
-                continue
-            present = {o.key[i] for o in cells}
-            if code in present:
-                want[i] = {code}
-            elif code == dim.total:
-                want[i] = _parts(data, dim.codelist, dim.hierarchies, code) & present
-            else:
-                want[i] = set()
-        values = [
-            o.value or 0 for o in cells if all(o.key[i] in codes for i, codes in want.items())
-        ]
-        if values and all(want.values()):
-            out[key] = sum(values)
+        wanted = _wanted(data, table, cells, fixed)
+        if wanted is None:
+            continue
+        want, summed = wanted
+        chosen = tuple(o for o in cells if all(o.key[i] in codes for i, codes in want.items()))
+        if chosen and all(o.value is not None for o in chosen):
+            out[key] = Figure(sum(o.value or 0 for o in chosen), chosen, summed)
     return out
+
+
+def _wanted(
+    data: PortalData, table: TableDef, cells: list[StoredObservation], fixed: dict[str, str]
+) -> tuple[dict[int, set[str]], frozenset[str]] | None:
+    """The codes wanted in each dimension of one group of cells, and the dimensions whose
+    total is made of its parts; ``None`` when a wanted code is not there."""
+    want: dict[int, set[str]] = {}
+    summed = set()
+    for i, dim in enumerate(table.dimensions):
+        code = fixed.get(dim.id, dim.total)
+        if code is None:
+            continue
+        present = {o.key[i] for o in cells}
+        if code in present:
+            want[i] = {code}
+        elif code == dim.total:
+            want[i] = _parts(data, dim.codelist, dim.hierarchies, code) & present
+            summed.add(dim.id)
+        else:
+            return None
+        if not want[i]:
+            return None
+    return want, frozenset(summed)
 
 
 def _parts(data: PortalData, codelist: str, hierarchies: tuple[str, ...], total: str) -> set[str]:
@@ -76,10 +97,11 @@ def _partner_ranking(
     code: str,
     *,
     outward: bool,
-) -> tuple[str, str, list[dict[str, Any]]]:
-    """The largest partners of the latest period of the best source: ``(source, period,
-    [{label, value}])``. ``outward`` ranks reporting countries (where the country's people
-    live) instead of partner countries (where the people living in the country come from)."""
+) -> dict[str, Any] | None:
+    """The largest partners of the latest period of the best source: where the figures come
+    from (:func:`.provenance.describe`) and ``bars`` ``[{label, code, value}]``. ``outward``
+    ranks reporting countries (where the country's people live) instead of partner countries
+    (where the people living in the country come from)."""
     partner = table.partner
     assert partner is not None
     at = table.key_index(partner.id)
@@ -108,21 +130,27 @@ def _partner_ranking(
             )
         ]
     if not cells:
-        return "", "", []
-    # The source and period covering the most partners, the latest among equals.
+        return None
+    # The source and period covering the most partners, the latest among equals; the demo's
+    # constructed example files only where nothing else is there.
     count: dict[tuple[str, str], int] = defaultdict(int)
     for o in cells:
         count[(o.provider, o.time_period)] += 1
-    provider, period = max(count, key=lambda k: (count[k] > 3, k[1], count[k]))
+    provider, period = max(
+        count, key=lambda k: (not data.is_example(k[0]), count[k] > 3, k[1], count[k])
+    )
     ranked: dict[str, float] = defaultdict(float)
+    used: dict[str, list[StoredObservation]] = defaultdict(list)
     for o in cells:
         if o.provider == provider and o.time_period == period:
-            ranked[o.ref_area if outward else o.key[at]] += o.value or 0
+            where = o.ref_area if outward else o.key[at]
+            ranked[where] += o.value or 0
+            used[where].append(o)
     top = sorted(ranked.items(), key=lambda kv: -kv[1])[:TOP]
-    return (
-        data.provider_label(provider),
-        period,
-        [{"label": data.area_label(c), "code": c, "value": v} for c, v in top],
+    shown = tuple(o for c, _v in top for o in used[c])
+    return dict(
+        describe(data, provider, period, shown),
+        bars=[{"label": data.area_label(c), "code": c, "value": v} for c, v in top],
     )
 
 
@@ -134,87 +162,117 @@ RANKINGS = (
 )
 """The profile's top-ten charts: key and title."""
 
+KPIS = (
+    ("stocks", N_("Foreign-born population")),
+    ("F01", N_("Immigration (long-term)")),
+    ("F02", N_("Emigration (long-term)")),
+    ("refugees", N_("Refugees and asylum-seekers")),
+)
+"""The profile's headline figures: key of :func:`_figures` and label."""
+
+SERIES = (
+    ("stocks", "stocks", N_("Foreign-born population")),
+    ("refugees", "stocks", N_("Refugees and asylum-seekers")),
+    ("F01", "flows", N_("Immigration")),
+    ("F02", "flows", N_("Emigration")),
+)
+"""The lines of the profile's two charts: key of :func:`_figures`, chart and label."""
+
 
 def build(data: PortalData, code: str) -> dict[str, Any]:
     """Everything the profile of ``code`` shows (cached per data version and language)."""
     return data.cached("country", (code, data.lang), lambda: _build(data, code))
 
 
+Figures = dict[tuple[str, str, str], Figure]
+
+
+def _figures(data: PortalData, code: str, s01_obs: list[StoredObservation]) -> dict[str, Figures]:
+    """The profile's figures by source and period: the foreign-born (all residents minus the
+    native-born, only where the source gives both, or its foreign-born partners where it
+    gives no total), refugees and asylum-seekers, long-term immigration and emigration."""
+    reg = data.registry
+    out: dict[str, Figures] = {}
+    s01 = reg.table("S01")
+    totals = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T"})
+    native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code})
+    out["stocks"] = {
+        key: found
+        for key, total in totals.items()
+        if (found := derived_part(total, native.get(key), "COUNTRY_BIRTH")) is not None
+    }
+    if "R01" in reg.tables:
+        r01_obs = data.observations("R01", [code])
+        out["refugees"] = _values(data, reg.table("R01"), r01_obs, {})
+    for table_id in ("F01", "F02"):
+        if table_id in reg.tables:
+            tdef = reg.table(table_id)
+            fixed = {tdef.partner.id: "_T", "DURATION": "LT"} if tdef.partner else {}
+            out[table_id] = _values(data, tdef, data.observations(table_id, [code]), fixed)
+    return out
+
+
+def _series_label(data: PortalData, label: str, provider: str, figure: Figure) -> str:
+    """``Immigration (CIS-Stat)``; a synthetic source says so in its name."""
+    name = data.provider_label(provider)
+    if any(o.synthetic for o in figure.cells):
+        name = gettext_(N_("{source}, synthetic"), data.lang, source=name)
+    return f"{gettext_(label, data.lang)} ({name})"
+
+
+def _series(data: PortalData, figures: dict[str, Figures]) -> list[dict[str, Any]]:
+    """The points of the stocks and flows charts; each carries its marks (``status``). The
+    demo's constructed example files repeat numbers of a publisher already drawn, so they are
+    listed among the sources (as examples) but not drawn again."""
+    points = []
+    for key, chart, label in SERIES:
+        for (provider, _area, period), figure in sorted(figures.get(key, {}).items()):
+            if data.is_example(provider):
+                continue
+            status = [m["label"] for m in marks(data, figure.cells) if m["code"] != SYNTHETIC]
+            points.append(
+                {
+                    "chart": chart,
+                    "series": _series_label(data, label, provider, figure),
+                    "period": period[:4],
+                    "value": figure.value,
+                    "status": "; ".join(status),
+                }
+            )
+    return points
+
+
+def _kpis(data: PortalData, figures: dict[str, Figures]) -> list[dict[str, Any]]:
+    """The latest figure of each headline, a country's own first among equals, never from
+    the demo's constructed examples when anything else is there; with its source and marks."""
+    kpis = []
+    for key, label in KPIS:
+        values = figures.get(key) or {}
+        if not values:
+            continue
+        found = max(
+            values,
+            key=lambda k: (not data.is_example(k[0]), k[2], data.is_national(k[0])),
+        )
+        figure = values[found]
+        kpis.append(
+            dict(
+                describe(data, found[0], found[2], figure.cells),
+                label=gettext_(label, data.lang),
+                value=number(figure.value, data.lang),
+            )
+        )
+    return kpis
+
+
 def _build(data: PortalData, code: str) -> dict[str, Any]:
     lang = data.lang
     reg = data.registry
     t = lambda msg, **kw: gettext_(msg, lang, **kw)  # noqa: E731
-    series: list[dict[str, Any]] = []
-    kpis: list[dict[str, str]] = []
-
-    # Stocks: the foreign-born (total minus native-born where the native-born are given).
     s01 = reg.table("S01")
     s01_obs = data.observations("S01", [code]) if "S01" in reg.tables else []
-    totals = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T"})
-    native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code})
-    stock_label = t(N_("Foreign-born population"))
-    for key, total in sorted(totals.items()):
-        series.append(
-            {
-                "chart": "stocks",
-                "series": f"{stock_label} ({data.provider_label(key[0])})",
-                "period": key[2][:4],
-                "value": total - native.get(key, 0),
-            }
-        )
-    r01_obs = data.observations("R01", [code]) if "R01" in reg.tables else []
-    refugee_label = t(N_("Refugees and asylum-seekers"))
-    for key, value in sorted(_values(data, reg.table("R01"), r01_obs, {}).items()):
-        series.append(
-            {
-                "chart": "stocks",
-                "series": f"{refugee_label} (UNHCR)",
-                "period": key[2][:4],
-                "value": value,
-            }
-        )
-
-    # Flows: long-term immigration and emigration, all partners, both sexes, all ages.
-    flow_values: dict[str, dict[tuple[str, str, str], float]] = {}
-    for table_id, label in (("F01", N_("Immigration")), ("F02", N_("Emigration"))):
-        if table_id not in reg.tables:
-            continue
-        tdef = reg.table(table_id)
-        fixed = {tdef.partner.id: "_T", "DURATION": "LT"} if tdef.partner else {}
-        values = _values(data, tdef, data.observations(table_id, [code]), fixed)
-        flow_values[table_id] = values
-        for key, value in sorted(values.items()):
-            series.append(
-                {
-                    "chart": "flows",
-                    "series": f"{t(label)} ({data.provider_label(key[0])})",
-                    "period": key[2][:4],
-                    "value": value,
-                }
-            )
-
-    def latest(values: dict[tuple[str, str, str], float]) -> tuple[str, str, float] | None:
-        if not values:
-            return None
-        key = max(values, key=lambda k: (k[2], data.is_national(k[0])))
-        return data.provider_label(key[0]), key[2], values[key]
-
-    stock_values = {k: v - native.get(k, 0) for k, v in totals.items()}
-    for label, values in (
-        (N_("Foreign-born population"), stock_values),
-        (N_("Immigration (long-term)"), flow_values.get("F01", {})),
-        (N_("Emigration (long-term)"), flow_values.get("F02", {})),
-        (N_("Refugees and asylum-seekers"), _values(data, reg.table("R01"), r01_obs, {})),
-    ):
-        found = latest(values)
-        if found:
-            kpis.append(
-                {
-                    "label": t(label),
-                    "value": number(found[2], lang),
-                    "source": t(N_("{source}, {period}"), source=found[0], period=found[1]),
-                }
-            )
+    figures = _figures(data, code, s01_obs)
+    series = _series(data, figures)
 
     specs: dict[str, dict[str, Any]] = {}
     value_title = t(N_("Number ({unit})"), unit=t(N_("persons")))
@@ -222,7 +280,11 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         points = [p for p in series if p["chart"] == chart]
         if points:
             specs[chart] = charts.line_chart(
-                points, x_title=t(N_("Year")), y_title=value_title, series_title=t(N_("Series"))
+                points,
+                x_title=t(N_("Year")),
+                y_title=value_title,
+                series_title=t(N_("Series")),
+                status_title=t(N_("Status")),
             )
 
     ranking = _rankings(data, s01, s01_obs, code)
@@ -234,34 +296,28 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
             )
             r["title"] = t(title)
 
-    # Sex and age: foreign-born = all residents minus the native-born, by age and sex.
-    pyramid_note = ""
-    bars_all = pyramid_bars(data, s01, s01_obs, {"COUNTRY_BIRTH": {"_T"}})
-    bars_native = {
-        (b["age"], b["sex"]): b["value"]
-        for b in pyramid_bars(data, s01, s01_obs, {"COUNTRY_BIRTH": {code}})
-    }
-    pyramid = [
-        dict(b, value=b["value"] - bars_native.get((b["age"], b["sex"]), 0)) for b in bars_all
-    ]
+    pyramid = _pyramid(data, s01, s01_obs, code)
     if pyramid:
         specs["pyramid"] = charts.pyramid(
-            pyramid, age_title=t(N_("Age")), value_title=value_title, sex_title=t(N_("Sex"))
+            pyramid.pop("bars"),
+            age_title=t(N_("Age")),
+            value_title=value_title,
+            sex_title=t(N_("Sex")),
         )
-    else:
-        pyramid_note = t(N_("No breakdown of the foreign-born by age and sex has been provided."))
-    share = _women_share(data, s01, s01_obs, code, totals, native)
-
     titles = {key: t(title) for key, title in RANKINGS}
     return {
         "code": code,
         "name": data.area_label(code),
-        "kpis": kpis,
+        "kpis": _kpis(data, figures),
         "specs": specs,
         "titles": titles,
         "ranking": ranking,
-        "pyramid_note": pyramid_note,
-        "women": share,
+        "pyramid": pyramid,
+        "pyramid_note": ""
+        if pyramid
+        else t(N_("No breakdown of the foreign-born by age and sex has been provided.")),
+        "marked": any(p["status"] for p in series),
+        "women": _women_share(data, s01, s01_obs, code, figures.get("stocks", {})),
         "sources": _sources(data, code),
         "provided": _provided(data, code),
     }
@@ -272,24 +328,49 @@ def _rankings(
 ) -> dict[str, dict[str, Any]]:
     """Top origins (who lives here), destinations (where this country's people live), and
     where immigrants came from and emigrants went, by key of :data:`RANKINGS`."""
-    ranking: dict[str, dict[str, Any]] = {}
     reg = data.registry
-    source, period, bars = _partner_ranking(data, s01, s01_obs, code, outward=False)
-    if bars:
-        ranking["origins"] = {"source": source, "period": period, "bars": bars}
-    abroad = data.observations("S01", None, partners=[code])
-    source, period, bars = _partner_ranking(data, s01, abroad, code, outward=True)
-    if bars:
-        ranking["destinations"] = {"source": source, "period": period, "bars": bars}
+    found = {
+        "origins": _partner_ranking(data, s01, s01_obs, code, outward=False),
+        "destinations": _partner_ranking(
+            data, s01, data.observations("S01", None, partners=[code]), code, outward=True
+        ),
+    }
     for key, table_id in (("arrivals", "F01"), ("departures", "F02")):
         if table_id in reg.tables:
             tdef = reg.table(table_id)
-            source, period, bars = _partner_ranking(
+            found[key] = _partner_ranking(
                 data, tdef, data.observations(table_id, [code]), code, outward=False
             )
-            if bars:
-                ranking[key] = {"source": source, "period": period, "bars": bars}
-    return ranking
+    return {key: r for key, r in found.items() if r}
+
+
+def _pyramid(
+    data: PortalData, s01: TableDef, s01_obs: list[StoredObservation], code: str
+) -> dict[str, Any] | None:
+    """The foreign-born by age and sex: all residents minus the native-born, group by group,
+    from the latest source and period that gives both (a country's own first); ``None``
+    where no source does. A group whose native-born are not given is left out."""
+    at = s01.key_index("COUNTRY_BIRTH")
+    candidates = sorted(
+        {(o.provider, o.time_period) for o in s01_obs if o.key[at] == code},
+        key=lambda k: (not data.is_example(k[0]), data.is_national(k[0]), k[1]),
+        reverse=True,
+    )
+    for provider, period in candidates:
+        cells = [o for o in s01_obs if o.provider == provider and o.time_period == period]
+        native = {
+            (b["age"], b["sex"]): b["value"]
+            for b in pyramid_bars(data, s01, cells, {"COUNTRY_BIRTH": {code}})
+        }
+        bars = [
+            dict(b, value=b["value"] - native[(b["age"], b["sex"])])
+            for b in pyramid_bars(data, s01, cells, {"COUNTRY_BIRTH": {"_T"}})
+            if (b["age"], b["sex"]) in native
+        ]
+        if bars:
+            used = tuple(o for o in cells if o.key[at] in ("_T", code))
+            return dict(describe(data, provider, period, used), bars=bars)
+    return None
 
 
 def _women_share(
@@ -297,36 +378,37 @@ def _women_share(
     s01: TableDef,
     s01_obs: list[StoredObservation],
     code: str,
-    totals: dict[tuple[str, str, str], float],
-    native: dict[tuple[str, str, str], float],
+    stocks: Figures,
 ) -> dict[str, Any] | None:
-    """The share of women among the foreign-born in the latest period that gives it."""
+    """The share of women among the foreign-born in the latest period that gives the women
+    and the total of the foreign-born (each derived only where its parts exist)."""
     women = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T", "SEX": "F"})
-    if not women:
+    women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"})
+    shares = {}
+    for key, total in women.items():
+        foreign = derived_part(total, women_native.get(key), "COUNTRY_BIRTH")
+        both = stocks.get(key)
+        if foreign is not None and both is not None and both.value > 0:
+            shares[key] = (100 * foreign.value / both.value, foreign.cells + both.cells)
+    if not shares:
         return None
-    key = max(women, key=lambda k: k[2])
-    both = totals.get(key, 0) - native.get(key, 0)
-    women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"}).get(key, 0)
-    if not both > 0:
-        return None
-    return {
-        "value": f"{100 * (women[key] - women_native) / both:.1f}".replace(
-            ".", "," if data.lang == "ru" else "."
-        ),
-        "source": data.provider_label(key[0]),
-        "period": key[2],
-    }
+    key = max(shares, key=lambda k: (not data.is_example(k[0]), k[2]))
+    value, cells = shares[key]
+    return dict(describe(data, key[0], key[2], cells), value=percent(value, data.lang))
 
 
 def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
-    """National submissions (with the definitions the country applied), then publishers."""
+    """National submissions (with the definitions the country applied), then publishers,
+    each with the editions of theirs that hold data for the country."""
     lang = data.lang
     out: list[dict[str, Any]] = []
     for record in data.submissions:
         if record.provider != code:
             continue
         entry: dict[str, Any] = {
-            "label": record.metadata.get("agency") or data.provider_label(code),
+            "label": data.provider_label(code),
+            "code": code,
+            "agency": record.metadata.get("agency") or "",
             "id": record.id,
             "file": record.file_name,
             "status": record.status,
@@ -346,33 +428,31 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
                 dict.fromkeys(k for tb in entry["tables"] for k, _v in tb["facts"])
             )
         out.append(entry)
-    publishers = sorted(
-        {
-            s.provider
-            for s in data.coverage()
-            if s.ref_area == code and not data.is_national(s.provider)
-        }
-    )
-    for provider in publishers:
-        record = next(
-            (
-                r
-                for r in reversed(data.submissions)
-                if r.provider == provider and r.status == "accepted"
-            ),
-            None,
-        )
-        prov = (record.provenance or {}) if record else {}
-        tables = sorted(
-            {s.table for s in data.coverage() if s.ref_area == code and s.provider == provider}
-        )
+    held: dict[str, set[str]] = defaultdict(set)
+    for s in data.coverage():
+        if s.ref_area == code and not data.is_national(s.provider):
+            held[s.provider].add(s.table)
+    for provider in sorted(held, key=lambda p: (data.is_example(p), data.provider_label(p))):
+        tables = held[provider]
+        editions = [
+            {
+                "id": r.id,
+                "dataset": edition(r) or r.file_name,
+                "url": (r.provenance or {}).get("url"),
+                "date": r.submitted_at.date().isoformat(),
+                "tables": sorted(tables & set(r.tables)),
+            }
+            for r in data.submissions
+            if r.provider == provider and r.status == "accepted" and tables & set(r.tables)
+        ]
         out.append(
             {
                 "label": data.provider_label(provider),
+                "code": provider,
                 "national": False,
-                "dataset": " ".join(x for x in (prov.get("dataset"), prov.get("edition")) if x),
-                "url": prov.get("url"),
-                "tables": [{"table": t, "facts": []} for t in tables],
+                "example": data.is_example(provider),
+                "editions": editions,
+                "tables": [{"table": t, "facts": []} for t in sorted(tables)],
             }
         )
     return out

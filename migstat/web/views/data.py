@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,14 +25,13 @@ from migstat.model.findings import NotFoundError
 from migstat.store.access import ANONYMOUS
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web.deps import Reader, reader
+from migstat.web.views.numbers import number as number  # the formatter pages import
+from migstat.web.views.providers import example_providers, is_publisher, provider_name
 
 T = TypeVar("T")
 
 REGION = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
 """The twelve countries of Eastern Europe, the Caucasus and Central Asia (the EECCA region)."""
-
-PUBLISHERS = {"UN_DESA": "UN DESA", "UNHCR": "UNHCR", "CISSTAT": "CIS-Stat", "BELSTAT": "Belstat"}
-"""Display names of the publishers whose data are imported (national providers are countries)."""
 
 
 def table_order(table: TableDef) -> tuple[bool, int, str]:
@@ -200,18 +199,28 @@ class PortalData:
     def submission(self, submission_id: int) -> SubmissionRecord | None:
         return next((s for s in self._submissions if s.id == submission_id), None)
 
+    def submissions_of(self, cells: Iterable[StoredObservation]) -> list[SubmissionRecord]:
+        """The submissions ``cells`` come from, oldest first."""
+        wanted = {o.submission_id for o in cells}
+        return [s for s in self._submissions if s.id in wanted]
+
     # -- labels ----------------------------------------------------------------------------
     def area_label(self, code: str) -> str:
         return self.registry.areas.label(code, self.lang)
 
     def provider_label(self, provider: str) -> str:
-        """A publisher's name, or a reporting country's name for a national submission."""
-        if provider in PUBLISHERS:
-            return PUBLISHERS[provider]
-        return self.area_label(provider)
+        """A publisher's name, or a reporting country's name for a national submission, in
+        the page's language (:func:`.providers.provider_name`)."""
+        return provider_name(provider, self.registry, self.lang, example=self.is_example(provider))
 
     def is_national(self, provider: str) -> bool:
-        return provider not in PUBLISHERS and provider in self.registry.areas
+        return not is_publisher(provider) and provider in self.registry.areas
+
+    def is_example(self, provider: str) -> bool:
+        """Whether ``provider`` only ever sent the demo's constructed example files."""
+        return provider in self.cached(
+            "examples", None, lambda: example_providers(self._submissions)
+        )
 
     def country_code(self, text: str) -> str:
         """An ISO alpha-3 code for a country given by any of its codes or names."""
@@ -283,16 +292,6 @@ def cached_page(request: Request, data: PortalData, build: Callable[[], Response
         pages = state.portal_pages = ViewCache(size=128)
     body, status = pages.get((data.version, str(request.url), data.lang), render)
     return HTMLResponse(body, status_code=status)
-
-
-def number(value: float | None, lang: str) -> str:
-    """A count as people read it: ``12,345`` in English, ``12 345`` in Russian."""
-    if value is None:
-        return ""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
 
 
 Data = Annotated[PortalData, Depends(portal_data)]

@@ -86,7 +86,8 @@ class Dims:
         if dim == TIME:
             return (code,)
         if dim == PROVIDER:
-            return (not self.data.is_national(code), code)
+            # Countries first, publishers next, the demo's constructed examples last.
+            return (not self.data.is_national(code), self.data.is_example(code), code)
         return (self._order[dim].get(code, 10**6), code)
 
     def sorted(self, dim: str, found: set[str] | list[str]) -> list[str]:

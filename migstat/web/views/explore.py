@@ -24,6 +24,7 @@ from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.figures import figures
 from migstat.web.views.params import codes, query_string, year
+from migstat.web.views.providers import edition
 
 CHARTS = ("line", "bar", "pyramid")
 MAX_ROWS = 400
@@ -369,13 +370,12 @@ def _sources(
     """Who published the numbers in view, with their definitions (residence rule, source)."""
     lang = data.lang
     out = []
-    for sid in sorted({o.submission_id for o in view}):
-        record = data.submission(sid)
-        if record is None:
-            continue
+    for record in data.submissions_of(view):
+        sid = record.id
         entry: dict[str, Any] = {
             "id": sid,
             "provider": data.provider_label(record.provider),
+            "code": record.provider,
             "national": data.is_national(record.provider),
             "file": record.file_name,
             "synthetic": record.synthetic,
@@ -388,10 +388,7 @@ def _sources(
         elif record.provenance:
             p = record.provenance
             entry["facts"] = [
-                (
-                    gettext_(N_("Dataset"), lang),
-                    " ".join(x for x in (p.get("dataset"), p.get("edition")) if x),
-                ),
+                (gettext_(N_("Dataset"), lang), edition(record)),
                 (gettext_(N_("Licence"), lang), p.get("licence") or ""),
                 (gettext_(N_("Address"), lang), p.get("url") or ""),
             ]

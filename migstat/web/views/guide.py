@@ -7,18 +7,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from migstat.model import pick
 from migstat.web.views.data import PortalData
+from migstat.web.views.guide_schema import load
 
 GUIDE_FILE = Path(__file__).resolve().parent.parent / "glossary" / "guide.yaml"
 
 
 @cache
 def _content() -> dict[str, Any]:
-    with GUIDE_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The guide, read through its schema: a text missing or cut short is refused."""
+    return load(GUIDE_FILE)
 
 
 def build(data: PortalData) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.web.views.data import REGION, PortalData
+from migstat.web.views.providers import edition
 
 MAX_HITS = 30
 KINDS = {"table": N_("Table"), "country": N_("Country"), "indicator": N_("Indicator")}
@@ -126,6 +127,8 @@ def latest_releases(data: PortalData, limit: int = 10) -> list[dict[str, Any]]:
                 "id": record.id,
                 "provider": record.provider,
                 "label": data.provider_label(record.provider),
+                "edition": record.file_name if national else edition(record) or record.file_name,
+                "example": data.is_example(record.provider),
                 "national": national,
                 "tables": record.tables,
                 "date": record.submitted_at.date().isoformat(),
@@ -139,11 +142,14 @@ def latest_releases(data: PortalData, limit: int = 10) -> list[dict[str, Any]]:
     return out
 
 
-def overview(data: PortalData) -> dict[str, int]:
-    """Headline counts for the start page."""
+def overview(data: PortalData) -> dict[str, Any]:
+    """Headline counts for the start page: what this clearing-house holds now, as of the
+    latest submission it received (``as_of``)."""
     cover = data.coverage()
     national = {s.ref_area for s in cover if data.is_national(s.provider)}
+    latest = max((s.submitted_at for s in data.submissions), default=None)
     return {
+        "as_of": latest.date().isoformat() if latest else "",
         "tables": len({s.table for s in cover}),
         "countries": len({s.ref_area for s in cover}),
         "national": len(national),

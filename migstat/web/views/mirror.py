@@ -29,6 +29,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.deps import Reader
 from migstat.web.views import charts
+from migstat.web.views.numbers import number
 
 
 @dataclass
@@ -105,11 +106,8 @@ def cell_colour(log_ratio: float | None) -> str:
 
 
 def fmt(value: float | None, lang: str, digits: int = 0) -> str:
-    """A number of the mirror pages: narrow spaces between thousands, a dash when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", "," if lang == "ru" else ".")
+    """A number of the mirror pages, as every page writes numbers; a dash when missing."""
+    return number(value, lang, digits, missing=True)
 
 
 def series_chart(
