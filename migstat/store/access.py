@@ -42,7 +42,14 @@ EMBARGOED = "embargoed"
 PUBLISHED = "published"
 STATUSES = (ACCEPTED, REJECTED, DRAFT, PARTNERS, EMBARGOED, PUBLISHED)
 
+# Roles of accounts (:mod:`migstat.exchange.accounts`): the coordinator administers
+# everything; a reporter submits for one country, an approver signs off for one country, a
+# partner is a country's account that sees partners' data under sharing agreements.
 COORDINATOR = "coordinator"
+REPORTER = "reporter"
+APPROVER = "approver"
+PARTNER = "partner"
+ROLES = (COORDINATOR, REPORTER, APPROVER, PARTNER)
 
 
 class AccessDeniedError(MigstatError):
