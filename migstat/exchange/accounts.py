@@ -28,6 +28,13 @@ from migstat.store import schema as S
 from migstat.store.access import COORDINATOR, ROLES, Principal
 from migstat.store.engine import aware, naive_utc, utcnow
 
+# The roles' names as people read them (the role itself is stored in English).
+ROLE_NAMES = {
+    "coordinator": N_("coordinator"),
+    "reporter": N_("reporter"),
+    "approver": N_("approver"),
+    "partner": N_("partner"),
+}
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MAX_AGENCY = 200
 

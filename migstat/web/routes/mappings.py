@@ -47,8 +47,8 @@ def _common(request: Request, who: Reader) -> dict[str, Any]:
     return {
         "can_edit": _can_edit(request, who),
         "csrf": csrf_token(request),
-        "signed_in": credentials(request).principal.is_coordinator,
-        "editing_enabled": bool(request.app.state.coordinator_token),
+        "signed_in": not credentials(request).principal.anonymous,
+        "who": credentials(request).principal,
         "path_of": path_of,
         "label_of": lambda cl, code, lang: views.label_of(who, cl, code, lang),
     }

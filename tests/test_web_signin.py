@@ -1,0 +1,228 @@
+"""Signing in to the portal with accounts: passwords, sessions, CSRF, throttling, API tokens.
+
+Every refusal is a clear 401, 403 or 429 in the user's language with an audit record, and
+nothing is written: the mapping stays at the versions it had.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from migstat import api
+from migstat.exchange import accounts, audit, tokens
+from migstat.exchange.signin import Throttle
+from migstat.store import Store
+from migstat.web import auth
+from migstat.web.app import create_app
+from tests.test_web_mappings import HERE, SPLIT, csrf_of, first_version, form, versions
+
+PASSWORD = "Tien-Shan snow in April 2024"
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    """The app's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def opened(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        first_version(store)
+        before = T0 - timedelta(days=1)
+        accounts.add(store, "coord", "coordinator", PASSWORD, by="test", now=before)
+        accounts.add(store, "aigul", "reporter", PASSWORD, country="KGZ", by="test", now=before)
+        yield store
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def client(store: Store, clock: Clock, base_url: str = "http://testserver") -> TestClient:
+    return TestClient(create_app(store=store, clock=clock), base_url=base_url)
+
+
+def form_token(web: TestClient, lang: str = "en") -> str:
+    page = web.get(f"/signin?lang={lang}").text
+    found = re.search(r'name="csrf" value="([0-9a-f]{32})"', page)
+    assert found, "the sign-in form has no CSRF field"
+    return found.group(1)
+
+
+def attempt(web: TestClient, login: str, password: str, lang: str = "en"):
+    data = {"login": login, "password": password, "next": HERE, "csrf": form_token(web, lang)}
+    return web.post(f"/signin?lang={lang}", data=data, follow_redirects=False)
+
+
+def sign_in(web: TestClient, login: str = "coord") -> str:
+    """Sign in; the CSRF token of the editor's form."""
+    answer = attempt(web, login, PASSWORD)
+    assert answer.status_code == 303 and answer.headers["location"].startswith(HERE)
+    return csrf_of(web.get(HERE).text)
+
+
+def actions(store: Store) -> list[tuple[str, str]]:
+    return [(r.actor, r.action) for r in audit.records(store)][2:]  # after the two accounts
+
+
+def test_a_coordinator_account_signs_in_and_edits(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    answer = attempt(web, " Coord ", PASSWORD)
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    value = web.cookies.get(auth.SESSION_COOKIE)
+    assert value and PASSWORD not in value and len(value.split(".")[0]) == 32
+    html = web.get(HERE).text
+    assert 'id="editor"' in html and "Signed in as coord" in html
+    saved = web.post(
+        HERE, data=form(csrf_of(html), SPLIT, note="by account"), follow_redirects=False
+    )
+    assert saved.status_code == 303 and versions(opened) == [1, 2, 3]
+    assert api.mapping(opened, "KGZ", "REASON", source="px").created_by == "coord (web)"
+    assert actions(opened) == [("coord", "signin")]
+    # Over https the cookie is Secure too.
+    secure = attempt(client(opened, clock, "https://testserver"), "coord", PASSWORD)
+    assert "Secure" in secure.headers["set-cookie"]
+    # A reporter signs in too, but may not edit mappings: a 403, recorded.
+    reporter = client(opened, clock)
+    csrf = sign_in(reporter, "aigul")
+    refused = reporter.post(f"{HERE}?lang=ru", data=form(csrf, SPLIT))
+    assert refused.status_code == 403 and "может изменять только координатор" in refused.text
+    assert actions(opened)[-1] == ("aigul", "access.denied")
+    assert versions(opened) == [1, 2, 3]
+    assert audit.verify(opened).ok
+
+
+def test_a_wrong_password_is_a_401_in_the_users_language(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    for login, password, lang, text in (
+        ("coord", PASSWORD + "!", "en", "Wrong login or password."),
+        ("nobody", PASSWORD, "ru", "Неверный логин или пароль."),
+    ):
+        answer = attempt(web, login, password, lang)
+        assert answer.status_code == 401 and text in answer.text
+        assert auth.SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+    accounts.set_disabled(opened, "aigul", True, by="test")
+    disabled = attempt(web, "aigul", PASSWORD)
+    assert disabled.status_code == 401 and "Wrong login or password." in disabled.text
+    failed = [r for r in audit.records(opened) if r.action == "signin.failed"]
+    assert [(r.actor, r.client, r.details["reason"]) for r in failed] == [
+        ("coord", "testclient", "wrong password"),
+        ("nobody", "testclient", "unknown login"),
+        ("aigul", "testclient", "account disabled"),
+    ]
+    assert all(PASSWORD not in str(r.details) for r in audit.records(opened))
+
+
+def test_sign_in_is_throttled_per_login_and_per_address(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    for _ in range(5):
+        clock.now += timedelta(seconds=10)
+        assert attempt(web, "coord", "guess-" + "x" * 12).status_code == 401
+    # The sixth attempt waits, even with the right password: 429 with Retry-After.
+    held = attempt(web, "coord", PASSWORD, "ru")
+    assert held.status_code == 429 and held.headers["Retry-After"] == "860"
+    assert "Слишком много неудачных попыток входа: подождите 15 мин." in held.text
+    assert actions(opened)[-1] == ("coord", "signin.throttled")
+    # Another account from the same address is not held back by coord's failures ...
+    assert attempt(client(opened, clock), "aigul", PASSWORD).status_code == 303
+    # ... and coord may try again once the first failure is older than the window.
+    clock.now = T0 + timedelta(minutes=15, seconds=11)
+    assert attempt(web, "coord", PASSWORD).status_code == 303
+    # Per address: a few failures with any logins hold the address back.
+    clock.now += timedelta(minutes=20)
+    web.app.state.throttle = Throttle(per_login=100, per_client=3, window=timedelta(minutes=15))
+    other = client(opened, clock)
+    other.app.state.throttle = web.app.state.throttle
+    for login in ("a1", "b2", "c3"):
+        assert attempt(other, login, PASSWORD).status_code == 401
+    address = attempt(other, "aigul", PASSWORD)
+    assert address.status_code == 429 and "Too many failed sign-ins" in address.text
+
+
+def test_forms_without_their_csrf_token_are_refused(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    web.get("/signin")
+    no_token = web.post(
+        "/signin?lang=ru", data={"login": "coord", "password": PASSWORD}, follow_redirects=False
+    )
+    assert no_token.status_code == 403 and "Форма устарела" in no_token.text
+    assert auth.SESSION_COOKIE not in no_token.headers.get("set-cookie", "")
+    csrf = sign_in(web)
+    refused = web.post(HERE, data=form(None, SPLIT))
+    assert refused.status_code == 403 and "did not come from this site" in refused.text
+    wrong = web.post(HERE, data=form("0" * 64, SPLIT))
+    assert wrong.status_code == 403 and versions(opened) == [1, 2]
+    assert [a for a in actions(opened) if a[1] == "access.denied"] == [
+        ("coord", "access.denied")
+    ] * 3
+    assert web.post(HERE, data=form(csrf, SPLIT), follow_redirects=False).status_code == 303
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    csrf = sign_in(web)
+    kept = web.cookies.get(auth.SESSION_COOKIE)
+    out = web.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    web.cookies.set(auth.SESSION_COOKIE, kept)
+    assert 'id="editor"' not in web.get(HERE).text
+    replayed = web.post(f"{HERE}?lang=ru", data=form(csrf, SPLIT))
+    assert replayed.status_code == 401 and "Ваш сеанс завершён: войдите снова." in replayed.text
+    assert versions(opened) == [1, 2]
+    assert actions(opened)[-2:] == [("coord", "signin"), ("coord", "signout")]
+    # A session also ends after 30 idle minutes and after 12 hours in all.
+    fresh = client(opened, clock)
+    csrf = sign_in(fresh)
+    clock.now += timedelta(minutes=31)
+    idle = fresh.post(HERE, data=form(csrf, SPLIT))
+    assert idle.status_code == 401 and "Your session has expired" in idle.text
+    # A forged cookie (another key) is nobody.
+    forged = client(opened, clock)
+    forged.cookies.set(auth.SESSION_COOKIE, auth.sign_session_id(b"k" * 32, "a" * 32))
+    assert forged.post(HERE, data=form(csrf, SPLIT)).status_code == 403
+
+
+def test_api_tokens_revoked_or_expired_are_refused(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    issued = tokens.issue(opened, "coord", days=30, by="test", now=T0)
+    body = {"entries": [{"national_code": "03", "target": "FAM", "share": 1}], "note": "bot"}
+    bearer = {"Authorization": f"Bearer {issued.token}"}
+    saved = web.post(f"/api{HERE}", json=body, headers=bearer)
+    assert saved.status_code == 201 and saved.json()["created_by"] == "coord (web)"
+    clock.now = T0 + timedelta(days=30)
+    expired = web.post(f"/api{HERE}?lang=ru", json=body, headers=bearer)
+    assert expired.status_code == 401 and "истёк" in expired.json()["error"]
+    assert expired.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    clock.now = T0 + timedelta(days=1)
+    tokens.revoke(opened, issued.record.id, by="test", now=T0)
+    revoked = web.get("/api/mappings", headers=bearer)
+    assert revoked.status_code == 401 and revoked.json() == {"error": "The API token was revoked."}
+    unknown = web.get("/api/mappings", headers={"Authorization": "Bearer mst_" + "x" * 43})
+    assert unknown.status_code == 401
+    reporter = tokens.issue(opened, "aigul", by="test", now=T0)
+    denied = web.post(
+        f"/api{HERE}", json=body, headers={"Authorization": f"Bearer {reporter.token}"}
+    )
+    assert denied.status_code == 403
+    assert [a for a in actions(opened) if a[1] in ("token.refused", "access.denied")] == [
+        ("coord", "token.refused"),
+        ("coord", "token.refused"),
+        ("-", "token.refused"),
+        ("aigul", "access.denied"),
+    ]
+    assert versions(opened) == [1, 2, 3]
