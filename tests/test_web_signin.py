@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,8 +36,8 @@ class Clock:
 
 
 @pytest.fixture
-def opened(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+def opened(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as store:
         first_version(store)
         before = T0 - timedelta(days=1)
         accounts.add(store, "coord", "coordinator", PASSWORD, by="test", now=before)
@@ -177,6 +176,9 @@ def test_a_cookie_replayed_after_sign_out_is_refused(opened: Store, clock: Clock
     web = client(opened, clock)
     csrf = sign_in(web)
     kept = web.cookies.get(auth.SESSION_COOKIE)
+    # Another site cannot sign the browser out: the form needs the session's CSRF token.
+    assert web.post("/signout", data={"csrf": "0" * 64}).status_code == 403
+    assert 'id="editor"' in web.get(HERE).text
     out = web.post("/signout", data={"csrf": csrf}, follow_redirects=False)
     assert out.status_code == 303
     web.cookies.set(auth.SESSION_COOKIE, kept)
@@ -184,7 +186,11 @@ def test_a_cookie_replayed_after_sign_out_is_refused(opened: Store, clock: Clock
     replayed = web.post(f"{HERE}?lang=ru", data=form(csrf, SPLIT))
     assert replayed.status_code == 401 and "Ваш сеанс завершён: войдите снова." in replayed.text
     assert versions(opened) == [1, 2]
-    assert actions(opened)[-2:] == [("coord", "signin"), ("coord", "signout")]
+    assert actions(opened)[-3:] == [
+        ("coord", "signin"),
+        ("coord", "access.denied"),
+        ("coord", "signout"),
+    ]
     # A session also ends after 30 idle minutes and after 12 hours in all.
     fresh = client(opened, clock)
     csrf = sign_in(fresh)

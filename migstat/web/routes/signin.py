@@ -141,18 +141,23 @@ def _form_token_matches(request: Request, form: Any) -> bool:
     return bool(cookie and given) and hmac.compare_digest(cookie.encode(), given.encode())
 
 
+def _record_forged(request: Request, actor: str) -> None:
+    """Record a form posted without its CSRF token (a 403 answer)."""
+    audit.record(
+        store(request),
+        actor=actor,
+        action=audit.ACCESS_DENIED,
+        client=client_address(request),
+        details={"path": request.url.path, "reason": "form without its CSRF token"},
+        at=now(request),
+    )
+
+
 def _with_password(request: Request, form: Any) -> Response:
     """An account's sign-in with its login and password."""
     lang = language(request)
     if not _form_token_matches(request, form):
-        audit.record(
-            store(request),
-            actor=_field(form, "login")[:64] or "-",
-            action=audit.ACCESS_DENIED,
-            client=client_address(request),
-            details={"path": "/signin", "reason": "sign-in form without its CSRF token"},
-            at=now(request),
-        )
+        _record_forged(request, _field(form, "login")[:64] or "-")
         message = N_(
             "This form has expired or did not come from this site: reload the page and try again."
         )
@@ -197,6 +202,7 @@ async def signout(request: Request) -> Response:
     lang = language(request)
     given = _field(form, auth.CSRF_FIELD)
     if found.csrf is not None and not hmac.compare_digest(given.encode(), found.csrf.encode()):
+        _record_forged(request, found.principal.user_id or "anonymous")
         return render(
             request,
             "error.html",
