@@ -232,3 +232,23 @@ def test_api_tokens_revoked_or_expired_are_refused(opened: Store, clock: Clock) 
         ("aigul", "access.denied"),
     ]
     assert versions(opened) == [1, 2, 3]
+
+
+def test_the_coordinator_token_sign_in_is_recorded_and_throttled(
+    opened: Store, clock: Clock
+) -> None:
+    token = "k3y-of-the-coordinator-0123456789"
+    web = TestClient(create_app(store=opened, clock=clock, coordinator_token=token))
+    page = web.get("/signin?lang=ru").text
+    assert 'id="signin-account"' in page and 'id="signin"' in page and "Логин" in page
+    for _ in range(5):
+        assert web.post("/signin", data={"token": "x" * 40}).status_code == 403
+    held = web.post("/signin", data={"token": token}, follow_redirects=False)
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) == 900
+    clock.now += timedelta(minutes=15)
+    assert web.post("/signin", data={"token": token}, follow_redirects=False).status_code == 303
+    assert [a for a in actions(opened)] == [
+        *[("coordinator-token", "signin.failed")] * 5,
+        ("coordinator-token", "signin.throttled"),
+        ("coordinator-token", "signin"),
+    ]

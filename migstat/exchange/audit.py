@@ -247,10 +247,10 @@ def recent_times(
     actor: str | None = None,
     client: str | None = None,
 ) -> list[datetime]:
-    """The times of ``action`` records since ``since`` by ``actor`` or from ``client``,
+    """The times of ``action`` records after ``since`` by ``actor`` or from ``client``,
     oldest first (what sign-in throttling counts)."""
     a = S.audit_record
-    stmt = sa.select(a.c.at).where(a.c.action == action, a.c.at >= naive_utc(since))
+    stmt = sa.select(a.c.at).where(a.c.action == action, a.c.at > naive_utc(since))
     if actor is not None:
         stmt = stmt.where(a.c.actor == _cut(actor))
     if client is not None:
