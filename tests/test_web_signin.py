@@ -205,8 +205,13 @@ def test_a_cookie_replayed_after_sign_out_is_refused(opened: Store, clock: Clock
 
 def test_api_tokens_revoked_or_expired_are_refused(opened: Store, clock: Clock) -> None:
     web = client(opened, clock)
-    issued = tokens.issue(opened, "coord", days=30, by="test", now=T0)
+    issued = tokens.issue(opened, "coord", days=30, scope="submit", by="test", now=T0)
     body = {"entries": [{"national_code": "03", "target": "FAM", "share": 1}], "note": "bot"}
+    reading = tokens.issue(opened, "coord", days=30, scope="read", by="test", now=T0)
+    only_read = web.post(
+        f"/api{HERE}?lang=ru", json=body, headers={"Authorization": f"Bearer {reading.token}"}
+    )
+    assert only_read.status_code == 403 and "только для чтения" in only_read.text
     bearer = {"Authorization": f"Bearer {issued.token}"}
     saved = web.post(f"/api{HERE}", json=body, headers=bearer)
     assert saved.status_code == 201 and saved.json()["created_by"] == "coord (web)"
@@ -226,6 +231,7 @@ def test_api_tokens_revoked_or_expired_are_refused(opened: Store, clock: Clock) 
     )
     assert denied.status_code == 403
     assert [a for a in actions(opened) if a[1] in ("token.refused", "access.denied")] == [
+        ("coord", "access.denied"),
         ("coord", "token.refused"),
         ("coord", "token.refused"),
         ("-", "token.refused"),

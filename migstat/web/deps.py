@@ -177,6 +177,14 @@ def editor(request: Request, csrf: str | None) -> Reader:
         who.store.policy.check_edit_mappings(who.principal)
     except AccessDeniedError as exc:
         raise refuse(request, who.principal, exc) from None
+    if found.scope == "read":
+        raise refuse(
+            request,
+            who.principal,
+            AccessDeniedError(
+                N_("This API token may only read: ask for one with the scope \u201csubmit\u201d.")
+            ),
+        )
     given = csrf or request.headers.get(auth.CSRF_HEADER)
     if not found.bearer and not (
         found.csrf and given and hmac.compare_digest(given.encode(), found.csrf.encode())
