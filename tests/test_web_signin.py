@@ -258,3 +258,34 @@ def test_the_coordinator_token_sign_in_is_recorded_and_throttled(
         ("coordinator-token", "signin.throttled"),
         ("coordinator-token", "signin"),
     ]
+
+
+def test_the_coordinator_reads_the_audit_trail_and_others_may_not(
+    opened: Store, clock: Clock
+) -> None:
+    anonymous = client(opened, clock)
+    refused = anonymous.get("/audit?lang=ru")
+    assert (
+        refused.status_code == 403
+        and "Журнал аудита может читать только координатор" in refused.text
+    )
+    reporter = client(opened, clock)
+    sign_in(reporter, "aigul")
+    assert reporter.get("/audit.csv").status_code == 403
+    web = client(opened, clock)
+    assert attempt(web, "coord", "not-the-password-at-all").status_code == 401
+    sign_in(web)
+    page = web.get("/audit?action=signin&lang=en")
+    assert page.status_code == 200 and "The chain verifies: 7 records" in page.text
+    table = page.text.split('id="audit"')[1]
+    assert table.count("<tr><td>") == 2 and "signin.failed" not in table and "aigul" in table
+    failures = web.get("/audit?action=signin.").text.split('id="audit"')[1]
+    assert failures.count("<tr><td>") == 1 and "signin.failed" in failures
+    lines = web.get("/audit.csv?actor=anonymous").text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "id,at,actor,action,client,details,hash"
+    assert [line.split(",")[2:4] for line in lines[1:]] == [["anonymous", "access.denied"]]
+    # A changed record shows on the page at once.
+    with opened.writing() as conn:
+        conn.exec_driver_sql("UPDATE audit_record SET client = 'elsewhere' WHERE id = 3")
+    broken = web.get("/audit?lang=ru").text
+    assert 'id="chain-broken"' in broken and "Журнал аудита нарушен на записи 3" in broken

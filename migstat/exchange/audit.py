@@ -181,23 +181,50 @@ def _rows(store: Store, since: datetime | None = None) -> Iterator[Any]:
         after = page[-1].id
 
 
+def _record_of(row: Any) -> AuditRecord:
+    try:
+        details = json.loads(row.details)
+    except ValueError:
+        details = {"unreadable": row.details}
+    return AuditRecord(
+        row.id,
+        aware(row.at),
+        row.actor,
+        row.action,
+        row.client,
+        details if isinstance(details, dict) else {"value": details},
+        row.prev_hash,
+        row.hash,
+    )
+
+
 def records(store: Store, *, since: datetime | None = None) -> Iterator[AuditRecord]:
     """The records (from ``since`` on, if given), oldest first."""
     for row in _rows(store, since):
-        try:
-            details = json.loads(row.details)
-        except ValueError:
-            details = {"unreadable": row.details}
-        yield AuditRecord(
-            row.id,
-            aware(row.at),
-            row.actor,
-            row.action,
-            row.client,
-            details if isinstance(details, dict) else {"value": details},
-            row.prev_hash,
-            row.hash,
-        )
+        yield _record_of(row)
+
+
+def latest(
+    store: Store,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> list[AuditRecord]:
+    """The newest ``limit`` records (of an action, by an actor, from ``since``), newest first:
+    what the coordinator's page shows. An action ending in ``.`` means every action under it."""
+    a = S.audit_record
+    stmt = sa.select(a).order_by(a.c.id.desc()).limit(max(1, min(limit, 5000)))
+    if action:
+        prefix = action.endswith(".")
+        stmt = stmt.where(a.c.action.startswith(action) if prefix else a.c.action == action)
+    if actor:
+        stmt = stmt.where(a.c.actor == _cut(actor))
+    if since is not None:
+        stmt = stmt.where(a.c.at >= naive_utc(since))
+    with store.reading() as conn:
+        return [_record_of(row) for row in conn.execute(stmt)]
 
 
 def _broken(row: Any, expected_id: int, prev: str) -> str | None:
@@ -266,6 +293,7 @@ __all__ = [
     "append",
     "canonical",
     "check",
+    "latest",
     "recent_times",
     "record",
     "records",

@@ -143,6 +143,16 @@ class AccessPolicy:
                 )
             )
 
+    def can_read_audit(self, principal: Principal) -> bool:
+        """Whether ``principal`` may read the audit trail: the coordinator only."""
+        return principal.is_coordinator
+
+    def check_read_audit(self, principal: Principal) -> None:
+        if not self.can_read_audit(principal):
+            raise AccessDeniedError(
+                N_("Only the coordinator may read the audit trail: sign in as the coordinator.")
+            )
+
     def check(self, allowed: bool, record: SubmissionRecord) -> None:
         if not allowed:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)

@@ -66,6 +66,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def forbidden(request: Request, message: str) -> Any:
+    """The 403 page, saying ``message`` (already in the request's language)."""
+    return render(
+        request, "error.html", status_code=403, heading=N_("Not allowed"), message=message
+    )
+
+
 @cache
 def route_modules() -> list[Any]:
     """Every module in :mod:`migstat.web.routes` that exposes a ``router``, in name order."""
@@ -161,6 +168,7 @@ def create_app(
 __all__ = [
     "TEMPLATES",
     "create_app",
+    "forbidden",
     "install_templating",
     "navigation",
     "render",
