@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from migstat import api
 from migstat.exchange import accounts, audit, tokens
 from migstat.exchange.signin import Throttle
+from migstat.i18n import translations
 from migstat.store import Store
 from migstat.web import auth
 from migstat.web.app import create_app
@@ -289,3 +291,71 @@ def test_the_coordinator_reads_the_audit_trail_and_others_may_not(
         conn.exec_driver_sql("UPDATE audit_record SET client = 'elsewhere' WHERE id = 3")
     broken = web.get("/audit?lang=ru").text
     assert 'id="chain-broken"' in broken and "Журнал аудита нарушен на записи 3" in broken
+
+
+def test_the_coordinator_manages_accounts_and_tokens_in_the_portal(
+    opened: Store, clock: Clock
+) -> None:
+    reporter = client(opened, clock)
+    csrf_r = sign_in(reporter, "aigul")
+    assert reporter.get("/accounts").status_code == 403
+    grab = reporter.post(
+        "/accounts",
+        data={"csrf": csrf_r, "login": "mine", "role": "coordinator", "password": PASSWORD},
+    )
+    assert grab.status_code == 403 and len(accounts.listing(opened)) == 2
+    web = client(opened, clock)
+    sign_in(web)
+    page = web.get("/accounts?lang=ru")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    csrf = csrf_of(page.text)
+    weak = web.post(
+        "/accounts?lang=ru",
+        data={"csrf": csrf, "login": "uzb-1", "role": "partner", "country": "UZ", "password": "x"},
+    )
+    assert weak.status_code == 400 and "пароль должен быть не короче 12" in weak.text
+    added = web.post(
+        "/accounts",
+        data={
+            "csrf": csrf,
+            "login": "uzb-1",
+            "role": "partner",
+            "country": "UZ",
+            "password": PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303 and accounts.find(opened, "uzb-1").country == "UZB"
+    issued = web.post("/accounts/uzb-1/tokens", data={"csrf": csrf, "days": "7", "scope": "read"})
+    assert issued.status_code == 201
+    secret = re.search(r'id="issued-token">(mst_[\w-]+)<', issued.text).group(1)
+    assert tokens.resolve(opened, secret, now=T0).account.login == "uzb-1"
+    assert secret not in web.get("/accounts").text
+    no_csrf = web.post("/accounts/tokens/1/revoke", data={})
+    assert no_csrf.status_code == 403 and tokens.resolve(opened, secret, now=T0).account
+    web.post("/accounts/tokens/1/revoke", data={"csrf": csrf})
+    assert tokens.resolve(opened, secret, now=T0).refusal == "The API token was revoked."
+    web.post("/accounts/aigul/disable", data={"csrf": csrf})
+    assert reporter.get("/signin").status_code == 200 and not accounts.find(opened, "aigul").active
+    assert "Signed in as" not in reporter.get(HERE).text
+    changes = [a for a in actions(opened) if a[1].startswith(("account.", "token."))]
+    assert changes == [
+        ("coord", "account.add"),
+        ("coord", "token.issue"),
+        ("coord", "token.revoke"),
+        ("coord", "account.disable"),
+    ]
+    assert [r.client for r in audit.records(opened) if r.action == "account.disable"] == [
+        "testclient"
+    ]
+
+
+def test_the_exchange_pages_speak_russian() -> None:
+    russian = translations("ru")
+    folder = Path(__file__).resolve().parents[1] / "migstat" / "web" / "templates"
+    for name in ("signin.html", "accounts.html", "audit.html"):
+        text = (folder / name).read_text("utf-8")
+        for msgid in re.findall(r'\bt\(\s*"([^"]+)"', text):
+            assert russian.gettext(msgid) != msgid, (name, msgid)
+    for role in ("coordinator", "reporter", "approver", "partner"):
+        assert russian.gettext(role) != role

@@ -143,6 +143,17 @@ class AccessPolicy:
                 )
             )
 
+    def can_administer(self, principal: Principal) -> bool:
+        """Whether ``principal`` may add, disable and reset accounts and issue or revoke API
+        tokens: the coordinator only."""
+        return principal.is_coordinator
+
+    def check_administer(self, principal: Principal) -> None:
+        if not self.can_administer(principal):
+            raise AccessDeniedError(
+                N_("Only the coordinator may manage accounts: sign in as the coordinator.")
+            )
+
     def can_read_audit(self, principal: Principal) -> bool:
         """Whether ``principal`` may read the audit trail: the coordinator only."""
         return principal.is_coordinator

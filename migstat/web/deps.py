@@ -161,9 +161,15 @@ def refuse(request: Request, who: Principal, reason: AccessDeniedError) -> Acces
 
 
 def editor(request: Request, csrf: str | None) -> Reader:
+    """A :class:`Reader` allowed to edit mappings (see :func:`writer`)."""
+    return writer(request, csrf, "check_edit_mappings")
+
+
+def writer(request: Request, csrf: str | None, check: str) -> Reader:
     """A :class:`Reader` allowed to write, or :class:`AccessDeniedError` (recorded).
 
-    The access policy decides who may edit; a browser session must also send back its CSRF
+    The access policy decides who may write (its method ``check``, e.g.
+    ``check_edit_mappings``); a browser session must also send back its CSRF
     token (``csrf``, from a hidden form field or the ``X-CSRF-Token`` header), so that a form
     on another site cannot write with the coordinator's cookie. A Bearer token is never sent
     by a browser on its own, so it needs none. A session that has ended (signed out, expired)
@@ -174,7 +180,7 @@ def editor(request: Request, csrf: str | None) -> Reader:
     if found.refusal is not None:
         raise auth.Unauthenticated(found.refusal)
     try:
-        who.store.policy.check_edit_mappings(who.principal)
+        getattr(who.store.policy, check)(who.principal)
     except AccessDeniedError as exc:
         raise refuse(request, who.principal, exc) from None
     if found.scope == "read":
@@ -339,4 +345,5 @@ __all__ = [
     "reader",
     "refuse",
     "store",
+    "writer",
 ]
