@@ -132,6 +132,9 @@ def test_the_commands(cli, tmp_path: Path) -> None:
     assert code == 0 and "Token 1 of aigul revoked." in out
     code, out, _err = cli("--db", db, "tokens", "list")
     assert out.startswith("1\taigul\tsubmit\t") and secret not in out
+    code, out, err = cli("--db", db, "users", "totp", "aigul")
+    assert code == 0 and out.startswith("otpauth://totp/migstat:aigul?secret=")
+    assert "it is not shown again" in err
     code, out, _err = cli("--db", db, "users", "disable", "aigul")
     assert code == 0 and "Account aigul disabled." in out
     code, out, err = cli("--db", db, "--lang", "ru", "users", "disable", "nobody")
@@ -142,7 +145,8 @@ def test_the_commands(cli, tmp_path: Path) -> None:
         "account.add",
         "token.issue",
         "token.revoke",
+        "account.totp",
         "account.disable",
     ]
-    assert "The audit trail verifies: 4 records" in err
+    assert "The audit trail verifies: 5 records" in err
     assert PASSWORD not in out and secret not in out

@@ -11,14 +11,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from migstat import api
-from migstat.exchange import accounts, audit, tokens
+from migstat.exchange import accounts, audit, tokens, totp
 from migstat.exchange.signin import Throttle
 from migstat.i18n import translations
 from migstat.store import Store
+from migstat.store import schema as S
 from migstat.web import auth
 from migstat.web.app import create_app
 from tests.test_web_mappings import HERE, SPLIT, csrf_of, first_version, form, versions
@@ -44,6 +47,7 @@ def opened(db_url: str) -> Iterator[Store]:
         before = T0 - timedelta(days=1)
         accounts.add(store, "coord", "coordinator", PASSWORD, by="test", now=before)
         accounts.add(store, "aigul", "reporter", PASSWORD, country="KGZ", by="test", now=before)
+        totp.enrol(store, "coord", by="test", now=before)
         yield store
 
 
@@ -63,8 +67,31 @@ def form_token(web: TestClient, lang: str = "en") -> str:
     return found.group(1)
 
 
-def attempt(web: TestClient, login: str, password: str, lang: str = "en"):
-    data = {"login": login, "password": password, "next": HERE, "csrf": form_token(web, lang)}
+def code_for(store: Store, login: str, moment: datetime) -> str:
+    """The next unused code of the account's authenticator app ("" without one)."""
+    a = S.account
+    with store.reading() as conn:
+        row = conn.execute(
+            sa.select(a.c.totp_secret, a.c.totp_last_step).where(a.c.login == login.strip().lower())
+        ).first()
+    if row is None or row.totp_secret is None:
+        return ""
+    step = int(moment.timestamp()) // 30
+    if row.totp_last_step is not None:
+        step = max(step - 1, row.totp_last_step + 1)
+    return pyotp.TOTP(row.totp_secret).at(step * 30)
+
+
+def attempt(web: TestClient, login: str, password: str, lang: str = "en", code: str | None = None):
+    if code is None:
+        code = code_for(web.app.state.store, login, web.app.state.clock())
+    data = {
+        "login": login,
+        "password": password,
+        "code": code,
+        "next": HERE,
+        "csrf": form_token(web, lang),
+    }
     return web.post(f"/signin?lang={lang}", data=data, follow_redirects=False)
 
 
@@ -76,7 +103,8 @@ def sign_in(web: TestClient, login: str = "coord") -> str:
 
 
 def actions(store: Store) -> list[tuple[str, str]]:
-    return [(r.actor, r.action) for r in audit.records(store)][2:]  # after the two accounts
+    # after the two accounts and the coordinator's second factor
+    return [(r.actor, r.action) for r in audit.records(store)][3:]
 
 
 def test_a_coordinator_account_signs_in_and_edits(opened: Store, clock: Clock) -> None:
@@ -278,7 +306,7 @@ def test_the_coordinator_reads_the_audit_trail_and_others_may_not(
     assert attempt(web, "coord", "not-the-password-at-all").status_code == 401
     sign_in(web)
     page = web.get("/audit?action=signin&lang=en")
-    assert page.status_code == 200 and "The chain verifies: 7 records" in page.text
+    assert page.status_code == 200 and "The chain verifies: 8 records" in page.text
     table = page.text.split('id="audit"')[1]
     assert table.count("<tr><td>") == 2 and "signin.failed" not in table and "aigul" in table
     failures = web.get("/audit?action=signin.").text.split('id="audit"')[1]
@@ -326,6 +354,9 @@ def test_the_coordinator_manages_accounts_and_tokens_in_the_portal(
         follow_redirects=False,
     )
     assert added.status_code == 303 and accounts.find(opened, "uzb-1").country == "UZB"
+    enrolled = web.post("/accounts/uzb-1/totp", data={"csrf": csrf})
+    assert enrolled.status_code == 201 and "otpauth://totp/migstat:uzb-1?secret=" in enrolled.text
+    assert code_for(opened, "uzb-1", clock.now) != ""
     issued = web.post("/accounts/uzb-1/tokens", data={"csrf": csrf, "days": "7", "scope": "read"})
     assert issued.status_code == 201
     secret = re.search(r'id="issued-token">(mst_[\w-]+)<', issued.text).group(1)
@@ -341,6 +372,7 @@ def test_the_coordinator_manages_accounts_and_tokens_in_the_portal(
     changes = [a for a in actions(opened) if a[1].startswith(("account.", "token."))]
     assert changes == [
         ("coord", "account.add"),
+        ("coord", "account.totp"),
         ("coord", "token.issue"),
         ("coord", "token.revoke"),
         ("coord", "account.disable"),
@@ -359,3 +391,32 @@ def test_the_exchange_pages_speak_russian() -> None:
             assert russian.gettext(msgid) != msgid, (name, msgid)
     for role in ("coordinator", "reporter", "approver", "partner"):
         assert russian.gettext(role) != role
+
+
+def test_the_coordinator_needs_a_second_factor_used_once(opened: Store, clock: Clock) -> None:
+    web = client(opened, clock)
+    missing = attempt(web, "coord", PASSWORD, "ru", code="")
+    assert missing.status_code == 401 and "6-значный код" in missing.text
+    wrong = attempt(web, "coord", PASSWORD, code="000000")
+    assert wrong.status_code == 401 and "wrong or was already used" in wrong.text
+    code = code_for(opened, "coord", clock.now)
+    assert attempt(web, "coord", PASSWORD, code=code).status_code == 303
+    replayed = attempt(client(opened, clock), "coord", PASSWORD, code=code)
+    assert replayed.status_code == 401 and "already used" in replayed.text
+    # A coordinator without a second factor cannot sign in at all; a reporter may have one.
+    accounts.add(opened, "coord2", "coordinator", PASSWORD, by="test", now=T0 - timedelta(1))
+    bare = attempt(client(opened, clock), "coord2", PASSWORD, "ru")
+    assert bare.status_code == 401 and "migstat users totp LOGIN" in bare.text
+    totp.enrol(opened, "aigul", by="test", now=T0)
+    assert attempt(client(opened, clock), "aigul", PASSWORD, code="").status_code == 401
+    assert attempt(client(opened, clock), "aigul", PASSWORD).status_code == 303
+    reasons = [
+        r.details.get("reason") for r in audit.records(opened) if r.action == "signin.failed"
+    ]
+    assert reasons == [
+        "second factor missing",
+        "wrong second factor",
+        "wrong second factor",
+        "no second factor",
+        "second factor missing",
+    ]

@@ -170,6 +170,30 @@ def users_reset_cmd(c: Context, login: str, password_file: Path | None) -> None:
     click.echo(c.t(N_("New password set for {login}; its sessions ended."), login=account.login))
 
 
+@users_group.command("totp")
+@click.argument("login")
+@lang_option
+@pass_ctx
+def users_totp_cmd(c: Context, login: str) -> None:
+    """Enrol a second factor (TOTP) for LOGIN and print its secret once."""
+    from migstat.exchange import totp
+
+    with opened_store(c) as store:
+        enrolled = totp.enrol(store, login, by=who(None), client=CLIENT)
+    click.echo(enrolled.uri)
+    click.echo(
+        c.t(
+            N_(
+                "Add this to the authenticator app of {login} (the address above, or the "
+                "key {secret}); it is not shown again. Signing in then needs its code."
+            ),
+            login=login.strip().lower(),
+            secret=enrolled.secret,
+        ),
+        err=True,
+    )
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens for machines (stored hashed, expiring, revocable)."""

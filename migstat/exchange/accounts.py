@@ -89,9 +89,11 @@ def _account(row: Any) -> Account:
     )
 
 
+_SECRETS = ("password_hash", "totp_secret", "totp_last_step")
+
+
 def _columns() -> list[Any]:
-    a = S.account
-    return [c for c in a.c if c.name != "password_hash"]
+    return [c for c in S.account.c if c.name not in _SECRETS]
 
 
 def role_and_country(store: Store, role: str, country: str | None) -> tuple[str, str | None]:

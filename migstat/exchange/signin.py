@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from migstat.exchange import accounts, audit, passwords, sessions
+from migstat.exchange import accounts, audit, passwords, sessions, totp
 from migstat.exchange.accounts import Account
 from migstat.i18n import N_
 from migstat.model.findings import MigstatError
@@ -120,8 +121,17 @@ def check_throttle(
         raise ThrottledError(wait)
 
 
-def fail(store: Store, login: str, client: str | None, reason: str, *, now: datetime) -> None:
-    """Record a failed attempt and raise the one answer every failure gets."""
+def fail(
+    store: Store,
+    login: str,
+    client: str | None,
+    reason: str,
+    *,
+    now: datetime,
+    message: str = N_("Wrong login or password."),
+) -> NoReturn:
+    """Record a failed attempt and raise its answer (the same for every wrong login or
+    password)."""
     audit.record(
         store,
         actor=login,
@@ -130,7 +140,77 @@ def fail(store: Store, login: str, client: str | None, reason: str, *, now: date
         details={"reason": reason},
         at=now,
     )
-    raise SignInError(N_("Wrong login or password."))
+    raise SignInError(message)
+
+
+def _second_factor(
+    store: Store,
+    account: Account,
+    code: str | None,
+    *,
+    client: str | None,
+    moment: datetime,
+    required: frozenset[str],
+) -> int | None:
+    """The TOTP step of ``code`` when the account has a second factor; refusals recorded."""
+    with store.reading() as conn:
+        secret, last_step = totp.secret_of(conn, account.id)
+    login = account.login
+    if secret is None:
+        if account.role in required:
+            fail(store, login, client, "no second factor", now=moment, message=NO_FACTOR)
+        return None
+    if not code:
+        fail(store, login, client, "second factor missing", now=moment, message=CODE_NEEDED)
+    step = totp.matching_step(secret, code, last_step, moment)
+    if step is None:
+        fail(store, login, client, "wrong second factor", now=moment, message=WRONG_CODE)
+    return step
+
+
+NO_FACTOR = N_(
+    "This account must sign in with a second factor and has none yet: the coordinator "
+    "enrols one with \u201cmigstat users totp LOGIN\u201d."
+)
+CODE_NEEDED = N_("Enter the 6-digit code of your authenticator app as well.")
+WRONG_CODE = N_("That code of the authenticator app is wrong or was already used.")
+
+
+class _ReplayedError(Exception):
+    """The code's time step was used meanwhile (two sign-ins with one code)."""
+
+
+def _begin(
+    store: Store,
+    account: Account,
+    password: str,
+    stale: bool,
+    step: int | None,
+    *,
+    client: str | None,
+    moment: datetime,
+) -> str:
+    """In one transaction: use the code's step, refresh a stale hash, start the session,
+    record the sign-in; the new session id."""
+    with store.writing() as conn:
+        if step is not None and not totp.use_step(conn, account.id, step):
+            raise _ReplayedError
+        if stale:
+            accounts.rehash(conn, account.id, password)
+        session_id = sessions.begin(conn, account, client=client, at=moment)
+        audit.append(
+            conn,
+            actor=account.login,
+            action=audit.SIGNIN,
+            client=client,
+            details={
+                "role": account.role,
+                "country": account.country,
+                "second_factor": step is not None,
+            },
+            at=moment,
+        )
+    return session_id
 
 
 def sign_in(
@@ -139,10 +219,15 @@ def sign_in(
     password: str,
     *,
     client: str | None,
+    code: str | None = None,
     now: datetime | None = None,
     throttle: Throttle | None = None,
+    second_factor_for: frozenset[str] = totp.REQUIRED,
 ) -> tuple[Account, str]:
-    """The account and a new session id; :class:`SignInError` or :class:`ThrottledError`."""
+    """The account and a new session id; :class:`SignInError` or :class:`ThrottledError`.
+
+    ``code`` is the TOTP code, needed when the account has a second factor; the roles in
+    ``second_factor_for`` may not sign in without one."""
     moment = aware(naive_utc(now) if now is not None else utcnow())
     typed = _typed(login)
     check_throttle(store, typed, client, now=moment, throttle=throttle or Throttle())
@@ -156,18 +241,13 @@ def sign_in(
         fail(store, typed, client, "wrong password", now=moment)
     if not account.active:
         fail(store, typed, client, "account disabled", now=moment)
-    with store.writing() as conn:
-        if stale:
-            accounts.rehash(conn, account.id, password)
-        session_id = sessions.begin(conn, account, client=client, at=moment)
-        audit.append(
-            conn,
-            actor=account.login,
-            action=audit.SIGNIN,
-            client=client,
-            details={"role": account.role, "country": account.country},
-            at=moment,
-        )
+    step = _second_factor(
+        store, account, code, client=client, moment=moment, required=second_factor_for
+    )
+    try:
+        session_id = _begin(store, account, password, stale, step, client=client, moment=moment)
+    except _ReplayedError:
+        fail(store, typed, client, "second factor replayed", now=moment, message=WRONG_CODE)
     return account, session_id
 
 

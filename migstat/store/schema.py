@@ -185,6 +185,9 @@ account = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.String(), nullable=False),
     sa.Column("disabled_at", sa.DateTime, nullable=True),
+    # the second factor: a TOTP secret (RFC 6238) and the last time step used, never reused
+    sa.Column("totp_secret", sa.String(), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("login"),
 )
 

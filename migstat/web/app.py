@@ -127,6 +127,7 @@ def create_app(
     (aware UTC) is what sessions, tokens and sign-in throttling go by.
     """
     from migstat.exchange.signin import Throttle
+    from migstat.exchange.totp import REQUIRED
     from migstat.web.auth import check_token
     from migstat.web.auth import secret_key as make_key
 
@@ -158,6 +159,7 @@ def create_app(
     app.state.secret_key = make_key(secret_key)
     app.state.clock = clock
     app.state.throttle = Throttle()
+    app.state.second_factor_for = REQUIRED
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in route_modules():

@@ -2,7 +2,8 @@
 
 ``POST /accounts`` adds an account; ``POST /accounts/{login}/disable``, ``.../enable`` and
 ``.../password`` change one; ``POST /accounts/{login}/tokens`` issues an API token (shown once,
-on the answer, never stored) and ``POST /accounts/tokens/{id}/revoke`` revokes one. The same as
+on the answer, never stored) and ``POST /accounts/tokens/{id}/revoke`` revokes one;
+``POST /accounts/{login}/totp`` enrols a second factor (its key shown once). The same as
 ``migstat users`` and ``migstat tokens``, through the same functions of
 :mod:`migstat.exchange`, so every change is an audit record naming the coordinator's account
 and address. Who may do this is the access gate's decision; every form carries the session's
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from migstat.exchange import accounts, tokens
+from migstat.exchange import accounts, tokens, totp
 from migstat.model.findings import MigstatError
 from migstat.store.access import AccessDeniedError
 from migstat.web import auth
@@ -81,6 +82,8 @@ async def _act(request: Request, action: Callable[[Reader, Any, dict[str, Any]],
         return _page(request, who, 400, error=exc.text(who.lang))
     if isinstance(result, tokens.Issued):
         return _page(request, who, 201, issued=result)
+    if isinstance(result, totp.Enrolment):
+        return _page(request, who, 201, enrolled=result)
     return RedirectResponse(f"/accounts?lang={who.lang}&done={result}", status_code=303)
 
 
@@ -144,3 +147,8 @@ async def issue_token(request: Request, login: str) -> Response:
 @router.post("/accounts/tokens/{token_id}/revoke")
 async def revoke_token(request: Request, token_id: int) -> Response:
     return await _act(request, lambda who, _f, by: tokens.revoke(who.store, token_id, **by).login)
+
+
+@router.post("/accounts/{login}/totp")
+async def enrol_second_factor(request: Request, login: str) -> Response:
+    return await _act(request, lambda who, _f, by: totp.enrol(who.store, login, **by))

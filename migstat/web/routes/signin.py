@@ -168,8 +168,10 @@ def _with_password(request: Request, form: Any) -> Response:
             _field(form, "login"),
             _field(form, "password"),
             client=client_address(request),
+            code=_field(form, "code")[:16],
             now=now(request),
             throttle=request.app.state.throttle,
+            second_factor_for=request.app.state.second_factor_for,
         )
     except SignInError as exc:
         return _refused(request, exc)

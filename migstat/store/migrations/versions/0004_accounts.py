@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.String(), nullable=False),
         sa.Column("disabled_at", sa.DateTime(), nullable=True),
+        sa.Column("totp_secret", sa.String(), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_account"),
         sa.UniqueConstraint("login", name="uq_account_login"),
     )
