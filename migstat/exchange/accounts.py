@@ -196,6 +196,27 @@ def _end_sessions(conn: Connection, account_id: int, moment: datetime) -> int:
     return ended.rowcount or 0
 
 
+def change(
+    store: Store,
+    account: Account,
+    values: dict[str, Any],
+    *,
+    action: str,
+    by: str,
+    client: str | None,
+    moment: datetime,
+    end_sessions: bool = False,
+) -> Account:
+    """Set ``values`` on ``account`` and record ``action`` in one transaction (ending the
+    account's sessions first if asked)."""
+    with store.writing() as conn:
+        conn.execute(sa.update(S.account).where(S.account.c.id == account.id).values(**values))
+        ended = _end_sessions(conn, account.id, moment) if end_sessions else 0
+        details = {"login": account.login, "sessions_ended": ended}
+        audit.append(conn, actor=by, action=action, client=client, details=details, at=moment)
+    return find(store, account.login)
+
+
 def set_disabled(
     store: Store,
     login: str,
@@ -208,22 +229,16 @@ def set_disabled(
     """Disable an account (its sessions end, its tokens stop working) or enable it again."""
     account = find(store, login)
     moment = naive_utc(now) if now is not None else utcnow()
-    with store.writing() as conn:
-        conn.execute(
-            sa.update(S.account)
-            .where(S.account.c.id == account.id)
-            .values(disabled_at=moment if disabled else None)
-        )
-        ended = _end_sessions(conn, account.id, moment) if disabled else 0
-        audit.append(
-            conn,
-            actor=by,
-            action=audit.ACCOUNT_DISABLE if disabled else audit.ACCOUNT_ENABLE,
-            client=client,
-            details={"login": account.login, "sessions_ended": ended},
-            at=moment,
-        )
-    return find(store, login)
+    return change(
+        store,
+        account,
+        {"disabled_at": moment if disabled else None},
+        action=audit.ACCOUNT_DISABLE if disabled else audit.ACCOUNT_ENABLE,
+        by=by,
+        client=client,
+        moment=moment,
+        end_sessions=disabled,
+    )
 
 
 def reset_password(
@@ -239,22 +254,16 @@ def reset_password(
     account = find(store, login)
     digest = passwords.hash_password(passwords.check(password, account.login))
     moment = naive_utc(now) if now is not None else utcnow()
-    with store.writing() as conn:
-        conn.execute(
-            sa.update(S.account)
-            .where(S.account.c.id == account.id)
-            .values(password_hash=digest, password_changed_at=moment)
-        )
-        ended = _end_sessions(conn, account.id, moment)
-        audit.append(
-            conn,
-            actor=by,
-            action=audit.ACCOUNT_PASSWORD,
-            client=client,
-            details={"login": account.login, "sessions_ended": ended},
-            at=moment,
-        )
-    return find(store, login)
+    return change(
+        store,
+        account,
+        {"password_hash": digest, "password_changed_at": moment},
+        action=audit.ACCOUNT_PASSWORD,
+        by=by,
+        client=client,
+        moment=moment,
+        end_sessions=True,
+    )
 
 
 def rehash(conn: Connection, account_id: int, password: str) -> None:
@@ -270,6 +279,7 @@ __all__ = [
     "Account",
     "add",
     "by_id",
+    "change",
     "find",
     "listing",
     "normal_login",

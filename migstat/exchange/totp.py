@@ -43,20 +43,15 @@ def enrol(
     account = accounts.find(store, login)
     secret = pyotp.random_base32()
     moment = naive_utc(now) if now is not None else utcnow()
-    with store.writing() as conn:
-        conn.execute(
-            sa.update(S.account)
-            .where(S.account.c.id == account.id)
-            .values(totp_secret=secret, totp_last_step=None)
-        )
-        audit.append(
-            conn,
-            actor=by,
-            action=audit.ACCOUNT_TOTP,
-            client=client,
-            details={"login": account.login},
-            at=moment,
-        )
+    accounts.change(
+        store,
+        account,
+        {"totp_secret": secret, "totp_last_step": None},
+        action=audit.ACCOUNT_TOTP,
+        by=by,
+        client=client,
+        moment=moment,
+    )
     uri = pyotp.TOTP(secret).provisioning_uri(name=account.login, issuer_name=ISSUER)
     return Enrolment(secret, uri)
 
