@@ -21,6 +21,7 @@ import click
 from migstat import __version__
 from migstat.cli.common import Context, run
 from migstat.cli.estimate import estimate
+from migstat.cli.exchange import audit_cmd, tokens_group, users_group
 from migstat.cli.imports import import_cmd
 from migstat.cli.mapping import mapping_group
 from migstat.cli.mirror import mirror_cmd
@@ -66,6 +67,11 @@ cli.add_command(tabulate_cmd)
 # imports of published sources, classification mappings
 cli.add_command(import_cmd)
 cli.add_command(mapping_group)
+
+# the exchange: accounts, API tokens, the audit trail
+cli.add_command(users_group)
+cli.add_command(tokens_group)
+cli.add_command(audit_cmd)
 
 # serve (the portal and the APIs)
 cli.add_command(serve_cmd)

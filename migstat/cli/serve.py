@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from migstat.i18n import N_, gettext_
@@ -29,10 +31,22 @@ def serve_cmd(ctx: click.Context, host: str, port: int, coordinator_token_file: 
     import uvicorn
 
     from migstat.web.app import create_app
-    from migstat.web.auth import load_token
+    from migstat.web.auth import SECRET_ENV, load_token
 
     c = ctx.find_root().obj
     app = create_app(c.db, coordinator_token=load_token(coordinator_token_file))
+    if not os.environ.get(SECRET_ENV):
+        click.echo(
+            gettext_(
+                N_(
+                    "Sessions end when the server stops: set {variable} (at least 16 random "
+                    "characters) to keep them, and the same in every worker."
+                ),
+                c.lang,
+                variable=SECRET_ENV,
+            ),
+            err=True,
+        )
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(
         gettext_(
@@ -49,8 +63,8 @@ def serve_cmd(ctx: click.Context, host: str, port: int, coordinator_token_file: 
             N_("The coordinator may edit after signing in at /signin.")
             if app.state.coordinator_token
             else N_(
-                "Read-only: no coordinator token is configured "
-                "(--coordinator-token-file or MIGSTAT_COORDINATOR_TOKEN)."
+                "Accounts (migstat users add) sign in at /signin; no coordinator token is "
+                "configured (--coordinator-token-file or MIGSTAT_COORDINATOR_TOKEN)."
             ),
             c.lang,
         ),

@@ -42,7 +42,14 @@ EMBARGOED = "embargoed"
 PUBLISHED = "published"
 STATUSES = (ACCEPTED, REJECTED, DRAFT, PARTNERS, EMBARGOED, PUBLISHED)
 
+# Roles of accounts (:mod:`migstat.exchange.accounts`): the coordinator administers
+# everything; a reporter submits for one country, an approver signs off for one country, a
+# partner is a country's account that sees partners' data under sharing agreements.
 COORDINATOR = "coordinator"
+REPORTER = "reporter"
+APPROVER = "approver"
+PARTNER = "partner"
+ROLES = (COORDINATOR, REPORTER, APPROVER, PARTNER)
 
 
 class AccessDeniedError(MigstatError):
@@ -134,6 +141,27 @@ class AccessPolicy:
                     "Only the coordinator may edit classification "
                     "mappings: sign in with the coordinator token."
                 )
+            )
+
+    def can_administer(self, principal: Principal) -> bool:
+        """Whether ``principal`` may add, disable and reset accounts and issue or revoke API
+        tokens: the coordinator only."""
+        return principal.is_coordinator
+
+    def check_administer(self, principal: Principal) -> None:
+        if not self.can_administer(principal):
+            raise AccessDeniedError(
+                N_("Only the coordinator may manage accounts: sign in as the coordinator.")
+            )
+
+    def can_read_audit(self, principal: Principal) -> bool:
+        """Whether ``principal`` may read the audit trail: the coordinator only."""
+        return principal.is_coordinator
+
+    def check_read_audit(self, principal: Principal) -> None:
+        if not self.can_read_audit(principal):
+            raise AccessDeniedError(
+                N_("Only the coordinator may read the audit trail: sign in as the coordinator.")
             )
 
     def check(self, allowed: bool, record: SubmissionRecord) -> None:

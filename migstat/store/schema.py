@@ -18,6 +18,7 @@ Layout::
     mapping         one version of a classification mapping (country, source, code list)
     mapping_entry   mapping_id -> national category -> target code with a share
     mapping_use     which mapping versions a submission's numbers went through
+    account, api_token, web_session, audit_record   the exchange (migstat.exchange)
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
@@ -165,4 +166,78 @@ mapping_use = sa.Table(
     metadata,
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), primary_key=True),
     sa.Column("mapping_id", sa.Integer, sa.ForeignKey("mapping.id"), primary_key=True),
+)
+
+# -- the exchange: accounts, API tokens, web sessions and the audit trail (migration 0004) ---
+# Accounts change (a password reset, disabling); every change is also an audit record. Tokens
+# and sessions are stored as SHA-256 hashes of their secrets, never the secrets themselves.
+account = sa.Table(
+    "account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("login", sa.String(), nullable=False),
+    # coordinator | reporter | approver | partner
+    sa.Column("role", sa.String(), nullable=False),
+    sa.Column("country", sa.String(), nullable=True),
+    sa.Column("agency", sa.Text, nullable=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("password_changed_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(), nullable=False),
+    sa.Column("disabled_at", sa.DateTime, nullable=True),
+    # the second factor: a TOTP secret (RFC 6238) and the last time step used, never reused
+    sa.Column("totp_secret", sa.String(), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("login"),
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=False),
+    sa.Column("token_hash", sa.String(), nullable=False),
+    sa.Column("scope", sa.String(), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(), nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+    sa.UniqueConstraint("token_hash"),
+    sa.Index(None, "account_id"),
+)
+
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_hash", sa.String(), nullable=False),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime, nullable=True),
+    sa.Column("client", sa.String(), nullable=True),
+    sa.UniqueConstraint("session_hash"),
+    sa.Index(None, "account_id"),
+)
+
+# Append-only: each record's hash covers its content and the previous record's hash, so
+# changing or deleting one breaks the chain (migstat.exchange.audit). The id is given by the
+# writer (the previous id + 1, under the chain's lock), and no two records share a previous
+# hash, so two writers cannot fork the chain.
+audit_record = sa.Table(
+    "audit_record",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("client", sa.String(), nullable=True),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(), nullable=False),
+    sa.Column("hash", sa.String(), nullable=False),
+    sa.UniqueConstraint("prev_hash"),
+    sa.UniqueConstraint("hash"),
+    sa.Index(None, "action", "actor", "at"),
+    sa.Index(None, "action", "client", "at"),
+    sa.Index(None, "at"),
 )

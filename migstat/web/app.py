@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from migstat import __version__
-from migstat.i18n import gettext_
+from migstat.i18n import N_, gettext_
 from migstat.store import Store
 from migstat.web import routes
+from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
 from migstat.web.views.data import number
 
@@ -62,6 +66,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def forbidden(request: Request, message: str) -> Any:
+    """The 403 page, saying ``message`` (already in the request's language)."""
+    return render(
+        request, "error.html", status_code=403, heading=N_("Not allowed"), message=message
+    )
+
+
 @cache
 def route_modules() -> list[Any]:
     """Every module in :mod:`migstat.web.routes` that exposes a ``router``, in name order."""
@@ -79,16 +90,46 @@ def navigation() -> list[tuple[str, str]]:
     return [(msgid, path) for _order, msgid, path in sorted(entries)]
 
 
+def unauthenticated(request: Request, exc: Exception) -> Response:
+    """The 401 answer to refused credentials, in the request's language (recorded where it
+    was refused): JSON for the APIs, a page otherwise."""
+    assert isinstance(exc, Unauthenticated)
+    lang = language(request)
+    message = gettext_(exc.message, lang)
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"' if exc.bearer else "Bearer"}
+    if exc.bearer or request.url.path.startswith(("/api/", "/sdmx/")):
+        return JSONResponse({"error": message}, status_code=401, headers=headers)
+    page = render(
+        request,
+        "error.html",
+        status_code=401,
+        heading=N_("Sign in again"),
+        message=message,
+    )
+    page.headers.update(headers)
+    return page
+
+
 def create_app(
-    db: str | None = None, *, store: Store | None = None, coordinator_token: str | None = None
+    db: str | None = None,
+    *,
+    store: Store | None = None,
+    coordinator_token: str | None = None,
+    secret_key: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
     An app given a store leaves it open on shutdown; an app that opened its own closes it.
     ``coordinator_token`` (see :mod:`migstat.web.auth`) lets whoever presents it edit; without
-    it nobody can change anything from the web.
+    it only accounts of :mod:`migstat.exchange` can sign in. ``secret_key`` signs session
+    cookies (default ``MIGSTAT_SECRET_KEY``, else a random key for this process); ``clock``
+    (aware UTC) is what sessions, tokens and sign-in throttling go by.
     """
+    from migstat.exchange.signin import Throttle
+    from migstat.exchange.totp import REQUIRED
     from migstat.web.auth import check_token
+    from migstat.web.auth import secret_key as make_key
 
     token = check_token(coordinator_token) if coordinator_token is not None else None
     owned = store is None
@@ -115,6 +156,11 @@ def create_app(
     install_templating()
     app.state.store = the_store
     app.state.coordinator_token = token
+    app.state.secret_key = make_key(secret_key)
+    app.state.clock = clock
+    app.state.throttle = Throttle()
+    app.state.second_factor_for = REQUIRED
+    app.add_exception_handler(Unauthenticated, unauthenticated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in route_modules():
         app.include_router(module.router)
@@ -124,6 +170,7 @@ def create_app(
 __all__ = [
     "TEMPLATES",
     "create_app",
+    "forbidden",
     "install_templating",
     "navigation",
     "render",

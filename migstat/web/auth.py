@@ -1,4 +1,11 @@
-"""The coordinator's token, the signed session cookie and the CSRF token tied to it.
+"""The coordinator's token, the signed session cookies and the CSRF tokens tied to them.
+
+Accounts (:mod:`migstat.exchange`) sign in with a login and a password; their browser then
+holds ``session_id.signature``: the id of a server-side session (ended in the store on
+sign-out, so a copy of the cookie is refused afterwards), signed with the server's secret key
+(``MIGSTAT_SECRET_KEY``; without one, a random key per process, so that sessions end when the
+server restarts). The sign-in form itself carries a CSRF token that matches a cookie set with
+the form (:data:`SIGNIN_COOKIE`), so that another site cannot sign a browser in.
 
 Until accounts exist there is one writer, the coordinator, who proves it by knowing a token
 configured on the server (``migstat serve --coordinator-token-file`` or the environment
@@ -36,6 +43,57 @@ SESSION_SECONDS = 12 * 3600
 """A session ends after this long; the coordinator then signs in again."""
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
+SECRET_ENV = "MIGSTAT_SECRET_KEY"
+SIGNIN_COOKIE = "migstat_signin"
+"""The sign-in form's CSRF cookie (double submit: the form carries the same value)."""
+
+
+class Unauthenticated(Exception):
+    """Credentials were presented and refused (HTTP 401): ``message`` is a msgid."""
+
+    def __init__(self, message: str, *, bearer: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.bearer = bearer
+
+
+def secret_key(given: str | None = None, *, environ: dict[str, str] | None = None) -> bytes:
+    """The key that signs account session cookies: ``given``, ``MIGSTAT_SECRET_KEY`` or a
+    random one for this process (sessions then end when it stops)."""
+    env = os.environ if environ is None else environ
+    text = given if given is not None else env.get(SECRET_ENV, "").strip()
+    if text:
+        if len(text) < MIN_TOKEN_LENGTH:
+            raise InputError(
+                N_(
+                    "The secret key ({variable}) is {length} characters long; use at least "
+                    "{minimum} random characters."
+                ),
+                variable=SECRET_ENV,
+                length=len(text),
+                minimum=MIN_TOKEN_LENGTH,
+            )
+        return hashlib.sha256(b"migstat cookie key\0" + text.encode()).digest()
+    return secrets.token_bytes(32)
+
+
+def sign_session_id(key: bytes, session_id: str) -> str:
+    """The cookie value that carries an account's session id."""
+    mac = hmac.new(key, session_id.encode("ascii"), hashlib.sha256).hexdigest()
+    return f"{session_id}.{mac}"
+
+
+def session_id_of(key: bytes, value: str | None) -> str | None:
+    """The session id an account's cookie carries, if its signature is good."""
+    if not value or value.count(".") != 1:
+        return None
+    session_id, mac = value.split(".")
+    if not session_id.isascii() or not session_id.isalnum():
+        return None
+    good = hmac.new(key, session_id.encode("ascii"), hashlib.sha256).hexdigest()
+    return (
+        session_id if hmac.compare_digest(mac.encode("ascii", "replace"), good.encode()) else None
+    )
 
 
 def load_token(
@@ -146,14 +204,20 @@ def same_csrf(given: str | None, session: Session, token: str) -> bool:
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "SECRET_ENV",
     "SESSION_COOKIE",
     "SESSION_SECONDS",
+    "SIGNIN_COOKIE",
     "TOKEN_ENV",
     "Session",
+    "Unauthenticated",
     "check_token",
     "load_token",
     "new_session",
     "read_session",
     "same_csrf",
     "same_token",
+    "secret_key",
+    "session_id_of",
+    "sign_session_id",
 ]

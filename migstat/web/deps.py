@@ -2,23 +2,27 @@
 
 Routes never call :class:`~migstat.store.Store` read methods with a principal of their own
 choosing: they take a :class:`Reader` from :func:`reader`, which always passes the request's
-principal to the store's access gate. When accounts come, :func:`credentials` is the only
-place that changes; until then the only principal other than the anonymous one is the
-coordinator, who holds the token configured on the server (:mod:`migstat.web.auth`).
+principal to the store's access gate. :func:`credentials` is the only
+place that decides who a request is: an account of :mod:`migstat.exchange` (signed in with
+a password, or a machine with an API token), the coordinator who holds the token configured
+on the server (:mod:`migstat.web.auth`), or the anonymous public.
 """
 
 from __future__ import annotations
 
+import hmac
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from migstat import api
+from migstat.exchange import audit, sessions, tokens
 from migstat.i18n import N_, gettext_
 from migstat.model.registry import Registry
 from migstat.store import Store
@@ -39,28 +43,92 @@ THE_COORDINATOR = Principal(user_id=COORDINATOR, roles=frozenset({COORDINATOR}))
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """How the request proved who it is: a Bearer token, a signed session cookie, or not."""
+    """How the request proved who it is: a Bearer token (the coordinator's or an account's API
+    token), a session cookie (the coordinator's token session or an account's server-side
+    session), or nothing. ``csrf`` is the token forms of a browser session carry; ``refusal``
+    says (a msgid) why a presented session was not accepted (it ended, it expired)."""
 
     principal: Principal
     session: auth.Session | None = None
     bearer: bool = False
+    session_id: str | None = None
+    csrf: str | None = None
+    refusal: str | None = None
+    scope: str | None = None
+
+
+def now(request: Request) -> datetime:
+    """The app's clock (aware, UTC): ``app.state.clock``, else the system's."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (behind a proxy, what the server was told to trust)."""
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request, given: str) -> Credentials | None:
+    """The credentials of a Bearer token; :class:`auth.Unauthenticated` (recorded in the audit
+    trail) for an API token that is revoked, expired or unknown."""
+    if auth.same_token(given, getattr(request.app.state, "coordinator_token", None)):
+        return Credentials(THE_COORDINATOR, bearer=True)
+    if not given.startswith(tokens.PREFIX):
+        return None
+    found = tokens.resolve(store(request), given, now=now(request))
+    if found.account is None:
+        audit.record(
+            store(request),
+            actor=found.token.login if found.token else "-",
+            action=audit.TOKEN_REFUSED,
+            client=client_address(request),
+            details={
+                "token": found.token.id if found.token else None,
+                "path": request.url.path,
+                "reason": found.refusal,
+            },
+            at=now(request),
+        )
+        raise auth.Unauthenticated(found.refusal or "", bearer=True)
+    scope = found.token.scope if found.token else None
+    return Credentials(found.account.principal, bearer=True, scope=scope)
+
+
+def _cookie(request: Request, value: str) -> Credentials | None:
+    token = getattr(request.app.state, "coordinator_token", None)
+    session = auth.read_session(value, token)
+    if session is not None and token is not None:
+        return Credentials(THE_COORDINATOR, session=session, csrf=session.csrf(token))
+    session_id = auth.session_id_of(request.app.state.secret_key, value)
+    if session_id is None:
+        return None
+    found = sessions.resolve(store(request), session_id, now=now(request))
+    if found.account is None:
+        return Credentials(ANONYMOUS, refusal=found.refusal)
+    return Credentials(
+        found.account.principal, session_id=session_id, csrf=sessions.csrf_of(session_id)
+    )
+
+
+def _needs_lookup(request: Request) -> bool:
+    """Whether finding the credentials may read the store (a token or a session cookie)."""
+    return bool(request.headers.get("authorization") or request.cookies.get(auth.SESSION_COOKIE))
 
 
 def credentials(request: Request) -> Credentials:
-    """Until accounts exist: the coordinator if the request carries the configured coordinator
-    token as ``Authorization: Bearer`` or a session cookie signed with it; else anonymous."""
+    """Who the request is: from ``Authorization: Bearer`` (the coordinator token or an
+    account's API token), else from the session cookie; else anonymous."""
     cached = getattr(request.state, "migstat_credentials", None)
     if cached is not None:
         return cached
-    token = getattr(request.app.state, "coordinator_token", None)
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    found = Credentials(ANONYMOUS)
-    if scheme.lower() == "bearer" and auth.same_token(given.strip(), token):
-        found = Credentials(THE_COORDINATOR, bearer=True)
-    else:
-        session = auth.read_session(request.cookies.get(auth.SESSION_COOKIE), token)
-        if session is not None:
-            found = Credentials(THE_COORDINATOR, session=session)
+    found = None
+    if scheme.lower() == "bearer" and given.strip():
+        found = _bearer(request, given.strip())
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    if found is None and cookie:
+        found = _cookie(request, cookie)
+    found = found or Credentials(ANONYMOUS)
     request.state.migstat_credentials = found
     return found
 
@@ -72,31 +140,70 @@ def principal(request: Request) -> Principal:
 
 def csrf_token(request: Request) -> str | None:
     """The CSRF token forms of this browser session carry, if signed in with a cookie."""
-    session = credentials(request).session
-    return session.csrf(request.app.state.coordinator_token) if session else None
+    return credentials(request).csrf
+
+
+def refuse(request: Request, who: Principal, reason: AccessDeniedError) -> AccessDeniedError:
+    """``reason``, after recording the refusal in the audit trail (a 403 answer)."""
+    audit.record(
+        store(request),
+        actor=who.user_id or "anonymous",
+        action=audit.ACCESS_DENIED,
+        client=client_address(request),
+        details={
+            "path": request.url.path,
+            "method": request.method,
+            "reason": reason.message,
+        },
+        at=now(request),
+    )
+    return reason
 
 
 def editor(request: Request, csrf: str | None) -> Reader:
-    """A :class:`Reader` allowed to write, or :class:`AccessDeniedError`.
+    """A :class:`Reader` allowed to edit mappings (see :func:`writer`)."""
+    return writer(request, csrf, "check_edit_mappings")
 
-    The access policy decides who may edit; a browser session must also send back its CSRF
+
+def writer(request: Request, csrf: str | None, check: str) -> Reader:
+    """A :class:`Reader` allowed to write, or :class:`AccessDeniedError` (recorded).
+
+    The access policy decides who may write (its method ``check``, e.g.
+    ``check_edit_mappings``); a browser session must also send back its CSRF
     token (``csrf``, from a hidden form field or the ``X-CSRF-Token`` header), so that a form
     on another site cannot write with the coordinator's cookie. A Bearer token is never sent
-    by a browser on its own, so it needs none.
+    by a browser on its own, so it needs none. A session that has ended (signed out, expired)
+    is :class:`auth.Unauthenticated` instead: sign in again.
     """
     who = reader(request)
-    who.store.policy.check_edit_mappings(who.principal)
     found = credentials(request)
+    if found.refusal is not None:
+        raise auth.Unauthenticated(found.refusal)
+    try:
+        getattr(who.store.policy, check)(who.principal)
+    except AccessDeniedError as exc:
+        raise refuse(request, who.principal, exc) from None
+    if found.scope == "read":
+        raise refuse(
+            request,
+            who.principal,
+            AccessDeniedError(
+                N_("This API token may only read: ask for one with the scope \u201csubmit\u201d.")
+            ),
+        )
     given = csrf or request.headers.get(auth.CSRF_HEADER)
-    if not found.bearer and (
-        found.session is None
-        or not auth.same_csrf(given, found.session, request.app.state.coordinator_token)
+    if not found.bearer and not (
+        found.csrf and given and hmac.compare_digest(given.encode(), found.csrf.encode())
     ):
-        raise AccessDeniedError(
-            N_(
-                "This form has expired or did not come from this site: "
-                "reload the page and try again."
-            )
+        raise refuse(
+            request,
+            who.principal,
+            AccessDeniedError(
+                N_(
+                    "This form has expired or did not come from this site: "
+                    "reload the page and try again."
+                )
+            ),
         )
     return who
 
@@ -212,8 +319,10 @@ def reader(request: Request) -> Reader:
 
 
 async def _reader_dependency(request: Request) -> Reader:
-    # made on the event loop: it reads nothing, and a plain function dependency would cost
-    # every request a hop to the thread pool and back
+    # made on the event loop when it reads nothing (no token, no session cookie): a plain
+    # function dependency would cost every request a hop to the thread pool and back
+    if _needs_lookup(request):
+        return await run_in_threadpool(reader, request)
     return reader(request)
 
 
@@ -226,11 +335,15 @@ __all__ = [
     "Credentials",
     "Reader",
     "ReaderDep",
+    "client_address",
     "credentials",
     "csrf_token",
     "editor",
     "language",
+    "now",
     "principal",
     "reader",
+    "refuse",
     "store",
+    "writer",
 ]

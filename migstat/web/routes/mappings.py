@@ -28,7 +28,7 @@ from migstat.mapping.model import Mapping, write_mappings_csv
 from migstat.model.findings import InputError, MigstatError, NotFoundError
 from migstat.store.access import AccessDeniedError
 from migstat.web import auth
-from migstat.web.app import render
+from migstat.web.app import forbidden, render
 from migstat.web.deps import Reader, ReaderDep, credentials, csrf_token, editor, reader
 from migstat.web.views import mappings as views
 from migstat.web.views.mappings import Edit, path_of
@@ -47,21 +47,15 @@ def _common(request: Request, who: Reader) -> dict[str, Any]:
     return {
         "can_edit": _can_edit(request, who),
         "csrf": csrf_token(request),
-        "signed_in": credentials(request).principal.is_coordinator,
-        "editing_enabled": bool(request.app.state.coordinator_token),
+        "signed_in": not credentials(request).principal.anonymous,
+        "who": credentials(request).principal,
         "path_of": path_of,
         "label_of": lambda cl, code, lang: views.label_of(who, cl, code, lang),
     }
 
 
 def _denied(request: Request, who: Reader, error: MigstatError) -> Response:
-    return render(
-        request,
-        "error.html",
-        status_code=403,
-        heading=N_("Not allowed"),
-        message=error.text(who.lang),
-    )
+    return forbidden(request, error.text(who.lang))
 
 
 def _not_found(request: Request, who: Reader, error: MigstatError) -> Response:
