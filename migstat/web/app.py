@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -18,8 +19,9 @@ from jinja2 import pass_context
 from migstat import __version__
 from migstat.i18n import gettext_
 from migstat.store import Store
-from migstat.web import routes
+from migstat.web import errors, routes
 from migstat.web.deps import language
+from migstat.web.guard import BodyLimits, Guard, collect_limits
 from migstat.web.views.data import number
 
 HERE = Path(__file__).parent
@@ -79,14 +81,29 @@ def navigation() -> list[tuple[str, str]]:
     return [(msgid, path) for _order, msgid, path in sorted(entries)]
 
 
+def error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    """The HTML page of an error (see :mod:`migstat.web.errors`)."""
+    return render(request, "error.html", status_code=status, heading=heading, message=message)
+
+
+async def _refuse(scope: dict[str, Any], limit: int) -> Response:
+    """The 413 answer of :class:`~migstat.web.guard.Guard` to a body over ``limit``."""
+    return errors.problem(Request(scope), errors.too_large(limit), 413)
+
+
 def create_app(
-    db: str | None = None, *, store: Store | None = None, coordinator_token: str | None = None
+    db: str | None = None,
+    *,
+    store: Store | None = None,
+    coordinator_token: str | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
     An app given a store leaves it open on shutdown; an app that opened its own closes it.
     ``coordinator_token`` (see :mod:`migstat.web.auth`) lets whoever presents it edit; without
-    it nobody can change anything from the web.
+    it nobody can change anything from the web. ``body_limits`` bounds request bodies (default:
+    the route modules' ``BODY_LIMITS`` over :data:`~migstat.web.guard.DEFAULT_BODY_LIMIT`).
     """
     from migstat.web.auth import check_token
 
@@ -118,12 +135,16 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in route_modules():
         app.include_router(module.router)
+    errors.install(app, error_page)
+    limits = body_limits if body_limits is not None else collect_limits(route_modules())
+    app.add_middleware(Guard, limits=limits, refuse=_refuse)
     return app
 
 
 __all__ = [
     "TEMPLATES",
     "create_app",
+    "error_page",
     "install_templating",
     "navigation",
     "render",

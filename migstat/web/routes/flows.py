@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import N_
 from migstat.web.app import render
+from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import flows
 from migstat.web.views.data import Data
 
@@ -19,6 +20,8 @@ NAV = (45, N_("Flows from stocks"), "/flows")
 UPLOADS = ("start_file", "end_file", "bd_file")
 MAX_UPLOAD = 5_000_000
 """Bytes read of an uploaded table at most (a 232-country table is about 0.3 MB)."""
+BODY_LIMITS = {"/flows": UPLOAD_LIMIT}
+"""The form with its three tables is refused above this, before it is parsed."""
 
 
 @router.get("/flows", response_class=HTMLResponse, include_in_schema=False)

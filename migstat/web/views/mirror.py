@@ -29,6 +29,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.deps import Reader
 from migstat.web.views import charts
+from migstat.web.views.params import invalid, unknown
 
 
 @dataclass
@@ -40,6 +41,11 @@ class Selection:
     sex: str = "_T"
     age: str = "_T"
     provider: str | None = None
+
+    def __post_init__(self) -> None:
+        # codes in any case: the code lists' codes are upper case (``_T``, ``F``, ``Y15T19``)
+        self.basis = self.basis.strip().lower()
+        self.sex, self.age = self.sex.strip().upper(), self.age.strip().upper()
 
     @property
     def providers(self) -> list[str] | None:
@@ -77,6 +83,7 @@ def countries_of(countries: str | None) -> list[str] | None:
 def _matrix(
     r: Reader, sel: Selection, *, years: list[int] | None, countries: list[str] | None = None
 ) -> MirrorMatrix:
+    _check_providers(r, sel)
     return mirror_matrix(
         r.store,
         years=years,
@@ -153,9 +160,13 @@ def explorer(
     r: Reader, sel: Selection, year: int | None, countries: str | None, show: str
 ) -> dict[str, Any]:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
+    if show not in SHOWS:
+        raise invalid("show", show, SHOWS)
     years = available_years(
         r.store, basis=sel.basis if sel.basis in BASES else "residence", principal=r.principal
     )
+    if year is not None and years and year not in years:
+        raise unknown("year", str(year), [str(y) for y in years])
     if year is None and years:
         year = years[-1]
     chosen = countries_of(countries)
@@ -183,6 +194,20 @@ def explorer(
         "query": query,
         **_common(r, sel),
     }
+
+
+SHOWS = ("ratio", "emigration", "immigration", "difference")
+"""What the explorer's heat map may show in its cells."""
+
+
+def _check_providers(r: Reader, sel: Selection) -> None:
+    """Every publisher asked for (``provider``) has data in the store."""
+    if not sel.providers:
+        return
+    known = sorted({row[0] for row in r.coverage()})
+    for code in sel.providers:
+        if code not in known:
+            raise unknown("provider", code, known)
 
 
 def _ages(r: Reader) -> list[tuple[str, str]]:
