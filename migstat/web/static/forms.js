@@ -9,7 +9,8 @@
   document.querySelectorAll("select[data-fresh-submit]").forEach(function (select) {
     select.addEventListener("change", function () {
       Array.prototype.forEach.call(select.form.elements, function (field) {
-        if (field !== select && field.name !== "lang") { field.disabled = true; }
+        // (fieldsets have no name: disabling one would disable the choice itself)
+        if (field.name && field !== select && field.name !== "lang") { field.disabled = true; }
       });
       select.form.submit();
     });
