@@ -66,6 +66,9 @@ UNKNOWN = [
     ("/mirror?provider=NOBODY", 404, "provider", "NOBODY"),
     ("/mirror?year=abc", 400, "year", "abc"),
     ("/mirror?show=colours", 400, "show", "colours"),
+    ("/mirror?countries=KGZ,XXX", 404, "countries", "XXX"),
+    ("/mirror/corridor?origin=KGZ&destination=XXX", 404, "destination", "XXX"),
+    ("/mirror/country/XXX?year=2019", 404, "country", "XXX"),
     ("/availability?tables=Z99", 404, "tables", "Z99"),
     ("/availability?scope=galaxy", 400, "scope", "galaxy"),
     ("/flows?area=XXX", 404, "area", "XXX"),
@@ -116,9 +119,15 @@ def test_api_clients_get_json_naming_parameter_and_value(client, lang: str) -> N
 
 
 def test_sdmx_clients_get_sdmx_errors(client) -> None:
-    answer = client.get("/sdmx/rest/data/S01/XXX...?lang=ru")
-    assert answer.status_code in (400, 404)
-    assert "message:Error" in answer.text and "XXX" in answer.text
+    answer = client.get("/sdmx/rest/data/S01/XXX....?lang=ru")
+    assert answer.status_code == 404 and 'code="100"' in answer.text
+    assert "XXX в ключе XXX.... — не код измерения REF_AREA" in answer.text
+    sex = client.get("/sdmx/rest/data/S01/KGZ..Q..")
+    assert sex.status_code == 404 and "Q in the key KGZ..Q.. is not a code of SEX" in sex.text
+    upper = client.get("/sdmx/rest/data/S01/KGZ.._T._T.KGZ")
+    lower = client.get("/sdmx/rest/data/s01/kgz.._t._t.kgz")
+    assert upper.status_code == lower.status_code == 200
+    assert lower.text.count("<Obs ") == upper.text.count("<Obs ") > 0
     unknown = client.get("/sdmx/rest/nowhere")
     assert unknown.status_code == 404 and "message:Error" in unknown.text
 
@@ -133,6 +142,8 @@ def test_codes_in_any_case(client) -> None:
     assert client.get("/country/kgz").status_code == 200
     assert client.get("/api/countries/kgz").json()["code"] == "KGZ"
     assert client.get("/mirror?sex=f&provider=cisstat").status_code == 200
+    lower = client.get("/mirror/corridor?origin=kgz&destination=rus")
+    assert lower.status_code == 200 and "KGZ → RUS" in lower.text
     assert client.get("/availability?tables=s01&scope=ALL").status_code == 200
     upper_csv = client.get("/download/S01.csv?REF_AREA=KGZ&SEX=F").text
     assert client.get("/download/S01.csv?REF_AREA=kgz&SEX=f").text == upper_csv

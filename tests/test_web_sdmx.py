@@ -261,7 +261,13 @@ def _error(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         ("/sdmx/rest/data/F01?dimensionAtObservation=AGEX", 400, "140", "not a dimension"),
         ("/sdmx/rest/data/F01?updatedAfter=yesterday", 400, "140", "not a moment"),
         ("/sdmx/rest/data/F01?format=genericdata", 406, "406", "format=genericdata"),
-        ("/sdmx/rest/data/F01/ZZZ.....", 404, "100", "No data match"),
+        (
+            "/sdmx/rest/data/F01/ZZZ.....",
+            404,
+            "100",
+            "ZZZ in the key ZZZ..... is not a code of REF_AREA",
+        ),
+        ("/sdmx/rest/data/F01/FRA.....", 404, "100", "No data match"),
         ("/sdmx/rest/metadataflow", 404, "100", "not a resource"),
     ],
 )

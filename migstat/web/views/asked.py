@@ -15,7 +15,14 @@ from migstat.i18n import N_, gettext_
 from migstat.model import NotFoundError, TableDef
 from migstat.web.views.data import PUBLISHERS, PortalData
 from migstat.web.views.dims import AREA, PROVIDER
-from migstat.web.views.params import UnknownValue, codes, invalid, resolve_code, unknown
+from migstat.web.views.params import (
+    UnknownValue,
+    area_code,
+    codes,
+    invalid,
+    resolve_code,
+    unknown,
+)
 
 
 def table(data: PortalData, value: str) -> TableDef:
@@ -45,19 +52,7 @@ def check_names(table_def: TableDef, params: Any) -> None:
 
 def areas(data: PortalData, params: Any, name: str = AREA) -> list[str]:
     """The countries or areas asked for in ``name``, as their codes."""
-    found = []
-    for text in codes(params, name):
-        code = resolve_code(data.registry.areas, text)
-        if code is None:
-            raise UnknownValue(
-                name,
-                text,
-                N_(
-                    "Unknown value {value} of the parameter {parameter}: no country or area "
-                    "has this code; use an ISO 3166 alpha-3 code such as KGZ."
-                ),
-            )
-        found.append(code)
+    found = [area_code(data.registry.areas, name, text) for text in codes(params, name)]
     return list(dict.fromkeys(found))
 
 

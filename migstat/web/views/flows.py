@@ -27,7 +27,7 @@ from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimat
 from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.views.data import REGION, PortalData, number
-from migstat.web.views.params import choice, codes, invalid, resolve_code, unknown
+from migstat.web.views.params import area_code, choice, codes, invalid
 
 YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
 """Mid-year dates of UN DESA's International Migrant Stock 2019."""
@@ -114,12 +114,7 @@ def _year(params: Mapping[str, Any], name: str, default: int) -> int:
 def _chosen(data: PortalData, params: Mapping[str, Any]) -> tuple[str, ...]:
     """The countries asked for (``area``, repeated or joined by ``+``), checked; else the
     region's twelve."""
-    chosen = []
-    for text in codes(params, "area"):
-        code = resolve_code(data.registry.areas, text)
-        if code is None:
-            raise unknown("area", text)
-        chosen.append(code)
+    chosen = [area_code(data.registry.areas, "area", text) for text in codes(params, "area")]
     return tuple(dict.fromkeys(chosen)) or REGION
 
 

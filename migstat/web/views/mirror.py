@@ -29,7 +29,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.deps import Reader
 from migstat.web.views import charts
-from migstat.web.views.params import invalid, unknown
+from migstat.web.views.params import area_code, invalid, unknown
 
 
 @dataclass
@@ -78,6 +78,17 @@ def countries_of(countries: str | None) -> list[str] | None:
     """The country codes of a comma-separated list, or ``None`` for all."""
     out = [c.strip().upper() for c in (countries or "").split(",") if c.strip()]
     return out or None
+
+
+def checked_countries(r: Reader, name: str, countries: str | None) -> list[str] | None:
+    """:func:`countries_of`, each code one of the code list's (an unknown one names the
+    parameter ``name``)."""
+    return [area_of(r, name, c) for c in countries_of(countries) or []] or None
+
+
+def area_of(r: Reader, name: str, text: str) -> str:
+    """The code of a country or area given in the parameter ``name``, in any case."""
+    return area_code(r.registry.areas, name, text)
 
 
 def _matrix(
@@ -169,7 +180,7 @@ def explorer(
         raise unknown("year", str(year), [str(y) for y in years])
     if year is None and years:
         year = years[-1]
-    chosen = countries_of(countries)
+    chosen = checked_countries(r, "countries", countries)
     m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
     reporting = sorted(
         {c for (_y, c) in m.emigration_sides} | {c for (_y, c) in m.immigration_sides}
@@ -275,6 +286,7 @@ def _corridor_rows(m: MirrorMatrix, origin: str, destination: str) -> list[dict[
 
 def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[str, Any]:
     """Both sides of one corridor in every year, with the flags of each year."""
+    origin, destination = area_of(r, "origin", origin), area_of(r, "destination", destination)
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     series = _corridor_rows(m, origin, destination)
     years = [int(s["TIME_PERIOD"]) for s in series]
@@ -308,6 +320,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
 
 def country_report(r: Reader, sel: Selection, country: str, year: int | None) -> dict[str, Any]:
     """A country's mirror report: its recorded flows against what its partners record."""
+    country = area_of(r, "country", country)
     m = _matrix(r, sel, years=None)
     years = [
         y
@@ -408,7 +421,8 @@ def matrix_download(
 ) -> Download:
     """The double-entry matrix of one year (every year if none is given)."""
     chosen = check_format(name)
-    m = _matrix(r, sel, years=[year] if year else None, countries=countries_of(countries))
+    wanted = checked_countries(r, "countries", countries)
+    m = _matrix(r, sel, years=[year] if year else None, countries=wanted)
     return _download(
         m.rows(), chosen, f"mirror_{year or 'all'}", r, m, gettext_(N_("Mirror statistics"), r.lang)
     )
@@ -418,6 +432,7 @@ def corridor_download(
     r: Reader, sel: Selection, name: str, origin: str, destination: str
 ) -> Download:
     """Both sides of one corridor in every year."""
+    origin, destination = area_of(r, "origin", origin), area_of(r, "destination", destination)
     chosen = check_format(name)
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     return _download(
@@ -433,6 +448,7 @@ def corridor_download(
 def country_download(r: Reader, sel: Selection, name: str, country: str, year: int) -> Download:
     """A country's mirror report of one year, with its totals by year."""
     chosen = check_format(name)
+    country = area_of(r, "country", country)
     m = _matrix(r, sel, years=None)
     report = m.report(country, year)
     return _download(
@@ -475,7 +491,7 @@ def harmonised_download(r: Reader, sel: Selection, name: str, h: Harmonisation) 
     coefficients = load_coefficients() if h.duration_set else None
     fit = estimate_factors(
         m,
-        countries_of(h.anchor) or [],
+        checked_countries(r, "anchor", h.anchor) or [],
         space=h.space,
         bootstrap=h.bootstrap,
         coefficients=coefficients,

@@ -94,6 +94,22 @@ def codes(params: Any, name: str) -> list[str]:
     return out
 
 
+def area_code(areas: CodeList, name: str, text: str) -> str:
+    """The code of a country or area given in the parameter ``name`` (any case, or an alias
+    such as a name); an unknown one is an :class:`UnknownValue`."""
+    code = resolve_code(areas, text)
+    if code is None:
+        raise UnknownValue(
+            name,
+            text,
+            N_(
+                "Unknown value {value} of the parameter {parameter}: no country or area "
+                "has this code; use an ISO 3166 alpha-3 code such as KGZ."
+            ),
+        )
+    return code
+
+
 def year(params: Any, name: str) -> int | None:
     """A year parameter (``start``, ``end``); a date keeps its year; anything else is a
     :class:`BadParameter`."""
