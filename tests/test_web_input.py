@@ -436,3 +436,31 @@ def test_a_wrong_code_in_the_browser(page, base_url, lang: str) -> None:
     missing = page.goto(f"{base_url}/no/such/page?lang={lang}")
     assert missing.status == 404 and "/no/such/page" in page.inner_text("p.lead")
     shot(page, f"wrong-code-{lang}")
+
+
+def test_a_real_server_answers_413_before_the_body_arrives(base_url) -> None:
+    """On uvicorn: a form announced as 899 MB is refused at once, before the client has sent
+    more than a few bytes of it; HEAD gets the GET's headers and no body."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    connection.putrequest("POST", "/signin?lang=ru")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Accept", "text/html")
+    connection.putheader("Content-Length", str(899 * 1024 * 1024))
+    connection.endheaders(f"token={TOKEN}&pad=".encode())
+    answer = connection.getresponse()
+    assert answer.status == 413
+    assert "Слишком большой запрос" in answer.read().decode()
+    assert answer.getheader("x-content-type-options") == "nosniff"
+    connection.close()
+
+    head = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    head.request("HEAD", "/explore?table=F01&REF_AREA=RUS")
+    answer = head.getresponse()
+    assert answer.status == 200 and answer.read() == b""
+    assert int(answer.getheader("content-length")) > 10_000
+    assert "frame-ancestors 'none'" in answer.getheader("content-security-policy")
+    head.close()
