@@ -141,6 +141,8 @@ def test_codes_in_any_case(client) -> None:
     assert moved.status_code in (302, 307) and moved.headers["location"].startswith("/country/KGZ")
     assert client.get("/country/kgz").status_code == 200
     assert client.get("/api/countries/kgz").json()["code"] == "KGZ"
+    unknown = client.get("/api/countries/xxx?lang=ru").json()
+    assert (unknown["parameter"], unknown["value"], unknown["status"]) == ("code", "xxx", 404)
     assert client.get("/mirror?sex=f&provider=cisstat").status_code == 200
     lower = client.get("/mirror/corridor?origin=kgz&destination=rus")
     assert lower.status_code == 200 and "KGZ → RUS" in lower.text
@@ -305,6 +307,18 @@ def test_an_oversized_flows_upload_is_refused_before_the_page_runs(client, monke
         "detail"
     ].replace("\u202f", "")
     assert spy.calls == 0 and ran == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_table_over_its_size_is_said_not_cut(client, lang: str) -> None:
+    """Under the body's limit but over a table's: the page names the file, never reads a
+    table cut short."""
+    big = b"0" * (flows_view.MAX_FILE_BYTES + 1)
+    files = {"start_file": ("big.csv", big, "text/csv"), "end_file": ("end.csv", b"x", "text/csv")}
+    answer = client.post(f"/flows?lang={lang}", files=files, data={"lang": lang})
+    assert answer.status_code == 400
+    assert "big.csv" in answer.text and "5\u202f000\u202f000" in answer.text
+    assert ("байт" if lang == "ru" else "bytes") in answer.text
 
 
 def test_limits_are_configurable_and_bodies_without_a_length_are_counted(

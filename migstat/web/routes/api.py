@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from migstat.model.findings import NotFoundError
 from migstat.web.views import availability, country, explore, guide, home
 from migstat.web.views.data import Data
+from migstat.web.views.params import UnknownValue
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["portal"])
@@ -270,8 +271,8 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
 def country_profile(code: str, data: Data) -> CountryOut:
     try:
         resolved = data.country_code(code)
-    except NotFoundError as exc:
-        raise HTTPException(404, exc.text(data.lang)) from exc
+    except NotFoundError as exc:  # answered as JSON naming the parameter (web.errors)
+        raise UnknownValue("code", code, exc.message, **exc.params) from None
     p = country.build(data, resolved)
     return CountryOut(
         code=p["code"],

@@ -18,8 +18,6 @@ from migstat.web.views.data import Data
 router = APIRouter()
 NAV = (45, N_("Flows from stocks"), "/flows")
 UPLOADS = ("start_file", "end_file", "bd_file")
-MAX_UPLOAD = 5_000_000
-"""Bytes read of an uploaded table at most (a 232-country table is about 0.3 MB)."""
 BODY_LIMITS = {"/flows": UPLOAD_LIMIT}
 """The form with its three tables is refused above this, before it is parsed."""
 
@@ -39,7 +37,8 @@ async def flows_upload(request: Request, data: Data) -> HTMLResponse:
         if item is None or isinstance(item, str) or not item.filename:
             files[name] = None
             continue
-        files[name] = (Path(item.filename).name, await item.read(MAX_UPLOAD))
+        # one byte more than a table may hold: the page then says the file is too large
+        files[name] = (Path(item.filename).name, await item.read(flows.MAX_FILE_BYTES + 1))
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     view = flows.upload_view(data, files, params)
     return render(request, "flows.html", status_code=200 if view.estimate else 400, view=view)

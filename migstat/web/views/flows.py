@@ -62,6 +62,10 @@ ASSUMPTIONS = (
 )
 
 
+MAX_FILE_BYTES = 5_000_000
+"""The largest uploaded table read (a 232-country table is about 0.3 MB)."""
+
+
 @dataclass(slots=True)
 class FlowsView:
     """What the template shows."""
@@ -194,6 +198,14 @@ def upload_view(
     if not start_file or not end_file:
         view.error = data.reader.t(N_("Choose both stock tables to upload."))
         return view
+    for given in files.values():
+        if given and len(given[1]) > MAX_FILE_BYTES:
+            view.error = data.reader.t(
+                N_("The file {file} is larger than {limit} bytes: upload a smaller table."),
+                file=given[0],
+                limit=f"{MAX_FILE_BYTES:,}".replace(",", "\u202f"),
+            )
+            return view
     try:
         start = read_stock_table(start_file[1], file_name=start_file[0])
         end = read_stock_table(end_file[1], file_name=end_file[0])
