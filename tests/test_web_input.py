@@ -114,8 +114,10 @@ def test_api_clients_get_json_naming_parameter_and_value(client, lang: str) -> N
     page = client.get(f"/explore?table=S01&REF_AREA=XXX&lang={lang}", headers=JSON)
     assert page.status_code == 404 and page.json()["parameter"] == "REF_AREA"
     # a download's parameters are checked the same way
-    download = client.get(f"/download/S01.csv?REF_AREA=XXX&lang={lang}", headers=JSON)
+    download = client.get(f"/download/S01.csv?REF_AREA=XXX&lang={lang}")  # as curl asks
     assert download.status_code == 404 and "XXX" in download.json()["detail"]
+    clicked = client.get(f"/download/S01.csv?REF_AREA=XXX&lang={lang}", headers=HTML)
+    assert clicked.status_code == 404 and "XXX" in _message(clicked.text)
 
 
 def test_sdmx_clients_get_sdmx_errors(client) -> None:

@@ -35,6 +35,8 @@ HEADINGS = {
     413: N_("Too large"),
 }
 MACHINE_PATHS = ("/api/", "/sdmx/", "/openapi.json")
+FILE_PATHS = ("/download/", "/mirror/download/", "/flows.csv")
+"""Addresses of files: an error is a page only for a client that asks for HTML."""
 
 
 class BodyTooLargeError(MigstatError):
@@ -56,14 +58,14 @@ def status_of(error: MigstatError) -> int:
 def wants_html(request: Request) -> bool:
     """A browser gets pages: the API paths never do; elsewhere an Accept header that names
     ``text/html`` does, one that names JSON does not, and ``*/*`` gets the page of a route
-    that exists (its own errors) but JSON for an address that does not."""
+    that exists (its own errors) but JSON for an address that does not or for a file."""
     path = request.url.path
     if path.startswith(MACHINE_PATHS) or path == "/api":
         return False
     accept = request.headers.get("accept", "")
     if "text/html" in accept:
         return True
-    if "json" in accept:
+    if "json" in accept or path.startswith(FILE_PATHS):
         return False
     return request.scope.get("endpoint") is not None
 
