@@ -21,7 +21,7 @@ from migstat.i18n import gettext_
 from migstat.store import Store
 from migstat.web import errors, routes
 from migstat.web.deps import language
-from migstat.web.guard import BodyLimits, Guard, collect_limits
+from migstat.web.guard import BodyLimits, Guard, collect_limits, outermost
 from migstat.web.views.data import number
 
 HERE = Path(__file__).parent
@@ -138,6 +138,7 @@ def create_app(
     errors.install(app, error_page)
     limits = body_limits if body_limits is not None else collect_limits(route_modules())
     app.add_middleware(Guard, limits=limits, refuse=_refuse)
+    outermost(app)  # the headers on an answer to a crash too
     return app
 
 

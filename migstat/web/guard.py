@@ -94,20 +94,46 @@ Refusal = Callable[[Scope, int], Awaitable[Any]]
 """Makes the answer to a body over ``limit`` bytes for the request ``scope`` (an ASGI app)."""
 
 
-class Guard:
-    """The ASGI middleware described in the module's docstring."""
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every answer that lacks them; :func:`outermost` puts
+    one around the whole app, so that even an answer to a crash carries them."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        limits: BodyLimits,
-        refuse: Refusal,
-        headers: Mapping[str, str] = SECURITY_HEADERS,
-    ) -> None:
+    def __init__(self, app: ASGIApp, headers: Mapping[str, str] = SECURITY_HEADERS) -> None:
+        self.app = app
+        self.headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": add_headers(message.get("headers", []))}
+            await send(message)
+
+        def add_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+            have = {name.lower() for name, _value in headers}
+            return [*headers, *((k, v) for k, v in self.headers if k not in have)]
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def outermost(app: Any) -> None:
+    """Wrap the app's whole middleware stack (its error handler for crashes included) in
+    :class:`SecurityHeaders`."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build())
+
+
+class Guard:
+    """The body limits and HEAD described in the module's docstring (the headers are added by
+    :class:`SecurityHeaders`, around it)."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits, refuse: Refusal) -> None:
         self.app = app
         self.limits = limits
         self.refuse = refuse
-        self.headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,7 +148,6 @@ class Guard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": self._with_headers(message.get("headers", []))}
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
@@ -140,10 +165,6 @@ class Guard:
                 raise
             refusal = await self.refuse(scope, limit)
             await refusal(scope, receive, send_guarded)
-
-    def _with_headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        have = {name.lower() for name, _value in headers}
-        return [*headers, *((k, v) for k, v in self.headers if k not in have)]
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -188,5 +209,7 @@ __all__ = [
     "BodyLimits",
     "BodyTooLarge",
     "Guard",
+    "SecurityHeaders",
     "collect_limits",
+    "outermost",
 ]
