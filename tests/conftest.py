@@ -186,12 +186,21 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser, base_url) -> Iterator[Any]:
-    """A browser tab; afterwards, no script error and no request to any other host."""
+    """A browser tab; afterwards, no script error, nothing the Content-Security-Policy
+    refused, and no request to any other host."""
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
     outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
     tab.on(
         "request",
         lambda r: None if r.url.startswith((base_url, "data:")) else outside.append(r.url),

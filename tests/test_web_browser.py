@@ -62,10 +62,9 @@ def _open(page: Any, url: str) -> None:
 
 
 def _charts_drawn(page: Any) -> dict[str, dict[str, str]]:
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('div.chart')).every(e => e.dataset.rendered)",
-        timeout=20_000,
-    )
+    # a selector, not wait_for_function: its polling evaluates a string, which the portal's
+    # Content-Security-Policy (no eval) refuses
+    page.wait_for_selector("div.chart:not([data-rendered])", state="detached", timeout=20_000)
     charts = page.eval_on_selector_all(
         "div.chart", "els => els.map(e => [e.id, Object.assign({}, e.dataset)])"
     )

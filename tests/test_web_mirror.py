@@ -142,7 +142,7 @@ def test_bad_choices_are_explained(client) -> None:
     )
     assert page.status_code == 400 and "нет разбивки по возрасту" in page.text
     page = client.get("/mirror", params={"countries": "XXX", "lang": "ru"})
-    assert page.status_code == 400 and "XXX" in page.text and "ISO 3166" in page.text
+    assert page.status_code == 404 and "XXX" in page.text and "ISO 3166" in page.text
 
 
 class HideBelstat(AccessPolicy):

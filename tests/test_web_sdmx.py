@@ -261,7 +261,13 @@ def _error(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         ("/sdmx/rest/data/F01?dimensionAtObservation=AGEX", 400, "140", "not a dimension"),
         ("/sdmx/rest/data/F01?updatedAfter=yesterday", 400, "140", "not a moment"),
         ("/sdmx/rest/data/F01?format=genericdata", 406, "406", "format=genericdata"),
-        ("/sdmx/rest/data/F01/ZZZ.....", 404, "100", "No data match"),
+        (
+            "/sdmx/rest/data/F01/ZZZ.....",
+            404,
+            "100",
+            "ZZZ in the key ZZZ..... is not a code of REF_AREA",
+        ),
+        ("/sdmx/rest/data/F01/FRA.....", 404, "100", "No data match"),
         ("/sdmx/rest/metadataflow", 404, "100", "not a resource"),
     ],
 )
@@ -358,7 +364,11 @@ def test_odd_requests_never_end_in_a_server_error(store: Store, url: str) -> Non
     with TestClient(create_app(store=store), raise_server_exceptions=False) as careful:
         answer = careful.get(url, headers={"Accept": "*/*"})
     assert 400 <= answer.status_code < 500, answer.text
-    assert "<script>" not in answer.text or answer.headers["content-type"].startswith("text/plain")
+    # an echoed value is escaped in HTML; text and JSON are never read as HTML (nosniff)
+    assert "<script>" not in answer.text or (
+        answer.headers["content-type"].startswith(("text/plain", "application/json"))
+        and answer.headers["x-content-type-options"] == "nosniff"
+    )
 
 
 def test_a_burst_of_the_same_query_is_answered_by_one_reading() -> None:

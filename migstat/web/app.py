@@ -21,9 +21,10 @@ from jinja2 import pass_context
 from migstat import __version__
 from migstat.i18n import N_, gettext_
 from migstat.store import Store
-from migstat.web import routes
+from migstat.web import errors, routes
 from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
+from migstat.web.guard import BodyLimits, Guard, collect_limits, outermost
 from migstat.web.views.data import number
 
 HERE = Path(__file__).parent
@@ -110,6 +111,16 @@ def unauthenticated(request: Request, exc: Exception) -> Response:
     return page
 
 
+def error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    """The HTML page of an error (see :mod:`migstat.web.errors`)."""
+    return render(request, "error.html", status_code=status, heading=heading, message=message)
+
+
+async def _refuse(scope: dict[str, Any], limit: int) -> Response:
+    """The 413 answer of :class:`~migstat.web.guard.Guard` to a body over ``limit``."""
+    return errors.problem(Request(scope), errors.too_large(limit), 413)
+
+
 def create_app(
     db: str | None = None,
     *,
@@ -117,6 +128,7 @@ def create_app(
     coordinator_token: str | None = None,
     secret_key: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
@@ -124,7 +136,9 @@ def create_app(
     ``coordinator_token`` (see :mod:`migstat.web.auth`) lets whoever presents it edit; without
     it only accounts of :mod:`migstat.exchange` can sign in. ``secret_key`` signs session
     cookies (default ``MIGSTAT_SECRET_KEY``, else a random key for this process); ``clock``
-    (aware UTC) is what sessions, tokens and sign-in throttling go by.
+    (aware UTC) is what sessions, tokens and sign-in throttling go by. ``body_limits`` bounds
+    request bodies (default: the route modules' ``BODY_LIMITS`` over
+    :data:`~migstat.web.guard.DEFAULT_BODY_LIMIT`).
     """
     from migstat.exchange.signin import Throttle
     from migstat.exchange.totp import REQUIRED
@@ -164,12 +178,17 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in route_modules():
         app.include_router(module.router)
+    errors.install(app, error_page)
+    limits = body_limits if body_limits is not None else collect_limits(route_modules())
+    app.add_middleware(Guard, limits=limits, refuse=_refuse)
+    outermost(app)  # the headers on an answer to a crash too
     return app
 
 
 __all__ = [
     "TEMPLATES",
     "create_app",
+    "error_page",
     "forbidden",
     "install_templating",
     "navigation",

@@ -28,6 +28,7 @@ from migstat.i18n import N_
 from migstat.model import InputError, MigstatError, NotFoundError, TableDef, pick
 from migstat.store.records import ObservationQuery, StoredObservation
 from migstat.web.deps import Reader
+from migstat.web.views.params import resolve_code
 
 KEY_DIMENSIONS = ("REF_AREA", "DATA_PROVIDER")
 """Dimensions every table has besides its breakdowns (``TIME_PERIOD`` is ``start``/``end``)."""
@@ -160,7 +161,7 @@ def _code(reader: Reader, table: TableDef, dim: str, code: str) -> str:
         return code.upper()
     registry = reader.registry
     cl = registry.areas if dim == "REF_AREA" else registry.codelist(table.dimension(dim).codelist)
-    resolved = cl.resolve(code)
+    resolved = resolve_code(cl, code)
     if resolved is None:
         raise NotFoundError(
             N_("{code} is not a code of {dimension} in table {table}."),

@@ -9,30 +9,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from migstat.model.findings import MigstatError, NotFoundError
+from migstat.model.findings import NotFoundError
 from migstat.web.views import availability, country, explore, guide, home
 from migstat.web.views.data import Data
+from migstat.web.views.params import UnknownValue
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["portal"])
 SWAGGER = "/static/vendor/swagger-ui"
 
 
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{SWAGGER}/swagger-ui.css">
+<link rel="icon" href="data:,">
+<title>migstat API</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{SWAGGER}/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
+"""Swagger UI started by a script file (FastAPI's own page starts it with inline code, which
+the Content-Security-Policy refuses)."""
+
+
 @router.get("/docs", include_in_schema=False)
 def docs() -> HTMLResponse:
     """The OpenAPI description as Swagger UI, served from the package (no outside host)."""
-    return get_swagger_ui_html(
-        openapi_url="/openapi.json",
-        title="migstat API",
-        swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
-        swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-        swagger_favicon_url="data:,",
-    )
+    return HTMLResponse(DOCS_PAGE)
 
 
 class DimensionOut(BaseModel):
@@ -202,11 +216,8 @@ def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOu
     "end, rows, cols, chart, od, lang.",
 )
 def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
-    try:
-        view = explore.build(data, table, request.query_params)
-    except MigstatError as exc:
-        status = 404 if isinstance(exc, NotFoundError) else 400
-        raise HTTPException(status, exc.text(data.lang)) from exc
+    # a parameter that names nothing: JSON naming the parameter and the value (web.errors)
+    view = explore.build(data, table, request.query_params)
     dims = view.table.dimension_ids
     return ExploreOut(
         table=view.table.id,
@@ -265,8 +276,8 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
 def country_profile(code: str, data: Data) -> CountryOut:
     try:
         resolved = data.country_code(code)
-    except NotFoundError as exc:
-        raise HTTPException(404, exc.text(data.lang)) from exc
+    except NotFoundError as exc:  # answered as JSON naming the parameter (web.errors)
+        raise UnknownValue("code", code, exc.message, **exc.params) from None
     p = country.build(data, resolved)
     return CountryOut(
         code=p["code"],

@@ -16,11 +16,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from migstat.model import MigstatError, NotFoundError
 from migstat.web import selection
 from migstat.web.deps import ReaderDep
+from migstat.web.errors import problem
 from migstat.web.views import downloads
 
 router = APIRouter(tags=["Downloads"])
@@ -32,11 +32,8 @@ def download(request: Request, who: ReaderDep, name: str) -> Response:
     try:
         found = downloads.build(who, name, request.query_params)
     except selection.TooLargeError as error:
-        return PlainTextResponse(error.text(who.lang), status_code=413)
-    except NotFoundError as error:
-        return PlainTextResponse(error.text(who.lang), status_code=404)
-    except MigstatError as error:
-        return PlainTextResponse(error.text(who.lang), status_code=400)
+        return problem(request, error, 413)
+    # any other error of the request: a page for a browser, JSON otherwise (migstat.web.errors)
     headers = {
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}",
         "Link": f'</sdmx/rest/dataflow/MIGSTAT/{found.table_id}?references=all>; rel="describedby"',

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from migstat.i18n import N_
-from migstat.model.findings import MigstatError, NotFoundError
 from migstat.web.app import render
 from migstat.web.views import explore
 from migstat.web.views.data import Data, cached_page
@@ -19,18 +18,12 @@ NAV = (20, N_("Explore tables"), "/explore")
 def explore_page(request: Request, data: Data) -> HTMLResponse:
     table = request.query_params.get("table") or "S01"
 
-    def page() -> HTMLResponse:
-        try:
-            view = explore.build(data, table, request.query_params)
-        except MigstatError as exc:
-            missing = isinstance(exc, NotFoundError)
-            return render(
-                request,
-                "error.html",
-                status_code=404 if missing else 400,
-                message=exc.text(data.lang),
-                heading=N_("Not found") if missing else N_("Cannot show this view"),
-            )
-        return render(request, "explore.html", view=view)
-
-    return cached_page(request, data, page)
+    # A parameter that names nothing raises before anything is kept; the app answers it
+    # (migstat.web.errors) as a page or as JSON, naming the parameter and the value.
+    return cached_page(
+        request,
+        data,
+        lambda: render(
+            request, "explore.html", view=explore.build(data, table, request.query_params)
+        ),
+    )

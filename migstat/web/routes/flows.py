@@ -11,14 +11,15 @@ from fastapi.responses import HTMLResponse, Response
 from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import N_
 from migstat.web.app import render
+from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import flows
 from migstat.web.views.data import Data
 
 router = APIRouter()
 NAV = (45, N_("Flows from stocks"), "/flows")
 UPLOADS = ("start_file", "end_file", "bd_file")
-MAX_UPLOAD = 5_000_000
-"""Bytes read of an uploaded table at most (a 232-country table is about 0.3 MB)."""
+BODY_LIMITS = {"/flows": UPLOAD_LIMIT}
+"""The form with its three tables is refused above this, before it is parsed."""
 
 
 @router.get("/flows", response_class=HTMLResponse, include_in_schema=False)
@@ -36,7 +37,8 @@ async def flows_upload(request: Request, data: Data) -> HTMLResponse:
         if item is None or isinstance(item, str) or not item.filename:
             files[name] = None
             continue
-        files[name] = (Path(item.filename).name, await item.read(MAX_UPLOAD))
+        # one byte more than a table may hold: the page then says the file is too large
+        files[name] = (Path(item.filename).name, await item.read(flows.MAX_FILE_BYTES + 1))
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     view = flows.upload_view(data, files, params)
     return render(request, "flows.html", status_code=200 if view.estimate else 400, view=view)

@@ -30,12 +30,15 @@ from migstat.store.access import AccessDeniedError
 from migstat.web import auth
 from migstat.web.app import forbidden, render
 from migstat.web.deps import Reader, ReaderDep, credentials, csrf_token, editor, reader
+from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import mappings as views
 from migstat.web.views.mappings import Edit, path_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/mappings", tags=["Classification mappings"])
 NAV = (80, N_("Mappings"), "/mappings")
+BODY_LIMITS = {"/mappings/": UPLOAD_LIMIT, "/api/mappings/": UPLOAD_LIMIT}
+"""An edited mapping or an uploaded mapping CSV may be larger than a small form."""
 
 
 def _can_edit(request: Request, who: Reader) -> bool:

@@ -27,7 +27,12 @@ SelectionDep = Annotated[Selection, Depends()]
 
 
 def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
-    return render(request, "mirror_error.html", status_code=400, message=problem.text(r.lang))
+    return render(
+        request,
+        "mirror_error.html",
+        status_code=getattr(problem, "status", 400),
+        message=problem.text(r.lang),
+    )
 
 
 def _send(found: Download) -> Response:

@@ -17,6 +17,7 @@ from migstat.formats.sdmxml.writer import ALL_DIMENSIONS, DETAILS
 from migstat.i18n import N_
 from migstat.model import NotFoundError, Registry, TableDef
 from migstat.web.sdmx.errors import NO_RESULTS, NOT_ACCEPTABLE, SEMANTIC, SYNTAX, SdmxError
+from migstat.web.views.params import resolve_code
 
 _ID = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 _VERSION = re.compile(r"^(latest|all|~|\*|\d+(\.\d+){0,2}(\+)?)$")
@@ -133,8 +134,13 @@ def table_by_id(registry: Registry, flow: str) -> TableDef:
         ) from None
 
 
-def parse_key(table: TableDef, key: str | None) -> dict[str, list[str]]:
-    """``KGZ+KAZ..F..`` -> codes per dimension; an empty position is a wildcard."""
+def parse_key(
+    table: TableDef, key: str | None, registry: Registry | None = None
+) -> dict[str, list[str]]:
+    """``KGZ+KAZ..F..`` -> codes per dimension; an empty position is a wildcard.
+
+    With ``registry``, every code must be one of its dimension's code list (in any case:
+    ``kgz`` is ``KGZ``); an unknown one is an error naming the position and the code."""
     if key is None or key in ("", "all", "*"):
         return {}
     dims = L.dimensions(table)
@@ -165,9 +171,33 @@ def parse_key(table: TableDef, key: str | None) -> dict[str, list[str]]:
                     key=key,
                     dimension=dim,
                 )
+        if codes and registry is not None:
+            codes = [_known_code(registry, table, dim, code, key) for code in codes]
         if codes:
             wanted[dim] = codes
     return wanted
+
+
+def _known_code(registry: Registry, table: TableDef, dim: str, code: str, key: str) -> str:
+    if dim == "DATA_PROVIDER":
+        return code.upper()
+    codelist = (
+        registry.areas if dim == "REF_AREA" else registry.codelist(table.dimension(dim).codelist)
+    )
+    found = resolve_code(codelist, code)
+    if found is None:
+        raise SdmxError(
+            NO_RESULTS,
+            N_(
+                "{code} in the key {key} is not a code of {dimension}: see "
+                "/sdmx/rest/codelist/MIGSTAT/CL_{codelist}."
+            ),
+            code=code,
+            key=key,
+            dimension=dim,
+            codelist=codelist.id,
+        )
+    return found
 
 
 def parse_providers(text: str | None) -> list[str] | None:
@@ -309,7 +339,7 @@ def parse_data_request(
 ) -> DataRequest:
     """The data query of ``/data/{flow}/{key}/{provider}`` with its parameters."""
     table = parse_flow(registry, flow).table
-    request = DataRequest(table, parse_key(table, key), parse_providers(provider))
+    request = DataRequest(table, parse_key(table, key, registry), parse_providers(provider))
     request.start = parse_period("startPeriod", params.get("startPeriod"))
     request.end = parse_period("endPeriod", params.get("endPeriod"))
     if request.start and request.end and request.start.first > request.end.last:

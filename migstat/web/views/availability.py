@@ -20,7 +20,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import ObservationQuery
 from migstat.web.views.data import REGION, WARMERS, PortalData, table_order
-from migstat.web.views.params import codes, year
+from migstat.web.views.params import choice, codes, unknown, year
 
 YEARS_SHOWN = 10
 STATUS_LABELS = {"provided": N_("provided"), "partial": N_("partial"), "missing": N_("missing")}
@@ -76,10 +76,15 @@ def _representative(data: PortalData, table: str, provider: str, area: str) -> t
 
 
 def build(data: PortalData, params: Any) -> dict[str, Any]:
-    scope = params.get("scope") if params.get("scope") in ("region", "all") else "region"
-    source = params.get("source") if params.get("source") in ("all", "national") else "all"
+    scope = choice(params, "scope", ("region", "all"))
+    source = choice(params, "source", ("all", "national"))
     start, end = year(params, "start"), year(params, "end")
-    asked_tables = codes(params, "tables")
+    known = [t.id for t in sorted(data.registry.standard_tables(), key=table_order)]
+    asked_tables = []
+    for text in codes(params, "tables"):
+        if text.upper() not in known:
+            raise unknown("tables", text, known)
+        asked_tables.append(text.upper())
     key = (scope, source, start, end, tuple(asked_tables), data.lang)
     return data.cached(
         "availability", key, lambda: _build(data, scope, source, start, end, asked_tables)

@@ -223,11 +223,13 @@ class PortalData:
         )
 
     def country_code(self, text: str) -> str:
-        """An ISO alpha-3 code for a country given by any of its codes or names."""
+        """An ISO alpha-3 code for a country given by any of its codes or names, in any case."""
         try:
             return self.registry.country(text)
         except NotFoundError:
             resolved = self.registry.areas.resolve(text)
+            if resolved is None and text.strip().upper() in self.registry.areas:
+                resolved = text.strip().upper()
             if resolved is None:
                 raise
             return resolved

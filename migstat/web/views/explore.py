@@ -18,12 +18,13 @@ from typing import Any
 from migstat.api import parse_as_of
 from migstat.formats.output import DOWNLOAD_LINKS, OUTPUT_FORMATS
 from migstat.i18n import N_, gettext_
-from migstat.model import TableDef
+from migstat.model import MigstatError, TableDef
 from migstat.store.records import StoredObservation
+from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.figures import figures
-from migstat.web.views.params import codes, query_string, year
+from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.providers import edition
 
 CHARTS = ("line", "bar", "pyramid")
@@ -96,6 +97,8 @@ class Explorer:
     query: str
     n_observations: int
     synthetic: bool
+    notices: list[str] = field(default_factory=list)
+    """What of the request has no data here and was left out."""
     observations: list[StoredObservation] = field(repr=False, default_factory=list)
 
 
@@ -109,18 +112,23 @@ def default_areas(data: PortalData, table: str) -> list[str]:
 
 
 def build(data: PortalData, table_id: str, params: Any) -> Explorer:
-    """The explorer's view of ``table_id`` for the query parameters ``params``."""
-    table = data.table(table_id)
+    """The explorer's view of ``table_id`` for the query parameters ``params``.
+
+    A code that does not exist is an error naming its parameter (:mod:`.asked`); codes that
+    exist but have no data here are left out with a notice."""
+    table = asked.table(data, table_id)
+    asked.check_names(table, params)
     dims = Dims(data, table)
     lang = data.lang
     have = data.areas_with(table.id)
-    areas = [
-        a for a in (data.registry.areas.resolve(c) or c for c in codes(params, AREA)) if a in have
-    ] or default_areas(data, table.id)
+    wanted = asked.areas(data, params)
+    notices: list[str] = []
+    _note_missing(notices, dims, AREA, wanted, set(have))
+    areas = [a for a in wanted if a in have] or default_areas(data, table.id)
     as_of_text = (params.get("as_of") or "").strip()
-    as_of = parse_as_of(as_of_text) if as_of_text else None
+    as_of = _as_of(as_of_text)
     observations = data.observations(table.id, areas, as_of=as_of) if areas else []
-    start, end = year(params, "start"), year(params, "end")
+    start, end = _years(params)
 
     # What has data, per dimension, for these countries (all periods).
     found: dict[str, set[str]] = defaultdict(set)
@@ -131,17 +139,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             found[d].add(o.key[i])
     periods = dims.sorted(TIME, found[TIME])
 
-    # The source with the longest series first (national data first among equals).
-    spans: dict[str, set[str]] = defaultdict(set)
-    for o in observations:
-        spans[o.provider].add(o.time_period)
-    chosen: dict[str, list[str]] = {}
-    for dim in [PROVIDER, *table.dimension_ids]:
-        available = dims.sorted(dim, found[dim])
-        if dim == PROVIDER:
-            available.sort(key=lambda p: -len(spans[p]))
-        asked = [c for c in codes(params, dim) if c in found[dim]]
-        chosen[dim] = asked or _default_codes(table, dim, available)
+    chosen = _choose(data, dims, params, observations, found, notices)
 
     def keep(o: StoredObservation) -> bool:
         year_of = int(o.time_period[:4])
@@ -186,9 +184,10 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     charts_available = ["line", "bar"]
     if {"SEX", "AGE"} <= set(table.dimension_ids):
         charts_available.append("pyramid")
+    wanted_chart = asked.chart(params, CHARTS)
     chart = (
-        params.get("chart")
-        if params.get("chart") in charts_available
+        wanted_chart
+        if wanted_chart in charts_available
         else ("line" if len(present[TIME]) > 1 else "bar")
     )
     specs, od_options, od_matrix = figures(
@@ -239,6 +238,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
         ],
         n_observations=len(view),
         synthetic=any(o.synthetic for o in view),
+        notices=notices,
         observations=view,
     )
 
@@ -255,11 +255,68 @@ def _default_codes(table: TableDef, dim: str, available: list[str]) -> list[str]
     return available[:1]
 
 
-def _layout(dims: Dims, params: Any, multi: list[str]) -> tuple[list[str], list[str]]:
-    def asked(name: str) -> list[str]:
-        return [d for d in codes(params, name) if d in dims.ids]
+def _years(params: Any) -> tuple[int | None, int | None]:
+    start, end = year(params, "start"), year(params, "end")
+    if start is not None and end is not None and start > end:
+        raise BadParameter(
+            "end", str(end), N_("The parameter {parameter} ({value}) comes before start.")
+        )
+    return start, end
 
-    rows, cols = asked("rows"), asked("cols")
+
+def _choose(
+    data: PortalData,
+    dims: Dims,
+    params: Any,
+    observations: list[StoredObservation],
+    found: dict[str, set[str]],
+    notices: list[str],
+) -> dict[str, list[str]]:
+    """The codes shown of the source and of each breakdown: those asked for that have data,
+    else the default; the source with the longest series first (national first among
+    equals)."""
+    table = dims.table
+    spans: dict[str, set[str]] = defaultdict(set)
+    for o in observations:
+        spans[o.provider].add(o.time_period)
+    chosen: dict[str, list[str]] = {}
+    for dim in [PROVIDER, *table.dimension_ids]:
+        available = dims.sorted(dim, found[dim])
+        if dim == PROVIDER:
+            available.sort(key=lambda p: -len(spans[p]))
+        given = (
+            asked.providers(data, params)
+            if dim == PROVIDER
+            else asked.dimension(data, table, dim, params)
+        )
+        _note_missing(notices, dims, dim, given, found[dim])
+        chosen[dim] = [c for c in given if c in found[dim]] or _default_codes(table, dim, available)
+    return chosen
+
+
+def _note_missing(
+    notices: list[str], dims: Dims, dim: str, given: list[str], found: set[str]
+) -> None:
+    """Add the notice that codes of ``given`` have no data here (``found``), if any."""
+    lost = [c for c in given if c not in found]
+    if lost:
+        labels = [f"{dims.label(dim, c)} ({c})" for c in lost]
+        notices.append(asked.missing_notice(dims.dim_label(dim), labels, dims.data.lang))
+
+
+def _as_of(text: str) -> Any:
+    try:
+        return parse_as_of(text) if text else None
+    except MigstatError:
+        raise BadParameter(
+            "as_of",
+            text,
+            N_("The parameter {parameter} must be a date written as YYYY-MM-DD, not {value}."),
+        ) from None
+
+
+def _layout(dims: Dims, params: Any, multi: list[str]) -> tuple[list[str], list[str]]:
+    rows, cols = asked.layout(params, "rows", dims.ids), asked.layout(params, "cols", dims.ids)
     cols = [d for d in cols if d not in rows]
     if not rows and not cols:
         cols = [TIME] if TIME in multi or len(multi) <= 1 else [multi[-1]]

@@ -15,9 +15,9 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
+from migstat.web.views.asked import areas as asked_areas
 from migstat.web.views.data import REGION, PortalData, number
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
-from migstat.web.views.params import codes
 
 MAX_SERIES = 8
 MAX_BARS = 20
@@ -279,7 +279,7 @@ def origin_destination(
     assert partner is not None
     have = data.areas_with(table.id)
     candidates = [c for c in dims.sorted(AREA, set(have)) if data.registry.areas.get(c) is not None]
-    asked = [c for c in codes(params, "od") if c in have]
+    asked = [c for c in asked_areas(data, params, "od") if c in have]
     picked = asked or [c for c in REGION if c in have]
     options = [Option(c, data.area_label(c), c in picked) for c in candidates]
     if len(picked) < 2:

@@ -27,6 +27,7 @@ from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimat
 from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.views.data import REGION, PortalData, number
+from migstat.web.views.params import area_code, choice, codes, invalid
 
 YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
 """Mid-year dates of UN DESA's International Migrant Stock 2019."""
@@ -61,6 +62,10 @@ ASSUMPTIONS = (
 )
 
 
+MAX_FILE_BYTES = 5_000_000
+"""The largest uploaded table read (a 232-country table is about 0.3 MB)."""
+
+
 @dataclass(slots=True)
 class FlowsView:
     """What the template shows."""
@@ -88,11 +93,7 @@ class FlowsView:
 
 def read_options(params: Mapping[str, Any]) -> dict[str, str]:
     """The method options of a request, each checked against its choices."""
-    out = {}
-    for name, allowed in CHOICES.items():
-        value = str(params.get(name) or allowed[0])
-        out[name] = value if value in allowed else allowed[0]
-    return out
+    return {name: choice(params, name, allowed) for name, allowed in CHOICES.items()}
 
 
 def ffs_options(options: Mapping[str, str]) -> FfsOptions:
@@ -106,19 +107,19 @@ def ffs_options(options: Mapping[str, str]) -> FfsOptions:
 
 
 def _year(params: Mapping[str, Any], name: str, default: int) -> int:
-    try:
-        value = int(str(params.get(name) or default))
-    except ValueError:
+    text = str(params.get(name) or "").strip()
+    if not text:
         return default
-    return value if value in YEARS else default
+    if not text.isdigit() or int(text) not in YEARS:
+        raise invalid(name, text, [str(y) for y in YEARS])
+    return int(text)
 
 
-def _chosen(params: Mapping[str, Any]) -> tuple[str, ...]:
-    values = params.getlist("area") if hasattr(params, "getlist") else params.get("area", [])
-    if isinstance(values, str):
-        values = [values]
-    chosen = tuple(dict.fromkeys(str(v).upper() for v in values if v))
-    return chosen or REGION
+def _chosen(data: PortalData, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The countries asked for (``area``, repeated or joined by ``+``), checked; else the
+    region's twelve."""
+    chosen = [area_code(data.registry.areas, "area", text) for text in codes(params, "area")]
+    return tuple(dict.fromkeys(chosen)) or REGION
 
 
 def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False) -> FlowsView:
@@ -129,7 +130,7 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
     view = FlowsView(
         options=options, start=_year(params, "start", 2015), end=_year(params, "end", 2019)
     )
-    chosen = _chosen(params)
+    chosen = _chosen(data, params)
     have = {
         area
         for area, by in data.areas_with("S01").items()
@@ -197,6 +198,14 @@ def upload_view(
     if not start_file or not end_file:
         view.error = data.reader.t(N_("Choose both stock tables to upload."))
         return view
+    for given in files.values():
+        if given and len(given[1]) > MAX_FILE_BYTES:
+            view.error = data.reader.t(
+                N_("The file {file} is larger than {limit} bytes: upload a smaller table."),
+                file=given[0],
+                limit=f"{MAX_FILE_BYTES:,}".replace(",", "\u202f"),
+            )
+            return view
     try:
         start = read_stock_table(start_file[1], file_name=start_file[0])
         end = read_stock_table(end_file[1], file_name=end_file[0])

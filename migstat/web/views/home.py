@@ -66,8 +66,11 @@ def search(data: PortalData, query: str) -> list[Hit]:
             )
     with_data = {s.ref_area for s in data.coverage()}
     for code in data.registry.areas:
-        if code.attributes.get("kind") not in ("country", "historical"):
-            continue
+        kind = code.attributes.get("kind")
+        if kind not in ("country", "historical") or (
+            kind == "historical" and code.id not in with_data
+        ):
+            continue  # a former state is offered only when it has data
         score = _score(q, [code.id, *code.name.values(), *code.aliases])
         if score:
             bonus = 10 if code.id in REGION else (4 if code.id in with_data else -20)

@@ -30,6 +30,7 @@ from migstat.model import MigstatError
 from migstat.web.deps import Reader
 from migstat.web.views import charts
 from migstat.web.views.numbers import number
+from migstat.web.views.params import area_code, invalid, unknown
 
 
 @dataclass
@@ -41,6 +42,11 @@ class Selection:
     sex: str = "_T"
     age: str = "_T"
     provider: str | None = None
+
+    def __post_init__(self) -> None:
+        # codes in any case: the code lists' codes are upper case (``_T``, ``F``, ``Y15T19``)
+        self.basis = self.basis.strip().lower()
+        self.sex, self.age = self.sex.strip().upper(), self.age.strip().upper()
 
     @property
     def providers(self) -> list[str] | None:
@@ -75,9 +81,21 @@ def countries_of(countries: str | None) -> list[str] | None:
     return out or None
 
 
+def checked_countries(r: Reader, name: str, countries: str | None) -> list[str] | None:
+    """:func:`countries_of`, each code one of the code list's (an unknown one names the
+    parameter ``name``)."""
+    return [area_of(r, name, c) for c in countries_of(countries) or []] or None
+
+
+def area_of(r: Reader, name: str, text: str) -> str:
+    """The code of a country or area given in the parameter ``name``, in any case."""
+    return area_code(r.registry.areas, name, text)
+
+
 def _matrix(
     r: Reader, sel: Selection, *, years: list[int] | None, countries: list[str] | None = None
 ) -> MirrorMatrix:
+    _check_providers(r, sel)
     return mirror_matrix(
         r.store,
         years=years,
@@ -151,12 +169,16 @@ def explorer(
     r: Reader, sel: Selection, year: int | None, countries: str | None, show: str
 ) -> dict[str, Any]:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
+    if show not in SHOWS:
+        raise invalid("show", show, SHOWS)
     years = available_years(
         r.store, basis=sel.basis if sel.basis in BASES else "residence", principal=r.principal
     )
+    if year is not None and years and year not in years:
+        raise unknown("year", str(year), [str(y) for y in years])
     if year is None and years:
         year = years[-1]
-    chosen = countries_of(countries)
+    chosen = checked_countries(r, "countries", countries)
     m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
     reporting = sorted(
         {c for (_y, c) in m.emigration_sides} | {c for (_y, c) in m.immigration_sides}
@@ -181,6 +203,20 @@ def explorer(
         "query": query,
         **_common(r, sel),
     }
+
+
+SHOWS = ("ratio", "emigration", "immigration", "difference")
+"""What the explorer's heat map may show in its cells."""
+
+
+def _check_providers(r: Reader, sel: Selection) -> None:
+    """Every publisher asked for (``provider``) has data in the store."""
+    if not sel.providers:
+        return
+    known = sorted({row[0] for row in r.coverage()})
+    for code in sel.providers:
+        if code not in known:
+            raise unknown("provider", code, known)
 
 
 def _ages(r: Reader) -> list[tuple[str, str]]:
@@ -248,6 +284,7 @@ def _corridor_rows(m: MirrorMatrix, origin: str, destination: str) -> list[dict[
 
 def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[str, Any]:
     """Both sides of one corridor in every year, with the flags of each year."""
+    origin, destination = area_of(r, "origin", origin), area_of(r, "destination", destination)
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     series = _corridor_rows(m, origin, destination)
     years = [int(s["TIME_PERIOD"]) for s in series]
@@ -281,6 +318,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
 
 def country_report(r: Reader, sel: Selection, country: str, year: int | None) -> dict[str, Any]:
     """A country's mirror report: its recorded flows against what its partners record."""
+    country = area_of(r, "country", country)
     m = _matrix(r, sel, years=None)
     years = [
         y
@@ -381,7 +419,8 @@ def matrix_download(
 ) -> Download:
     """The double-entry matrix of one year (every year if none is given)."""
     chosen = check_format(name)
-    m = _matrix(r, sel, years=[year] if year else None, countries=countries_of(countries))
+    wanted = checked_countries(r, "countries", countries)
+    m = _matrix(r, sel, years=[year] if year else None, countries=wanted)
     return _download(
         m.rows(), chosen, f"mirror_{year or 'all'}", r, m, gettext_(N_("Mirror statistics"), r.lang)
     )
@@ -391,6 +430,7 @@ def corridor_download(
     r: Reader, sel: Selection, name: str, origin: str, destination: str
 ) -> Download:
     """Both sides of one corridor in every year."""
+    origin, destination = area_of(r, "origin", origin), area_of(r, "destination", destination)
     chosen = check_format(name)
     m = _matrix(r, sel, years=None, countries=[origin, destination])
     return _download(
@@ -406,6 +446,7 @@ def corridor_download(
 def country_download(r: Reader, sel: Selection, name: str, country: str, year: int) -> Download:
     """A country's mirror report of one year, with its totals by year."""
     chosen = check_format(name)
+    country = area_of(r, "country", country)
     m = _matrix(r, sel, years=None)
     report = m.report(country, year)
     return _download(
@@ -448,7 +489,7 @@ def harmonised_download(r: Reader, sel: Selection, name: str, h: Harmonisation) 
     coefficients = load_coefficients() if h.duration_set else None
     fit = estimate_factors(
         m,
-        countries_of(h.anchor) or [],
+        checked_countries(r, "anchor", h.anchor) or [],
         space=h.space,
         bootstrap=h.bootstrap,
         coefficients=coefficients,

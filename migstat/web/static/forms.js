@@ -1,0 +1,45 @@
+// Behaviours of the portal's forms, kept out of the pages: the Content-Security-Policy allows
+// scripts from this site's files only, never inline code or event-handler attributes.
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "en";
+
+  // <select data-fresh-submit>: choosing starts a new view, so only the choice and the
+  // language are sent (the other fields describe the view being left).
+  document.querySelectorAll("select[data-fresh-submit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      Array.prototype.forEach.call(select.form.elements, function (field) {
+        // (fieldsets have no name: disabling one would disable the choice itself)
+        if (field.name && field !== select && field.name !== "lang") { field.disabled = true; }
+      });
+      select.form.submit();
+    });
+  });
+
+  // <input data-live-search="ID">: results while typing, from the portal's own JSON API,
+  // into the element ID (the form works without it).
+  document.querySelectorAll("input[data-live-search]").forEach(function (box) {
+    var out = document.getElementById(box.dataset.liveSearch), timer = null;
+    if (!out) { return; }
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = box.value.trim();
+        if (!q) { out.replaceChildren(); return; }
+        fetch("/api/search?lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q))
+          .then(function (r) { return r.json(); })
+          .then(function (hits) {
+            var ul = document.createElement("ul"); ul.className = "hits";
+            hits.forEach(function (h) {
+              var li = document.createElement("li"); li.dataset.kind = h.kind;
+              var k = document.createElement("span"); k.className = "kind"; k.textContent = h.kind_label;
+              var a = document.createElement("a"); a.href = h.url; a.textContent = h.label;
+              var d = document.createElement("span"); d.className = "muted small"; d.textContent = " " + h.detail;
+              li.append(k, " ", a, d); ul.appendChild(li);
+            });
+            out.replaceChildren(ul);
+          });
+      }, 150);
+    });
+  });
+})();
