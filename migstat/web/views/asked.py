@@ -13,7 +13,7 @@ from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.model import NotFoundError, TableDef
-from migstat.web.views.data import PUBLISHERS, PortalData
+from migstat.web.views.data import PortalData
 from migstat.web.views.dims import AREA, PROVIDER
 from migstat.web.views.params import (
     UnknownValue,
@@ -23,6 +23,7 @@ from migstat.web.views.params import (
     resolve_code,
     unknown,
 )
+from migstat.web.views.providers import PUBLISHERS
 
 
 def table(data: PortalData, value: str) -> TableDef:
