@@ -112,7 +112,8 @@ def test_unknown_partner_code(tmp_path) -> None:
     assert "XYZ" in caught.value.text("en") and caught.value.where.line == 201
     dataset = read(path, registry=default_registry(), allow_unmatched=True)
     [warning] = [f for f in dataset.findings if f.rule == "IMPORT_UNMATCHED_NAME"]
-    assert warning.params == {"name": "XYZ", "count": 1} and warning.severity == "warning"
+    assert warning.params["name"] == "XYZ" and warning.params["count"] == 1
+    assert warning.severity == "warning"
     assert 201 not in {o.where.line for o in dataset.observations}
 
 

@@ -262,13 +262,12 @@ def test_unknown_label_is_listed_never_guessed(tmp_path, registry) -> None:
         ["2016", "Atlantis", "Total", "Total", "Total", "Asylum applicant", "Person", "5", ""]
     )
     path = write_variant(tmp_path / "atlantis.csv", rows)
-    with pytest.raises(InputError) as caught:
-        read(path, registry=registry)
-    assert "Atlantis" in caught.value.text("en") and "Atlantis" in caught.value.text("ru")
-    assert caught.value.where.line == len(rows)
-    dataset = read(path, registry=registry, allow_unmatched=True)
-    [finding] = [f for f in dataset.findings if f.rule == "IMPORT_UNMATCHED_CODE"]
-    assert finding.params["code"] == "Atlantis" and finding.where.line == len(rows)
+    # a label that matches no country skips its rows with a warning, the file is read
+    dataset = read(path, registry=registry)
+    [finding] = [f for f in dataset.findings if f.rule == "IMPORT_UNMATCHED_NAME"]
+    assert finding.params["name"] == "Atlantis" and finding.where.line == len(rows)
+    assert "Atlantis" in finding.text("en") and "Atlantis" in finding.text("ru")
+    assert dataset.observations and all(o.where.line != len(rows) for o in dataset.observations)
 
 
 def test_missing_column(tmp_path, registry) -> None:
@@ -581,4 +580,4 @@ def test_eurostat_aggregates_are_skipped(text) -> None:
 def test_unknown_eurostat_areas_are_not_guessed() -> None:
     from migstat.sources.eurostat import resolve_geo
 
-    assert resolve_geo("RNC") is None and resolve_geo("Atlantis") is None
+    assert resolve_geo("RNC") == "RNC" and resolve_geo("Atlantis") is None

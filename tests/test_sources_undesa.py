@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migstat.model import InputError, default_registry
+from migstat.model import default_registry
 from migstat.sources import SOURCES, detect_source, read_source
 from migstat.sources.undesa import read_csv, read_workbook
 from tests.csvfiles import write_variant
@@ -128,16 +128,13 @@ def test_semicolons_bom_and_reordered_columns(tmp_path, raw) -> None:
         assert _key_values(read_source(path, registry=registry)) == _key_values(base)
 
 
-def test_unknown_country_is_an_error_or_a_skipped_row(tmp_path, raw) -> None:
+def test_unknown_country_is_a_skipped_row(tmp_path, raw) -> None:
     rows = [raw[0], raw[1], ["2019", "Narnia", *raw[2][2:]], raw[3]]
     path = _write_variant(tmp_path / "narnia.csv", raw, rows=rows)
-    with pytest.raises(InputError) as caught:
-        read_csv(path, registry=default_registry())
-    assert "Narnia" in caught.value.text("en") and "Narnia" in caught.value.text("ru")
-    assert caught.value.where.line == 3
-    dataset = read_csv(path, registry=default_registry(), allow_unmatched=True)
+    dataset = read_csv(path, registry=default_registry())
     [warning] = [f for f in dataset.findings if f.rule == "IMPORT_UNMATCHED_NAME"]
     assert warning.severity == "warning" and warning.params["name"] == "Narnia"
+    assert "Narnia" in warning.text("en") and "Narnia" in warning.text("ru")
     assert warning.where.line == 3
     assert {o.where.line for o in dataset.observations} == {2, 4}
 

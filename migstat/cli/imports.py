@@ -124,7 +124,8 @@ from migstat.i18n import N_
 @click.option(
     "--allow-unmatched",
     is_flag=True,
-    help="Skip rows whose country name matches no code (reported as warnings).",
+    help="Skip rows with a code that matches nothing (reported as warnings); country names "
+    "that match nothing are always skipped and reported.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
 @click.option("--by", "submitted_by", default=None, help="Who imports (default: the OS user).")

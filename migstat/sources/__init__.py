@@ -8,12 +8,14 @@ SHA-256) and the table metadata the publisher's practice implies. A module offer
   bytes (and, for workbooks, a look inside);
 * ``read(path, *, registry, **options) -> Dataset``.
 
-Options every reader accepts: ``allow_unmatched`` (skip rows whose country name matches no
-AREA code and report them as warnings instead of stopping with an error). Readers ignore
+Options every reader accepts: ``allow_unmatched`` (skip rows with a code that matches nothing
+and report them as warnings instead of stopping with an error; a country *name* that matches
+nothing is always skipped and reported, with the closest codes). Readers ignore
 options they do not know. :func:`read_source` adds ``table`` (keep one table only; it is
 also passed to the reader, since generic formats such as PX and matrices may need it).
 
-Country names go through :mod:`migstat.sources.names`; nothing is guessed.
+Country names go through :mod:`migstat.sources.names` and its normalisation in
+:mod:`migstat.sources.namematch`; nothing is guessed.
 
 What is generic has its own module, so that a publisher's module holds only its quirks:
 :mod:`~migstat.sources.common` (delimited files, keys, hashes), :mod:`~migstat.sources.names`

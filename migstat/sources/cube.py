@@ -26,6 +26,7 @@ from migstat.model.findings import InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import key_for
+from migstat.sources.names import looks_like_name, unmatched_findings
 from migstat.sources.skipped import Places
 
 RULE_UNMATCHED_CODE = "IMPORT_UNMATCHED_CODE"
@@ -65,6 +66,8 @@ class CubeMapper:
     require: dict[str, frozenset[str]] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     unmatched: Places = field(default_factory=Places)
+    unmatched_names: Places = field(default_factory=Places)
+    """Area values written as names that match no code: skipped with a warning."""
     aggregates: Places = field(default_factory=Places)
     not_stored: Places = field(default_factory=Places)
     _reporting: dict[str, str] = field(default_factory=dict)
@@ -153,7 +156,9 @@ class CubeMapper:
                     found = SKIP
             self._areas[(code, reporting)] = found
         if found is None:
-            self.unmatched.add((dim, code), where)
+            (self.unmatched_names if looks_like_name(code) else self.unmatched).add(
+                (dim, code), where
+            )
             return None
         if found == SKIP:
             self.aggregates.add((dim, code), where)
@@ -217,6 +222,11 @@ class CubeMapper:
                 "{dimension} \u201c{code}\u201d is not a breakdown of table {table}: {count} rows "
                 "skipped."
             ),
+        )
+        dataset.findings.extend(
+            unmatched_findings(
+                self.unmatched_names, self.registry, table=table, name_of=lambda key: key[1]
+            )
         )
         if not self.unmatched:
             return
@@ -301,9 +311,10 @@ def settle_all(mappers: list[CubeMapper], dataset: Dataset, allow_unmatched: boo
     seen: set[tuple[str, str]] = set()
     for mapper in mappers:
         # one warning per aggregate although every table of the file meets it
-        for key in [k for k in mapper.aggregates if k in seen]:
-            del mapper.aggregates[key]
-        seen.update(mapper.aggregates)
+        for places in (mapper.aggregates, mapper.unmatched_names):
+            for key in [k for k in places if k in seen]:
+                del places[key]
+            seen.update(places)
         mapper.settle(dataset, True)
 
 

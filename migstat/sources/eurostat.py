@@ -53,9 +53,10 @@ GEO_CODES: dict[str, str] = {
     "CN_X_HK": "CHN",
     "YU": "YUG",
     "CS": "CSK",
+    "RNC": "RNC",
 }
 """Eurostat area codes that are not ISO alpha-2 (or not countries of their own). ``RNC``
-(recognised non-citizens of Latvia and Estonia) has no AREA code and is reported."""
+(recognised non-citizens of Latvia and Estonia) is a partner of its own in AREA."""
 GEO_LABELS: dict[str, str] = {
     "Germany (until 1990 former territory of the FRG)": "DEU",
     "Germany (including former GDR)": SKIP,

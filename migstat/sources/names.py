@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry, default_registry
+from migstat.sources.namematch import describe_candidates, index_for
 from migstat.sources.skipped import Places
 
 RULE_UNMATCHED = "IMPORT_UNMATCHED_NAME"
@@ -123,7 +126,14 @@ def resolve_country(name: str, registry: Registry | None = None) -> str | None:
     if not text:
         return None
     areas = (registry or default_registry()).areas
-    return areas.resolve(text)
+    return areas.resolve(text) or index_for(areas).resolve(text)
+
+
+def suggest_countries(name: str, registry: Registry | None = None, limit: int = 3) -> str:
+    """The closest codes to an unmatched name, with their English and Russian names, or
+    ``"-"`` when nothing comes close (for the "did you mean" of a finding)."""
+    areas = (registry or default_registry()).areas
+    return describe_candidates(areas, index_for(areas).suggest(normalize_name(name), limit)) or "-"
 
 
 @dataclass(slots=True)
@@ -178,20 +188,53 @@ class NameReport:
         )
 
     def findings(self) -> list[Finding]:
-        return self.unmatched.each(
-            rule=RULE_UNMATCHED,
-            severity=Severity.WARNING,
-            message=N_(
-                "The name \u201c{name}\u201d matches no country or area code: {count} rows skipped."
-            ),
-            params=lambda name, count: {"name": name, "count": count},
-            related=None,
-        )
+        return unmatched_findings(self.unmatched, self.registry, related=None)
 
     def settle(self, dataset: Dataset, allow_unmatched: bool) -> None:
-        """Raise :class:`InputError` for unmatched names, or record them as warnings."""
+        """Record unmatched names as warnings (their rows skipped, the closest codes named);
+        raise :class:`InputError` when a *code* matches nothing, unless ``allow_unmatched``.
+
+        A published file names a territory as its publisher likes: one new spelling must not
+        refuse the thousands of rows around it, and the warning says what was left out and
+        what it may be. An unknown code is a different matter (a misread column, a code list
+        the project lacks): that stops the import unless the user chose to skip.
+        """
         if not self.unmatched:
             return
-        if not allow_unmatched:
+        if not allow_unmatched and not all(map(looks_like_name, self.unmatched)):
             raise self.error()
         dataset.findings.extend(self.findings())
+
+
+def looks_like_name(text: object) -> bool:
+    """Whether ``text`` is written as a name ("Gambia, The", "КЫРГЫЗСТАН") rather than a code
+    ("XZ", "EU27_2020", "999"): it has a lowercase letter, a space or a non-Latin letter."""
+    text = str(text).strip()
+    return any(c.islower() or c.isspace() or (c.isalpha() and not c.isascii()) for c in text)
+
+
+def unmatched_findings(
+    places: Places,
+    registry: Registry | None = None,
+    *,
+    table: str | None = None,
+    name_of: Callable[[Any], str] = str,
+    related: int | None = 19,
+) -> list[Finding]:
+    """One warning per unmatched name, at its first place, with the closest codes."""
+    return places.each(
+        rule=RULE_UNMATCHED,
+        severity=Severity.WARNING,
+        message=N_(
+            "The name \u201c{name}\u201d matches no country or area code: {count} rows "
+            "skipped. Closest codes: {candidates}. Add the spelling to the alias table "
+            "(AREA.yaml) if it is one of them."
+        ),
+        params=lambda key, count: {
+            "name": name_of(key),
+            "count": count,
+            "candidates": suggest_countries(name_of(key), registry),
+        },
+        table=table,
+        related=related,
+    )
