@@ -344,6 +344,13 @@ def test_reliability_flags_per_cell() -> None:
         RELIABLE,
         SUPPRESSED,
     ]
+    assert est.published()[:5] == [
+        (1000.0, "A"),
+        (1000.0, "U"),
+        (1000.0, "U"),
+        (None, "Q"),
+        (None, "Q"),
+    ]
     with pytest.raises(MigstatError, match="flag CV"):
         ReliabilityRule(flag_cv=0.5, suppress_cv=0.3)
 

@@ -4,8 +4,8 @@ A table's cells (with its totals and subtotals) are numbered ``0 .. n_cells-1``.
 belongs to at most one cell of each *classification* (a grouping set: the detailed cells, a
 margin, the grand total), so membership is an ``(n_records, k)`` integer array with ``-1``
 where a record is outside every cell of that classification. The sums over cells are segment
-sums of the member records sorted by cell: the product of the sparse cell x record indicator
-matrix with a record x replicate matrix, done in blocks of records so memory stays bounded.
+sums: the product of the sparse cell x record indicator matrix with a record x replicate
+matrix, as ``bincount`` over blocks of records so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -19,18 +19,20 @@ from migstat.model import MigstatError
 
 # Bounds on what one call handles: more cells than this is not a table anyone publishes.
 MAX_CELLS = 10_000_000
-# Records x replicates multiplied per block of the segment sums (about 64 MB of float64).
+# Records x replicates summed per block of the segment sums (about 64 MB of float64).
 BLOCK_VALUES = 8_000_000
 
 
 @dataclass(frozen=True)
 class Membership:
-    """The (record, cell) pairs of a table: ``rows[j]`` is in cell ``cells[j]``."""
+    """The (record, cell) pairs of a table: ``rows[j]`` is in cell ``cells[j]``; ``index`` is
+    the checked ``(n_records, k)`` cell number of every record in every classification."""
 
     rows: np.ndarray
     cells: np.ndarray
     n_cells: int
     n_records: int
+    index: np.ndarray
 
 
 def membership(cells: np.ndarray, n_records: int, n_cells: int | None = None) -> Membership:
@@ -59,7 +61,7 @@ def membership(cells: np.ndarray, n_records: int, n_cells: int | None = None) ->
     rows = np.repeat(np.arange(n_records, dtype=np.int64), index.shape[1])
     flat = index.ravel()
     keep = flat >= 0
-    return Membership(rows=rows[keep], cells=flat[keep], n_cells=count, n_records=n_records)
+    return Membership(rows[keep], flat[keep], count, n_records, index)
 
 
 def cell_sums(m: Membership, values: np.ndarray) -> np.ndarray:
@@ -72,26 +74,51 @@ def cell_counts(m: Membership) -> np.ndarray:
     return np.bincount(m.cells, minlength=m.n_cells)
 
 
-def cell_matrix_sums(m: Membership, y: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def _segment_sums(
+    keys: np.ndarray, y: np.ndarray | None, matrix: np.ndarray, n_keys: int
+) -> np.ndarray:
+    """``out[g] = sum of y_i * matrix[i] over the rows i with keys[i] == g`` (``y`` = 1 when
+    ``None``): one ``bincount`` per block of rows over the flattened (key, column) index, which
+    reads the matrix in its own order and accumulates in an array the size of the result."""
+    width = matrix.shape[1]
+    out = np.zeros(n_keys * width)
+    columns = np.arange(width, dtype=np.int64)
+    block = max(1, BLOCK_VALUES // max(width, 1))
+    for start in range(0, keys.size, block):
+        part = matrix[start : start + block]
+        if y is not None:
+            part = part * y[start : start + block, None]
+        flat = (keys[start : start + block, None] * width + columns).ravel()
+        out += np.bincount(flat, weights=part.ravel(), minlength=out.size)
+    return out.reshape(n_keys, width)
+
+
+def _record_groups(index: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Records in exactly the same cells of every classification form a group: the group of
+    every record and one record of each group."""
+    radix = n_cells + 1
+    if radix ** index.shape[1] < 2**62:
+        key = (index + 1) @ (radix ** np.arange(index.shape[1], dtype=np.int64))
+    else:
+        _, key = np.unique(index, axis=0, return_inverse=True)
+    _, first, group = np.unique(key.ravel(), return_index=True, return_inverse=True)
+    return group.ravel(), first
+
+
+def cell_matrix_sums(m: Membership, y: np.ndarray | None, matrix: np.ndarray) -> np.ndarray:
     """``D @ (y * matrix)`` for the cell x record indicator ``D``: an ``(n_cells, R)`` array.
 
-    The pairs are sorted by cell once; each block of pairs is reduced with ``np.add.reduceat``
-    over its runs of equal cells and added to the rows of those cells.
+    The records are first summed within groups of identical cell membership (one pass over
+    the record x replicate matrix however many classifications the table has: a table's
+    margins are made of its detailed cells), then the few group rows into the cells.
     """
-    width = matrix.shape[1]
-    out = np.zeros((m.n_cells, width))
-    if not m.cells.size:
-        return out
-    order = np.argsort(m.cells, kind="stable")
-    rows, cells = m.rows[order], m.cells[order]
-    block = max(1, BLOCK_VALUES // max(width, 1))
-    for start in range(0, cells.size, block):
-        part_rows = rows[start : start + block]
-        part_cells = cells[start : start + block]
-        heads = np.flatnonzero(np.r_[True, part_cells[1:] != part_cells[:-1]])
-        values = matrix[part_rows] * y[part_rows, None]
-        out[part_cells[heads]] += np.add.reduceat(values, heads, axis=0)
-    return out
+    group, first = _record_groups(m.index, m.n_cells)
+    group_sums = _segment_sums(group, y, matrix, first.size)
+    members = m.index[first]
+    pairs = members.ravel()
+    inside = pairs >= 0
+    rows = np.repeat(np.arange(first.size), members.shape[1])[inside]
+    return _segment_sums(pairs[inside], None, group_sums[rows], m.n_cells)
 
 
 def domains(*columns: np.ndarray) -> tuple[np.ndarray, list[tuple[object, ...]]]:

@@ -7,8 +7,9 @@ use the normal quantile, as R ``survey``'s ``confint()`` does by default (``df =
 
 :class:`ReliabilityRule` turns the CV (and optionally the sample count) into a flag per cell:
 reliable, flagged (publish with a warning: SDMX ``OBS_STATUS`` ``U``, low reliability) or
-suppressed (do not publish the value). The thresholds are the office's; the defaults are the
-common 16.6 % / 33.3 % rule (Statistics Canada's E and F grades).
+suppressed (do not publish the value: ``OBS_STATUS`` ``Q``, see :meth:`Estimates.published`).
+The thresholds are the office's; the defaults are the common 16.6 % / 33.3 % rule
+(Statistics Canada's E and F grades).
 """
 
 from __future__ import annotations
@@ -19,12 +20,20 @@ from statistics import NormalDist
 import numpy as np
 
 from migstat.i18n import N_
-from migstat.model import MigstatError
+from migstat.model import MigstatError, ObsStatus
 
 RELIABLE = 0
 FLAGGED = 1
 SUPPRESSED = 2
 FLAG_NAMES = {RELIABLE: "reliable", FLAGGED: "flagged", SUPPRESSED: "suppressed"}
+# The SDMX OBS_STATUS each flag is published with: low reliability (U) for a flagged value,
+# "missing value; suppressed" (Q) for a value withheld as too unreliable (not confidential:
+# that is CONF_STATUS, set by disclosure control).
+OBS_STATUS_OF_FLAG = {
+    RELIABLE: ObsStatus.NORMAL.value,
+    FLAGGED: ObsStatus.LOW_RELIABILITY.value,
+    SUPPRESSED: ObsStatus.SUPPRESSED.value,
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,15 @@ class Estimates:
     def flags(self, rule: ReliabilityRule | None = None) -> np.ndarray:
         """The reliability flag of every cell under ``rule`` (the default rule if none)."""
         return (rule or ReliabilityRule()).flags(self.cv, self.records)
+
+    def published(self, rule: ReliabilityRule | None = None) -> list[tuple[float | None, str]]:
+        """Per cell the value to publish (``None`` when suppressed: an empty cell is never
+        zero) and its SDMX ``OBS_STATUS``."""
+        flags = self.flags(rule)
+        return [
+            (None if flag == SUPPRESSED else float(value), OBS_STATUS_OF_FLAG[int(flag)])
+            for value, flag in zip(self.total, flags, strict=True)
+        ]
 
 
 def check_level(level: float) -> float:

@@ -76,7 +76,8 @@ def _replicate_matrix(design: ReplicateDesign, n_records: int) -> np.ndarray:
             found=matrix.shape[1],
             limit=MAX_REPLICATES,
         )
-    bad = np.argwhere(~np.isfinite(matrix))
+    total = np.sum(matrix)  # cheap test first: any NaN or infinity makes the sum not finite
+    bad = np.argwhere(~np.isfinite(matrix)) if not np.isfinite(total) else np.empty((0, 2))
     if bad.size:
         raise MigstatError(
             N_("Record {row}: replicate weight {replicate} is missing or not a number."),
@@ -159,13 +160,17 @@ def replicate_totals(
     """Totals of ``y`` (persons when ``None``) over every cell with replicate standard errors:
     R's ``svyby(~y, ~cell, svrepdesign(...), svytotal)`` for each classification at once."""
     w = check_weights(design.weights, None)
-    y = check_values(y, w.size)
+    values = check_values(y, w.size)
     matrix = _replicate_matrix(design, w.size)
     scale, rscales = scales(design, matrix.shape[1])
     m = membership(cells, w.size, n_cells)
-    totals = cell_sums(m, w * y)
+    totals = cell_sums(m, w * values)
     variance = replicate_variances(
-        cell_matrix_sums(m, y, matrix), totals, scale, rscales, design.mse
+        cell_matrix_sums(m, None if y is None else values, matrix),
+        totals,
+        scale,
+        rscales,
+        design.mse,
     )
     return Estimates(
         total=totals,
