@@ -124,8 +124,12 @@ def _replicate_cases() -> list[Case]:
 
     jkn = case("jkn", "JKn", {}, rscales=rscales)
     jkn.rscales = rscales
+    counts = case("sdr_counts", "successive-difference", {})
+    counts.columns = {**s, "y": np.ones(s["w"].size)}
+    counts.counts = True
     return [
         case("sdr", "successive-difference", {}),
+        counts,
         case("jk1", "JK1", {}),
         case("jk1_scale", "JK1", {"scale": "0.8125"}, scale=0.8125),
         jkn,
@@ -391,3 +395,10 @@ def test_cell_numbers_out_of_range_are_refused() -> None:
     design = TaylorDesign(np.ones(4), clusters=np.arange(4))
     with pytest.raises(MigstatError, match="between -1 and 1"):
         survey_totals(design, np.array([0, 1, 2, 0]), n_cells=2)
+
+
+def test_too_many_cell_replicates_are_refused_before_any_work() -> None:
+    s = _sample(8)
+    design = ReplicateDesign(s["w"], s["w"][:, None] * s["reps"], "JK1")
+    with pytest.raises(MigstatError, match="smaller groups"):
+        survey_totals(design, np.zeros(s["w"].size, dtype=int), n_cells=10_000_000)

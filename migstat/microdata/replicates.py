@@ -42,6 +42,8 @@ METHODS = ("successive-difference", "JK1", "JKn", "bootstrap", "BRR", "Fay", "ot
 # Methods whose scale and rscales are fixed by the method (R ignores any given with a warning).
 _FIXED = ("successive-difference", "BRR", "Fay")
 MAX_REPLICATES = 10_000
+# Cells x replicates held at once (800 MB of float64): a bound on the table times the weights.
+MAX_CELL_REPLICATES = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,16 @@ def replicate_totals(
     matrix = _replicate_matrix(design, w.size)
     scale, rscales = scales(design, matrix.shape[1])
     m = membership(cells, w.size, n_cells)
+    if m.n_cells * matrix.shape[1] > MAX_CELL_REPLICATES:
+        raise MigstatError(
+            N_(
+                "{cells} cells times {replicates} replicate weights is more than {limit} "
+                "estimates at once; estimate the tables in smaller groups."
+            ),
+            cells=m.n_cells,
+            replicates=matrix.shape[1],
+            limit=MAX_CELL_REPLICATES,
+        )
     totals = cell_sums(m, w * values)
     variance = replicate_variances(
         cell_matrix_sums(m, None if y is None else values, matrix),
