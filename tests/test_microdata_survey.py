@@ -102,6 +102,14 @@ def _taylor_cases() -> list[Case]:
     for rule in ("remove", "certainty", "adjust", "average"):
         design = TaylorDesign(lonely["w"], lonely["stratum"], lonely["psu"], lonely_psu=rule)
         cases.append(Case(f"taylor_lonely_{rule}", lonely, {**base, "lonely": rule}, design))
+    # The stratum of one PSU is all its population has (fpc 1): no variance, nothing lonely.
+    census = {**lonely, "fpc": np.where(lonely["stratum"] == "s2", 1.0, lonely["fpc"])}
+    for rule in ("fail", "average"):
+        design = TaylorDesign(
+            census["w"], census["stratum"], census["psu"], fpc=census["fpc"], lonely_psu=rule
+        )
+        params = {**base, "fpc": "~fpc", "lonely": rule}
+        cases.append(Case(f"taylor_enumerated_{rule}", census, params, design))
     return cases
 
 

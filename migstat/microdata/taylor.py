@@ -57,7 +57,8 @@ class TaylorDesign:
 @dataclass(frozen=True)
 class _Structure:
     """The design's PSUs: the PSU of every record, the stratum of every PSU, per stratum its
-    PSU count, variance factor ``f_h n_h / (n_h - 1)`` and whether it is lonely."""
+    PSU count, variance factor ``f_h n_h / (n_h - 1)`` and whether it is lonely (one PSU out
+    of several in the population, so its variance is unknown)."""
 
     psu: np.ndarray
     psu_stratum: np.ndarray
@@ -117,10 +118,12 @@ def _structure(design: TaylorDesign) -> _Structure:
     psu_stratum[psu] = stratum
     n_psu = np.bincount(psu_stratum, minlength=labels.size).astype(float)
     f = _finite_population(design, stratum, n_psu)
-    lonely = n_psu == 1
+    single = n_psu == 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(lonely, f, f * n_psu / (n_psu - 1))
-    factor[f < 1e-7] = 0.0
+        factor = np.where(single, f, f * n_psu / (n_psu - 1))
+    enumerated = f < 1e-7  # every PSU taken: no sampling variance, lonely or not (as R)
+    factor[enumerated] = 0.0
+    lonely = single & ~enumerated
     return _Structure(psu, psu_stratum, n_psu, factor, lonely, labels)
 
 
