@@ -6,7 +6,9 @@
 DuckDB reads the file out of core (a memory limit on the connection); the mapping file
 (``docs/microdata.md``, checked against ``mapping.schema.json``) says which variable holds
 what and how national codes recode to the code lists. Every table comes out of one query with
-all its totals and subtotals (``GROUP BY CUBE``), so they add up by construction.
+all its totals and subtotals (``GROUP BY CUBE``), so they add up by construction. Survey
+estimates with their standard errors, CVs and reliability flags are in ``survey`` (Taylor
+linearisation in ``taylor``, replicate weights in ``replicates``).
 """
 
 from migstat.microdata.mapping import Mapping, load_mapping

@@ -7,7 +7,6 @@
 # package provides is already there (installed some other way counts too). Add a new system
 # requirement here and nowhere else; for example the next issues add
 #   "default-jre-headless|command -v java"     (Java)
-#   "r-base-core|command -v Rscript"           (R)
 # to TEST_DEBIAN_PACKAGES (or to SETUP_DEBIAN_PACKAGES if the demo needs it too).
 SETUP_DEBIAN_PACKAGES=(
   # venv and ensurepip, to create .venv (Debian splits them out of python3)
@@ -19,6 +18,9 @@ TEST_DEBIAN_PACKAGES=(
    command -v initdb || test -x \"\$(pg_config --bindir)/initdb\""
   # the browser the portal's browser tests drive (Playwright never downloads one)
   "chromium|test -x /usr/bin/chromium"
+  # R and its survey package: the reference the survey estimates are tested against
+  "r-base-core|command -v Rscript"
+  "r-cran-survey|Rscript -e 'library(survey)'"
 )
 
 LOCK_FILE="requirements/lock.txt"
