@@ -223,8 +223,8 @@ def read_csv(
     """SDMX-CSV 1.0 (``DATAFLOW``) or 2.0 (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``)."""
     text = decode_text(raw, legacy=WESTERN)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
-    header = [column_id(h) for h in next(reader)]
     where0 = Location(file=file_name, line=1)
+    header = [column_id(h) for h in next(reader, [])]
     flow_at = (
         header.index("STRUCTURE_ID")
         if "STRUCTURE_ID" in header

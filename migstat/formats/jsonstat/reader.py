@@ -112,9 +112,11 @@ def _categories(dim_id: str, raw: Any, file_name: str) -> tuple[tuple[str, ...],
     if isinstance(index, list):
         return tuple(str(c) for c in index), labels
     if isinstance(index, dict):
-        ordered = sorted(index.items(), key=lambda item: int(item[1]))
-        codes = tuple(str(c) for c, _ in ordered)
-        if [int(p) for _, p in ordered] != list(range(len(codes))):
+        # a position must be a whole number: text, a fraction, infinity or NaN is not one
+        whole = all(type(p) is int for p in index.values())
+        ordered = sorted(index.items(), key=lambda item: item[1]) if whole else []
+        codes = tuple(str(c) for c, _ in ordered) if whole else tuple(map(str, index))
+        if not whole or [p for _, p in ordered] != list(range(len(codes))):
             raise _fail(
                 file_name,
                 where,

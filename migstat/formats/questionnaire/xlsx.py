@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from xml.etree import ElementTree as ET
 
+from migstat.formats.limits import max_file_bytes, mb
 from migstat.i18n import N_
 from migstat.model import InputError, Location
 
-DEFAULT_MAX_MB = 200
 Cell = tuple[int, int, object, str]
 
 # The cell element as Excel, LibreOffice and openpyxl write it (attributes r, s, t in this order).
@@ -41,20 +41,6 @@ _INNER_V = re.compile(r"<v>([^<]*)</v>")
 _INNER_F = re.compile(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
 _INNER_T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
-
-
-def max_file_bytes() -> int:
-    """The size limit for submitted files (and for a workbook's unpacked contents)."""
-    raw = os.environ.get("MIGSTAT_MAX_FILE_MB", "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_MB
-    return int(megabytes * 1024 * 1024)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
 
 
 def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zipfile.ZipFile:
@@ -81,8 +67,8 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
                 "(the limit is set by MIGSTAT_MAX_FILE_MB)."
             ),
             where=where,
-            size=_mb(unpacked),
-            limit=_mb(limit),
+            size=mb(unpacked),
+            limit=mb(limit),
         )
     return archive
 
@@ -206,7 +192,14 @@ class XlsxReader:
     def _xml(self, part: str) -> ET.Element:
         try:
             return ET.fromstring(self.archive.read(part))
-        except (ET.ParseError, KeyError, zipfile.BadZipFile, OSError, EOFError) as problem:
+        except (
+            ET.ParseError,
+            KeyError,
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+        ) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: its part {part} cannot be read "
@@ -322,7 +315,7 @@ class XlsxReader:
                         pending.clear()
                     elif local == "sheetData":
                         element.clear()
-        except (ET.ParseError, zipfile.BadZipFile, OSError, EOFError) as problem:
+        except (ET.ParseError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: sheet {sheet} cannot be read "
@@ -338,7 +331,7 @@ class XlsxReader:
         way the pattern does not cover (then it is parsed as XML)."""
         try:
             text = self.archive.read(path).decode("utf-8")
-        except (UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError):
+        except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
             return None
         start = text.find("<sheetData")
         end = text.rfind("</sheetData>")
