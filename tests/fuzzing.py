@@ -12,6 +12,7 @@ XML readers are reached rather than only the zip check.
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import tempfile
@@ -38,6 +39,8 @@ TEXT_SEEDS: dict[str, tuple[str, int | None]] = {
     "oecd/oecd_DSD_MIG_DF_MIG_B11_inflows_sdmxcsv_labels__melanie-vera.csv": ("sdmx", 20),
     "px/scb_pxweb_example__NPM_EXEMPEL1.PX": ("px", None),
     "px/scb_pxweb_example__NPM_BE0101F1datasymbols.px": ("px", None),
+    "px/scb_pxweb_example__AttributesCellnotes_BE0101F1langensvfiolikacelln.px": ("px", None),
+    "sdmx/ESTAT_demography-xs.xml": ("sdmx", None),
     "un_desa/UN_MigrantStockByOriginAndDestination_2019_clean.csv": ("matrix", 20),
     "un_desa/stock_totals_2020.csv": ("undesa", 30),
 }
@@ -136,6 +139,26 @@ def questionnaire() -> bytes:
     return path.read_bytes()
 
 
+@cache
+def undesa_workbook() -> bytes:
+    """UN DESA's 2019 workbook cut to its contents, Table 1 (40 rows) and annex: a real
+    publisher's workbook small enough to read many times."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(
+        SHARED_DATA / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx"
+    )
+    for name in wb.sheetnames:
+        if name not in ("CONTENTS", "Table 1", "ANNEX"):
+            del wb[name]
+    for ws in wb.worksheets:
+        if ws.max_row > 40:
+            ws.delete_rows(41, ws.max_row - 40)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def mutate(rng: random.Random, data: bytes) -> bytes:
     """``data`` with one to four kinds of damage."""
     for _ in range(rng.randint(1, 4)):
@@ -208,7 +231,45 @@ def _cp1251(rng: random.Random, data: bytes) -> bytes:
         return data
 
 
+_ODD_VALUES: list[object] = [
+    None,
+    "x",
+    "",
+    -1,
+    0.5,
+    10**30,
+    float("inf"),
+    float("nan"),
+    [],
+    {},
+    [1, "a"],
+    {"a": None},
+    True,
+]
+
+
+def _json_value(rng: random.Random, data: bytes) -> bytes:
+    """A JSON file with one of its values (at any depth) replaced by an odd one, written with
+    ``Infinity`` and ``NaN`` as Python's json module reads them."""
+    try:
+        tree = json.loads(data)
+    except ValueError:
+        return data
+    node, path = tree, []
+    while isinstance(node, dict | list) and node and rng.random() < 0.85:
+        key = rng.choice(list(node)) if isinstance(node, dict) else rng.randrange(len(node))
+        path.append((node, key))
+        node = node[key]
+    if not path:
+        return json.dumps(rng.choice(_ODD_VALUES)).encode()
+    parent, key = path[-1]
+    parent[key] = rng.choice(_ODD_VALUES)
+    return json.dumps(tree).encode()
+
+
 _MUTATIONS: list[Callable[[random.Random, bytes], bytes]] = [
+    _json_value,
+    _json_value,
     _flip,
     _insert,
     _insert,

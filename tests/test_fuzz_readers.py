@@ -26,6 +26,7 @@ from tests.fuzzing import (
     run_source,
     run_submission,
     text_seeds,
+    undesa_workbook,
 )
 
 _COMMON = {
@@ -79,3 +80,9 @@ def test_submission_readers_on_damaged_files(rng) -> None:
 @given(st.binary(max_size=600), st.sampled_from([".csv", ".xlsx", ".txt"]))
 def test_submission_readers_on_any_bytes(blob: bytes, suffix: str) -> None:
     run_submission(blob, suffix)
+
+
+@settings(max_examples=6)
+@given(st.randoms(use_true_random=False))
+def test_workbook_importer_on_damaged_files(rng) -> None:
+    run_source(rng.choice(["undesa", None]), mutate_zip(rng, undesa_workbook()), ".xlsx")

@@ -242,7 +242,8 @@ def read_csv(
     rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
     if not rows:
         raise InputError(N_("The file has a header but no data rows."), where=where0)
-    agency, flow = _flow_of(rows[0][1][flow_at])
+    first = rows[0][1]
+    agency, flow = _flow_of(first[flow_at] if flow_at < len(first) else "")
     if agency == "MIGSTAT":
         return read_sdmx_csv(raw, file_name=file_name, registry=registry)
     skip = {

@@ -315,7 +315,15 @@ class XlsxReader:
                         pending.clear()
                     elif local == "sheetData":
                         element.clear()
-        except (ET.ParseError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as problem:
+        # ValueError: a cell reference or row number that is not one (r="A", r="1.5")
+        except (
+            ET.ParseError,
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+        ) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: sheet {sheet} cannot be read "
