@@ -200,3 +200,21 @@ def test_the_findings_sheet_neutralises_a_formula_in_a_file_name(tmp_path: Path)
     values = [c.value for row in wb.worksheets[0].iter_rows() for c in row if c.value]
     assert values[0].startswith("'=cmd.xlsx")
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_a_mapping_upload_over_the_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from migstat.store import Store
+    from tests.test_web_mappings import client, sign_in
+
+    monkeypatch.setenv("MIGSTAT_MAX_FILE_MB", "0.001")
+    text = "country,source,codelist,national_code,national_label,target,share\n" * 40
+    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        web = client(store)
+        csrf = sign_in(web)
+        refused = web.post(
+            "/mappings/upload?lang=ru",
+            data={"csrf": csrf},
+            files={"file": ("big.csv", text.encode())},
+        )
+    assert refused.status_code == 400
+    assert "big.csv" in refused.text and "MIGSTAT_MAX_FILE_MB" in refused.text
