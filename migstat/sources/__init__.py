@@ -27,6 +27,8 @@ decoded by :mod:`migstat.formats.text` and numbers read by :mod:`migstat.formats
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -144,7 +146,8 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
         try:
             if reader.sniff(path, head_bytes):
                 found.append(name)
-        except (OSError, ValueError, UnicodeError, csv.Error):  # not this publisher's file
+        # a sniffer that cannot read the head (a damaged zip, text, CSV) says: not this file
+        except (OSError, ValueError, EOFError, KeyError, csv.Error, zlib.error, zipfile.BadZipFile):
             continue
     return found[0] if len(found) == 1 else None
 

@@ -31,6 +31,7 @@ Mapping decisions:
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def _is_stock_workbook(path: Path) -> bool:
                 if "xl/sharedStrings.xml" in names
                 else ""
             )
-    except (OSError, zipfile.BadZipFile, KeyError):
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, KeyError):
         return False
     return (
         'name="Table 1"' in book
