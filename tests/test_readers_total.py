@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -218,3 +220,17 @@ def test_a_mapping_upload_over_the_limit_is_refused(tmp_path: Path, monkeypatch)
         )
     assert refused.status_code == 400
     assert "big.csv" in refused.text and "MIGSTAT_MAX_FILE_MB" in refused.text
+
+
+def test_a_workbook_with_a_damaged_deflate_stream(tmp_path: Path) -> None:
+    """A member whose compressed bytes are damaged fails in zlib, inside the zip reader: the
+    sniffers take it for another publisher's file and the import says it cannot tell."""
+    data = bytearray(questionnaire())
+    start = data.find(b"xl/worksheets/sheet1.xml")  # the first sheet's local header
+    for i in range(start + 40, start + 240):
+        data[i] ^= 0x55
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive, pytest.raises(zlib.error):
+        archive.read("xl/worksheets/sheet1.xml")
+    assert "Cannot tell which publisher" in _fails(path, None).text("en")
