@@ -234,3 +234,12 @@ def test_a_workbook_with_a_damaged_deflate_stream(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as archive, pytest.raises(zlib.error):
         archive.read("xl/worksheets/sheet1.xml")
     assert "Cannot tell which publisher" in _fails(path, None).text("en")
+
+
+def test_a_superscript_digit_in_a_year(tmp_path: Path) -> None:
+    """``"²021".isdigit()`` is true but ``int("²021")`` fails: a year must be ASCII digits."""
+    lines = _head("cisstat/cis_migration.csv", 6).decode("utf-8").split("\n")
+    lines[2] = re.sub(r"\b20(\d\d)\b", r"²0\1", lines[2], count=1)
+    path = tmp_path / "cis.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert _fails(path, "cisstat").where.line == 3

@@ -142,7 +142,7 @@ def _read_csv(
             row = row + [""] * (width - len(row))
         dest_name = row[dest_col].strip()
         year = row[year_col].strip()
-        if not (len(year) == 4 and year.isdigit()):
+        if not (len(year) == 4 and (year.isascii() and year.isdigit())):
             raise InputError(
                 N_("Year {value} is not a four-digit year."),
                 where=Location(file=name, line=line, column=src.header[year_col]),
@@ -162,7 +162,7 @@ def _read_csv(
                 continue
             text = row[j].strip()
             where = Location(file=name, line=line, column=header)
-            if text.isdigit():
+            if text.isascii() and text.isdigit():
                 value, status = int(text), "A"
             else:
                 value, status = cell_value(text, "A", where, blank=None)
