@@ -147,7 +147,16 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
             if reader.sniff(path, head_bytes):
                 found.append(name)
         # a sniffer that cannot read the head (a damaged zip, text, CSV) says: not this file
-        except (OSError, ValueError, EOFError, KeyError, csv.Error, zlib.error, zipfile.BadZipFile):
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            KeyError,
+            NotImplementedError,
+            csv.Error,
+            zlib.error,
+            zipfile.BadZipFile,
+        ):
             continue
     return found[0] if len(found) == 1 else None
 

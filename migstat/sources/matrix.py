@@ -121,7 +121,15 @@ def _firstcell_at(path: Path) -> str | None:
                         text = "".join(re.findall(r"<t[^>]*>(.*?)</t>", item.group(1), re.S))
                         break
             return html.unescape(text)
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ):
         return None
 
 

@@ -78,7 +78,15 @@ def _is_stock_workbook(path: Path) -> bool:
                 if "xl/sharedStrings.xml" in names
                 else ""
             )
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, KeyError):
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+    ):
         return False
     return (
         'name="Table 1"' in book

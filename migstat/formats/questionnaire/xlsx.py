@@ -50,7 +50,14 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        ValueError,
+        EOFError,
+    ):
         raise InputError(
             N_(
                 "The workbook is damaged: it is not a valid .xlsx (zip) file. Open "
@@ -339,7 +346,14 @@ class XlsxReader:
         way the pattern does not cover (then it is parsed as XML)."""
         try:
             text = self.archive.read(path).decode("utf-8")
-        except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        except (
+            UnicodeDecodeError,
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            OSError,
+            EOFError,
+        ):
             return None
         start = text.find("<sheetData")
         end = text.rfind("</sheetData>")
