@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats import output
+from migstat.formats.limits import check_file as check_file_size
 from migstat.i18n import N_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import (
@@ -481,6 +482,7 @@ def import_mappings(
     path = Path(path)
     if not path.is_file():
         raise InputError(N_("File not found: {path}"), path=str(path))
+    check_file_size(path)
     found = read_mappings_csv(
         path.read_bytes(), file_name=path.name, registry=reg, country=country, source=source
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from migstat.formats.csvbase import decode, first_line, rows, sniff_separator
+from migstat.formats.neutral import neutral_row
 from migstat.formats.notation import parse_number
 from migstat.i18n import N_
 from migstat.model import InputError, Location
@@ -253,5 +254,5 @@ def same_areas(start: StockTable, end: StockTable) -> np.ndarray:
 def write_matrix(rows_: list[list[str]]) -> str:
     """CSV text of a table given as rows of strings."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows_)
+    csv.writer(buffer, lineterminator="\n").writerows(neutral_row(r) for r in rows_)
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from migstat.formats.notation import NotANumber, read_text
-from migstat.formats.text import decode_text
+from migstat.formats.text import UTF16_BOMS, UndecodableText, decode_text
 from migstat.i18n import N_
 from migstat.model import (
     Dataset,
@@ -44,15 +44,22 @@ def decode(data: bytes, *, file_name: str, encoding: str | None = None) -> str:
     ``encoding`` is given; no legacy code page is guessed (see :mod:`migstat.formats.text`)."""
     try:
         return decode_text(data, encoding=encoding)
-    except (UnicodeDecodeError, LookupError) as problem:
-        line = (
-            data[: problem.start].count(b"\n") + 1 if isinstance(problem, UnicodeDecodeError) else 1
-        )
+    except UndecodableText as problem:
+        line = problem.line
         if encoding:
             raise InputError(
                 N_("The file cannot be read as {encoding} (line {line})."),
                 where=Location(file=file_name, line=line),
                 encoding=encoding,
+                line=line,
+            ) from None
+        if data.startswith(UTF16_BOMS):
+            raise InputError(
+                N_(
+                    "The file starts as UTF-16 text but is cut off or damaged at line {line}: "
+                    "save it again (as “CSV UTF-8”) and send the whole file."
+                ),
+                where=Location(file=file_name, line=line),
                 line=line,
             ) from None
         raise InputError(
@@ -64,6 +71,10 @@ def decode(data: bytes, *, file_name: str, encoding: str | None = None) -> str:
             where=Location(file=file_name, line=line),
             line=line,
         ) from None
+    except InputError as problem:  # an unknown encoding named
+        problem.where = Location(file=file_name)
+        problem.args = (problem.text("en"),)
+        raise
 
 
 def _count_outside_quotes(line: str, sep: str) -> int:

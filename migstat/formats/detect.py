@@ -13,8 +13,8 @@ from pathlib import Path
 
 from migstat.formats.csv_long import read_long_csv
 from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_separator
+from migstat.formats.limits import check_size, max_file_bytes
 from migstat.formats.questionnaire import read_questionnaire
-from migstat.formats.questionnaire.xlsx import max_file_bytes
 from migstat.formats.sdmx_csv import read_sdmx_csv
 from migstat.i18n import N_
 from migstat.model import Dataset, InputError, Location, NotFoundError, Registry, default_registry
@@ -22,10 +22,6 @@ from migstat.model import Dataset, InputError, Location, NotFoundError, Registry
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
 
 
 def sniff(data: bytes, file_name: str) -> str:
@@ -125,17 +121,7 @@ def read_submission(
             where=where,
             problem=problem.strerror or str(problem),
         ) from None
-    if size > limit:
-        raise InputError(
-            N_(
-                "The file is {size} MB, more than the limit of {limit} MB, and is "
-                "not read. Send the tables in smaller files (the limit is set by "
-                "MIGSTAT_MAX_FILE_MB)."
-            ),
-            where=where,
-            size=_mb(size),
-            limit=_mb(limit),
-        )
+    check_size(size, file_name=name, limit=limit)
     try:
         data = path.read_bytes()
     except OSError as problem:
@@ -159,17 +145,7 @@ def read_bytes(
     reg = registry or default_registry()
     where = Location(file=file_name)
     limit = max_file_bytes() if max_bytes is None else max_bytes
-    if len(data) > limit:
-        raise InputError(
-            N_(
-                "The file is {size} MB, more than the limit of {limit} MB, and is "
-                "not read. Send the tables in smaller files (the limit is set by "
-                "MIGSTAT_MAX_FILE_MB)."
-            ),
-            where=where,
-            size=_mb(len(data)),
-            limit=_mb(limit),
-        )
+    check_size(len(data), file_name=file_name, limit=limit)
     if country:
         try:
             country = reg.country(country)

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.neutral import neutralise
 from migstat.i18n import N_, gettext_
 from migstat.model import Registry, TableDef, pick
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Sheets = dict[str, tuple[Sequence[dict[str, Any]], Sequence[str]]]
 """Further tables of an output by name: their rows and columns (XLSX sheets, JSON members)."""
@@ -49,11 +48,9 @@ class OutputFormat:
         return f"{stem}.{self.suffix}"
 
 
-def safe_text(value: Any) -> Any:
-    """Prefix text that would start a spreadsheet formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+safe_text = neutralise
+"""Prefix text that would start a spreadsheet formula with an apostrophe (see
+:mod:`migstat.formats.neutral`)."""
 
 
 def columns(table: TableDef, *, labels: bool = True) -> list[str]:

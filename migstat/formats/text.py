@@ -13,8 +13,15 @@ tries, in this order:
 5. each of the ``legacy`` code pages the caller names, in its order: those its publishers use
    (:data:`CYRILLIC`, :data:`WESTERN`), or the one a file's language makes likely. With
    ``replace`` the last one replaces what it cannot decode. A caller that accepts UTF-8 only
-   (migstat's own CSV templates, which say "save as CSV UTF-8") names none, and the UTF-8
-   error reaches it.
+   (migstat's own CSV templates, which say "save as CSV UTF-8") names none.
+
+When no step gives text the decode is strict: :class:`UndecodableText` (one of the project's
+input errors) names the byte and the line where the text stops being readable and says how to
+save the file. No character is replaced silently, because a replaced letter in a country name
+or a digit in a number changes what a statistics file says; the one exception is the
+documented ``replace`` of the PX format's default code page, whose few undefined bytes can
+only be in labels. A UTF-16 file that is cut off (an odd number of bytes) or damaged is such an
+error too, not text guessed in another encoding.
 
 ``sample=True`` reads the first bytes of a file for sniffing: a character cut at the end of
 the sample is dropped, UTF-16 errors are ignored and the first legacy code page replaces what
@@ -23,7 +30,12 @@ it cannot decode, so that a sample always gives text.
 
 from __future__ import annotations
 
+import codecs
 from typing import AnyStr
+
+from migstat.i18n import N_
+from migstat.model.data import Location
+from migstat.model.findings import InputError
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -31,6 +43,32 @@ CYRILLIC: tuple[str, ...] = ("cp1251",)
 """Windows-1251: the exports of the CIS region's statistical offices."""
 WESTERN: tuple[str, ...] = ("cp1252", "latin-1")
 """Windows-1252, then ISO-8859-1 (which decodes any byte): Eurostat's older exports."""
+
+
+class UndecodableText(InputError):
+    """Bytes that are text in none of the encodings tried: ``start`` is the offset of the first
+    byte that cannot be read (counted in the whole file), ``line`` its line."""
+
+    def __init__(self, message: str, *, data: bytes, start: int, **params: object) -> None:
+        self.start = start
+        if data.startswith(UTF16_BOMS):
+            self.line = data[:start].decode("utf-16", errors="ignore").count("\n") + 1
+        else:
+            self.line = data[:start].count(b"\n") + 1
+        byte = f"0x{data[start]:02X}" if start < len(data) else "end"
+        super().__init__(message, where=Location(line=self.line), byte=byte, offset=start, **params)
+
+
+def _undecodable(data: bytes, problem: UnicodeDecodeError, tried: str) -> UndecodableText:
+    return UndecodableText(
+        N_(
+            "The byte {byte} at offset {offset} cannot be read as text in {tried}: "
+            'save the file as UTF-8 ("CSV UTF-8" in Excel) and try again.'
+        ),
+        data=data,
+        start=problem.start,
+        tried=tried,
+    )
 
 
 def decode_text(
@@ -44,9 +82,8 @@ def decode_text(
 ) -> str:
     """The text of ``data`` in the order of the module's docstring.
 
-    Raises :class:`UnicodeDecodeError` (from UTF-8, or from the named ``encoding``) when no
-    step gives text, its ``start`` counted from after a UTF-8 byte-order mark; an unknown
-    ``encoding`` raises :class:`LookupError`.
+    Raises :class:`UndecodableText` when no step gives text (its ``start`` counted in the
+    whole file) and when an ``encoding`` named is unknown.
     """
     return decode_as(
         data, legacy=legacy, sample=sample, encoding=encoding, declared=declared, replace=replace
@@ -64,23 +101,17 @@ def decode_as(
 ) -> tuple[str, str]:
     """:func:`decode_text`, with the encoding that gave the text (for provenance notes)."""
     if encoding:
-        return data.decode(encoding).removeprefix("\ufeff"), encoding
+        return _named(data, encoding), encoding
     if data.startswith(UTF8_BOM):
         if sample:
             return _utf8_sample(data[3:], legacy)
-        return data.decode("utf-8-sig"), "utf-8"
+        return _strict(data, "utf-8-sig", "UTF-8"), "utf-8"
     if data.startswith(UTF16_BOMS):
         if sample:
             return data.decode("utf-16", errors="ignore"), "utf-16"
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    if declared:
-        try:
-            return data.decode(declared), declared
-        except (LookupError, UnicodeDecodeError):
-            pass
+        return _strict(data, "utf-16", "UTF-16"), "utf-16"
+    if declared and (text := _declared(data, declared)) is not None:
+        return text, declared
     if sample:
         return _utf8_sample(data, legacy)
     try:
@@ -92,7 +123,44 @@ def decode_as(
                 return data.decode(code_page, errors=errors), code_page
             except UnicodeDecodeError:
                 continue
-        raise problem from None
+        raise _undecodable(data, problem, " / ".join(("UTF-8", *legacy))) from None
+
+
+def _strict(data: bytes, codec: str, shown: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as problem:
+        if codec == "utf-16" and problem.end >= len(data):
+            raise UndecodableText(
+                N_(
+                    "The file is UTF-16 text cut off after {offset} bytes (a character "
+                    "is incomplete at its end): send the whole file again."
+                ),
+                data=data,
+                start=problem.start,
+            ) from None
+        raise _undecodable(data, problem, shown) from None
+
+
+def _named(data: bytes, encoding: str) -> str:
+    """``data`` in the one ``encoding`` a user names (a byte-order mark dropped)."""
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the name
+        raise InputError(
+            N_("Unknown encoding {encoding}: name one such as utf-8 or cp1251."),
+            encoding=encoding.replace("\x00", "\\0"),
+        ) from None
+    return _strict(data, encoding, encoding).removeprefix("\ufeff")
+
+
+def _declared(data: bytes, declared: str) -> str | None:
+    """``data`` in the encoding the file declares, or ``None`` when that is no known encoding
+    (a damaged ``CODEPAGE``) or the bytes are not in it: the next step then tries."""
+    try:
+        return data.decode(declared)
+    except (LookupError, ValueError):  # UnicodeDecodeError is a ValueError, as is a NUL
+        return None
 
 
 def _utf8_sample(head: bytes, legacy: tuple[str, ...]) -> tuple[str, str]:

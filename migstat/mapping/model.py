@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from migstat.formats.csvbase import decode, first_line, rows, sniff_separator
+from migstat.formats.limits import check_size
+from migstat.formats.neutral import neutral_row, restore
 from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
@@ -223,6 +225,7 @@ def read_mappings_csv(
 
     ``country`` and ``source`` fill the columns when the file leaves them out.
     """
+    check_size(len(data), file_name=file_name)
     text = decode(data, file_name=file_name)
     records = rows(text, sniff_separator(first_line(text)), file_name)
     try:
@@ -246,7 +249,7 @@ def read_mappings_csv(
 
     def field_(fields: list[str], name: str) -> str:
         i = columns.get(name)
-        return fields[i].strip() if i is not None and i < len(fields) else ""
+        return restore(fields[i].strip()) if i is not None and i < len(fields) else ""
 
     found: dict[tuple[str, str, str], Mapping] = {}
     for line, fields in records:
@@ -303,14 +306,16 @@ def write_mappings_csv(mappings: list[Mapping]) -> str:
     for m in mappings:
         for e in m.entries:
             writer.writerow(
-                [
-                    m.country,
-                    m.source,
-                    m.codelist,
-                    e.national_code,
-                    e.national_label or "",
-                    e.target,
-                    f"{e.share:g}",
-                ]
+                neutral_row(
+                    [
+                        m.country,
+                        m.source,
+                        m.codelist,
+                        e.national_code,
+                        e.national_label or "",
+                        e.target,
+                        f"{e.share:g}",
+                    ]
+                )
             )
     return buffer.getvalue()

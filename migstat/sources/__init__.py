@@ -28,14 +28,18 @@ decoded by :mod:`migstat.formats.text` and numbers read by :mod:`migstat.formats
 
 from __future__ import annotations
 
+import csv
+import zipfile
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.limits import check_file
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
-from migstat.model.findings import InputError
+from migstat.model.findings import InputError, MigstatError
 from migstat.model.registry import Registry, default_registry
 from migstat.sources import (
     belstat,
@@ -144,7 +148,17 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
         try:
             if reader.sniff(path, head_bytes):
                 found.append(name)
-        except (OSError, ValueError, UnicodeError):
+        # a sniffer that cannot read the head (a damaged zip, text, CSV) says: not this file
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            KeyError,
+            NotImplementedError,
+            csv.Error,
+            zlib.error,
+            zipfile.BadZipFile,
+        ):
             continue
     return found[0] if len(found) == 1 else None
 
@@ -163,6 +177,7 @@ def read_source(
     where = Location(file=path.name)
     if not path.is_file():
         raise InputError(N_("File not found: {path}"), where=where, path=str(path))
+    check_file(path, import_=True)
     if source is None:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -183,7 +198,12 @@ def read_source(
             source=source,
             known=", ".join(SOURCES),
         )
-    dataset = reader.read(path, registry=registry, table=table, **options)
+    try:
+        dataset = reader.read(path, registry=registry, table=table, **options)
+    except MigstatError as problem:  # every error names the file, whichever reader raised it
+        problem.where = _in_file(problem.where, path.name)
+        problem.args = (problem.text("en"),)
+        raise
     if table is not None:
         wanted = registry.table(table).id
         if reader.tables and wanted not in reader.tables:
@@ -200,6 +220,13 @@ def read_source(
             f for f in dataset.findings if getattr(f, "table", None) in (None, wanted)
         ]
     return dataset
+
+
+def _in_file(where: Location | None, name: str) -> Location:
+    """``where`` with the file's name when it has none (a reader's error about its text)."""
+    if where is None:
+        return Location(file=name)
+    return where if where.file else replace(where, file=name)
 
 
 __all__ = ["HEAD_BYTES", "SOURCES", "SourceReader", "detect_source", "read_source"]

@@ -104,7 +104,7 @@ def read(
         table_id, partner_dim = MEASURES[measure.upper()]
         date_text = row[c_date].strip()
         year = date_text[:4]
-        if not (year.isdigit() and len(year) == 4):
+        if not (year.isascii() and year.isdigit() and len(year) == 4):  # not "²021"
             raise InputError(
                 N_("Date {value} does not start with a four-digit year."),
                 where=Location(file=name, line=line, column="date"),

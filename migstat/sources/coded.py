@@ -229,7 +229,8 @@ def read_jsonstat(
     """A JSON-stat dataset of ``agency``: a curated dataset, or a table made from a data
     structure (dimension ids as the table's, ``geo``/``REF_AREA`` and ``time``)."""
     cube = cube or parse(raw, file_name)
-    code = (dataset or (cube.extension or {}).get("id") or "").upper()
+    found = (cube.extension or {}).get("id")
+    code = (dataset or (found if isinstance(found, str) else "")).upper()
     ids = {d.id.upper(): d.id for d in cube.dimensions}
     area = next((i for i in JSONSTAT_AREAS if i in ids), None)
     time = next((i for i in JSONSTAT_TIMES if i in ids), None)

@@ -95,9 +95,22 @@ def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[An
                 sheets=", ".join(wb.sheetnames),
             )
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        return ws.title, list(ws.iter_rows(values_only=True))
+        return ws.title, _all_rows(ws, name)
     finally:
         wb.close()
+
+
+def _all_rows(ws: Any, name: str) -> list[tuple[Any, ...]]:
+    """The rows of a read-only sheet: a read-only workbook parses its XML as the rows are read,
+    so damage inside a sheet shows here, not when the workbook is opened."""
+    try:
+        return list(ws.iter_rows(values_only=True))
+    except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
+        raise InputError(
+            N_("Not a readable Excel workbook: {error}"),
+            where=Location(file=name, sheet=ws.title),
+            error=str(exc),
+        ) from exc
 
 
 @contextmanager

@@ -293,7 +293,9 @@ def year_period(text: str) -> str | None:
     """``2019`` (also ``2019-A1``, ``2019A``) as the period of an annual table."""
     text = text.strip()
     head = text[:4]
-    if head.isdigit() and (len(text) == 4 or text[4:] in ("-A1", "A", "-A", "A1", "-Y")):
+    if (head.isascii() and head.isdigit()) and (
+        len(text) == 4 or text[4:] in ("-A1", "A", "-A", "A1", "-Y")
+    ):
         return head
     return None
 

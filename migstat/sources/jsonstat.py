@@ -47,7 +47,8 @@ def read(
     path = Path(path)
     raw = path.read_bytes()
     cube = parse(raw, path.name)
-    source = agency or (cube.extension or {}).get("agencyId") or cube.source
+    named = (cube.extension or {}).get("agencyId")
+    source = agency or (named if isinstance(named, str) else None) or cube.source
     if not source:
         raise InputError(
             N_("The JSON-stat dataset does not say who published it (source); name the agency."),

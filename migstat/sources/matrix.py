@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,15 @@ def _firstcell_at(path: Path) -> str | None:
                         text = "".join(re.findall(r"<t[^>]*>(.*?)</t>", item.group(1), re.S))
                         break
             return html.unescape(text)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ):
         return None
 
 

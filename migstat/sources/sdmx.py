@@ -223,8 +223,8 @@ def read_csv(
     """SDMX-CSV 1.0 (``DATAFLOW``) or 2.0 (``STRUCTURE``, ``STRUCTURE_ID``, ``ACTION``)."""
     text = decode_text(raw, legacy=WESTERN)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
-    header = [column_id(h) for h in next(reader)]
     where0 = Location(file=file_name, line=1)
+    header = [column_id(h) for h in next(reader, [])]
     flow_at = (
         header.index("STRUCTURE_ID")
         if "STRUCTURE_ID" in header
@@ -242,7 +242,8 @@ def read_csv(
     rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
     if not rows:
         raise InputError(N_("The file has a header but no data rows."), where=where0)
-    agency, flow = _flow_of(rows[0][1][flow_at])
+    first = rows[0][1]
+    agency, flow = _flow_of(first[flow_at] if flow_at < len(first) else "")
     if agency == "MIGSTAT":
         return read_sdmx_csv(raw, file_name=file_name, registry=registry)
     skip = {

@@ -176,7 +176,7 @@ def period_for(
         text = text[:-2]
     if _DATE.match(text):
         return text if table.period_type.value == "date" else text[:4]
-    if not (len(text) == 4 and text.isdigit()):
+    if not (len(text) == 4 and (text.isascii() and text.isdigit())):
         raise InputError(
             N_("{value} is not a year (YYYY) or a date (YYYY-MM-DD)."), where=where, value=text
         )

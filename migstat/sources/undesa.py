@@ -31,6 +31,7 @@ Mapping decisions:
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,15 @@ def _is_stock_workbook(path: Path) -> bool:
                 if "xl/sharedStrings.xml" in names
                 else ""
             )
-    except (OSError, zipfile.BadZipFile, KeyError):
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+    ):
         return False
     return (
         'name="Table 1"' in book
@@ -141,7 +150,7 @@ def _read_csv(
             row = row + [""] * (width - len(row))
         dest_name = row[dest_col].strip()
         year = row[year_col].strip()
-        if not (len(year) == 4 and year.isdigit()):
+        if not (len(year) == 4 and (year.isascii() and year.isdigit())):
             raise InputError(
                 N_("Year {value} is not a four-digit year."),
                 where=Location(file=name, line=line, column=src.header[year_col]),
@@ -161,7 +170,7 @@ def _read_csv(
                 continue
             text = row[j].strip()
             where = Location(file=name, line=line, column=header)
-            if text.isdigit():
+            if text.isascii() and text.isdigit():
                 value, status = int(text), "A"
             else:
                 value, status = cell_value(text, "A", where, blank=None)

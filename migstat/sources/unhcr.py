@@ -108,7 +108,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
         if len(row) < width:
             row = row + [""] * (width - len(row))
         year = row[c_year].strip()
-        if not (year.isdigit() and len(year) == 4):
+        if not ((year.isascii() and year.isdigit()) and len(year) == 4):
             raise InputError(
                 N_("Year {value} is not a four-digit year."),
                 where=Location(file=name, line=line, column="year"),
@@ -183,7 +183,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
 
 def _value(text: str, where: Location) -> tuple[int | float | None, str]:
     """``(value, OBS_STATUS)`` of a published cell: a count, or not available (``L``)."""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text), "A"
     if text.upper() in NOT_AVAILABLE:
         return None, "L"

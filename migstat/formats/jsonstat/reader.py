@@ -98,7 +98,7 @@ def _categories(dim_id: str, raw: Any, file_name: str) -> tuple[tuple[str, ...],
             N_("JSON-stat dimension {dimension} has no category object."),
             dimension=dim_id,
         )
-    labels = {str(k): str(v) for k, v in (raw.get("label") or {}).items()}
+    labels = {str(k): str(v) for k, v in _object(raw.get("label")).items()}
     index = raw.get("index")
     if index is None:
         if len(labels) != 1:
@@ -112,9 +112,11 @@ def _categories(dim_id: str, raw: Any, file_name: str) -> tuple[tuple[str, ...],
     if isinstance(index, list):
         return tuple(str(c) for c in index), labels
     if isinstance(index, dict):
-        ordered = sorted(index.items(), key=lambda item: int(item[1]))
-        codes = tuple(str(c) for c, _ in ordered)
-        if [int(p) for _, p in ordered] != list(range(len(codes))):
+        # a position must be a whole number: text, a fraction, infinity or NaN is not one
+        whole = all(type(p) is int for p in index.values())
+        ordered = sorted(index.items(), key=lambda item: item[1]) if whole else []
+        codes = tuple(str(c) for c, _ in ordered) if whole else tuple(map(str, index))
+        if not whole or [p for _, p in ordered] != list(range(len(codes))):
             raise _fail(
                 file_name,
                 where,
@@ -185,7 +187,13 @@ def _dataset(raw: dict[str, Any], file_name: str) -> Cube:
         raise _fail(file_name, "dimension", N_("JSON-stat: the dataset has no dimension object."))
     ids = raw.get("id", dims_raw.get("id"))
     sizes = raw.get("size", dims_raw.get("size"))
-    if not isinstance(ids, list) or not isinstance(sizes, list) or len(ids) != len(sizes):
+    if (
+        not isinstance(ids, list)
+        or not isinstance(sizes, list)
+        or len(ids) != len(sizes)
+        or not all(type(size) is int and size >= 0 for size in sizes)  # not text, inf, 1.5
+        or not all(isinstance(dim_id, str) for dim_id in ids)
+    ):
         raise _fail(
             file_name,
             "id",
@@ -222,10 +230,10 @@ def _dataset(raw: dict[str, Any], file_name: str) -> Cube:
         dimensions=dims,
         values=values,
         status=status,
-        label=raw.get("label"),
-        source=raw.get("source"),
-        updated=raw.get("updated"),
-        extension=raw.get("extension") or {},
+        label=_text(raw.get("label")),
+        source=_text(raw.get("source")),
+        updated=_text(raw.get("updated")),
+        extension=_object(raw.get("extension")),
         size=total,
     )
 
@@ -250,8 +258,8 @@ def parse(data: bytes | str | dict[str, Any], file_name: str) -> Cube:
     if kind == "dataset" or ("value" in raw and "dimension" in raw):
         return _dataset(raw, file_name)
     if kind == "collection":
-        items = (raw.get("link") or {}).get("item") or []
-        for item in items:
+        items = _object(raw.get("link")).get("item")
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("class") == "dataset" and "value" in item:
                 return _dataset(item, file_name)
         raise _fail(
@@ -269,3 +277,13 @@ def looks_like(head: bytes) -> bool:
     dataset or collection class, or with a dimension object as in 1.0 bundles)."""
     text = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     return text.startswith("{") and (_CLASS.search(text) is not None or '"dimension"' in text)
+
+
+def _text(value: Any) -> str | None:
+    """A text member of the file (a label, a date), or ``None`` when it is not text."""
+    return value if isinstance(value, str) else None
+
+
+def _object(value: Any) -> dict[Any, Any]:
+    """An object member of the file (labels, an extension, links), empty when it is not one."""
+    return value if isinstance(value, dict) else {}

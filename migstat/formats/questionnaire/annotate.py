@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from migstat.formats.neutral import neutralise
 from migstat.formats.questionnaire.xlsx import open_zip
 from migstat.formats.vocabulary import languages
 from migstat.i18n import N_, gettext_
@@ -170,7 +171,7 @@ def _findings_sheet(
             warnings=sum(1 for f in ordered if _severity(f) == "warning"),
             infos=sum(1 for f in ordered if _severity(f) == "info"),
         )
-        ws.cell(row, 1, summary).font = bold
+        ws.cell(row, 1, neutralise(summary)).font = bold
         row += 1
     row += 1
     header_row = row
@@ -189,13 +190,13 @@ def _findings_sheet(
         ws.cell(row, 3, finding.rule)
         ws.cell(row, 4, finding.table or "")
         place = _place(where, langs)
-        place_cell = ws.cell(row, 5, place)
+        place_cell = ws.cell(row, 5, neutralise(place))
         if where.sheet and where.cell and where.sheet in wb.sheetnames:
             place_cell.hyperlink = Hyperlink(
                 ref=place_cell.coordinate, location=f"'{where.sheet}'!{where.cell}", display=place
             )
             place_cell.font = Font(color="0563C1", underline="single")
-        message = ws.cell(row, 6, "\n".join(finding.text(lng) for lng in langs))
+        message = ws.cell(row, 6, neutralise("\n".join(finding.text(lng) for lng in langs)))
         message.alignment = wrap
         for col, field in ((7, "observed"), (8, "expected"), (9, "difference")):
             value = finding.values.get(field)

@@ -115,7 +115,7 @@ class _TableSpec:
 def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> _TableSpec:
     """A table's row of the hidden sheet, parsed; a damaged row is an :class:`InputError`."""
     try:
-        return _TableSpec(
+        found = _TableSpec(
             row_dims=[d for d in spec["row_dims"].split(",") if d],
             col_dims=[d for d in spec["col_dims"].split(",") if d],
             code_cols=_col_list(spec["code_cols"]),
@@ -123,7 +123,10 @@ def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> _TableSp
             first_row=int(spec["first_data_row"]),
             first_col=column_index(spec["first_data_col"]),
         )
-    except (KeyError, ValueError):
+        if not found.code_rows:
+            raise ValueError("no code rows")
+        return found
+    except (KeyError, ValueError, AttributeError, TypeError):  # a cell missing, a number not one
         raise InputError(
             N_(
                 "The hidden sheet {sheet} is damaged: the layout of table {table} "

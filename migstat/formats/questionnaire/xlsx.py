@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from xml.etree import ElementTree as ET
 
+from migstat.formats.limits import max_file_bytes, mb
 from migstat.i18n import N_
 from migstat.model import InputError, Location
 
-DEFAULT_MAX_MB = 200
 Cell = tuple[int, int, object, str]
 
 # The cell element as Excel, LibreOffice and openpyxl write it (attributes r, s, t in this order).
@@ -43,20 +43,6 @@ _INNER_T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 
 
-def max_file_bytes() -> int:
-    """The size limit for submitted files (and for a workbook's unpacked contents)."""
-    raw = os.environ.get("MIGSTAT_MAX_FILE_MB", "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_MB
-    return int(megabytes * 1024 * 1024)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
-
-
 def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zipfile.ZipFile:
     """The zip archive in ``data``, after checking it is intact and not a zip bomb."""
     where = Location(file=file_name)
@@ -64,7 +50,14 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        ValueError,
+        EOFError,
+    ):
         raise InputError(
             N_(
                 "The workbook is damaged: it is not a valid .xlsx (zip) file. Open "
@@ -81,8 +74,8 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
                 "(the limit is set by MIGSTAT_MAX_FILE_MB)."
             ),
             where=where,
-            size=_mb(unpacked),
-            limit=_mb(limit),
+            size=mb(unpacked),
+            limit=mb(limit),
         )
     return archive
 
@@ -206,7 +199,14 @@ class XlsxReader:
     def _xml(self, part: str) -> ET.Element:
         try:
             return ET.fromstring(self.archive.read(part))
-        except (ET.ParseError, KeyError, zipfile.BadZipFile, OSError, EOFError) as problem:
+        except (
+            ET.ParseError,
+            KeyError,
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+        ) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: its part {part} cannot be read "
@@ -322,7 +322,15 @@ class XlsxReader:
                         pending.clear()
                     elif local == "sheetData":
                         element.clear()
-        except (ET.ParseError, zipfile.BadZipFile, OSError, EOFError) as problem:
+        # ValueError: a cell reference or row number that is not one (r="A", r="1.5")
+        except (
+            ET.ParseError,
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+        ) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: sheet {sheet} cannot be read "
@@ -338,7 +346,14 @@ class XlsxReader:
         way the pattern does not cover (then it is parsed as XML)."""
         try:
             text = self.archive.read(path).decode("utf-8")
-        except (UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError):
+        except (
+            UnicodeDecodeError,
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            OSError,
+            EOFError,
+        ):
             return None
         start = text.find("<sheetData")
         end = text.rfind("</sheetData>")

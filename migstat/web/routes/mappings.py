@@ -22,6 +22,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from migstat.formats.limits import check_size
 from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import LANGUAGES, N_
 from migstat.mapping.model import Mapping, write_mappings_csv
@@ -217,9 +218,10 @@ async def upload(request: Request) -> Response:
         return _list_page(
             request, who, status_code=400, error=who.t(N_("Choose a mapping CSV file to upload."))
         )
-    data = await upload_file.read()
     note = str(form.get("note") or "").strip() or None
     try:
+        check_size(upload_file.size or 0, file_name=upload_file.filename)
+        data = await upload_file.read()
         saved = who.import_mappings(data, upload_file.filename, note=note)
     except AccessDeniedError as exc:
         return _denied(request, who, exc)
