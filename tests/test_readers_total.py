@@ -243,3 +243,25 @@ def test_a_superscript_digit_in_a_year(tmp_path: Path) -> None:
     path = tmp_path / "cis.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
     assert _fails(path, "cisstat").where.line == 3
+
+
+def test_a_workbook_part_in_a_compression_method_zipfile_lacks() -> None:
+    """A part whose central-directory entry names a compression method zipfile does not
+    implement (method 99) raises NotImplementedError inside the zip reader: the questionnaire
+    reader says the workbook is damaged, naming the file."""
+    data = bytearray(questionnaire())
+    entry = data.find(b"PK\x01\x02")
+    while entry != -1:
+        name_length = int.from_bytes(data[entry + 28 : entry + 30], "little")
+        if data[entry + 46 : entry + 46 + name_length] == b"xl/workbook.xml":
+            data[entry + 10 : entry + 12] = (99).to_bytes(2, "little")
+            break
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    with (
+        zipfile.ZipFile(io.BytesIO(bytes(data))) as archive,
+        pytest.raises(NotImplementedError),
+    ):
+        archive.read("xl/workbook.xml")
+    with pytest.raises(InputError) as caught:
+        read_bytes(bytes(data), file_name="KGZ_2024.xlsx")
+    assert "damaged" in caught.value.text("en") and "KGZ_2024.xlsx" in caught.value.text("en")

@@ -43,6 +43,18 @@ _INNER_T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 
 
+# What reading a damaged zip member can raise: a bad header or CRC, a broken deflate stream, a
+# compression method (or flag) zipfile does not implement, a stream cut short.
+ZIP_DAMAGE: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    NotImplementedError,
+    OSError,
+    EOFError,
+)
+
+
 def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zipfile.ZipFile:
     """The zip archive in ``data``, after checking it is intact and not a zip bomb."""
     where = Location(file=file_name)
@@ -50,14 +62,7 @@ def open_zip(data: bytes, *, file_name: str, max_bytes: int | None = None) -> zi
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        NotImplementedError,
-        OSError,
-        ValueError,
-        EOFError,
-    ):
+    except (*ZIP_DAMAGE, ValueError):
         raise InputError(
             N_(
                 "The workbook is damaged: it is not a valid .xlsx (zip) file. Open "
@@ -199,14 +204,7 @@ class XlsxReader:
     def _xml(self, part: str) -> ET.Element:
         try:
             return ET.fromstring(self.archive.read(part))
-        except (
-            ET.ParseError,
-            KeyError,
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            EOFError,
-        ) as problem:
+        except (ET.ParseError, KeyError, *ZIP_DAMAGE) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: its part {part} cannot be read "
@@ -323,14 +321,7 @@ class XlsxReader:
                     elif local == "sheetData":
                         element.clear()
         # ValueError: a cell reference or row number that is not one (r="A", r="1.5")
-        except (
-            ET.ParseError,
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            EOFError,
-            ValueError,
-        ) as problem:
+        except (ET.ParseError, ValueError, *ZIP_DAMAGE) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: sheet {sheet} cannot be read "
@@ -346,14 +337,7 @@ class XlsxReader:
         way the pattern does not cover (then it is parsed as XML)."""
         try:
             text = self.archive.read(path).decode("utf-8")
-        except (
-            UnicodeDecodeError,
-            zipfile.BadZipFile,
-            zlib.error,
-            NotImplementedError,
-            OSError,
-            EOFError,
-        ):
+        except (UnicodeDecodeError, *ZIP_DAMAGE):
             return None
         start = text.find("<sheetData")
         end = text.rfind("</sheetData>")
