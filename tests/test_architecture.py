@@ -67,7 +67,6 @@ MAY_IMPORT |= {
 COMPLEXITY_EXCEPTIONS: set[str] = {
     "migstat.formats.px.reader:parse_px",
     "migstat.formats.px.writer:write_px",
-    "migstat.formats.sdmxjson:write_sdmx_json",
 }
 
 

@@ -24,7 +24,23 @@ def _values(codes: list[str], cl: CodeList | None, lang: str) -> list[dict[str, 
     return [{"id": c, "name": cl.label(c, lang) if cl is not None else c} for c in codes]
 
 
-def write_sdmx_json(  # noqa: C901
+def _attributes(
+    attr_codes: list[list[str]], codelists: Mapping[str, CodeList], lang: str
+) -> list[dict[str, Any]]:
+    """The observation attributes' descriptions, each with the values the message uses."""
+    return [
+        {
+            "id": att,
+            "name": pick(L.CONCEPTS[att], lang),
+            "values": _values(
+                attr_codes[i], codelists.get(att) if att in L.CODED_ATTRIBUTES else None, lang
+            ),
+        }
+        for i, att in enumerate(L.ATTRIBUTES)
+    ]
+
+
+def write_sdmx_json(
     observations: Iterable[L.ObservationLike],
     table: TableDef,
     *,
@@ -110,17 +126,7 @@ def write_sdmx_json(  # noqa: C901
             "series": [d for i, d in enumerate(dim_desc) if i != at],
             "observation": [dim_desc[at]],
         }
-    attributes: list[dict[str, Any]] = []
-    if with_attributes:
-        for i, att in enumerate(L.ATTRIBUTES):
-            cl = codelists.get(att) if att in L.CODED_ATTRIBUTES else None
-            attributes.append(
-                {
-                    "id": att,
-                    "name": pick(L.CONCEPTS[att], lang),
-                    "values": _values(attr_codes[i], cl, lang),
-                }
-            )
+    attributes = _attributes(attr_codes, codelists, lang) if with_attributes else []
     when = (prepared or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     header: dict[str, Any] = {
         "id": message_id,
