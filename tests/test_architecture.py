@@ -66,7 +66,6 @@ MAY_IMPORT |= {
 # mark no longer needed.
 COMPLEXITY_EXCEPTIONS: set[str] = {
     "migstat.formats.px.reader:parse_px",
-    "migstat.formats.px.writer:write_px",
 }
 
 

@@ -91,20 +91,11 @@ def _list(items: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def write_px(  # noqa: C901
-    observations: Iterable[L.ObservationLike],
-    table: TableDef,
-    *,
-    codelists: Mapping[str, CodeList],
-    lang: str = "en",
-    sources: Sequence[str] = (),
-    updated: datetime | None = None,
-    created: datetime | None = None,
-) -> str:
-    """A PX file with the observations of one table, labelled in ``lang``."""
-    words = KEYWORDS.get(lang, KEYWORDS["en"])
-    symbols = SYMBOLS.get(lang, SYMBOLS["en"])
-    found = L.cube(observations, table, dict(codelists))
+def _variables(
+    found: L.Cube, table: TableDef, codelists: Mapping[str, CodeList], lang: str
+) -> tuple[list[str], list[list[str]]]:
+    """The variables' names and their values' labels in ``lang``, each made unique: PX names
+    a variable and a value by its text, so two equal texts would be one."""
     dims = found.dims
     names = [_clean(pick(L.component_name(table, d), lang)) for d in dims]
     for i, name in enumerate(names):
@@ -121,12 +112,36 @@ def write_px(  # noqa: C901
         for j, value in enumerate(column):
             if counts[value] > 1:
                 column[j] = f"{value} [{j}]"
-    obs_status = codelists.get("OBS_STATUS")
-    stub, heading = names[:-1], names[-1]
+    return names, labels
+
+
+def _decimals(found: L.Cube) -> int:
+    """The decimals the values need (at most 6): PX declares one number for the table."""
     decimals = 0
     for obs in found.cells.values():
         if obs.value is not None and not float(obs.value).is_integer():
             decimals = max(decimals, min(6, len(repr(float(obs.value)).split(".")[1])))
+    return decimals
+
+
+def write_px(
+    observations: Iterable[L.ObservationLike],
+    table: TableDef,
+    *,
+    codelists: Mapping[str, CodeList],
+    lang: str = "en",
+    sources: Sequence[str] = (),
+    updated: datetime | None = None,
+    created: datetime | None = None,
+) -> str:
+    """A PX file with the observations of one table, labelled in ``lang``."""
+    words = KEYWORDS.get(lang, KEYWORDS["en"])
+    symbols = SYMBOLS.get(lang, SYMBOLS["en"])
+    found = L.cube(observations, table, dict(codelists))
+    names, labels = _variables(found, table, codelists, lang)
+    obs_status = codelists.get("OBS_STATUS")
+    stub, heading = names[:-1], names[-1]
+    decimals = _decimals(found)
 
     title = f"{table.label(lang)}"
     stamp = (created or datetime.now(UTC)).strftime("%Y%m%d %H:%M")
