@@ -415,3 +415,22 @@ def test_metadata_of_the_data_is_written(tmp_path: Path) -> None:
         **meta.tables["F03"].to_dict(),
         "reference_date": "2024",
     }
+
+
+def test_a_layout_whose_code_columns_do_not_match_its_dimensions_is_damaged(
+    template: Path, tmp_path: Path
+) -> None:
+    """The hidden sheet names a code column per row dimension; a row that lost one (a key
+    shorter than the dimensions) is a damaged layout, said once, not a failure inside."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb[HIDDEN_SHEET]
+    header = next(row for row in ws.iter_rows() if row[0].value == "table")
+    column = next(c.column for c in header if c.value == "code_cols")
+    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value == "S01")
+    cell = ws.cell(row=row[0].row, column=column)
+    cell.value = ",".join(str(cell.value).split(",")[:-1])
+    damaged = tmp_path / "damaged.xlsx"
+    wb.save(damaged)
+    with pytest.raises(InputError) as caught:
+        read_questionnaire(damaged.read_bytes(), file_name="damaged.xlsx", registry=REG)
+    assert "hidden sheet" in caught.value.text("en") and "S01" in caught.value.text("en")

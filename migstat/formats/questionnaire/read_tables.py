@@ -125,6 +125,11 @@ def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> _TableSp
         )
         if not found.code_rows:
             raise ValueError("no code rows")
+        # a code column per row dimension and a code row per column dimension, as written
+        if len(found.code_cols) != len(found.row_dims) or len(found.code_rows) != len(
+            found.col_dims
+        ):
+            raise ValueError("dimensions and code positions differ in number")
         return found
     except (KeyError, ValueError, AttributeError, TypeError):  # a cell missing, a number not one
         raise InputError(

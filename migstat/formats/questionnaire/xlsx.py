@@ -204,7 +204,7 @@ class XlsxReader:
     def _xml(self, part: str) -> ET.Element:
         try:
             return ET.fromstring(self.archive.read(part))
-        except (ET.ParseError, KeyError, *ZIP_DAMAGE) as problem:
+        except (ET.ParseError, KeyError, ValueError, *ZIP_DAMAGE) as problem:
             raise InputError(
                 N_(
                     "The workbook is damaged: its part {part} cannot be read "
