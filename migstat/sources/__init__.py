@@ -29,14 +29,13 @@ decoded by :mod:`migstat.formats.text` and numbers read by :mod:`migstat.formats
 from __future__ import annotations
 
 import csv
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.limits import check_file
+from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError, MigstatError
@@ -149,16 +148,7 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
             if reader.sniff(path, head_bytes):
                 found.append(name)
         # a sniffer that cannot read the head (a damaged zip, text, CSV) says: not this file
-        except (
-            OSError,
-            ValueError,
-            EOFError,
-            KeyError,
-            NotImplementedError,
-            csv.Error,
-            zlib.error,
-            zipfile.BadZipFile,
-        ):
+        except (*ZIP_DAMAGE, ValueError, KeyError, csv.Error):
             continue
     return found[0] if len(found) == 1 else None
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import csv
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.notation import NotANumber, read_text
+from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.formats.text import CYRILLIC, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation, Provenance
@@ -121,15 +121,7 @@ def _firstcell_at(path: Path) -> str | None:
                         text = "".join(re.findall(r"<t[^>]*>(.*?)</t>", item.group(1), re.S))
                         break
             return html.unescape(text)
-    except (
-        OSError,
-        KeyError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-        zipfile.BadZipFile,
-        zlib.error,
-    ):
+    except (*ZIP_DAMAGE, KeyError, ValueError):
         return None
 
 

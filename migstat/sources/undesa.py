@@ -31,10 +31,10 @@ Mapping decisions:
 from __future__ import annotations
 
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation
 from migstat.model.findings import Finding, InputError, Severity
@@ -78,15 +78,7 @@ def _is_stock_workbook(path: Path) -> bool:
                 if "xl/sharedStrings.xml" in names
                 else ""
             )
-    except (
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-        zipfile.BadZipFile,
-        zlib.error,
-        KeyError,
-    ):
+    except (*ZIP_DAMAGE, ValueError, KeyError):
         return False
     return (
         'name="Table 1"' in book
