@@ -100,13 +100,7 @@ def unauthenticated(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"' if exc.bearer else "Bearer"}
     if exc.bearer or request.url.path.startswith(("/api/", "/sdmx/")):
         return JSONResponse({"error": message}, status_code=401, headers=headers)
-    page = render(
-        request,
-        "error.html",
-        status_code=401,
-        heading=N_("Sign in again"),
-        message=message,
-    )
+    page = error_page(request, 401, N_("Sign in again"), message)
     page.headers.update(headers)
     return page
 
