@@ -18,7 +18,10 @@ from migstat.model import (
     SubmissionMetadata,
     TableMetadata,
 )
-from migstat.store import ObservationQuery, Principal, Store, StoreError
+from migstat.store import AccessDeniedError, ObservationQuery, Principal, Store, StoreError
+from migstat.store.access import ANONYMOUS
+
+COORDINATOR = Principal("coord", frozenset({"coordinator"}))
 
 # Kyrgyzstan, S01 (population by country of birth, sex and age) on 1 January 2021,
 # and F01 (immigration by country of previous residence) in 2020. Real-looking numbers.
@@ -142,11 +145,11 @@ def test_submit_then_read(store: Store) -> None:
 
 def test_raw_file_and_findings(store: Store) -> None:
     record = store.submit(kgz_dataset(s01()), RAW, findings=[warning()])
-    name, content = store.raw_file(record.id)
+    name, content = store.raw_file(record.id, principal=COORDINATOR)
     assert name == "KGZ_2021.xlsx"
     assert content == RAW
     assert hashlib.sha256(content).hexdigest() == record.sha256
-    (stored,) = store.findings(record.id)
+    (stored,) = store.findings(record.id, principal=COORDINATOR)
     assert stored["rule"] == "yoy_jump"
     assert stored["severity"] == "warning"
     assert stored["table"] == "S01"
@@ -154,13 +157,22 @@ def test_raw_file_and_findings(store: Store) -> None:
     assert stored["values"]["observed"] == 31_300.0
     assert stored["values"]["ratio"] is None  # NaN is not JSON: stored as null
     assert set(stored["message"]) == {"en", "ru"}
+    # the file and its findings hold every cell: the submitting country and the coordinator
+    # read them, nobody else
+    kgz = Principal("kgz", frozenset({"reporter"}), "KGZ")
+    assert store.raw_file(record.id, principal=kgz)[1] == RAW
+    for other in (ANONYMOUS, Principal("kaz", frozenset({"partner"}), "KAZ")):
+        with pytest.raises(AccessDeniedError):
+            store.raw_file(record.id, principal=other)
+        with pytest.raises(AccessDeniedError):
+            store.findings(record.id, principal=other)
 
 
 def test_identical_raw_files_are_stored_once(store: Store) -> None:
     first = store.submit(kgz_dataset(s01()), RAW, findings=[])
     second = store.submit(kgz_dataset(s01(), name="copy.xlsx"), RAW, findings=[])
     assert first.sha256 == second.sha256
-    assert store.raw_file(second.id) == ("copy.xlsx", RAW)
+    assert store.raw_file(second.id, principal=COORDINATOR) == ("copy.xlsx", RAW)
     from sqlalchemy import func, select
 
     from migstat.store.schema import raw_file
@@ -183,7 +195,7 @@ def test_reading_findings_are_kept(store: Store) -> None:
     record = store.submit(dataset, RAW, findings=[warning(), reading])
     assert record.status == "rejected"
     assert (record.n_errors, record.n_warnings) == (1, 1)
-    assert [f["rule"] for f in store.findings(record.id)] == ["yoy_jump", "non_numeric"]
+    assert [f["rule"] for f in store.findings(record.id, principal=COORDINATOR)] == ["yoy_jump", "non_numeric"]
 
 
 def test_query_filters(store: Store) -> None:
@@ -236,7 +248,7 @@ def test_submissions_listing_and_not_found(store: Store) -> None:
     assert "999" in err.value.text("en") and "999" in err.value.text("ru")
     assert err.value.text("en") != err.value.text("ru")
     with pytest.raises(NotFoundError):
-        store.raw_file(999)
+        store.raw_file(999, principal=COORDINATOR)
 
 
 def test_previous_and_coverage(store: Store) -> None:

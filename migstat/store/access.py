@@ -22,13 +22,16 @@ What comes later, here and only here (the schema already carries what it needs:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from migstat.i18n import N_
 from migstat.model.findings import MigstatError
+from migstat.store import schema as S
 
 if TYPE_CHECKING:
     from migstat.store.records import SubmissionRecord
@@ -40,7 +43,17 @@ DRAFT = "draft"
 PARTNERS = "partners"
 EMBARGOED = "embargoed"
 PUBLISHED = "published"
+WITHDRAWN = "withdrawn"
 STATUSES = (ACCEPTED, REJECTED, DRAFT, PARTNERS, EMBARGOED, PUBLISHED)
+# Release states (the ``release`` table; an accepted submission without a row is internal).
+INTERNAL = "internal"
+RELEASE_STATES = (PARTNERS, EMBARGOED, PUBLISHED, WITHDRAWN)
+# CONF_STATUS: a free cell, and the mark of a cell hidden by secondary suppression.
+FREE = "F"
+SECONDARY = "D"
+# States of a sharing agreement (the ``agreement`` table, versioned by name).
+AGREEMENT_ACTIVE = "active"
+AGREEMENT_REMOVED = "removed"
 
 # Roles of accounts (:mod:`migstat.exchange.accounts`): the coordinator administers
 # everything; a reporter submits for one country, an approver signs off for one country, a
@@ -84,48 +97,152 @@ ANONYMOUS = Principal()
 
 
 class AccessPolicy:
-    """The decisions about reading, in one place (see the module docstring)."""
+    """The decisions about reading, in one place (see the module docstring).
 
-    def data_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
-        """Which submissions' observations can be *current data* for ``principal``.
+    ``clock`` gives the moment (aware or naive UTC) that embargoes are judged against; tests
+    pass one they can move. Nothing has to run when an embargo ends: every read asks the clock.
+    """
 
-        Today: accepted ones. Later: published for everyone, partners-only for partner
-        countries, embargoed ones after ``embargo_until``, drafts for their own country and the
-        coordinator. Rejected submissions are never current data.
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        """The policy's moment, naive UTC (as the store keeps times)."""
+        moment = self.clock() if self.clock is not None else datetime.now(UTC)
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+    def data_clause(
+        self,
+        principal: Principal,
+        submission: sa.Table,
+        slice_: sa.FromClause | None = None,
+    ) -> sa.ColumnElement[bool]:
+        """Which submissions' observations (of the table of ``slice_``, when given) can be
+        *current data* for ``principal``.
+
+        Only accepted submissions are data. The coordinator sees every one; a country sees
+        its own whatever their release state; anyone sees what is published, or embargoed
+        with the embargo over at :meth:`now`; members of a sharing agreement covering the
+        table (with reciprocity: who provided the table for the period) see what is released
+        to partners or embargoed.
         """
-        return submission.c.status == ACCEPTED
+        accepted = submission.c.status == ACCEPTED
+        if principal.is_coordinator:
+            return accepted
+        seen = [self._state_clause(submission, slice_, self._public(self.now()))]
+        if principal.country:
+            seen.append(submission.c.country == principal.country)
+            if slice_ is not None:
+                seen.append(
+                    sa.and_(
+                        self._state_clause(submission, slice_, self._partners(self.now())),
+                        agreement_clause(principal.country, submission, slice_),
+                    )
+                )
+        return sa.and_(accepted, sa.or_(*seen))
+
+    @staticmethod
+    def _public(now: datetime) -> Callable[[Any], sa.ColumnElement[bool]]:
+        return lambda r: sa.or_(
+            r.c.state == PUBLISHED,
+            sa.and_(r.c.state == EMBARGOED, r.c.embargo_until <= now),
+        )
+
+    @staticmethod
+    def _partners(now: datetime) -> Callable[[Any], sa.ColumnElement[bool]]:
+        return lambda r: r.c.state.in_((PARTNERS, EMBARGOED, PUBLISHED))
+
+    @staticmethod
+    def _state_clause(
+        submission: sa.Table,
+        slice_: sa.FromClause | None,
+        test: Callable[[Any], sa.ColumnElement[bool]],
+    ) -> sa.ColumnElement[bool]:
+        """The latest release row of the submission (for the slice's table) passes ``test``."""
+        latest = S.release.alias("latest_release")
+        scope = latest.c.table_id.is_(None)
+        if slice_ is not None:
+            scope = sa.or_(scope, latest.c.table_id == slice_.c.table_id)
+        newest = (
+            sa.select(sa.func.max(latest.c.id))
+            .where(latest.c.submission_id == submission.c.id, scope)
+            .scalar_subquery()
+        )
+        row = S.release.alias("current_release")
+        return sa.exists(sa.select(1).where(row.c.id == newest, test(row)))
 
     def observation_clause(
         self, principal: Principal, observation: sa.Table
     ) -> sa.ColumnElement[bool]:
-        """Which observation rows ``principal`` may see. Today: all of them.
-
-        Later: confidential cells (``conf_status`` other than F) only for their own country and
-        the coordinator.
-        """
+        """Which observation rows ``principal`` may see: every row of current data. A cell
+        that is not free is still listed, its value hidden (:meth:`observation_columns`)."""
         return sa.true()
+
+    def observation_columns(
+        self, principal: Principal, observation: sa.Table
+    ) -> dict[str, sa.ColumnElement[Any]]:
+        """What ``principal`` reads in the ``value`` and ``conf_status`` columns.
+
+        The coordinator and the cell's own country read them as stored. Everyone else reads
+        no value for a cell that is not free (CONF_STATUS C, N, A, S, D, …) or that secondary
+        suppression hid when the table was released (its CONF_STATUS read as D), so a hidden
+        cell cannot be recovered from the totals beside it.
+        """
+        ob = observation
+        if principal.is_coordinator:
+            return {"value": ob.c.value, "conf_status": ob.c.conf_status}
+        suppressed = ob.c.id.in_(sa.select(S.suppressed_cell.c.observation_id))
+        hidden = sa.or_(ob.c.conf_status != FREE, suppressed)
+        if principal.country:
+            own = ob.c.slice_id.in_(
+                sa.select(S.slice_.c.id)
+                .join(S.submission, S.submission.c.id == S.slice_.c.submission_id)
+                .where(S.submission.c.country == principal.country)
+            )
+            hidden = sa.and_(hidden, sa.not_(own))
+            suppressed = sa.and_(suppressed, sa.not_(own))
+        return {
+            "value": sa.case((hidden, sa.null()), else_=ob.c.value).label("value"),
+            "conf_status": sa.case(
+                (suppressed, sa.literal(SECONDARY)), else_=ob.c.conf_status
+            ).label("conf_status"),
+        }
 
     def listing_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
-        """Which submissions are listed for ``principal``. Today: all, rejected included."""
-        return sa.true()
+        """Which submissions are listed for ``principal``: for the coordinator all; for a
+        country its own; for everyone else the accepted ones it may read as data and the
+        rejected ones (their findings say why, and they hold no data)."""
+        if principal.is_coordinator:
+            return sa.true()
+        shown = [
+            submission.c.status == REJECTED,
+            sa.and_(
+                submission.c.status == ACCEPTED,
+                self._state_clause(submission, None, self._public(self.now())),
+            ),
+        ]
+        if principal.country:
+            shown.append(submission.c.country == principal.country)
+        return sa.or_(*shown)
 
     def can_read_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may see the record of a submission. Today: yes."""
+        """Whether ``principal`` may see the record of a submission: what it is listed."""
         return True
+
+    def entitled(self, principal: Principal, record: SubmissionRecord) -> bool:
+        """The submitting country and the coordinator."""
+        return principal.is_coordinator or (
+            principal.country is not None and principal.country == record.country
+        )
 
     def can_read_raw(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may download the file as submitted.
-
-        Today: anyone. Later: the submitting country and the coordinator.
-        """
-        return True
+        """Whether ``principal`` may download the file as submitted: the submitting country
+        and the coordinator (the file holds every cell, confidential ones too)."""
+        return self.entitled(principal, record)
 
     def can_read_findings(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may read the findings of a submission.
-
-        Today: anyone. Later: the submitting country and the coordinator.
-        """
-        return True
+        """Whether ``principal`` may read the findings of a submission: as the raw file."""
+        return self.entitled(principal, record)
 
     def can_edit_mappings(self, principal: Principal) -> bool:
         """Whether ``principal`` may save new versions of classification mappings.
@@ -167,3 +284,47 @@ class AccessPolicy:
     def check(self, allowed: bool, record: SubmissionRecord) -> None:
         if not allowed:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)
+
+
+def agreement_clause(
+    country: str, submission: sa.Table, slice_: sa.FromClause
+) -> sa.ColumnElement[bool]:
+    """``country`` and the submission's country are members of one sharing agreement, as it
+    stands now, that covers the slice's table; with reciprocity, ``country`` has itself provided
+    that table for the slice's period (an accepted submission of its own)."""
+
+    ag, me, them, tab = (
+        S.agreement.alias("ag"),
+        S.agreement_member.alias("ag_me"),
+        S.agreement_member.alias("ag_them"),
+        S.agreement_table.alias("ag_table"),
+    )
+    latest = S.agreement.alias("ag_latest")
+    current = sa.select(sa.func.max(latest.c.id)).group_by(latest.c.name)
+    own_slice, own_sub = S.slice_.alias("own_slice"), S.submission.alias("own_sub")
+    provided = sa.exists(
+        sa.select(1)
+        .select_from(own_slice.join(own_sub, own_sub.c.id == own_slice.c.submission_id))
+        .where(
+            own_slice.c.table_id == slice_.c.table_id,
+            own_slice.c.time_period == slice_.c.time_period,
+            own_sub.c.country == country,
+            own_sub.c.status == ACCEPTED,
+        )
+    )
+    return sa.exists(
+        sa.select(1)
+        .select_from(
+            ag.join(me, me.c.agreement_id == ag.c.id)
+            .join(them, them.c.agreement_id == ag.c.id)
+            .join(tab, tab.c.agreement_id == ag.c.id)
+        )
+        .where(
+            ag.c.id.in_(current),
+            ag.c.state == AGREEMENT_ACTIVE,
+            me.c.country == country,
+            them.c.country == submission.c.country,
+            tab.c.table_id == slice_.c.table_id,
+            sa.or_(sa.not_(ag.c.reciprocal), provided),
+        )
+    )

@@ -84,7 +84,7 @@ class StoreReads(StoreCore):
                 rank.label("rank"),
             )
             .join(sub, sub.c.id == sl.c.submission_id)
-            .where(self.policy.data_clause(who, sub))
+            .where(self.policy.data_clause(who, sub, sl))
         )
         if table is not None:
             inner = inner.where(sl.c.table_id == table)
@@ -229,7 +229,8 @@ class StoreReads(StoreCore):
         if not slices or (partners is not None and not partners):
             return
         ob = S.observation
-        selected = [ob.c.slice_id, ob.c.key, *(ob.c[f] for f in fields)]
+        shown = self.policy.observation_columns(who, ob)
+        selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
         for chunk in _chunks(slices):
             stmt = (
                 sa.select(*selected)
@@ -340,7 +341,7 @@ class StoreReads(StoreCore):
                 sl.c.table_id == table,
                 sl.c.ref_area == ref_area,
                 sl.c.time_period == time_period,
-                self.policy.data_clause(who, sub),
+                self.policy.data_clause(who, sub, sl),
             )
             .order_by(sl.c.recorded_at, sl.c.id)
         )

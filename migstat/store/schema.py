@@ -241,3 +241,66 @@ audit_record = sa.Table(
     sa.Index(None, "action", "client", "at"),
     sa.Index(None, "at"),
 )
+
+# -- release states, sharing agreements, secondary suppression (migration 0006) --------------
+# Append-only. A submission's (or one of its tables') release state is its latest ``release``
+# row: partners | embargoed (public from ``embargo_until``, partners until then) | published |
+# withdrawn; an accepted submission with no row is internal (its country and the coordinator).
+# Who sees what is decided at read time by the clock (migstat.store.access), so an embargo ends
+# without any job running.
+release = sa.Table(
+    "release",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+    # one table of the submission, or NULL for all of its tables
+    sa.Column("table_id", sa.String(), nullable=True),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("embargo_until", sa.DateTime, nullable=True),
+    sa.Column("released_at", sa.DateTime, nullable=False),
+    sa.Column("released_by", sa.String(), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index(None, "submission_id", "id"),
+    sa.Index(None, "embargo_until"),
+)
+
+# A sharing agreement is versioned by name: each change (adding, removing) is a new row, and
+# the agreement as it stands is the latest row of its name; members and tables belong to a row.
+agreement = sa.Table(
+    "agreement",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(), nullable=False),
+    # active | removed
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("reciprocal", sa.Boolean, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("changed_by", sa.String(), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index(None, "name", "id"),
+)
+
+agreement_member = sa.Table(
+    "agreement_member",
+    metadata,
+    sa.Column("agreement_id", sa.Integer, sa.ForeignKey("agreement.id"), primary_key=True),
+    sa.Column("country", sa.String(), primary_key=True),
+    sa.Index(None, "country"),
+)
+
+agreement_table = sa.Table(
+    "agreement_table",
+    metadata,
+    sa.Column("agreement_id", sa.Integer, sa.ForeignKey("agreement.id"), primary_key=True),
+    sa.Column("table_id", sa.String(), primary_key=True),
+)
+
+# Cells hidden by secondary suppression when a table with confidential cells was released
+# (migstat.exchange.release): shown with CONF_STATUS D and no value to whoever is not entitled.
+suppressed_cell = sa.Table(
+    "suppressed_cell",
+    metadata,
+    sa.Column("observation_id", BigId, sa.ForeignKey("observation.id"), primary_key=True),
+    sa.Column("release_id", sa.Integer, sa.ForeignKey("release.id"), nullable=False),
+    sa.Column("conf_status", sa.String(), nullable=False),
+)

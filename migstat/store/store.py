@@ -14,7 +14,9 @@ visible.
 - :mod:`migstat.store.submissions`: the records, findings, raw files and metadata of
   submissions;
 - :mod:`migstat.store.read`: observations (:meth:`Store.read`, :meth:`Store.read_columns`),
-  :meth:`Store.history`, :meth:`Store.previous` and :meth:`Store.coverage`.
+  :meth:`Store.history`, :meth:`Store.previous` and :meth:`Store.coverage`;
+- :mod:`migstat.store.releases`: the version of what release states make visible (caches
+  key on it) and the release calendar.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from migstat.model.registry import Registry
 from migstat.store.access import AccessPolicy
 from migstat.store.engine import StoreError, create_engine, error_reason, resolve_url
 from migstat.store.read import StoreReads
+from migstat.store.releases import StoreReleases
 from migstat.store.write import StoreWrites
 
 __all__ = ["Store", "StoreError", "resolve_url"]
 
 
-class Store(StoreWrites, StoreReads):
+class Store(StoreWrites, StoreReads, StoreReleases):
     """An opened store. Use :meth:`open`; close it (or use it as a context manager)."""
 
     @classmethod

@@ -25,7 +25,7 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset
 from migstat.model.findings import Finding, NotFoundError
 from migstat.store import schema as S
-from migstat.store.access import ACCEPTED, REJECTED
+from migstat.store.access import ACCEPTED, PUBLISHED, REJECTED
 from migstat.store.engine import StoreError, error_reason, utcnow
 from migstat.store.records import SubmissionRecord
 from migstat.store.submissions import StoreSubmissions
@@ -70,6 +70,7 @@ class StoreWrites(StoreSubmissions):
         accepted: bool | None = None,
         note: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        release: str | None = PUBLISHED,
     ) -> SubmissionRecord:
         """Store one submission as a new vintage, in one transaction; return its record.
 
@@ -78,6 +79,11 @@ class StoreWrites(StoreSubmissions):
         accepts the submission iff no finding is an error. A rejected submission is stored
         all the same, but its observations are never current data. ``progress(done, total)``
         is called after each batch of observations.
+
+        ``release`` is the release state a submission accepted here starts in: ``published``
+        (imports and submissions from the command line, as before release states existed),
+        ``partners``, or ``None`` for internal (released later, :mod:`migstat.exchange.release`).
+        A submission that is not accepted when stored gets no release row.
         """
         found = list(findings)
         seen = {id(f) for f in found}
@@ -141,6 +147,17 @@ class StoreWrites(StoreSubmissions):
                         ),
                     },
                 ).scalar_one()
+                if status == ACCEPTED and release is not None:
+                    conn.execute(
+                        sa.insert(S.release),
+                        {
+                            "submission_id": submission_id,
+                            "state": release,
+                            "released_at": started,
+                            "released_by": _clean_text(submitted_by) or "",
+                            "note": "on submission",
+                        },
+                    )
                 # 3. per-table metadata
                 if meta.tables:
                     conn.execute(

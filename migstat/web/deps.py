@@ -258,10 +258,15 @@ class Reader:
 
     def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
         """The store's state as this principal sees it (every submission it may list, with
-        its status): it changes whenever one arrives or changes state, so caches of pages
-        and answers key on it. ``submissions`` saves the listing when the caller has it."""
+        its status, and the release rows and ended embargoes at the store's clock): it changes
+        whenever one arrives, changes state, is released or its embargo ends, so caches of
+        pages and answers key on it. ``submissions`` saves the listing when the caller has it."""
         listed = self.submissions() if submissions is None else submissions
-        return (self.principal, tuple((s.id, s.status) for s in listed))
+        return (
+            self.principal,
+            tuple((s.id, s.status) for s in listed),
+            self.store.visibility_version(),
+        )
 
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
         return self.store.table_metadata(submission_id, principal=self.principal)
