@@ -51,6 +51,7 @@ from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
 from migstat.sources.names import RULE_UNMATCHED
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
+from migstat.store.access import PUBLISHED
 from migstat.store.store import resolve_url
 from migstat.validation import validate
 
@@ -159,8 +160,10 @@ def submit_file(
     note: str | None = None,
     progress: Progress | None = None,
     registry: Registry | None = None,
+    release: str | None = PUBLISHED,
 ) -> tuple[SubmissionRecord, CheckedFile]:
-    """Read, validate and store a national submission (one transaction)."""
+    """Read, validate and store a national submission (one transaction); once accepted it
+    starts in the release state ``release`` (``None``: internal)."""
     checked = check_file(path, country=country, store=store, registry=registry)
     record = store.submit(
         checked.dataset,
@@ -169,6 +172,7 @@ def submit_file(
         submitted_by=submitted_by,
         note=note,
         progress=progress,
+        release=release,
     )
     if checked.mappings:
         record_use(store, record.id, checked.mappings)
@@ -346,6 +350,7 @@ def import_file(
     note: str | None = None,
     progress: Progress | None = None,
     registry: Registry | None = None,
+    release: str | None = PUBLISHED,
     **options: Any,
 ) -> ImportResult:
     """Read a published file (the source detected when not named), map national categories,
@@ -383,7 +388,13 @@ def import_file(
         return result
     raw = path.read_bytes()
     result.record = store.submit(
-        dataset, raw, findings=findings, submitted_by=submitted_by, note=note, progress=progress
+        dataset,
+        raw,
+        findings=findings,
+        submitted_by=submitted_by,
+        note=note,
+        progress=progress,
+        release=release,
     )
     record_use(store, result.record.id, report.mappings)
     return result

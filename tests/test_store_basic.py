@@ -195,7 +195,10 @@ def test_reading_findings_are_kept(store: Store) -> None:
     record = store.submit(dataset, RAW, findings=[warning(), reading])
     assert record.status == "rejected"
     assert (record.n_errors, record.n_warnings) == (1, 1)
-    assert [f["rule"] for f in store.findings(record.id, principal=COORDINATOR)] == ["yoy_jump", "non_numeric"]
+    assert [f["rule"] for f in store.findings(record.id, principal=COORDINATOR)] == [
+        "yoy_jump",
+        "non_numeric",
+    ]
 
 
 def test_query_filters(store: Store) -> None:

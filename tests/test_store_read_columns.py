@@ -154,9 +154,7 @@ def test_as_of_travels_in_time(vintages) -> None:
 class Closed(AccessPolicy):
     """A policy under which nothing is current data."""
 
-    def data_clause(
-        self, principal: Principal, submission: sa.Table, slice_: Any = None
-    ) -> Any:
+    def data_clause(self, principal: Principal, submission: sa.Table) -> Any:
         return sa.false()
 
 

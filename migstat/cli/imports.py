@@ -28,6 +28,7 @@ from migstat.cli.common import (
     require_file,
     who,
 )
+from migstat.cli.release import release_option, release_state
 from migstat.i18n import N_
 
 
@@ -130,6 +131,7 @@ from migstat.i18n import N_
 @click.option("--dry-run", is_flag=True, help="Show what maps and what does not; store nothing.")
 @click.option("--by", "submitted_by", default=None, help="Who imports (default: the OS user).")
 @click.option("--note", default=None, help="A note kept with the import.")
+@release_option
 @lang_option
 @pass_ctx
 def import_cmd(
@@ -149,6 +151,7 @@ def import_cmd(
     dry_run: bool,
     submitted_by: str | None,
     note: str | None,
+    release: str,
     **columns: Any,
 ) -> None:
     """Import a published file (UN DESA, UNHCR, CIS-Stat, Belstat, PX, a matrix ...)."""
@@ -193,6 +196,7 @@ def import_cmd(
             submitted_by=who(submitted_by, "import"),
             note=note,
             progress=on_batch,
+            release=release_state(release),
             **options,
         )
     click.echo(_summary(c, result, dry_run=False))

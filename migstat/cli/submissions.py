@@ -26,6 +26,7 @@ from migstat.cli.common import (
     require_file,
     who,
 )
+from migstat.cli.release import release_option, release_state
 from migstat.i18n import N_
 
 
@@ -153,6 +154,7 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
     default=None,
     help="Also write the annotated workbook to return to the country.",
 )
+@release_option
 @lang_option
 @pass_ctx
 def submit_cmd(
@@ -162,6 +164,7 @@ def submit_cmd(
     submitted_by: str | None,
     note: str | None,
     annotate: Path | None,
+    release: str,
 ) -> None:
     """Validate and store a submission; the raw file, findings and metadata are kept with it."""
     from migstat.api import submit_file
@@ -176,6 +179,7 @@ def submit_cmd(
             submitted_by=who(submitted_by),
             note=note,
             progress=on_batch,
+            release=release_state(release),
         )
     if checked.findings:
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))

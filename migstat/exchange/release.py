@@ -122,9 +122,7 @@ def release(
                     "released_by": by,
                     "note": text,
                 }
-                rid = conn.execute(
-                    sa.insert(S.release).returning(S.release.c.id), row
-                ).scalar_one()
+                rid = conn.execute(sa.insert(S.release).returning(S.release.c.id), row).scalar_one()
                 hidden = 0 if state == WITHDRAWN else _suppress(store, conn, rid, sid, table)
                 made.append(_release({**row, "id": rid}, hidden))
         details: dict[str, Any] = {
@@ -141,9 +139,7 @@ def release(
 def _tables(conn: Connection, sid: int, tables: Sequence[str] | None) -> list[str | None]:
     """The tables of the release rows for ``sid``: ``[None]`` for all of them."""
     sub = S.submission
-    row = conn.execute(
-        sa.select(sub.c.status, sub.c.tables).where(sub.c.id == sid)
-    ).first()
+    row = conn.execute(sa.select(sub.c.status, sub.c.tables).where(sub.c.id == sid)).first()
     if row is None:
         raise NotFoundError(N_("There is no submission {id} in the store."), id=sid)
     if row.status != ACCEPTED:
@@ -200,14 +196,18 @@ def _suppress(store: Store, conn: Connection, rid: int, sid: int, table: str | N
     by_table: dict[str, list[tuple[int, Observation]]] = defaultdict(list)
     for oid, obs in stored:
         by_table[obs.table].append((oid, obs))
-    already = {
-        oid
-        for (oid,) in conn.execute(
-            sa.select(S.suppressed_cell.c.observation_id).where(
-                S.suppressed_cell.c.observation_id.in_([oid for oid, _ in stored])
+    already = (
+        {
+            oid
+            for (oid,) in conn.execute(
+                sa.select(S.suppressed_cell.c.observation_id).where(
+                    S.suppressed_cell.c.observation_id.in_([oid for oid, _ in stored])
+                )
             )
-        )
-    } if stored else set()
+        }
+        if stored
+        else set()
+    )
     rows = []
     for tid, pairs in by_table.items():
         if all(o.conf_status == FREE for _, o in pairs):

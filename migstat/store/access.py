@@ -111,35 +111,37 @@ class AccessPolicy:
         moment = self.clock() if self.clock is not None else datetime.now(UTC)
         return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
-    def data_clause(
-        self,
-        principal: Principal,
-        submission: sa.Table,
-        slice_: sa.FromClause | None = None,
-    ) -> sa.ColumnElement[bool]:
-        """Which submissions' observations (of the table of ``slice_``, when given) can be
-        *current data* for ``principal``.
+    def data_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
+        """Which submissions' observations can be *current data* at all: accepted ones.
+        Drafts, submissions in review and rejected ones never are, for anyone; which
+        accepted ones ``principal`` sees is :meth:`release_clause`'s decision."""
+        return submission.c.status == ACCEPTED
 
-        Only accepted submissions are data. The coordinator sees every one; a country sees
-        its own whatever their release state; anyone sees what is published, or embargoed
-        with the embargo over at :meth:`now`; members of a sharing agreement covering the
-        table (with reciprocity: who provided the table for the period) see what is released
-        to partners or embargoed.
+    def release_clause(
+        self, principal: Principal, submission: sa.Table, slice_: sa.FromClause | None = None
+    ) -> sa.ColumnElement[bool]:
+        """Which accepted submissions (for the table of ``slice_``, when given) ``principal``
+        sees, by their release state at :meth:`now`.
+
+        The coordinator sees every one; a country sees its own whatever their state; anyone
+        sees what is published, or embargoed with the embargo over; members of a sharing
+        agreement covering the table (with reciprocity: who provided the table for the
+        period itself) see what is released to partners or still under embargo.
         """
-        accepted = submission.c.status == ACCEPTED
         if principal.is_coordinator:
-            return accepted
-        seen = [self._state_clause(submission, slice_, self._public(self.now()))]
+            return sa.true()
+        now = self.now()
+        seen = [self._state_clause(submission, slice_, self._public(now))]
         if principal.country:
             seen.append(submission.c.country == principal.country)
             if slice_ is not None:
                 seen.append(
                     sa.and_(
-                        self._state_clause(submission, slice_, self._partners(self.now())),
+                        self._state_clause(submission, slice_, self._partners),
                         agreement_clause(principal.country, submission, slice_),
                     )
                 )
-        return sa.and_(accepted, sa.or_(*seen))
+        return sa.or_(*seen)
 
     @staticmethod
     def _public(now: datetime) -> Callable[[Any], sa.ColumnElement[bool]]:
@@ -149,8 +151,8 @@ class AccessPolicy:
         )
 
     @staticmethod
-    def _partners(now: datetime) -> Callable[[Any], sa.ColumnElement[bool]]:
-        return lambda r: r.c.state.in_((PARTNERS, EMBARGOED, PUBLISHED))
+    def _partners(r: Any) -> sa.ColumnElement[bool]:
+        return r.c.state.in_((PARTNERS, EMBARGOED, PUBLISHED))
 
     @staticmethod
     def _state_clause(
@@ -160,12 +162,16 @@ class AccessPolicy:
     ) -> sa.ColumnElement[bool]:
         """The latest release row of the submission (for the slice's table) passes ``test``."""
         latest = S.release.alias("latest_release")
-        scope = latest.c.table_id.is_(None)
+        # without a slice: the submission's latest release row of any scope
+        scope: sa.ColumnElement[bool] = sa.true()
         if slice_ is not None:
-            scope = sa.or_(scope, latest.c.table_id == slice_.c.table_id)
+            scope = sa.or_(latest.c.table_id.is_(None), latest.c.table_id == slice_.c.table_id)
+        # correlated by hand: the subquery sits two levels below the submission and slice
+        outer = [submission] if slice_ is None else [submission, slice_]
         newest = (
             sa.select(sa.func.max(latest.c.id))
             .where(latest.c.submission_id == submission.c.id, scope)
+            .correlate(*outer)
             .scalar_subquery()
         )
         row = S.release.alias("current_release")
@@ -311,6 +317,7 @@ def agreement_clause(
             own_sub.c.country == country,
             own_sub.c.status == ACCEPTED,
         )
+        .correlate(slice_)
     )
     return sa.exists(
         sa.select(1)
@@ -327,4 +334,5 @@ def agreement_clause(
             tab.c.table_id == slice_.c.table_id,
             sa.or_(sa.not_(ag.c.reciprocal), provided),
         )
+        .correlate(submission, slice_)
     )

@@ -84,7 +84,7 @@ class StoreReads(StoreCore):
                 rank.label("rank"),
             )
             .join(sub, sub.c.id == sl.c.submission_id)
-            .where(self.policy.data_clause(who, sub, sl))
+            .where(self.policy.data_clause(who, sub), self.policy.release_clause(who, sub, sl))
         )
         if table is not None:
             inner = inner.where(sl.c.table_id == table)
@@ -341,7 +341,8 @@ class StoreReads(StoreCore):
                 sl.c.table_id == table,
                 sl.c.ref_area == ref_area,
                 sl.c.time_period == time_period,
-                self.policy.data_clause(who, sub, sl),
+                self.policy.data_clause(who, sub),
+                self.policy.release_clause(who, sub, sl),
             )
             .order_by(sl.c.recorded_at, sl.c.id)
         )

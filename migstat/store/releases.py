@@ -52,13 +52,31 @@ class StoreReleases(StoreCore):
         with self.reading() as conn:
             return tuple(conn.execute(stmt).one())
 
+    def release_moments(self) -> dict[tuple[int, str | None], datetime]:
+        """When the latest release of each (submission, table or ``None`` for all) took
+        effect: its embargo's end once that has passed, else the release time. SDMX
+        ``updatedAfter`` counts data as updated then, so a harvester polling with it gets
+        data whose embargo ended since its last poll, recorded long before."""
+        r = S.release
+        latest = sa.select(sa.func.max(r.c.id)).group_by(
+            r.c.submission_id, sa.func.coalesce(r.c.table_id, "")
+        )
+        stmt = sa.select(r.c.submission_id, r.c.table_id, r.c.embargo_until, r.c.released_at).where(
+            r.c.id.in_(latest)
+        )
+        now = self.policy.now()
+        with self.reading() as conn:
+            return {
+                (sid, table): aware(until if until is not None and until <= now else at)
+                for sid, table, until, at in conn.execute(stmt)
+            }
+
     def calendar(self) -> list[CalendarEntry]:
         """Every release to partners or the public, its embargo's end as its time, by time:
         the latest state of each (submission, table scope), withdrawn ones left out."""
         r, sub = S.release, S.submission
-        latest = (
-            sa.select(sa.func.max(r.c.id))
-            .group_by(r.c.submission_id, sa.func.coalesce(r.c.table_id, ""))
+        latest = sa.select(sa.func.max(r.c.id)).group_by(
+            r.c.submission_id, sa.func.coalesce(r.c.table_id, "")
         )
         stmt = (
             sa.select(
@@ -89,6 +107,3 @@ class StoreReleases(StoreCore):
         ]
         out.sort(key=lambda e: (e.when, e.submission_id))
         return out
-
-
-

@@ -9,6 +9,7 @@ turn errors into SDMX error messages; every read here goes through the request's
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 
 from migstat.formats import sdmx_layout as L
 from migstat.formats.sdmx_csv import write_sdmx_csv
@@ -103,14 +104,22 @@ def matching(who: Reader, wanted: R.DataRequest) -> Iterator[StoredObservation]:
     first = wanted.start.first if wanted.start else None
     last = wanted.end.last if wanted.end else None
     after = wanted.updated_after
+    released = who.store.release_moments() if after is not None else {}
     for obs in who.observations(view.query()):
         if first or last:
             begins, ends = R.period_span(obs.time_period)
             if (first is not None and ends < first) or (last is not None and begins > last):
                 continue
-        if after is not None and obs.recorded_at <= after:
+        if after is not None and _updated(obs, released) <= after:
             continue
         yield obs
+
+
+def _updated(obs: StoredObservation, released: dict[tuple[int, str | None], datetime]) -> datetime:
+    """When ``obs`` last changed for readers: its vintage, or its release (an embargo's end)
+    when that came later."""
+    found = (released.get((obs.submission_id, t)) for t in (obs.table, None))
+    return max([obs.recorded_at, *(m for m in found if m is not None)])
 
 
 def _first_last(
