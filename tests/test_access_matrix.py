@@ -1,0 +1,311 @@
+"""The access matrix, generated from the app's routes: every route x every reader x every
+state of data gets exactly what it may, and the embargo holds through every output format and
+the SDMX API (``updatedAfter`` included) by a controllable clock.
+
+Every route of the app must be classified in :data:`RULES`; a new route that no rule covers
+fails :func:`test_every_route_is_classified`. The readers: the public, the coordinator,
+Kyrgyzstan's reporter (``own``: the country whose data is in every state), Kazakhstan's partner
+(``partner``: in a sharing agreement on S01 with Kyrgyzstan) and Tajikistan's (``other``: signed
+in, in no agreement). The states are in :mod:`tests.access_states`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from migstat.exchange.release import release
+from migstat.formats.output import DOWNLOAD_FORMATS
+from migstat.web.app import create_app
+from tests.access_states import COORDINATOR_TOKEN, MAY_SEE, STATES, World, build, found, text_of
+from tests.release_data import Clock, open_store, submit
+
+READERS = ("public", "coordinator", "own", "partner", "other")
+DATA_STATES = tuple(MAY_SEE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a route is probed. ``kind``: ``complete`` (lists every observation the reader may
+    see: exactly those), ``subset`` (shows some: never one the reader may not see), ``none``
+    (shows no value at all, to anyone), ``coordinator`` (the coordinator's only: everyone
+    else is refused), ``write`` (a form or API write: refused without the coordinator's
+    credentials and a CSRF token). ``urls``: the requests made."""
+
+    kind: str
+    urls: tuple[str, ...]
+
+
+KGZ = "REF_AREA=KGZ"
+DOWNLOADS = tuple(f"/download/S01.{fmt}?{KGZ}" for fmt in DOWNLOAD_FORMATS)
+MAPPING = "/mappings/KGZ/census/CL_AREA"
+RULES: dict[tuple[str, str], Rule] = {
+    # every observation the reader may see, in every format
+    ("GET", "/download/{name}"): Rule("complete", DOWNLOADS),
+    ("GET", "/sdmx/rest/data/{flow}"): Rule(
+        "complete",
+        (
+            "/sdmx/rest/data/S01",
+            "/sdmx/rest/data/S01?format=csv",
+            "/sdmx/rest/data/S01?format=jsondata",
+            "/sdmx/rest/data/S01?updatedAfter=2000-01-01T00:00:00Z",
+        ),
+    ),
+    ("GET", "/sdmx/rest/data/{flow}/{key}"): Rule("complete", ("/sdmx/rest/data/S01/KGZ....",)),
+    ("GET", "/sdmx/rest/data/{flow}/{key}/{provider}"): Rule(
+        "complete", ("/sdmx/rest/data/S01/KGZ..../KGZ",)
+    ),
+    # pages and answers showing some of the data
+    ("GET", "/explore"): Rule(
+        "subset",
+        (
+            f"/explore?table=S01&{KGZ}&COUNTRY_BIRTH=RUS+KGZ+_T",
+            f"/explore?table=S01&{KGZ}&COUNTRY_BIRTH=RUS&SEX=M+F+_T",
+        ),
+    ),
+    ("GET", "/api/explore/{table}"): Rule(
+        "subset", (f"/api/explore/S01?{KGZ}", f"/api/explore/S01?{KGZ}&COUNTRY_BIRTH=RUS")
+    ),
+    ("GET", "/"): Rule("subset", ("/",)),
+    ("GET", "/country"): Rule("subset", ("/country",)),
+    ("GET", "/country/{code}"): Rule("subset", ("/country/KGZ",)),
+    ("GET", "/api/countries/{code}"): Rule("subset", ("/api/countries/KGZ",)),
+    ("GET", "/availability"): Rule("subset", ("/availability",)),
+    ("GET", "/api/availability"): Rule("subset", ("/api/availability",)),
+    ("GET", "/api/releases"): Rule("subset", ("/api/releases",)),
+    ("GET", "/api/search"): Rule("subset", ("/api/search?q=Kyrgyzstan",)),
+    ("GET", "/releases"): Rule("subset", ("/releases",)),
+    ("GET", "/mirror"): Rule("subset", ("/mirror", "/mirror?year=2016")),
+    ("GET", "/mirror/corridor"): Rule("subset", ("/mirror/corridor?a=KGZ&b=RUS",)),
+    ("GET", "/mirror/country/{country}"): Rule("subset", ("/mirror/country/KGZ",)),
+    ("GET", "/mirror/download/matrix.{fmt}"): Rule("subset", ("/mirror/download/matrix.csv",)),
+    ("GET", "/mirror/download/corridor.{fmt}"): Rule(
+        "subset", ("/mirror/download/corridor.json?a=KGZ&b=RUS",)
+    ),
+    ("GET", "/mirror/download/country/{country}.{fmt}"): Rule(
+        "subset", ("/mirror/download/country/KGZ.csv",)
+    ),
+    ("GET", "/mirror/download/harmonised.{fmt}"): Rule(
+        "subset", ("/mirror/download/harmonised.csv",)
+    ),
+    ("GET", "/sdmx/rest/availableconstraint/{flow}"): Rule(
+        "subset", ("/sdmx/rest/availableconstraint/S01",)
+    ),
+    ("GET", "/sdmx/rest/availableconstraint/{flow}/{key}"): Rule(
+        "subset", ("/sdmx/rest/availableconstraint/S01/KGZ....",)
+    ),
+    ("GET", "/sdmx/rest/availableconstraint/{flow}/{key}/{provider}"): Rule(
+        "subset", ("/sdmx/rest/availableconstraint/S01/KGZ..../KGZ",)
+    ),
+    ("GET", "/sdmx/rest/availableconstraint/{flow}/{key}/{provider}/{component}"): Rule(
+        "subset", ("/sdmx/rest/availableconstraint/S01/KGZ..../KGZ/TIME_PERIOD",)
+    ),
+    ("GET", "/flows"): Rule("subset", ("/flows",)),
+    ("GET", "/flows.csv"): Rule("subset", ("/flows.csv",)),
+    # reference data: no value of any country
+    ("GET", "/openapi.json"): Rule("none", ("/openapi.json",)),
+    ("GET", "/static"): Rule("none", ("/static/portal.css",)),
+    ("GET", "/docs"): Rule("none", ("/docs",)),
+    ("GET", "/guide"): Rule("none", ("/guide",)),
+    ("GET", "/api/guide"): Rule("none", ("/api/guide",)),
+    ("GET", "/api/tables"): Rule("none", ("/api/tables",)),
+    ("GET", "/signin"): Rule("none", ("/signin",)),
+    ("GET", "/sdmx/rest/{resource}"): Rule("none", ("/sdmx/rest/dataflow",)),
+    ("GET", "/sdmx/rest/{resource}/{agency}"): Rule("none", ("/sdmx/rest/dataflow/MIGSTAT",)),
+    ("GET", "/sdmx/rest/{resource}/{agency}/{resource_id}"): Rule(
+        "none", ("/sdmx/rest/dataflow/MIGSTAT/S01",)
+    ),
+    ("GET", "/sdmx/rest/{resource}/{agency}/{resource_id}/{version}"): Rule(
+        "none", ("/sdmx/rest/dataflow/MIGSTAT/S01/latest",)
+    ),
+    ("GET", "/mappings"): Rule("none", ("/mappings",)),
+    ("GET", "/mappings/new"): Rule("none", ("/mappings/new",)),
+    ("GET", "/mappings/{country}/{source}/{codelist}"): Rule("none", (MAPPING,)),
+    ("GET", "/mappings/download.csv"): Rule("none", ("/mappings/download.csv",)),
+    ("GET", "/mappings/{country}/{source}/{codelist}/download.csv"): Rule(
+        "none", (f"{MAPPING}/download.csv",)
+    ),
+    ("GET", "/api/mappings"): Rule("none", ("/api/mappings",)),
+    ("GET", "/api/mappings/{country}/{source}/{codelist}"): Rule("none", (f"/api{MAPPING}",)),
+    # the coordinator's own pages
+    ("GET", "/accounts"): Rule("coordinator", ("/accounts",)),
+    ("GET", "/audit"): Rule("coordinator", ("/audit",)),
+    ("GET", "/audit.csv"): Rule("coordinator", ("/audit.csv",)),
+    # writes
+    ("POST", "/accounts"): Rule("write", ("/accounts",)),
+    ("POST", "/accounts/{login}/disable"): Rule("write", ("/accounts/kgz.reporter/disable",)),
+    ("POST", "/accounts/{login}/enable"): Rule("write", ("/accounts/kgz.reporter/enable",)),
+    ("POST", "/accounts/{login}/password"): Rule("write", ("/accounts/kgz.reporter/password",)),
+    ("POST", "/accounts/{login}/tokens"): Rule("write", ("/accounts/kgz.reporter/tokens",)),
+    ("POST", "/accounts/tokens/{token_id}/revoke"): Rule("write", ("/accounts/tokens/1/revoke",)),
+    ("POST", "/accounts/{login}/totp"): Rule("write", ("/accounts/kgz.reporter/totp",)),
+    ("POST", "/mappings/{country}/{source}/{codelist}"): Rule("write", (MAPPING,)),
+    ("POST", "/mappings/upload"): Rule("write", ("/mappings/upload",)),
+    ("POST", "/api/mappings/{country}/{source}/{codelist}"): Rule("write", (f"/api{MAPPING}",)),
+    # anyone may post these: they read nothing of the store's data
+    ("POST", "/flows"): Rule("subset", ("/flows",)),
+    ("POST", "/signin"): Rule("none", ("/signin",)),
+    ("POST", "/signout"): Rule("none", ("/signout",)),
+}
+
+
+def app_routes(app) -> Iterator[tuple[str, str]]:
+    """``(method, path)`` of every route of ``app`` (a mount: ``GET``)."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        path = getattr(context, "path", None) or route.path
+        methods = getattr(route, "methods", None) or {"GET"}
+        for method in sorted(methods - {"HEAD"}):
+            yield method, path
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("matrix")
+    made = build(f"sqlite:///{folder / 'store.db'}")
+    yield made
+    made.store.close()
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[TestClient]:
+    app = create_app(store=world.store, coordinator_token=COORDINATOR_TOKEN, clock=world.clock)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def headers(world: World, reader: str) -> dict[str, str]:
+    token = world.tokens.get(reader)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def test_every_route_is_classified(client: TestClient) -> None:
+    routes = set(app_routes(client.app))
+    unclassified = sorted(routes - set(RULES))
+    assert not unclassified, f"routes no access rule classifies: {unclassified}"
+    stale = sorted(set(RULES) - routes)
+    assert not stale, f"rules for routes the app no longer has: {stale}"
+
+
+def allowed(reader: str) -> set[str]:
+    return {state for state in DATA_STATES if reader in MAY_SEE[state]}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_every_route_gives_each_reader_exactly_what_it_may(
+    client: TestClient, world: World, reader: str
+) -> None:
+    may = allowed(reader)
+    problems = []
+    for (method, _path), rule in sorted(RULES.items()):
+        if rule.kind == "write" and reader == "coordinator":
+            continue  # the coordinator's writes are their pages' tests; here they would
+            # disable the accounts the other readers use
+        for url in rule.urls:
+            answer = client.request(method, url, headers=headers(world, reader))
+            shown = found(text_of(answer.content, answer.headers.get("content-type", "")), world)
+            problem = judge(rule.kind, reader, answer.status_code, shown, may)
+            if problem:
+                problems.append(f"{method} {url}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
+def judge(kind: str, reader: str, status: int, shown: set[str], may: set[str]) -> str | None:
+    """What is wrong with an answer, or ``None``."""
+    if status >= 500:
+        return f"status {status}"
+    if shown - may:
+        return f"shows {sorted(shown - may)} to {reader}"
+    if kind == "complete" and (status != 200 or shown != may):
+        return f"status {status}, shows {sorted(shown)} instead of {sorted(may)}"
+    if kind == "none" and shown:
+        return f"shows {sorted(shown)}"
+    if kind == "coordinator":
+        expected = 200 if reader == "coordinator" else (401, 403)
+        if (status != expected) if reader == "coordinator" else status not in expected:
+            return f"status {status} for {reader}"
+    if kind == "write" and reader != "coordinator" and status not in (400, 401, 403, 422):
+        return f"a write answered {status} to {reader}"
+    return None
+
+
+def test_the_matrix_sees_every_state_somewhere(client: TestClient, world: World) -> None:
+    """The probes are not blind: the coordinator's complete downloads show every state but
+    the draft, and the public's show the published ones only."""
+    for reader, expected in (
+        ("coordinator", allowed("coordinator")),
+        ("public", allowed("public")),
+    ):
+        answer = client.get(DOWNLOADS[0], headers=headers(world, reader))
+        assert found(answer.text, world) == expected
+    assert "draft" not in allowed("coordinator")
+    assert {"confidential", "secondary"} <= allowed("own")
+
+
+# -- the embargo through every output, by the clock ----------------------------------------
+
+
+SDMX_FORMATS = ("", "?format=csv", "?format=jsondata", "?format=structurespecificdata")
+
+
+def _visible(client: TestClient, url: str, total: float) -> bool:
+    answer = client.get(url)
+    assert answer.status_code in (200, 404), (url, answer.status_code, answer.text[:200])
+    return (
+        found(text_of(answer.content, answer.headers.get("content-type", "")), _one(total)) != set()
+    )
+
+
+class _one:
+    """A stand-in world with a single sentinel."""
+
+    def __init__(self, total: float) -> None:
+        self.sentinels = {"x": {total}}
+
+
+def test_the_embargo_through_every_format_and_the_sdmx_api(tmp_path) -> None:
+    clock = Clock(datetime.now(UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'embargo.db'}", clock)
+    total = STATES["embargoed"][1]
+    from tests.access_states import _submit
+
+    sid = _submit(store, "embargoed")
+    until = (clock.now + timedelta(hours=6)).replace(microsecond=0)
+    release(store, [sid], to="public", embargo_until=until, by="coord")
+    polled = clock.now + timedelta(minutes=30)
+    after = f"?updatedAfter={polled:%Y-%m-%dT%H:%M:%S}Z"
+    urls = [f"/download/S01.{fmt}?{KGZ}" for fmt in DOWNLOAD_FORMATS]
+    urls += [f"/sdmx/rest/data/S01{fmt}" for fmt in SDMX_FORMATS]
+    urls += [f"/api/explore/S01?{KGZ}", f"/explore?table=S01&{KGZ}"]
+    app = create_app(store=store, clock=clock)
+    with TestClient(app) as client:
+        clock.now = until - timedelta(seconds=1)
+        for url in [*urls, f"/sdmx/rest/data/S01{after}"]:
+            assert not _visible(client, url, total), url
+        clock.now = until
+        for url in urls:
+            assert _visible(client, url, total), url
+        # recorded before the harvester's last poll, released after it: updated for it
+        assert _visible(client, f"/sdmx/rest/data/S01{after}", total)
+        later = f"?updatedAfter={until + timedelta(minutes=1):%Y-%m-%dT%H:%M:%S}Z"
+        assert not _visible(client, f"/sdmx/rest/data/S01{later}", total)
+    store.close()
+
+
+def test_a_release_shows_at_once_through_a_cached_answer(tmp_path) -> None:
+    clock = Clock(datetime.now(UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'cache.db'}", clock)
+    from tests.release_data import FREE_ROWS
+
+    record = submit(store, "KGZ", FREE_ROWS, release=None)
+    with TestClient(create_app(store=store, clock=clock)) as client:
+        first = client.get("/sdmx/rest/data/S01")
+        assert "6636800" not in first.text
+        release(store, [record.id], to="public", by="coord")
+        assert "6636800" in client.get("/sdmx/rest/data/S01").text
+    store.close()
