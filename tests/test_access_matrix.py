@@ -23,7 +23,7 @@ from migstat.exchange.release import release
 from migstat.formats.output import DOWNLOAD_FORMATS
 from migstat.web.app import create_app
 from tests.access_states import COORDINATOR_TOKEN, MAY_SEE, STATES, World, build, found, text_of
-from tests.release_data import Clock, open_store, submit
+from tests.release_data import FREE_ROWS, Clock, open_store, submit
 
 READERS = ("public", "coordinator", "own", "partner", "other")
 DATA_STATES = tuple(MAY_SEE)
@@ -297,15 +297,22 @@ def test_the_embargo_through_every_format_and_the_sdmx_api(tmp_path) -> None:
     store.close()
 
 
-def test_a_release_shows_at_once_through_a_cached_answer(tmp_path) -> None:
+def test_a_release_shows_at_once_through_every_worker(db_url: str) -> None:
+    """Two apps over two connections to one database (two workers), each with its answer
+    cache warm: a release made through one is in the next answer of both."""
     clock = Clock(datetime.now(UTC))
-    store = open_store(f"sqlite:///{tmp_path / 'cache.db'}", clock)
-    from tests.release_data import FREE_ROWS
-
-    record = submit(store, "KGZ", FREE_ROWS, release=None)
-    with TestClient(create_app(store=store, clock=clock)) as client:
-        first = client.get("/sdmx/rest/data/S01")
-        assert "6636800" not in first.text
-        release(store, [record.id], to="public", by="coord")
-        assert "6636800" in client.get("/sdmx/rest/data/S01").text
-    store.close()
+    first, second = open_store(db_url, clock), open_store(db_url, clock)
+    record = submit(first, "KGZ", FREE_ROWS, release=None)
+    url = "/sdmx/rest/data/S01"
+    with TestClient(create_app(store=first)) as one, TestClient(create_app(store=second)) as two:
+        assert "6636800" not in one.get(url).text and "6636800" not in two.get(url).text
+        release(first, [record.id], to="public", by="coord")
+        assert "6636800" in one.get(url).text and "6636800" in two.get(url).text
+        # and an embargo ends in both at its time, with nothing run
+        until = clock.now + timedelta(hours=1)
+        release(first, [record.id], to="public", embargo_until=until, by="coord")
+        assert "6636800" not in two.get(url).text
+        clock.now = until
+        assert "6636800" in one.get(url).text and "6636800" in two.get(url).text
+    first.close()
+    second.close()

@@ -261,3 +261,16 @@ def test_the_migration_publishes_what_was_accepted_before(tmp_path) -> None:
         rows = [(r.submission_id, r.state, r.released_by) for r in releases(new)]
     assert rows == [(1, PUBLISHED, "migration")]
     assert PARTNERS  # the states are the access gate's constants
+
+
+def test_a_table_release_overrides_an_older_whole_one_and_a_newer_whole_one_overrides_it(
+    store,
+) -> None:
+    record = submit(store, "KGZ", FREE_KGZ)
+    release(store, [record.id], withdraw=True, tables=["S01"], by="coord")
+    assert seen(store, PUBLIC) == {}
+    release(store, [record.id], to="public", tables=["S01"], by="coord")
+    assert seen(store, PUBLIC)[("_T", "_T", "_T")] == (6_636_800.0, "F")
+    release(store, [record.id], withdraw=True, by="coord")
+    assert seen(store, PUBLIC) == {}
+    assert [s.id for s in store.submissions(principal=PUBLIC)] == []

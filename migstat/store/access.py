@@ -1,23 +1,29 @@
 """Who may read what: the one gate every read of the store goes through.
 
 :class:`Store` never decides visibility itself; it asks :class:`AccessPolicy` for a SQL clause
-or a yes/no and applies it. Today the rules are simple:
+or a yes/no and applies it. The rules, decided at read time against the policy's clock
+(:meth:`AccessPolicy.now`; tests pass a clock they move), so that no job has to run when an
+embargo ends:
 
-- everyone (the anonymous principal included) reads *accepted* data;
-- observations of a rejected submission are never current data, for anyone;
-- every submission is listed, and its raw file and findings are readable by anyone.
+- only *accepted* submissions are data (:meth:`AccessPolicy.data_clause`); drafts, those in
+  review and rejected ones never are, for anyone;
+- which accepted ones a principal sees follows their release state, the latest row of the
+  append-only ``release`` table for the submission or the table
+  (:meth:`AccessPolicy.release_clause`): the coordinator sees all; a country its own, whatever
+  their state; everyone what is ``published``, or ``embargoed`` once ``embargo_until`` has
+  passed; a member of a sharing agreement covering the table what the other members released
+  to ``partners`` or put under embargo (with reciprocity: only for the periods it provided the
+  table itself, :func:`agreement_clause`). No release row means internal; ``withdrawn`` too;
+- cells that are not free (CONF_STATUS C, N, A, S, D …) and the cells secondary suppression
+  hid when their table was released (``suppressed_cell``, read as D) are listed without their
+  value to all but the coordinator and the cell's country
+  (:meth:`AccessPolicy.observation_columns`);
+- submissions are listed (:meth:`AccessPolicy.listing_clause`) to the coordinator, to their
+  country, and to everyone once published (rejected ones too: they hold no data); raw files and
+  findings hold every cell, so only the submitting country and the coordinator read them.
 
-What comes later, here and only here (the schema already carries what it needs:
-``submission.status``, ``submission.embargo_until``, ``observation.conf_status``):
-
-- accounts and roles (:class:`Principal` ``user_id``, ``roles``, ``country``);
-- release states of a submission: ``draft`` (only its country and the coordinator),
-  ``accepted``, ``partners`` (countries that share data in return), ``embargoed`` (until
-  ``embargo_until``), ``published`` (everyone), in :meth:`AccessPolicy.data_clause`;
-- raw files and findings readable only by the submitting country and the coordinator
-  (:meth:`AccessPolicy.can_read_raw`, :meth:`AccessPolicy.can_read_findings`);
-- confidential cells (``conf_status`` C, N, D, S, E) hidden from those not entitled to them,
-  in :meth:`AccessPolicy.observation_clause`.
+Caches key on :meth:`Store.visibility_version` as well as the listing, so a release or the end
+of an embargo shows at once through every worker.
 """
 
 from __future__ import annotations
@@ -160,22 +166,23 @@ class AccessPolicy:
         slice_: sa.FromClause | None,
         test: Callable[[Any], sa.ColumnElement[bool]],
     ) -> sa.ColumnElement[bool]:
-        """The latest release row of the submission (for the slice's table) passes ``test``."""
-        latest = S.release.alias("latest_release")
-        # without a slice: the submission's latest release row of any scope
-        scope: sa.ColumnElement[bool] = sa.true()
-        if slice_ is not None:
-            scope = sa.or_(latest.c.table_id.is_(None), latest.c.table_id == slice_.c.table_id)
-        # correlated by hand: the subquery sits two levels below the submission and slice
-        outer = [submission] if slice_ is None else [submission, slice_]
-        newest = (
-            sa.select(sa.func.max(latest.c.id))
-            .where(latest.c.submission_id == submission.c.id, scope)
-            .correlate(*outer)
-            .scalar_subquery()
+        """The submission's latest release row for the slice's table (a row for that table
+        or for all tables, whichever is newer) passes ``test``; without a slice, a latest row
+        of any scope does.
+
+        Built from subqueries that do not depend on the row being read, so the database
+        computes each once per query rather than once per slice (a few release rows against
+        thousands of slices)."""
+        whole, good, bad = _release_sets(test)
+        if slice_ is None:
+            return sa.or_(
+                submission.c.id.in_(whole), submission.c.id.in_(sa.select(good.c.submission_id))
+            )
+        pair = sa.tuple_(submission.c.id, slice_.c.table_id)
+        return sa.or_(
+            sa.and_(submission.c.id.in_(whole), sa.not_(pair.in_(sa.select(*bad.c)))),
+            pair.in_(sa.select(*good.c)),
         )
-        row = S.release.alias("current_release")
-        return sa.exists(sa.select(1).where(row.c.id == newest, test(row)))
 
     def observation_clause(
         self, principal: Principal, observation: sa.Table
@@ -290,6 +297,46 @@ class AccessPolicy:
     def check(self, allowed: bool, record: SubmissionRecord) -> None:
         if not allowed:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)
+
+
+def _latest_releases() -> sa.Select[Any]:
+    """The id of the latest release row of each (submission, table or all tables)."""
+    r = S.release.alias("release_scope")
+    return sa.select(sa.func.max(r.c.id)).group_by(r.c.submission_id, r.c.table_id)
+
+
+def _release_sets(
+    test: Callable[[Any], sa.ColumnElement[bool]],
+) -> tuple[sa.Select[Any], sa.Subquery, sa.Subquery]:
+    """Three subqueries of the latest release rows: the submissions whose latest row for all
+    tables passes ``test``; the (submission, table) pairs whose own latest row is newer than
+    that one and passes, and those whose newer row fails."""
+    whole = S.release.alias("release_whole")
+    passing = sa.select(whole.c.submission_id).where(
+        whole.c.id.in_(_latest_releases()), whole.c.table_id.is_(None), test(whole)
+    )
+    one, other = S.release.alias("release_table"), S.release.alias("release_all")
+    newer = (
+        sa.select(one.c.submission_id, one.c.table_id)
+        .select_from(
+            one.outerjoin(
+                other,
+                sa.and_(
+                    other.c.submission_id == one.c.submission_id,
+                    other.c.table_id.is_(None),
+                    other.c.id.in_(_latest_releases()),
+                ),
+            )
+        )
+        .where(
+            one.c.id.in_(_latest_releases()),
+            one.c.table_id.is_not(None),
+            sa.or_(other.c.id.is_(None), one.c.id > other.c.id),
+        )
+    )
+    good = newer.where(test(one)).subquery("release_good")
+    bad = newer.where(sa.not_(test(one))).subquery("release_bad")
+    return passing, good, bad
 
 
 def agreement_clause(

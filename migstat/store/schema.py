@@ -2,8 +2,8 @@
 
 The Alembic migrations under ``migrations/versions`` create exactly this schema (a test
 compares the two after ``upgrade head`` on SQLite and PostgreSQL). Nothing is ever updated
-or deleted in these tables except the moment a submission is finished (its time stamp) and,
-later, release-state changes of a submission (``status``).
+or deleted in these tables except the moment a submission is finished (its time stamp) and
+the workflow's changes of a submission's ``status``; release states are rows of their own.
 
 Layout::
 
@@ -19,6 +19,10 @@ Layout::
     mapping_entry   mapping_id -> national category -> target code with a share
     mapping_use     which mapping versions a submission's numbers went through
     account, api_token, web_session, audit_record   the exchange (migstat.exchange)
+    release         submission (one table or all) -> state, embargo_until, who, when, note
+    agreement       a sharing agreement's version (name, state, reciprocal) with
+                    agreement_member (countries) and agreement_table (tables)
+    suppressed_cell observations hidden by secondary suppression when their table was released
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
