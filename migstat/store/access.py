@@ -344,8 +344,11 @@ def agreement_clause(
 ) -> sa.ColumnElement[bool]:
     """``country`` and the submission's country are members of one sharing agreement, as it
     stands now, that covers the slice's table; with reciprocity, ``country`` has itself provided
-    that table for the slice's period (an accepted submission of its own)."""
+    that table for the slice's period (an accepted submission of its own).
 
+    Made of subqueries that do not depend on the slice read (the pairs of country and table
+    the agreements open to ``country``; the tables and periods it provided), so that each is
+    computed once per query."""
     ag, me, them, tab = (
         S.agreement.alias("ag"),
         S.agreement_member.alias("ag_me"),
@@ -354,32 +357,26 @@ def agreement_clause(
     )
     latest = S.agreement.alias("ag_latest")
     current = sa.select(sa.func.max(latest.c.id)).group_by(latest.c.name)
-    own_slice, own_sub = S.slice_.alias("own_slice"), S.submission.alias("own_sub")
-    provided = sa.exists(
-        sa.select(1)
-        .select_from(own_slice.join(own_sub, own_sub.c.id == own_slice.c.submission_id))
-        .where(
-            own_slice.c.table_id == slice_.c.table_id,
-            own_slice.c.time_period == slice_.c.time_period,
-            own_sub.c.country == country,
-            own_sub.c.status == ACCEPTED,
-        )
-        .correlate(slice_)
-    )
-    return sa.exists(
-        sa.select(1)
+    opened = (
+        sa.select(them.c.country, tab.c.table_id)
         .select_from(
             ag.join(me, me.c.agreement_id == ag.c.id)
             .join(them, them.c.agreement_id == ag.c.id)
             .join(tab, tab.c.agreement_id == ag.c.id)
         )
-        .where(
-            ag.c.id.in_(current),
-            ag.c.state == AGREEMENT_ACTIVE,
-            me.c.country == country,
-            them.c.country == submission.c.country,
-            tab.c.table_id == slice_.c.table_id,
-            sa.or_(sa.not_(ag.c.reciprocal), provided),
-        )
-        .correlate(submission, slice_)
+        .where(ag.c.id.in_(current), ag.c.state == AGREEMENT_ACTIVE, me.c.country == country)
+    )
+    own_slice, own_sub = S.slice_.alias("own_slice"), S.submission.alias("own_sub")
+    provided = (
+        sa.select(own_slice.c.table_id, own_slice.c.time_period)
+        .join(own_sub, own_sub.c.id == own_slice.c.submission_id)
+        .where(own_sub.c.country == country, own_sub.c.status == ACCEPTED)
+    )
+    pair = sa.tuple_(submission.c.country, slice_.c.table_id)
+    return sa.or_(
+        pair.in_(opened.where(sa.not_(ag.c.reciprocal))),
+        sa.and_(
+            pair.in_(opened.where(ag.c.reciprocal)),
+            sa.tuple_(slice_.c.table_id, slice_.c.time_period).in_(provided),
+        ),
     )
