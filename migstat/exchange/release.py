@@ -189,9 +189,25 @@ def _stored(conn: Connection, sid: int, table: str | None) -> list[tuple[int, Ob
     return out
 
 
+def _has_confidential(conn: Connection, sid: int, table: str | None) -> bool:
+    """Whether the submission (one table or all) has a cell that is not free."""
+    sl, ob = S.slice_, S.observation
+    stmt = (
+        sa.select(ob.c.id)
+        .join(sl, sl.c.id == ob.c.slice_id)
+        .where(sl.c.submission_id == sid, ob.c.conf_status != FREE)
+        .limit(1)
+    )
+    if table is not None:
+        stmt = stmt.where(sl.c.table_id == table)
+    return conn.execute(stmt).first() is not None
+
+
 def _suppress(store: Store, conn: Connection, rid: int, sid: int, table: str | None) -> int:
     """Secondary suppression of every table (of the release) with a confidential cell; the
     complementary cells recorded in ``suppressed_cell``. How many were hidden."""
+    if not _has_confidential(conn, sid, table):
+        return 0
     stored = _stored(conn, sid, table)
     by_table: dict[str, list[tuple[int, Observation]]] = defaultdict(list)
     for oid, obs in stored:
