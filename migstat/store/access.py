@@ -61,6 +61,9 @@ SECONDARY = "D"
 AGREEMENT_ACTIVE = "active"
 AGREEMENT_REMOVED = "removed"
 
+MAX_CACHED_CLAUSES = 2000
+"""Clauses kept per policy (one set per reading country); the cache starts over past it."""
+
 # Roles of accounts (:mod:`migstat.exchange.accounts`): the coordinator administers
 # everything; a reporter submits for one country, an approver signs off for one country, a
 # partner is a country's account that sees partners' data under sharing agreements.
@@ -111,6 +114,18 @@ class AccessPolicy:
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.clock = clock
+        # the moment, asked of the clock each time a statement runs: the clauses holding it
+        # are built once per reader and reused (building them costs more than a small read)
+        self._now = sa.bindparam("policy_now", callable_=self.now, type_=sa.DateTime)
+        self._made: dict[tuple[Any, ...], Any] = {}
+
+    def _cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        made = self._made.get(key)
+        if made is None:
+            if len(self._made) > MAX_CACHED_CLAUSES:
+                self._made.clear()
+            made = self._made[key] = build()
+        return made
 
     def now(self) -> datetime:
         """The policy's moment, naive UTC (as the store keeps times)."""
@@ -136,8 +151,13 @@ class AccessPolicy:
         """
         if principal.is_coordinator:
             return sa.true()
-        now = self.now()
-        seen = [self._state_clause(submission, slice_, self._public(now))]
+        key = ("release", principal.country, submission, slice_)
+        return self._cached(key, lambda: self._release_clause(principal, submission, slice_))
+
+    def _release_clause(
+        self, principal: Principal, submission: sa.Table, slice_: sa.FromClause | None
+    ) -> sa.ColumnElement[bool]:
+        seen = [self._state_clause(submission, slice_, self._public)]
         if principal.country:
             seen.append(submission.c.country == principal.country)
             if slice_ is not None:
@@ -149,11 +169,10 @@ class AccessPolicy:
                 )
         return sa.or_(*seen)
 
-    @staticmethod
-    def _public(now: datetime) -> Callable[[Any], sa.ColumnElement[bool]]:
-        return lambda r: sa.or_(
+    def _public(self, r: Any) -> sa.ColumnElement[bool]:
+        return sa.or_(
             r.c.state == PUBLISHED,
-            sa.and_(r.c.state == EMBARGOED, r.c.embargo_until <= now),
+            sa.and_(r.c.state == EMBARGOED, r.c.embargo_until <= self._now),
         )
 
     @staticmethod
@@ -175,13 +194,12 @@ class AccessPolicy:
         thousands of slices)."""
         whole, good, bad = _release_sets(test)
         if slice_ is None:
-            return sa.or_(
-                submission.c.id.in_(whole), submission.c.id.in_(sa.select(good.c.submission_id))
-            )
+            good_ids = good.with_only_columns(_ONE.c.submission_id)
+            return sa.or_(submission.c.id.in_(whole), submission.c.id.in_(good_ids))
         pair = sa.tuple_(submission.c.id, slice_.c.table_id)
         return sa.or_(
-            sa.and_(submission.c.id.in_(whole), sa.not_(pair.in_(sa.select(*bad.c)))),
-            pair.in_(sa.select(*good.c)),
+            sa.and_(submission.c.id.in_(whole), sa.not_(pair.in_(bad))),
+            pair.in_(good),
         )
 
     def observation_clause(
@@ -201,17 +219,17 @@ class AccessPolicy:
         suppression hid when the table was released (its CONF_STATUS read as D), so a hidden
         cell cannot be recovered from the totals beside it.
         """
-        ob = observation
         if principal.is_coordinator:
-            return {"value": ob.c.value, "conf_status": ob.c.conf_status}
-        suppressed = ob.c.id.in_(sa.select(S.suppressed_cell.c.observation_id))
+            return {"value": observation.c.value, "conf_status": observation.c.conf_status}
+        key = ("columns", principal.country, observation)
+        return self._cached(key, lambda: self._columns(principal, observation))
+
+    @staticmethod
+    def _columns(principal: Principal, ob: sa.Table) -> dict[str, sa.ColumnElement[Any]]:
+        suppressed = ob.c.id.in_(_SUPPRESSED)
         hidden = sa.or_(ob.c.conf_status != FREE, suppressed)
         if principal.country:
-            own = ob.c.slice_id.in_(
-                sa.select(S.slice_.c.id)
-                .join(S.submission, S.submission.c.id == S.slice_.c.submission_id)
-                .where(S.submission.c.country == principal.country)
-            )
+            own = ob.c.slice_id.in_(_OWN_SLICES.where(S.submission.c.country == principal.country))
             hidden = sa.and_(hidden, sa.not_(own))
             suppressed = sa.and_(suppressed, sa.not_(own))
         return {
@@ -227,16 +245,17 @@ class AccessPolicy:
         rejected ones (their findings say why, and they hold no data)."""
         if principal.is_coordinator:
             return sa.true()
-        shown = [
-            submission.c.status == REJECTED,
-            sa.and_(
-                submission.c.status == ACCEPTED,
-                self._state_clause(submission, None, self._public(self.now())),
+        return self._cached(
+            ("listing", principal.country, submission),
+            lambda: sa.or_(
+                submission.c.status == REJECTED,
+                sa.and_(
+                    submission.c.status == ACCEPTED,
+                    self._state_clause(submission, None, self._public),
+                ),
+                *([submission.c.country == principal.country] if principal.country else []),
             ),
-        ]
-        if principal.country:
-            shown.append(submission.c.country == principal.country)
-        return sa.or_(*shown)
+        )
 
     def can_read_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
         """Whether ``principal`` may see the record of a submission: what it is listed."""
@@ -299,44 +318,72 @@ class AccessPolicy:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)
 
 
-def _latest_releases() -> sa.Select[Any]:
-    """The id of the latest release row of each (submission, table or all tables)."""
-    r = S.release.alias("release_scope")
-    return sa.select(sa.func.max(r.c.id)).group_by(r.c.submission_id, r.c.table_id)
+# The aliases and the parts of the clauses that never change, made once: building them per read
+# (their column collections) costs more than the reads they restrict.
+_SCOPE = S.release.alias("release_scope")
+_LATEST = sa.select(sa.func.max(_SCOPE.c.id)).group_by(_SCOPE.c.submission_id, _SCOPE.c.table_id)
+"""The id of the latest release row of each (submission, table or all tables)."""
+_WHOLE = S.release.alias("release_whole")
+_ONE, _OTHER = S.release.alias("release_table"), S.release.alias("release_all")
+_NEWER = (
+    sa.select(_ONE.c.submission_id, _ONE.c.table_id)
+    .select_from(
+        _ONE.outerjoin(
+            _OTHER,
+            sa.and_(
+                _OTHER.c.submission_id == _ONE.c.submission_id,
+                _OTHER.c.table_id.is_(None),
+                _OTHER.c.id.in_(_LATEST),
+            ),
+        )
+    )
+    .where(
+        _ONE.c.id.in_(_LATEST),
+        _ONE.c.table_id.is_not(None),
+        sa.or_(_OTHER.c.id.is_(None), _ONE.c.id > _OTHER.c.id),
+    )
+)
+"""(submission, table) pairs whose latest row for the table is newer than the latest row for
+all tables."""
+_AG, _ME, _THEM, _TAB = (
+    S.agreement.alias("ag"),
+    S.agreement_member.alias("ag_me"),
+    S.agreement_member.alias("ag_them"),
+    S.agreement_table.alias("ag_table"),
+)
+_AG_LATEST = S.agreement.alias("ag_latest")
+_OPENED = (
+    sa.select(_THEM.c.country, _TAB.c.table_id)
+    .select_from(
+        _AG.join(_ME, _ME.c.agreement_id == _AG.c.id)
+        .join(_THEM, _THEM.c.agreement_id == _AG.c.id)
+        .join(_TAB, _TAB.c.agreement_id == _AG.c.id)
+    )
+    .where(
+        _AG.c.id.in_(sa.select(sa.func.max(_AG_LATEST.c.id)).group_by(_AG_LATEST.c.name)),
+        _AG.c.state == AGREEMENT_ACTIVE,
+    )
+)
+_OWN_SLICE, _OWN_SUB = S.slice_.alias("own_slice"), S.submission.alias("own_sub")
+_PROVIDED = sa.select(_OWN_SLICE.c.table_id, _OWN_SLICE.c.time_period).join(
+    _OWN_SUB, _OWN_SUB.c.id == _OWN_SLICE.c.submission_id
+)
+_OWN_SLICES = sa.select(S.slice_.c.id).join(
+    S.submission, S.submission.c.id == S.slice_.c.submission_id
+)
+_SUPPRESSED = sa.select(S.suppressed_cell.c.observation_id)
 
 
 def _release_sets(
     test: Callable[[Any], sa.ColumnElement[bool]],
-) -> tuple[sa.Select[Any], sa.Subquery, sa.Subquery]:
+) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
     """Three subqueries of the latest release rows: the submissions whose latest row for all
     tables passes ``test``; the (submission, table) pairs whose own latest row is newer than
     that one and passes, and those whose newer row fails."""
-    whole = S.release.alias("release_whole")
-    passing = sa.select(whole.c.submission_id).where(
-        whole.c.id.in_(_latest_releases()), whole.c.table_id.is_(None), test(whole)
+    passing = sa.select(_WHOLE.c.submission_id).where(
+        _WHOLE.c.id.in_(_LATEST), _WHOLE.c.table_id.is_(None), test(_WHOLE)
     )
-    one, other = S.release.alias("release_table"), S.release.alias("release_all")
-    newer = (
-        sa.select(one.c.submission_id, one.c.table_id)
-        .select_from(
-            one.outerjoin(
-                other,
-                sa.and_(
-                    other.c.submission_id == one.c.submission_id,
-                    other.c.table_id.is_(None),
-                    other.c.id.in_(_latest_releases()),
-                ),
-            )
-        )
-        .where(
-            one.c.id.in_(_latest_releases()),
-            one.c.table_id.is_not(None),
-            sa.or_(other.c.id.is_(None), one.c.id > other.c.id),
-        )
-    )
-    good = newer.where(test(one)).subquery("release_good")
-    bad = newer.where(sa.not_(test(one))).subquery("release_bad")
-    return passing, good, bad
+    return passing, _NEWER.where(test(_ONE)), _NEWER.where(sa.not_(test(_ONE)))
 
 
 def agreement_clause(
@@ -349,34 +396,13 @@ def agreement_clause(
     Made of subqueries that do not depend on the slice read (the pairs of country and table
     the agreements open to ``country``; the tables and periods it provided), so that each is
     computed once per query."""
-    ag, me, them, tab = (
-        S.agreement.alias("ag"),
-        S.agreement_member.alias("ag_me"),
-        S.agreement_member.alias("ag_them"),
-        S.agreement_table.alias("ag_table"),
-    )
-    latest = S.agreement.alias("ag_latest")
-    current = sa.select(sa.func.max(latest.c.id)).group_by(latest.c.name)
-    opened = (
-        sa.select(them.c.country, tab.c.table_id)
-        .select_from(
-            ag.join(me, me.c.agreement_id == ag.c.id)
-            .join(them, them.c.agreement_id == ag.c.id)
-            .join(tab, tab.c.agreement_id == ag.c.id)
-        )
-        .where(ag.c.id.in_(current), ag.c.state == AGREEMENT_ACTIVE, me.c.country == country)
-    )
-    own_slice, own_sub = S.slice_.alias("own_slice"), S.submission.alias("own_sub")
-    provided = (
-        sa.select(own_slice.c.table_id, own_slice.c.time_period)
-        .join(own_sub, own_sub.c.id == own_slice.c.submission_id)
-        .where(own_sub.c.country == country, own_sub.c.status == ACCEPTED)
-    )
+    opened = _OPENED.where(_ME.c.country == country)
+    provided = _PROVIDED.where(_OWN_SUB.c.country == country, _OWN_SUB.c.status == ACCEPTED)
     pair = sa.tuple_(submission.c.country, slice_.c.table_id)
     return sa.or_(
-        pair.in_(opened.where(sa.not_(ag.c.reciprocal))),
+        pair.in_(opened.where(sa.not_(_AG.c.reciprocal))),
         sa.and_(
-            pair.in_(opened.where(ag.c.reciprocal)),
+            pair.in_(opened.where(_AG.c.reciprocal)),
             sa.tuple_(slice_.c.table_id, slice_.c.time_period).in_(provided),
         ),
     )
