@@ -274,3 +274,13 @@ def test_a_table_release_overrides_an_older_whole_one_and_a_newer_whole_one_over
     release(store, [record.id], withdraw=True, by="coord")
     assert seen(store, PUBLIC) == {}
     assert [s.id for s in store.submissions(principal=PUBLIC)] == []
+
+
+def test_the_command_line_lists_every_submission(cli, tmp_path) -> None:
+    db = str(tmp_path / "list.db")
+    with open_store(db, Clock()) as opened:
+        submit(opened, "KGZ", FREE_KGZ, release=None)
+        submit(opened, "KAZ", KAZ_ROWS)
+    code, out, err = cli("--db", db, "submissions")
+    assert code == 0, err
+    assert [line.split("\t")[2] for line in out.splitlines()] == ["KGZ", "KAZ"]

@@ -17,9 +17,12 @@ import click
 from migstat.cli.common import Context, lang_option, opened_store, pass_ctx, who
 from migstat.i18n import N_
 from migstat.model import InputError
-from migstat.store.access import PARTNERS, PUBLISHED
+from migstat.store.access import COORDINATOR, PARTNERS, PUBLISHED, Principal
 
 CLIENT = "cli"
+COMMAND_LINE = Principal("cli", frozenset({COORDINATOR}))
+"""Who the command line is to the access gate where it acts as the coordinator (listing
+submissions); ``migstat query`` reads as the public does."""
 RELEASE_CHOICES = {"internal": None, "partners": PARTNERS, "public": PUBLISHED}
 
 

@@ -26,7 +26,7 @@ from migstat.cli.common import (
     require_file,
     who,
 )
-from migstat.cli.release import release_option, release_state
+from migstat.cli.release import COMMAND_LINE, release_option, release_state
 from migstat.i18n import N_
 
 
@@ -193,9 +193,12 @@ def submit_cmd(
 @lang_option
 @pass_ctx
 def submissions_cmd(c: Context, country: str | None) -> None:
-    """List stored submissions (vintages), newest last."""
+    """List stored submissions (vintages), newest last: every one, as the coordinator sees
+    them (the command line has the database itself)."""
     with opened_store(c) as store:
-        records = store.submissions(country=country.upper() if country else None)
+        records = store.submissions(
+            country=country.upper() if country else None, principal=COMMAND_LINE
+        )
     for r in records:
         flag = " SYNTHETIC" if r.synthetic else ""
         click.echo(
