@@ -316,3 +316,15 @@ def test_a_release_shows_at_once_through_every_worker(db_url: str) -> None:
         assert "6636800" in one.get(url).text and "6636800" in two.get(url).text
     first.close()
     second.close()
+
+
+def test_the_release_calendar_shows_dates_and_tables_only(client: TestClient, world: World) -> None:
+    page = client.get("/releases").text
+    upcoming = page.split('id="upcoming"')[1].split("</table>")[0]
+    assert "2025-06-03 08:00" in upcoming and "S01" in upcoming and "KGZ" in upcoming
+    released = page.split('id="released"')[1].split("</table>")[0]
+    assert "2025-06-01 09:00" in released  # the embargo that has ended
+    assert "partners" not in released  # a release to partners only is not the public's
+    assert found(page, world) == set()
+    own = client.get("/releases?lang=ru", headers=headers(world, "own")).text
+    assert "Календарь выпусков" in own and "партнёрам" in own
