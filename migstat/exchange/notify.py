@@ -16,6 +16,7 @@ Messages are stored as their English msgid and parameters and shown in the reade
 
 from __future__ import annotations
 
+import email.policy
 import os
 import re
 import smtplib
@@ -246,7 +247,9 @@ def _address(login: str, stored: str | None) -> str | None:
 
 
 def _email(mailer: Mailer, to: str, n: Notification) -> EmailMessage:
-    msg = EmailMessage()
+    # long lines kept whole: folding a subject in two languages drops a space between the
+    # encoded words
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=400))
     msg["From"] = mailer.sender
     msg["To"] = to
     msg["Subject"] = " / ".join(
