@@ -167,3 +167,57 @@ def test_notifications_are_shown_with_a_count_and_marked_read(opened: Store) -> 
     ru = web.get("/notifications?lang=ru").text
     assert "возвращено с замечаниями" in ru
     assert board.RETURNED in [n.kind for n in notify.for_account(opened, 2)]
+
+
+def statuses(html: str, country: str) -> dict[tuple[str, str], str]:
+    row = re.search(rf'<tr data-country="{country}">(.*?)</tr>', html, re.S)
+    assert row, f"no row of {country}"
+    return {
+        (t, y): s
+        for t, y, s in re.findall(
+            r'data-table="(\w+)" data-year="(\d+)" data-status="(\w+)"', row.group(1)
+        )
+    }
+
+
+def test_availability_follows_rounds_and_shows_returns(opened: Store) -> None:
+    open_2024(opened)
+    the_states(opened)
+    rounds.declare(opened, "2024", country="ARM", table="F02", reason="No exit data", by="arm")
+    public = client(opened, Clock())
+    asked = "/availability?tables=S01&tables=F01&tables=F02&start=2021&end=2024&lang=en"
+    kgz = statuses(public.get(asked).text, "KGZ")
+    # by reference date: the census is 2022's; the returned F01 of 2024 is not "missing"
+    # (a total and sex only: partial)
+    assert kgz[("S01", "2022")] == "partial" and kgz[("S01", "2024")] == "missing"
+    assert kgz[("F01", "2024")] == "returned" and kgz[("F01", "2023")] == "missing"
+    assert statuses(public.get(asked).text, "TJK")[("F02", "2024")] == "returned"
+    assert public.get(asked + "&round=2024").status_code == 403
+    web = signed_in(opened, "coord")
+    html = web.get(asked + "&round=2024").text
+    assert 'id="round-view"' in html
+    kgz = statuses(html, "KGZ")
+    # by the round: the 2022 census sent in the 2024 round provides its 2024 column
+    assert kgz[("S01", "2024")] == "partial" and kgz[("S01", "2022")] == "partial"
+    assert kgz[("F01", "2024")] == "returned"
+    assert statuses(html, "ARM")[("F02", "2024")] == "not_available"
+    kaz = statuses(html, "KAZ")
+    assert kaz[("S01", "2024")] == "submitted"
+    assert kaz[("F01", "2024")] == "draft"
+    assert web.get(asked + "&round=1999").status_code == 404
+
+
+def test_the_country_profile_follows_rounds(opened: Store) -> None:
+    open_2024(opened)
+    the_states(opened)
+    public = client(opened, Clock()).get("/country/KGZ?lang=en").text
+    assert 'id="country-rounds"' not in public
+    assert 'data-status="returned"' in public
+    mine = signed_in(opened, "aigul").get("/country/KGZ?lang=ru").text
+    found = re.search(r'<table class="board" id="country-rounds">(.*?)</table>', mine, re.S)
+    assert found, "the reporter sees no rounds on its country's profile"
+    states = dict(re.findall(r'data-table="(\w+)" data-state="(\w+)"', found.group(1)))
+    assert states == {"F01": "returned", "F02": "not_started", "S01": "accepted"}
+    assert "S01: принято" in found.group(1) or "S01: " in found.group(1)
+    other = signed_in(opened, "dana@stat.kz").get("/country/KGZ?lang=en").text
+    assert 'id="country-rounds"' not in other

@@ -111,7 +111,7 @@ def visible_countries(store: Store, found: Round, principal: Principal) -> list[
     return rows
 
 
-def _periods(store: Store, ids: list[int]) -> dict[tuple[int, str], set[int]]:
+def periods(store: Store, ids: list[int]) -> dict[tuple[int, str], set[int]]:
     """(submission id, table) -> the years of its slices."""
     sl = S.slice_
     found: dict[tuple[int, str], set[int]] = defaultdict(set)
@@ -166,7 +166,7 @@ def board(
         for r in store.submissions(principal=principal)
         if (r.country or r.provider) in rows and r.status in _FROM_STATUS
     ]
-    years = _periods(store, [r.id for r in records])
+    years = periods(store, [r.id for r in records])
     late = past_deadline(found, now)
     out = Board(found, rows)
     for country in rows:
@@ -197,5 +197,6 @@ __all__ = [
     "board",
     "counts_for",
     "past_deadline",
+    "periods",
     "visible_countries",
 ]
