@@ -26,7 +26,7 @@ def test_a_round_is_opened_and_read_back(store: Store) -> None:
     found = open_2024(store)
     assert (found.id, found.year, found.deadline, found.open) == ("2024", 2024, DEADLINE, True)
     assert found.countries == ["ARM", "KAZ", "KGZ", "TJK"]
-    assert found.tables == ["F01", "F02", "S01"]
+    assert found.tables == ["S01", "F01", "F02"]
     assert found.opened_at == OPENED
     assert [r.id for r in rounds.listing(store)] == ["2024"]
     record = next(r for r in audit.records(store) if r.action == rounds.ROUND_OPEN)
@@ -67,12 +67,12 @@ def test_the_board_follows_the_submissions(store: Store) -> None:
         store, "2024", country="ARM", table="F02", reason="No exit registration", by="armstat"
     )
     grid = board.board(store, rounds.get(store, "2024"), COORD, now=BEFORE_DEADLINE)
-    assert found.tables == ["F01", "F02", "S01"]
+    assert found.tables == ["S01", "F01", "F02"]
     assert states(grid) == {
-        "ARM": ["not_started", "not_available", "not_started"],
-        "KAZ": ["draft", "not_started", "submitted"],
-        "KGZ": ["returned", "not_started", "accepted"],
-        "TJK": ["not_started", "returned", "not_started"],
+        "ARM": ["not_started", "not_started", "not_available"],
+        "KAZ": ["submitted", "draft", "not_started"],
+        "KGZ": ["accepted", "returned", "not_started"],
+        "TJK": ["not_started", "not_started", "returned"],
     }
     assert grid.cells[("KGZ", "S01")].submission_id == subs["kgz_census"].id
     assert grid.cells[("ARM", "F02")].reason == "No exit registration"
@@ -86,8 +86,8 @@ def test_the_board_follows_the_submissions(store: Store) -> None:
         "not_started": 6,
     }
     late = board.board(store, rounds.get(store, "2024"), COORD, now=AFTER_DEADLINE)
-    assert states(late)["ARM"] == ["late", "not_available", "late"]
-    assert states(late)["KAZ"] == ["late", "late", "submitted"]
+    assert states(late)["ARM"] == ["late", "late", "not_available"]
+    assert states(late)["KAZ"] == ["submitted", "late", "late"]
     assert late.cells[("KGZ", "F01")].late and late.counts["late"] == 7
 
 
@@ -114,9 +114,9 @@ def test_a_closed_round_keeps_its_board_and_takes_no_declarations(store: Store) 
     with pytest.raises(InputError, match="already closed"):
         rounds.close(store, "2024", by="coord")
     assert states(board.board(store, closed, COORD))["KGZ"] == [
+        "accepted",
         "returned",
         "not_started",
-        "accepted",
     ]
     actions = [r.action for r in audit.records(store)]
     assert actions == [rounds.ROUND_OPEN, rounds.ROUND_CLOSE]
@@ -144,7 +144,7 @@ def test_the_command_line(store: Store, cli, tmp_path) -> None:
         "coord",
     )
     assert code == 0, err
-    assert "Round 2025 opened: 2024, F01,S01 from KAZ,KGZ, due 2099-06-30." in out
+    assert "Round 2025 opened: 2024, S01,F01 from KAZ,KGZ, due 2099-06-30." in out
     the_states(store)
     code, out, err = cli(
         "--db", url, "rounds", "declare", "2025", "--country", "KAZ", "--table", "S01",
@@ -153,10 +153,10 @@ def test_the_command_line(store: Store, cli, tmp_path) -> None:
     assert code == 0, err
     code, out, _ = cli("--db", url, "rounds", "status", "2025")
     lines = out.splitlines()
-    assert lines[1].split("\t") == ["country", "F01", "S01"]
+    assert lines[1].split("\t") == ["country", "S01", "F01"]
     # declared after it was sent: the country withdraws it
-    assert lines[2].split() == ["KAZ", "draft", "not_available"]
-    assert lines[3].split() == ["KGZ", "returned", "accepted"]
+    assert lines[2].split() == ["KAZ", "not_available", "draft"]
+    assert lines[3].split() == ["KGZ", "accepted", "returned"]
     assert "KAZ S01: Census postponed" in out
     assert "accepted: 1; draft: 1; returned with findings: 1; declared not available: 1" in out
     code, out, _ = cli("--db", url, "rounds", "list")
@@ -166,3 +166,23 @@ def test_the_command_line(store: Store, cli, tmp_path) -> None:
     code, out, err = cli("--db", url, "rounds", "close", "2025")
     assert code == 0 and "Round 2025 closed." in out
     assert "closed" in cli("--db", url, "rounds", "list")[1]
+
+
+def test_one_country_is_asked_for_more(store: Store, cli) -> None:
+    open_2024(store)
+    found = rounds.expect(store, "2024", country="KGZ", tables="A01,S01", by="coord")
+    assert found.expected["KGZ"] == ["S01", "F01", "F02", "A01"]
+    assert found.expected["KAZ"] == ["S01", "F01", "F02"]
+    assert found.tables == ["S01", "F01", "F02", "A01"]
+    grid = board.board(store, found, COORD)
+    assert grid.row("KAZ")[found.tables.index("A01")] is None
+    assert grid.cells[("KGZ", "A01")].state == "not_started"
+    code, out, err = cli("--db", str(store.url), "rounds", "expect", "2024", "--country", "kaz",
+                         "--tables", "A01")  # fmt: skip
+    assert code == 0, err
+    assert "Round 2024 asks KAZ for S01,F01,F02,A01." in out
+    expects = [r.details for r in audit.records(store) if r.action == rounds.ROUND_EXPECT]
+    assert expects == [
+        {"round": "2024", "country": "KGZ", "tables": ["A01"]},
+        {"round": "2024", "country": "KAZ", "tables": ["A01"]},
+    ]

@@ -171,6 +171,32 @@ def declare_cmd(
     )
 
 
+@rounds_group.command("expect")
+@click.argument("round_id", metavar="ID")
+@click.option("--country", required=True)
+@click.option("--tables", required=True, help="Comma-separated table ids asked in addition.")
+@_by
+@lang_option
+@pass_ctx
+def expect_cmd(c: Context, round_id: str, country: str, tables: str, by: str | None) -> None:
+    """Ask one country of an open round for more tables."""
+    from migstat.exchange import rounds
+
+    with opened_store(c) as store:
+        found = rounds.expect(
+            store, round_id, country=country, tables=tables, by=who(by), client=CLIENT
+        )
+        code = rounds.country_code(store, country)
+    click.echo(
+        c.t(
+            N_("Round {id} asks {country} for {tables}."),
+            id=found.id,
+            country=code,
+            tables=",".join(found.expected[code]),
+        )
+    )
+
+
 @rounds_group.command("close")
 @click.argument("round_id", metavar="ID")
 @_by

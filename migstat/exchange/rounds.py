@@ -36,6 +36,7 @@ FIRST_YEAR, LAST_YEAR = 1950, 2100
 ROUND_OPEN = "round.open"
 ROUND_CLOSE = "round.close"
 ROUND_DECLARE = "round.declare"
+ROUND_EXPECT = "round.expect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +73,18 @@ class Round:
 
     @property
     def tables(self) -> list[str]:
-        """Every table expected from some country, in the order first asked for."""
-        return list(dict.fromkeys(t for ts in self.expected.values() for t in ts))
+        """Every table expected from some country: stocks, flows, then the others."""
+        return sorted({t for ts in self.expected.values() for t in ts}, key=table_order)
 
     def declared(self, country: str, table: str) -> Declaration | None:
         """The latest declaration for ``country`` and ``table``, if any."""
         found = [d for d in self.declarations if (d.country, d.table) == (country, table)]
         return found[-1] if found else None
+
+
+def table_order(table: str) -> tuple[int, str]:
+    """Stocks, flows, then administrative and other tables, as the questionnaire has them."""
+    return ("SFA".find(table[:1]) % 4, table)
 
 
 def round_id(text: str) -> str:
@@ -112,6 +118,17 @@ def checked_tables(store: Store, tables: str | list[str] | tuple[str, ...]) -> l
     return list(dict.fromkeys(store.registry.table(t).id for t in given))
 
 
+def country_code(store: Store, text: str) -> str:
+    """The ISO alpha-3 code of a country given as a code (any case) or a name."""
+    value = (text or "").strip()
+    try:
+        return store.registry.country(value)
+    except NotFoundError:
+        if len(value) == 3 and value.upper() != value:
+            return store.registry.country(value.upper())
+        raise
+
+
 def checked_countries(store: Store, countries: str | list[str] | tuple[str, ...]) -> list[str]:
     given = _split(countries)
     if not given or len(given) > MAX_COUNTRIES:
@@ -119,7 +136,7 @@ def checked_countries(store: Store, countries: str | list[str] | tuple[str, ...]
             N_("Give the countries the round asks (1 to {max}), e.g. --countries KGZ,KAZ."),
             max=MAX_COUNTRIES,
         )
-    return list(dict.fromkeys(store.registry.country(c) for c in given))
+    return list(dict.fromkeys(country_code(store, c) for c in given))
 
 
 def checked_year(year: int) -> int:
@@ -223,7 +240,7 @@ def _load(conn: Connection, row: Any) -> Round:
         aware(row.opened_at),
         aware(row.closed_at) if row.closed_at is not None else None,
         row.closed_by,
-        {c: sorted(ts) for c, ts in sorted(expected.items())},
+        {c: sorted(ts, key=table_order) for c, ts in sorted(expected.items())},
         declarations,
     )
 
@@ -266,6 +283,42 @@ def close(
     return get(store, row.id)
 
 
+def expect(
+    store: Store,
+    id_: str,
+    *,
+    country: str,
+    tables: str | list[str],
+    by: str,
+    client: str | None = None,
+    now: datetime | None = None,
+) -> Round:
+    """Ask one country of an open round for more tables (e.g. permits from the one country
+    whose migration service issues them); tables it is already asked for are left as they are."""
+    code = country_code(store, country)
+    ids = checked_tables(store, tables)
+    moment = naive_utc(now) if now is not None else utcnow()
+    with store.writing() as conn:
+        found = _load(conn, _round_row(conn, str(id_).strip()))
+        if not found.open:
+            raise InputError(N_("The round {id} is closed."), id=found.id)
+        new = [t for t in ids if t not in found.expected.get(code, [])]
+        if new:
+            conn.execute(
+                sa.insert(S.round_expectation),
+                [{"round_id": found.id, "country": code, "table_id": t} for t in new],
+            )
+            audit.append(
+                conn,
+                actor=by,
+                action=ROUND_EXPECT,
+                client=client,
+                details={"round": found.id, "country": code, "tables": new},
+                at=moment,
+            )
+    return get(store, found.id)
+
+
 def declare(
     store: Store,
     id_: str,
@@ -283,7 +336,7 @@ def declare(
         raise InputError(
             N_("Say why the table is not available (1 to {max} characters)."), max=MAX_REASON
         )
-    code = store.registry.country(country)
+    code = country_code(store, country)
     tid = store.registry.table(table).id
     moment = naive_utc(now) if now is not None else utcnow()
     with store.writing() as conn:
@@ -322,11 +375,13 @@ def declare(
 __all__ = [
     "ROUND_CLOSE",
     "ROUND_DECLARE",
+    "ROUND_EXPECT",
     "ROUND_OPEN",
     "Declaration",
     "Round",
     "close",
     "declare",
+    "expect",
     "get",
     "listing",
     "open_round",
