@@ -34,11 +34,19 @@ def flows(table: str, country: str, year: int, total: float) -> list[Observation
 
 
 def submit(
-    store: Store, country: str, observations: list[Observation], status: str = "accepted"
+    store: Store,
+    country: str,
+    observations: list[Observation],
+    status: str = "accepted",
+    provider: str | None = None,
 ) -> SubmissionRecord:
-    """Store the observations as ``country``'s submission, then set its workflow state."""
+    """Store the observations as ``country``'s submission (or ``provider``'s import), then
+    set its workflow state."""
     dataset = Dataset(
-        file_name=f"{country}.csv", format="csv", provider=country, observations=observations
+        file_name=f"{country}.csv",
+        format="csv",
+        provider=provider or country,
+        observations=observations,
     )
     raw = repr([(o.table, o.time_period, o.key, o.value) for o in observations]).encode()
     record = store.submit(dataset, raw, findings=[], submitted_by=f"test:{country}")

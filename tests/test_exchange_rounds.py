@@ -11,7 +11,7 @@ from migstat.exchange import audit, board, rounds
 from migstat.model.findings import InputError, NotFoundError
 from migstat.store import Store
 from migstat.store.access import COORDINATOR, AccessDeniedError, Principal
-from tests.rounds_data import DEADLINE, OPENED, open_2024, people, the_states
+from tests.rounds_data import DEADLINE, OPENED, open_2024, people, stocks, submit, the_states
 
 COORD = Principal(user_id="coord", roles=frozenset({COORDINATOR}))
 BEFORE_DEADLINE = datetime(2099, 6, 30, 23, 0, tzinfo=UTC)
@@ -186,3 +186,11 @@ def test_one_country_is_asked_for_more(store: Store, cli) -> None:
         {"round": "2024", "country": "KGZ", "tables": ["A01"]},
         {"round": "2024", "country": "KAZ", "tables": ["A01"]},
     ]
+
+
+def test_a_publishers_import_about_a_country_is_not_its_answer(store: Store) -> None:
+    found = open_2024(store)
+    submit(store, "ARM", stocks("ARM", "2024-01-01", 190_000, 101_000), provider="UN_DESA")
+    assert board.board(store, found, COORD).cells[("ARM", "S01")].state == "not_started"
+    submit(store, "ARM", stocks("ARM", "2024-01-01", 190_000, 101_000))
+    assert board.board(store, found, COORD).cells[("ARM", "S01")].state == "accepted"

@@ -1,6 +1,7 @@
 """A round's status board: country x table, from the submissions themselves.
 
-A submission of a country counts for a round's cell (the country, a table it carries) when
+Only the country's own submissions count (provider = the country: a publisher's import about
+it does not). A submission of a country counts for a round's cell (the country, a table it carries) when
 
 - its metadata names the round (``round``), or
 - it has data of the table for the round's reference year, or
@@ -164,13 +165,13 @@ def board(
     records = [
         r
         for r in store.submissions(principal=principal)
-        if (r.country or r.provider) in rows and r.status in _FROM_STATUS
+        if r.provider in rows and r.status in _FROM_STATUS
     ]
     years = periods(store, [r.id for r in records])
     late = past_deadline(found, now)
     out = Board(found, rows)
     for country in rows:
-        mine = [r for r in records if (r.country or r.provider) == country]
+        mine = [r for r in records if r.provider == country]
         for table in found.expected[country]:
             counting = [
                 r

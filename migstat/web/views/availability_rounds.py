@@ -48,7 +48,7 @@ def returned_cells(data: PortalData, areas: list[str]) -> dict[tuple[str, str, i
     listed = [
         s
         for s in data.submissions
-        if s.status in RETURNED_STATUSES and (s.country or s.provider) in wanted
+        if s.status in RETURNED_STATUSES and s.provider in wanted
     ]
     if not listed:
         return {}
@@ -57,7 +57,7 @@ def returned_cells(data: PortalData, areas: list[str]) -> dict[tuple[str, str, i
     for s in listed:
         for table in s.tables:
             for y in years.get((s.id, table), ()):
-                out.setdefault((s.country or s.provider, table, y), []).append(s.id)
+                out.setdefault((s.provider, table, y), []).append(s.id)
     return out
 
 
