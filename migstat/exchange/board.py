@@ -1,7 +1,8 @@
 """A round's status board: country x table, from the submissions themselves.
 
 Only the country's own submissions count (provider = the country: a publisher's import about
-it does not). A submission of a country counts for a round's cell (the country, a table it carries) when
+it does not). A submission of a country counts for a round's cell (the country, a table it
+carries) when
 
 - its metadata names the round (``round``), or
 - it has data of the table for the round's reference year, or
