@@ -45,11 +45,7 @@ _ROUND_STATUS = {
 def returned_cells(data: PortalData, areas: list[str]) -> dict[tuple[str, str, int], list[int]]:
     """(area, table, year) -> the ids of listed submissions returned for it."""
     wanted = set(areas)
-    listed = [
-        s
-        for s in data.submissions
-        if s.status in RETURNED_STATUSES and s.provider in wanted
-    ]
+    listed = [s for s in data.submissions if s.status in RETURNED_STATUSES and s.provider in wanted]
     if not listed:
         return {}
     years = board.periods(data.reader.store, [s.id for s in listed])
