@@ -26,16 +26,21 @@ def previous_answers(
     """The country's latest accepted values of every table the round asks of it, and the
     period each table's values come from."""
     out: list[Observation] = []
+    asked = found.expected.get(country, [])
     periods: dict[str, str] = {}
-    for table in found.expected.get(country, []):
+    for provider, area, table, period, _n in store.coverage(principal=principal):
+        own = (provider, area) == (country, country) and table in asked
+        if own and period[:4].isdigit() and int(period[:4]) <= found.year:
+            periods[table] = max(periods.get(table, period), period)
+    for table in asked:
+        latest = periods.get(table)
+        if latest is None:
+            continue
+        year = int(latest[:4])  # only the latest year is read, however long the history
         query = ObservationQuery(
-            table=table, ref_areas=[country], providers=[country], time_to=found.year
+            table=table, ref_areas=[country], providers=[country], time_from=year, time_to=year
         )
         rows = list(store.read(query, principal=principal))
-        if not rows:
-            continue
-        latest = max(r.time_period for r in rows)
-        periods[table] = latest
         out.extend(
             Observation(
                 r.table,
