@@ -239,3 +239,32 @@ def test_matrix_example_holds_cis_stat_numbers(demo: Demo) -> None:
     for key, value in stored.items():
         assert published[key] == value, key
     assert stored[("RUS", "ARM")] == 71984 and stored[("BLR", "RUS")] == 10440
+
+
+def test_the_round_of_2025_in_realistic_states(demo: Demo) -> None:
+    from migstat.demo.build import EECCA, PLANTED, REVISED
+    from migstat.demo.rounds import DECLARED, LATE, ROUND, TABLES
+    from migstat.exchange import board, rounds
+    from migstat.store.access import COORDINATOR, Principal
+
+    found = rounds.get(demo.store, ROUND)
+    assert (found.year, found.countries) == (2024, sorted(EECCA))
+    grid = board.board(demo.store, found, Principal("c", frozenset({COORDINATOR})))
+    # the questionnaires with planted errors that were not corrected stay returned
+    returned = sorted(p.country for p in PLANTED if p.country not in REVISED)
+    assert returned == ["AZE", "UZB"]
+    for country in EECCA:
+        states = {grid.cells[(country, t)].state for t in TABLES}
+        assert states == {"returned" if country in returned else "accepted"}, country
+    assert grid.cells[LATE].state == "late"
+    assert grid.cells[DECLARED[:2]].state == "not_available"
+    assert grid.cells[DECLARED[:2]].reason == DECLARED[2]
+    assert grid.counts == {
+        "accepted": 10 * len(TABLES),
+        "submitted": 0,
+        "draft": 0,
+        "returned": 2 * len(TABLES),
+        "not_available": 1,
+        "late": 1,
+        "not_started": 0,
+    }

@@ -35,6 +35,7 @@ from migstat.demo.imports import (
     summary_line,
 )
 from migstat.demo.mirror import write_mirror_report
+from migstat.demo.rounds import finish_demo_round, open_demo_round
 from migstat.demo.synthetic import consistent_dataset
 from migstat.i18n import N_, gettext_
 from migstat.model import Dataset, MigstatError, Observation
@@ -174,6 +175,7 @@ def build_demo(
         for item in published_imports(data):
             imported.append(summary_line(import_one(store, item, registry=registry, echo=echo)))
 
+        open_demo_round(store, EECCA)
         planted = {p.country: p for p in PLANTED}
         for i, country in enumerate(EECCA):
             weights = _stock_weights(store, country)
@@ -218,6 +220,7 @@ def build_demo(
             summary_line(r)
             for r in import_examples(store, data, out_dir, registry=registry, echo=echo)
         ]
+        synthetic.extend(finish_demo_round(store))
         estimate_region_flows(store, out_dir, countries=EECCA, echo=echo)
         echo(write_mirror_report(store, out_dir, lang))
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]

@@ -317,6 +317,36 @@ class AccessPolicy:
         if not allowed:
             raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)
 
+    # -- reporting rounds (migstat.exchange.rounds) --
+
+    def can_manage_rounds(self, principal: Principal) -> bool:
+        """Whether ``principal`` may open and close reporting rounds: the coordinator only."""
+        return principal.is_coordinator
+
+    def check_manage_rounds(self, principal: Principal) -> None:
+        if not self.can_manage_rounds(principal):
+            raise AccessDeniedError(
+                N_("Only the coordinator may open or close rounds: sign in as the coordinator.")
+            )
+
+    def can_read_round_row(self, principal: Principal, country: str) -> bool:
+        """Whether ``principal`` may see a country's row of a round's status board: the
+        coordinator every row, a reporter or approver its own country's."""
+        if principal.is_coordinator:
+            return True
+        country_roles = {REPORTER, APPROVER}
+        return bool(principal.roles & country_roles) and principal.country == country
+
+    def check_declare_for(self, principal: Principal, country: str | None = None) -> None:
+        """Whether ``principal`` may declare a table of ``country`` not available in a round
+        (or, without ``country``, of some country): the coordinator, or the country's
+        reporter."""
+        own = REPORTER in principal.roles and (country is None or principal.country == country)
+        if not (principal.is_coordinator or own):
+            raise AccessDeniedError(
+                N_("Only the country's reporter or the coordinator may declare its tables.")
+            )
+
 
 # The aliases and the parts of the clauses that never change, made once: building them per read
 # (their column collections) costs more than the reads they restrict.

@@ -308,3 +308,70 @@ suppressed_cell = sa.Table(
     sa.Column("release_id", sa.Integer, sa.ForeignKey("release.id"), nullable=False),
     sa.Column("conf_status", sa.String(), nullable=False),
 )
+
+# -- reporting rounds and notifications (migration 0007) -------------------------------------
+# A round says who is expected to provide which tables for a year, by a deadline (SDMX calls
+# this a provision agreement). Rounds are closed, never deleted; declarations and
+# notifications are appended (a notification is marked read and e-mailed, nothing else).
+round_ = sa.Table(
+    "round",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("opened_by", sa.String(), nullable=False),
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Column("closed_by", sa.String(), nullable=True),
+)
+
+round_expectation = sa.Table(
+    "round_expectation",
+    metadata,
+    sa.Column("round_id", sa.String(), sa.ForeignKey("round.id"), primary_key=True),
+    sa.Column("country", sa.String(), primary_key=True),
+    sa.Column("table_id", sa.String(), primary_key=True),
+)
+
+round_declaration = sa.Table(
+    "round_declaration",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.String(), sa.ForeignKey("round.id"), nullable=False),
+    sa.Column("country", sa.String(), nullable=False),
+    sa.Column("table_id", sa.String(), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("declared_by", sa.String(), nullable=False),
+    sa.Column("declared_at", sa.DateTime, nullable=False),
+    sa.Index(None, "round_id", "country", "table_id"),
+)
+
+# One row per message to one account; ``key`` makes sending the same reminder twice
+# impossible (``migstat rounds remind`` may run as often as cron likes).
+notification = sa.Table(
+    "notification",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=False),
+    sa.Column("key", sa.String(), nullable=False),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("round_id", sa.String(), nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("read_at", sa.DateTime, nullable=True),
+    sa.Column("emailed_at", sa.DateTime, nullable=True),
+    sa.Column("email_error", sa.Text, nullable=True),
+    sa.UniqueConstraint("key"),
+    sa.Index(None, "account_id", "id"),
+)
+
+# Where an account's notifications are e-mailed (a login that is an address needs none).
+notification_address = sa.Table(
+    "notification_address",
+    metadata,
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), primary_key=True),
+    sa.Column("email", sa.String(), nullable=False),
+    sa.Column("set_at", sa.DateTime, nullable=False),
+    sa.Column("set_by", sa.String(), nullable=False),
+)

@@ -16,6 +16,10 @@ NAV = (40, N_("Data availability"), "/availability")
 
 @router.get("/availability", response_class=HTMLResponse, include_in_schema=False)
 def availability_page(request: Request, data: Data) -> HTMLResponse:
+    if request.query_params.get("round"):  # a round's board changes with the clock
+        return render(
+            request, "availability.html", view=availability.build(data, request.query_params)
+        )
     return cached_page(
         request,
         data,

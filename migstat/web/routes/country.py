@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from migstat.i18n import N_
 from migstat.model.findings import NotFoundError
 from migstat.web.app import render
-from migstat.web.views import country
+from migstat.web.views import availability_rounds, country
 from migstat.web.views.data import REGION, Data, cached_page
 
 router = APIRouter()
@@ -41,6 +41,10 @@ def country_page(request: Request, code: str, data: Data) -> HTMLResponse:
         return render(request, "error.html", status_code=404, message=exc.text(data.lang))
     if resolved != code:
         return RedirectResponse(f"/country/{resolved}?{request.query_params}")  # type: ignore[return-value]
+    in_rounds = availability_rounds.profile_rounds(data, resolved)
+    if in_rounds:  # the country's own accounts and the coordinator: rounds change by the clock
+        profile = country.build(data, resolved)
+        return render(request, "country.html", profile=profile, in_rounds=in_rounds)
     return cached_page(
         request,
         data,

@@ -19,6 +19,7 @@ from typing import Any
 from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import ObservationQuery
+from migstat.web.views import availability_rounds as by_round
 from migstat.web.views.data import REGION, WARMERS, PortalData, table_order
 from migstat.web.views.params import choice, codes, unknown, year
 
@@ -85,6 +86,10 @@ def build(data: PortalData, params: Any) -> dict[str, Any]:
         if text.upper() not in known:
             raise unknown("tables", text, known)
         asked_tables.append(text.upper())
+    over = by_round.overlay(data, (params.get("round") or "").strip()[:40])
+    if over is not None:  # a round changes without a new submission: built afresh
+        end = end or over.round.year
+        return _build(data, scope, source, start, end, asked_tables, over)
     key = (scope, source, start, end, tuple(asked_tables), data.lang)
     return data.cached(
         "availability", key, lambda: _build(data, scope, source, start, end, asked_tables)
@@ -98,6 +103,7 @@ def _build(
     start: int | None,
     end: int | None,
     asked_tables: list[str],
+    over: by_round.Overlay | None = None,
 ) -> dict[str, Any]:
     lang = data.lang
     tables = sorted(
@@ -133,6 +139,7 @@ def _build(
         if first <= y <= last and s.ref_area in areas:
             by_cell[(s.ref_area, s.table, y)].append((s.provider, s.period))
 
+    returned = by_round.returned_cells(data, areas)
     rows = []
     table_scores: dict[str, list[float]] = defaultdict(list)
     for area in areas:
@@ -141,7 +148,16 @@ def _build(
         for table in tables:
             cells = []
             for y in years:
-                status, title = _status(data, table, area, by_cell.get((area, table.id, y), []))
+                status, title = by_round.cell_status(
+                    area,
+                    table.id,
+                    y,
+                    _status(data, table, area, by_cell.get((area, table.id, y), [])),
+                    returned,
+                    over,
+                    lang,
+                    cells,
+                )
                 cells.append({"status": status, "year": y, "title": title})
                 score = {"provided": 1.0, "partial": 0.5}.get(status, 0.0)
                 points += score
@@ -197,6 +213,8 @@ def _build(
         "rows": rows,
         "score": round(100 * sum(overall) / len(overall)) if overall else 0,
         "status_labels": {k: gettext_(v, lang) for k, v in STATUS_LABELS.items()},
+        "round_labels": by_round.labels(lang),
+        "round": over.round if over is not None else None,
     }
 
 

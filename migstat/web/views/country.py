@@ -18,6 +18,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import TableDef
 from migstat.store.records import StoredObservation
 from migstat.web.views import charts
+from migstat.web.views.availability_rounds import returned_cells
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
 from migstat.web.views.explore import describe_metadata
 from migstat.web.views.figures import pyramid_bars
@@ -461,7 +462,8 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
 def _provided(data: PortalData, code: str) -> dict[str, Any]:
     """Standard tables x years: from the country itself, only from publishers, or missing."""
     cover = [s for s in data.coverage() if s.ref_area == code]
-    years = sorted({int(s.period[:4]) for s in cover})
+    returned = returned_cells(data, [code])
+    years = sorted({int(s.period[:4]) for s in cover} | {y for _c, _t, y in returned})
     if years:
         years = list(range(max(years[0], years[-1] - RECENT_YEARS + 1), years[-1] + 1))
     rows = []
@@ -474,14 +476,14 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
                 cells.append("national")
             elif here:
                 cells.append("publisher")
-            else:
-                cells.append("missing")
+            else:  # a submission returned with findings is not nothing
+                cells.append("returned" if (code, table.id, y) in returned else "missing")
         rows.append(
             {
                 "table": table.id,
                 "title": table.label(data.lang),
                 "cells": cells,
-                "provided": any(c != "missing" for c in cells) or bool(have),
+                "provided": any(c not in ("missing", "returned") for c in cells) or bool(have),
             }
         )
     return {"years": years, "rows": rows}
