@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from migstat.exchange import accounts, rounds
 from migstat.model import Dataset, Observation
+from migstat.model.data import SubmissionMetadata
 from migstat.store import Store
 from migstat.store import schema as S
 from migstat.store.records import SubmissionRecord
@@ -47,6 +48,7 @@ def submit(
         format="csv",
         provider=provider or country,
         observations=observations,
+        metadata=SubmissionMetadata(country=None if provider else country),
     )
     raw = repr([(o.table, o.time_period, o.key, o.value) for o in observations]).encode()
     record = store.submit(dataset, raw, findings=[], submitted_by=f"test:{country}")
