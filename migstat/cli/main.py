@@ -26,6 +26,7 @@ from migstat.cli.imports import import_cmd
 from migstat.cli.mapping import mapping_group
 from migstat.cli.mirror import mirror_cmd
 from migstat.cli.query import query_cmd
+from migstat.cli.review import review_cmd
 from migstat.cli.serve import serve_cmd
 from migstat.cli.structures import tables_group
 from migstat.cli.submissions import submissions_cmd, submit_cmd, template_cmd, validate_cmd
@@ -72,6 +73,7 @@ cli.add_command(mapping_group)
 cli.add_command(users_group)
 cli.add_command(tokens_group)
 cli.add_command(audit_cmd)
+cli.add_command(review_cmd)
 
 # serve (the portal and the APIs)
 cli.add_command(serve_cmd)
