@@ -10,6 +10,7 @@ expired or revoked tokens and forms without their CSRF token are refused with an
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
@@ -22,7 +23,7 @@ from openpyxl import load_workbook
 from migstat import api
 from migstat.demo.synthetic import consistent_dataset, write_workbook
 from migstat.exchange import accounts, audit, explanations, review, tokens, totp, workflow
-from migstat.store import ObservationQuery, Store
+from migstat.store import ObservationQuery, Principal, Store
 from migstat.web.app import create_app
 from tests.test_web_signin import PASSWORD, T0, Clock, code_for, form_token
 
@@ -352,3 +353,64 @@ def test_transitions_keep_their_rules(opened: Store, books: dict[str, Path]) -> 
         "submitted",
         "returned",
     ]
+
+
+def test_concurrent_submissions_and_decisions_lose_nothing(
+    opened: Store, books: dict[str, Path]
+) -> None:
+    """Two reporters of one country submit while the coordinator accepts an earlier
+    submission, and two coordinators decide on the same one at once: every submission is
+    stored with its event, exactly one decision wins, the audit chain holds."""
+    accounts.add(opened, "nurlan", "reporter", PASSWORD, country="KGZ", by="test")
+    accounts.set_disabled(opened, "bakyt", True, by="test")  # no approver: straight to review
+    checked = api.check_file(books["good"], store=opened)
+    reporters = [accounts.find(opened, login).principal for login in ("aigul", "nurlan")]
+    earlier = workflow.submit(
+        opened, checked.dataset, checked.raw, checked.findings, who=reporters[0]
+    )
+    coord = accounts.find(opened, "coord").principal
+    other = Principal(user_id="erlan", roles=frozenset({"coordinator"}))
+    before = audit.verify(opened).count
+    start = threading.Barrier(4)
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, work) -> None:
+        start.wait()
+        try:
+            outcomes[name] = work()
+        except Exception as exc:  # the outcome is what the test reads
+            outcomes[name] = exc
+
+    jobs = {
+        f"submit-{p.user_id}": (
+            lambda p=p: workflow.submit(
+                opened, checked.dataset, checked.raw, checked.findings, who=p
+            )
+        )
+        for p in reporters
+    }
+    jobs["accept-coord"] = lambda: workflow.accept(opened, earlier.id, who=coord)
+    jobs["accept-erlan"] = lambda: workflow.accept(opened, earlier.id, who=other)
+    threads = [threading.Thread(target=run, args=(n, w)) for n, w in jobs.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    stored = [outcomes[f"submit-{p.user_id}"] for p in reporters]
+    assert all(getattr(s, "status", None) == workflow.SUBMITTED for s in stored), stored
+    ids = [s.id for s in stored]
+    events = workflow.events(opened, ids)
+    assert [len(events[i]) for i in ids] == [1, 1]
+    assert {events[i][0].actor for i in ids} == {"aigul", "nurlan"}
+    decisions = [outcomes["accept-coord"], outcomes["accept-erlan"]]
+    won = [d for d in decisions if not isinstance(d, Exception)]
+    lost = [d for d in decisions if isinstance(d, Exception)]
+    assert len(won) == 1 and len(lost) == 1 and isinstance(lost[0], workflow.WorkflowError)
+    assert [e.state for e in workflow.events(opened, [earlier.id])[earlier.id]] == [
+        "submitted",
+        "accepted",
+    ]
+    chain = audit.verify(opened)
+    assert chain.ok and chain.count == before + 3
+    assert sorted(r.id for r in workflow.queue(opened)) == sorted(ids)
