@@ -195,6 +195,9 @@ def test_reporter_corrects_approver_signs_off_coordinator_accepts(
     assert f'href="/submissions/{sent}?' in coordinator.get("/review").text
     page = coordinator.get(f"/submissions/{sent}").text
     assert explanation in page and "Changes since the previous version" in page
+    mirror = page[page.index('id="mirror"') :]
+    kaz_row = re.search(r'<tr class="finding-warning">(.*?)</tr>', mirror, re.S).group(1)
+    assert "KAZ" in kaz_row and "214" in kaz_row and "383" in kaz_row and "6.5" in kaz_row
     assert 'id="accept"' in page
     accepted = coordinator.post(
         f"/submissions/{sent}/accept", data={"csrf": ccsrf}, follow_redirects=False
@@ -268,6 +271,27 @@ def test_another_countrys_submission_is_refused(opened: Store, books: dict[str, 
     assert len(opened.submissions()) == count
     assert audit.latest(opened, limit=1)[0].action == audit.ACCESS_DENIED
 
+    # a KGZ reporter's long CSV with one KAZ row among its own: refused as a whole
+    mixed = (
+        "TABLE,REF_AREA,TIME_PERIOD,CITIZENSHIP,DURATION,SEX,OBS_VALUE\n"
+        "F03,KGZ,2024,RUS,LT,M,12\n"
+        "F03,KAZ,2024,RUS,LT,M,7\n"
+    )
+    answer = web.post(
+        "/api/submissions",
+        headers={"Authorization": f"Bearer {kgz_token}"},
+        files={"file": ("mixed.csv", mixed.encode(), "text/csv")},
+    )
+    assert answer.status_code == 400 and "several countries" in answer.json()["detail"]
+    kaz_only = "\n".join(mixed.splitlines()[::2]) + "\n"
+    answer = web.post(
+        "/api/submissions",
+        headers={"Authorization": f"Bearer {kgz_token}"},
+        files={"file": ("kaz.csv", kaz_only.encode(), "text/csv")},
+    )
+    assert answer.status_code == 403 and "not for KAZ" in answer.json()["detail"]
+    assert len(opened.submissions()) == count
+
     # KAZ's own, by API: 201 with its id, status and address
     answer = web.post(
         "/api/submissions",
@@ -331,8 +355,12 @@ def test_tokens_and_forms_that_are_refused(opened: Store, books: dict[str, Path]
     assert forged.status_code == 403 and "did not come from this site" in forged.text
     assert len(opened.submissions()) == count
     assert audit.latest(opened, limit=1)[0].action == audit.ACCESS_DENIED
-    # and the anonymous public is sent to sign in
-    assert client(opened).get("/submit").status_code == 401
+    # the anonymous public is sent to sign in; its forms and reads are 401
+    public = client(opened)
+    answer = public.get("/submit", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/signin?next=")
+    assert public.get(f"/submissions/{count}").status_code == 401
+    assert public.get("/review").status_code == 401
 
 
 def test_transitions_keep_their_rules(opened: Store, books: dict[str, Path]) -> None:

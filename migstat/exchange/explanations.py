@@ -19,6 +19,7 @@ from migstat.exchange.workflow import (
     ACCEPTED,
     RETURNED,
     STATE_NAMES,
+    SYSTEM,
     WorkflowError,
     denied,
     moment_of,
@@ -68,7 +69,7 @@ def explain(
     body = note_of(text)
     if body is None:
         raise InputError(N_("Write the explanation of the finding before saving it."))
-    record = store.submission(submission_id)
+    record = store.submission(submission_id, principal=SYSTEM)
     if not store.policy.can_submit_for(who, record.country):
         denied(
             store,

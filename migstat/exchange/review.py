@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,6 +36,8 @@ MAX_SHOWN = 500
 REVIEWER = Principal(user_id=COORDINATOR, roles=frozenset({COORDINATOR}))
 """Whom the partners' side is read as: what the coordinator may compare against."""
 RULE = "MIRROR_FACTOR"
+BASIS = BASES["residence"]
+"""Flows by previous and next residence (F01 against F02): the same moves counted twice."""
 MSG_MIRROR = N_(
     "{table} {partner} {year}: {own} reported here against {other} reported by {partner} "
     "for the same corridor ({ratio} times apart, more than the {factor} times allowed): "
@@ -131,47 +132,127 @@ def previous_of(store: Store, submission_id: int, *, accepted_only: bool = False
         return conn.execute(stmt).scalar()
 
 
-def _own_flows(
-    dataset: Dataset, table: str, partner_at: int, cell_at: dict[int, str]
-) -> dict[tuple[str, str], tuple[float, Location | None]]:
-    """(year, partner) -> (value, where) of one flow table at the mirror's cell."""
-    out: dict[tuple[str, str], tuple[float, Location | None]] = {}
-    for obs in dataset.observations:
-        if obs.table != table or obs.value is None or partner_at >= len(obs.key):
+OwnFlows = dict[tuple[str, str], tuple[float, Location | None]]
+"""(year, partner) -> (value, where) of one flow table at the mirror's cell."""
+
+
+@dataclass(frozen=True, slots=True)
+class Corridor:
+    """One corridor of a submission beside the partner's own figure for it."""
+
+    table: str
+    partner: str
+    year: str
+    own: float
+    other: float
+    factor: float
+    where: Location | None = None
+
+    @property
+    def ratio(self) -> float:
+        return max(self.own, self.other) / max(min(self.own, self.other), 1e-9)
+
+    @property
+    def beyond(self) -> bool:
+        """Apart by more than the factor (both sides under :data:`MIN_FLOW` never are)."""
+        if max(self.own, self.other) < MIN_FLOW:
+            return False
+        return min(self.own, self.other) <= 0 or self.ratio > self.factor
+
+    def finding(self) -> Finding:
+        return Finding(
+            RULE,
+            Severity.WARNING,
+            MSG_MIRROR,
+            params={
+                "table": self.table,
+                "partner": self.partner,
+                "year": self.year,
+                "own": self.own,
+                "other": self.other,
+                "ratio": round(self.ratio, 1),
+                "factor": self.factor,
+            },
+            table=self.table,
+            where=self.where,
+            values={"observed": self.own, "expected": self.other},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a flow table holds its partner and the mirror's cell codes."""
+
+    table: str
+    partner_at: int
+    cell_at: dict[int, str]
+
+    def place(self, key: Sequence[str]) -> str | None:
+        """The partner of a key at the mirror's cell, else ``None``."""
+        if self.partner_at >= len(key):
+            return None
+        if all(key[i] == code for i, code in self.cell_at.items() if i < len(key)):
+            return key[self.partner_at]
+        return None
+
+
+def _layouts(store: Store) -> list[_Layout]:
+    registry = store.registry
+    cell = cell_codes(registry, BASIS)
+    out = []
+    for table in (BASIS.immigration, BASIS.emigration):
+        tdef = registry.table(table)
+        if tdef.partner is None:
             continue
-        if all(obs.key[i] == code for i, code in cell_at.items() if i < len(obs.key)):
-            out[(obs.time_period[:4], obs.key[partner_at])] = (float(obs.value), obs.where)
+        cell_at = {tdef.key_index(d): code for d, code in cell.items() if d in tdef.dimension_ids}
+        out.append(_Layout(table, tdef.key_index(tdef.partner.id), cell_at))
     return out
 
 
-def _finding(
-    table: str, partner: str, year: str, own: float, other: float, factor: float, where: Any
-) -> Finding:
-    ratio = max(own, other) / max(min(own, other), 1e-9)
-    return Finding(
-        RULE,
-        Severity.WARNING,
-        MSG_MIRROR,
-        params={
-            "table": table,
-            "partner": partner,
-            "year": year,
-            "own": own,
-            "other": other,
-            "ratio": round(ratio, 1),
-            "factor": factor,
-        },
-        table=table,
-        where=where,
-        values={"observed": own, "expected": other},
-    )
+def _own_of_dataset(dataset: Dataset, layout: _Layout) -> OwnFlows:
+    out: OwnFlows = {}
+    for obs in dataset.observations:
+        if obs.table != layout.table or obs.value is None:
+            continue
+        partner = layout.place(obs.key)
+        if partner is not None:
+            out[(obs.time_period[:4], partner)] = (float(obs.value), obs.where)
+    return out
 
 
-def _beyond(own: float, other: float, factor: float) -> bool:
-    if max(own, other) < MIN_FLOW:
-        return False
-    low = min(own, other)
-    return low <= 0 or max(own, other) / low > factor
+def _own_of_stored(store: Store, submission_id: int, layout: _Layout) -> OwnFlows:
+    out: OwnFlows = {}
+    for (table, _area, period, key), value in _cells(store, submission_id).items():
+        if table != layout.table or value is None:
+            continue
+        partner = layout.place(key.split(S.KEY_SEPARATOR))
+        if partner is not None:
+            out[(period[:4], partner)] = (float(value), None)
+    return out
+
+
+def _corridors(
+    store: Store, country: str | None, own: dict[str, OwnFlows], factor: float
+) -> list[Corridor]:
+    """Every corridor of ``own`` (table -> flows) that the partner reports too."""
+    years = sorted({int(y) for flows in own.values() for y, _p in flows})
+    if not country or not years:
+        return []
+    matrix = mirror_matrix(store, years=years, basis=BASIS.id, principal=REVIEWER)
+    at = {c: k for k, c in enumerate(matrix.countries)}
+    yat = {str(y): k for k, y in enumerate(matrix.years)}
+    found: list[Corridor] = []
+    for table, flows in sorted(own.items()):
+        immigration = table == BASIS.immigration
+        for (year, partner), (value, where) in sorted(flows.items()):
+            if partner == country or partner not in at or country not in at or year not in yat:
+                continue
+            y, p, c = yat[year], at[partner], at[country]
+            # the partner's side: its emigration to us, or its immigration from us
+            other = matrix.emigration[y, p, c] if immigration else matrix.immigration[y, c, p]
+            if not math.isnan(other):
+                found.append(Corridor(table, partner, year, value, float(other), factor, where))
+    return found
 
 
 def mirror_findings(
@@ -180,53 +261,27 @@ def mirror_findings(
     """Warnings where the submission's flows and the partners' mirror figures differ by more
     than ``factor`` (default :func:`mirror_factor`)."""
     factor = mirror_factor() if factor is None else factor
+    own = {layout.table: _own_of_dataset(dataset, layout) for layout in _layouts(store)}
     country = dataset.metadata.country or dataset.provider
-    registry = store.registry
-    basis = BASES["residence"]
-    tables = {basis.immigration, basis.emigration} & {o.table for o in dataset.observations}
-    years = sorted({int(o.time_period[:4]) for o in dataset.observations if o.table in tables})
-    if not tables or not years or not country:
-        return []
-    cell = cell_codes(registry, basis)
-    matrix = mirror_matrix(store, years=years, basis="residence", principal=REVIEWER)
-    at = {c: k for k, c in enumerate(matrix.countries)}
-    yat = {str(y): k for k, y in enumerate(matrix.years)}
-    found: list[Finding] = []
-    for table in sorted(tables):
-        tdef = registry.table(table)
-        partner_at = tdef.key_index(tdef.partner.id) if tdef.partner else None
-        if partner_at is None:
-            continue
-        cell_at = {tdef.key_index(d): code for d, code in cell.items() if d in tdef.dimension_ids}
-        immigration = table == basis.immigration
-        for (year, partner), (own, where) in sorted(
-            _own_flows(dataset, table, partner_at, cell_at).items()
-        ):
-            if partner == country or partner not in at or country not in at or year not in yat:
-                continue
-            y, p, c = yat[year], at[partner], at[country]
-            # the partner's side: its emigration to us, or its immigration from us
-            other = matrix.emigration[y, p, c] if immigration else matrix.immigration[y, c, p]
-            if not math.isnan(other) and _beyond(own, float(other), factor):
-                found.append(_finding(table, partner, year, own, float(other), factor, where))
-    return found
+    return [c.finding() for c in _corridors(store, country, own, factor) if c.beyond]
 
 
-def count_findings(found: Iterable[Finding]) -> tuple[int, int]:
-    """(errors, warnings) among ``found``."""
-    items = list(found)
-    return (
-        sum(1 for f in items if f.severity == Severity.ERROR),
-        sum(1 for f in items if f.severity == Severity.WARNING),
-    )
+def mirror_comparison(
+    store: Store, submission_id: int, country: str | None, *, factor: float | None = None
+) -> list[Corridor]:
+    """Every corridor of a stored submission beside the partner's figure (the review page)."""
+    factor = mirror_factor() if factor is None else factor
+    own = {layout.table: _own_of_stored(store, submission_id, layout) for layout in _layouts(store)}
+    return _corridors(store, country, own, factor)
 
 
 __all__ = [
     "DEFAULT_FACTOR",
     "Change",
     "Changes",
+    "Corridor",
     "changes",
-    "count_findings",
+    "mirror_comparison",
     "mirror_factor",
     "mirror_findings",
     "previous_of",

@@ -40,7 +40,7 @@ from migstat.model.data import Dataset
 from migstat.model.findings import Finding, InputError, MigstatError, Severity
 from migstat.store import Store
 from migstat.store import schema as S
-from migstat.store.access import APPROVER, AccessDeniedError, Principal
+from migstat.store.access import APPROVER, COORDINATOR, AccessDeniedError, Principal
 from migstat.store.engine import aware, naive_utc, utcnow
 from migstat.store.records import SubmissionRecord
 
@@ -64,6 +64,9 @@ STATE_NAMES = {
     ACCEPTED: N_("accepted"),
     REJECTED: N_("rejected"),
 }
+SYSTEM = Principal(user_id="workflow", roles=frozenset({COORDINATOR}))
+"""Whom the workflow reads a submission's record as: it decides itself who may act on it
+(:func:`check_follow` and the checks of each transition), whatever the release rules hide."""
 MAX_NOTE = 4000
 """Characters of a note or an explanation (they come from a form)."""
 
@@ -172,6 +175,8 @@ def submit(
     ``then(conn, id)`` runs in the same transaction (the caller's own records)."""
     country = dataset.metadata.country or dataset.provider
     check_submitter(store, who, country, client)
+    for area in sorted({o.ref_area for o in dataset.observations} - {country}):
+        check_submitter(store, who, area, client)
     found = list(findings)
     seen = {id(f) for f in found}
     found.extend(f for f in dataset.findings if id(f) not in seen)
@@ -319,7 +324,7 @@ def _transition(
             details={"reason": error.message, **{k: str(v) for k, v in error.params.items()}},
         )
         raise
-    return store.submission(submission_id)
+    return store.submission(submission_id, principal=SYSTEM)
 
 
 def _refuse(message: str, **params: Any) -> None:
@@ -370,7 +375,7 @@ def sign_off(
     """The approver of the submission's country signs it off: into the coordinator's queue."""
 
     def check(_conn: Connection, row: Any) -> None:
-        if not store.policy.can_sign_off(who, store.submission(row.id)):
+        if not store.policy.can_sign_off(who, store.submission(row.id, principal=SYSTEM)):
             _refuse(
                 N_("Only an approver of {country} may sign off this submission."),
                 country=row.country,
@@ -452,7 +457,7 @@ def return_(
 
     def check(_conn: Connection, row: Any) -> None:
         approver = row.status == SUBMITTED and store.policy.can_sign_off(
-            who, store.submission(row.id)
+            who, store.submission(row.id, principal=SYSTEM)
         )
         if not (store.policy.can_review(who) or approver):
             _refuse(N_("Only the coordinator may accept or return submissions."))
@@ -502,7 +507,7 @@ def queue(store: Store) -> list[SubmissionRecord]:
         ).all()
         approvers = {r.country for r in rows if has_approver(conn, r.country)}
     ids = [r.id for r in rows if r.status == SIGNED_OFF or r.country not in approvers]
-    return [store.submission(i) for i in ids]
+    return [store.submission(i, principal=SYSTEM) for i in ids]
 
 
 def awaiting_sign_off(store: Store, country: str) -> list[SubmissionRecord]:
@@ -511,14 +516,14 @@ def awaiting_sign_off(store: Store, country: str) -> list[SubmissionRecord]:
     stmt = sa.select(sub.c.id).where(sub.c.status == SUBMITTED, sub.c.country == country)
     with store.reading() as conn:
         ids = list(conn.execute(stmt.order_by(sub.c.id)).scalars())
-    return [store.submission(i) for i in ids]
+    return [store.submission(i, principal=SYSTEM) for i in ids]
 
 
 def check_follow(
     store: Store, who: Principal, submission_id: int, client: str | None = None
 ) -> SubmissionRecord:
     """The record of a submission ``who`` may follow; a 403 (recorded) for another country's."""
-    record = store.submission(submission_id)
+    record = store.submission(submission_id, principal=SYSTEM)
     if not store.policy.can_follow_submission(who, record):
         denied(
             store,
@@ -539,6 +544,7 @@ __all__ = [
     "STATES",
     "STATE_NAMES",
     "SUBMITTED",
+    "SYSTEM",
     "Event",
     "WorkflowError",
     "accept",

@@ -97,6 +97,8 @@ def _upload_page(request: Request, who: Reader, status_code: int = 200, **extra:
 
 @router.get("/submit", response_class=HTMLResponse)
 def submit_page(request: Request, who: ReaderDep) -> Response:
+    if who.principal.anonymous and credentials(request).refusal is None:
+        return RedirectResponse(f"/signin?next=/submit&lang={who.lang}", status_code=303)
     _signed_in(request, who)
     return _upload_page(request, who)
 
@@ -268,7 +270,7 @@ async def submission_action(
     except AccessDeniedError as exc:
         return forbidden(request, exc.text(who.lang))
     except MigstatError as exc:
-        again = who.store.submission(record.id)
+        again = who.store.submission(record.id, principal=workflow.SYSTEM)
         return _detail(request, who, again, getattr(exc, "status", 400), exc.text(who.lang))
     return RedirectResponse(f"/submissions/{record.id}?lang={who.lang}", status_code=303)
 

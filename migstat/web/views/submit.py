@@ -163,8 +163,10 @@ def annotate_bytes(raw: bytes, found: list[Finding], name: str, lang: str) -> by
 
 def history(store: Store, country: str | None) -> list[dict[str, Any]]:
     """The country's submissions, newest first, each with its events and what changed since
-    the one before it."""
-    records = [r for r in store.submissions(country=country) if country is not None]
+    the one before it (for the country's own accounts: every state is listed)."""
+    if country is None:
+        return []
+    records = store.submissions(country=country, principal=workflow.SYSTEM)
     events = workflow.events(store, [r.id for r in records])
     out = []
     previous: int | None = None
@@ -192,6 +194,7 @@ def detail(store: Store, record: SubmissionRecord, lang: str) -> dict[str, Any]:
         "since_previous": review.changes(store, before, record.id),
         "since_accepted": review.changes(store, accepted, record.id) if accepted else None,
         "mirror_factor": review.mirror_factor(),
+        "mirror": review.mirror_comparison(store, record.id, record.country),
     }
 
 
