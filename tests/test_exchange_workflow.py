@@ -25,6 +25,7 @@ from migstat.demo.synthetic import consistent_dataset, write_workbook
 from migstat.exchange import accounts, audit, explanations, review, tokens, totp, workflow
 from migstat.store import ObservationQuery, Principal, Store
 from migstat.web.app import create_app
+from migstat.web.views.jobs import MAX_PER_ACCOUNT, jobs_of
 from tests.test_web_signin import PASSWORD, T0, Clock, code_for, form_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,9 +103,14 @@ def upload(web: TestClient, csrf: str, path: Path, mode: str, lang: str = "en", 
         )
 
 
-def submission_id(answer) -> int:
+def submission_id(answer, web: TestClient, login: str = "aigul") -> int:
+    """The id of a stored upload: its job is waited for, its status page leads there."""
     assert answer.status_code == 303, answer.text[:2000]
-    return int(re.search(r"/submissions/(\d+)", answer.headers["location"]).group(1))
+    job_id = re.search(r"/submit/jobs/([\w-]+)", answer.headers["location"]).group(1)
+    jobs_of(web.app.state).get(job_id, login).future.exception()  # waits for it
+    done = web.get(answer.headers["location"], follow_redirects=False)
+    assert done.status_code == 303, done.text[:2000]
+    return int(re.search(r"/submissions/(\d+)", done.headers["location"]).group(1))
 
 
 def actions(store: Store) -> list[str]:
@@ -133,7 +139,9 @@ def test_reporter_corrects_approver_signs_off_coordinator_accepts(
     assert load_workbook(BytesIO(marked.content)).sheetnames[0] == "Findings"
 
     # submitted with the error: rejected, its findings readable in Russian by API
-    rejected = submission_id(upload(reporter, csrf, books["bad"], "submit", note="first try"))
+    rejected = submission_id(
+        upload(reporter, csrf, books["bad"], "submit", note="first try"), reporter
+    )
     assert opened.submission(rejected).status == workflow.REJECTED
     doc = reporter.get(f"/api/submissions/{rejected}?lang=ru").json()
     assert doc["status"] == "rejected" and doc["errors"] == 2
@@ -147,7 +155,9 @@ def test_reporter_corrects_approver_signs_off_coordinator_accepts(
     assert "Findings" in load_workbook(BytesIO(annotated.content)).sheetnames
 
     # the corrected file: sent, with the mirror warning (KAZ 1,383 against KGZ 214)
-    sent = submission_id(upload(reporter, csrf, books["good"], "submit", note="F03 corrected"))
+    sent = submission_id(
+        upload(reporter, csrf, books["good"], "submit", note="F03 corrected"), reporter
+    )
     record = opened.submission(sent)
     assert record.status == workflow.SUBMITTED and record.n_errors == 0
     warning = next(
@@ -222,7 +232,7 @@ def test_the_command_line_reviews_and_refuses_self_acceptance(
     # a country without an approver: the coordinator sees the submission at once
     accounts.set_disabled(opened, "bakyt", True, by="test")
     reporter, csrf = signed_in(opened, "aigul")
-    sent = submission_id(upload(reporter, csrf, books["good"], "submit"))
+    sent = submission_id(upload(reporter, csrf, books["good"], "submit"), reporter)
     assert [r.id for r in workflow.queue(opened)] == [sent]
 
     code, out, err = cli("--db", db_url, "review", str(sent), "--accept", "--by", "aigul")
@@ -240,7 +250,7 @@ def test_the_command_line_reviews_and_refuses_self_acceptance(
     code, out, err = cli("--db", db_url, "review", str(sent), "--accept", "--by", "erlan")
     assert code == 2 and "cannot become accepted" in err
 
-    again = submission_id(upload(reporter, csrf, books["good"], "draft"))
+    again = submission_id(upload(reporter, csrf, books["good"], "draft"), reporter)
     assert opened.submission(again).status == workflow.DRAFT
     assert workflow.queue(opened) == []
     reporter.post(f"/submissions/{again}/send", data={"csrf": csrf})
@@ -442,3 +452,32 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
     chain = audit.verify(opened)
     assert chain.ok and chain.count == before + 3
     assert sorted(r.id for r in workflow.queue(opened)) == sorted(ids)
+
+
+def test_an_upload_is_checked_in_the_background_with_a_status(
+    opened: Store, books: dict[str, Path]
+) -> None:
+    reporter, csrf = signed_in(opened, "aigul")
+    jobs = jobs_of(reporter.app.state)
+    gate = threading.Event()
+    job = jobs.start("aigul", "KGZ_2024.xlsx", lambda: gate.wait() and None)
+    page = reporter.get(f"/submit/jobs/{job.id}")
+    assert page.status_code == 200 and 'http-equiv="refresh"' in page.text
+    assert "Checking KGZ_2024.xlsx" in page.text
+    approver, _ = signed_in(opened, "bakyt")
+    assert approver.get(f"/submit/jobs/{job.id}").status_code == 404  # not its upload
+    # bounded: a fourth upload of one account waits for the first three
+    more = [jobs.start("aigul", "x.xlsx", gate.wait) for _ in range(MAX_PER_ACCOUNT - 1)]
+    busy = upload(reporter, csrf, books["good"], "submit")
+    assert busy.status_code == 429 and "wait a minute" in busy.text
+    gate.set()
+    for waiting in (job, *more):
+        waiting.future.result()
+
+    # the status page of a refused upload says why (another country's questionnaire)
+    refused = upload(reporter, csrf, books["kaz"], "submit")
+    job_id = re.search(r"/submit/jobs/([\w-]+)", refused.headers["location"]).group(1)
+    jobs.get(job_id, "aigul").future.exception()
+    page = reporter.get(refused.headers["location"], follow_redirects=False)
+    assert page.status_code == 403 and "not for KAZ" in page.text.replace("&#39;", "'")
+    assert audit.latest(opened, limit=1)[0].action == audit.ACCESS_DENIED

@@ -27,13 +27,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from migstat.exchange import explanations, workflow
 from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import N_
-from migstat.model.findings import InputError, MigstatError
+from migstat.model.findings import InputError, MigstatError, NotFoundError
 from migstat.store.access import AccessDeniedError, Principal
 from migstat.web import auth
 from migstat.web.app import forbidden, render
 from migstat.web.deps import Reader, ReaderDep, client_address, credentials, csrf_token, refuse
 from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import submit as views
+from migstat.web.views.jobs import jobs_of
 
 router = APIRouter(include_in_schema=False)
 NAV = (85, N_("Submit"), "/submit")
@@ -125,6 +126,8 @@ async def submit_post(request: Request, who: ReaderDep) -> Response:
             p,
             AccessDeniedError(N_("Only a reporter of a country may submit its data.")),
         )
+    if mode in ("draft", "submit"):
+        return _in_background(request, who, data, name, mode, _field(form, "note"))
     try:
         upload = await _run(views.check_upload, who.store, data, name)
     except InputError as exc:
@@ -135,30 +138,51 @@ async def submit_post(request: Request, who: ReaderDep) -> Response:
             views.annotate_bytes, upload.checked.raw, found, upload.file_name, who.lang
         )
         return _xlsx(body, f"{upload.file_name.rsplit('.', 1)[0]}_findings.xlsx")
-    if mode not in ("draft", "submit"):
-        workflow.record_check(
-            who.store,
-            p,
-            file_name=upload.file_name,
-            errors=upload.errors,
-            warnings=upload.warnings,
-            client=client_address(request),
-        )
-        return _upload_page(
-            request,
-            who,
-            checked=upload,
-            rows=views.rows_of(upload.findings, who.lang),
-        )
-    record = await _run(
-        views.store_upload,
+    workflow.record_check(
         who.store,
-        upload,
-        who=p,
-        send=mode == "submit",
-        note=_field(form, "note"),
+        p,
+        file_name=upload.file_name,
+        errors=upload.errors,
+        warnings=upload.warnings,
         client=client_address(request),
     )
+    return _upload_page(request, who, checked=upload, rows=views.rows_of(upload.findings, who.lang))
+
+
+def _in_background(
+    request: Request, who: Reader, data: bytes, name: str, mode: str, note: str
+) -> Response:
+    """Check and store the upload in the background; answer with its status page."""
+    store, p, client = who.store, who.principal, client_address(request)
+
+    def work() -> Any:
+        upload = views.check_upload(store, data, name)
+        return views.store_upload(
+            store, upload, who=p, send=mode == "submit", note=note, client=client
+        )
+
+    job = jobs_of(request.app.state).start(p.user_id or "-", views.safe_name(name), work)
+    return RedirectResponse(f"/submit/jobs/{job.id}?lang={who.lang}", status_code=303)
+
+
+@router.get("/submit/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, who: ReaderDep, job_id: str) -> Response:
+    """An upload being checked (the page refreshes itself), or where it went."""
+    _signed_in(request, who)
+    job = jobs_of(request.app.state).get(job_id[:40], who.principal.user_id or "-")
+    if job is None:
+        raise NotFoundError(N_("There is no upload {id} of yours being checked."), id=job_id[:40])
+    if job.state != "done":
+        return render(request, "submit_job.html", job=job, **_common(request, who))
+    problem = job.future.exception()
+    if isinstance(problem, MigstatError):
+        code = getattr(problem, "status", None) or (
+            403 if isinstance(problem, AccessDeniedError) else 400
+        )
+        return _upload_page(request, who, code, error=problem.text(who.lang))
+    if problem is not None:
+        raise problem
+    record = job.future.result()
     return RedirectResponse(f"/submissions/{record.id}?lang={who.lang}", status_code=303)
 
 
