@@ -25,6 +25,7 @@ from migstat.demo.synthetic import consistent_dataset, write_workbook
 from migstat.exchange import accounts, audit, explanations, review, tokens, totp, workflow
 from migstat.store import ObservationQuery, Principal, Store
 from migstat.web.app import create_app
+from migstat.web.guard import BodyLimits
 from migstat.web.views.jobs import MAX_PER_ACCOUNT, jobs_of
 from tests.test_web_signin import PASSWORD, T0, Clock, code_for, form_token
 
@@ -348,6 +349,16 @@ def test_tokens_and_forms_that_are_refused(opened: Store, books: dict[str, Path]
             "/api/submissions", headers={"Authorization": f"Bearer {token}"}, files=body
         )
         assert answer.status_code == status and text in answer.text, answer.text
+    small = TestClient(
+        create_app(
+            store=opened, clock=Clock(), body_limits=BodyLimits(routes={"/api/submissions": 10_000})
+        )
+    )
+    allowed = tokens.issue(opened, "aigul", scope="submit", by="test").token
+    too_big = small.post(
+        "/api/submissions", headers={"Authorization": f"Bearer {allowed}"}, files=body
+    )
+    assert too_big.status_code == 413 and "10\u202f000 bytes at most" in too_big.json()["detail"]
     anonymous = web.post("/api/submissions", files=body)
     assert anonymous.status_code == 401 and "Bearer" in anonymous.json()["error"]
     russian = web.post(
