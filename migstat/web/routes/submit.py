@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from migstat.exchange import explanations, workflow
 from migstat.formats.output import OUTPUT_FORMATS
@@ -187,9 +188,7 @@ def job_page(request: Request, who: ReaderDep, job_id: str) -> Response:
 
 
 async def _run(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Reading, validating and storing a file is work for the thread pool, not the loop."""
-    from starlette.concurrency import run_in_threadpool
-
+    """Reading, validating and annotating a file is work for the thread pool, not the loop."""
     return await run_in_threadpool(function, *args, **kwargs)
 
 
