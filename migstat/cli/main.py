@@ -27,6 +27,7 @@ from migstat.cli.mapping import mapping_group
 from migstat.cli.mirror import mirror_cmd
 from migstat.cli.query import query_cmd
 from migstat.cli.release import agreements_group, release_cmd, releases_cmd
+from migstat.cli.review import review_cmd
 from migstat.cli.rounds import rounds_group
 from migstat.cli.serve import serve_cmd
 from migstat.cli.structures import tables_group
@@ -78,6 +79,7 @@ cli.add_command(release_cmd)
 cli.add_command(releases_cmd)
 cli.add_command(agreements_group)
 cli.add_command(rounds_group)
+cli.add_command(review_cmd)
 
 # serve (the portal and the APIs)
 cli.add_command(serve_cmd)

@@ -347,6 +347,33 @@ class AccessPolicy:
                 N_("Only the country's reporter or the coordinator may declare its tables.")
             )
 
+    # -- the submission workflow (migstat.exchange.workflow) ----------------------------------
+
+    def can_submit_for(self, principal: Principal, country: str | None) -> bool:
+        """Whether ``principal`` may send a submission for ``country`` from the portal or the
+        API: a reporter of that country only."""
+        return REPORTER in principal.roles and country is not None and principal.country == country
+
+    def can_follow_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
+        """Whether ``principal`` may follow a submission through the workflow (its state,
+        findings, explanations, history): the coordinator, and the reporters and approvers of
+        its country."""
+        if principal.is_coordinator:
+            return True
+        return bool(
+            principal.roles & {REPORTER, APPROVER}
+            and record.country is not None
+            and principal.country == record.country
+        )
+
+    def can_sign_off(self, principal: Principal, record: SubmissionRecord) -> bool:
+        """Whether ``principal`` may sign off a submission: an approver of its country."""
+        return APPROVER in principal.roles and principal.country == record.country
+
+    def can_review(self, principal: Principal) -> bool:
+        """Whether ``principal`` may accept or return submissions: the coordinator only."""
+        return principal.is_coordinator
+
 
 # The aliases and the parts of the clauses that never change, made once: building them per read
 # (their column collections) costs more than the reads they restrict.

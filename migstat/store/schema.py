@@ -375,3 +375,33 @@ notification_address = sa.Table(
     sa.Column("set_at", sa.DateTime, nullable=False),
     sa.Column("set_by", sa.String(), nullable=False),
 )
+
+# -- the submission workflow (migration 0005; migstat.exchange.workflow) ---------------------
+# Append-only: every state a submission passes through (draft, submitted, signed_off,
+# returned, accepted, rejected) is one row, so its history is kept; ``submission.status``
+# holds the latest. A reporter's explanation of a finding is a row of ``finding_comment``;
+# a later explanation of the same finding is a new row, the earlier ones stay.
+submission_event = sa.Table(
+    "submission_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index(None, "submission_id", "id"),
+    sa.Index(None, "state", "submission_id"),
+)
+
+finding_comment = sa.Table(
+    "finding_comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False),
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("finding.id"), nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index(None, "submission_id", "finding_id"),
+)

@@ -71,6 +71,8 @@ class StoreWrites(StoreSubmissions):
         note: str | None = None,
         progress: Callable[[int, int], None] | None = None,
         release: str | None = PUBLISHED,
+        status: str | None = None,
+        then: Callable[[Connection, int], None] | None = None,
     ) -> SubmissionRecord:
         """Store one submission as a new vintage, in one transaction; return its record.
 
@@ -78,7 +80,10 @@ class StoreWrites(StoreSubmissions):
         are added unless the same objects are already in ``findings``. ``accepted=None``
         accepts the submission iff no finding is an error. A rejected submission is stored
         all the same, but its observations are never current data. ``progress(done, total)``
-        is called after each batch of observations.
+        is called after each batch of observations. ``status`` stores another state than
+        accepted/rejected (the exchange's workflow: ``draft``, ``submitted``); ``then(conn,
+        id)`` runs last inside the same transaction (the workflow's first event and audit
+        record are stored with the submission or not at all).
 
         ``release`` is the release state a submission accepted here starts in: ``published``
         (imports and submissions from the command line, as before release states existed),
@@ -93,7 +98,7 @@ class StoreWrites(StoreSubmissions):
         n_warnings = severities.count("warning")
         if accepted is None:
             accepted = n_errors == 0
-        status = ACCEPTED if accepted else REJECTED
+        status = status or (ACCEPTED if accepted else REJECTED)
         raw = bytes(raw)
         digest = hashlib.sha256(raw).hexdigest()
         observations = dataset.observations
@@ -219,6 +224,8 @@ class StoreWrites(StoreSubmissions):
                     .where(S.slice_.c.submission_id == submission_id)
                     .values(recorded_at=moment)
                 )
+                if then is not None:
+                    then(conn, submission_id)
         except SQLAlchemyError as exc:
             raise StoreError(
                 N_("Could not store {file} in {url}: {reason}"),
