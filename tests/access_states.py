@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from migstat.exchange import accounts, agreements, tokens
+from migstat.exchange import accounts, agreements, rounds, tokens
 from migstat.exchange.release import release
 from migstat.model import Dataset, Observation, SubmissionMetadata
 from migstat.store import Store
@@ -118,6 +118,16 @@ def build(url: str) -> World:
             by="coord",
         )
     clock.advance(hours=2)  # the first embargo is over, the second is not
+    rounds.open_round(
+        store,
+        "2020",
+        year=2020,
+        tables=["S01"],
+        countries=["KGZ", "KAZ"],
+        deadline="2025-06-30",
+        by="coord",
+        now=clock.now,
+    )
     for login, role, country in (
         ("kgz.reporter", "reporter", "KGZ"),
         ("kaz.partner", "partner", "KAZ"),

@@ -22,7 +22,15 @@ from fastapi.testclient import TestClient
 from migstat.exchange.release import release
 from migstat.formats.output import DOWNLOAD_FORMATS
 from migstat.web.app import create_app
-from tests.access_states import COORDINATOR_TOKEN, MAY_SEE, STATES, World, build, found, text_of
+from tests.access_states import (
+    COORDINATOR_TOKEN,
+    MAY_SEE,
+    STATES,
+    World,
+    build,
+    found,
+    text_of,
+)
 from tests.release_data import FREE_ROWS, Clock, open_store, submit
 
 READERS = ("public", "coordinator", "own", "partner", "other")
@@ -33,7 +41,10 @@ DATA_STATES = tuple(MAY_SEE)
 class Rule:
     """How a route is probed. ``kind``: ``complete`` (lists every observation the reader may
     see: exactly those), ``subset`` (shows some: never one the reader may not see), ``none``
-    (shows no value at all, to anyone), ``coordinator`` (the coordinator's only: everyone
+    (shows no value at all, to anyone), ``own`` (the submitting country's accounts and the
+    coordinator see everything of its submissions, drafts included; everyone else sees none of
+    their values),
+    ``coordinator`` (the coordinator's only: everyone
     else is refused), ``write`` (a form or API write: refused without the coordinator's
     credentials and a CSRF token). ``urls``: the requests made."""
 
@@ -44,6 +55,7 @@ class Rule:
 KGZ = "REF_AREA=KGZ"
 DOWNLOADS = tuple(f"/download/S01.{fmt}?{KGZ}" for fmt in DOWNLOAD_FORMATS)
 MAPPING = "/mappings/KGZ/census/CL_AREA"
+SUBMISSIONS = tuple(f"/submissions/{n}" for n in range(1, len(STATES) + 1))
 RULES: dict[tuple[str, str], Rule] = {
     # every observation the reader may see, in every format
     ("GET", "/download/{name}"): Rule("complete", DOWNLOADS),
@@ -147,6 +159,30 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/mappings/{country}/{source}/{codelist}"): Rule("write", (MAPPING,)),
     ("POST", "/mappings/upload"): Rule("write", ("/mappings/upload",)),
     ("POST", "/api/mappings/{country}/{source}/{codelist}"): Rule("write", (f"/api{MAPPING}",)),
+    # the submitting country's and the coordinator's own pages (the workflow: drafts too)
+    ("GET", "/submit"): Rule("own", ("/submit",)),
+    ("GET", "/submit/jobs/{job_id}"): Rule("own", ("/submit/jobs/0",)),
+    ("GET", "/submissions/{submission_id}"): Rule("own", SUBMISSIONS),
+    ("GET", "/submissions/{submission_id}/annotated.xlsx"): Rule(
+        "own", ("/submissions/1/annotated.xlsx",)
+    ),
+    ("GET", "/api/submissions/{submission_id}"): Rule(
+        "own", tuple(f"/api{url}" for url in SUBMISSIONS)
+    ),
+    ("GET", "/rounds/{round_id}/questionnaire"): Rule(
+        "own", ("/rounds/2020/questionnaire?country=KGZ",)
+    ),
+    ("GET", "/review"): Rule("coordinator", ("/review",)),
+    # rounds and notifications: states and deadlines, never a value
+    ("GET", "/rounds"): Rule("none", ("/rounds",)),
+    ("GET", "/rounds/{round_id}"): Rule("none", ("/rounds/2020",)),
+    ("GET", "/notifications"): Rule("none", ("/notifications",)),
+    ("POST", "/submit"): Rule("write", ("/submit",)),
+    ("POST", "/submissions/{submission_id}/{action}"): Rule("write", ("/submissions/1/accept",)),
+    ("POST", "/api/submissions"): Rule("write", ("/api/submissions",)),
+    ("POST", "/rounds"): Rule("write", ("/rounds",)),
+    ("POST", "/rounds/{round_id}/close"): Rule("write", ("/rounds/2020/close",)),
+    ("POST", "/rounds/{round_id}/declare"): Rule("write", ("/rounds/2020/declare",)),
     # anyone may post these: they read nothing of the store's data
     ("POST", "/flows"): Rule("subset", ("/flows",)),
     ("POST", "/signin"): Rule("none", ("/signin",)),
@@ -219,6 +255,10 @@ def judge(kind: str, reader: str, status: int, shown: set[str], may: set[str]) -
     """What is wrong with an answer, or ``None``."""
     if status >= 500:
         return f"status {status}"
+    if kind == "own" and reader in ("own", "coordinator"):
+        return None  # the country's own submissions, drafts included, and the coordinator's
+    if kind == "own" and shown:
+        return f"shows {sorted(shown)} of another country's submissions to {reader}"
     if shown - may:
         return f"shows {sorted(shown - may)} to {reader}"
     if kind == "complete" and (status != 200 or shown != may):

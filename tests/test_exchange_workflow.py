@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from migstat import api
 from migstat.demo.synthetic import consistent_dataset, write_workbook
-from migstat.exchange import accounts, audit, explanations, review, tokens, totp, workflow
+from migstat.exchange import accounts, audit, explanations, release, review, tokens, totp, workflow
 from migstat.store import ObservationQuery, Principal, Store
 from migstat.web.app import create_app
 from migstat.web.guard import BodyLimits
@@ -218,13 +218,19 @@ def test_reporter_corrects_approver_signs_off_coordinator_accepts(
     states = [(e.state, e.actor) for e in workflow.events(opened, [sent])[sent]]
     assert states == [("submitted", "aigul"), ("signed_off", "bakyt"), ("accepted", "coord")]
 
-    # accepted: the numbers are current data
-    rows = list(opened.read(ObservationQuery(table="F03", ref_areas=["KGZ"], providers=["KGZ"])))
+    # accepted: the numbers are current data, internal (the country's and the coordinator's)
+    # until the coordinator releases them
+    asked = ObservationQuery(table="F03", ref_areas=["KGZ"], providers=["KGZ"])
+    coordinator = Principal(user_id="coord", roles=frozenset({"coordinator"}))
+    rows = list(opened.read(asked, principal=coordinator))
     assert any(r.key == F03_CELL and r.value == value for r in rows)
+    assert not any(r.key == F03_CELL and r.value == value for r in opened.read(asked))
+    release.release(opened, [sent], to="public", by="coord")
+    assert any(r.key == F03_CELL and r.value == value for r in opened.read(asked))
     done = actions(opened)
     for action in ("submission.store", "submission.comment", "submission.sign_off"):
         assert action in done
-    assert done[-1] == "submission.accept" and audit.verify(opened).ok
+    assert done[-2:] == ["submission.accept", "release"] and audit.verify(opened).ok
 
 
 def test_the_command_line_reviews_and_refuses_self_acceptance(
