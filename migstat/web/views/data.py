@@ -18,12 +18,13 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
 from migstat.store.access import ANONYMOUS
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
+from migstat.web.answers import cached_response
 from migstat.web.deps import Reader, reader
 from migstat.web.views.numbers import number as number  # the formatter pages import
 from migstat.web.views.providers import example_providers, is_publisher, provider_name
@@ -279,21 +280,9 @@ def portal_data(request: Request) -> PortalData:
 
 
 def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
-    """The page ``build`` renders, kept per data version, address and language: the store is
-    append-only, so a page stays right until a new submission changes the version."""
-
-    def render() -> tuple[bytes, int]:
-        response = build()
-        return bytes(response.body), response.status_code
-
-    # Pages have a cache of their own, so that many distinct addresses (searches) never push
-    # the costly views out of the other.
-    state = request.app.state
-    pages = getattr(state, "portal_pages", None)
-    if pages is None:
-        pages = state.portal_pages = ViewCache(size=128)
-    body, status = pages.get((data.version, str(request.url), data.lang), render)
-    return HTMLResponse(body, status_code=status)
+    """The page ``build`` renders, kept per address, language and principal state by
+    :mod:`migstat.web.answers` (with the pages and downloads of the other routes)."""
+    return cached_response(request, data.reader, build, version=data.version)
 
 
 Data = Annotated[PortalData, Depends(portal_data)]
