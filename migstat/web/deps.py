@@ -112,7 +112,9 @@ def _cookie(request: Request, value: str) -> Credentials | None:
 
 def _needs_lookup(request: Request) -> bool:
     """Whether finding the credentials may read the store (a token or a session cookie)."""
-    return bool(request.headers.get("authorization") or request.cookies.get(auth.SESSION_COOKIE))
+    return bool(
+        request.headers.get("authorization") or request.cookies.get(auth.session_cookie(request))
+    )
 
 
 def credentials(request: Request) -> Credentials:
@@ -125,7 +127,7 @@ def credentials(request: Request) -> Credentials:
     found = None
     if scheme.lower() == "bearer" and given.strip():
         found = _bearer(request, given.strip())
-    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    cookie = request.cookies.get(auth.session_cookie(request))
     if found is None and cookie:
         found = _cookie(request, cookie)
     found = found or Credentials(ANONYMOUS)
