@@ -63,7 +63,7 @@ MIX: tuple[tuple[str, str], ...] = (
     ("sdmx", "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2015&endPeriod=2019"),
     ("sdmx", "/sdmx/rest/data/S01/KGZ.._T._T.?format=csv"),
     ("sdmx", "/sdmx/rest/data/F01/RUS.KGZ+TJK+UZB....?format=jsondata"),
-    ("sdmx", "/sdmx/rest/availableconstraint/F01/KGZ"),
+    ("sdmx", "/sdmx/rest/availableconstraint/F01/KGZ.....?mode=available"),
 )
 """The fixed mix: (kind, address)."""
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import hmac
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -26,6 +30,7 @@ from migstat.exchange import audit, sessions, tokens
 from migstat.i18n import N_, gettext_
 from migstat.model.registry import Registry
 from migstat.store import Store
+from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, COORDINATOR, AccessDeniedError, Principal
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web import auth
@@ -223,6 +228,43 @@ def language(request: Request) -> str:
     return "en"
 
 
+class Listings:
+    """Every request reads the submissions its principal may list (the state that answer
+    caches are keyed by): this keeps each principal's listing in the process and reads it
+    again only when the submission table changed. The check is one narrow query of every
+    submission's id and status (a tenth of the cost of the full records); a listing is also
+    read again after :attr:`ttl` seconds, the bound for access rules that follow the clock or
+    other tables. At most :attr:`size` principals are kept."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 256) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._kept: OrderedDict[tuple[int, str, Principal], tuple[Any, float, list[Any]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def listing(self, the_store: Store, who: Principal) -> list[SubmissionRecord]:
+        sub = S.submission
+        with the_store.reading() as conn:
+            stamp = tuple(conn.execute(sa.select(sub.c.id, sub.c.status).order_by(sub.c.id)))
+        key = (id(the_store), str(the_store.url), who)
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < self.ttl:
+            return list(kept[2])
+        listed = the_store.submissions(principal=who)
+        with self._lock:
+            self._kept[key] = (stamp, time.monotonic(), listed)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return list(listed)
+
+
+LISTINGS = Listings()
+
+
 @dataclass(slots=True)
 class Reader:
     """The store seen through one principal's eyes: the only way routes read data."""
@@ -256,6 +298,8 @@ class Reader:
     def submissions(
         self, *, country: str | None = None, provider: str | None = None
     ) -> list[SubmissionRecord]:
+        if country is None and provider is None:
+            return LISTINGS.listing(self.store, self.principal)
         return self.store.submissions(country=country, provider=provider, principal=self.principal)
 
     def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
