@@ -115,7 +115,7 @@ def _cookie(request: Request, value: str) -> Credentials | None:
     )
 
 
-def _needs_lookup(request: Request) -> bool:
+def needs_lookup(request: Request) -> bool:
     """Whether finding the credentials may read the store (a token or a session cookie)."""
     return bool(
         request.headers.get("authorization") or request.cookies.get(auth.session_cookie(request))
@@ -367,7 +367,7 @@ def reader(request: Request) -> Reader:
 async def _reader_dependency(request: Request) -> Reader:
     # made on the event loop when it reads nothing (no token, no session cookie): a plain
     # function dependency would cost every request a hop to the thread pool and back
-    if _needs_lookup(request):
+    if needs_lookup(request):
         return await run_in_threadpool(reader, request)
     return reader(request)
 
@@ -386,6 +386,7 @@ __all__ = [
     "csrf_token",
     "editor",
     "language",
+    "needs_lookup",
     "now",
     "principal",
     "reader",
