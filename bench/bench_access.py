@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyotp
-from bench_load import Client, Results, line, percentile, run_phase, server, warm_up
+from bench_load import Client, Results, line, merge, percentile, run_phase, server, warm_up
 
 from migstat.exchange import accounts, totp
 from migstat.store import Store
@@ -91,13 +91,6 @@ def sign_in(port: int, secret: str) -> str:
     if answer.status != 303 or not cookies:
         sys.exit(f"Signing in failed: {answer.status}")
     return cookies[0]
-
-
-def merge(into: Results, found: Results) -> None:
-    for kind, samples in found.by_kind.items():
-        into.by_kind[kind].extend(samples)
-    for what, count in found.errors.items():
-        into.errors[what] += count
 
 
 def main() -> None:

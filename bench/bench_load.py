@@ -5,20 +5,20 @@
                                [--clients 20] [--workers 1]
 
 The server is the real one (``migstat serve``, a separate process listening on loopback).
-``--clients`` threads, each with one keep-alive connection, first fetch one static file of the
-same server (``/static/portal.css``) as fast as it answers for ``--seconds``: the baseline,
-what routing, the security headers and the HTTP stack cost on this machine in this run. Then
-they cycle for ``--seconds`` over :data:`MIX` (each client starting at a different place), a
-fixed mix of what people and machines ask for: portal pages (home, the explorer, country
-profiles, mirror statistics, availability, flows from stocks), downloads (CSV, XLSX) and SDMX
-queries. Every address is asked for once before the clock starts (a warm server, as one that
-has been running is).
+``--clients`` threads, each with one keep-alive connection, fetch one static file of the same
+server (``/static/portal.css``) as fast as it answers: the baseline, what routing, the security
+headers and the HTTP stack cost on this machine in this run. They also cycle over :data:`MIX`
+(each client starting at a different place), a fixed mix of what people and machines ask for:
+portal pages (home, the explorer, country profiles, mirror statistics, availability, flows
+from stocks), downloads (CSV, XLSX) and SDMX queries. Each phase takes ``--seconds``, in
+alternating halves (baseline, mix, baseline, mix), so that a change in the machine's other
+load falls on both. Every address is asked for before the clock starts (a warm server, as one
+that has been running is; with several workers, each of them).
 
 Printed: requests per second, p50/p95/p99 per kind and of the whole mix, the mix's throughput
 as a ratio of the baseline's, the server's resident memory at the start and the end of the mix,
 and whether the targets hold (throughput at least :data:`TARGET_RATIO` of the baseline's, p95
-under :data:`TARGET_P95_MS`). ``--url`` adds a header (e.g. a session cookie) with
-``--header``; see ``bench_access.py``.
+under :data:`TARGET_P95_MS`). ``bench_access.py`` uses the same machinery with a session.
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ class Results:
 
     def all(self) -> list[float]:
         return [ms for samples in self.by_kind.values() for ms in samples]
+
+
+def merge(into: Results, found: Results) -> None:
+    """Add ``found``'s samples and errors to ``into``."""
+    for kind, samples in found.by_kind.items():
+        into.by_kind[kind].extend(samples)
+    for url, samples in found.by_url.items():
+        into.by_url[url].extend(samples)
+    for what, count in found.errors.items():
+        into.errors[what] += count
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -260,12 +270,21 @@ def main() -> None:
         )
     with server(args.db, args.workers) as (port, pid):
         warm_up(port, MIX, {}, args.workers)
-        base, base_time = run_phase(port, [("static", BASELINE)], args.clients, args.seconds)
         start_rss = rss_mib(pid)
-        mix, mix_time = run_phase(port, MIX, args.clients, args.seconds)
+        # alternating halves, so that a change of the machine's load falls on both
+        base, mix = Results(), Results()
+        base_time = mix_time = 0.0
+        for _round in range(2):
+            found, elapsed = run_phase(port, [("static", BASELINE)], args.clients, args.seconds / 2)
+            base_time += elapsed
+            merge(base, found)
+            found, elapsed = run_phase(port, MIX, args.clients, args.seconds / 2)
+            mix_time += elapsed
+            merge(mix, found)
         end_rss = rss_mib(pid)
     print(
-        f"{args.clients} clients, {args.seconds:.0f} s per phase, {args.workers} worker(s), "
+        f"{args.clients} clients, {args.seconds:.0f} s per phase (in two halves), "
+        f"{args.workers} worker(s), "
         f"{os.cpu_count()} CPUs"
     )
     ok = report(base, base_time, mix, mix_time)
