@@ -18,7 +18,7 @@ that has been running is; with several workers, each of them).
 Printed: requests per second, p50/p95/p99 per kind and of the whole mix, the mix's throughput
 as a ratio of the baseline's, the server's resident memory at the start and the end of the mix,
 and whether the targets hold (throughput at least :data:`TARGET_RATIO` of the baseline's, p95
-under :data:`TARGET_P95_MS`). ``bench_access.py`` uses the same machinery with a session.
+under :data:`TARGET_P95_MS`). ``bench_signed_in.py`` does the same with a signed-in session.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 anonymous public, on one server in one run.
 
     migstat demo --out /tmp/portal-demo           # once
-    python bench/bench_access.py [--db /tmp/portal-demo/migstat-demo.db] [--seconds 30]
+    python bench/bench_signed_in.py [--db /tmp/portal-demo/migstat-demo.db] [--seconds 30]
                                  [--clients 10]
 
 The store is copied (the demo's is left as it is) and given a coordinator account with a
