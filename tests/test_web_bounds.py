@@ -95,3 +95,18 @@ def test_kept_pages_and_downloads_follow_the_store(client: TestClient, store: St
     after = client.get("/download/S01.csv?REF_AREA=KAZ")
     assert after.status_code == 200 and after.headers["etag"] != first.headers["etag"]
     assert after.text.count("\n") > first.text.count("\n") and "KAZ" in after.text
+
+
+def test_a_kept_listing_follows_a_change_of_status(tmp_path) -> None:
+    from migstat.store import schema as S
+    from migstat.store.access import ANONYMOUS
+    from migstat.web.deps import Listings
+
+    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as opened:
+        opened.submit(consistent_dataset("KGZ", 2024), b"KGZ 2024", findings=[])
+        listings = Listings(ttl=3600)
+        first = listings.listing(opened, ANONYMOUS)
+        assert [s.status for s in first] == ["accepted"]
+        with opened.writing() as conn:
+            conn.execute(S.submission.update().values(status="rejected"))
+        assert [s.status for s in listings.listing(opened, ANONYMOUS)] == ["rejected"]
