@@ -24,7 +24,7 @@ from migstat.store import Store
 from migstat.web import errors, routes
 from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
-from migstat.web.guard import BodyLimits, Guard, collect_limits, outermost
+from migstat.web.guard import HSTS, BodyLimits, Guard, collect_limits, outermost
 from migstat.web.views.data import number
 
 HERE = Path(__file__).parent
@@ -123,6 +123,7 @@ def create_app(
     secret_key: str | None = None,
     clock: Callable[[], datetime] | None = None,
     body_limits: BodyLimits | None = None,
+    production: bool = False,
 ) -> FastAPI:
     """The app over ``store`` (or the store at ``db``; default as for the command line).
 
@@ -132,7 +133,8 @@ def create_app(
     cookies (default ``MIGSTAT_SECRET_KEY``, else a random key for this process); ``clock``
     (aware UTC) is what sessions, tokens and sign-in throttling go by. ``body_limits`` bounds
     request bodies (default: the route modules' ``BODY_LIMITS`` over
-    :data:`~migstat.web.guard.DEFAULT_BODY_LIMIT`).
+    :data:`~migstat.web.guard.DEFAULT_BODY_LIMIT`). ``production`` (see
+    :mod:`migstat.web.serving`) adds HSTS and makes the session cookie ``__Host-`` and Secure.
     """
     from migstat.exchange.signin import Throttle
     from migstat.exchange.totp import REQUIRED
@@ -163,6 +165,7 @@ def create_app(
     )
     install_templating()
     app.state.store = the_store
+    app.state.production = production
     app.state.coordinator_token = token
     app.state.secret_key = make_key(secret_key)
     app.state.clock = clock
@@ -175,7 +178,7 @@ def create_app(
     errors.install(app, error_page)
     limits = body_limits if body_limits is not None else collect_limits(route_modules())
     app.add_middleware(Guard, limits=limits, refuse=_refuse)
-    outermost(app)  # the headers on an answer to a crash too
+    outermost(app, HSTS if production else None)  # the headers on an answer to a crash too
     return app
 
 

@@ -30,6 +30,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from migstat.i18n import N_
 from migstat.model.data import Location
@@ -46,6 +47,22 @@ CSRF_HEADER = "x-csrf-token"
 SECRET_ENV = "MIGSTAT_SECRET_KEY"
 SIGNIN_COOKIE = "migstat_signin"
 """The sign-in form's CSRF cookie (double submit: the form carries the same value)."""
+HOST_PREFIX = "__Host-"
+"""In production the session cookie's name starts with this: browsers then accept it only
+when it is Secure, for the path ``/`` and for this host alone (no Domain), so neither a
+sibling sub-domain nor plain HTTP can plant or read it."""
+
+
+def session_cookie(request: Any) -> str:
+    """The session cookie's name for this app (``__Host-migstat_session`` in production)."""
+    production = getattr(request.app.state, "production", False)
+    return HOST_PREFIX + SESSION_COOKIE if production else SESSION_COOKIE
+
+
+def secure_cookies(request: Any) -> bool:
+    """Whether cookies are sent over HTTPS only: always in production (where the server is
+    behind an HTTPS proxy whatever scheme the request reached it with), else over HTTPS."""
+    return bool(getattr(request.app.state, "production", False)) or request.url.scheme == "https"
 
 
 class Unauthenticated(Exception):
@@ -204,6 +221,7 @@ def same_csrf(given: str | None, session: Session, token: str) -> bool:
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "HOST_PREFIX",
     "SECRET_ENV",
     "SESSION_COOKIE",
     "SESSION_SECONDS",
@@ -218,6 +236,8 @@ __all__ = [
     "same_csrf",
     "same_token",
     "secret_key",
+    "secure_cookies",
+    "session_cookie",
     "session_id_of",
     "sign_session_id",
 ]

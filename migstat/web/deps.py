@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hmac
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from migstat.exchange import audit, sessions, tokens
 from migstat.i18n import N_, gettext_
 from migstat.model.registry import Registry
 from migstat.store import Store
+from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, COORDINATOR, AccessDeniedError, Principal
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web import auth
@@ -110,9 +114,11 @@ def _cookie(request: Request, value: str) -> Credentials | None:
     )
 
 
-def _needs_lookup(request: Request) -> bool:
+def needs_lookup(request: Request) -> bool:
     """Whether finding the credentials may read the store (a token or a session cookie)."""
-    return bool(request.headers.get("authorization") or request.cookies.get(auth.SESSION_COOKIE))
+    return bool(
+        request.headers.get("authorization") or request.cookies.get(auth.session_cookie(request))
+    )
 
 
 def credentials(request: Request) -> Credentials:
@@ -125,7 +131,7 @@ def credentials(request: Request) -> Credentials:
     found = None
     if scheme.lower() == "bearer" and given.strip():
         found = _bearer(request, given.strip())
-    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    cookie = request.cookies.get(auth.session_cookie(request))
     if found is None and cookie:
         found = _cookie(request, cookie)
     found = found or Credentials(ANONYMOUS)
@@ -221,6 +227,49 @@ def language(request: Request) -> str:
     return "en"
 
 
+class Listings:
+    """Every request reads the submissions its principal may list (the state that answer
+    caches are keyed by): this keeps each principal's listing in the process and reads it
+    again only when the submission table changed. The check is one narrow query of every
+    submission's id and status (a tenth of the cost of the full records), with the store's
+    ``visibility_version()`` where it has one (what releases and agreements change); a listing
+    is also read again after :attr:`ttl` seconds. At most :attr:`size` principals are kept."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 256) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._kept: OrderedDict[tuple[int, str, Principal], tuple[Any, float, list[Any]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def listing(self, the_store: Store, who: Principal) -> list[SubmissionRecord]:
+        with the_store.reading() as conn:
+            # plain SQL: compiling the statement on every request costs more than running it
+            stamp: tuple[Any, ...] = tuple(conn.exec_driver_sql(STAMP_SQL))
+        # a store whose access rules also follow other tables (releases, agreements) says
+        # when they change: a listing is kept only while they stand still too
+        visibility = getattr(the_store, "visibility_version", None)
+        if visibility is not None:
+            stamp = (stamp, visibility())
+        key = (id(the_store), str(the_store.url), who)
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < self.ttl:
+            return list(kept[2])
+        listed = the_store.submissions(principal=who)
+        with self._lock:
+            self._kept[key] = (stamp, time.monotonic(), listed)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return list(listed)
+
+
+STAMP_SQL = f"SELECT id, status FROM {S.submission.name} ORDER BY id"
+LISTINGS = Listings()
+
+
 @dataclass(slots=True)
 class Reader:
     """The store seen through one principal's eyes: the only way routes read data."""
@@ -254,6 +303,8 @@ class Reader:
     def submissions(
         self, *, country: str | None = None, provider: str | None = None
     ) -> list[SubmissionRecord]:
+        if country is None and provider is None:
+            return LISTINGS.listing(self.store, self.principal)
         return self.store.submissions(country=country, provider=provider, principal=self.principal)
 
     def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
@@ -326,7 +377,7 @@ def reader(request: Request) -> Reader:
 async def _reader_dependency(request: Request) -> Reader:
     # made on the event loop when it reads nothing (no token, no session cookie): a plain
     # function dependency would cost every request a hop to the thread pool and back
-    if _needs_lookup(request):
+    if needs_lookup(request):
         return await run_in_threadpool(reader, request)
     return reader(request)
 
@@ -345,6 +396,7 @@ __all__ = [
     "csrf_token",
     "editor",
     "language",
+    "needs_lookup",
     "now",
     "principal",
     "reader",

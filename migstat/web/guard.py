@@ -119,11 +119,17 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def outermost(app: Any) -> None:
+HSTS = {"strict-transport-security": "max-age=63072000; includeSubDomains"}
+"""Added in production (``migstat serve --production``, always behind HTTPS): browsers then
+never try the site over plain HTTP again for two years."""
+
+
+def outermost(app: Any, extra: Mapping[str, str] | None = None) -> None:
     """Wrap the app's whole middleware stack (its error handler for crashes included) in
-    :class:`SecurityHeaders`."""
+    :class:`SecurityHeaders`, with ``extra`` headers (:data:`HSTS` in production)."""
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(build())
+    headers = {**SECURITY_HEADERS, **(extra or {})}
+    app.build_middleware_stack = lambda: SecurityHeaders(build(), headers)
 
 
 class Guard:
@@ -204,6 +210,7 @@ def collect_limits(modules: list[Any], default: int | None = None) -> BodyLimits
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "DEFAULT_BODY_LIMIT",
+    "HSTS",
     "SECURITY_HEADERS",
     "UPLOAD_LIMIT",
     "BodyLimits",

@@ -16,9 +16,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from migstat.web import selection
+from migstat.web.answers import Stream, cached_response
 from migstat.web.deps import ReaderDep
 from migstat.web.errors import problem
 from migstat.web.views import downloads
@@ -28,7 +29,17 @@ router = APIRouter(tags=["Downloads"])
 
 @router.get("/download/{name}", summary="Download a view or a whole table")
 def download(request: Request, who: ReaderDep, name: str) -> Response:
-    """The view given by the query parameters, in the format named by the file extension."""
+    """The view given by the query parameters, in the format named by the file extension.
+
+    Answers are kept by :mod:`migstat.web.answers` (per principal state); an XLSX file above
+    :data:`~migstat.web.views.downloads.MAX_XLSX_CELLS` cells, like any selection above the
+    limits, is refused with 413 and the advice to download CSV or use the SDMX API."""
+    return cached_response(
+        request, who, lambda: _made(request, who, name), request.headers.get("accept", "")
+    )
+
+
+def _made(request: Request, who: ReaderDep, name: str) -> Response | Stream:
     try:
         found = downloads.build(who, name, request.query_params)
     except selection.TooLargeError as error:
@@ -41,7 +52,7 @@ def download(request: Request, who: ReaderDep, name: str) -> Response:
     media = found.format.media_type
     if isinstance(found.body, bytes):
         return Response(found.body, media_type=media, headers=headers)
-    return StreamingResponse(found.body, media_type=media, headers=headers)
+    return Stream(found.body, media, headers)
 
 
 __all__ = ["router"]

@@ -7,6 +7,7 @@ the request's reader, so every number passes the store's access gate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +15,7 @@ from fastapi.responses import Response
 
 from migstat.i18n import N_
 from migstat.model import MigstatError
+from migstat.web.answers import cached_response
 from migstat.web.app import render
 from migstat.web.deps import Reader, ReaderDep
 from migstat.web.views import mirror
@@ -35,6 +37,19 @@ def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
     )
 
 
+def _kept(request: Request, r: Reader, build: Callable[[], Response]) -> Response:
+    """``build``'s answer (a page, or the page of its error), kept per principal state by
+    :mod:`migstat.web.answers`: these views cost up to a second to compute."""
+
+    def make() -> Response:
+        try:
+            return build()
+        except MigstatError as problem:
+            return _error(request, r, problem)
+
+    return cached_response(request, r, make)
+
+
 def _send(found: Download) -> Response:
     return Response(
         found.body,
@@ -53,11 +68,13 @@ def explorer(
     show: str = "ratio",
 ) -> Any:
     """The corridor explorer: the double-entry matrix of one year as a heat map."""
-    try:
-        page = mirror.explorer(r, sel, year, countries, show)
-    except MigstatError as problem:
-        return _error(request, r, problem)
-    return render(request, "mirror_explorer.html", **page)
+    return _kept(
+        request,
+        r,
+        lambda: render(
+            request, "mirror_explorer.html", **mirror.explorer(r, sel, year, countries, show)
+        ),
+    )
 
 
 @router.get("/corridor")
@@ -69,11 +86,15 @@ def corridor(
     destination: str = Query(...),
 ) -> Any:
     """Both sides of one corridor in every year, with the flags of each year."""
-    try:
-        page = mirror.corridor(r, sel, origin.upper(), destination.upper())
-    except MigstatError as problem:
-        return _error(request, r, problem)
-    return render(request, "mirror_corridor.html", **page)
+    return _kept(
+        request,
+        r,
+        lambda: render(
+            request,
+            "mirror_corridor.html",
+            **mirror.corridor(r, sel, origin.upper(), destination.upper()),
+        ),
+    )
 
 
 @router.get("/country/{country}")
@@ -81,11 +102,13 @@ def country_report(
     request: Request, r: ReaderDep, sel: SelectionDep, country: str, year: int | None = None
 ) -> Any:
     """A country's mirror report: its recorded flows against what its partners record."""
-    try:
-        page = mirror.country_report(r, sel, country.upper(), year)
-    except MigstatError as problem:
-        return _error(request, r, problem)
-    return render(request, "mirror_country.html", **page)
+    return _kept(
+        request,
+        r,
+        lambda: render(
+            request, "mirror_country.html", **mirror.country_report(r, sel, country.upper(), year)
+        ),
+    )
 
 
 @router.get("/download/matrix.{fmt}")
@@ -98,10 +121,7 @@ def download_matrix(
     countries: str | None = None,
 ) -> Any:
     """The double-entry matrix of one year (every year if none is given)."""
-    try:
-        return _send(mirror.matrix_download(r, sel, fmt, year, countries))
-    except MigstatError as problem:
-        return _error(request, r, problem)
+    return _kept(request, r, lambda: _send(mirror.matrix_download(r, sel, fmt, year, countries)))
 
 
 @router.get("/download/corridor.{fmt}")
@@ -114,10 +134,11 @@ def download_corridor(
     destination: str = Query(...),
 ) -> Any:
     """Both sides of one corridor in every year."""
-    try:
-        return _send(mirror.corridor_download(r, sel, fmt, origin.upper(), destination.upper()))
-    except MigstatError as problem:
-        return _error(request, r, problem)
+    return _kept(
+        request,
+        r,
+        lambda: _send(mirror.corridor_download(r, sel, fmt, origin.upper(), destination.upper())),
+    )
 
 
 @router.get("/download/country/{country}.{fmt}")
@@ -130,10 +151,9 @@ def download_country(
     year: int = Query(...),
 ) -> Any:
     """A country's mirror report of one year, with its totals by year."""
-    try:
-        return _send(mirror.country_download(r, sel, fmt, country.upper(), year))
-    except MigstatError as problem:
-        return _error(request, r, problem)
+    return _kept(
+        request, r, lambda: _send(mirror.country_download(r, sel, fmt, country.upper(), year))
+    )
 
 
 @router.get("/download/harmonised.{fmt}")
@@ -155,10 +175,7 @@ def download_harmonised(
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""
     wanted = Harmonisation(year, anchor, start, end, space, rule, bootstrap, duration_set)
-    try:
-        return _send(mirror.harmonised_download(r, sel, fmt, wanted))
-    except MigstatError as problem:
-        return _error(request, r, problem)
+    return _kept(request, r, lambda: _send(mirror.harmonised_download(r, sel, fmt, wanted)))
 
 
 __all__ = ["NAV", "router"]

@@ -67,7 +67,7 @@ def _page(
             path="/signin",
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=auth.secure_cookies(request),
         )
     page.headers.update(headers or {})
     return page
@@ -124,13 +124,13 @@ def _with_token(request: Request, form: Any) -> Response:
     _session, value = auth.new_session(configured)
     response = _redirect(request, form)
     response.set_cookie(
-        auth.SESSION_COOKIE,
+        auth.session_cookie(request),
         value,
         max_age=auth.SESSION_SECONDS,
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=auth.secure_cookies(request),
     )
     return response
 
@@ -177,13 +177,13 @@ def _with_password(request: Request, form: Any) -> Response:
         return _refused(request, exc)
     response = _redirect(request, form)
     response.set_cookie(
-        auth.SESSION_COOKIE,
+        auth.session_cookie(request),
         auth.sign_session_id(request.app.state.secret_key, session_id),
         max_age=int(sessions.ABSOLUTE.total_seconds()),
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=auth.secure_cookies(request),
     )
     response.delete_cookie(auth.SIGNIN_COOKIE, path="/signin")
     return response
@@ -223,5 +223,11 @@ async def signout(request: Request) -> Response:
             store(request), found.session_id, client=client_address(request), now=now(request)
         )
     response = RedirectResponse(f"/signin?lang={lang}", status_code=303)
-    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        auth.session_cookie(request),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=auth.secure_cookies(request),
+    )
     return response

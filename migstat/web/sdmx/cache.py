@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from migstat.web.deps import Reader
 
@@ -37,9 +38,11 @@ def made(body: str, media_type: str) -> Answer:
     return Answer(encoded, media_type, 200, etag(encoded))
 
 
-def state(reader: Reader) -> str:
-    """A digest of what the reader's principal can see of the store's submissions."""
-    return hashlib.sha256(repr(reader.version()).encode()).hexdigest()[:20]
+def state(reader: Reader, version: tuple[Any, ...] | None = None) -> str:
+    """A digest of what the reader's principal can see of the store's submissions
+    (``version``: :meth:`Reader.version`'s value when the caller has it already)."""
+    seen = reader.version() if version is None else version
+    return hashlib.sha256(repr(seen).encode()).hexdigest()[:20]
 
 
 class AnswerCache:

@@ -18,13 +18,15 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from migstat.model import TableDef
 from migstat.model.findings import NotFoundError
 from migstat.store.access import ANONYMOUS
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
-from migstat.web.deps import Reader, reader
+from migstat.web.answers import cached_response
+from migstat.web.deps import Reader, needs_lookup, reader
 from migstat.web.views.numbers import number as number  # the formatter pages import
 from migstat.web.views.providers import example_providers, is_publisher, provider_name
 
@@ -278,23 +280,20 @@ def portal_data(request: Request) -> PortalData:
     return data
 
 
+async def _portal_data_dependency(request: Request) -> PortalData:
+    # made on the event loop for the public (as the SDMX answers' key is): one narrow query
+    # of the submissions' states, while a hop to the thread pool and back would cost more;
+    # a signed-in request first looks its session up, in the thread pool
+    if needs_lookup(request):
+        return await run_in_threadpool(portal_data, request)
+    return portal_data(request)
+
+
 def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
-    """The page ``build`` renders, kept per data version, address and language: the store is
-    append-only, so a page stays right until a new submission changes the version."""
-
-    def render() -> tuple[bytes, int]:
-        response = build()
-        return bytes(response.body), response.status_code
-
-    # Pages have a cache of their own, so that many distinct addresses (searches) never push
-    # the costly views out of the other.
-    state = request.app.state
-    pages = getattr(state, "portal_pages", None)
-    if pages is None:
-        pages = state.portal_pages = ViewCache(size=128)
-    body, status = pages.get((data.version, str(request.url), data.lang), render)
-    return HTMLResponse(body, status_code=status)
+    """The page ``build`` renders, kept per address, language and principal state by
+    :mod:`migstat.web.answers` (with the pages and downloads of the other routes)."""
+    return cached_response(request, data.reader, build, version=data.version)
 
 
-Data = Annotated[PortalData, Depends(portal_data)]
+Data = Annotated[PortalData, Depends(_portal_data_dependency)]
 """A route parameter ``data: Data`` receives the request's :class:`PortalData`."""

@@ -9,6 +9,7 @@ and tidy CSV and SDMX-CSV are streamed as they are read (:data:`STREAMS`).
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,10 @@ from migstat.web.sdmx.structures import codelists, source_texts
 
 MAX_CELLS = 5_000_000
 """The largest cube (product of the codes on every axis) a PX or JSON-stat file may span."""
+MAX_XLSX_CELLS = int(os.environ.get("MIGSTAT_MAX_XLSX_CELLS", "250000"))
+"""The most cells (rows x columns) an XLSX download may hold: a spreadsheet of a whole large
+table costs a minute of the server's time and opens slowly anyway; above this, the answer is
+413 with the advice to download CSV (streamed) or use the SDMX API."""
 EXTRA_COLUMNS = ("UNIT_MEASURE", "SOURCE")
 
 
@@ -65,9 +70,32 @@ def build(who: Reader, name: str, params: Any) -> Download:
     body: bytes | Iterator[bytes]
     if chosen.name in STREAMS:
         body = STREAMS[chosen.name](who, view)
+    elif chosen.name == "xlsx":
+        body = render(who, view, _xlsx_observations(who, view), chosen.name)
     else:
         body = render(who, view, selection.read_observations(who, view), chosen.name)
     return Download(body, chosen, view.table.id)
+
+
+def _xlsx_observations(who: Reader, view: selection.View) -> list[StoredObservation]:
+    """The view's observations, at most as many as :data:`MAX_XLSX_CELLS` cells hold (the
+    reading stops there: a 413 naming the limit and the ways to get more)."""
+    columns = len(output.columns(view.table)) + len(EXTRA_COLUMNS)
+    rows = max(1, MAX_XLSX_CELLS // columns)
+    try:
+        return selection.read_observations(who, view, limit=rows)
+    except selection.TooLargeError:
+        raise selection.TooLargeError(
+            N_(
+                "This selection holds more than {rows} rows ({cells} cells), more than an "
+                "XLSX download may hold. Choose fewer countries, breakdowns or years, or "
+                "download the same view as CSV (/download/{table}.csv with the same "
+                "parameters) or through the SDMX API (/sdmx/rest/data/{table})."
+            ),
+            rows=rows,
+            cells=MAX_XLSX_CELLS,
+            table=view.table.id,
+        ) from None
 
 
 CHUNK = 5000
@@ -278,4 +306,4 @@ def _metadata(who: Reader, view: selection.View, lines: list[str]) -> dict[str, 
     }
 
 
-__all__ = ["MAX_CELLS", "Download", "build", "render", "split_name"]
+__all__ = ["MAX_CELLS", "MAX_XLSX_CELLS", "Download", "build", "render", "split_name"]

@@ -8,6 +8,7 @@ next to every number and never stores the result.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from migstat.analysis.ffs_io import (
 )
 from migstat.analysis.ffs_stocks import PROVIDER, REST, region_stocks
 from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimate_flows
+from migstat.formats.csvbase import first_line, sniff_separator
 from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.views.data import REGION, PortalData, number
@@ -64,6 +66,10 @@ ASSUMPTIONS = (
 
 MAX_FILE_BYTES = 5_000_000
 """The largest uploaded table read (a 232-country table is about 0.3 MB)."""
+MAX_AREAS = int(os.environ.get("MIGSTAT_FLOWS_MAX_AREAS", "250"))
+"""The most areas an uploaded table may name (the world's 232 countries fit): the page shows
+an area x area table, so its size grows with the square of this (250 areas: about 6 MB);
+larger tables are for ``migstat estimate flows-from-stocks``, which has no page to draw."""
 
 
 @dataclass(slots=True)
@@ -198,14 +204,10 @@ def upload_view(
     if not start_file or not end_file:
         view.error = data.reader.t(N_("Choose both stock tables to upload."))
         return view
-    for given in files.values():
-        if given and len(given[1]) > MAX_FILE_BYTES:
-            view.error = data.reader.t(
-                N_("The file {file} is larger than {limit} bytes: upload a smaller table."),
-                file=given[0],
-                limit=f"{MAX_FILE_BYTES:,}".replace(",", "\u202f"),
-            )
-            return view
+    refused = _too_large(data, files)
+    if refused:
+        view.error = refused
+        return view
     try:
         start = read_stock_table(start_file[1], file_name=start_file[0])
         end = read_stock_table(end_file[1], file_name=end_file[0])
@@ -231,6 +233,41 @@ def upload_view(
     text = write_matrix(view.estimate.matrix_rows())
     view.csv_href = "data:text/csv;charset=utf-8," + quote(text)
     return view
+
+
+def _too_large(data: PortalData, files: Mapping[str, tuple[str, bytes] | None]) -> str | None:
+    """Why an upload is refused before it is parsed (a file over :data:`MAX_FILE_BYTES`, or
+    a table naming more than :data:`MAX_AREAS` areas in its lines or its header), or
+    ``None``. Counting lines and separators costs next to nothing; parsing and drawing a
+    table of thousands of areas would cost the server many seconds and a page of megabytes."""
+    for given in files.values():
+        if not given:
+            continue
+        name, content = given
+        if len(content) > MAX_FILE_BYTES:
+            return data.reader.t(
+                N_("The file {file} is larger than {limit} bytes: upload a smaller table."),
+                file=name,
+                limit=f"{MAX_FILE_BYTES:,}".replace(",", "\u202f"),
+            )
+        head = content[:65536].decode("utf-8", "replace")
+        head_line = first_line(head)
+        columns = head_line.count(sniff_separator(head_line))
+        rows = sum(1 for line in content.splitlines() if line.strip()) - 1
+        # one more than the limit: a table may end with a row and a column of totals
+        if max(rows, columns) > MAX_AREAS + 1:
+            return data.reader.t(
+                N_(
+                    "The file {file} names {count} areas, more than this page estimates "
+                    "flows for ({limit}): upload a table of fewer areas, or estimate from "
+                    "the command line with migstat estimate flows-from-stocks, which has no "
+                    "such limit."
+                ),
+                file=name,
+                count=number(max(rows, columns), data.lang),
+                limit=number(MAX_AREAS, data.lang),
+            )
+    return None
 
 
 def flows_csv(data: PortalData, params: Mapping[str, Any]) -> tuple[str, str] | None:

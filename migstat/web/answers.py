@@ -1,0 +1,138 @@
+"""Whole answers of the portal's costly GET routes kept for a short while: pages (mirror
+statistics, availability, country profiles, the explorer) and downloads (CSV, XLSX, ...).
+
+The key is the one of the SDMX answers (:mod:`migstat.web.sdmx.cache`): the address with its
+parameters, the language and the *state* of the store as the request's principal sees it
+(:func:`~migstat.web.sdmx.cache.state`: every submission it may list, with its status, and the
+principal itself). Two principals who may see different things never share an answer, a new
+submission or a change of state makes new keys at once (in every worker process, since the
+state is read from the database on every request), and an answer is kept at most
+:data:`~migstat.web.sdmx.cache.TTL` seconds (the bound for rules that follow the clock, such
+as an embargo that ends). The cache holds at most :data:`BUDGET` bytes.
+
+A streamed download is kept only when it is at most :data:`KEEP_STREAM` bytes; a larger one
+is sent as it is made, every time, so that no answer has to sit whole in memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
+
+from migstat.web.deps import Reader, language
+from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
+
+BUDGET = int(os.environ.get("MIGSTAT_ANSWER_CACHE_BYTES", str(96 * 1024 * 1024)))
+"""Bytes the kept pages and downloads may hold together (per worker process)."""
+CACHE_TTL = float(os.environ.get("MIGSTAT_ANSWER_CACHE_TTL", str(TTL)))
+"""Seconds a page or a download is kept (0 switches this cache off)."""
+KEEP_STREAM = 8 * 1024 * 1024
+"""The largest streamed download that is kept (larger ones are streamed every time)."""
+KEPT_HEADERS = ("content-disposition", "link", "vary")
+
+
+def answer_cache(app: Any) -> AnswerCache:
+    """The app's cache of pages and downloads (made on first use)."""
+    found = getattr(app.state, "answer_cache", None)
+    if found is None:
+        found = app.state.answer_cache = AnswerCache(ttl=CACHE_TTL, budget=BUDGET)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """An answer written as it is read (a large download): its chunks and headers."""
+
+    chunks: Iterator[bytes]
+    media_type: str
+    headers: dict[str, str]
+
+
+class _Streamed(Exception):
+    """A streamed answer too large to keep: it is sent as it is made."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+def _kept(response: Response | Stream) -> Answer:
+    """The answer of ``response`` as it is kept (:class:`_Streamed` when it is too large)."""
+    if isinstance(response, Stream):
+        return _kept_stream(response)
+    headers = tuple(
+        (name, value) for name, value in response.headers.items() if name in KEPT_HEADERS
+    )
+    body = bytes(response.body)
+    media = response.media_type or response.headers.get("content-type", "")
+    return Answer(body, media, response.status_code, etag(body), headers)
+
+
+def _kept_stream(stream: Stream) -> Answer:
+    taken: list[bytes] = []
+    size = 0
+    for chunk in stream.chunks:
+        taken.append(chunk)
+        size += len(chunk)
+        if size > KEEP_STREAM:
+            rest = StreamingResponse(
+                itertools.chain(taken, stream.chunks),
+                media_type=stream.media_type,
+                headers=stream.headers,
+            )
+            raise _Streamed(rest)
+    body = b"".join(taken)
+    headers = tuple((k.lower(), v) for k, v in stream.headers.items())
+    return Answer(body, stream.media_type, 200, etag(body), headers)
+
+
+def cached_response(
+    request: Request,
+    who: Reader,
+    make: Callable[[], Response | Stream],
+    *parts: str,
+    version: tuple[Any, ...] | None = None,
+) -> Response:
+    """The answer ``make`` gives for this request, kept (see the module) and served again to
+    every request of the same address, language and principal state; ``304 Not Modified``
+    to a client that has it already. Answers of 500 and above are never kept; ``parts`` are
+    more things the answer depends on (a header); ``version`` is :meth:`Reader.version`'s value
+    when the caller has read it already."""
+    cache = answer_cache(request.app)
+    key = "|".join(
+        (
+            request.url.path,
+            str(request.query_params),
+            language(request),
+            *parts,
+            state(who, version),
+        )
+    )
+
+    def build() -> Answer:
+        response = make()
+        if isinstance(response, Response) and response.status_code >= 500:
+            raise _Streamed(response)
+        return _kept(response)
+
+    try:
+        answer = cache.get_or_make(key, build)
+    except _Streamed as streamed:
+        return streamed.response
+    if request.headers.get("if-none-match") == answer.etag:
+        return Response(status_code=304, headers={"ETag": answer.etag})
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers={**dict(answer.headers), "ETag": answer.etag},
+    )
+
+
+__all__ = ["BUDGET", "CACHE_TTL", "KEEP_STREAM", "Stream", "answer_cache", "cached_response"]
