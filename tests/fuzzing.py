@@ -34,6 +34,7 @@ TEXT_SEEDS: dict[str, tuple[str, int | None]] = {
     "eurostat/eurostat_migr_resfirst_BY_2019_duration.json": ("jsonstat", None),
     "eurostat/estat_tps00176_en.csv": ("eurostat", 30),
     "eurostat/estat_tps00191_sdmxcsv_labels__jatofi.csv": ("sdmx", 30),
+    "eurostat/estat_migr_eipre_sdmxcsv_labels__natix.csv": ("sdmx", 30),
     "eurostat/demo_pjan_1_Data.csv": ("eurostat", 30),
     "sdmx/v3_csv_example-01.csv": ("sdmx", None),
     "oecd/oecd_DSD_MIG_DF_MIG_B11_inflows_sdmxcsv_labels__melanie-vera.csv": ("sdmx", 20),
