@@ -145,3 +145,60 @@ def test_no_agency_is_said_plainly(registry, tmp_path) -> None:
     text = str(caught.value)
     assert "does not say which agency" in text and " of  " not in text
     assert "не называет ведомство" in caught.value.text("ru")
+
+
+# -- UNHCR: both header styles ------------------------------------------------------------
+
+UNHCR_EXPORT = SHARED_DATA / "unhcr" / "unhcr_ukraine_origin_1992_export__jatofi.csv"
+
+
+def _unhcr_published(path: Path) -> dict[tuple[str, str, str], tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        at = {h: i for i, h in enumerate(header)}
+        return {
+            (r[at["Year"]], r[at["Country of origin (ISO)"]], r[at["Country of asylum (ISO)"]]): (
+                r[at["Refugees under UNHCR's mandate"]],
+                r[at["Asylum-seekers"]],
+            )
+            for r in reader
+        }
+
+
+def test_unhcr_export_with_labelled_header(registry) -> None:
+    assert detect_source(UNHCR_EXPORT, UNHCR_EXPORT.read_bytes()[:8192]) == "unhcr"
+    data = read_source(UNHCR_EXPORT, registry=registry)
+    index = _index(data)
+    published = _unhcr_published(UNHCR_EXPORT)
+    assert index[("R01", "CAN", "1994-12-31", ("UKR", "_T", "REF"))].value == 462
+    checked = 0
+    for (year, origin, asylum), (refugees, asylum_seekers) in published.items():
+        if asylum == "UNK":
+            continue
+        key = ("R01", asylum, f"{year}-12-31")
+        assert index[(*key, (origin, "_T", "REF"))].value == int(refugees)
+        assert index[(*key, (origin, "_T", "ASY"))].value == int(asylum_seekers)
+        checked += 1
+    assert len(data.observations) == 2 * checked
+    rules = {f.rule for f in data.findings}
+    assert {"IMPORT_NOT_STORED", "IMPORT_NO_REF_AREA"} <= rules
+    not_stored = next(f for f in data.findings if f.rule == "IMPORT_NOT_STORED")
+    assert "Returned refugees" in not_stored.params["columns"]
+    assert "не хранятся" in not_stored.text("ru")
+
+
+def test_unhcr_export_after_a_preamble(registry, tmp_path) -> None:
+    """The Refugee Data Finder puts a title and the date of extraction above the header."""
+    preamble = (
+        "Extracted from UNHCR's Refugee Data Finder\nDate extracted: 2025-01-15\n\n"
+    ).encode()
+    path = tmp_path / "query_data.csv"
+    path.write_bytes(preamble + UNHCR_EXPORT.read_bytes())
+    assert detect_source(path, path.read_bytes()[:8192]) == "unhcr"
+    plain = read_source(UNHCR_EXPORT, registry=registry)
+    shifted = read_source(path, registry=registry)
+    assert [(o.key, o.value) for o in shifted.observations] == [
+        (o.key, o.value) for o in plain.observations
+    ]
+    assert shifted.observations[0].where.line == plain.observations[0].where.line + 3
