@@ -190,9 +190,7 @@ def test_unhcr_export_with_labelled_header(registry) -> None:
 
 def test_unhcr_export_after_a_preamble(registry, tmp_path) -> None:
     """The Refugee Data Finder puts a title and the date of extraction above the header."""
-    preamble = (
-        "Extracted from UNHCR's Refugee Data Finder\nDate extracted: 2025-01-15\n\n"
-    ).encode()
+    preamble = b"Extracted from UNHCR's Refugee Data Finder\nDate extracted: 2025-01-15\n\n"
     path = tmp_path / "query_data.csv"
     path.write_bytes(preamble + UNHCR_EXPORT.read_bytes())
     assert detect_source(path, path.read_bytes()[:8192]) == "unhcr"
