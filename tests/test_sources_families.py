@@ -200,3 +200,68 @@ def test_unhcr_export_after_a_preamble(registry, tmp_path) -> None:
         (o.key, o.value) for o in plain.observations
     ]
     assert shifted.observations[0].where.line == plain.observations[0].where.line + 3
+
+
+# -- PX: the table from the file's content -------------------------------------------------
+
+PX = SHARED_DATA / "px"
+
+
+def _five_year_ages(source: Path, tmp_path: Path) -> Path:
+    """The SCB example with its single years of age (20, 21, 22: no breakdown of F01 or F02)
+    relabelled as five-year groups, so that its numbers reach a table."""
+    text = source.read_bytes().decode("latin-1")
+    for old, new in (('"20","21","22"', '"20-24","25-29","30-34"'),):
+        text = text.replace(old, new)
+    path = tmp_path / source.name
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def test_px_content_variable_gives_both_directions(registry, tmp_path) -> None:
+    """EXEMPEL1: CONTVARIABLE "type" holds Inmigrated and Outmigrated: F01 and F02, without
+    --table; the region "00 Sweden" (CODES 00) is Sweden."""
+    path = _five_year_ages(PX / "scb_pxweb_example__NPM_EXEMPEL1.PX", tmp_path)
+    data = read_source(path, registry=registry)
+    index = _index(data)
+    assert {o.table for o in data.observations} == {"F01", "F02"}
+    assert {o.ref_area for o in data.observations} == {"SWE"}
+    assert index[("F01", "SWE", "2003", ("_T", "LT", "M", "Y20T24"))].value == 456
+    assert index[("F02", "SWE", "2003", ("_T", "LT", "M", "Y20T24"))].value == 223
+    assert index[("F02", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))].value == 327
+    missing = index[("F01", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))]
+    assert missing.value is None and missing.obs_status == "M"  # "." cannot exist
+    # the counties and municipalities are not countries: named, and left out
+    names = {f.params.get("name") for f in data.findings if f.rule == "IMPORT_UNMATCHED_NAME"}
+    assert "01 Stockholm county" in names
+
+
+def test_px_multilingual_and_contents(registry, tmp_path) -> None:
+    """Three languages (LANGUAGES="en","sv","fi"; VALUES[sv] ...): the same tables."""
+    path = _five_year_ages(
+        PX / "scb_pxweb_example__AttributesCellnotes_BE0101F1langensvfiolikacelln.px", tmp_path
+    )
+    data = read_source(path, registry=registry)
+    index = _index(data)
+    assert index[("F01", "SWE", "2003", ("_T", "LT", "M", "Y20T24"))].value == 456
+    assert index[("F01", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))].value == 938
+    assert index[("F02", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))].value == 327
+    one = read_source(path, registry=registry, table="F02")
+    assert {o.table for o in one.observations} == {"F02"}
+
+
+def test_px_contents_name_the_table(registry, tmp_path) -> None:
+    """No measure variable: CONTENTS "Inmigrated" says F01."""
+    path = _five_year_ages(PX / "scb_pxweb_example__NPM_BE0101F1datasymbols.px", tmp_path)
+    data = read_source(path, registry=registry)
+    index = _index(data)
+    assert index[("F01", "SWE", "2003", ("_T", "LT", "M", "Y20T24"))].value == 456
+    assert {o.table for o in data.observations} == {"F01"}
+
+
+def test_px_single_years_are_kept_national_not_guessed(registry) -> None:
+    """Single years of age are no breakdown of F01: they stay national categories (for a
+    classification mapping; without one the import leaves them out with a warning)."""
+    data = read_source(PX / "scb_pxweb_example__NPM_EXEMPEL1.PX", registry=registry)
+    assert {o.key[3] for o in data.observations} == {"20", "21", "22"}
+    assert {o.ref_area for o in data.observations} == {"SWE"}
