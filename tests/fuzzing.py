@@ -44,6 +44,10 @@ TEXT_SEEDS: dict[str, tuple[str, int | None]] = {
     "sdmx/ESTAT_demography-xs.xml": ("sdmx", None),
     "un_desa/UN_MigrantStockByOriginAndDestination_2019_clean.csv": ("matrix", 20),
     "un_desa/stock_totals_2020.csv": ("undesa", 30),
+    "cis_admin/ru_mvd_2RD_migration_situation_2016_regions_countries__GeorgyGol.xls": (
+        "mvd",
+        None,
+    ),
 }
 """Published files (under shared/data), the reader they are meant for, how many lines to keep."""
 

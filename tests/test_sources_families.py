@@ -265,3 +265,78 @@ def test_px_single_years_are_kept_national_not_guessed(registry) -> None:
     data = read_source(PX / "scb_pxweb_example__NPM_EXEMPEL1.PX", registry=registry)
     assert {o.key[3] for o in data.observations} == {"20", "21", "22"}
     assert {o.ref_area for o in data.observations} == {"SWE"}
+
+
+# -- the Russian Interior Ministry's form 2-RD (.xls) -------------------------------------
+
+RD = (
+    SHARED_DATA
+    / "cis_admin"
+    / "ru_mvd_2RD_migration_situation_2016_regions_countries__GeorgyGol.xls"
+)
+
+
+@pytest.fixture(scope="module")
+def form_2rd(registry):
+    return read_source(RD, registry=registry)
+
+
+def _sheet_by_country():
+    import xlrd
+
+    return xlrd.open_workbook(str(RD)).sheet_by_name("САЙТ (2-РД страны)")
+
+
+def test_2rd_is_detected_and_read_by_content(form_2rd) -> None:
+    assert detect_source(RD, RD.read_bytes()[:8192]) == "mvd"
+    index = _index(form_2rd)
+    assert {o.table for o in form_2rd.observations} == {"A01", "C01"}
+    assert {o.ref_area for o in form_2rd.observations} == {"RUS"}
+    assert {o.time_period for o in form_2rd.observations} == {"2016"}
+    sheet = _sheet_by_country()
+    rows = {str(sheet.cell_value(r, 0)).strip(): r for r in range(12, sheet.nrows)}
+    # column 17 acquisitions of citizenship (R), column 13 decisions on temporary permits (N)
+    for label, code in (("Азербайджан", "AZE"), ("Украина", "UKR"), ("Киргизия", "KGZ")):
+        row = sheet.row_values(rows[label])
+        assert index[("C01", "RUS", "2016", (code, "_T"))].value == int(row[17])
+        assert index[("A01", "RUS", "2016", (code, "_T", "_T"))].value == int(row[13])
+    stateless = sheet.row_values(rows["ЛИЦА БЕЗ ГРАЖДАНСТВА"])
+    assert index[("C01", "RUS", "2016", ("STATELESS", "_T"))].value == int(stateless[17])
+    total = index[("C01", "RUS", "2016", ("_T", "_T"))]
+    assert total.value == 265319 and total.where.cell == "R13"
+
+
+def test_2rd_leaves_out_what_it_cannot_place_and_says_so(form_2rd) -> None:
+    sheet = _sheet_by_country()
+    unmatched = {f.params["name"] for f in form_2rd.findings if f.rule == "IMPORT_UNMATCHED_NAME"}
+    assert "Абхазия" in unmatched and "Приднестровская Молдавская Республика" in unmatched
+    # the world total less the countries stored is exactly the territories left out
+    stored = sum(o.value for o in form_2rd.observations if o.table == "C01" and o.key[0] != "_T")
+    left_out = sum(
+        sheet.cell_value(r, 17)
+        for r in range(13, sheet.nrows)
+        if str(sheet.cell_value(r, 0)).strip() in unmatched
+    )
+    assert stored + left_out == 265319
+    rules = [f for f in form_2rd.findings if f.rule == "IMPORT_NOT_STORED"]
+    assert any("регион" in f.params.get("sheet", "") for f in rules)  # the sheet by region
+    assert any("Оформлено виз" in f.params.get("columns", "") for f in rules)
+    twice = [f for f in rules if "row" in f.params]
+    assert [(f.params["first"], f.params["row"]) for f in twice] == [(202, 206)]
+    assert "сохранено один раз" in twice[0].text("ru")
+
+
+def test_2rd_part_of_a_year_is_refused(registry, tmp_path) -> None:
+    import xlrd  # the fixture is the real file with its title changed in a copy
+
+    book = xlrd.open_workbook(str(RD))
+    assert "январь - декабрь 2016" in book.sheet_by_index(0).cell_value(2, 0)
+    raw = RD.read_bytes()
+    old = "январь - декабрь".encode("utf-16-le")
+    assert old in raw
+    path = tmp_path / "2rd_half.xls"
+    path.write_bytes(raw.replace(old, "январь - июнь   ".encode("utf-16-le")))
+    with pytest.raises(InputError) as caught:
+        read_source(path, registry=registry)
+    assert caught.value.where.cell == "A3"
+    assert "not a full year" in str(caught.value)

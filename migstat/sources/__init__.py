@@ -48,6 +48,7 @@ from migstat.sources import (
     eurostat_files,
     jsonstat,
     matrix,
+    mvd,
     px,
     sdmx,
     undesa,
@@ -126,6 +127,14 @@ SOURCES: dict[str, SourceReader] = {
         matrix.TABLES,
         matrix.sniff,
         matrix.read,
+    ),
+    "mvd": SourceReader(
+        "mvd",
+        "Russian Interior Ministry, form 2-RD",
+        mvd.PROVIDER,
+        mvd.TABLES,
+        mvd.sniff,
+        mvd.read,
     ),
     "columns": SourceReader(
         "columns",
