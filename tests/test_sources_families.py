@@ -232,8 +232,11 @@ def test_px_content_variable_gives_both_directions(registry, tmp_path) -> None:
     missing = index[("F01", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))]
     assert missing.value is None and missing.obs_status == "M"  # "." cannot exist
     # the counties and municipalities are not countries: named, and left out
-    names = {f.params.get("name") for f in data.findings if f.rule == "IMPORT_UNMATCHED_NAME"}
-    assert "01 Stockholm county" in names
+    assert not [f for f in data.findings if f.rule == "IMPORT_UNMATCHED_NAME"]
+    regions = [f for f in data.findings if f.rule == "IMPORT_NOT_STORED"]
+    assert len(regions) == 1 and regions[0].params["country"] == "SWE"
+    assert "01 Stockholm county" in regions[0].params["values"]
+    assert "регионы страны SWE" in regions[0].text("ru")
 
 
 def test_px_multilingual_and_contents(registry, tmp_path) -> None:

@@ -65,6 +65,7 @@ NAME = "px"
 PROVIDER = "PX"
 TABLES = ("F01", "F02", "F03", "F04", "S01", "S02", "S03", "S04", "A01", "A03", "R01")
 RULE_DERIVED = "IMPORT_DERIVED_SKIPPED"
+RULE_REGIONS = "IMPORT_NOT_STORED"
 
 TIME = "TIME_PERIOD"
 REF_AREA = "REF_AREA"
@@ -276,7 +277,7 @@ def _read_px(
                     )
                 )
         elif role == REF_AREA or (partner is not None and role == partner.id):
-            columns.append(_areas(var, report, where, ref_area=role == REF_AREA))
+            columns.append(_areas(var, report, where, ref_area=role == REF_AREA, found=findings))
         elif role in dims:
             columns.append(_dimension_codes(var, dims[role], registry))
         else:
@@ -512,19 +513,46 @@ def _period(table: TableDef, text: str, date: str | None, where: Location) -> st
 
 
 def _areas(
-    var: PxVariable, report: NameReport, where: Location, *, ref_area: bool
+    var: PxVariable,
+    report: NameReport,
+    where: Location,
+    *,
+    ref_area: bool,
+    found: list[Finding] | None = None,
 ) -> list[str | None]:
+    """The AREA code of each value. Of a reporting-area variable whose total (``ELIMINATION``)
+    is a country ("00 Sweden"), the values that are no country are that country's regions
+    ("01 Stockholm county"): named in one finding and left out, not listed as unknown
+    country names."""
     out: list[str | None] = []
     for i in range(len(var.values)):
         texts = _without_codes(var, i)
         code = next((c for c in (resolve_country(t, report.registry) for t in texts) if c), None)
         if code is None and i == var.elimination_index:
             code = "_T"
-        if code is None:
-            report.add(var.values[i], where)
-        if ref_area and code is not None and code.startswith("_"):
-            code = None  # a total over reporting countries is not a reporting country
         out.append(code)
+    elim = var.elimination_index
+    country = out[elim] if elim is not None else None
+    regions = ref_area and country is not None and not country.startswith("_")
+    left = [var.values[i] for i, code in enumerate(out) if code is None]
+    if regions and left and found is not None:
+        found.append(
+            Finding(
+                rule=RULE_REGIONS,
+                severity=Severity.WARNING,
+                where=where,
+                message=N_(
+                    "Values of {variable} are regions of {country}, not countries: "
+                    "not stored ({values})."
+                ),
+                params={"variable": var.name, "country": country, "values": ", ".join(left)},
+            )
+        )
+    else:
+        for value in left:
+            report.add(value, where)
+    if ref_area:
+        out = [None if c is not None and c.startswith("_") else c for c in out]
     return out
 
 
