@@ -343,3 +343,20 @@ def test_2rd_part_of_a_year_is_refused(registry, tmp_path) -> None:
         read_source(path, registry=registry)
     assert caught.value.where.cell == "A3"
     assert "not a full year" in str(caught.value)
+
+
+def test_px_data_symbols_mean_what_the_file_says(registry, tmp_path) -> None:
+    """DATASYMBOL1="n.a." (.), DATASYMBOL2="unknown" (..), DATASYMBOL3="hidden" (...),
+    DATASYMBOLNIL="nothing" (-): not available, not available, confidential, zero."""
+    path = _five_year_ages(PX / "scb_pxweb_example__NPM_BE0101F1nildotsymbols.px", tmp_path)
+    index = _index(read_source(path, registry=registry))
+    young = ("Y20T24",)
+    cells = {
+        (t, sex): index[(t, "SWE", "2003", ("_T", "LT", sex, *young))]
+        for t in ("F01", "F02")
+        for sex in ("M", "F")
+    }
+    assert (cells["F01", "M"].value, cells["F01", "M"].obs_status) == (0, "A")  # "-"
+    assert (cells["F01", "F"].value, cells["F01", "F"].obs_status) == (None, "L")  # "."
+    assert (cells["F02", "M"].value, cells["F02", "M"].obs_status) == (None, "L")  # ".."
+    assert (cells["F02", "F"].value, cells["F02", "F"].conf_status) == (None, "C")  # "..."
