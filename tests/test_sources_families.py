@@ -360,3 +360,21 @@ def test_px_data_symbols_mean_what_the_file_says(registry, tmp_path) -> None:
     assert (cells["F01", "F"].value, cells["F01", "F"].obs_status) == (None, "L")  # "."
     assert (cells["F02", "M"].value, cells["F02", "M"].obs_status) == (None, "L")  # ".."
     assert (cells["F02", "F"].value, cells["F02", "F"].conf_status) == (None, "C")  # "..."
+
+
+def test_an_import_that_reaches_no_table_stores_nothing(registry, tmp_path) -> None:
+    """tps00191 as published here holds only the partner aggregate Extra-EU27: the dry run
+    says so, and a real import refuses to store an empty vintage as accepted."""
+    from migstat import api
+    from migstat.store import Store
+
+    path = EUROSTAT / "estat_tps00191_sdmxcsv_labels__jatofi.csv"
+    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        dry = api.import_file(path, store=store, dry_run=True)
+        assert dry.dataset.observations == []
+        assert {f.rule for f in dry.findings} == {"IMPORT_AGGREGATE"}
+        with pytest.raises(InputError) as caught:
+            api.import_file(path, store=store)
+        assert "Nothing to store" in str(caught.value)
+        assert "Сохранять нечего" in caught.value.text("ru")
+        assert store.submissions() == []

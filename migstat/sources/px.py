@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.px.reader import (
-    MISSING_SYMBOLS,
-    NIL_SYMBOL,
     PxFile,
     PxVariable,
     cell_value,
@@ -51,6 +49,7 @@ from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256
 from migstat.sources.names import NameReport, resolve_country
+from migstat.sources.px_symbols import symbol_flags as _symbol_flags
 from migstat.sources.tabular import (
     TOTAL_WORDS,
     CodeFinder,
@@ -105,17 +104,6 @@ _MEASURES = (
     (r"depart|emigr|outmigr|out-migr|outflow|utvandr|utflytt|выбы|эмигр|выех", "F02"),
     (r"\bnet\b|balance|сальдо|прирост", None),
 )
-_CONFIDENTIAL = re.compile(
-    r"confiden|secret|classified|hidden|suppress|not for publication|"
-    r"конфиденц|секрет|скрыт|не публику",
-    re.I,
-)
-_MEANINGS = (
-    (re.compile(r"^n\.?\s?a\.?$|not available|unknown|нет данных|неизвест", re.I), "L"),
-    (re.compile(r"not applicable|cannot exist|не может|не применим", re.I), "M"),
-)
-"""What a ``DATASYMBOLn`` text says a symbol means, before the usual PxWeb meanings."""
-_SYMBOL_STATUS = {".": "M", "..": "L"}
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -582,20 +570,3 @@ def _national(var: PxVariable, i: int) -> str:
     label = var.values[i]
     code = var.codes[i] if var.codes else None
     return f"{code}: {label}" if code and code != label else label
-
-
-def _symbol_flags(px: PxFile, token: str) -> tuple[str, str]:
-    """``(OBS_STATUS, CONF_STATUS)`` of a missing-value symbol: what the file's
-    ``DATASYMBOLn`` says it means (confidential, hidden, secret → CONF_STATUS C; "n.a.",
-    unknown → L; not applicable → M), else the usual PxWeb meaning of the symbol."""
-    meaning = px.symbol_text(token) or ""
-    if _CONFIDENTIAL.search(meaning) or meaning.strip().lower() in ("x", "х"):
-        return "A", "C"
-    for pattern, status in _MEANINGS:
-        if pattern.search(meaning.strip()):
-            return status, "F"
-    if token in _SYMBOL_STATUS:
-        return _SYMBOL_STATUS[token], "F"
-    if token in MISSING_SYMBOLS or token == NIL_SYMBOL:
-        return "O", "F"
-    return "O", "F"
