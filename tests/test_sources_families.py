@@ -378,3 +378,39 @@ def test_an_import_that_reaches_no_table_stores_nothing(registry, tmp_path) -> N
         assert "Nothing to store" in str(caught.value)
         assert "Сохранять нечего" in caught.value.text("ru")
         assert store.submissions() == []
+
+
+def _as_bulk_tsv(path: Path, target: Path) -> Path:
+    """The same SDMX-CSV data as Eurostat's bulk-download TSV (codes, one row per series,
+    one column per year, flags after the value), the other dialect of the same dataset."""
+    rows = _rows(path)
+    dims = [k for k in rows[0] if k not in ("DATAFLOW", "LAST UPDATE", "TIME_PERIOD")]
+    dims = [k for k in dims if k not in ("OBS_VALUE", "OBS_FLAG", "CONF_STATUS")]
+    years = sorted({r["TIME_PERIOD"] for r in rows})
+    series: dict[tuple[str, ...], dict[str, str]] = {}
+    for r in rows:
+        cell = (r["OBS_VALUE"] or ":") + (" " + r["OBS_FLAG"] if r["OBS_FLAG"] else " ")
+        series.setdefault(tuple(r[d] for d in dims), {})[r["TIME_PERIOD"]] = cell
+    lines = [",".join(dims) + "\\TIME_PERIOD\t" + "\t".join(f"{y} " for y in years)]
+    for key, cells in series.items():
+        lines.append(",".join(key) + "\t" + "\t".join(cells.get(y, ": ") for y in years))
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def test_immigration_main_table_as_bulk_tsv_reads_alike(registry, tmp_path) -> None:
+    tsv = _as_bulk_tsv(TPS00176, tmp_path / "estat_tps00176.tsv")
+    from_tsv = read_source(tsv, registry=registry)
+    from_csv = read_source(TPS00176, registry=registry)
+    assert from_tsv.format == "eurostat_tsv"
+
+    def cells(data):
+        return {
+            (o.table, o.ref_area, o.time_period, o.key): (o.value, o.obs_status)
+            for o in data.observations
+        }
+
+    tsv_cells, csv_cells = cells(from_tsv), cells(from_csv)
+    assert {k: tsv_cells[k] for k in csv_cells} == csv_cells
+    # the TSV's grid writes ":" where the SDMX-CSV has no row: not available, nothing else
+    assert {tsv_cells[k] for k in set(tsv_cells) - set(csv_cells)} == {(None, "O")}
