@@ -39,7 +39,8 @@ def generate(target: Path, megabytes: float) -> int:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
     years = [int(r[0]) for r in body]
-    span = max(years) - min(years) + 1
+    first = min(years)
+    span = max(years) - first + 1
     wanted = int(megabytes * 1_000_000)
     written = 0
     count = 0
@@ -48,10 +49,10 @@ def generate(target: Path, megabytes: float) -> int:
         writer.writerow(header)
         shift = 0
         while written < wanted:
-            if min(years) + shift + span > 9999:
+            if 1000 + shift + span > 9999:
                 raise SystemExit("--mb too large for distinct four-digit years")
             for row in body:
-                line = [str(int(row[0]) - min(years) + 1000 + shift), *row[1:]]
+                line = [str(int(row[0]) - first + 1000 + shift), *row[1:]]
                 writer.writerow(line)
                 written += sum(len(f) for f in line) + len(line)
                 count += 1
