@@ -143,6 +143,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
     width = 1 + max(c_year, c_orig, c_dest, *(c for c, _, _ in values))
     observations: list[Observation] = []
     years: set[int] = set()
+    periods: dict[str, str] = {}
     for line, row in src.records():
         if len(row) < width:
             row = row + [""] * (width - len(row))
@@ -160,7 +161,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
         if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
             no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
             continue
-        period = f"{year}-12-31"
+        period = periods.get(year) or periods.setdefault(year, f"{year}-12-31")  # one per year
         years.add(int(year))
         for c, col, status in values:
             where = Location(file=name, line=line, column=col)
