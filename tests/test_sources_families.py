@@ -211,7 +211,10 @@ def _five_year_ages(source: Path, tmp_path: Path) -> Path:
     """The SCB example with its single years of age (20, 21, 22: no breakdown of F01 or F02)
     relabelled as five-year groups, so that its numbers reach a table."""
     text = source.read_bytes().decode("latin-1")
-    for old, new in (('"20","21","22"', '"20-24","25-29","30-34"'),):
+    for old, new in (
+        ('"20","21","22"', '"20-24","25-29","30-34"'),
+        ('("*","20","*"', '("*","20-24","*"'),
+    ):
         text = text.replace(old, new)
     path = tmp_path / source.name
     path.write_bytes(text.encode("latin-1"))
@@ -249,6 +252,11 @@ def test_px_multilingual_and_contents(registry, tmp_path) -> None:
     assert index[("F01", "SWE", "2003", ("_T", "LT", "M", "Y20T24"))].value == 456
     assert index[("F01", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))].value == 938
     assert index[("F02", "SWE", "2003", ("_T", "LT", "F", "Y20T24"))].value == 327
+    # cell notes: in English where the file has one, else in its next language (Swedish)
+    notes = {(o.table, o.key[2], o.key[3]): o.comment for o in data.observations}
+    assert notes["F01", "M", "Y20T24"] == "Cellnote inmigrated 20 years"
+    assert notes["F02", "F", "Y20T24"] == "Cellnot för utflyttade 20 år."
+    assert notes["F01", "M", "Y25T29"] is None
     one = read_source(path, registry=registry, table="F02")
     assert {o.table for o in one.observations} == {"F02"}
 

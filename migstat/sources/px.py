@@ -49,6 +49,7 @@ from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256
 from migstat.sources.names import NameReport, resolve_country
+from migstat.sources.px_symbols import cell_notes, note_for
 from migstat.sources.px_symbols import symbol_flags as _symbol_flags
 from migstat.sources.tabular import (
     TOTAL_WORDS,
@@ -295,6 +296,7 @@ def _read_px(
     periods: set[str] = set()
     areas: set[str] = set()
     symbols: dict[str, tuple[str, str]] = {}
+    notes = cell_notes(px)
     for indices, n, token in px.cells():
         picked = [columns[j][i] for j, i in enumerate(indices)]
         if any(p is None for p in picked):
@@ -329,6 +331,7 @@ def _read_px(
                 value,
                 obs_status,
                 conf_status,
+                note_for(notes, indices) if notes else None,
                 where=px.cell_location(n),
             )
         )
