@@ -42,6 +42,7 @@ from migstat.model import (
     Dataset,
     Finding,
     InputError,
+    Location,
     Registry,
     Severity,
     TableDef,
@@ -386,6 +387,15 @@ def import_file(
     result = ImportResult(path.name, name, dataset, findings, report)
     if dry_run or store is None:
         return result
+    if not dataset.observations:  # an empty vintage would be "accepted" and say nothing
+        raise InputError(
+            N_(
+                "Nothing to store: no row of the file reached a migstat table ({count} "
+                "findings say why; run the import with --dry-run to see them)."
+            ),
+            where=Location(file=path.name),
+            count=len(findings),
+        )
     raw = path.read_bytes()
     result.record = store.submit(
         dataset,

@@ -34,6 +34,7 @@ TEXT_SEEDS: dict[str, tuple[str, int | None]] = {
     "eurostat/eurostat_migr_resfirst_BY_2019_duration.json": ("jsonstat", None),
     "eurostat/estat_tps00176_en.csv": ("eurostat", 30),
     "eurostat/estat_tps00191_sdmxcsv_labels__jatofi.csv": ("sdmx", 30),
+    "eurostat/estat_migr_eipre_sdmxcsv_labels__natix.csv": ("sdmx", 30),
     "eurostat/demo_pjan_1_Data.csv": ("eurostat", 30),
     "sdmx/v3_csv_example-01.csv": ("sdmx", None),
     "oecd/oecd_DSD_MIG_DF_MIG_B11_inflows_sdmxcsv_labels__melanie-vera.csv": ("sdmx", 20),
@@ -43,6 +44,10 @@ TEXT_SEEDS: dict[str, tuple[str, int | None]] = {
     "sdmx/ESTAT_demography-xs.xml": ("sdmx", None),
     "un_desa/UN_MigrantStockByOriginAndDestination_2019_clean.csv": ("matrix", 20),
     "un_desa/stock_totals_2020.csv": ("undesa", 30),
+    "cis_admin/ru_mvd_2RD_migration_situation_2016_regions_countries__GeorgyGol.xls": (
+        "mvd",
+        None,
+    ),
 }
 """Published files (under shared/data), the reader they are meant for, how many lines to keep."""
 

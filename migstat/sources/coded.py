@@ -108,14 +108,23 @@ def mappers(
     try:
         tdef = registry.table(wanted)
     except NotFoundError:
-        raise InputError(
+        message = (
             N_(
                 "Dataset {dataset} of {agency} has no migstat table: make one from "
                 "its data structure (migstat tables from-sdmx) or name the table. "
                 "Mapped datasets: {known}."
-            ),
+            )
+            if agency.id
+            else N_(
+                "Dataset {dataset} has no migstat table, and the file does not say which "
+                "agency published it: make a table from its data structure (migstat "
+                "tables from-sdmx) or name the table. Mapped datasets: {known}."
+            )
+        )
+        raise InputError(
+            message,
             where=where,
-            dataset=dataset,
+            dataset=dataset or "?",
             agency=agency.id,
             known=", ".join(agency.mapped),
         ) from None
@@ -206,6 +215,7 @@ def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
             reference_date=span,
             population_covered=known.population if known else None,
             origin_concept=known.origin_concept if known else None,
+            residence_rule=getattr(known, "residence_rule", None),
             notes=note,
         )
 

@@ -12,7 +12,7 @@ import csv
 import gc
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,21 +35,56 @@ def header_fields(head: bytes, *, legacy: tuple[str, ...] = CYRILLIC) -> list[st
         return []
 
 
-class CsvFile:
-    """A delimited text file read whole: header, then records with their line numbers."""
+HEADER_WITHIN = 30
+"""How many lines a preamble may take before the header."""
 
-    def __init__(self, path: Path, data: bytes | None = None) -> None:
+
+class CsvFile:
+    """A delimited text file read whole: header, then records with their line numbers.
+
+    ``is_header`` finds the header by its content among the first :data:`HEADER_WITHIN`
+    lines, past a publisher's preamble (a title, "Date extracted: ...", a blank line); the
+    separator is the header line's. Without it the header is line 1."""
+
+    def __init__(
+        self,
+        path: Path,
+        data: bytes | None = None,
+        *,
+        is_header: Callable[[list[str]], bool] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.name = self.path.name
         raw = self.path.read_bytes() if data is None else data
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.text = decode_text(raw, legacy=CYRILLIC)
-        self.delimiter = sniff_separator(line_one(self.text))
-        self._reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        stream = io.StringIO(self.text, newline="")
+        self.offset = 0
+        """Lines before the header (the preamble)."""
+        first = line_one(self.text)
+        if is_header is not None:
+            first = self._past_preamble(stream, is_header)
+        self.delimiter = sniff_separator(first)
+        self._reader = csv.reader(stream, delimiter=self.delimiter)
         try:
             self.header = [h.strip() for h in next(self._reader)]
         except StopIteration:
             raise InputError(N_("The file is empty."), where=Location(file=self.name)) from None
+
+    def _past_preamble(self, stream: io.StringIO, is_header: Callable[[list[str]], bool]) -> str:
+        """Move ``stream`` to the header line and return it (line 1 when none matches)."""
+        for number in range(HEADER_WITHIN):
+            at = stream.tell()
+            line = stream.readline()
+            if not line:
+                break
+            fields = next(csv.reader([line], delimiter=sniff_separator(line)), [])
+            if is_header([f.strip() for f in fields]):
+                stream.seek(at)
+                self.offset = number
+                return line
+        stream.seek(0)
+        return line_one(self.text)
 
     def column(self, *names: str, required: bool = True) -> int | None:
         """The index of the first header among ``names`` (case-insensitive)."""
@@ -68,10 +103,10 @@ class CsvFile:
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line number, fields)`` for every non-empty record after the header."""
-        reader = self._reader
+        reader, offset = self._reader, self.offset
         for row in reader:
             if any(row) and (len(row) > 1 or row[0].strip()):
-                yield reader.line_num, row
+                yield offset + reader.line_num, row
 
 
 def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[Any, ...]]]:

@@ -23,16 +23,13 @@ files are read by :mod:`migstat.sources.eurostat_files`):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from migstat.model.data import SourceType
-from migstat.model.registry import Registry
-from migstat.sources.coded import Agency, Pairs, StatusReader
-from migstat.sources.cube import SKIP, CubeMapper, Status
-from migstat.sources.cube import year_period as _year
+from migstat.model.data import ResidenceRule, SourceType
+from migstat.sources.coded import Agency
+from migstat.sources.cube import SKIP, Status
+from migstat.sources.curation import TableMap, curator
 from migstat.sources.names import resolve_country
 
 NAME = "eurostat"
@@ -166,26 +163,11 @@ _REASON = {
     "Education reasons": "EDUC",
     "Remunerated activities reasons": "OCC",
     "Other reasons": "OTH",
+    "Other reason": "OTH",
 }
 
 
 _SINGLE_AGE = re.compile(r"^Y(\d+|_LT1|_OPEN|_GE\d+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class TableMap:
-    """How one Eurostat dataset fills one migstat table."""
-
-    table: str
-    dims: dict[str, str]
-    """Table dimension → Eurostat dimension (upper case)."""
-    codes: dict[str, Mapping[str, str] | Callable[[str], str]] = field(default_factory=dict)
-    select: dict[str, frozenset[str]] = field(default_factory=dict)
-    require: dict[str, frozenset[str]] = field(default_factory=dict)
-    period: str = "year"
-    """``year`` (events and flows) or ``jan1`` (population on 1 January)."""
-    only_if_broken_down: str | None = None
-    """Keep this table only if the file breaks this Eurostat dimension down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +177,8 @@ class EstatDataset:
     tables: tuple[TableMap, ...]
     source_type: str
     population: str | None = None
+    residence_rule: str | None = None
+    """Eurostat's migration flows follow the 12-month rule (Regulation (EC) 862/2007)."""
 
     @property
     def origin_concept(self) -> str | None:
@@ -208,7 +192,63 @@ def _s01_age(code: str) -> str:
     return SKIP if _SINGLE_AGE.match(code) and code not in ("Y_GE80",) else code
 
 
-_PERSONS = frozenset({"PER", "NR"})
+_PERSONS = frozenset({"PER", "NR", "Person", "Persons", "Number"})
+"""The unit of a count of persons, as a code or as the label of a labelled export."""
+_ANNUAL = frozenset({"A", "Annual"})
+_TOTAL = frozenset({"TOTAL", "Total", "T", "_T"})
+_COMPLETED = frozenset({"COMPLET", "Age in completed years"})
+"""Eurostat gives ages two ways (completed years, or reached during the year); the totals
+are the same, and only one is kept so that no value is counted twice."""
+_COUNTS = {"UNIT": _PERSONS, "FREQ": _ANNUAL}
+
+
+def _by_citizenship(table: str, *, sex: bool = True, totals: tuple[str, ...] = ()) -> TableMap:
+    """A table of persons by citizenship (and sex), keeping only the totals of the dataset's
+    other breakdowns (age, reason, place of apprehension ...)."""
+    dims = {"CITIZENSHIP": "CITIZEN"} | ({"SEX": "SEX"} if sex else {})
+    select = {dim: _TOTAL for dim in totals} | {"AGEDEF": _COMPLETED}
+    return TableMap(table, dims, {"SEX": _SEX} if sex else {}, select=select, require=_COUNTS)
+
+
+_ASYLUM_APPLICANTS = TableMap(
+    "A05",
+    {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE", "APPLICANT_TYPE": "ASYL_APP"},
+    {"SEX": _SEX},
+    require=_COUNTS,
+)
+_FIRST_PERMITS = TableMap(
+    "A01",
+    {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
+    {"REASON": _REASON},
+    select={"DURATION": _TOTAL},
+    require=_COUNTS,
+)
+_IMMIGRANTS = TableMap(
+    "F03",
+    {"CITIZENSHIP": "CITIZEN", "SEX": "SEX"},
+    {"SEX": _SEX},
+    select={"AGE": _TOTAL, "AGEDEF": _COMPLETED},
+    require=_COUNTS,
+    fixed={"DURATION": "LT"},
+)
+_ENFORCEMENT = {
+    "MIGR_EIRFS": (
+        "Third-country nationals refused entry at the external borders",
+        _by_citizenship("E01", sex=False, totals=("REASON", "BORDER")),
+    ),
+    "MIGR_EIPRE": (
+        "Third-country nationals found to be illegally present",
+        _by_citizenship("E02", totals=("AGE", "REASON", "APPREHEN")),
+    ),
+    "MIGR_EIORD": (
+        "Third-country nationals ordered to leave",
+        _by_citizenship("E03", totals=("AGE",)),
+    ),
+    "MIGR_EIRTN": (
+        "Third-country nationals returned following an order to leave",
+        _by_citizenship("E04", totals=("AGE", "C_DEST", "TYPE_RTN", "RTN_ASST")),
+    ),
+}
 DATASETS: dict[str, EstatDataset] = {
     "MIGR_RESFIRST": EstatDataset(
         "MIGR_RESFIRST",
@@ -218,14 +258,14 @@ DATASETS: dict[str, EstatDataset] = {
                 "A01",
                 {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
                 {"REASON": _REASON},
-                select={"DURATION": frozenset({"TOTAL", "Total"})},
-                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                select={"DURATION": _TOTAL},
+                require=_COUNTS,
             ),
             TableMap(
                 "A01V",
                 {"CITIZENSHIP": "CITIZEN", "REASON": "REASON", "VALIDITY": "DURATION"},
                 {"REASON": _REASON},
-                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                require=_COUNTS,
                 only_if_broken_down="DURATION",
             ),
         ),
@@ -234,21 +274,45 @@ DATASETS: dict[str, EstatDataset] = {
     "MIGR_ASYAPPCTZA": EstatDataset(
         "MIGR_ASYAPPCTZA",
         "Asylum applicants by type of applicant, citizenship, age and sex",
-        (
-            TableMap(
-                "A05",
-                {
-                    "CITIZENSHIP": "CITIZEN",
-                    "SEX": "SEX",
-                    "AGE": "AGE",
-                    "APPLICANT_TYPE": "ASYL_APP",
-                },
-                {"SEX": _SEX},
-                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
-            ),
-        ),
+        (_ASYLUM_APPLICANTS,),
         SourceType.ASYLUM.value,
     ),
+    "TPS00191": EstatDataset(
+        "TPS00191",
+        "Asylum applicants by type of applicant, citizenship, age and sex (main table)",
+        (_ASYLUM_APPLICANTS,),
+        SourceType.ASYLUM.value,
+    ),
+    "TPS00171": EstatDataset(
+        "TPS00171",
+        "First residence permits by reason (main table)",
+        (_FIRST_PERMITS,),
+        SourceType.PERMITS.value,
+    ),
+    "TPS00176": EstatDataset(
+        "TPS00176",
+        "Immigration (main table)",
+        (_IMMIGRANTS,),
+        SourceType.REGISTER.value,
+        residence_rule=ResidenceRule.M12.value,
+    ),
+    "MIGR_IMM1CTZ": EstatDataset(
+        "MIGR_IMM1CTZ",
+        "Immigration by age group, sex and citizenship",
+        (_IMMIGRANTS,),
+        SourceType.REGISTER.value,
+        residence_rule=ResidenceRule.M12.value,
+    ),
+    "MIGR_ACQ": EstatDataset(
+        "MIGR_ACQ",
+        "Acquisition of citizenship by age group, sex and former citizenship",
+        (_by_citizenship("C01", totals=("AGE",)),),
+        SourceType.REGISTER.value,
+    ),
+    **{
+        code: EstatDataset(code, title, (tmap,), SourceType.ADMINISTRATIVE.value)
+        for code, (title, tmap) in _ENFORCEMENT.items()
+    },
     "MIGR_ASYDCFSTA": EstatDataset(
         "MIGR_ASYDCFSTA",
         "First instance decisions on applications by citizenship, age and sex",
@@ -257,7 +321,7 @@ DATASETS: dict[str, EstatDataset] = {
                 "A06",
                 {"CITIZENSHIP": "CITIZEN", "SEX": "SEX", "AGE": "AGE", "DECISION": "DECISION"},
                 {"SEX": _SEX},
-                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                require=_COUNTS,
             ),
         ),
         SourceType.ASYLUM.value,
@@ -270,7 +334,7 @@ DATASETS: dict[str, EstatDataset] = {
                 "S01",
                 {"SEX": "SEX", "AGE": "AGE"},
                 {"SEX": _SEX, "AGE": _s01_age},
-                require={"UNIT": _PERSONS, "FREQ": frozenset({"A"})},
+                require=_COUNTS,
                 period="jan1",
             ),
         ),
@@ -298,51 +362,14 @@ def identify(columns: set[str], file_name: str) -> str | None:
     return None
 
 
-def curated(
-    registry: Registry,
-    dataset: str,
-    file_name: str,
-    columns: set[str],
-    *,
-    area: str,
-    time: str,
-    table: str | None,
-    status: StatusReader,
-) -> tuple[Pairs, EstatDataset] | None:
-    """The mappers of a dataset of :data:`DATASETS` (``None`` for any other dataset, or when
-    ``table`` is none of its tables)."""
-    known = DATASETS.get(dataset.upper())
-    if known is None or (
-        table is not None and all(registry.table(table).id != t.table for t in known.tables)
-    ):
-        return None
-    out: Pairs = []
-    for tmap in known.tables:
-        if table is not None and registry.table(table).id != tmap.table:
-            continue
-        tdef = registry.table(tmap.table)
-        period = (
-            (lambda text: (y + "-01-01") if (y := _year(text)) else None)
-            if tmap.period == "jan1"
-            else _year
-        )
-        codes: dict[str, Any] = dict(tmap.codes)
-        mapper = CubeMapper(
-            registry=registry,
-            table=tdef,
-            file_name=file_name,
-            area=area,
-            time=time,
-            period=period,
-            resolve_area=resolve_geo,
-            status=status,
-            dims=dict(tmap.dims),
-            codes=codes,
-            select=dict(tmap.select),
-            require={k: v for k, v in tmap.require.items() if k in columns},
-        )
-        out.append((mapper, tmap.only_if_broken_down))
-    return out, known
+def _lookup(dataset: str) -> tuple[tuple[TableMap, ...], EstatDataset] | None:
+    known = DATASETS.get(dataset)
+    return None if known is None else (known.tables, known)
+
+
+curated = curator(_lookup, resolve_geo)
+"""The mappers of a dataset of :data:`DATASETS` (``None`` for any other dataset, or when
+``table`` is none of its tables)."""
 
 
 AGENCY = Agency(

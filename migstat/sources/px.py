@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.px.reader import (
-    MISSING_SYMBOLS,
-    NIL_SYMBOL,
     PxFile,
     PxVariable,
     cell_value,
@@ -51,6 +49,8 @@ from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import file_sha256
 from migstat.sources.names import NameReport, resolve_country
+from migstat.sources.px_symbols import cell_notes, note_for
+from migstat.sources.px_symbols import symbol_flags as _symbol_flags
 from migstat.sources.tabular import (
     TOTAL_WORDS,
     CodeFinder,
@@ -65,6 +65,7 @@ NAME = "px"
 PROVIDER = "PX"
 TABLES = ("F01", "F02", "F03", "F04", "S01", "S02", "S03", "S04", "A01", "A03", "R01")
 RULE_DERIVED = "IMPORT_DERIVED_SKIPPED"
+RULE_REGIONS = "IMPORT_NOT_STORED"
 
 TIME = "TIME_PERIOD"
 REF_AREA = "REF_AREA"
@@ -100,12 +101,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
 )
 _MEASURES = (
-    (r"arriv|immigr|inflow|прибы|иммигр", "F01"),
-    (r"depart|emigr|outflow|выбы|эмигр", "F02"),
+    (r"arriv|immigr|inmigr|in-migr|inflow|invandr|inflytt|прибы|иммигр|въех", "F01"),
+    (r"depart|emigr|outmigr|out-migr|outflow|utvandr|utflytt|выбы|эмигр|выех", "F02"),
     (r"\bnet\b|balance|сальдо|прирост", None),
 )
-_CONFIDENTIAL = re.compile(r"confiden|конфиденц|секрет|not for publication|не публику", re.I)
-_SYMBOL_STATUS = {".": "M", "..": "L"}
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -121,6 +120,18 @@ def _role(variable: PxVariable) -> str | None:
             if re.search(pattern, key):
                 return role
     return None
+
+
+def _roles(px: PxFile) -> list[str | None]:
+    """Each variable's role; the ``CONTVARIABLE`` (the variable whose values are different
+    contents, "Inmigrated" and "Outmigrated") is the measure whatever its name."""
+    roles = [_role(v) for v in px.variables]
+    content = px.text("CONTVARIABLE")
+    if content and MEASURE not in roles:
+        for i, var in enumerate(px.variables):
+            if content in var.all_names() and roles[i] is None:
+                roles[i] = MEASURE
+    return roles
 
 
 def _measure_table(texts: list[str]) -> tuple[bool, str | None]:
@@ -149,11 +160,61 @@ def read(
     duration: str | None = None,
     **_: Any,
 ) -> Dataset:
-    """A PX table as a dataset of one migstat table (see the module's docstring)."""
+    """A PX table as a dataset of one migstat table (see the module's docstring); a file
+    whose measure holds flows of both directions ("Inmigrated", "Outmigrated") gives both
+    tables unless ``table`` names one."""
     path = Path(path)
     px = read_px(path)
+    options = dict(
+        year=year,
+        country=country,
+        provider=provider,
+        edition=edition,
+        allow_unmatched=allow_unmatched,
+        source_type=source_type,
+        residence_rule=residence_rule,
+        date=date,
+        duration=duration,
+    )
+    both = _both_directions(px) if table is None else []
+    if not both:
+        return _read_px(px, path, registry=registry, table=table, **options)
+    parts = [_read_px(px, path, registry=registry, table=t, **options) for t in both]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged.observations.extend(part.observations)
+        merged.metadata.tables.update(part.metadata.tables)
+        merged.findings.extend(f for f in part.findings if f not in merged.findings)
+    return merged
+
+
+def _both_directions(px: PxFile) -> list[str]:
+    """The tables of a measure variable that feeds more than one (F01 and F02)."""
+    roles = _roles(px)
+    if MEASURE not in roles:
+        return []
+    found = {t for t in _measure_tables(px.variables[roles.index(MEASURE)]).values() if t}
+    return sorted(found) if len(found) > 1 else []
+
+
+def _read_px(
+    px: PxFile,
+    path: Path,
+    *,
+    registry: Registry,
+    table: str | None,
+    year: str | int | None,
+    country: str | None,
+    provider: str | None,
+    edition: str | None,
+    allow_unmatched: bool,
+    source_type: str | None,
+    residence_rule: str | None,
+    date: str | None,
+    duration: str | None,
+) -> Dataset:
     name = px.file_name
-    roles = [_role(v) for v in px.variables]
+    roles = _roles(px)
     measure_at = roles.index(MEASURE) if MEASURE in roles else None
 
     # -- which table ------------------------------------------------------------------------
@@ -172,7 +233,7 @@ def read(
             "COUNTRY_ORIGIN",
         }
     ]
-    tdef = _table(registry, table, measure_tables, roles, name)
+    tdef = _table(registry, table, measure_tables, roles, name, _said(px))
     keep = {i for i, t in measure_tables.items() if t == tdef.id} if measure_tables else None
     partner = tdef.partner
     dims = {d.id: d for d in tdef.dimensions}
@@ -214,7 +275,7 @@ def read(
                     )
                 )
         elif role == REF_AREA or (partner is not None and role == partner.id):
-            columns.append(_areas(var, report, where, ref_area=role == REF_AREA))
+            columns.append(_areas(var, report, where, ref_area=role == REF_AREA, found=findings))
         elif role in dims:
             columns.append(_dimension_codes(var, dims[role], registry))
         else:
@@ -235,6 +296,7 @@ def read(
     periods: set[str] = set()
     areas: set[str] = set()
     symbols: dict[str, tuple[str, str]] = {}
+    notes = cell_notes(px)
     for indices, n, token in px.cells():
         picked = [columns[j][i] for j, i in enumerate(indices)]
         if any(p is None for p in picked):
@@ -269,6 +331,7 @@ def read(
                 value,
                 obs_status,
                 conf_status,
+                note_for(notes, indices) if notes else None,
                 where=px.cell_location(n),
             )
         )
@@ -388,19 +451,37 @@ def _fixed(
     return fixed_period, fixed_area
 
 
+def _said(px: PxFile) -> set[str]:
+    """The tables the file's own words name: ``CONTENTS`` and ``TITLE`` in every language
+    it has ("Inmigrated", "Прибывшие", "Utvandrade") through the measure words; empty when
+    they name none, or a flow and its opposite at once."""
+    found: set[str] = set()
+    for lang in [None, *px.languages]:
+        for keyword in ("CONTENTS", "TITLE"):
+            text = px.text(keyword, lang)
+            known, target = _measure_table([text] if text else [])
+            if known and target:
+                found.add(target)
+    return found if len(found) == 1 else set()
+
+
 def _table(
     registry: Registry,
     table: str | None,
     measure_tables: dict[int, str | None],
     roles: list[str | None],
     name: str,
+    said: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> TableDef:
     """The table named by the option, else the one the measure's values feed, else the one
-    the variables fit."""
+    the variables fit, else the one the file's contents and title name (a flow without a
+    partner variable: "Inmigrated by region, age and sex" is F01 for all partners)."""
     if table:
         return registry.table(table)
     wanted = {t for t in measure_tables.values() if t}
     candidates = sorted(wanted) if wanted else _candidates(registry, roles)
+    if not candidates or (said and len(candidates) > 1 and said <= set(candidates)):
+        candidates = sorted(said) or candidates
     return table_for(registry, None, name, candidates)
 
 
@@ -432,20 +513,58 @@ def _period(table: TableDef, text: str, date: str | None, where: Location) -> st
 
 
 def _areas(
-    var: PxVariable, report: NameReport, where: Location, *, ref_area: bool
+    var: PxVariable,
+    report: NameReport,
+    where: Location,
+    *,
+    ref_area: bool,
+    found: list[Finding] | None = None,
 ) -> list[str | None]:
+    """The AREA code of each value. Of a reporting-area variable whose total (``ELIMINATION``)
+    is a country ("00 Sweden"), the values that are no country are that country's regions
+    ("01 Stockholm county"): named in one finding and left out, not listed as unknown
+    country names."""
     out: list[str | None] = []
     for i in range(len(var.values)):
-        texts = var.texts(i)
+        texts = _without_codes(var, i)
         code = next((c for c in (resolve_country(t, report.registry) for t in texts) if c), None)
         if code is None and i == var.elimination_index:
             code = "_T"
-        if code is None:
-            report.add(var.values[i], where)
-        if ref_area and code is not None and code.startswith("_"):
-            code = None  # a total over reporting countries is not a reporting country
         out.append(code)
+    elim = var.elimination_index
+    country = out[elim] if elim is not None else None
+    regions = ref_area and country is not None and not country.startswith("_")
+    left = [var.values[i] for i, code in enumerate(out) if code is None]
+    if regions and left and found is not None:
+        found.append(
+            Finding(
+                rule=RULE_REGIONS,
+                severity=Severity.WARNING,
+                where=where,
+                message=N_(
+                    "Values of {variable} are regions of {country}, not countries: "
+                    "not stored ({values})."
+                ),
+                params={"variable": var.name, "country": country, "values": ", ".join(left)},
+            )
+        )
+    else:
+        for value in left:
+            report.add(value, where)
+    if ref_area:
+        out = [None if c is not None and c.startswith("_") else c for c in out]
     return out
+
+
+def _without_codes(var: PxVariable, i: int) -> list[str]:
+    """The texts of a value, each also without the code it starts with: PxWeb writes a
+    region as ``00 Sweden`` beside ``CODES`` ``00`` (``DOUBLECOLUMN``)."""
+    texts = var.texts(i)
+    code = var.codes[i] if var.codes and i < len(var.codes) else None
+    if not code:
+        return texts
+    bare = [t[len(code) :].strip() for t in texts if t.startswith(code + " ")]
+    return texts + [t for t in bare if t]
 
 
 def _national(var: PxVariable, i: int) -> str:
@@ -454,15 +573,3 @@ def _national(var: PxVariable, i: int) -> str:
     label = var.values[i]
     code = var.codes[i] if var.codes else None
     return f"{code}: {label}" if code and code != label else label
-
-
-def _symbol_flags(px: PxFile, token: str) -> tuple[str, str]:
-    """``(OBS_STATUS, CONF_STATUS)`` of a missing-value symbol."""
-    meaning = px.symbol_text(token) or ""
-    if _CONFIDENTIAL.search(meaning) or meaning.strip().lower() in ("x", "х"):
-        return "A", "C"
-    if token in _SYMBOL_STATUS:
-        return _SYMBOL_STATUS[token], "F"
-    if token in MISSING_SYMBOLS or token == NIL_SYMBOL:
-        return "O", "F"
-    return "O", "F"

@@ -25,7 +25,7 @@ from typing import Any
 
 from migstat.formats.csvbase import column_id, sniff_separator
 from migstat.formats.notation import read_number
-from migstat.formats.sdmx_csv import _FLOW, read_sdmx_csv
+from migstat.formats.sdmx_csv import read_sdmx_csv
 from migstat.formats.sdmxml.reader import is_data_message, read_data
 from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
 from migstat.formats.text import WESTERN, decode_text, line_one
@@ -33,6 +33,7 @@ from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
+from migstat.sources import oecd
 from migstat.sources.coded import (
     Agency,
     StatusReader,
@@ -52,13 +53,21 @@ PROVIDER = "SDMX"
 NOT_AVAILABLE = frozenset({"", "NaN", ":", "NA"})
 
 
+_REF = re.compile(r"^(?:(?P<agency>[^:()]+):)?(?P<id>[^:()]+?)(?:\((?P<version>[^)]*)\))?$")
+
+
 def _flow_of(text: str) -> tuple[str, str]:
-    """``ESTAT:MIGR_RESFIRST(1.0)`` → ``("ESTAT", "MIGR_RESFIRST")``."""
-    cleaned = text.strip().split(": ", 1)[0] if ": " in text.strip() else text.strip()
-    match = _FLOW.match(cleaned)
+    """The agency and dataset of a dataflow reference, as agencies write it:
+    ``ESTAT:MIGR_RESFIRST(1.0)`` → ``("ESTAT", "MIGR_RESFIRST")``; a Eurostat view
+    ``ESTAT:MIGR_EIPRE$DEFAULTVIEW(1.0)`` → ``("ESTAT", "MIGR_EIPRE")``; the OECD's
+    ``OECD.ELS.IMD:DSD_MIG@DF_MIG(1.0)`` (data structure ``@`` dataflow) →
+    ``("OECD.ELS.IMD", "DSD_MIG")``; a label after ``": "`` is dropped."""
+    cleaned = text.strip().split(": ", 1)[0].strip()
+    match = _REF.match(cleaned)
     if not match:
         return "", cleaned.upper()
-    return (match["agency"] or "").upper(), match["id"].upper()
+    dataset = match["id"].strip().split("$", 1)[0].split("@", 1)[0]
+    return (match["agency"] or "").strip().upper(), dataset.upper()
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -129,11 +138,13 @@ def _status_for(columns: set[str]) -> StatusReader:
 
 
 def agency_of(code: str) -> Agency:
-    """The agency behind data: Eurostat with its quirks (``ESTAT``), any other as it
-    publishes (``code`` may be empty when a file does not say)."""
+    """The agency behind data: Eurostat (``ESTAT``) and the OECD with their quirks, any
+    other as it publishes (``code`` may be empty when a file does not say)."""
     if code == ESTAT.id:
         return ESTAT
-    return Agency(code, mapped=ESTAT.mapped)
+    if code in oecd.ALIASES:
+        return oecd.AGENCY
+    return Agency(code, mapped=ESTAT.mapped + oecd.AGENCY.mapped)
 
 
 def read_sdmxml(
@@ -262,7 +273,9 @@ def read_csv(
         "DECIMALS",
         "OBS_COMMENT",
     }
-    dims = [(i, h) for i, h in enumerate(header) if h not in skip]
+    # SDMX-CSV 2.0 "codes and labels" puts each label column after its code column; when the
+    # label column is headed like the dimension (``MEASURE,Measure``) the code is the first
+    dims = [(i, h) for i, h in enumerate(header) if h not in skip and h not in header[:i]]
     columns = {h for _, h in dims}
     area, time = _area_and_time(columns, file_name)
     quirks = agency_of(agency)

@@ -17,10 +17,13 @@ The CSV ``year,orig,dest,refugees,asylum_seekers`` (ISO alpha-3 codes) becomes t
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
+from migstat.formats.csvbase import sniff_separator
 from migstat.formats.notation import parse_count
+from migstat.formats.text import CYRILLIC, decode_text
 from migstat.i18n import N_
 from migstat.model.data import (
     Dataset,
@@ -30,9 +33,10 @@ from migstat.model.data import (
     SourceType,
     TableMetadata,
 )
-from migstat.model.findings import InputError, Severity
+from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
-from migstat.sources.common import CsvFile, header_fields, key_for, paused_gc
+from migstat.sources.common import HEADER_WITHIN, CsvFile, key_for, paused_gc
+from migstat.sources.cube import RULE_NOT_STORED
 from migstat.sources.names import NameReport
 from migstat.sources.skipped import Places
 
@@ -48,11 +52,43 @@ NOT_A_COUNTRY = ("_U", "STATELESS", "TIB")
 RULE_NO_REF_AREA = "IMPORT_NO_REF_AREA"
 
 
-def sniff(path: Path, head: bytes) -> bool:
-    fields = {f.casefold() for f in header_fields(head)}
-    return {"year", "orig", "dest"} <= fields and (
-        "refugees" in fields or "asylum_seekers" in fields
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "year": ("year", "год"),
+    "orig": ("orig", "coo_iso", "country of origin (iso)", "coo", "country of origin"),
+    "dest": ("dest", "coa_iso", "country of asylum (iso)", "coa", "country of asylum"),
+    "refugees": (
+        "refugees",
+        "refugees under unhcr's mandate",
+        "refugees under unhcr\u2019s mandate",
+    ),
+    "asylum_seekers": ("asylum_seekers", "asylum-seekers", "asylum seekers"),
+}
+"""The columns of both header styles, by what they hold: the data files' short names
+(``year,orig,dest,refugees,asylum_seekers``, the API's ``coo_iso``/``coa_iso``) and the
+Refugee Data Finder export's labels. ISO codes are preferred to names when both are given."""
+KNOWN = {"country of origin", "country of asylum", "coo_name", "coa_name"}
+"""Columns read for nothing else: the names beside the ISO codes."""
+
+
+def is_header(fields: list[str]) -> bool:
+    """Whether a line is a UNHCR header: a year, an origin, an asylum country and a value."""
+    folded = {f.casefold() for f in fields}
+    return (
+        bool(folded & set(COLUMNS["year"]))
+        and bool(folded & set(COLUMNS["orig"]))
+        and bool(folded & set(COLUMNS["dest"]))
+        and bool(folded & (set(COLUMNS["refugees"]) | set(COLUMNS["asylum_seekers"])))
     )
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """Either header style, after a preamble of up to a few lines."""
+    text = decode_text(head, legacy=CYRILLIC, sample=True)
+    for line in text.splitlines()[:HEADER_WITHIN]:
+        fields = next(csv.reader([line], delimiter=sniff_separator(line)), [])
+        if is_header([f.strip() for f in fields]):
+            return True
+    return False
 
 
 def read(
@@ -68,12 +104,15 @@ def read(
 
 
 def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str | None) -> Dataset:
-    src = CsvFile(path)
+    src = CsvFile(path, is_header=is_header)
     name = src.name
     table = registry.table(TABLE)
-    c_year, c_orig, c_dest = src.column("year"), src.column("orig"), src.column("dest")
-    values = [(src.column(col, required=False), col, status) for col, status in VALUE_COLUMNS]
+    c_year, c_orig, c_dest = (src.column(*COLUMNS[c]) for c in ("year", "orig", "dest"))
+    values = [
+        (src.column(*COLUMNS[col], required=False), col, status) for col, status in VALUE_COLUMNS
+    ]
     values = [(c, col, status) for c, col, status in values if c is not None]
+    left_out = _left_out(src.header, [c_year, c_orig, c_dest, *(c for c, _, _ in values)])
     if not values:
         raise InputError(
             N_("Column {column} is missing; the header has: {header}."),
@@ -104,6 +143,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
     width = 1 + max(c_year, c_orig, c_dest, *(c for c, _, _ in values))
     observations: list[Observation] = []
     years: set[int] = set()
+    periods: dict[str, str] = {}
     for line, row in src.records():
         if len(row) < width:
             row = row + [""] * (width - len(row))
@@ -121,7 +161,7 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
         if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
             no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
             continue
-        period = f"{year}-12-31"
+        period = periods.get(year) or periods.setdefault(year, f"{year}-12-31")  # one per year
         years.add(int(year))
         for c, col, status in values:
             where = Location(file=name, line=line, column=col)
@@ -164,6 +204,20 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
         ),
     )
     report.settle(dataset, allow_unmatched)
+    if left_out:
+        dataset.findings.append(
+            Finding(
+                rule=RULE_NOT_STORED,
+                severity=Severity.WARNING,
+                table=TABLE,
+                message=N_(
+                    "Columns {columns} are not stored: table {table} holds refugees and "
+                    "asylum-seekers by origin only."
+                ),
+                params={"columns": ", ".join(left_out), "table": TABLE},
+                where=Location(file=name, line=src.offset + 1),
+            )
+        )
     if no_asylum_country:
         dataset.findings.append(
             no_asylum_country.one(
@@ -179,6 +233,18 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
             )
         )
     return dataset
+
+
+def _left_out(header: list[str], used: list[int]) -> list[str]:
+    """The value columns of an export that R01 does not hold (returned refugees, IDPs ...)."""
+    return [
+        h
+        for i, h in enumerate(header)
+        if i not in used
+        and h.strip()
+        and h.strip().casefold() not in KNOWN
+        and h.strip().casefold() not in COLUMNS["orig"] + COLUMNS["dest"]
+    ]
 
 
 def _value(text: str, where: Location) -> tuple[int | float | None, str]:

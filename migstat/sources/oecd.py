@@ -1,0 +1,151 @@
+"""The OECD's quirks: its International Migration Database (``DSD_MIG``) and its areas.
+
+The OECD Data Explorer gives the International Migration Database as dataflow
+``OECD.ELS.IMD:DSD_MIG@DF_MIG``: one data structure whose ``MEASURE`` says what a value is.
+Each measure is a table of migstat's (the OECD's own definitions, as its metadata state them):
+
+* ``B11`` inflows of foreign population by nationality → F03 (immigration by citizenship);
+* ``B12`` outflows of foreign population by nationality → F04;
+* ``B13`` inflows of asylum seekers by nationality → A05 (all applicants, all ages);
+* ``B16`` acquisitions of nationality by former nationality → C01.
+
+The stocks (``B14`` foreign-born population, ``B15`` foreign population) have no reference
+date in the data (the OECD gives a year; countries count at the end of the year or at a
+census), so they are not stored: a file with them stops and names the measure, rather than
+storing stocks on a date the file does not say.
+
+Areas are ISO alpha-3; the partner ``W`` is the world (all countries, ``_T``). Flows follow
+national definitions (permanent and long-term, by residence permit or by register), stated as
+residence rule *other* in the table metadata, with the duration counted as long-term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from migstat.model.data import Location, Observation, ResidenceRule, SourceType
+from migstat.sources.coded import Agency, sdmx_status
+from migstat.sources.cube import CubeMapper, Status
+from migstat.sources.curation import TableMap, curator
+from migstat.sources.names import resolve_country
+
+AGENCY_ID = "OECD.ELS.IMD"
+ALIASES = ("OECD", "OECD.ELS", "OECD.ELS.IMD")
+PUBLISHER = "OECD, International Migration Database"
+URL = "https://data-explorer.oecd.org/"
+LICENCE = "OECD terms and conditions (https://www.oecd.org/termsandconditions/)"
+
+_TOTAL = frozenset({"_T", "_Z"})
+"""A breakdown the table does not have: its total, or not applicable."""
+_COUNTS = {"UNIT_MEASURE": frozenset({"PS"}), "FREQ": frozenset({"A"})}
+
+
+def _by_citizenship(table: str, measure: str, *, duration: bool) -> TableMap:
+    return TableMap(
+        table,
+        {"CITIZENSHIP": "CITIZENSHIP", "SEX": "SEX"},
+        select={
+            "MEASURE": frozenset({measure}),
+            "BIRTH_PLACE": _TOTAL,
+            "EDUCATION_LEV": _TOTAL,
+            "AGE": _TOTAL,
+        },
+        require=_COUNTS,
+        fixed={"DURATION": "LT"} if duration else {},
+    )
+
+
+MEASURES: dict[str, TableMap] = {
+    "B11": _by_citizenship("F03", "B11", duration=True),
+    "B12": _by_citizenship("F04", "B12", duration=True),
+    "B13": TableMap(
+        "A05",
+        {"CITIZENSHIP": "CITIZENSHIP", "SEX": "SEX"},
+        select={"MEASURE": frozenset({"B13"}), "BIRTH_PLACE": _TOTAL, "EDUCATION_LEV": _TOTAL},
+        require=_COUNTS,
+    ),
+    "B16": _by_citizenship("C01", "B16", duration=False),
+}
+"""The measures of ``DSD_MIG`` that migstat stores, each in its table."""
+
+
+class _Rounding(CubeMapper):
+    """The OECD publishes some countries' counts as estimates with decimals (Spain's and
+    France's inflows: ``248350.1526``). A table of persons holds whole numbers: such a value
+    is stored rounded, flagged estimated (OBS_STATUS E), with the published value in the
+    observation's comment, so nothing is lost and nothing is presented as counted."""
+
+    def add(
+        self, record: Mapping[str, str], value: float | None, flag: str | None, where: Location
+    ) -> Observation | None:
+        if value is None or float(value).is_integer():
+            return super().add(record, value, flag, where)
+        obs = super().add(record, round(value), flag, where)
+        if obs is not None:
+            obs.obs_status = "E"
+            obs.comment = f"OECD published {value!r} (an estimate); stored rounded"
+        return obs
+
+
+class _OtherThan(frozenset[str]):
+    """Every code but those given (a record of a measure no table takes)."""
+
+    def __contains__(self, code: object) -> bool:
+        return not super().__contains__(code)
+
+
+def resolve_area(text: str) -> str | None:
+    """An AREA code for an OECD area: ISO alpha-3, and ``W`` for the world."""
+    code = text.strip()
+    if code in ("W", "WORLD", "World"):
+        return "_T"
+    return resolve_country(code)
+
+
+def status(flag: str | None, missing: bool) -> Status:
+    """The OECD's ``OBS_STATUS`` codes are SDMX's."""
+    return sdmx_status(flag, missing)
+
+
+class Imd:
+    """What the table metadata say about the International Migration Database."""
+
+    title = "International Migration Database"
+    source_type = SourceType.OTHER.value
+    population = None
+    origin_concept = "CITIZENSHIP"
+    residence_rule = ResidenceRule.OTHER.value
+
+
+_GUARD = TableMap(
+    "F03",
+    {},
+    select={"MEASURE": _OtherThan(MEASURES)},
+    require={"MEASURE": frozenset(MEASURES)},
+    only_if_broken_down="\x00never kept",
+)
+"""Takes every record of a measure no table takes, and stops there naming its line, so that
+nothing is dropped unsaid."""
+
+
+def _lookup(dataset: str) -> tuple[tuple[TableMap, ...], Imd] | None:
+    if dataset not in ("DSD_MIG", "DF_MIG"):
+        return None
+    return (*MEASURES.values(), _GUARD), Imd()
+
+
+curated = curator(_lookup, resolve_area, _Rounding)
+"""The mappers of ``DSD_MIG``: one table per measure."""
+
+
+AGENCY = Agency(
+    AGENCY_ID,
+    PUBLISHER,
+    URL,
+    LICENCE,
+    resolve_area=resolve_area,
+    status=status,
+    curated=curated,
+    mapped=("DSD_MIG",),
+)
+"""The OECD's quirks, for the readers of coded records of :mod:`migstat.sources.coded`."""
