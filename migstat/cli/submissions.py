@@ -61,6 +61,27 @@ def template_cmd(
     click.echo(c.t(N_("Questionnaire written to {path}"), path=path))
 
 
+def metadata_options(f: Any) -> Any:
+    """``--metadata FILE`` and ``--meta FIELD=VALUE``: the metadata of a CSV submission."""
+    f = click.option(
+        "--meta",
+        "meta",
+        multiple=True,
+        metavar="[TABLE.]FIELD=VALUE",
+        help=(
+            "Table metadata of a CSV or SDMX-CSV file, e.g. residence_rule=12_months or "
+            "F01.source_type=register (repeatable; overrides the file's own)."
+        ),
+    )(f)
+    return click.option(
+        "--metadata",
+        "metadata_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Metadata sidecar (JSON) of a CSV file (default: FILE.metadata.json if present).",
+    )(f)
+
+
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--country", default=None, help="Expected reporting country.")
@@ -80,6 +101,7 @@ def template_cmd(
 @click.option(
     "--no-history", is_flag=True, help="Do not compare with stored data (year-on-year checks)."
 )
+@metadata_options
 @lang_option
 @pass_ctx
 def validate_cmd(
@@ -89,17 +111,20 @@ def validate_cmd(
     json_out: Path | None,
     annotate: Path | None,
     no_history: bool,
+    metadata_file: Path | None,
+    meta: tuple[str, ...],
 ) -> None:
     """Validate a questionnaire, long CSV or SDMX-CSV file and report findings to the cell."""
     from migstat.api import check_file, store_exists
     from migstat.validation.report import render_text, to_json
 
     require_file(file)
+    given = {"metadata_file": metadata_file, "meta": meta}
     if no_history or not store_exists(c.db):
-        checked = check_file(file, country=country)
+        checked = check_file(file, country=country, **given)
     else:
         with opened_store(c) as store:
-            checked = check_file(file, country=country, store=store)
+            checked = check_file(file, country=country, store=store, **given)
     if json_out is not None and str(json_out) == "-":
         click.echo(
             json.dumps(
@@ -153,6 +178,7 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
     default=None,
     help="Also write the annotated workbook to return to the country.",
 )
+@metadata_options
 @lang_option
 @pass_ctx
 def submit_cmd(
@@ -162,6 +188,8 @@ def submit_cmd(
     submitted_by: str | None,
     note: str | None,
     annotate: Path | None,
+    metadata_file: Path | None,
+    meta: tuple[str, ...],
 ) -> None:
     """Validate and store a submission; the raw file, findings and metadata are kept with it."""
     from migstat.api import submit_file
@@ -176,6 +204,8 @@ def submit_cmd(
             submitted_by=who(submitted_by),
             note=note,
             progress=on_batch,
+            metadata_file=metadata_file,
+            meta=meta,
         )
     if checked.findings:
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
