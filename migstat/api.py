@@ -23,7 +23,7 @@ from migstat.formats import output
 from migstat.formats.limits import check_file as check_file_size
 from migstat.formats.submeta import FIELDS as META_FIELDS
 from migstat.formats.submeta import columns_for
-from migstat.i18n import N_
+from migstat.i18n import N_, gettext_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import (
     ANY,
@@ -154,6 +154,37 @@ def check_dataset(
     )
 
 
+MSG_CLOSEST = N_("; the closest: {codes}")
+
+
+def suggest_codes(findings: Sequence[Finding], registry: Registry) -> None:
+    """A country's name typed in a questionnaire's code cell (``STRUCT_CODE_NOT_CODE`` with no
+    code found by the code list's own names): the code the publishers' name matching gives
+    ("Южная Корея", "Кыргызстана"), or else the closest candidates, never a guess."""
+    from migstat.formats.questionnaire.damage import MSG_NAME_FOR_CODE, bilingual
+    from migstat.sources.namematch import index_for
+
+    for f in findings:
+        if f.rule != "STRUCT_CODE_NOT_CODE" or f.params.get("codelist") != "AREA":
+            continue
+        names = index_for(registry.areas)
+        code = names.resolve(str(f.params.get("text", "")))
+        if code is not None:
+            f.message = MSG_NAME_FOR_CODE
+            f.params.update(code=code, name=bilingual(registry.areas, code))
+            continue
+        close = names.suggest(str(f.params.get("text", "")))
+        if close:
+            f.params["candidates"] = {
+                lang: gettext_(
+                    MSG_CLOSEST,
+                    lang,
+                    codes=", ".join(f"{c} ({registry.areas.label(c, lang)})" for c in close),
+                )
+                for lang in ("en", "ru")
+            }
+
+
 def check_file(
     path: str | Path,
     *,
@@ -166,6 +197,7 @@ def check_file(
     dataset, raw = read_file(
         path, country=country, registry=registry, metadata_file=metadata_file, meta=meta
     )
+    suggest_codes(dataset.findings, registry or default_registry())
     used = map_categories(store, dataset, registry=registry) if store is not None else []
     findings = check_dataset(dataset, store=store, registry=registry)
     return CheckedFile(Path(path).name, raw, dataset, findings, used)

@@ -26,6 +26,10 @@ META_SELF_PARTNER          warning   :mod:`~migstat.validation.metadata`
 PLAUS_SEX_RATIO            warning   :mod:`~migstat.validation.plausibility`
 =========================  ========  =====================================================
 
+The arithmetic and cross-table findings of a table sheet that the reader found damaged
+(deleted rows, merged cells ...) are filed under the damage finding
+(:mod:`~migstat.validation.causes`).
+
 \\* a warning when ``imported=True``: published data (UN DESA, CIS-Stat ...) are stored as
 published, and the arithmetic and cross-table findings only inform.
 """
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 from migstat.model import Dataset, Finding, Registry, default_registry
 from migstat.validation.arithmetic import check_totals
+from migstat.validation.causes import file_under_causes
 from migstat.validation.core import Context
 from migstat.validation.crosstable import check_cross_tables
 from migstat.validation.metadata import check_residence_rule, check_self_partner
@@ -61,6 +66,6 @@ def validate(
     check_residence_rule(ctx)
     check_self_partner(ctx)
     check_sex_ratio(ctx)
-    findings = [*dataset.findings, *ctx.findings]
+    findings = file_under_causes([*dataset.findings, *ctx.findings])
     findings.sort(key=lambda f: f.sort_key)
     return findings
