@@ -70,8 +70,7 @@ def query_cmd(
     output: Path | None,
     excel: bool | None,
 ) -> None:
-    """Tidy rows of a table with SDMX column names, labels, flags and the table metadata of
-    each row's submission (a CSV export can be corrected and submitted back as it is)."""
+    """Tidy rows of a table: codes, labels, flags and each row's table metadata."""
     from migstat.api import parse_as_of, query
 
     when = parse_as_of(as_of)

@@ -28,6 +28,16 @@ from migstat.cli.common import (
 )
 from migstat.i18n import N_
 
+STATUSES = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "signed_off": N_("signed off"),
+    "returned": N_("returned"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+}
+"""A submission's status as people read it (the stored value is the English id)."""
+
 
 @click.command("template")
 @click.option("--country", required=True, help="ISO 3166 alpha-3 code of the reporting country.")
@@ -42,9 +52,11 @@ from migstat.i18n import N_
     "--lang",
     "wb_lang",
     type=click.Choice(["en", "ru", "both"]),
-    default="both",
-    show_default=True,
-    help="Language(s) of the workbook.",
+    default=None,
+    help=(
+        "Language(s) of the workbook (default: both, the language of messages first; "
+        "--lang ru before the command gives a Russian-first workbook)."
+    ),
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
@@ -53,11 +65,13 @@ def template_cmd(
 ) -> None:
     """Write a questionnaire workbook for a country and year."""
     from migstat.api import make_template
+    from migstat.formats.vocabulary import bilingual_for
 
     if wb_lang in ("en", "ru") and not os.environ.get("MIGSTAT_LANG"):
         c.lang = wb_lang
+    workbook = bilingual_for(c.lang) if wb_lang in (None, "both") else wb_lang
     ids = [t.strip() for t in table_ids.split(",") if t.strip()] if table_ids else None
-    path = make_template(output, country=country, year=year, tables=ids, lang=wb_lang)
+    path = make_template(output, country=country, year=year, tables=ids, lang=workbook)
     click.echo(c.t(N_("Questionnaire written to {path}"), path=path))
 
 
@@ -162,8 +176,9 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
         )
         return
     from migstat.formats.questionnaire.annotate import annotate_workbook
+    from migstat.formats.vocabulary import bilingual_for
 
-    annotate_workbook(checked.raw, checked.findings, out, lang="both")
+    annotate_workbook(checked.raw, checked.findings, out, lang=bilingual_for(c.lang))
     click.echo(c.t(N_("Annotated workbook written to {path}"), path=out))
 
 
@@ -224,8 +239,9 @@ def submissions_cmd(c: Context, country: str | None) -> None:
         records = store.submissions(country=country.upper() if country else None)
     for r in records:
         flag = " SYNTHETIC" if r.synthetic else ""
+        status = c.t(STATUSES[r.status]) if r.status in STATUSES else r.status
         click.echo(
-            f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{r.status}\t"
+            f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{status}\t"
             f"{','.join(r.tables)}\t{r.n_observations}\t{r.n_errors}/{r.n_warnings}\t"
             f"{r.file_name}{flag}"
         )

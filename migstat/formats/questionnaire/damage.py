@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from migstat.formats.questionnaire.layout import ordered_codes
 from migstat.formats.questionnaire.xlsx import Cell, cell_ref, column_letters
 from migstat.i18n import N_, gettext_
 from migstat.model import CodeList, Finding, Location, Registry, Severity, TableDef
@@ -118,6 +119,8 @@ class SheetDamage:
     table: TableDef
     registry: Registry
     lay: TableSpec
+    lang: str = "en"
+    """The workbook's first language: its rows follow that language's order."""
     findings: list[Finding] = field(default_factory=list)
     bad_rows: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """Rows with a code that is no code (their cells are not read nor reported again)."""
@@ -252,7 +255,9 @@ class SheetDamage:
     # -- rows and columns that are gone -------------------------------------------------------
     def report_missing_rows(self, rows: dict[int, tuple[str, ...]]) -> None:
         expected = list(
-            itertools.product(*(self.registry.codes(self.table, d) for d in self.lay.row_dims))
+            itertools.product(
+                *(ordered_codes(self.registry, self.table, d, self.lang) for d in self.lay.row_dims)
+            )
         )
         runs = _missing_runs(expected, rows, self.bad_rows)
         if not runs:

@@ -155,10 +155,16 @@ class _TableCells:
 
 
 def read_table(
-    reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset: Dataset, year: int
+    reader: XlsxReader,
+    reg: Registry,
+    spec: dict[str, str],
+    dataset: Dataset,
+    year: int,
+    lang: str = "en",
 ) -> None:
     """One table sheet into ``dataset``: an observation per coded data cell that holds
-    something, a finding per cell that cannot be read."""
+    something, a finding per cell that cannot be read (``lang``: the workbook's first
+    language, whose order its rows follow)."""
     file_name = dataset.file_name
     table_id = spec.get("table", "")
     sheet = spec.get("sheet") or table_id
@@ -195,7 +201,7 @@ def read_table(
     code_col_set = set(lay.code_cols)
     in_code_cols = {(r, c): cell_text(v) for r, c, v, _k in cells if c in code_col_set}
     _find_code_header(lay, in_code_cols, where)
-    damage = SheetDamage(file_name, sheet, tdef, reg, lay)
+    damage = SheetDamage(file_name, sheet, tdef, reg, lay, lang)
     merged = reader.merged(sheet)
     if merged:
         cells = damage.unmerge(cells, merged)
