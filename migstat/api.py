@@ -21,8 +21,8 @@ from typing import Any
 
 from migstat.formats import output
 from migstat.formats.limits import check_file as check_file_size
+from migstat.formats.submeta import CHOICES, columns_for
 from migstat.formats.submeta import FIELDS as META_FIELDS
-from migstat.formats.submeta import columns_for
 from migstat.i18n import N_, gettext_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import (
@@ -277,10 +277,28 @@ class QueryResult:
         meta = {"as_of": self.as_of.isoformat() if self.as_of else None}
         return output.write_json(self.rows, self.table, self.lang, meta)
 
+    def _metadata_facts(self) -> dict[str, Any]:
+        """Each provider's table metadata as the questionnaire's metadata sheet names them,
+        in the reader's language (``KGZ — Residence rule applied: 12_months — 12 months or
+        more``)."""
+        from migstat.formats import vocabulary as vocab
+        from migstat.formats.questionnaire.layout import TABLE_FIELDS
+
+        labels = dict(TABLE_FIELDS)
+        out: dict[str, Any] = {}
+        for provider, fields in sorted(self.metadata.items()):
+            for name, value in fields.items():
+                shown = value
+                if name in CHOICES and str(value) in CHOICES[name]:
+                    label = gettext_(CHOICES[name][str(value)], self.lang)
+                    shown = f"{value}{vocab.SEPARATOR}{label}"
+                title = gettext_(labels[name], self.lang) if name in labels else name
+                out[f"{provider} — {title}"] = shown
+        return out
+
     def to_xlsx(self, path: Path) -> None:
         meta: dict[str, Any] = {"as_of": self.as_of.isoformat() if self.as_of else "latest"}
-        for provider, fields in sorted(self.metadata.items()):
-            meta.update({f"{provider} {name}": value for name, value in fields.items()})
+        meta.update(self._metadata_facts())
         output.write_xlsx(path, self.rows, self.columns, self.table, self.lang, meta)
 
 

@@ -232,4 +232,5 @@ def test_a_russian_export_opens_in_a_russian_excel_and_still_submits(cli, tmp_pa
 
     sheet = load_workbook(xlsx).worksheets[1]
     facts = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
-    assert any(v == "census" for v in facts.values()), facts
+    assert facts["KGZ — Источник данных"] == "census — Перепись населения", facts
+    assert facts["KGZ — Охват населения (кто учтён и кто не учтён)"] == "total resident population"
