@@ -21,9 +21,9 @@ from typing import Any
 
 from migstat.formats import output
 from migstat.formats.limits import check_file as check_file_size
-from migstat.formats.submeta import CHOICES, columns_for
 from migstat.formats.submeta import FIELDS as META_FIELDS
-from migstat.i18n import N_, gettext_
+from migstat.formats.submeta import columns_for, metadata_facts
+from migstat.i18n import N_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import (
     ANY,
@@ -50,6 +50,7 @@ from migstat.model import (
     default_registry,
 )
 from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
+from migstat.sources.code_cells import suggest_codes
 from migstat.sources.names import RULE_UNMATCHED
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
@@ -154,37 +155,6 @@ def check_dataset(
     )
 
 
-MSG_CLOSEST = N_("; the closest: {codes}")
-
-
-def suggest_codes(findings: Sequence[Finding], registry: Registry) -> None:
-    """A country's name typed in a questionnaire's code cell (``STRUCT_CODE_NOT_CODE`` with no
-    code found by the code list's own names): the code the publishers' name matching gives
-    ("Южная Корея", "Кыргызстана"), or else the closest candidates, never a guess."""
-    from migstat.formats.questionnaire.damage import MSG_NAME_FOR_CODE, bilingual
-    from migstat.sources.namematch import index_for
-
-    for f in findings:
-        if f.rule != "STRUCT_CODE_NOT_CODE" or f.params.get("codelist") != "AREA":
-            continue
-        names = index_for(registry.areas)
-        code = names.resolve(str(f.params.get("text", "")))
-        if code is not None:
-            f.message = MSG_NAME_FOR_CODE
-            f.params.update(code=code, name=bilingual(registry.areas, code))
-            continue
-        close = names.suggest(str(f.params.get("text", "")))
-        if close:
-            f.params["candidates"] = {
-                lang: gettext_(
-                    MSG_CLOSEST,
-                    lang,
-                    codes=", ".join(f"{c} ({registry.areas.label(c, lang)})" for c in close),
-                )
-                for lang in ("en", "ru")
-            }
-
-
 def check_file(
     path: str | Path,
     *,
@@ -277,28 +247,9 @@ class QueryResult:
         meta = {"as_of": self.as_of.isoformat() if self.as_of else None}
         return output.write_json(self.rows, self.table, self.lang, meta)
 
-    def _metadata_facts(self) -> dict[str, Any]:
-        """Each provider's table metadata as the questionnaire's metadata sheet names them,
-        in the reader's language (``KGZ — Residence rule applied: 12_months — 12 months or
-        more``)."""
-        from migstat.formats import vocabulary as vocab
-        from migstat.formats.questionnaire.layout import TABLE_FIELDS
-
-        labels = dict(TABLE_FIELDS)
-        out: dict[str, Any] = {}
-        for provider, fields in sorted(self.metadata.items()):
-            for name, value in fields.items():
-                shown = value
-                if name in CHOICES and str(value) in CHOICES[name]:
-                    label = gettext_(CHOICES[name][str(value)], self.lang)
-                    shown = f"{value}{vocab.SEPARATOR}{label}"
-                title = gettext_(labels[name], self.lang) if name in labels else name
-                out[f"{provider} — {title}"] = shown
-        return out
-
     def to_xlsx(self, path: Path) -> None:
         meta: dict[str, Any] = {"as_of": self.as_of.isoformat() if self.as_of else "latest"}
-        meta.update(self._metadata_facts())
+        meta.update(metadata_facts(self.metadata, self.lang))
         output.write_xlsx(path, self.rows, self.columns, self.table, self.lang, meta)
 
 

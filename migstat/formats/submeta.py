@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats import vocabulary as vocab
-from migstat.i18n import N_
+from migstat.i18n import N_, gettext_
 from migstat.model import InputError, Location, SubmissionMetadata, TableMetadata
 
 SIDECAR_SUFFIX = ".metadata.json"
@@ -255,3 +255,22 @@ def columns_for(metas: Iterable[Mapping[str, Any]]) -> list[str]:
     :meth:`TableMetadata.to_dict` shape) gives a value, in :data:`FIELDS` order."""
     given = {name for m in metas for name, value in m.items() if value not in (None, "")}
     return [name.upper() for name in FIELDS if name in given]
+
+
+def metadata_facts(metadata: Mapping[str, Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """Each provider's table metadata (provider -> field -> value) named as the
+    questionnaire's metadata sheet names the fields, in ``lang``, choices with their label
+    (``KGZ — Residence rule applied``: ``12_months — 12 months or more``)."""
+    from migstat.formats.questionnaire.layout import TABLE_FIELDS
+
+    labels = dict(TABLE_FIELDS)
+    out: dict[str, Any] = {}
+    for provider, fields in sorted(metadata.items()):
+        for name, value in fields.items():
+            shown = value
+            if name in CHOICES and str(value) in CHOICES[name]:
+                label = gettext_(CHOICES[name][str(value)], lang)
+                shown = f"{value}{vocab.SEPARATOR}{label}"
+            title = gettext_(labels[name], lang) if name in labels else name
+            out[f"{provider} — {title}"] = shown
+    return out
