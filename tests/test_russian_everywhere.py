@@ -112,8 +112,12 @@ def test_help_and_statuses_in_russian(cli, tmp_path, ru_filled) -> None:
     code, out, _ = cli("--lang", "ru", "submit", "--help")
     assert code == 0 and "Проверить и сохранить представление" in out
     assert "Метаданные таблиц файла CSV" in out
+    assert out.startswith("Использование: migstat submit") and "Показать эту справку" in out
+    code, out, _ = cli("--lang", "ru", "--help")
+    assert "Команды:" in out and "Создать книгу вопросника" in out
     code, out, _ = cli("--lang", "en", "submit", "--help")
     assert "Validate and store a submission" in out  # English again in the same process
+    assert out.startswith("Usage: migstat submit") and "Show this message" in out
     db = tmp_path / "s.db"
     code, out, _ = cli(
         "--db", str(db), "--lang", "ru", "submit", str(ru_filled), "--country", "KGZ"

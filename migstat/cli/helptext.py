@@ -36,8 +36,28 @@ def _set(thing: Any, attr: str, lang: str) -> None:
     setattr(thing, attr, gettext_(english, lang))
 
 
+class _Formatter(click.HelpFormatter):
+    """Click's own words (``Usage:``, ``Options``, ``Commands``, the help option's text)
+    through the catalogs too."""
+
+    lang = "en"
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = gettext_("Usage:", self.lang) + " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(gettext_(heading, self.lang))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        shown = [(term, gettext_(text, self.lang) if text else text) for term, text in rows]
+        super().write_dl(shown, *args, **kwargs)
+
+
 def localise(root: click.Command, lang: str) -> None:
     """Put the help texts of ``root`` and every command under it into ``lang``."""
+    click.Context.formatter_class = type("LocalisedFormatter", (_Formatter,), {"lang": lang})
     for command in _walk(root):
         _set(command, "help", lang)
         _set(command, "short_help", lang)
