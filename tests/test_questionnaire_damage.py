@@ -178,3 +178,22 @@ def test_the_console_names_the_cell_of_text_and_formula_findings(cli, filled, tm
     text = next(line for line in out.splitlines() if "STRUCT_NOT_NUMBER" in line)
     assert f"S01!I{row}: " in formula and "формула" in formula
     assert f"S01!J{row}: " in text and "about 40" in text
+
+
+@pytest.mark.parametrize("mark", [",", "."])
+def test_a_count_typed_as_text_with_thousands_marked_is_one_warning(filled, tmp_path, mark) -> None:
+    ws = load_workbook(filled)["S01"]
+    row = row_of(ws, "ARM", "_T")
+    value = int(ws[f"G{row}"].value)
+    assert value >= 1000
+
+    def as_text(ws) -> None:
+        ws[f"G{row}"] = f"{value // 1000}{mark}{value % 1000:03d}"
+
+    checked = damaged(filled, tmp_path, as_text)
+    f = only(checked)
+    assert (f.rule, f.severity, f.where.cell) == ("STRUCT_TEXT_NUMBER", "warning", f"G{row}")
+    assert not checked.errors
+    read = next(o for o in checked.dataset.observations if o.where.cell == f"G{row}")
+    assert read.value == value
+    assert "прочитанный как" in f.text("ru")

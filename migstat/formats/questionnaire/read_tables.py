@@ -92,6 +92,30 @@ def formula_finding(
     )
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+")
+"""A whole number with commas or points between its thousands (``1,234``, ``12.345.678``)."""
+
+
+def grouped_finding(
+    t: _TableCells, ref: str, text: str, value: float, key: tuple[str, ...]
+) -> Finding:
+    """A count typed as text with its thousands marked: read as the whole number, with a
+    warning at the cell (a decimal point would make no sense in a count of people)."""
+    return Finding(
+        rule="STRUCT_TEXT_NUMBER",
+        severity=Severity.WARNING,
+        message=N_(
+            "The cell holds the text “{text}”, read as {value} (a comma or point between "
+            "thousands). Enter figures as numbers, without separators."
+        ),
+        params={"text": text, "value": value},
+        table=t.table,
+        where=Location(file=t.file_name, sheet=t.sheet, cell=ref),
+        key=t.key_dict(key),
+        values={},
+    )
+
+
 def _int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -375,6 +399,13 @@ def _text_cell(
     elif kind in ("e", "b", "d"):
         problem = not_number_finding(
             t.file_name, t.sheet, ref, cell_text(value), t.table, t.key_dict(key)
+        )
+    elif kind == "s" and (grouped := _GROUPED.fullmatch(str(value).strip())):
+        # "1,234" or "1.234" typed as text: a count with its thousands marked, read as one
+        whole = float(re.sub(r"[,.]", "", grouped.group(0)))
+        t.findings.append(grouped_finding(t, ref, str(value).strip(), whole, key))
+        return Observation(
+            t.table, t.ref_area, t.period, key, whole, where=Location(t.file_name, t.sheet, ref)
         )
     else:
         try:
