@@ -18,6 +18,13 @@ STRUCT_NEGATIVE            error     :mod:`~migstat.validation.structural`
 STRUCT_NOT_INTEGER         error     :mod:`~migstat.validation.structural`
 STRUCT_NOT_NUMBER          error     :mod:`~migstat.validation.structural`
 STRUCT_MISSING_METADATA    error     :mod:`~migstat.validation.structural`
+STRUCT_ROWS_MISSING        warning*  the questionnaire reader (``formats.questionnaire.damage``)
+STRUCT_COLUMNS_MISSING     warning*  the questionnaire reader
+STRUCT_MERGED_CELLS        w./error  the questionnaire reader (codes / figures merged)
+STRUCT_CODE_NOT_CODE       error     the questionnaire reader (a name where a code belongs)
+STRUCT_CODE_MISSING        error     the questionnaire reader
+STRUCT_UNCODED_ROW/COLUMN  error     the questionnaire reader (figures in an inserted row)
+STRUCT_TEXT_NUMBER         warning   the questionnaire reader (``1,234`` typed as text)
 ARITH_TOTAL                error*    :mod:`~migstat.validation.arithmetic`
 CROSS_<rule id>            error*    :mod:`~migstat.validation.crosstable`
 TIME_YOY_JUMP              warning   :mod:`~migstat.validation.timeseries`
@@ -28,7 +35,8 @@ PLAUS_SEX_RATIO            warning   :mod:`~migstat.validation.plausibility`
 
 The arithmetic and cross-table findings of a table sheet that the reader found damaged
 (deleted rows, merged cells ...) are filed under the damage finding
-(:mod:`~migstat.validation.causes`).
+(:mod:`~migstat.validation.causes`), which takes their severity (the warnings marked * become
+errors when totals break because of them).
 
 \\* a warning when ``imported=True``: published data (UN DESA, CIS-Stat ...) are stored as
 published, and the arithmetic and cross-table findings only inform.
