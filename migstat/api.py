@@ -21,6 +21,8 @@ from typing import Any
 
 from migstat.formats import output
 from migstat.formats.limits import check_file as check_file_size
+from migstat.formats.submeta import FIELDS as META_FIELDS
+from migstat.formats.submeta import columns_for, metadata_facts
 from migstat.i18n import N_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import (
@@ -49,6 +51,7 @@ from migstat.model import (
     default_registry,
 )
 from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
+from migstat.sources.code_cells import suggest_codes
 from migstat.sources.names import RULE_UNMATCHED
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
@@ -116,14 +119,29 @@ def make_template(
 
 
 def read_file(
-    path: str | Path, *, country: str | None = None, registry: Registry | None = None
+    path: str | Path,
+    *,
+    country: str | None = None,
+    registry: Registry | None = None,
+    metadata_file: str | Path | None = None,
+    meta: Sequence[str] = (),
 ) -> tuple[Dataset, bytes]:
-    """Read a questionnaire, long CSV or SDMX-CSV file (detected from its content)."""
+    """Read a questionnaire, long CSV or SDMX-CSV file (detected from its content). A CSV
+    file's metadata come from its sidecar (``metadata_file``, default
+    ``<file>.metadata.json``), its metadata columns and ``meta`` (``FIELD=VALUE`` or
+    ``TABLE.FIELD=VALUE``), as :mod:`migstat.formats.submeta` documents."""
     from migstat.formats.detect import read_submission
+    from migstat.formats.submeta import parse_options
 
     reg = registry or default_registry()
     code = reg.country(country) if country else None
-    return read_submission(Path(path), registry=reg, country=code)
+    return read_submission(
+        Path(path),
+        registry=reg,
+        country=code,
+        metadata_file=metadata_file,
+        metadata=parse_options(meta) if meta else None,
+    )
 
 
 def check_dataset(
@@ -145,8 +163,13 @@ def check_file(
     country: str | None = None,
     store: Store | None = None,
     registry: Registry | None = None,
+    metadata_file: str | Path | None = None,
+    meta: Sequence[str] = (),
 ) -> CheckedFile:
-    dataset, raw = read_file(path, country=country, registry=registry)
+    dataset, raw = read_file(
+        path, country=country, registry=registry, metadata_file=metadata_file, meta=meta
+    )
+    suggest_codes(dataset.findings, registry or default_registry())
     used = map_categories(store, dataset, registry=registry) if store is not None else []
     findings = check_dataset(dataset, store=store, registry=registry)
     return CheckedFile(Path(path).name, raw, dataset, findings, used)
@@ -162,10 +185,19 @@ def submit_file(
     progress: Progress | None = None,
     registry: Registry | None = None,
     release: str | None = PUBLISHED,
+    metadata_file: str | Path | None = None,
+    meta: Sequence[str] = (),
 ) -> tuple[SubmissionRecord, CheckedFile]:
     """Read, validate and store a national submission (one transaction); once accepted it
     starts in the release state ``release`` (``None``: internal)."""
-    checked = check_file(path, country=country, store=store, registry=registry)
+    checked = check_file(
+        path,
+        country=country,
+        store=store,
+        registry=registry,
+        metadata_file=metadata_file,
+        meta=meta,
+    )
     record = store.submit(
         checked.dataset,
         checked.raw,
@@ -207,16 +239,22 @@ class QueryResult:
     rows: list[dict[str, Any]]
     lang: str
     as_of: datetime | None = None
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The table metadata of each data provider in the rows (their latest submission's)."""
 
-    def to_csv(self) -> str:
-        return output.write_csv(self.rows, self.columns)
+    def to_csv(self, *, excel: bool = False) -> str:
+        """The rows as CSV; ``excel``: with a BOM and ``;`` between fields, as a Russian (or
+        other European) Excel opens a CSV file by double-click."""
+        text = output.write_csv(self.rows, self.columns, separator=";" if excel else ",")
+        return "\ufeff" + text if excel else text
 
     def to_json(self) -> str:
         meta = {"as_of": self.as_of.isoformat() if self.as_of else None}
         return output.write_json(self.rows, self.table, self.lang, meta)
 
     def to_xlsx(self, path: Path) -> None:
-        meta = {"as_of": self.as_of.isoformat() if self.as_of else "latest"}
+        meta: dict[str, Any] = {"as_of": self.as_of.isoformat() if self.as_of else "latest"}
+        meta.update(metadata_facts(self.metadata, self.lang))
         output.write_xlsx(path, self.rows, self.columns, self.table, self.lang, meta)
 
 
@@ -266,7 +304,31 @@ def query(
         filters=filters,
     )
     rows = output.label_rows(store.read(q, as_of=as_of, principal=principal), tdef, reg, lang)
-    return QueryResult(tdef, output.columns(tdef), rows, lang, as_of)
+    cols = output.columns(tdef)
+    metas = _with_metadata(store, rows, tdef.id, principal)
+    extra = columns_for(metas.values())
+    at = cols.index("COMMENT") + 1
+    cols[at:at] = extra
+    return QueryResult(tdef, cols, rows, lang, as_of, metadata=metas)
+
+
+def _with_metadata(
+    store: Store, rows: list[dict[str, Any]], table: str, principal: Principal | None
+) -> dict[str, dict[str, Any]]:
+    """Put each row's table metadata (as its submission stated them) in the row's metadata
+    columns, so that an export can be corrected and submitted back with its metadata; return
+    the metadata by provider (the last submission's, for the XLSX metadata sheet)."""
+    ids = sorted({r["SUBMISSION"] for r in rows if r.get("SUBMISSION") is not None})
+    stored = store.tables_metadata(ids, principal=principal) if ids else {}
+    by_provider: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        meta = stored.get(row.get("SUBMISSION"), {}).get(table) or {}
+        for name, value in meta.items():
+            if name in META_FIELDS:
+                row[name.upper()] = value
+        if meta:
+            by_provider[row["DATA_PROVIDER"]] = {k: v for k, v in meta.items() if k in META_FIELDS}
+    return by_provider
 
 
 def _area(reg: Registry, code: str) -> str:

@@ -338,16 +338,17 @@ def test_a_typo_shows_in_every_total_the_cell_feeds(ds: Dataset) -> None:
     typo = index[("S01", ("RUS", "F", "Y25T29"))]
     typo.value += 7
     found = validate(ds)
+    # readable names, never the internal ids of the hierarchies ("иерархия WORLD")
     expected = {
-        ("_T", "F", "Y25T29"): ("WORLD", "COUNTRY_BIRTH"),
-        ("RUS", "_T", "Y25T29"): ("SEX", "SEX"),
-        ("RUS", "F", "_T"): ("AGE_5Y", "AGE"),
+        ("_T", "F", "Y25T29"): ("grouping: World", "Country of birth", "Весь мир"),
+        ("RUS", "_T", "Y25T29"): ("grouping: Both sexes", "Sex: Total (_T)", "Оба пола"),
+        ("RUS", "F", "_T"): ("grouping: Five-year age groups", "Age", "Пятилетние"),
     }
     assert len(found) == 3
     for f in found:
         key = (f.key["COUNTRY_BIRTH"], f.key["SEX"], f.key["AGE"])
         total = index[("S01", key)]
-        hierarchy, dimension = expected[key]
+        hierarchy, dimension, in_russian = expected[key]
         assert (f.rule, f.severity, f.where) == ("ARITH_TOTAL", "error", total.where)
         assert f.values["observed"] == total.value
         assert f.values["expected"] == total.value + 7
@@ -357,6 +358,7 @@ def test_a_typo_shows_in_every_total_the_cell_feeds(ds: Dataset) -> None:
         assert at_text(total) in en and big(int(total.value)) in en and "-7" in en
         assert hierarchy in en and dimension in en
         assert at_text(total) in ru and big(int(total.value) + 7) in ru and "итог" in ru
+        assert in_russian in ru and "WORLD" not in ru and "AGE_5Y" not in ru
 
 
 def test_parts_of_a_total_in_related() -> None:
@@ -377,7 +379,7 @@ def test_parts_of_a_total_in_related() -> None:
         "parts": 3,
         "missing": 0,
     }
-    assert "SEX" in f.text("en") and "100" in f.text("en") and "90" in f.text("en")
+    assert "Sex: Total (_T)" in f.text("en") and "100" in f.text("en") and "90" in f.text("en")
 
 
 def test_missing_parts_check_only_that_the_total_is_not_smaller() -> None:
@@ -412,7 +414,7 @@ def test_world_is_sparse_absent_rows_count_as_zero() -> None:
         0,
     )
     assert {loc.cell for loc in f.related} == {"D9", "D10"}  # the zero row is left out
-    assert "WORLD" in f.text("en") and "CITIZENSHIP" in f.text("en")
+    assert "grouping: World" in f.text("en") and "Country of citizenship" in f.text("en")
 
 
 def test_world_with_an_empty_row_becomes_an_inequality() -> None:
@@ -468,7 +470,7 @@ def test_cis_membership_is_date_effective() -> None:
     assert validate(mini("F03", cis_values(georgia=11.0), period="2008")) == []
     [f] = validate(mini("F03", cis_values(georgia=11.0), period="2012"))
     assert (f.rule, at(f), f.values["difference"]) == ("ARITH_TOTAL", "F03!D8", 11)
-    assert "REGIONS" in f.text("en") and "CIS" in f.text("en")
+    assert "grouping: Regional groups" in f.text("en") and "(CIS)" in f.text("en")
     assert len(f.related) == 11
     stock = {(k[0], "_T", "_T"): v for k, v in cis_values(georgia=11.0).items()}
     assert validate(mini("S02", stock, period="2009-08-17")) == []

@@ -10,6 +10,7 @@ step that cannot be honoured stops with a :class:`~migstat.model.MigstatError` s
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +24,7 @@ from migstat.analysis.ffs_ipf import (
     scale_newton,
     scale_to,
 )
-from migstat.i18n import N_
+from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 
 if TYPE_CHECKING:
@@ -194,6 +195,23 @@ def check_after_demography(
             raise MigstatError(message, area=codes[i], events=float(events[i]))
 
 
+NEGATIVE_STAYERS = N_(
+    "Matching birthplace totals by the open method leaves a negative number of people born "
+    "in {birth} and living there ({start} at the start, {end} at the end); the estimate "
+    "carries on as migest does (only flows between places are estimated, and they are all "
+    "non-negative), but check the tables of {birth}."
+)
+
+
+class NegativeStayers(UserWarning):
+    """The open method left only stayers (the diagonal) negative: the estimate carries on.
+    ``params`` fill :data:`NEGATIVE_STAYERS` in the reader's language."""
+
+    def __init__(self, params: dict[str, object]) -> None:
+        super().__init__(gettext_(NEGATIVE_STAYERS, "en", **params))
+        self.params = params
+
+
 def match_birthplace(
     p0: np.ndarray, p1: np.ndarray, codes: tuple[str, ...], opts: FfsOptions, tolerance: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Fit]]:
@@ -261,8 +279,20 @@ def match_birthplace(
             end=float(p1[k].sum()),
         )
     negative = np.minimum(q0, q1) < -tolerance
-    if negative.any():
-        k, i = map(int, np.argwhere(negative)[0])
+    abroad = negative.copy()
+    np.fill_diagonal(abroad, False)
+    if negative.any() and not abroad.any():
+        # only stayers (born and living in the same place) went negative: migest carries on,
+        # and so do we, saying so; the flows between places are all non-negative then
+        for k in map(int, np.flatnonzero(np.diag(negative))):
+            params = {
+                "birth": codes[k],
+                "start": round(float(q0[k, k]), 3),
+                "end": round(float(q1[k, k]), 3),
+            }
+            warnings.warn(NegativeStayers(params), stacklevel=2)
+    elif negative.any():
+        k, i = map(int, np.argwhere(abroad)[0])
         raise MigstatError(
             N_(
                 "Matching birthplace totals by the open method leaves a negative "

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from migstat.cli.helptext import localise
 from migstat.i18n import N_, gettext_, resolve_language
 from migstat.model import MigstatError
 
@@ -177,6 +178,7 @@ def run(command: click.Command, argv: list[str] | None = None) -> None:
     """Run ``command`` as the program, turning input errors into messages and exit statuses
     (set ``MIGSTAT_DEBUG=1`` to see the traceback of an unexpected failure)."""
     lang = resolve_language(None)
+    localise(command, _lang_from_argv(argv, lang))
     try:
         command.main(args=argv, prog_name="migstat", standalone_mode=False)
     except click.exceptions.Exit as stop:

@@ -7,12 +7,14 @@ see ``docs/methods/flows_from_stocks.md``. The output is an estimate, never repo
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 import click
 
-from migstat.cli.common import say, set_language, thousands
-from migstat.i18n import N_
+from migstat.cli.common import current_language, say, set_language, thousands
+from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 
 
@@ -134,6 +136,7 @@ def flows_from_stocks_cmd(
     output: Path,
 ) -> None:
     """Estimate bilateral flows from two place-of-birth stock tables (Abel 2013)."""
+    from migstat.analysis.ffs_accounts import NegativeStayers
     from migstat.analysis.ffs_io import (
         read_births_deaths,
         read_stock_table,
@@ -162,9 +165,17 @@ def flows_from_stocks_cmd(
         fit=fit,  # type: ignore[arg-type]
         tol=tol,
     )
-    result = estimate_flows(
-        start.values, end_values, start.codes, births=births, deaths=deaths, options=options
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NegativeStayers)
+        result = estimate_flows(
+            start.values, end_values, start.codes, births=births, deaths=deaths, options=options
+        )
+    for warned in caught:
+        if isinstance(warned.message, NegativeStayers):
+            text = _in_language(warned.message)
+            click.echo(
+                gettext_(N_("Warning: {message}"), current_language(), message=text), err=True
+            )
     output.write_text(write_matrix(result.matrix_rows()), encoding="utf-8")
     if not result.converged:
         say(
@@ -186,3 +197,13 @@ def flows_from_stocks_cmd(
         total=thousands(result.total),
         n=len(start.codes),
     )
+
+
+WARNING = N_("Warning: {message}")
+
+
+def _in_language(warned: Any) -> str:
+    """A warning of the estimate in the language of the command."""
+    from migstat.analysis.ffs_accounts import NEGATIVE_STAYERS
+
+    return gettext_(NEGATIVE_STAYERS, current_language(), **warned.params)

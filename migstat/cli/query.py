@@ -45,6 +45,15 @@ from migstat.model import MigstatError
 )
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--excel/--plain",
+    "excel",
+    default=None,
+    help=(
+        "CSV for Excel: a UTF-8 BOM and ';' between fields, as a Russian Excel opens it "
+        "(default: --excel for a file written with --lang ru, --plain otherwise)."
+    ),
+)
 @lang_option
 @pass_ctx
 def query_cmd(
@@ -59,8 +68,9 @@ def query_cmd(
     filters: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    excel: bool | None,
 ) -> None:
-    """Tidy rows of a table with SDMX column names, labels and flags."""
+    """Tidy rows of a table: codes, labels, flags and each row's table metadata."""
     from migstat.api import parse_as_of, query
 
     when = parse_as_of(as_of)
@@ -88,7 +98,9 @@ def query_cmd(
             raise MigstatError(N_("XLSX output needs a file: add -o FILE.xlsx."))
         result.to_xlsx(output)
     else:
-        text = result.to_csv() if fmt == "csv" else result.to_json()
+        if excel is None:
+            excel = output is not None and c.lang == "ru"
+        text = result.to_csv(excel=excel) if fmt == "csv" else result.to_json()
         if output is None:
             click.echo(text, nl=False)
         else:

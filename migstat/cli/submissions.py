@@ -29,6 +29,16 @@ from migstat.cli.common import (
 from migstat.cli.release import COMMAND_LINE, release_option, release_state
 from migstat.i18n import N_
 
+STATUSES = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "signed_off": N_("signed off"),
+    "returned": N_("returned"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+}
+"""A submission's status as people read it (the stored value is the English id)."""
+
 
 @click.command("template")
 @click.option("--country", required=True, help="ISO 3166 alpha-3 code of the reporting country.")
@@ -43,9 +53,11 @@ from migstat.i18n import N_
     "--lang",
     "wb_lang",
     type=click.Choice(["en", "ru", "both"]),
-    default="both",
-    show_default=True,
-    help="Language(s) of the workbook.",
+    default=None,
+    help=(
+        "Language(s) of the workbook (default: both, the language of messages first; "
+        "--lang ru before the command gives a Russian-first workbook)."
+    ),
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
@@ -54,12 +66,35 @@ def template_cmd(
 ) -> None:
     """Write a questionnaire workbook for a country and year."""
     from migstat.api import make_template
+    from migstat.formats.vocabulary import bilingual_for
 
     if wb_lang in ("en", "ru") and not os.environ.get("MIGSTAT_LANG"):
         c.lang = wb_lang
+    workbook = bilingual_for(c.lang) if wb_lang in (None, "both") else wb_lang
     ids = [t.strip() for t in table_ids.split(",") if t.strip()] if table_ids else None
-    path = make_template(output, country=country, year=year, tables=ids, lang=wb_lang)
+    path = make_template(output, country=country, year=year, tables=ids, lang=workbook)
     click.echo(c.t(N_("Questionnaire written to {path}"), path=path))
+
+
+def metadata_options(f: Any) -> Any:
+    """``--metadata FILE`` and ``--meta FIELD=VALUE``: the metadata of a CSV submission."""
+    f = click.option(
+        "--meta",
+        "meta",
+        multiple=True,
+        metavar="[TABLE.]FIELD=VALUE",
+        help=(
+            "Table metadata of a CSV or SDMX-CSV file, e.g. residence_rule=12_months or "
+            "F01.source_type=register (repeatable; overrides the file's own)."
+        ),
+    )(f)
+    return click.option(
+        "--metadata",
+        "metadata_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Metadata sidecar (JSON) of a CSV file (default: FILE.metadata.json if present).",
+    )(f)
 
 
 @click.command("validate")
@@ -81,6 +116,7 @@ def template_cmd(
 @click.option(
     "--no-history", is_flag=True, help="Do not compare with stored data (year-on-year checks)."
 )
+@metadata_options
 @lang_option
 @pass_ctx
 def validate_cmd(
@@ -90,17 +126,20 @@ def validate_cmd(
     json_out: Path | None,
     annotate: Path | None,
     no_history: bool,
+    metadata_file: Path | None,
+    meta: tuple[str, ...],
 ) -> None:
     """Validate a questionnaire, long CSV or SDMX-CSV file and report findings to the cell."""
     from migstat.api import check_file, store_exists
     from migstat.validation.report import render_text, to_json
 
     require_file(file)
+    given = {"metadata_file": metadata_file, "meta": meta}
     if no_history or not store_exists(c.db):
-        checked = check_file(file, country=country)
+        checked = check_file(file, country=country, **given)
     else:
         with opened_store(c) as store:
-            checked = check_file(file, country=country, store=store)
+            checked = check_file(file, country=country, store=store, **given)
     if json_out is not None and str(json_out) == "-":
         click.echo(
             json.dumps(
@@ -138,8 +177,9 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
         )
         return
     from migstat.formats.questionnaire.annotate import annotate_workbook
+    from migstat.formats.vocabulary import bilingual_for
 
-    annotate_workbook(checked.raw, checked.findings, out, lang="both")
+    annotate_workbook(checked.raw, checked.findings, out, lang=bilingual_for(c.lang))
     click.echo(c.t(N_("Annotated workbook written to {path}"), path=out))
 
 
@@ -155,6 +195,7 @@ def _annotate(c: Context, checked: Any, out: Path) -> None:
     help="Also write the annotated workbook to return to the country.",
 )
 @release_option
+@metadata_options
 @lang_option
 @pass_ctx
 def submit_cmd(
@@ -165,6 +206,8 @@ def submit_cmd(
     note: str | None,
     annotate: Path | None,
     release: str,
+    metadata_file: Path | None,
+    meta: tuple[str, ...],
 ) -> None:
     """Validate and store a submission; the raw file, findings and metadata are kept with it."""
     from migstat.api import submit_file
@@ -180,6 +223,8 @@ def submit_cmd(
             note=note,
             progress=on_batch,
             release=release_state(release),
+            metadata_file=metadata_file,
+            meta=meta,
         )
     if checked.findings:
         click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
@@ -201,8 +246,9 @@ def submissions_cmd(c: Context, country: str | None) -> None:
         )
     for r in records:
         flag = " SYNTHETIC" if r.synthetic else ""
+        status = c.t(STATUSES[r.status]) if r.status in STATUSES else r.status
         click.echo(
-            f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{r.status}\t"
+            f"{r.id}\t{r.submitted_at.isoformat()}\t{r.provider}\t{status}\t"
             f"{','.join(r.tables)}\t{r.n_observations}\t{r.n_errors}/{r.n_warnings}\t"
             f"{r.file_name}{flag}"
         )

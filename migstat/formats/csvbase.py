@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from migstat.formats.notation import NotANumber, read_text
+from migstat.formats.submeta import MetaColumns
 from migstat.formats.text import UTF16_BOMS, UndecodableText, decode_text
 from migstat.i18n import N_
 from migstat.model import (
@@ -24,6 +25,7 @@ from migstat.model import (
     Observation,
     Registry,
     Severity,
+    SubmissionMetadata,
     TableDef,
 )
 from migstat.model.data import MISSING_STATUSES
@@ -180,6 +182,7 @@ class CsvReader:
             self.columns.setdefault(column_id(name), i)
         self._tables: dict[str, TableDef] = {}
         self._areas: dict[str, str] = {}
+        self.meta_columns = MetaColumns.of(file_name, self.columns)
 
     # -- helpers -----------------------------------------------------------------------------
     def where(self, line: int | None = None, column: str | None = None) -> Location:
@@ -240,16 +243,20 @@ class CsvReader:
                     N_("The table is not given on line {line}."), where=self.where(line), line=line
                 )
             tdef = self.table(table_id, line, self.table_column)
+            self.meta_columns.take(tdef.id, fields, line, code_value)
             self._row(tdef, fields, line, observations, findings, areas)
         if not observations and not findings:
             raise InputError(N_("The file has a header but no data rows."), where=self.where())
         provider = self._provider(areas)
+        metadata = SubmissionMetadata(country=next(iter(areas)) if len(areas) == 1 else None)
+        self.meta_columns.apply(metadata)
         return Dataset(
             file_name=self.file_name,
             format=self.format,
             provider=provider,
             observations=observations,
             findings=findings,
+            metadata=metadata,
         )
 
     def _row(

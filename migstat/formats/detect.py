@@ -16,8 +16,17 @@ from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_s
 from migstat.formats.limits import check_size, max_file_bytes
 from migstat.formats.questionnaire import read_questionnaire
 from migstat.formats.sdmx_csv import read_sdmx_csv
+from migstat.formats.submeta import merge, read_sidecar, sidecar_path
 from migstat.i18n import N_
-from migstat.model import Dataset, InputError, Location, NotFoundError, Registry, default_registry
+from migstat.model import (
+    Dataset,
+    InputError,
+    Location,
+    NotFoundError,
+    Registry,
+    SubmissionMetadata,
+    default_registry,
+)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -96,10 +105,16 @@ def read_submission(
     country: str | None = None,
     max_bytes: int | None = None,
     file_name: str | None = None,
+    metadata_file: str | Path | None = None,
+    metadata: SubmissionMetadata | None = None,
 ) -> tuple[Dataset, bytes]:
     """Read a submitted file (questionnaire, long CSV or SDMX-CSV) and return the dataset and
     the raw bytes (kept with the submission). The size limit defaults to
-    ``MIGSTAT_MAX_FILE_MB`` (200 MB); it also bounds a workbook's unpacked size."""
+    ``MIGSTAT_MAX_FILE_MB`` (200 MB); it also bounds a workbook's unpacked size.
+
+    A CSV file's metadata (:mod:`migstat.formats.submeta`): the sidecar ``metadata_file``
+    (default ``<file>.metadata.json`` when it exists), then the file's metadata columns, then
+    ``metadata`` (the ``--meta`` options), a later one winning field by field."""
     path = Path(path)
     name = file_name or path.name
     where = Location(file=name)
@@ -130,7 +145,31 @@ def read_submission(
             where=where,
             problem=problem.strerror or str(problem),
         ) from None
-    return read_bytes(data, file_name=name, registry=reg, country=country, max_bytes=limit), data
+    dataset = read_bytes(data, file_name=name, registry=reg, country=country, max_bytes=limit)
+    add_metadata(dataset, path, metadata_file, metadata)
+    return dataset, data
+
+
+def add_metadata(
+    dataset: Dataset,
+    path: Path | None,
+    metadata_file: str | Path | None = None,
+    metadata: SubmissionMetadata | None = None,
+) -> None:
+    """Lay a CSV submission's sidecar under its metadata columns, and ``metadata`` over both.
+    A questionnaire has its metadata sheet: only ``metadata`` (explicit options) applies."""
+    tables = sorted(
+        {o.table for o in dataset.observations} | {f.table for f in dataset.findings if f.table}
+    )
+    if dataset.format == "questionnaire":
+        merge(dataset.metadata, tables, metadata)
+        return
+    if metadata_file is None and path is not None and sidecar_path(path).is_file():
+        metadata_file = sidecar_path(path)
+    sidecar = read_sidecar(metadata_file) if metadata_file is not None else None
+    in_file = dataset.metadata
+    dataset.metadata = SubmissionMetadata(country=in_file.country, year=in_file.year)
+    merge(dataset.metadata, tables, sidecar, in_file, metadata)
 
 
 def read_bytes(

@@ -120,9 +120,9 @@ def label_rows(
     return out
 
 
-def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> str:
+def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str], separator: str = ",") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=separator)
     writer.writerow(cols)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else safe_text(row.get(c)) for c in cols])

@@ -45,13 +45,23 @@ ORIGIN_CONCEPTS: dict[str, str] = {
 SEPARATOR = " — "
 
 
+ORDERS = {"both": ("en", "ru"), "en+ru": ("en", "ru"), "ru+en": ("ru", "en")}
+"""Bilingual workbooks, the reader's language first (``both`` is English first)."""
+
+
 def languages(lang: str) -> tuple[str, ...]:
-    """The languages of a workbook: ``en``, ``ru`` or ``both``."""
-    if lang == "both":
-        return ("en", "ru")
+    """The languages of a workbook: ``en``, ``ru``, or both in an order (``en+ru``,
+    ``ru+en``; ``both`` = ``en+ru``): every text is written in the first one first."""
+    if lang in ORDERS:
+        return ORDERS[lang]
     if lang in ("en", "ru"):
         return (lang,)
-    raise ValueError(f"lang must be 'en', 'ru' or 'both', not {lang!r}")
+    raise ValueError(f"lang must be 'en', 'ru', 'both', 'en+ru' or 'ru+en', not {lang!r}")
+
+
+def bilingual_for(lang: str) -> str:
+    """Both languages, ``lang`` (the reader's) first."""
+    return "ru+en" if lang == "ru" else "en+ru"
 
 
 def label(msgid: str, langs: tuple[str, ...], joiner: str = " / ") -> str:

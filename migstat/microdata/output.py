@@ -2,12 +2,12 @@
 metadata beside it.
 
 The long CSV has one row per cell (``TABLE,REF_AREA,TIME_PERIOD,<dimensions>,OBS_VALUE``; the
-tables' dimension columns side by side, empty where a table has no such dimension). The long
-CSV format has no place for metadata yet, so the metadata a submission needs (source type,
-reference date, population covered, residence rule, the disclosure rule and its parameters)
-and how the tables were made go to a sidecar file ``<output>.metadata.json`` (documented in
-``docs/microdata.md``) whose ``country`` and ``tables`` have the shape of the submission
-metadata. Both files are written to temporary names and renamed, so a run that fails leaves
+tables' dimension columns side by side, empty where a table has no such dimension). The
+metadata a submission needs (source type, reference date, population covered, residence
+rule, the disclosure rule and its parameters) and how the tables were made go to the sidecar
+file ``<output>.metadata.json`` that ``migstat validate`` and ``submit`` read beside a CSV file
+(:mod:`migstat.formats.submeta`; documented in ``docs/microdata.md``).
+Both files are written to temporary names and renamed, so a run that fails leaves
 no half-written file.
 """
 
@@ -18,15 +18,11 @@ import json
 import os
 from pathlib import Path
 
+from migstat.formats.submeta import read_sidecar, sidecar_path
 from migstat.microdata.tabulate import Tabulation
-from migstat.model import SubmissionMetadata, TableMetadata
+from migstat.model import SubmissionMetadata
 
-SIDECAR_SUFFIX = ".metadata.json"
-
-
-def sidecar_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.name + SIDECAR_SUFFIX)
+__all__ = ["columns", "read_metadata", "sidecar_path", "write_tabulation"]
 
 
 def columns(tabulation: Tabulation) -> list[str]:
@@ -68,15 +64,6 @@ def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, 
 
 
 def read_metadata(path: str | Path) -> SubmissionMetadata:
-    """The submission metadata of a sidecar file (for validating or submitting the tables
-    until the long CSV carries its metadata itself)."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    names = {f for f in TableMetadata.__dataclass_fields__ if f != "where"}
-    return SubmissionMetadata(
-        country=raw.get("country"),
-        year=raw.get("year"),
-        tables={
-            table_id: TableMetadata(**{k: v for k, v in entry.items() if k in names})
-            for table_id, entry in (raw.get("tables") or {}).items()
-        },
-    )
+    """The submission metadata of a sidecar file (``migstat validate`` and ``submit`` read it
+    beside the long CSV by themselves)."""
+    return read_sidecar(path)

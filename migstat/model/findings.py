@@ -37,7 +37,10 @@ _LINE = re.compile(r"^line (\d+)(?:, (.+))?$")
 
 
 def _place(value: Any, lang: str) -> Any:
-    """A text place ``line 12`` (as stored in finding parameters) in the reader's language."""
+    """A text place ``line 12`` (as stored in finding parameters) in the reader's language; a
+    parameter given in each language (``{"en": "Armenia", "ru": "Армения"}``) in the reader's."""
+    if isinstance(value, dict) and value and set(value) <= set(LANGUAGES):
+        return value.get(lang) or value.get("en") or next(iter(value.values()))
     if isinstance(value, str) and (m := _LINE.match(value)):
         if m.group(2):
             return gettext_(N_("line {line}, {column}"), lang, line=m.group(1), column=m.group(2))
@@ -75,6 +78,9 @@ class Finding:
     """The numbers involved: ``observed``, ``expected``, ``difference``, ``tolerance`` ..."""
     related: tuple[Location, ...] = ()
     """Other cells the finding involves (the parts of a total that does not add up)."""
+    caused: tuple[Finding, ...] = ()
+    """Findings that follow from this one (the totals a deleted row no longer adds up to),
+    shown under it rather than beside it."""
 
     def text(self, lang: str = "en") -> str:
         return _render(self.message, self.params, lang)
@@ -104,6 +110,8 @@ class Finding:
             out["key"] = self.key
         if self.related:
             out["related"] = [loc.to_dict() for loc in self.related]
+        if self.caused:
+            out["caused"] = [f.to_dict() for f in self.caused]
         return out
 
 

@@ -207,6 +207,8 @@ def build_area_codelist(raw: dict[str, Any]) -> CodeList:
     ]
     tail = [c for c in raw.get("partner_last", ()) if c in cl]
     cl.subsets["partner"] = ["_T", *first, *rest, *tail]
+    cl.subsets["partner_first"] = first  # the region's block (the CIS), kept first in any language
+    cl.subsets["partner_last"] = tail
     return cl
 
 

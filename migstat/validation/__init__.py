@@ -18,6 +18,13 @@ STRUCT_NEGATIVE            error     :mod:`~migstat.validation.structural`
 STRUCT_NOT_INTEGER         error     :mod:`~migstat.validation.structural`
 STRUCT_NOT_NUMBER          error     :mod:`~migstat.validation.structural`
 STRUCT_MISSING_METADATA    error     :mod:`~migstat.validation.structural`
+STRUCT_ROWS_MISSING        warning*  the questionnaire reader (``formats.questionnaire.damage``)
+STRUCT_COLUMNS_MISSING     warning*  the questionnaire reader
+STRUCT_MERGED_CELLS        w./error  the questionnaire reader (codes / figures merged)
+STRUCT_CODE_NOT_CODE       error     the questionnaire reader (a name where a code belongs)
+STRUCT_CODE_MISSING        error     the questionnaire reader
+STRUCT_UNCODED_ROW/COLUMN  error     the questionnaire reader (figures in an inserted row)
+STRUCT_TEXT_NUMBER         warning   the questionnaire reader (``1,234`` typed as text)
 ARITH_TOTAL                error*    :mod:`~migstat.validation.arithmetic`
 CROSS_<rule id>            error*    :mod:`~migstat.validation.crosstable`
 TIME_YOY_JUMP              warning   :mod:`~migstat.validation.timeseries`
@@ -25,6 +32,11 @@ META_RESIDENCE_RULE        error     :mod:`~migstat.validation.metadata`
 META_SELF_PARTNER          warning   :mod:`~migstat.validation.metadata`
 PLAUS_SEX_RATIO            warning   :mod:`~migstat.validation.plausibility`
 =========================  ========  =====================================================
+
+The arithmetic and cross-table findings of a table sheet that the reader found damaged
+(deleted rows, merged cells ...) are filed under the damage finding
+(:mod:`~migstat.validation.causes`), which takes their severity (the warnings marked * become
+errors when totals break because of them).
 
 \\* a warning when ``imported=True``: published data (UN DESA, CIS-Stat ...) are stored as
 published, and the arithmetic and cross-table findings only inform.
@@ -34,6 +46,7 @@ from __future__ import annotations
 
 from migstat.model import Dataset, Finding, Registry, default_registry
 from migstat.validation.arithmetic import check_totals
+from migstat.validation.causes import file_under_causes
 from migstat.validation.core import Context
 from migstat.validation.crosstable import check_cross_tables
 from migstat.validation.metadata import check_residence_rule, check_self_partner
@@ -61,6 +74,6 @@ def validate(
     check_residence_rule(ctx)
     check_self_partner(ctx)
     check_sex_ratio(ctx)
-    findings = [*dataset.findings, *ctx.findings]
+    findings = file_under_causes([*dataset.findings, *ctx.findings])
     findings.sort(key=lambda f: f.sort_key)
     return findings

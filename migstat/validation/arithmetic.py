@@ -41,19 +41,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from migstat.i18n import N_
-from migstat.model import Observation, TableDef, Tolerance
+from migstat.i18n import LANGUAGES, N_
+from migstat.model import Observation, TableDef, Tolerance, pick
 from migstat.model.additive import AdditiveRule, additive_rules, aggregate_codes
 from migstat.validation.core import EPSILON, Cells, Context, fmt_number, period_date
 
 MSG_TOTAL = N_(
     "{cell}: total {total} is not the sum of its parts {sum} "
-    "({dimension} {code}, hierarchy {hierarchy}): difference {difference}, "
+    "({dimension}: {code}; grouping: {hierarchy}): difference {difference}, "
     "tolerance {tolerance}."
 )
 MSG_TOTAL_PARTIAL = N_(
     "{cell}: total {total} is less than the sum of the parts given {sum} "
-    "({dimension} {code}, hierarchy {hierarchy}; {missing} parts not "
+    "({dimension}: {code}; grouping: {hierarchy}; {missing} parts not "
     "given): difference {difference}."
 )
 
@@ -282,8 +282,20 @@ def _report(
         sum=fmt_number(parts_sum),
         difference=fmt_number(difference),
         tolerance=fmt_number(allowed),
-        dimension=table.dimensions[i].id,
-        code=r.rule.total,
-        hierarchy=r.hierarchy,
+        dimension={lang: table.dimensions[i].label(lang) for lang in LANGUAGES},
+        code={lang: _code_label(ctx, table, i, r.rule.total, lang) for lang in LANGUAGES},
+        hierarchy={lang: _hierarchy_label(ctx, table, i, r.hierarchy, lang) for lang in LANGUAGES},
         missing=missing,
     )
+
+
+def _code_label(ctx: Context, table: TableDef, i: int, code: str, lang: str) -> str:
+    """``Total (_T)``: a code as people read it, with the code to find it by."""
+    label = ctx.registry.codelist(table.dimensions[i].codelist).label(code, lang)
+    return f"{label} ({code})" if label != code else code
+
+
+def _hierarchy_label(ctx: Context, table: TableDef, i: int, hierarchy: str, lang: str) -> str:
+    """A hierarchy's name (``World``, ``Five-year age groups``), never its internal id."""
+    found = ctx.registry.codelist(table.dimensions[i].codelist).hierarchies.get(hierarchy)
+    return pick(found.name, lang) if found is not None and found.name else hierarchy

@@ -63,6 +63,36 @@ def _related(locations: Sequence[Location], lang: str) -> str:
     return gettext_(MSG_CELLS, lang, cells=", ".join(names))
 
 
+def finding_text(f: Finding, lang: str) -> str:
+    """A finding's message, opening with its cell (or line) when the message does not name
+    it itself: every finding printed names its place."""
+    text = f.text(lang)
+    if f.where is None or "{cell}" in f.message or not (f.where.cell or f.where.line):
+        return text
+    place = cell_name(f.where)
+    if f.where.line is not None and not f.where.cell:
+        place = gettext_(N_("line {line}"), lang, line=f.where.line)
+        if f.where.column:
+            place = f"{place}, {f.where.column}"
+    return text if text.startswith(place) else f"{place}: {text}"
+
+
+def _caused(caused: Sequence[Finding], lang: str) -> str:
+    places = [cell_name(g.where) for g in caused if g.where is not None]
+    shown = ", ".join(places[:RELATED_SHOWN])
+    if len(places) > RELATED_SHOWN:
+        shown = gettext_(
+            N_("{listed} and {n} more"), lang, listed=shown, n=len(places) - RELATED_SHOWN
+        )
+    return ngettext_(
+        "because of it, {n} check fails: {cells}",
+        "because of it, {n} checks fail: {cells}",
+        len(caused),
+        lang,
+        cells=shown,
+    )
+
+
 def render_text(
     findings: Sequence[Finding],
     *,
@@ -100,9 +130,11 @@ def render_text(
             if shown[f.rule] > limit:
                 continue
             label = gettext_(SEVERITY_LABELS.get(Severity(f.severity), "error"), lang)
-            lines.append(f"  {label}  {f.rule}  {f.text(lang)}")
+            lines.append(f"  {label}  {f.rule}  {finding_text(f, lang)}")
             if f.related:
                 lines.append(f"      {_related(f.related, lang)}")
+            if f.caused:
+                lines.append("      " + _caused(f.caused, lang))
         for rule, n in shown.items():
             if n > limit:
                 lines.append("  " + gettext_(MSG_MORE, lang, n=n - limit, rule=rule))

@@ -1,7 +1,8 @@
 """The annotated return: the submitted workbook with every finding marked at its cell.
 
 Cells with findings are filled (red: error, amber: warning, blue: information) and carry a
-comment with the rule, the message (in English, Russian or both) and the numbers involved.
+comment with the rule, the message (in English, Russian or both, the reader's language first:
+LibreOffice shows only a comment's first line until it is opened) and the numbers involved.
 A first sheet, ``Findings`` / ``Замечания``, lists every finding with a link to its cell;
 findings that have no cell (a CSV line, a whole table) appear only there.
 """
@@ -41,6 +42,8 @@ VALUE_LABELS = {
     "tolerance": N_("tolerance"),
 }
 SHEET_TITLES = {"en": "Findings", "ru": "Замечания", "both": "Findings - Замечания"}
+SHEET_TITLES["en+ru"] = SHEET_TITLES["both"]
+SHEET_TITLES["ru+en"] = "Замечания - Findings"
 COLUMNS = [
     ("#", None),
     ("severity", N_("Severity")),
@@ -211,6 +214,6 @@ def _place(where: Location, langs: tuple[str, ...]) -> str:
     if where.sheet and where.cell:
         return f"{where.sheet}!{where.cell}"
     if where.line is not None:
-        text = gettext_(N_("line {line}"), langs[-1], line=where.line)
+        text = gettext_(N_("line {line}"), langs[0], line=where.line)
         return text + (f", {where.column}" if where.column else "")
     return where.sheet or ""

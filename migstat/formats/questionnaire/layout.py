@@ -212,7 +212,54 @@ def protect(ws: Worksheet) -> None:
     ws.protection.selectUnlockedCells = False
 
 
+def print_setup(
+    ws: Worksheet,
+    *,
+    area: str,
+    title_rows: str | None = None,
+    landscape: bool = True,
+) -> None:
+    """A sheet that prints as people read it: one page wide (as many pages tall as it
+    takes), on A4, landscape when wide, the header rows repeated on every page, only the
+    sheet's own cells (``area``) printed, and page numbers in the footer."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_area = area
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&P / &N"
+
+
 # -- the layout of a table sheet ------------------------------------------------------------------
+def _russian_key(text: str) -> str:
+    """Russian alphabetical order: letter case aside, "ё" with "е"."""
+    return text.casefold().replace("ё", "е")
+
+
+def ordered_codes(registry: Registry, table: TableDef, dim: str, lang: str) -> tuple[str, ...]:
+    """The rows of a dimension in a workbook whose first language is ``lang``: the partner
+    countries after the region's block (the CIS) follow the alphabet of that language (the
+    registry's order is the English one); every other dimension keeps the registry's order."""
+    codes = registry.codes(table, dim)
+    codelist = registry.codelist(table.dimension(dim).codelist)
+    if lang == "en" or list(codes) != codelist.subsets.get("partner"):
+        return codes
+    fixed = {"_T", *codelist.subsets.get("partner_first", ())}
+    last = set(codelist.subsets.get("partner_last", ()))
+    head = [c for c in codes if c in fixed]
+    rest = sorted(
+        (c for c in codes if c not in fixed and c not in last),
+        key=lambda c: _russian_key(codelist.label(c, lang)),
+    )
+    return (*head, *rest, *(c for c in codes if c in last))
+
+
 class SheetLayout:
     """Where everything is on one table sheet."""
 
@@ -223,7 +270,9 @@ class SheetLayout:
         self.langs = langs
         self.row_dims = list(table.layout.rows)
         self.col_dims = list(table.layout.columns)
-        self.row_codes = list(itertools.product(*(registry.codes(table, d) for d in self.row_dims)))
+        self.row_codes = list(
+            itertools.product(*(ordered_codes(registry, table, d, langs[0]) for d in self.row_dims))
+        )
         self.col_codes = list(itertools.product(*(registry.codes(table, d) for d in self.col_dims)))
         top = 2 if synthetic else 1
         n_lang = len(langs)

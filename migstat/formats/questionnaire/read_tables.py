@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from migstat.formats.notation import NotANumber, read_value
+from migstat.formats.questionnaire.damage import SheetDamage, TableSpec
 from migstat.formats.questionnaire.layout import HIDDEN_SHEET
 from migstat.formats.questionnaire.xlsx import Cell, XlsxReader, column_index, column_letters
 from migstat.i18n import N_
@@ -91,6 +92,30 @@ def formula_finding(
     )
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+")
+"""A whole number with commas or points between its thousands (``1,234``, ``12.345.678``)."""
+
+
+def grouped_finding(
+    t: _TableCells, ref: str, text: str, value: float, key: tuple[str, ...]
+) -> Finding:
+    """A count typed as text with its thousands marked: read as the whole number, with a
+    warning at the cell (a decimal point would make no sense in a count of people)."""
+    return Finding(
+        rule="STRUCT_TEXT_NUMBER",
+        severity=Severity.WARNING,
+        message=N_(
+            "The cell holds the text “{text}”, read as {value} (a comma or point between "
+            "thousands). Enter figures as numbers, without separators."
+        ),
+        params={"text": text, "value": value},
+        table=t.table,
+        where=Location(file=t.file_name, sheet=t.sheet, cell=ref),
+        key=t.key_dict(key),
+        values={},
+    )
+
+
 def _int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -99,23 +124,10 @@ def _col_list(text: str) -> list[int]:
     return [column_index(x.strip()) for x in text.split(",") if x.strip()]
 
 
-@dataclass(slots=True)
-class _TableSpec:
-    """Where the hidden sheet says a table's codes and data cells are (row and column
-    numbers); the rows move down when rows were inserted above the code header."""
-
-    row_dims: list[str]
-    col_dims: list[str]
-    code_cols: list[int]
-    code_rows: list[int]
-    first_row: int
-    first_col: int
-
-
-def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> _TableSpec:
+def _table_spec(spec: dict[str, str], file_name: str, table_id: str) -> TableSpec:
     """A table's row of the hidden sheet, parsed; a damaged row is an :class:`InputError`."""
     try:
-        found = _TableSpec(
+        found = TableSpec(
             row_dims=[d for d in spec["row_dims"].split(",") if d],
             col_dims=[d for d in spec["col_dims"].split(",") if d],
             code_cols=_col_list(spec["code_cols"]),
@@ -155,6 +167,8 @@ class _TableCells:
     dim_ids: list[str]
     observations: list[Observation]
     findings: list[Finding]
+    outside: Callable[[int, int, str], None]
+    """Told of each cell with something in it whose row or column has no codes."""
 
     def key_dict(self, key: tuple[str, ...]) -> dict[str, str]:
         """The full key of a cell, for a finding about it."""
@@ -165,10 +179,16 @@ class _TableCells:
 
 
 def read_table(
-    reader: XlsxReader, reg: Registry, spec: dict[str, str], dataset: Dataset, year: int
+    reader: XlsxReader,
+    reg: Registry,
+    spec: dict[str, str],
+    dataset: Dataset,
+    year: int,
+    lang: str = "en",
 ) -> None:
     """One table sheet into ``dataset``: an observation per coded data cell that holds
-    something, a finding per cell that cannot be read."""
+    something, a finding per cell that cannot be read (``lang``: the workbook's first
+    language, whose order its rows follow)."""
     file_name = dataset.file_name
     table_id = spec.get("table", "")
     sheet = spec.get("sheet") or table_id
@@ -205,12 +225,16 @@ def read_table(
     code_col_set = set(lay.code_cols)
     in_code_cols = {(r, c): cell_text(v) for r, c, v, _k in cells if c in code_col_set}
     _find_code_header(lay, in_code_cols, where)
+    damage = SheetDamage(file_name, sheet, tdef, reg, lay, lang)
+    merged = reader.merged(sheet)
+    if merged:
+        cells = damage.unmerge(cells, merged)
+        in_code_cols = {(r, c): cell_text(v) for r, c, v, _k in cells if c in code_col_set}
     columns = _column_codes(cells, lay)
-    rows: dict[int, tuple[str, ...]] = {}
-    for r in sorted({r for r, _c in in_code_cols if r >= lay.first_row}):
-        codes = tuple(_codes_in_row(in_code_cols, lay.code_cols, r))
-        if all(codes):
-            rows[r] = codes
+    data_rows = {
+        r for r, c, v, _k in cells if r >= lay.first_row and c >= lay.first_col and cell_text(v)
+    }
+    rows = damage.rows(in_code_cols, data_rows)
     make_key = _key_maker(tdef, lay, where)
     table = _TableCells(
         file_name,
@@ -221,8 +245,13 @@ def read_table(
         tdef.dimension_ids,
         dataset.observations,
         dataset.findings,
+        damage.outside,
     )
     _read_cells(cells, lay.first_row, lay.first_col, rows, columns, make_key, table)
+    damage.report_outside(rows)
+    damage.report_missing_rows(rows)
+    damage.report_missing_columns(columns)
+    dataset.findings.extend(damage.findings)
 
 
 def _codes_in_row(
@@ -232,7 +261,7 @@ def _codes_in_row(
 
 
 def _find_code_header(
-    lay: _TableSpec, in_code_cols: dict[tuple[int, int], str], where: Location
+    lay: TableSpec, in_code_cols: dict[tuple[int, int], str], where: Location
 ) -> None:
     """Check the code header is where the hidden sheet says; if rows were inserted above it,
     find it again by the dimension ids in the code columns and move ``lay`` down with it."""
@@ -261,7 +290,7 @@ def _find_code_header(
     lay.first_row += shift
 
 
-def _column_codes(cells: list[Cell], lay: _TableSpec) -> dict[int, tuple[str, ...]]:
+def _column_codes(cells: list[Cell], lay: TableSpec) -> dict[int, tuple[str, ...]]:
     """The codes of every data column whose code rows are all filled, by column number."""
     code_row_set = set(lay.code_rows)
     in_code_rows = {
@@ -288,7 +317,7 @@ def _table_period(tdef: TableDef, dataset: Dataset, year: int) -> str:
 
 
 def _key_maker(
-    tdef: TableDef, lay: _TableSpec, where: Location
+    tdef: TableDef, lay: TableSpec, where: Location
 ) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
     """The function that puts (row codes + column codes) in the table's dimension order."""
     layout_order = (*lay.row_dims, *lay.col_dims)
@@ -331,7 +360,6 @@ def _read_cells(
     file_name, sheet, table = t.file_name, t.sheet, t.table
     ref_area, period = t.ref_area, t.period
     observations = t.observations
-    findings = t.findings
     for r, c, value, kind in cells:
         if r < first_row or c < first_col:
             continue
@@ -340,20 +368,7 @@ def _read_cells(
         ref = f"{column_letters(c)}{r}"
         if row_codes is None or col_codes is None:
             if cell_text(value):
-                findings.append(
-                    Finding(
-                        rule="STRUCT_UNCODED_CELL",
-                        severity=Severity.ERROR,
-                        message=N_(
-                            "The cell holds “{text}” outside the table (its row or column "
-                            "has no codes); it is not read."
-                        ),
-                        params={"text": cell_text(value)},
-                        table=table,
-                        where=Location(file=file_name, sheet=sheet, cell=ref),
-                        values={},
-                    )
-                )
+                t.outside(r, c, cell_text(value))
             continue
         if kind == "n":
             observations.append(
@@ -384,6 +399,13 @@ def _text_cell(
     elif kind in ("e", "b", "d"):
         problem = not_number_finding(
             t.file_name, t.sheet, ref, cell_text(value), t.table, t.key_dict(key)
+        )
+    elif kind == "s" and (grouped := _GROUPED.fullmatch(str(value).strip())):
+        # "1,234" or "1.234" typed as text: a count with its thousands marked, read as one
+        whole = float(re.sub(r"[,.]", "", grouped.group(0)))
+        t.findings.append(grouped_finding(t, ref, str(value).strip(), whole, key))
+        return Observation(
+            t.table, t.ref_area, t.period, key, whole, where=Location(t.file_name, t.sheet, ref)
         )
     else:
         try:

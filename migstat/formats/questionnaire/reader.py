@@ -189,8 +189,9 @@ def _read(reader: XlsxReader, reg: Registry, file_name: str, country: str | None
         synthetic=facts.values.get("synthetic", "0") in ("1", "true", "True"),
         findings=findings,
     )
+    first = _first_language(facts.values.get("language") or "")
     for spec in facts.tables:
-        read_table(reader, reg, spec, dataset, year)
+        read_table(reader, reg, spec, dataset, year, first)
     if not dataset.observations and not dataset.findings:
         raise InputError(
             N_(
@@ -200,6 +201,14 @@ def _read(reader: XlsxReader, reg: Registry, file_name: str, country: str | None
             where=where,
         )
     return dataset
+
+
+def _first_language(lang: str) -> str:
+    """The workbook's first language (its rows are in that language's order)."""
+    try:
+        return vocab.languages(lang)[0]
+    except ValueError:
+        return "en"
 
 
 def _iso_date(value: object, reader: XlsxReader) -> str | None:

@@ -24,6 +24,7 @@ from migstat.formats.questionnaire.layout import (
     UNLOCKED,
     SheetLayout,
     Styles,
+    print_setup,
     protect,
     put,
 )
@@ -243,4 +244,9 @@ def _size_columns(
         dim.width = 12
         dim.protection = UNLOCKED
     ws.freeze_panes = cell_ref(lay.first_data_row, lay.first_data_col)
+    print_setup(
+        ws,
+        area=f"A1:{cell_ref(lay.last_data_row, lay.last_data_col)}",
+        title_rows=f"{lay.header_row}:{lay.code_rows[-1]}",
+    )
     protect(ws)

@@ -30,6 +30,7 @@ from migstat.formats.questionnaire.layout import (
     SheetLayout,
     Styles,
     instruction_blocks,
+    print_setup,
     protect,
     put,
 )
@@ -74,10 +75,7 @@ def write_template(
     wb = Workbook()
     styles = Styles(wb)
     first = wb.active
-    names = {
-        kind: (SHEET_NAMES[kind]["ru"] if lang == "ru" else SHEET_NAMES[kind]["en"])
-        for kind in SHEET_NAMES
-    }
+    names = {kind: SHEET_NAMES[kind][langs[0]] for kind in SHEET_NAMES}
     first.title = names["instructions"]
     meta_ws = wb.create_sheet(names["metadata"])
     lists_ws = wb.create_sheet(LISTS_SHEET)
@@ -169,6 +167,7 @@ def _write_instructions(
         row += 1
     for i in range(1, len(langs) + 1):
         ws.column_dimensions[column_letters(i)].width = 90
+    print_setup(ws, area=f"A1:{column_letters(len(langs))}{row}", landscape=len(langs) > 1)
     protect(ws)
 
 
@@ -209,6 +208,11 @@ def _write_metadata(
         ws.column_dimensions[letter].width = TABLE_FIELD_WIDTHS[key]
     ws.column_dimensions["A"].width = 16
     ws.freeze_panes = f"C{first_table_row}"
+    print_setup(
+        ws,
+        area=f"A1:{column_letters(len(TABLE_FIELDS))}{row - 1}",
+        title_rows=f"{header_row - len(langs)}:{header_row}",
+    )
     protect(ws)
     return {
         "metadata_key_col": "A",

@@ -108,6 +108,11 @@ def column_letters(index: int) -> str:
     return out
 
 
+_MERGE_CELL = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"'
+)
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     """``D17`` → (17, 4)."""
     i = 0
@@ -382,6 +387,29 @@ class XlsxReader:
                 return None
             append((row, col, *cell))
         return out if matched == expected else None
+
+    def merged(self, name: str) -> list[tuple[int, int, int, int]]:
+        """The merged ranges of sheet ``name`` as (first row, first column, last row, last
+        column); a range the file writes wrongly is passed over (merging loses no cell the
+        reader would have read, it only explains what is missing)."""
+        info = self.sheet(name)
+        if info is None or info.path not in self.names:
+            return []
+        try:
+            data = self.archive.read(info.path)
+        except ZIP_DAMAGE:
+            return []
+        tail = data[data.rfind(b"</sheetData>") + 1 :] if b"</sheetData>" in data else b""
+        out: list[tuple[int, int, int, int]] = []
+        for match in _MERGE_CELL.finditer(tail):
+            first, _, last = match.group(1).decode("ascii").partition(":")
+            try:
+                r1, c1 = split_ref(first)
+                r2, c2 = split_ref(last or first)
+            except ValueError:
+                continue
+            out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        return out
 
     def grid(self, name: str) -> dict[tuple[int, int], tuple[object, str]]:
         return {(r, c): (v, k) for r, c, v, k in self.cells(name)}
