@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -22,7 +23,14 @@ from migstat.analysis.ffs_io import (
     same_areas,
     write_matrix,
 )
-from migstat.analysis.ffs_stocks import PROVIDER, REST, region_stocks
+from migstat.analysis.ffs_stocks import (
+    PROVIDER,
+    REST,
+    RegionStocks,
+    natural_change,
+    region_stocks,
+    repeated_areas,
+)
 from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimate_flows
 from migstat.i18n import N_
 from migstat.model import MigstatError
@@ -55,9 +63,16 @@ ASSUMPTIONS = (
         "definitions between the two dates is read as migration."
     ),
     N_(
-        "The store's UN DESA stocks are estimates themselves; without births and deaths, "
-        "natural change is taken out of the native-born, which affects the flows of the "
-        "native-born (returns home) most."
+        "The store's UN DESA stocks are estimates themselves and the store holds no births "
+        "and deaths: the natural change of each place of birth is taken as the change in the "
+        "number of people born there, as births at home where it grew and as deaths in its "
+        "country of residence where it fell. Deaths of emigrants abroad are therefore counted "
+        "at home, which affects the flows of the native-born (returns home) most."
+    ),
+    N_(
+        "The page opens on the latest period in which every chosen country has its own new "
+        "stocks at both dates; a period in which UN DESA repeats a country's earlier stocks "
+        "is marked, since its arrivals cannot be seen."
     ),
 )
 
@@ -88,6 +103,9 @@ class FlowsView:
     described: list[tuple[str, str]] = field(default_factory=list)
     csv_href: str = ""
     note: str = ""
+    warnings: list[str] = field(default_factory=list)
+    """What makes this estimate weaker than it looks (missing births and deaths, repeated
+    stocks), shown above the matrix."""
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
 
@@ -122,26 +140,85 @@ def _chosen(data: PortalData, params: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen)) or REGION
 
 
+NO_BIRTHS_DEATHS = N_(
+    "No births and deaths were given: they count as zero, so the whole change in the number "
+    "of people born in each place is read as migration. Upload births and deaths for a "
+    "defensible estimate."
+)
+
+
+def _stocks(
+    data: PortalData, chosen: tuple[str, ...], years: tuple[int, int]
+) -> RegionStocks | None:
+    return data.cached(
+        "flows-stocks", (years, chosen), lambda: region_stocks(data.reader.query, chosen, years)
+    )
+
+
+def _period(
+    data: PortalData, params: Mapping[str, Any], chosen: tuple[str, ...]
+) -> tuple[int, int]:
+    """The years asked for; else the latest pair of consecutive dates at which every chosen
+    country has stocks of its own (UN DESA's 2019 revision repeats Russia's 2015 stocks for
+    2019, so 2015-2019 would show no arrivals in Russia at all)."""
+    if params.get("start") or params.get("end"):
+        return _year(params, "start", 2015), _year(params, "end", 2019)
+    for start, end in reversed(list(pairwise(YEARS))):
+        try:
+            stocks = _stocks(data, chosen, (start, end)) if len(chosen) > 1 else None
+        except MigstatError:
+            continue
+        if stocks is not None and not repeated_areas(stocks):
+            return start, end
+    return 2015, 2019
+
+
+def _store_warnings(data: PortalData, stocks: RegionStocks) -> list[str]:
+    out = [
+        data.reader.t(
+            N_(
+                "The store has no births and deaths: natural change is taken from the change "
+                "in the number of people born in each place (see the assumptions)."
+            )
+        )
+    ]
+    repeated = repeated_areas(stocks)
+    if repeated:
+        out.append(
+            data.reader.t(
+                N_(
+                    "UN DESA's stocks of {areas} at mid-{end} repeat those of mid-{start}: "
+                    "the arrivals in {areas} cannot be estimated for this period and show as "
+                    "none. Choose an earlier period."
+                ),
+                areas=", ".join(data.area_label(a) for a in repeated),
+                start=stocks.years[0],
+                end=stocks.years[1],
+            )
+        )
+    return out
+
+
 def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False) -> FlowsView:
     """Flows between the chosen countries (by default the region's twelve) and the rest of the
     world from the store's UN DESA stocks, between the two chosen years (nothing is estimated
     until ``run`` is given)."""
     options = read_options(params)
-    view = FlowsView(
-        options=options, start=_year(params, "start", 2015), end=_year(params, "end", 2019)
-    )
     chosen = _chosen(data, params)
     have = {
         area
         for area, by in data.areas_with("S01").items()
         if PROVIDER in by and data.registry.areas.get(area) is not None
     }
+    usable = tuple(a for a in chosen if a in have)
+    start, end = _period(data, params, usable)
+    view = FlowsView(options=options, start=start, end=end)
     view.areas = sorted(
         ((a, data.area_label(a), a in chosen) for a in have), key=lambda item: item[1]
     )
     if not (run or params.get("run")):
         return view
-    chosen = tuple(a for a in chosen if a in have)
+    chosen = usable
     if view.start >= view.end:
         view.error = data.reader.t(N_("Choose a first year before the second."))
         return view
@@ -149,11 +226,7 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
         view.error = data.reader.t(N_("Choose at least two countries with UN DESA stocks."))
         return view
     try:
-        stocks = data.cached(
-            "flows-stocks",
-            (view.start, view.end, chosen),
-            lambda: region_stocks(data.reader.query, chosen, (view.start, view.end)),
-        )
+        stocks = _stocks(data, chosen, (view.start, view.end))
     except MigstatError as problem:  # no total population (P01) in the store, for one
         view.error = problem.text(data.lang)
         return view
@@ -181,8 +254,10 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
         *options.items(),
         *(("area", a) for a in chosen),
     ]
+    view.warnings = _store_warnings(data, stocks)
+    births, deaths = natural_change(stocks)
     _estimate_into(
-        view, data, (stocks.codes, stocks.start, stocks.end, None, None), ffs_options(options)
+        view, data, (stocks.codes, stocks.start, stocks.end, births, deaths), ffs_options(options)
     )
     view.csv_href = "/flows.csv?" + urlencode(query)
     return view
@@ -214,6 +289,8 @@ def upload_view(
         bd_file = files.get("bd_file")
         if bd_file and bd_file[1].strip():
             births, deaths = read_births_deaths(bd_file[1], start.codes, file_name=bd_file[0])
+        else:
+            view.warnings.append(data.reader.t(NO_BIRTHS_DEATHS))
         _estimate_into(
             view,
             data,
