@@ -1,0 +1,103 @@
+"""Pages open on the data: the mirror explorer on the latest well-covered year, a mirror
+report's charts with the years partners have not finished reporting marked (not drawn as a
+fall), the explorer's flow tables on the latest well-covered year with partners by size under
+the published total. Real numbers: CIS-Stat's file and UN DESA's stocks (tests.portal_store).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from migstat.web.app import create_app
+from migstat.web.views.periods import incomplete, reporting_counts, well_covered
+from tests.portal_store import available, build_portal_store, cis_value
+
+pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    store = build_portal_store(tmp_path_factory.mktemp("defaults") / "portal.db")
+    with TestClient(create_app(store=store)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_well_covered_period_rules() -> None:
+    counts = {2021: 9, 2022: 8, 2023: 7, 2024: 7, 2025: 3}
+    assert well_covered(counts) == 2022  # 8 >= 0.8 x 9; 7 is not
+    assert incomplete(counts) == [2023, 2024, 2025]
+    assert well_covered({}) is None and incomplete({}) == []
+    rows = [
+        ("CISSTAT", "ARM", "F01", "2024", 14),
+        ("CISSTAT", "ARM", "F02", "2024", 14),
+        ("CISSTAT", "RUS", "F01", "2024", 14),  # one side only: not a reporting country
+        ("CISSTAT", "ARM", "F01", "2025", 3),
+        ("CISSTAT", "ARM", "F02", "2025", 3),
+    ]
+    assert reporting_counts(rows, ("F02", "F01")) == {2024: 1, 2025: 1}
+
+
+def test_mirror_explorer_opens_on_the_best_covered_recent_year(client) -> None:
+    """CIS-Stat's file: ten countries report both sides until 2019; 2023-2025 have seven, and
+    Russia stops after 2022. The explorer opens on 2022, not on 2025."""
+    page = client.get("/mirror?lang=en")
+    assert page.status_code == 200
+    selected = re.search(r'<option value="(\d{4})" selected', page.text).group(1)
+    assert selected == "2022"
+    assert re.search(r'<option value="2025"', page.text)  # later years are still offered
+    assert "Russian Federation" in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_mirror_report_marks_the_years_partners_have_not_reported(client, lang) -> None:
+    page = client.get(f"/mirror/country/KGZ?lang={lang}")
+    assert page.status_code == 200
+    assert re.search(r"<h1>[^<]*, 2022\s*</h1>", page.text)
+    note = re.search(r'id="mirror-pending">(.*?)</p>', page.text, re.S).group(1)
+    word = "incomplete" if lang == "en" else "неполные данные"
+    assert note.count(word) == 3 and "2025" in note and "2022" not in note
+    specs = [
+        json.loads(m)
+        for m in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page.text, re.S)
+    ]
+    series = [s for s in specs if s.get("usermeta", {}).get("pending")]
+    assert len(series) == 2
+    for spec in series:
+        assert spec["usermeta"]["pending"] == ["2023", "2024", "2025"]
+        assert spec["layer"][0]["transform"] == [{"filter": "!datum.status"}]
+        late = [p for p in spec["data"]["values"] if p["period"] == "2025"]
+        assert late and all(p["status"] for p in late)
+
+
+def test_explorer_flow_table_opens_on_a_covered_year_by_size(client) -> None:
+    """Kyrgyzstan's arrivals (CIS-Stat): one year, the published world total on top, then the
+    partners largest first, the publisher's groups last; the share link keeps the view."""
+    view = client.get("/api/explore/F01?lang=en").json()
+    pivot = view["pivot"]
+    assert pivot["columns"] == [["2025"]]
+    labels = [row["labels"][0] for row in pivot["data"]]
+    values = [row["cells"][0]["value"] for row in pivot["data"]]
+    assert labels[0] == "World (all countries)"
+    assert values[0] == cis_value(2025, "KGZ", "ARRIVALS")
+    assert labels[1] == "Russian Federation"
+    assert values[1] == cis_value(2025, "KGZ", "ARRIVALS.RUS")
+    countries = values[1 : labels.index("Commonwealth of Independent States")]
+    assert countries == sorted(countries, reverse=True)
+    assert labels[-2:] == ["Commonwealth of Independent States", "Countries outside the CIS"]
+    assert "start=2025" in view["share"] and "order=size" in view["share"]
+    assert "start=2025&end=2025" in view["downloads"]["csv"]
+    page = client.get("/explore?table=F01&lang=ru")
+    first = re.search(r'<table class="data" id="pivot">.*?<tbody>\s*<tr([^>]*)>', page.text, re.S)
+    assert 'class="total"' in first.group(1)
+
+
+def test_explorer_keeps_an_asked_period_and_partners(client) -> None:
+    every = client.get("/api/explore/F01?REF_AREA=RUS&COUNTRY_PREV_RES=KGZ+TJK").json()
+    assert len(every["pivot"]["columns"]) == 8  # partners chosen: 2016-2023, as before
+    asked = client.get("/api/explore/F01?REF_AREA=KGZ&start=2016&end=2019").json()
+    assert [c[0] for c in asked["pivot"]["columns"]] == ["2016", "2017", "2018", "2019"]
