@@ -10,21 +10,17 @@ import json
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from migstat.web.app import create_app
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
-from tests.portal_store import available, build_portal_store, cis_value
+from tests.portal_store import available, cis_value, portal_client
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    store = build_portal_store(tmp_path_factory.mktemp("defaults") / "portal.db")
-    with TestClient(create_app(store=store)) as test_client:
+    with portal_client(tmp_path_factory.mktemp("defaults")) as test_client:
         yield test_client
-    store.close()
 
 
 def test_well_covered_period_rules() -> None:
