@@ -361,4 +361,9 @@ def _shade(value: float, top: float) -> float:
     """Opacity of a cell's colour: log scale, so that small corridors still show."""
     if value <= 0 or top <= 0:
         return 0.0
-    return round(math.log1p(value) / math.log1p(top), 3)
+    share = math.log1p(value) / math.log1p(top)
+    # Dark text is legible (WCAG AA) up to 0.65, white text from 0.85: the shades in between
+    # are skipped, so every cell keeps its number readable.
+    if share <= 0.75:
+        return round(share * 0.65 / 0.75, 3)
+    return round(0.85 + (share - 0.75) * 0.6, 3)

@@ -121,7 +121,7 @@ def cell_colour(log_ratio: float | None) -> str:
     if x >= 0:
         return f"rgb(255,{round(255 - 175 * x)},{round(255 - 195 * x)})"
     x = -x
-    return f"rgb({round(255 - 205 * x)},{round(255 - 135 * x)},255)"
+    return f"rgb({round(255 - 205 * x)},{round(255 - 110 * x)},255)"  # dark text stays legible
 
 
 def fmt(value: float | None, lang: str, digits: int = 0) -> str:
