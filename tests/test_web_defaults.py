@@ -1,11 +1,14 @@
 """Pages open on the data: the mirror explorer on the latest well-covered year, a mirror
 report's charts with the years partners have not finished reporting marked (not drawn as a
 fall), the explorer's flow tables on the latest well-covered year with partners by size under
-the published total. Real numbers: CIS-Stat's file and UN DESA's stocks (tests.portal_store).
+the published total; beside the downloads, the table as shown and the SDMX address of the
+same series. Real numbers: CIS-Stat's file and UN DESA's stocks (tests.portal_store).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -97,3 +100,31 @@ def test_explorer_keeps_an_asked_period_and_partners(client) -> None:
     assert len(every["pivot"]["columns"]) == 8  # partners chosen: 2016-2023, as before
     asked = client.get("/api/explore/F01?REF_AREA=KGZ&start=2016&end=2019").json()
     assert [c[0] for c in asked["pivot"]["columns"]] == ["2016", "2017", "2018", "2019"]
+
+
+def test_download_as_shown_and_the_sdmx_address(client) -> None:
+    """Beside the tidy downloads: the table as shown (wide, Russian labels, numbers as
+    numbers) and the SDMX query of the same series, which answers the same numbers."""
+    page = client.get("/explore?table=F01&lang=ru").text
+    href = re.search(r'href="([^"]+)" data-format="shown"', page).group(1).replace("&amp;", "&")
+    answer = client.get(href)
+    assert answer.status_code == 200
+    assert (
+        answer.headers["content-disposition"] == 'attachment; filename="F01_2025_ru_as_shown.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("F01. Иммиграция")
+    assert ["Страна", "Кыргызстан"] in rows and ["Источник", "Статкомитет СНГ"] in rows
+    header = next(r for r in rows if r and r[0].endswith("\\ Период"))
+    assert header == ["Страна предыдущего проживания \\ Период", "2025"]
+    shown = {r[0]: r[1] for r in rows[rows.index(header) + 1 :] if len(r) == 2 and r[1]}
+    assert shown["Российская Федерация"] == str(cis_value(2025, "KGZ", "ARRIVALS.RUS")) == "14422"
+    assert shown["Все страны мира"] == str(cis_value(2025, "KGZ", "ARRIVALS"))
+    sdmx = re.search(r'href="([^"]+)" id="sdmx-url"', page).group(1).replace("&amp;", "&")
+    assert sdmx == "/sdmx/rest/data/F01/KGZ..LT._T._T.CISSTAT?startPeriod=2025&endPeriod=2025"
+    api = client.get(sdmx + "&format=csv")
+    assert api.status_code == 200
+    table = list(csv.DictReader(io.StringIO(api.text)))
+    by_partner = {r["COUNTRY_PREV_RES"]: float(r["OBS_VALUE"]) for r in table}
+    assert by_partner["RUS"] == 14422 and by_partner["_T"] == float(shown["Все страны мира"])
+    assert len(by_partner) == sum(1 for v in shown.values() if v)

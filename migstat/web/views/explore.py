@@ -28,6 +28,7 @@ from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
 from migstat.web.views.providers import edition
+from migstat.web.views.shown import sdmx_url
 
 CHARTS = ("line", "bar", "pyramid")
 MAX_ROWS = 400
@@ -107,6 +108,8 @@ class Explorer:
     synthetic: bool
     notices: list[str] = field(default_factory=list)
     """What of the request has no data here and was left out."""
+    sdmx: str = ""
+    """The SDMX 2.1 query of the series shown (:func:`.shown.sdmx_url`)."""
     observations: list[StoredObservation] = field(repr=False, default_factory=list)
 
 
@@ -261,6 +264,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
         n_observations=len(view),
         synthetic=any(o.synthetic for o in view),
         notices=notices,
+        sdmx=sdmx_url(table, selection),
         observations=view,
     )
 
