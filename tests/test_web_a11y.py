@@ -6,7 +6,10 @@ country picker's type-ahead finds a country by its name in either language or it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +137,82 @@ def test_country_search_in_both_languages(wide, base_url) -> None:
         "TJK",
         "UZB",
     }
+
+
+def test_chart_exports_png_and_svg_under_the_csp(browser, base_url) -> None:
+    """The export links under a chart give a PNG and an SVG of it, with the portal's
+    Content-Security-Policy in force (no eval, no inline script)."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
+    refused: list[str] = []
+    try:
+        tab = context.new_page()
+        tab.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda exc: refused.append(str(exc)))
+        _settle(tab, f"{base_url}/explore?table=F01&lang=ru")
+        links = tab.locator("#chart + p.chart-export a")
+        assert links.all_text_contents() == ["Скачать PNG", "Скачать SVG"]
+        images = {}
+        for kind in ("png", "svg"):
+            with tab.expect_download() as got:
+                tab.click(f"#chart + p.chart-export a[data-export={kind}]")
+            images[kind] = Path(got.value.path()).read_bytes()
+        assert images["png"][:8] == b"\x89PNG\r\n\x1a\n" and len(images["png"]) > 5_000
+        svg = images["svg"].decode("utf-8")
+        assert svg.startswith("<svg") and "Российская Федерация" in svg
+        assert not refused, refused
+    finally:
+        context.close()
+
+
+@contextmanager
+def _other_site(page_html: str) -> Iterator[str]:
+    """Another web site on loopback (another origin than the portal) serving one page."""
+    body = page_html.encode("utf-8")
+
+    class Story(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Story)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/story.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_embed_view_is_framed_elsewhere_and_the_page_is_not(browser, base_url) -> None:
+    """A page of another site frames /embed/explore (chart, title, source line); the
+    explorer itself refuses to be framed."""
+    embed = f"{base_url}/embed/explore?table=F01&lang=en"
+    framed_page = f"{base_url}/explore?table=F01&lang=en"
+    story = (
+        f'<iframe id="a" src="{embed}" width="720" height="480"></iframe>'
+        f'<iframe id="b" src="{framed_page}" width="720" height="480"></iframe>'
+    )
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    try:
+        with _other_site(story) as address:
+            tab = context.new_page()
+            tab.goto(address)
+            frame = tab.frame_locator("#a")
+            frame.locator("div.chart[data-rendered=true]").wait_for(timeout=20_000)
+            assert frame.locator("#embed-title").inner_text().startswith("Immigration")
+            source = frame.locator("#embed-source").inner_text()
+            assert "CIS-Stat" in source and "International migration by country" in source
+            tab.wait_for_load_state("load")
+            refused = tab.frame_locator("#b")
+            assert refused.locator("#filters").count() == 0  # Chrome shows its error page
+            assert [
+                f.url for f in tab.frames if "/explore?" in f.url and "embed" not in f.url
+            ] == []
+    finally:
+        context.close()
