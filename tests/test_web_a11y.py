@@ -33,6 +33,7 @@ PAGES = (
     "/mirror",
     "/mirror/country/KGZ",
     "/flows?run=1",
+    "/region/M49_143",
     "/availability",
     "/guide",
 )

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
-from tests.portal_store import available, cis_value, portal_client
+from tests.portal_store import available, cis_value, portal_client, undesa_row_total
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
 
@@ -128,3 +128,36 @@ def test_download_as_shown_and_the_sdmx_address(client) -> None:
     by_partner = {r["COUNTRY_PREV_RES"]: float(r["OBS_VALUE"]) for r in table}
     assert by_partner["RUS"] == 14422 and by_partner["_T"] == float(shown["Все страны мира"])
     assert len(by_partner) == sum(1 for v in shown.values() if v)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_region_page_adds_up_only_what_exists(client, lang) -> None:
+    """Central Asia from UN DESA (2019): the five countries' foreign-born as the CSV gives
+    them, 7.1 % of their population (UN DESA's P01 for the same date), never more than the
+    population; a country without a figure would be named, not counted as zero."""
+    page = client.get(f"/region/m49_143?lang={lang}")
+    assert page.status_code == 200
+    names = ("Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan")
+    migrants = sum(undesa_row_total("2019", n) for n in names)
+    assert migrants == 5_187_398
+    row = re.search(r'<tr data-period="2019-07-01">(.*?)</tr>', page.text, re.S).group(1)
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+    ]
+    digits = [int(re.sub(r"\D", "", c)) for c in cells[1:3]]
+    assert digits[0] == migrants and digits[1] > 10 * migrants
+    assert cells[3] == ("7.1" if lang == "en" else "7,1") and cells[4] == ""
+    assert round(100 * digits[0] / digits[1], 1) == 7.1
+
+
+def test_region_names_the_countries_without_data(client) -> None:
+    """The CIS today without Georgia; Germany (in the store) is not a member. Every member
+    has UN DESA figures here, so the page adds all eleven; an unknown region is a 404 naming
+    the parameter."""
+    page = client.get("/region/CIS?lang=en").text
+    members = re.search(r'id="region-members">(.*?)</p>', page, re.S).group(1)
+    assert "Georgia" not in members and "Germany" not in members and "no data" not in members
+    assert client.get("/region/KGZ?lang=en").status_code == 404
+    missing = client.get("/region/NOPE?lang=ru")
+    assert missing.status_code == 404 and "region" in missing.text and "NOPE" in missing.text

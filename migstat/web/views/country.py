@@ -488,3 +488,9 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
 
 
 WARMERS.append(lambda data: [build(data, code) for code in REGION])
+
+
+def foreign_born(data: PortalData, code: str) -> Figures:
+    """The foreign-born of ``code`` by (source, area, date), as its profile draws them
+    (derived only where every part exists); the region pages add these up."""
+    return _figures(data, code, data.observations("S01", [code]))["stocks"]
