@@ -161,3 +161,22 @@ def test_region_names_the_countries_without_data(client) -> None:
     assert client.get("/region/KGZ?lang=en").status_code == 404
     missing = client.get("/region/NOPE?lang=ru")
     assert missing.status_code == 404 and "region" in missing.text and "NOPE" in missing.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_profile_gives_migrants_as_a_share_of_the_population(client, lang) -> None:
+    """Kyrgyzstan, mid-2019: UN DESA's 195,949 foreign-born over UN DESA's population of the
+    same date; the synthetic 2024 questionnaire has no population, so it gives no share."""
+    people = client.get("/api/explore/P01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&SEX=_T").json()
+    population = next(
+        o["OBS_VALUE"] for o in people["observations"] if o["TIME_PERIOD"] == "2019-07-01"
+    )
+    migrants = undesa_row_total("2019", "Kyrgyzstan")
+    assert migrants == 195_949 and 6_000_000 < population < 7_000_000
+    share = round(100 * migrants / population, 1)
+    page = client.get(f"/country/KGZ?lang={lang}").text
+    kpi = re.sub(
+        r"<[^>]+>", " ", re.search(r'id="kpi-share">(.*?)</div></div>', page, re.S).group(1)
+    )
+    shown = f"{share}" if lang == "en" else f"{share}".replace(".", ",")
+    assert f"{shown}%" in kpi and "2019-07-01" in kpi and share == 3.1

@@ -24,6 +24,7 @@ from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
 from migstat.web.views.provenance import SYNTHETIC, Figure, derived_part, describe, marks
 from migstat.web.views.providers import edition
+from migstat.web.views.relative import population_share
 
 TOP = 10
 RECENT_YEARS = 15
@@ -318,6 +319,7 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         else t(N_("No breakdown of the foreign-born by age and sex has been provided.")),
         "marked": any(p["status"] for p in series),
         "women": _women_share(data, s01, s01_obs, code, figures.get("stocks", {})),
+        "share": population_share(data, code, figures.get("stocks", {})),
         "sources": _sources(data, code),
         "provided": _provided(data, code),
     }
