@@ -180,3 +180,24 @@ def test_profile_gives_migrants_as_a_share_of_the_population(client, lang) -> No
     )
     shown = f"{share}" if lang == "en" else f"{share}".replace(".", ",")
     assert f"{shown}%" in kpi and "2019-07-01" in kpi and share == 3.1
+
+
+def _text(html: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|b|figcaption)>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_every_explorer_chart_has_a_title_source_line_and_status(client) -> None:
+    """Under the chart: the table's title, what is held fixed, the publisher with its edition
+    and date received; a synthetic view says so on the chart, in the page's language."""
+    cis = client.get("/explore?table=F01&lang=ru").text
+    assert _text(cis, "chart-title").startswith("Иммиграция по стране предыдущего")
+    assert "Страна: Кыргызстан" in _text(cis, "chart-subtitle")
+    source = _text(cis, "chart-source")
+    assert source.startswith("Источник: Статкомитет СНГ, International migration by country")
+    assert "получено" in source and "Синтетические" not in source
+    national = client.get("/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&lang=en").text
+    line = _text(national, "chart-source")
+    assert line.startswith("Source: Kyrgyzstan (received ") and "Synthetic" in line
+    embed = client.get("/embed/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&lang=en").text
+    assert "Synthetic" in _text(embed, "embed-source")
