@@ -238,3 +238,13 @@ def test_repeated_stocks_are_marked(client) -> None:
     assert "Российская Федерация" in warning and "2019" in warning and "2015" in warning
     net, _ = _net_and_flows(client, "start=2015&end=2019&totals=rescale&model=minimum&fit=mipfp")
     assert abs(net["RUS"]) < 1_000_000  # not the -5 million of the issue
+
+
+def test_countries_without_stocks_are_named(client) -> None:
+    """France has no UN DESA stocks in this store (only the region and Germany do): the page
+    says it is left out and counted in the rest of the world."""
+    page = client.get("/flows?run=1&start=2010&end=2015&area=KGZ&area=RUS&area=FRA&lang=en")
+    assert page.status_code == 200
+    warnings = re.findall(r'class="warning"[^>]*>(.*?)</p>', page.text, re.S)
+    assert any("France" in w and "rest of the world" in w for w in warnings), warnings
+    assert "Kyrgyzstan" in [r[0] for r in _matrix(page.text)]

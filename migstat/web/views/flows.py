@@ -218,6 +218,7 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
     )
     if not (run or params.get("run")):
         return view
+    left_out = [a for a in chosen if a not in have]
     chosen = usable
     if view.start >= view.end:
         view.error = data.reader.t(N_("Choose a first year before the second."))
@@ -255,6 +256,16 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
         *(("area", a) for a in chosen),
     ]
     view.warnings = _store_warnings(data, stocks)
+    if left_out:  # their people count in the rest of the world
+        view.warnings.append(
+            data.reader.t(
+                N_(
+                    "No UN DESA stocks in the store for {areas}: left out of the table, their "
+                    "people count in the rest of the world."
+                ),
+                areas=", ".join(data.area_label(a) for a in left_out),
+            )
+        )
     births, deaths = natural_change(stocks)
     _estimate_into(
         view, data, (stocks.codes, stocks.start, stocks.end, births, deaths), ffs_options(options)
