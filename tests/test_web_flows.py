@@ -248,3 +248,21 @@ def test_countries_without_stocks_are_named(client) -> None:
     warnings = re.findall(r'class="warning"[^>]*>(.*?)</p>', page.text, re.S)
     assert any("France" in w and "rest of the world" in w for w in warnings), warnings
     assert "Kyrgyzstan" in [r[0] for r in _matrix(page.text)]
+
+
+def test_regional_group_in_one_click(client) -> None:
+    """The code list's Central Asia is one link: the table of its five countries and the
+    rest of the world (Russia, not chosen, is part of the rest of the world)."""
+    page = client.get("/flows?lang=ru").text
+    href = re.search(r'<a href="([^"]+)" data-group="M49_143"', page).group(1)
+    table = client.get(href.replace("&amp;", "&"))
+    assert table.status_code == 200
+    rows = [r[0] for r in _matrix(table.text)]
+    assert rows[:6] == [
+        "Казахстан",
+        "Кыргызстан",
+        "Таджикистан",
+        "Туркменистан",
+        "Узбекистан",
+        "Остальной мир",
+    ]

@@ -36,6 +36,7 @@ from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.views.data import REGION, PortalData, number
 from migstat.web.views.params import area_code, choice, codes, invalid
+from migstat.web.views.pickers import Group, groups, search_names
 
 YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
 """Mid-year dates of UN DESA's International Migrant Stock 2019."""
@@ -92,6 +93,10 @@ class FlowsView:
     source: str = "store"
     areas: list[tuple[str, str, bool]] = field(default_factory=list)
     """Countries with UN DESA stocks in the store: code, label, chosen."""
+    names: dict[str, str] = field(default_factory=dict)
+    """What the type-ahead matches per code (both languages)."""
+    groups: list[Group] = field(default_factory=list)
+    """The code list's regional groups among those countries, as one click."""
     error: str | None = None
     estimate: FlowEstimate | None = None
     labels: list[str] = field(default_factory=list)
@@ -216,6 +221,8 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
     view.areas = sorted(
         ((a, data.area_label(a), a in chosen) for a in have), key=lambda item: item[1]
     )
+    view.names = search_names(data.registry.areas, have)
+    view.groups = groups(data.registry.areas, have, data.lang)
     if not (run or params.get("run")):
         return view
     left_out = [a for a in chosen if a not in have]
