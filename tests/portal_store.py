@@ -13,8 +13,11 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from migstat import api
 from migstat.demo.synthetic import consistent_dataset
@@ -108,3 +111,18 @@ def build_portal_store(path: Path) -> Store:
         kgz, b"synthetic questionnaire KGZ 2024", findings=[], submitted_by="test", accepted=True
     )
     return store
+
+
+@contextmanager
+def portal_client(folder: Path) -> Iterator[Any]:
+    """A test client of the portal over the store above, built in ``folder``."""
+    from fastapi.testclient import TestClient
+
+    from migstat.web.app import create_app
+
+    store = build_portal_store(folder / "portal.db")
+    try:
+        with TestClient(create_app(store=store)) as client:
+            yield client
+    finally:
+        store.close()

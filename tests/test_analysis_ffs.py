@@ -344,6 +344,8 @@ def test_demo_region_flows_from_un_desa_stocks(tmp_path, cli) -> None:
         str(folder / "stocks_2015.csv"),
         "--end",
         str(folder / "stocks_2019.csv"),
+        "--births-deaths",
+        str(folder / "births_deaths.csv"),
         "-o",
         str(tmp_path / "again.csv"),
     )

@@ -215,6 +215,11 @@ def test_download_links(page, base_url, app) -> None:
             "#downloads a", "as => as.map(a => [a.dataset.format, a.getAttribute('href')])"
         )
     )
+    # the table as shown (wide, Russian labels) is offered beside the tidy downloads
+    assert hrefs.pop("shown") == (
+        "/explore/shown.csv?table=F01&REF_AREA=RUS&start=2019&end=2019"
+        "&rows=COUNTRY_PREV_RES&cols=TIME_PERIOD&chart=bar&lang=ru"
+    )
     assert hrefs == {
         fmt: f"/download/F01.{fmt}?REF_AREA=RUS&start=2019&end=2019&lang=ru"
         for fmt in ("csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px")

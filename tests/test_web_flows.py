@@ -191,3 +191,78 @@ def test_the_portal_does_not_load_the_demo() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def _net_and_flows(client: TestClient, query: str) -> tuple[dict[str, float], dict]:
+    download = client.get(f"/flows.csv?{query}")
+    assert download.status_code == 200
+    table = list(csv.reader(io.StringIO(download.text)))
+    codes = table[0][1:]
+    od = np.array([[float(v) for v in row[1:]] for row in table[1:]])
+    net = dict(zip(codes, od.sum(axis=0) - od.sum(axis=1), strict=True))
+    flows = {(a, b): od[i, j] for i, a in enumerate(codes) for j, b in enumerate(codes)}
+    return net, flows
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_default_estimate_is_plausible(client, lang) -> None:
+    """The page opens on 2010-2015: UN DESA's 2019 revision repeats Russia's 2015 stocks for
+    2019, so 2015-2019 cannot show who arrived there. With natural change taken per place of
+    birth (not the world's growth spread over every native-born population), Russia gains by
+    migration, and Tajikistan, Uzbekistan, Kyrgyzstan and Ukraine send more people to Russia than
+    they receive from it."""
+    page = client.get(f"/flows?run=1&lang={lang}")
+    assert page.status_code == 200
+    assert re.search(r'id="f-start".*?value="2010" selected', page.text, re.S)
+    assert re.search(r'id="f-end".*?value="2015" selected', page.text, re.S)
+    assert 'id="flows-warning-1"' in page.text and 'id="flows-warning-2"' not in page.text
+    net, flows = _net_and_flows(
+        client, "start=2010&end=2015&totals=rescale&model=minimum&fit=mipfp"
+    )
+    # Russia: +330 thousand, not the -6.4 million of natural change read as emigration
+    assert 0 < net["RUS"] < 2_000_000
+    for country in ("TJK", "UZB", "KGZ", "UKR"):
+        assert flows[(country, "RUS")] > flows[("RUS", country)], country
+    into_russia = sorted(
+        ((v, a) for (a, b), v in flows.items() if b == "RUS" and a != "_O"), reverse=True
+    )
+    assert into_russia[0][1] == "UKR"
+    assert {"KAZ", "UZB", "KGZ"} <= {a for _, a in into_russia[:5]}
+
+
+def test_repeated_stocks_are_marked(client) -> None:
+    """Asked for 2015-2019, the page says that UN DESA repeats Russia's stocks and that its
+    arrivals cannot be seen, in the user's language."""
+    page = client.get("/flows?run=1&start=2015&end=2019&lang=ru")
+    warning = re.search(r'id="flows-warning-2">(.*?)</p>', page.text, re.S).group(1)
+    assert "Российская Федерация" in warning and "2019" in warning and "2015" in warning
+    net, _ = _net_and_flows(client, "start=2015&end=2019&totals=rescale&model=minimum&fit=mipfp")
+    assert abs(net["RUS"]) < 1_000_000  # not the -5 million of the issue
+
+
+def test_countries_without_stocks_are_named(client) -> None:
+    """France has no UN DESA stocks in this store (only the region and Germany do): the page
+    says it is left out and counted in the rest of the world."""
+    page = client.get("/flows?run=1&start=2010&end=2015&area=KGZ&area=RUS&area=FRA&lang=en")
+    assert page.status_code == 200
+    warnings = re.findall(r'class="warning"[^>]*>(.*?)</p>', page.text, re.S)
+    assert any("France" in w and "rest of the world" in w for w in warnings), warnings
+    assert "Kyrgyzstan" in [r[0] for r in _matrix(page.text)]
+
+
+def test_regional_group_in_one_click(client) -> None:
+    """The code list's Central Asia is one link: the table of its five countries and the
+    rest of the world (Russia, not chosen, is part of the rest of the world)."""
+    page = client.get("/flows?lang=ru").text
+    href = re.search(r'<a href="([^"]+)" data-group="M49_143"', page).group(1)
+    table = client.get(href.replace("&amp;", "&"))
+    assert table.status_code == 200
+    rows = [r[0] for r in _matrix(table.text)]
+    assert rows[:6] == [
+        "Казахстан",
+        "Кыргызстан",
+        "Таджикистан",
+        "Туркменистан",
+        "Узбекистан",
+        "Остальной мир",
+    ]

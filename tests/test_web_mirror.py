@@ -167,7 +167,7 @@ def test_pages_read_through_the_access_gate(client, cis_db: str) -> None:
 def test_colours_and_chart_helpers() -> None:
     assert cell_colour(0.0) == "rgb(255,255,255)"
     assert cell_colour(3.0) == cell_colour(10.0) == "rgb(255,80,60)"
-    assert cell_colour(-3.0) == "rgb(50,120,255)"
+    assert cell_colour(-3.0) == "rgb(50,145,255)"
     spec = series_chart(
         [2018, 2019, 2020], [("a", [1.0, None, 3.0]), ("b", [2.0, 2.0, 2.0])], title="t", lang="en"
     )

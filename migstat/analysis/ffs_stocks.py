@@ -114,3 +114,31 @@ def region_stocks(
         p[n - 1, n - 1] = people[(WORLD, year)] - p.sum()
         tables.append(np.round(p))  # whole persons, as written to the stock files
     return RegionStocks(codes, tables[0], tables[1], years)
+
+
+def natural_change(stocks: RegionStocks) -> tuple[np.ndarray, np.ndarray]:
+    """Births and deaths of each place of birth when none are given: the change in the number
+    of people born there between the two tables (nobody changes place of birth, so that
+    number changes only by births and deaths), as births where it grew and deaths where it
+    fell.
+
+    Without them the estimate treats natural change as zero and balances the world's growth
+    over every native-born population in proportion, so a country whose population grows
+    more slowly than the world's (Russia: -5 million for 2015-2019) appears to lose its
+    native-born to migration, and its immigrants' arrivals are absorbed into that outflow."""
+    change = stocks.end.sum(axis=1) - stocks.start.sum(axis=1)
+    return np.maximum(change, 0.0), np.maximum(-change, 0.0)
+
+
+def repeated_areas(stocks: RegionStocks, *, relative: float = 1e-3) -> tuple[str, ...]:
+    """The region's countries whose foreign-born by country of birth are the same in both
+    tables (every cell within ``relative``): UN DESA repeated an earlier estimate for the
+    later date, so the tables cannot tell who moved there in between."""
+    n = len(stocks.codes) - 1
+    repeated = []
+    for i in range(n):
+        before = np.delete(stocks.start[:n, i], i)
+        after = np.delete(stocks.end[:n, i], i)
+        if before.sum() > 0 and np.allclose(before, after, rtol=relative, atol=0.5):
+            repeated.append(stocks.codes[i])
+    return tuple(repeated)

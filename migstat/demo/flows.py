@@ -24,7 +24,13 @@ import numpy as np
 
 from migstat import api
 from migstat.analysis.ffs_io import write_matrix
-from migstat.analysis.ffs_stocks import REST, RegionStocks, region_stocks
+from migstat.analysis.ffs_stocks import (
+    REST,
+    RegionStocks,
+    natural_change,
+    region_stocks,
+    repeated_areas,
+)
 from migstat.analysis.flows_from_stocks import FlowEstimate, estimate_flows
 from migstat.model import MigstatError
 
@@ -52,13 +58,20 @@ def estimate_region_flows(
         echo("flows: no UN DESA stocks by country of birth in the store; flow estimates skipped")
         return None
     first, last = stocks.years
-    result = estimate_flows(stocks.start, stocks.end, stocks.codes)
+    births, deaths = natural_change(stocks)
+    result = estimate_flows(stocks.start, stocks.end, stocks.codes, births=births, deaths=deaths)
     folder = out_dir / "flows"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"stocks_{first}.csv").write_text(
         write_matrix(_stock_rows(stocks.codes, stocks.start))
     )
     (folder / f"stocks_{last}.csv").write_text(write_matrix(_stock_rows(stocks.codes, stocks.end)))
+    (folder / "births_deaths.csv").write_text(
+        "region,births,deaths\n"
+        + "".join(
+            f"{c},{b:.0f},{d:.0f}\n" for c, b, d in zip(stocks.codes, births, deaths, strict=True)
+        )
+    )
     flows_file = folder / f"flows_{first}_{last}_ESTIMATES.csv"
     flows_file.write_text(write_matrix(result.matrix_rows()))
     (folder / "README.txt").write_text(_readme(result, stocks), encoding="utf-8")
@@ -75,6 +88,12 @@ def _readme(result: FlowEstimate, stocks: RegionStocks) -> str:
     options = "; ".join(f"{k}={v}" for k, v in result.options.describe().items() if v)
     inside = result.od[:-1, :-1].sum()
     change = stocks.end.sum() - stocks.start.sum()
+    repeated = ", ".join(repeated_areas(stocks))
+    if repeated:
+        repeated = (
+            f"  - UN DESA's stocks of {repeated} at mid-{last} repeat those of mid-{first}:\n"
+            f"    arrivals there cannot be seen in this period and show as none.\n"
+        )
     return f"""ESTIMATES - NOT REPORTED DATA
 
 Migration flows {first}-{last} (mid-{first} to mid-{last}) between the rest of the world
@@ -99,14 +118,18 @@ Assumptions a user must know
   - Minimum migration: as many people as possible are counted as staying; the flows are the
     fewest moves that turn the {first} table into the {last} one. Moves that were reversed
     within the period, and deaths of migrants before {last}, are not seen.
-  - Births and deaths over the period are not in the published data used here, so natural
-    change is not removed: the world total change, {change:,.0f} persons, is taken out of
-    the native-born populations and the birthplace totals are rescaled. Flows of the
-    native-born (returns home) are the most affected.
-  - UN DESA stocks are themselves estimates (interpolated and projected from censuses and
+  - Births and deaths over the period are not in the published data used here: the natural
+    change of each place of birth is taken as the change in the number of people born there
+    (births_deaths.csv; the world grew by {change:,.0f} persons), as births at home where it
+    grew and deaths in its country of residence where it fell. Deaths of emigrants abroad
+    are counted at home, so flows of the native-born (returns home) are the most affected.
+    Treating natural change as zero instead spreads the world's growth over every
+    native-born population and makes slow-growing countries (Russia) lose millions to
+    migration that never happened.
+{repeated}  - UN DESA stocks are themselves estimates (interpolated and projected from censuses and
     registers); the estimate inherits their errors.
 
 Total estimated moves: {result.total:,.0f}, of which {inside:,.0f} between the region's countries.
 Reproduce: migstat estimate flows-from-stocks --start stocks_{first}.csv --end stocks_{last}.csv \\
-  -o flows.csv
+  --births-deaths births_deaths.csv -o flows.csv
 """

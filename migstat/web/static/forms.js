@@ -43,3 +43,24 @@
     });
   });
 })();
+
+// <input data-filter-options="ID" hidden>: a type-ahead over the options of the <select> ID,
+// matching their text and data-names (the code and the names in both languages); chosen
+// options always stay in view. Without JavaScript the box stays hidden and the list works.
+(function () {
+  "use strict";
+  function fold(text) { return (text || "").toLocaleLowerCase().replace(/ё/g, "е"); }
+  document.querySelectorAll("input[data-filter-options]").forEach(function (box) {
+    var select = document.getElementById(box.dataset.filterOptions);
+    if (!select) { return; }
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var words = fold(box.value).split(/\s+/).filter(Boolean);
+      Array.prototype.forEach.call(select.options, function (option) {
+        var hay = fold(option.textContent + " " + (option.dataset.names || ""));
+        var match = words.every(function (w) { return hay.indexOf(w) !== -1; });
+        option.hidden = !(match || option.selected);
+      });
+    });
+  });
+})();

@@ -21,6 +21,27 @@
     });
     return n;
   }
+  // "PNG" and "SVG" under a chart: the image Vega makes of the view as drawn (toImageURL
+  // gives a data: or blob: address; no script is evaluated, so the CSP allows it).
+  function exportLinks(el, view) {
+    var names = lang === "ru" ? ["Скачать PNG", "Скачать SVG"] : ["Download PNG", "Download SVG"];
+    var bar = document.createElement("p");
+    bar.className = "chart-export small";
+    [["png", names[0]], ["svg", names[1]]].forEach(function (pair) {
+      var a = document.createElement("a");
+      a.href = "#"; a.textContent = pair[1]; a.dataset.export = pair[0];
+      a.download = (el.id || "chart") + "." + pair[0];
+      a.addEventListener("click", function (event) {
+        if (a.dataset.ready) { return; }
+        event.preventDefault();
+        view.toImageURL(pair[0], pair[0] === "png" ? 2 : 1).then(function (url) {
+          a.href = url; a.dataset.ready = "true"; a.click();
+        });
+      });
+      bar.append(a, " ");
+    });
+    el.insertAdjacentElement("afterend", bar);
+  }
   function draw(el) {
     var source = document.getElementById(el.dataset.spec);
     if (!source) { return; }
@@ -35,6 +56,7 @@
     view.runAsync().then(function () {
       el.dataset.marks = String(countMarks(el));
       el.dataset.rendered = "true";
+      exportLinks(el, view);
     }).catch(function (err) {
       el.dataset.rendered = "error";
       el.textContent = String(err);

@@ -249,6 +249,7 @@ def choropleth(
                     "name": "land",
                     "mark": {
                         "type": "geoshape",
+                        "aria": False,  # the grey world underneath: decoration, not data
                         "fill": "#e6e8eb",
                         "stroke": "#ffffff",
                         "strokeWidth": 0.4,

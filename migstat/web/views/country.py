@@ -25,6 +25,7 @@ from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
 from migstat.web.views.provenance import SYNTHETIC, Figure, derived_part, describe, marks
 from migstat.web.views.providers import edition
+from migstat.web.views.relative import population_share
 
 TOP = 10
 RECENT_YEARS = 15
@@ -319,6 +320,7 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         else t(N_("No breakdown of the foreign-born by age and sex has been provided.")),
         "marked": any(p["status"] for p in series),
         "women": _women_share(data, s01, s01_obs, code, figures.get("stocks", {})),
+        "share": population_share(data, code, figures.get("stocks", {})),
         "sources": _sources(data, code),
         "provided": _provided(data, code),
     }
@@ -490,3 +492,9 @@ def _provided(data: PortalData, code: str) -> dict[str, Any]:
 
 
 WARMERS.append(lambda data: [build(data, code) for code in REGION])
+
+
+def foreign_born(data: PortalData, code: str) -> Figures:
+    """The foreign-born of ``code`` by (source, area, date), as its profile draws them
+    (derived only where every part exists); the region pages add these up."""
+    return _figures(data, code, data.observations("S01", [code]))["stocks"]

@@ -23,9 +23,12 @@ from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
+from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
+from migstat.web.views.pickers import Group, groups, search_names
 from migstat.web.views.providers import edition
+from migstat.web.views.shown import sdmx_url
 
 CHARTS = ("line", "bar", "pyramid")
 MAX_ROWS = 400
@@ -43,6 +46,10 @@ class Filter:
     id: str
     label: str
     options: list[Option]
+    names: dict[str, str] = field(default_factory=dict)
+    """Country filters: what the type-ahead search matches per code (both languages)."""
+    groups: list[Group] = field(default_factory=list)
+    """Country filters: the regional groups offered as one click."""
 
     @property
     def chosen(self) -> list[str]:
@@ -68,6 +75,8 @@ class Pivot:
     fixed: list[tuple[str, str]] = field(default_factory=list)
     zero_rows: int = 0
     """Rows left out because every cell is zero."""
+    total_rows: list[int] = field(default_factory=list)
+    """Rows that are the published total of the partners (the world), drawn as totals."""
 
 
 @dataclass(slots=True)
@@ -99,6 +108,8 @@ class Explorer:
     synthetic: bool
     notices: list[str] = field(default_factory=list)
     """What of the request has no data here and was left out."""
+    sdmx: str = ""
+    """The SDMX 2.1 query of the series shown (:func:`.shown.sdmx_url`)."""
     observations: list[StoredObservation] = field(repr=False, default_factory=list)
 
 
@@ -140,16 +151,21 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
     periods = dims.sorted(TIME, found[TIME])
 
     chosen = _choose(data, dims, params, observations, found, notices)
+    chosen_set = {d: set(c) for d, c in chosen.items()}
+
+    def chosen_codes(o: StoredObservation) -> bool:
+        if o.provider not in chosen_set[PROVIDER]:
+            return False
+        return all(o.key[i] in chosen_set[d] for i, d in enumerate(table.dimension_ids))
+
+    start, end, sized = _default_period(table, params, observations, chosen_codes, start, end)
 
     def keep(o: StoredObservation) -> bool:
         year_of = int(o.time_period[:4])
         if (start is not None and year_of < start) or (end is not None and year_of > end):
             return False
-        if o.provider not in chosen_set[PROVIDER]:
-            return False
-        return all(o.key[i] in chosen_set[d] for i, d in enumerate(table.dimension_ids))
+        return chosen_codes(o)
 
-    chosen_set = {d: set(c) for d, c in chosen.items()}
     view = [o for o in observations if keep(o)]
 
     present: dict[str, set[str]] = defaultdict(set)
@@ -178,8 +194,16 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             )
         )
 
+    _pickers(data, table, filters)
     pivot, notes, flags = _pivot(
-        data, dims, view, rows, cols, present, show_zeros=params.get("zeros") == "show"
+        data,
+        dims,
+        view,
+        rows,
+        cols,
+        present,
+        show_zeros=params.get("zeros") == "show",
+        sized=sized,
     )
     charts_available = ["line", "bar"]
     if {"SEX", "AGE"} <= set(table.dimension_ids):
@@ -209,6 +233,7 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
             "chart": chart,
             "od": params.get("od") and "+".join(o.code for o in od_options if o.selected),
             "zeros": "show" if params.get("zeros") == "show" else None,
+            "order": "size" if sized else None,
             "lang": lang,
         }
     )
@@ -239,8 +264,36 @@ def build(data: PortalData, table_id: str, params: Any) -> Explorer:
         n_observations=len(view),
         synthetic=any(o.synthetic for o in view),
         notices=notices,
+        sdmx=sdmx_url(table, selection),
         observations=view,
     )
+
+
+def _default_period(
+    table: TableDef,
+    params: Any,
+    observations: list[StoredObservation],
+    chosen_codes: Any,
+    start: int | None,
+    end: int | None,
+) -> tuple[int | None, int | None, bool]:
+    """The years shown and whether rows go by size: as asked, else (a flow table with no
+    period and no partners asked) the latest well-covered year, partners by size."""
+    sized = params.get("order") == "size"
+    if start is None and end is None and opens_on_one_period(table, params):
+        latest = default_year(table, observations, chosen_codes)
+        if latest is not None:
+            return latest, latest, True
+    return start, end, sized
+
+
+def _pickers(data: PortalData, table: TableDef, filters: list[Filter]) -> None:
+    """Country filters get their type-ahead names and regional groups."""
+    for f in filters:
+        if f.id == AREA or (f.id != PROVIDER and table.dimension(f.id).codelist == "AREA"):
+            listed = [o.code for o in f.options]
+            f.names = search_names(data.registry.areas, listed)
+            f.groups = groups(data.registry.areas, listed, data.lang)
 
 
 def _default_codes(table: TableDef, dim: str, available: list[str]) -> list[str]:
@@ -360,6 +413,7 @@ def _pivot(
     cols: list[str],
     present: dict[str, set[str]],
     show_zeros: bool = False,
+    sized: bool = False,
 ) -> tuple[Pivot, list[tuple[int, str]], list[tuple[str, str]]]:
     cells: dict[tuple[tuple[str, ...], tuple[str, ...]], StoredObservation] = {}
     row_keys: set[tuple[str, ...]] = set()
@@ -377,6 +431,13 @@ def _pivot(
         )
 
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
+    partner = dims.table.partner
+    total_of = _area_kind(data)
+    if sized and partner is not None and rows == [partner.id] and ordered_cols:
+        last = ordered_cols[-1]
+        ordered_rows = by_size(
+            ordered_rows, lambda r: getattr(cells.get((r, last)), "value", None), total_of
+        )
     # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
     # rows are left out unless asked for (``zeros=show``); the page says how many.
     zero_rows = 0
@@ -417,8 +478,23 @@ def _pivot(
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,
+        total_rows=[
+            i
+            for i, r in enumerate(ordered_rows[:MAX_ROWS])
+            if partner is not None and rows == [partner.id] and total_of(r[0]) == "world"
+        ],
     )
     return (pivot, [(n, text) for text, n in notes.items()], sorted(flags_seen.items()))
+
+
+def _area_kind(data: PortalData) -> Any:
+    """``kind`` of an area code (world, country, aggregate ...), empty when unknown."""
+    areas = data.registry.areas
+
+    def kind(code: str) -> str:
+        return str(areas.codes[code].attributes.get("kind", "")) if code in areas else ""
+
+    return kind
 
 
 def _sources(

@@ -11,6 +11,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -23,13 +24,21 @@ from migstat.analysis.ffs_io import (
     same_areas,
     write_matrix,
 )
-from migstat.analysis.ffs_stocks import PROVIDER, REST, region_stocks
+from migstat.analysis.ffs_stocks import (
+    PROVIDER,
+    REST,
+    RegionStocks,
+    natural_change,
+    region_stocks,
+    repeated_areas,
+)
 from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimate_flows
 from migstat.formats.csvbase import first_line, sniff_separator
 from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.views.data import REGION, PortalData, number
 from migstat.web.views.params import area_code, choice, codes, invalid
+from migstat.web.views.pickers import Group, groups, search_names
 
 YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2019)
 """Mid-year dates of UN DESA's International Migrant Stock 2019."""
@@ -57,9 +66,16 @@ ASSUMPTIONS = (
         "definitions between the two dates is read as migration."
     ),
     N_(
-        "The store's UN DESA stocks are estimates themselves; without births and deaths, "
-        "natural change is taken out of the native-born, which affects the flows of the "
-        "native-born (returns home) most."
+        "The store's UN DESA stocks are estimates themselves and the store holds no births "
+        "and deaths: the natural change of each place of birth is taken as the change in the "
+        "number of people born there, as births at home where it grew and as deaths in its "
+        "country of residence where it fell. Deaths of emigrants abroad are therefore counted "
+        "at home, which affects the flows of the native-born (returns home) most."
+    ),
+    N_(
+        "The page opens on the latest period in which every chosen country has its own new "
+        "stocks at both dates; a period in which UN DESA repeats a country's earlier stocks "
+        "is marked, since its arrivals cannot be seen."
     ),
 )
 
@@ -83,6 +99,10 @@ class FlowsView:
     source: str = "store"
     areas: list[tuple[str, str, bool]] = field(default_factory=list)
     """Countries with UN DESA stocks in the store: code, label, chosen."""
+    names: dict[str, str] = field(default_factory=dict)
+    """What the type-ahead matches per code (both languages)."""
+    groups: list[Group] = field(default_factory=list)
+    """The code list's regional groups among those countries, as one click."""
     error: str | None = None
     estimate: FlowEstimate | None = None
     labels: list[str] = field(default_factory=list)
@@ -94,6 +114,9 @@ class FlowsView:
     described: list[tuple[str, str]] = field(default_factory=list)
     csv_href: str = ""
     note: str = ""
+    warnings: list[str] = field(default_factory=list)
+    """What makes this estimate weaker than it looks (missing births and deaths, repeated
+    stocks), shown above the matrix."""
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
 
@@ -128,26 +151,88 @@ def _chosen(data: PortalData, params: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen)) or REGION
 
 
+NO_BIRTHS_DEATHS = N_(
+    "No births and deaths were given: they count as zero, so the whole change in the number "
+    "of people born in each place is read as migration. Upload births and deaths for a "
+    "defensible estimate."
+)
+
+
+def _stocks(
+    data: PortalData, chosen: tuple[str, ...], years: tuple[int, int]
+) -> RegionStocks | None:
+    return data.cached(
+        "flows-stocks", (years, chosen), lambda: region_stocks(data.reader.query, chosen, years)
+    )
+
+
+def _period(
+    data: PortalData, params: Mapping[str, Any], chosen: tuple[str, ...]
+) -> tuple[int, int]:
+    """The years asked for; else the latest pair of consecutive dates at which every chosen
+    country has stocks of its own (UN DESA's 2019 revision repeats Russia's 2015 stocks for
+    2019, so 2015-2019 would show no arrivals in Russia at all)."""
+    if params.get("start") or params.get("end"):
+        return _year(params, "start", 2015), _year(params, "end", 2019)
+    for start, end in reversed(list(pairwise(YEARS))):
+        try:
+            stocks = _stocks(data, chosen, (start, end)) if len(chosen) > 1 else None
+        except MigstatError:
+            continue
+        if stocks is not None and not repeated_areas(stocks):
+            return start, end
+    return 2015, 2019
+
+
+def _store_warnings(data: PortalData, stocks: RegionStocks) -> list[str]:
+    out = [
+        data.reader.t(
+            N_(
+                "The store has no births and deaths: natural change is taken from the change "
+                "in the number of people born in each place (see the assumptions)."
+            )
+        )
+    ]
+    repeated = repeated_areas(stocks)
+    if repeated:
+        out.append(
+            data.reader.t(
+                N_(
+                    "UN DESA's stocks of {areas} at mid-{end} repeat those of mid-{start}: "
+                    "the arrivals in {areas} cannot be estimated for this period and show as "
+                    "none. Choose an earlier period."
+                ),
+                areas=", ".join(data.area_label(a) for a in repeated),
+                start=stocks.years[0],
+                end=stocks.years[1],
+            )
+        )
+    return out
+
+
 def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False) -> FlowsView:
     """Flows between the chosen countries (by default the region's twelve) and the rest of the
     world from the store's UN DESA stocks, between the two chosen years (nothing is estimated
     until ``run`` is given)."""
     options = read_options(params)
-    view = FlowsView(
-        options=options, start=_year(params, "start", 2015), end=_year(params, "end", 2019)
-    )
     chosen = _chosen(data, params)
     have = {
         area
         for area, by in data.areas_with("S01").items()
         if PROVIDER in by and data.registry.areas.get(area) is not None
     }
+    usable = tuple(a for a in chosen if a in have)
+    start, end = _period(data, params, usable)
+    view = FlowsView(options=options, start=start, end=end)
     view.areas = sorted(
         ((a, data.area_label(a), a in chosen) for a in have), key=lambda item: item[1]
     )
+    view.names = search_names(data.registry.areas, have)
+    view.groups = groups(data.registry.areas, have, data.lang)
     if not (run or params.get("run")):
         return view
-    chosen = tuple(a for a in chosen if a in have)
+    left_out = [a for a in chosen if a not in have]
+    chosen = usable
     if view.start >= view.end:
         view.error = data.reader.t(N_("Choose a first year before the second."))
         return view
@@ -155,11 +240,7 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
         view.error = data.reader.t(N_("Choose at least two countries with UN DESA stocks."))
         return view
     try:
-        stocks = data.cached(
-            "flows-stocks",
-            (view.start, view.end, chosen),
-            lambda: region_stocks(data.reader.query, chosen, (view.start, view.end)),
-        )
+        stocks = _stocks(data, chosen, (view.start, view.end))
     except MigstatError as problem:  # no total population (P01) in the store, for one
         view.error = problem.text(data.lang)
         return view
@@ -187,8 +268,20 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
         *options.items(),
         *(("area", a) for a in chosen),
     ]
+    view.warnings = _store_warnings(data, stocks)
+    if left_out:  # their people count in the rest of the world
+        view.warnings.append(
+            data.reader.t(
+                N_(
+                    "No UN DESA stocks in the store for {areas}: left out of the table, their "
+                    "people count in the rest of the world."
+                ),
+                areas=", ".join(data.area_label(a) for a in left_out),
+            )
+        )
+    births, deaths = natural_change(stocks)
     _estimate_into(
-        view, data, (stocks.codes, stocks.start, stocks.end, None, None), ffs_options(options)
+        view, data, (stocks.codes, stocks.start, stocks.end, births, deaths), ffs_options(options)
     )
     view.csv_href = "/flows.csv?" + urlencode(query)
     return view
@@ -216,6 +309,8 @@ def upload_view(
         bd_file = files.get("bd_file")
         if bd_file and bd_file[1].strip():
             births, deaths = read_births_deaths(bd_file[1], start.codes, file_name=bd_file[0])
+        else:
+            view.warnings.append(data.reader.t(NO_BIRTHS_DEATHS))
         _estimate_into(
             view,
             data,
@@ -321,4 +416,9 @@ def _shade(value: float, top: float) -> float:
     """Opacity of a cell's colour: log scale, so that small corridors still show."""
     if value <= 0 or top <= 0:
         return 0.0
-    return round(math.log1p(value) / math.log1p(top), 3)
+    share = math.log1p(value) / math.log1p(top)
+    # Dark text is legible (WCAG AA) up to 0.65, white text from 0.85: the shades in between
+    # are skipped, so every cell keeps its number readable.
+    if share <= 0.75:
+        return round(share * 0.65 / 0.75, 3)
+    return round(0.85 + (share - 0.75) * 0.6, 3)

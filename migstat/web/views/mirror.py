@@ -31,6 +31,7 @@ from migstat.web.deps import Reader
 from migstat.web.views import charts
 from migstat.web.views.numbers import number
 from migstat.web.views.params import area_code, invalid, unknown
+from migstat.web.views.periods import incomplete, reporting_counts, well_covered
 
 
 @dataclass
@@ -120,7 +121,7 @@ def cell_colour(log_ratio: float | None) -> str:
     if x >= 0:
         return f"rgb(255,{round(255 - 175 * x)},{round(255 - 195 * x)})"
     x = -x
-    return f"rgb({round(255 - 205 * x)},{round(255 - 135 * x)},255)"
+    return f"rgb({round(255 - 205 * x)},{round(255 - 110 * x)},255)"  # dark text stays legible
 
 
 def fmt(value: float | None, lang: str, digits: int = 0) -> str:
@@ -129,12 +130,21 @@ def fmt(value: float | None, lang: str, digits: int = 0) -> str:
 
 
 def series_chart(
-    years: list[int], series: list[tuple[str, list[float | None]]], *, title: str, lang: str
+    years: list[int],
+    series: list[tuple[str, list[float | None]]],
+    *,
+    title: str,
+    lang: str,
+    pending: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """A few series over years as a Vega-Lite line chart (:func:`.charts.line_chart`), with
-    a gap where a value is missing; ``usermeta.marks`` counts the series that have a value."""
+    a gap where a value is missing; ``usermeta.marks`` counts the series that have a value.
+    A ``pending`` year (partners have not all reported yet) is drawn as a hollow point that
+    says so, off the line, instead of as a fall."""
+    pending = pending or {}
     points = [
         {"period": str(year), "series": label, "value": value}
+        | ({"status": pending[year]} if year in pending else {})
         for label, values in series
         for year, value in zip(years, values, strict=True)
     ]
@@ -144,7 +154,11 @@ def series_chart(
         y_title=gettext_(N_("Number ({unit})"), lang, unit=gettext_(N_("persons"), lang)),
         series_title=gettext_(N_("Series"), lang),
         gaps=True,
+        status_title=gettext_(N_("Status"), lang),
     )
+    if pending:
+        spec["layer"][0]["transform"] = [{"filter": "!datum.status"}]
+        spec["usermeta"]["pending"] = sorted(str(y) for y in pending)
     spec["usermeta"]["marks"] = sum(
         1 for _label, values in series if any(v is not None for v in values)
     )
@@ -177,7 +191,7 @@ def explorer(
     if year is not None and years and year not in years:
         raise unknown("year", str(year), [str(y) for y in years])
     if year is None and years:
-        year = years[-1]
+        year = _best_year(r, sel, years)
     chosen = checked_countries(r, "countries", countries)
     m = _matrix(r, sel, years=[year] if year else [], countries=chosen)
     reporting = sorted(
@@ -207,6 +221,28 @@ def explorer(
 
 SHOWS = ("ratio", "emigration", "immigration", "difference")
 """What the explorer's heat map may show in its cells."""
+
+
+def _best_year(r: Reader, sel: Selection, years: list[int]) -> int:
+    """The latest year in which most of the countries that ever report both sides do."""
+    basis = BASES[sel.basis if sel.basis in BASES else "residence"]
+    counts = reporting_counts(r.coverage(), (basis.emigration, basis.immigration))
+    best = well_covered({y: counts.get(y, 0) for y in years})
+    return best if best is not None else years[-1]
+
+
+def _pending(r: Reader, partners: dict[int, int]) -> dict[int, str]:
+    """The years after the latest well-covered one, each with what its points say."""
+    most = max(partners.values(), default=0)
+    return {
+        year: gettext_(
+            N_("incomplete: {n} of up to {most} partners have reported so far"),
+            r.lang,
+            n=partners[year],
+            most=most,
+        )
+        for year in incomplete(partners)
+    }
 
 
 def _check_providers(r: Reader, sel: Selection) -> None:
@@ -325,11 +361,20 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         for y in m.years
         if (y, country) in m.emigration_sides or (y, country) in m.immigration_sides
     ]
+    partners = (
+        {
+            int(x["TIME_PERIOD"]): x["EMIGRATION_PARTNERS"] + x["IMMIGRATION_PARTNERS"]
+            for x in m.report(country, m.years[-1]).get("series", [])
+        }
+        if m.years and country in m.countries
+        else {}
+    )
     if year is None:
-        year = years[-1] if years else (m.years[-1] if m.years else 0)
+        year = well_covered(partners) or (years[-1] if years else (m.years[-1] if m.years else 0))
     report = m.report(country, year)
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]
+    pending = _pending(r, partners)
     emi_chart = series_chart(
         sy,
         [
@@ -346,6 +391,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         ],
         title=gettext_(N_("Emigration"), r.lang),
         lang=r.lang,
+        pending=pending,
     )
     imm_chart = series_chart(
         sy,
@@ -363,6 +409,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         ],
         title=gettext_(N_("Immigration"), r.lang),
         lang=r.lang,
+        pending=pending,
     )
     return {
         "country": country,
@@ -371,6 +418,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         "years": years,
         "report": report,
         "totals": report["totals"],
+        "pending": pending,
         "emi_spec": emi_chart,
         "imm_spec": imm_chart,
         "labels": _labels(r, m.countries),
