@@ -80,6 +80,11 @@ RULES: dict[tuple[str, str], Rule] = {
             f"/explore?table=S01&{KGZ}&COUNTRY_BIRTH=RUS&SEX=M+F+_T",
         ),
     ),
+    ("GET", "/embed/explore"): Rule("subset", (f"/embed/explore?table=S01&{KGZ}",)),
+    ("GET", "/explore/shown.csv"): Rule(
+        "subset", (f"/explore/shown.csv?table=S01&{KGZ}&COUNTRY_BIRTH=RUS+KGZ+_T",)
+    ),
+    ("GET", "/region/{code}"): Rule("subset", ("/region/M49_143",)),
     ("GET", "/api/explore/{table}"): Rule(
         "subset", (f"/api/explore/S01?{KGZ}", f"/api/explore/S01?{KGZ}&COUNTRY_BIRTH=RUS")
     ),
