@@ -17,15 +17,26 @@ from typing import Any
 
 from migstat.i18n import N_
 from migstat.microdata.codes import Resolved, resolve, resolve_ages
+from migstat.microdata.design import SurveyPlan, design_of, load_design, survey_plan
+from migstat.microdata.estimates import FLAG_NAMES, OBS_STATUS_OF_FLAG, SUPPRESSED
 from migstat.microdata.mapping import Mapping, load_mapping
 from migstat.microdata.scan import Progress, Scan, run_scan
 from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connection, open_source
-from migstat.microdata.tables import TableResult, check_supported, needed_roles, tabulate_table
+from migstat.microdata.tables import (
+    TableResult,
+    axes_of,
+    check_supported,
+    needed_roles,
+    tabulate_table,
+)
+from migstat.microdata.tablesurvey import table_estimates
 from migstat.model import (
     InputError,
     Location,
+    MigstatError,
     NotFoundError,
     Observation,
+    ObsStatus,
     Registry,
     TableDef,
     default_registry,
@@ -46,24 +57,57 @@ class Tabulation:
     records: int
     weighted: float
     tables: list[TableResult] = field(default_factory=list)
+    survey: SurveyPlan | None = None
 
     @property
     def time_period(self) -> str:
         return self.reference_date
 
+    def cell(self, result: TableResult, key: tuple[str, ...]) -> tuple[float | None, str, str]:
+        """A cell as published: its value (``None`` when suppressed as unreliable), its
+        OBS_STATUS and its comment (the survey precision, see :mod:`migstat.model.precision`)."""
+        value = result.cells[key]
+        estimate = result.estimates.get(key)
+        if estimate is None or self.survey is None:
+            return float(value), ObsStatus.NORMAL.value, ""
+        status = OBS_STATUS_OF_FLAG[estimate.flag]
+        comment = estimate.precision(self.survey.level).comment()
+        return (None if estimate.flag == SUPPRESSED else float(value)), status, comment
+
     def observations(self) -> list[Observation]:
         out = []
         for result in self.tables:
-            for key, value in result.cells.items():
+            for key in result.cells:
+                value, status, comment = self.cell(result, key)
                 out.append(
                     Observation(
                         table=result.table.id,
                         ref_area=self.country,
                         time_period=self.time_period,
                         key=key,
-                        value=float(value),
+                        value=value,
+                        obs_status=status,
+                        comment=comment or None,
                     )
                 )
+        return out
+
+    def survey_metadata(self) -> dict[str, Any] | None:
+        """The design, the rule and how many cells of each table it flagged or suppressed."""
+        if self.survey is None:
+            return None
+        out = self.survey.describe()
+        out["attributes"] = (
+            "COMMENT carries each cell's precision as SE=<standard error>;CV=<fraction>;"
+            "CI<level>=<low>..<high>"
+        )
+        out["cells"] = {
+            r.table.id: {
+                name: sum(1 for e in r.estimates.values() if e.flag == flag)
+                for flag, name in FLAG_NAMES.items()
+            }
+            for r in self.tables
+        }
         return out
 
     def metadata(self) -> dict[str, Any]:
@@ -97,6 +141,7 @@ class Tabulation:
                 "weighted_total": self.weighted,
                 "select": self.mapping.select,
                 "rounding": "inner cells rounded to whole persons, totals summed from them",
+                "survey": self.survey_metadata(),
                 "total_only": {
                     r.table.id: [
                         {"dimension": d, "values": v, "records": n} for d, v, n in r.total_only
@@ -221,9 +266,13 @@ def tabulate(
     with connection(memory_limit, threads) as con:
         source = open_source(con, microdata)
         _check_columns(source, mapped)
-        scan = run_scan(con, source, mapped, roles, when, progress)
+        plan = survey_plan(mapped, source.columns)
+        _check_design_columns(source, mapped, plan)
+        scan = run_scan(con, source, mapped, roles, when, progress, plan)
         resolved = _resolve(con, source, scan, mapped, reg, code, when)
         results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
+        if plan is not None:
+            _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -232,7 +281,49 @@ def tabulate(
         records=scan.records,
         weighted=scan.weighted,
         tables=results,
+        survey=plan,
     )
+
+
+def _check_design_columns(source: Source, mapping: Mapping, plan: SurveyPlan | None) -> None:
+    if plan is None:
+        return
+    have = set(source.columns)
+    for column in plan.replicates:
+        if column not in have:
+            raise InputError(
+                N_(
+                    "The file has no replicate weight {variable} (named by "
+                    "survey.replicate_weights in {mapping})."
+                ),
+                where=Location(file=source.name, line=1, column=column),
+                variable=column,
+                mapping=mapping.file,
+            )
+
+
+def _estimate(
+    con,
+    source: Source,
+    registry: Registry,
+    results: list[TableResult],
+    resolved: Resolved,
+    mapping: Mapping,
+    country: str,
+    plan: SurveyPlan,
+    roles: list[str],
+) -> None:
+    """Every cell's survey estimate, from the design cells the scan kept."""
+    rows = load_design(con, plan, roles)
+    design = design_of(plan, rows)
+    for result in results:
+        axes = axes_of(registry, result.table, resolved, mapping, country)
+        try:
+            result.estimates = table_estimates(result, axes, rows, design, plan)
+        except MigstatError as problem:
+            raise InputError(
+                problem.message, where=Location(file=source.name), **problem.params
+            ) from None
 
 
 def _resolve(
