@@ -139,13 +139,15 @@ def design_sql(
         design.append("CAST(row_number() OVER () AS VARCHAR) AS r_clusters")
     if plan.fpc:
         design.append(f"TRY_CAST({ident(plan.fpc)} AS DOUBLE) AS r_fpc")
-    reps = [f"TRY_CAST({ident(c)} AS DOUBLE) AS rw_{j}" for j, c in enumerate(plan.replicates)]
+    reps = [f"TRY_CAST({ident(c)} AS DOUBLE) AS x_{j}" for j, c in enumerate(plan.replicates)]
     scale = repr(float(mapping.weight_scale))
-    rep_sums = "".join(f", sum(rw_{j} * {scale}) AS rw_{j}" for j in range(len(reps)))
-    missing = " OR ".join(f"rw_{j} IS NULL OR NOT isfinite(rw_{j})" for j in range(len(reps)))
+    rep_sums = "".join(f", sum(x_{j} * {scale}) AS rw_{j}" for j in range(len(reps)))
+    missing = " OR ".join(f"x_{j} IS NULL OR NOT isfinite(x_{j})" for j in range(len(reps)))
     keys = [f"r_{role}" for role in roles]
     groups = ", ".join([*keys, *(d.rsplit(" AS ", 1)[1] for d in design)])
-    inner = _records(source, mapping, [*_role_columns(mapping, roles, reference_date), *design])
+    inner = _records(
+        source, mapping, [*_role_columns(mapping, roles, reference_date), *design, *reps]
+    )
     cells = (
         f"CREATE OR REPLACE TEMP TABLE {DESIGN_TABLE} AS SELECT {groups}, "
         f"sum(w * {scale}) AS w, count(*) AS n, {CHECKS}{rep_sums}, "
