@@ -279,3 +279,46 @@ def test_a_lonely_psu_under_the_fail_rule_is_an_error_naming_the_file(tmp_path: 
         encoding="utf-8",
     )
     assert tabulate(data, mapping).tables[0].estimates
+
+
+def test_submit_stores_the_tables_and_the_portal_shows_the_se(
+    runs,
+    tmp_path: Path,
+    cli,
+    lfs_csv,  # noqa: F811 (the fixture imported above)
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from migstat.api import open_store
+    from migstat.web.app import create_app
+
+    db = tmp_path / "store.db"
+    mapping = _lfs_mapping(tmp_path)
+    code, out, err = cli(
+        "--db",
+        str(db),
+        "tabulate",
+        str(lfs_csv),
+        "--mapping",
+        str(mapping),
+        "--submit",
+        "--country",
+        "FRA",
+    )
+    assert code == 0, err
+    assert "(accepted): 48 observations" in out
+    result, _ = runs["lfs"]
+    store = open_store(f"sqlite:///{db}")
+    try:
+        [record] = store.submissions(country="FRA")
+        stored = record.metadata["tables"]["S01"]
+        assert "CV from 16.6% flagged" in stored["notes"]
+        grand = result.tables[0].estimates[("_T", "_T", "_T")]
+        with TestClient(create_app(store=store)) as client:
+            page = client.get("/explore?table=S01&REF_AREA=FRA&lang=en").text
+            russian = client.get("/explore?table=S01&REF_AREA=FRA&lang=ru").text
+    finally:
+        store.close()
+    assert f'<small class="se">±{round(grand.se):,}</small>' in page
+    assert "Standard error" in page and "CV 0.9 %" in page
+    assert "Стандартная ошибка" in russian

@@ -92,6 +92,23 @@ class Tabulation:
                 )
         return out
 
+    def survey_note(self) -> str | None:
+        """The reliability rule in a sentence, kept with each table's metadata."""
+        if self.survey is None:
+            return None
+        rule = self.survey.rule
+        return (
+            f"Survey estimates ({self.survey.kind}); each cell's standard error, CV and "
+            f"{round(self.survey.level * 100)} % confidence interval in COMMENT; CV from "
+            f"{rule.flag_cv:.1%} flagged (OBS_STATUS U), above {rule.suppress_cv:.1%} "
+            "suppressed (OBS_STATUS Q)"
+            + (
+                f", as are cells of fewer than {rule.min_records} records."
+                if rule.min_records
+                else "."
+            )
+        )
+
     def survey_metadata(self) -> dict[str, Any] | None:
         """The design, the rule and how many cells of each table it flagged or suppressed."""
         if self.survey is None:
@@ -126,6 +143,9 @@ class Tabulation:
             for name in ("residence_rule", "residence_rule_months", "notes"):
                 if meta.get(name) is not None:
                     entry[name] = meta[name]
+            notes = [entry.get("notes"), self.survey_note()]
+            if any(notes):
+                entry["notes"] = " ".join(n for n in notes if n)
             tables[result.table.id] = entry
         return {
             "country": self.country,

@@ -19,6 +19,7 @@ from migstat.api import parse_as_of
 from migstat.formats.output import DOWNLOAD_LINKS, OUTPUT_FORMATS
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError, TableDef
+from migstat.model.precision import Precision, parse_precision
 from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
@@ -56,6 +57,8 @@ class Cell:
     flags: str = ""
     note: int | None = None
     title: str = ""
+    se: str = ""
+    """``±`` the standard error of a survey estimate, as the page writes numbers."""
 
 
 @dataclass(slots=True)
@@ -341,15 +344,42 @@ def _cell(
     for letter, cl in ((flag, "OBS_STATUS"), (conf, "CONF_STATUS")):
         if letter:
             flags_seen.setdefault(letter, data.registry.codelist(cl).label(letter.upper(), lang))
-    note = None
-    if o.comment and notes is not None:
-        note = notes.setdefault(o.comment, len(notes) + 1)
     text = (
         number(o.value, lang)
         if o.value is not None
         else ("x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
     )
+    precision = parse_precision(o.comment)
+    if precision is not None:
+        return Cell(
+            text=text,
+            value=o.value,
+            flags=flag + conf,
+            title=_precision_title(precision, lang),
+            se="±" + number(precision.se, lang, 0),
+        )
+    note = None
+    if o.comment and notes is not None:
+        note = notes.setdefault(o.comment, len(notes) + 1)
     return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=o.comment or "")
+
+
+def _precision_title(p: Precision, lang: str) -> str:
+    """A survey estimate's precision in words, for the cell's tooltip."""
+    parts = [gettext_(N_("Standard error {se}"), lang, se=number(p.se, lang, 0))]
+    if p.cv is not None:
+        parts.append(gettext_(N_("CV {cv} %"), lang, cv=number(p.cv * 100, lang, 1)))
+    if p.level is not None and p.low is not None and p.high is not None:
+        parts.append(
+            gettext_(
+                N_("{level} % confidence interval {low} to {high}"),
+                lang,
+                level=p.level,
+                low=number(p.low, lang, 0),
+                high=number(p.high, lang, 0),
+            )
+        )
+    return "; ".join(parts)
 
 
 def _pivot(
@@ -392,7 +422,7 @@ def _pivot(
     notes: dict[str, int] = {}
     # A comment on most cells is a publisher's label of the series, not an annotation:
     # it stays in the cell's tooltip instead of numbering every cell.
-    commented = sum(1 for o in cells.values() if o.comment)
+    commented = sum(1 for o in cells.values() if o.comment and not parse_precision(o.comment))
     numbered = notes if commented <= max(3, len(cells) // 2) else None
     flags_seen: dict[str, str] = {}
     out_rows = []
