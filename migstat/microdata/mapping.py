@@ -57,6 +57,8 @@ class Mapping:
     metadata: dict[str, Any] = field(default_factory=dict)
     survey: dict[str, Any] | None = None
     """The ``survey`` section as written (``None`` when absent)."""
+    value_labels: bool = False
+    """SPSS and Stata: labelled values are read as their labels."""
 
     @property
     def is_survey(self) -> bool:
@@ -114,6 +116,7 @@ def load_mapping(path: str | Path, registry: Registry) -> Mapping:
         tables=list(raw.get("tables") or []),
         metadata=dict(raw.get("metadata") or {}),
         survey=dict(raw["survey"] or {}) if "survey" in raw else None,
+        value_labels=bool(raw.get("value_labels", False)),
     )
     _check_targets(mapping, registry)
     return mapping

@@ -20,8 +20,15 @@ from migstat.microdata.codes import Resolved, resolve, resolve_ages
 from migstat.microdata.design import SurveyPlan, design_of, load_design, survey_plan
 from migstat.microdata.estimates import FLAG_NAMES, OBS_STATUS_OF_FLAG, SUPPRESSED
 from migstat.microdata.mapping import Mapping, load_mapping
+from migstat.microdata.readstat import KIND_NAMES
 from migstat.microdata.scan import Progress, Scan, run_scan
-from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connection, open_source
+from migstat.microdata.source import (
+    DEFAULT_MEMORY_LIMIT,
+    Source,
+    connection,
+    materialise,
+    open_source,
+)
 from migstat.microdata.tables import (
     TableResult,
     axes_of,
@@ -58,6 +65,8 @@ class Tabulation:
     weighted: float
     tables: list[TableResult] = field(default_factory=list)
     survey: SurveyPlan | None = None
+    conversion: dict[str, Any] | None = None
+    """How an SPSS or Stata file was converted (format, records per chunk, chunks)."""
 
     @property
     def time_period(self) -> str:
@@ -162,6 +171,7 @@ class Tabulation:
                 "select": self.mapping.select,
                 "rounding": "inner cells rounded to whole persons, totals summed from them",
                 "survey": self.survey_metadata(),
+                "conversion": self.conversion,
                 "total_only": {
                     r.table.id: [
                         {"dimension": d, "values": v, "records": n} for d, v, n in r.total_only
@@ -273,8 +283,11 @@ def tabulate(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int | None = None,
     progress: Progress | None = None,
+    chunk_rows: int | None = None,
 ) -> Tabulation:
-    """Tabulate ``microdata`` (CSV or Parquet) with ``mapping`` into the standard tables."""
+    """Tabulate ``microdata`` (CSV, Parquet, SPSS or Stata) with ``mapping`` into the
+    standard tables; SPSS and Stata files are converted ``chunk_rows`` records at a time
+    (by default about two million values a chunk)."""
     reg = registry or default_registry()
     mapped = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, reg)
     chosen = choose_tables(reg, mapped, tables)
@@ -288,6 +301,15 @@ def tabulate(
         _check_columns(source, mapped)
         plan = survey_plan(mapped, source.columns)
         _check_design_columns(source, mapped, plan)
+        needed = [*mapped.variables.values(), *mapped.select, *(plan.replicates if plan else [])]
+        materialise(
+            con,
+            source,
+            needed,
+            value_labels=mapped.value_labels,
+            chunk_rows=chunk_rows,
+            progress=progress,
+        )
         scan = run_scan(con, source, mapped, roles, when, progress, plan)
         resolved = _resolve(con, source, scan, mapped, reg, code, when)
         results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
@@ -302,7 +324,21 @@ def tabulate(
         weighted=scan.weighted,
         tables=results,
         survey=plan,
+        conversion=_conversion(source, mapped),
     )
+
+
+def _conversion(source: Source, mapping: Mapping) -> dict[str, Any] | None:
+    done = source.converted
+    if done is None:
+        return None
+    return {
+        "format": KIND_NAMES[source.kind],
+        "records": done.records,
+        "chunk_rows": done.chunk_rows,
+        "chunks": done.parts,
+        "value_labels": mapping.value_labels,
+    }
 
 
 def _check_design_columns(source: Source, mapping: Mapping, plan: SurveyPlan | None) -> None:
