@@ -7,13 +7,14 @@ import csv
 import math
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
 
 from migstat.microdata import tabulate
-from migstat.microdata.readstat import column_text
+from migstat.microdata.readstat import column_sql
 from migstat.model import InputError
 from tests.test_microdata_lfs import EXAMPLE, lfs_csv  # noqa: F401 (a fixture)
 
@@ -131,15 +132,28 @@ def test_a_negative_weight_names_its_record_across_chunks(files, tmp_path: Path)
     assert caught.value.where.file == "bad.dta"
 
 
-def test_text_variables_keep_their_leading_zeros_and_numbers_lose_no_digit() -> None:
-    assert list(column_text(["007", None, "Q1"], text=True)) == ["007", "", "Q1"]
-    values = [1.0, 2.5, None, 0.5798337798, 1e20, -3.0]
-    assert list(column_text(values)) == ["1", "2.5", "", "0.5798337798", "1e+20", "-3"]
-    assert list(column_text([1.0, 2.0, 3.0], {1.0: "Male", 2: "Female"})) == [
-        "Male",
-        "Female",
-        "3",
-    ]
+def test_values_read_as_text_keep_zeros_and_digits_and_take_labels() -> None:
+    con = duckdb.connect()
+    con.register(
+        "chunk",
+        {
+            "T": np.array(["007", None, "Q1"], dtype=object),
+            "N": np.array([1.0, 0.5798337798, np.nan]),
+            "L": np.array([1.0, 2.0, 3.0]),
+        },
+    )
+    select = ", ".join(
+        [
+            column_sql("T", False, None),
+            column_sql("N", True, None),
+            column_sql("L", True, {1.0: "Male", 2: "Female"}),
+        ]
+    )
+    rows = con.execute(f"SELECT {select} FROM chunk").fetchall()
+    assert rows == [("007", "1", "Male"), (None, "0.5798337798", "Female"), ("Q1", None, "3")]
+    big = f"SELECT {column_sql('x', True, None)} FROM (SELECT 1e20::DOUBLE AS x UNION ALL "
+    big += "SELECT -3.0 UNION ALL SELECT 2.5)"
+    assert sorted(con.execute(big).fetchall()) == [("-3",), ("1e+20",), ("2.5",)]
 
 
 def test_a_damaged_file_is_an_input_error_naming_it(tmp_path: Path) -> None:

@@ -45,6 +45,8 @@ class Converted:
     chunk_rows: int
     records: int
     parts: int
+    select: str
+    """The SQL select list reading the parts as text, with the value labels when asked."""
 
 
 @dataclass(slots=True)
@@ -86,27 +88,41 @@ def read_header(path: Path, kind: str) -> ReadstatFile:
     return ReadstatFile(path, kind, list(meta.column_names), rows, meta.variable_value_labels, text)
 
 
-def _numbers_as_text(values: list, labels: dict[Any, str] | None) -> np.ndarray:
-    numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
-    out = np.full(numbers.size, "", dtype=object)
-    finite = np.isfinite(numbers)
-    whole = finite & (np.abs(numbers) < WHOLE) & (numbers == np.floor(numbers))
-    out[whole] = numbers[whole].astype(np.int64).astype(str)
-    other = finite & ~whole
-    out[other] = numbers[other].astype(str)
-    for value, label in (labels or {}).items():
-        if isinstance(value, int | float):
-            out[numbers == float(value)] = str(label)
-    return out
+def literal(value: Any) -> str:
+    """A number or a text as an SQL literal (labels are matched in SQL)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(float(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
-def _other_as_text(values: list, labels: dict[Any, str] | None) -> np.ndarray:
+def number_sql(column: str) -> str:
+    """A DOUBLE column as text: whole numbers without a decimal part, missing as NULL."""
+    return (
+        f"CASE WHEN {column} IS NULL OR isnan({column}) THEN NULL "
+        f"WHEN {column} = floor({column}) AND abs({column}) < {WHOLE!r} "
+        f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
+    )
+
+
+def column_sql(name: str, numeric: bool, labels: dict[Any, str] | None) -> str:
+    """The SQL reading one converted variable as text, with its labels when asked."""
+    column = '"' + name.replace('"', '""') + '"'
+    plain = number_sql(column) if numeric else column
+    whens = [
+        f"WHEN {column} = {literal(value)} THEN {literal(str(label))}"
+        for value, label in (labels or {}).items()
+        if numeric == (isinstance(value, int | float) and not isinstance(value, bool))
+    ]
+    if not whens:
+        return f"{plain} AS {column}"
+    return f"CASE {' '.join(whens)} ELSE {plain} END AS {column}"
+
+
+def _text(values: list) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     for i, value in enumerate(values):
         if value is None:
-            out[i] = ""
-        elif labels and value in labels:
-            out[i] = str(labels[value])
+            out[i] = None
         elif isinstance(value, dt.datetime):
             out[i] = value.isoformat(sep=" ")
         elif isinstance(value, dt.date):
@@ -116,16 +132,25 @@ def _other_as_text(values: list, labels: dict[Any, str] | None) -> np.ndarray:
     return out
 
 
-def column_text(
-    values: list, labels: dict[Any, str] | None = None, *, text: bool = False
-) -> np.ndarray:
-    """One chunk of one variable as text (see the module's documentation)."""
-    if text:
-        return _other_as_text(values, labels)
+def _is_text(name: str, source: ReadstatFile, values: list) -> bool:
+    """Text variables, and dates (pyreadstat gives them as dates, read as YYYY-MM-DD)."""
+    return name in source.text or any(isinstance(v, dt.date) for v in values)
+
+
+def _column(name: str, values: list, numeric: bool) -> np.ndarray:
+    if not numeric:
+        return _text(values)
     try:
-        return _numbers_as_text(values, labels)
-    except (TypeError, ValueError):  # text, dates, or labels on text
-        return _other_as_text(values, labels)
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            N_(
+                "Variable {variable} holds numbers in its first records and something "
+                "else later (dates after missing values?): give it a value in its first "
+                "records or convert the file to CSV."
+            ),
+            variable=name,
+        ) from None
 
 
 def chunk_rows_for(columns: int, chunk_rows: int | None = None) -> int:
@@ -150,7 +175,7 @@ def convert(
 
     folder.mkdir(parents=True, exist_ok=True)
     rows = chunk_rows_for(len(columns), chunk_rows)
-    labels = source.labels if value_labels else {}
+    numeric: dict[str, bool] = {}
     done = parts = 0
     chunks = pyreadstat.read_file_in_chunks(
         _reader(source.kind),
@@ -158,21 +183,15 @@ def convert(
         chunksize=rows,
         usecols=columns,
         output_format="dict",
-        disable_datetime_conversion=False,
     )
     try:
         for data, _meta in chunks:
-            texts = {
-                name: column_text(data[name], labels.get(name), text=name in source.text)
-                for name in columns
-            }
-            size = len(next(iter(texts.values()))) if texts else 0
+            size = len(data[columns[0]]) if columns else 0
             if size == 0:
                 break
-            con.register("migstat_chunk", texts)
-            target = (folder / PART.format(parts)).as_posix().replace("'", "''")
-            con.execute(f"COPY (SELECT * FROM migstat_chunk) TO '{target}' (FORMAT parquet)")
-            con.unregister("migstat_chunk")
+            if not numeric:
+                numeric = {n: not _is_text(n, source, data[n]) for n in columns}
+            _write_part(con, folder, parts, {n: _column(n, data[n], numeric[n]) for n in columns})
             parts += 1
             done += size
             if progress is not None:
@@ -182,10 +201,17 @@ def convert(
     except Exception as problem:  # a damaged file stops the reader in the middle
         raise _unreadable(source.path, source.kind, problem) from None
     if parts == 0:  # no record: one empty part keeps the columns
-        empty = {name: np.array([], dtype=object) for name in columns}
-        con.register("migstat_chunk", empty)
-        target = (folder / PART.format(0)).as_posix().replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM migstat_chunk) TO '{target}' (FORMAT parquet)")
-        con.unregister("migstat_chunk")
+        numeric = {n: n not in source.text for n in columns}
+        empty = {n: np.array([], dtype=float if numeric[n] else object) for n in columns}
+        _write_part(con, folder, 0, empty)
         parts = 1
-    return Converted((folder / "part_*.parquet").as_posix(), rows, done, parts)
+    labels = source.labels if value_labels else {}
+    select = ", ".join(column_sql(n, numeric[n], labels.get(n)) for n in columns)
+    return Converted((folder / "part_*.parquet").as_posix(), rows, done, parts, select)
+
+
+def _write_part(con, folder: Path, number: int, columns: dict[str, np.ndarray]) -> None:
+    con.register("migstat_chunk", columns)
+    target = (folder / PART.format(number)).as_posix().replace("'", "''")
+    con.execute(f"COPY (SELECT * FROM migstat_chunk) TO '{target}' (FORMAT parquet)")
+    con.unregister("migstat_chunk")

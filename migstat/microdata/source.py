@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -85,6 +85,8 @@ class Source:
     columns: list[str]
     header: ReadstatFile | None = None
     converted: Converted | None = None
+    view: str | None = None
+    """The view another engine registered the file as (:mod:`migstat.microdata.spark`)."""
 
     @property
     def name(self) -> str:
@@ -92,9 +94,15 @@ class Source:
 
     def scan(self, *, row_numbers: bool = False) -> str:
         """The table function reading the file (with ``file_row_number`` for Parquet)."""
+        if self.view is not None:
+            return self.view
         if self.converted is not None:
             extra = ", file_row_number = true, filename = true" if row_numbers else ""
-            return f"read_parquet({literal(self.converted.glob)}{extra})"
+            keep = ", file_row_number, filename" if row_numbers else ""
+            return (
+                f"(SELECT {self.converted.select}{keep} FROM "
+                f"read_parquet({literal(self.converted.glob)}{extra}))"
+            )
         path = literal(str(self.path))
         if self.kind == "parquet":
             extra = ", file_row_number = true" if row_numbers else ""
@@ -192,8 +200,11 @@ def first_record(con, source: Source, expr: str, condition: str) -> tuple[int, s
     when no record does.
 
     An error path only, to name the record: Parquet gives each row's number itself; a CSV
-    file is read on one thread, where DuckDB keeps the order of the file.
+    file is read on one thread, where DuckDB keeps the order of the file. Another engine's
+    run asks its DuckDB connection (``fallback``), which reads the file itself.
     """
+    if getattr(con, "fallback", None) is not None:
+        con, source = con.fallback, replace(source, view=None)
     if source.kind != "csv":
         number = source.record_number()
         sql = (

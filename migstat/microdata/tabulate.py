@@ -10,7 +10,7 @@ every national value to a code, reporting all unmapped values at once
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -284,10 +284,13 @@ def tabulate(
     threads: int | None = None,
     progress: Progress | None = None,
     chunk_rows: int | None = None,
+    engine: str = "duckdb",
+    master: str = "local[*]",
 ) -> Tabulation:
     """Tabulate ``microdata`` (CSV, Parquet, SPSS or Stata) with ``mapping`` into the
     standard tables; SPSS and Stata files are converted ``chunk_rows`` records at a time
-    (by default about two million values a chunk)."""
+    (by default about two million values a chunk). ``engine="spark"`` runs the scan and
+    the tables on Spark (``master``: ``local[*]`` or a cluster's URL) instead of DuckDB."""
     reg = registry or default_registry()
     mapped = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, reg)
     chosen = choose_tables(reg, mapped, tables)
@@ -310,9 +313,10 @@ def tabulate(
             chunk_rows=chunk_rows,
             progress=progress,
         )
-        scan = run_scan(con, source, mapped, roles, when, progress, plan)
+        work, read = _engine(con, source, engine, master, plan, mapped)
+        scan = run_scan(work, read, mapped, roles, when, progress if work is con else None, plan)
         resolved = _resolve(con, source, scan, mapped, reg, code, when)
-        results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
+        results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
         if plan is not None:
             _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
@@ -326,6 +330,39 @@ def tabulate(
         survey=plan,
         conversion=_conversion(source, mapped),
     )
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(con, source: Source, engine: str, master: str, plan, mapping: Mapping):
+    """The connection the scan and the tables run on, and the source as it reads it."""
+    if engine not in ENGINES:
+        raise InputError(N_("Unknown engine {engine}: use duckdb or spark."), engine=engine)
+    if engine == "duckdb":
+        return con, source
+    if plan is not None:
+        raise InputError(
+            N_(
+                "Survey estimates run on the DuckDB engine only: leave out --engine spark, "
+                "or the survey design in {mapping}."
+            ),
+            where=mapping.where("survey"),
+            mapping=mapping.file,
+        )
+    from migstat.microdata.spark import (
+        SOURCE_VIEW,
+        SparkConnection,
+        register_source,
+        spark_session,
+    )
+
+    session = spark_session(master)
+    if source.converted is not None:
+        register_source(session, source.converted.glob, "parquet", source.converted.select)
+    else:
+        register_source(session, str(source.path.resolve()), source.kind)
+    return SparkConnection(session, con), replace(source, view=SOURCE_VIEW)
 
 
 def _conversion(source: Source, mapping: Mapping) -> dict[str, Any] | None:
