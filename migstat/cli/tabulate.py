@@ -56,6 +56,19 @@ from migstat.i18n import N_
     help="DuckDB's memory limit; beyond it the work spills to a temporary folder.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="DuckDB on this machine, or Apache Spark for data beyond it (needs pyspark, Java).",
+)
+@click.option(
+    "--master",
+    default="local[*]",
+    show_default=True,
+    help="Spark's master with --engine spark: local[*] or a cluster's URL.",
+)
+@click.option(
     "-o",
     "--output",
     default=None,
@@ -80,6 +93,8 @@ def tabulate_cmd(
     country: str | None,
     reference_date: str | None,
     memory_limit: str,
+    engine: str,
+    master: str,
     output: Path | None,
     submit: bool,
     submitted_by: str | None,
@@ -93,14 +108,17 @@ def tabulate_cmd(
         raise click.UsageError(c.t(N_("--submit needs --country: the country that submits.")))
     if output is None and not submit:
         raise click.UsageError(c.t(N_("Say where the tables go: -o FILE, or --submit.")))
+    engine_options = {"memory_limit": memory_limit, "engine": engine, "master": master}
     if output is not None:
-        _run(c, microdata, mapping_file, table_ids, country, reference_date, memory_limit, output)
+        _run(c, microdata, mapping_file, table_ids, country, reference_date, engine_options, output)
         if submit:
             _submit(c, output, country or "", submitted_by, note)
         return
     with tempfile.TemporaryDirectory(prefix="migstat-tabulate-") as folder:
         written = Path(folder) / f"{microdata.stem}_tables.csv"
-        _run(c, microdata, mapping_file, table_ids, country, reference_date, memory_limit, written)
+        _run(
+            c, microdata, mapping_file, table_ids, country, reference_date, engine_options, written
+        )
         _submit(c, written, country or "", submitted_by, note)
 
 
@@ -132,7 +150,7 @@ def _run(
     table_ids: str | None,
     country: str | None,
     reference_date: str | None,
-    memory_limit: str,
+    engine_options: dict[str, str],
     output: Path,
 ) -> None:
     from migstat.microdata import tabulate, write_tabulation
@@ -145,8 +163,8 @@ def _run(
             tables=ids,
             country=country,
             reference_date=reference_date,
-            memory_limit=memory_limit,
             progress=update,
+            **engine_options,
         )
     data, meta = write_tabulation(result, output)
     for table in result.tables:

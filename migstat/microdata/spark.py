@@ -63,11 +63,19 @@ class SparkConnection:
         self.fallback = fallback
         """The run's DuckDB connection, for the header and the records errors name."""
         self.schemas: dict[str, str] = {}
+        self.views: set[str] = set()
 
     def _cache(self, name: str, query: str) -> None:
-        self.session.sql(f"UNCACHE TABLE IF EXISTS {name}")
-        self.session.sql(f"DROP VIEW IF EXISTS {name}")
+        self.session.catalog.dropTempView(name)  # uncaches it too, without resolving it
         self.session.sql(f"CACHE TABLE {name} AS {spark_sql(query)}")
+        self.views.add(name)
+
+    def close(self) -> None:
+        """Drop the run's views and free their cached rows (the session stays for the next
+        run)."""
+        for name in [*self.views, *self.schemas, SOURCE_VIEW, "migstat_parts"]:
+            self.session.catalog.dropTempView(name)
+        self.views.clear()
 
     def execute(self, sql: str, parameters: Any = None) -> _Result:
         if parameters:
@@ -110,14 +118,17 @@ def spark_session(master: str = "local[*]") -> Any:
             N_("The Spark engine needs pyspark: install it with pip install pyspark.")
         ) from None
     try:
-        return (
+        session = (
             SparkSession.builder.master(master)
             .appName("migstat tabulate")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )
+        session.sparkContext.setLogLevel("ERROR")
+        return session
     except Exception as problem:  # no Java, or the master cannot be reached
         raise InputError(
             N_("Spark cannot start with master {master}: {problem}"),

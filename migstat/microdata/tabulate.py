@@ -314,9 +314,15 @@ def tabulate(
             progress=progress,
         )
         work, read = _engine(con, source, engine, master, plan, mapped)
-        scan = run_scan(work, read, mapped, roles, when, progress if work is con else None, plan)
-        resolved = _resolve(con, source, scan, mapped, reg, code, when)
-        results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
+        try:
+            scan = run_scan(
+                work, read, mapped, roles, when, progress if work is con else None, plan
+            )
+            resolved = _resolve(con, source, scan, mapped, reg, code, when)
+            results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
+        finally:
+            if work is not con:
+                work.close()
         if plan is not None:
             _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
