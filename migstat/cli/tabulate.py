@@ -69,6 +69,13 @@ from migstat.i18n import N_
     help="Spark's master with --engine spark: local[*] or a cluster's URL.",
 )
 @click.option(
+    "--sdc",
+    type=click.Choice(["cellkey"]),
+    default=None,
+    help="Disclosure control of the counts: cellkey perturbs them by the cell-key method "
+    "(parameters under sdc in the mapping), totals kept additive.",
+)
+@click.option(
     "-o",
     "--output",
     default=None,
@@ -95,6 +102,7 @@ def tabulate_cmd(
     memory_limit: str,
     engine: str,
     master: str,
+    sdc: str | None,
     output: Path | None,
     submit: bool,
     submitted_by: str | None,
@@ -108,7 +116,7 @@ def tabulate_cmd(
         raise click.UsageError(c.t(N_("--submit needs --country: the country that submits.")))
     if output is None and not submit:
         raise click.UsageError(c.t(N_("Say where the tables go: -o FILE, or --submit.")))
-    engine_options = {"memory_limit": memory_limit, "engine": engine, "master": master}
+    engine_options = {"memory_limit": memory_limit, "engine": engine, "master": master, "sdc": sdc}
     if output is not None:
         _run(c, microdata, mapping_file, table_ids, country, reference_date, engine_options, output)
         if submit:
@@ -150,7 +158,7 @@ def _run(
     table_ids: str | None,
     country: str | None,
     reference_date: str | None,
-    engine_options: dict[str, str],
+    engine_options: dict[str, str | None],
     output: Path,
 ) -> None:
     from migstat.microdata import tabulate, write_tabulation

@@ -59,6 +59,8 @@ class Mapping:
     """The ``survey`` section as written (``None`` when absent)."""
     value_labels: bool = False
     """SPSS and Stata: labelled values are read as their labels."""
+    sdc: dict[str, Any] = field(default_factory=dict)
+    """The ``sdc`` section: the cell-key method's record key and parameters."""
 
     @property
     def is_survey(self) -> bool:
@@ -117,6 +119,7 @@ def load_mapping(path: str | Path, registry: Registry) -> Mapping:
         metadata=dict(raw.get("metadata") or {}),
         survey=dict(raw["survey"] or {}) if "survey" in raw else None,
         value_labels=bool(raw.get("value_labels", False)),
+        sdc=dict(raw.get("sdc") or {}),
     )
     _check_targets(mapping, registry)
     return mapping

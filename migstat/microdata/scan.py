@@ -101,7 +101,7 @@ def _records(source: Source, mapping: Mapping, columns: list[str]) -> str:
     )
     return (
         f"SELECT {', '.join([*columns, ''])}{weight_expression(mapping)} AS w, "
-        f"{bad_birth} AS bad_birth FROM {source.scan()} WHERE {filter_expression(mapping)}"
+        f"{bad_birth} AS bad_birth FROM {source.scan()} AS src WHERE {filter_expression(mapping)}"
     )
 
 
@@ -111,14 +111,33 @@ CHECKS = (
 )
 
 
-def scan_sql(source: Source, mapping: Mapping, roles: list[str], reference_date: str | None) -> str:
+def record_key_expression(mapping: Mapping) -> str:
+    """Each record's key for the cell-key method: the file's record key variable, else a
+    hash of the whole record (``src`` is the file's row)."""
+    variable = mapping.sdc.get("record_key")
+    if variable:
+        return f"TRY_CAST({text(variable)} AS BIGINT) % 256"
+    return "hash(src) % 256"
+
+
+def scan_sql(
+    source: Source,
+    mapping: Mapping,
+    roles: list[str],
+    reference_date: str | None,
+    record_keys: bool = False,
+) -> str:
     exprs = _role_columns(mapping, roles, reference_date)
+    keys_sum = ""
+    if record_keys:
+        exprs.append(f"{record_key_expression(mapping)} AS rk")
+        keys_sum = ", sum(rk) AS rk, count(*) FILTER (WHERE rk IS NULL) AS bad_key"
     keys = ", ".join(f"r_{role}" for role in roles)
     scale = repr(float(mapping.weight_scale))
     return (
         f"CREATE OR REPLACE TEMP TABLE {TABLE} AS "
         f"SELECT {keys}{', ' if keys else ''}sum(w * {scale}) AS w, "
-        f"round_even(sum(w * {scale}), 0) AS v, count(*) AS n, {CHECKS} "
+        f"round_even(sum(w * {scale}), 0) AS v, count(*) AS n, {CHECKS}{keys_sum} "
         f"FROM ({_records(source, mapping, exprs)}) " + (f"GROUP BY {keys}" if keys else "")
     )
 
@@ -172,12 +191,14 @@ def run_scan(
     reference_date: str | None,
     progress: Progress | None = None,
     plan: SurveyPlan | None = None,
+    record_keys: bool = False,
 ) -> Scan:
     """Read the file once into ``raw_cells`` (and ``design_cells`` for a survey) and check
     the weights, replicate weights and dates of birth."""
     try:
         if plan is None:
-            run_query(con, scan_sql(source, mapping, roles, reference_date), progress)
+            sql = scan_sql(source, mapping, roles, reference_date, record_keys)
+            run_query(con, sql, progress)
         else:
             first, then = design_sql(source, mapping, roles, reference_date, plan)
             run_query(con, first, progress)
@@ -186,6 +207,8 @@ def run_scan(
         raise unreadable(source, problem) from None
     if plan is not None and plan.replicates:
         _replicate_error(con, source, mapping, plan)
+    if record_keys:
+        _record_key_error(con, source, mapping)
     records, weighted, bad_weight, bad_birth = con.execute(
         f"SELECT coalesce(sum(n), 0), coalesce(sum(w), 0), coalesce(sum(bad_weight), 0), "
         f"coalesce(sum(bad_birth), 0) FROM {TABLE}"
@@ -266,6 +289,29 @@ def _replicate_error(con, source: Source, mapping: Mapping, plan: SurveyPlan) ->
                 value=found[1] or "",
                 count=int(count),
             )
+
+
+def _record_key_error(con, source: Source, mapping: Mapping) -> None:
+    count = con.execute(f"SELECT coalesce(sum(bad_key), 0) FROM {TABLE}").fetchall()[0][0]
+    if not count:
+        return
+    variable = mapping.sdc["record_key"]
+    number = f"TRY_CAST({text(variable)} AS BIGINT)"
+    found = first_record(
+        con, source, text(variable), f"{filter_expression(mapping)} AND {number} IS NULL"
+    )
+    row, value = found if found else (0, "")
+    raise InputError(
+        N_(
+            "Variable {variable}, record {row}: the record key {value} is not a whole number "
+            "({count} records in all); every record needs a key of 0 to 255."
+        ),
+        where=source.where(variable, row),
+        variable=variable,
+        row=row,
+        value=value,
+        count=int(count),
+    )
 
 
 def _birth_error(con, source: Source, mapping: Mapping, count: int) -> None:

@@ -15,11 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from migstat.disclosure.cellkey import CellKeyRule
 from migstat.i18n import N_
 from migstat.microdata.codes import Resolved, resolve, resolve_ages
 from migstat.microdata.design import SurveyPlan, design_of, load_design, survey_plan
 from migstat.microdata.estimates import FLAG_NAMES, OBS_STATUS_OF_FLAG, SUPPRESSED
 from migstat.microdata.mapping import Mapping, load_mapping
+from migstat.microdata.protect import SDC_METHODS, apply_cellkey, cellkey_rule, sdc_metadata
 from migstat.microdata.readstat import KIND_NAMES
 from migstat.microdata.scan import Progress, Scan, run_scan
 from migstat.microdata.source import (
@@ -67,6 +69,8 @@ class Tabulation:
     survey: SurveyPlan | None = None
     conversion: dict[str, Any] | None = None
     """How an SPSS or Stata file was converted (format, records per chunk, chunks)."""
+    disclosure: dict[str, Any] = field(default_factory=lambda: {"rule": "none", "parameters": {}})
+    """The disclosure rule applied to the tables, with its parameters."""
 
     @property
     def time_period(self) -> str:
@@ -160,7 +164,7 @@ class Tabulation:
             "country": self.country,
             "year": int(self.reference_date[:4]),
             "tables": tables,
-            "disclosure": {"rule": "none", "parameters": {}},
+            "disclosure": self.disclosure,
             "tabulation": {
                 "microdata": self.source,
                 "mapping": self.mapping.file,
@@ -286,11 +290,13 @@ def tabulate(
     chunk_rows: int | None = None,
     engine: str = "duckdb",
     master: str = "local[*]",
+    sdc: str | None = None,
 ) -> Tabulation:
     """Tabulate ``microdata`` (CSV, Parquet, SPSS or Stata) with ``mapping`` into the
     standard tables; SPSS and Stata files are converted ``chunk_rows`` records at a time
     (by default about two million values a chunk). ``engine="spark"`` runs the scan and
-    the tables on Spark (``master``: ``local[*]`` or a cluster's URL) instead of DuckDB."""
+    the tables on Spark (``master``: ``local[*]`` or a cluster's URL) instead of DuckDB;
+    ``sdc="cellkey"`` perturbs the counts by the cell-key method, totals kept additive."""
     reg = registry or default_registry()
     mapped = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, reg)
     chosen = choose_tables(reg, mapped, tables)
@@ -313,16 +319,26 @@ def tabulate(
             chunk_rows=chunk_rows,
             progress=progress,
         )
+        rule = _sdc_rule(sdc, mapped, plan, engine)
         work, read = _engine(con, source, engine, master, plan, mapped)
         try:
             scan = run_scan(
-                work, read, mapped, roles, when, progress if work is con else None, plan
+                work,
+                read,
+                mapped,
+                roles,
+                when,
+                progress if work is con else None,
+                plan,
+                record_keys=rule is not None,
             )
             resolved = _resolve(con, source, scan, mapped, reg, code, when)
             results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
         finally:
             if work is not con:
                 work.close()
+        if rule is not None:
+            apply_cellkey(con, reg, results, resolved, mapped, code, roles, rule)
         if plan is not None:
             _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
@@ -335,7 +351,24 @@ def tabulate(
         tables=results,
         survey=plan,
         conversion=_conversion(source, mapped),
+        disclosure=sdc_metadata(sdc, rule, mapped),
     )
+
+
+def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRule | None:
+    if sdc is None:
+        return None
+    if sdc not in SDC_METHODS:
+        raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
+    if plan is not None or engine != "duckdb":
+        raise InputError(
+            N_(
+                "The cell-key method runs on DuckDB over counts: leave out the survey design "
+                "and --engine spark."
+            ),
+            where=mapping.where("sdc"),
+        )
+    return cellkey_rule(mapping)
 
 
 ENGINES = ("duckdb", "spark")
