@@ -166,6 +166,8 @@ def test_protected_tables_validate_and_carry_the_rule(runs, tmp_path: Path) -> N
     errors = [f for f in validate(dataset) if f.severity == Severity.ERROR]
     assert errors == []
     assert protected.metadata()["disclosure"]["rule"] == "cell_key"
+    notes = dataset.metadata.tables["S01"].notes
+    assert "cell-key method (perturbation at most 2, variance 1.0)" in notes
 
 
 def test_cellkey_refuses_weighted_estimates_and_bad_keys(census, tmp_path: Path) -> None:

@@ -105,6 +105,17 @@ class Tabulation:
                 )
         return out
 
+    def disclosure_note(self) -> str | None:
+        """The disclosure rule in a sentence, kept with each table's metadata."""
+        if self.disclosure.get("rule") != "cell_key":
+            return None
+        p = self.disclosure["parameters"]
+        return (
+            f"Disclosure control: cell-key method (perturbation at most "
+            f"{p['max_perturbation']}, variance {p['variance']}), inner cells perturbed "
+            "and every total summed from them."
+        )
+
     def survey_note(self) -> str | None:
         """The reliability rule in a sentence, kept with each table's metadata."""
         if self.survey is None:
@@ -156,7 +167,7 @@ class Tabulation:
             for name in ("residence_rule", "residence_rule_months", "notes"):
                 if meta.get(name) is not None:
                     entry[name] = meta[name]
-            notes = [entry.get("notes"), self.survey_note()]
+            notes = [entry.get("notes"), self.survey_note(), self.disclosure_note()]
             if any(notes):
                 entry["notes"] = " ".join(n for n in notes if n)
             tables[result.table.id] = entry
