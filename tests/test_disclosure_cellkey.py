@@ -190,3 +190,48 @@ def test_cellkey_refuses_weighted_estimates_and_bad_keys(census, tmp_path: Path)
     with pytest.raises(InputError) as caught:
         tabulate(bad, keyed, sdc="cellkey")
     assert caught.value.params["row"] == 7 and caught.value.where.line == 8
+
+
+def test_inner_cells_equal_the_ons_package_given_the_same_ptable(census, tmp_path: Path) -> None:
+    """ONS's cell-key-perturbation perturbs the cells of one cross-tabulation; given our
+    perturbation table in its format and the same record keys, it gives our inner cells."""
+    import pandas as pd
+    from cell_key_perturbation.create_perturbed_table import create_perturbed_table
+
+    from migstat.microdata.tables import band_of, leaf_bands
+
+    data, mapping = census
+    keyed = tmp_path / "keyed.yaml"
+    keyed.write_text(mapping.read_text(encoding="utf-8") + "sdc: {record_key: RK}\n")
+    ours = next(t for t in tabulate(data, keyed, sdc="cellkey").tables if t.table.id == "S01")
+    rule = CellKeyRule()
+    table = ptable(rule)
+    ons_ptable = pd.DataFrame(
+        [
+            (pcv, key, int(table[min(pcv, rule.max_count), key]))
+            for pcv in range(751)
+            for key in range(MODULUS)
+        ],
+        columns=["pcv", "ckey", "pvalue"],
+    )
+    registry = default_registry()
+    s01 = registry.tables["S01"]
+    bands = leaf_bands(registry, s01, s01.dimensions[2])
+    frame = pd.read_csv(data, dtype=str)
+    frame["RK"] = frame["RK"].astype(int)
+    frame["COB"] = frame["COB"].map(COUNTRIES)
+    frame["SEX"] = frame["SEX"].map({"1": "M", "2": "F"})
+    frame["BAND"] = [band_of((int(a), int(a) + 1), bands) for a in frame["AGE"]]
+    theirs = create_perturbed_table(
+        data=frame,
+        ptable=ons_ptable,
+        geog=[],
+        tab_vars=["COB", "SEX", "BAND"],
+        record_key="RK",
+        threshold=0,
+    )
+    compared = 0
+    for row in theirs.itertuples(index=False):
+        assert ours.cells[(row.COB, row.SEX, row.BAND)] == int(row.count)
+        compared += 1
+    assert compared > 150
