@@ -235,3 +235,17 @@ def test_inner_cells_equal_the_ons_package_given_the_same_ptable(census, tmp_pat
         assert ours.cells[(row.COB, row.SEX, row.BAND)] == int(row.count)
         compared += 1
     assert compared > 150
+
+
+def test_the_command_protects_and_says_where_the_tables_go(census, tmp_path: Path, cli) -> None:
+    data, mapping = census
+    out = tmp_path / "KGZ_protected.csv"
+    code, _text, err = cli("tabulate", str(data), "--mapping", str(mapping), "--sdc", "cellkey",
+                           "-o", str(out))  # fmt: skip
+    assert code == 0, err
+    notes = read_metadata(str(out) + ".metadata.json").tables["S01"].notes
+    assert notes.startswith("Disclosure control: cell-key method")
+    code, _text, err = cli("tabulate", str(data), "--mapping", str(mapping))
+    assert code == 2 and "-o FILE, or --submit" in err
+    code, _text, err = cli("tabulate", str(data), "--mapping", str(mapping), "--submit")
+    assert code == 2 and "--submit needs --country" in err
