@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -114,6 +115,11 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="also time --engine spark (local[*], warm session) and check it equals DuckDB",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="migstat-bench-") as folder:
         census = Path(folder) / "census.parquet"
@@ -148,6 +154,25 @@ def main() -> None:
             f"peak resident memory: {tool_peak:.0f} MiB after the tool, "
             f"{peak_rss_mib():.0f} MiB in all"
         )
+        if args.spark:
+            spark_run(census, mapping, result, tool_time, args.repeat)
+
+
+def spark_run(census: Path, mapping: Path, duck, duck_time: float, repeat: int) -> None:
+    """The same tables on Spark local mode: its time (the session started first, not
+    counted) and whether every cell equals DuckDB's."""
+    from migstat.microdata.spark import spark_session
+
+    start = time.perf_counter()
+    spark_session()
+    started = time.perf_counter() - start
+    spark_time, spark = best_of(repeat, lambda: tabulate(census, mapping, engine="spark"))
+    same = [t.cells for t in spark.tables] == [t.cells for t in duck.tables]
+    print(
+        f"--engine spark (local[*]; session start {started:.1f} s not counted): "
+        f"{spark_time:.2f} s, {spark_time / duck_time:.1f} x DuckDB; "
+        f"tables equal to DuckDB's cell for cell: {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,22 @@ of core through DuckDB), tabulates the tables with every total, and writes the l
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
 
-from migstat.cli.common import Context, lang_option, pass_ctx, progress, require_file, thousands
+from migstat.cli.common import (
+    Context,
+    lang_option,
+    opened_store,
+    pass_ctx,
+    progress,
+    report_stored,
+    require_file,
+    thousands,
+    who,
+)
 from migstat.i18n import N_
 
 
@@ -45,12 +56,40 @@ from migstat.i18n import N_
     help="DuckDB's memory limit; beyond it the work spills to a temporary folder.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="DuckDB on this machine, or Apache Spark for data beyond it (needs pyspark, Java).",
+)
+@click.option(
+    "--master",
+    default="local[*]",
+    show_default=True,
+    help="Spark's master with --engine spark: local[*] or a cluster's URL.",
+)
+@click.option(
+    "--sdc",
+    type=click.Choice(["cellkey"]),
+    default=None,
+    help="Disclosure control of the counts: cellkey perturbs them by the cell-key method "
+    "(parameters under sdc in the mapping), totals kept additive.",
+)
+@click.option(
     "-o",
     "--output",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The long CSV to write; its metadata go to OUTPUT.metadata.json.",
 )
+@click.option(
+    "--submit",
+    is_flag=True,
+    help="Store the tables in the store (--db) as the country's submission, checked as "
+    "'migstat submit' checks a file; needs --country.",
+)
+@click.option("--by", "submitted_by", default=None, help="Who submits (with --submit).")
+@click.option("--note", default=None, help="A note kept with the submission (with --submit).")
 @lang_option
 @pass_ctx
 def tabulate_cmd(
@@ -61,13 +100,69 @@ def tabulate_cmd(
     country: str | None,
     reference_date: str | None,
     memory_limit: str,
-    output: Path,
+    engine: str,
+    master: str,
+    sdc: str | None,
+    output: Path | None,
+    submit: bool,
+    submitted_by: str | None,
+    note: str | None,
 ) -> None:
-    """Tabulate microdata into the standard tables (long CSV plus a metadata file)."""
-    from migstat.microdata import tabulate, write_tabulation
-
+    """Tabulate microdata into the standard tables (long CSV plus a metadata file), and
+    with --submit store them as the country's submission."""
     require_file(microdata)
     require_file(mapping_file)
+    if submit and not country:
+        raise click.UsageError(c.t(N_("--submit needs --country: the country that submits.")))
+    if output is None and not submit:
+        raise click.UsageError(c.t(N_("Say where the tables go: -o FILE, or --submit.")))
+    engine_options = {"memory_limit": memory_limit, "engine": engine, "master": master, "sdc": sdc}
+    if output is not None:
+        _run(c, microdata, mapping_file, table_ids, country, reference_date, engine_options, output)
+        if submit:
+            _submit(c, output, country or "", submitted_by, note)
+        return
+    with tempfile.TemporaryDirectory(prefix="migstat-tabulate-") as folder:
+        written = Path(folder) / f"{microdata.stem}_tables.csv"
+        _run(
+            c, microdata, mapping_file, table_ids, country, reference_date, engine_options, written
+        )
+        _submit(c, written, country or "", submitted_by, note)
+
+
+def _submit(c: Context, data: Path, country: str, by: str | None, note: str | None) -> None:
+    """Store the written tables through the checks of ``migstat submit``."""
+    from migstat.api import submit_tabulation
+    from migstat.microdata import sidecar_path
+    from migstat.validation.report import render_text
+
+    with opened_store(c) as store, progress(c, c.t(N_("Storing observations"))) as on_batch:
+        record, checked = submit_tabulation(
+            store,
+            data,
+            sidecar_path(data),
+            country=country,
+            submitted_by=who(by),
+            note=note,
+            progress=on_batch,
+        )
+    if checked.findings:
+        click.echo(render_text(checked.findings, lang=c.lang, file_name=checked.file_name))
+    report_stored(c, record)
+
+
+def _run(
+    c: Context,
+    microdata: Path,
+    mapping_file: Path,
+    table_ids: str | None,
+    country: str | None,
+    reference_date: str | None,
+    engine_options: dict[str, str | None],
+    output: Path,
+) -> None:
+    from migstat.microdata import tabulate, write_tabulation
+
     ids = [t.strip() for t in table_ids.split(",") if t.strip()] if table_ids else None
     with progress(c, c.t(N_("Reading {file}"), file=microdata.name)) as update:
         result = tabulate(
@@ -76,8 +171,8 @@ def tabulate_cmd(
             tables=ids,
             country=country,
             reference_date=reference_date,
-            memory_limit=memory_limit,
             progress=update,
+            **engine_options,
         )
     data, meta = write_tabulation(result, output)
     for table in result.tables:

@@ -34,6 +34,8 @@ CODED_ROLES: dict[str, str] = {
 """Roles whose values recode to a code list, with the code list."""
 
 AGE_ROLES = ("age", "date_of_birth")
+DESIGN_ROLES = ("strata", "clusters", "fpc")
+"""Roles describing the sample design, not a person."""
 OPEN = None
 """The upper bound of an open-ended age group (80 and over)."""
 
@@ -53,6 +55,17 @@ class Mapping:
     select: dict[str, list[str]] = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    survey: dict[str, Any] | None = None
+    """The ``survey`` section as written (``None`` when absent)."""
+    value_labels: bool = False
+    """SPSS and Stata: labelled values are read as their labels."""
+    sdc: dict[str, Any] = field(default_factory=dict)
+    """The ``sdc`` section: the cell-key method's record key and parameters."""
+
+    @property
+    def is_survey(self) -> bool:
+        """Survey estimates are asked for: a ``survey`` section, or strata or clusters named."""
+        return self.survey is not None or any(self.variables.get(role) for role in DESIGN_ROLES)
 
     def variable(self, role: str) -> str | None:
         return self.variables.get(role)
@@ -104,6 +117,9 @@ def load_mapping(path: str | Path, registry: Registry) -> Mapping:
         },
         tables=list(raw.get("tables") or []),
         metadata=dict(raw.get("metadata") or {}),
+        survey=dict(raw["survey"] or {}) if "survey" in raw else None,
+        value_labels=bool(raw.get("value_labels", False)),
+        sdc=dict(raw.get("sdc") or {}),
     )
     _check_targets(mapping, registry)
     return mapping

@@ -25,34 +25,41 @@ from migstat.model import SubmissionMetadata
 __all__ = ["columns", "read_metadata", "sidecar_path", "write_tabulation"]
 
 
+SURVEY_COLUMNS = ("OBS_STATUS", "COMMENT")
+"""The attributes a survey's cells carry: the reliability flag and the precision."""
+
+
 def columns(tabulation: Tabulation) -> list[str]:
     dims: list[str] = []
     for result in tabulation.tables:
         dims += [d for d in result.table.dimension_ids if d not in dims]
-    return ["TABLE", "REF_AREA", "TIME_PERIOD", *dims, "OBS_VALUE"]
+    extra = SURVEY_COLUMNS if tabulation.survey is not None else ()
+    return ["TABLE", "REF_AREA", "TIME_PERIOD", *dims, "OBS_VALUE", *extra]
 
 
 def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, Path]:
     """Write the long CSV and its metadata sidecar; return both paths."""
     output = Path(output)
     header = columns(tabulation)
+    survey = tabulation.survey is not None
+    dims = header[3 : header.index("OBS_VALUE")]
     part = output.with_name(output.name + ".part")
     with part.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         for result in tabulation.tables:
             ids = result.table.dimension_ids
-            for key, value in result.cells.items():
+            for key in result.cells:
                 codes = dict(zip(ids, key, strict=True))
-                writer.writerow(
-                    [
-                        result.table.id,
-                        tabulation.country,
-                        tabulation.time_period,
-                        *(codes.get(d, "") for d in header[3:-1]),
-                        value,
-                    ]
-                )
+                value, status, comment = tabulation.cell(result, key)
+                row = [
+                    result.table.id,
+                    tabulation.country,
+                    tabulation.time_period,
+                    *(codes.get(d, "") for d in dims),
+                    "" if value is None else int(value),
+                ]
+                writer.writerow([*row, status, comment] if survey else row)
     meta = sidecar_path(output)
     meta_part = meta.with_name(meta.name + ".part")
     meta_part.write_text(

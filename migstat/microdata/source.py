@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
 from migstat.i18n import N_
+from migstat.microdata.readstat import (
+    KIND_NAMES,
+    READSTAT_SUFFIXES,
+    Converted,
+    ReadstatFile,
+    convert,
+    read_header,
+)
 from migstat.model import InputError, Location
 
 DEFAULT_MEMORY_LIMIT = "2GB"
@@ -69,11 +77,16 @@ def connection(
 
 @dataclass(slots=True)
 class Source:
-    """One microdata file: its kind, its columns and the SQL that reads it."""
+    """One microdata file: its kind, its columns and the SQL that reads it (an SPSS or Stata
+    file once converted to Parquet parts, :mod:`migstat.microdata.readstat`)."""
 
     path: Path
     kind: str
     columns: list[str]
+    header: ReadstatFile | None = None
+    converted: Converted | None = None
+    view: str | None = None
+    """The view another engine registered the file as (:mod:`migstat.microdata.spark`)."""
 
     @property
     def name(self) -> str:
@@ -81,11 +94,27 @@ class Source:
 
     def scan(self, *, row_numbers: bool = False) -> str:
         """The table function reading the file (with ``file_row_number`` for Parquet)."""
+        if self.view is not None:
+            return self.view
+        if self.converted is not None:
+            extra = ", file_row_number = true, filename = true" if row_numbers else ""
+            keep = ", file_row_number, filename" if row_numbers else ""
+            return (
+                f"(SELECT {self.converted.select}{keep} FROM "
+                f"read_parquet({literal(self.converted.glob)}{extra}))"
+            )
         path = literal(str(self.path))
         if self.kind == "parquet":
             extra = ", file_row_number = true" if row_numbers else ""
             return f"read_parquet({path}{extra})"
         return f"read_csv({path}, all_varchar = true, header = true)"
+
+    def record_number(self) -> str:
+        """SQL for the number (from 1) of a record of :meth:`scan` with row numbers."""
+        if self.converted is None:
+            return "file_row_number + 1"
+        part = "CAST(regexp_extract(filename, 'part_([0-9]+)', 1) AS BIGINT)"
+        return f"{part} * {self.converted.chunk_rows} + file_row_number + 1"
 
     def where(self, variable: str | None = None, row: int | None = None) -> Location:
         """A place in the file: CSV records are on line ``row + 1`` (the header is line 1)."""
@@ -99,10 +128,12 @@ def kind_of(path: Path) -> str:
         return "parquet"
     if name.endswith(CSV_SUFFIXES):
         return "csv"
+    if path.suffix.lower() in READSTAT_SUFFIXES:
+        return READSTAT_SUFFIXES[path.suffix.lower()]
     raise InputError(
         N_(
-            "{file} is neither CSV (.csv, .csv.gz) nor Parquet (.parquet): "
-            "convert it to one of these first."
+            "{file} is not CSV (.csv, .csv.gz), Parquet (.parquet), SPSS (.sav, .zsav) or "
+            "Stata (.dta): convert it to one of these first."
         ),
         where=Location(file=path.name),
         file=path.name,
@@ -114,7 +145,7 @@ def unreadable(source: Source, problem: Exception) -> InputError:
     return InputError(
         N_("The file cannot be read as {kind}: {problem}"),
         where=Location(file=source.name),
-        kind=source.kind.upper(),
+        kind=KIND_NAMES.get(source.kind, source.kind.upper()),
         problem=str(problem).splitlines()[0],
     )
 
@@ -126,6 +157,10 @@ def open_source(con, path: str | Path) -> Source:
         raise InputError(N_("File not found: {file}"), file=str(path))
     kind = kind_of(path)
     source = Source(path=path, kind=kind, columns=[])
+    if kind in KIND_NAMES:
+        source.header = read_header(path, kind)
+        source.columns = list(source.header.columns)
+        return source
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source.scan()}").fetchall()
     except duckdb.Error as problem:
@@ -134,19 +169,48 @@ def open_source(con, path: str | Path) -> Source:
     return source
 
 
+def materialise(
+    con,
+    source: Source,
+    columns: list[str],
+    *,
+    value_labels: bool = False,
+    chunk_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Convert an SPSS or Stata file's ``columns`` to Parquet parts in the connection's
+    temporary folder (removed with it); CSV and Parquet are read as they are."""
+    if source.header is None or source.converted is not None:
+        return
+    spill = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    source.converted = convert(
+        con,
+        source.header,
+        Path(spill) / "converted",
+        list(dict.fromkeys(columns)),
+        value_labels=value_labels,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    )
+
+
 def first_record(con, source: Source, expr: str, condition: str) -> tuple[int, str] | None:
     """The number (from 1) and the text of ``expr`` of the first record where ``condition``
     (SQL over the file's columns and :data:`VALUE`, the value of ``expr``) holds; ``None``
     when no record does.
 
     An error path only, to name the record: Parquet gives each row's number itself; a CSV
-    file is read on one thread, where DuckDB keeps the order of the file.
+    file is read on one thread, where DuckDB keeps the order of the file. Another engine's
+    run asks its DuckDB connection (``fallback``), which reads the file itself.
     """
-    if source.kind == "parquet":
+    if getattr(con, "fallback", None) is not None:
+        con, source = con.fallback, replace(source, view=None)
+    if source.kind != "csv":
+        number = source.record_number()
         sql = (
-            f"SELECT file_row_number + 1, CAST({VALUE} AS VARCHAR) FROM (SELECT *, "
+            f"SELECT {number} AS {ROW}, CAST({VALUE} AS VARCHAR) FROM (SELECT *, "
             f"{expr} AS {VALUE} FROM {source.scan(row_numbers=True)}) WHERE {condition} "
-            "ORDER BY file_row_number LIMIT 1"
+            f"ORDER BY {ROW} LIMIT 1"
         )
         found = con.execute(sql).fetchone()
     else:

@@ -79,6 +79,9 @@ class TableResult:
     records: int
     total_only: list[tuple[str, str, int]] = field(default_factory=list)
     """(dimension, national values, records) counted in the dimension's total only."""
+    estimates: dict = field(default_factory=dict)
+    """Survey estimates per cell key (:class:`migstat.microdata.tablesurvey.CellEstimate`);
+    empty when the mapping asks for none."""
 
 
 def needed_roles(table: TableDef) -> list[str]:

@@ -10,22 +10,42 @@ every national value to a code, reporting all unmapped values at once
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from migstat.disclosure.cellkey import CellKeyRule
 from migstat.i18n import N_
 from migstat.microdata.codes import Resolved, resolve, resolve_ages
+from migstat.microdata.design import SurveyPlan, design_of, load_design, survey_plan
+from migstat.microdata.estimates import FLAG_NAMES, OBS_STATUS_OF_FLAG, SUPPRESSED
 from migstat.microdata.mapping import Mapping, load_mapping
+from migstat.microdata.protect import SDC_METHODS, apply_cellkey, cellkey_rule, sdc_metadata
+from migstat.microdata.readstat import KIND_NAMES
 from migstat.microdata.scan import Progress, Scan, run_scan
-from migstat.microdata.source import DEFAULT_MEMORY_LIMIT, Source, connection, open_source
-from migstat.microdata.tables import TableResult, check_supported, needed_roles, tabulate_table
+from migstat.microdata.source import (
+    DEFAULT_MEMORY_LIMIT,
+    Source,
+    connection,
+    materialise,
+    open_source,
+)
+from migstat.microdata.tables import (
+    TableResult,
+    axes_of,
+    check_supported,
+    needed_roles,
+    tabulate_table,
+)
+from migstat.microdata.tablesurvey import table_estimates
 from migstat.model import (
     InputError,
     Location,
+    MigstatError,
     NotFoundError,
     Observation,
+    ObsStatus,
     Registry,
     TableDef,
     default_registry,
@@ -46,24 +66,89 @@ class Tabulation:
     records: int
     weighted: float
     tables: list[TableResult] = field(default_factory=list)
+    survey: SurveyPlan | None = None
+    conversion: dict[str, Any] | None = None
+    """How an SPSS or Stata file was converted (format, records per chunk, chunks)."""
+    disclosure: dict[str, Any] = field(default_factory=lambda: {"rule": "none", "parameters": {}})
+    """The disclosure rule applied to the tables, with its parameters."""
 
     @property
     def time_period(self) -> str:
         return self.reference_date
 
+    def cell(self, result: TableResult, key: tuple[str, ...]) -> tuple[float | None, str, str]:
+        """A cell as published: its value (``None`` when suppressed as unreliable), its
+        OBS_STATUS and its comment (the survey precision, see :mod:`migstat.model.precision`)."""
+        value = result.cells[key]
+        estimate = result.estimates.get(key)
+        if estimate is None or self.survey is None:
+            return float(value), ObsStatus.NORMAL.value, ""
+        status = OBS_STATUS_OF_FLAG[estimate.flag]
+        comment = estimate.precision(self.survey.level).comment()
+        return (None if estimate.flag == SUPPRESSED else float(value)), status, comment
+
     def observations(self) -> list[Observation]:
         out = []
         for result in self.tables:
-            for key, value in result.cells.items():
+            for key in result.cells:
+                value, status, comment = self.cell(result, key)
                 out.append(
                     Observation(
                         table=result.table.id,
                         ref_area=self.country,
                         time_period=self.time_period,
                         key=key,
-                        value=float(value),
+                        value=value,
+                        obs_status=status,
+                        comment=comment or None,
                     )
                 )
+        return out
+
+    def disclosure_note(self) -> str | None:
+        """The disclosure rule in a sentence, kept with each table's metadata."""
+        if self.disclosure.get("rule") != "cell_key":
+            return None
+        p = self.disclosure["parameters"]
+        return (
+            f"Disclosure control: cell-key method (perturbation at most "
+            f"{p['max_perturbation']}, variance {p['variance']}), inner cells perturbed "
+            "and every total summed from them."
+        )
+
+    def survey_note(self) -> str | None:
+        """The reliability rule in a sentence, kept with each table's metadata."""
+        if self.survey is None:
+            return None
+        rule = self.survey.rule
+        return (
+            f"Survey estimates ({self.survey.kind}); each cell's standard error, CV and "
+            f"{round(self.survey.level * 100)} % confidence interval in COMMENT; CV from "
+            f"{rule.flag_cv:.1%} flagged (OBS_STATUS U), above {rule.suppress_cv:.1%} "
+            "suppressed (OBS_STATUS Q)"
+            + (
+                f", as are cells of fewer than {rule.min_records} records."
+                if rule.min_records
+                else "."
+            )
+        )
+
+    def survey_metadata(self) -> dict[str, Any] | None:
+        """The design, the rule and how many cells of each table it flagged or suppressed."""
+        if self.survey is None:
+            return None
+        out = self.survey.describe()
+        out["attributes"] = (
+            "COMMENT carries each cell's precision as SE=<standard error>;CV=<fraction>;"
+            "CI<level>=<low>..<high>"
+        )
+        out["cells"] = {
+            r.table.id: {
+                name: sum(1 for e in r.estimates.values() if e.flag == flag)
+                for flag, name in FLAG_NAMES.items()
+            }
+            for r in self.tables
+        }
         return out
 
     def metadata(self) -> dict[str, Any]:
@@ -82,12 +167,15 @@ class Tabulation:
             for name in ("residence_rule", "residence_rule_months", "notes"):
                 if meta.get(name) is not None:
                     entry[name] = meta[name]
+            notes = [entry.get("notes"), self.survey_note(), self.disclosure_note()]
+            if any(notes):
+                entry["notes"] = " ".join(n for n in notes if n)
             tables[result.table.id] = entry
         return {
             "country": self.country,
             "year": int(self.reference_date[:4]),
             "tables": tables,
-            "disclosure": {"rule": "none", "parameters": {}},
+            "disclosure": self.disclosure,
             "tabulation": {
                 "microdata": self.source,
                 "mapping": self.mapping.file,
@@ -97,6 +185,8 @@ class Tabulation:
                 "weighted_total": self.weighted,
                 "select": self.mapping.select,
                 "rounding": "inner cells rounded to whole persons, totals summed from them",
+                "survey": self.survey_metadata(),
+                "conversion": self.conversion,
                 "total_only": {
                     r.table.id: [
                         {"dimension": d, "values": v, "records": n} for d, v, n in r.total_only
@@ -208,8 +298,16 @@ def tabulate(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int | None = None,
     progress: Progress | None = None,
+    chunk_rows: int | None = None,
+    engine: str = "duckdb",
+    master: str = "local[*]",
+    sdc: str | None = None,
 ) -> Tabulation:
-    """Tabulate ``microdata`` (CSV or Parquet) with ``mapping`` into the standard tables."""
+    """Tabulate ``microdata`` (CSV, Parquet, SPSS or Stata) with ``mapping`` into the
+    standard tables; SPSS and Stata files are converted ``chunk_rows`` records at a time
+    (by default about two million values a chunk). ``engine="spark"`` runs the scan and
+    the tables on Spark (``master``: ``local[*]`` or a cluster's URL) instead of DuckDB;
+    ``sdc="cellkey"`` perturbs the counts by the cell-key method, totals kept additive."""
     reg = registry or default_registry()
     mapped = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, reg)
     chosen = choose_tables(reg, mapped, tables)
@@ -221,9 +319,39 @@ def tabulate(
     with connection(memory_limit, threads) as con:
         source = open_source(con, microdata)
         _check_columns(source, mapped)
-        scan = run_scan(con, source, mapped, roles, when, progress)
-        resolved = _resolve(con, source, scan, mapped, reg, code, when)
-        results = [tabulate_table(con, reg, t, resolved, mapped, code) for t in chosen]
+        plan = survey_plan(mapped, source.columns)
+        _check_design_columns(source, mapped, plan)
+        needed = [*mapped.variables.values(), *mapped.select, *(plan.replicates if plan else [])]
+        materialise(
+            con,
+            source,
+            needed,
+            value_labels=mapped.value_labels,
+            chunk_rows=chunk_rows,
+            progress=progress,
+        )
+        rule = _sdc_rule(sdc, mapped, plan, engine)
+        work, read = _engine(con, source, engine, master, plan, mapped)
+        try:
+            scan = run_scan(
+                work,
+                read,
+                mapped,
+                roles,
+                when,
+                progress if work is con else None,
+                plan,
+                record_keys=rule is not None,
+            )
+            resolved = _resolve(con, source, scan, mapped, reg, code, when)
+            results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
+        finally:
+            if work is not con:
+                work.close()
+        if rule is not None:
+            apply_cellkey(con, reg, results, resolved, mapped, code, roles, rule)
+        if plan is not None:
+            _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -232,7 +360,113 @@ def tabulate(
         records=scan.records,
         weighted=scan.weighted,
         tables=results,
+        survey=plan,
+        conversion=_conversion(source, mapped),
+        disclosure=sdc_metadata(sdc, rule, mapped),
     )
+
+
+def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRule | None:
+    if sdc is None:
+        return None
+    if sdc not in SDC_METHODS:
+        raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
+    if plan is not None or engine != "duckdb":
+        raise InputError(
+            N_(
+                "The cell-key method runs on DuckDB over counts: leave out the survey design "
+                "and --engine spark."
+            ),
+            where=mapping.where("sdc"),
+        )
+    return cellkey_rule(mapping)
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(con, source: Source, engine: str, master: str, plan, mapping: Mapping):
+    """The connection the scan and the tables run on, and the source as it reads it."""
+    if engine not in ENGINES:
+        raise InputError(N_("Unknown engine {engine}: use duckdb or spark."), engine=engine)
+    if engine == "duckdb":
+        return con, source
+    if plan is not None:
+        raise InputError(
+            N_(
+                "Survey estimates run on the DuckDB engine only: leave out --engine spark, "
+                "or the survey design in {mapping}."
+            ),
+            where=mapping.where("survey"),
+            mapping=mapping.file,
+        )
+    from migstat.microdata.spark import (
+        SOURCE_VIEW,
+        SparkConnection,
+        register_source,
+        spark_session,
+    )
+
+    session = spark_session(master)
+    if source.converted is not None:
+        register_source(session, source.converted.glob, "parquet", source.converted.select)
+    else:
+        register_source(session, str(source.path.resolve()), source.kind)
+    return SparkConnection(session, con), replace(source, view=SOURCE_VIEW)
+
+
+def _conversion(source: Source, mapping: Mapping) -> dict[str, Any] | None:
+    done = source.converted
+    if done is None:
+        return None
+    return {
+        "format": KIND_NAMES[source.kind],
+        "records": done.records,
+        "chunk_rows": done.chunk_rows,
+        "chunks": done.parts,
+        "value_labels": mapping.value_labels,
+    }
+
+
+def _check_design_columns(source: Source, mapping: Mapping, plan: SurveyPlan | None) -> None:
+    if plan is None:
+        return
+    have = set(source.columns)
+    for column in plan.replicates:
+        if column not in have:
+            raise InputError(
+                N_(
+                    "The file has no replicate weight {variable} (named by "
+                    "survey.replicate_weights in {mapping})."
+                ),
+                where=Location(file=source.name, line=1, column=column),
+                variable=column,
+                mapping=mapping.file,
+            )
+
+
+def _estimate(
+    con,
+    source: Source,
+    registry: Registry,
+    results: list[TableResult],
+    resolved: Resolved,
+    mapping: Mapping,
+    country: str,
+    plan: SurveyPlan,
+    roles: list[str],
+) -> None:
+    """Every cell's survey estimate, from the design cells the scan kept."""
+    rows = load_design(con, plan, roles)
+    design = design_of(plan, rows)
+    for result in results:
+        axes = axes_of(registry, result.table, resolved, mapping, country)
+        try:
+            result.estimates = table_estimates(result, axes, rows, design, plan)
+        except MigstatError as problem:
+            raise InputError(
+                problem.message, where=Location(file=source.name), **problem.params
+            ) from None
 
 
 def _resolve(

@@ -21,6 +21,8 @@ TEST_DEBIAN_PACKAGES=(
   # R and its survey package: the reference the survey estimates are tested against
   "r-base-core|command -v Rscript"
   "r-cran-survey|Rscript -e 'library(survey)'"
+  # Java for the Spark engine of migstat tabulate (PySpark local mode in the tests)
+  "openjdk-17-jre-headless|command -v java"
 )
 
 LOCK_FILE="requirements/lock.txt"

@@ -19,6 +19,7 @@ from migstat.api import parse_as_of
 from migstat.formats.output import DOWNLOAD_LINKS, OUTPUT_FORMATS
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError, TableDef
+from migstat.model.precision import parse_precision
 from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
@@ -27,6 +28,7 @@ from migstat.web.views.explore_defaults import by_size, default_year, opens_on_o
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
+from migstat.web.views.precision import precision_title
 from migstat.web.views.providers import edition
 from migstat.web.views.shown import sdmx_url
 
@@ -63,6 +65,8 @@ class Cell:
     flags: str = ""
     note: int | None = None
     title: str = ""
+    se: str = ""
+    """``±`` the standard error of a survey estimate, as the page writes numbers."""
 
 
 @dataclass(slots=True)
@@ -394,14 +398,23 @@ def _cell(
     for letter, cl in ((flag, "OBS_STATUS"), (conf, "CONF_STATUS")):
         if letter:
             flags_seen.setdefault(letter, data.registry.codelist(cl).label(letter.upper(), lang))
-    note = None
-    if o.comment and notes is not None:
-        note = notes.setdefault(o.comment, len(notes) + 1)
     text = (
         number(o.value, lang)
         if o.value is not None
         else ("x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
     )
+    precision = parse_precision(o.comment)
+    if precision is not None:
+        return Cell(
+            text=text,
+            value=o.value,
+            flags=flag + conf,
+            title=precision_title(precision, lang),
+            se="±" + number(precision.se, lang, 0),
+        )
+    note = None
+    if o.comment and notes is not None:
+        note = notes.setdefault(o.comment, len(notes) + 1)
     return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=o.comment or "")
 
 
@@ -453,7 +466,7 @@ def _pivot(
     notes: dict[str, int] = {}
     # A comment on most cells is a publisher's label of the series, not an annotation:
     # it stays in the cell's tooltip instead of numbering every cell.
-    commented = sum(1 for o in cells.values() if o.comment)
+    commented = sum(1 for o in cells.values() if o.comment and not parse_precision(o.comment))
     numbered = notes if commented <= max(3, len(cells) // 2) else None
     flags_seen: dict[str, str] = {}
     out_rows = []
