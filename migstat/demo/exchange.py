@@ -9,9 +9,9 @@ release and a table with confidential cells, so a newcomer can walk the whole ex
   S01 and F01: a member sees another's releases to partners for the periods it has provided
   the table itself.
 - Kyrgyzstan's questionnaire is released to partners with a public embargo
-  :data:`EMBARGO_DAYS` days after the build, so Kazakhstan's partner reads it and the public
-  does not, yet.
-- Kazakhstan marks a few cells of S01 confidential (:data:`CONFIDENTIAL`, ``x`` in the
+  :data:`EMBARGO_DAYS` days after the build (on the next hour), so Kazakhstan's partner
+  reads it and the public does not, yet.
+- Kazakhstan marks a few cells of S01 confidential (``x`` in the
   workbook); its release to the public applies secondary suppression
   (:func:`migstat.exchange.release.release`).
 
@@ -118,7 +118,8 @@ def set_up_exchange(store: Store, out_dir: Path, held: dict[str, int]) -> list[s
     ``held`` maps the countries of :data:`HELD_BACK` to their accepted submission's id."""
     name, members, tables = AGREEMENT
     agreements.add(store, name, countries=members, tables=tables, reciprocal=True, by=BY)
-    until = store.policy.now() + timedelta(days=EMBARGO_DAYS)
+    ahead = store.policy.now() + timedelta(days=EMBARGO_DAYS, hours=1)
+    until = ahead.replace(minute=0, second=0, microsecond=0)  # on the hour, as announced
     release.release(
         store, [held[EMBARGOED_COUNTRY]], to="public", embargo_until=until, by=BY, client=CLIENT
     )
