@@ -268,3 +268,67 @@ def test_the_round_of_2025_in_realistic_states(demo: Demo) -> None:
         "late": 1,
         "not_started": 0,
     }
+
+
+def test_the_exchange_can_be_walked_with_the_printed_accounts(demo: Demo) -> None:
+    import re
+    from datetime import timedelta
+
+    import pyotp
+
+    from migstat.demo.exchange import AGREEMENT, CREDENTIALS
+    from migstat.exchange import agreements, release, signin
+    from migstat.store import ObservationQuery
+    from migstat.store.access import ANONYMOUS, Principal
+
+    path = demo.out / CREDENTIALS
+    assert path.stat().st_mode & 0o777 == 0o600
+    text = path.read_text()
+    signed = dict(re.findall(r"^  ([a-z-]+) +(\S{20}) +\(", text, re.M))
+    assert sorted(signed) == ["coordinator", "kaz-partner", "kgz-approver", "kgz-reporter"]
+    secret = re.search(r"TOTP\) secret: ([A-Z2-7]{32})$", text, re.M).group(1)
+    with pytest.raises(signin.SignInError):  # the coordinator needs the second factor
+        signin.sign_in(demo.store, "coordinator", signed["coordinator"], client="test")
+    code = pyotp.TOTP(secret).now()
+    for login, password in signed.items():
+        account, _session = signin.sign_in(
+            demo.store,
+            login,
+            password,
+            client="test",
+            code=code if login == "coordinator" else None,
+        )
+        assert account.login == login
+
+    name, members, tables = AGREEMENT
+    agreed = agreements.find(demo.store, name)
+    assert (agreed.reciprocal, agreed.countries) == (True, members)
+    assert sorted(agreed.tables) == sorted(tables)
+
+    # Kyrgyzstan's 2024 data: under embargo, read by Kazakhstan's partner, not by the public
+    coordinator = Principal("c", frozenset({"coordinator"}))
+    (kgz,) = demo.store.submissions(country="KGZ", principal=coordinator)
+    (embargo,) = release.releases(demo.store, submission_id=kgz.id)
+    assert embargo.state == "embargoed"
+    ahead = embargo.embargo_until - embargo.released_at
+    assert timedelta(days=3) <= ahead <= timedelta(days=3, hours=1)
+    assert (embargo.embargo_until.minute, embargo.embargo_until.second) == (0, 0)
+    s01 = ObservationQuery(
+        "S01", ref_areas=["KGZ"], time_from=2024, time_to=2024, providers=["KGZ"]
+    )
+    partner = Principal("kaz-partner", frozenset({"partner"}), "KAZ")
+    assert len(list(demo.store.read(s01, principal=partner))) > 1000
+    assert list(demo.store.read(s01, principal=ANONYMOUS)) == []
+
+    # Kazakhstan's three confidential cells and their complements, hidden from the public
+    (kaz,) = demo.store.submissions(country="KAZ", principal=coordinator)
+    (public,) = release.releases(demo.store, submission_id=kaz.id)
+    assert public.state == "published"
+    cells = ObservationQuery("S01", ref_areas=["KAZ"], time_from=2024, time_to=2024)
+    hidden = [o for o in demo.store.read(cells, principal=ANONYMOUS) if o.conf_status != "F"]
+    statuses = sorted(o.conf_status for o in hidden)
+    assert statuses[:3] == ["C"] * 3 and set(statuses[3:]) == {"D"}  # D: secondary
+    assert all(o.value is None for o in hidden)
+    own = Principal("kaz", frozenset({"reporter"}), "KAZ")
+    mine = {o.key: o.value for o in demo.store.read(cells, principal=own)}
+    assert all(mine[o.key] is not None for o in hidden if o.conf_status == "D")

@@ -26,6 +26,12 @@ from pathlib import Path
 
 from migstat import api
 from migstat.demo.examples import import_examples
+from migstat.demo.exchange import (
+    CONFIDENTIAL_COUNTRY,
+    HELD_BACK,
+    mark_confidential,
+    set_up_exchange,
+)
 from migstat.demo.flows import estimate_region_flows
 from migstat.demo.imports import (
     DSD_TABLE,
@@ -40,6 +46,7 @@ from migstat.demo.synthetic import consistent_dataset
 from migstat.i18n import N_, gettext_
 from migstat.model import Dataset, MigstatError, Observation
 from migstat.store import Store
+from migstat.store.access import PUBLISHED
 
 EECCA = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB")
 DEMO_YEAR = 2024
@@ -171,6 +178,7 @@ def build_demo(
     registry, registry_dir = demo_registry(data, out_dir)
     imported: list[str] = []
     synthetic: list[str] = []
+    held: dict[str, int] = {}
     with Store.open(db_url, registry=registry) as store:
         for item in published_imports(data):
             imported.append(summary_line(import_one(store, item, registry=registry, echo=echo)))
@@ -184,12 +192,21 @@ def build_demo(
             )
             if country in planted:
                 plant(dataset, country)
+            if country == CONFIDENTIAL_COUNTRY:
+                mark_confidential(dataset)
             path = out_dir / "questionnaires" / f"{country}_{DEMO_YEAR}.xlsx"
             write_workbook(path, dataset, registry=registry)
             echo(f"submit {path.name}")
             record, checked = api.submit_file(
-                store, path, country=country, submitted_by=f"demo:{country}", registry=registry
+                store,
+                path,
+                country=country,
+                submitted_by=f"demo:{country}",
+                registry=registry,
+                release=None if country in HELD_BACK else PUBLISHED,
             )
+            if country in HELD_BACK:
+                held[country] = record.id
             line = (
                 f"  {country}      {path.name}: {record.status}, {record.n_observations} "
                 f"observations, {record.n_errors} errors, {record.n_warnings} warnings"
@@ -223,6 +240,7 @@ def build_demo(
         synthetic.extend(finish_demo_round(store))
         estimate_region_flows(store, out_dir, countries=EECCA, echo=echo)
         echo(write_mirror_report(store, out_dir, lang))
+        exchange = set_up_exchange(store, out_dir, held)
     head = [f"Demo clearing-house built: {db_url}", "Published data imported:"]
     tail = ["Try: migstat --db " + db_url + " query F01 --country KGZ --format csv"]
     if registry_dir is not None:
@@ -246,5 +264,6 @@ def build_demo(
             f"Synthetic questionnaires ({DEMO_YEAR}, marked SYNTHETIC):",
             *synthetic,
             *tail,
+            *exchange,
         ]
     )
