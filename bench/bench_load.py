@@ -13,8 +13,8 @@ portal pages (home, the explorer, country profiles, mirror statistics, availabil
 stocks, a region, an embedded chart, the release calendar), downloads (CSV, XLSX, the table as
 shown) and SDMX queries. Each phase takes ``--seconds``, in alternating halves (baseline, mix,
 baseline, mix), so that a change in the machine's other load falls on both. Every address is
-asked for before the clock starts (a warm server, as one
-that has been running is; with several workers, each of them).
+asked for before the clock starts (a warm server, as one that has been running is; with several
+workers, each of them).
 
 Printed: requests per second, p50/p95/p99 per kind and of the whole mix, the mix's throughput
 as a ratio of the baseline's, the server's resident memory at the start and the end of the mix,
