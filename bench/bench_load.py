@@ -9,11 +9,12 @@ The server is the real one (``migstat serve``, a separate process listening on l
 server (``/static/portal.css``) as fast as it answers: the baseline, what routing, the security
 headers and the HTTP stack cost on this machine in this run. They also cycle over :data:`MIX`
 (each client starting at a different place), a fixed mix of what people and machines ask for:
-portal pages (home, the explorer, country profiles, mirror statistics, availability, flows
-from stocks), downloads (CSV, XLSX) and SDMX queries. Each phase takes ``--seconds``, in
-alternating halves (baseline, mix, baseline, mix), so that a change in the machine's other
-load falls on both. Every address is asked for before the clock starts (a warm server, as one
-that has been running is; with several workers, each of them).
+portal pages (home, the explorer, country profiles, mirror statistics, availability, flows from
+stocks, a region, an embedded chart, the release calendar), downloads (CSV, XLSX, the table as
+shown) and SDMX queries. Each phase takes ``--seconds``, in alternating halves (baseline, mix,
+baseline, mix), so that a change in the machine's other load falls on both. Every address is
+asked for before the clock starts (a warm server, as one that has been running is; with several
+workers, each of them).
 
 Printed: requests per second, p50/p95/p99 per kind and of the whole mix, the mix's throughput
 as a ratio of the baseline's, the server's resident memory at the start and the end of the mix,
@@ -56,6 +57,10 @@ MIX: tuple[tuple[str, str], ...] = (
     ("page", "/mirror/corridor?origin=KGZ&destination=RUS"),
     ("page", "/availability"),
     ("page", "/flows"),
+    ("page", "/region/M49_143"),
+    ("page", "/embed/explore?table=F01&REF_AREA=RUS"),
+    ("page", "/releases"),
+    ("download", "/explore/shown.csv?table=F01&REF_AREA=RUS"),
     ("download", "/download/S01.csv?REF_AREA=KGZ"),
     ("download", "/download/F01.csv?REF_AREA=RUS"),
     ("download", "/download/S01.xlsx?REF_AREA=KGZ"),

@@ -160,6 +160,13 @@ def test_chart_exports_png_and_svg_under_the_csp(browser, base_url) -> None:
         assert images["png"][:8] == b"\x89PNG\r\n\x1a\n" and len(images["png"]) > 5_000
         svg = images["svg"].decode("utf-8")
         assert svg.startswith("<svg") and "Российская Федерация" in svg
+        # the image carries the chart's title and source line
+        assert "Источник:" in svg and "Статкомитет СНГ" in svg
+        _settle(tab, f"{base_url}/country/KGZ?lang=ru")
+        with tab.expect_download() as got:
+            tab.click("#stocks + p.chart-export a[data-export=svg]")
+        profile = Path(got.value.path()).read_text(encoding="utf-8")
+        assert "Источник:" in profile and "ДЭСВ ООН" in profile and "Кыргызстан" in profile
         assert not refused, refused
     finally:
         context.close()

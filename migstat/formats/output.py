@@ -156,8 +156,10 @@ def write_xlsx(
     table: TableDef,
     lang: str,
     meta: dict[str, Any] | None = None,
+    titles: Sequence[str] | None = None,
 ) -> None:
-    """A workbook with the data and a metadata sheet saying what the numbers are."""
+    """A workbook with the data and a metadata sheet saying what the numbers are; the header
+    row has ``titles`` when given (one per column), else the column codes."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -166,7 +168,7 @@ def write_xlsx(
     data = wb.create_sheet(gettext_(N_("Data"), lang)[:31])
     bold = Font(bold=True)
     header = []
-    for c in cols:
+    for c in titles or cols:
         cell = WriteOnlyCell(data, value=c)
         cell.font = bold
         header.append(cell)

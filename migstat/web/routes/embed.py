@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from migstat.web.app import render
 from migstat.web.guard import CONTENT_SECURITY_POLICY
 from migstat.web.views import explore
-from migstat.web.views.data import Data
+from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()
 EMBED_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
@@ -19,8 +19,14 @@ EMBED_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-
 @router.get("/embed/explore", response_class=HTMLResponse, include_in_schema=False)
 def embed_explore(request: Request, data: Data) -> HTMLResponse:
     table = request.query_params.get("table") or "S01"
-    view = explore.build(data, table, request.query_params)
-    answer = render(request, "embed.html", view=view)
+    answer = cached_page(
+        request,
+        data,
+        lambda: render(
+            request, "embed.html", view=explore.build(data, table, request.query_params)
+        ),
+    )
+    # the kept answer keeps its body, not these headers: they are set on every answer
     answer.headers["content-security-policy"] = EMBED_POLICY
     # the guard adds DENY to answers without the header; a browser that knows CSP reads
     # frame-ancestors and ignores this one

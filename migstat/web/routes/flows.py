@@ -13,7 +13,7 @@ from migstat.i18n import N_
 from migstat.web.app import render
 from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import flows
-from migstat.web.views.data import Data
+from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()
 NAV = (45, N_("Flows from stocks"), "/flows")
@@ -24,8 +24,13 @@ BODY_LIMITS = {"/flows": UPLOAD_LIMIT}
 
 @router.get("/flows", response_class=HTMLResponse, include_in_schema=False)
 def flows_page(request: Request, data: Data) -> HTMLResponse:
-    view = flows.store_view(data, request.query_params)
-    return render(request, "flows.html", view=view)
+    # the estimate from the store's stocks: the same for everyone who sees the same store
+    # (an upload, POST, is never kept)
+    return cached_page(
+        request,
+        data,
+        lambda: render(request, "flows.html", view=flows.store_view(data, request.query_params)),
+    )
 
 
 @router.post("/flows", response_class=HTMLResponse, include_in_schema=False)

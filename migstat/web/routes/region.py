@@ -8,11 +8,14 @@ from fastapi.responses import HTMLResponse
 
 from migstat.web.app import render
 from migstat.web.views import region
-from migstat.web.views.data import Data
+from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()
 
 
 @router.get("/region/{code}", response_class=HTMLResponse, include_in_schema=False)
 def region_page(request: Request, code: str, data: Data) -> HTMLResponse:
-    return render(request, "region.html", view=region.build(data, code))
+    # an unknown code raises before anything is kept (the app answers it as a page)
+    return cached_page(
+        request, data, lambda: render(request, "region.html", view=region.build(data, code))
+    )

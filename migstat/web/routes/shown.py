@@ -7,13 +7,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from migstat.web.views import explore, shown
-from migstat.web.views.data import Data
+from migstat.web.views.data import Data, cached_page
 
 router = APIRouter()
 
 
 @router.get("/explore/shown.csv", include_in_schema=False)
 def shown_download(request: Request, data: Data) -> Response:
+    """Kept like the page it comes from (:func:`.data.cached_page`)."""
+    return cached_page(request, data, lambda: _shown(request, data))
+
+
+def _shown(request: Request, data: Data) -> Response:
     table = request.query_params.get("table") or "S01"
     view = explore.build(data, table, request.query_params)
     text = shown.shown_csv(shown.shown_rows(view, data.lang))

@@ -21,8 +21,50 @@
     });
     return n;
   }
-  // "PNG" and "SVG" under a chart: the image Vega makes of the view as drawn (toImageURL
-  // gives a data: or blob: address; no script is evaluated, so the CSP allows it).
+  function plain(node) {
+    return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+  // The title and source line printed round a chart in its <figure>, to go into its image.
+  function captionOf(el) {
+    var figure = el.closest("figure");
+    if (!figure) { return {title: "", source: ""}; }
+    var labelled = figure.getAttribute("aria-labelledby");
+    var title = figure.querySelector("figcaption") ||
+      (labelled ? document.getElementById(labelled) : null);
+    return {title: plain(title), source: plain(figure.querySelector("p.chart-source, p[id$='-source']"))};
+  }
+  function lines(text, width) {
+    var out = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > width) { out.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { out.push(line); }
+    return out;
+  }
+  // The image of a chart with its title above and its source line under the title, so that
+  // a PNG or SVG taken elsewhere still says where its numbers come from: the same spec drawn
+  // again off screen at the chart's width. A chart outside a <figure> is taken as drawn.
+  function imageURL(el, view, kind) {
+    var scale = kind === "png" ? 2 : 1;
+    var cap = captionOf(el);
+    if (!cap.title && !cap.source) { return view.toImageURL(kind, scale); }
+    var spec = JSON.parse(JSON.stringify(el.__spec));
+    var width = Math.max(320, el.clientWidth - 40);
+    var old = spec.title && spec.title.text ? spec.title.text : "";
+    spec.width = width;
+    spec.title = {
+      text: cap.title || old, anchor: "start", fontSize: 14,
+      subtitle: lines(cap.source, Math.floor(width / 6)), subtitleFontSize: 10,
+      subtitleColor: "#444", subtitlePadding: 4, offset: 10
+    };
+    var copy = new vega.View(vega.parse(vegaLite.compile(spec).spec, null, {ast: true}), {
+      renderer: "none", expr: vega.expressionInterpreter
+    });
+    return copy.runAsync().then(function () { return copy.toImageURL(kind, scale); });
+  }
+  // "PNG" and "SVG" under a chart: the image Vega makes of the view (toImageURL gives a data:
+  // or blob: address; no script is evaluated, so the CSP allows it).
   function exportLinks(el, view) {
     var names = lang === "ru" ? ["Скачать PNG", "Скачать SVG"] : ["Download PNG", "Download SVG"];
     var bar = document.createElement("p");
@@ -34,7 +76,7 @@
       a.addEventListener("click", function (event) {
         if (a.dataset.ready) { return; }
         event.preventDefault();
-        view.toImageURL(pair[0], pair[0] === "png" ? 2 : 1).then(function (url) {
+        imageURL(el, view, pair[0]).then(function (url) {
           a.href = url; a.dataset.ready = "true"; a.click();
         });
       });

@@ -23,7 +23,14 @@ from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_or
 from migstat.web.views.explore import describe_metadata
 from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
-from migstat.web.views.provenance import SYNTHETIC, Figure, derived_part, describe, marks
+from migstat.web.views.provenance import (
+    SYNTHETIC,
+    Figure,
+    chart_line_of,
+    derived_part,
+    describe,
+    marks,
+)
 from migstat.web.views.providers import edition
 from migstat.web.views.relative import population_share
 
@@ -244,6 +251,18 @@ def _series(data: PortalData, figures: dict[str, Figures]) -> list[dict[str, Any
     return points
 
 
+def _plotted(data: PortalData, figures: dict[str, Figures], chart: str) -> list[StoredObservation]:
+    """The stored cells of the values :func:`_series` draws on ``chart``."""
+    return [
+        cell
+        for key, drawn_on, _label in SERIES
+        if drawn_on == chart
+        for (provider, _area, _period), figure in figures.get(key, {}).items()
+        if not data.is_example(provider)
+        for cell in figure.cells
+    ]
+
+
 def _kpis(data: PortalData, figures: dict[str, Figures]) -> list[dict[str, Any]]:
     """The latest figure of each headline, a country's own first among equals, never from
     the demo's constructed examples when anything else is there; with its source and marks."""
@@ -277,10 +296,12 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
     series = _series(data, figures)
 
     specs: dict[str, dict[str, Any]] = {}
+    lines: dict[str, dict[str, Any]] = {}
     value_title = t(N_("Number ({unit})"), unit=t(N_("persons")))
     for chart in ("stocks", "flows"):
         points = [p for p in series if p["chart"] == chart]
         if points:
+            lines[chart] = chart_line_of(data, _plotted(data, figures, chart))
             specs[chart] = charts.line_chart(
                 points,
                 x_title=t(N_("Year")),
@@ -312,6 +333,7 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
         "name": data.area_label(code),
         "kpis": _kpis(data, figures),
         "specs": specs,
+        "lines": lines,
         "titles": titles,
         "ranking": ranking,
         "pyramid": pyramid,

@@ -27,6 +27,7 @@ from migstat.store.records import StoredObservation
 from migstat.web import selection
 from migstat.web.deps import Reader
 from migstat.web.sdmx.structures import codelists, source_texts
+from migstat.web.views import download_titles
 
 MAX_CELLS = 5_000_000
 """The largest cube (product of the codes on every axis) a PX or JSON-stat file may span."""
@@ -67,11 +68,14 @@ def build(who: Reader, name: str, params: Any) -> Download:
     """The download named ``name`` (``TABLE.format``) of the view given by ``params``."""
     table_id, chosen = split_name(name)
     view = selection.parse_view(who, table_id, params)
+    labelled = download_titles.wanted(params)
     body: bytes | Iterator[bytes]
-    if chosen.name in STREAMS:
+    if chosen.name == "csv":
+        body = stream_csv(who, view, labelled=labelled)
+    elif chosen.name in STREAMS:
         body = STREAMS[chosen.name](who, view)
     elif chosen.name == "xlsx":
-        body = render(who, view, _xlsx_observations(who, view), chosen.name)
+        body = render(who, view, _xlsx_observations(who, view), chosen.name, labelled=labelled)
     else:
         body = render(who, view, selection.read_observations(who, view), chosen.name)
     return Download(body, chosen, view.table.id)
@@ -102,19 +106,21 @@ CHUNK = 5000
 """Observations labelled and written at a time when a CSV download is streamed."""
 
 
-def stream_csv(who: Reader, view: selection.View) -> Iterator[bytes]:
+def stream_csv(who: Reader, view: selection.View, *, labelled: bool = False) -> Iterator[bytes]:
     """A tidy CSV written as it is read, so a whole table never sits in memory at once.
 
     The selection is checked before the first byte (so a bad one is still a clear error);
-    the reading itself starts with the first chunk.
+    the reading itself starts with the first chunk. ``labelled``: the header row has the
+    columns' titles in the reader's language (:mod:`.download_titles`), not their codes.
     """
     columns = [*output.columns(view.table), *EXTRA_COLUMNS]
+    header = download_titles.titles(view.table, columns, who.lang) if labelled else columns
     records = {r.id: r for r in who.submissions()}
     source_of: dict[int, str] = {}
     return _streamed(
         who,
         view,
-        output.write_csv([], columns).encode("utf-8"),
+        output.write_csv([], header).encode("utf-8"),
         lambda batch: _csv_rows(who, view, batch, columns, records, source_of),
     )
 
@@ -183,6 +189,7 @@ class _Found:
     by_submission: dict[int, str]
     lines: list[str]
     lists: dict[str, Any]
+    labelled: bool = False
 
 
 def _csv(f: _Found) -> bytes:
@@ -193,8 +200,15 @@ def _csv(f: _Found) -> bytes:
 def _xlsx(f: _Found) -> bytes:
     rows, columns = _tidy(f.who, f.view, f.observations, f.by_submission)
     buffer = io.BytesIO()
+    lang = f.who.lang
     output.write_xlsx(
-        buffer, rows, columns, f.view.table, f.who.lang, _metadata(f.who, f.view, f.lines)
+        buffer,
+        rows,
+        columns,
+        f.view.table,
+        lang,
+        _metadata(f.who, f.view, f.lines),
+        titles=download_titles.titles(f.view.table, columns, lang) if f.labelled else None,
     )
     return buffer.getvalue()
 
@@ -246,8 +260,16 @@ WRITERS: dict[str, Callable[[_Found], bytes]] = {
 """The writer of a whole download by the format's name in the registry."""
 
 
-def render(who: Reader, view: selection.View, found: list[StoredObservation], fmt: str) -> bytes:
-    """The bytes of one download of ``found`` (the view's observations) as ``fmt``."""
+def render(
+    who: Reader,
+    view: selection.View,
+    found: list[StoredObservation],
+    fmt: str,
+    *,
+    labelled: bool = False,
+) -> bytes:
+    """The bytes of one download of ``found`` (the view's observations) as ``fmt``; the tidy
+    formats with their columns' titles in the reader's language when ``labelled``."""
     by_submission = selection.source_lines(who, found, view.table)
     return WRITERS[OUTPUT_FORMATS[fmt].name](
         _Found(
@@ -257,6 +279,7 @@ def render(who: Reader, view: selection.View, found: list[StoredObservation], fm
             by_submission,
             list(dict.fromkeys(by_submission.values())),
             codelists(who.registry),
+            labelled,
         )
     )
 

@@ -29,6 +29,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError
 from migstat.web.deps import Reader
 from migstat.web.views import charts
+from migstat.web.views.mirror_sources import corridor_line, report_lines
 from migstat.web.views.numbers import number
 from migstat.web.views.params import area_code, invalid, unknown
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
@@ -339,6 +340,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
         title=f"{origin} → {destination}",
         lang=r.lang,
     )
+    line = corridor_line(r, m, origin, destination, years)
     query = urlencode({"origin": origin, "destination": destination, **sel.params()})
     return {
         "origin": origin,
@@ -347,6 +349,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
         "destination_label": r.registry.areas.label(destination, r.lang),
         "rows": series,
         "spec": chart,
+        "line": line,
         "query": query,
         **_common(r, sel),
     }
@@ -421,6 +424,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         "pending": pending,
         "emi_spec": emi_chart,
         "imm_spec": imm_chart,
+        "lines": report_lines(r, m, country),
         "labels": _labels(r, m.countries),
         "sel": sel,
         "query": urlencode({"year": year, **sel.params()}),

@@ -10,13 +10,15 @@ provisional or otherwise not a normal value.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from migstat.i18n import N_, gettext_
-from migstat.store.records import StoredObservation
+from migstat.model import Registry
+from migstat.store.records import StoredObservation, SubmissionRecord
 from migstat.web.views.data import PortalData
-from migstat.web.views.providers import edition
+from migstat.web.views.providers import edition, is_publisher, provider_name
 
 NORMAL = "A"
 """OBS_STATUS of a normal value: no mark."""
@@ -54,14 +56,23 @@ def derived_part(total: Figure | None, part: Figure | None, dimension: str) -> F
 def marks(data: PortalData, cells: tuple[StoredObservation, ...]) -> list[dict[str, str]]:
     """The marks a figure carries where it is shown: synthetic first, then each status other
     than a normal value (estimated, provisional, break ...), in the page's language."""
+    return status_marks(
+        data.registry, data.lang, any(o.synthetic for o in cells), (o.obs_status for o in cells)
+    )
+
+
+def status_marks(
+    registry: Registry, lang: str, synthetic: bool, statuses: Iterable[str]
+) -> list[dict[str, str]]:
+    """:func:`marks` from what is known of the cells: whether any is synthetic, and their
+    OBS_STATUS codes (a normal value, ``A``, gives no mark)."""
     out = []
-    if any(o.synthetic for o in cells):
-        out.append({"code": SYNTHETIC, "label": gettext_(N_("Synthetic"), data.lang)})
-    statuses = sorted({o.obs_status for o in cells if o.obs_status not in (NORMAL, "")})
-    status_list = data.registry.codelist("OBS_STATUS")
-    for status in statuses:
+    if synthetic:
+        out.append({"code": SYNTHETIC, "label": gettext_(N_("Synthetic"), lang)})
+    status_list = registry.codelist("OBS_STATUS")
+    for status in sorted({s for s in statuses if s not in (NORMAL, "")}):
         code = status_list.get(status)
-        out.append({"code": status, "label": code.label(data.lang) if code else status})
+        out.append({"code": status, "label": code.label(lang) if code else status})
     return out
 
 
@@ -69,30 +80,70 @@ def origin(data: PortalData, cells: tuple[StoredObservation, ...]) -> str:
     """The editions or submissions ``cells`` come from, with the date each was received:
     ``International Migrant Stock 2019, imported 2026-12-06`` or ``questionnaire
     KGZ_2024.xlsx, submission 25, received 2026-12-06``."""
-    lang = data.lang
-    parts = []
-    for record in data.submissions_of(cells):
-        date = record.submitted_at.date().isoformat()
-        if data.is_national(record.provider):
-            parts.append(
-                gettext_(
-                    N_("questionnaire {file}, submission {id}, received {date}"),
-                    lang,
-                    file=record.file_name,
-                    id=record.id,
-                    date=date,
-                )
-            )
-            continue
-        parts.append(
-            gettext_(
-                N_("{edition}, imported {date}"),
-                lang,
-                edition=edition(record) or record.file_name,
-                date=date,
-            )
+    return "; ".join(
+        received(record, data.lang, data.is_national(record.provider))
+        for record in data.submissions_of(cells)
+    )
+
+
+def received(record: SubmissionRecord, lang: str, national: bool) -> str:
+    """One edition or submission and the date it was received, as :func:`origin` says it."""
+    date = record.submitted_at.date().isoformat()
+    if national:
+        return gettext_(
+            N_("questionnaire {file}, submission {id}, received {date}"),
+            lang,
+            file=record.file_name,
+            id=record.id,
+            date=date,
         )
-    return "; ".join(parts)
+    return gettext_(
+        N_("{edition}, imported {date}"),
+        lang,
+        edition=edition(record) or record.file_name,
+        date=date,
+    )
+
+
+def chart_line(
+    registry: Registry,
+    lang: str,
+    records: Iterable[SubmissionRecord],
+    *,
+    synthetic: bool,
+    statuses: Iterable[str] = (),
+    examples: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """A chart's source line: each publisher or reporting country whose numbers it plots, by
+    name (code on hover), with the editions or submissions and their dates (``records``, the
+    submissions the plotted values come from), and the marks of the values plotted."""
+    by_provider: dict[str, list[SubmissionRecord]] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        by_provider.setdefault(record.provider, []).append(record)
+    sources = []
+    for provider, found in by_provider.items():
+        national = not is_publisher(provider) and provider in registry.areas
+        sources.append(
+            {
+                "code": provider,
+                "name": provider_name(provider, registry, lang, example=provider in examples),
+                "origin": "; ".join(received(r, lang, national) for r in found),
+            }
+        )
+    return {"sources": sources, "marks": status_marks(registry, lang, synthetic, statuses)}
+
+
+def chart_line_of(data: PortalData, cells: Iterable[StoredObservation]) -> dict[str, Any]:
+    """:func:`chart_line` of the stored cells a chart plots."""
+    cells = tuple(cells)
+    return chart_line(
+        data.registry,
+        data.lang,
+        data.submissions_of(cells),
+        synthetic=any(o.synthetic for o in cells),
+        statuses=(o.obs_status for o in cells),
+        examples=frozenset(p for p in {o.provider for o in cells} if data.is_example(p)),
+    )
 
 
 def describe(
