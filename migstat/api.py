@@ -232,31 +232,6 @@ def submit_dataset(
     return record, findings
 
 
-def submit_tabulation(
-    store: Store,
-    tables_csv: str | Path,
-    metadata_json: str | Path,
-    *,
-    country: str,
-    submitted_by: str = "cli",
-    note: str | None = None,
-    progress: Progress | None = None,
-    registry: Registry | None = None,
-) -> tuple[SubmissionRecord, CheckedFile]:
-    """Store the protected tables ``migstat tabulate`` wrote (the long CSV and its metadata
-    file) as a national submission: the file is read back and checked as ``submit_file``
-    reads and checks it, with the metadata the long CSV cannot carry taken from the sidecar."""
-    from migstat.microdata import read_metadata
-
-    dataset, raw = read_file(tables_csv, country=country, registry=registry)
-    dataset.metadata = read_metadata(metadata_json)
-    findings = check_dataset(dataset, store=store, registry=registry)
-    record = store.submit(
-        dataset, raw, findings=findings, submitted_by=submitted_by, note=note, progress=progress
-    )
-    return record, CheckedFile(Path(tables_csv).name, raw, dataset, findings, [])
-
-
 @dataclass(slots=True)
 class QueryResult:
     table: TableDef

@@ -132,15 +132,16 @@ def tabulate_cmd(
 
 def _submit(c: Context, data: Path, country: str, by: str | None, note: str | None) -> None:
     """Store the written tables through the checks of ``migstat submit``."""
-    from migstat.api import submit_tabulation
+    from migstat.api import submit_file
     from migstat.microdata import sidecar_path
     from migstat.validation.report import render_text
 
     with opened_store(c) as store, progress(c, c.t(N_("Storing observations"))) as on_batch:
-        record, checked = submit_tabulation(
+        # the long CSV cannot carry the metadata; its sidecar does (migstat.formats.submeta)
+        record, checked = submit_file(
             store,
             data,
-            sidecar_path(data),
+            metadata_file=sidecar_path(data),
             country=country,
             submitted_by=who(by),
             note=note,
