@@ -3,9 +3,10 @@
 For tests and benchmarks of ``migstat tabulate`` at census scale (1, 10, 100 million persons)
 without real records: the margins (population, male share, foreign-born by country of birth)
 are UN DESA's 2019 figures for the country, read by migstat's own importer from the
-published files (``--data``, else ``MIGSTAT_SHARED_DATA``, else ``../shared/data``); all else
-is assumed and said so (:mod:`migstat.microdata.synthetic`). The Parquet file's metadata and
-its sidecar ``OUTPUT.json`` say the data are synthetic; ``OUTPUT.map.yaml`` tabulates it.
+published files (``--data``, else ``MIGSTAT_SHARED_DATA``, else ``shared/data`` beside the
+working folder or the checkout); all else is assumed and said so
+(:mod:`migstat.microdata.synthetic`). The Parquet file's metadata and its sidecar
+``OUTPUT.json`` say the data are synthetic; ``OUTPUT.map.yaml`` tabulates it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def shared_data(explicit: Path | None) -> Path:
     if os.environ.get("MIGSTAT_SHARED_DATA"):
         candidates.append(Path(os.environ["MIGSTAT_SHARED_DATA"]))
     candidates.append(Path.cwd().parent / "shared" / "data")
+    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "data")
     for path in candidates:
         if (path / "un_desa" / MATRIX).is_file() and (path / "un_desa" / WORKBOOK).is_file():
             return path
