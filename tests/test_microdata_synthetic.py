@@ -136,3 +136,14 @@ def test_the_command_writes_census_sidecar_and_mapping(tmp_path: Path) -> None:
 def test_a_country_without_published_margins_is_refused() -> None:
     with pytest.raises(InputError, match="no population or no foreign-born for XYZ"):
         published_margins("XYZ", SHARED_DATA)
+
+
+def test_an_awkward_file_name_is_written_whole(tmp_path: Path, margins: Margins) -> None:
+    folder = tmp_path / "o'brien"
+    folder.mkdir()
+    output = folder / "census's.parquet"
+    synthesize(output, margins, persons=1_500, seed=4)
+    assert sorted(p.name for p in folder.iterdir()) == ["census's.parquet", "census's.parquet.json"]
+    assert duckdb.sql(
+        f"SELECT count(*) FROM '{str(output).replace(chr(39), chr(39) * 2)}'"
+    ).fetchall() == [(1_500,)]

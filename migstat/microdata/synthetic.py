@@ -33,7 +33,9 @@ the same seed gives the same records in the same order.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -119,6 +121,11 @@ def draw_chunk(margins: Margins, seed: int, index: int, size: int) -> dict[str, 
     return {"COB": cob, "CIT": cit, "SEX": sex, "AGE": age, "EDU": _education(rng, age), "YOA": yoa}
 
 
+def _quoted(text: str) -> str:
+    """``text`` inside a single-quoted SQL literal."""
+    return text.replace("'", "''")
+
+
 def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
@@ -154,7 +161,7 @@ def synthesize(
     persons: int,
     seed: int = 0,
     memory_limit: str = "1GB",
-    progress=None,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write ``persons`` synthetic records to ``output`` (Parquet) and the sidecar; return
     the sidecar's path. ``progress(done)`` is called after each chunk."""
@@ -163,10 +170,12 @@ def synthesize(
     codes, _ = margins.birth_distribution()
     edu = list(EDU_CODES)
     about = description(margins, persons, seed)
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'")
     output = Path(output)
-    with tempfile.TemporaryDirectory(prefix=".synthetic-", dir=output.parent) as parts:
+    with (
+        duckdb.connect() as con,
+        tempfile.TemporaryDirectory(prefix=".synthetic-", dir=output.parent) as parts,
+    ):
+        con.execute(f"SET memory_limit = '{_quoted(memory_limit)}'")
         select = (
             f"SELECT list_extract(c, COB + 1) AS COB, list_extract(c, CIT + 1) AS CIT, "
             f"SEX::VARCHAR AS SEX, AGE, list_extract(e, EDU + 1) AS EDU, "
@@ -177,17 +186,18 @@ def synthesize(
             chunk = draw_chunk(margins, seed, index, min(CHUNK, persons - start))
             con.register("chunk", chunk)
             part = Path(parts) / f"part-{index:06d}.parquet"
-            con.execute(f"COPY ({select}) TO '{part}' (FORMAT parquet)")
+            con.execute(f"COPY ({select}) TO '{_quoted(str(part))}' (FORMAT parquet)")
             con.unregister("chunk")
             if progress:
                 progress(start + len(chunk["COB"]))
-        kv = json.dumps(about).replace("'", "''")
+        kv = _quoted(json.dumps(about))
+        whole = Path(parts) / "census.parquet"  # moved into place once complete
         con.execute(
-            f"COPY (SELECT * FROM read_parquet('{parts}/part-*.parquet')) TO '{output}' "
-            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{synthetic: 'true', "
-            f"\"migstat.synthetic\": '{kv}'}})"
+            f"COPY (SELECT * FROM read_parquet('{_quoted(str(parts))}/part-*.parquet')) TO "
+            f"'{_quoted(str(whole))}' (FORMAT parquet, COMPRESSION zstd, KV_METADATA "
+            f"{{synthetic: 'true', \"migstat.synthetic\": '{kv}'}})"
         )
-    con.close()
+        os.replace(whole, output)
     path = sidecar(output)
     path.write_text(json.dumps(about, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
