@@ -27,7 +27,8 @@ ISCED 2011 levels 0-8, ``99`` unknown: :data:`EDU_CODES`), ``YOA`` (year of arri
 Records are drawn in chunks of :data:`CHUNK` persons, chunk ``k`` from a NumPy generator
 seeded by ``(seed, k)``, each chunk written to a part file and the parts copied into the one
 output file by DuckDB: memory stays bounded by the chunk whatever the number of persons, and
-the same seed gives the same records in the same order.
+the same seed gives the same records in the same order (NumPy keeps its generators' streams
+stable across versions, bar announced changes).
 """
 
 from __future__ import annotations
