@@ -32,6 +32,7 @@ from migstat.cli.rounds import rounds_group
 from migstat.cli.serve import serve_cmd
 from migstat.cli.structures import tables_group
 from migstat.cli.submissions import submissions_cmd, submit_cmd, template_cmd, validate_cmd
+from migstat.cli.synthesize import synthesize_cmd
 from migstat.cli.tabulate import tabulate_cmd
 
 
@@ -66,6 +67,7 @@ cli.add_command(query_cmd)
 
 # microdata tabulated into the standard tables
 cli.add_command(tabulate_cmd)
+cli.add_command(synthesize_cmd)
 
 # imports of published sources, classification mappings
 cli.add_command(import_cmd)
