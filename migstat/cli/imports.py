@@ -218,13 +218,9 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
             edition=(prov.edition if prov and prov.edition else "\u2014"),
         )
     ]
-    per_table: dict[str, list[Any]] = defaultdict(list)
-    for obs in dataset.observations:
-        per_table[obs.table].append(obs)
-    for table, observations in per_table.items():
-        areas = sorted({o.ref_area for o in observations})
-        periods = sorted({o.time_period for o in observations})
-        estimated = sum(1 for o in observations if o.obs_status == "E")
+    per_table = _per_table(dataset.observations)
+    for table, (n, area_set, period_set, estimated) in per_table.items():
+        areas, periods = sorted(area_set), sorted(period_set)
         shown = ", ".join(areas[:8]) + (f" +{len(areas) - 8}" if len(areas) > 8 else "")
         lines.append(
             c.t(
@@ -234,7 +230,7 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
                     "shares."
                 ),
                 table=table,
-                n=len(observations),
+                n=n,
                 areas=len(areas),
                 shown=shown,
                 first=periods[0],
@@ -258,3 +254,19 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
     if dry_run:
         lines.append(c.t(N_("Would store {n} observations."), n=len(dataset.observations)))
     return "\n".join(lines)
+
+
+def _per_table(observations: Any) -> dict[str, tuple[int, set[str], set[str], int]]:
+    """Per table: the number of observations, their areas and periods, and how many were
+    estimated by mapping shares; counted in one pass, holding no observation."""
+    counts: dict[str, int] = defaultdict(int)
+    estimated: dict[str, int] = defaultdict(int)
+    areas: dict[str, set[str]] = defaultdict(set)
+    periods: dict[str, set[str]] = defaultdict(set)
+    for obs in observations:
+        counts[obs.table] += 1
+        areas[obs.table].add(obs.ref_area)
+        periods[obs.table].add(obs.time_period)
+        if obs.obs_status == "E":
+            estimated[obs.table] += 1
+    return {t: (n, areas[t], periods[t], estimated[t]) for t, n in counts.items()}

@@ -155,15 +155,17 @@ def apply_mappings(
         ]
         for t, tdef in tables.items()
     }
-    expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]] = []
+    # only what changes is kept aside: the observations left out and the keys and shares of
+    # those mapped, by position (a large import maps none, and copies nothing)
+    lost_at: set[int] = set()
+    changed: dict[int, list[tuple[tuple[str, ...], float]]] = {}
     touched: set[tuple[str, str, str, tuple[str, ...]]] = set()
-    for obs in dataset.observations:
+    for at, obs in enumerate(dataset.observations):
         options: list[tuple[tuple[str, ...], float]] = [(obs.key, 1.0)]
         mapped = False
         lost = False
         dims = mappable.get(obs.table)
         if dims is None or len(obs.key) != len(tables[obs.table].dimensions):
-            expanded.append((obs, None))
             continue
         for i, codes in dims:
             code = obs.key[i]
@@ -192,20 +194,28 @@ def apply_mappings(
             ]
             mapped = True
         if lost:
+            lost_at.add(at)
             continue
         if not mapped:
-            expanded.append((obs, None if options[0][0] == obs.key else options))
+            if options[0][0] != obs.key:
+                changed[at] = options
             continue
-        expanded.append((obs, options))
+        changed[at] = options
         touched.update((obs.table, obs.ref_area, obs.time_period, k) for k, _s in options)
 
-    dataset.observations = _parts(expanded, touched, report)
+    if lost_at or changed or touched:
+        expanded = (
+            (obs, changed.get(at))
+            for at, obs in enumerate(dataset.observations)
+            if at not in lost_at
+        )
+        dataset.observations = _parts(expanded, touched, report)
     dataset.findings.extend(report.findings())
     return report
 
 
 def _parts(
-    expanded: list[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]],
+    expanded: Iterable[tuple[Observation, list[tuple[tuple[str, ...], float]] | None]],
     touched: set[tuple[str, str, str, tuple[str, ...]]],
     report: MappingReport,
 ) -> list[Observation]:

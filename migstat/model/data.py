@@ -6,7 +6,7 @@ validation and the store all speak the same language without importing each othe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -106,6 +106,68 @@ class Observation:
     conf_status: str = ConfStatus.FREE.value
     comment: str | None = None
     where: Location | None = None
+
+
+_WHERE = Observation.where  # the slot's own descriptor, before a subclass shadows it
+
+
+class LineObservation(Observation):
+    """An observation read from a line of a text file, that makes its :class:`Location` only
+    when asked for it.
+
+    A large export yields tens of millions of observations; a ``Location`` object for each
+    (file, line, column) costs more than the observation itself. This class keeps the line
+    number (shared by the observations of one row) and the file and column names (shared by
+    all) in its own slots; ``where`` returns an equal ``Location`` each time. It constructs,
+    compares and copies (:func:`dataclasses.replace`) as an :class:`Observation` does.
+    """
+
+    __slots__ = ("_column", "_file", "_line")
+
+    def __init__(
+        self,
+        table: str,
+        ref_area: str,
+        time_period: str,
+        key: tuple[str, ...],
+        value: float | None,
+        obs_status: str = ObsStatus.NORMAL.value,
+        conf_status: str = ConfStatus.FREE.value,
+        comment: str | None = None,
+        where: Location | None = None,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        Observation.__init__(
+            self, table, ref_area, time_period, key, value, obs_status, conf_status, comment, where
+        )
+        if where is None:
+            self._file, self._line, self._column = file, line, column
+
+    @property  # type: ignore[override]
+    def where(self) -> Location | None:
+        given = _WHERE.__get__(self)
+        if given is not None or self._line is None:
+            return given
+        return Location(file=self._file, line=self._line, column=self._column)
+
+    @where.setter
+    def where(self, where: Location | None) -> None:
+        _WHERE.__set__(self, where)
+        self._file = self._line = self._column = None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any observation (of either class) with the same fields."""
+        if not isinstance(other, Observation):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as Observation
+
+
+_FIELDS = tuple(f.name for f in fields(Observation))
 
 
 class SourceType(StrEnum):

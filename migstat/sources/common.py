@@ -8,17 +8,19 @@ that each reader deals only with its publisher's layout.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import hashlib
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
-from migstat.formats.text import CYRILLIC, decode_text, line_one
+from migstat.formats.text import CYRILLIC, UTF8_BOM, UTF16_BOMS, decode_text, line_one
 from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import InputError
@@ -40,11 +42,17 @@ HEADER_WITHIN = 30
 
 
 class CsvFile:
-    """A delimited text file read whole: header, then records with their line numbers.
+    """A delimited text file read as a stream: header, then records with their line numbers.
 
     ``is_header`` finds the header by its content among the first :data:`HEADER_WITHIN`
     lines, past a publisher's preamble (a title, "Date extracted: ...", a blank line); the
-    separator is the header line's. Without it the header is line 1."""
+    separator is the header line's. Without it the header is line 1.
+
+    A file on disk is never held whole: one pass in chunks takes its SHA-256 and proves that
+    it decodes (UTF-8, else each legacy code page, as :func:`decode_text` tries them), then the
+    records are read from the file through that codec, so memory does not grow with the file.
+    A file that no codec reads whole is decoded by :func:`decode_text` at once, which names the
+    byte and its offset."""
 
     def __init__(
         self,
@@ -55,36 +63,50 @@ class CsvFile:
     ) -> None:
         self.path = Path(path)
         self.name = self.path.name
-        raw = self.path.read_bytes() if data is None else data
-        self.sha256 = hashlib.sha256(raw).hexdigest()
-        self.text = decode_text(raw, legacy=CYRILLIC)
-        stream = io.StringIO(self.text, newline="")
+        stream = self._open(data)
         self.offset = 0
         """Lines before the header (the preamble)."""
-        first = line_one(self.text)
-        if is_header is not None:
-            first = self._past_preamble(stream, is_header)
+        head = _head_lines(stream, HEADER_WITHIN if is_header is not None else 1)
+        at = self._header_at(head, is_header) if is_header is not None else None
+        self.offset = at or 0
+        # the header line as found (with its line break), else line 1 without it
+        first = head[at] if at is not None else line_one(head[0]) if head else ""
         self.delimiter = sniff_separator(first)
-        self._reader = csv.reader(stream, delimiter=self.delimiter)
+        self._reader = csv.reader(chain(head[at:], stream), delimiter=self.delimiter)
         try:
             self.header = [h.strip() for h in next(self._reader)]
         except StopIteration:
+            self.close()
             raise InputError(N_("The file is empty."), where=Location(file=self.name)) from None
 
-    def _past_preamble(self, stream: io.StringIO, is_header: Callable[[list[str]], bool]) -> str:
-        """Move ``stream`` to the header line and return it (line 1 when none matches)."""
-        for number in range(HEADER_WITHIN):
-            at = stream.tell()
-            line = stream.readline()
-            if not line:
-                break
+    def _open(self, data: bytes | None) -> Iterator[str]:
+        """The file's lines (``newline=""``), read through the codec that decodes it whole."""
+        if data is None:
+            codec, self.sha256 = _streamable(self.path, CYRILLIC)
+            if codec is not None:
+                self._handle = self.path.open(encoding=codec, newline="")
+                return self._handle
+            data = self.path.read_bytes()  # UTF-16, or undecodable: decode_text says where
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        return io.StringIO(decode_text(data, legacy=CYRILLIC), newline="")
+
+    @staticmethod
+    def _header_at(head: list[str], is_header: Callable[[list[str]], bool]) -> int | None:
+        """The index of the header among the first lines (``None`` when none matches)."""
+        for number, line in enumerate(head):
             fields = next(csv.reader([line], delimiter=sniff_separator(line)), [])
             if is_header([f.strip() for f in fields]):
-                stream.seek(at)
-                self.offset = number
-                return line
-        stream.seek(0)
-        return line_one(self.text)
+                return number
+        return None
+
+    def close(self) -> None:
+        """Close the file (done when the records are read to the end)."""
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
+
+    def __del__(self) -> None:
+        self.close()
 
     def column(self, *names: str, required: bool = True) -> int | None:
         """The index of the first header among ``names`` (case-insensitive)."""
@@ -104,9 +126,48 @@ class CsvFile:
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line number, fields)`` for every non-empty record after the header."""
         reader, offset = self._reader, self.offset
-        for row in reader:
-            if any(row) and (len(row) > 1 or row[0].strip()):
-                yield offset + reader.line_num, row
+        try:
+            for row in reader:
+                if any(row) and (len(row) > 1 or row[0].strip()):
+                    yield offset + reader.line_num, row
+        finally:
+            self.close()
+
+
+CHUNK = 1 << 20
+"""Bytes read at a time when a file is hashed and its encoding proved."""
+
+
+def _head_lines(stream: Iterator[str], count: int) -> list[str]:
+    """Up to ``count`` first lines of ``stream`` (the header and any preamble before it)."""
+    return list(islice(stream, count))
+
+
+def _streamable(path: Path, legacy: tuple[str, ...]) -> tuple[str | None, str]:
+    """``(codec, SHA-256)``: the first codec of UTF-8 (with or without its byte-order mark)
+    and ``legacy`` that decodes the whole file, read in chunks; ``None`` for a UTF-16 file
+    or when none does."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        start = handle.read(3)
+    if start.startswith(UTF16_BOMS):
+        return None, file_sha256(path)
+    codecs_ = ("utf-8-sig",) if start.startswith(UTF8_BOM) else ("utf-8", *legacy)
+    for n, codec in enumerate(codecs_):
+        decoder = codecs.getincrementaldecoder(codec)("strict")
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    if n == 0:
+                        digest.update(chunk)
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            if n == 0:
+                digest = None  # type: ignore[assignment]
+            continue
+        return codec, digest.hexdigest() if digest is not None else file_sha256(path)
+    return None, file_sha256(path)
 
 
 def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[Any, ...]]]:

@@ -27,6 +27,7 @@ from migstat.formats.text import CYRILLIC, decode_text
 from migstat.i18n import N_
 from migstat.model.data import (
     Dataset,
+    LineObservation,
     Location,
     Observation,
     Provenance,
@@ -164,14 +165,17 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
         period = periods.get(year) or periods.setdefault(year, f"{year}-12-31")  # one per year
         years.add(int(year))
         for c, col, status in values:
-            where = Location(file=name, line=line, column=col)
-            value, flag = _value(row[c].strip(), where)
+            value, flag = _value(row[c].strip(), name, line, col)
             key = keys.get((origin, status))
             if key is None:
                 key = keys[(origin, status)] = key_for(
                     table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status}
                 )
-            observations.append(Observation(TABLE, dest, period, key, value, flag, where=where))
+            observations.append(
+                LineObservation(
+                    TABLE, dest, period, key, value, flag, file=name, line=line, column=col
+                )
+            )
 
     span = f"{min(years)}-12-31/{max(years)}-12-31" if years else None
     dataset = Dataset(
@@ -247,7 +251,7 @@ def _left_out(header: list[str], used: list[int]) -> list[str]:
     ]
 
 
-def _value(text: str, where: Location) -> tuple[int | float | None, str]:
+def _value(text: str, name: str, line: int, column: str) -> tuple[int | float | None, str]:
     """``(value, OBS_STATUS)`` of a published cell: a count, or not available (``L``)."""
     if text.isascii() and text.isdigit():
         return int(text), "A"
@@ -255,5 +259,9 @@ def _value(text: str, where: Location) -> tuple[int | float | None, str]:
         return None, "L"
     value = parse_count(text)
     if value is None:
-        raise InputError(N_("Value {value} is not a number."), where=where, value=text)
+        raise InputError(
+            N_("Value {value} is not a number."),
+            where=Location(file=name, line=line, column=column),
+            value=text,
+        )
     return value, "A"
