@@ -374,6 +374,23 @@ class AccessPolicy:
         """Whether ``principal`` may accept or return submissions: the coordinator only."""
         return principal.is_coordinator
 
+    def check_release(self, principal: Principal) -> None:
+        """Release, embargo or withdraw accepted submissions: the coordinator only."""
+        if not principal.is_coordinator:
+            raise AccessDeniedError(
+                N_("Only the coordinator may release or withdraw data: sign in as the coordinator.")
+            )
+
+    def check_manage_agreements(self, principal: Principal) -> None:
+        """Add or remove sharing agreements: the coordinator only."""
+        if not principal.is_coordinator:
+            raise AccessDeniedError(
+                N_(
+                    "Only the coordinator may change sharing agreements: "
+                    "sign in as the coordinator."
+                )
+            )
+
 
 # The aliases and the parts of the clauses that never change, made once: building them per read
 # (their column collections) costs more than the reads they restrict.
