@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from migstat.exchange import accounts, sources_check, totp
+from migstat.demo.synthetic import consistent_dataset, write_workbook
+from migstat.exchange import accounts, sources_check, totp, workflow
 from migstat.model import Dataset, Observation, SubmissionMetadata
 from migstat.store import Store
-from migstat.store.access import PARTNERS
+from migstat.store.access import PARTNERS, Principal
+from migstat.web.views import submit as views
 from tests.test_exchange_workflow import signed_in
 from tests.test_web_signin import PASSWORD, T0
 
@@ -56,8 +59,7 @@ def test_an_upload_is_warned_where_another_source_differs(opened: Store) -> None
     warning = found[0]
     assert warning.values == {"observed": 7_400.0, "expected": 26_231.0}
     assert "UN_DESA" in warning.text("en") and "3.5 times apart" in warning.text("en")
-    assert "UN_DESA" in warning.text("ru") and "3,5" not in warning.text("en")
-    assert "раза" in warning.text("ru") or "раз" in warning.text("ru")
+    assert "UN_DESA публикует" in warning.text("ru") and "в 3.5 раза" in warning.text("ru")
     # a stricter factor from the setting: Russia (1.006) stays, Uzbekistan (1.011) stays
     assert len(sources_check.source_findings(opened, stock("KGZ", KGZ, "KGZ"), factor=1.02)) == 2
 
@@ -89,3 +91,27 @@ def test_the_review_page_shows_the_other_sources(opened: Store, lang: str) -> No
     assert "3.5" in warned[0] and "UN_DESA" in warned[0]
     heading = "Against other sources" if lang == "en" else "Сравнение с другими источниками"
     assert heading in page.text
+
+
+def test_a_questionnaire_upload_carries_the_warnings_to_the_reporter(
+    opened: Store, tmp_path: Path
+) -> None:
+    """The synthetic Kyrgyz questionnaire for 2024 against UN DESA's 2019 figures put at the
+    same date: Kazakhstan (32,787 against 12,679), Uzbekistan (31,829 / 8,997) and Ukraine
+    (12,363 / 26,231) are more than twice apart, Russia (161,137 / 109,511) is not."""
+    same_date = stock("UN_DESA", UNDESA)
+    for obs in same_date.observations:
+        obs.time_period = "2024-01-01"
+    opened.submit(same_date, b"UN DESA 2019 at 2024", findings=[])
+    book = write_workbook(tmp_path / "KGZ_2024.xlsx", consistent_dataset("KGZ", 2024))
+    upload = views.check_upload(opened, book.read_bytes(), book.name)
+    warned = sorted(f.params["key"] for f in upload.findings if f.rule == "SOURCE_FACTOR")
+    assert warned == ["KAZ._T._T", "UKR._T._T", "UZB._T._T"]
+    reporter = Principal("aigul", frozenset({"reporter"}), "KGZ")
+    record = views.store_upload(opened, upload, who=reporter, send=False, note=None, client=None)
+    rows = views.stored_rows(opened, record.id, "ru")
+    mine = [r for r in rows if r["rule"] == "SOURCE_FACTOR"]
+    assert len(mine) == 3 and all("UN_DESA" in r["message"] for r in mine)
+    uzb = next(r["message"] for r in mine if "UZB" in r["message"])
+    assert "31\u202f829" in uzb and "8\u202f997" in uzb and "3.5" in uzb
+    assert record.status == workflow.DRAFT
