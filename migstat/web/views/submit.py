@@ -3,9 +3,11 @@ followed through the workflow, the coordinator's queue.
 
 An upload is read and validated exactly as ``migstat validate`` does (:func:`migstat.api.
 check_file`: the format told from the content, classification mappings applied, year-on-year
-checks against the store), and its flows are put beside the partners' mirror figures
-(:func:`migstat.exchange.review.mirror_findings`). Storing it is the workflow's
-(:func:`migstat.exchange.workflow.submit`), which checks the country is the reporter's own.
+checks against the store), its flows are put beside the partners' mirror figures
+(:func:`migstat.exchange.review.mirror_findings`) and its cells beside other sources' published
+figures for the same cells (:func:`migstat.exchange.sources_check.source_findings`). Storing
+it is the workflow's (:func:`migstat.exchange.workflow.submit`), which checks the country is
+the reporter's own.
 """
 
 from __future__ import annotations
