@@ -178,6 +178,7 @@ RULES: dict[tuple[str, str], Rule] = {
         "own", ("/rounds/2020/questionnaire?country=KGZ",)
     ),
     ("GET", "/review"): Rule("coordinator", ("/review",)),
+    ("GET", "/agreements"): Rule("none", ("/agreements",)),
     # rounds and notifications: states and deadlines, never a value
     ("GET", "/rounds"): Rule("none", ("/rounds",)),
     ("GET", "/rounds/{round_id}"): Rule("none", ("/rounds/2020",)),
@@ -186,6 +187,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/submissions/{submission_id}/{action}"): Rule("write", ("/submissions/1/accept",)),
     ("POST", "/api/submissions"): Rule("write", ("/api/submissions",)),
     ("POST", "/rounds"): Rule("write", ("/rounds",)),
+    ("POST", "/releases"): Rule("write", ("/releases",)),
+    ("POST", "/agreements"): Rule("write", ("/agreements",)),
+    ("POST", "/agreements/{name}/remove"): Rule("write", ("/agreements/KGZ-KAZ/remove",)),
     ("POST", "/rounds/{round_id}/close"): Rule("write", ("/rounds/2020/close",)),
     ("POST", "/rounds/{round_id}/declare"): Rule("write", ("/rounds/2020/declare",)),
     # anyone may post these: they read nothing of the store's data

@@ -19,7 +19,8 @@ embargo ends:
   value to all but the coordinator and the cell's country
   (:meth:`AccessPolicy.observation_columns`);
 - submissions are listed (:meth:`AccessPolicy.listing_clause`) to the coordinator, to their
-  country, and to everyone once published (rejected ones too: they hold no data); raw files and
+  country, to the members of a sharing agreement who may read some of their data, and to
+  everyone once published (rejected ones too: they hold no data); raw files and
   findings hold every cell, so only the submitting country and the coordinator read them.
 
 Caches key on :meth:`Store.visibility_version` as well as the listing, so a release or the end
@@ -241,8 +242,9 @@ class AccessPolicy:
 
     def listing_clause(self, principal: Principal, submission: sa.Table) -> sa.ColumnElement[bool]:
         """Which submissions are listed for ``principal``: for the coordinator all; for a
-        country its own; for everyone else the accepted ones it may read as data and the
-        rejected ones (their findings say why, and they hold no data)."""
+        country its own, and those of partners it may read some table of under a sharing
+        agreement (:meth:`_shared`); for everyone the accepted ones the public may read and
+        the rejected ones (their findings say why, and they hold no data)."""
         if principal.is_coordinator:
             return sa.true()
         return self._cached(
@@ -253,9 +255,28 @@ class AccessPolicy:
                     submission.c.status == ACCEPTED,
                     self._state_clause(submission, None, self._public),
                 ),
-                *([submission.c.country == principal.country] if principal.country else []),
+                *(self._own_and_shared(principal.country, submission) if principal.country else []),
             ),
         )
+
+    def _own_and_shared(self, country: str, submission: sa.Table) -> list[sa.ColumnElement[bool]]:
+        """The country's own submissions, and accepted ones with a slice it may read as data
+        as a member of a sharing agreement: the same rule as the data themselves
+        (:meth:`_release_clause`), so the record is listed exactly when some of its data are."""
+        sl = S.slice_.alias("listed_slice")
+        shared = (
+            sa.select(sl.c.id)
+            .where(
+                sl.c.submission_id == submission.c.id,
+                self._state_clause(submission, sl, self._partners),
+                agreement_clause(country, submission, sl),
+            )
+            .exists()
+        )
+        return [
+            submission.c.country == country,
+            sa.and_(submission.c.status == ACCEPTED, shared),
+        ]
 
     def can_read_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
         """Whether ``principal`` may see the record of a submission: what it is listed."""
@@ -373,6 +394,23 @@ class AccessPolicy:
     def can_review(self, principal: Principal) -> bool:
         """Whether ``principal`` may accept or return submissions: the coordinator only."""
         return principal.is_coordinator
+
+    def check_release(self, principal: Principal) -> None:
+        """Release, embargo or withdraw accepted submissions: the coordinator only."""
+        if not principal.is_coordinator:
+            raise AccessDeniedError(
+                N_("Only the coordinator may release or withdraw data: sign in as the coordinator.")
+            )
+
+    def check_manage_agreements(self, principal: Principal) -> None:
+        """Add or remove sharing agreements: the coordinator only."""
+        if not principal.is_coordinator:
+            raise AccessDeniedError(
+                N_(
+                    "Only the coordinator may change sharing agreements: "
+                    "sign in as the coordinator."
+                )
+            )
 
 
 # The aliases and the parts of the clauses that never change, made once: building them per read

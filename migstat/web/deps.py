@@ -149,6 +149,15 @@ def csrf_token(request: Request) -> str | None:
     return credentials(request).csrf
 
 
+def require_signed_in(request: Request, who: Principal, message: str) -> None:
+    """Refuse an anonymous request (401, saying ``message``: sign in) or an ended session."""
+    found = credentials(request)
+    if found.refusal is not None:
+        raise auth.Unauthenticated(found.refusal)
+    if who.anonymous:
+        raise auth.Unauthenticated(message)
+
+
 def refuse(request: Request, who: Principal, reason: AccessDeniedError) -> AccessDeniedError:
     """``reason``, after recording the refusal in the audit trail (a 403 answer)."""
     audit.record(

@@ -1,15 +1,25 @@
-"""The release calendar: ``GET /releases`` (dates and table names, no values)."""
+"""The release calendar: ``GET /releases`` (dates and table names, no values), and the
+coordinator's release form: ``POST /releases`` releases one or several accepted submissions
+to partners or to the public, with an optional embargo time (UTC), or withdraws their release
+(``to=withdraw``), through :mod:`migstat.exchange.release` (one transaction, one audit
+record). Anyone else is refused with a 403 and an audit record; the form needs the session's
+CSRF token.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from migstat.i18n import N_
+from migstat.model.findings import MigstatError
+from migstat.store.access import AccessDeniedError
+from migstat.web import auth
 from migstat.web.answers import cached_response
-from migstat.web.app import render
-from migstat.web.deps import ReaderDep
-from migstat.web.views import releases
+from migstat.web.app import forbidden, render
+from migstat.web.deps import ReaderDep, client_address, csrf_token, language, writer
+from migstat.web.views import release_forms, releases
 
 router = APIRouter()
 NAV = (47, N_("Release calendar"), "/releases")
@@ -17,8 +27,40 @@ NAV = (47, N_("Release calendar"), "/releases")
 
 @router.get("/releases", response_class=HTMLResponse, include_in_schema=False)
 def releases_page(request: Request, who: ReaderDep) -> HTMLResponse:
-    # kept per principal state, which counts releases and ended embargoes: a new release or
-    # an embargo's end makes a new key at once; the clock shown is at most a TTL old
-    return cached_response(
-        request, who, lambda: render(request, "releases.html", view=releases.build(who))
+    if not who.principal.is_coordinator:
+        # kept per principal state, which counts releases and ended embargoes: a new release
+        # or an embargo's end makes a new key at once; the clock shown is at most a TTL old.
+        # The coordinator's page carries the session's CSRF token, so it is never kept.
+        return cached_response(
+            request, who, lambda: render(request, "releases.html", view=releases.build(who))
+        )
+    return render(
+        request,
+        "releases.html",
+        view=releases.build(who),
+        can_release=who.principal.is_coordinator,
+        csrf=csrf_token(request),
     )
+
+
+@router.post("/releases", include_in_schema=False)
+async def release_post(request: Request) -> Response:
+    form = await request.form()
+    try:
+        who = writer(request, release_forms.field(form, auth.CSRF_FIELD), "check_release")
+    except AccessDeniedError as exc:
+        return forbidden(request, exc.text(language(request)))
+    by = {"by": who.principal.user_id or "-", "client": client_address(request)}
+    try:
+        ids = await run_in_threadpool(release_forms.release_from, who.store, form, **by)
+    except MigstatError as exc:
+        return render(
+            request,
+            "error.html",
+            status_code=getattr(exc, "status", None) or 400,
+            heading=N_("Not released"),
+            message=exc.text(who.lang),
+        )
+    back = release_forms.field(form, "back")
+    target = f"/submissions/{ids[0]}" if back == "submission" else "/releases"
+    return RedirectResponse(f"{target}?lang={who.lang}", status_code=303)

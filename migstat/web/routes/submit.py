@@ -32,8 +32,17 @@ from migstat.model.findings import InputError, MigstatError, NotFoundError
 from migstat.store.access import AccessDeniedError, Principal
 from migstat.web import auth
 from migstat.web.app import forbidden, render
-from migstat.web.deps import Reader, ReaderDep, client_address, credentials, csrf_token, refuse
+from migstat.web.deps import (
+    Reader,
+    ReaderDep,
+    client_address,
+    credentials,
+    csrf_token,
+    refuse,
+    require_signed_in,
+)
 from migstat.web.guard import UPLOAD_LIMIT
+from migstat.web.views import release_forms
 from migstat.web.views import submit as views
 from migstat.web.views.jobs import jobs_of
 
@@ -48,11 +57,7 @@ SIGN_IN = N_("Sign in with your account to submit or follow submissions.")
 
 def _signed_in(request: Request, who: Reader) -> None:
     """Refuse an anonymous request (401: sign in) or an ended session."""
-    found = credentials(request)
-    if found.refusal is not None:
-        raise auth.Unauthenticated(found.refusal)
-    if who.principal.anonymous:
-        raise auth.Unauthenticated(SIGN_IN)
+    require_signed_in(request, who.principal, SIGN_IN)
 
 
 def _csrf_ok(request: Request, who: Reader, given: str | None) -> None:
@@ -227,6 +232,8 @@ def _detail(
         can_sign_off=who.store.policy.can_sign_off(p, record),
         can_review=who.store.policy.can_review(p),
         in_queue=record.id in {r.id for r in workflow.queue(who.store)},
+        releases=release_forms.releases_of(who.store, record.id) if p.is_coordinator else [],
+        release_names=release_forms.STATE_NAMES,
         **model,
         **_common(request, who),
     )

@@ -3,9 +3,11 @@ followed through the workflow, the coordinator's queue.
 
 An upload is read and validated exactly as ``migstat validate`` does (:func:`migstat.api.
 check_file`: the format told from the content, classification mappings applied, year-on-year
-checks against the store), and its flows are put beside the partners' mirror figures
-(:func:`migstat.exchange.review.mirror_findings`). Storing it is the workflow's
-(:func:`migstat.exchange.workflow.submit`), which checks the country is the reporter's own.
+checks against the store), its flows are put beside the partners' mirror figures
+(:func:`migstat.exchange.review.mirror_findings`) and its cells beside other sources' published
+figures for the same cells (:func:`migstat.exchange.sources_check.source_findings`). Storing
+it is the workflow's (:func:`migstat.exchange.workflow.submit`), which checks the country is
+the reporter's own.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat import api
-from migstat.exchange import explanations, review, workflow
+from migstat.exchange import explanations, review, sources_check, workflow
 from migstat.formats.limits import check_size
 from migstat.formats.questionnaire.annotate import annotate_workbook
 from migstat.i18n import N_, gettext_
@@ -59,7 +61,8 @@ class Checked:
 
 
 def check_upload(store: Store, data: bytes, file_name: str) -> Checked:
-    """Read and validate an uploaded file; add the mirror comparison's warnings."""
+    """Read and validate an uploaded file; add the warnings of the mirror comparison and of
+    the comparison with other sources for the same cells."""
     name = safe_name(file_name)
     check_size(len(data), file_name=name)
     with tempfile.TemporaryDirectory(prefix="migstat-submit-") as folder:
@@ -71,6 +74,7 @@ def check_upload(store: Store, data: bytes, file_name: str) -> Checked:
     found.extend(f for f in checked.dataset.findings if id(f) not in seen)
     if not any(f.severity == Severity.ERROR for f in found):
         found.extend(review.mirror_findings(store, checked.dataset))
+        found.extend(sources_check.source_findings(store, checked.dataset))
     return Checked(name, checked, found)
 
 
@@ -195,6 +199,8 @@ def detail(store: Store, record: SubmissionRecord, lang: str) -> dict[str, Any]:
         "since_accepted": review.changes(store, accepted, record.id) if accepted else None,
         "mirror_factor": review.mirror_factor(),
         "mirror": review.mirror_comparison(store, record.id, record.country),
+        "source_factor": sources_check.source_factor(),
+        "sources": sources_check.source_comparison(store, record.id),
     }
 
 
