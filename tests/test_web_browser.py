@@ -220,6 +220,11 @@ def test_download_links(page, base_url, app) -> None:
         "/explore/shown.csv?table=F01&REF_AREA=RUS&start=2019&end=2019"
         "&rows=COUNTRY_PREV_RES&cols=TIME_PERIOD&chart=bar&lang=ru"
     )
+    # and the tidy table with its column titles in the page's language
+    for fmt in ("csv", "xlsx"):
+        assert hrefs.pop(f"{fmt}-titled") == (
+            f"/download/F01.{fmt}?REF_AREA=RUS&start=2019&end=2019&lang=ru&labels=1"
+        )
     assert hrefs == {
         fmt: f"/download/F01.{fmt}?REF_AREA=RUS&start=2019&end=2019&lang=ru"
         for fmt in ("csv", "xlsx", "sdmx.csv", "sdmx.xml", "json-stat.json", "px")
