@@ -241,7 +241,7 @@ class Listings:
     caches are keyed by): this keeps each principal's listing in the process and reads it
     again only when the submission table changed. The check is one narrow query of every
     submission's id and status (a tenth of the cost of the full records), with the store's
-    ``visibility_version()`` where it has one (what releases and agreements change); a listing
+    ``visibility_version()`` (what releases, agreements and ended embargoes change); a listing
     is also read again after :attr:`ttl` seconds. At most :attr:`size` principals are kept."""
 
     def __init__(self, ttl: float = 1.0, size: int = 256) -> None:
@@ -256,11 +256,9 @@ class Listings:
         with the_store.reading() as conn:
             # plain SQL: compiling the statement on every request costs more than running it
             stamp: tuple[Any, ...] = tuple(conn.exec_driver_sql(STAMP_SQL))
-        # a store whose access rules also follow other tables (releases, agreements) says
-        # when they change: a listing is kept only while they stand still too
-        visibility = getattr(the_store, "visibility_version", None)
-        if visibility is not None:
-            stamp = (stamp, visibility())
+        # the access rules also follow releases, agreements and the clock (embargoes): a
+        # listing is kept only while they stand still too
+        stamp = (stamp, the_store.visibility_version())
         key = (id(the_store), str(the_store.url), who)
         with self._lock:
             kept = self._kept.get(key)
