@@ -6,6 +6,7 @@ validation and the store all speak the same language without importing each othe
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -299,6 +300,12 @@ class Dataset:
     synthetic: bool = False
     findings: list[Any] = field(default_factory=list)
     """Findings made while reading (unknown codes, non-numeric cells), as ``Finding``."""
+    breakdowns: dict[str, str] = field(default_factory=dict)
+    """Table -> the breakdown this dataset gives of it (:func:`breakdown_of`), for a
+    publisher whose editions break the same cells down differently (UN DESA's totals by sex
+    and its matrix by origin). A later dataset of the provider supersedes a slice only when
+    it gives the same breakdown; a table not named here has the breakdown ``""`` (every
+    slice key has one breakdown, as for a country's own submissions)."""
 
     @property
     def tables(self) -> list[str]:
@@ -306,3 +313,22 @@ class Dataset:
         for obs in self.observations:
             seen.setdefault(obs.table, None)
         return list(seen)
+
+
+def breakdown_of(
+    observations: Iterable[Observation], table: str, dimension_ids: Sequence[str]
+) -> str:
+    """The breakdown of ``table`` that ``observations`` give: the ids of the dimensions
+    (``dimension_ids``, in key order) that take more than one code, joined by ``+``.
+
+    UN DESA's Table 1 (totals by sex) gives ``SEX``, its matrix by origin ``COUNTRY_BIRTH``
+    and its matrix by origin and sex ``COUNTRY_BIRTH+SEX``: three breakdowns of the same
+    cells, each revised only by a later edition of itself.
+    """
+    codes: list[set[str]] = [set() for _ in dimension_ids]
+    for obs in observations:
+        if obs.table != table:
+            continue
+        for seen, code in zip(codes, obs.key, strict=False):
+            seen.add(code)
+    return "+".join(d for d, seen in zip(dimension_ids, codes, strict=True) if len(seen) > 1)

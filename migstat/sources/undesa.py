@@ -8,6 +8,8 @@ share in :mod:`migstat.sources.undesa_common`):
 * the official workbook ``UN_MigrantStockTotal_<edition>.xlsx``, sheet ``Table 1``: the
   migrant stock by destination and sex (M49 codes in a ``Code`` column, two-row headers):
   table S01 with the country of birth ``FOR`` (all foreign countries);
+* the workbook by destination and origin (every revision's layout) by
+  :mod:`migstat.sources.undesa_origin`: S01 by country of birth and sex;
 * the same workbook's ``Table 2``, total population at mid-year by sex, only when table
   ``P01`` is asked for (``migstat import FILE --table P01``). A table of its own, so that
   importing it never supersedes the S01 breakdown by country of birth. Published in
@@ -30,6 +32,7 @@ Mapping decisions:
 
 from __future__ import annotations
 
+import html
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,7 @@ from typing import Any
 from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation
-from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import CsvFile, header_fields, key_for, paused_gc
@@ -47,15 +50,17 @@ from migstat.sources.undesa_common import (
     NAME,
     POPULATION_TABLE,
     PROVIDER,
-    RULE_DIAGONAL,
     TABLE,
     cell_value,
+    diagonal_finding,
     edition_from_name,
+    mark_breakdown,
     note_skipped,
     provenance,
     stock_metadata,
 )
-from migstat.sources.undesa_workbook import read_population, read_workbook
+from migstat.sources.undesa_origin import matrix_layouts, read_origin_workbook
+from migstat.sources.undesa_workbook import read_population, read_workbook, workbook_sheets
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -73,17 +78,40 @@ def _is_stock_workbook(path: Path) -> bool:
             if "xl/workbook.xml" not in names:
                 return False
             book = zf.read("xl/workbook.xml").decode("utf-8", errors="ignore")
-            strings = (
-                zf.read("xl/sharedStrings.xml").decode("utf-8", errors="ignore")
-                if "xl/sharedStrings.xml" in names
-                else ""
-            )
+            strings = _strings(zf, names)
     except (*ZIP_DAMAGE, ValueError, KeyError):
         return False
+    return _is_stock_text(html.unescape(book), html.unescape(strings))
+
+
+SNIFF_BYTES = 1 << 20
+
+
+def _strings(zf: zipfile.ZipFile, names: set[str]) -> str:
+    """The workbook's shared strings, or (a workbook written with inline strings) the
+    beginning of its first sheets: at most a few MiB read."""
+    if "xl/sharedStrings.xml" in names:
+        with zf.open("xl/sharedStrings.xml") as handle:
+            return handle.read(4 * SNIFF_BYTES).decode("utf-8", errors="ignore")
+    parts = []
+    for name in sorted(n for n in names if n.startswith("xl/worksheets/sheet"))[:4]:
+        with zf.open(name) as handle:
+            parts.append(handle.read(SNIFF_BYTES).decode("utf-8", errors="ignore"))
+    return "".join(parts)
+
+
+STOCK_WORDS = ("international migrant stock", "международн")
+DIVISION_WORDS = ("population division", "отдел народонаселения")
+
+
+def _is_stock_text(book: str, strings: str) -> bool:
+    """UN DESA's words in a workbook's shared strings (English or Russian), and a sheet
+    called ``Table …`` (``Таблица …``)."""
+    text = strings.casefold()
     return (
-        'name="Table 1"' in book
-        and "International migrant stock" in strings
-        and "Population Division" in strings
+        ('name="Table ' in book or 'name="Таблица' in book)
+        and any(w in text for w in STOCK_WORDS)
+        and any(w in text for w in DIVISION_WORDS)
     )
 
 
@@ -104,6 +132,9 @@ def read(path: Path, *, registry: Registry, table: str | None = None, **options:
             )
         return read_population(path, registry=registry, **options)
     if workbook:
+        sheets = workbook_sheets(path)
+        if matrix_layouts(sheets):
+            return read_origin_workbook(path, sheets, registry=registry, **options)
         return read_workbook(path, registry=registry, **options)
     return read_csv(path, registry=registry, **options)
 
@@ -188,20 +219,9 @@ def _read_csv(
     )
     report.settle(dataset, allow_unmatched)
     note_skipped(dataset, skipped)
+    mark_breakdown(dataset, TABLE, table.dimension_ids)
     if diagonal:
-        dataset.findings.append(
-            Finding(
-                rule=RULE_DIAGONAL,
-                severity=Severity.INFO,
-                message=N_(
-                    "{count} diagonal cells (origin = destination) skipped: the matrix "
-                    "counts international migrants only."
-                ),
-                params={"count": diagonal},
-                table=TABLE,
-                where=Location(file=name),
-            )
-        )
+        dataset.findings.append(diagonal_finding(diagonal, Location(file=name)))
     return dataset
 
 

@@ -8,12 +8,13 @@ aggregates skipped. Read by :mod:`migstat.sources.undesa` (the matrix CSV) and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from migstat.formats.notation import parse_count
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location, Provenance, TableMetadata
-from migstat.model.findings import InputError, Severity
+from migstat.model.data import Dataset, Location, Provenance, TableMetadata, breakdown_of
+from migstat.model.findings import Finding, InputError, Severity
 from migstat.sources.names import UN_AGGREGATES
 from migstat.sources.skipped import Places
 
@@ -62,6 +63,13 @@ def stock_metadata(dataset: Dataset, periods: list[str], notes: str) -> None:
     )
 
 
+def mark_breakdown(dataset: Dataset, table: str, dimension_ids: Sequence[str]) -> None:
+    """Say which breakdown of ``table`` the dataset gives, so that the store keeps each
+    breakdown's latest edition: Table 1 (totals by sex) of a later revision never hides
+    the matrix by origin of an earlier one, and the reverse."""
+    dataset.breakdowns[table] = breakdown_of(dataset.observations, table, dimension_ids)
+
+
 def edition_from_name(name: str, default: str) -> str:
     for token in name.replace("-", "_").replace(".", "_").split("_"):
         if len(token) == 4 and token.isdigit() and token.startswith(("19", "20")):
@@ -103,3 +111,27 @@ def cell_value(
             value=text,
         )
     return value, status
+
+
+def type_of_data(kind: Any) -> tuple[str, str | None]:
+    """OBS_STATUS and comment from UN DESA's type of data of a destination (``B``
+    foreign-born, ``C`` foreign citizens -> ``D``, ``R`` refugees added, ``I`` no data for
+    any date, imputed -> ``I``)."""
+    text = str(kind).strip() if kind not in (None, "") else ""
+    words = text.split()
+    status = "I" if "I" in words else ("D" if "C" in words else "A")
+    return status, (f"UN DESA type of data: {text}" if text else None)
+
+
+def diagonal_finding(count: int, where: Location) -> Finding:
+    return Finding(
+        rule=RULE_DIAGONAL,
+        severity=Severity.INFO,
+        message=N_(
+            "{count} diagonal cells (origin = destination) skipped: the matrix "
+            "counts international migrants only."
+        ),
+        params={"count": count},
+        table=TABLE,
+        where=where,
+    )

@@ -20,6 +20,7 @@ from migstat.model.codelists import CodeList
 from migstat.model.data import Dataset, Location, Observation, TableMetadata
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
+from migstat.sources.common import _all_rows as sheet_rows_of
 from migstat.sources.common import file_sha256, key_for, sheet_rows
 from migstat.sources.names import NameReport, is_aggregate
 from migstat.sources.skipped import Places
@@ -31,9 +32,11 @@ from migstat.sources.undesa_common import (
     TABLE,
     cell_value,
     edition_from_name,
+    mark_breakdown,
     note_skipped,
     provenance,
     stock_metadata,
+    type_of_data,
 )
 
 SEX_BLOCKS = (("both sexes", "_T"), ("male", "M"), ("female", "F"))
@@ -53,7 +56,7 @@ _EDITION = re.compile(
 )
 
 
-def _stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
+def stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
     """The revision the title rows name (``International Migrant Stock 2019`` ...)."""
     for row in rows:
         for cell in row:
@@ -61,6 +64,44 @@ def _stated_edition(rows: list[tuple[Any, ...]]) -> str | None:
             if match:
                 return next(g for g in match.groups() if g)
     return None
+
+
+MAX_SHEET_CELLS = 5_000_000
+"""A bound on what one workbook may hold (UN DESA's largest, the 2019 matrix by origin
+with every year and sex, has about 1.7 million cells)."""
+
+
+def workbook_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every sheet's title and rows, the workbook opened once (read-only)."""
+    import openpyxl
+
+    name = Path(path).name
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(
+            N_("Not a readable Excel workbook: {error}"), where=Location(file=name), error=str(exc)
+        ) from exc
+    out: list[tuple[str, list[tuple[Any, ...]]]] = []
+    cells = 0
+    try:
+        for ws in wb.worksheets:
+            rows = sheet_rows_of(ws, name)
+            cells += sum(len(r) for r in rows)
+            if cells > MAX_SHEET_CELLS:
+                raise InputError(
+                    N_(
+                        "The workbook holds more than {limit} cells (sheet {sheet}); a UN DESA "
+                        "migrant stock workbook holds fewer. Import its sheets one by one."
+                    ),
+                    where=Location(file=name, sheet=ws.title),
+                    limit=MAX_SHEET_CELLS,
+                    sheet=ws.title,
+                )
+            out.append((ws.title, rows))
+    finally:
+        wb.close()
+    return out
 
 
 def _is_code(cell: Any) -> bool:
@@ -116,7 +157,7 @@ def _header(
             where=Location(file=name, sheet=sheet),
             sheet=sheet,
         )
-    return _Header(head_row, code_col, name_col, columns, _stated_edition(rows[:head_row]))
+    return _Header(head_row, code_col, name_col, columns, stated_edition(rows[:head_row]))
 
 
 def read_workbook(
@@ -185,13 +226,7 @@ def read_workbook(
             if code is None:
                 report.add(f"{label} ({m49})", where)
                 continue
-        kind_of_data = str(row[type_col]).strip() if type_col is not None and row[type_col] else ""
-        status = "A"
-        if "I" in kind_of_data.split():
-            status = "I"  # no data for any date: imputed by UN DESA
-        elif "C" in kind_of_data.split():
-            status = "D"  # foreign citizens instead of foreign-born
-        comment = f"UN DESA type of data: {kind_of_data}" if kind_of_data else None
+        status, comment = type_of_data(row[type_col] if type_col is not None else None)
         for j, sex, year in columns:
             cell = Location(file=name, sheet=sheet, cell=f"{get_column_letter(j + 1)}{excel_row}")
             value, obs_status = cell_value(row[j] if j < len(row) else None, status, cell)
@@ -232,6 +267,7 @@ def read_workbook(
     )
     report.settle(dataset, allow_unmatched)
     note_skipped(dataset, skipped)
+    mark_breakdown(dataset, TABLE, table.dimension_ids)
     return dataset
 
 
@@ -292,7 +328,7 @@ def read_population(
         where = Location(
             file=name, sheet=sheet, cell=f"{get_column_letter(header.code_col + 1)}{i + 1}"
         )
-        code = _population_area(areas, m49)
+        code = country_of_m49(areas, m49)
         if code is None:
             if m49 in AGGREGATE_CODES or is_aggregate(label):
                 skipped.add(label or m49, where)
@@ -351,7 +387,7 @@ def read_population(
     return dataset
 
 
-def _population_area(areas: CodeList, m49: str) -> str | None:
+def country_of_m49(areas: CodeList, m49: str) -> str | None:
     """The AREA code of a country row of Table 2; ``None`` for the world, regions and other
     groups (a reference area must be a country; UN DESA's world total is exactly the sum of
     its countries) and for unknown codes."""

@@ -12,6 +12,7 @@ same slices.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import compress, groupby, repeat
@@ -67,7 +68,13 @@ class StoreReads(StoreCore):
         """The current slice of each slice key matching the filters, as of ``as_of``."""
         sl, sub = S.slice_, S.submission
         rank = sa.func.row_number().over(
-            partition_by=(sl.c.table_id, sl.c.provider, sl.c.ref_area, sl.c.time_period),
+            partition_by=(
+                sl.c.table_id,
+                sl.c.provider,
+                sl.c.ref_area,
+                sl.c.time_period,
+                sl.c.breakdown,
+            ),
             order_by=(sl.c.recorded_at.desc(), sl.c.id.desc()),
         )
         inner = (
@@ -80,6 +87,7 @@ class StoreReads(StoreCore):
                 sl.c.recorded_at,
                 sl.c.submission_id,
                 sl.c.n_observations,
+                sl.c.breakdown,
                 sub.c.synthetic,
                 rank.label("rank"),
             )
@@ -103,7 +111,12 @@ class StoreReads(StoreCore):
             sa.select(current)
             .where(current.c.rank == 1)
             .order_by(
-                current.c.table_id, current.c.provider, current.c.ref_area, current.c.time_period
+                current.c.table_id,
+                current.c.provider,
+                current.c.ref_area,
+                current.c.time_period,
+                current.c.recorded_at.desc(),
+                current.c.id.desc(),
             )
         )
         return list(conn.execute(stmt))
@@ -161,7 +174,7 @@ class StoreReads(StoreCore):
         """
         who = principal or ANONYMOUS
         slices, partners, codes = self._plan(query, as_of, who)
-        return self._observations(who, slices, partners=partners, codes=codes)
+        return self._observations(who, slices, partners=partners, codes=codes, current=True)
 
     def read_columns(
         self,
@@ -197,7 +210,7 @@ class StoreReads(StoreCore):
         keys = out.get("key")
         seen = codes.codes
         for s, rows, texts in self._slice_rows(
-            who, slices, partners=partners, codes=codes, fields=fetched
+            who, slices, partners=partners, codes=codes, fields=fetched, current=True
         ):
             n = len(rows)
             if per_slice:
@@ -221,6 +234,7 @@ class StoreReads(StoreCore):
         key: str | None = None,
         codes: _KeyCodes,
         fields: Sequence[str] = (),
+        current: bool = False,
     ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
         """Each slice with its observation rows ``(slice_id, key, *fields)`` in stored order
         (``fields`` from ``partner``, ``value``, ``obs_status``, ``conf_status``, ``comment``)
@@ -231,6 +245,9 @@ class StoreReads(StoreCore):
         ob = S.observation
         shown = self.policy.observation_columns(who, ob)
         selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
+        overlap = _Overlap.of(slices, fields) if current else None
+        if overlap is not None and overlap.extra:
+            selected.append(ob.c.partner)
         for chunk in _chunks(slices):
             stmt = (
                 sa.select(*selected)
@@ -252,6 +269,10 @@ class StoreReads(StoreCore):
                 found = grouped.get(s.id)
                 if not found:
                     continue
+                if overlap is not None:
+                    found = overlap.newest(s, found)
+                    if not found:
+                        continue
                 texts = [r[1] for r in found]
                 keep = codes.learn(texts)
                 if keep is not None:
@@ -268,13 +289,23 @@ class StoreReads(StoreCore):
         partners: frozenset[str] | None = None,
         key: str | None = None,
         codes: _KeyCodes | None = None,
+        current: bool = False,
     ) -> Iterator[StoredObservation]:
+        """The observations of ``slices``; with ``current`` (the current slices of
+        :meth:`_current_slices`) a cell two breakdowns of one slice key both hold is given
+        once, from the newer slice."""
         codes = codes or _KeyCodes(())
         seen = codes.codes
         make = tuple.__new__
         kind = StoredObservation
         for s, rows, texts in self._slice_rows(
-            who, slices, partners=partners, key=key, codes=codes, fields=_ROW_FIELDS[1:]
+            who,
+            slices,
+            partners=partners,
+            key=key,
+            codes=codes,
+            fields=_ROW_FIELDS[1:],
+            current=current,
         ):
             table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
             sid, recorded, synthetic = s.submission_id, aware(s.recorded_at), bool(s.synthetic)
@@ -375,9 +406,10 @@ class StoreReads(StoreCore):
             )
         if not slices:
             return None
-        latest = max(slices, key=lambda s: s.time_period)
-        values = {o.key: o.value for o in self._observations(who, [latest])}
-        return latest.time_period, values
+        period = max(s.time_period for s in slices)
+        latest = [s for s in slices if s.time_period == period]
+        values = {o.key: o.value for o in self._observations(who, latest, current=True)}
+        return period, values
 
     def coverage(
         self, *, principal: Principal | None = None
@@ -391,6 +423,44 @@ class StoreReads(StoreCore):
         ]
         rows.sort()
         return rows
+
+
+class _Overlap:
+    """Cells that two current slices of different breakdowns of one slice key both hold
+    (UN DESA's totals by sex and its matrix by origin both give the foreign-born of both
+    sexes): the newer slice's cell is read, the older one's is not. Slices come newest first
+    within their key (:meth:`StoreReads._current_slices`)."""
+
+    __slots__ = ("at", "extra", "group", "multi", "taken")
+
+    def __init__(self, multi: set[tuple[str, ...]], at: int, extra: bool) -> None:
+        self.multi, self.at, self.extra = multi, at, extra
+        self.group: tuple[str, ...] | None = None
+        self.taken: set[tuple[str, str | None]] = set()
+
+    @classmethod
+    def of(cls, slices: list[Any], fields: Sequence[str]) -> _Overlap | None:
+        """``None`` when every slice key has one current slice (the usual case)."""
+        counts = Counter((s.table_id, s.provider, s.ref_area, s.time_period) for s in slices)
+        multi = {k for k, n in counts.items() if n > 1}
+        if not multi:
+            return None
+        if "partner" in fields:
+            return cls(multi, 2 + list(fields).index("partner"), False)
+        return cls(multi, 2 + len(fields), True)
+
+    def newest(self, s: Any, rows: list[Any]) -> list[Any]:
+        """The rows of slice ``s`` that no newer slice of its key gave (the partner column
+        added for this dropped again)."""
+        group = (s.table_id, s.provider, s.ref_area, s.time_period)
+        if group not in self.multi:
+            return [r[: self.at] for r in rows] if self.extra else rows
+        if group != self.group:
+            self.group, self.taken = group, set()
+        at, taken = self.at, self.taken
+        kept = [r for r in rows if (r[1], r[at]) not in taken]
+        taken.update((r[1], r[at]) for r in rows)
+        return [r[:at] for r in kept] if self.extra else kept
 
 
 class _KeyCodes:

@@ -11,8 +11,8 @@ Layout::
     submission      one row per vintage: provider, country, file, format, sha256 -> raw_file,
                     submitted_at, submitted_by, status, synthetic, counts, note, JSON metadata
     table_metadata  (submission_id, table_id) -> metadata JSON per table of a submission
-    slice           (table_id, provider, ref_area, time_period) of one submission, recorded_at;
-                    the unit that a later submission supersedes
+    slice           (table_id, provider, ref_area, time_period, breakdown) of one submission,
+                    recorded_at; the unit that a later submission supersedes
     observation     slice_id -> key ('.'-joined codes), partner, value, flags, comment
     finding         submission_id -> rule, severity, table, sheet, cell, line, Finding JSON
     mapping         one version of a classification mapping (country, source, code list)
@@ -101,6 +101,9 @@ slice_ = sa.Table(
     sa.Column("time_period", sa.String(), nullable=False),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
     sa.Column("n_observations", sa.Integer, nullable=False),
+    # which dimensions the slice breaks down ("" for one breakdown per slice key): a later
+    # slice supersedes only a slice of the same breakdown (Dataset.breakdowns)
+    sa.Column("breakdown", sa.String(), nullable=False, server_default=""),
     sa.Index(None, "table_id", "ref_area", "provider", "time_period", "recorded_at"),
     sa.Index(None, "submission_id"),
 )

@@ -193,6 +193,7 @@ class StoreWrites(StoreSubmissions):
                             "time_period": _clean_text(p),
                             "recorded_at": started,
                             "n_observations": counts[i],
+                            "breakdown": _clean_text(dataset.breakdowns.get(t, "")) or "",
                         }
                         for (t, a, p), i in slice_of.items()
                     ]
