@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from migstat.sources.matrix import orientation
 from tests.shared import SHARED_DATA
 
 FFS = SHARED_DATA / "reference" / "ffs_demo"
@@ -45,7 +46,11 @@ def test_command_reproduces_the_published_table(cli, tmp_path, case: str) -> Non
     assert "These are estimates, not reported data." in stdout
     got = _table(out)
     expected = _table(FFS / f"{case}__expected_sum_od.csv")
-    assert got[0] == expected[0][:-1]  # orig\dest and destinations, no Sum column
+    assert got[0][1:] == expected[0][1:-1]  # destinations, no Sum column
+    # the header says what the file is, the direction first (as the published corner cell)
+    assert got[0][0].startswith(expected[0][0] + " ESTIMATE: flows from stocks (")
+    assert got[0][0].endswith("model), not reported data")
+    assert orientation(got[0][0]) == "origin"  # migstat's matrix reader still reads it
     assert len(got) == len(expected) - 1  # no Sum row
     for row, want in zip(got[1:], expected[1:-1], strict=True):
         assert row[0] == want[0]

@@ -155,12 +155,23 @@ class FlowEstimate:
         )
 
     def matrix_rows(self) -> list[list[str]]:
-        """The origin x destination table as CSV rows: ``orig\\dest`` and destination codes,
-        then one row per origin (no totals)."""
-        out = [["orig\\dest", *self.codes]]
+        """The origin x destination table as CSV rows: the corner cell (``orig\\dest``,
+        then that the table is an estimate and by which model: :func:`estimate_corner`) and
+        destination codes, then one row per origin (no totals). A file of it says in its own
+        header that it is an estimate, wherever it is copied to; migstat's matrix reader
+        still reads the corner's direction."""
+        out = [[estimate_corner(self.options.effective_model), *self.codes]]
         for code, row in zip(self.codes, self.od, strict=True):
             out.append([code, *(_number(v) for v in row)])
         return out
+
+
+ESTIMATE_MARK = "ESTIMATE"
+
+
+def estimate_corner(model: str) -> str:
+    """The corner cell of an estimated flow table (English: a file for any reader)."""
+    return f"orig\\dest {ESTIMATE_MARK}: flows from stocks ({model} model), not reported data"
 
 
 def _number(value: float) -> str:
