@@ -200,3 +200,18 @@ def test_a_workbook_without_a_matrix_says_what_it_holds(tmp_path, registry) -> N
     with pytest.raises(InputError) as caught:
         read(path, registry=registry)
     assert "Table 1" in str(caught.value.where) or "Table 1" in caught.value.render("en")
+
+
+def test_the_2020_workbook_by_sex_and_destination_as_published(registry) -> None:
+    """The 2020 revision: years in the header row, "both sexes combined", "males",
+    "females" three rows above them (it stopped with "No year columns found" before)."""
+    path = MATRIX.parent / "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
+    dataset = read_source(path, registry=registry)
+    values = _values(dataset)
+    assert len(values) == 4935 and dataset.provenance.edition == "2020"
+    assert dataset.breakdowns == {"S01": "SEX"}
+    # Table 1, row 89 (Kyrgyzstan, 417): L89, S89, Z89
+    kgz = [values[("KGZ", "2020-07-01", ("FOR", sex, "_T"))] for sex in ("_T", "M", "F")]
+    assert kgz == [199011, 80456, 118555]
+    assert len({o.ref_area for o in dataset.observations}) == 235
+    assert not [f for f in dataset.findings if str(f.severity) != "info"]

@@ -215,7 +215,7 @@ def _year_columns(rows: list[tuple[Any, ...]], head: int) -> tuple[list[tuple[in
     """Every year column and the sex of its block: the year in the header row or the row
     under it, the sex in the nearest cell at or left of it that names one, in the rows
     from two above the header down to the year's row (merged block titles)."""
-    lo, hi = max(head - 2, 0), min(head + 2, len(rows))
+    lo, hi = max(head - 4, 0), min(head + 2, len(rows))
     years_at = next(
         (
             i

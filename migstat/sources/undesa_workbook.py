@@ -2,15 +2,14 @@
 
 ``Table 1`` (migrant stock by destination and sex) is read as S01 under country of birth
 ``FOR``; ``Table 2`` (total population at mid-year by sex, in thousands) as P01, only when
-asked for. The editions differ in their header texts (2015 to 2020), which
-:data:`CODE_HEADERS` and :data:`NAME_HEADERS` list; the mapping decisions are those of
-:mod:`migstat.sources.undesa`.
+asked for. The editions differ in their header texts and rows (2015 to 2024): the header, the
+years and the sex blocks are found by their words (:mod:`migstat.sources.undesa_layout`); the
+mapping decisions are those of :mod:`migstat.sources.undesa`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,17 +37,8 @@ from migstat.sources.undesa_common import (
     stock_metadata,
     type_of_data,
 )
+from migstat.sources.undesa_layout import find_layout
 
-SEX_BLOCKS = (("both sexes", "_T"), ("male", "M"), ("female", "F"))
-CODE_HEADERS = frozenset({"code", "country code", "location code"})
-"""The M49 code column: ``Code`` (2017, 2019), ``Country code`` (2015), ``Location code``
-(2020)."""
-NAME_HEADERS = (
-    "major area, region, country or area",
-    "region, development group, country",
-    "region, country or area",
-)
-"""The area name column (2015-2019 say "... of destination", 2020 does not)."""
 _EDITION = re.compile(
     r"International Migrant Stock(?: Total)?\s+(\d{4})|"
     r"MigrantStockTotal_(\d{4})|_(\d{4})_ims_|Stock/Rev\.(\d{4})",
@@ -104,60 +94,47 @@ def workbook_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
     return out
 
 
-def _is_code(cell: Any) -> bool:
-    return isinstance(cell, str) and " ".join(cell.split()).casefold() in CODE_HEADERS
-
-
 @dataclass(frozen=True, slots=True)
 class _Header:
     """Where a workbook table's header is and what its columns hold."""
 
     row: int
-    """Index of the header row; the years are in the row below."""
+    """Index of the header row (the one with the code column)."""
+    first_row: int
+    """Index of the first row of figures."""
     code_col: int
     name_col: int
+    type_col: int | None
     columns: list[tuple[int, str, str]]
     """(column index, SEX code, year) of every value column."""
     edition: str | None
 
 
-def _header(
-    rows: list[tuple[Any, ...]], name: str, sheet: str, sex_of: Callable[[str], str | None]
-) -> _Header:
-    """The header of a workbook table: a ``Code`` column, merged top cells naming the sex
-    block (``sex_of`` reads their text) and the years in the row below."""
-    head_row = next((i for i, r in enumerate(rows) if r and any(_is_code(c) for c in r)), None)
-    if head_row is None or head_row + 1 >= len(rows):
+def _header(rows: list[tuple[Any, ...]], name: str, sheet: str) -> _Header:
+    """The header of a table by year, found by its words (:func:`find_layout`): the code
+    column, the years in its row or the next, the sex of each block of years above them."""
+    lay = find_layout(rows)
+    if lay is None:
         raise InputError(
             N_("No header row with a Code column in sheet {sheet}."),
             where=Location(file=name, sheet=sheet),
             sheet=sheet,
         )
-    top, years_row = rows[head_row], rows[head_row + 1]
-    code_col = next(j for j, c in enumerate(top) if _is_code(c))
-    name_col = next(
-        (
-            j
-            for j, c in enumerate(top)
-            if isinstance(c, str) and c.casefold().startswith(NAME_HEADERS)
-        ),
-        code_col - 2,
-    )
-    columns: list[tuple[int, str, str]] = []
-    block_sex: str | None = None
-    for j, cell in enumerate(top):
-        if isinstance(cell, str):
-            block_sex = sex_of(cell.casefold())
-        year = years_row[j] if j < len(years_row) else None
-        if block_sex and isinstance(year, (int, float)) and 1900 < int(year) < 2100:
-            columns.append((j, block_sex, str(int(year))))
-    if not columns:
+    if not lay.year_columns:
         raise InputError(
             N_("No year columns found under the header of sheet {sheet}."),
             where=Location(file=name, sheet=sheet),
             sheet=sheet,
         )
-    return _Header(head_row, code_col, name_col, columns, stated_edition(rows[:head_row]))
+    return _Header(
+        lay.head_row,
+        lay.first_row,
+        lay.code_col,
+        lay.name_col,
+        lay.type_col,
+        lay.year_columns,
+        stated_edition(rows[: lay.head_row]),
+    )
 
 
 def read_workbook(
@@ -178,29 +155,15 @@ def read_workbook(
     _title, rows = sheet_rows(path, sheet)
     table = registry.table(TABLE)
     areas = registry.areas
-    header = _header(
-        rows,
-        name,
-        sheet,
-        lambda folded: next((code for label, code in SEX_BLOCKS if f"({label})" in folded), None),
-    )
-    head_row, code_col, name_col = header.row, header.code_col, header.name_col
-    columns, stated = header.columns, header.edition
-    top = rows[head_row]
-    type_col = next(
-        (
-            j
-            for j, c in enumerate(top)
-            if isinstance(c, str) and c.casefold().startswith("type of data")
-        ),
-        None,
-    )
+    header = _header(rows, name, sheet)
+    code_col, name_col = header.code_col, header.name_col
+    columns, stated, type_col = header.columns, header.edition, header.type_col
 
     report = NameReport(file=name, registry=registry)
     skipped = Places()
     observations: list[Observation] = []
     periods: set[str] = set()
-    for i in range(head_row + 2, len(rows)):
+    for i in range(header.first_row, len(rows)):
         row = rows[i]
         if not row or code_col >= len(row) or row[code_col] in (None, ""):
             label = row[name_col] if row and name_col < len(row) else None
@@ -274,8 +237,6 @@ def read_workbook(
 # -- Table 2: total population -------------------------------------------------------------
 
 POPULATION_SHEET = "Table 2"
-POPULATION_BLOCKS = (("both sexes", "_T"), ("female", "F"), ("male", "M"))
-"""Top header text -> SEX (``female`` before ``male``, which it contains)."""
 IN_THOUSANDS = "published in thousands"
 
 
@@ -301,22 +262,13 @@ def read_population(
     _title, rows = sheet_rows(path, sheet)
     table = registry.table(POPULATION_TABLE)
     areas = registry.areas
-    header = _header(
-        rows,
-        name,
-        sheet,
-        lambda folded: (
-            next((code for label, code in POPULATION_BLOCKS if label in folded), None)
-            if "population" in folded
-            else None
-        ),
-    )
+    header = _header(rows, name, sheet)
     report = NameReport(file=name, registry=registry)
     skipped = Places()
     observations: list[Observation] = []
     periods: set[str] = set()
     comment = f"UN DESA, {IN_THOUSANDS}"
-    for i in range(header.row + 2, len(rows)):
+    for i in range(header.first_row, len(rows)):
         row = rows[i]
         raw_code = row[header.code_col] if row and header.code_col < len(row) else None
         label = str(row[header.name_col] or "").strip() if row else ""
