@@ -135,7 +135,7 @@ def read(path: Path, *, registry: Registry, table: str | None = None, **options:
         sheets = workbook_sheets(path)
         if matrix_layouts(sheets):
             return read_origin_workbook(path, sheets, registry=registry, **options)
-        return read_workbook(path, registry=registry, **options)
+        return read_workbook(path, registry=registry, sheets=sheets, **options)
     return read_csv(path, registry=registry, **options)
 
 

@@ -94,6 +94,17 @@ def workbook_sheets(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
     return out
 
 
+def _rows_of(
+    path: Path, sheet: str, sheets: list[tuple[str, list[tuple[Any, ...]]]] | None
+) -> list[tuple[Any, ...]]:
+    """The rows of ``sheet``: from the sheets already read, else from the file."""
+    if sheets is not None:
+        found = dict(sheets)
+        if sheet in found:
+            return found[sheet]
+    return sheet_rows(path, sheet)[1]
+
+
 @dataclass(frozen=True, slots=True)
 class _Header:
     """Where a workbook table's header is and what its columns hold."""
@@ -145,14 +156,16 @@ def read_workbook(
     sheet: str = "Table 1",
     total_code: str = "FOR",
     edition: str | None = None,
+    sheets: list[tuple[str, list[tuple[Any, ...]]]] | None = None,
     **_: Any,
 ) -> Dataset:
-    """``Table 1`` of the migrant stock workbook: totals by destination and sex."""
+    """``Table 1`` of the migrant stock workbook: totals by destination and sex (from
+    ``sheets`` when the workbook was already read, :func:`workbook_sheets`)."""
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
     name = path.name
-    _title, rows = sheet_rows(path, sheet)
+    rows = _rows_of(path, sheet, sheets)
     table = registry.table(TABLE)
     areas = registry.areas
     header = _header(rows, name, sheet)
