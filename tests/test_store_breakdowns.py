@@ -68,3 +68,42 @@ def test_the_same_breakdown_has_one_current_slice(store) -> None:
     rows = [r for r in store.coverage() if r[1] == "GEO" and r[2] == "S01" and r[3] == "2015-07-01"]
     assert rows == [("UN_DESA", "GEO", "S01", "2015-07-01", 3)]
     assert _georgia_2015(store)[("FOR", "_T")] == [168802]
+
+
+def test_explorer_and_profile_show_each_breakdown(tmp_path) -> None:
+    """The portal reads both breakdowns: the explorer shows the matrix's origins and Table 1's
+    total; the profile draws Table 1's foreign-born for every year of its edition and ranks
+    the matrix's countries of birth."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from migstat.store import Store
+    from migstat.web.app import create_app
+
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        import_file(MATRIX_2015, store=store)
+        import_file(TOTAL_2019, store=store)
+        with TestClient(create_app(store=store)) as client:
+            explore = client.get("/explore?table=S01&REF_AREA=GEO&lang=en")
+            text = re.sub(r"[\u202f\xa0]", ",", re.sub(r"<[^>]+>", " ", explore.text))
+            assert explore.status_code == 200
+            assert "92,937" in text and "76,685" in text and "168,802" not in text
+            profile = client.get("/country/GEO?lang=en").text
+    series = dict(
+        re.findall(
+            r'"period": "(\d+)", "series": "Foreign-born population \(UN DESA\)", '
+            r'"status": "[^"]*", "value": ([\d.]+)',
+            profile,
+        )
+    )
+    assert series == {
+        "1990": "304470.0",
+        "1995": "152235.0",
+        "2000": "76117.0",
+        "2005": "72311.0",
+        "2010": "73034.0",
+        "2015": "76685.0",
+        "2019": "79035.0",
+    }
+    assert '"code": "RUS", "label": "Russian Federation", "value": 92937.0' in profile

@@ -1,9 +1,11 @@
 """The append-only store: submissions are vintages, revisions supersede without deleting.
 
 A submission is stored in one database transaction, raw file first; the observations belong to
-*slices* ``(table, provider, ref_area, time_period)``. Current data is, for each slice key,
-the latest slice of a submission that the reader may see as data (accepted today), recorded at
-or before ``as_of``. Every read asks :class:`~migstat.store.access.AccessPolicy` what is
+*slices* ``(table, provider, ref_area, time_period)``. Current data is, for each slice key and
+breakdown (``slice.breakdown``: which dimensions a publisher's edition breaks down, ``""`` for
+all other submissions), the latest slice of a submission that the reader may see as data
+(accepted today), recorded at or before ``as_of``; a cell that two current breakdowns both hold
+is read from the newer. Every read asks :class:`~migstat.store.access.AccessPolicy` what is
 visible.
 
 :class:`Store` is opened here and built from the store's parts, one module each:

@@ -196,6 +196,10 @@ def build(data: PortalData, code: str) -> dict[str, Any]:
 Figures = dict[tuple[str, str, str], Figure]
 
 
+FOREIGN_BORN = "FOR"
+"""The AREA code of all foreign countries of birth together."""
+
+
 def _figures(data: PortalData, code: str, s01_obs: list[StoredObservation]) -> dict[str, Figures]:
     """The profile's figures by source and period: the foreign-born (all residents minus the
     native-born, only where the source gives both, or its foreign-born partners where it
@@ -210,6 +214,9 @@ def _figures(data: PortalData, code: str, s01_obs: list[StoredObservation]) -> d
         for key, total in totals.items()
         if (found := derived_part(total, native.get(key), "COUNTRY_BIRTH")) is not None
     }
+    # a published foreign-born total (UN DESA's Table 1, country of birth FOR) is the figure
+    # where the source gives one, rather than the sum of the origins it also breaks down
+    out["stocks"].update(_values(data, s01, s01_obs, {"COUNTRY_BIRTH": FOREIGN_BORN}))
     if "R01" in reg.tables:
         r01_obs = data.observations("R01", [code])
         out["refugees"] = _values(data, reg.table("R01"), r01_obs, {})
