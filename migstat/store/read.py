@@ -414,15 +414,15 @@ class StoreReads(StoreCore):
     def coverage(
         self, *, principal: Principal | None = None
     ) -> list[tuple[str, str, str, str, int]]:
-        """``(provider, ref_area, table, time_period, n_observations)`` of current data."""
+        """``(provider, ref_area, table, time_period, n_observations)`` of current data, one
+        row per slice key (the observations of its current breakdowns added up)."""
         who = principal or ANONYMOUS
         with self.reading() as conn:
             slices = self._current_slices(conn, who)
-        rows = [
-            (s.provider, s.ref_area, s.table_id, s.time_period, s.n_observations) for s in slices
-        ]
-        rows.sort()
-        return rows
+        counts: Counter[tuple[str, str, str, str]] = Counter()
+        for s in slices:
+            counts[(s.provider, s.ref_area, s.table_id, s.time_period)] += s.n_observations
+        return sorted((*key, n) for key, n in counts.items())
 
 
 class _Overlap:
