@@ -226,11 +226,11 @@ def _read_wide(
 
 
 def _row_year(row: tuple[Any, ...], lay: SheetLayout, where: Location) -> str:
-    year = year_of(row[lay.year_col]) if lay.year_col is not None else None
+    at = lay.year_col
+    text = row[at] if at is not None and at < len(row) else None
+    year = year_of(text)
     if year is None:
-        raise InputError(
-            N_("Year {value} is not a four-digit year."), where=where, value=row[lay.year_col]
-        )
+        raise InputError(N_("Year {value} is not a four-digit year."), where=where, value=text)
     return str(year)
 
 
