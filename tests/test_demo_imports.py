@@ -88,8 +88,9 @@ def test_every_readable_file_is_stored_with_its_provenance(demo: Demo) -> None:
         assert record.provenance["publisher"], path.name
         assert digest in record.provenance["notes"], path.name
         assert record.submitted_by == "demo"
-    # the workbook is stored for its Table 2 only (P01): its Table 1 totals would supersede
-    # the CSV's breakdown by country of birth
+    # the workbook is stored twice: Table 2 (P01) and Table 1 (S01 by sex, 4872 observations
+    # each); Table 1's totals are a breakdown of their own and do not supersede the CSV's
+    # breakdown by country of birth
     workbook = demo.by_file["undesa_pd_2019_migrant_stock_total_dataset.xlsx"]
     assert workbook.n_observations == 4872
     kgz = {
@@ -100,6 +101,12 @@ def test_every_readable_file_is_stored_with_its_provenance(demo: Demo) -> None:
         r["COUNTRY_BIRTH"] for r in demo.rows("S01", countries=["KGZ"], providers=["UN_DESA"])
     }
     assert {"RUS", "UZB", "KAZ"} <= by_birth  # the CSV's breakdown is still current
+    by_sex = {
+        (r["SEX"], r["OBS_VALUE"])
+        for r in demo.rows("S01", countries=["KGZ"], providers=["UN_DESA"])
+        if r["COUNTRY_BIRTH"] == "FOR" and r["TIME_PERIOD"] == "2015-07-01"
+    }
+    assert by_sex == {("_T", 204382), ("M", 82616), ("F", 121766)}  # Table 1, row of 417
     # the examples say where their numbers come from, with the source file's hash
     px = demo.by_file["BLR_arrivals_2010-2019_EXAMPLE.px"]
     belstat = SHARED_DATA / "belstat" / "belstat_arrivals_oblast_2010-2019.json"

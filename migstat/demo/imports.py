@@ -8,7 +8,8 @@ validation, provenance with the file's SHA-256), so the demo exercises what user
 file                                      source     table(s)
 ========================================  =========  =====================================
 un_desa/UN_MigrantStockByOrigin...csv     undesa     S01 (stock by country of birth)
-un_desa/undesa_pd_2019_..._dataset.xlsx   undesa     P01 only (total population, Table 2)
+un_desa/undesa_pd_2019_..._dataset.xlsx   undesa     P01 (total population, Table 2) and
+                                                     S01 by sex (Table 1, its own breakdown)
 unhcr/unhcr_2020.csv                      unhcr      R01
 cisstat/cis_migration.csv                 cisstat    F01, F02
 belstat/belstat_{arrivals,departures}_*   belstat    F01, F02 (Belarus)
@@ -47,12 +48,6 @@ DSD_FILES = ("ESTAT_demography-structure.xml", "ESTAT_CL_FREQ.xml")
 """The SDMX structure of the demography data, and the file of the code list it refers to."""
 DSD_TABLE = "ESTAT_DEMOGRAPHY"
 NOT_STORED: dict[str, str] = {
-    "un_desa/undesa_pd_2019_migrant_stock_total_dataset.xlsx, Table 1": (
-        "its totals (S01, country of birth FOR) have the same provider, table, areas and "
-        "mid-year dates as the origin-destination CSV, so the store would take them as a "
-        "revision of those slices and hide the breakdown by country of birth; the workbook's "
-        "Table 2 is stored as P01 (total population), which the flow estimates use"
-    ),
     "un_desa/pop_totals_2020.csv": "populations in thousands prepared by a third party, "
     "not a migration table",
     "un_desa/stock_totals_2020.csv": "totals derived by a third party from UN DESA's 2020 "
@@ -86,7 +81,12 @@ def published_imports(data: Path) -> list[DemoImport]:
         DemoImport(
             data / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx",
             table="P01",
-            note="Table 2 only: total population by sex (P01)",
+            note="Table 2: total population by sex (P01)",
+        ),
+        DemoImport(
+            data / "un_desa" / "undesa_pd_2019_migrant_stock_total_dataset.xlsx",
+            note="Table 1: the foreign-born by sex (S01, breakdown SEX); the CSV's breakdown "
+            "by country of birth stays current beside it",
         ),
         DemoImport(data / "unhcr" / "unhcr_2020.csv"),
         DemoImport(data / "cisstat" / "cis_migration.csv"),
