@@ -115,10 +115,11 @@ class Spill:
         for batch in batches:
             self.add(batch)
 
-    def chunks(self, size: int = CHUNK) -> Iterator[list[Observation]]:
+    def chunks(self, size: int | None = None) -> Iterator[list[Observation]]:
         """Every observation (but repetitions beyond :data:`REPEATS_KEPT`), sorted by area,
         period, table, key and the order they came in; lists of about ``size``, each holding
         whole areas and periods. The same cell's observations come one after another."""
+        size = size or CHUNK
         cursor = self._db.execute(
             f"SELECT {_COLUMNS} FROM obs ORDER BY area, period, tab, key, rowid"
         )
