@@ -145,11 +145,13 @@ class StoreWrites(StoreSubmissions):
         :class:`RawFile` goes in pieces, unless the same bytes are stored already."""
         if isinstance(raw, RawFile):
             digest, size = raw.digest()
+            # RETURNING tells a new row from one already there on both databases (rowcount
+            # of an ignored insert is not reliable through every driver)
             added = conn.execute(
-                self._insert_ignore(S.raw_file, "sha256"),
+                self._insert_ignore(S.raw_file, "sha256").returning(S.raw_file.c.sha256),
                 {"sha256": digest, "size": size, "content": b"", "stored_at": started},
-            )
-            if added.rowcount:
+            ).scalar()
+            if added is not None:
                 write_pieces(conn, raw, digest)
             return digest, size
         raw = bytes(raw)
