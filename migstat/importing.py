@@ -22,6 +22,7 @@ The size limit of the file is ``MIGSTAT_MAX_IMPORT_MB`` (:mod:`migstat.formats.l
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ from migstat.validation.chunked import ChunkedValidation, TableSummary
 KEPT = 20_000
 """Observations kept in the result for a caller to look at (the first, by area and period);
 the summary counts every one."""
+
+COLLECT_EVERY = 64
+"""Chunks between two collections of reference cycles (the import pauses the collector)."""
 
 Progress = Callable[[int, int], None]
 
@@ -110,7 +114,9 @@ class _Run:
         header = self.dataset
         kept = header.observations
         repeats = 0
-        for chunk in self.spill.chunks():
+        for n, chunk in enumerate(self.spill.chunks(), start=1):
+            if n % COLLECT_EVERY == 0:
+                gc.collect()  # the collector is paused; what the store's driver leaves goes
             part = Dataset(header.file_name, header.format, header.provider, chunk)
             apply_mappings(
                 part,
