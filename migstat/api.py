@@ -24,7 +24,9 @@ from migstat.formats.limits import check_file as check_file_size
 from migstat.formats.submeta import FIELDS as META_FIELDS
 from migstat.formats.submeta import columns_for, metadata_facts
 from migstat.i18n import N_
-from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
+from migstat.importing import ImportResult as ImportResult  # the import: a stream
+from migstat.importing import import_file as import_file
+from migstat.mapping.apply import apply_mappings
 from migstat.mapping.model import (
     ANY,
     Mapping,
@@ -44,15 +46,13 @@ from migstat.model import (
     Dataset,
     Finding,
     InputError,
-    Location,
     Registry,
     Severity,
     TableDef,
     default_registry,
 )
-from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
+from migstat.sources import SOURCES
 from migstat.sources.code_cells import suggest_codes
-from migstat.sources.names import RULE_UNMATCHED
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
@@ -345,32 +345,6 @@ def _area(reg: Registry, code: str) -> str:
 # (``migstat import`` and ``migstat mapping``; the portal's mapping editor calls the same)
 
 
-@dataclass(slots=True)
-class ImportResult:
-    """A published file read (and, unless a dry run, stored): what mapped and what did not."""
-
-    file_name: str
-    source: str
-    dataset: Dataset
-    findings: list[Finding]
-    mapping: MappingReport
-    record: SubmissionRecord | None = None
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.ERROR]
-
-    @property
-    def unmatched_names(self) -> list[Finding]:
-        """Country names that match no AREA code (rows left out)."""
-        return [f for f in self.findings if f.rule == RULE_UNMATCHED]
-
-    @property
-    def unmapped_categories(self) -> list[Finding]:
-        """National categories that no mapping covers (values left out)."""
-        return [f for f in self.findings if f.rule == RULE_UNMAPPED]
-
-
 def import_sources() -> list[str]:
     """The names ``--source`` of ``migstat import`` accepts."""
     return sorted(SOURCES)
@@ -399,77 +373,6 @@ def map_categories(
         drop_unmapped=drop_unmapped,
     )
     return report.mappings
-
-
-def import_file(
-    path: str | Path,
-    *,
-    store: Store | None = None,
-    source: str | None = None,
-    table: str | None = None,
-    dry_run: bool = False,
-    allow_unmatched: bool = False,
-    submitted_by: str = "import",
-    note: str | None = None,
-    progress: Progress | None = None,
-    registry: Registry | None = None,
-    release: str | None = PUBLISHED,
-    **options: Any,
-) -> ImportResult:
-    """Read a published file (the source detected when not named), map national categories,
-    validate, and unless ``dry_run`` store it as a new vintage of its provider.
-
-    A dry run reads with ``allow_unmatched`` so that every unmatched name is listed, and
-    writes nothing (``store`` is only read, for mappings and year-on-year checks).
-    """
-    reg = registry or default_registry()
-    path = Path(path)
-    if source is None and path.is_file():
-        with path.open("rb") as handle:
-            source = detect_source(path, handle.read(HEAD_BYTES))
-    dataset = read_source(
-        path,
-        source=source,
-        registry=reg,
-        table=table,
-        allow_unmatched=allow_unmatched or dry_run,
-        **options,
-    )
-    name = (source or dataset.format).strip().lower()
-    found = latest_mappings(store, source=name) if store is not None else []
-    report = apply_mappings(dataset, found, registry=reg, source=name, drop_unmapped=True)
-    if report.mappings and dataset.provenance is not None:
-        used = ", ".join(m.describe() for m in report.mappings)
-        dataset.provenance.notes = "; ".join(
-            p for p in (dataset.provenance.notes, f"classification mappings: {used}") if p
-        )
-    # year-on-year checks compare with this provider's earlier vintages: none, nothing to do
-    history = store if store is not None and store.submissions(provider=dataset.provider) else None
-    findings = check_dataset(dataset, store=history, imported=True, registry=reg)
-    result = ImportResult(path.name, name, dataset, findings, report)
-    if dry_run or store is None:
-        return result
-    if not dataset.observations:  # an empty vintage would be "accepted" and say nothing
-        raise InputError(
-            N_(
-                "Nothing to store: no row of the file reached a migstat table ({count} "
-                "findings say why; run the import with --dry-run to see them)."
-            ),
-            where=Location(file=path.name),
-            count=len(findings),
-        )
-    raw = path.read_bytes()
-    result.record = store.submit(
-        dataset,
-        raw,
-        findings=findings,
-        submitted_by=submitted_by,
-        note=note,
-        progress=progress,
-        release=release,
-    )
-    record_use(store, result.record.id, report.mappings)
-    return result
 
 
 def mappings(

@@ -36,6 +36,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "mapping": {"i18n", "model", "formats", "sources", "store"},
     "microdata": {"i18n", "model", "formats", "validation", "disclosure"},
     "exchange": {"i18n", "model", "formats", "validation", "store", "disclosure", "analysis"},
+    "importing": {"i18n", "model", "formats", "validation", "store", "sources", "mapping"},
     "api": {
         "migstat",
         "i18n",
@@ -49,6 +50,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "mapping",
         "microdata",
         "exchange",
+        "importing",
     },
 }
 _BELOW_TOP = set(MAY_IMPORT)

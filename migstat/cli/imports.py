@@ -11,7 +11,6 @@ supersedes the earlier one without deleting it) and records the mapping versions
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -218,9 +217,12 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
             edition=(prov.edition if prov and prov.edition else "\u2014"),
         )
     ]
-    per_table = _per_table(dataset.observations)
-    for table, (n, area_set, period_set, estimated) in per_table.items():
-        areas, periods = sorted(area_set), sorted(period_set)
+    per_table = result.summary
+    for table, counted in per_table.items():
+        n, estimated = counted.observations, counted.estimated
+        areas, periods = sorted(counted.areas), sorted(counted.periods)
+        if not n or not periods:
+            continue
         shown = ", ".join(areas[:8]) + (f" +{len(areas) - 8}" if len(areas) > 8 else "")
         lines.append(
             c.t(
@@ -252,21 +254,5 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
     if dry_run:
-        lines.append(c.t(N_("Would store {n} observations."), n=len(dataset.observations)))
+        lines.append(c.t(N_("Would store {n} observations."), n=result.observations))
     return "\n".join(lines)
-
-
-def _per_table(observations: Any) -> dict[str, tuple[int, set[str], set[str], int]]:
-    """Per table: the number of observations, their areas and periods, and how many were
-    estimated by mapping shares; counted in one pass, holding no observation."""
-    counts: dict[str, int] = defaultdict(int)
-    estimated: dict[str, int] = defaultdict(int)
-    areas: dict[str, set[str]] = defaultdict(set)
-    periods: dict[str, set[str]] = defaultdict(set)
-    for obs in observations:
-        counts[obs.table] += 1
-        areas[obs.table].add(obs.ref_area)
-        periods[obs.table].add(obs.time_period)
-        if obs.obs_status == "E":
-            estimated[obs.table] += 1
-    return {t: (n, areas[t], periods[t], estimated[t]) for t, n in counts.items()}

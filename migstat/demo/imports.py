@@ -160,7 +160,7 @@ def import_one(
 def summary_line(result: api.ImportResult) -> str:
     """``  ESTAT    demo_pjan_1_Data.csv: S01, 490 observations, 9 warnings``."""
     record = result.record
-    tables = ", ".join(sorted({o.table for o in result.dataset.observations})) or "-"
+    tables = ", ".join(sorted(t for t, s in result.summary.items() if s.observations)) or "-"
     assert record is not None
     return (
         f"  {record.provider:8} {result.file_name}: {tables}, {record.n_observations} "

@@ -31,6 +31,8 @@ from migstat.sources.tabular import category_key
 RULE_UNMAPPED = "IMPORT_UNMAPPED_CATEGORY"
 RULE_APPLIED = "IMPORT_MAPPING_APPLIED"
 Targets = dict[str, list[tuple[str, float]]]
+PLACES_KEPT = 20
+"""Places kept per category left out: a large file can leave out millions of values."""
 
 
 @dataclass(slots=True)
@@ -41,7 +43,17 @@ class MappingReport:
     mapped: dict[int | None, int] = field(default_factory=dict)
     split: int = 0
     unmapped: dict[tuple[str, str, str, str], list[Location]] = field(default_factory=dict)
-    """``(table, dimension, country, category)`` -> where its values are."""
+    """``(table, dimension, country, category)`` -> where its first values are (at most
+    :data:`PLACES_KEPT`: a finding names 20)."""
+    unmapped_count: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    """``(table, dimension, country, category)`` -> how many values were left out."""
+
+    def leave_out(self, key: tuple[str, str, str, str], where: Location) -> None:
+        """Count one value left out, keeping its place if it is among the first."""
+        places = self.unmapped.setdefault(key, [])
+        self.unmapped_count[key] = self.unmapped_count.get(key, 0) + 1
+        if len(places) < PLACES_KEPT:
+            places.append(where)
 
     @property
     def mappings(self) -> list[Mapping]:
@@ -50,6 +62,7 @@ class MappingReport:
     def findings(self) -> list[Finding]:
         out = []
         for (table, dim, country, category), places in self.unmapped.items():
+            count = self.unmapped_count.get((table, dim, country, category), len(places))
             out.append(
                 Finding(
                     rule=RULE_UNMAPPED,
@@ -64,7 +77,7 @@ class MappingReport:
                         "category": category,
                         "dimension": dim,
                         "country": country,
-                        "count": len(places),
+                        "count": count,
                     },
                     where=places[0] if places else None,
                     related=tuple(places[1:20]),
@@ -135,16 +148,20 @@ def apply_mappings(
     registry: Registry,
     source: str,
     drop_unmapped: bool = True,
+    report: MappingReport | None = None,
 ) -> MappingReport:
     """Map national categories in ``dataset`` in place; return what was done.
 
     Codes that are in a dimension's code list (or an alias of one) are left as they are (an
     alias is replaced by its code). With ``drop_unmapped`` (imports) a category no mapping
     covers is left out and reported; without it (national submissions) it stays for
-    validation to report at its cell. The report's findings are added to the dataset.
+    validation to report at its cell. The report's findings are added to the dataset, unless
+    ``report`` is given: a streamed import maps chunk after chunk into one report and adds
+    its findings once, at the end.
     """
     index = _Index(mappings, source)
-    report = MappingReport()
+    own = report is None
+    report = MappingReport() if report is None else report
     # unknown tables and malformed keys pass untouched: validation reports them at their cells
     tables = {t: registry.tables[t] for t in dataset.tables if t in registry.tables}
     mappable = {
@@ -180,8 +197,9 @@ def apply_mappings(
                 if not drop_unmapped:
                     continue
                 dim = tables[obs.table].dimensions[i].id
-                report.unmapped.setdefault((obs.table, dim, obs.ref_area, code), []).append(
-                    obs.where or Location(file=dataset.file_name)
+                report.leave_out(
+                    (obs.table, dim, obs.ref_area, code),
+                    obs.where or Location(file=dataset.file_name),
                 )
                 lost = True
                 break
@@ -210,7 +228,8 @@ def apply_mappings(
             if at not in lost_at
         )
         dataset.observations = _parts(expanded, touched, report)
-    dataset.findings.extend(report.findings())
+    if own:
+        dataset.findings.extend(report.findings())
     return report
 
 

@@ -171,6 +171,17 @@ class LineObservation(Observation):
 _FIELDS = tuple(f.name for f in fields(Observation))
 
 
+def place_of(obs: Observation) -> tuple[str | None, str | None, str | None, int | None, str | None]:
+    """``(file, sheet, cell, line, column)`` of an observation, without making a
+    :class:`Location` for a :class:`LineObservation` (a spill of millions reads this)."""
+    if isinstance(obs, LineObservation) and obs._line is not None:
+        return obs._file, None, None, obs._line, obs._column
+    where = obs.where
+    if where is None:
+        return None, None, None, None, None
+    return where.file, where.sheet, where.cell, where.line, where.column
+
+
 class SourceType(StrEnum):
     CENSUS = "census"
     REGISTER = "register"

@@ -29,7 +29,7 @@ decoded by :mod:`migstat.formats.text` and numbers read by :mod:`migstat.formats
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 from migstat.formats.limits import check_file
 from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location
+from migstat.model.data import Dataset, Location, Observation
 from migstat.model.findings import InputError, MigstatError
 from migstat.model.registry import Registry, default_registry
 from migstat.sources import (
@@ -70,6 +70,9 @@ class SourceReader:
     """The tables the reader fills; empty for readers of any table made from a structure."""
     sniff: Callable[[Path, bytes], bool]
     read: Callable[..., Dataset]
+    stream: Callable[..., tuple[Dataset, Iterator[list[Observation]]]] | None = None
+    """Reads the file as a stream: the dataset, and its observations in batches (the
+    dataset is complete once the last batch is read); ``None``: the reader holds the file."""
 
 
 SOURCES: dict[str, SourceReader] = {
@@ -81,7 +84,9 @@ SOURCES: dict[str, SourceReader] = {
         undesa.sniff,
         undesa.read,
     ),
-    "unhcr": SourceReader("unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read),
+    "unhcr": SourceReader(
+        "unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read, unhcr.stream
+    ),
     "cisstat": SourceReader(
         "cisstat",
         "Interstate Statistical Committee of the CIS",
@@ -162,17 +167,9 @@ def detect_source(path: Path | str, head_bytes: bytes) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def read_source(
-    path: Path | str,
-    *,
-    source: str | None = None,
-    registry: Registry | None = None,
-    table: str | None = None,
-    **options: Any,
-) -> Dataset:
-    """Read a publisher's file into a dataset, detecting the publisher when not given."""
-    path = Path(path)
-    registry = registry or default_registry()
+def _reader(path: Path, source: str | None) -> SourceReader:
+    """The importer of ``path`` (named, or detected from its first bytes), once the file is
+    known to exist and to be within its size limit."""
     where = Location(file=path.name)
     if not path.is_file():
         raise InputError(N_("File not found: {path}"), where=where, path=str(path))
@@ -197,28 +194,100 @@ def read_source(
             source=source,
             known=", ".join(SOURCES),
         )
+    return reader
+
+
+def _wanted(reader: SourceReader, table: str | None, registry: Registry, path: Path) -> str | None:
+    """The registry's id of the one table asked for, which the reader must fill."""
+    if table is None:
+        return None
+    wanted = registry.table(table).id
+    if reader.tables and wanted not in reader.tables:
+        raise InputError(
+            N_("Source {source} has no table {table}; it has: {tables}."),
+            where=Location(file=path.name),
+            source=reader.name,
+            table=wanted,
+            tables=", ".join(reader.tables),
+        )
+    return wanted
+
+
+def _only(dataset: Dataset, wanted: str) -> None:
+    """Keep ``dataset``'s metadata and findings of table ``wanted`` (and those of none)."""
+    dataset.metadata.tables = {k: v for k, v in dataset.metadata.tables.items() if k == wanted}
+    dataset.findings = [f for f in dataset.findings if getattr(f, "table", None) in (None, wanted)]
+
+
+def _named(problem: MigstatError, path: Path) -> MigstatError:
+    """Every error names the file, whichever reader raised it."""
+    problem.where = _in_file(problem.where, path.name)
+    problem.args = (problem.text("en"),)
+    return problem
+
+
+def read_source(
+    path: Path | str,
+    *,
+    source: str | None = None,
+    registry: Registry | None = None,
+    table: str | None = None,
+    **options: Any,
+) -> Dataset:
+    """Read a publisher's file into a dataset, detecting the publisher when not given."""
+    path = Path(path)
+    registry = registry or default_registry()
+    reader = _reader(path, source)
     try:
         dataset = reader.read(path, registry=registry, table=table, **options)
-    except MigstatError as problem:  # every error names the file, whichever reader raised it
-        problem.where = _in_file(problem.where, path.name)
-        problem.args = (problem.text("en"),)
+    except MigstatError as problem:
+        _named(problem, path)
         raise
-    if table is not None:
-        wanted = registry.table(table).id
-        if reader.tables and wanted not in reader.tables:
-            raise InputError(
-                N_("Source {source} has no table {table}; it has: {tables}."),
-                where=where,
-                source=reader.name,
-                table=wanted,
-                tables=", ".join(reader.tables),
-            )
+    wanted = _wanted(reader, table, registry, path)
+    if wanted is not None:
         dataset.observations = [o for o in dataset.observations if o.table == wanted]
-        dataset.metadata.tables = {k: v for k, v in dataset.metadata.tables.items() if k == wanted}
-        dataset.findings = [
-            f for f in dataset.findings if getattr(f, "table", None) in (None, wanted)
-        ]
+        _only(dataset, wanted)
     return dataset
+
+
+def stream_source(
+    path: Path | str,
+    *,
+    source: str | None = None,
+    registry: Registry | None = None,
+    table: str | None = None,
+    **options: Any,
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    """A publisher's file as :func:`read_source` reads it, but its observations in batches,
+    read as they are asked for: the dataset (complete once the last batch is read) and the
+    batches. A reader that cannot stream reads the whole file and gives one batch."""
+    path = Path(path)
+    registry = registry or default_registry()
+    reader = _reader(path, source)
+    if reader.stream is None:
+        dataset = read_source(path, source=reader.name, registry=registry, table=table, **options)
+        whole, dataset.observations = dataset.observations, []
+        return dataset, iter([whole] if whole else [])
+    wanted = _wanted(reader, table, registry, path)
+    try:
+        dataset, batches = reader.stream(path, registry=registry, table=table, **options)
+    except MigstatError as problem:
+        _named(problem, path)
+        raise
+    return dataset, _streamed(dataset, batches, wanted, path)
+
+
+def _streamed(
+    dataset: Dataset, batches: Iterator[list[Observation]], wanted: str | None, path: Path
+) -> Iterator[list[Observation]]:
+    try:
+        for batch in batches:
+            yield batch if wanted is None else [o for o in batch if o.table == wanted]
+    except MigstatError as problem:
+        _named(problem, path)
+        raise
+    if wanted is not None:
+        _only(dataset, wanted)
 
 
 def _in_file(where: Location | None, name: str) -> Location:
@@ -228,4 +297,11 @@ def _in_file(where: Location | None, name: str) -> Location:
     return where if where.file else replace(where, file=name)
 
 
-__all__ = ["HEAD_BYTES", "SOURCES", "SourceReader", "detect_source", "read_source"]
+__all__ = [
+    "HEAD_BYTES",
+    "SOURCES",
+    "SourceReader",
+    "detect_source",
+    "read_source",
+    "stream_source",
+]

@@ -18,6 +18,7 @@ The CSV ``year,orig,dest,refugees,asylum_seekers`` (ISO alpha-3 codes) becomes t
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,10 @@ def sniff(path: Path, head: bytes) -> bool:
     return False
 
 
+BATCH = 20_000
+"""Observations per batch of :func:`stream`."""
+
+
 def read(
     path: Path,
     *,
@@ -101,99 +106,159 @@ def read(
     **_: Any,
 ) -> Dataset:
     with paused_gc():
-        return _read(path, registry=registry, allow_unmatched=allow_unmatched, edition=edition)
-
-
-def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str | None) -> Dataset:
-    src = CsvFile(path, is_header=is_header)
-    name = src.name
-    table = registry.table(TABLE)
-    c_year, c_orig, c_dest = (src.column(*COLUMNS[c]) for c in ("year", "orig", "dest"))
-    values = [
-        (src.column(*COLUMNS[col], required=False), col, status) for col, status in VALUE_COLUMNS
-    ]
-    values = [(c, col, status) for c, col, status in values if c is not None]
-    left_out = _left_out(src.header, [c_year, c_orig, c_dest, *(c for c, _, _ in values)])
-    if not values:
-        raise InputError(
-            N_("Column {column} is missing; the header has: {header}."),
-            where=Location(file=name, line=1),
-            column="refugees",
-            header=", ".join(src.header),
+        dataset, batches = stream(
+            path, registry=registry, allow_unmatched=allow_unmatched, edition=edition
         )
-    keys: dict[tuple[str, str], tuple[str, ...]] = {}
-    report = NameReport(file=name, registry=registry)
-    codes: dict[str, str | None] = {}
+        for batch in batches:
+            dataset.observations.extend(batch)
+    return dataset
 
-    def code_of(text: str, line: int, column: str) -> str | None:
-        try:
-            code = codes[text]
-        except KeyError:
-            code = (
-                UNHCR_CODES.get(text.strip().upper())
-                if text.strip().upper() in UNHCR_CODES
-                else report.resolve(text.strip(), Location(file=name, line=line, column=column))
+
+def stream(
+    path: Path,
+    *,
+    registry: Registry,
+    allow_unmatched: bool = False,
+    edition: str | None = None,
+    **_: Any,
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    """The dataset without its observations, and its observations in batches of
+    :data:`BATCH`, read as the batches are asked for. The dataset's provenance, reference
+    dates and findings are complete once the last batch has been read."""
+    src = CsvFile(path, is_header=is_header)
+    rows = _Rows(src, registry)
+    dataset = Dataset(
+        file_name=src.name, format=NAME, provider=PROVIDER, observations=[], synthetic=False
+    )
+    return dataset, _batches(rows, dataset, allow_unmatched=allow_unmatched, edition=edition)
+
+
+class _Rows:
+    """The file's columns, found from its header, and its rows made observations."""
+
+    def __init__(self, src: CsvFile, registry: Registry) -> None:
+        self.src = src
+        name = self.name = src.name
+        self.table = registry.table(TABLE)
+        self.c_year, self.c_orig, self.c_dest = (
+            src.column(*COLUMNS[c]) for c in ("year", "orig", "dest")
+        )
+        values = [
+            (src.column(*COLUMNS[col], required=False), col, status)
+            for col, status in VALUE_COLUMNS
+        ]
+        self.values = [(c, col, status) for c, col, status in values if c is not None]
+        self.left_out = _left_out(
+            src.header, [self.c_year, self.c_orig, self.c_dest, *(c for c, _, _ in self.values)]
+        )
+        if not self.values:
+            raise InputError(
+                N_("Column {column} is missing; the header has: {header}."),
+                where=Location(file=name, line=1),
+                column="refugees",
+                header=", ".join(src.header),
             )
-            codes[text] = code
+        self.report = NameReport(file=name, registry=registry)
+        self.codes: dict[str, str | None] = {}
+        self.keys: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.no_asylum_country = Places()
+        self.years: set[int] = set()
+        self.periods: dict[str, str] = {}
+        self.width = 1 + max(self.c_year, self.c_orig, self.c_dest, *(c for c, _, _ in self.values))
+
+    def code_of(self, text: str, line: int, column: str) -> str | None:
+        try:
+            code = self.codes[text]
+        except KeyError:
+            where = Location(file=self.name, line=line, column=column)
+            upper = text.strip().upper()
+            code = (
+                UNHCR_CODES.get(upper)
+                if upper in UNHCR_CODES
+                else self.report.resolve(text.strip(), where)
+            )
+            self.codes[text] = code
             return code
         if code is None:
-            report.add(text.strip(), Location(file=name, line=line, column=column))
+            self.report.add(text.strip(), Location(file=self.name, line=line, column=column))
         return code
 
-    no_asylum_country = Places()
-    width = 1 + max(c_year, c_orig, c_dest, *(c for c, _, _ in values))
-    observations: list[Observation] = []
-    years: set[int] = set()
-    periods: dict[str, str] = {}
-    for line, row in src.records():
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        year = row[c_year].strip()
+    def key(self, origin: str, status: str) -> tuple[str, ...]:
+        key = self.keys.get((origin, status))
+        if key is None:
+            key = self.keys[(origin, status)] = key_for(
+                self.table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status}
+            )
+        return key
+
+    def observations(self, line: int, row: list[str]) -> list[Observation]:
+        """The observations of one row (none for a row that is skipped)."""
+        name = self.name
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        year = row[self.c_year].strip()
         if not ((year.isascii() and year.isdigit()) and len(year) == 4):
             raise InputError(
                 N_("Year {value} is not a four-digit year."),
                 where=Location(file=name, line=line, column="year"),
                 value=year,
             )
-        dest = code_of(row[c_dest], line, "dest")
-        origin = code_of(row[c_orig], line, "orig")
+        dest = self.code_of(row[self.c_dest], line, "dest")
+        origin = self.code_of(row[self.c_orig], line, "orig")
         if dest is None or origin is None:
-            continue
+            return []
         if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
-            no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
-            continue
-        period = periods.get(year) or periods.setdefault(year, f"{year}-12-31")  # one per year
-        years.add(int(year))
-        for c, col, status in values:
+            self.no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
+            return []
+        period = self.periods.get(year) or self.periods.setdefault(year, f"{year}-12-31")
+        self.years.add(int(year))
+        out: list[Observation] = []
+        for c, col, status in self.values:
             value, flag = _value(row[c].strip(), name, line, col)
-            key = keys.get((origin, status))
-            if key is None:
-                key = keys[(origin, status)] = key_for(
-                    table, {"COUNTRY_ORIGIN": origin, "PROT_STATUS": status}
-                )
-            observations.append(
+            out.append(
                 LineObservation(
-                    TABLE, dest, period, key, value, flag, file=name, line=line, column=col
+                    TABLE,
+                    dest,
+                    period,
+                    self.key(origin, status),
+                    value,
+                    flag,
+                    file=name,
+                    line=line,
+                    column=col,
                 )
             )
+        return out
 
+
+def _batches(
+    rows: _Rows, dataset: Dataset, *, allow_unmatched: bool, edition: str | None
+) -> Iterator[list[Observation]]:
+    batch: list[Observation] = []
+    for line, row in rows.src.records():
+        batch.extend(rows.observations(line, row))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+    _finish(rows, dataset, allow_unmatched=allow_unmatched, edition=edition)
+
+
+def _finish(rows: _Rows, dataset: Dataset, *, allow_unmatched: bool, edition: str | None) -> None:
+    """What the dataset says of itself once every row has been read."""
+    years = rows.years
+    name = rows.name
     span = f"{min(years)}-12-31/{max(years)}-12-31" if years else None
-    dataset = Dataset(
-        file_name=name,
-        format=NAME,
-        provider=PROVIDER,
-        observations=observations,
-        synthetic=False,
-        provenance=Provenance(
-            publisher="UNHCR",
-            dataset="Refugee population statistics: refugees and "
-            "asylum-seekers by country of origin and country of asylum",
-            edition=edition or (str(max(years)) if years else None),
-            url=URL,
-            notes=(
-                "end-of-year figures; edition = latest year in the file unless given; "
-                f"SHA-256 {src.sha256}"
-            ),
+    dataset.provenance = Provenance(
+        publisher="UNHCR",
+        dataset="Refugee population statistics: refugees and "
+        "asylum-seekers by country of origin and country of asylum",
+        edition=edition or (str(max(years)) if years else None),
+        url=URL,
+        notes=(
+            "end-of-year figures; edition = latest year in the file unless given; "
+            f"SHA-256 {rows.src.sha256}"
         ),
     )
     dataset.metadata.tables[TABLE] = TableMetadata(
@@ -207,8 +272,8 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
             "and country of asylum, 31 December; empty origin = unknown, XXA = stateless"
         ),
     )
-    report.settle(dataset, allow_unmatched)
-    if left_out:
+    rows.report.settle(dataset, allow_unmatched)
+    if rows.left_out:
         dataset.findings.append(
             Finding(
                 rule=RULE_NOT_STORED,
@@ -218,13 +283,13 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
                     "Columns {columns} are not stored: table {table} holds refugees and "
                     "asylum-seekers by origin only."
                 ),
-                params={"columns": ", ".join(left_out), "table": TABLE},
-                where=Location(file=name, line=src.offset + 1),
+                params={"columns": ", ".join(rows.left_out), "table": TABLE},
+                where=Location(file=name, line=rows.src.offset + 1),
             )
         )
-    if no_asylum_country:
+    if rows.no_asylum_country:
         dataset.findings.append(
-            no_asylum_country.one(
+            rows.no_asylum_country.one(
                 rule=RULE_NO_REF_AREA,
                 severity=Severity.WARNING,
                 table=TABLE,
@@ -232,11 +297,10 @@ def _read(path: Path, *, registry: Registry, allow_unmatched: bool, edition: str
                     "{count} rows give no country of asylum and are skipped: they cannot "
                     "be assigned to a reporting country."
                 ),
-                params={"count": no_asylum_country.total},
+                params={"count": rows.no_asylum_country.total},
                 related=True,
             )
         )
-    return dataset
 
 
 def _left_out(header: list[str], used: list[int]) -> list[str]:

@@ -8,6 +8,8 @@ the workflow's changes of a submission's ``status``; release states are rows of 
 Layout::
 
     raw_file        sha256 (PK), size, content, stored_at         the bytes as received
+    raw_file_chunk  (sha256, seq) -> data: a raw file in pieces of 1 MiB, written while it
+                    is read; its raw_file row then holds empty content (migration 0009)
     submission      one row per vintage: provider, country, file, format, sha256 -> raw_file,
                     submitted_at, submitted_by, status, synthetic, counts, note, JSON metadata
     table_metadata  (submission_id, table_id) -> metadata JSON per table of a submission
@@ -53,6 +55,18 @@ raw_file = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),
     sa.Column("stored_at", sa.DateTime, nullable=False),
 )
+
+raw_file_chunk = sa.Table(
+    "raw_file_chunk",
+    metadata,
+    sa.Column("sha256", sa.String(), sa.ForeignKey("raw_file.sha256"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+"""A raw file stored in pieces, so that neither writing nor reading it holds it whole. A
+``raw_file`` row with empty ``content`` and a positive ``size`` is read from here; rows that
+hold their content whole (every file stored before migration 0009, and small ones) are read
+as they are."""
 
 submission = sa.Table(
     "submission",

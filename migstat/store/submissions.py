@@ -8,7 +8,7 @@ its findings and raw bytes are each checked with the policy again. The write sid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from migstat.model.findings import NotFoundError
 from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, Principal
 from migstat.store.engine import StoreCore, aware
+from migstat.store.rawfiles import read_pieces
 from migstat.store.records import SubmissionRecord
 
 
@@ -96,10 +97,25 @@ class StoreSubmissions(StoreCore):
         who = principal or ANONYMOUS
         record = self.submission(submission_id, principal=who)
         self.policy.check(self.policy.can_read_raw(who, record), record)
-        stmt = sa.select(S.raw_file.c.content).where(S.raw_file.c.sha256 == record.sha256)
         with self.reading() as conn:
-            content = conn.execute(stmt).scalar_one()
-        return record.file_name, bytes(content)
+            content = b"".join(read_pieces(conn, record.sha256))
+        return record.file_name, content
+
+    def raw_file_pieces(
+        self, submission_id: int, *, principal: Principal | None = None
+    ) -> tuple[str, int, Iterator[bytes]]:
+        """The file name, size and bytes of a submission as received, as an iterator of
+        pieces of at most 1 MiB (stored whole before migration 0009: then one piece), so
+        that a download never holds a large file. Permission is checked before it returns."""
+        who = principal or ANONYMOUS
+        record = self.submission(submission_id, principal=who)
+        self.policy.check(self.policy.can_read_raw(who, record), record)
+
+        def pieces() -> Iterator[bytes]:
+            with self.reading() as conn:
+                yield from read_pieces(conn, record.sha256)
+
+        return record.file_name, record.size, pieces()
 
     def table_metadata(
         self, submission_id: int, *, principal: Principal | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,11 +22,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from migstat.i18n import N_
-from migstat.model.data import Dataset
+from migstat.model.data import Dataset, Observation
 from migstat.model.findings import Finding, NotFoundError
 from migstat.store import schema as S
 from migstat.store.access import ACCEPTED, PUBLISHED, REJECTED
 from migstat.store.engine import StoreError, error_reason, utcnow
+from migstat.store.rawfiles import RawFile, write_pieces
 from migstat.store.records import SubmissionRecord
 from migstat.store.submissions import StoreSubmissions
 
@@ -63,9 +64,9 @@ class StoreWrites(StoreSubmissions):
     def submit(
         self,
         dataset: Dataset,
-        raw: bytes,
+        raw: bytes | RawFile,
         *,
-        findings: Iterable[Finding],
+        findings: Iterable[Finding] | Callable[[], Iterable[Finding]],
         submitted_by: str = "cli",
         accepted: bool | None = None,
         note: str | None = None,
@@ -73,6 +74,8 @@ class StoreWrites(StoreSubmissions):
         release: str | None = PUBLISHED,
         status: str | None = None,
         then: Callable[[Connection, int], None] | None = None,
+        chunks: Iterable[Sequence[Observation]] | None = None,
+        total: int | None = None,
     ) -> SubmissionRecord:
         """Store one submission as a new vintage, in one transaction; return its record.
 
@@ -89,142 +92,44 @@ class StoreWrites(StoreSubmissions):
         (imports and submissions from the command line, as before release states existed),
         ``partners``, or ``None`` for internal (released later, :mod:`migstat.exchange.release`).
         A submission that is not accepted when stored gets no release row.
+
+        A large import streams: ``raw`` is a :class:`RawFile` (stored in pieces of 1 MiB,
+        never held whole), ``chunks`` yields the observations a bounded list at a time (every
+        observation of one ``(table, REF_AREA, TIME_PERIOD)`` in the same chunk; ``total``,
+        if known, is what progress counts towards) and ``findings`` is then a callable, asked
+        once every chunk is stored, since validation runs as the chunks are made. Whatever
+        raises on the way (a chunk, the findings, the file changing) rolls back everything.
         """
-        found = list(findings)
-        seen = {id(f) for f in found}
-        found.extend(f for f in dataset.findings if id(f) not in seen)
-        severities = [str(getattr(f, "severity", "")) for f in found]
-        n_errors = severities.count("error")
-        n_warnings = severities.count("warning")
-        if accepted is None:
-            accepted = n_errors == 0
-        status = status or (ACCEPTED if accepted else REJECTED)
-        raw = bytes(raw)
-        digest = hashlib.sha256(raw).hexdigest()
-        observations = dataset.observations
-        total = len(observations)
-        provider = _clean_text(dataset.provider) or ""
-        tables = dataset.tables
-        partner_at = {t: self._partner_index(t) for t in tables}
-
-        slice_of: dict[tuple[str, str, str], int] = {}
-        counts: list[int] = []
-        for obs in observations:
-            skey = (obs.table, obs.ref_area, obs.time_period)
-            index = slice_of.get(skey)
-            if index is None:
-                index = slice_of[skey] = len(counts)
-                counts.append(0)
-            counts[index] += 1
-
-        meta = dataset.metadata
         started = utcnow()
         try:
             with self.writing() as conn:
-                # 1. the bytes as received, content-addressed: always the first insert
-                conn.execute(
-                    self._insert_ignore(S.raw_file, "sha256"),
-                    {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started},
+                digest, size = self._store_raw(conn, raw, started)
+                submission_id = self._insert_submission(
+                    conn, dataset, digest, size, started, submitted_by, note
                 )
-                # 2. the submission
-                submission_id = conn.execute(
-                    sa.insert(S.submission).returning(S.submission.c.id),
-                    {
-                        "provider": provider,
-                        "country": _clean_text(meta.country),
-                        "file_name": _clean_text(dataset.file_name) or "",
-                        "format": _clean_text(dataset.format) or "",
-                        "sha256": digest,
-                        "size": len(raw),
-                        "submitted_at": started,
-                        "submitted_by": _clean_text(submitted_by) or "",
-                        "status": status,
-                        "embargo_until": None,
-                        "synthetic": bool(dataset.synthetic),
-                        "note": _clean_text(note),
-                        "n_observations": total,
-                        "n_errors": n_errors,
-                        "n_warnings": n_warnings,
-                        "tables": _jsonable(tables),
-                        "meta": _jsonable(meta.to_dict()),
-                        "provenance": (
-                            _jsonable(dataset.provenance.to_dict()) if dataset.provenance else None
-                        ),
-                    },
-                ).scalar_one()
-                if status == ACCEPTED and release is not None:
-                    conn.execute(
-                        sa.insert(S.release),
-                        {
-                            "submission_id": submission_id,
-                            "state": release,
-                            "released_at": started,
-                            "released_by": _clean_text(submitted_by) or "",
-                            "note": "on submission",
-                        },
-                    )
-                # 3. per-table metadata
-                if meta.tables:
-                    conn.execute(
-                        sa.insert(S.table_metadata),
-                        [
-                            {
-                                "submission_id": submission_id,
-                                "table_id": _clean_text(t),
-                                "meta": _jsonable(m.to_dict()),
-                            }
-                            for t, m in meta.tables.items()
-                        ],
-                    )
-                # 4. findings
-                if found:
-                    conn.execute(
-                        sa.insert(S.finding), [self._finding_row(submission_id, f) for f in found]
-                    )
-                # 5. slices
-                slice_ids: list[int] = []
-                if slice_of:
-                    rows = [
-                        {
-                            "submission_id": submission_id,
-                            "table_id": _clean_text(t),
-                            "provider": provider,
-                            "ref_area": _clean_text(a),
-                            "time_period": _clean_text(p),
-                            "recorded_at": started,
-                            "n_observations": counts[i],
-                            "breakdown": _clean_text(dataset.breakdowns.get(t, "")) or "",
-                        }
-                        for (t, a, p), i in slice_of.items()
-                    ]
-                    result = conn.execute(
-                        sa.insert(S.slice_).returning(S.slice_.c.id, sort_by_parameter_order=True),
-                        rows,
-                    )
-                    slice_ids = [row[0] for row in result]
-                # 6. observations, in batches
-                self._insert_observations(
-                    conn, observations, slice_of, slice_ids, partner_at, progress
+                self._insert_table_metadata(conn, submission_id, dataset)
+                stored, tables = self._insert_chunks(
+                    conn,
+                    submission_id,
+                    [dataset.observations] if chunks is None else chunks,
+                    progress,
+                    total,
+                    dataset.breakdowns,
                 )
-                # 7. the time of the vintage: when it was complete, never before an earlier one
-                latest = conn.execute(
-                    sa.select(sa.func.max(S.submission.c.submitted_at)).where(
-                        S.submission.c.id != submission_id
-                    )
-                ).scalar()
-                moment = utcnow()
-                if latest is not None and moment <= latest:
-                    moment = latest + timedelta(microseconds=1)
-                conn.execute(
-                    sa.update(S.submission)
-                    .where(S.submission.c.id == submission_id)
-                    .values(submitted_at=moment)
+                found = list(findings() if callable(findings) else findings)
+                seen = {id(f) for f in found}
+                found.extend(f for f in dataset.findings if id(f) not in seen)
+                self._settle(
+                    conn,
+                    submission_id,
+                    dataset=dataset,
+                    found=found,
+                    counted=(stored, tables),
+                    decided=(accepted, status, release),
+                    by=submitted_by,
+                    started=started,
                 )
-                conn.execute(
-                    sa.update(S.slice_)
-                    .where(S.slice_.c.submission_id == submission_id)
-                    .values(recorded_at=moment)
-                )
+                self._date_vintage(conn, submission_id)
                 if then is not None:
                     then(conn, submission_id)
         except SQLAlchemyError as exc:
@@ -235,6 +140,216 @@ class StoreWrites(StoreSubmissions):
                 reason=error_reason(exc),
             ) from exc
         return self.submission(submission_id)
+
+    def _store_raw(self, conn: Connection, raw: bytes | RawFile, started: Any) -> tuple[str, int]:
+        """The bytes as received, content-addressed: always the first insert. A
+        :class:`RawFile` goes in pieces, unless the same bytes are stored already."""
+        if isinstance(raw, RawFile):
+            digest, size = raw.digest()
+            # RETURNING tells a new row from one already there on both databases (rowcount
+            # of an ignored insert is not reliable through every driver)
+            added = conn.execute(
+                self._insert_ignore(S.raw_file, "sha256").returning(S.raw_file.c.sha256),
+                {"sha256": digest, "size": size, "content": b"", "stored_at": started},
+            ).scalar()
+            if added is not None:
+                write_pieces(conn, raw, digest)
+            return digest, size
+        raw = bytes(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        conn.execute(
+            self._insert_ignore(S.raw_file, "sha256"),
+            {"sha256": digest, "size": len(raw), "content": raw, "stored_at": started},
+        )
+        return digest, len(raw)
+
+    def _insert_submission(
+        self,
+        conn: Connection,
+        dataset: Dataset,
+        digest: str,
+        size: int,
+        started: Any,
+        submitted_by: str,
+        note: str | None,
+    ) -> int:
+        """The submission's row; its state and counts are settled once its observations
+        and findings are in (:meth:`_settle`), in the same transaction."""
+        meta = dataset.metadata
+        return conn.execute(
+            sa.insert(S.submission).returning(S.submission.c.id),
+            {
+                "provider": _clean_text(dataset.provider) or "",
+                "country": _clean_text(meta.country),
+                "file_name": _clean_text(dataset.file_name) or "",
+                "format": _clean_text(dataset.format) or "",
+                "sha256": digest,
+                "size": size,
+                "submitted_at": started,
+                "submitted_by": _clean_text(submitted_by) or "",
+                "status": REJECTED,
+                "embargo_until": None,
+                "synthetic": bool(dataset.synthetic),
+                "note": _clean_text(note),
+                "n_observations": 0,
+                "n_errors": 0,
+                "n_warnings": 0,
+                "tables": [],
+                "meta": _jsonable(meta.to_dict()),
+                "provenance": (
+                    _jsonable(dataset.provenance.to_dict()) if dataset.provenance else None
+                ),
+            },
+        ).scalar_one()
+
+    def _insert_table_metadata(
+        self, conn: Connection, submission_id: int, dataset: Dataset
+    ) -> None:
+        if dataset.metadata.tables:
+            conn.execute(
+                sa.insert(S.table_metadata),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "table_id": _clean_text(t),
+                        "meta": _jsonable(m.to_dict()),
+                    }
+                    for t, m in dataset.metadata.tables.items()
+                ],
+            )
+
+    def _insert_chunks(
+        self,
+        conn: Connection,
+        submission_id: int,
+        chunks: Iterable[Sequence[Observation]],
+        progress: Callable[[int, int], None] | None,
+        total: int | None,
+        breakdowns: Mapping[str, str],
+    ) -> tuple[int, list[str]]:
+        """Each chunk's slices, then its observations in batches; the number stored and
+        the tables, in order of appearance. A slice records the breakdown its reader says
+        the table has, so a later edition replaces only the same breakdown."""
+        provider = conn.execute(
+            sa.select(S.submission.c.provider).where(S.submission.c.id == submission_id)
+        ).scalar_one()
+        partner_at: dict[str, int | None] = {}
+        tables: dict[str, None] = {}
+        stored = 0
+        for chunk in chunks:
+            slice_of: dict[tuple[str, str, str], int] = {}
+            counts: list[int] = []
+            for obs in chunk:
+                skey = (obs.table, obs.ref_area, obs.time_period)
+                index = slice_of.get(skey)
+                if index is None:
+                    index = slice_of[skey] = len(counts)
+                    counts.append(0)
+                    if obs.table not in tables:
+                        tables[obs.table] = None
+                        partner_at[obs.table] = self._partner_index(obs.table)
+                counts[index] += 1
+            if not slice_of:
+                continue
+            result = conn.execute(
+                sa.insert(S.slice_).returning(S.slice_.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "submission_id": submission_id,
+                        "table_id": _clean_text(t),
+                        "provider": provider,
+                        "ref_area": _clean_text(a),
+                        "time_period": _clean_text(p),
+                        "recorded_at": utcnow(),
+                        "n_observations": counts[i],
+                        "breakdown": _clean_text(breakdowns.get(t, "")) or "",
+                    }
+                    for (t, a, p), i in slice_of.items()
+                ],
+            )
+            slice_ids = [row[0] for row in result]
+            self._insert_observations(
+                conn,
+                chunk,
+                slice_of,
+                slice_ids,
+                partner_at,
+                _shifted(progress, stored, total if total is not None else len(chunk)),
+            )
+            stored += len(chunk)
+        return stored, list(tables)
+
+    def _settle(
+        self,
+        conn: Connection,
+        submission_id: int,
+        *,
+        dataset: Dataset,
+        found: list[Finding],
+        counted: tuple[int, list[str]],
+        decided: tuple[bool | None, str | None, str | None],
+        by: str,
+        started: Any,
+    ) -> None:
+        """The submission's state, counts and findings, once its observations are in."""
+        accepted, status, release = decided
+        stored, tables = counted
+        severities = [str(getattr(f, "severity", "")) for f in found]
+        n_errors = severities.count("error")
+        if accepted is None:
+            accepted = n_errors == 0
+        status = status or (ACCEPTED if accepted else REJECTED)
+        conn.execute(
+            sa.update(S.submission)
+            .where(S.submission.c.id == submission_id)
+            .values(
+                status=status,
+                n_observations=stored,
+                n_errors=n_errors,
+                n_warnings=severities.count("warning"),
+                tables=_jsonable(tables or dataset.tables),
+                provenance=(
+                    _jsonable(dataset.provenance.to_dict()) if dataset.provenance else None
+                ),
+            )
+        )
+        if status == ACCEPTED and release is not None:
+            conn.execute(
+                sa.insert(S.release),
+                {
+                    "submission_id": submission_id,
+                    "state": release,
+                    "released_at": started,
+                    "released_by": _clean_text(by) or "",
+                    "note": "on submission",
+                },
+            )
+        for start in range(0, len(found), BATCH):
+            conn.execute(
+                sa.insert(S.finding),
+                [self._finding_row(submission_id, f) for f in found[start : start + BATCH]],
+            )
+
+    def _date_vintage(self, conn: Connection, submission_id: int) -> None:
+        """The time of the vintage: when it was complete, never before an earlier one."""
+        latest = conn.execute(
+            sa.select(sa.func.max(S.submission.c.submitted_at)).where(
+                S.submission.c.id != submission_id
+            )
+        ).scalar()
+        moment = utcnow()
+        if latest is not None and moment <= latest:
+            moment = latest + timedelta(microseconds=1)
+        conn.execute(
+            sa.update(S.submission)
+            .where(S.submission.c.id == submission_id)
+            .values(submitted_at=moment)
+        )
+        conn.execute(
+            sa.update(S.slice_)
+            .where(S.slice_.c.submission_id == submission_id)
+            .values(recorded_at=moment)
+        )
 
     def _insert_ignore(self, table: sa.Table, key: str) -> Any:
         if self.dialect == "postgresql":
@@ -311,3 +426,12 @@ class StoreWrites(StoreSubmissions):
                 )
             if progress is not None:
                 progress(min(start + BATCH, total), total)
+
+
+def _shifted(
+    progress: Callable[[int, int], None] | None, before: int, total: int
+) -> Callable[[int, int], None] | None:
+    """``progress`` for one chunk, counting on from the observations stored before it."""
+    if progress is None:
+        return None
+    return lambda done, _total: progress(before + done, max(total, before + done))

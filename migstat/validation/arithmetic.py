@@ -140,12 +140,12 @@ def check_totals(ctx: Context) -> None:
         for i, dim in enumerate(table.dimensions):
             if not dim.hierarchies and dim.role != "partner":
                 continue
+            present = {key[i] for key in cells}
+            plan = _plan(ctx, table, i, when, present if dim.role == "partner" else None)
+            if plan is None or plan.totals.keys().isdisjoint(present):
+                continue  # no total of this dimension in the group: nothing to add up
             if encoded is None:
                 encoded = _encode(cells, len(table.dimensions))
-            present = set(encoded.codes[i]) if dim.role == "partner" else None
-            plan = _plan(ctx, table, i, when, present)
-            if plan is None:
-                continue
             _check_dimension(ctx, table, i, plan, encoded, cells, tolerance, severity)
 
 

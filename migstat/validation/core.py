@@ -55,6 +55,14 @@ class Context:
     groups: dict[GroupKey, Cells] = field(default_factory=dict)
     """Observations by group and key (first occurrence of duplicates only)."""
     findings: list[Finding] = field(default_factory=list)
+    with_data: frozenset[str] | None = None
+    """The tables with data when the groups are not all here (validation in chunks)."""
+
+    def tables_with_data(self) -> list[str]:
+        """The tables that have at least one observation, sorted."""
+        if self.with_data is not None:
+            return sorted(self.with_data)
+        return sorted({gk[0] for gk, cells in self.groups.items() if cells})
 
     def table(self, table_id: str) -> TableDef | None:
         return self.registry.tables.get(table_id)

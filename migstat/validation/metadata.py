@@ -31,11 +31,7 @@ MSG_SELF_PARTNER = N_(
 
 def check_residence_rule(ctx: Context) -> None:
     meta = ctx.dataset.metadata
-    seen: set[str] = set()
-    for (table_id, _ref_area, _period), cells in ctx.groups.items():
-        if not cells or table_id in seen:
-            continue
-        seen.add(table_id)
+    for table_id in ctx.tables_with_data():
         table = ctx.registry.tables[table_id]
         if table.kind.value != "flow":
             continue

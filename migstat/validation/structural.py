@@ -311,7 +311,7 @@ def check_submission_metadata(ctx: Context) -> None:
     dataset: Dataset = ctx.dataset
     meta = dataset.metadata
     file_loc = Location(file=dataset.file_name)
-    tables_with_data = sorted({gk[0] for gk, cells in ctx.groups.items() if cells})
+    tables_with_data = ctx.tables_with_data()
     for table_id in tables_with_data:
         table = ctx.registry.tables[table_id]
         tmeta = meta.tables.get(table_id)

@@ -1,0 +1,210 @@
+"""Observations set aside on disk while a large file is read, then read back grouped.
+
+A reader yields observations in the file's order; validation and the store want them by
+``(REF_AREA, TIME_PERIOD)``, every table of an area and period together (totals, cross-table
+rules and the store's slices work on those groups). :class:`Spill` writes them to a private
+SQLite file (the standard library's ``sqlite3``, no journal, no fsync: it is thrown away) and
+:meth:`Spill.chunks` reads them back sorted, a bounded list at a time, cut only between
+areas and periods.
+
+Memory does not grow with the file: a chunk holds about :data:`CHUNK` observations, or one
+area and period when that is more, and an area and period cannot be larger than its tables'
+cells: a cell given more than :data:`REPEATS_KEPT` times more is counted, not held
+(:attr:`Spill.repeats_dropped`). The first repetition of a cell stays in the chunk, so the
+duplicate is still reported at its line.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from migstat.model.data import LineObservation, Location, Observation, place_of
+
+CHUNK = 20_000
+"""Observations per chunk read back (more only when one area and period is larger)."""
+REPEATS_KEPT = 1
+"""Repetitions of the same cell kept in a chunk beyond the first (enough to report it)."""
+SEPARATOR = "\x1f"
+"""Joins a key's codes in the spill (a control character no code contains)."""
+
+_COLUMNS = "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell"
+
+
+class Spill:
+    """A temporary on-disk set of observations; a context manager that deletes it."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="migstat-spill-", dir=folder)
+        self._db = sqlite3.connect(Path(self._dir.name) / "spill.sqlite", isolation_level=None)
+        for pragma in (
+            "journal_mode=OFF",
+            "synchronous=OFF",
+            "temp_store=FILE",
+            "cache_size=-16384",  # 16 MiB of page cache, whatever the file's size
+        ):
+            self._db.execute(f"PRAGMA {pragma}")
+        # value without a type: SQLite keeps an int an int and a float a float
+        self._db.execute(
+            "CREATE TABLE obs (area TEXT, period TEXT, tab TEXT, key TEXT, value, "
+            "obs_status TEXT, conf_status TEXT, comment TEXT, place INTEGER, line INTEGER, "
+            "cell TEXT)"
+        )
+        self._places: dict[tuple[str | None, str | None, str | None], int] = {}
+        self._place_list: list[tuple[str | None, str | None, str | None]] = []
+        self.count = 0
+        """Observations added."""
+        self.repeats_dropped = 0
+        """Repetitions of a cell beyond :data:`REPEATS_KEPT` left out by :meth:`chunks`."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def _place(self, file: str | None, sheet: str | None, column: str | None) -> int:
+        """A small number for a (file, sheet, column): there are few of them."""
+        triple = (file, sheet, column)
+        found = self._places.get(triple)
+        if found is None:
+            found = self._places[triple] = len(self._place_list)
+            self._place_list.append(triple)
+        return found
+
+    def add(self, observations: Iterable[Observation]) -> None:
+        """Set ``observations`` aside (one batch: the caller keeps batches bounded)."""
+        rows = []
+        place = self._place
+        for obs in observations:
+            file, sheet, cell, line, column = place_of(obs)
+            rows.append(
+                (
+                    obs.ref_area,
+                    obs.time_period,
+                    obs.table,
+                    SEPARATOR.join(obs.key),
+                    obs.value,
+                    obs.obs_status,
+                    obs.conf_status,
+                    obs.comment,
+                    place(file, sheet, column),
+                    line,
+                    cell,
+                )
+            )
+        self._db.execute("BEGIN")
+        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 11)})", rows)
+        self._db.execute("COMMIT")
+        self.count += len(rows)
+
+    def add_all(self, batches: Iterable[Iterable[Observation]]) -> None:
+        for batch in batches:
+            self.add(batch)
+
+    def chunks(self, size: int | None = None) -> Iterator[list[Observation]]:
+        """Every observation (but repetitions beyond :data:`REPEATS_KEPT`), sorted by area,
+        period, table, key and the order they came in; lists of about ``size``, each holding
+        whole areas and periods. The same cell's observations come one after another."""
+        size = size or CHUNK
+        cursor = self._db.execute(
+            f"SELECT {_COLUMNS} FROM obs ORDER BY area, period, tab, key, rowid"
+        )
+        chunk: list[Observation] = []
+        group: tuple[str, str] | None = None
+        last_cell: tuple[str, str] | None = None
+        repeats = 0
+        places = self._place_list
+        while rows := cursor.fetchmany(4096):
+            for (
+                area,
+                period,
+                tab,
+                key,
+                value,
+                obs_status,
+                conf_status,
+                comment,
+                p,
+                line,
+                cell,
+            ) in rows:
+                if (area, period) != group:
+                    if len(chunk) >= size:
+                        yield chunk
+                        chunk = []
+                    group = (area, period)
+                    last_cell = None
+                if (tab, key) == last_cell:
+                    repeats += 1
+                    if repeats > REPEATS_KEPT:
+                        self.repeats_dropped += 1
+                        continue
+                else:
+                    last_cell, repeats = (tab, key), 0
+                chunk.append(
+                    _observation(
+                        tab,
+                        area,
+                        period,
+                        key,
+                        value,
+                        obs_status,
+                        conf_status,
+                        comment,
+                        places[p],
+                        line,
+                        cell,
+                    )
+                )
+        if chunk:
+            yield chunk
+
+
+def _observation(
+    table: str,
+    area: str,
+    period: str,
+    key: str,
+    value: float | None,
+    obs_status: str,
+    conf_status: str,
+    comment: str | None,
+    place: tuple[str | None, str | None, str | None],
+    line: int | None,
+    cell: str | None,
+) -> Observation:
+    """An observation as it was set aside: a :class:`LineObservation` for a line of text."""
+    codes = tuple(key.split(SEPARATOR)) if key else ()
+    file, sheet, column = place
+    if line is not None and sheet is None and cell is None:
+        return LineObservation(
+            table,
+            area,
+            period,
+            codes,
+            value,
+            obs_status,
+            conf_status,
+            comment,
+            file=file,
+            line=line,
+            column=column,
+        )
+    where = None
+    if file is not None or sheet is not None or cell is not None or line is not None:
+        where = Location(file=file, sheet=sheet, cell=cell, line=line, column=column)
+    return Observation(table, area, period, codes, value, obs_status, conf_status, comment, where)
