@@ -34,8 +34,8 @@ from migstat.store import Store
 from migstat.store.access import AccessPolicy
 from migstat.web.app import create_app
 from tests.browser import shot
-from tests.release_data import COORDINATOR
 from tests.liveserver import serving
+from tests.release_data import COORDINATOR
 from tests.test_exchange_workflow import F03_CELL
 from tests.test_web_signin import PASSWORD, T0, Clock, code_for
 
