@@ -156,6 +156,7 @@ def create_app(
         try:
             yield
         finally:
+            _app.state.upload_jobs = None  # a later start makes a new pool
             jobs.shutdown()
             if owned:
                 the_store.close()

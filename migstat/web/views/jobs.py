@@ -11,6 +11,7 @@ or a crash loses no upload. Only the account that uploaded sees a job.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -126,7 +127,9 @@ class Jobs:
         with self._lock:
             if job_id in self._running and not self._running[job_id].done():
                 return
-            self._running[job_id] = self._pool.submit(self._run, job_id)
+            # shutting down: the job stays queued for the next worker to start
+            with contextlib.suppress(RuntimeError):
+                self._running[job_id] = self._pool.submit(self._run, job_id)
 
     def _run(self, job_id: str) -> None:
         row = queue.claim(self.store, job_id)
