@@ -4,11 +4,14 @@ A reporter of Kyrgyzstan signs in, checks a questionnaire whose F03 total is dam
 reads the findings, submits the corrected file and explains its mirror warning (Kazakhstan
 reports 1,383 emigrants to Kyrgyzstan, Kyrgyzstan 214 immigrants from Kazakhstan); the approver
 signs off; the coordinator, with the code of the second factor, sees the mirror comparison and
-accepts. Releases have no web form: the coordinator releases with
-:func:`migstat.exchange.release.release` (what ``migstat release`` runs), to partners with a
-public embargo three days ahead, and the release calendar announces it. Kazakhstan's partner,
-under a reciprocal agreement on F01, reads the numbers; the public does not, a second before
-the embargo ends, and does at its time (the app's and the store's clock is the test's).
+accepts. On the release calendar's form it names both sides of the corridor (Kyrgyzstan's
+submission and Kazakhstan's, accepted but not released), ticks Kyrgyzstan's F01 and
+Kazakhstan's F02 only, and releases them to partners with a public embargo three days ahead;
+the calendar announces it. Kazakhstan's partner, under a reciprocal agreement on F01, reads the
+numbers; the public does not, a second before the embargo ends, and does at its time, both
+sides at once, while Kyrgyzstan's F02, not ticked, stays hidden (the app's and the store's
+clock is the test's). The header shows each account its login and, to the reporter, the
+rounds board; the partner has none.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from migstat.store.access import AccessPolicy
 from migstat.web.app import create_app
 from tests.browser import shot
 from tests.liveserver import serving
+from tests.release_data import COORDINATOR
 from tests.test_exchange_workflow import F03_CELL
 from tests.test_web_signin import PASSWORD, T0, Clock, code_for
 
@@ -87,7 +91,8 @@ def app(tmp_path: Path, books: dict[str, Path], clock: Clock) -> Iterator[Any]:
     ):
         accounts.add(store, login, role, PASSWORD, country=country, by="test", now=before)
     totp.enrol(store, "coord", by="test", now=before)
-    api.submit_file(store, books["kaz"], country=PARTNER)  # published, as from the command line
+    # accepted, not released: the other side of the corridor
+    api.submit_file(store, books["kaz"], country=PARTNER, release=None)
     agreements.add(
         store, "Central Asia", countries=["KAZ", "KGZ"], tables=["F01"], reciprocal=True, by="test"
     )
@@ -134,13 +139,35 @@ def wait_for_state(tab: Any, name: str) -> None:
 
 def f01(tab: Any, base_url: str, lang: str) -> dict[tuple[str, ...], str]:
     """Kyrgyzstan's F01 for 2024 as ``tab``'s reader downloads it: key -> value."""
+    rows = download(tab, base_url, lang, "F01", "KGZ")
+    keys = ("COUNTRY_PREV_RES", "DURATION", "SEX", "AGE")
+    return {tuple(r.get(k, "") for k in keys): r["OBS_VALUE"] for r in rows}
+
+
+def download(tab: Any, base_url: str, lang: str, table: str, area: str) -> list[dict[str, str]]:
+    """A country's table for 2024 as ``tab``'s reader downloads it, row by row."""
     answer = tab.request.get(
-        f"{base_url}/download/F01.csv?REF_AREA=KGZ&start=2024&end=2024&lang={lang}"
+        f"{base_url}/download/{table}.csv?REF_AREA={area}&start=2024&end=2024&lang={lang}"
     )
     assert answer.ok, answer.text()[:500]
-    rows = list(csv.DictReader(io.StringIO(answer.text())))
-    keys = ("COUNTRY_PREV_RES", "DURATION", "SEX", "AGE")
-    return {tuple(r.get(k, "") for k in keys): r["OBS_VALUE"] for r in rows if r}
+    return [r for r in csv.DictReader(io.StringIO(answer.text())) if r]
+
+
+def release_on_the_form(tab: Any, base_url: str, lang: str, ticked: dict[int, str], until) -> None:
+    """The coordinator's release form on the calendar: both submissions named, only the
+    ``ticked`` table of each kept, to partners then the public at ``until``."""
+    tab.goto(f"{base_url}/releases?lang={lang}")
+    tab.fill("#choose-tables input[name=choose]", ", ".join(str(sid) for sid in ticked))
+    tab.click("#choose-tables button[type=submit]")
+    tab.wait_for_selector("#release-form fieldset.release-tables")
+    for box in tab.locator("#release-form input[name=table]").all():
+        sid, _, table = box.get_attribute("value").partition(":")
+        box.set_checked(ticked[int(sid)] == table)
+    tab.select_option("#release-form select[name=to]", "public")
+    tab.fill("#release-form input[name=embargo_until]", f"{until:%Y-%m-%dT%H:%M}")
+    tab.fill("#release-form input[name=note]", "both sides of KAZ-KGZ")
+    tab.click("#release-form button[type=submit]")
+    tab.wait_for_url(f"**/releases?lang={lang}")
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -174,6 +201,9 @@ def test_the_exchange_from_upload_to_embargoed_release(
         warning.locator("button[type=submit]").click()
         reporter.wait_for_selector(f"text={explanation}")
         shot(reporter, f"exchange-explained-{lang}")
+        # the header: the account and its rounds board
+        assert reporter.inner_text("#account-login") == "aigul"
+        assert reporter.get_attribute("#account-rounds", "href") == f"/rounds?lang={lang}"
     assert store.submission(sid).status == workflow.SUBMITTED
 
     with person(browser, app, base_url, "bakyt", lang) as approver:
@@ -189,20 +219,31 @@ def test_the_exchange_from_upload_to_embargoed_release(
         assert explanation in coordinator.inner_text("#findings")
         coordinator.click("#accept button[type=submit]")
         wait_for_state(coordinator, words["state"])
-        until = clock.now + timedelta(days=3)
-        release.release(store, [sid], to="public", embargo_until=until, by="coord")
-        coordinator.goto(f"{base_url}/releases?lang={lang}")
-        assert f"{until:%Y-%m-%d}" in coordinator.inner_text("#upcoming")
+        until = (clock.now + timedelta(days=3)).replace(second=0, microsecond=0)
+        [kaz] = [s.id for s in store.submissions(country=PARTNER, principal=COORDINATOR)]
+        release_on_the_form(coordinator, base_url, lang, {sid: "F01", kaz: "F02"}, until)
+        assert f"{until:%Y-%m-%d %H:%M}" in coordinator.inner_text("#upcoming")
         shot(coordinator, f"exchange-releases-{lang}")
+    made = {(r.submission_id, r.table, r.state) for r in release.releases(store)}
+    assert made == {(sid, "F01", "embargoed"), (kaz, "F02", "embargoed")}
 
     expected = consistent_dataset("KGZ", 2024)
     value = next(o.value for o in expected.observations if o.table == "F01" and o.key == F01_KAZ)
     with person(browser, app, base_url, "dana", lang) as partner:
         seen = f01(partner, base_url, lang)
         assert float(seen[F01_KAZ]) == value and len(seen) > 100
+        partner.wait_for_selector("#account-login")
+        assert partner.inner_text("#account-login") == "dana"
+        assert partner.locator("#account-rounds").count() == 0
 
     with person(browser, app, base_url, None, lang) as public:
         clock.now = until - timedelta(seconds=1)
         assert f01(public, base_url, lang) == {}
+        assert download(public, base_url, lang, "F02", PARTNER) == []
         clock.now = until
         assert f01(public, base_url, lang) == seen
+        assert len(download(public, base_url, lang, "F02", PARTNER)) > 100
+        assert download(public, base_url, lang, "F02", "KGZ") == []  # not ticked
+        public.goto(f"{base_url}/releases?lang={lang}")
+        assert public.get_attribute("#account-signin", "href") == f"/signin?lang={lang}"
+        assert "F01" in public.inner_text("#released")

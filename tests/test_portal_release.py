@@ -9,6 +9,7 @@ changes; a member sees the agreements it is in, a country outside them sees none
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -121,7 +122,7 @@ def test_a_reporter_is_refused_every_form(opened, lang: str, said: str) -> None:
     forms = {
         "/releases": {"submission": str(kgz), "to": "public"},
         "/agreements": {"name": "mine", "countries": "KGZ, KAZ", "tables": "S01"},
-        "/agreements/KGZ-KAZ/remove": {},
+        "/agreements/remove": {"name": "KGZ-KAZ"},
     }
     for path, data in forms.items():
         answer = web.post(f"{path}?lang={lang}", data={"csrf": csrf, **data})
@@ -176,11 +177,89 @@ def test_agreements_in_the_portal(opened, lang: str) -> None:
     assert "Central Asia S01" not in outside.get(f"/agreements?lang={lang}").text
     assert web.__class__(web.app).get("/agreements").status_code == 401
     answer = web.post(
-        f"/agreements/{re.sub(' ', '%20', made.name)}/remove?lang={lang}",
-        data={"csrf": csrf},
+        f"/agreements/remove?lang={lang}",
+        data={"csrf": csrf, "name": made.name},
         follow_redirects=False,
     )
     assert answer.status_code == 303
     assert agreements.agreements(store) == []
     changes = [a for a in actions(store) if a.startswith("agreement.")]
     assert changes == [agreements.AGREEMENT_ADD, agreements.AGREEMENT_REMOVE]
+
+
+NAMES = ("KGZ/KAZ F01", "../S01", "a?b#c%2F d&e", "Центральная Азия / S01")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_agreement_names_with_url_characters_are_removed_from_their_page(opened, lang) -> None:
+    """Each remove button of the page, as a browser sends it, removes its own agreement and
+    no other, whatever characters the name holds."""
+    store, _kgz, _kaz = opened
+    web, csrf = signed_in(store, "coord", lang)
+    for name in NAMES:
+        answer = web.post(
+            f"/agreements?lang={lang}",
+            data={"csrf": csrf, "name": name, "countries": "KGZ, KAZ", "tables": "F01"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text[:500]
+    assert sorted(a.name for a in agreements.agreements(store)) == sorted(NAMES)
+    for name in NAMES:
+        page = web.get(f"/agreements?lang={lang}").text
+        buttons = re.findall(
+            r'<form method="post" action="([^"]+)" class="remove-agreement">'
+            r'<input type="hidden" name="csrf" value="([^"]*)">'
+            r'<input type="hidden" name="name" value="([^"]*)">',
+            page,
+        )
+        assert len(buttons) == len(agreements.agreements(store))
+        action, token, shown = next(b for b in buttons if html.unescape(b[2]) == name)
+        answer = web.post(
+            html.unescape(action),
+            data={"csrf": html.unescape(token), "name": html.unescape(shown)},
+            follow_redirects=True,
+        )
+        assert answer.status_code == 200 and 'id="done"' in answer.text
+        assert name not in [a.name for a in agreements.agreements(store)]
+    assert agreements.agreements(store) == []
+    removed = [r.details["name"] for r in audit.records(store) if r.action == "agreement.remove"]
+    assert removed == list(NAMES)
+
+
+@pytest.mark.parametrize(
+    ("lang", "tick", "no_table"),
+    [("en", "Tick at least one table", "has no table"), ("ru", "Отметьте хотя бы", "нет таблицы")],
+)
+def test_the_coordinator_chooses_the_tables_of_each_submission(
+    opened, lang: str, tick: str, no_table: str
+) -> None:
+    store, kgz, kaz = opened
+    web, csrf = signed_in(store, "coord", lang)
+    page = web.get(f"/releases?lang={lang}&choose={kgz},{kaz}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    for sid in (kgz, kaz):
+        assert f'id="tables-{sid}"' in page.text
+        assert f'name="table" value="{sid}:S01" checked' in page.text
+    assert f'name="submission" value="{kgz},{kaz}"' in page.text
+    missing = web.get(f"/releases?lang={lang}&choose={kgz},999")
+    assert missing.status_code == 400 and "999" in missing.text and 'id="error"' in missing.text
+    base = {"csrf": csrf, "submission": f"{kgz},{kaz}", "to": "partners"}
+    answer = web.post(f"/releases?lang={lang}", data={**base, "table": [f"{kgz}:S01"]})
+    assert answer.status_code == 400 and tick in answer.text and str(kaz) in answer.text
+    answer = web.post(
+        f"/releases?lang={lang}", data={**base, "table": [f"{kgz}:S01", f"{kaz}:F09"]}
+    )
+    assert answer.status_code == 400 and no_table in answer.text and "F09" in answer.text
+    assert release.releases(store, submission_id=kgz) == []
+    # every table ticked: each submission is released whole, both in one audit record
+    answer = web.post(
+        f"/releases?lang={lang}",
+        data={**base, "table": [f"{kgz}:S01", f"{kaz}:S01"]},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    for sid in (kgz, kaz):
+        [made] = release.releases(store, submission_id=sid)
+        assert (made.state, made.table) == (PARTNERS, None)
+    [record] = [r for r in audit.records(store) if r.action == release.RELEASE]
+    assert record.details["submissions"] == [kgz, kaz]

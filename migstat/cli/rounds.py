@@ -8,6 +8,7 @@ from cron as often as one likes: it sends nothing twice.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import click
@@ -214,8 +215,19 @@ def close_cmd(c: Context, round_id: str, by: str | None) -> None:
 @rounds_group.command("remind")
 @click.option("--days", type=click.IntRange(0, 366), default=7, show_default=True)
 @click.option("--smtp-host", default=None, help="Default: MIGSTAT_SMTP_HOST (none: no e-mail).")
-@click.option("--smtp-port", default=None, help="Default: MIGSTAT_SMTP_PORT, else 25.")
+@click.option("--smtp-port", default=None, help="Default: MIGSTAT_SMTP_PORT, else 25, 587 or 465.")
 @click.option("--smtp-from", default=None, help="Default: MIGSTAT_SMTP_FROM.")
+@click.option(
+    "--smtp-security",
+    type=click.Choice(["none", "starttls", "tls"]),
+    default=None,
+    help="Default: MIGSTAT_SMTP_SECURITY, else none.",
+)
+@click.option(
+    "--smtp-user",
+    default=None,
+    help="Default: MIGSTAT_SMTP_USER; the password from MIGSTAT_SMTP_PASSWORD_FILE.",
+)
 @_by
 @lang_option
 @pass_ctx
@@ -225,6 +237,8 @@ def remind_cmd(
     smtp_host: str | None,
     smtp_port: str | None,
     smtp_from: str | None,
+    smtp_security: str | None,
+    smtp_user: str | None,
     by: str | None,
 ) -> None:
     """Notify what is due (deadline near or past, submissions returned), once each, and
@@ -234,7 +248,13 @@ def remind_cmd(
     mailer = notify.Mailer.from_env()
     if smtp_host:
         mailer = notify.Mailer.checked(
-            smtp_host, smtp_port or "25", smtp_from or "migstat@localhost"
+            smtp_host,
+            smtp_port,
+            smtp_from or "migstat@localhost",
+            security=smtp_security or "none",
+            user=smtp_user,
+            password=notify.smtp_password(),
+            ca_file=os.environ.get("MIGSTAT_SMTP_CA_FILE") or None,
         )
     with opened_store(c) as store:
         done = notify.remind(

@@ -10,7 +10,8 @@ release and a table with confidential cells, so a newcomer can walk the whole ex
   the table itself.
 - Kyrgyzstan's questionnaire is released to partners with a public embargo
   :data:`EMBARGO_DAYS` days after the build (on the next hour), so Kazakhstan's partner
-  reads it and the public does not, yet.
+  reads it and the public does not, yet. ``scripts/demo`` renews it (:func:`renew_embargo`)
+  each time it starts the portal on a store whose embargo has ended or ends within a day.
 - Kazakhstan marks a few cells of S01 confidential (``x`` in the
   workbook); its release to the public applies secondary suppression
   (:func:`migstat.exchange.release.release`).
@@ -24,17 +25,20 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from migstat.exchange import accounts, agreements, release, totp
 from migstat.model import Dataset
 from migstat.model.findings import NotFoundError
 from migstat.store import Store
+from migstat.store.access import EMBARGOED
 
 BY = "demo"
 CLIENT = "demo"
 EMBARGO_DAYS = 3
+RENEW_WITHIN = timedelta(days=1)
+"""A demo embargo ending sooner than this is renewed when the portal starts."""
 HELD_BACK = ("KGZ", "KAZ")
 """Countries whose questionnaires are stored unreleased, to be released here."""
 EMBARGOED_COUNTRY = "KGZ"
@@ -113,13 +117,51 @@ def _credentials(out_dir: Path, lines: list[str]) -> Path:
     return path
 
 
+def embargo_end(store: Store) -> datetime:
+    """The demo's embargo end: :data:`EMBARGO_DAYS` days from the store's clock, on the hour."""
+    ahead = store.policy.now() + timedelta(days=EMBARGO_DAYS, hours=1)
+    return ahead.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+
+
+def renew_embargo(store: Store) -> str:
+    """Keep the demo's embargo ahead of the portal that is starting: when the demo's
+    embargoed release (the latest the demo made, still embargoed) has ended or ends within
+    :data:`RENEW_WITHIN`, release the same submission again to partners with a new public
+    embargo :data:`EMBARGO_DAYS` days ahead (a new release row, audited as the demo's;
+    nothing is rewritten). A line saying what it found or did."""
+    demo = [r for r in release.releases(store) if r.released_by == BY and r.table is None]
+    embargoed = [r for r in demo if r.state == EMBARGOED]
+    if not embargoed:
+        return "No demo embargo in this store: nothing to renew."
+    last = embargoed[-1]
+    newer = [r for r in release.releases(store, submission_id=last.submission_id) if r.id > last.id]
+    if newer:
+        return f"Submission {last.submission_id} was released again since the demo's embargo."
+    now = store.policy.now().replace(tzinfo=UTC)
+    if last.embargo_until is not None and last.embargo_until - now > RENEW_WITHIN:
+        return f"Demo embargo: public from {last.embargo_until:%Y-%m-%d %H:%M} UTC."
+    until = embargo_end(store)
+    release.release(
+        store,
+        [last.submission_id],
+        to="public",
+        embargo_until=until,
+        by=BY,
+        client=CLIENT,
+        note="demo: embargo renewed when the portal started",
+    )
+    return (
+        f"Demo embargo renewed: submission {last.submission_id} public from "
+        f"{until:%Y-%m-%d %H:%M} UTC (partners see it now)."
+    )
+
+
 def set_up_exchange(store: Store, out_dir: Path, held: dict[str, int]) -> list[str]:
     """Accounts, the agreement and the two releases; lines for the build's summary.
     ``held`` maps the countries of :data:`HELD_BACK` to their accepted submission's id."""
     name, members, tables = AGREEMENT
     agreements.add(store, name, countries=members, tables=tables, reciprocal=True, by=BY)
-    ahead = store.policy.now() + timedelta(days=EMBARGO_DAYS, hours=1)
-    until = ahead.replace(minute=0, second=0, microsecond=0)  # on the hour, as announced
+    until = embargo_end(store)  # on the hour, as announced
     release.release(
         store, [held[EMBARGOED_COUNTRY]], to="public", embargo_until=until, by=BY, client=CLIENT
     )

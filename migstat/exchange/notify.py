@@ -17,8 +17,6 @@ Messages are stored as their English msgid and parameters and shown in the reade
 from __future__ import annotations
 
 import email.policy
-import os
-import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migstat.exchange import accounts, audit, board, rounds
+from migstat.exchange.mailer import EMAIL, Mailer, checked_email, smtp_password
 from migstat.i18n import LANGUAGES, N_, gettext_
-from migstat.model.findings import InputError
 from migstat.store import Store
 from migstat.store import schema as S
 from migstat.store.access import APPROVER, COORDINATOR, REPORTER, Principal
@@ -38,9 +36,7 @@ from migstat.store.engine import aware, naive_utc, utcnow
 
 ROUND_REMIND = "round.remind"
 ADDRESS_SET = "notification.address"
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 DEFAULT_DAYS = 7
-SMTP_TIMEOUT = 30
 MAX_SHOWN = 200
 
 DUE = "due"
@@ -55,35 +51,6 @@ MESSAGES = {
     ),
 }
 SUBJECT = N_("migstat: reporting round {round}")
-
-
-@dataclass(frozen=True, slots=True)
-class Mailer:
-    """Where e-mail goes: an SMTP server (host, port) and the sender's address."""
-
-    host: str
-    port: int
-    sender: str
-
-    @classmethod
-    def from_env(cls) -> Mailer | None:
-        """``MIGSTAT_SMTP_HOST``, ``MIGSTAT_SMTP_PORT`` (25) and ``MIGSTAT_SMTP_FROM``, or
-        ``None`` when no host is set (no e-mail, notifications in the portal only)."""
-        host = os.environ.get("MIGSTAT_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        port = os.environ.get("MIGSTAT_SMTP_PORT", "25").strip()
-        sender = os.environ.get("MIGSTAT_SMTP_FROM", "").strip() or "migstat@localhost"
-        return cls.checked(host, port, sender)
-
-    @classmethod
-    def checked(cls, host: str, port: str | int, sender: str) -> Mailer:
-        text = str(port).strip()
-        if not text.isdigit() or not 0 < int(text) < 65536:
-            raise InputError(
-                N_("The SMTP port {port} is not a port number: give 1 to 65535."), port=text[:20]
-            )
-        return cls(host, int(text), checked_email(sender))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +74,6 @@ class Reminded:
     created: int = 0
     emailed: int = 0
     failed: list[str] = field(default_factory=list)
-
-
-def checked_email(text: str) -> str:
-    value = (text or "").strip()
-    if not EMAIL.match(value):
-        raise InputError(N_("\u201c{email}\u201d is not an e-mail address."), email=str(text)[:100])
-    return value
 
 
 def set_address(
@@ -286,8 +246,8 @@ def send_pending(store: Store, mailer: Mailer, result: Reminded) -> None:
         return
     n = S.notification
     try:
-        smtp = smtplib.SMTP(mailer.host, mailer.port, timeout=SMTP_TIMEOUT)
-    except OSError as exc:
+        smtp = mailer.connect()
+    except (smtplib.SMTPException, OSError) as exc:
         result.failed.append(f"{mailer.host}:{mailer.port}: {exc}")
         return
     with smtp:
@@ -348,10 +308,12 @@ __all__ = [
     "Mailer",
     "Notification",
     "Reminded",
+    "checked_email",
     "for_account",
     "mark_read",
     "remind",
     "send_pending",
     "set_address",
+    "smtp_password",
     "unread",
 ]

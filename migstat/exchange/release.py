@@ -16,7 +16,7 @@ without their value to everyone not entitled to the confidential ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,6 +87,7 @@ def release(
     to: str | None = None,
     embargo_until: datetime | None = None,
     tables: Sequence[str] | None = None,
+    tables_of: Mapping[int, Sequence[str] | None] | None = None,
     withdraw: bool = False,
     by: str,
     client: str | None = None,
@@ -94,9 +95,12 @@ def release(
 ) -> list[Release]:
     """Release (or withdraw) ``submission_ids`` in one transaction, with one audit record.
 
-    Each must be accepted; ``tables`` (default: all) must be tables of each. An embargo must end
-    after the store's clock (:meth:`AccessPolicy.now`).
+    Each must be accepted; ``tables`` (default: all) must be tables of each. ``tables_of`` gives
+    a submission tables of its own instead (both sides of a corridor are different tables:
+    one country's F01 and its partner's F02). An embargo must end after the store's clock
+    (:meth:`AccessPolicy.now`).
     """
+    chosen = dict(tables_of or {})
     state = state_for(to, embargo_until, withdraw)
     now = store.policy.now()
     until = naive_utc(embargo_until) if embargo_until is not None else None
@@ -112,7 +116,7 @@ def release(
     made: list[Release] = []
     with store.writing() as conn:
         for sid in ids:
-            for table in _tables(conn, sid, tables):
+            for table in _tables(conn, sid, chosen.get(sid, tables)):
                 row = {
                     "submission_id": sid,
                     "table_id": table,
@@ -127,13 +131,22 @@ def release(
                 made.append(_release({**row, "id": rid}, hidden))
         details: dict[str, Any] = {
             "submissions": ids,
-            "tables": list(tables) if tables else "all",
+            "tables": _audited_tables(ids, tables, chosen),
             "state": state,
             "embargo_until": f"{until:%Y-%m-%dT%H:%M:%S}Z" if until else None,
             "suppressed": sum(r.suppressed for r in made),
         }
         audit.append(conn, actor=by, action=RELEASE, client=client, details=details, at=now)
     return made
+
+
+def _audited_tables(
+    ids: list[int], tables: Sequence[str] | None, chosen: dict[int, Sequence[str] | None]
+) -> Any:
+    """What the audit record says was released: ``all``, a list, or per submission."""
+    if not chosen:
+        return list(tables) if tables else "all"
+    return {str(i): list(chosen.get(i, tables) or ()) or "all" for i in ids}
 
 
 def _tables(conn: Connection, sid: int, tables: Sequence[str] | None) -> list[str | None]:

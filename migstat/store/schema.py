@@ -25,6 +25,7 @@ Layout::
     agreement       a sharing agreement's version (name, state, reciprocal) with
                     agreement_member (countries) and agreement_table (tables)
     suppressed_cell observations hidden by secondary suppression when their table was released
+    upload_job      a web upload waiting to be checked and stored, claimed by one worker
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
@@ -421,4 +422,33 @@ finding_comment = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Index(None, "submission_id", "finding_id"),
+)
+
+# -- background checks of web uploads (migration 0015; migstat.exchange.jobs) ---------------
+# A reporter's upload waiting to be checked and stored, with its bytes until it is done, so a
+# worker process that dies leaves it for another to take up. A worker claims a job with a
+# conditional update (``queued`` -> ``running``); ``worker`` names the process (host, pid).
+# Rows are transient: the bytes are dropped when the job ends, the row a day later.
+upload_job = sa.Table(
+    "upload_job",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("owner", sa.String(), nullable=False),
+    sa.Column("file_name", sa.String(), nullable=False),
+    sa.Column("mode", sa.String(), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("client", sa.String(), nullable=True),
+    sa.Column("data", sa.LargeBinary, nullable=True),
+    sa.Column("sha256", sa.String(), nullable=False),
+    sa.Column("state", sa.String(), nullable=False),
+    sa.Column("worker", sa.String(), nullable=True),
+    sa.Column("claimed_at", sa.DateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("submission_id", sa.Integer, nullable=True),
+    sa.Column("error", sa.JSON, nullable=True),
+    sa.Column("error_status", sa.Integer, nullable=True),
+    sa.Index(None, "state", "created_at"),
+    sa.Index(None, "owner", "state"),
 )

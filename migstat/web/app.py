@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from starlette.concurrency import run_in_threadpool
 
 from migstat import __version__
 from migstat.i18n import N_, gettext_
@@ -147,9 +148,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        from migstat.web.views.jobs import jobs_of
+
+        # the uploads a dead worker left, or queued when every worker stopped, go on here
+        jobs = jobs_of(_app.state)
+        await run_in_threadpool(jobs.resume)
         try:
             yield
         finally:
+            _app.state.upload_jobs = None  # a later start makes a new pool
+            jobs.shutdown()
             if owned:
                 the_store.close()
 

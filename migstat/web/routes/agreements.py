@@ -1,7 +1,7 @@
 """Sharing agreements in the portal: ``GET /agreements`` (the coordinator: every agreement in
 force, a form to add or replace one and a button to remove each; a member country's accounts:
 the agreements it is in; no values of data either way), ``POST /agreements`` and ``POST
-/agreements/{name}/remove`` (the coordinator only, with the session's CSRF token).
+/agreements/remove`` (the name in the form) (the coordinator only, with the session's CSRF token).
 
 The same as ``migstat agreements add|remove``, through :mod:`migstat.exchange.agreements`, so
 every change is an audit record naming the coordinator's account and address.
@@ -80,8 +80,13 @@ async def add_agreement(request: Request) -> Response:
     return await _act(request, lambda who, form, by: views.add_from(who.store, form, **by))
 
 
-@router.post("/agreements/{name}/remove")
-async def remove_agreement(request: Request, name: str) -> Response:
+@router.post("/agreements/remove")
+async def remove_agreement(request: Request) -> Response:
+    """The agreement named in the form's ``name`` field: a name may hold "/", "?", "#", "%"
+    or "..", which a path would not carry intact."""
     return await _act(
-        request, lambda who, _form, by: agreements.remove(who.store, name[:200], **by).name
+        request,
+        lambda who, form, by: (
+            agreements.remove(who.store, views.field(form, "name")[:200], **by).name
+        ),
     )

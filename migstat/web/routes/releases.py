@@ -1,12 +1,15 @@
 """The release calendar: ``GET /releases`` (dates and table names, no values), and the
 coordinator's release form: ``POST /releases`` releases one or several accepted submissions
 to partners or to the public, with an optional embargo time (UTC), or withdraws their release
-(``to=withdraw``), through :mod:`migstat.exchange.release` (one transaction, one audit
+(``to=withdraw``), whole or the tables ticked of each (``GET /releases?choose=12,13`` lists
+them), through :mod:`migstat.exchange.release` (one transaction, one audit
 record). Anyone else is refused with a 403 and an audit record; the form needs the session's
 CSRF token.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +21,7 @@ from migstat.store.access import AccessDeniedError
 from migstat.web import auth
 from migstat.web.answers import cached_response
 from migstat.web.app import forbidden, render
-from migstat.web.deps import ReaderDep, client_address, csrf_token, language, writer
+from migstat.web.deps import Reader, ReaderDep, client_address, csrf_token, language, writer
 from migstat.web.views import release_forms, releases
 
 router = APIRouter()
@@ -34,13 +37,30 @@ def releases_page(request: Request, who: ReaderDep) -> HTMLResponse:
         return cached_response(
             request, who, lambda: render(request, "releases.html", view=releases.build(who))
         )
-    return render(
+    return _coordinator_page(request, who)
+
+
+def _coordinator_page(request: Request, who: Reader) -> HTMLResponse:
+    """The calendar with the release form; ``?choose=12,13`` lists those submissions' tables
+    to tick (a bad list is the page again with the error)."""
+    extra: dict[str, Any] = {}
+    choose = request.query_params.get("choose", "")[: release_forms.MAX_FIELD].strip()
+    if choose:
+        try:
+            extra["chosen"] = release_forms.choices(who.store, choose, who.principal)
+        except MigstatError as exc:
+            extra["error"] = exc.text(who.lang)
+    page = render(
         request,
         "releases.html",
+        status_code=400 if "error" in extra else 200,
         view=releases.build(who),
-        can_release=who.principal.is_coordinator,
+        can_release=True,
         csrf=csrf_token(request),
+        **extra,
     )
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.post("/releases", include_in_schema=False)
@@ -50,7 +70,11 @@ async def release_post(request: Request) -> Response:
         who = writer(request, release_forms.field(form, auth.CSRF_FIELD), "check_release")
     except AccessDeniedError as exc:
         return forbidden(request, exc.text(language(request)))
-    by = {"by": who.principal.user_id or "-", "client": client_address(request)}
+    by = {
+        "by": who.principal.user_id or "-",
+        "client": client_address(request),
+        "who": who.principal,
+    }
     try:
         ids = await run_in_threadpool(release_forms.release_from, who.store, form, **by)
     except MigstatError as exc:

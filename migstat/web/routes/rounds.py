@@ -37,6 +37,7 @@ from migstat.web.deps import (
     writer,
 )
 from migstat.web.views import rounds as views
+from migstat.web.views.account_bar import may_see_rounds
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 2048
@@ -49,10 +50,7 @@ NOT_ALLOWED = N_(
 
 
 def _may_see_rounds(who: Reader) -> bool:
-    p, policy = who.principal, who.store.policy
-    return policy.can_manage_rounds(p) or bool(
-        p.country and policy.can_read_round_row(p, p.country)
-    )
+    return may_see_rounds(who.store, who.principal)
 
 
 def _refused(request: Request, who: Reader, exc: AccessDeniedError) -> Response:

@@ -159,16 +159,15 @@ def _in_background(
     request: Request, who: Reader, data: bytes, name: str, mode: str, note: str
 ) -> Response:
     """Check and store the upload in the background; answer with its status page."""
-    store, p, client = who.store, who.principal, client_address(request)
-
-    def work() -> Any:
-        upload = views.check_upload(store, data, name)
-        return views.store_upload(
-            store, upload, who=p, send=mode == "submit", note=note, client=client
-        )
-
-    job = jobs_of(request.app.state).start(p.user_id or "-", views.safe_name(name), work)
-    return RedirectResponse(f"/submit/jobs/{job.id}?lang={who.lang}", status_code=303)
+    job_id = jobs_of(request.app.state).start(
+        who.principal,
+        views.safe_name(name),
+        data,
+        mode=mode,
+        note=note or None,
+        client=client_address(request),
+    )
+    return RedirectResponse(f"/submit/jobs/{job_id}?lang={who.lang}", status_code=303)
 
 
 @router.get("/submit/jobs/{job_id}", response_class=HTMLResponse)
@@ -178,18 +177,11 @@ def job_page(request: Request, who: ReaderDep, job_id: str) -> Response:
     job = jobs_of(request.app.state).get(job_id[:40], who.principal.user_id or "-")
     if job is None:
         raise NotFoundError(N_("There is no upload {id} of yours being checked."), id=job_id[:40])
+    if job.state == "failed":
+        return _upload_page(request, who, job.error_status or 400, error=job.error_text(who.lang))
     if job.state != "done":
         return render(request, "submit_job.html", job=job, **_common(request, who))
-    problem = job.future.exception()
-    if isinstance(problem, MigstatError):
-        code = getattr(problem, "status", None) or (
-            403 if isinstance(problem, AccessDeniedError) else 400
-        )
-        return _upload_page(request, who, code, error=problem.text(who.lang))
-    if problem is not None:
-        raise problem
-    record = job.future.result()
-    return RedirectResponse(f"/submissions/{record.id}?lang={who.lang}", status_code=303)
+    return RedirectResponse(f"/submissions/{job.submission_id}?lang={who.lang}", status_code=303)
 
 
 async def _run(function: Any, *args: Any, **kwargs: Any) -> Any:

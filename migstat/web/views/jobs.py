@@ -1,103 +1,185 @@
 """Uploads checked and stored in the background, with a status the page shows.
 
-A reporter's upload is read, validated and stored by a small pool of worker threads
-(:data:`WORKERS`), so the request answers at once with the address of a status page that
-refreshes itself until the submission is stored. Bounded: at most :data:`MAX_PENDING` uploads
-wait or run at a time (:data:`MAX_PER_ACCOUNT` per account; more is refused with a message
-saying to wait), and a finished job is kept for :data:`KEEP` so its page still answers. Only
-the account that uploaded sees a job. Jobs live in the process: a restart forgets the status,
-never a stored submission (storing is one transaction).
+A reporter's upload to save or submit becomes a job row (:mod:`migstat.exchange.jobs`, which
+bounds them: 3 waiting per account, 20 in all, more is a 429), and the request answers at once
+with the address of a status page that refreshes itself until the submission is stored. Each
+worker process runs jobs on a small pool of threads (:data:`WORKERS`); it takes a job with a
+conditional update, so a job runs in one worker only. At start-up, and after each job, a
+worker takes up the jobs that a dead worker left running and those still queued, so a restart
+or a crash loses no upload. Only the account that uploaded sees a job.
 """
 
 from __future__ import annotations
 
-import secrets
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from migstat.exchange import accounts
+from migstat.exchange import jobs as queue
 from migstat.i18n import N_
 from migstat.model.findings import MigstatError
+from migstat.store import Store
+from migstat.store.access import AccessDeniedError, Principal
+from migstat.web.views import submit as views
 
 WORKERS = 2
-MAX_PENDING = 20
-MAX_PER_ACCOUNT = 3
-KEEP = timedelta(hours=1)
+MAX_PENDING = queue.MAX_PENDING
+MAX_PER_ACCOUNT = queue.MAX_PER_ACCOUNT
+BusyError = queue.BusyError
+Job = queue.Job
+GONE = N_("The account {login} can no longer submit: its upload was not stored.")
+
+Runner = Callable[[Store, dict[str, Any]], int]
+"""Checks and stores a claimed job's upload; the submission's id."""
 
 
-class BusyError(MigstatError):
-    """Too many uploads waiting (HTTP 429)."""
+def owner_principal(store: Store, login: str) -> Principal:
+    """Who the job stores as: the account as it is now (disabled: refused)."""
+    try:
+        account = accounts.find(store, login)
+    except MigstatError:
+        raise AccessDeniedError(GONE, login=login) from None
+    if getattr(account, "disabled_at", None) is not None:
+        raise AccessDeniedError(GONE, login=login)
+    return account.principal
 
-    status = 429
 
-
-@dataclass(slots=True)
-class Job:
-    id: str
-    owner: str
-    file_name: str
-    created: datetime
-    future: Future[Any] = field(repr=False)
-
-    @property
-    def state(self) -> str:
-        """``queued``, ``running`` or ``done``."""
-        if self.future.done():
-            return "done"
-        return "running" if self.future.running() else "queued"
+def run_upload(store: Store, row: dict[str, Any]) -> int:
+    """Read, validate and store a job's upload as its account (the workflow's checks)."""
+    who = owner_principal(store, row["owner"])
+    upload = views.check_upload(store, row["data"], row["file_name"])
+    record = views.store_upload(
+        store,
+        upload,
+        who=who,
+        send=row["mode"] == "submit",
+        note=row["note"] or None,
+        client=row["client"],
+    )
+    return record.id
 
 
 class Jobs:
-    """The pool and its jobs (one per app)."""
+    """This process's pool over the store's job rows (one per app)."""
 
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, store: Store, workers: int = WORKERS, runner: Runner = run_upload) -> None:
+        self.store = store
+        self.runner = runner
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="migstat-upload")
-        self._jobs: dict[str, Job] = {}
+        self._running: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
 
-    def start(self, owner: str, file_name: str, work: Callable[[], Any]) -> Job:
-        """Queue ``work`` for ``owner``; :class:`BusyError` when too many wait."""
-        now = datetime.now(UTC)
-        with self._lock:
-            self._forget(now)
-            pending = [j for j in self._jobs.values() if not j.future.done()]
-            if len(pending) >= MAX_PENDING or (
-                sum(1 for j in pending if j.owner == owner) >= MAX_PER_ACCOUNT
-            ):
-                raise BusyError(
-                    N_("Too many uploads are being checked right now: wait a minute and try again.")
-                )
-            job = Job(secrets.token_urlsafe(12), owner, file_name, now, self._pool.submit(work))
-            self._jobs[job.id] = job
-        return job
+    def start(
+        self,
+        who: Principal,
+        file_name: str,
+        data: bytes,
+        *,
+        mode: str,
+        note: str | None,
+        client: str | None,
+    ) -> str:
+        """Keep an upload and have it checked; its job's id (:class:`BusyError`: too many)."""
+        job_id = queue.enqueue(
+            self.store,
+            owner=who.user_id or "-",
+            file_name=file_name,
+            data=data,
+            mode=mode,
+            note=note,
+            client=client,
+        )
+        self._schedule(job_id)
+        return job_id
 
-    def get(self, job_id: str, owner: str) -> Job | None:
-        """The job ``job_id`` if ``owner`` started it."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job if job is not None and job.owner == owner else None
+    def resume(self) -> list[str]:
+        """Take up what dead workers left running, and every queued job; their ids."""
+        queue.requeue_abandoned(self.store)
+        found = queue.queued(self.store)
+        for job_id in found:
+            self._schedule(job_id)
+        return found
 
-    def _forget(self, now: datetime) -> None:
-        for key in [k for k, j in self._jobs.items() if j.future.done() and now - j.created > KEEP]:
-            del self._jobs[key]
+    def get(self, job_id: str, owner: str) -> queue.Job | None:
+        return queue.get(self.store, job_id, owner)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None:
+        """Until this process's run of ``job_id`` is over (at once if it has none)."""
+        with self._lock:
+            future = self._running.get(job_id)
+        if future is not None:
+            future.result(timeout)
+
+    def wait_all(self, timeout: float | None = None) -> None:
+        """Until every run this process has started is over (a test's, or a shutdown's)."""
+        while True:
+            with self._lock:
+                pending = [f for f in self._running.values() if not f.done()]
+            if not pending:
+                return
+            for future in pending:
+                future.result(timeout)
+
+    def _schedule(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._running and not self._running[job_id].done():
+                return
+            # shutting down: the job stays queued for the next worker to start
+            with contextlib.suppress(RuntimeError):
+                self._running[job_id] = self._pool.submit(self._run, job_id)
+
+    def _run(self, job_id: str) -> None:
+        row = queue.claim(self.store, job_id)
+        if row is None:
+            return  # another worker has it, or it has ended
+        try:
+            done = queue.already_stored(self.store, row)
+            queue.finish(
+                self.store, job_id, done if done is not None else self.runner(self.store, row)
+            )
+        except MigstatError as exc:
+            status = getattr(exc, "status", None) or (
+                403 if isinstance(exc, AccessDeniedError) else 400
+            )
+            queue.fail_with(self.store, job_id, exc, status)
+        except Exception as exc:
+            queue.fail(self.store, job_id, FAILED, 500, error=str(exc)[:300])
+        self._forget_done()
+        self.resume()  # what a dead worker left, or was queued and never run
+
+    def _forget_done(self) -> None:
+        with self._lock:
+            for key in [k for k, f in self._running.items() if f.done()]:
+                del self._running[key]
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
 
+FAILED = N_("The check stopped with an unexpected error: {error}. Send the file again.")
+
 _CREATE = threading.Lock()
 
 
 def jobs_of(state: Any) -> Jobs:
-    """The app's jobs (made on first use)."""
+    """The app's jobs (made on first use, over the app's store)."""
     with _CREATE:
         found = getattr(state, "upload_jobs", None)
         if found is None:
-            found = state.upload_jobs = Jobs()
+            found = state.upload_jobs = Jobs(state.store)
     return found
 
 
-__all__ = ["KEEP", "MAX_PENDING", "MAX_PER_ACCOUNT", "BusyError", "Job", "Jobs", "jobs_of"]
+__all__ = [
+    "MAX_PENDING",
+    "MAX_PER_ACCOUNT",
+    "BusyError",
+    "Job",
+    "Jobs",
+    "jobs_of",
+    "owner_principal",
+    "run_upload",
+]

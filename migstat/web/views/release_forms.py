@@ -69,8 +69,63 @@ def embargo_of(text: str) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def release_from(store: Store, form: Any, *, by: str, client: str | None) -> list[int]:
-    """Release (or withdraw) what a form asks; the submissions released."""
+def tables_chosen(
+    store: Store, form: Any, ids: list[int], who: Principal
+) -> dict[int, list[str] | None]:
+    """The tables ticked per submission (``table`` fields ``ID:TABLE``): ``None`` for a
+    submission whose tables are all ticked (released whole), nothing if no table field came
+    (each released whole). A submission named with none of its tables ticked is an error."""
+    ticked: dict[int, list[str]] = {}
+    for value in form.getlist("table")[: MAX_IDS * 50]:
+        sid, _, table = str(value)[:100].partition(":")
+        if not sid.isdigit() or not table:
+            raise InputError(N_("{value} is not a submission's table."), value=str(value)[:40])
+        ticked.setdefault(int(sid), []).append(table.strip().upper())
+    if not ticked:
+        return {}
+    chosen: dict[int, list[str] | None] = {}
+    for sid in ids:
+        if sid not in ticked:
+            raise InputError(N_("Tick at least one table of submission {id}."), id=sid)
+        record = store.submission(sid, principal=who)
+        whole = set(ticked[sid]) >= set(record.tables or ())
+        chosen[sid] = None if whole else ticked[sid]
+    return chosen
+
+
+def choices(store: Store, text: str, who: Principal) -> list[dict[str, Any]]:
+    """The submissions a coordinator names to choose their tables from: id, country,
+    status and tables (the release itself checks that each is accepted)."""
+    found = []
+    for sid in submission_ids(_One(text)):
+        record = store.submission(sid, principal=who)
+        found.append(
+            {
+                "id": sid,
+                "country": record.country or record.provider,
+                "status": record.status,
+                "file": record.file_name,
+                "tables": list(record.tables or ()),
+            }
+        )
+    return found
+
+
+class _One:
+    """A form of one ``submission`` field, for :func:`submission_ids`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def getlist(self, name: str) -> list[str]:
+        return [self.text] if name == "submission" else []
+
+
+def release_from(
+    store: Store, form: Any, *, by: str, client: str | None, who: Principal
+) -> list[int]:
+    """Release (or withdraw) what a form asks, whole submissions or the tables ticked of
+    each; the submissions released."""
     ids = submission_ids(form)
     target = field(form, "to")
     if target not in TARGETS:
@@ -81,6 +136,7 @@ def release_from(store: Store, form: Any, *, by: str, client: str | None) -> lis
         ids,
         to=TARGETS[target],
         embargo_until=None if withdraw else embargo_of(field(form, "embargo_until")),
+        tables_of=tables_chosen(store, form, ids, who),
         withdraw=withdraw,
         by=by,
         client=client,
@@ -119,4 +175,13 @@ def releases_of(store: Store, submission_id: int) -> list[release.Release]:
     return release.releases(store, submission_id=submission_id)
 
 
-__all__ = ["add_from", "embargo_of", "release_from", "releases_of", "submission_ids", "visible"]
+__all__ = [
+    "add_from",
+    "choices",
+    "embargo_of",
+    "release_from",
+    "releases_of",
+    "submission_ids",
+    "tables_chosen",
+    "visible",
+]
