@@ -5,7 +5,7 @@ everyone, so each gets a ``published`` release row (by ``migration``) and the po
 showing the same data.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06
 """
 

@@ -3,7 +3,7 @@
 Additive: five new tables, nothing existing changes.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-06
 """
 
