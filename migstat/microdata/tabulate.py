@@ -50,6 +50,7 @@ from migstat.model import (
     TableDef,
     default_registry,
 )
+from migstat.model.precision import Precision
 
 STOCK_TABLES = ("S01", "S02", "S03", "S04")
 """The standard stock tables microdata fill by default (those the mapping can)."""
@@ -76,22 +77,27 @@ class Tabulation:
     def time_period(self) -> str:
         return self.reference_date
 
-    def cell(self, result: TableResult, key: tuple[str, ...]) -> tuple[float | None, str, str]:
+    def cell(
+        self, result: TableResult, key: tuple[str, ...]
+    ) -> tuple[float | None, str, Precision | None]:
         """A cell as published: its value (``None`` when suppressed as unreliable), its
-        OBS_STATUS and its comment (the survey precision, see :mod:`migstat.model.precision`)."""
+        OBS_STATUS and its precision (:mod:`migstat.model.precision`; a suppressed cell keeps
+        its CV and flag but not its standard error or interval)."""
         value = result.cells[key]
         estimate = result.estimates.get(key)
         if estimate is None or self.survey is None:
-            return float(value), ObsStatus.NORMAL.value, ""
+            return float(value), ObsStatus.NORMAL.value, None
         status = OBS_STATUS_OF_FLAG[estimate.flag]
-        comment = estimate.precision(self.survey.level).comment()
-        return (None if estimate.flag == SUPPRESSED else float(value)), status, comment
+        precision = estimate.precision(self.survey.level)
+        if estimate.flag == SUPPRESSED:
+            return None, status, Precision(None, cv=precision.cv, reliability="suppressed")
+        return float(value), status, precision
 
     def observations(self) -> list[Observation]:
         out = []
         for result in self.tables:
             for key in result.cells:
-                value, status, comment = self.cell(result, key)
+                value, status, precision = self.cell(result, key)
                 out.append(
                     Observation(
                         table=result.table.id,
@@ -100,7 +106,7 @@ class Tabulation:
                         key=key,
                         value=value,
                         obs_status=status,
-                        comment=comment or None,
+                        precision=precision,
                     )
                 )
         return out
@@ -123,7 +129,8 @@ class Tabulation:
         rule = self.survey.rule
         return (
             f"Survey estimates ({self.survey.kind}); each cell's standard error, CV and "
-            f"{round(self.survey.level * 100)} % confidence interval in COMMENT; CV from "
+            f"{round(self.survey.level * 100)} % confidence interval in the attributes "
+            "STD_ERROR, COEF_VAR, CI_LEVEL, CI_LOWER, CI_UPPER and RELIABILITY; CV from "
             f"{rule.flag_cv:.1%} flagged (OBS_STATUS U), above {rule.suppress_cv:.1%} "
             "suppressed (OBS_STATUS Q)"
             + (
@@ -139,8 +146,8 @@ class Tabulation:
             return None
         out = self.survey.describe()
         out["attributes"] = (
-            "COMMENT carries each cell's precision as SE=<standard error>;CV=<fraction>;"
-            "CI<level>=<low>..<high>"
+            "STD_ERROR, COEF_VAR (a fraction), CI_LEVEL (per cent), CI_LOWER, CI_UPPER and "
+            "RELIABILITY (reliable, flagged, suppressed); a suppressed cell keeps its CV only"
         )
         out["cells"] = {
             r.table.id: {
