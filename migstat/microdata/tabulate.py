@@ -338,27 +338,20 @@ def tabulate(
             progress=progress,
         )
         rule = _sdc_rule(sdc, mapped, plan, engine)
-        work, read = _engine(con, source, engine, master, plan, mapped)
+        work, read = _engine(con, source, engine, master)
         try:
             scan = run_scan(
-                work,
-                read,
-                mapped,
-                roles,
-                when,
-                progress if work is con else None,
-                plan,
-                record_keys=rule is not None,
+                work, read, mapped, roles, when, progress, plan, record_keys=rule is not None
             )
             resolved = _resolve(con, source, scan, mapped, reg, code, when)
             results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
+            if rule is not None:
+                apply_cellkey(work, reg, results, resolved, mapped, code, roles, rule)
+            if plan is not None:
+                _estimate(work, source, reg, results, resolved, mapped, code, plan, roles)
         finally:
             if work is not con:
                 work.close()
-        if rule is not None:
-            apply_cellkey(con, reg, results, resolved, mapped, code, roles, rule)
-        if plan is not None:
-            _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -378,13 +371,20 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
         return None
     if sdc not in SDC_METHODS:
         raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
-    if plan is not None or engine != "duckdb":
+    if plan is not None:
+        raise InputError(
+            N_("The cell-key method perturbs counts: leave out the survey design."),
+            where=mapping.where("sdc"),
+        )
+    if engine == "spark" and not mapping.sdc.get("record_key"):
         raise InputError(
             N_(
-                "The cell-key method runs on DuckDB over counts: leave out the survey design "
-                "and --engine spark."
+                "With --engine spark the cell-key method needs each record's key in the file: "
+                "name its variable as sdc.record_key in {mapping} (DuckDB's hash of a whole "
+                "record, used otherwise, has no equal in Spark)."
             ),
             where=mapping.where("sdc"),
+            mapping=mapping.file,
         )
     return cellkey_rule(mapping)
 
@@ -392,21 +392,12 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
 ENGINES = ("duckdb", "spark")
 
 
-def _engine(con, source: Source, engine: str, master: str, plan, mapping: Mapping):
+def _engine(con, source: Source, engine: str, master: str):
     """The connection the scan and the tables run on, and the source as it reads it."""
     if engine not in ENGINES:
         raise InputError(N_("Unknown engine {engine}: use duckdb or spark."), engine=engine)
     if engine == "duckdb":
         return con, source
-    if plan is not None:
-        raise InputError(
-            N_(
-                "Survey estimates run on the DuckDB engine only: leave out --engine spark, "
-                "or the survey design in {mapping}."
-            ),
-            where=mapping.where("survey"),
-            mapping=mapping.file,
-        )
     from migstat.microdata.spark import (
         SOURCE_VIEW,
         SparkConnection,
