@@ -196,19 +196,19 @@ def test_rows_stored_with_the_precision_in_the_comment_read_the_same(tmp_path: P
     assert "STD_ERROR" in sdmx_csv.splitlines()[0]
 
 
-def test_a_hidden_cell_hides_its_precision_with_its_value(tmp_path: Path) -> None:
+def test_a_hidden_cell_hides_its_precision_with_its_value(store) -> None:
+    """On SQLite and PostgreSQL (written there by COPY)."""
     dataset = _old_dataset()
     for obs in dataset.observations:
         obs.comment = None
         obs.precision = Precision(80, 0.2, 95, 243.2, 556.8, "flagged")
     dataset.observations[1].conf_status = "C"
-    with Store.open(f"sqlite:///{tmp_path / 'conf.db'}") as store:
-        store.submit(dataset, b"conf", findings=[], accepted=True)
-        query = ObservationQuery("S01", ref_areas=["KAZ"])
-        public = {o.key: o for o in store.read(query)}
-        own = {o.key: o for o in store.read(query, principal=Principal("k", country="KAZ"))}
-        boss = Principal("c", roles=frozenset({COORDINATOR}))
-        coordinator = {o.key: o for o in store.read(query, principal=boss)}
+    store.submit(dataset, b"conf", findings=[], accepted=True)
+    query = ObservationQuery("S01", ref_areas=["KAZ"])
+    public = {o.key: o for o in store.read(query)}
+    own = {o.key: o for o in store.read(query, principal=Principal("k", country="KAZ"))}
+    boss = Principal("c", roles=frozenset({COORDINATOR}))
+    coordinator = {o.key: o for o in store.read(query, principal=boss)}
     hidden = public[("RUS", "_T", "_T")]
     assert hidden.value is None
     assert hidden.precision == Precision(None, None, 95, None, None, "flagged")
