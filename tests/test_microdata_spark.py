@@ -1,15 +1,13 @@
 """``--engine spark``: Spark (local mode) gives exactly DuckDB's tables, from the same table
 definitions and the same grouping sets: the EU-LFS example (weighted, CSV) and a small census
-with every stock table, its universes and education (Parquet), in one Spark session."""
+with every stock table, its universes and education (Parquet), in one Spark session. Survey
+estimates and the cell-key method on Spark: tests/test_microdata_spark_survey.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from migstat.microdata import tabulate
-from migstat.model import InputError
 from tests.test_microdata import RECORDS, WITH_EDUCATION, as_parquet, write
 from tests.test_microdata_lfs import EXAMPLE, lfs_csv  # noqa: F401 (a fixture)
 
@@ -49,10 +47,3 @@ def test_the_census_has_every_stock_table_on_spark(both) -> None:
     assert [t.table.id for t in spark.tables] == ["S01", "S02", "S03", "S04"]
     s01 = spark.tables[0].cells
     assert s01[("_T", "_T", "_T")] == 10  # the six persons' weights: 2 + 3 + 1 + 1 + 2 + 1
-
-
-def test_survey_estimates_stay_on_duckdb(tmp_path: Path) -> None:
-    data = write(tmp_path, "s.csv", RECORDS)
-    mapping = write(tmp_path, "m.yaml", WITH_EDUCATION + "survey: {}\n")
-    with pytest.raises(InputError, match="DuckDB engine only"):
-        tabulate(data, mapping, engine="spark", country="KGZ", reference_date="2022-03-01")

@@ -5,7 +5,8 @@ A small seeded stratified cluster sample (with fpc), the same sample with jackkn
 weights, and the EU-LFS public-use sample for France (quarters as strata, each record its own
 PSU: the file has no design variables) are tabulated; R estimates the domain totals of the
 same records (``tests/survey_reference.R``, one Rscript run) and both must agree to 1e-8
-relative. The written long CSV carries the precision in COMMENT and the flag in OBS_STATUS.
+relative. The written long CSV carries the precision as attributes (STD_ERROR, COEF_VAR,
+CI_LEVEL, CI_LOWER, CI_UPPER, RELIABILITY) and the flag in OBS_STATUS.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from migstat.formats.csv_long import read_long_csv
 from migstat.microdata import tabulate, write_tabulation
 from migstat.microdata.estimates import FLAGGED, RELIABLE, SUPPRESSED
 from migstat.model import InputError
-from migstat.model.precision import parse_precision
 from tests.test_microdata_lfs import EXAMPLE, lfs_csv  # noqa: F401 (a fixture)
 from tests.test_microdata_survey import _read_result, _rscript
 
@@ -229,13 +229,17 @@ def test_the_written_tables_carry_se_and_cv_as_attributes(runs, tmp_path: Path) 
     for table in result.tables:
         for key, cell in table.estimates.items():
             obs = read[(table.table.id, key)]
-            precision = parse_precision(obs.comment)
-            assert precision is not None
-            assert precision.se == pytest.approx(cell.se, rel=1e-8)
-            assert precision.level == 95
+            precision = obs.precision
+            assert precision is not None and obs.comment is None
+            assert precision.reliability == ("reliable", "flagged", "suppressed")[cell.flag]
             if cell.cv is not None:
-                assert precision.cv == pytest.approx(cell.cv, rel=1e-8)
+                assert precision.cv == cell.cv  # written and read back exactly
             assert (obs.value is None) == (cell.flag == SUPPRESSED)
+            if cell.flag == SUPPRESSED:  # the interval would give the withheld value away
+                assert (precision.se, precision.low, precision.high) == (None, None, None)
+                continue
+            assert (precision.se, precision.level) == (cell.se, 95)
+            assert (precision.low, precision.high) == (cell.ci_low, cell.ci_high)
     survey = result.metadata()["tabulation"]["survey"]
     assert survey["strata"] == "QUARTER" and survey["clusters"] == "each record its own PSU"
     assert sum(survey["cells"]["S01"].values()) == len(result.tables[0].cells)

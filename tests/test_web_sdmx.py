@@ -105,7 +105,12 @@ def test_sdmx1_reads_dataflows_and_structures(server: str, store: Store) -> None
         "DATA_PROVIDER",
         "TIME_PERIOD",
     ]
-    assert {a.id for a in dsd.attributes} == {"OBS_STATUS", "CONF_STATUS", "COMMENT"}
+    assert {a.id for a in dsd.attributes} == {
+        "OBS_STATUS",
+        "CONF_STATUS",
+        "COMMENT",
+        *("STD_ERROR", "COEF_VAR", "CI_LEVEL", "CI_LOWER", "CI_UPPER", "RELIABILITY"),
+    }
     sex = structure.codelist["CL_SEX"]
     assert {c.id for c in sex} == {"_T", "M", "F", "_U"}
     assert sex["F"].name.localizations["ru"] == "Женщины"

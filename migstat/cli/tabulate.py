@@ -9,6 +9,7 @@ of core through DuckDB), tabulates the tables with every total, and writes the l
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -85,8 +86,22 @@ from migstat.i18n import N_
 @click.option(
     "--submit",
     is_flag=True,
-    help="Store the tables in the store (--db) as the country's submission, checked as "
-    "'migstat submit' checks a file; needs --country.",
+    help="Submit the tables: with --url to a clearing-house over its API, else into the "
+    "store (--db) as the country's submission, checked as 'migstat submit' checks a file "
+    "(needs --country).",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="With --submit: the clearing-house's address (https://host); the tables and their "
+    "metadata go to its POST /api/submissions.",
+)
+@click.option(
+    "--token-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --url: a file whose first line is a reporter's API token of the scope submit "
+    "(else the environment variable MIGSTAT_TOKEN).",
 )
 @click.option("--by", "submitted_by", default=None, help="Who submits (with --submit).")
 @click.option("--note", default=None, help="A note kept with the submission (with --submit).")
@@ -105,6 +120,8 @@ def tabulate_cmd(
     sdc: str | None,
     output: Path | None,
     submit: bool,
+    url: str | None,
+    token_file: Path | None,
     submitted_by: str | None,
     note: str | None,
 ) -> None:
@@ -112,22 +129,77 @@ def tabulate_cmd(
     with --submit store them as the country's submission."""
     require_file(microdata)
     require_file(mapping_file)
-    if submit and not country:
-        raise click.UsageError(c.t(N_("--submit needs --country: the country that submits.")))
+    send = _sender(c, submit, url, token_file, country, submitted_by, note)
     if output is None and not submit:
         raise click.UsageError(c.t(N_("Say where the tables go: -o FILE, or --submit.")))
     engine_options = {"memory_limit": memory_limit, "engine": engine, "master": master, "sdc": sdc}
     if output is not None:
         _run(c, microdata, mapping_file, table_ids, country, reference_date, engine_options, output)
-        if submit:
-            _submit(c, output, country or "", submitted_by, note)
+        if send is not None:
+            send(output)
         return
     with tempfile.TemporaryDirectory(prefix="migstat-tabulate-") as folder:
         written = Path(folder) / f"{microdata.stem}_tables.csv"
         _run(
             c, microdata, mapping_file, table_ids, country, reference_date, engine_options, written
         )
-        _submit(c, written, country or "", submitted_by, note)
+        assert send is not None
+        send(written)
+
+
+def _sender(
+    c: Context,
+    submit: bool,
+    url: str | None,
+    token_file: Path | None,
+    country: str | None,
+    by: str | None,
+    note: str | None,
+) -> Callable[[Path], None] | None:
+    """How the written tables are submitted (``None``: not at all), every option checked and
+    the token read before the microdata are."""
+    if not submit:
+        if url or token_file:
+            raise click.UsageError(c.t(N_("--url and --token-file go with --submit.")))
+        return None
+    if url is not None:
+        from migstat.cli.upload import check_url, read_token
+
+        base, token = check_url(url), read_token(token_file)
+        return lambda data: _send(c, data, base, token, note)
+    if token_file is not None:
+        raise click.UsageError(c.t(N_("--token-file goes with --url.")))
+    if not country:
+        raise click.UsageError(c.t(N_("--submit needs --country: the country that submits.")))
+    return lambda data: _submit(c, data, country, by, note)
+
+
+def _send(c: Context, data: Path, url: str, token: str, note: str | None) -> None:
+    """Post the written tables with their metadata to the clearing-house; say what it found."""
+    from migstat.cli.upload import send_tables
+    from migstat.microdata import sidecar_path
+
+    meta = sidecar_path(data)
+    sent = send_tables(url, token, data, meta if meta.is_file() else None, note=note, lang=c.lang)
+    click.echo(
+        c.t(
+            N_("Submission {id} sent to {url}: {status}, {errors} errors, {warnings} warnings."),
+            id=sent.id,
+            url=url,
+            status=sent.status,
+            errors=sent.errors,
+            warnings=sent.warnings,
+        )
+    )
+    for finding in sent.findings:
+        place = f" {finding['place']}" if finding.get("place") else ""
+        click.echo(
+            f"{finding.get('severity', '')} {finding.get('rule', '')}{place}: "
+            f"{finding.get('message', '')}"
+        )
+    click.echo(sent.url)
+    if sent.status == "rejected":
+        raise SystemExit(1)
 
 
 def _submit(c: Context, data: Path, country: str, by: str | None, note: str | None) -> None:

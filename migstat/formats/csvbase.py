@@ -29,10 +29,12 @@ from migstat.model import (
     TableDef,
 )
 from migstat.model.data import MISSING_STATUSES
+from migstat.model.precision import ATTRIBUTES as PRECISION
+from migstat.model.precision import BadAttribute, Precision, from_attributes
 
 SEPARATORS = (",", ";", "\t")
 BASE_COLUMNS = ("REF_AREA", "TIME_PERIOD", "OBS_VALUE")
-ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT")
+ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT", *PRECISION)
 
 
 def as_bytes(source: bytes | bytearray | str | Path) -> bytes:
@@ -183,6 +185,7 @@ class CsvReader:
         self._tables: dict[str, TableDef] = {}
         self._areas: dict[str, str] = {}
         self.meta_columns = MetaColumns.of(file_name, self.columns)
+        self._has_precision = any(a in self.columns for a in PRECISION)
 
     # -- helpers -----------------------------------------------------------------------------
     def where(self, line: int | None = None, column: str | None = None) -> Location:
@@ -276,6 +279,7 @@ class CsvReader:
         obs_status = code_value(self.field(fields, "OBS_STATUS"))
         conf_status = code_value(self.field(fields, "CONF_STATUS"))
         comment = self.field(fields, "COMMENT") or None
+        precision = self.precision(fields, line) if self._has_precision else None
         where = self.where(line)
         try:
             reading = read_text(raw)
@@ -318,8 +322,27 @@ class CsvReader:
                 conf_status=conf_status or notation_conf,
                 comment=comment,
                 where=where,
+                precision=precision,
             )
         )
+
+    def precision(self, fields: list[str], line: int) -> Precision | None:
+        """A survey estimate's precision from the attribute columns ``STD_ERROR`` …
+        ``RELIABILITY``, or ``None`` when the row gives none."""
+        try:
+            return from_attributes({a: code_value(self.field(fields, a)) for a in PRECISION})
+        except BadAttribute as bad:
+            raise InputError(
+                N_(
+                    "{column} “{text}” on line {line} is not valid: STD_ERROR and COEF_VAR "
+                    "take a number of 0 or more, CI_LOWER and CI_UPPER a number, CI_LEVEL a "
+                    "whole per cent (95), RELIABILITY reliable, flagged or suppressed."
+                ),
+                where=self.where(line, bad.column),
+                column=bad.column,
+                text=bad.text,
+                line=line,
+            ) from None
 
     def _provider(self, areas: dict[str, int]) -> str:
         if self.country:

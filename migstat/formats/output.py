@@ -3,9 +3,10 @@ the one registry of output formats (:data:`OUTPUT_FORMATS`: name -> media type, 
 writer) that the web's downloads, the command line and the analysis outputs choose from.
 
 Rows use SDMX column names (``REF_AREA``, ``TIME_PERIOD``, the table's dimension ids,
-``OBS_VALUE``, ``OBS_STATUS``, ``CONF_STATUS``) followed by label columns (``<ID>_LABEL``) in
-the chosen language. Text cells that a spreadsheet would take for a formula are neutralised
-(formula injection), since comments and labels come from outside.
+``OBS_VALUE``, ``OBS_STATUS``, ``CONF_STATUS``, ``COMMENT``, a survey estimate's ``STD_ERROR``,
+``COEF_VAR``, ``CI_LEVEL``, ``CI_LOWER``, ``CI_UPPER`` and ``RELIABILITY``) followed by label
+columns (``<ID>_LABEL``) in the chosen language. Text cells that a spreadsheet would take for
+a formula are neutralised (formula injection), since comments and labels come from outside.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from migstat.formats.neutral import neutralise
 from migstat.i18n import N_, gettext_
 from migstat.model import Registry, TableDef, pick
+from migstat.model.precision import ATTRIBUTES as PRECISION
+from migstat.model.precision import Precision
 
 Sheets = dict[str, tuple[Sequence[dict[str, Any]], Sequence[str]]]
 """Further tables of an output by name: their rows and columns (XLSX sheets, JSON members)."""
@@ -64,6 +67,7 @@ def columns(table: TableDef, *, labels: bool = True) -> list[str]:
         "OBS_STATUS",
         "CONF_STATUS",
         "COMMENT",
+        *PRECISION,
         "SYNTHETIC",
         "SUBMISSION",
         "RECORDED_AT",
@@ -71,6 +75,16 @@ def columns(table: TableDef, *, labels: bool = True) -> list[str]:
     if labels:
         cols += ["REF_AREA_LABEL", *(f"{d}_LABEL" for d in table.dimension_ids), "OBS_STATUS_LABEL"]
     return cols
+
+
+_NO_PRECISION = dict.fromkeys(PRECISION)
+
+
+def _precision(found: Precision | None) -> dict[str, Any]:
+    """A survey estimate's precision attributes by name (``None`` where absent)."""
+    if found is None:
+        return _NO_PRECISION
+    return dict(zip(PRECISION, found.row(), strict=True))
 
 
 def label_rows(
@@ -107,6 +121,7 @@ def label_rows(
                 "OBS_STATUS": r.obs_status,
                 "CONF_STATUS": r.conf_status,
                 "COMMENT": r.comment,
+                **_precision(getattr(r, "precision", None)),
                 "SYNTHETIC": bool(r.synthetic),
                 "SUBMISSION": r.submission_id,
                 "RECORDED_AT": r.recorded_at.isoformat() if r.recorded_at else None,

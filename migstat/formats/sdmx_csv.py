@@ -29,6 +29,7 @@ from migstat.formats.sdmx_layout import (
     dimension_codelist,
     key_of,
     number,
+    precision_cells,
 )
 from migstat.i18n import N_
 from migstat.model import (
@@ -41,6 +42,7 @@ from migstat.model import (
     default_registry,
     pick,
 )
+from migstat.model.precision import ATTRIBUTES as PRECISION
 
 FORMAT = "sdmx_csv"
 _FLOW = re.compile(r"^(?:(?P<agency>[\w.\-@]+):)?(?P<id>[\w\-]+)(?:\((?P<version>[^)]*)\))?$")
@@ -143,7 +145,9 @@ def write_sdmx_csv(
 
     ``labels="both"`` writes ``code: label`` in the language ``lang`` for every coded column
     (the reader here drops the labels again, so the file can be sent back as it is);
-    ``attributes=False`` leaves out the attribute columns (``detail=dataonly``). Text cells are
+    ``attributes=False`` leaves out the attribute columns (``detail=dataonly``); with them come
+    a survey estimate's precision attributes (``STD_ERROR`` … ``RELIABILITY``, empty for other
+    observations), as the data structure defines them. Text cells are
     guarded against formula injection like every CSV migstat writes.
     """
     dims = all_dimensions(table)
@@ -167,7 +171,7 @@ def write_sdmx_csv(
 
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["DATAFLOW", *dims, MEASURE, *attrs])
+    out.writerow(["DATAFLOW", *dims, MEASURE, *attrs, *(PRECISION if attributes else ())])
     n = len(dims)
     for obs in observations:
         row = [flow, *(cell(i, lists[i], c) for i, c in enumerate(key_of(obs)))]
@@ -176,5 +180,6 @@ def write_sdmx_csv(
             row.append(cell(n, attr_lists[0], obs.obs_status))
             row.append(cell(n + 1, attr_lists[1], obs.conf_status))
             row.append(safe_text(obs.comment) if obs.comment else "")
+            row += precision_cells(obs)
         out.writerow(row)
     return buffer.getvalue()

@@ -11,7 +11,8 @@ uses this one layout, so a series key means the same thing in every format:
   the same cell side by side (a country's own figure next to UN DESA's): without it two
   observations could share a key;
 * the measure ``OBS_VALUE``; attributes ``OBS_STATUS``, ``CONF_STATUS`` (coded) and
-  ``COMMENT`` (text), attached to the observation.
+  ``COMMENT`` (text), attached to the observation, and a survey estimate's precision
+  (``STD_ERROR``, ``COEF_VAR``, ``CI_LEVEL``, ``CI_LOWER``, ``CI_UPPER``, ``RELIABILITY``).
 
 Observations handed to the writers only need the attributes of
 :class:`migstat.store.records.StoredObservation` (``table``, ``provider``, ``ref_area``,
@@ -27,6 +28,8 @@ from typing import Any, Protocol
 
 from migstat.model import CodeList, Registry, TableDef
 from migstat.model.codelists import LabelText
+from migstat.model.precision import ATTRIBUTE_NAMES, Precision
+from migstat.model.precision import ATTRIBUTES as PRECISION
 
 AGENCY = "MIGSTAT"
 CONCEPT_SCHEME = "CS_MIGSTAT"
@@ -36,6 +39,10 @@ TIME = "TIME_PERIOD"
 MEASURE = "OBS_VALUE"
 CODED_ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS")
 ATTRIBUTES = (*CODED_ATTRIBUTES, "COMMENT")
+PRECISION_ATTRIBUTES = PRECISION
+"""A survey estimate's precision (``STD_ERROR`` … ``RELIABILITY``, see
+:mod:`migstat.model.precision`): in every data structure, written with an observation that has
+them (SDMX-JSON only in a message that has some)."""
 
 CONCEPTS: dict[str, LabelText] = {
     "REF_AREA": {"en": "Reference area", "ru": "Страна или территория"},
@@ -45,6 +52,7 @@ CONCEPTS: dict[str, LabelText] = {
     "OBS_STATUS": {"en": "Observation status", "ru": "Статус наблюдения"},
     "CONF_STATUS": {"en": "Confidentiality status", "ru": "Статус конфиденциальности"},
     "COMMENT": {"en": "Comment", "ru": "Комментарий"},
+    **ATTRIBUTE_NAMES,
 }
 """Names of the concepts that are not breakdown dimensions of a table."""
 
@@ -118,8 +126,17 @@ def concept_ids(registry: Registry) -> list[str]:
     seen: dict[str, None] = dict.fromkeys(("REF_AREA",))
     for table in registry.tables.values():
         seen.update(dict.fromkeys(table.dimension_ids))
-    seen.update(dict.fromkeys(("DATA_PROVIDER", TIME, MEASURE, *ATTRIBUTES)))
+    seen.update(dict.fromkeys(("DATA_PROVIDER", TIME, MEASURE, *ATTRIBUTES, *PRECISION)))
     return list(seen)
+
+
+def precision_cells(obs: object) -> list[str]:
+    """An observation's precision attributes as texts in :data:`PRECISION_ATTRIBUTES` order
+    (all empty when it has none)."""
+    found: Precision | None = getattr(obs, "precision", None)
+    if found is None:
+        return [""] * len(PRECISION_ATTRIBUTES)
+    return list(found.attributes().values())
 
 
 def key_of(obs: ObservationLike) -> tuple[str, ...]:
@@ -194,6 +211,7 @@ __all__ = [
     "CONCEPTS",
     "CONCEPT_SCHEME",
     "MEASURE",
+    "PRECISION_ATTRIBUTES",
     "PROVIDER_CODELIST",
     "TIME",
     "Cube",

@@ -36,7 +36,7 @@ def _attributes(
                 attr_codes[i], codelists.get(att) if att in L.CODED_ATTRIBUTES else None, lang
             ),
         }
-        for i, att in enumerate(L.ATTRIBUTES)
+        for i, att in enumerate((*L.ATTRIBUTES, *L.PRECISION_ATTRIBUTES)[: len(attr_codes)])
     ]
 
 
@@ -62,8 +62,11 @@ def write_sdmx_json(
     index = [{code: i for i, code in enumerate(codes)} for codes in found.codes]
     lists = [None if d == L.TIME else codelists.get(L.dimension_codelist(table, d)) for d in dims]
     with_attributes = detail == "full"
-    attr_codes: list[list[str]] = [[], [], []]
-    attr_index: list[dict[str, int]] = [{}, {}, {}]
+    # a survey estimate's precision attributes only in a message that has some
+    precise = any(getattr(o, "precision", None) is not None for o in found.cells.values())
+    n_attrs = len(L.ATTRIBUTES) + (len(L.PRECISION_ATTRIBUTES) if precise else 0)
+    attr_codes: list[list[str]] = [[] for _ in range(n_attrs)]
+    attr_index: list[dict[str, int]] = [{} for _ in range(n_attrs)]
 
     def attr_pos(i: int, value: str | None) -> int | None:
         if value is None or value == "":
@@ -86,6 +89,8 @@ def write_sdmx_json(
                 attr_pos(1, obs.conf_status),
                 attr_pos(2, obs.comment),
             ]
+            if precise:
+                value += [attr_pos(3 + i, text) for i, text in enumerate(L.precision_cells(obs))]
         return value
 
     data_set: dict[str, Any] = {"action": "Information"}

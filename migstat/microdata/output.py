@@ -21,12 +21,14 @@ from pathlib import Path
 from migstat.formats.submeta import read_sidecar, sidecar_path
 from migstat.microdata.tabulate import Tabulation
 from migstat.model import SubmissionMetadata
+from migstat.model.precision import ATTRIBUTES
 
 __all__ = ["columns", "read_metadata", "sidecar_path", "write_tabulation"]
 
 
-SURVEY_COLUMNS = ("OBS_STATUS", "COMMENT")
-"""The attributes a survey's cells carry: the reliability flag and the precision."""
+SURVEY_COLUMNS = ("OBS_STATUS", *ATTRIBUTES)
+"""The attributes a survey's cells carry: the status and the precision with its reliability
+flag (:mod:`migstat.model.precision`)."""
 
 
 def columns(tabulation: Tabulation) -> list[str]:
@@ -51,7 +53,7 @@ def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, 
             ids = result.table.dimension_ids
             for key in result.cells:
                 codes = dict(zip(ids, key, strict=True))
-                value, status, comment = tabulation.cell(result, key)
+                value, status, precision = tabulation.cell(result, key)
                 row = [
                     result.table.id,
                     tabulation.country,
@@ -59,7 +61,10 @@ def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, 
                     *(codes.get(d, "") for d in dims),
                     "" if value is None else int(value),
                 ]
-                writer.writerow([*row, status, comment] if survey else row)
+                if survey:
+                    texts = precision.attributes() if precision is not None else {}
+                    row += [status, *(texts.get(a, "") for a in ATTRIBUTES)]
+                writer.writerow(row)
     meta = sidecar_path(output)
     meta_part = meta.with_name(meta.name + ".part")
     meta_part.write_text(

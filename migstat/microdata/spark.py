@@ -10,8 +10,13 @@ tables equal DuckDB's cell for cell (``tests/test_microdata_spark.py``): both ro
 reduced cell's weighted sum half to even, then sum whole numbers.
 
 The DuckDB connection of the run stays open beside it: it reads the file's header and finds
-the record an error names (Spark keeps no record order). Survey estimates need the design
-cells in memory and stay on DuckDB.
+the record an error names (Spark keeps no record order). A survey's design cells
+(``design_cells``: per cell, stratum and PSU) are reduced by Spark and fetched for the
+estimators, as from DuckDB; a record that is its own PSU is numbered by
+``monotonically_increasing_id`` instead of ``row_number``. The cell-key method reads the
+reduced cells' record-key sums the same way; its record keys must then be a variable of the
+file (``sdc.record_key``), since DuckDB's hash of a record has no equal in Spark. While the scan
+runs, :meth:`SparkConnection.query_progress` reports the share of its tasks done.
 
 ``master`` is Spark's: ``local[*]`` (every core of this machine, the default) or a cluster's
 URL (``spark://host:7077``, ``yarn``).
@@ -22,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from migstat.i18n import N_
 from migstat.model import InputError
@@ -41,15 +48,25 @@ def spark_sql(sql: str) -> str:
     sql = _IDENT.sub(lambda m: "`" + m.group(1).replace('""', '"').replace("`", "``") + "`", sql)
     sql = sql.replace(" AS VARCHAR)", " AS STRING)")
     sql = sql.replace("round_even(", "bround(").replace("TRY_CAST(", "try_cast(")
+    # a record's own PSU (a survey without clusters): any number unique to the record
+    sql = sql.replace("row_number() OVER ()", "monotonically_increasing_id()")
     return _FINITE.sub(r"(NOT isnan(\1) AND abs(\1) != CAST('Infinity' AS DOUBLE))", sql)
 
 
 @dataclass(slots=True)
 class _Result:
     rows: list[tuple] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
 
     def fetchall(self) -> list[tuple]:
         return self.rows
+
+    def fetchnumpy(self) -> dict[str, np.ndarray]:
+        """The columns by name, as DuckDB's ``fetchnumpy`` gives them."""
+        return {
+            name: np.array([row[i] for row in self.rows], dtype=object)
+            for i, name in enumerate(self.columns)
+        }
 
     def fetchone(self) -> tuple | None:
         return self.rows[0] if self.rows else None
@@ -95,7 +112,8 @@ class SparkConnection:
         if found:
             self.session.catalog.dropTempView(found.group(1))
             return _Result()
-        return _Result([tuple(row) for row in self.session.sql(spark_sql(sql)).collect()])
+        frame = self.session.sql(spark_sql(sql))
+        return _Result([tuple(row) for row in frame.collect()], list(frame.columns))
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         found = _INSERT.match(sql)
@@ -106,7 +124,22 @@ class SparkConnection:
         frame.createOrReplaceTempView(name)
 
     def query_progress(self) -> float:
-        return -1.0
+        """How far the running statement is, in per cent of the tasks of its jobs' stages
+        (as DuckDB's ``query_progress``; -1 when nothing runs). A later stage's tasks are
+        counted once Spark knows them, so the figure may step back; the caller shows only
+        what is further than before."""
+        tracker = self.session.sparkContext.statusTracker()
+        done = total = 0
+        for job in tracker.getActiveJobsIds():
+            info = tracker.getJobInfo(job)
+            for stage in info.stageIds if info is not None else ():
+                found = tracker.getStageInfo(stage)
+                if found is not None:
+                    done += found.numCompletedTasks
+                    total += found.numTasks
+        if not total:
+            return -1.0
+        return min(99.0, 100.0 * done / total)
 
 
 def spark_session(master: str = "local[*]") -> Any:

@@ -24,7 +24,7 @@ from migstat.microdata.replicates import ReplicateDesign
 from migstat.microdata.survey import survey_totals
 from migstat.microdata.tables import Axis, TableResult
 from migstat.microdata.taylor import TaylorDesign
-from migstat.model.precision import Precision
+from migstat.model.precision import RELIABILITY_CODES, Precision
 
 Key = tuple[str, ...]
 
@@ -48,6 +48,7 @@ class CellEstimate:
             level=round(level * 100),
             low=self.ci_low,
             high=self.ci_high,
+            reliability=RELIABILITY_CODES[self.flag],
         )
 
 

@@ -50,6 +50,7 @@ from migstat.model import (
     TableDef,
     default_registry,
 )
+from migstat.model.precision import Precision
 
 STOCK_TABLES = ("S01", "S02", "S03", "S04")
 """The standard stock tables microdata fill by default (those the mapping can)."""
@@ -76,22 +77,27 @@ class Tabulation:
     def time_period(self) -> str:
         return self.reference_date
 
-    def cell(self, result: TableResult, key: tuple[str, ...]) -> tuple[float | None, str, str]:
+    def cell(
+        self, result: TableResult, key: tuple[str, ...]
+    ) -> tuple[float | None, str, Precision | None]:
         """A cell as published: its value (``None`` when suppressed as unreliable), its
-        OBS_STATUS and its comment (the survey precision, see :mod:`migstat.model.precision`)."""
+        OBS_STATUS and its precision (:mod:`migstat.model.precision`; a suppressed cell keeps
+        its CV and flag but not its standard error or interval)."""
         value = result.cells[key]
         estimate = result.estimates.get(key)
         if estimate is None or self.survey is None:
-            return float(value), ObsStatus.NORMAL.value, ""
+            return float(value), ObsStatus.NORMAL.value, None
         status = OBS_STATUS_OF_FLAG[estimate.flag]
-        comment = estimate.precision(self.survey.level).comment()
-        return (None if estimate.flag == SUPPRESSED else float(value)), status, comment
+        precision = estimate.precision(self.survey.level)
+        if estimate.flag == SUPPRESSED:
+            return None, status, Precision(None, cv=precision.cv, reliability="suppressed")
+        return float(value), status, precision
 
     def observations(self) -> list[Observation]:
         out = []
         for result in self.tables:
             for key in result.cells:
-                value, status, comment = self.cell(result, key)
+                value, status, precision = self.cell(result, key)
                 out.append(
                     Observation(
                         table=result.table.id,
@@ -100,7 +106,7 @@ class Tabulation:
                         key=key,
                         value=value,
                         obs_status=status,
-                        comment=comment or None,
+                        precision=precision,
                     )
                 )
         return out
@@ -123,7 +129,8 @@ class Tabulation:
         rule = self.survey.rule
         return (
             f"Survey estimates ({self.survey.kind}); each cell's standard error, CV and "
-            f"{round(self.survey.level * 100)} % confidence interval in COMMENT; CV from "
+            f"{round(self.survey.level * 100)} % confidence interval in the attributes "
+            "STD_ERROR, COEF_VAR, CI_LEVEL, CI_LOWER, CI_UPPER and RELIABILITY; CV from "
             f"{rule.flag_cv:.1%} flagged (OBS_STATUS U), above {rule.suppress_cv:.1%} "
             "suppressed (OBS_STATUS Q)"
             + (
@@ -139,8 +146,8 @@ class Tabulation:
             return None
         out = self.survey.describe()
         out["attributes"] = (
-            "COMMENT carries each cell's precision as SE=<standard error>;CV=<fraction>;"
-            "CI<level>=<low>..<high>"
+            "STD_ERROR, COEF_VAR (a fraction), CI_LEVEL (per cent), CI_LOWER, CI_UPPER and "
+            "RELIABILITY (reliable, flagged, suppressed); a suppressed cell keeps its CV only"
         )
         out["cells"] = {
             r.table.id: {
@@ -331,27 +338,20 @@ def tabulate(
             progress=progress,
         )
         rule = _sdc_rule(sdc, mapped, plan, engine)
-        work, read = _engine(con, source, engine, master, plan, mapped)
+        work, read = _engine(con, source, engine, master)
         try:
             scan = run_scan(
-                work,
-                read,
-                mapped,
-                roles,
-                when,
-                progress if work is con else None,
-                plan,
-                record_keys=rule is not None,
+                work, read, mapped, roles, when, progress, plan, record_keys=rule is not None
             )
             resolved = _resolve(con, source, scan, mapped, reg, code, when)
             results = [tabulate_table(work, reg, t, resolved, mapped, code) for t in chosen]
+            if rule is not None:
+                apply_cellkey(work, reg, results, resolved, mapped, code, roles, rule)
+            if plan is not None:
+                _estimate(work, source, reg, results, resolved, mapped, code, plan, roles)
         finally:
             if work is not con:
                 work.close()
-        if rule is not None:
-            apply_cellkey(con, reg, results, resolved, mapped, code, roles, rule)
-        if plan is not None:
-            _estimate(con, source, reg, results, resolved, mapped, code, plan, roles)
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -371,13 +371,20 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
         return None
     if sdc not in SDC_METHODS:
         raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
-    if plan is not None or engine != "duckdb":
+    if plan is not None:
+        raise InputError(
+            N_("The cell-key method perturbs counts: leave out the survey design."),
+            where=mapping.where("sdc"),
+        )
+    if engine == "spark" and not mapping.sdc.get("record_key"):
         raise InputError(
             N_(
-                "The cell-key method runs on DuckDB over counts: leave out the survey design "
-                "and --engine spark."
+                "With --engine spark the cell-key method needs each record's key in the file: "
+                "name its variable as sdc.record_key in {mapping} (DuckDB's hash of a whole "
+                "record, used otherwise, has no equal in Spark)."
             ),
             where=mapping.where("sdc"),
+            mapping=mapping.file,
         )
     return cellkey_rule(mapping)
 
@@ -385,21 +392,12 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
 ENGINES = ("duckdb", "spark")
 
 
-def _engine(con, source: Source, engine: str, master: str, plan, mapping: Mapping):
+def _engine(con, source: Source, engine: str, master: str):
     """The connection the scan and the tables run on, and the source as it reads it."""
     if engine not in ENGINES:
         raise InputError(N_("Unknown engine {engine}: use duckdb or spark."), engine=engine)
     if engine == "duckdb":
         return con, source
-    if plan is not None:
-        raise InputError(
-            N_(
-                "Survey estimates run on the DuckDB engine only: leave out --engine spark, "
-                "or the survey design in {mapping}."
-            ),
-            where=mapping.where("survey"),
-            mapping=mapping.file,
-        )
     from migstat.microdata.spark import (
         SOURCE_VIEW,
         SparkConnection,

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from migstat.i18n import N_, gettext_
+from migstat.model.precision import Precision
 
 
 class ObsStatus(StrEnum):
@@ -107,6 +108,8 @@ class Observation:
     conf_status: str = ConfStatus.FREE.value
     comment: str | None = None
     where: Location | None = None
+    precision: Precision | None = None
+    """A survey estimate's standard error, CV, interval and reliability flag."""
 
 
 _WHERE = Observation.where  # the slot's own descriptor, before a subclass shadows it
@@ -136,13 +139,24 @@ class LineObservation(Observation):
         conf_status: str = ConfStatus.FREE.value,
         comment: str | None = None,
         where: Location | None = None,
+        precision: Precision | None = None,
         *,
         file: str | None = None,
         line: int | None = None,
         column: str | None = None,
     ) -> None:
         Observation.__init__(
-            self, table, ref_area, time_period, key, value, obs_status, conf_status, comment, where
+            self,
+            table,
+            ref_area,
+            time_period,
+            key,
+            value,
+            obs_status,
+            conf_status,
+            comment,
+            where,
+            precision,
         )
         if where is None:
             self._file, self._line, self._column = file, line, column

@@ -235,6 +235,11 @@ class AccessPolicy:
             suppressed = sa.and_(suppressed, sa.not_(own))
         return {
             "value": sa.case((hidden, sa.null()), else_=ob.c.value).label("value"),
+            # the standard error and the interval would give a hidden value away
+            **{
+                name: sa.case((hidden, sa.null()), else_=ob.c[name]).label(name)
+                for name in ("std_error", "coef_var", "ci_low", "ci_high")
+            },
             "conf_status": sa.case(
                 (suppressed, sa.literal(SECONDARY)), else_=ob.c.conf_status
             ).label("conf_status"),

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import compress, groupby, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,6 +25,9 @@ from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from migstat.i18n import N_
 from migstat.model.findings import NotFoundError
+from migstat.model.precision import COLUMNS as PRECISION_COLUMNS
+from migstat.model.precision import Precision, precision_of
+from migstat.model.precision import from_row as precision_row
 from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, Principal
 from migstat.store.engine import StoreCore, aware, naive_utc, utcnow
@@ -32,14 +35,35 @@ from migstat.store.records import ObservationQuery, StoredObservation
 
 READ_CHUNK_ROWS = 50_000
 """Roughly how many observations one read query fetches at a time."""
-OBSERVATION_COLUMNS: tuple[str, ...] = StoredObservation._fields
+OBSERVATION_COLUMNS: tuple[str, ...] = tuple(
+    f for f in StoredObservation._fields if f != "precision"
+)
 """The fields of a stored observation, the columns :meth:`StoreReads.read_columns` can
-return."""
+return (the precision is read by :meth:`StoreReads.read`)."""
 _SLICE_FIELDS = frozenset(
     ("table", "provider", "ref_area", "time_period", "submission_id", "recorded_at", "synthetic")
 )
 _ROW_FIELDS = ("key", "partner", "value", "obs_status", "conf_status", "comment")
 """The fields of an observation stored per row."""
+
+
+_WITH_PRECISION = (*_ROW_FIELDS[1:], *PRECISION_COLUMNS)
+
+
+def _stored_precision(
+    row: tuple[Any, ...], comment: str | None, obs_status: str
+) -> Precision | None:
+    """A row's precision from its columns, or from the comment of a row stored before schema
+    revision 0008."""
+    found = precision_row(*row)
+    if found is not None:
+        return found
+    return precision_of(_Commented(comment, obs_status))
+
+
+class _Commented(NamedTuple):
+    comment: str | None
+    obs_status: str
 
 
 def _join_key(key: Sequence[str]) -> str:
@@ -304,7 +328,7 @@ class StoreReads(StoreCore):
             partners=partners,
             key=key,
             codes=codes,
-            fields=_ROW_FIELDS[1:],
+            fields=_WITH_PRECISION,
             current=current,
         ):
             table, provider, area, period = s.table_id, s.provider, s.ref_area, s.time_period
@@ -328,6 +352,13 @@ class StoreReads(StoreCore):
                         sid,
                         recorded,
                         synthetic,
+                        None
+                        if reliability is None
+                        and se is None
+                        and (comment is None or comment[:3] != "SE=")
+                        else _stored_precision(
+                            (se, cv, level, low, high, reliability), comment, obs_status
+                        ),
                     ),
                 )
                 for (
@@ -338,6 +369,12 @@ class StoreReads(StoreCore):
                     obs_status,
                     conf_status,
                     comment,
+                    se,
+                    cv,
+                    level,
+                    low,
+                    high,
+                    reliability,
                 ), key_codes in zip(rows, map(seen.__getitem__, texts), strict=True)
             ]
 

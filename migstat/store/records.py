@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from migstat.model.precision import Precision
+
 
 @dataclass(frozen=True, slots=True)
 class SubmissionRecord:
@@ -54,6 +56,9 @@ class StoredObservation(NamedTuple):
     submission_id: int
     recorded_at: datetime
     synthetic: bool
+    precision: Precision | None = None
+    """A survey estimate's precision (schema revision 0008; read from the comment of a row
+    stored before it)."""
 
 
 @dataclass(frozen=True, slots=True)

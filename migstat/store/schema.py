@@ -15,7 +15,8 @@ Layout::
     table_metadata  (submission_id, table_id) -> metadata JSON per table of a submission
     slice           (table_id, provider, ref_area, time_period, breakdown) of one submission,
                     recorded_at; the unit that a later submission supersedes
-    observation     slice_id -> key ('.'-joined codes), partner, value, flags, comment
+    observation     slice_id -> key ('.'-joined codes), partner, value, flags, comment, and a
+                    survey estimate's SE, CV, interval and reliability flag (0008)
     finding         submission_id -> rule, severity, table, sheet, cell, line, Finding JSON
     mapping         one version of a classification mapping (country, source, code list)
     mapping_entry   mapping_id -> national category -> target code with a share
@@ -134,6 +135,13 @@ observation = sa.Table(
     sa.Column("obs_status", sa.String(), nullable=False),
     sa.Column("conf_status", sa.String(), nullable=False),
     sa.Column("comment", sa.Text, nullable=True),
+    # a survey estimate's precision as attributes (migration 0008; model.precision.COLUMNS)
+    sa.Column("std_error", sa.Float, nullable=True),
+    sa.Column("coef_var", sa.Float, nullable=True),
+    sa.Column("ci_level", sa.Integer, nullable=True),
+    sa.Column("ci_low", sa.Float, nullable=True),
+    sa.Column("ci_high", sa.Float, nullable=True),
+    sa.Column("reliability", sa.String(), nullable=True),
     sa.Index(None, "slice_id", "partner", "key"),
     # a slice's rows in stored order, without sorting them (migration 0003)
     sa.Index(None, "slice_id", "id"),

@@ -24,6 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Observation
 from migstat.model.findings import Finding, NotFoundError
+from migstat.model.precision import COLUMNS as PRECISION_COLUMNS
+from migstat.model.precision import Precision
 from migstat.store import schema as S
 from migstat.store.access import ACCEPTED, PUBLISHED, REJECTED
 from migstat.store.engine import StoreError, error_reason, utcnow
@@ -388,7 +390,16 @@ class StoreWrites(StoreSubmissions):
         progress: Callable[[int, int], None] | None,
     ) -> None:
         total = len(observations)
-        columns = ("slice_id", "key", "partner", "value", "obs_status", "conf_status", "comment")
+        columns = (
+            "slice_id",
+            "key",
+            "partner",
+            "value",
+            "obs_status",
+            "conf_status",
+            "comment",
+            *PRECISION_COLUMNS,
+        )
         sep = S.KEY_SEPARATOR
         copy = self.dialect == "postgresql"
         for start in range(0, total, BATCH):
@@ -399,6 +410,7 @@ class StoreWrites(StoreSubmissions):
                 partner = key[at] if at is not None and at < len(key) else None
                 value = obs.value
                 comment = obs.comment
+                precision = getattr(obs, "precision", None)
                 rows.append(
                     (
                         slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
@@ -408,6 +420,7 @@ class StoreWrites(StoreSubmissions):
                         _clean_text(obs.obs_status) or "A",
                         _clean_text(obs.conf_status) or "F",
                         None if comment is None else _clean_text(comment),
+                        *(NO_PRECISION if precision is None else _precision_row(precision)),
                     )
                 )
             if copy:
@@ -435,3 +448,18 @@ def _shifted(
     if progress is None:
         return None
     return lambda done, _total: progress(before + done, max(total, before + done))
+
+
+NO_PRECISION = (None,) * len(PRECISION_COLUMNS)
+
+
+def _precision_row(precision: Precision) -> tuple[Any, ...]:
+    se, cv, level, low, high, reliability = precision.row()
+    return (
+        se,
+        cv,
+        level,
+        low,
+        high,
+        None if reliability is None else _clean_text(reliability),
+    )

@@ -18,6 +18,8 @@ from typing import Any
 
 from migstat.formats import sdmx_layout as L
 from migstat.model import CodeList, TableDef, pick
+from migstat.model.precision import ATTRIBUTE_NAMES
+from migstat.model.precision import ATTRIBUTES as PRECISION
 
 DENSE_AT = 0.5
 """Fill ratio from which the value array is written dense."""
@@ -48,6 +50,7 @@ def write_jsonstat(
     status: dict[str, str] = {}
     confidential: dict[str, str] = {}
     comments: dict[str, str] = {}
+    precision: dict[str, dict[str, Any]] = {}
     for key, obs in found.cells.items():
         at = sum(index[i][c] * strides[i] for i, c in enumerate(key))
         value = obs.value
@@ -58,6 +61,13 @@ def write_jsonstat(
             confidential[str(at)] = obs.conf_status
         if obs.comment:
             comments[str(at)] = obs.comment
+        given = getattr(obs, "precision", None)
+        if given is not None:
+            precision[str(at)] = {
+                name: value
+                for name, value in zip(PRECISION, given.row(), strict=True)
+                if value is not None
+            }
 
     n_cells = found.n_cells if found.cells else 0
     value_out: list[Any] | dict[str, Any]
@@ -116,6 +126,14 @@ def write_jsonstat(
             "conf_status": confidential,
             "conf_status_legend": conf_legend,
             "comment": comments,
+            **(
+                {
+                    "precision": precision,
+                    "precision_legend": {a: pick(ATTRIBUTE_NAMES[a], lang) for a in PRECISION},
+                }
+                if precision
+                else {}
+            ),
             **(extension or {}),
         },
     }

@@ -202,6 +202,16 @@ def _text_format(kind: str) -> str:
     )
 
 
+def _attribute_format(att: str, codelists: dict[str, CodeList]) -> str:
+    if att in L.CODED_ATTRIBUTES:
+        return _enumeration(codelists[att])
+    if att == "CI_LEVEL":
+        return _text_format("Integer")
+    if att in L.PRECISION_ATTRIBUTES and att != "RELIABILITY":
+        return _text_format("Double")
+    return _text_format("String")
+
+
 def datastructure_xml(table: TableDef, codelists: dict[str, CodeList]) -> str:
     dims = []
     for position, dim in enumerate(L.dimensions(table), start=1):
@@ -221,8 +231,8 @@ def datastructure_xml(table: TableDef, codelists: dict[str, CodeList]) -> str:
         "</structure:AttributeRelationship>"
     )
     attrs = []
-    for att in L.ATTRIBUTES:
-        rep = _enumeration(codelists[att]) if att in L.CODED_ATTRIBUTES else _text_format("String")
+    for att in (*L.ATTRIBUTES, *L.PRECISION_ATTRIBUTES):
+        rep = _attribute_format(att, codelists)
         status = "Mandatory" if att == "OBS_STATUS" else "Conditional"
         attrs.append(
             f'<structure:Attribute id="{att}" assignmentStatus="{status}">'

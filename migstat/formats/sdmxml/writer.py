@@ -164,6 +164,13 @@ def _obs_values(obs: L.ObservationLike, with_attributes: bool, esc: _Escaped) ->
         parts += f' OBS_STATUS="{esc[obs.obs_status]}" CONF_STATUS="{esc[obs.conf_status]}"'
         if obs.comment:
             parts += f' COMMENT="{attr(obs.comment)}"'
+        precision = getattr(obs, "precision", None)
+        if precision is not None:
+            parts += "".join(
+                f' {name}="{attr(value)}"'
+                for name, value in precision.attributes().items()
+                if value
+            )
     return parts
 
 

@@ -1,7 +1,9 @@
 """Machine submissions: ``POST /api/submissions`` and ``GET /api/submissions/{id}``.
 
 A machine sends ``Authorization: Bearer <API token>`` of a reporter's account, with the scope
-``submit`` for sending (multipart ``file``, optional ``note``); the answer is
+``submit`` for sending (multipart ``file``, optional ``note``, and for a CSV file optional
+``metadata``: its table metadata as the sidecar ``FILE.metadata.json`` holds them, as
+``migstat tabulate --submit --url`` sends them); the answer is
 ``{"id", "status", "url"}`` (201). ``GET`` answers the submission's state, history, and
 findings with their explanations, to the coordinator and to the accounts of its country only.
 Missing or refused credentials are 401, a token of the wrong scope or another country's
@@ -27,6 +29,22 @@ from migstat.web.views import submit as views
 router = APIRouter(prefix="/api/submissions", tags=["Submissions"])
 NO_TOKEN = N_("Send an API token: Authorization: Bearer <token> (migstat tokens issue).")
 MAX_NOTE = 4000
+MAX_METADATA = 1 << 20
+"""The largest metadata part accepted (a sidecar is a few kilobytes)."""
+
+
+async def _metadata(form: Any) -> bytes | None:
+    """The optional ``metadata`` part: a file or a text field, at most :data:`MAX_METADATA`."""
+    part = form.get("metadata")
+    if part is None or part == "":
+        return None
+    data = part.encode("utf-8") if isinstance(part, str) else await part.read(MAX_METADATA + 1)
+    if len(data) > MAX_METADATA:
+        raise InputError(
+            N_("The metadata part is larger than {limit} bytes; send the sidecar file only."),
+            limit=MAX_METADATA,
+        )
+    return data
 
 
 def _account(request: Request, who: Reader, *, submitting: bool) -> None:
@@ -59,13 +77,16 @@ async def submit_json(request: Request, who: ReaderDep) -> Response:
     if upload is None or isinstance(upload, str):
         raise InputError(N_("Send the file as the multipart field \u201cfile\u201d."))
     data = await upload.read()
+    metadata = await _metadata(form)
     note = form.get("note")
     p = who.principal
     if not who.store.policy.can_submit_for(p, p.country):
         raise refuse(
             request, p, AccessDeniedError(N_("Only a reporter of a country may submit its data."))
         )
-    checked = await run_in_threadpool(views.check_upload, who.store, data, upload.filename or "")
+    checked = await run_in_threadpool(
+        views.check_upload, who.store, data, upload.filename or "", metadata
+    )
     record = await run_in_threadpool(
         views.store_upload,
         who.store,

@@ -14,6 +14,7 @@ from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.model import TableDef, pick
+from migstat.model.precision import ATTRIBUTE_NAMES
 
 FIXED = {
     "TABLE": N_("Table"),
@@ -52,6 +53,8 @@ def titles(table: TableDef, columns: Sequence[str], lang: str) -> list[str]:
         base = column.removesuffix("_LABEL")
         if column in FIXED:
             out.append(gettext_(FIXED[column], lang))
+        elif column in ATTRIBUTE_NAMES:
+            out.append(pick(ATTRIBUTE_NAMES[column], lang))
         elif base in names and column != base:
             out.append(names[base])
         elif column in names:

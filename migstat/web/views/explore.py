@@ -19,7 +19,7 @@ from migstat.api import parse_as_of
 from migstat.formats.output import DOWNLOAD_LINKS, OUTPUT_FORMATS
 from migstat.i18n import N_, gettext_
 from migstat.model import MigstatError, TableDef
-from migstat.model.precision import parse_precision
+from migstat.model.precision import precision_of
 from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
@@ -28,7 +28,7 @@ from migstat.web.views.explore_defaults import by_size, default_year, opens_on_o
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
-from migstat.web.views.precision import precision_title
+from migstat.web.views.precision import precision_cell, precision_legend
 from migstat.web.views.providers import edition
 from migstat.web.views.shown import sdmx_url
 
@@ -66,7 +66,10 @@ class Cell:
     note: int | None = None
     title: str = ""
     se: str = ""
-    """``±`` the standard error of a survey estimate, as the page writes numbers."""
+    """A survey estimate's ``±`` standard error, CV, reliability and mark (views.precision)."""
+    cv: str = ""
+    reliability: str = ""
+    mark: str = ""
 
 
 @dataclass(slots=True)
@@ -80,6 +83,7 @@ class Pivot:
     zero_rows: int = 0
     """Rows left out because every cell is zero."""
     total_rows: list[int] = field(default_factory=list)
+    legend: list[str] = field(default_factory=list)  # of survey estimates' precision
     """Rows that are the published total of the partners (the world), drawn as totals."""
 
 
@@ -403,15 +407,9 @@ def _cell(
         if o.value is not None
         else ("x" if conf else MISSING_SYMBOL.get(o.obs_status, ".."))
     )
-    precision = parse_precision(o.comment)
+    precision = precision_of(o)
     if precision is not None:
-        return Cell(
-            text=text,
-            value=o.value,
-            flags=flag + conf,
-            title=precision_title(precision, lang),
-            se="±" + number(precision.se, lang, 0),
-        )
+        return Cell(text=text, value=o.value, flags=flag + conf, **precision_cell(precision, lang))
     note = None
     if o.comment and notes is not None:
         note = notes.setdefault(o.comment, len(notes) + 1)
@@ -466,7 +464,7 @@ def _pivot(
     notes: dict[str, int] = {}
     # A comment on most cells is a publisher's label of the series, not an annotation:
     # it stays in the cell's tooltip instead of numbering every cell.
-    commented = sum(1 for o in cells.values() if o.comment and not parse_precision(o.comment))
+    commented = sum(1 for o in cells.values() if o.comment and o.precision is None)
     numbered = notes if commented <= max(3, len(cells) // 2) else None
     flags_seen: dict[str, str] = {}
     out_rows = []
@@ -488,6 +486,7 @@ def _pivot(
             [dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols
         ],
         rows=out_rows,
+        legend=precision_legend(data.lang, out_rows),
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,

@@ -21,6 +21,7 @@ from migstat import api
 from migstat.exchange import explanations, review, sources_check, workflow
 from migstat.formats.limits import check_size
 from migstat.formats.questionnaire.annotate import annotate_workbook
+from migstat.formats.submeta import sidecar_path
 from migstat.i18n import N_, gettext_
 from migstat.mapping.stored import record_use
 from migstat.model.data import Location
@@ -60,14 +61,20 @@ class Checked:
         return sum(1 for f in self.findings if f.severity == Severity.WARNING)
 
 
-def check_upload(store: Store, data: bytes, file_name: str) -> Checked:
+def check_upload(
+    store: Store, data: bytes, file_name: str, metadata: bytes | None = None
+) -> Checked:
     """Read and validate an uploaded file; add the warnings of the mirror comparison and of
-    the comparison with other sources for the same cells."""
+    the comparison with other sources for the same cells. ``metadata``: the table metadata of
+    a CSV file as its sidecar ``FILE.metadata.json`` holds them (:mod:`migstat.formats.submeta`;
+    what ``migstat tabulate`` writes), read as if it lay beside the file."""
     name = safe_name(file_name)
     check_size(len(data), file_name=name)
     with tempfile.TemporaryDirectory(prefix="migstat-submit-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
+        if metadata is not None:
+            sidecar_path(path).write_bytes(metadata)
         checked = api.check_file(path, store=store)
     found = list(checked.findings)
     seen = {id(f) for f in found}
