@@ -1,0 +1,193 @@
+"""Every chart of the country profile and the region pages carries a title, a subtitle (what
+it holds fixed: the country, the date, the unit) and the source line naming whose numbers it
+plots; the stock explorer opens on the latest well-covered date with the origins by size; a
+region page gives the women among the foreign-born of each country with its source. Over the
+portal's small real store (UN DESA, CIS-Stat, a synthetic Kyrgyz questionnaire), checked in
+the HTML and in Chromium, in English and Russian.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migstat.web.app import create_app
+from tests.browser import shot
+from tests.portal_store import (
+    available,
+    build_portal_store,
+    cis_value,
+    has_cis,
+    undesa_cell,
+    undesa_row_total,
+)
+
+pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
+pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+)
+
+CHARTS = ("stocks", "flows", "origins", "destinations", "arrivals", "departures", "pyramid")
+SOURCE = {"en": "Source:", "ru": "Источник:"}
+KGZ = {"en": "Kyrgyzstan", "ru": "Кыргызстан"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    store = build_portal_store(tmp_path_factory.mktemp("chart-titles") / "portal.db")
+    yield create_app(store=store)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _text(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|h2|figcaption)>', page, re.S)
+    assert found, element_id
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip())
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_profile_chart_has_title_subtitle_and_source_line(client, lang) -> None:
+    page = client.get(f"/country/KGZ?lang={lang}").text
+    assert 'class="small muted provenance"' not in page  # the old line above the chart
+    for key in CHARTS:
+        figure = re.search(rf'<figure id="figure-{key}" aria-labelledby="title-{key}">', page)
+        assert figure, key
+        assert _text(page, f"title-{key}")
+        assert _text(page, f"chart-{key}-subtitle").startswith(KGZ[lang]), key
+        assert _text(page, f"chart-{key}-source").startswith(SOURCE[lang]), key
+    # Where people born in Kyrgyzstan live: UN DESA 2019, Russia first with the published cell.
+    profile = client.get("/api/countries/KGZ").json()
+    abroad = profile["ranking"]["destinations"]
+    assert abroad["code"] == "UN_DESA" and abroad["period"] == "2019-07-01"
+    assert _text(page, "chart-destinations-subtitle").startswith(f"{KGZ[lang]}, 2019-07-01: ")
+    line = _text(page, "chart-destinations-source")
+    assert ("UN DESA" if lang == "en" else "ДЭСВ ООН") in line
+    assert "International Migrant Stock 2019" in line
+    assert abroad["bars"][0]["code"] == "RUS"
+    assert abroad["bars"][0]["value"] == undesa_cell("2019", "Russian Federation", "Kyrgyzstan")
+    origins = profile["ranking"]["origins"]
+    assert _text(page, "chart-origins-subtitle").startswith(f"{KGZ[lang]}, {origins['period']}: ")
+    # Arrivals: CIS-Stat's latest year with partners.
+    arrivals = _text(page, "chart-arrivals-source")
+    assert ("CIS-Stat" if lang == "en" else "Статкомитет СНГ") in arrivals
+    # The pyramid is the synthetic Kyrgyz questionnaire's: its line says so, as a mark.
+    pyramid = _text(page, "chart-pyramid-source")
+    assert KGZ[lang] in pyramid and "KGZ_2024.xlsx" in pyramid
+    assert 'id="chart-pyramid-status"' in page
+    assert "2024" in _text(page, "chart-pyramid-subtitle")
+
+
+def test_stock_explorer_opens_on_the_latest_date_by_size(client) -> None:
+    """UN DESA's stocks in Kyrgyzstan: seven dates of 233 origins. The explorer opens on
+    mid-2019, Russia first; the time series (``chart=line``) asks for every date."""
+    view = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&lang=en").json()
+    assert view["pivot"]["columns"] == [["2019-07-01"]]
+    labels = [row["labels"][0] for row in view["pivot"]["data"]]
+    values = [row["cells"][0]["value"] for row in view["pivot"]["data"]]
+    assert labels[:3] == ["Russian Federation", "Ukraine", "Kazakhstan"]
+    assert values[0] == undesa_cell("2019", "Kyrgyzstan", "Russian Federation")
+    assert values == sorted(values, reverse=True)
+    assert "start=2019&end=2019" in view["share"] and "order=size" in view["share"]
+    assert sum(values) == undesa_row_total("2019", "Kyrgyzstan") == 195_949
+    series = client.get("/api/explore/S01?REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&chart=line").json()
+    assert len(series["pivot"]["columns"]) == 7
+    # Eurostat-like sources with the total alone keep their series; flows are unchanged.
+    flows = client.get("/api/explore/F01?lang=en").json()
+    latest = max(y for y in range(2015, 2026) if has_cis(y))
+    assert flows["pivot"]["data"][0]["cells"][0]["value"] == cis_value(latest, "KGZ", "ARRIVALS")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_region_gives_women_among_the_foreign_born_per_country(client, lang) -> None:
+    """Central Asia: UN DESA's matrix has no breakdown by sex, so no regional share is added
+    up; Kyrgyzstan's share comes from its questionnaire (synthetic, marked), between 0 and
+    100 %, and the countries without one are named."""
+    page = client.get(f"/region/M49_143?lang={lang}").text
+    note = _text(page, "region-women-note")
+    assert ("UN DESA" if lang == "en" else "ДЭСВ ООН") in note
+    row = re.search(r'<tr data-country="KGZ">(.*?)</tr>', page, re.S).group(1)
+    cells = [
+        html.unescape(re.sub(r"<[^>]+>", " ", c)).strip()
+        for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+    ]
+    share = float(cells[1].replace(",", "."))
+    assert 0 < share < 100
+    profile = client.get(f"/country/KGZ?lang={lang}").text
+    assert f">{cells[1]}%<" in profile  # the profile's headline, the same number
+    assert "KGZ_2024.xlsx" in cells[2] and 'data-mark="synthetic"' in row
+    missing = _text(page, "region-women-missing")
+    for name in ("Kazakhstan", "Uzbekistan") if lang == "en" else ("Казахстан", "Узбекистан"):
+        assert name in missing
+    # The region's chart: title, subtitle, source line with UN DESA's edition.
+    assert _text(page, "region-chart-subtitle").startswith(
+        "Central Asia" if lang == "en" else "Центральная Азия"
+    )
+    line = _text(page, "region-chart-source")
+    assert line.startswith(SOURCE[lang]) and "International Migrant Stock 2019" in line
+
+
+def _boxes(page: Any, selector: str) -> list[dict[str, float]]:
+    return page.eval_on_selector_all(
+        selector,
+        "es => es.map(e => { const r = e.getBoundingClientRect(); "
+        "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; })",
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("width", [1300, 390])
+def test_profile_charts_show_their_captions_in_chromium(browser, base_url, lang, width) -> None:
+    """Each chart is drawn between its subtitle and its source line, all three visible, on a
+    desktop and a phone screen; the exported SVG of the pyramid carries all three."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    errors: list[str] = []
+    try:
+        tab = context.new_page()
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.goto(f"{base_url}/country/KGZ?lang={lang}")
+        tab.wait_for_selector("div.chart:not([data-rendered])", state="detached", timeout=20_000)
+        for key in CHARTS:
+            (sub,) = _boxes(tab, f"#chart-{key}-subtitle")
+            (drawn,) = _boxes(tab, f"#figure-{key} div.chart")
+            (line,) = _boxes(tab, f"#chart-{key}-source")
+            assert sub["bottom"] <= drawn["top"] + 1 and drawn["bottom"] <= line["top"], key
+            assert tab.locator(f"#chart-{key}-subtitle").is_visible()
+            assert line["right"] <= width, key
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        shot(tab, f"profile_charts_{lang}_{width}")
+        with tab.expect_download() as got:
+            tab.click("#pyramid + p.chart-export a[data-export=svg]")
+        svg = Path(got.value.path()).read_text(encoding="utf-8")
+        title = "Foreign-born population by age and sex" if lang == "en" else "возрасту"
+        assert title in svg and SOURCE[lang] in svg and "KGZ_2024.xlsx" in svg
+        assert f"{KGZ[lang]}, 2024" in svg  # the subtitle
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_region_page_in_chromium(browser, base_url, lang) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{base_url}/region/M49_143?lang={lang}")
+        tab.wait_for_selector("div.chart:not([data-rendered])", state="detached", timeout=20_000)
+        assert tab.locator("#region-women tr[data-country=KGZ]").is_visible()
+        assert tab.locator("#region-chart-source").is_visible()
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(tab, f"region_women_{lang}")
+    finally:
+        context.close()
