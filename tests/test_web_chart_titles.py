@@ -9,13 +9,17 @@ the HTML and in Chromium, in English and Russian.
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from migstat.analysis.mirror_model import COMPARED, Flag
+from migstat.model import default_registry
 from migstat.web.app import create_app
+from migstat.web.views.mirror_flags import named_flag
 from tests.browser import shot
 from tests.portal_store import (
     available,
@@ -191,3 +195,71 @@ def test_region_page_in_chromium(browser, base_url, lang) -> None:
         shot(tab, f"region_women_{lang}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_mirror_report_says_names_not_codes(client, lang) -> None:
+    """The mirror report of Kyrgyzstan: the series are named by the country's name, and the
+    reasons two sides differ name the publishers and the residence rules, not their codes."""
+    page = client.get(f"/mirror/country/KGZ?year=2024&lang={lang}").text
+    specs = re.findall(
+        r'<script type="application/json" id="mirror-[a-z]+-chart-spec">(.*?)<', page
+    )
+    series = {
+        p["series"] for spec in specs for p in json.loads(html.unescape(spec))["data"]["values"]
+    }
+    assert series and not [s for s in series if "KGZ" in s]
+    assert all(KGZ[lang] in s for s in series)
+    # The heat map's tooltips name both countries.
+    heat = client.get(f"/mirror?year=2019&lang={lang}").text
+    title = heat.split('data-origin="KGZ" data-destination="RUS"')[0].rsplit("<td", 1)[1]
+    assert KGZ[lang] in title and "KGZ" not in title.split('title="', 1)[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_mirror_flags_name_publishers_countries_and_rules(lang) -> None:
+    """The reasons two sides differ, as the mirror analysis states them (with codes), are
+    written with the names of the publishers, countries and residence rules."""
+    registry = default_registry()
+    rule = Flag(
+        "RESIDENCE_RULE",
+        COMPARED[0][2],
+        {"sender": "permanent_registration", "receiver": "12_months"},
+    )
+    months = Flag("RESIDENCE_RULE", COMPARED[0][2], {"sender": "6 months", "receiver": "12 months"})
+    publishers = Flag(
+        "PROVIDER",
+        "The two sides come from different publishers: {sender} and {receiver}.",
+        {"sender": "CISSTAT", "receiver": "GEO"},
+    )
+    said = [named_flag(f, registry, lang) for f in (rule, months, publishers)]
+    if lang == "en":
+        assert said == [
+            "Residence rule differs: permanent registration (sender) against 12 months or "
+            "more (receiver).",
+            "Residence rule differs: 6 months (sender) against 12 months (receiver).",
+            "The two sides come from different publishers: CIS-Stat and Georgia.",
+        ]
+    else:
+        assert "12 месяцев и более" in said[0] and "permanent" not in said[0]
+        assert "6 мес." in said[1] and "months" not in said[1]
+        assert said[2].endswith("Статкомитет СНГ и Грузия.")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_mirror_report_marks_years_with_synthetic_sides(client, lang) -> None:
+    """Kyrgyzstan's side from its own (synthetic) questionnaire first: 2024 adds made-up
+    numbers to CIS-Stat's, so its points are hollow, off the line, and the page says why;
+    the years of CIS-Stat alone are not marked."""
+    page = client.get(f"/mirror/country/KGZ?provider=KGZ,CISSTAT&year=2022&lang={lang}").text
+    specs = re.findall(
+        r'<script type="application/json" id="mirror-[a-z]+-chart-spec">(.*?)<', page
+    )
+    for spec in map(lambda s: json.loads(html.unescape(s)), specs):
+        assert spec["usermeta"]["marked"] == ["2024"]
+        assert spec["layer"][0]["transform"] == [{"filter": "!datum.status"}]
+        word = "synthetic" if lang == "en" else "синтетические"
+        for point in spec["data"]["values"]:
+            assert (word in point.get("status", "")) == (point["period"] == "2024"), point
+    note = _text(page, "mirror-marked")
+    assert "2024" in note and ("hollow" if lang == "en" else "полыми") in note

@@ -20,7 +20,7 @@ from migstat.store.records import StoredObservation
 from migstat.web.views import charts
 from migstat.web.views.availability_rounds import returned_cells
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
-from migstat.web.views.explore import describe_metadata
+from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
 from migstat.web.views.provenance import (
