@@ -332,11 +332,9 @@ def _choose(
 ) -> dict[str, list[str]]:
     """The codes shown of the source and of each breakdown: those asked for that have data,
     else the default; the source with the longest series first (national first among
-    equals)."""
+    equals) among those that hold the codes asked for."""
     table = dims.table
-    spans: dict[str, set[str]] = defaultdict(set)
-    for o in observations:
-        spans[o.provider].add(o.time_period)
+    spans = _spans(data, table, params, observations, found)
     chosen: dict[str, list[str]] = {}
     for dim in [PROVIDER, *table.dimension_ids]:
         available = dims.sorted(dim, found[dim])
@@ -350,6 +348,28 @@ def _choose(
         _note_missing(notices, dims, dim, given, found[dim])
         chosen[dim] = [c for c in given if c in found[dim]] or _default_codes(table, dim, available)
     return chosen
+
+
+def _spans(
+    data: PortalData,
+    table: TableDef,
+    params: Any,
+    observations: list[StoredObservation],
+    found: dict[str, set[str]],
+) -> dict[str, set[str]]:
+    """The periods each source gives for the codes asked for (every code of a dimension not
+    asked): Russia's countries of birth come from UN DESA, not from Eurostat's longer series
+    of the population, which has no country of birth but the total."""
+    wanted: dict[int, set[str]] = {}
+    for i, dim in enumerate(table.dimension_ids):
+        codes = set(asked.dimension(data, table, dim, params)) & found[dim]
+        if codes:
+            wanted[i] = codes
+    spans: dict[str, set[str]] = defaultdict(set)
+    for o in observations:
+        if all(o.key[i] in codes for i, codes in wanted.items()):
+            spans[o.provider].add(o.time_period)
+    return spans
 
 
 def _note_missing(
