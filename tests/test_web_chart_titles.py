@@ -263,3 +263,16 @@ def test_mirror_report_marks_years_with_synthetic_sides(client, lang) -> None:
             assert (word in point.get("status", "")) == (point["period"] == "2024"), point
     note = _text(page, "mirror-marked")
     assert "2024" in note and ("hollow" if lang == "en" else "полыми") in note
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_mirror_explorer_names_the_synthetic_sides_of_its_year(client, lang) -> None:
+    """With Kyrgyzstan's own (synthetic) questionnaire preferred, 2024's heat map reads its
+    side from made-up numbers: the page says so, naming the country; 2022 (CIS-Stat only)
+    has no such note, and the page still opens on 2022."""
+    page = client.get(f"/mirror?year=2024&provider=KGZ,CISSTAT&lang={lang}").text
+    note = _text(page, "mirror-synthetic")
+    assert KGZ[lang] in note and "2024" in note
+    assert 'id="mirror-synthetic"' not in client.get(f"/mirror?year=2022&lang={lang}").text
+    opened = client.get(f"/mirror?provider=KGZ,CISSTAT&lang={lang}").text
+    assert re.search(r'<option value="2022" selected', opened)

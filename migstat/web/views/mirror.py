@@ -30,7 +30,13 @@ from migstat.model import MigstatError, Registry
 from migstat.web.deps import Reader
 from migstat.web.views.mirror_charts import cell_colour, fmt, series_chart
 from migstat.web.views.mirror_flags import named_flag
-from migstat.web.views.mirror_sources import corridor_line, report_lines, synthetic_years
+from migstat.web.views.mirror_sources import (
+    corridor_line,
+    report_lines,
+    synthetic_only,
+    synthetic_sides,
+    synthetic_years,
+)
 from migstat.web.views.params import area_code, invalid, unknown
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
 
@@ -154,6 +160,7 @@ def explorer(
     axis = [c for c in m.countries if c in reporting] if not chosen else m.countries
     grid = _grid(m, axis, show, r.lang, r.registry) if m.years else []
     cov = m.coverage()[0] if m.years else None
+    made_up = [_name(r, c) for c in synthetic_sides(m, year)] if m.years and year else []
     totals = m.country_totals(year) if m.years else []
     query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
     return {
@@ -166,6 +173,7 @@ def explorer(
         "axis": axis,
         "grid": grid,
         "coverage": cov,
+        "synthetic": made_up,
         "totals": totals,
         "labels": _labels(r, m.countries),
         "query": query,
@@ -178,10 +186,18 @@ SHOWS = ("ratio", "emigration", "immigration", "difference")
 
 
 def _best_year(r: Reader, sel: Selection, years: list[int]) -> int:
-    """The latest year in which most of the countries that ever report both sides do."""
+    """The latest year in which most of the countries that ever report both sides do, from
+    real data: a source that has sent only synthetic numbers (the demo's questionnaires)
+    does not make a year well covered, unless nothing else is there."""
     basis = BASES[sel.basis if sel.basis in BASES else "residence"]
-    counts = reporting_counts(r.coverage(), (basis.emigration, basis.immigration))
+    tables = (basis.emigration, basis.immigration)
+    made_up = synthetic_only(r.submissions())
+    rows = list(r.coverage())
+    counts = reporting_counts([c for c in rows if c[0] not in made_up], tables)
     best = well_covered({y: counts.get(y, 0) for y in years})
+    if best is None:
+        counts = reporting_counts(rows, tables)
+        best = well_covered({y: counts.get(y, 0) for y in years})
     return best if best is not None else years[-1]
 
 

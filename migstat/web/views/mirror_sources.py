@@ -17,6 +17,7 @@ import numpy as np
 
 from migstat.analysis.mirror import MirrorMatrix
 from migstat.analysis.mirror_model import Side
+from migstat.store.records import SubmissionRecord
 from migstat.web.deps import Reader
 from migstat.web.views.provenance import chart_line
 from migstat.web.views.providers import example_providers
@@ -91,6 +92,21 @@ def synthetic_years(m: MirrorMatrix, country: str) -> set[int]:
         for side in _sides(m, [(year, origin, destination)])[0]
         if side.synthetic
     }
+
+
+def synthetic_only(submissions: Iterable[SubmissionRecord]) -> set[str]:
+    """The sources all of whose submissions are synthetic (the demo's questionnaires)."""
+    kinds: dict[str, set[bool]] = {}
+    for record in submissions:
+        kinds.setdefault(record.provider, set()).add(record.synthetic)
+    return {provider for provider, found in kinds.items() if found == {True}}
+
+
+def synthetic_sides(m: MirrorMatrix, year: int) -> list[str]:
+    """The reporting countries whose side in ``year`` (emigration or immigration) is read
+    from synthetic numbers."""
+    sides = list(m.emigration_sides.items()) + list(m.immigration_sides.items())
+    return sorted({area for (y, area), side in sides if y == year and side.synthetic})
 
 
 def report_lines(r: Reader, m: MirrorMatrix, country: str) -> dict[str, dict[str, Any]]:
