@@ -276,3 +276,28 @@ def test_mirror_explorer_names_the_synthetic_sides_of_its_year(client, lang) -> 
     assert 'id="mirror-synthetic"' not in client.get(f"/mirror?year=2022&lang={lang}").text
     opened = client.get(f"/mirror?provider=KGZ,CISSTAT&lang={lang}").text
     assert re.search(r'<option value="2022" selected', opened)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_corridor_page_names_sides_and_marks_synthetic_years(client, lang) -> None:
+    """Kyrgyzstan → Russia: headings, publishers and series by name; with Kyrgyzstan's own
+    synthetic questionnaire preferred, its 2024 point is hollow, off the line."""
+    page = client.get(
+        f"/mirror/corridor?origin=KGZ&destination=RUS&provider=KGZ,CISSTAT&lang={lang}"
+    ).text
+    table = page.split('id="mirror-corridor"', 1)[1].split("</table>", 1)[0]
+    head = table.split("</thead>", 1)[0]
+    assert KGZ[lang] in head and "KGZ" not in re.sub(r'title="[^"]*"', "", head)
+    publishers = re.findall(r'<td class="publishers">(.*?)</td>', table, re.S)
+    assert ("CIS-Stat" if lang == "en" else "Статкомитет СНГ") in publishers[0]
+    spec = json.loads(
+        html.unescape(
+            re.search(
+                r'<script type="application/json" id="mirror-series-chart-spec">(.*?)<', page
+            ).group(1)
+        )
+    )
+    assert spec["usermeta"]["marked"] == ["2024"]
+    assert all(KGZ[lang] in p["series"] or "KGZ" not in p["series"] for p in spec["data"]["values"])
+    hollow = {p["period"] for p in spec["data"]["values"] if p.get("status")}
+    assert hollow == {"2024"}

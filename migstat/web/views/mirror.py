@@ -11,6 +11,7 @@ builder returns the template's context; an error of the selection is a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +33,7 @@ from migstat.web.views.mirror_charts import cell_colour, fmt, series_chart
 from migstat.web.views.mirror_flags import named_flag
 from migstat.web.views.mirror_sources import (
     corridor_line,
+    corridor_synthetic_years,
     report_lines,
     synthetic_only,
     synthetic_sides,
@@ -39,6 +41,7 @@ from migstat.web.views.mirror_sources import (
 )
 from migstat.web.views.params import area_code, invalid, unknown
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
+from migstat.web.views.providers import provider_name
 
 
 @dataclass
@@ -124,7 +127,16 @@ def _common(r: Reader, sel: Selection) -> dict[str, Any]:
         "formats": TABLE_FORMATS,
         "keep": sel.keep(),
         "flag_text": lambda f: named_flag(f, r.registry, r.lang),
+        "provider_name": lambda p: provider_name(p, r.registry, r.lang),
     }
+
+
+def _made_up(r: Reader, years: Iterable[int]) -> dict[int, str]:
+    """What the points of years with synthetic sides say (drawn hollow, off the line)."""
+    text = gettext_(
+        N_("synthetic numbers among those added up: not comparable with other years"), r.lang
+    )
+    return {year: text for year in years}
 
 
 def _name(r: Reader, code: str) -> str:
@@ -326,6 +338,7 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
         ],
         title=f"{_name(r, origin)} → {_name(r, destination)}",
         lang=r.lang,
+        marked=_made_up(r, corridor_synthetic_years(m, origin, destination, years)),
     )
     line = corridor_line(r, m, origin, destination, years)
     query = urlencode({"origin": origin, "destination": destination, **sel.params()})
@@ -365,10 +378,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]
     pending = _pending(r, partners)
-    made_up = gettext_(
-        N_("synthetic numbers among those added up: not comparable with other years"), r.lang
-    )
-    marked = {year: made_up for year in synthetic_years(m, country)}
+    marked = _made_up(r, synthetic_years(m, country))
     emi_chart = series_chart(
         sy,
         [

@@ -94,6 +94,18 @@ def synthetic_years(m: MirrorMatrix, country: str) -> set[int]:
     }
 
 
+def corridor_synthetic_years(
+    m: MirrorMatrix, origin: str, destination: str, years: Iterable[int]
+) -> set[int]:
+    """The years in which a side of one corridor is read from synthetic numbers."""
+    return {
+        year
+        for year in years
+        for side in _sides(m, [(year, origin, destination)])[0]
+        if side.synthetic
+    }
+
+
 def synthetic_only(submissions: Iterable[SubmissionRecord]) -> set[str]:
     """The sources all of whose submissions are synthetic (the demo's questionnaires)."""
     kinds: dict[str, set[bool]] = {}
