@@ -301,3 +301,29 @@ def test_corridor_page_names_sides_and_marks_synthetic_years(client, lang) -> No
     assert all(KGZ[lang] in p["series"] or "KGZ" not in p["series"] for p in spec["data"]["values"])
     hollow = {p["period"] for p in spec["data"]["values"] if p.get("status")}
     assert hollow == {"2024"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_south_caucasus_and_eastern_europe_have_region_pages(client, lang) -> None:
+    """The three region pages the explorer offers first: Central Asia, the South Caucasus
+    (Armenia, Azerbaijan, Georgia; UN DESA 2019 added up, a share of the population between
+    0 and 100 %) and Eastern Europe (the members outside the store's countries are named)."""
+    explorer = client.get(f"/explore?table=S01&REF_AREA=KGZ&lang={lang}").text
+    offered = re.findall(r'<a href="/region/([A-Z0-9_]+)\?lang=', explorer)
+    assert offered[:3] == ["M49_143", "SOUTH_CAUCASUS", "M49_151"]
+    page = client.get(f"/region/south_caucasus?lang={lang}").text
+    assert ("South Caucasus" if lang == "en" else "Южный Кавказ") in page
+    row = re.search(r'<tr data-period="2019-07-01">(.*?)</tr>', page, re.S).group(1)
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+    ]
+    migrants = sum(undesa_row_total("2019", n) for n in ("Armenia", "Azerbaijan", "Georgia"))
+    assert int(re.sub(r"\D", "", cells[1])) == migrants
+    population = int(re.sub(r"\D", "", cells[2]))
+    share = float(cells[3].replace(",", "."))
+    assert migrants < population and 0 < share < 100
+    assert round(100 * migrants / population, 1) == share
+    east = client.get(f"/region/M49_151?lang={lang}").text
+    missing = re.search(r'<tr data-period="2019-07-01">(.*?)</tr>', east, re.S).group(1)
+    assert ("Poland" if lang == "en" else "Польша") in missing
