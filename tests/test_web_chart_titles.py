@@ -327,3 +327,28 @@ def test_south_caucasus_and_eastern_europe_have_region_pages(client, lang) -> No
     east = client.get(f"/region/M49_151?lang={lang}").text
     missing = re.search(r'<tr data-period="2019-07-01">(.*?)</tr>', east, re.S).group(1)
     assert ("Poland" if lang == "en" else "Польша") in missing
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_first_column_of_numbers_is_on_a_phone_screen(browser, base_url, lang) -> None:
+    """On a 390 px phone the explorer's row labels wrap, so the numbers of the period shown
+    (Kyrgyzstan's arrivals, 2025) are on screen beside them, not behind a wide label."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(f"{base_url}/explore?table=F01&lang={lang}")
+        (box,) = _boxes(tab, "#pivot")
+        cells = _boxes(tab, "#pivot tbody tr:first-child td")
+        scroller = tab.evaluate(
+            "document.querySelector('#pivot').closest('.scroll').getBoundingClientRect().right"
+        )
+        assert cells and cells[0]["right"] <= min(scroller, 390), (cells[0], scroller)
+        assert box["left"] >= 0
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        first = tab.locator("#pivot tbody tr:first-child td").first.inner_text()
+        assert first.replace("\u00a0", " ").replace(
+            ",", " "
+        ) == f"{cis_value(2025, 'KGZ', 'ARRIVALS'):,}".replace(",", " ")
+        shot(tab, f"pivot_phone_{lang}")
+    finally:
+        context.close()
