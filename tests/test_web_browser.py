@@ -168,7 +168,9 @@ def test_filter_and_pivot(page, base_url) -> None:
 
 
 def test_chart_map_and_flows_draw_the_right_marks(page, base_url) -> None:
-    _open(page, f"{base_url}/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&lang=en")
+    _open(
+        page, f"{base_url}/explore?table=S01&REF_AREA=KGZ&DATA_PROVIDER=UN_DESA&chart=line&lang=en"
+    )
     charts = _charts_drawn(page)
     codes = _undesa_codes()
     m49 = {c.id: c.attributes.get("m49") for c in default_registry().areas}

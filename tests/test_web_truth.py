@@ -32,6 +32,7 @@ from tests.portal_store import (
     build_portal_store,
     cis_value,
     has_cis,
+    undesa_cell,
     undesa_row_total,
 )
 from tests.shared import SHARED_DATA
@@ -331,3 +332,16 @@ def test_guide_schema_refuses_a_text_cut_short(tmp_path, change, expected_en, ex
     assert expected_en in caught.value.text("en")
     assert expected_ru in caught.value.text("ru")
     assert caught.value.where is not None and caught.value.where.file == "guide.yaml"
+
+
+def test_explorer_reads_the_source_that_holds_the_countries_asked(client) -> None:
+    """Russia's people born in Central Asia: Eurostat's series of Russia's population is the
+    longest, but it has no country of birth; the explorer reads UN DESA, which has them,
+    instead of showing an empty table."""
+    view = client.get("/api/explore/S01?REF_AREA=RUS&COUNTRY_BIRTH=KAZ+KGZ+TJK+TKM+UZB").json()
+    assert dict(view["pivot"]["fixed"])["Source"] == "UN DESA"
+    assert len(view["pivot"]["columns"]) == 7  # 1990-2019: countries asked, every date
+    latest = {row["labels"][0]: row["cells"][-1]["value"] for row in view["pivot"]["data"]}
+    assert latest["Kazakhstan"] == undesa_cell("2019", "Russian Federation", "Kazakhstan")
+    assert latest["Uzbekistan"] == undesa_cell("2019", "Russian Federation", "Uzbekistan")
+    assert len(latest) == 5

@@ -24,14 +24,21 @@
   function plain(node) {
     return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
   }
-  // The title and source line printed round a chart in its <figure>, to go into its image.
+  // The title, subtitle and source line printed round a chart in its <figure>, to go into
+  // its image: the title is the heading the figure is labelled by, else its caption's bold
+  // part, else the whole caption.
   function captionOf(el) {
     var figure = el.closest("figure");
-    if (!figure) { return {title: "", source: ""}; }
+    if (!figure) { return {title: "", subtitle: "", source: ""}; }
     var labelled = figure.getAttribute("aria-labelledby");
-    var title = figure.querySelector("figcaption") ||
-      (labelled ? document.getElementById(labelled) : null);
-    return {title: plain(title), source: plain(figure.querySelector("p.chart-source, p[id$='-source']"))};
+    var title = (labelled ? document.getElementById(labelled) : null) ||
+      figure.querySelector("figcaption b") || figure.querySelector("figcaption");
+    var subtitle = figure.querySelector("[id$='-subtitle']");
+    return {
+      title: plain(title),
+      subtitle: subtitle && !(title && title.contains(subtitle)) ? plain(subtitle) : "",
+      source: plain(figure.querySelector("p.chart-source, p[id$='-source']"))
+    };
   }
   function lines(text, width) {
     var out = [], line = "";
@@ -55,7 +62,8 @@
     spec.width = width;
     spec.title = {
       text: cap.title || old, anchor: "start", fontSize: 14,
-      subtitle: lines(cap.source, Math.floor(width / 6)), subtitleFontSize: 10,
+      subtitle: lines(cap.subtitle, Math.floor(width / 6)).concat(lines(cap.source, Math.floor(width / 6))),
+      subtitleFontSize: 10,
       subtitleColor: "#444", subtitlePadding: 4, offset: 10
     };
     var copy = new vega.View(vega.parse(vegaLite.compile(spec).spec, null, {ast: true}), {

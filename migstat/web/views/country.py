@@ -20,7 +20,7 @@ from migstat.store.records import StoredObservation
 from migstat.web.views import charts
 from migstat.web.views.availability_rounds import returned_cells
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
-from migstat.web.views.explore import describe_metadata
+from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
 from migstat.web.views.provenance import (
@@ -159,6 +159,7 @@ def _partner_ranking(
     shown = tuple(o for c, _v in top for o in used[c])
     return dict(
         describe(data, provider, period, shown),
+        line=chart_line_of(data, shown),
         bars=[{"label": data.area_label(c), "code": c, "value": v} for c, v in top],
     )
 
@@ -186,6 +187,19 @@ SERIES = (
     ("F02", "flows", N_("Emigration")),
 )
 """The lines of the profile's two charts: key of :func:`_figures`, chart and label."""
+
+SUBTITLES = (
+    ("stocks", N_("{country}: foreign-born residents and refugees, persons, one line per source")),
+    (
+        "flows",
+        N_("{country}: long-term arrivals and departures, persons a year, one line per source"),
+    ),
+)
+"""What the profile's two line charts hold fixed, under their titles."""
+RANKED = N_("{country}, {period}: the {n} largest, persons")
+"""The subtitle of a top-ten chart."""
+PYRAMID = N_("{country}, {period}: foreign-born by age group and sex, persons")
+"""The subtitle of the age and sex pyramid."""
 
 
 def build(data: PortalData, code: str) -> dict[str, Any]:
@@ -304,6 +318,8 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
 
     specs: dict[str, dict[str, Any]] = {}
     lines: dict[str, dict[str, Any]] = {}
+    name = data.area_label(code)
+    subtitles = {chart: t(text, country=name) for chart, text in SUBTITLES}
     value_title = t(N_("Number ({unit})"), unit=t(N_("persons")))
     for chart in ("stocks", "flows"):
         points = [p for p in series if p["chart"] == chart]
@@ -325,6 +341,7 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
                 r["bars"], x_title=f"{value_title}, {r['period']}", y_title=""
             )
             r["title"] = t(title)
+            r["subtitle"] = t(RANKED, country=name, period=r["period"], n=len(r["bars"]))
 
     pyramid = _pyramid(data, s01, s01_obs, code)
     if pyramid:
@@ -334,10 +351,12 @@ def _build(data: PortalData, code: str) -> dict[str, Any]:
             value_title=value_title,
             sex_title=t(N_("Sex")),
         )
+        pyramid["subtitle"] = t(PYRAMID, country=name, period=pyramid["period"])
     titles = {key: t(title) for key, title in RANKINGS}
     return {
         "code": code,
-        "name": data.area_label(code),
+        "name": name,
+        "subtitles": subtitles,
         "kpis": _kpis(data, figures),
         "specs": specs,
         "lines": lines,
@@ -401,7 +420,9 @@ def _pyramid(
         ]
         if bars:
             used = tuple(o for o in cells if o.key[at] in ("_T", code))
-            return dict(describe(data, provider, period, used), bars=bars)
+            return dict(
+                describe(data, provider, period, used), line=chart_line_of(data, used), bars=bars
+            )
     return None
 
 
@@ -527,3 +548,11 @@ def foreign_born(data: PortalData, code: str) -> Figures:
     """The foreign-born of ``code`` by (source, area, date), as its profile draws them
     (derived only where every part exists); the region pages add these up."""
     return _figures(data, code, data.observations("S01", [code]))["stocks"]
+
+
+def women_among_foreign_born(data: PortalData, code: str) -> dict[str, Any] | None:
+    """The profile's share of women among the foreign-born of ``code`` (its latest source
+    that gives both, with where it comes from and its marks); the region pages list these."""
+    observations = data.observations("S01", [code])
+    stocks = _figures(data, code, observations)["stocks"]
+    return _women_share(data, data.registry.table("S01"), observations, code, stocks)

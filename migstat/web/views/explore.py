@@ -23,6 +23,7 @@ from migstat.model.precision import precision_of
 from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
+from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
 from migstat.web.views.figures import figures
@@ -335,11 +336,9 @@ def _choose(
 ) -> dict[str, list[str]]:
     """The codes shown of the source and of each breakdown: those asked for that have data,
     else the default; the source with the longest series first (national first among
-    equals)."""
+    equals) among those that hold the codes asked for."""
     table = dims.table
-    spans: dict[str, set[str]] = defaultdict(set)
-    for o in observations:
-        spans[o.provider].add(o.time_period)
+    spans = _spans(data, table, params, observations, found)
     chosen: dict[str, list[str]] = {}
     for dim in [PROVIDER, *table.dimension_ids]:
         available = dims.sorted(dim, found[dim])
@@ -353,6 +352,28 @@ def _choose(
         _note_missing(notices, dims, dim, given, found[dim])
         chosen[dim] = [c for c in given if c in found[dim]] or _default_codes(table, dim, available)
     return chosen
+
+
+def _spans(
+    data: PortalData,
+    table: TableDef,
+    params: Any,
+    observations: list[StoredObservation],
+    found: dict[str, set[str]],
+) -> dict[str, set[str]]:
+    """The periods each source gives for the codes asked for (every code of a dimension not
+    asked): Russia's countries of birth come from UN DESA, not from Eurostat's longer series
+    of the population, which has no country of birth but the total."""
+    wanted: dict[int, set[str]] = {}
+    for i, dim in enumerate(table.dimension_ids):
+        codes = set(asked.dimension(data, table, dim, params)) & found[dim]
+        if codes:
+            wanted[i] = codes
+    spans: dict[str, set[str]] = defaultdict(set)
+    for o in observations:
+        if all(o.key[i] in codes for i, codes in wanted.items()):
+            spans[o.provider].add(o.time_period)
+    return spans
 
 
 def _note_missing(
@@ -539,59 +560,6 @@ def _sources(
             ]
             entry["facts"] = [f for f in entry["facts"] if f[1]]
         out.append(entry)
-    return out
-
-
-FIELD_LABELS = {
-    "source_type": N_("Source type"),
-    "reference_date": N_("Reference date"),
-    "residence_rule": N_("Residence rule"),
-    "residence_rule_months": N_("Residence rule (months)"),
-    "population_covered": N_("Population covered"),
-    "origin_concept": N_("Origin concept"),
-    "rounding_base": N_("Rounded to"),
-    "notes": N_("Notes"),
-}
-VALUE_LABELS = {
-    "census": N_("population census"),
-    "register": N_("population register"),
-    "aliens_register": N_("register of foreigners"),
-    "permits": N_("residence permits"),
-    "border": N_("border statistics"),
-    "asylum": N_("asylum records"),
-    "survey": N_("sample survey"),
-    "administrative": N_("administrative records"),
-    "estimate": N_("estimate"),
-    "microdata": N_("tabulated microdata"),
-    "other": N_("other"),
-    "12_months": N_("12 months or more"),
-    "6_months_1_day": N_("6 months and 1 day"),
-    "3_months": N_("3 months or more"),
-    "9_months": N_("9 months or more"),
-    "permanent_registration": N_("permanent registration"),
-    "no_time_limit": N_("no time limit"),
-    "BIRTH": N_("country of birth"),
-    "CITIZENSHIP": N_("citizenship"),
-    "CITIZENSHIP_AT_BIRTH": N_("citizenship at birth"),
-    "PREV_RES": N_("country of previous residence"),
-    "NEXT_RES": N_("country of next residence"),
-}
-
-
-def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """The metadata of one table of a submission as (field, value) in ``lang``."""
-    out = []
-    for key, label in FIELD_LABELS.items():
-        value = meta.get(key)
-        if value in (None, ""):
-            continue
-        text = str(value)
-        out.append(
-            (
-                gettext_(label, lang),
-                gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text,
-            )
-        )
     return out
 
 

@@ -1,5 +1,5 @@
 """What the explorer opens on when the address does not say: the latest well-covered period,
-partners ordered by size with the total row on top.
+partners ordered by size with the total row on top (flows and stocks by partner country).
 
 A flow table of CIS-Stat starts in 1991 with empty partner rows (partners were published
 from 2016) and its last year holds the few countries that have reported so far; opened on
@@ -19,14 +19,25 @@ from migstat.store.records import StoredObservation
 from migstat.web.views.periods import well_covered
 
 TOTAL_KINDS = ("world",)
+MIN_PARTNERS = 3
+"""A source giving fewer partners than this (Eurostat's population: the total alone) keeps
+every period: its table is a short series, not a list of partners."""
 GROUP_KINDS = ("aggregate",)
 
 
+OPENS_ON_ONE_PERIOD = (TableKind.FLOW, TableKind.STOCK)
+"""Tables by partner country that open on one period: flows, and stocks by country of birth
+or citizenship (UN DESA's seven dates of 233 origins put the latest date off-screen, behind
+the oldest). Events (permits, decisions) keep every year: their partners are few."""
+
+
 def opens_on_one_period(table: TableDef, params: Mapping[str, Any]) -> bool:
-    """Whether the address leaves the period and the partners of a flow table to the page
-    (stock tables keep every date: their series are few and short)."""
+    """Whether the address leaves the period and the partners of a flow or stock table to the
+    page. Asking for the time series (``chart=line``) asks for every period."""
     partner = table.partner
-    if partner is None or table.kind != TableKind.FLOW:
+    if partner is None or table.kind not in OPENS_ON_ONE_PERIOD:
+        return False
+    if params.get("chart") == "line":
         return False
     return not any(params.get(name) for name in ("start", "end", partner.id))
 
@@ -37,7 +48,8 @@ def default_year(
     keep: Callable[[StoredObservation], bool],
 ) -> int | None:
     """The latest year in which the observations kept (the chosen source and breakdown,
-    every period) give a value for most partners; ``None`` with one year or none."""
+    every period) give a value for most partners; ``None`` with one year or none, or with
+    fewer than :data:`MIN_PARTNERS` partners in any year."""
     partner = table.partner
     assert partner is not None
     at = table.dimension_ids.index(partner.id)
@@ -45,7 +57,7 @@ def default_year(
     for o in observations:
         if o.value is not None and keep(o) and o.time_period[:4].isdigit():
             counts.setdefault(int(o.time_period[:4]), set()).add(o.key[at])
-    if len(counts) < 2:
+    if len(counts) < 2 or max(len(codes) for codes in counts.values()) < MIN_PARTNERS:
         return None
     return well_covered({year: len(codes) for year, codes in counts.items()})
 

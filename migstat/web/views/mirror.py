@@ -11,6 +11,7 @@ builder returns the template's context; an error of the selection is a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,13 +27,21 @@ from migstat.analysis.mirror import (
 from migstat.analysis.mirror_output import matrix_metadata, plain_rows, render
 from migstat.formats.output import TABLE_FORMATS, OutputFormat, find_format
 from migstat.i18n import N_, gettext_
-from migstat.model import MigstatError
+from migstat.model import MigstatError, Registry
 from migstat.web.deps import Reader
-from migstat.web.views import charts
-from migstat.web.views.mirror_sources import corridor_line, report_lines
-from migstat.web.views.numbers import number
+from migstat.web.views.mirror_charts import cell_colour, fmt, series_chart
+from migstat.web.views.mirror_flags import named_flag
+from migstat.web.views.mirror_sources import (
+    corridor_line,
+    corridor_synthetic_years,
+    report_lines,
+    synthetic_only,
+    synthetic_sides,
+    synthetic_years,
+)
 from migstat.web.views.params import area_code, invalid, unknown
 from migstat.web.views.periods import incomplete, reporting_counts, well_covered
+from migstat.web.views.providers import provider_name
 
 
 @dataclass
@@ -110,67 +119,29 @@ def _matrix(
     )
 
 
-# -- colours and numbers -----------------------------------------------------------------------
-
-
-def cell_colour(log_ratio: float | None) -> str:
-    """Blue where the sender records more, red where the receiver records more, white where
-    they agree; the scale saturates at a factor of e³ (about 20)."""
-    if log_ratio is None or math.isnan(log_ratio):
-        return "#e5e7eb"
-    x = max(-1.0, min(1.0, log_ratio / 3))
-    if x >= 0:
-        return f"rgb(255,{round(255 - 175 * x)},{round(255 - 195 * x)})"
-    x = -x
-    return f"rgb({round(255 - 205 * x)},{round(255 - 110 * x)},255)"  # dark text stays legible
-
-
-def fmt(value: float | None, lang: str, digits: int = 0) -> str:
-    """A number of the mirror pages, as every page writes numbers; a dash when missing."""
-    return number(value, lang, digits, missing=True)
-
-
-def series_chart(
-    years: list[int],
-    series: list[tuple[str, list[float | None]]],
-    *,
-    title: str,
-    lang: str,
-    pending: dict[int, str] | None = None,
-) -> dict[str, Any]:
-    """A few series over years as a Vega-Lite line chart (:func:`.charts.line_chart`), with
-    a gap where a value is missing; ``usermeta.marks`` counts the series that have a value.
-    A ``pending`` year (partners have not all reported yet) is drawn as a hollow point that
-    says so, off the line, instead of as a fall."""
-    pending = pending or {}
-    points = [
-        {"period": str(year), "series": label, "value": value}
-        | ({"status": pending[year]} if year in pending else {})
-        for label, values in series
-        for year, value in zip(years, values, strict=True)
-    ]
-    spec = charts.line_chart(
-        points,
-        x_title=gettext_(N_("Year"), lang),
-        y_title=gettext_(N_("Number ({unit})"), lang, unit=gettext_(N_("persons"), lang)),
-        series_title=gettext_(N_("Series"), lang),
-        gaps=True,
-        status_title=gettext_(N_("Status"), lang),
-    )
-    if pending:
-        spec["layer"][0]["transform"] = [{"filter": "!datum.status"}]
-        spec["usermeta"]["pending"] = sorted(str(y) for y in pending)
-    spec["usermeta"]["marks"] = sum(
-        1 for _label, values in series if any(v is not None for v in values)
-    )
-    spec["title"] = {"text": title, "fontSize": 12}
-    return spec
-
-
 def _common(r: Reader, sel: Selection) -> dict[str, Any]:
     """What every mirror page's template uses: the number format, the download formats and
     the selection to carry along."""
-    return {"fmt": lambda v, d=0: fmt(v, r.lang, d), "formats": TABLE_FORMATS, "keep": sel.keep()}
+    return {
+        "fmt": lambda v, d=0: fmt(v, r.lang, d),
+        "formats": TABLE_FORMATS,
+        "keep": sel.keep(),
+        "flag_text": lambda f: named_flag(f, r.registry, r.lang),
+        "provider_name": lambda p: provider_name(p, r.registry, r.lang),
+    }
+
+
+def _made_up(r: Reader, years: Iterable[int]) -> dict[int, str]:
+    """What the points of years with synthetic sides say (drawn hollow, off the line)."""
+    text = gettext_(
+        N_("synthetic numbers among those added up: not comparable with other years"), r.lang
+    )
+    return {year: text for year in years}
+
+
+def _name(r: Reader, code: str) -> str:
+    """A country's name in the reader's language (its code stays on hover, in the tables)."""
+    return r.registry.areas.label(code, r.lang)
 
 
 def _labels(r: Reader, codes: list[str]) -> dict[str, str]:
@@ -199,8 +170,9 @@ def explorer(
         {c for (_y, c) in m.emigration_sides} | {c for (_y, c) in m.immigration_sides}
     )
     axis = [c for c in m.countries if c in reporting] if not chosen else m.countries
-    grid = _grid(m, axis, show, r.lang) if m.years else []
+    grid = _grid(m, axis, show, r.lang, r.registry) if m.years else []
     cov = m.coverage()[0] if m.years else None
+    made_up = [_name(r, c) for c in synthetic_sides(m, year)] if m.years and year else []
     totals = m.country_totals(year) if m.years else []
     query = urlencode({"year": year, **sel.params(), "countries": countries or ""})
     return {
@@ -213,6 +185,7 @@ def explorer(
         "axis": axis,
         "grid": grid,
         "coverage": cov,
+        "synthetic": made_up,
         "totals": totals,
         "labels": _labels(r, m.countries),
         "query": query,
@@ -225,10 +198,18 @@ SHOWS = ("ratio", "emigration", "immigration", "difference")
 
 
 def _best_year(r: Reader, sel: Selection, years: list[int]) -> int:
-    """The latest year in which most of the countries that ever report both sides do."""
+    """The latest year in which most of the countries that ever report both sides do, from
+    real data: a source that has sent only synthetic numbers (the demo's questionnaires)
+    does not make a year well covered, unless nothing else is there."""
     basis = BASES[sel.basis if sel.basis in BASES else "residence"]
-    counts = reporting_counts(r.coverage(), (basis.emigration, basis.immigration))
+    tables = (basis.emigration, basis.immigration)
+    made_up = synthetic_only(r.submissions())
+    rows = list(r.coverage())
+    counts = reporting_counts([c for c in rows if c[0] not in made_up], tables)
     best = well_covered({y: counts.get(y, 0) for y in years})
+    if best is None:
+        counts = reporting_counts(rows, tables)
+        best = well_covered({y: counts.get(y, 0) for y in years})
     return best if best is not None else years[-1]
 
 
@@ -263,11 +244,15 @@ def _ages(r: Reader) -> list[tuple[str, str]]:
     return [(code, ages.label(code, r.lang)) for code in r.registry.codes(table, "AGE")]
 
 
-def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[dict[str, Any]]]:
+def _grid(
+    m: MirrorMatrix, axis: list[str], show: str, lang: str, registry: Registry
+) -> list[list[dict[str, Any]]]:
     ind = m.indicators()
     return [
         [
-            _cell(m, ind, origin, dest, show, lang) if origin != dest else {"diagonal": True}
+            _cell(m, ind, (origin, dest), show, lang, registry)
+            if origin != dest
+            else {"diagonal": True}
             for dest in axis
         ]
         for origin in axis
@@ -275,9 +260,17 @@ def _grid(m: MirrorMatrix, axis: list[str], show: str, lang: str) -> list[list[d
 
 
 def _cell(
-    m: MirrorMatrix, ind: dict[str, Any], origin: str, dest: str, show: str, lang: str
+    m: MirrorMatrix,
+    ind: dict[str, Any],
+    corridor: tuple[str, str],
+    show: str,
+    lang: str,
+    registry: Registry,
 ) -> dict[str, Any]:
-    """One cell of the heat map: the chosen indicator, its colour and what both sides say."""
+    """One cell of the heat map: the chosen indicator, its colour and what both sides say
+    (countries, publishers and definitions by their names)."""
+    origin, dest = corridor
+    name = registry.areas.label
     o, d = m.countries.index(origin), m.countries.index(dest)
     e, i = m.emigration[0, o, d], m.immigration[0, o, d]
     lr = ind["log_ratio"][0, o, d]
@@ -300,12 +293,12 @@ def _cell(
                 "{origin}, {immigration} recorded by {destination}"
             ),
             lang,
-            origin=origin,
-            destination=dest,
+            origin=name(origin, lang),
+            destination=name(dest, lang),
             emigration=fmt(e, lang),
             immigration=fmt(i, lang),
         )
-        + "".join(f"\n• {f.text(lang)}" for f in flags),
+        + "".join(f"\n• {named_flag(f, registry, lang)}" for f in flags),
         "flagged": bool(flags),
     }
 
@@ -329,16 +322,23 @@ def corridor(r: Reader, sel: Selection, origin: str, destination: str) -> dict[s
         years,
         [
             (
-                gettext_(N_("recorded by {country} (emigration)"), r.lang, country=origin),
+                gettext_(
+                    N_("recorded by {country} (emigration)"), r.lang, country=_name(r, origin)
+                ),
                 [s["EMIGRATION"] for s in series],
             ),
             (
-                gettext_(N_("recorded by {country} (immigration)"), r.lang, country=destination),
+                gettext_(
+                    N_("recorded by {country} (immigration)"),
+                    r.lang,
+                    country=_name(r, destination),
+                ),
                 [s["IMMIGRATION"] for s in series],
             ),
         ],
-        title=f"{origin} → {destination}",
+        title=f"{_name(r, origin)} → {_name(r, destination)}",
         lang=r.lang,
+        marked=_made_up(r, corridor_synthetic_years(m, origin, destination, years)),
     )
     line = corridor_line(r, m, origin, destination, years)
     query = urlencode({"origin": origin, "destination": destination, **sel.params()})
@@ -378,16 +378,19 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]
     pending = _pending(r, partners)
+    marked = _made_up(r, synthetic_years(m, country))
     emi_chart = series_chart(
         sy,
         [
             (
-                gettext_(N_("emigration recorded by {country}"), r.lang, country=country),
+                gettext_(N_("emigration recorded by {country}"), r.lang, country=_name(r, country)),
                 [x["EMIGRATION_REPORTED"] for x in s],
             ),
             (
                 gettext_(
-                    N_("arrivals from {country} recorded by partners"), r.lang, country=country
+                    N_("arrivals from {country} recorded by partners"),
+                    r.lang,
+                    country=_name(r, country),
                 ),
                 [x["EMIGRATION_MIRROR"] for x in s],
             ),
@@ -395,17 +398,22 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         title=gettext_(N_("Emigration"), r.lang),
         lang=r.lang,
         pending=pending,
+        marked=marked,
     )
     imm_chart = series_chart(
         sy,
         [
             (
-                gettext_(N_("immigration recorded by {country}"), r.lang, country=country),
+                gettext_(
+                    N_("immigration recorded by {country}"), r.lang, country=_name(r, country)
+                ),
                 [x["IMMIGRATION_REPORTED"] for x in s],
             ),
             (
                 gettext_(
-                    N_("departures to {country} recorded by partners"), r.lang, country=country
+                    N_("departures to {country} recorded by partners"),
+                    r.lang,
+                    country=_name(r, country),
                 ),
                 [x["IMMIGRATION_MIRROR"] for x in s],
             ),
@@ -413,6 +421,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         title=gettext_(N_("Immigration"), r.lang),
         lang=r.lang,
         pending=pending,
+        marked=marked,
     )
     return {
         "country": country,
@@ -422,6 +431,7 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         "report": report,
         "totals": report["totals"],
         "pending": pending,
+        "marked": sorted(marked),
         "emi_spec": emi_chart,
         "imm_spec": imm_chart,
         "lines": report_lines(r, m, country),

@@ -17,6 +17,7 @@ import numpy as np
 
 from migstat.analysis.mirror import MirrorMatrix
 from migstat.analysis.mirror_model import Side
+from migstat.store.records import SubmissionRecord
 from migstat.web.deps import Reader
 from migstat.web.views.provenance import chart_line
 from migstat.web.views.providers import example_providers
@@ -66,20 +67,66 @@ def corridor_line(
     return _line(r, m, sides, drawn)
 
 
+def _report_corridors(m: MirrorMatrix, country: str, axis: int) -> list[Corridor]:
+    """The corridors of ``country`` both sides report, every year: where it is the origin
+    (``axis`` 0, its emigration) or the destination (1, its immigration)."""
+    k = m.countries.index(country)
+    corridors: list[Corridor] = []
+    for y, year in enumerate(m.years):
+        row = m.both[y, k, :] if axis == 0 else m.both[y, :, k]
+        for j in np.flatnonzero(row):
+            other = m.countries[int(j)]
+            corridors.append((year, country, other) if axis == 0 else (year, other, country))
+    return corridors
+
+
+def synthetic_years(m: MirrorMatrix, country: str) -> set[int]:
+    """The years in which a side of ``country``'s report is synthetic: its totals then add
+    made-up numbers to published ones, and must not be read as a change."""
+    if country not in m.countries:
+        return set()
+    return {
+        year
+        for axis in (0, 1)
+        for year, origin, destination in _report_corridors(m, country, axis)
+        for side in _sides(m, [(year, origin, destination)])[0]
+        if side.synthetic
+    }
+
+
+def corridor_synthetic_years(
+    m: MirrorMatrix, origin: str, destination: str, years: Iterable[int]
+) -> set[int]:
+    """The years in which a side of one corridor is read from synthetic numbers."""
+    return {
+        year
+        for year in years
+        for side in _sides(m, [(year, origin, destination)])[0]
+        if side.synthetic
+    }
+
+
+def synthetic_only(submissions: Iterable[SubmissionRecord]) -> set[str]:
+    """The sources all of whose submissions are synthetic (the demo's questionnaires)."""
+    kinds: dict[str, set[bool]] = {}
+    for record in submissions:
+        kinds.setdefault(record.provider, set()).add(record.synthetic)
+    return {provider for provider, found in kinds.items() if found == {True}}
+
+
+def synthetic_sides(m: MirrorMatrix, year: int) -> list[str]:
+    """The reporting countries whose side in ``year`` (emigration or immigration) is read
+    from synthetic numbers."""
+    sides = list(m.emigration_sides.items()) + list(m.immigration_sides.items())
+    return sorted({area for (y, area), side in sides if y == year and side.synthetic})
+
+
 def report_lines(r: Reader, m: MirrorMatrix, country: str) -> dict[str, dict[str, Any]]:
     """The source lines of a country report's two charts, ``emigration`` and
     ``immigration``: the corridors both sides report, as the report's series adds them up."""
     if country not in m.countries:
         return {}
-    k = m.countries.index(country)
-    both = m.both
-    out = {}
-    for name, axis in (("emigration", 0), ("immigration", 1)):
-        corridors = []
-        for y, year in enumerate(m.years):
-            row = both[y, k, :] if axis == 0 else both[y, :, k]
-            for j in np.flatnonzero(row):
-                other = m.countries[int(j)]
-                corridors.append((year, country, other) if axis == 0 else (year, other, country))
-        out[name] = _line(r, m, *_sides(m, corridors))
-    return out
+    return {
+        name: _line(r, m, *_sides(m, _report_corridors(m, country, axis)))
+        for name, axis in (("emigration", 0), ("immigration", 1))
+    }

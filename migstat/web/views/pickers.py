@@ -15,7 +15,16 @@ from datetime import date
 
 from migstat.model.codelists import CodeList
 
-GROUPS_FIRST = ("M49_143", "EECCA", "CIS", "EAEU", "M49_151", "M49_145", "EU27_2020")
+GROUPS_FIRST = (
+    "M49_143",
+    "SOUTH_CAUCASUS",
+    "M49_151",
+    "EECCA",
+    "CIS",
+    "EAEU",
+    "M49_145",
+    "EU27_2020",
+)
 """The order groups are offered in: the region's own first."""
 
 

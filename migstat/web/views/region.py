@@ -15,11 +15,11 @@ from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.web.views import charts
-from migstat.web.views.country import foreign_born
+from migstat.web.views.country import foreign_born, women_among_foreign_born
 from migstat.web.views.data import PortalData
 from migstat.web.views.numbers import number, percent
 from migstat.web.views.params import area_code, unknown
-from migstat.web.views.provenance import Figure, marks
+from migstat.web.views.provenance import Figure, chart_line_of, marks
 
 SOURCE = "UN_DESA"
 """The one source the region's figures are added up from."""
@@ -105,12 +105,24 @@ def build(data: PortalData, code: str) -> dict[str, Any]:
         )
         spec["usermeta"]["marks"] = len({p["series"] for p in points})
     cells = tuple(f for found in by_country.values() for fig in found.values() for f in fig.cells)
+    name = label(group, lang)
+    women = {c: women_among_foreign_born(data, c) for c in codes}
     return {
         "code": group,
-        "name": label(group, lang),
+        "name": name,
         "members": [(c, label(c, lang), bool(by_country[c])) for c in codes],
         "rows": rows[::-1],
         "spec": spec,
+        "subtitle": gettext_(
+            N_("{region}: foreign-born residents of each country, persons, from {source}"),
+            lang,
+            region=name,
+            source=data.provider_label(SOURCE),
+        ),
+        "line": chart_line_of(data, cells),
         "source": data.provider_label(SOURCE),
         "marks": [m["label"] for m in marks(data, cells)],
+        "women": [dict(w, country=label(c, lang), area=c) for c, w in women.items() if w],
+        "women_missing": [label(c, lang) for c, w in women.items() if not w],
+        "women_by_source": any(w and w["code"] == SOURCE for w in women.values()),
     }
