@@ -23,6 +23,7 @@ Layout::
     agreement       a sharing agreement's version (name, state, reciprocal) with
                     agreement_member (countries) and agreement_table (tables)
     suppressed_cell observations hidden by secondary suppression when their table was released
+    store_version   one row, bumped by triggers whenever what anyone may read can change
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
@@ -404,4 +405,16 @@ finding_comment = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Index(None, "submission_id", "finding_id"),
+)
+
+# -- the visibility version (migration 0013) -------------------------------------------------
+# One row. Triggers (created by the migration, on both databases) add one to ``version`` in
+# every transaction that writes a submission, a slice's state, a release, an agreement, a
+# suppressed cell or a reporting round, so it commits with the change: answer caches in every
+# worker compare it on each request (migstat.store.releases.StoreReleases.visibility_version).
+store_version = sa.Table(
+    "store_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
 )

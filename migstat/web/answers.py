@@ -1,14 +1,15 @@
-"""Whole answers of the portal's costly GET routes kept for a short while: pages (mirror
-statistics, availability, country profiles, the explorer) and downloads (CSV, XLSX, ...).
+"""Whole answers of the portal's costly GET routes: pages (mirror statistics, availability,
+country profiles, the explorer) and downloads (CSV, XLSX, ...), kept until what they show may
+change.
 
 The key is the one of the SDMX answers (:mod:`migstat.web.sdmx.cache`): the address with its
-parameters, the language and the *state* of the store as the request's principal sees it
-(:func:`~migstat.web.sdmx.cache.state`: every submission it may list, with its status, and the
-principal itself). Two principals who may see different things never share an answer, a new
-submission or a change of state makes new keys at once (in every worker process, since the
-state is read from the database on every request), and an answer is kept at most
-:data:`~migstat.web.sdmx.cache.TTL` seconds (the bound for rules that follow the clock, such
-as an embargo that ends). The cache holds at most :data:`BUDGET` bytes.
+parameters, the language, the principal and the store's visibility version
+(:func:`~migstat.web.sdmx.cache.state`), plus the UTC date (regional groups follow dated
+rules). Two principals never share an answer; a new submission, a change of state, a release,
+an agreement or a round makes new keys at once in every worker process (the version is one row
+read from the database on every request), and so does the end of an embargo, at the second it
+ends by the store's clock. So answers need no time limit; the cache holds at most
+:data:`BUDGET` bytes and drops the least recently used.
 
 A streamed download is kept only when it is at most :data:`KEEP_STREAM` bytes; a larger one
 is sent as it is made, every time, so that no answer has to sit whole in memory.
@@ -20,18 +21,20 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
 from migstat.web.deps import Reader, language
-from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
+from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state, ttl_from_env
 
 BUDGET = int(os.environ.get("MIGSTAT_ANSWER_CACHE_BYTES", str(96 * 1024 * 1024)))
 """Bytes the kept pages and downloads may hold together (per worker process)."""
-CACHE_TTL = float(os.environ.get("MIGSTAT_ANSWER_CACHE_TTL", str(TTL)))
-"""Seconds a page or a download is kept (0 switches this cache off)."""
+CACHE_TTL = ttl_from_env("MIGSTAT_ANSWER_CACHE_TTL")
+"""Seconds a page or a download is kept at most: unset, until the key moves (0 switches this
+cache off)."""
 KEEP_STREAM = 8 * 1024 * 1024
 """The largest streamed download that is kept (larger ones are streamed every time)."""
 KEPT_HEADERS = ("content-disposition", "link", "vary")
@@ -111,6 +114,7 @@ def cached_response(
             str(request.query_params),
             language(request),
             *parts,
+            datetime.now(UTC).date().isoformat(),
             state(who, version),
         )
     )
