@@ -84,7 +84,10 @@ class StoreReads(StoreCore):
                 rank.label("rank"),
             )
             .join(sub, sub.c.id == sl.c.submission_id)
-            .where(self.policy.data_clause(who, sub), self.policy.release_clause(who, sub, sl))
+            .where(
+                self.policy.data_clause(who, sub),
+                self.policy.release_clause(who, sub, sl, conn=conn),
+            )
         )
         if table is not None:
             inner = inner.where(sl.c.table_id == table)
