@@ -146,3 +146,24 @@ def test_the_version_moves_with_what_readers_may_see_and_only_with_it(store) -> 
     assert not moved()
     # the store's version as the caches read it: this row, and the embargo ends passed
     assert store.visibility_version() == (seen[-1], 0)
+
+
+def test_after_a_change_the_public_answers_are_made_before_they_are_asked_again(tmp_path) -> None:
+    clock = Clock(datetime.now(UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}", clock)
+    submit(store, "KAZ", KAZ_ROWS)
+    record = submit(store, "KGZ", FREE_ROWS, release=None)
+    downloads = URLS[:2]
+    app = create_app(store=store)
+    with TestClient(app) as client:
+        assert not any(shows_total(client, url) for url in downloads)
+        assert app.state.answer_cache.made == 2
+        release(store, [record.id], to="public", by="coord")
+        # the first request after the release, to another address, sees the new version:
+        # the two downloads the public asked for are made again in the background
+        assert client.get("/download/S01.csv?REF_AREA=KAZ").status_code == 200
+        app.state.rewarm.thread.join(timeout=120)
+        assert app.state.answer_cache.made == 2 + 1 + 2
+        assert all(shows_total(client, url) for url in downloads)
+        assert app.state.answer_cache.made == 5
+    store.close()

@@ -11,6 +11,9 @@ read from the database on every request), and so does the end of an embargo, at 
 ends by the store's clock. So answers need no time limit; the cache holds at most
 :data:`BUDGET` bytes and drops the least recently used.
 
+After a change, the public's most recently made answers are made again in the background
+(:mod:`migstat.web.rewarm`), so that the next visitors find them kept.
+
 A streamed download is kept only when it is at most :data:`KEEP_STREAM` bytes; a larger one
 is sent as it is made, every time, so that no answer has to sit whole in memory.
 """
@@ -28,6 +31,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
 from migstat.web.deps import Reader, language
+from migstat.web.rewarm import rewarm
 from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state, ttl_from_env
 
 BUDGET = int(os.environ.get("MIGSTAT_ANSWER_CACHE_BYTES", str(96 * 1024 * 1024)))
@@ -108,6 +112,10 @@ def cached_response(
     more things the answer depends on (a header); ``version`` is :meth:`Reader.version`'s value
     when the caller has read it already."""
     cache = answer_cache(request.app)
+    version = who.version() if version is None else version
+    public = who.principal.anonymous
+    if public:
+        rewarm(request.app).seen(request.app, version)
     key = "|".join(
         (
             request.url.path,
@@ -120,6 +128,8 @@ def cached_response(
     )
 
     def build() -> Answer:
+        if public:
+            rewarm(request.app).remember(request)
         response = make()
         if isinstance(response, Response) and response.status_code >= 500:
             raise _Streamed(response)
