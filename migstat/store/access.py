@@ -223,28 +223,8 @@ class AccessPolicy:
         if not plain and not mutual:
             return []
         sets = resolved.passing(rows, lambda r: r.state in (PARTNERS, EMBARGOED, PUBLISHED))
-        if resolved.size(*sets, plain, mutual) > resolved.MAX_RESOLVED:
-            return None
-        countries = resolved.countries_of(conn, [*sets[0], *(sid for sid, _t in sets[1])])
-        opened = []
-        for table, ids in resolved.by_table(countries, sets, plain).items():
-            if ids:
-                opened.append(
-                    sa.and_(slice_.c.table_id == table, resolved.ids_in(submission.c.id, ids))
-                )
-        if mutual:
-            provided = _PROVIDED.where(_OWN_SUB.c.country == country, _OWN_SUB.c.status == ACCEPTED)
-            period = sa.tuple_(slice_.c.table_id, slice_.c.time_period)
-            for table, ids in resolved.by_table(countries, sets, mutual).items():
-                if ids:
-                    opened.append(
-                        sa.and_(
-                            slice_.c.table_id == table,
-                            resolved.ids_in(submission.c.id, ids),
-                            period.in_(provided),
-                        )
-                    )
-        return opened
+        provided = _PROVIDED.where(_OWN_SUB.c.country == country, _OWN_SUB.c.status == ACCEPTED)
+        return resolved.shared(conn, sets, (plain, mutual), provided, submission, slice_)
 
     def _public(self, r: Any) -> sa.ColumnElement[bool]:
         return sa.or_(
@@ -287,26 +267,45 @@ class AccessPolicy:
         return sa.true()
 
     def observation_columns(
-        self, principal: Principal, observation: sa.Table
+        self,
+        principal: Principal,
+        observation: sa.Table,
+        *,
+        own_slices: list[int] | None = None,
     ) -> dict[str, sa.ColumnElement[Any]]:
         """What ``principal`` reads in the ``value`` and ``conf_status`` columns.
 
         The coordinator and the cell's own country read them as stored. Everyone else reads
         no value for a cell that is not free (CONF_STATUS C, N, A, S, D, …) or that secondary
         suppression hid when the table was released (its CONF_STATUS read as D), so a hidden
-        cell cannot be recovered from the totals beside it.
+        cell cannot be recovered from the totals beside it. ``own_slices``, when the caller
+        knows them, are the ids of the slices read that the principal's country submitted
+        (else a subquery finds them).
         """
         if principal.is_coordinator:
             return {"value": observation.c.value, "conf_status": observation.c.conf_status}
+        if own_slices is not None and not own_slices:
+            return self._cached(("columns", None, observation), lambda: self._columns(observation))
+        if own_slices is not None:
+            return self._columns(observation, resolved.ids_in(observation.c.slice_id, own_slices))
         key = ("columns", principal.country, observation)
-        return self._cached(key, lambda: self._columns(principal, observation))
+        return self._cached(
+            key, lambda: self._columns(observation, self._own(principal, observation))
+        )
 
     @staticmethod
-    def _columns(principal: Principal, ob: sa.Table) -> dict[str, sa.ColumnElement[Any]]:
+    def _own(principal: Principal, ob: sa.Table) -> sa.ColumnElement[bool] | None:
+        if not principal.country:
+            return None
+        return ob.c.slice_id.in_(_OWN_SLICES.where(S.submission.c.country == principal.country))
+
+    @staticmethod
+    def _columns(
+        ob: sa.Table, own: sa.ColumnElement[bool] | None = None
+    ) -> dict[str, sa.ColumnElement[Any]]:
         suppressed = ob.c.id.in_(_SUPPRESSED)
         hidden = sa.or_(ob.c.conf_status != FREE, suppressed)
-        if principal.country:
-            own = ob.c.slice_id.in_(_OWN_SLICES.where(S.submission.c.country == principal.country))
+        if own is not None:
             hidden = sa.and_(hidden, sa.not_(own))
             suppressed = sa.and_(suppressed, sa.not_(own))
         return {

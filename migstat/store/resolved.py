@@ -144,6 +144,33 @@ def opened_pairs(
     return frozenset(plain), frozenset(mutual)
 
 
+def shared(
+    conn: Connection,
+    sets: tuple[frozenset[int], frozenset[Pair], frozenset[Pair]],
+    opened: tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]],
+    provided: sa.Select[Any],
+    submission: sa.Table,
+    slice_: sa.FromClause,
+) -> list[sa.ColumnElement[bool]] | None:
+    """The slices a member of sharing agreements reads as a partner: of the submissions whose
+    release state for the table passes ``sets`` (released to partners or beyond), those of
+    the countries ``opened`` opens the table of (without, and with reciprocity: then only for
+    the (table, period) pairs ``provided``). ``None`` when the lists would be too long."""
+    plain, mutual = opened
+    if size(*sets, plain, mutual) > MAX_RESOLVED:
+        return None
+    countries = countries_of(conn, [*sets[0], *(sid for sid, _t in sets[1])])
+    out = []
+    for recip, pairs in ((False, plain), (True, mutual)):
+        for table, ids in by_table(countries, sets, pairs).items():
+            if ids:
+                parts = [slice_.c.table_id == table, ids_in(submission.c.id, ids)]
+                if recip:
+                    parts.append(sa.tuple_(slice_.c.table_id, slice_.c.time_period).in_(provided))
+                out.append(sa.and_(*parts))
+    return out
+
+
 def size(*sets: frozenset[Any]) -> int:
     return sum(len(s) for s in sets)
 
