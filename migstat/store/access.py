@@ -23,8 +23,10 @@ embargo ends:
   everyone once published (rejected ones too: they hold no data); raw files and
   findings hold every cell, so only the submitting country and the coordinator read them.
 
-Caches key on :meth:`Store.visibility_version` as well as the listing, so a release or the end
-of an embargo shows at once through every worker.
+Caches key on :meth:`Store.visibility_version` (one row that triggers bump with every write a
+reader could see, and the embargo ends passed), so a release or the end of an embargo shows at
+once through every worker. The read path gets the release rules resolved once per version
+into lists of ids (:mod:`migstat.store.resolved`), the same decision as the subqueries.
 """
 
 from __future__ import annotations
