@@ -1,7 +1,7 @@
 """Kept answers are valid until what they show may change, with no time limit.
 
 A kept page, download or SDMX answer is made again exactly when the store's visibility version
-moves: a write of a submission, a release, an agreement, a suppressed cell or a round (through
+moves: a write of a submission, a release, an agreement or a round (through
 any process sharing the database: triggers bump one row in the writing transaction), or the end
 of an embargo at the policy's clock, to the second, with no job run at that moment.
 """

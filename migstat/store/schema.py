@@ -409,9 +409,9 @@ finding_comment = sa.Table(
 
 # -- the visibility version (migration 0013) -------------------------------------------------
 # One row. Triggers (created by the migration, on both databases) add one to ``version`` in
-# every transaction that writes a submission, a slice's state, a release, an agreement, a
-# suppressed cell or a reporting round, so it commits with the change: answer caches in every
-# worker compare it on each request (migstat.store.releases.StoreReleases.visibility_version).
+# every transaction that writes a submission (and so its slices), a release (and so its
+# suppressed cells), an agreement or a reporting round, so it commits with the change: caches
+# in every worker compare it on each request (migstat.store.releases.visibility_version).
 store_version = sa.Table(
     "store_version",
     metadata,

@@ -1,11 +1,14 @@
 """The store's visibility version: one row that every change of what anyone may read bumps.
 
 Additive: a new one-row table ``store_version`` and triggers on the tables whose changes can
-change what a reader sees (submissions and their slices, releases, agreements, suppressed
-cells, reporting rounds). The triggers bump the row in the writing transaction, so the new
-version commits together with the change and never before it; caches of whole answers in every
-worker process compare it on each request (one read of one row) instead of keeping answers
-for a fixed time.
+change what a reader sees (submissions, releases, agreements, reporting rounds). The triggers
+bump the row in the writing transaction, so the new version commits together with the change
+and never before it; caches of whole answers in every worker process compare it on each
+request (one read of one row) instead of keeping answers for a fixed time.
+
+Slices and suppressed cells carry no trigger: they are written only in the transaction that
+writes their submission or their release row. On PostgreSQL the triggers are deferred to the
+commit, so a long import holds the row's lock for an instant, not for the whole import.
 
 Revision ID: 0013
 Revises: 0007
@@ -24,16 +27,14 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (table, events): what a trigger bumps the version on. Observations are written only with
-# their submission (whose row changes in the same transaction), so they carry no trigger.
+# (table, events): what a trigger bumps the version on. Observations, slices and suppressed
+# cells are written only with their submission or release row, so they carry none.
 WATCHED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("submission", ("INSERT", "UPDATE", "DELETE")),
-    ("slice", ("UPDATE", "DELETE")),
     ("release", ("INSERT", "UPDATE", "DELETE")),
     ("agreement", ("INSERT", "UPDATE", "DELETE")),
     ("agreement_member", ("INSERT", "UPDATE", "DELETE")),
     ("agreement_table", ("INSERT", "UPDATE", "DELETE")),
-    ("suppressed_cell", ("INSERT", "UPDATE", "DELETE")),
     ("round", ("INSERT", "UPDATE", "DELETE")),
     ("round_expectation", ("INSERT", "UPDATE", "DELETE")),
     ("round_declaration", ("INSERT", "UPDATE", "DELETE")),
