@@ -167,3 +167,33 @@ def test_after_a_change_the_public_answers_are_made_before_they_are_asked_again(
         assert all(shows_total(client, url) for url in downloads)
         assert app.state.answer_cache.made == 5
     store.close()
+
+
+def test_a_kept_answer_is_given_before_routing_to_the_public_only(tmp_path) -> None:
+    clock = Clock(datetime.now(UTC))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}", clock)
+    submit(store, "KAZ", KAZ_ROWS)
+    record = submit(store, "KGZ", FREE_ROWS, release=None)
+    app = create_app(store=store)
+    url = "/download/S01.csv?REF_AREA=KAZ"
+    with TestClient(app) as client:
+        first = client.get(url)
+        cache = app.state.answer_cache
+        assert (cache.made, cache.early) == (1, 0)
+        again = client.get(url)
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        # the guard's headers are on it too
+        assert again.headers["x-content-type-options"] == "nosniff"
+        assert (cache.made, cache.early) == (1, 1)
+        assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert cache.early == 2
+        # a request with a session cookie goes through the app, whoever it turns out to be
+        client.cookies.set("migstat_session", "not-a-session")
+        assert client.get(url).status_code in (200, 401)
+        assert cache.early == 2
+        client.cookies.clear()
+        # a release makes a new key: the app makes the answer again
+        release(store, [record.id], to="public", by="coord")
+        assert client.get("/download/S01.csv?REF_AREA=KGZ").status_code == 200
+        assert TOTAL in client.get("/download/S01.csv?REF_AREA=KGZ").text
+    store.close()

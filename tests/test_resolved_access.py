@@ -40,8 +40,8 @@ def same(store: Store, plain: Store) -> dict[str, list[tuple]]:
     return resolved
 
 
-def test_the_resolved_rules_read_what_the_subqueries_read(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_the_resolved_rules_read_what_the_subqueries_read(db_url: str) -> None:
+    url = db_url
     world = build(url)
     store, clock = world.store, world.clock
     with Store.open(url, policy=SqlOnly(clock=clock)) as plain:

@@ -30,7 +30,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
-from migstat.web.deps import Reader, language
+from migstat.store.access import ANONYMOUS
+from migstat.web.deps import Reader, language, needs_lookup
 from migstat.web.rewarm import rewarm
 from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state, ttl_from_env
 
@@ -99,6 +100,78 @@ def _kept_stream(stream: Stream) -> Answer:
     return Answer(body, stream.media_type, 200, etag(body), headers)
 
 
+def answer_key(
+    request: Request, who: Reader, version: tuple[Any, ...], parts: tuple[str, ...] = ()
+) -> str:
+    """The key of a kept answer: the address path first (see ``AnswerCache.paths``), its
+    parameters, the language, ``parts``, the UTC date and the principal's state."""
+    return "|".join(
+        (
+            request.url.path,
+            str(request.query_params),
+            language(request),
+            *parts,
+            datetime.now(UTC).date().isoformat(),
+            state(who, version),
+        )
+    )
+
+
+def _send_kept(request: Request, answer: Answer) -> Response:
+    """A kept answer, or ``304 Not Modified`` to a client that has it already."""
+    if request.headers.get("if-none-match") == answer.etag:
+        return Response(status_code=304, headers={"ETag": answer.etag})
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers={**dict(answer.headers), "ETag": answer.etag},
+    )
+
+
+def early_parts(request: Request) -> tuple[tuple[str, ...], ...]:
+    """The ``parts`` the routes add to their keys, as :class:`KeptAnswers` tries them: none
+    (pages), and the ``Accept`` header (downloads, whose errors follow it)."""
+    return ((), (request.headers.get("accept", ""),))
+
+
+class KeptAnswers:
+    """An ASGI middleware: an anonymous GET whose answer is kept is answered before routing,
+    on the event loop (no dependencies solved, no hop to the thread pool), from the key
+    :func:`cached_response` would make. Anything else, and a request to a path with no kept
+    answer, goes on to the app untouched; a request that carries a session cookie or a token
+    always does (finding who it is may read the store)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app = scope.get("app")
+        cache = getattr(getattr(app, "state", None), "answer_cache", None)
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or cache is None
+            or scope["path"] not in cache.paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        answer = None
+        if not needs_lookup(request):
+            who = Reader(app.state.store, ANONYMOUS, language(request))
+            version = who.version()
+            for parts in early_parts(request):
+                answer = cache.get(answer_key(request, who, version, parts))
+                if answer is not None:
+                    break
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        cache.early += 1
+        await _send_kept(request, answer)(scope, receive, send)
+
+
 def cached_response(
     request: Request,
     who: Reader,
@@ -116,16 +189,7 @@ def cached_response(
     public = who.principal.anonymous
     if public:
         rewarm(request.app).seen(request.app, version)
-    key = "|".join(
-        (
-            request.url.path,
-            str(request.query_params),
-            language(request),
-            *parts,
-            datetime.now(UTC).date().isoformat(),
-            state(who, version),
-        )
-    )
+    key = answer_key(request, who, version, parts)
 
     def build() -> Answer:
         if public:
@@ -139,14 +203,16 @@ def cached_response(
         answer = cache.get_or_make(key, build)
     except _Streamed as streamed:
         return streamed.response
-    if request.headers.get("if-none-match") == answer.etag:
-        return Response(status_code=304, headers={"ETag": answer.etag})
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=answer.media_type,
-        headers={**dict(answer.headers), "ETag": answer.etag},
-    )
+    return _send_kept(request, answer)
 
 
-__all__ = ["BUDGET", "CACHE_TTL", "KEEP_STREAM", "Stream", "answer_cache", "cached_response"]
+__all__ = [
+    "BUDGET",
+    "CACHE_TTL",
+    "KEEP_STREAM",
+    "KeptAnswers",
+    "Stream",
+    "answer_cache",
+    "answer_key",
+    "cached_response",
+]

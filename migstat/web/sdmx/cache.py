@@ -62,6 +62,11 @@ class AnswerCache:
         self._making: dict[str, threading.Lock] = {}
         self.made = 0
         """How many answers this cache has had made (what a kept answer saves)."""
+        self.early = 0
+        """How many kept answers were given before routing (``answers.KeptAnswers``)."""
+        self.paths: dict[str, int] = {}
+        """How many kept answers each address path has (the text of a key up to its first
+        ``|``): a request to a path with none need not work out its key."""
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -113,16 +118,25 @@ class AnswerCache:
                 self._drop(key)
             self._items[key] = (time.monotonic(), answer)
             self._size += size
+            path = key.partition("|")[0]
+            self.paths[path] = self.paths.get(path, 0) + 1
             while self._size > self.budget and self._items:
                 self._drop(next(iter(self._items)))
 
     def _drop(self, key: str) -> None:
         _stored, answer = self._items.pop(key)
         self._size -= len(answer.body)
+        path = key.partition("|")[0]
+        left = self.paths.get(path, 1) - 1
+        if left > 0:
+            self.paths[path] = left
+        else:
+            self.paths.pop(path, None)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.paths.clear()
             self._size = 0
 
 
