@@ -187,10 +187,15 @@ def test_a_kept_answer_is_given_before_routing_to_the_public_only(tmp_path) -> N
         assert (cache.made, cache.early) == (1, 1)
         assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
         assert cache.early == 2
+        # the release calendar, kept per minute of the store's clock (which stands still here)
+        calendar = client.get("/releases").text
+        assert client.get("/releases").text == calendar and cache.early == 3
+        clock.advance(minutes=1)
+        assert client.get("/releases").status_code == 200 and cache.early == 3
         # a request with a session cookie goes through the app, whoever it turns out to be
         client.cookies.set("migstat_session", "not-a-session")
         assert client.get(url).status_code in (200, 401)
-        assert cache.early == 2
+        assert cache.early == 3
         client.cookies.clear()
         # a release makes a new key: the app makes the answer again
         release(store, [record.id], to="public", by="coord")

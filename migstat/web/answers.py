@@ -101,10 +101,15 @@ def _kept_stream(stream: Stream) -> Answer:
 
 
 def answer_key(
-    request: Request, who: Reader, version: tuple[Any, ...], parts: tuple[str, ...] = ()
+    request: Request,
+    who: Reader,
+    version: tuple[Any, ...],
+    parts: tuple[str, ...] = (),
+    digest: str | None = None,
 ) -> str:
     """The key of a kept answer: the address path first (see ``AnswerCache.paths``), its
-    parameters, the language, ``parts``, the UTC date and the principal's state."""
+    parameters, the language, ``parts``, the UTC date and the principal's state (``digest``:
+    :func:`~migstat.web.sdmx.cache.state`'s, when the caller has it)."""
     return "|".join(
         (
             request.url.path,
@@ -112,7 +117,7 @@ def answer_key(
             language(request),
             *parts,
             datetime.now(UTC).date().isoformat(),
-            state(who, version),
+            digest or state(who, version),
         )
     )
 
@@ -129,10 +134,15 @@ def _send_kept(request: Request, answer: Answer) -> Response:
     )
 
 
-def early_parts(request: Request) -> tuple[tuple[str, ...], ...]:
+def early_parts(request: Request, who: Reader) -> tuple[tuple[str, ...], ...]:
     """The ``parts`` the routes add to their keys, as :class:`KeptAnswers` tries them: none
-    (pages), and the ``Accept`` header (downloads, whose errors follow it)."""
-    return ((), (request.headers.get("accept", ""),))
+    (pages), the ``Accept`` header (downloads, whose errors follow it), the minute of the
+    store's clock (the release calendar, which shows it)."""
+    return (
+        (),
+        (request.headers.get("accept", ""),),
+        (f"{who.store.policy.now():%Y-%m-%d %H:%M}",),
+    )
 
 
 class KeptAnswers:
@@ -161,8 +171,9 @@ class KeptAnswers:
         if not needs_lookup(request):
             who = Reader(app.state.store, ANONYMOUS, language(request))
             version = who.version()
-            for parts in early_parts(request):
-                answer = cache.get(answer_key(request, who, version, parts))
+            digest = state(who, version)
+            for parts in early_parts(request, who):
+                answer = cache.get(answer_key(request, who, version, parts, digest))
                 if answer is not None:
                     break
         if answer is None:
