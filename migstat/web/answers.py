@@ -42,7 +42,15 @@ CACHE_TTL = ttl_from_env("MIGSTAT_ANSWER_CACHE_TTL")
 cache off)."""
 KEEP_STREAM = 8 * 1024 * 1024
 """The largest streamed download that is kept (larger ones are streamed every time)."""
-KEPT_HEADERS = ("content-disposition", "link", "vary")
+KEPT_HEADERS = (
+    "content-disposition",
+    "link",
+    "vary",
+    "content-security-policy",
+    "x-frame-options",
+)
+"""The headers of a made answer that are kept with it (the guard adds the other security
+headers to every answer; a route's own framing policy, the embed's, is kept)."""
 
 
 def answer_cache(app: Any) -> AnswerCache:
