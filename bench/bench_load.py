@@ -273,6 +273,7 @@ def main() -> None:
             f"No demo store at {args.db}: build it with "
             f"`migstat demo --out {Path(args.db).parent}` first."
         )
+    load = os.getloadavg()
     with server(args.db, args.workers) as (port, pid):
         warm_up(port, MIX, {}, args.workers)
         start_rss = rss_mib(pid)
@@ -290,7 +291,8 @@ def main() -> None:
     print(
         f"{args.clients} clients, {args.seconds:.0f} s per phase (in two halves), "
         f"{args.workers} worker(s), "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the start and "
+        f"{os.getloadavg()[0]:.1f} at the end"
     )
     ok = report(base, base_time, mix, mix_time)
     print(

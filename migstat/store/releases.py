@@ -7,9 +7,9 @@ by :mod:`migstat.exchange.release` and :mod:`migstat.exchange.agreements`.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,26 +31,51 @@ class CalendarEntry:
     submission_id: int
 
 
+VERSION_SQL = f"SELECT version FROM {S.store_version.name} WHERE id = 1"
+"""Plain SQL: compiling a statement on every request would cost more than running it."""
+
+
 class StoreReleases(StoreCore):
     """Release rows read for caches and for the calendar."""
 
-    def visibility_version(self) -> tuple[Any, ...]:
-        """What changes whenever what anyone may read changes by release: the newest release,
-        agreement and suppression rows, and how many embargoes have ended at the policy's
-        clock. Caches key on it, so a release or an embargo's end shows at once through
-        every worker sharing the database."""
-        r, a = S.release, S.agreement
-        now = self.policy.now()
-        stmt = sa.select(
-            sa.select(sa.func.max(r.c.id)).scalar_subquery(),
-            sa.select(sa.func.max(a.c.id)).scalar_subquery(),
-            sa.select(sa.func.count())
-            .select_from(r)
-            .where(r.c.state == EMBARGOED, r.c.embargo_until <= now)
-            .scalar_subquery(),
+    def visibility_version(self) -> tuple[int, int]:
+        """What changes whenever what anyone may read changes: ``(version, ended)``.
+
+        ``version`` is the one row of ``store_version``, which triggers bump in the very
+        transaction that writes a submission or its state, a release, an agreement, a
+        suppressed cell or a round (migration 0013), so a change made through any process
+        shows at once in every worker; ``ended`` counts the embargo ends at or before the
+        policy's clock. The embargo ends are read once per version and kept in the process,
+        so a request pays for one read of one row; the count moves exactly when an embargo
+        ends, with no job run and no time limit on what caches keep."""
+        with self.reading() as conn:
+            version = conn.exec_driver_sql(VERSION_SQL).scalar_one()
+        ends = self._embargo_ends(version)
+        return version, bisect.bisect_right(ends, self.policy.now())
+
+    def next_visibility_event(self) -> datetime | None:
+        """The next moment the clock alone changes what someone may read (the earliest
+        embargo end after the policy's clock), or ``None``."""
+        version, ended = self.visibility_version()
+        ends = self._embargo_ends(version)
+        return aware(ends[ended]) if ended < len(ends) else None
+
+    def _embargo_ends(self, version: int) -> list[datetime]:
+        """Every embargo end ever recorded (a superseded one only makes a cache rebuild
+        once more than needed), sorted; read again only when ``version`` changes."""
+        kept = getattr(self, "_embargo_schedule", None)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        r = S.release
+        stmt = sa.select(r.c.embargo_until).where(
+            r.c.state == EMBARGOED, r.c.embargo_until.is_not(None)
         )
         with self.reading() as conn:
-            return tuple(conn.execute(stmt).one())
+            ends = sorted(until for (until,) in conn.execute(stmt))
+        # a read that raced a newer write may hold more ends than ``version`` had: that only
+        # counts an embargo as ended when it has ended, never sooner
+        self._embargo_schedule = (version, ends)
+        return ends
 
     def release_moments(self) -> dict[tuple[int, str | None], datetime]:
         """When the latest release of each (submission, table or ``None`` for all) took

@@ -27,6 +27,7 @@ Layout::
                     agreement_member (countries) and agreement_table (tables)
     suppressed_cell observations hidden by secondary suppression when their table was released
     upload_job      a web upload waiting to be checked and stored, claimed by one worker
+    store_version   one row, bumped by triggers whenever what anyone may read can change
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
 Strings have no length limit on purpose: a submission that is later rejected must still be
@@ -459,4 +460,16 @@ upload_job = sa.Table(
     sa.Column("error_status", sa.Integer, nullable=True),
     sa.Index(None, "state", "created_at"),
     sa.Index(None, "owner", "state"),
+)
+
+# -- the visibility version (migration 0013) -------------------------------------------------
+# One row. Triggers (created by the migration, on both databases) add one to ``version`` in
+# every transaction that writes a submission (and so its slices), a release (and so its
+# suppressed cells), an agreement or a reporting round, so it commits with the change: caches
+# in every worker compare it on each request (migstat.store.releases.visibility_version).
+store_version = sa.Table(
+    "store_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
 )

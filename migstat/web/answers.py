@@ -1,14 +1,18 @@
-"""Whole answers of the portal's costly GET routes kept for a short while: pages (mirror
-statistics, availability, country profiles, the explorer) and downloads (CSV, XLSX, ...).
+"""Whole answers of the portal's costly GET routes: pages (mirror statistics, availability,
+country profiles, the explorer) and downloads (CSV, XLSX, ...), kept until what they show may
+change.
 
 The key is the one of the SDMX answers (:mod:`migstat.web.sdmx.cache`): the address with its
-parameters, the language and the *state* of the store as the request's principal sees it
-(:func:`~migstat.web.sdmx.cache.state`: every submission it may list, with its status, and the
-principal itself). Two principals who may see different things never share an answer, a new
-submission or a change of state makes new keys at once (in every worker process, since the
-state is read from the database on every request), and an answer is kept at most
-:data:`~migstat.web.sdmx.cache.TTL` seconds (the bound for rules that follow the clock, such
-as an embargo that ends). The cache holds at most :data:`BUDGET` bytes.
+parameters, the language, the principal and the store's visibility version
+(:func:`~migstat.web.sdmx.cache.state`), plus the UTC date (regional groups follow dated
+rules). Two principals never share an answer; a new submission, a change of state, a release,
+an agreement or a round makes new keys at once in every worker process (the version is one row
+read from the database on every request), and so does the end of an embargo, at the second it
+ends by the store's clock. So answers need no time limit; the cache holds at most
+:data:`BUDGET` bytes and drops the least recently used.
+
+After a change, the public's most recently made answers are made again in the background
+(:mod:`migstat.web.rewarm`), so that the next visitors find them kept.
 
 A streamed download is kept only when it is at most :data:`KEEP_STREAM` bytes; a larger one
 is sent as it is made, every time, so that no answer has to sit whole in memory.
@@ -20,21 +24,33 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
-from migstat.web.deps import Reader, language
-from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, etag, state
+from migstat.store.access import ANONYMOUS
+from migstat.web.deps import Reader, language, needs_lookup
+from migstat.web.rewarm import rewarm
+from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state, ttl_from_env
 
 BUDGET = int(os.environ.get("MIGSTAT_ANSWER_CACHE_BYTES", str(96 * 1024 * 1024)))
 """Bytes the kept pages and downloads may hold together (per worker process)."""
-CACHE_TTL = float(os.environ.get("MIGSTAT_ANSWER_CACHE_TTL", str(TTL)))
-"""Seconds a page or a download is kept (0 switches this cache off)."""
+CACHE_TTL = ttl_from_env("MIGSTAT_ANSWER_CACHE_TTL")
+"""Seconds a page or a download is kept at most: unset, until the key moves (0 switches this
+cache off)."""
 KEEP_STREAM = 8 * 1024 * 1024
 """The largest streamed download that is kept (larger ones are streamed every time)."""
-KEPT_HEADERS = ("content-disposition", "link", "vary")
+KEPT_HEADERS = (
+    "content-disposition",
+    "link",
+    "vary",
+    "content-security-policy",
+    "x-frame-options",
+)
+"""The headers of a made answer that are kept with it (the guard adds the other security
+headers to every answer; a route's own framing policy, the embed's, is kept)."""
 
 
 def answer_cache(app: Any) -> AnswerCache:
@@ -92,6 +108,89 @@ def _kept_stream(stream: Stream) -> Answer:
     return Answer(body, stream.media_type, 200, etag(body), headers)
 
 
+def answer_key(
+    request: Request,
+    who: Reader,
+    version: tuple[Any, ...],
+    parts: tuple[str, ...] = (),
+    digest: str | None = None,
+) -> str:
+    """The key of a kept answer: the address path first (see ``AnswerCache.paths``), its
+    parameters, the language, ``parts``, the UTC date and the principal's state (``digest``:
+    :func:`~migstat.web.sdmx.cache.state`'s, when the caller has it)."""
+    return "|".join(
+        (
+            request.url.path,
+            str(request.query_params),
+            language(request),
+            *parts,
+            datetime.now(UTC).date().isoformat(),
+            digest or state(who, version),
+        )
+    )
+
+
+def _send_kept(request: Request, answer: Answer) -> Response:
+    """A kept answer, or ``304 Not Modified`` to a client that has it already."""
+    if request.headers.get("if-none-match") == answer.etag:
+        return Response(status_code=304, headers={"ETag": answer.etag})
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers={**dict(answer.headers), "ETag": answer.etag},
+    )
+
+
+def early_parts(request: Request, who: Reader) -> tuple[tuple[str, ...], ...]:
+    """The ``parts`` the routes add to their keys, as :class:`KeptAnswers` tries them: none
+    (pages), the ``Accept`` header (downloads, whose errors follow it), the minute of the
+    store's clock (the release calendar, which shows it)."""
+    return (
+        (),
+        (request.headers.get("accept", ""),),
+        (f"{who.store.policy.now():%Y-%m-%d %H:%M}",),
+    )
+
+
+class KeptAnswers:
+    """An ASGI middleware: an anonymous GET whose answer is kept is answered before routing,
+    on the event loop (no dependencies solved, no hop to the thread pool), from the key
+    :func:`cached_response` would make. Anything else, and a request to a path with no kept
+    answer, goes on to the app untouched; a request that carries a session cookie or a token
+    always does (finding who it is may read the store)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app = scope.get("app")
+        cache = getattr(getattr(app, "state", None), "answer_cache", None)
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or cache is None
+            or scope["path"] not in cache.paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        answer = None
+        if not needs_lookup(request):
+            who = Reader(app.state.store, ANONYMOUS, language(request))
+            version = who.version()
+            digest = state(who, version)
+            for parts in early_parts(request, who):
+                answer = cache.get(answer_key(request, who, version, parts, digest))
+                if answer is not None:
+                    break
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        cache.early += 1
+        await _send_kept(request, answer)(scope, receive, send)
+
+
 def cached_response(
     request: Request,
     who: Reader,
@@ -105,17 +204,15 @@ def cached_response(
     more things the answer depends on (a header); ``version`` is :meth:`Reader.version`'s value
     when the caller has read it already."""
     cache = answer_cache(request.app)
-    key = "|".join(
-        (
-            request.url.path,
-            str(request.query_params),
-            language(request),
-            *parts,
-            state(who, version),
-        )
-    )
+    version = who.version() if version is None else version
+    public = who.principal.anonymous
+    if public:
+        rewarm(request.app).seen(request.app, version)
+    key = answer_key(request, who, version, parts)
 
     def build() -> Answer:
+        if public:
+            rewarm(request.app).remember(request)
         response = make()
         if isinstance(response, Response) and response.status_code >= 500:
             raise _Streamed(response)
@@ -125,14 +222,16 @@ def cached_response(
         answer = cache.get_or_make(key, build)
     except _Streamed as streamed:
         return streamed.response
-    if request.headers.get("if-none-match") == answer.etag:
-        return Response(status_code=304, headers={"ETag": answer.etag})
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=answer.media_type,
-        headers={**dict(answer.headers), "ETag": answer.etag},
-    )
+    return _send_kept(request, answer)
 
 
-__all__ = ["BUDGET", "CACHE_TTL", "KEEP_STREAM", "Stream", "answer_cache", "cached_response"]
+__all__ = [
+    "BUDGET",
+    "CACHE_TTL",
+    "KEEP_STREAM",
+    "KeptAnswers",
+    "Stream",
+    "answer_cache",
+    "answer_key",
+    "cached_response",
+]

@@ -23,6 +23,7 @@ from migstat import __version__
 from migstat.i18n import N_, gettext_
 from migstat.store import Store
 from migstat.web import errors, routes
+from migstat.web.answers import KeptAnswers
 from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
 from migstat.web.guard import HSTS, BodyLimits, Guard, collect_limits, outermost
@@ -185,6 +186,7 @@ def create_app(
         app.include_router(module.router)
     errors.install(app, error_page)
     limits = body_limits if body_limits is not None else collect_limits(route_modules())
+    app.add_middleware(KeptAnswers)  # inside the guard: its headers go on kept answers too
     app.add_middleware(Guard, limits=limits, refuse=_refuse)
     outermost(app, HSTS if production else None)  # the headers on an answer to a crash too
     return app

@@ -29,7 +29,6 @@ from migstat.exchange import audit, sessions, tokens
 from migstat.i18n import N_, gettext_
 from migstat.model.registry import Registry
 from migstat.store import Store
-from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, COORDINATOR, AccessDeniedError, Principal
 from migstat.store.records import ObservationQuery, StoredObservation, SubmissionRecord
 from migstat.web import auth
@@ -237,14 +236,15 @@ def language(request: Request) -> str:
 
 
 class Listings:
-    """Every request reads the submissions its principal may list (the state that answer
-    caches are keyed by): this keeps each principal's listing in the process and reads it
-    again only when the submission table changed. The check is one narrow query of every
-    submission's id and status (a tenth of the cost of the full records), with the store's
-    ``visibility_version()`` (what releases, agreements and ended embargoes change); a listing
-    is also read again after :attr:`ttl` seconds. At most :attr:`size` principals are kept."""
+    """Every page reads the submissions its principal may list: this keeps each principal's
+    listing in the process and reads it again only when the store's visibility version
+    (:meth:`~migstat.store.Store.visibility_version`: one row that every write of a
+    submission, release, agreement or round bumps, and the embargo ends passed) changes, so
+    a kept listing costs one read of one row. With ``ttl`` (seconds) a listing is also read
+    again after that long; by default it is kept until the version moves. At most
+    :attr:`size` principals are kept."""
 
-    def __init__(self, ttl: float = 1.0, size: int = 256) -> None:
+    def __init__(self, ttl: float | None = None, size: int = 256) -> None:
         self.ttl = ttl
         self.size = size
         self._kept: OrderedDict[tuple[int, str, Principal], tuple[Any, float, list[Any]]] = (
@@ -252,17 +252,20 @@ class Listings:
         )
         self._lock = threading.Lock()
 
-    def listing(self, the_store: Store, who: Principal) -> list[SubmissionRecord]:
-        with the_store.reading() as conn:
-            # plain SQL: compiling the statement on every request costs more than running it
-            stamp: tuple[Any, ...] = tuple(conn.exec_driver_sql(STAMP_SQL))
-        # the access rules also follow releases, agreements and the clock (embargoes): a
-        # listing is kept only while they stand still too
-        stamp = (stamp, the_store.visibility_version())
+    def listing(
+        self, the_store: Store, who: Principal, stamp: tuple[Any, ...] | None = None
+    ) -> list[SubmissionRecord]:
+        """The submissions ``who`` may list (``stamp``: the visibility version, when the
+        caller has read it already)."""
+        stamp = the_store.visibility_version() if stamp is None else stamp
         key = (id(the_store), str(the_store.url), who)
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < self.ttl:
+        if (
+            kept is not None
+            and kept[0] == stamp
+            and (self.ttl is None or time.monotonic() - kept[1] < self.ttl)
+        ):
             return list(kept[2])
         listed = the_store.submissions(principal=who)
         with self._lock:
@@ -273,7 +276,6 @@ class Listings:
         return list(listed)
 
 
-STAMP_SQL = f"SELECT id, status FROM {S.submission.name} ORDER BY id"
 LISTINGS = Listings()
 
 
@@ -284,6 +286,9 @@ class Reader:
     store: Store
     principal: Principal
     lang: str
+    stamp: tuple[Any, ...] | None = None
+    """The store's visibility version as this request read it (read once per request, so
+    the listing and the caches' keys agree)."""
 
     @property
     def registry(self) -> Registry:
@@ -311,20 +316,23 @@ class Reader:
         self, *, country: str | None = None, provider: str | None = None
     ) -> list[SubmissionRecord]:
         if country is None and provider is None:
-            return LISTINGS.listing(self.store, self.principal)
+            return LISTINGS.listing(self.store, self.principal, self.visibility())
         return self.store.submissions(country=country, provider=provider, principal=self.principal)
 
+    def visibility(self) -> tuple[Any, ...]:
+        """The store's visibility version, read once for this reader (one row)."""
+        if self.stamp is None:
+            self.stamp = self.store.visibility_version()
+        return self.stamp
+
     def version(self, submissions: list[SubmissionRecord] | None = None) -> tuple[Any, ...]:
-        """The store's state as this principal sees it (every submission it may list, with
-        its status, and the release rows and ended embargoes at the store's clock): it changes
-        whenever one arrives, changes state, is released or its embargo ends, so caches of
-        pages and answers key on it. ``submissions`` saves the listing when the caller has it."""
-        listed = self.submissions() if submissions is None else submissions
-        return (
-            self.principal,
-            tuple((s.id, s.status) for s in listed),
-            self.store.visibility_version(),
-        )
+        """The store's state as this principal sees it: the principal and the visibility
+        version, which moves whenever a submission arrives or changes state, a release or an
+        agreement is written, or an embargo ends (at the store's clock), in whichever process
+        it happens. What the principal may list follows from the two, so caches of pages and
+        answers key on them and keep an answer until they move, with no time limit.
+        ``submissions`` is accepted for callers that have the listing (it adds nothing)."""
+        return (self.principal, self.visibility())
 
     def table_metadata(self, submission_id: int) -> dict[str, dict[str, Any]]:
         return self.store.table_metadata(submission_id, principal=self.principal)

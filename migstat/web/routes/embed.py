@@ -4,6 +4,8 @@ explorer's parameters) with its title, source line and status, framed by anyone 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -16,19 +18,24 @@ router = APIRouter()
 EMBED_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 
-@router.get("/embed/explore", response_class=HTMLResponse, include_in_schema=False)
-def embed_explore(request: Request, data: Data) -> HTMLResponse:
-    table = request.query_params.get("table") or "S01"
-    answer = cached_page(
-        request,
-        data,
-        lambda: render(
-            request, "embed.html", view=explore.build(data, table, request.query_params)
-        ),
-    )
-    # the kept answer keeps its body, not these headers: they are set on every answer
+def framed(answer: Any) -> Any:
+    """``answer`` with the embed's own framing policy."""
     answer.headers["content-security-policy"] = EMBED_POLICY
     # the guard adds DENY to answers without the header; a browser that knows CSP reads
     # frame-ancestors and ignores this one
     answer.headers["x-frame-options"] = "ALLOWALL"
+    return answer
+
+
+@router.get("/embed/explore", response_class=HTMLResponse, include_in_schema=False)
+def embed_explore(request: Request, data: Data) -> HTMLResponse:
+    table = request.query_params.get("table") or "S01"
+
+    def made() -> HTMLResponse:
+        page = render(request, "embed.html", view=explore.build(data, table, request.query_params))
+        return framed(page)
+
+    # kept with its framing headers (see ``answers.KEPT_HEADERS``), so an answer given before
+    # routing (``answers.KeptAnswers``) carries them too
+    answer = framed(cached_page(request, data, made))
     return answer

@@ -32,10 +32,14 @@ NAV = (47, N_("Release calendar"), "/releases")
 def releases_page(request: Request, who: ReaderDep) -> HTMLResponse:
     if not who.principal.is_coordinator:
         # kept per principal state, which counts releases and ended embargoes: a new release
-        # or an embargo's end makes a new key at once; the clock shown is at most a TTL old.
-        # The coordinator's page carries the session's CSRF token, so it is never kept.
+        # or an embargo's end makes a new key at once; the page shows the time to the minute,
+        # so the minute is part of the key. The coordinator's page carries the session's CSRF
+        # token, so it is never kept.
         return cached_response(
-            request, who, lambda: render(request, "releases.html", view=releases.build(who))
+            request,
+            who,
+            lambda: render(request, "releases.html", view=releases.build(who)),
+            f"{who.store.policy.now():%Y-%m-%d %H:%M}",
         )
     return _coordinator_page(request, who)
 

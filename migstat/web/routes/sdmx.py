@@ -31,7 +31,7 @@ from fastapi.responses import Response
 from migstat.model import MigstatError, NotFoundError
 from migstat.web import selection
 from migstat.web.deps import Reader, ReaderDep, language
-from migstat.web.sdmx.cache import TTL, Answer, AnswerCache, state
+from migstat.web.sdmx.cache import Answer, AnswerCache, state, ttl_from_env
 from migstat.web.sdmx.data import availability_answer, constrain, data_answer, select
 from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, TOO_LARGE, SdmxError, error_response
 from migstat.web.sdmx.structures import structure_answer
@@ -40,8 +40,9 @@ router = APIRouter(prefix="/sdmx/rest", tags=["SDMX 2.1 REST API"])
 
 MAX_OBSERVATIONS = int(os.environ.get("MIGSTAT_SDMX_MAX_OBSERVATIONS", "250000"))
 """The most observations one data answer may hold; more is a 413 with an SDMX error 510."""
-CACHE_TTL = float(os.environ.get("MIGSTAT_SDMX_CACHE_TTL", str(TTL)))
-"""Seconds an answer is kept (0 switches the answer cache off)."""
+CACHE_TTL = ttl_from_env("MIGSTAT_SDMX_CACHE_TTL")
+"""Seconds an answer is kept at most: unset, until the store's visibility version moves (0
+switches the answer cache off)."""
 
 
 def _cache(request: Request) -> AnswerCache:
@@ -68,7 +69,7 @@ async def _answer(
     try:
         key = "|".join((request.url.path, str(request.query_params), lang, *parts, state(who)))
         cache = _cache(request)
-        answer = cache.get(key) if cache.ttl > 0 else None
+        answer = cache.get(key) if cache.on else None
         if answer is None:
             answer = await run_in_threadpool(cache.get_or_make, key, make)
     except SdmxError as error:
