@@ -318,3 +318,32 @@ def test_each_audience_has_its_own_printable_toolkit(client: TestClient) -> None
     )
     unknown = client.get("/toolkit/everyone.pdf?lang=ru")
     assert unknown.status_code == 404 and "everyone" in unknown.text
+
+
+def test_the_printable_toolkit_follows_the_data(tmp_path: Path) -> None:
+    """Kept per data version: the same file (and a 304 to a client that has it) until the data
+    change, then made again with the new numbers."""
+    from migstat.store import Store
+    from tests.mirror_stores import flows, put
+
+    store = Store.open(str(tmp_path / "mirror.db"))
+    try:
+        put(
+            store,
+            flows("ARM", "F02", "ARM", 2020, {"GEO": 4_321.0}, rule="permanent_registration"),
+            flows("GEO", "F01", "GEO", 2020, {"ARM": 765.0}),
+        )
+        with TestClient(create_app(store=store)) as fresh:
+            first = fresh.get("/toolkit/researchers.pdf?lang=ru")
+            etag = first.headers["etag"]
+            again = fresh.get("/toolkit/researchers.pdf?lang=ru", headers={"If-None-Match": etag})
+            assert again.status_code == 304
+            text = re.sub(r"\s+", " ", _pdf_text(first.content)).replace("\u00a0", " ")
+            assert "4 321" in text and "765" in text and "Армения" in text
+            put(store, flows("GEO", "F01", "GEO", 2020, {"ARM": 432.0}))  # a revision
+            second = fresh.get("/toolkit/researchers.pdf?lang=ru", headers={"If-None-Match": etag})
+            assert second.status_code == 200 and second.headers["etag"] != etag
+            text = re.sub(r"\s+", " ", _pdf_text(second.content)).replace("\u00a0", " ")
+            assert "432" in text and "765" not in text
+    finally:
+        store.close()

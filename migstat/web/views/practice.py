@@ -28,7 +28,7 @@ from migstat.analysis.mirror import mirror_matrix
 from migstat.i18n import N_, gettext_
 from migstat.model import pick
 from migstat.store.records import StoredObservation
-from migstat.web.views.data import PortalData
+from migstat.web.views.data import WARMERS, PortalData
 from migstat.web.views.explore import VALUE_LABELS
 from migstat.web.views.numbers import number
 from migstat.web.views.provenance import received, status_marks
@@ -316,6 +316,9 @@ def found(data: PortalData) -> dict[str, Found | None]:
         return {e.id: FINDERS[e.id](data, e) for e in examples().examples}
 
     return data.cached("practice", None, build)
+
+
+WARMERS.append(found)
 
 
 # -- in the reader's language -----------------------------------------------------------------
