@@ -229,11 +229,13 @@ def find_absentees(data: PortalData, example: Example) -> Found | None:
 # -- totals only or in detail -----------------------------------------------------------------
 
 
-def _editions(data: PortalData) -> dict[tuple[str, str, str], list[str]]:
-    found: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+def _editions(data: PortalData) -> dict[tuple[str, str, str], dict[str, int]]:
+    """``(table, area, period) -> provider -> number of observations`` where two or more
+    sources publish the same table for one country and period (from the coverage, no read)."""
+    found: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     for s in data.coverage():
-        found[(s.table, s.ref_area, s.period)].append(s.provider)
-    return {k: sorted(v) for k, v in found.items() if len(v) > 1}
+        found[(s.table, s.ref_area, s.period)][s.provider] = s.n_observations
+    return {k: v for k, v in found.items() if len(v) > 1}
 
 
 def _broken_down(data: PortalData, table: str, cells: list[StoredObservation]) -> list[str]:
@@ -248,25 +250,28 @@ def _broken_down(data: PortalData, table: str, cells: list[StoredObservation]) -
 
 def find_detail(data: PortalData) -> Found | None:
     """Of the tables one country published through two sources for one period, the pair whose
-    detailed edition has the most numbers per number of the other."""
-    best: tuple[float, Any] | None = None
-    for (table, area, period), providers in _editions(data).items():
-        cells = [
-            o
-            for o in data.observations(table, [area], periods=(int(period[:4]),) * 2)
-            if o.time_period == period
-        ]
-        by = {p: [o for o in cells if o.provider == p] for p in providers}
-        ranked = sorted(by.items(), key=lambda kv: len(kv[1]))
-        (few_p, few), (many_p, many) = ranked[0], ranked[-1]
-        if not few or len(many) <= len(few):
+    detailed edition has the most numbers per number of the other (ranked from the coverage;
+    only the chosen slice is read)."""
+    best: tuple[float, tuple[str, str, str, str, str]] | None = None
+    for (table, area, period), counts in _editions(data).items():
+        ranked = sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        (few_p, few_n), (many_p, many_n) = ranked[0], ranked[-1]
+        if not few_n or many_n <= few_n:
             continue
-        candidate = (len(many) / len(few), (table, area, period, few_p, few, many_p, many))
-        if best is None or candidate[0] > best[0]:
-            best = candidate
+        if best is None or many_n / few_n > best[0]:
+            best = (many_n / few_n, (table, area, period, few_p, many_p))
     if best is None:
         return None
-    table, area, period, few_p, few, many_p, many = best[1]
+    table, area, period, few_p, many_p = best[1]
+    cells = [
+        o
+        for o in data.observations(table, [area], periods=(int(period[:4]),) * 2)
+        if o.time_period == period
+    ]
+    few = [o for o in cells if o.provider == few_p]
+    many = [o for o in cells if o.provider == many_p]
+    if not few or not many:
+        return None
     href = "/explore?" + urlencode({"table": table, "REF_AREA": area})
     values = {
         "table": table,
