@@ -164,7 +164,11 @@ def renderings(value: float) -> set[str]:
 
 
 def text_of(content: bytes, media_type: str) -> str:
-    """An answer's text; a workbook's cell values."""
+    """An answer's text; a workbook's cell values; a PDF's text as a reader extracts it."""
+    if content[:5] == b"%PDF-":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     if "spreadsheet" in media_type or content[:2] == b"PK":
         from openpyxl import load_workbook
 

@@ -123,12 +123,19 @@ RULES: dict[tuple[str, str], Rule] = {
         "subset", ("/sdmx/rest/availableconstraint/S01/KGZ..../KGZ/TIME_PERIOD",)
     ),
     ("GET", "/flows"): Rule("subset", ("/flows",)),
+    # the toolkit: its worked examples read the store as the reader (the PDF's text too)
+    ("GET", "/toolkit/examples"): Rule("subset", ("/toolkit/examples",)),
+    ("GET", "/toolkit/{audience}.pdf"): Rule(
+        "subset", ("/toolkit/media.pdf", "/toolkit/statisticians.pdf?lang=ru")
+    ),
     ("GET", "/flows.csv"): Rule("subset", ("/flows.csv",)),
     # reference data: no value of any country
     ("GET", "/openapi.json"): Rule("none", ("/openapi.json",)),
     ("GET", "/static"): Rule("none", ("/static/portal.css",)),
     ("GET", "/docs"): Rule("none", ("/docs",)),
     ("GET", "/guide"): Rule("none", ("/guide",)),
+    ("GET", "/toolkit/sources"): Rule("none", ("/toolkit/sources",)),
+    ("GET", "/toolkit/references"): Rule("none", ("/toolkit/references",)),
     ("GET", "/api/guide"): Rule("none", ("/api/guide",)),
     ("GET", "/api/tables"): Rule("none", ("/api/tables",)),
     ("GET", "/signin"): Rule("none", ("/signin",)),

@@ -28,6 +28,7 @@ from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
 from migstat.web.guard import HSTS, BodyLimits, Guard, collect_limits, outermost
 from migstat.web.views.data import number
+from migstat.web.views.toolkit import help_link
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -53,13 +54,22 @@ def install_templating(templates: Jinja2Templates = TEMPLATES) -> None:
 
     ``t("msgid", name=value)`` translates into the page's ``lang``; ``version`` is the
     package's; the filters ``replace_lang`` and ``replace_param`` rewrite a query string and
-    ``number`` writes a count as people of the page's language read it.
+    ``number`` writes a count as people of the page's language read it; ``page_help`` gives
+    a page its link to the part of the toolkit that explains it.
     """
     templates.env.globals["t"] = pass_context(_translate)
     templates.env.globals["version"] = __version__
     templates.env.filters["replace_lang"] = _replace_lang
     templates.env.filters["replace_param"] = replace_param
     templates.env.filters["number"] = number
+    templates.env.globals["page_help"] = page_help
+
+
+def page_help(request: Request, lang: str) -> dict[str, str] | None:
+    """The "How to read this page" link of the page answering ``request`` (see
+    :func:`~migstat.web.views.toolkit.help_link`)."""
+    route = request.scope.get("route")
+    return help_link(getattr(route, "path", None), lang)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Any:

@@ -11,6 +11,8 @@
 SETUP_DEBIAN_PACKAGES=(
   # venv and ensurepip, to create .venv (Debian splits them out of python3)
   "python3-venv|test -x .venv/bin/python || python3 -c 'import ensurepip, venv'"
+  # the Cyrillic font the portal's printable toolkit (PDF) embeds
+  "fonts-dejavu-core|test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
 TEST_DEBIAN_PACKAGES=(
   # the throwaway PostgreSQL cluster of the tests (not needed with MIGSTAT_TEST_PG_URL set)

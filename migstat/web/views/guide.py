@@ -10,12 +10,13 @@ from typing import Any
 from migstat.model import pick
 from migstat.web.views.data import PortalData
 from migstat.web.views.guide_schema import load
+from migstat.web.views.toolkit_schema import slug
 
 GUIDE_FILE = Path(__file__).resolve().parent.parent / "glossary" / "guide.yaml"
 
 
 @cache
-def _content() -> dict[str, Any]:
+def content() -> dict[str, Any]:
     """The guide, read through its schema: a text missing or cut short is refused."""
     return load(GUIDE_FILE)
 
@@ -24,10 +25,11 @@ def build(data: PortalData) -> dict[str, Any]:
     """The guide in the reader's language (the other language's term alongside)."""
     lang = data.lang
     other = "ru" if lang == "en" else "en"
-    raw = _content()
+    raw = content()
     glossary = sorted(
         (
             {
+                "id": slug(g["term"]["en"]),
                 "term": pick(g["term"], lang),
                 "other": pick(g["term"], other),
                 "definition": pick(g["definition"], lang),

@@ -79,12 +79,13 @@ SCHEMAS: dict[str, type[BaseModel]] = {"guide.yaml": Guide}
 """Files with a schema of their own; any other file of the folder has its texts checked."""
 
 
-def load(path: Path) -> dict[str, Any]:
-    """The content of a glossary or guide file, checked; :class:`InputError` naming the file,
-    line and place of the first text that is missing, empty or cut short."""
+def load(path: Path, schema: type[BaseModel] | None = None) -> dict[str, Any]:
+    """The content of a glossary or guide file, checked against ``schema`` (default: the
+    file's in :data:`SCHEMAS`); :class:`InputError` naming the file, line and place of the
+    first text that is missing, empty or cut short, or of the first value the schema refuses."""
     source = path.read_text(encoding="utf-8")
     content = yaml.safe_load(source)
-    schema = SCHEMAS.get(path.name)
+    schema = schema or SCHEMAS.get(path.name)
     try:
         if schema is not None:
             schema.model_validate(content)
@@ -136,9 +137,12 @@ def _refusal(path: Path, source: str, place: list[str], error: Any) -> InputErro
     elif error["type"] == "missing":
         key = ""
         message = N_("The guide text at {path} is missing. Write it in English and in Russian.")
-    else:
+    elif _cut_short(error):
         key = ""
         message = N_("The guide text at {path} is empty or cut short. Write it in full.")
+    else:
+        key = str(error.get("msg", "")).removeprefix("Value error, ")
+        message = N_("The guide file's value at {path} is not allowed: {key}.")
     return InputError(
         message,
         where=Location(file=path.name, line=_line(source, place)),
@@ -147,16 +151,25 @@ def _refusal(path: Path, source: str, place: list[str], error: Any) -> InputErro
     )
 
 
+def _cut_short(error: Any) -> bool:
+    """Whether a schema error is a text that is empty or ends as if cut short."""
+    return error["type"] in ("string_too_short", "string_type") or str(
+        error.get("msg", "")
+    ).startswith("Value error, ends with")
+
+
 def _line(source: str, place: list[str]) -> int | None:
-    """The line of ``place`` (keys and list indexes) in the YAML text, 1-based."""
+    """The line of ``place`` (keys and list indexes) in the YAML text, 1-based; for a key
+    that is missing, the line of the mapping that lacks it."""
     node: Any = yaml.compose(source)
     for step in place:
         if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), None)
+            found = next((v for k, v in node.value if k.value == step), None)
         elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
-            node = node.value[int(step)]
+            found = node.value[int(step)]
         else:
-            node = None
-        if node is None:
-            return None
+            found = None
+        if found is None:
+            return node.start_mark.line + 1 if node is not None else None
+        node = found
     return node.start_mark.line + 1
