@@ -26,6 +26,7 @@ layout); the provider ``RUS_MVD``.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,8 @@ _ANY_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 def _open(path: Path) -> Any:
     import xlrd
 
-    try:
-        return xlrd.open_workbook(str(path), on_demand=False)
+    try:  # xlrd writes its warnings to standard output unless given a log of its own
+        return xlrd.open_workbook(str(path), on_demand=False, logfile=io.StringIO())
     except Exception as exc:  # xlrd raises many kinds (XLRDError, struct.error, ...)
         raise InputError(
             N_("Not a readable old-format Excel workbook (.xls): {error}"),
