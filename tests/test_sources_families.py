@@ -127,14 +127,14 @@ def test_oecd_inflows(registry) -> None:
 def test_oecd_measure_without_a_table_stops_at_its_line(registry, tmp_path) -> None:
     lines = OECD.read_text(encoding="utf-8").splitlines()
     stock = lines[2].replace(
-        ",B11,Inflows of foreign population,", ",B15,Stock of foreign population,"
+        ",B11,Inflows of foreign population,", ",B21,Inflows of foreign workers,"
     )
     path = tmp_path / "oecd_mig.csv"
     path.write_text("\n".join([lines[0], lines[1], stock]) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_source(path, registry=registry)
     assert caught.value.where.line == 3
-    assert "B15" in str(caught.value)
+    assert "B21" in str(caught.value)
 
 
 def test_no_agency_is_said_plainly(registry, tmp_path) -> None:
