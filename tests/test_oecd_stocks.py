@@ -3,7 +3,8 @@ nationality): stored in S01 and S02 on 31 December of the year given, the partne
 every foreign country (``FOR``), the reference-date convention in the table metadata.
 
 The files are the real OECD SDMX-CSV export in ``shared/data`` with its lines turned into
-stock measures (its only measure is B11): the layout, labels and flags are the OECD's own."""
+stock measures with values of the test's own (the export's only measure is B11): the layout,
+labels and flags are the OECD's."""
 
 from __future__ import annotations
 
