@@ -53,6 +53,7 @@ from migstat.model import (
 from migstat.sources import HEAD_BYTES, SOURCES, detect_source, read_source
 from migstat.sources.code_cells import suggest_codes
 from migstat.sources.names import RULE_UNMATCHED
+from migstat.sources.skipped import nothing_to_store
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
@@ -446,6 +447,8 @@ def import_file(
     # year-on-year checks compare with this provider's earlier vintages: none, nothing to do
     history = store if store is not None and store.submissions(provider=dataset.provider) else None
     findings = check_dataset(dataset, store=history, imported=True, registry=reg)
+    if not dataset.observations and (dry_run or store is None):
+        findings.append(nothing_to_store(path.name))  # as the import itself would stop
     result = ImportResult(path.name, name, dataset, findings, report)
     if dry_run or store is None:
         return result
