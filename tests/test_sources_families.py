@@ -301,9 +301,9 @@ def _sheet_by_country():
 def test_2rd_is_detected_and_read_by_content(form_2rd) -> None:
     assert detect_source(RD, RD.read_bytes()[:8192]) == "mvd"
     index = _index(form_2rd)
-    assert {o.table for o in form_2rd.observations} == {"A01", "C01"}
+    assert {o.table for o in form_2rd.observations} == {"A01", "A02", "C01"}
     assert {o.ref_area for o in form_2rd.observations} == {"RUS"}
-    assert {o.time_period for o in form_2rd.observations} == {"2016"}
+    assert {o.time_period for o in form_2rd.observations if o.table != "A02"} == {"2016"}
     sheet = _sheet_by_country()
     rows = {str(sheet.cell_value(r, 0)).strip(): r for r in range(12, sheet.nrows)}
     # column 17 acquisitions of citizenship (R), column 13 decisions on temporary permits (N)
@@ -315,6 +315,27 @@ def test_2rd_is_detected_and_read_by_content(form_2rd) -> None:
     assert index[("C01", "RUS", "2016", ("STATELESS", "_T"))].value == int(stateless[17])
     total = index[("C01", "RUS", "2016", ("_T", "_T"))]
     assert total.value == 265319 and total.where.cell == "R13"
+
+
+def test_2rd_permit_holders_are_the_valid_permits_at_the_end_of_the_year(form_2rd) -> None:
+    """Columns 14 (living on a temporary residence permit) and 16 (on a residence permit):
+    their sum is A02, on 31 December of the year the title names."""
+    sheet = _sheet_by_country()
+    rows = {str(sheet.cell_value(r, 0)).strip(): r for r in range(12, sheet.nrows)}
+    index = _index(form_2rd)
+    assert {o.time_period for o in form_2rd.observations if o.table == "A02"} == {"2016-12-31"}
+    for label, code in (("ВСЕГО по странам", "_T"), ("Узбекистан", "UZB"), ("Абхазия", "XAB")):
+        row = sheet.row_values(rows[label])
+        obs = index[("A02", "RUS", "2016-12-31", (code, "_T", "_T"))]
+        assert obs.value == int(row[14]) + int(row[16])
+        r = rows[label] + 1
+        assert obs.where.cell == f"O{r}" and obs.comment == f"sum of cells O{r} + Q{r}"
+    assert index[("A02", "RUS", "2016-12-31", ("_T", "_T", "_T"))].value == 1115644
+    meta = form_2rd.metadata.tables["A02"]
+    assert meta.reference_date == "2016-12-31" and "ВнЖ" in (meta.notes or "")
+    left = next(f for f in form_2rd.findings if "columns" in f.params)
+    assert "Принято решений о выдаче ВнЖ" in left.params["columns"]
+    assert "по РВП" not in left.params["columns"] and "по ВнЖ" not in left.params["columns"]
 
 
 def test_2rd_places_every_row_and_says_what_it_leaves_out(form_2rd) -> None:
