@@ -56,3 +56,47 @@ def test_valid_permits_are_a_stock_on_31_december(registry, resvalid: Path) -> N
     meta = stock.metadata.tables["A02"]
     assert meta.source_type == "permits" and meta.reference_date.endswith("-12-31")
     assert not api.import_file(resvalid, dry_run=True).errors
+
+
+def _permits_px(path: Path, title: tuple[str, str]) -> Path:
+    from tests.pxfiles import build_px
+    from tests.test_mapping import CITIZENSHIP, SEXES
+
+    reasons = [("00", "Всего", "Total"), ("04", "по семейным обстоятельствам", "family")]
+    data = ["1250", "310", "980", "244", "415", "97", "388", "90"]
+    variables = [
+        ("Гражданство", "Citizenship", CITIZENSHIP),
+        ("Пол", "Sex", SEXES),
+        ("Причина", "Reason", reasons),
+    ]
+    path.write_text(build_px(variables, 1, data, title=title), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("title", "table", "period"),
+    [
+        (
+            ("Разрешения на проживание, выданные впервые", "First residence permits"),
+            "A01",
+            "2024",
+        ),
+        (
+            ("Действующие разрешения на проживание", "Valid residence permits"),
+            "A02",
+            "2024-12-31",
+        ),
+    ],
+)
+def test_a_px_table_of_permits_says_which_by_its_title(
+    registry, tmp_path: Path, title: tuple[str, str], table: str, period: str
+) -> None:
+    """First permits and valid permits have the same variables: the title decides."""
+    path = _permits_px(tmp_path / "permits.px", title)
+    data = read_source(
+        path, source="px", country="KGZ", year="2024", date="12-31", registry=registry
+    )
+    assert {o.table for o in data.observations} == {table}
+    assert {o.time_period for o in data.observations} == {period}
+    got = {o.key: o.value for o in data.observations}
+    assert got[("UZB", "M", "_T")] == 1250 and got[("TJK", "F", "_T")] == 388

@@ -104,6 +104,10 @@ _MEASURES = (
     (r"arriv|immigr|inmigr|in-migr|inflow|invandr|inflytt|прибы|иммигр|въех", "F01"),
     (r"depart|emigr|outmigr|out-migr|outflow|utvandr|utflytt|выбы|эмигр|выех", "F02"),
     (r"\bnet\b|balance|сальдо|прирост", None),
+    # permits: the first issued during the year (A01) or those valid at its end (A02) have
+    # the same variables, so only the words tell them apart
+    (r"first (residence )?permit|for the first time|выданн\w* впервые|впервые выданн", "A01"),
+    (r"valid (residence )?permit|permits valid|действующ\w* разрешени|проживающ\w* по", "A02"),
 )
 
 
