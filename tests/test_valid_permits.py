@@ -100,3 +100,21 @@ def test_a_px_table_of_permits_says_which_by_its_title(
     assert {o.time_period for o in data.observations} == {period}
     got = {o.key: o.value for o in data.observations}
     assert got[("UZB", "M", "_T")] == 1250 and got[("TJK", "F", "_T")] == 388
+
+
+def test_a_px_table_of_permits_that_does_not_say_is_read_as_a01_and_says_so(
+    registry, tmp_path: Path
+) -> None:
+    title = ("Разрешения на проживание по гражданству", "Residence permits by citizenship")
+    path = _permits_px(tmp_path / "permits.px", title)
+    data = read_source(path, source="px", country="KGZ", year="2024", registry=registry)
+    assert {o.table for o in data.observations} == {"A01"}
+    chosen = [f for f in data.findings if f.rule == "IMPORT_TABLE_CHOSEN"]
+    assert len(chosen) == 1 and chosen[0].severity == "warning"
+    assert "read as A01" in chosen[0].text("en") and "A02" in chosen[0].text("en")
+    assert "прочитан как A01" in chosen[0].text("ru")
+    named = read_source(
+        path, source="px", country="KGZ", year="2024", date="12-31", table="A02", registry=registry
+    )
+    assert {o.table for o in named.observations} == {"A02"}
+    assert not [f for f in named.findings if f.rule == "IMPORT_TABLE_CHOSEN"]
