@@ -8,23 +8,23 @@ Each measure is a table of migstat's (the OECD's own definitions, as its metadat
 * ``B12`` outflows of foreign population by nationality → F04;
 * ``B13`` inflows of asylum seekers by nationality → A05 (all applicants, all ages);
 * ``B16`` acquisitions of nationality by former nationality → C01;
-
 * ``B14`` stock of foreign-born population by country of birth → S01 (dataflow
   ``DSD_MIG_F@DF_MIG_POPF``, the partner in the ``CITIZENSHIP`` position as in ``DSD_MIG``);
 * ``B15`` stock of foreign population by nationality → S02.
 
 **The stocks' reference date.** The data give only a year. The OECD's metadata for the
 stock tables of its International Migration Outlook (tables A.4/B.4 and A.5/B.5) state each
-country's reference date; for the population registers and registers of foreigners that
-most series come from it is the end of the year, and the OECD publishes a stock under the
-year it counts at its end. So a stock of year *Y* is stored on *Y*-12-31, and the table
+country's source and reference date; for the population registers and registers of
+foreigners that most series come from, the count is at the end of the year given (31
+December, or 1 January of the next year, the same instant). So a stock of year *Y* is stored on *Y*-12-31, and the table
 metadata say so, with the exception the OECD documents: a series from a census or a labour
 force survey counts on the census day or as an annual average, which the file does not
 show — the note tells the user to check the OECD's country notes before comparing dates.
 In a stock table the partner ``W`` is every foreign country (AREA ``FOR``), not the total
 population: the OECD counts only the foreign-born (or foreigners).
 
-Areas are ISO alpha-3; the partner ``W`` is the world (all countries, ``_T``). Flows follow
+Areas are ISO alpha-3; in a flow table the partner ``W`` is the world (all countries,
+``_T``). Flows follow
 national definitions (permanent and long-term, by residence permit or by register), stated as
 residence rule *other* in the table metadata, with the duration counted as long-term.
 """
