@@ -37,6 +37,7 @@ from migstat.model.registry import Registry, default_registry
 from migstat.sources import HEAD_BYTES, detect_source, stream_source
 from migstat.sources.common import paused_gc
 from migstat.sources.names import RULE_UNMATCHED
+from migstat.sources.skipped import nothing_to_store
 from migstat.store import Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
 from migstat.store.rawfiles import RawFile
@@ -225,6 +226,9 @@ def import_file(
                 total=spill.count,
             )
         result.findings = run.findings()
+        if result.record is None and not run.checks.observations:
+            # as the import itself would stop: a dry run must not say "can be accepted"
+            result.findings.append(nothing_to_store(path.name))
     if result.record is not None:
         record_use(store, result.record.id, run.report.mappings)
     return result

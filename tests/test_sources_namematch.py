@@ -103,14 +103,34 @@ REAL = [
     ("Эландские острова", "ALA"),
 ]
 
-# Entities of form 2-RD that have no code of their own: listed, never guessed.
-NO_CODE = [
-    "Абхазия",
-    "Южная Осетия",
-    "Нагорно-Карабахская Республика",
-    "Приднестровская Молдавская Республика",
-    "Северный Кипр (ТРСК)",
+# Territories of disputed status, as form 2-RD, Eurostat, the UN and others name them: each
+# has a code of its own in AREA.yaml (ISO's, or a user-assigned X code), never a country's.
+DISPUTED = [
+    ("Абхазия", "XAB"),
+    ("Южная Осетия", "XSO"),
+    ("Нагорно-Карабахская Республика", "XNK"),
+    ("Приднестровская Молдавская Республика", "XTR"),
+    ("Северный Кипр (ТРСК)", "XNC"),
+    ("Turkish Republic of Northern Cyprus", "XNC"),
+    ("Kosovo*", "XKX"),
+    ("XK", "XKX"),
+    ("Kosovo (under UNSC res. 1244/99)", "XKX"),
+    ("Palestine", "PSE"),
+    ("Occupied Palestinian Territory", "PSE"),
+    ("Палестина", "PSE"),
+    ("Western Sahara", "ESH"),
+    ("Западная Сахара", "ESH"),
+    ("Chinese Taipei", "TWN"),
+    ("Тайвань (Китай)", "TWN"),
+    ("Stateless", "STATELESS"),
+    ("Лица без гражданства", "STATELESS"),
+    ("Recognised non-citizens", "RNC"),
+    ("Неграждане", "RNC"),
+    ("Unknown", "_U"),
+    ("Not elsewhere specified", "_X"),
 ]
+# Names that are not these territories' and must stay unmatched.
+NO_CODE = ["Осетия", "Кипр северный и южный", "Карабах и Армения"]
 
 # Every country of the region in the case forms that tables and forms use.
 RU_FORMS = {
@@ -172,6 +192,22 @@ def test_region_stems_are_distinct_and_rule_is_documented() -> None:
 @pytest.mark.parametrize("name", [*NO_CODE, "Narnia", "Korea", "Micronesia", "Нигера", "в Нигере"])
 def test_what_has_no_code_is_not_guessed(name: str) -> None:
     assert resolve_country(name) is None
+
+
+@pytest.mark.parametrize(("name", "code"), DISPUTED)
+def test_disputed_territories_and_special_groups_have_codes_of_their_own(
+    name: str, code: str
+) -> None:
+    assert resolve_country(name) == code
+
+
+def test_the_territories_are_counted_but_are_not_countries() -> None:
+    reg = default_registry()
+    world = reg.codelist("AREA").hierarchies["WORLD"].rules[0].parts
+    partner_rows = reg.codelist("AREA").subsets["partner"]
+    for code in ("XAB", "XSO", "XNK", "XTR", "XNC"):
+        assert reg.areas[code].attributes["kind"] == "residual"
+        assert code in world and code not in partner_rows
 
 
 def test_closest_candidates_are_named() -> None:

@@ -29,6 +29,7 @@ from migstat.cli.common import (
 )
 from migstat.cli.release import release_option, release_state
 from migstat.i18n import N_
+from migstat.model.registry import default_registry
 
 
 @click.command("import")
@@ -247,12 +248,20 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
         (N_("National categories without a mapping: {n}."), result.unmapped_categories),
     ):
         lines.append(c.t(message, n=len(found)))
-        lines.extend(
-            f"  - {f.text(c.lang)}" + (f" ({f.where.text(c.lang)})" if f.where else "")
-            for f in found
-        )
+        lines.extend(f"  - {_listed(c, f)}" for f in found)
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
     if dry_run:
         lines.append(c.t(N_("Would store {n} observations."), n=result.observations))
     return "\n".join(lines)
+
+
+def _listed(c: Context, finding: Any) -> str:
+    """A name or category left out, with the table it was meant for (a category without a
+    mapping is listed once per table, and would look repeated without it) and its place."""
+    text = finding.text(c.lang)
+    if finding.table:
+        found = default_registry().tables.get(finding.table)
+        title = found.label(c.lang) if found is not None else finding.table
+        text = c.t(N_("{table} ({title}): {text}"), table=finding.table, title=title, text=text)
+    return text + (f" ({finding.where.text(c.lang)})" if finding.where else "")

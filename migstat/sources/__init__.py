@@ -107,7 +107,7 @@ SOURCES: dict[str, SourceReader] = {
         "eurostat",
         eurostat.PUBLISHER,
         eurostat.PROVIDER,
-        ("A01", "A01V", "A05", "A06", "S01", "F03", "C01", "E01", "E02", "E03", "E04"),
+        ("A01", "A01V", "A02", "A05", "A06", "S01", "F03", "C01", "E01", "E02", "E03", "E04"),
         eurostat_files.sniff,
         eurostat_files.read,
     ),

@@ -209,14 +209,18 @@ def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
     for table in dataset.tables:
         periods = sorted({o.time_period for o in dataset.observations if o.table == table})
         span = periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}"
+        # a dataset whose tables differ (the OECD's stocks by birth beside flows by
+        # citizenship) says so per table
+        per_table = getattr(known, "for_table", None)
+        own: dict[str, str | None] = per_table(table) if per_table else {}
         dataset.metadata.tables[table] = TableMetadata(
             table=table,
             source_type=known.source_type if known else SourceType.OTHER.value,
             reference_date=span,
-            population_covered=known.population if known else None,
-            origin_concept=known.origin_concept if known else None,
-            residence_rule=getattr(known, "residence_rule", None),
-            notes=note,
+            population_covered=own.get("population", known.population if known else None),
+            origin_concept=own.get("origin_concept", known.origin_concept if known else None),
+            residence_rule=own.get("residence_rule", getattr(known, "residence_rule", None)),
+            notes="; ".join(n for n in (note, own.get("notes")) if n),
         )
 
 

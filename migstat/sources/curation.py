@@ -32,7 +32,8 @@ class TableMap:
     select: dict[str, frozenset[str]] = field(default_factory=dict)
     require: dict[str, frozenset[str]] = field(default_factory=dict)
     period: str = "year"
-    """``year`` (events and flows) or ``jan1`` (population on 1 January)."""
+    """``year`` (events and flows), ``jan1`` (population on 1 January) or ``dec31`` (a stock
+    counted at the end of the year: valid permits, the OECD's stocks)."""
     only_if_broken_down: str | None = None
     """Keep this table only if the file breaks this agency's dimension down."""
     fixed: dict[str, str] = field(default_factory=dict)
@@ -46,6 +47,14 @@ def _constant(code: str) -> Callable[[str], str]:
 def _jan1(text: str) -> str | None:
     year = _year(text)
     return f"{year}-01-01" if year else None
+
+
+def _dec31(text: str) -> str | None:
+    year = _year(text)
+    return f"{year}-12-31" if year else None
+
+
+_PERIODS: dict[str, Callable[[str], str | None]] = {"year": _year, "jan1": _jan1, "dec31": _dec31}
 
 
 def table_mappers(
@@ -79,7 +88,7 @@ def table_mappers(
             file_name=file_name,
             area=area,
             time=time,
-            period=_jan1 if tmap.period == "jan1" else _year,
+            period=_PERIODS[tmap.period],
             resolve_area=resolve_area,
             status=status,
             dims=dims,

@@ -15,9 +15,10 @@ files are read by :mod:`migstat.sources.eurostat_files`):
   ``OBS_STATUS`` (the first of B, E, P, F, U, D, N that applies) and ``CONF_STATUS`` C for
   ``c``; the flags exactly as published are kept in the observation's comment.
 * **Datasets → tables.** ``migr_resfirst`` → A01 (length of validity total) and A01V (by
-  length of validity); ``migr_asyappctza`` → A05; ``migr_asydcfsta`` → A06; ``demo_pjan`` →
-  S01 (country of birth total, on 1 January). Any other dataset goes to a table made from its
-  data structure (``ESTAT_<DATASET>``, see :mod:`migstat.formats.sdmxml.structure`).
+  length of validity); ``migr_resvalid`` (valid permits, a stock on 31 December) → A02;
+  ``migr_asyappctza`` → A05; ``migr_asydcfsta`` → A06; ``demo_pjan`` → S01 (country of birth
+  total, on 1 January). Any other dataset goes to a table made from its data structure
+  (``ESTAT_<DATASET>``, see :mod:`migstat.formats.sdmxml.structure`).
 """
 
 from __future__ import annotations
@@ -270,6 +271,22 @@ DATASETS: dict[str, EstatDataset] = {
             ),
         ),
         SourceType.PERMITS.value,
+    ),
+    "MIGR_RESVALID": EstatDataset(
+        "MIGR_RESVALID",
+        "All valid permits by reason, length of validity and citizenship on 31 December",
+        (
+            TableMap(
+                "A02",
+                {"CITIZENSHIP": "CITIZEN", "REASON": "REASON"},
+                {"REASON": _REASON},
+                select={"DURATION": _TOTAL, "SEX": _TOTAL},
+                require=_COUNTS,
+                period="dec31",
+            ),
+        ),
+        SourceType.PERMITS.value,
+        population="residence permits valid on 31 December",
     ),
     "MIGR_ASYAPPCTZA": EstatDataset(
         "MIGR_ASYAPPCTZA",

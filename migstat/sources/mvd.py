@@ -12,8 +12,13 @@ is found by its content, not its position:
 * a column is stored when its header names what a migstat table holds: acquisitions of
   citizenship ("приобретение гражданства") → C01 by former citizenship; decisions to grant a
   temporary residence permit ("принято решений о выдаче РВП", the first permit a foreigner
-  receives) → A01, reason total. Invitations, visas, migration registration and the numbers
-  living on a permit (stocks without a date) are named in one finding and not stored;
+  receives) → A01, reason total; the persons living on a temporary residence permit
+  ("проживает по РВП") and on a residence permit ("проживает по ВнЖ") → A02, valid
+  residence permits, as their sum (the two kinds of permit a foreigner lives on in Russia),
+  on the last day of the period (31 December of a full year: the form counts them at the
+  end of the period it reports). Invitations, visas, migration registration and decisions
+  on residence permits (ВнЖ, not a first permit: a temporary permit comes first) are named
+  in one finding and not stored;
 * a sheet is by country when its row labels are countries (Russian names, "ЛИЦА БЕЗ
   ГРАЖДАНСТВА", the total "ВСЕГО"); a sheet by region of Russia has no partner country and
   is left out with a finding;
@@ -26,6 +31,7 @@ layout); the provider ``RUS_MVD``.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +48,15 @@ from migstat.sources.tabular import add_metadata
 
 NAME = "mvd"
 PROVIDER = "RUS_MVD"
-TABLES = ("C01", "A01")
+TABLES = ("C01", "A01", "A02")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _COLUMNS: tuple[tuple[str, str], ...] = (
     (r"приобретени\w* гражданств", "C01"),
     (r"решени\w* о выдаче рвп|выдан\w* разрешени\w* на временное прожива", "A01"),
+    (r"прожива\W*ет\w* по (рвп|внж)|проживающ\w* по (рвп|внж)", "A02"),
 )
+_STOCKS = frozenset({"A02"})
+"""Tables counted at the end of the period, not during it."""
 _TOTAL = re.compile(r"^(всего|итого)\b", re.I)
 _FULL_YEAR = re.compile(r"январ\w*\s*[-–—]\s*декабр\w*\s*(\d{4})", re.I)
 _ANY_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
@@ -56,8 +65,8 @@ _ANY_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 def _open(path: Path) -> Any:
     import xlrd
 
-    try:
-        return xlrd.open_workbook(str(path), on_demand=False)
+    try:  # xlrd writes its warnings to standard output unless given a log of its own
+        return xlrd.open_workbook(str(path), on_demand=False, logfile=io.StringIO())
     except Exception as exc:  # xlrd raises many kinds (XLRDError, struct.error, ...)
         raise InputError(
             N_("Not a readable old-format Excel workbook (.xls): {error}"),
@@ -220,9 +229,10 @@ def read(
                 findings.append(_twice(name, sheet.name, seen[code], r, code))
                 continue
             seen.setdefault(code, r)
-            for c, table_id in stored.items():
+            for table_id, columns in _by_table(stored).items():
+                when = f"{period}-12-31" if table_id in _STOCKS else period
                 observations.append(
-                    _observation(registry, sheet, r, c, table_id, ref_area, period, code, name)
+                    _observation(registry, sheet, r, columns, table_id, ref_area, when, code, name)
                 )
     if not observations and not findings:
         raise InputError(
@@ -237,31 +247,53 @@ def read(
     )
 
 
+def _by_table(stored: dict[int, str]) -> dict[str, list[int]]:
+    """The columns of each table, in the sheet's order (A02 has two: its sum)."""
+    out: dict[str, list[int]] = {}
+    for c, table_id in stored.items():
+        out.setdefault(table_id, []).append(c)
+    return out
+
+
+def _count(sheet: Any, r: int, c: int, where: Location) -> int | None:
+    """A cell's count: a whole number, 0 for a dash, ``None`` for an empty cell."""
+    value = sheet.cell_value(r, c)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise InputError(N_("Cell value {value} is not a count."), where=where, value=value)
+        return int(value)
+    text = _text(value)
+    if text in ("", "-", "–", "—"):
+        return 0 if text else None
+    raise InputError(N_("Cell value {value} is not a count."), where=where, value=text)
+
+
 def _observation(
     registry: Registry,
     sheet: Any,
     r: int,
-    c: int,
+    columns: list[int],
     table_id: str,
     ref_area: str,
     period: str,
     partner: str,
     name: str,
 ) -> Observation:
-    where = Location(file=name, sheet=sheet.name, cell=f"{_column_letter(c)}{r + 1}")
-    value = sheet.cell_value(r, c)
+    cells = [f"{_column_letter(c)}{r + 1}" for c in columns]
+    where = Location(file=name, sheet=sheet.name, cell=cells[0])
+    counts = [
+        _count(sheet, r, c, Location(file=name, sheet=sheet.name, cell=cell))
+        for c, cell in zip(columns, cells, strict=True)
+    ]
     tdef = registry.table(table_id)
     key = key_for(tdef, {tdef.partner.id: partner} if tdef.partner else {})
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise InputError(N_("Cell value {value} is not a count."), where=where, value=value)
-        return Observation(table_id, ref_area, period, key, int(value), "A", where=where)
-    text = _text(value)
-    if text in ("", "-", "–", "—"):
-        return Observation(
-            table_id, ref_area, period, key, 0 if text else None, "A" if text else "O", where=where
-        )
-    raise InputError(N_("Cell value {value} is not a count."), where=where, value=text)
+    known = [n for n in counts if n is not None]
+    if len(known) < len(counts):  # an empty cell: the sum is not known
+        return Observation(table_id, ref_area, period, key, None, "O", where=where)
+    obs = Observation(table_id, ref_area, period, key, sum(known), "A", where=where)
+    if len(cells) > 1:
+        obs.comment = "sum of cells " + " + ".join(cells)
+    return obs
 
 
 def _same(sheet: Any, first: int, again: int, columns: dict[int, str]) -> bool:
@@ -339,15 +371,22 @@ def _dataset(
         ),
     )
     for table_id in sorted({o.table for o in observations}):
+        stock = table_id in _STOCKS
         add_metadata(
             dataset,
             registry.table(table_id),
-            {period},
+            {f"{period}-12-31" if stock else period},
             source_type=(
                 SourceType.ADMINISTRATIVE if table_id == "C01" else SourceType.PERMITS
             ).value,
             residence_rule=None,
-            notes=f"MVD form 2-RD {path.name}",
+            notes=f"MVD form 2-RD {path.name}"
+            + (
+                "; persons living on a temporary residence permit (РВП) plus those living on a "
+                "residence permit (ВнЖ), at the end of the period"
+                if stock
+                else ""
+            ),
         )
     dataset.findings.extend(findings)
     report.settle(dataset, allow_unmatched)

@@ -7,14 +7,24 @@ Each measure is a table of migstat's (the OECD's own definitions, as its metadat
 * ``B11`` inflows of foreign population by nationality → F03 (immigration by citizenship);
 * ``B12`` outflows of foreign population by nationality → F04;
 * ``B13`` inflows of asylum seekers by nationality → A05 (all applicants, all ages);
-* ``B16`` acquisitions of nationality by former nationality → C01.
+* ``B16`` acquisitions of nationality by former nationality → C01;
+* ``B14`` stock of foreign-born population by country of birth → S01 (dataflow
+  ``DSD_MIG_F@DF_MIG_POPF``, the partner in the ``CITIZENSHIP`` position as in ``DSD_MIG``);
+* ``B15`` stock of foreign population by nationality → S02.
 
-The stocks (``B14`` foreign-born population, ``B15`` foreign population) have no reference
-date in the data (the OECD gives a year; countries count at the end of the year or at a
-census), so they are not stored: a file with them stops and names the measure, rather than
-storing stocks on a date the file does not say.
+**The stocks' reference date.** The data give only a year. The OECD's metadata for the stock
+tables of its International Migration Outlook (tables A.4/B.4 and A.5/B.5) state each country's
+source and reference date; for the population registers and registers of foreigners that most
+series come from, the count is at the end of the year given (31 December, or 1 January of the
+next year, the same instant). So a stock of year *Y* is stored on *Y*-12-31, and the table
+metadata say so, with the exception the OECD documents: a series from a census or a labour
+force survey counts on the census day or as an annual average, which the file does not show —
+the note tells the user to check the OECD's country notes before comparing dates.
+In a stock table the partner ``W`` is every foreign country (AREA ``FOR``), not the total
+population: the OECD counts only the foreign-born (or foreigners).
 
-Areas are ISO alpha-3; the partner ``W`` is the world (all countries, ``_T``). Flows follow
+Areas are ISO alpha-3; in a flow table the partner ``W`` is the world (all countries,
+``_T``). Flows follow
 national definitions (permanent and long-term, by residence permit or by register), stated as
 residence rule *other* in the table metadata, with the duration counted as long-term.
 """
@@ -55,6 +65,23 @@ def _by_citizenship(table: str, measure: str, *, duration: bool) -> TableMap:
     )
 
 
+def _stock(table: str, measure: str, partner: str) -> TableMap:
+    """A stock at the end of the year (see the module's docstring), all ages."""
+    return TableMap(
+        table,
+        {partner: "CITIZENSHIP", "SEX": "SEX"},
+        select={
+            "MEASURE": frozenset({measure}),
+            "BIRTH_PLACE": _TOTAL,
+            "EDUCATION_LEV": _TOTAL,
+            "AGE": _TOTAL,
+        },
+        require=_COUNTS,
+        fixed={"AGE": "_T"},
+        period="dec31",
+    )
+
+
 MEASURES: dict[str, TableMap] = {
     "B11": _by_citizenship("F03", "B11", duration=True),
     "B12": _by_citizenship("F04", "B12", duration=True),
@@ -65,8 +92,31 @@ MEASURES: dict[str, TableMap] = {
         require=_COUNTS,
     ),
     "B16": _by_citizenship("C01", "B16", duration=False),
+    "B14": _stock("S01", "B14", "COUNTRY_BIRTH"),
+    "B15": _stock("S02", "B15", "CITIZENSHIP"),
 }
 """The measures of ``DSD_MIG`` that migstat stores, each in its table."""
+
+
+STOCK_DATE_NOTE = (
+    "reference date: 31 December of the year given (the OECD's convention for register-based "
+    "stocks; a series from a census or a labour force survey counts on the census day or as "
+    "an annual average: see the OECD's country notes to tables A.4-B.5 of the International "
+    "Migration Outlook)"
+)
+_STOCKS = {
+    "S01": {
+        "population": "foreign-born population (OECD measure B14)",
+        "origin_concept": "BIRTH",
+        "notes": STOCK_DATE_NOTE + "; partner FOR is the total foreign-born population",
+    },
+    "S02": {
+        "population": "foreign population (OECD measure B15)",
+        "origin_concept": "CITIZENSHIP",
+        "notes": STOCK_DATE_NOTE + "; partner FOR is the total foreign population",
+    },
+}
+"""What the table metadata say of the stock measures (see the module's docstring)."""
 
 
 class _Rounding(CubeMapper):
@@ -74,6 +124,11 @@ class _Rounding(CubeMapper):
     France's inflows: ``248350.1526``). A table of persons holds whole numbers: such a value
     is stored rounded, flagged estimated (OBS_STATUS E), with the published value in the
     observation's comment, so nothing is lost and nothing is presented as counted."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.table.kind.value == "stock":  # W counts the foreign-born, not everyone
+            self.resolve_area = _stock_partner
 
     def add(
         self, record: Mapping[str, str], value: float | None, flag: str | None, where: Location
@@ -102,6 +157,11 @@ def resolve_area(text: str) -> str | None:
     return resolve_country(code)
 
 
+def _stock_partner(text: str) -> str | None:
+    code = resolve_area(text)
+    return "FOR" if code == "_T" else code
+
+
 def status(flag: str | None, missing: bool) -> Status:
     """The OECD's ``OBS_STATUS`` codes are SDMX's."""
     return sdmx_status(flag, missing)
@@ -116,6 +176,12 @@ class Imd:
     origin_concept = "CITIZENSHIP"
     residence_rule = ResidenceRule.OTHER.value
 
+    def for_table(self, table: str) -> dict[str, str | None]:
+        """The stocks' own population, partner concept and reference-date note."""
+        if table in _STOCKS:
+            return {**_STOCKS[table], "residence_rule": None}
+        return {}
+
 
 _GUARD = TableMap(
     "F03",
@@ -129,7 +195,7 @@ nothing is dropped unsaid."""
 
 
 def _lookup(dataset: str) -> tuple[tuple[TableMap, ...], Imd] | None:
-    if dataset not in ("DSD_MIG", "DF_MIG"):
+    if dataset not in ("DSD_MIG", "DF_MIG", "DSD_MIG_F", "DF_MIG_POPF"):
         return None
     return (*MEASURES.values(), _GUARD), Imd()
 
@@ -146,6 +212,6 @@ AGENCY = Agency(
     resolve_area=resolve_area,
     status=status,
     curated=curated,
-    mapped=("DSD_MIG",),
+    mapped=("DSD_MIG", "DSD_MIG_F"),
 )
 """The OECD's quirks, for the readers of coded records of :mod:`migstat.sources.coded`."""

@@ -56,6 +56,7 @@ from migstat.sources.tabular import (
     CodeFinder,
     add_metadata,
     category_key,
+    chosen_among,
     default_provider,
     period_for,
     table_for,
@@ -63,7 +64,7 @@ from migstat.sources.tabular import (
 
 NAME = "px"
 PROVIDER = "PX"
-TABLES = ("F01", "F02", "F03", "F04", "S01", "S02", "S03", "S04", "A01", "A03", "R01")
+TABLES = ("F01", "F02", "F03", "F04", "S01", "S02", "S03", "S04", "A01", "A02", "A03", "R01")
 RULE_DERIVED = "IMPORT_DERIVED_SKIPPED"
 RULE_REGIONS = "IMPORT_NOT_STORED"
 
@@ -104,6 +105,10 @@ _MEASURES = (
     (r"arriv|immigr|inmigr|in-migr|inflow|invandr|inflytt|прибы|иммигр|въех", "F01"),
     (r"depart|emigr|outmigr|out-migr|outflow|utvandr|utflytt|выбы|эмигр|выех", "F02"),
     (r"\bnet\b|balance|сальдо|прирост", None),
+    # permits: the first issued during the year (A01) or those valid at its end (A02) have
+    # the same variables, so only the words tell them apart
+    (r"first (residence )?permit|for the first time|выданн\w* впервые|впервые выданн", "A01"),
+    (r"valid (residence )?permit|permits valid|действующ\w* разрешени|проживающ\w* по", "A02"),
 )
 
 
@@ -233,6 +238,7 @@ def _read_px(
             "COUNTRY_ORIGIN",
         }
     ]
+    alike = _candidates(registry, roles)
     tdef = _table(registry, table, measure_tables, roles, name, _said(px))
     keep = {i for i, t in measure_tables.items() if t == tdef.id} if measure_tables else None
     partner = tdef.partner
@@ -244,7 +250,9 @@ def _read_px(
         roles[roles.index(REF_AREA)] = partner.id
 
     report = NameReport(file=name, registry=registry)
-    findings: list[Finding] = []
+    findings = (  # a table chosen among alike ones (A01, A02) because the words do not say
+        [] if table or measure_tables or _said(px) else chosen_among(registry, tdef, alike, name)
+    )
     # per variable: value index -> code (None: leave the cell out)
     columns: list[list[str | None]] = []
     for at, (var, role) in enumerate(zip(px.variables, roles, strict=True)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from migstat.i18n import N_
 from migstat.model.data import Location
 from migstat.model.findings import Finding, Severity
 
@@ -114,3 +115,20 @@ def place_text(where: Location | None) -> str:
     if where.line is not None:
         return str(where.line)
     return where.column or where.file or ""
+
+
+RULE_NOTHING_TO_STORE = "IMPORT_NOTHING_TO_STORE"
+
+
+def nothing_to_store(file_name: str) -> Finding:
+    """The error a dry run reports when no row reached any table: the real import would stop
+    ("Nothing to store"), so the dry run must not say the file can be accepted."""
+    return Finding(
+        rule=RULE_NOTHING_TO_STORE,
+        severity=Severity.ERROR,
+        where=Location(file=file_name),
+        message=N_(
+            "Nothing to store: no row of the file reached a migstat table (the other "
+            "findings say why), so the import would be refused."
+        ),
+    )

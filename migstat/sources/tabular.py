@@ -27,7 +27,7 @@ from migstat.model.data import (
     SourceType,
     TableMetadata,
 )
-from migstat.model.findings import InputError
+from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
 from migstat.sources.common import sheet_rows
@@ -142,13 +142,50 @@ class CodeFinder:
         return None
 
 
+RULE_TABLE_CHOSEN = "IMPORT_TABLE_CHOSEN"
+
+
+def standard_first(registry: Registry, candidates: list[str]) -> list[str]:
+    """Of tables with the same variables that a file's words do not tell apart (first
+    permits A01 and valid permits A02), the one of the standard questionnaire, when there is
+    exactly one; :func:`chosen_among` says so."""
+    standard = [c for c in candidates if registry.table(c).group == "standard"]
+    return standard if len(candidates) > 1 and len(standard) == 1 else candidates
+
+
+def chosen_among(
+    registry: Registry, chosen: TableDef, candidates: list[str], file_name: str
+) -> list[Finding]:
+    """A warning when :func:`standard_first` chose ``chosen`` over others."""
+    others = [c for c in candidates if c != chosen.id]
+    if not others or standard_first(registry, candidates) != [chosen.id]:
+        return []
+    return [
+        Finding(
+            rule=RULE_TABLE_CHOSEN,
+            severity=Severity.WARNING,
+            table=chosen.id,
+            where=Location(file=file_name),
+            message=N_(
+                "The file does not say whether it holds {table} or {others} (tables with the "
+                "same variables): read as {table}, the standard table. Import it with --table "
+                "if it holds another."
+            ),
+            params={"table": chosen.id, "others": ", ".join(others)},
+        )
+    ]
+
+
 def table_for(
     registry: Registry, table: str | None, file_name: str, candidates: list[str] | None = None
 ) -> TableDef:
-    """The table named by the option, or the one candidate; else an error asking for it."""
+    """The table named by the option, or the one candidate (the standard one of several
+    alike); else an error asking for it."""
     where = Location(file=file_name)
     if table:
         return registry.table(table)
+    if candidates:
+        candidates = standard_first(registry, candidates)
     if candidates and len(candidates) == 1:
         return registry.table(candidates[0])
     raise InputError(
