@@ -29,7 +29,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import pick
 from migstat.store.records import StoredObservation
 from migstat.web.views.data import WARMERS, PortalData
-from migstat.web.views.explore import VALUE_LABELS
+from migstat.web.views.definitions import VALUE_LABELS
 from migstat.web.views.numbers import number
 from migstat.web.views.provenance import received, status_marks
 from migstat.web.views.toolkit_schema import Example, examples
