@@ -437,9 +437,14 @@ def _women_share(
     and the total of the foreign-born (each derived only where its parts exist)."""
     women = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": "_T", "SEX": "F"})
     women_native = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": code, "SEX": "F"})
+    # a published count of foreign-born women (UN DESA's Table 1 by sex) is the figure where
+    # the source gives one, as the foreign-born total is
+    published = _values(data, s01, s01_obs, {"COUNTRY_BIRTH": FOREIGN_BORN, "SEX": "F"})
     shares = {}
-    for key, total in women.items():
-        foreign = derived_part(total, women_native.get(key), "COUNTRY_BIRTH")
+    for key in women.keys() | published.keys():
+        foreign = published.get(key) or derived_part(
+            women.get(key), women_native.get(key), "COUNTRY_BIRTH"
+        )
         both = stocks.get(key)
         if foreign is not None and both is not None and both.value > 0:
             shares[key] = (100 * foreign.value / both.value, foreign.cells + both.cells)

@@ -59,6 +59,67 @@ def _population(data: PortalData, codes: list[str]) -> dict[tuple[str, str], flo
     }
 
 
+@dataclass(slots=True)
+class WomenRow:
+    """One date of the region's share of women among the foreign-born: the members that give
+    both the women and all the foreign-born for that date in the one source, added up."""
+
+    period: str
+    share: str
+    women: str
+    migrants: str
+    counted: list[str]
+    missing: list[str]
+
+
+def _women_by_sex(data: PortalData, codes: list[str]) -> dict[tuple[str, str], dict[str, float]]:
+    """The source's foreign-born (all foreign countries of birth, all ages) by area and date,
+    per sex (``_T`` and ``F``) where it publishes a breakdown by sex."""
+    rows = data.reader.query(
+        "S01",
+        countries=codes,
+        providers=[SOURCE],
+        filters={"COUNTRY_BIRTH": ["FOR"], "SEX": ["_T", "F"]},
+    ).rows
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for r in rows:
+        if r["OBS_VALUE"] is None or any(
+            r.get(d, "_T") != "_T" for d in ("AGE", "EDUCATION") if d in r
+        ):
+            continue
+        out.setdefault((r["REF_AREA"], str(r["TIME_PERIOD"])), {})[r["SEX"]] = float(r["OBS_VALUE"])
+    return out
+
+
+def women_rows(data: PortalData, codes: list[str]) -> list[WomenRow]:
+    """The region's share of women among the foreign-born per date, latest first: added up
+    over the members with both figures from the one source (never mixing sources), with the
+    members left out named."""
+    lang = data.lang
+    label = data.registry.areas.label
+    found = {
+        key: sexes
+        for key, sexes in _women_by_sex(data, codes).items()
+        if "F" in sexes and sexes.get("_T", 0) > 0
+    }
+    rows = []
+    for period in sorted({p for _a, p in found}, reverse=True):
+        have = [c for c in codes if (c, period) in found]
+        women = sum(found[(c, period)]["F"] for c in have)
+        migrants = sum(found[(c, period)]["_T"] for c in have)
+        rows.append(
+            WomenRow(
+                period=period,
+                share=percent(100 * women / migrants, lang),
+                women=number(women, lang),
+                migrants=number(migrants, lang),
+                counted=[label(c, lang) for c in have],
+                missing=[label(c, lang) for c in codes if c not in have],
+            )
+        )
+    return rows
+
+
 def build(data: PortalData, code: str) -> dict[str, Any]:
     group, codes = members(data, code)
     lang = data.lang
@@ -125,4 +186,5 @@ def build(data: PortalData, code: str) -> dict[str, Any]:
         "women": [dict(w, country=label(c, lang), area=c) for c, w in women.items() if w],
         "women_missing": [label(c, lang) for c, w in women.items() if not w],
         "women_by_source": any(w and w["code"] == SOURCE for w in women.values()),
+        "women_rows": women_rows(data, codes),
     }
