@@ -273,24 +273,30 @@ class StoreReads(StoreCore):
         ob = S.observation
         overlap = _Overlap.of(slices, fields) if current else None
         for chunk in _chunks(slices):
-            shown = self.policy.observation_columns(who, ob, own_slices=_own(who, chunk))
-            selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
-            if overlap is not None and overlap.extra:
-                selected.append(ob.c.partner)
-            stmt = (
-                sa.select(*selected)
-                .where(
-                    ob.c.slice_id.in_([s.id for s in chunk]),
-                    self.policy.observation_clause(who, ob),
+            rows = []
+            # the reader's own slices and the others apart: each statement then has plain
+            # columns or the gate's masking without a per-row test of whose the slice is
+            for part, own in _by_owner(who, chunk):
+                shown = self.policy.observation_columns(
+                    who, ob, own_slices=[] if own else _own(who, part), all_own=own
                 )
-                .order_by(ob.c.slice_id, ob.c.id)
-            )
-            if partners is not None:
-                stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
-            if key is not None:
-                stmt = stmt.where(ob.c.key == key)
-            with self.reading() as conn:
-                rows = _fetch_all(conn, stmt)
+                selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
+                if overlap is not None and overlap.extra:
+                    selected.append(ob.c.partner)
+                stmt = (
+                    sa.select(*selected)
+                    .where(
+                        ob.c.slice_id.in_([s.id for s in part]),
+                        self.policy.observation_clause(who, ob),
+                    )
+                    .order_by(ob.c.slice_id, ob.c.id)
+                )
+                if partners is not None:
+                    stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
+                if key is not None:
+                    stmt = stmt.where(ob.c.key == key)
+                with self.reading() as conn:
+                    rows.extend(_fetch_all(conn, stmt))
             grouped = {sid: list(group) for sid, group in groupby(rows, itemgetter(0))}
             del rows
             for s in chunk:
@@ -530,6 +536,15 @@ class _KeyCodes:
             return None
         keep = list(map(self.ok.__getitem__, texts))
         return None if all(keep) else keep
+
+
+def _by_owner(who: Principal, chunk: list[Any]) -> list[tuple[list[Any], bool]]:
+    """``chunk`` as (slices, all ``who``'s country's own): the own slices and the others."""
+    mine = set(_own(who, chunk) or ())
+    parts = [
+        (p, own) for own in (True, False) if (p := [s for s in chunk if (s.id in mine) == own])
+    ]
+    return parts if mine else [(chunk, False)]
 
 
 def _own(who: Principal, chunk: list[Any]) -> list[int] | None:
