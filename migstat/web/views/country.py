@@ -555,6 +555,13 @@ def foreign_born(data: PortalData, code: str) -> Figures:
     return _figures(data, code, data.observations("S01", [code]))["stocks"]
 
 
+def foreign_born_women(data: PortalData, code: str) -> Figures:
+    """The published foreign-born women of ``code`` by (source, area, date), other
+    dimensions at their total (UN DESA's Table 1 by sex); the region pages add these up."""
+    fixed = {"COUNTRY_BIRTH": FOREIGN_BORN, "SEX": "F"}
+    return _values(data, data.registry.table("S01"), data.observations("S01", [code]), fixed)
+
+
 def women_among_foreign_born(data: PortalData, code: str) -> dict[str, Any] | None:
     """The profile's share of women among the foreign-born of ``code`` (its latest source
     that gives both, with where it comes from and its marks); the region pages list these."""

@@ -15,7 +15,11 @@ from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.web.views import charts
-from migstat.web.views.country import foreign_born, women_among_foreign_born
+from migstat.web.views.country import (
+    foreign_born,
+    foreign_born_women,
+    women_among_foreign_born,
+)
 from migstat.web.views.data import PortalData
 from migstat.web.views.numbers import number, percent
 from migstat.web.views.params import area_code, unknown
@@ -72,41 +76,25 @@ class WomenRow:
     missing: list[str]
 
 
-def _women_by_sex(data: PortalData, codes: list[str]) -> dict[tuple[str, str], dict[str, float]]:
-    """The source's foreign-born (all foreign countries of birth, all ages) by area and date,
-    per sex (``_T`` and ``F``) where it publishes a breakdown by sex."""
-    rows = data.reader.query(
-        "S01",
-        countries=codes,
-        providers=[SOURCE],
-        filters={"COUNTRY_BIRTH": ["FOR"], "SEX": ["_T", "F"]},
-    ).rows
-    out: dict[tuple[str, str], dict[str, float]] = {}
-    for r in rows:
-        if r["OBS_VALUE"] is None or any(
-            r.get(d, "_T") != "_T" for d in ("AGE", "EDUCATION") if d in r
-        ):
-            continue
-        out.setdefault((r["REF_AREA"], str(r["TIME_PERIOD"])), {})[r["SEX"]] = float(r["OBS_VALUE"])
-    return out
-
-
-def women_rows(data: PortalData, codes: list[str]) -> list[WomenRow]:
+def women_rows(
+    data: PortalData, codes: list[str], foreign: dict[str, dict[str, Figure]]
+) -> list[WomenRow]:
     """The region's share of women among the foreign-born per date, latest first: added up
-    over the members with both figures from the one source (never mixing sources), with the
-    members left out named."""
+    over the members for which the one source gives both the women and all the foreign-born
+    (``foreign``, by member and date), never mixing sources, the members left out named."""
     lang = data.lang
     label = data.registry.areas.label
-    found = {
-        key: sexes
-        for key, sexes in _women_by_sex(data, codes).items()
-        if "F" in sexes and sexes.get("_T", 0) > 0
-    }
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    for member in codes:
+        for (provider, _area, period), women in foreign_born_women(data, member).items():
+            total = foreign[member].get(period)
+            if provider == SOURCE and total is not None and total.value > 0:
+                found[(member, period)] = (women.value, total.value)
     rows = []
     for period in sorted({p for _a, p in found}, reverse=True):
         have = [c for c in codes if (c, period) in found]
-        women = sum(found[(c, period)]["F"] for c in have)
-        migrants = sum(found[(c, period)]["_T"] for c in have)
+        women = sum(found[(c, period)][0] for c in have)
+        migrants = sum(found[(c, period)][1] for c in have)
         rows.append(
             WomenRow(
                 period=period,
@@ -186,5 +174,5 @@ def build(data: PortalData, code: str) -> dict[str, Any]:
         "women": [dict(w, country=label(c, lang), area=c) for c, w in women.items() if w],
         "women_missing": [label(c, lang) for c, w in women.items() if not w],
         "women_by_source": any(w and w["code"] == SOURCE for w in women.values()),
-        "women_rows": women_rows(data, codes),
+        "women_rows": women_rows(data, codes, by_country),
     }
