@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migstat.i18n import N_
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import Mapping
 from migstat.mapping.stored import latest_mappings, record_use
@@ -37,7 +36,7 @@ from migstat.model.registry import Registry, default_registry
 from migstat.sources import HEAD_BYTES, detect_source, stream_source
 from migstat.sources.common import paused_gc
 from migstat.sources.names import RULE_UNMATCHED
-from migstat.sources.skipped import nothing_to_store
+from migstat.sources.skipped import MSG_NOTHING_TO_STORE, nothing_to_store
 from migstat.store import Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
 from migstat.store.rawfiles import RawFile
@@ -154,14 +153,7 @@ class _Run:
         reaches a table: an empty vintage would be "accepted" and say nothing."""
         yield from self.chunks()
         if not self.checks.observations:
-            raise InputError(
-                N_(
-                    "Nothing to store: no row of the file reached a migstat table ({count} "
-                    "findings say why; run the import with --dry-run to see them)."
-                ),
-                where=Location(file=path.name),
-                count=len(self.findings()),
-            )
+            raise InputError(MSG_NOTHING_TO_STORE, where=Location(file=path.name))
 
 
 def import_file(

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 
 from migstat.i18n import N_
 from migstat.mapping.model import ANY, Mapping
+from migstat.model.codelists import CodeList
 from migstat.model.data import MISSING_STATUSES, Dataset, Location, Observation
 from migstat.model.findings import Finding, Severity
 from migstat.model.registry import Registry
+from migstat.model.tables import TableDef
 from migstat.sources.tabular import category_key
 
 RULE_UNMAPPED = "IMPORT_UNMAPPED_CATEGORY"
@@ -177,7 +179,10 @@ def apply_mappings(
     lost_at: set[int] = set()
     changed: dict[int, list[tuple[tuple[str, ...], float]]] = {}
     touched: set[tuple[str, str, str, tuple[str, ...]]] = set()
+    plain = _plain_keys(dataset, tables, mappable)
     for at, obs in enumerate(dataset.observations):
+        if (obs.table, obs.key) in plain:
+            continue
         options: list[tuple[tuple[str, ...], float]] = [(obs.key, 1.0)]
         mapped = False
         lost = False
@@ -231,6 +236,23 @@ def apply_mappings(
     if own:
         dataset.findings.extend(report.findings())
     return report
+
+
+def _plain_keys(
+    dataset: Dataset,
+    tables: dict[str, TableDef],
+    mappable: dict[str, list[tuple[int, CodeList]]],
+) -> set[tuple[str, tuple[str, ...]]]:
+    """The distinct ``(table, key)`` of ``dataset`` that no mapping touches: codes all in
+    their code lists, or a table or key that validation reports. Codes are matched once per
+    distinct key, not per observation (a large import has few keys and maps none)."""
+    return {
+        (t, key)
+        for t, key in {(obs.table, obs.key) for obs in dataset.observations}
+        if (dims := mappable.get(t)) is None
+        or len(key) != len(tables[t].dimensions)
+        or all(key[i] in codes.codes for i, codes in dims)
+    }
 
 
 def _parts(

@@ -118,17 +118,20 @@ def place_text(where: Location | None) -> str:
 
 
 RULE_NOTHING_TO_STORE = "IMPORT_NOTHING_TO_STORE"
+MSG_NOTHING_TO_STORE = N_(
+    "Nothing to store: no row of the file reached a migstat table, so the file cannot be "
+    "accepted. The other findings say why (an import with --dry-run lists them)."
+)
+"""The one message of a file of which nothing reaches a table: the import's error that
+refuses it, and the dry run's finding that says the import would."""
 
 
 def nothing_to_store(file_name: str) -> Finding:
     """The error a dry run reports when no row reached any table: the real import would stop
-    ("Nothing to store"), so the dry run must not say the file can be accepted."""
+    with :data:`MSG_NOTHING_TO_STORE`, so the dry run must not say the file can be accepted."""
     return Finding(
         rule=RULE_NOTHING_TO_STORE,
         severity=Severity.ERROR,
         where=Location(file=file_name),
-        message=N_(
-            "Nothing to store: no row of the file reached a migstat table (the other "
-            "findings say why), so the import would be refused."
-        ),
+        message=MSG_NOTHING_TO_STORE,
     )

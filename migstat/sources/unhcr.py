@@ -163,6 +163,8 @@ class _Rows:
         self.keys: dict[tuple[str, str], tuple[str, ...]] = {}
         self.no_asylum_country = Places()
         self.years: set[int] = set()
+        self.years_seen: set[str] = set()
+        """The years found, as written (a year of a row that is skipped is not counted)."""
         self.periods: dict[str, str] = {}
         self.width = 1 + max(self.c_year, self.c_orig, self.c_dest, *(c for c, _, _ in self.values))
 
@@ -183,6 +185,17 @@ class _Rows:
             self.report.add(text.strip(), Location(file=self.name, line=line, column=column))
         return code
 
+    def _period(self, year: str, line: int) -> str:
+        """``<year>-12-31`` of a four-digit year (remembered); any other text stops."""
+        if not ((year.isascii() and year.isdigit()) and len(year) == 4):
+            raise InputError(
+                N_("Year {value} is not a four-digit year."),
+                where=Location(file=self.name, line=line, column="year"),
+                value=year,
+            )
+        period = self.periods[year] = f"{year}-12-31"
+        return period
+
     def key(self, origin: str, status: str) -> tuple[str, ...]:
         key = self.keys.get((origin, status))
         if key is None:
@@ -197,12 +210,9 @@ class _Rows:
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
         year = row[self.c_year].strip()
-        if not ((year.isascii() and year.isdigit()) and len(year) == 4):
-            raise InputError(
-                N_("Year {value} is not a four-digit year."),
-                where=Location(file=name, line=line, column="year"),
-                value=year,
-            )
+        period = self.periods.get(year)
+        if period is None:
+            period = self._period(year, line)
         dest = self.code_of(row[self.c_dest], line, "dest")
         origin = self.code_of(row[self.c_orig], line, "orig")
         if dest is None or origin is None:
@@ -210,11 +220,16 @@ class _Rows:
         if dest in NOT_A_COUNTRY:  # e.g. 1995-1999: asylum-seekers without a country
             self.no_asylum_country.add("dest", Location(file=name, line=line, column="dest"))
             return []
-        period = self.periods.get(year) or self.periods.setdefault(year, f"{year}-12-31")
-        self.years.add(int(year))
+        if year not in self.years_seen:
+            self.years_seen.add(year)
+            self.years.add(int(year))
         out: list[Observation] = []
         for c, col, status in self.values:
-            value, flag = _value(row[c].strip(), name, line, col)
+            text = row[c].strip()
+            if text.isdigit() and text.isascii():
+                value, flag = int(text), "A"
+            else:
+                value, flag = _value(text, name, line, col)
             out.append(
                 LineObservation(
                     TABLE,

@@ -127,7 +127,9 @@ class Spill:
         group: tuple[str, str] | None = None
         last_cell: tuple[str, str] | None = None
         repeats = 0
-        places = self._place_list
+        # a place of text lines (a file and column, no sheet) makes LineObservations
+        lines = [sheet is None for _file, sheet, _column in self._place_list]
+        made = _Made(self._place_list)
         while rows := cursor.fetchmany(4096):
             for (
                 area,
@@ -146,6 +148,7 @@ class Spill:
                     if len(chunk) >= size:
                         yield chunk
                         chunk = []
+                        made.keys.clear()  # the keys of a chunk: bounded
                     group = (area, period)
                     last_cell = None
                 if (tab, key) == last_cell:
@@ -155,56 +158,75 @@ class Spill:
                         continue
                 else:
                     last_cell, repeats = (tab, key), 0
-                chunk.append(
-                    _observation(
-                        tab,
-                        area,
-                        period,
-                        key,
-                        value,
-                        obs_status,
-                        conf_status,
-                        comment,
-                        places[p],
-                        line,
-                        cell,
+                if line is not None and cell is None and lines[p]:
+                    file, _sheet, column = self._place_list[p]
+                    chunk.append(
+                        LineObservation(
+                            tab,
+                            area,
+                            period,
+                            made.key(key),
+                            value,
+                            obs_status,
+                            conf_status,
+                            comment,
+                            file=file,
+                            line=line,
+                            column=column,
+                        )
                     )
-                )
+                else:
+                    chunk.append(
+                        made.other(
+                            tab,
+                            area,
+                            period,
+                            key,
+                            value,
+                            obs_status,
+                            conf_status,
+                            comment,
+                            p,
+                            line,
+                            cell,
+                        )
+                    )
         if chunk:
             yield chunk
 
 
-def _observation(
-    table: str,
-    area: str,
-    period: str,
-    key: str,
-    value: float | None,
-    obs_status: str,
-    conf_status: str,
-    comment: str | None,
-    place: tuple[str | None, str | None, str | None],
-    line: int | None,
-    cell: str | None,
-) -> Observation:
-    """An observation as it was set aside: a :class:`LineObservation` for a line of text."""
-    codes = tuple(key.split(SEPARATOR)) if key else ()
-    file, sheet, column = place
-    if line is not None and sheet is None and cell is None:
-        return LineObservation(
-            table,
-            area,
-            period,
-            codes,
-            value,
-            obs_status,
-            conf_status,
-            comment,
-            file=file,
-            line=line,
-            column=column,
+class _Made:
+    """Observations made from the spill's rows, their key tuples shared within a chunk."""
+
+    def __init__(self, places: list[tuple[str | None, str | None, str | None]]) -> None:
+        self.places = places
+        self.keys: dict[str, tuple[str, ...]] = {}
+
+    def key(self, key: str) -> tuple[str, ...]:
+        codes = self.keys.get(key)
+        if codes is None:
+            codes = self.keys[key] = tuple(key.split(SEPARATOR)) if key else ()
+        return codes
+
+    def other(
+        self,
+        table: str,
+        area: str,
+        period: str,
+        key: str,
+        value: float | None,
+        obs_status: str,
+        conf_status: str,
+        comment: str | None,
+        p: int,
+        line: int | None,
+        cell: str | None,
+    ) -> Observation:
+        """An observation not of a text line: its :class:`Location`, if it has one."""
+        file, sheet, column = self.places[p]
+        where = None
+        if file is not None or sheet is not None or cell is not None or line is not None:
+            where = Location(file=file, sheet=sheet, cell=cell, line=line, column=column)
+        return Observation(
+            table, area, period, self.key(key), value, obs_status, conf_status, comment, where
         )
-    where = None
-    if file is not None or sheet is not None or cell is not None or line is not None:
-        where = Location(file=file, sheet=sheet, cell=cell, line=line, column=column)
-    return Observation(table, area, period, codes, value, obs_status, conf_status, comment, where)

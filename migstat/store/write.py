@@ -400,25 +400,32 @@ class StoreWrites(StoreSubmissions):
             "comment",
             *PRECISION_COLUMNS,
         )
-        sep = S.KEY_SEPARATOR
         copy = self.dialect == "postgresql"
+        # a chunk's observations share few keys and flags: each is cleaned once, not per row
+        keys: dict[tuple[str, tuple[str, ...]], tuple[str | None, str | None]] = {}
+        flags: dict[tuple[str, str], tuple[str, str]] = {}
         for start in range(0, total, BATCH):
             rows = []
             for obs in observations[start : start + BATCH]:
-                key = obs.key
-                at = partner_at.get(obs.table)
-                partner = key[at] if at is not None and at < len(key) else None
+                table, key = obs.table, obs.key
+                cleaned = keys.get((table, key))
+                if cleaned is None:
+                    cleaned = keys[(table, key)] = _key_columns(key, partner_at.get(table))
+                flag = flags.get((obs.obs_status, obs.conf_status))
+                if flag is None:
+                    flag = flags[(obs.obs_status, obs.conf_status)] = (
+                        _clean_text(obs.obs_status) or "A",
+                        _clean_text(obs.conf_status) or "F",
+                    )
                 value = obs.value
                 comment = obs.comment
                 precision = getattr(obs, "precision", None)
                 rows.append(
                     (
-                        slice_ids[slice_of[(obs.table, obs.ref_area, obs.time_period)]],
-                        _clean_text(sep.join(key)),
-                        None if partner is None else _clean_text(partner),
+                        slice_ids[slice_of[(table, obs.ref_area, obs.time_period)]],
+                        *cleaned,
                         None if value is None else float(value),
-                        _clean_text(obs.obs_status) or "A",
-                        _clean_text(obs.conf_status) or "F",
+                        *flag,
                         None if comment is None else _clean_text(comment),
                         *(NO_PRECISION if precision is None else _precision_row(precision)),
                     )
@@ -451,6 +458,15 @@ def _shifted(
 
 
 NO_PRECISION = (None,) * len(PRECISION_COLUMNS)
+
+
+def _key_columns(key: tuple[str, ...], at: int | None) -> tuple[str | None, str | None]:
+    """The stored ``key`` and ``partner`` columns of a key (the partner at index ``at``)."""
+    partner = key[at] if at is not None and at < len(key) else None
+    return (
+        _clean_text(S.KEY_SEPARATOR.join(key)),
+        None if partner is None else _clean_text(partner),
+    )
 
 
 def _precision_row(precision: Precision) -> tuple[Any, ...]:
