@@ -128,8 +128,9 @@ class Spill:
         last_cell: tuple[str, str] | None = None
         repeats = 0
         # a place of text lines (a file and column, no sheet) makes LineObservations
-        lines = [sheet is None for _file, sheet, _column in self._place_list]
+        lines = [(f, c) if sheet is None else None for f, sheet, c in self._place_list]
         made = _Made(self._place_list)
+        keys = made.keys
         while rows := cursor.fetchmany(4096):
             for (
                 area,
@@ -148,7 +149,7 @@ class Spill:
                     if len(chunk) >= size:
                         yield chunk
                         chunk = []
-                        made.keys.clear()  # the keys of a chunk: bounded
+                        keys.clear()  # the keys of a chunk: bounded
                     group = (area, period)
                     last_cell = None
                 if (tab, key) == last_cell:
@@ -158,21 +159,24 @@ class Spill:
                         continue
                 else:
                     last_cell, repeats = (tab, key), 0
-                if line is not None and cell is None and lines[p]:
-                    file, _sheet, column = self._place_list[p]
+                text = lines[p] if line is not None and cell is None else None
+                if text is not None:
+                    codes = keys.get(key)
+                    if codes is None:
+                        codes = made.key(key)
                     chunk.append(
                         LineObservation(
                             tab,
                             area,
                             period,
-                            made.key(key),
+                            codes,
                             value,
                             obs_status,
                             conf_status,
                             comment,
-                            file=file,
+                            file=text[0],
                             line=line,
-                            column=column,
+                            column=text[1],
                         )
                     )
                 else:

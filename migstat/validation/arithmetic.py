@@ -144,12 +144,33 @@ def check_totals(ctx: Context) -> None:
             plan = _plan(ctx, table, i, when, present if dim.role == "partner" else None)
             if plan is None or plan.totals.keys().isdisjoint(present):
                 continue  # no total of this dimension in the group: nothing to add up
+            if _nothing_to_add(plan, present, cells, i):
+                continue
             if encoded is None:
                 encoded = _encode(cells, len(table.dimensions))
             _check_dimension(ctx, table, i, plan, encoded, cells, tolerance, severity)
 
 
 _ABSENT = object()
+
+
+def _nothing_to_add(plan: _Plan, present: set[str], cells: Cells, i: int) -> bool:
+    """Whether no total of the group can be wrong, known without encoding the group: none
+    of the parts of the totals given occurs (a total given alone, as a file of totals by
+    sex gives it). A sparse total alone is then not checked, and any other total, compared
+    with no parts at all, is only wrong when it is negative (a tolerance is never negative)."""
+    given = plan.totals.keys() & present
+    for code in given:
+        for n in plan.totals[code]:
+            if not present.isdisjoint(plan.rules[n].rule.parts):
+                return False
+    if all(plan.rules[n].sparse for code in given for n in plan.totals[code]):
+        return True
+    for key, obs in cells.items():
+        value = obs.value
+        if value is not None and value < 0 and key[i] in given:
+            return False
+    return True
 
 
 def _check_dimension(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from migstat.i18n import N_
 from migstat.model import Dataset, Finding, Location, Observation, Registry, Severity
@@ -65,6 +66,7 @@ class ChunkedValidation:
     _counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     _extra: Counter[tuple[str, str]] = field(default_factory=Counter)
     _first: dict[tuple[str, str], Finding] = field(default_factory=dict)
+    _kept_rules: dict[str, Any] = field(default_factory=dict)
 
     @property
     def observations(self) -> int:
@@ -83,7 +85,9 @@ class ChunkedValidation:
             provenance=header.provenance,
             synthetic=header.synthetic,
         )
-        ctx = Context(dataset=part, registry=self.registry, imported=self.imported)
+        ctx = Context(
+            dataset=part, registry=self.registry, imported=self.imported, kept=self._kept_rules
+        )
         check_structure(ctx)
         check_totals(ctx)
         check_cross_tables(ctx)

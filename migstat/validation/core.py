@@ -57,6 +57,9 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     with_data: frozenset[str] | None = None
     """The tables with data when the groups are not all here (validation in chunks)."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """What rules derive from the registry alone (allowed codes per table and date), kept
+    from one chunk's context to the next by a validation in chunks."""
 
     def tables_with_data(self) -> list[str]:
         """The tables that have at least one observation, sorted."""

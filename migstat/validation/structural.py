@@ -91,7 +91,7 @@ def check_structure(ctx: Context) -> None:
     registry = ctx.registry
     groups = ctx.groups
     unknown_tables: dict[str, list[Observation]] = {}
-    allowed: dict[str, _Allowed] = {}
+    allowed: dict[str, _Allowed] = ctx.kept.setdefault("structure.allowed", {})
     widths: dict[str, int] = {}
     counts: dict[str, bool] = {}
     for obs in ctx.dataset.observations:
@@ -103,7 +103,8 @@ def check_structure(ctx: Context) -> None:
                 unknown_tables.setdefault(table_id, []).append(obs)
                 continue
             width = widths[table_id] = len(table.dimensions)
-            allowed[table_id] = _Allowed(registry, table)
+            if table_id not in allowed:
+                allowed[table_id] = _Allowed(registry, table)
             counts[table_id] = table.counts
         gk = (table_id, obs.ref_area, obs.time_period)
         cells = groups.get(gk)
