@@ -165,7 +165,8 @@ def apply_mappings(
     own = report is None
     report = MappingReport() if report is None else report
     # unknown tables and malformed keys pass untouched: validation reports them at their cells
-    tables = {t: registry.tables[t] for t in dataset.tables if t in registry.tables}
+    distinct = {(obs.table, obs.key) for obs in dataset.observations}
+    tables = {t: registry.tables[t] for t, _key in distinct if t in registry.tables}
     mappable = {
         t: [
             (i, registry.codelist(d.codelist))
@@ -179,7 +180,7 @@ def apply_mappings(
     lost_at: set[int] = set()
     changed: dict[int, list[tuple[tuple[str, ...], float]]] = {}
     touched: set[tuple[str, str, str, tuple[str, ...]]] = set()
-    plain = _plain_keys(dataset, tables, mappable)
+    plain = _plain_keys(distinct, tables, mappable)
     for at, obs in enumerate(dataset.observations):
         if (obs.table, obs.key) in plain:
             continue
@@ -239,16 +240,16 @@ def apply_mappings(
 
 
 def _plain_keys(
-    dataset: Dataset,
+    distinct: set[tuple[str, tuple[str, ...]]],
     tables: dict[str, TableDef],
     mappable: dict[str, list[tuple[int, CodeList]]],
 ) -> set[tuple[str, tuple[str, ...]]]:
-    """The distinct ``(table, key)`` of ``dataset`` that no mapping touches: codes all in
+    """The ``distinct`` ``(table, key)`` of a dataset that no mapping touches: codes all in
     their code lists, or a table or key that validation reports. Codes are matched once per
     distinct key, not per observation (a large import has few keys and maps none)."""
     return {
         (t, key)
-        for t, key in {(obs.table, obs.key) for obs in dataset.observations}
+        for t, key in distinct
         if (dims := mappable.get(t)) is None
         or len(key) != len(tables[t].dimensions)
         or all(key[i] in codes.codes for i, codes in dims)
