@@ -174,6 +174,16 @@ class Tabulation:
             for name in ("residence_rule", "residence_rule_months", "notes"):
                 if meta.get(name) is not None:
                     entry[name] = meta[name]
+            if self.survey is not None:
+                rule = self.survey.rule
+                entry["reliability"] = {
+                    "flag_cv": rule.flag_cv,
+                    "suppress_cv": rule.suppress_cv,
+                    "min_records": rule.min_records,
+                    "suppress_zero": rule.suppress_zero,
+                }
+            if self.disclosure.get("rule", "none") != "none":
+                entry["disclosure"] = self.disclosure
             notes = [entry.get("notes"), self.survey_note(), self.disclosure_note()]
             if any(notes):
                 entry["notes"] = " ".join(n for n in notes if n)
