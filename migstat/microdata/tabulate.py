@@ -119,7 +119,12 @@ class Tabulation:
         return (
             f"Disclosure control: cell-key method (perturbation at most "
             f"{p['max_perturbation']}, variance {p['variance']}), inner cells perturbed "
-            "and every total summed from them."
+            "and every total summed from them"
+            + (
+                "; weighted counts scaled by each inner cell's perturbed / unweighted count."
+                if p.get("weighted")
+                else "."
+            )
         )
 
     def survey_note(self) -> str | None:
@@ -383,7 +388,13 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
         raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
     if plan is not None:
         raise InputError(
-            N_("The cell-key method perturbs counts: leave out the survey design."),
+            N_(
+                "The cell-key method and survey estimates do not go together: a perturbed "
+                "estimate would no longer match its standard error, CV and confidence "
+                "interval. Protect a survey's tables by its reliability rule "
+                "(survey.reliability: suppress_cv, min_records), or leave out the survey "
+                "design to perturb the weighted counts."
+            ),
             where=mapping.where("sdc"),
         )
     if engine == "spark" and not mapping.sdc.get("record_key"):
