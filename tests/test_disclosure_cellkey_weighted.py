@@ -20,7 +20,7 @@ import pytest
 from migstat.disclosure.cellkey import CellKeyRule, perturbation
 from migstat.microdata import tabulate
 from migstat.model import InputError
-from tests.test_disclosure_cellkey import MAPPING, _census
+from tests.test_disclosure_cellkey import MAPPING, _census, assert_totals_add_up
 from tests.test_microdata_tabulate_survey import MAPPING as SURVEY
 from tests.test_microdata_tabulate_survey import _sample, _write_records
 
@@ -92,14 +92,7 @@ def test_weighted_inner_cells_are_scaled_by_the_perturbed_count(weighted) -> Non
 def test_weighted_totals_add_up(weighted) -> None:
     _data, _plain, protected = weighted
     for table in protected.tables:
-        cells = table.cells
-        partner, sex, _age = table.table.dimensions
-        codes = {k[0] for k in cells} - {partner.total}
-        for key, value in cells.items():
-            if key[1] == sex.total:
-                assert value == cells[(key[0], "M", key[2])] + cells[(key[0], "F", key[2])]
-            if key[0] == partner.total:
-                assert value == sum(cells[(c, key[1], key[2])] for c in codes)
+        assert_totals_add_up(table)
 
 
 def test_the_metadata_says_how_weighted_counts_were_perturbed(weighted) -> None:
