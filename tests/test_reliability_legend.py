@@ -184,3 +184,24 @@ def test_a_rule_written_wrongly_names_the_field(
     assert caught.value.where.file == "bad.csv.metadata.json"
     assert caught.value.where.column == f"tables.S01.{field}"
     assert "flag_cv" in str(caught.value) and "В метаданных таблицы S01" in caught.value.text("ru")
+
+
+def test_a_minimum_frequency_rule_is_quoted_with_its_threshold(portal, tmp_path: Path) -> None:
+    """A revision of the census protected by suppression (the rule the disclosure package
+    applies at release) says so in its sidecar; the legend quotes its minimum frequency."""
+    store, files = portal
+    written, meta = files["TJK"]
+    sidecar = json.loads(meta.read_text(encoding="utf-8"))
+    for entry in sidecar["tables"].values():
+        entry["disclosure"] = {"rule": "min_frequency", "parameters": {"min_frequency": 3}}
+    again = tmp_path / "TJK.csv"
+    again.write_text(written.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "TJK.csv.metadata.json").write_text(json.dumps(sidecar), encoding="utf-8")
+    record, checked = submit_file(store, again, country="TJK")
+    assert record.status == "accepted", [f.message for f in checked.findings]
+    with TestClient(create_app(store=store)) as client:
+        english = _legend(client.get("/explore?table=S01&REF_AREA=TJK&lang=en").text)
+        russian = _legend(client.get("/explore?table=S01&REF_AREA=TJK&lang=ru").text)
+    assert "Tajikistan: cells under 3 suppressed, and further cells with them" in english
+    assert "cell-key" not in english  # the revision replaced the perturbed figures
+    assert "Таджикистан: ячейки меньше 3 скрыты" in russian

@@ -145,7 +145,7 @@ def _disclosure_line(who: str, rule: dict[str, Any], lang: str) -> str | None:
             ),
             lang,
             provider=who,
-            threshold=p.get("threshold", "?"),
+            threshold=p.get("min_frequency", p.get("threshold", "?")),
         )
     return None
 
