@@ -21,7 +21,7 @@ from migstat.microdata.scan import TABLE
 from migstat.microdata.tables import TableResult, axes_of
 from migstat.model import InputError, MigstatError, Registry
 
-SDC_METHODS = ("cellkey",)
+SDC_METHODS = ("cellkey", "minfreq")
 
 
 def cellkey_rule(mapping: Mapping) -> CellKeyRule:

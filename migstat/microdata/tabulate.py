@@ -31,6 +31,7 @@ from migstat.microdata.source import (
     materialise,
     open_source,
 )
+from migstat.microdata.suppression import Hidden, minfreq_rule, suppress_tables
 from migstat.microdata.tables import (
     TableResult,
     axes_of,
@@ -72,6 +73,8 @@ class Tabulation:
     """How an SPSS or Stata file was converted (format, records per chunk, chunks)."""
     disclosure: dict[str, Any] = field(default_factory=lambda: {"rule": "none", "parameters": {}})
     """The disclosure rule applied to the tables, with its parameters."""
+    hidden: Hidden = field(default_factory=dict)
+    """Cells hidden by the minimum-frequency rule: (table, key) → CONF_STATUS (C or D)."""
 
     @property
     def time_period(self) -> str:
@@ -84,6 +87,8 @@ class Tabulation:
         OBS_STATUS and its precision (:mod:`migstat.model.precision`; a suppressed cell keeps
         its CV and flag but not its standard error or interval)."""
         value = result.cells[key]
+        if (result.table.id, key) in self.hidden:
+            return None, ObsStatus.NORMAL.value, None
         estimate = result.estimates.get(key)
         if estimate is None or self.survey is None:
             return float(value), ObsStatus.NORMAL.value, None
@@ -106,6 +111,7 @@ class Tabulation:
                         key=key,
                         value=value,
                         obs_status=status,
+                        conf_status=self.hidden.get((result.table.id, key), "F"),
                         precision=precision,
                     )
                 )
@@ -113,6 +119,13 @@ class Tabulation:
 
     def disclosure_note(self) -> str | None:
         """The disclosure rule in a sentence, kept with each table's metadata."""
+        if self.disclosure.get("rule") == "min_frequency":
+            p = self.disclosure["parameters"]
+            return (
+                f"Disclosure control: counts under {p['min_frequency']} suppressed (CONF_STATUS "
+                f"C) and {p['secondary']} further cells with them (D), so that none can be "
+                "worked out from the totals."
+            )
         if self.disclosure.get("rule") != "cell_key":
             return None
         p = self.disclosure["parameters"]
@@ -352,7 +365,8 @@ def tabulate(
             chunk_rows=chunk_rows,
             progress=progress,
         )
-        rule = _sdc_rule(sdc, mapped, plan, engine)
+        rule = _sdc_rule(sdc, mapped, plan, engine) if sdc != "minfreq" else None
+        suppression = minfreq_rule(mapped) if sdc == "minfreq" else None
         work, read = _engine(con, source, engine, master)
         try:
             scan = run_scan(
@@ -367,6 +381,11 @@ def tabulate(
         finally:
             if work is not con:
                 work.close()
+    hidden, disclosure = (
+        suppress_tables(reg, results, suppression, code, when)
+        if suppression is not None
+        else ({}, sdc_metadata(sdc, rule, mapped))
+    )
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -377,7 +396,8 @@ def tabulate(
         tables=results,
         survey=plan,
         conversion=_conversion(source, mapped),
-        disclosure=sdc_metadata(sdc, rule, mapped),
+        disclosure=disclosure,
+        hidden=hidden,
     )
 
 
