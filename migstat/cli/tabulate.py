@@ -71,10 +71,11 @@ from migstat.i18n import N_
 )
 @click.option(
     "--sdc",
-    type=click.Choice(["cellkey"]),
+    type=click.Choice(["cellkey", "minfreq"]),
     default=None,
-    help="Disclosure control of the counts: cellkey perturbs them by the cell-key method "
-    "(parameters under sdc in the mapping), totals kept additive.",
+    help="Disclosure control of the counts: cellkey perturbs them by the cell-key method, "
+    "totals kept additive; minfreq suppresses counts under sdc.min_frequency (3) and the "
+    "complementary cells no total may give away (parameters under sdc in the mapping).",
 )
 @click.option(
     "-o",

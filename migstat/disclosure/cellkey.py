@@ -55,14 +55,20 @@ class CellKeyRule:
                 count=self.max_count,
             )
 
-    def parameters(self) -> dict[str, object]:
-        return {
+    def parameters(self, weighted: bool = False) -> dict[str, object]:
+        out: dict[str, object] = {
             "max_perturbation": self.max_perturbation,
             "variance": self.variance,
             "max_count": self.max_count,
             "key_modulus": MODULUS,
             "additivity": "inner cells perturbed, every total summed from them",
         }
+        if weighted:
+            out["weighted"] = (
+                "the unweighted count perturbed, the weighted count scaled by the same ratio "
+                "(perturbed / unweighted), rounded to whole persons"
+            )
+        return out
 
 
 def _distribution(values: np.ndarray, variance: float) -> np.ndarray:
@@ -109,18 +115,27 @@ Key = tuple[str | None, ...]
 
 def perturb_table(
     rule: CellKeyRule,
-    inner: dict[Key, tuple[int, int]],
+    inner: dict[Key, tuple[int, int]] | dict[Key, tuple[int, int, float]],
     totals: tuple[str, ...],
     published: list[tuple[str, ...]],
 ) -> dict[tuple[str, ...], int]:
     """Perturb the inner cells ``key -> (count, sum of record keys)`` (a code of ``None``:
     records a dimension counts in its total only) and sum every published cell from them.
 
+    A weighted table gives ``(count, sum of record keys, weighted count)``: its unweighted
+    count is perturbed and its weighted count scaled by the same ratio, ``w * (n + p) / n``
+    (the cell's average weight times its perturbed count, as sdcTools' cellKey and the ABS
+    TableBuilder do), rounded half to even to whole persons before the totals are summed.
+
     ``totals`` is each dimension's total code; ``published`` the cells to return."""
     keys = list(inner)
     counts = np.array([inner[k][0] for k in keys], dtype=np.int64)
     cell_keys = np.array([inner[k][1] for k in keys], dtype=np.int64)
     perturbed = counts + perturbation(rule, counts, cell_keys)
+    if keys and len(inner[keys[0]]) == 3:
+        weighted = np.array([inner[k][2] for k in keys], dtype=float)  # type: ignore[misc]
+        ratio = np.divide(perturbed, counts, out=np.zeros(len(keys)), where=counts > 0)
+        perturbed = np.round(weighted * ratio).astype(np.int64)
     sums: dict[tuple[str | None, ...], int] = {}
     width = len(totals)
     for key, value in zip(keys, perturbed.tolist(), strict=True):

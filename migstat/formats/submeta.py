@@ -11,7 +11,9 @@ more) of three documented places; a later one overrides an earlier one, field by
         "tables": {"F01": {"source_type": "register", "reference_date": "2024",
                            "residence_rule": "12_months"}}}
 
-   A ``"*"`` entry under ``tables`` applies to every table of the file;
+   A ``"*"`` entry under ``tables`` applies to every table of the file. A table's entry may
+   also record the ``reliability`` and ``disclosure`` rules applied to it
+   (:mod:`migstat.formats.rules`);
 2. **metadata columns** in the file itself, named after the fields in upper case
    (:data:`META_COLUMNS`: ``SOURCE_TYPE``, ``REFERENCE_DATE``, ``RESIDENCE_RULE``,
    ``RESIDENCE_RULE_MONTHS``, ``POPULATION_COVERED``, ``ORIGIN_CONCEPT``, ``ROUNDING_BASE``,
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats import vocabulary as vocab
+from migstat.formats.rules import READERS, RULES
 from migstat.i18n import N_, gettext_
 from migstat.model import InputError, Location, SubmissionMetadata, TableMetadata
 
@@ -196,6 +199,9 @@ def read_sidecar(path: str | Path) -> SubmissionMetadata:
                 continue
             setattr(tm, name, field_value(name, str(value), where))
             tm.where[name] = where
+        for name in RULES:
+            if entry.get(name) is not None:
+                setattr(tm, name, READERS[name](entry[name], where, str(table)))
     return meta
 
 
@@ -242,7 +248,7 @@ def merge(
             targets = every if table == EVERY_TABLE else [table]
             for target in targets:
                 into = dataset_meta.tables.setdefault(target, TableMetadata(table=target))
-                for name in FIELDS:
+                for name in (*FIELDS, *RULES):
                     value = getattr(tm, name)
                     if value is not None:
                         setattr(into, name, value)
@@ -271,6 +277,8 @@ def metadata_facts(metadata: Mapping[str, Mapping[str, Any]], lang: str) -> dict
             if name in CHOICES and str(value) in CHOICES[name]:
                 label = gettext_(CHOICES[name][str(value)], lang)
                 shown = f"{value}{vocab.SEPARATOR}{label}"
+            if name in RULES:  # quoted in words by the explorer's legend
+                continue
             title = gettext_(labels[name], lang) if name in labels else name
             out[f"{provider} — {title}"] = shown
     return out

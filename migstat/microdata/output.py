@@ -36,7 +36,8 @@ def columns(tabulation: Tabulation) -> list[str]:
     for result in tabulation.tables:
         dims += [d for d in result.table.dimension_ids if d not in dims]
     extra = SURVEY_COLUMNS if tabulation.survey is not None else ()
-    return ["TABLE", "REF_AREA", "TIME_PERIOD", *dims, "OBS_VALUE", *extra]
+    hidden = ("CONF_STATUS",) if tabulation.hidden else ()
+    return ["TABLE", "REF_AREA", "TIME_PERIOD", *dims, "OBS_VALUE", *extra, *hidden]
 
 
 def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, Path]:
@@ -64,6 +65,8 @@ def write_tabulation(tabulation: Tabulation, output: str | Path) -> tuple[Path, 
                 if survey:
                     texts = precision.attributes() if precision is not None else {}
                     row += [status, *(texts.get(a, "") for a in ATTRIBUTES)]
+                if tabulation.hidden:
+                    row.append(tabulation.hidden.get((result.table.id, key), "F"))
                 writer.writerow(row)
     meta = sidecar_path(output)
     meta_part = meta.with_name(meta.name + ".part")

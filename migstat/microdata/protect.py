@@ -5,7 +5,9 @@ Each reduced cell of the scan (``raw_cells``) carries its number of records and 
 their record keys; a table's inner cells (its detailed breakdown, and the records a dimension
 counts in its total only) are sums of reduced cells, so their cell keys follow without reading
 the file again. :func:`migstat.disclosure.cellkey.perturb_table` perturbs the inner cells and
-sums every total from them (docs/methods/disclosure.md).
+sums every total from them (docs/methods/disclosure.md). A weighted table (a weight without a
+survey design) has its unweighted counts perturbed and each inner cell's weighted count scaled
+by the same ratio.
 """
 
 from __future__ import annotations
@@ -13,27 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from migstat.disclosure.cellkey import CellKeyRule, perturb_table
-from migstat.i18n import N_
 from migstat.microdata.codes import Resolved
 from migstat.microdata.mapping import Mapping
 from migstat.microdata.scan import TABLE
 from migstat.microdata.tables import TableResult, axes_of
 from migstat.model import InputError, MigstatError, Registry
 
-SDC_METHODS = ("cellkey",)
+SDC_METHODS = ("cellkey", "minfreq")
 
 
 def cellkey_rule(mapping: Mapping) -> CellKeyRule:
     """The rule's parameters from the mapping's ``sdc`` section (the defaults otherwise)."""
-    if mapping.variable("weight"):
-        raise InputError(
-            N_(
-                "The cell-key method perturbs counts of persons: it applies to a census or "
-                "register without weights, not to the weighted estimates of {mapping}."
-            ),
-            where=mapping.where("variables.weight"),
-            mapping=mapping.file,
-        )
     params = {k: v for k, v in mapping.sdc.items() if k != "record_key"}
     try:
         return CellKeyRule(**params)
@@ -53,20 +45,22 @@ def apply_cellkey(
 ) -> None:
     """Replace every table's cells by their perturbed values, totals summed from them."""
     names = ", ".join(f"r_{role}" for role in roles)
-    rows = con.execute(f"SELECT {names}, n, rk FROM {TABLE}").fetchall()
+    weighted = bool(mapping.variable("weight"))
+    rows = con.execute(f"SELECT {names}, n, rk, w FROM {TABLE}").fetchall()
     for result in results:
         axes = axes_of(registry, result.table, resolved, mapping, country)
         position = {role: i for i, role in enumerate(roles)}
-        inner: dict[tuple[str | None, ...], tuple[int, int]] = {}
+        inner: dict[tuple[str | None, ...], tuple[int, int, float]] = {}
         for row in rows:
             values = {axis.role: row[position[axis.role]] for axis in axes}
             if any(a.keep is not None and not a.keep.get(values[a.role], False) for a in axes):
                 continue
             key = tuple(a.code.get(values[a.role]) for a in axes if a.dimension is not None)
-            count, keys = inner.get(key, (0, 0))
-            inner[key] = (count + int(row[-2]), keys + int(row[-1]))
+            count, keys, weight = inner.get(key, (0, 0, 0.0))
+            inner[key] = (count + int(row[-3]), keys + int(row[-2]), weight + float(row[-1]))
         totals = tuple(d.total for d in result.table.dimensions)
-        result.cells = perturb_table(rule, inner, totals, list(result.cells))
+        given = inner if weighted else {k: (n, rk) for k, (n, rk, _w) in inner.items()}
+        result.cells = perturb_table(rule, given, totals, list(result.cells))
 
 
 def sdc_metadata(method: str | None, rule: CellKeyRule | None, mapping: Mapping) -> dict[str, Any]:
@@ -77,7 +71,7 @@ def sdc_metadata(method: str | None, rule: CellKeyRule | None, mapping: Mapping)
     return {
         "rule": "cell_key",
         "parameters": {
-            **rule.parameters(),
+            **rule.parameters(weighted=bool(mapping.variable("weight"))),
             "record_key": record_key or "hash of the whole record (DuckDB hash)",
         },
     }

@@ -31,6 +31,7 @@ from migstat.microdata.source import (
     materialise,
     open_source,
 )
+from migstat.microdata.suppression import Hidden, minfreq_rule, suppress_tables
 from migstat.microdata.tables import (
     TableResult,
     axes_of,
@@ -72,6 +73,8 @@ class Tabulation:
     """How an SPSS or Stata file was converted (format, records per chunk, chunks)."""
     disclosure: dict[str, Any] = field(default_factory=lambda: {"rule": "none", "parameters": {}})
     """The disclosure rule applied to the tables, with its parameters."""
+    hidden: Hidden = field(default_factory=dict)
+    """Cells hidden by the minimum-frequency rule: (table, key) → CONF_STATUS (C or D)."""
 
     @property
     def time_period(self) -> str:
@@ -84,6 +87,8 @@ class Tabulation:
         OBS_STATUS and its precision (:mod:`migstat.model.precision`; a suppressed cell keeps
         its CV and flag but not its standard error or interval)."""
         value = result.cells[key]
+        if (result.table.id, key) in self.hidden:
+            return None, ObsStatus.NORMAL.value, None
         estimate = result.estimates.get(key)
         if estimate is None or self.survey is None:
             return float(value), ObsStatus.NORMAL.value, None
@@ -106,6 +111,7 @@ class Tabulation:
                         key=key,
                         value=value,
                         obs_status=status,
+                        conf_status=self.hidden.get((result.table.id, key), "F"),
                         precision=precision,
                     )
                 )
@@ -113,13 +119,25 @@ class Tabulation:
 
     def disclosure_note(self) -> str | None:
         """The disclosure rule in a sentence, kept with each table's metadata."""
+        if self.disclosure.get("rule") == "min_frequency":
+            p = self.disclosure["parameters"]
+            return (
+                f"Disclosure control: counts under {p['min_frequency']} suppressed (CONF_STATUS "
+                f"C) and {p['secondary']} further cells with them (D), so that none can be "
+                "worked out from the totals."
+            )
         if self.disclosure.get("rule") != "cell_key":
             return None
         p = self.disclosure["parameters"]
         return (
             f"Disclosure control: cell-key method (perturbation at most "
             f"{p['max_perturbation']}, variance {p['variance']}), inner cells perturbed "
-            "and every total summed from them."
+            "and every total summed from them"
+            + (
+                "; weighted counts scaled by each inner cell's perturbed / unweighted count."
+                if p.get("weighted")
+                else "."
+            )
         )
 
     def survey_note(self) -> str | None:
@@ -174,6 +192,16 @@ class Tabulation:
             for name in ("residence_rule", "residence_rule_months", "notes"):
                 if meta.get(name) is not None:
                     entry[name] = meta[name]
+            if self.survey is not None:
+                rule = self.survey.rule
+                entry["reliability"] = {
+                    "flag_cv": rule.flag_cv,
+                    "suppress_cv": rule.suppress_cv,
+                    "min_records": rule.min_records,
+                    "suppress_zero": rule.suppress_zero,
+                }
+            if self.disclosure.get("rule", "none") != "none":
+                entry["disclosure"] = self.disclosure
             notes = [entry.get("notes"), self.survey_note(), self.disclosure_note()]
             if any(notes):
                 entry["notes"] = " ".join(n for n in notes if n)
@@ -337,7 +365,8 @@ def tabulate(
             chunk_rows=chunk_rows,
             progress=progress,
         )
-        rule = _sdc_rule(sdc, mapped, plan, engine)
+        rule = _sdc_rule(sdc, mapped, plan, engine) if sdc != "minfreq" else None
+        suppression = minfreq_rule(mapped) if sdc == "minfreq" else None
         work, read = _engine(con, source, engine, master)
         try:
             scan = run_scan(
@@ -352,6 +381,11 @@ def tabulate(
         finally:
             if work is not con:
                 work.close()
+    hidden, disclosure = (
+        suppress_tables(reg, results, suppression, code, when)
+        if suppression is not None
+        else ({}, sdc_metadata(sdc, rule, mapped))
+    )
     return Tabulation(
         source=Path(microdata).name,
         mapping=mapped,
@@ -362,7 +396,8 @@ def tabulate(
         tables=results,
         survey=plan,
         conversion=_conversion(source, mapped),
-        disclosure=sdc_metadata(sdc, rule, mapped),
+        disclosure=disclosure,
+        hidden=hidden,
     )
 
 
@@ -373,7 +408,13 @@ def _sdc_rule(sdc: str | None, mapping: Mapping, plan, engine: str) -> CellKeyRu
         raise InputError(N_("Unknown disclosure control {method}: use cellkey."), method=sdc)
     if plan is not None:
         raise InputError(
-            N_("The cell-key method perturbs counts: leave out the survey design."),
+            N_(
+                "The cell-key method and survey estimates do not go together: a perturbed "
+                "estimate would no longer match its standard error, CV and confidence "
+                "interval. Protect a survey's tables by its reliability rule "
+                "(survey.reliability: suppress_cv, min_records), or leave out the survey "
+                "design to perturb the weighted counts."
+            ),
             where=mapping.where("sdc"),
         )
     if engine == "spark" and not mapping.sdc.get("record_key"):

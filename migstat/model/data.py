@@ -236,6 +236,11 @@ class TableMetadata:
     origin_concept: str | None = None
     rounding_base: int | None = None
     notes: str | None = None
+    reliability: dict[str, Any] | None = None
+    """A survey's reliability rule (``flag_cv``, ``suppress_cv`` as fractions, ``min_records``,
+    ``suppress_zero``), as ``migstat tabulate`` applied it; quoted by the portal's legend."""
+    disclosure: dict[str, Any] | None = None
+    """The disclosure rule applied (``rule``, ``parameters``), likewise."""
     where: dict[str, Location] = field(default_factory=dict)
     """Where each field was read (metadata-sheet cells), for findings."""
 
@@ -252,6 +257,8 @@ class TableMetadata:
                 "origin_concept",
                 "rounding_base",
                 "notes",
+                "reliability",
+                "disclosure",
             )
             if getattr(self, k) is not None
         }

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.jsonstat.reader import looks_like, parse
+from migstat.formats.own_read import is_own_jsonstat, read_own_jsonstat
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources.coded import read_jsonstat
+from migstat.sources.coded import add_metadata, read_jsonstat
 from migstat.sources.common import paused_gc
 from migstat.sources.eurostat import AGENCY as ESTAT
 from migstat.sources.eurostat_files import sniff as sniff_eurostat
@@ -47,6 +48,10 @@ def read(
     path = Path(path)
     raw = path.read_bytes()
     cube = parse(raw, path.name)
+    if is_own_jsonstat(cube) and not (agency or table):  # a table of migstat's, as written
+        own = read_own_jsonstat(cube, registry=registry)
+        add_metadata(own, None, f"MIGSTAT {cube.extension['table']}, JSON-stat")
+        return own
     named = (cube.extension or {}).get("agencyId")
     source = agency or (named if isinstance(named, str) else None) or cube.source
     if not source:

@@ -25,6 +25,7 @@ from typing import Any
 
 from migstat.formats.csvbase import column_id, sniff_separator
 from migstat.formats.notation import read_number
+from migstat.formats.own_read import is_own_sdmxml, read_own_sdmxml
 from migstat.formats.sdmx_csv import read_sdmx_csv
 from migstat.formats.sdmxml.reader import is_data_message, read_data
 from migstat.formats.sdmxml.structure import AREA_DIMENSIONS
@@ -158,6 +159,10 @@ def read_sdmxml(
 ) -> Dataset:
     """An SDMX-ML data message (generic or structure-specific, 2.1 or 3.0)."""
     message = read_data(raw, file_name)
+    if is_own_sdmxml(message):  # a table of migstat's, precision and all
+        own = read_own_sdmxml(message, registry=registry)
+        add_metadata(own, None, f"{message.header.structure}, SDMX-ML {message.kind}")
+        return own
     ref = message.header.structure
     agency = (ref.agency or message.header.sender or PROVIDER).upper()
     if agency in ("ESTSAT", "EUROSTAT"):  # the sender ids Eurostat's own examples use

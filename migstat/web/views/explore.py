@@ -29,7 +29,7 @@ from migstat.web.views.explore_defaults import by_size, default_year, opens_on_o
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
-from migstat.web.views.precision import precision_cell, precision_legend
+from migstat.web.views.precision import precision_cell, precision_legend, quoted_rules
 from migstat.web.views.providers import edition
 from migstat.web.views.shown import sdmx_url
 
@@ -507,7 +507,7 @@ def _pivot(
             [dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols
         ],
         rows=out_rows,
-        legend=precision_legend(data.lang, out_rows),
+        legend=precision_legend(data.lang, out_rows, quoted_rules(data, view)),
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,
