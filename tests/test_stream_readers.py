@@ -12,6 +12,7 @@ import pytest
 
 import migstat.importing as importing
 import migstat.sources.coded_stream as coded_stream
+import migstat.sources.columns_read as columns_read
 import migstat.sources.eurostat_files as eurostat_files
 import migstat.store.spill as spill
 from migstat.api import import_file
@@ -23,10 +24,11 @@ from tests.shared import SHARED_DATA
 from tests.streamfiles import write_bulk_tsv
 from tests.test_formats_sdmxml_read import DATA as DEMOGRAPHY
 from tests.test_formats_sdmxml_read import STRUCTURE, _generic
+from tests.test_sources_columns import POP, POP_OPTIONS, STOCK, STOCK_OPTIONS
 from tests.test_sources_eurostat import _tsv_from_jsonstat
 from tests.test_sources_families import _as_bulk_tsv
 
-STREAMED = ("eurostat", "sdmx")
+STREAMED = ("eurostat", "sdmx", "columns")
 REAL = sorted(
     p.relative_to(SHARED_DATA).as_posix()
     for folder in ("eurostat", "sdmx", "oecd")
@@ -168,6 +170,25 @@ def test_an_error_in_the_middle_names_its_line(tmp_path) -> None:
     _, _, failed = _streamed(path)
     assert failed is not None and failed[2].line == 251 and "estat_migr_resfirst.tsv" in failed[0]
     assert failed == _whole(path)[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "count"),
+    [
+        (POP, POP_OPTIONS, None),
+        (POP, dict(POP_OPTIONS, area_column="alpha3|country_code"), None),
+        (STOCK, STOCK_OPTIONS, None),
+        (STOCK, dict(STOCK_OPTIONS, dimensions=["COUNTRY_BIRTH=FOR"]), 0),
+    ],
+)
+def test_long_tables_stream_as_they_read(monkeypatch, path, options, count) -> None:
+    """UN DESA's long tables (``--source columns``), also with options that skip rows or stop."""
+    monkeypatch.setattr(columns_read, "BATCH", 100)
+    found = _same(path, source="columns", **options)
+    assert found == count if count is not None else found > 1000
+    if count is None:
+        _dataset, batches = stream_source(path, source="columns", **options)
+        assert len(list(batches)) > 10
 
 
 @pytest.mark.parametrize("form", ["structure-specific", "generic", "flat"])

@@ -44,6 +44,7 @@ from migstat.sources import (
     belstat,
     cisstat,
     columns,
+    columns_read,
     eurostat,
     eurostat_files,
     jsonstat,
@@ -148,7 +149,8 @@ SOURCES: dict[str, SourceReader] = {
         columns.PROVIDER,
         columns.TABLES,
         columns.sniff,
-        columns.read,
+        columns_read.read,
+        columns_read.stream,
     ),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""
