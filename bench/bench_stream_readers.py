@@ -8,13 +8,14 @@ is a child process of its own, so that each peak resident memory (``ru_maxrss``)
 
 * the import: :func:`migstat.api.import_file` with ``dry_run`` (read as a stream, mapped,
   validated chunk by chunk, nothing stored);
+* the reader alone: the batches of :func:`migstat.sources.stream_source` taken and dropped;
 * the baseline: the same file merely read, cell by cell (the csv module for the TSV and
   SDMX-CSV, lxml ``iterparse`` clearing each element for SDMX-ML).
 
-Prints per format and size: the file's size, the observations, the peak memory of both, and
-the observations per second of both (processor time, so that other load on the machine does
-not blur them) with their ratio. Memory must not grow with the file: the
-import's peak at the large size should be about its peak at the small one.
+Prints per format and size: the file's size, the observations, the peak memory of each, and
+the observations per second of each (processor time, so that other load on the machine does
+not blur them), with the ratio of the baseline's rate to the import's. Memory must not grow
+with the file: the import's peak at the large size should be about its peak at the small one.
 
     python bench/bench_stream_readers.py [--small 25] [--large 100] [--formats tsv,sdmx-csv,sdmx-ml]
 """
@@ -63,6 +64,16 @@ def child_import(path: Path) -> dict[str, float]:
     return {"seconds": seconds, "observations": result.observations, "errors": errors}
 
 
+def child_stream(path: Path) -> dict[str, float]:
+    """The reader alone: every batch of :func:`migstat.sources.stream_source` taken."""
+    from migstat.sources import stream_source
+
+    start = time.process_time()
+    _dataset, batches = stream_source(path, allow_unmatched=True)
+    count = sum(len(batch) for batch in batches)
+    return {"seconds": time.process_time() - start, "observations": count}
+
+
 def child_baseline(path: Path) -> dict[str, float]:
     """Every cell read and nothing else: the csv module, or lxml's iterparse."""
     start = time.process_time()
@@ -89,6 +100,9 @@ def child_baseline(path: Path) -> dict[str, float]:
     return {"seconds": time.process_time() - start, "observations": cells}
 
 
+CHILDREN = {"import": child_import, "stream": child_stream, "baseline": child_baseline}
+
+
 def in_child(kind: str, path: Path) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(path)],
@@ -110,13 +124,14 @@ def main() -> None:
     options = parser.parse_args()
     if options.child:
         kind, path = options.child
-        found = (child_import if kind == "import" else child_baseline)(Path(path))
+        found = CHILDREN[kind](Path(path))
         found["peak_mib"] = peak_rss_mib()
         print(json.dumps(found))
         return
     print(
-        f"{'format':9} {'MB':>6} {'observations':>13} {'import MiB':>10} {'read MiB':>9} "
-        f"{'import obs/s':>13} {'read cells/s':>13} {'ratio':>6}"
+        f"{'format':9} {'MB':>6} {'observations':>13} {'import MiB':>10} {'stream MiB':>10} "
+        f"{'read MiB':>9} {'import obs/s':>13} {'stream obs/s':>13} {'read cells/s':>13} "
+        f"{'ratio':>6}"
     )
     with tempfile.TemporaryDirectory(prefix="migstat-stream-") as tmp:
         for fmt in options.formats.split(","):
@@ -125,13 +140,15 @@ def main() -> None:
                 write(fmt, path, megabytes)
                 size = path.stat().st_size / 1e6
                 base = in_child("baseline", path)
+                alone = in_child("stream", path)
                 got = in_child("import", path)
                 rate = got["observations"] / got["seconds"]
+                alone_rate = alone["observations"] / alone["seconds"]
                 base_rate = base["observations"] / base["seconds"]
                 print(
                     f"{fmt:9} {size:6.0f} {got['observations']:13,} {got['peak_mib']:10.0f} "
-                    f"{base['peak_mib']:9.0f} {rate:13,.0f} {base_rate:13,.0f} "
-                    f"{base_rate / rate:5.1f}x",
+                    f"{alone['peak_mib']:10.0f} {base['peak_mib']:9.0f} {rate:13,.0f} "
+                    f"{alone_rate:13,.0f} {base_rate:13,.0f} {base_rate / rate:5.1f}x",
                     flush=True,
                 )
                 if got.get("errors"):
