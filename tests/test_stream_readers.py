@@ -235,3 +235,42 @@ def test_memory_of_a_streamed_bulk_tsv_does_not_grow_with_the_file(tmp_path, mon
     counted_large, peak_large = _traced_peak(large)
     assert (counted_small, counted_large) == (18_000, 72_000)
     assert peak_large < 1.2 * peak_small, (peak_small, peak_large)
+
+
+def _long_table(path: Path, years: range) -> int:
+    """UN DESA's population totals (``pop_totals_2020.csv``), every country's row repeated for
+    each of ``years`` (distinct area and period); the number of country rows written."""
+    import csv
+
+    with POP.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["alpha3"] != "NA"]
+    first = {r["alpha3"]: r for r in rows}
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["name", "country_code", "year", "pop", "alpha3"])
+        for year in years:
+            for r in first.values():
+                writer.writerow([r["name"], r["country_code"], year, r["pop"], r["alpha3"]])
+    return len(first) * len(years)
+
+
+def test_memory_of_a_streamed_long_table_does_not_grow_with_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "CHUNK", 2_000)
+    monkeypatch.setattr(importing, "KEPT", 1_000)
+    monkeypatch.setattr(columns_read, "BATCH", 2_000)
+    options = dict(POP_OPTIONS, area_column="alpha3")
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    rows_small = _long_table(small, range(1900, 1940))
+    rows_large = _long_table(large, range(1900, 2060))
+    import_file(small, source="columns", dry_run=True, **options)  # every module loaded
+    peaks = []
+    for path, rows in ((small, rows_small), (large, rows_large)):
+        tracemalloc.start()
+        try:
+            result = import_file(path, source="columns", dry_run=True, **options)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert result.observations == rows
+    assert rows_large == 4 * rows_small > 30_000
+    assert peaks[1] < 1.2 * peaks[0], peaks
