@@ -44,6 +44,7 @@ from migstat.sources import (
     belstat,
     cisstat,
     columns,
+    columns_read,
     eurostat,
     eurostat_files,
     jsonstat,
@@ -110,9 +111,10 @@ SOURCES: dict[str, SourceReader] = {
         ("A01", "A01V", "A02", "A05", "A06", "S01", "F03", "C01", "E01", "E02", "E03", "E04"),
         eurostat_files.sniff,
         eurostat_files.read,
+        eurostat_files.stream,
     ),
     "sdmx": SourceReader(
-        "sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff, sdmx.read
+        "sdmx", "SDMX data of any agency", sdmx.PROVIDER, (), sdmx.sniff, sdmx.read, sdmx.stream
     ),
     "jsonstat": SourceReader(
         "jsonstat",
@@ -147,7 +149,8 @@ SOURCES: dict[str, SourceReader] = {
         columns.PROVIDER,
         columns.TABLES,
         columns.sniff,
-        columns.read,
+        columns_read.read,
+        columns_read.stream,
     ),
 }
 """The importers by source name (the ``--source`` of ``migstat import``)."""

@@ -204,11 +204,22 @@ def new_dataset(
     )
 
 
-def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
-    """Table metadata for each table filled: source type, the span of periods, notes."""
-    for table in dataset.tables:
-        periods = sorted({o.time_period for o in dataset.observations if o.table == table})
-        span = periods[0] if len(periods) == 1 else f"{periods[0]}/{periods[-1]}"
+def add_metadata(
+    dataset: Dataset,
+    known: Curated | None,
+    note: str,
+    *,
+    periods: Mapping[str, set[str]] | None = None,
+) -> None:
+    """Table metadata for each table filled: source type, the span of periods, notes.
+
+    ``periods``: each table's periods, gathered while streaming (by default, those of the
+    dataset's observations)."""
+    if periods is None:
+        periods = _periods_of(dataset)
+    for table, found in periods.items():
+        ordered = sorted(found)
+        span = ordered[0] if len(ordered) == 1 else f"{ordered[0]}/{ordered[-1]}"
         # a dataset whose tables differ (the OECD's stocks by birth beside flows by
         # citizenship) says so per table
         per_table = getattr(known, "for_table", None)
@@ -222,6 +233,14 @@ def add_metadata(dataset: Dataset, known: Curated | None, note: str) -> None:
             residence_rule=own.get("residence_rule", getattr(known, "residence_rule", None)),
             notes="; ".join(n for n in (note, own.get("notes")) if n),
         )
+
+
+def _periods_of(dataset: Dataset) -> dict[str, set[str]]:
+    """Each table's periods among the dataset's observations (tables in order of appearance)."""
+    found: dict[str, set[str]] = {}
+    for obs in dataset.observations:
+        found.setdefault(obs.table, set()).add(obs.time_period)
+    return found
 
 
 JSONSTAT_AREAS = ("GEO", "REF_AREA", "COUNTRY", "AREA")

@@ -3,7 +3,8 @@
 National portals and researchers publish totals as long tables (CSV, TSV or a workbook) whose
 columns are named but follow no standard: ``name,country_code,year,pop,alpha3``. Such a
 file says nothing a reader could safely recognise, so this source is never detected: it is
-named (``--source columns``) and the options say what each column is.
+named (``--source columns``) and the options say what each column is. The file is read
+by :mod:`migstat.sources.columns_read`, as a stream.
 
 * ``area_column``: the column holding the reporting area, as ISO alpha-3, an M49 number or a
   country name (tried in that order for each value; alpha-2 is not tried, since ``NA`` is
@@ -36,14 +37,12 @@ from typing import Any
 
 from migstat.formats.notation import NotANumber, read_text
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location, Observation, Provenance
-from migstat.model.findings import InputError, Severity
+from migstat.model.data import Location
+from migstat.model.findings import InputError
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import file_sha256, paused_gc
-from migstat.sources.names import NameReport, is_aggregate, normalize_name, resolve_country
-from migstat.sources.skipped import Places
-from migstat.sources.tabular import add_metadata, cell_at, header_and_rows, period_for
+from migstat.sources.names import is_aggregate, normalize_name, resolve_country
+from migstat.sources.tabular import period_for
 
 NAME = "columns"
 PROVIDER = "COLUMNS"
@@ -102,72 +101,6 @@ MSG_NOT_A_NUMBER = N_(
 def sniff(path: Path, head: bytes) -> bool:
     """Never: a long table's columns are named by whoever imports it (``--source columns``)."""
     return False
-
-
-def read(
-    path: Path,
-    *,
-    registry: Registry,
-    table: str | None = None,
-    area_column: str | None = None,
-    time_column: str | None = None,
-    value_column: str | None = None,
-    scale: str | float | None = None,
-    dimensions: Mapping[str, str] | Iterable[str] | None = None,
-    reference_date: str | None = None,
-    date_format: str | None = None,
-    provider: str | None = None,
-    edition: str | None = None,
-    allow_unmatched: bool = False,
-    sheet: str | None = None,
-    source_type: str | None = None,
-    residence_rule: str | None = None,
-    **_: Any,
-) -> Dataset:
-    """The long table as observations of one table (see the module's docstring)."""
-    path = Path(path)
-    name = path.name
-    here = Location(file=name)
-    for option, given in (
-        ("--table", table),
-        ("--area", area_column),
-        ("--time", time_column),
-        ("--value", value_column),
-        ("--provider", provider),
-    ):
-        if not (given and str(given).strip()):
-            raise InputError(
-                N_(
-                    "A long table needs {option}: the file does not say it "
-                    "(--table, --area, --time, --value and --provider are "
-                    "required with --source columns)."
-                ),
-                where=here,
-                option=option,
-            )
-    tdef = registry.table(str(table))
-    key = _fixed_key(tdef, registry, dimensions, here)
-    factor = _scale(scale, here)
-    when = _month_day(reference_date, here) if reference_date else None
-    with paused_gc():
-        return _read(
-            path,
-            registry=registry,
-            tdef=tdef,
-            key=key,
-            areas=str(area_column),
-            time=str(time_column),
-            value=str(value_column),
-            factor=factor,
-            month_day=when,
-            date_format=date_format,
-            provider=str(provider).strip().upper(),
-            edition=edition,
-            allow_unmatched=allow_unmatched,
-            sheet=sheet,
-            source_type=source_type,
-            residence_rule=residence_rule,
-        )
 
 
 def _fixed_key(
@@ -407,150 +340,3 @@ def _value(
     if counts and factor != 1:
         return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), obs, conf
     return (int(scaled) if scaled == scaled.to_integral_value() else float(scaled)), obs, conf
-
-
-def _read(
-    path: Path,
-    *,
-    registry: Registry,
-    tdef: TableDef,
-    key: tuple[str, ...],
-    areas: str,
-    time: str,
-    value: str,
-    factor: Decimal,
-    month_day: str | None,
-    date_format: str | None,
-    provider: str,
-    edition: str | None,
-    allow_unmatched: bool,
-    sheet: str | None,
-    source_type: str | None,
-    residence_rule: str | None,
-) -> Dataset:
-    name = path.name
-    head_at, header, records = header_and_rows(path, sheet)
-    at_header = cell_at(head_at, 0)
-    area_cols = _columns(header, areas, "--area", at_header)
-    [time_col] = _columns(header, time, "--time", at_header)
-    [value_col] = _columns(header, value, "--value", at_header)
-    words = _SCALE_WORDS.get(int(factor)) if factor == factor.to_integral_value() else None
-    comment = (
-        f"published in {words}"
-        if words
-        else f"published in units of {factor}"
-        if factor != 1
-        else None
-    )
-    report = NameReport(file=name, registry=registry)
-    finder = _Areas(registry)
-    observations: list[Observation] = []
-    periods: set[str] = set()
-    skipped = Places()
-    disagree = Places()
-    for at, row in records:
-        said = [(j, _text(row[j]) if j < len(row) else "") for j in area_cols]
-        given = [(j, text) for j, text in said if text.casefold() not in MISSING]
-        found = {finder.find(text) for _, text in given}
-        unmatched = [(j, text) for j, text in given if finder.find(text) == (None, True)]
-        if unmatched:
-            for j, text in unmatched:
-                report.add(text, cell_at(at, j, header[j]))
-            continue
-        if len(found) > 1:  # alpha3 CHN beside the M49 code of a group: trust neither
-            disagree.add(areas, at)
-            continue
-        code = next(iter(found))[0] if found else None
-        if code is None:
-            shown = " / ".join(t for _, t in given) or said[0][1] or "\u2014"
-            skipped.add(shown, at)
-            continue
-        period = _period(
-            tdef,
-            row[time_col] if time_col < len(row) else None,
-            month_day=month_day,
-            date_format=date_format,
-            column=str(time),
-            where=cell_at(at, time_col, header[time_col]),
-        )
-        where = cell_at(at, value_col, header[value_col])
-        number, obs, conf = _value(
-            row[value_col] if value_col < len(row) else None,
-            factor,
-            tdef.counts,
-            str(header[value_col]),
-            where,
-        )
-        periods.add(period)
-        observations.append(
-            Observation(tdef.id, code, period, key, number, obs, conf, comment=comment, where=where)
-        )
-
-    fixed = ", ".join(f"{d}={c}" for d, c in zip(tdef.dimension_ids, key, strict=True))
-    said = (
-        f"columns: area {areas}, time {time}, value {value}"
-        + (f", scaled by {factor} ({comment})" if comment else "")
-        + f"; fixed: {fixed}"
-    )
-    dataset = Dataset(
-        file_name=name,
-        format=NAME,
-        provider=provider,
-        observations=observations,
-        provenance=Provenance(
-            publisher=provider,
-            dataset=f"long table {name}",
-            edition=edition,
-            notes=f"{said}; SHA-256 {file_sha256(path)}",
-        ),
-    )
-    add_metadata(
-        dataset,
-        tdef,
-        periods,
-        source_type=source_type,
-        residence_rule=residence_rule,
-        notes=f"long table {name} ({said})",
-    )
-    meta = dataset.metadata.tables[tdef.id]
-    if "population_covered" in tdef.required_metadata and tdef.universe.get("en"):
-        meta.population_covered = tdef.universe["en"]
-        meta.notes = f"{meta.notes}; population covered as table {tdef.id} defines it"
-    report.settle(dataset, allow_unmatched)
-    if skipped:
-        listed = [f"{k} ({len(v)})" if len(v) > 1 else k for k, v in list(skipped.items())[:12]]
-        if len(skipped) > 12:
-            listed.append(f"+{len(skipped) - 12}")
-        dataset.findings.append(
-            skipped.one(
-                rule=RULE_SKIPPED,
-                severity=Severity.WARNING,
-                table=tdef.id,
-                message=N_(
-                    "{count} rows are not a country's (world, regional or other groups, or "
-                    "no area code) and were skipped: {names}."
-                ),
-                params={"count": skipped.total, "names": ", ".join(listed)},
-            )
-        )
-    if disagree:
-        rows = disagree.everywhere()
-        dataset.findings.append(
-            disagree.one(
-                rule=RULE_SKIPPED,
-                severity=Severity.WARNING,
-                table=tdef.id,
-                related=True,
-                message=N_(
-                    "{count} rows name different areas in the columns {columns} and were "
-                    "skipped (lines or cells: {places})."
-                ),
-                params={
-                    "count": len(rows),
-                    "columns": areas,
-                    "places": ", ".join(str(w.line or w.cell) for w in rows[:12] if w)
-                    + (f" +{len(rows) - 12}" if len(rows) > 12 else ""),
-                },
-            )
-        )
-    return dataset

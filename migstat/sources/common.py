@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from migstat.formats.csvbase import sniff_separator
 from migstat.formats.text import CYRILLIC, UTF8_BOM, UTF16_BOMS, decode_text, line_one
@@ -60,9 +60,12 @@ class CsvFile:
         data: bytes | None = None,
         *,
         is_header: Callable[[list[str]], bool] | None = None,
+        legacy: tuple[str, ...] = CYRILLIC,
     ) -> None:
         self.path = Path(path)
         self.name = self.path.name
+        self.legacy = legacy
+        """The code pages tried when the file is not UTF-8."""
         stream = self._open(data)
         self.offset = 0
         """Lines before the header (the preamble)."""
@@ -82,13 +85,10 @@ class CsvFile:
     def _open(self, data: bytes | None) -> Iterator[str]:
         """The file's lines (``newline=""``), read through the codec that decodes it whole."""
         if data is None:
-            codec, self.sha256 = _streamable(self.path, CYRILLIC)
-            if codec is not None:
-                self._handle = self.path.open(encoding=codec, newline="")
-                return self._handle
-            data = self.path.read_bytes()  # UTF-16, or undecodable: decode_text says where
+            self._handle, self.sha256 = open_text(self.path, self.legacy)
+            return self._handle
         self.sha256 = hashlib.sha256(data).hexdigest()
-        return io.StringIO(decode_text(data, legacy=CYRILLIC), newline="")
+        return io.StringIO(decode_text(data, legacy=self.legacy), newline="")
 
     @staticmethod
     def _header_at(head: list[str], is_header: Callable[[list[str]], bool]) -> int | None:
@@ -136,6 +136,42 @@ class CsvFile:
 
 CHUNK = 1 << 20
 """Bytes read at a time when a file is hashed and its encoding proved."""
+
+
+def open_text(path: Path, legacy: tuple[str, ...] = CYRILLIC) -> tuple[TextIO, str]:
+    """A text file opened for reading its lines (``newline=""``) and its SHA-256, without
+    holding it: one pass in chunks proves the codec that decodes it whole (UTF-8, else each of
+    ``legacy``) and the lines are read through it. A UTF-16 file, or one that no codec reads
+    whole, is decoded at once by :func:`decode_text`, which names the byte and its offset."""
+    codec, sha256 = _streamable(path, legacy)
+    if codec is not None:
+        return path.open(encoding=codec, newline=""), sha256
+    return io.StringIO(decode_text(path.read_bytes(), legacy=legacy), newline=""), sha256
+
+
+class Reopened:
+    """A text file whose lines may be read more than once: opened by :func:`open_text` (the
+    codec proven, the SHA-256 taken), and opened again when its lines are asked for again."""
+
+    def __init__(self, path: Path, legacy: tuple[str, ...] = CYRILLIC) -> None:
+        self.path = Path(path)
+        self.legacy = legacy
+        handle, self.sha256 = open_text(self.path, legacy)
+        self._first: TextIO | None = handle
+
+    def lines(self) -> Iterator[str]:
+        """The file's lines from the start, with their line breaks (the file is closed at
+        the end)."""
+        handle = self._first if self._first is not None else open_text(self.path, self.legacy)[0]
+        self._first = None
+        return _closing(handle)
+
+
+def _closing(handle: TextIO) -> Iterator[str]:
+    try:
+        yield from handle
+    finally:
+        handle.close()
 
 
 def _head_lines(stream: Iterator[str], count: int) -> list[str]:

@@ -10,31 +10,36 @@ quirks and datasets of :mod:`migstat.sources.eurostat`.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.csvbase import sniff_separator
 from migstat.formats.jsonstat.reader import looks_like
 from migstat.formats.notation import read_number
-from migstat.formats.text import WESTERN, decode_text, line_one
+from migstat.formats.text import WESTERN, line_one
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location
+from migstat.model.data import Dataset, Location, Observation
 from migstat.model.findings import InputError
 from migstat.model.registry import Registry
-from migstat.sources.coded import (
-    Pairs,
-    add_metadata,
-    feed,
-    finish,
-    mappers,
-    new_dataset,
-    read_jsonstat,
+from migstat.sources.coded import Pairs, mappers, new_dataset, read_jsonstat
+from migstat.sources.coded_stream import (
+    HOLD,
+    CodedStream,
+    Columns,
+    Ending,
+    Options,
+    Record,
+    collected,
+    csv_records,
+    csv_rows,
+    not_blank,
+    once_then,
+    one_batch,
 )
-from migstat.sources.common import header_fields, paused_gc
+from migstat.sources.common import Reopened, header_fields, paused_gc
 from migstat.sources.eurostat import (
     AGENCY,
     LICENCE,
@@ -87,7 +92,14 @@ def sniff(path: Path, head: bytes) -> bool:
     return {"TIME", "GEO", LEGACY_VALUE} <= names and bool(names & set(LEGACY_FLAGS))
 
 
-def read(
+def read(path: Path, *, registry: Registry, **options: Any) -> Dataset:
+    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat, whole
+    (the options are :func:`stream`'s)."""
+    with paused_gc():
+        return collected(*stream(path, registry=registry, **options, whole=True))
+
+
+def stream(
     path: Path,
     *,
     registry: Registry,
@@ -96,49 +108,48 @@ def read(
     table: str | None = None,
     decimal: str | None = None,
     dataset: str | None = None,
+    whole: bool = False,
     **_: Any,
-) -> Dataset:
-    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat.
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat as a
+    stream: the dataset, and its observations in batches read as they are asked for (a
+    JSON-stat answer is read whole and given as one batch). The dataset is complete once the
+    last batch is read.
 
     Options: ``dataset`` (the Eurostat dataset code when neither the file name nor the
     dimensions tell it), ``table`` (keep that table, or read into a table made from a data
     structure), ``edition`` (overrides the date the file gives), ``decimal`` (``,`` or ``.``
     when the numbers of a legacy export are ambiguous), ``allow_unmatched`` (skip rows with
-    unknown codes, with warnings). Other options are ignored.
+    unknown codes, with warnings), ``whole`` (:func:`read`'s: hold every observation to the
+    end, the file read once). Other options are ignored.
     """
-    path = Path(path)
-    raw = path.read_bytes()
-    with paused_gc():
-        if looks_like(raw[:8192]):
-            return read_jsonstat(
-                raw,
-                file_name=path.name,
-                registry=registry,
-                agency=AGENCY,
-                allow_unmatched=allow_unmatched,
-                edition=edition,
-                table=table,
-            )
-        if _TSV_CORNER.search(line_one(raw[:8192]).decode("latin-1")):
-            return read_tsv(
-                raw,
-                file_name=path.name,
-                registry=registry,
-                allow_unmatched=allow_unmatched,
-                edition=edition,
-                table=table,
-                dataset=dataset,
-            )
-        return read_legacy_csv(
-            raw,
+    options = Options(registry, allow_unmatched, edition, table, decimal, dataset)
+    return _open(Path(path), options, hold=None if whole else HOLD)
+
+
+def _open(
+    path: Path, options: Options, *, hold: int | None
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if looks_like(head):
+        whole = read_jsonstat(
+            path.read_bytes(),
             file_name=path.name,
-            registry=registry,
-            allow_unmatched=allow_unmatched,
-            edition=edition,
-            table=table,
-            decimal=decimal,
-            dataset=dataset,
+            registry=options.registry,
+            agency=AGENCY,
+            allow_unmatched=options.allow_unmatched,
+            edition=options.edition,
+            table=options.table,
         )
+        return one_batch(whole)
+    text = Reopened(path, WESTERN)
+    if _TSV_CORNER.search(line_one(head).decode("latin-1")):
+        coded = tsv_stream(text, path.name, options)
+    else:
+        coded = legacy_csv_stream(text, path.name, options)
+    coded.hold = hold
+    return coded.dataset, coded.batches()
 
 
 def _export_mappers(
@@ -173,16 +184,7 @@ _TSV_CORNER = re.compile(r"\\(TIME_PERIOD|time)\b", re.IGNORECASE)
 _TSV_CELL = re.compile(r"^\s*(:|-?[\d.]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$")
 
 
-def read_tsv(
-    raw: bytes,
-    *,
-    file_name: str,
-    registry: Registry,
-    allow_unmatched: bool = False,
-    edition: str | None = None,
-    table: str | None = None,
-    dataset: str | None = None,
-) -> Dataset:
+def tsv_stream(text: Reopened, file_name: str, options: Options) -> CodedStream:
     """Eurostat's bulk-download TSV: codes, one row per series, one column per period.
 
     The first column holds the series' codes separated by commas under a header such as
@@ -191,52 +193,70 @@ def read_tsv(
     (``migr_resfirst.tsv``, ``estat_migr_resfirst.tsv``), the ``dataset`` option or the
     dimensions.
     """
-    text = decode_text(raw, legacy=WESTERN)
-    lines = text.splitlines()
-    header = lines[0].lstrip("\ufeff").split("\t") if lines else []
+    lines = text.lines()
+    first = next(lines, None)
+    header = first.rstrip("\r\n").lstrip("\ufeff").split("\t") if first is not None else []
     corner = header[0] if header else ""
     dims = [d.strip().upper() for d in _TSV_CORNER.sub("", corner).split(",")]
     periods = [h.strip() for h in header[1:]]
-    columns = set(dims)
-    code, pairs, known = _export_mappers(registry, file_name, columns, dataset, table)
-    seen: dict[str, set[str]] = {d: set() for d in dims}
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        codes = [c.strip() for c in cells[0].split(",")]
-        if len(codes) != len(dims):
-            raise InputError(
-                N_(
-                    "The row has {got} codes but the header names {expected} "
-                    "dimensions ({dimensions})."
-                ),
-                where=Location(file=file_name, line=number, column=corner),
-                got=len(codes),
-                expected=len(dims),
-                dimensions=", ".join(dims),
-            )
-        record = dict(zip(dims, codes, strict=True))
-        for dim, c in record.items():
-            seen[dim].add(c)
-        for period, cell in zip(periods, cells[1:], strict=False):
-            m = _TSV_CELL.match(cell)
-            where = Location(file=file_name, line=number, column=period)
-            if m is None:
-                raise InputError(
-                    N_("Value {value} is not a number, nor ':' for not available."),
-                    where=where,
-                    value=cell.strip(),
-                )
-            value = None if m.group(1) == ":" else read_number(m.group(1), decimal=".")
-            record["TIME"] = period
-            feed(pairs, record, value, m.group(2) or None, where)
-    out = _new_dataset(raw, file_name, "eurostat_tsv", code, known, edition)
-    finish(pairs, out, lambda dim: bool(seen.get(dim, set()) - {"TOTAL"}), allow_unmatched)
-    add_metadata(
-        out, known, f"Eurostat {code.lower()}, bulk-download TSV; flags as published in the comment"
+    code, pairs, known = _export_mappers(
+        options.registry, file_name, set(dims), options.dataset, options.table
     )
-    return out
+    layout = _TsvLayout(file_name, corner, dims, periods)
+    out = _new_dataset(text.sha256, file_name, "eurostat_tsv", code, known, options.edition)
+    note = f"Eurostat {code.lower()}, bulk-download TSV; flags as published in the comment"
+    return CodedStream(
+        out,
+        pairs,
+        once_then(lambda: layout.records(lines), lambda: layout.records(_skip_one(text.lines()))),
+        frozenset({"TOTAL"}),
+        options.allow_unmatched,
+        Ending(known, lambda: note),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TsvLayout:
+    """A bulk TSV's series dimensions and periods, from its header."""
+
+    file_name: str
+    corner: str
+    dims: list[str]
+    periods: list[str]
+
+    def records(self, lines: Iterator[str]) -> Iterator[Record]:
+        """One record per cell of the rows after the header (line 2 on)."""
+        file_name, dims, corner = self.file_name, self.dims, self.corner
+        for number, text in enumerate(lines, start=2):
+            line = text.rstrip("\r\n")
+            if not line.strip():
+                continue
+            cells = line.split("\t")
+            codes = [c.strip() for c in cells[0].split(",")]
+            if len(codes) != len(dims):
+                raise InputError(
+                    N_(
+                        "The row has {got} codes but the header names {expected} "
+                        "dimensions ({dimensions})."
+                    ),
+                    where=Location(file=file_name, line=number, column=corner),
+                    got=len(codes),
+                    expected=len(dims),
+                    dimensions=", ".join(dims),
+                )
+            record = dict(zip(dims, codes, strict=True))
+            for period, cell in zip(self.periods, cells[1:], strict=False):
+                m = _TSV_CELL.match(cell)
+                where = Location(file=file_name, line=number, column=period)
+                if m is None:
+                    raise InputError(
+                        N_("Value {value} is not a number, nor ':' for not available."),
+                        where=where,
+                        value=cell.strip(),
+                    )
+                value = None if m.group(1) == ":" else read_number(m.group(1), decimal=".")
+                record["TIME"] = period
+                yield record, value, m.group(2) or None, where
 
 
 def _decimal_mark(values: list[str]) -> str:
@@ -258,19 +278,9 @@ def _decimal_mark(values: list[str]) -> str:
     return "," if groups["."] and not groups[","] else "."
 
 
-def read_legacy_csv(
-    raw: bytes,
-    *,
-    file_name: str,
-    registry: Registry,
-    allow_unmatched: bool = False,
-    edition: str | None = None,
-    table: str | None = None,
-    decimal: str | None = None,
-    dataset: str | None = None,
-) -> Dataset:
-    text = decode_text(raw, legacy=WESTERN)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(line_one(text)))
+def legacy_csv_stream(text: Reopened, file_name: str, options: Options) -> CodedStream:
+    """A legacy "Data Explorer" CSV export: labels, one row per value (see the module)."""
+    reader = csv_rows(text)
     try:
         header = [h.strip().upper() for h in next(reader)]
     except StopIteration:
@@ -287,56 +297,73 @@ def read_legacy_csv(
     flag_at = next((header.index(f) for f in LEGACY_FLAGS if f in header), None)
     value_at = header.index(LEGACY_VALUE)
     dims = [(i, h) for i, h in enumerate(header) if i not in (value_at, flag_at) and h]
-    columns = {h for _, h in dims}
-    code, pairs, known = _export_mappers(registry, file_name, columns, dataset, table)
-    rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
-    mark = decimal or _decimal_mark([r[value_at] for _, r in rows[:2000] if len(r) > value_at])
-    translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
-    cache: dict[tuple[str, str], str] = {}
-    width = len(header)
-    for line, row in rows:
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        record: dict[str, str] = {}
-        for i, h in dims:
-            cell = row[i].strip()
-            got = cache.get((h, cell))
-            if got is None:
-                fn = translate.get(h)
-                got = cache[(h, cell)] = fn(cell) if fn else cell
-            record[h] = got
-        cell = row[value_at].strip()
-        where = Location(file=file_name, line=line, column="Value")
-        if cell in NOT_AVAILABLE:
-            value = None
-        else:
-            value = read_number(cell, decimal=mark)
-            if value is None:
-                raise InputError(
-                    N_("Value {value} is not a number, nor ':' for not available."),
-                    where=where,
-                    value=cell,
-                )
-        flag = row[flag_at].strip() if flag_at is not None else None
-        feed(pairs, record, value, flag, where)
-    out = _new_dataset(raw, file_name, "eurostat_csv", code, known, edition)
-    seen = {(h, got) for (h, _cell), got in cache.items()}  # every code met, by dimension
-    finish(
+    code, pairs, known = _export_mappers(
+        options.registry, file_name, {h for _, h in dims}, options.dataset, options.table
+    )
+    ahead = list(islice(not_blank(reader), MARK_FROM))
+    mark = options.decimal or _decimal_mark([r[value_at] for _, r in ahead if len(r) > value_at])
+    layout = _LegacyLayout(file_name, len(header), dims, value_at, flag_at, mark)
+
+    out = _new_dataset(text.sha256, file_name, "eurostat_csv", code, known, options.edition)
+    note = f"Eurostat {code.lower()}, legacy CSV export (labels); flags as published in the comment"
+    return CodedStream(
+        out,
         pairs,
-        out,
-        lambda dim: any(h == dim and got not in ("TOTAL", "Total") for h, got in seen),
-        allow_unmatched,
+        csv_records(text, chain(ahead, not_blank(reader)), layout.records),
+        frozenset({"TOTAL", "Total"}),
+        options.allow_unmatched,
+        Ending(known, lambda: note),
     )
-    add_metadata(
-        out,
-        known,
-        f"Eurostat {code.lower()}, legacy CSV export (labels); flags as published in the comment",
-    )
-    return out
+
+
+MARK_FROM = 2000
+"""Rows of a legacy export whose numbers tell its decimal mark."""
+
+
+@dataclass(slots=True)
+class _LegacyLayout(Columns):
+    """A legacy export's columns, from its header, and its labels translated to codes."""
+
+    mark: str
+    cache: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def records(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[Record]:
+        translate = {"AGE": _age_code, "UNIT": lambda t: _UNIT_LABELS.get(t, t)}
+        cache, width, value_at, flag_at = self.cache, self.width, self.value_at, self.flag_at
+        for line, row in rows:
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            record: dict[str, str] = {}
+            for i, h in self.dims:
+                cell = row[i].strip()
+                got = cache.get((h, cell))
+                if got is None:
+                    fn = translate.get(h)
+                    got = cache[(h, cell)] = fn(cell) if fn else cell
+                record[h] = got
+            cell = row[value_at].strip()
+            where = Location(file=self.file_name, line=line, column="Value")
+            if cell in NOT_AVAILABLE:
+                value = None
+            else:
+                value = read_number(cell, decimal=self.mark)
+                if value is None:
+                    raise InputError(
+                        N_("Value {value} is not a number, nor ':' for not available."),
+                        where=where,
+                        value=cell,
+                    )
+            flag = row[flag_at].strip() if flag_at is not None else None
+            yield record, value, flag, where
 
 
 def _new_dataset(
-    raw: bytes, file_name: str, fmt: str, code: str, known: EstatDataset | None, edition: str | None
+    sha256: str,
+    file_name: str,
+    fmt: str,
+    code: str,
+    known: EstatDataset | None,
+    edition: str | None,
 ) -> Dataset:
     """An empty dataset with the provenance of an export; its edition is the option, else
     the date in the file name."""
@@ -344,7 +371,7 @@ def _new_dataset(
     return new_dataset(
         file_name=file_name,
         fmt=fmt,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
         provider=PROVIDER,
         publisher=PUBLISHER,
         dataset_code=code,
@@ -353,3 +380,9 @@ def _new_dataset(
         url=URL,
         licence=LICENCE,
     )
+
+
+def _skip_one(lines: Iterator[str]) -> Iterator[str]:
+    """The lines after the header."""
+    next(lines, None)
+    return lines

@@ -10,14 +10,14 @@ codes and names found in a file, into what a :class:`~migstat.model.Dataset` nee
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
-from migstat.formats.text import CYRILLIC, decode_text, line_one
+from migstat.formats.text import CYRILLIC, line_one
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
 from migstat.model.data import (
@@ -30,7 +30,7 @@ from migstat.model.data import (
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import sheet_rows
+from migstat.sources.common import Reopened, sheet_rows
 
 
 def category_key(text: str) -> str:
@@ -289,10 +289,11 @@ def separator(line: str) -> str:
 
 
 def text_rows(path: Path) -> Iterator[tuple[Location, list[Any]]]:
-    """The non-empty rows of a delimited text file, each with its line."""
-    text = decode_text(path.read_bytes(), legacy=CYRILLIC)
-    sep = separator(line_one(text))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    """The non-empty rows of a delimited text file, each with its line, read as they are
+    asked for (the file is never held whole; :func:`~migstat.sources.common.open_text`)."""
+    lines = Reopened(path, CYRILLIC).lines()
+    first = next(lines, "")
+    reader = csv.reader(chain([first], lines), delimiter=separator(line_one(first)))
     for row in reader:
         if any(str(c).strip() for c in row):
             yield Location(file=path.name, line=reader.line_num), row

@@ -148,58 +148,100 @@ def _generic_values(elem: etree._Element, into: dict[str, str]) -> None:
 
 def read_data(source: Path | bytes, file_name: str | None = None) -> DataMessage:
     """All observations of an SDMX-ML data message, with its header."""
-    name = file_name or (source.name if isinstance(source, Path) else "data.xml")
-    stream = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-    records: list[Record] = []
-    header = Header()
-    kind = ""
-    series: dict[str, str] = {}
-    at_obs = "TIME_PERIOD"
-    try:
-        for event, elem in etree.iterparse(
-            stream, events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True
-        ):
-            tag = _local(elem.tag)
-            if event == "start":
-                if not kind:
-                    kind = tag
-                    if kind not in DATA_ROOTS:
-                        raise InputError(
-                            N_("The file is an SDMX-ML {kind} message, not a data message."),
-                            where=Location(file=name, line=elem.sourceline),
-                            kind=kind,
-                        )
-                elif tag == "Series":
-                    series = dict(elem.attrib)
-                    series.pop(XSI_TYPE, None)
-                continue
-            if tag == "Header":
-                header = _header(elem)
-                at_obs = header.dimension_at_observation
-                elem.clear()
-            elif tag == "SeriesKey" or (
-                tag == "Attributes" and _local(elem.getparent().tag) == "Series"
+    stream = DataStream(source, file_name)
+    records = list(stream.records())
+    return DataMessage(stream.file_name, stream.kind, stream.header, records)
+
+
+class DataStream:
+    """An SDMX-ML data message read as its observations are asked for: each element is
+    cleared once read, so memory does not grow with the message. ``kind`` and ``header`` are
+    known once the first records have been read (:meth:`ahead`); the header comes first in
+    every message."""
+
+    def __init__(self, source: Path | bytes, file_name: str | None = None) -> None:
+        self.file_name = file_name or (source.name if isinstance(source, Path) else "data.xml")
+        self.kind = ""
+        self.header = Header()
+        self._source = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+        self._ahead: list[Record] = []
+        self._rest = self._read()
+
+    def ahead(self, count: int) -> list[Record]:
+        """The first ``count`` records (fewer in a shorter message), read ahead."""
+        while len(self._ahead) < count:
+            found = next(self._rest, None)
+            if found is None:
+                break
+            self._ahead.append(found)
+        return self._ahead
+
+    def records(self) -> Iterator[Record]:
+        """Every record, from the first (those read ahead included)."""
+        ahead, self._ahead = self._ahead, []
+        yield from ahead
+        yield from self._rest
+
+    def _read(self) -> Iterator[Record]:
+        name = self.file_name
+        series: dict[str, str] = {}
+        at_obs = "TIME_PERIOD"
+        try:
+            for event, elem in etree.iterparse(
+                self._source,
+                events=("start", "end"),
+                huge_tree=True,
+                resolve_entities=False,
+                no_network=True,
             ):
-                _generic_values(elem, series)
-            elif tag == "Obs":
-                records.append(_obs(elem, series, at_obs))
-                elem.clear(keep_tail=False)
-            elif tag == "Series":
-                series = {}
-                elem.clear()
-                parent = elem.getparent()
-                if parent is not None:
-                    while elem.getprevious() is not None:
-                        del parent[0]
-    except etree.XMLSyntaxError as exc:
-        raise InputError(
-            N_("The file is not well-formed XML: {problem}."),
-            where=Location(file=name, line=exc.lineno),
-            problem=str(exc.msg),
-        ) from None
-    if not kind:
-        raise InputError(N_("The file is empty."), where=Location(file=name))
-    return DataMessage(name, kind, header, records)
+                tag = _local(elem.tag)
+                if event == "start":
+                    if not self.kind:
+                        self._root(tag, elem)
+                    elif tag == "Series":
+                        series = dict(elem.attrib)
+                        series.pop(XSI_TYPE, None)
+                    continue
+                if tag == "Header":
+                    self.header = _header(elem)
+                    at_obs = self.header.dimension_at_observation
+                    elem.clear()
+                elif tag == "SeriesKey" or (
+                    tag == "Attributes" and _local(elem.getparent().tag) == "Series"
+                ):
+                    _generic_values(elem, series)
+                elif tag == "Obs":
+                    yield _obs(elem, series, at_obs)
+                    _forget(elem)
+                elif tag == "Series":
+                    series = {}
+                    _forget(elem)
+        except etree.XMLSyntaxError as exc:
+            raise InputError(
+                N_("The file is not well-formed XML: {problem}."),
+                where=Location(file=name, line=exc.lineno),
+                problem=str(exc.msg),
+            ) from None
+        if not self.kind:
+            raise InputError(N_("The file is empty."), where=Location(file=name))
+
+    def _root(self, tag: str, elem: etree._Element) -> None:
+        self.kind = tag
+        if tag not in DATA_ROOTS:
+            raise InputError(
+                N_("The file is an SDMX-ML {kind} message, not a data message."),
+                where=Location(file=self.file_name, line=elem.sourceline),
+                kind=tag,
+            )
+
+
+def _forget(elem: etree._Element) -> None:
+    """Clear an element read and drop it and its earlier siblings from the tree."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
 
 
 def _obs(elem: etree._Element, series: dict[str, str], at_obs: str) -> Record:
