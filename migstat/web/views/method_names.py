@@ -1,9 +1,10 @@
-"""The flows-from-stocks methods by name, with a one-line description, in the page's language.
+"""The estimation methods by name, with a one-line description, in the page's language: the
+flows-from-stocks options and the mirror's duration-of-stay coefficient sets.
 
-The estimate's options are identifiers (``rescale``, ``open-dr``, ``mipfp``: the names the
+The options are identifiers (``rescale``, ``open-dr``, ``mipfp``, ``imem_model``: the names the
 command line, the download's query and migest use); a page shows what each one does instead,
-with the identifier kept on hover and in the form's values. The method itself is described in
-docs/methods/flows_from_stocks.md.
+with the identifier kept on hover and in the form's values. The methods are described in
+docs/methods/flows_from_stocks.md and docs/methods/harmonisation.md.
 """
 
 from __future__ import annotations
@@ -117,3 +118,35 @@ def described(options: dict[str, str], lang: str) -> list[dict[str, str]]:
         elif value:
             out.append({"label": key, "name": value, "description": "", "code": f"{key}={value}"})
     return out
+
+
+DURATION_SETS: dict[str, tuple[str, str]] = {
+    "imem_model": (
+        N_("IMEM model"),
+        N_(
+            "The duration effects of the Integrated Modelling of European Migration "
+            "(Raymer et al. 2013)."
+        ),
+    ),
+    "willekens2019_expert": (
+        N_("Willekens 2019, expert opinion"),
+        N_("Coefficients from experts' judgement (Willekens 2019)."),
+    ),
+    "willekens2019_poisson": (
+        N_("Willekens 2019, Poisson model"),
+        N_("Coefficients fitted by a Poisson model (Willekens 2019)."),
+    ),
+    "willekens2019_mixture": (
+        N_("Willekens 2019, mixture model"),
+        N_("Coefficients fitted by a mixture model (Willekens 2019)."),
+    ),
+}
+"""The published duration-of-stay coefficient sets (``analysis.duration_of_stay``) by name."""
+
+
+def duration_sets(lang: str) -> list[dict[str, str]]:
+    """The coefficient sets the mirror's harmonised estimates offer, by name in ``lang``."""
+    return [
+        {"value": value, "name": gettext_(name, lang), "description": gettext_(text, lang)}
+        for value, (name, text) in DURATION_SETS.items()
+    ]
