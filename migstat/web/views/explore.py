@@ -554,7 +554,7 @@ def _sources(
         elif record.provenance:
             p = record.provenance
             entry["facts"] = [
-                (gettext_(N_("Dataset"), lang), edition(record)),
+                (gettext_(N_("Dataset"), lang), edition(record, lang)),
                 (gettext_(N_("Licence"), lang), p.get("licence") or ""),
                 (gettext_(N_("Address"), lang), p.get("url") or ""),
             ]
