@@ -3,10 +3,13 @@ texts a screen reader speaks: ``alt``, ``aria-label``, ``placeholder``, ``title`
 stay in Latin letters taken out.
 
 Allowed: anything inside an element marked with another language (``lang="en"``: a publisher's
-own dataset title, said as English by a screen reader), code (``<code>``, ``<kbd>``, ``<samp>``),
-scripts and styles; in the text, codes (no lower-case letter: ``S01``, ``KGZ``, ``SDMX``,
-``CSV``), numbers, URLs, e-mail addresses, file names and :data:`PROPER_NAMES`. Everything else
-with a word of two or more Latin letters is English left on a Russian page.
+own dataset title, said as English by a screen reader) or as not to be translated
+(``translate="no"``: logins, audit records, a file's places, the embed snippet), code
+(``<code>``, ``<kbd>``, ``<samp>``), scripts and styles; in the text, codes (no lower-case
+letter: ``S01``, ``KGZ``, ``SDMX``, ``CSV``), identifiers (``as_of``), numbers, URLs, e-mail
+addresses, paths and file names, a file's own words quoted «so» or placed (``Table 2!G164``,
+``строка 1700, value``), and :data:`PROPER_NAMES`. Everything else with a word of two or more
+Latin letters is English left on a Russian page.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ ALLOWED = re.compile(
     r"|\b[\w-]+\.(?:csv|xlsx|xls|json|xml|pdf|px|png|svg|zip|db|yaml|parquet|md)\b"  # a file
     r"|/[\w/{}.?=&%-]*"  # a path of the portal
     r"|\b\w+(?:,\w+)+\b"  # a CSV file's header, as it must be typed
+    r"|\b\w+=[\w.-]+"  # an option as typed (birthplace_totals=rescale)
+    r"|\b\w*_\w*\b"  # an identifier (as_of, national_code)
+    r"|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"  # a hash
+    r"|«[^»]*»"  # a file's own words, quoted
+    r"|(?:\w+ )?\w+!\$?[A-Z]+\$?\d+"  # a cell of a workbook, by its sheet's name
+    r"|строка \d+, \w+"  # a line of a CSV file and its column's name
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
@@ -71,7 +80,12 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         lang = (values.get("lang") or "").lower()
-        skip = self._skipping() or tag in SKIPPED or (lang != "" and not lang.startswith("ru"))
+        skip = (
+            self._skipping()
+            or tag in SKIPPED
+            or (lang != "" and not lang.startswith("ru"))
+            or values.get("translate") == "no"
+        )
         if not skip and tag != "html":
             self.parts.extend(values[a] or "" for a in SPOKEN if values.get(a))
         if tag not in VOID:

@@ -20,6 +20,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict
 
+from migstat.i18n import gettext_
 from migstat.web.views.guide_schema import Text, load
 
 TITLES_FILE = Path(__file__).resolve().parent.parent / "glossary" / "dataset_titles.yaml"
@@ -78,6 +79,16 @@ def dataset_title(dataset: str, lang: str) -> str:
         text = entry.ru if lang == "ru" else entry.en
         return f"{coded.group(1)}: {text}" if coded else text
     return foreign(dataset, lang)
+
+
+def free_text(text: str, lang: str) -> str:
+    """A stored free text (a national definition, a publisher's note on its numbers) in
+    ``lang`` where the catalogs translate it, else as written, remembered for
+    :func:`mark_foreign`."""
+    if not text.strip():
+        return text
+    translated = gettext_(text, lang)
+    return translated if translated != text else foreign(text, lang)
 
 
 def mark_foreign(text: object) -> Markup:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from migstat.i18n import N_, gettext_
-from migstat.web.views.dataset_titles import foreign
+from migstat.web.views.dataset_titles import free_text
 
 FIELD_LABELS = {
     "source_type": N_("Source type"),
@@ -61,12 +61,9 @@ def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 def value_label(value: Any, lang: str) -> str:
     """A metadata value in ``lang``: a coded value by its name; free text through the
     catalogs where they have it (the demo's questionnaires state their definitions in
-    phrases the catalogs translate), else as the country wrote it, remembered so that a page
-    marks its language (:func:`~migstat.web.views.dataset_titles.foreign`)."""
+    phrases the catalogs translate), else as the country wrote it, its language marked on a
+    page (:func:`~migstat.web.views.dataset_titles.free_text`)."""
     text = str(value)
-    if not text.strip():
-        return text
     if text in VALUE_LABELS:
         return gettext_(VALUE_LABELS[text], lang)
-    translated = gettext_(text, lang) if "{" not in text else text
-    return translated if translated != text else foreign(text, lang)
+    return free_text(text, lang)
