@@ -70,6 +70,39 @@ METHODS: dict[str, dict[str, tuple[str, str]]] = {
 }
 """Each option of the form -> each of its values -> (name, one-line description)."""
 
+DETAILS: dict[str, tuple[str, dict[str, str]]] = {
+    "match_global": (
+        N_("World balance"),
+        {
+            "before-demo-adjust": N_("before births and deaths, in whole people (as migest)"),
+            "after-demo-adjust": N_("after births and deaths, not rounded"),
+            "none": N_("not made"),
+        },
+    ),
+    "birth_method": (
+        N_("Births"),
+        {
+            "native": N_("native-born of their country of residence"),
+            "proportion": N_("spread in proportion to the end stocks"),
+        },
+    ),
+    "birth_non_negative": (
+        N_("Births above the native-born spread in proportion"),
+        {"true": N_("yes"), "false": N_("no")},
+    ),
+    "death_method": (
+        N_("Deaths"),
+        {
+            "proportion": N_("spread in proportion to the start stocks"),
+            "accounting": N_("fitted to the deaths the accounts imply"),
+        },
+    ),
+    "blend_weight": (N_("Weight of minimum migration in the blend"), {}),
+    "tol": (N_("Tolerance of the fitting"), {}),
+}
+"""The estimate's other options (``FfsOptions.describe``) -> (name, value -> name); a value
+without a name (a number) is shown as it is."""
+
 OPTION_NAMES = {
     "totals": N_("Birthplace totals"),
     "model": N_("Model"),
@@ -100,23 +133,28 @@ def form(lang: str) -> list[dict[str, Any]]:
 
 
 def described(options: dict[str, str], lang: str) -> list[dict[str, str]]:
-    """The methods an estimate was made with, by name and description (the identifier as
-    ``code``); the technical options without a name (``tol``, ``death_method``) as they are."""
+    """The methods an estimate was made with, by name and description, and its other options
+    by name (the identifier, ``key=value``, as ``code``, shown on hover)."""
     out = []
     for key, value in options.items():
         option = DESCRIBED.get(key)
+        code = f"{key}={value}"
         if option is not None and value in METHODS[option]:
             name, text = METHODS[option][value]
-            out.append(
-                {
-                    "label": gettext_(OPTION_NAMES[option], lang),
-                    "name": gettext_(name, lang),
-                    "description": gettext_(text, lang),
-                    "code": f"{key}={value}",
-                }
-            )
-        elif value:
-            out.append({"label": key, "name": value, "description": "", "code": f"{key}={value}"})
+            label, description = OPTION_NAMES[option], gettext_(text, lang)
+        elif key in DETAILS and value:
+            label, values = DETAILS[key]
+            name, description = values.get(value, value), ""
+        else:
+            continue
+        out.append(
+            {
+                "label": gettext_(label, lang),
+                "name": gettext_(name, lang) if name else name,
+                "description": description,
+                "code": code,
+            }
+        )
     return out
 
 
