@@ -225,3 +225,12 @@ def test_the_flows_methods_by_name_with_their_descriptions(client: TestClient) -
     mirror = client.get("/mirror?year=2016&lang=ru").text
     assert 'id="mirror-harmonise"' in mirror
     assert "Модель IMEM" in mirror and ">imem_model<" not in mirror
+
+
+def test_the_references_are_marked_with_the_language_they_were_published_in(
+    client: TestClient,
+) -> None:
+    page = client.get("/toolkit/references?lang=ru").text
+    assert '<span lang="fr"><span class="authors">M. Poulain</span>' in page
+    assert '<span lang="en"><span class="authors">UNECE, UN DESA, UNFPA</span>' in page
+    assert "Матрица двойной записи" in page  # the note in the page's language

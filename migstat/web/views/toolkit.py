@@ -108,7 +108,7 @@ def reference_groups(lang: str) -> list[dict[str, Any]]:
                     "publisher": w.publisher,
                     "url": str(w.url) if w.url else None,
                     "note": pick(w.note.model_dump(), lang),
-                    "lang": text_language(w.title) or "en",
+                    "lang": w.lang or text_language(w.title) or "en",
                 }
                 for w in g.works
             ],
