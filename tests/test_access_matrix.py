@@ -125,6 +125,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/flows"): Rule("subset", ("/flows",)),
     # the toolkit: its worked examples read the store as the reader (the PDF's text too)
     ("GET", "/toolkit/examples"): Rule("subset", ("/toolkit/examples",)),
+    ("GET", "/api/guide"): Rule("subset", ("/api/guide", "/api/guide?lang=ru")),
     ("GET", "/toolkit/{audience}.pdf"): Rule(
         "subset", ("/toolkit/media.pdf", "/toolkit/statisticians.pdf?lang=ru")
     ),
@@ -136,7 +137,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/guide"): Rule("none", ("/guide",)),
     ("GET", "/toolkit/sources"): Rule("none", ("/toolkit/sources",)),
     ("GET", "/toolkit/references"): Rule("none", ("/toolkit/references",)),
-    ("GET", "/api/guide"): Rule("none", ("/api/guide",)),
     ("GET", "/api/tables"): Rule("none", ("/api/tables",)),
     ("GET", "/signin"): Rule("none", ("/signin",)),
     ("GET", "/sdmx/rest/{resource}"): Rule("none", ("/sdmx/rest/dataflow",)),

@@ -208,6 +208,25 @@ def test_references_page_lists_the_brief_in_both_languages(client: TestClient) -
     assert "Definitions and standards" in en and "Определения и стандарты" in ru
 
 
+def test_the_guide_api_carries_the_toolkit_in_both_languages(client: TestClient) -> None:
+    """``/api/guide`` gives the toolkit as its pages show it: the sources, the worked examples
+    with the same numbers read from the store, the references and the printable files."""
+    en = client.get("/api/guide").json()["toolkit"]
+    ru = client.get("/api/guide?lang=ru").json()["toolkit"]
+    for kit in (en, ru):
+        assert [p["id"] for p in kit["pages"]] == ["sources", "examples", "references"]
+        assert {s["id"] for s in kit["sources"]} == {s.id for s in sources().sources}
+        mirror = next(e for e in kit["examples"] if e["id"] == "mirror")
+        assert [f["raw"] for f in mirror["figures"]] == [99296.0, 124.0]  # RUS -> TJK, 2022
+        works = [w["title"] for g in kit["references"] for w in g["works"]]
+        assert any(t.startswith("Report of the Regional Workshop") for t in works)
+        assert {a["audience"] for a in kit["printable"]} == set(AUDIENCES)
+    census = {s["id"]: s for s in ru["sources"]}["census"]
+    assert census["name"] == "Перепись населения" and "Перепись" not in en["sources"][0]["name"]
+    assert "Таджикистан" in mirror["title"] + mirror["finding"]
+    assert ru["pages"][0]["title"] == "Источники данных"
+
+
 # -- every page links to its part of the toolkit ----------------------------------------------
 
 

@@ -194,7 +194,7 @@ def test_every_explorer_chart_has_a_title_source_line_and_status(client) -> None
     assert _text(cis, "chart-title").startswith("Иммиграция по стране предыдущего")
     assert "Страна: Кыргызстан" in _text(cis, "chart-subtitle")
     source = _text(cis, "chart-source")
-    assert source.startswith("Источник: Статкомитет СНГ, International migration by country")
+    assert source.startswith("Источник: Статкомитет СНГ, Международная миграция по странам")
     assert "получено" in source and "Синтетические" not in source
     national = client.get("/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&lang=en").text
     line = _text(national, "chart-source")

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
+from migstat.i18n import N_
 from migstat.model import (
     Dataset,
     Location,
@@ -90,10 +91,12 @@ POPULATION = {
 }
 """Rounded resident populations, only to give plausible sizes."""
 AGENCY = {
-    "KGZ": "National Statistical Committee of the Kyrgyz Republic",
-    "KAZ": "Bureau of National Statistics of Kazakhstan",
-    "ARM": "Statistical Committee of the Republic of Armenia",
+    "KGZ": N_("National Statistical Committee of the Kyrgyz Republic"),
+    "KAZ": N_("Bureau of National Statistics of Kazakhstan"),
+    "ARM": N_("Statistical Committee of the Republic of Armenia"),
 }
+"""The agencies of the synthetic questionnaires; stored in English, like the definitions
+below, and shown in the page's language through the catalogs."""
 WEIGHTED_PARTNERS = 30
 """With ``weights``: how many of the largest partners get rows."""
 
@@ -457,11 +460,11 @@ def complete_metadata(
             residence_rule=None if stock else "12_months",
             residence_rule_months=None if stock else 12,
             population_covered=(
-                "total resident population"
+                N_("total resident population")
                 if table_id in ("S01", "S02")
-                else "resident population aged 15 and over"
+                else N_("resident population aged 15 and over")
                 if stock
-                else "registered migrants"
+                else N_("registered migrants")
             ),
             origin_concept=partner.concept if partner is not None else None,
             where={f: at(f"{get_column_letter(3 + n)}{row}") for n, f in enumerate(fields)},

@@ -251,6 +251,8 @@ def read_workbook(
 
 POPULATION_SHEET = "Table 2"
 IN_THOUSANDS = "published in thousands"
+PUBLISHED_IN_THOUSANDS = N_("UN DESA, published in thousands")
+"""The comment of every P01 value (stored in English, shown in the page's language)."""
 
 
 def read_population(
@@ -280,7 +282,7 @@ def read_population(
     skipped = Places()
     observations: list[Observation] = []
     periods: set[str] = set()
-    comment = f"UN DESA, {IN_THOUSANDS}"
+    comment = PUBLISHED_IN_THOUSANDS
     for i in range(header.first_row, len(rows)):
         row = rows[i]
         raw_code = row[header.code_col] if row and header.code_col < len(row) else None

@@ -28,6 +28,7 @@ from migstat.web.auth import Unauthenticated
 from migstat.web.deps import language
 from migstat.web.guard import HSTS, BodyLimits, Guard, collect_limits, outermost
 from migstat.web.views.data import number
+from migstat.web.views.dataset_titles import mark_foreign
 from migstat.web.views.toolkit import help_link
 
 HERE = Path(__file__).parent
@@ -62,6 +63,7 @@ def install_templating(templates: Jinja2Templates = TEMPLATES) -> None:
     templates.env.filters["replace_lang"] = _replace_lang
     templates.env.filters["replace_param"] = replace_param
     templates.env.filters["number"] = number
+    templates.env.filters["foreign"] = mark_foreign
     templates.env.globals["page_help"] = page_help
 
 

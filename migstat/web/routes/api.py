@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from migstat.model.findings import NotFoundError
-from migstat.web.views import availability, country, explore, guide, home
+from migstat.web.views import availability, country, explore, guide, home, practice, toolkit
 from migstat.web.views.data import Data
 from migstat.web.views.params import UnknownValue
 
@@ -160,11 +160,24 @@ class AvailabilityOut(BaseModel):
     rows: list[dict[str, Any]]
 
 
+class ToolkitOut(BaseModel):
+    """The toolkit of the workshop's report (para 37) as on its pages: the data sources, the
+    worked examples with their numbers read from the store, the references, the printable
+    toolkit of each audience."""
+
+    pages: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    examples: list[dict[str, Any]]
+    references: list[dict[str, Any]]
+    printable: list[dict[str, Any]]
+
+
 class GuideOut(BaseModel):
     glossary: list[dict[str, str]]
     mistakes: list[str]
     audiences: list[dict[str, str]]
     tables: list[dict[str, Any]]
+    toolkit: ToolkitOut
 
 
 @api.get("/tables", response_model=list[TableOut], summary="The tables and their dimensions")
@@ -303,11 +316,27 @@ def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
     return AvailabilityOut(**{k: view[k] for k in AvailabilityOut.model_fields})
 
 
-@api.get("/guide", response_model=GuideOut, summary="Glossary, table definitions, advice")
+@api.get(
+    "/guide",
+    response_model=GuideOut,
+    summary="Glossary, table definitions, advice and the toolkit (sources, examples, references)",
+    description="In the language of lang (en|ru). The toolkit's examples are computed from "
+    "the data the caller may see, each number with its source.",
+)
 def guide_content(data: Data) -> GuideOut:
     g = guide.build(data)
     return GuideOut(
-        glossary=g["glossary"], mistakes=g["mistakes"], audiences=g["audiences"], tables=g["tables"]
+        glossary=g["glossary"],
+        mistakes=g["mistakes"],
+        audiences=g["audiences"],
+        tables=g["tables"],
+        toolkit=ToolkitOut(
+            pages=toolkit.pages(data.lang),
+            sources=toolkit.source_list(data),
+            examples=practice.build(data),
+            references=toolkit.reference_groups(data.lang),
+            printable=toolkit.pdf_links(data.lang),
+        ),
     )
 
 

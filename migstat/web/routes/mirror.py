@@ -18,7 +18,7 @@ from migstat.model import MigstatError
 from migstat.web.answers import cached_response
 from migstat.web.app import render
 from migstat.web.deps import Reader, ReaderDep
-from migstat.web.views import mirror
+from migstat.web.views import method_names, mirror
 from migstat.web.views.mirror import Download, Harmonisation, Selection
 
 router = APIRouter(prefix="/mirror", tags=["mirror"])
@@ -72,7 +72,10 @@ def explorer(
         request,
         r,
         lambda: render(
-            request, "mirror_explorer.html", **mirror.explorer(r, sel, year, countries, show)
+            request,
+            "mirror_explorer.html",
+            **mirror.explorer(r, sel, year, countries, show),
+            duration_sets=method_names.duration_sets(r.lang),
         ),
     )
 

@@ -5,6 +5,9 @@ the printable toolkit of one audience, ``GET /toolkit/{audience}.pdf`` (English 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,45 +20,48 @@ from migstat.web.views.toolkit_schema import AUDIENCES
 router = APIRouter()
 
 
-@router.get("/toolkit/sources", response_class=HTMLResponse, include_in_schema=False)
-def sources_page(request: Request, data: Data) -> Response:
+def toolkit_page(
+    request: Request, data: Data, template: str, **build: Callable[[], Any]
+) -> Response:
+    """A page of the guide or the toolkit: ``template`` rendered with each of ``build``'s
+    parts made, kept per address, language and data version (:func:`cached_page`)."""
     return cached_page(
         request,
         data,
-        lambda: render(
-            request,
-            "toolkit_sources.html",
-            sources=toolkit.source_list(data),
-            toolkit_pages=toolkit.pages(data.lang, "sources"),
-        ),
+        lambda: render(request, template, **{name: make() for name, make in build.items()}),
+    )
+
+
+@router.get("/toolkit/sources", response_class=HTMLResponse, include_in_schema=False)
+def sources_page(request: Request, data: Data) -> Response:
+    return toolkit_page(
+        request,
+        data,
+        "toolkit_sources.html",
+        sources=lambda: toolkit.source_list(data),
+        toolkit_pages=lambda: toolkit.pages(data.lang, "sources"),
     )
 
 
 @router.get("/toolkit/examples", response_class=HTMLResponse, include_in_schema=False)
 def examples_page(request: Request, data: Data) -> Response:
-    return cached_page(
+    return toolkit_page(
         request,
         data,
-        lambda: render(
-            request,
-            "toolkit_examples.html",
-            examples=practice.build(data),
-            toolkit_pages=toolkit.pages(data.lang, "examples"),
-        ),
+        "toolkit_examples.html",
+        examples=lambda: practice.build(data),
+        toolkit_pages=lambda: toolkit.pages(data.lang, "examples"),
     )
 
 
 @router.get("/toolkit/references", response_class=HTMLResponse, include_in_schema=False)
 def references_page(request: Request, data: Data) -> Response:
-    return cached_page(
+    return toolkit_page(
         request,
         data,
-        lambda: render(
-            request,
-            "toolkit_references.html",
-            groups=toolkit.reference_groups(data.lang),
-            toolkit_pages=toolkit.pages(data.lang, "references"),
-        ),
+        "toolkit_references.html",
+        groups=lambda: toolkit.reference_groups(data.lang),
+        toolkit_pages=lambda: toolkit.pages(data.lang, "references"),
     )
 
 

@@ -98,6 +98,10 @@
     var spec = JSON.parse(source.textContent);
     el.__spec = spec;
     var compiled = vegaLite.compile(spec).spec;
+    // What a screen reader says for the drawing: the chart's own title in the page's
+    // language, not Vega's English default ("Vega visualization").
+    var about = captionOf(el).title || el.getAttribute("aria-label") || "";
+    if (about) { compiled.description = about; }
     // Expressions go through Vega's interpreter, not generated code: the
     // Content-Security-Policy allows no eval.
     var view = new vega.View(vega.parse(compiled, null, {ast: true}), {

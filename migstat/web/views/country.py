@@ -20,7 +20,7 @@ from migstat.store.records import StoredObservation
 from migstat.web.views import charts
 from migstat.web.views.availability_rounds import returned_cells
 from migstat.web.views.data import REGION, WARMERS, PortalData, number, table_order
-from migstat.web.views.definitions import describe_metadata
+from migstat.web.views.definitions import describe_metadata, value_label
 from migstat.web.views.figures import pyramid_bars
 from migstat.web.views.numbers import percent
 from migstat.web.views.provenance import (
@@ -466,7 +466,7 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {
             "label": data.provider_label(code),
             "code": code,
-            "agency": record.metadata.get("agency") or "",
+            "agency": value_label(record.metadata.get("agency") or "", lang),
             "id": record.id,
             "file": record.file_name,
             "status": record.status,
@@ -495,7 +495,7 @@ def _sources(data: PortalData, code: str) -> list[dict[str, Any]]:
         editions = [
             {
                 "id": r.id,
-                "dataset": edition(r) or r.file_name,
+                "dataset": edition(r, lang) or r.file_name,
                 "url": (r.provenance or {}).get("url"),
                 "date": r.submitted_at.date().isoformat(),
                 "tables": sorted(tables & set(r.tables)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from migstat.i18n import N_, gettext_
+from migstat.web.views.dataset_titles import free_text
 
 FIELD_LABELS = {
     "source_type": N_("Source type"),
@@ -53,17 +54,16 @@ def describe_metadata(meta: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         value = meta.get(key)
         if value in (None, ""):
             continue
-        text = str(value)
-        out.append(
-            (
-                gettext_(label, lang),
-                gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text,
-            )
-        )
+        out.append((gettext_(label, lang), value_label(value, lang)))
     return out
 
 
 def value_label(value: Any, lang: str) -> str:
-    """A coded metadata value by its name in ``lang`` (the value itself when not coded)."""
+    """A metadata value in ``lang``: a coded value by its name; free text through the
+    catalogs where they have it (the demo's questionnaires state their definitions in
+    phrases the catalogs translate), else as the country wrote it, its language marked on a
+    page (:func:`~migstat.web.views.dataset_titles.free_text`)."""
     text = str(value)
-    return gettext_(VALUE_LABELS[text], lang) if text in VALUE_LABELS else text
+    if text in VALUE_LABELS:
+        return gettext_(VALUE_LABELS[text], lang)
+    return free_text(text, lang)

@@ -23,6 +23,7 @@ from migstat.model.precision import precision_of
 from migstat.store.records import StoredObservation
 from migstat.web.views import asked
 from migstat.web.views.data import REGION, WARMERS, PortalData, number
+from migstat.web.views.dataset_titles import free_text
 from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
@@ -434,7 +435,8 @@ def _cell(
     note = None
     if o.comment and notes is not None:
         note = notes.setdefault(o.comment, len(notes) + 1)
-    return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=o.comment or "")
+    title = free_text(o.comment, lang) if o.comment else ""
+    return Cell(text=text, value=o.value, flags=flag + conf, note=note, title=title)
 
 
 def _pivot(
@@ -517,7 +519,8 @@ def _pivot(
             if partner is not None and rows == [partner.id] and total_of(r[0]) == "world"
         ],
     )
-    return (pivot, [(n, text) for text, n in notes.items()], sorted(flags_seen.items()))
+    shown = [(n, free_text(text, data.lang)) for text, n in notes.items()]
+    return pivot, shown, sorted(flags_seen.items())
 
 
 def _area_kind(data: PortalData) -> Any:
@@ -554,7 +557,7 @@ def _sources(
         elif record.provenance:
             p = record.provenance
             entry["facts"] = [
-                (gettext_(N_("Dataset"), lang), edition(record)),
+                (gettext_(N_("Dataset"), lang), edition(record, lang)),
                 (gettext_(N_("Licence"), lang), p.get("licence") or ""),
                 (gettext_(N_("Address"), lang), p.get("url") or ""),
             ]

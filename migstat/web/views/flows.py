@@ -36,6 +36,7 @@ from migstat.analysis.flows_from_stocks import FfsOptions, FlowEstimate, estimat
 from migstat.formats.csvbase import first_line, sniff_separator
 from migstat.i18n import N_
 from migstat.model import MigstatError
+from migstat.web.views import method_names
 from migstat.web.views.data import REGION, PortalData, number
 from migstat.web.views.params import area_code, choice, codes, invalid
 from migstat.web.views.pickers import Group, groups, search_names
@@ -111,7 +112,10 @@ class FlowsView:
     arrivals: list[str] = field(default_factory=list)
     net: list[str] = field(default_factory=list)
     total: str = ""
-    described: list[tuple[str, str]] = field(default_factory=list)
+    described: list[dict[str, str]] = field(default_factory=list)
+    """The methods of the estimate by name (:func:`.method_names.described`)."""
+    methods: list[dict[str, Any]] = field(default_factory=list)
+    """The form's method options with their names and descriptions."""
     csv_href: str = ""
     note: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -223,7 +227,7 @@ def store_view(data: PortalData, params: Mapping[str, Any], *, run: bool = False
     }
     usable = tuple(a for a in chosen if a in have)
     start, end = _period(data, params, usable)
-    view = FlowsView(options=options, start=start, end=end)
+    view = FlowsView(options=options, start=start, end=end, methods=method_names.form(data.lang))
     view.areas = sorted(
         ((a, data.area_label(a), a in chosen) for a in have), key=lambda item: item[1]
     )
@@ -292,7 +296,7 @@ def upload_view(
 ) -> FlowsView:
     """Flows from two uploaded stock tables (and births and deaths, when given)."""
     options = read_options(params)
-    view = FlowsView(options=options, source="upload")
+    view = FlowsView(options=options, source="upload", methods=method_names.form(data.lang))
     start_file, end_file = files.get("start_file"), files.get("end_file")
     if not start_file or not end_file:
         view.error = data.reader.t(N_("Choose both stock tables to upload."))
@@ -396,7 +400,7 @@ def _estimate_into(
     view.arrivals = [number(round(v), lang) for v in indices.in_flows(result.od)]
     view.net = [number(round(v), lang) for v in indices.net_migration(result.od)]
     view.total = number(round(result.total), lang)
-    view.described = [(name, value) for name, value in options.describe().items() if value]
+    view.described = method_names.described(options.describe(), lang)
     if not result.converged:
         view.error = data.reader.t(
             N_("The fitting did not converge; the birthplace totals match only approximately.")

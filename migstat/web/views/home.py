@@ -130,7 +130,9 @@ def latest_releases(data: PortalData, limit: int = 10) -> list[dict[str, Any]]:
                 "id": record.id,
                 "provider": record.provider,
                 "label": data.provider_label(record.provider),
-                "edition": record.file_name if national else edition(record) or record.file_name,
+                "edition": record.file_name
+                if national
+                else edition(record, lang) or record.file_name,
                 "example": data.is_example(record.provider),
                 "national": national,
                 "tables": record.tables,

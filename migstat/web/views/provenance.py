@@ -100,7 +100,7 @@ def received(record: SubmissionRecord, lang: str, national: bool) -> str:
     return gettext_(
         N_("{edition}, imported {date}"),
         lang,
-        edition=edition(record) or record.file_name,
+        edition=edition(record, lang) or record.file_name,
         date=date,
     )
 

@@ -19,6 +19,7 @@ from pathlib import PurePath
 from migstat.i18n import N_, gettext_
 from migstat.model import Registry
 from migstat.store.records import SubmissionRecord
+from migstat.web.views.dataset_titles import dataset_title
 
 PUBLISHERS: dict[str, str] = {
     "UN_DESA": N_("UN DESA"),
@@ -56,11 +57,13 @@ def example_providers(submissions: Iterable[SubmissionRecord]) -> frozenset[str]
     return frozenset(p for p, example in seen.items() if example)
 
 
-def edition(record: SubmissionRecord) -> str:
-    """An import's dataset and edition as its publisher names them
-    (``International Migrant Stock 2019``); empty when the import does not say."""
+def edition(record: SubmissionRecord, lang: str = "en") -> str:
+    """An import's dataset and edition, the dataset's title in ``lang`` where the curated
+    titles have it (``International Migrant Stock 2019``, ``Численность международных мигрантов
+    2019``); empty when the import does not say."""
     prov = record.provenance or {}
-    return " ".join(x for x in (prov.get("dataset"), prov.get("edition")) if x)
+    dataset = dataset_title(prov["dataset"], lang) if prov.get("dataset") else None
+    return " ".join(x for x in (dataset, prov.get("edition")) if x)
 
 
 def is_publisher(provider: str) -> bool:

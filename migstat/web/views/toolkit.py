@@ -14,6 +14,7 @@ from migstat.i18n import N_, gettext_
 from migstat.model import pick
 from migstat.web.views import guide
 from migstat.web.views.data import PortalData
+from migstat.web.views.dataset_titles import text_language
 from migstat.web.views.toolkit_schema import (
     AUDIENCES,
     references,
@@ -107,6 +108,7 @@ def reference_groups(lang: str) -> list[dict[str, Any]]:
                     "publisher": w.publisher,
                     "url": str(w.url) if w.url else None,
                     "note": pick(w.note.model_dump(), lang),
+                    "lang": w.lang or text_language(w.title) or "en",
                 }
                 for w in g.works
             ],

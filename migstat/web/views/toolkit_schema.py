@@ -95,6 +95,9 @@ class Work(_Strict):
     publisher: Words
     url: HttpUrl | None = None
     note: Text
+    lang: Literal["en", "ru", "fr", "de"] | None = None
+    """The language of the title as published, where it is not English or Russian (a page
+    marks it so that a screen reader says it right)."""
 
 
 class Group(_Strict):
