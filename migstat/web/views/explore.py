@@ -26,6 +26,7 @@ from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
+from migstat.web.views.explore_totals import computed_total, is_total, total_text, totals_first
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
@@ -84,8 +85,10 @@ class Pivot:
     zero_rows: int = 0
     """Rows left out because every cell is zero."""
     total_rows: list[int] = field(default_factory=list)
+    """Rows that are a total of the partners (published, or the computed one), drawn as such."""
     legend: list[str] = field(default_factory=list)  # of survey estimates' precision
-    """Rows that are the published total of the partners (the world), drawn as totals."""
+    computed: str = ""
+    """When the first row is a total computed from the rows shown: the note saying so."""
 
 
 @dataclass(slots=True)
@@ -465,11 +468,14 @@ def _pivot(
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
     partner = dims.table.partner
     total_of = _area_kind(data)
-    if sized and partner is not None and rows == [partner.id] and ordered_cols:
+    by_partner = partner is not None and rows == [partner.id]
+    if sized and by_partner and ordered_cols:
         last = ordered_cols[-1]
         ordered_rows = by_size(
             ordered_rows, lambda r: getattr(cells.get((r, last)), "value", None), total_of
         )
+    elif by_partner:
+        ordered_rows = totals_first(ordered_rows, total_of)
     # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
     # rows are left out unless asked for (``zeros=show``); the page says how many.
     zero_rows = 0
@@ -495,6 +501,18 @@ def _pivot(
             o = cells.get((r, c))
             line.append(_cell(data, o, numbered, flags_seen) if o is not None else Cell(""))
         out_rows.append(([dims.label(d, code) for d, code in zip(rows, r, strict=True)], line))
+    total_rows, added = [], None
+    if by_partner:
+        shown = ordered_rows[:MAX_ROWS]
+        total_rows = [i for i, r in enumerate(shown) if is_total(r[0], total_of)]
+        added = computed_total(ordered_rows, ordered_cols, cells, total_of, data.lang)
+    if added is not None:  # no published total among the rows: their sum, first, labelled
+        sums = [
+            Cell(total_text(v, data.lang), v, title=t)
+            for v, t in zip(added.values, added.titles, strict=True)
+        ]
+        out_rows.insert(0, ([added.label], sums))
+        total_rows = [0]
     fixed = [
         (dims.dim_label(d), dims.label(d, next(iter(present[d]))))
         for d in dims.ids
@@ -511,11 +529,8 @@ def _pivot(
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,
-        total_rows=[
-            i
-            for i, r in enumerate(ordered_rows[:MAX_ROWS])
-            if partner is not None and rows == [partner.id] and total_of(r[0]) == "world"
-        ],
+        total_rows=total_rows,
+        computed=added.note if added is not None else "",
     )
     return (pivot, [(n, text) for text, n in notes.items()], sorted(flags_seen.items()))
 
