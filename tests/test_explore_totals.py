@@ -19,6 +19,10 @@ COMPUTED = {
     "en": "Total of the rows shown (computed)",
     "ru": "Итого по показанным строкам (вычислено)",
 }
+COMPUTED_COLUMN = {
+    "en": "Total of the columns shown (computed)",
+    "ru": "Итого по показанным столбцам (вычислено)",
+}
 FOR = {"en": "All foreign countries", "ru": "Зарубежные страны"}
 NOT_PUBLISHED = {"en": "not a published figure", "ru": "это не опубликованная цифра"}
 
@@ -81,3 +85,25 @@ def test_without_the_published_total_the_sum_is_labelled_computed(client, lang) 
     assert note and NOT_PUBLISHED[lang] in note.group(1) and "3" in note.group(1)
     shown = client.get(f"/explore/shown.csv?{query}&lang={lang}").text
     assert f"{COMPUTED[lang]},148421" in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_partners_on_the_columns_get_their_total_column(client, lang) -> None:
+    """The same with the countries of birth across: the published total is the first
+    column, as published; without it, the first column adds up the countries shown."""
+    base = "table=S01&REF_AREA=KGZ&rows=TIME_PERIOD&cols=COUNTRY_BIRTH"
+    cells = [undesa_cell("2019", "Kyrgyzstan", o) for o in ("Russian Federation", "Ukraine")]
+    view = client.get(f"/api/explore/S01?{base}&COUNTRY_BIRTH=RUS,UKR&lang={lang}").json()
+    pivot = view["pivot"]
+    assert pivot["columns"][0] == [COMPUTED_COLUMN[lang]]
+    assert pivot["total_columns"] == [0]
+    latest = next(row for row in pivot["data"] if row["labels"] == ["2019-07-01"])
+    assert [c["value"] for c in latest["cells"]] == [sum(cells), *cells]
+    page = client.get(f"/explore?{base}&COUNTRY_BIRTH=RUS,UKR&lang={lang}").text
+    assert re.search(r'<th scope="col" class="total computed">', page)
+    assert 'id="computed-total-column"' in page and NOT_PUBLISHED[lang] in page
+    published = client.get(f"/api/explore/S01?{base}&COUNTRY_BIRTH=RUS,UKR,FOR&lang={lang}").json()
+    pivot = published["pivot"]
+    assert pivot["columns"][0] == [FOR[lang]] and pivot["total_columns"] == [0]
+    latest = next(row for row in pivot["data"] if row["labels"] == ["2019-07-01"])
+    assert latest["cells"][0]["value"] == _published_foreign_born("KGZ", "2019-07-01")

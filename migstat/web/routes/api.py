@@ -123,6 +123,11 @@ class PivotOut(BaseModel):
     zero_rows: int = Field(
         0, description="rows left out because every value is zero (zeros=show keeps them)"
     )
+    total_columns: list[int] = Field(
+        default_factory=list,
+        description="columns that are a total of the partner countries (published, or computed "
+        "from the columns shown when the first and its header says so)",
+    )
 
 
 class ExploreOut(BaseModel):
@@ -249,6 +254,7 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
             ],
             fixed=view.pivot.fixed,
             zero_rows=view.pivot.zero_rows,
+            total_columns=view.pivot.total_cols,
         ),
         notes=view.notes,
         flags=view.flags,

@@ -26,7 +26,7 @@ from migstat.web.views.data import REGION, WARMERS, PortalData, number
 from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
-from migstat.web.views.explore_totals import computed_total, is_total, total_text, totals_first
+from migstat.web.views.explore_totals import place_totals, total_text, totals_first
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
@@ -89,6 +89,9 @@ class Pivot:
     legend: list[str] = field(default_factory=list)  # of survey estimates' precision
     computed: str = ""
     """When the first row is a total computed from the rows shown: the note saying so."""
+    total_cols: list[int] = field(default_factory=list)
+    computed_col: str = ""
+    """The same for the columns, when they are the partner countries."""
 
 
 @dataclass(slots=True)
@@ -476,6 +479,8 @@ def _pivot(
         )
     elif by_partner:
         ordered_rows = totals_first(ordered_rows, total_of)
+    elif partner is not None and cols == [partner.id]:
+        ordered_cols = totals_first(ordered_cols, total_of)
     # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
     # rows are left out unless asked for (``zeros=show``); the page says how many.
     zero_rows = 0
@@ -501,18 +506,17 @@ def _pivot(
             o = cells.get((r, c))
             line.append(_cell(data, o, numbered, flags_seen) if o is not None else Cell(""))
         out_rows.append(([dims.label(d, code) for d, code in zip(rows, r, strict=True)], line))
-    total_rows, added = [], None
-    if by_partner:
-        shown = ordered_rows[:MAX_ROWS]
-        total_rows = [i for i, r in enumerate(shown) if is_total(r[0], total_of)]
-        added = computed_total(ordered_rows, ordered_cols, cells, total_of, data.lang)
-    if added is not None:  # no published total among the rows: their sum, first, labelled
-        sums = [
-            Cell(total_text(v, data.lang), v, title=t)
-            for v, t in zip(added.values, added.titles, strict=True)
-        ]
-        out_rows.insert(0, ([added.label], sums))
-        total_rows = [0]
+    headers = [[dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols]
+    totals = place_totals(
+        out_rows,
+        headers,
+        (ordered_rows[:MAX_ROWS], ordered_cols),
+        cells,
+        (by_partner, partner is not None and cols == [partner.id]),
+        total_of,
+        data.lang,
+        lambda v, tip: Cell(total_text(v, data.lang), v, title=tip),
+    )
     fixed = [
         (dims.dim_label(d), dims.label(d, next(iter(present[d]))))
         for d in dims.ids
@@ -521,16 +525,16 @@ def _pivot(
     pivot = Pivot(
         row_dims=[(d, dims.dim_label(d)) for d in rows],
         col_dims=[(d, dims.dim_label(d)) for d in cols],
-        columns=[
-            [dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols
-        ],
+        columns=headers,
         rows=out_rows,
         legend=precision_legend(data.lang, out_rows),
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,
-        total_rows=total_rows,
-        computed=added.note if added is not None else "",
+        total_rows=totals.rows,
+        computed=totals.row_note,
+        total_cols=totals.columns,
+        computed_col=totals.column_note,
     )
     return (pivot, [(n, text) for text, n in notes.items()], sorted(flags_seen.items()))
 

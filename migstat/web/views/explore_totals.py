@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from migstat.i18n import N_, gettext_
 from migstat.store.records import StoredObservation
@@ -104,3 +105,58 @@ def computed_total(
 def total_text(value: float | None, lang: str) -> str:
     """A computed total as the page writes it (empty where none could be computed)."""
     return number(value, lang) if value is not None else ""
+
+
+COMPUTED_COLUMN = N_("Total of the columns shown (computed)")
+COMPUTED_COLUMN_TITLE = N_(
+    "Computed by the portal as the sum of the {n} country columns shown; not a published figure."
+)
+
+
+@dataclass(slots=True)
+class Totals:
+    """Where the totals of a pivot are: row and column indices, and the notes of the ones
+    computed (empty where the publisher's total is shown or none applies)."""
+
+    rows: list[int]
+    columns: list[int]
+    row_note: str = ""
+    column_note: str = ""
+
+
+def place_totals(
+    out_rows: list[tuple[list[str], list[Any]]],
+    columns: list[list[str]],
+    keys: tuple[Sequence[Key], Sequence[Key]],
+    cells: Cells,
+    on: tuple[bool, bool],
+    kind: Callable[[str], str],
+    lang: str,
+    make_cell: Callable[[float | None, str], Any],
+) -> Totals:
+    """Mark the publisher's totals among the rows (``on[0]``: the rows are partner
+    countries) or the columns (``on[1]``), else add the computed one first, labelled; the
+    table's ``out_rows`` and ``columns`` are changed in place. ``keys`` are the rows shown
+    and the columns, in order; ``make_cell`` makes a cell of a value and its tooltip."""
+    row_keys, col_keys = keys
+    totals = Totals([], [])
+    if on[0]:
+        totals.rows = [i for i, r in enumerate(row_keys) if is_total(r[0], kind)]
+        added = computed_total(row_keys, col_keys, cells, kind, lang)
+        if added is not None:
+            line = [make_cell(v, t) for v, t in zip(added.values, added.titles, strict=True)]
+            out_rows.insert(0, ([added.label], line))
+            totals.rows, totals.row_note = [0], added.note
+    elif on[1]:
+        totals.columns = [j for j, c in enumerate(col_keys) if is_total(c[0], kind)]
+        flipped = {(c, r): o for (r, c), o in cells.items()}
+        added = computed_total(col_keys, row_keys, flipped, kind, lang)
+        if added is not None:
+            column = gettext_(COMPUTED_COLUMN, lang)
+            n = sum(1 for c in col_keys if kind(c[0]) not in NOT_SUMMED)
+            note = gettext_(COMPUTED_COLUMN_TITLE, lang, n=n)
+            columns.insert(0, [column])  # one dimension on the columns: the partner
+            for (_labels, line), value in zip(out_rows, added.values, strict=True):
+                line.insert(0, make_cell(value, note))
+            totals.columns, totals.column_note = [0], note
+    return totals
