@@ -84,7 +84,9 @@ def has_cis(year: int, country: str = "KGZ") -> bool:
     return True
 
 
-def build_portal_store(path: Path) -> Store:
+def build_portal_store(path: Path, *, by_sex: bool = False) -> Store:
+    """The store above; ``by_sex`` also stores UN DESA's Table 1 (the foreign-born by sex,
+    with the total over all countries of birth, ``FOR``) beside the matrix, as the demo does."""
     registry = default_registry()
     store = Store.open(str(path))
     undesa = read_source(UNDESA_CSV, source="undesa", registry=registry)
@@ -92,6 +94,9 @@ def build_portal_store(path: Path) -> Store:
     api.submit_dataset(store, undesa, UNDESA_CSV.read_bytes(), registry=registry)
     people = read_source(UNDESA_XLSX, source="undesa", table="P01", registry=registry)
     api.submit_dataset(store, people, UNDESA_XLSX.read_bytes(), registry=registry)
+    if by_sex:
+        table1 = read_source(UNDESA_XLSX, source="undesa", table="S01", registry=registry)
+        api.submit_dataset(store, table1, UNDESA_XLSX.read_bytes(), registry=registry)
     cis = read_source(CIS_CSV, source="cisstat", registry=registry)
     api.submit_dataset(store, cis, CIS_CSV.read_bytes(), registry=registry)
 
@@ -114,13 +119,13 @@ def build_portal_store(path: Path) -> Store:
 
 
 @contextmanager
-def portal_client(folder: Path) -> Iterator[Any]:
+def portal_client(folder: Path, *, by_sex: bool = False) -> Iterator[Any]:
     """A test client of the portal over the store above, built in ``folder``."""
     from fastapi.testclient import TestClient
 
     from migstat.web.app import create_app
 
-    store = build_portal_store(folder / "portal.db")
+    store = build_portal_store(folder / "portal.db", by_sex=by_sex)
     try:
         with TestClient(create_app(store=store)) as client:
             yield client

@@ -9,12 +9,9 @@ import re
 
 import pytest
 
-from migstat import api
-from migstat.model import default_registry
 from migstat.sources import read_source
-from migstat.web.app import create_app
 from migstat.web.views.numbers import percent
-from tests.portal_store import UNDESA_XLSX, available, build_portal_store
+from tests.portal_store import UNDESA_XLSX, available, portal_client
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
 
@@ -23,15 +20,8 @@ CENTRAL_ASIA = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from fastapi.testclient import TestClient
-
-    store = build_portal_store(tmp_path_factory.mktemp("region-women") / "portal.db")
-    registry = default_registry()
-    by_sex = read_source(UNDESA_XLSX, source="undesa", table="S01", registry=registry)
-    api.submit_dataset(store, by_sex, UNDESA_XLSX.read_bytes(), registry=registry)
-    with TestClient(create_app(store=store)) as test_client:
+    with portal_client(tmp_path_factory.mktemp("region-women"), by_sex=True) as test_client:
         yield test_client
-    store.close()
 
 
 def _published(period: str) -> tuple[float, float]:

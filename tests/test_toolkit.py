@@ -180,9 +180,42 @@ def test_the_other_examples_show_their_numbers_with_sources(client: TestClient) 
     assert "Synthetic" in detail and "CIS-Stat" in detail
     cells = [int(float(v)) for v in _figures(page, "detail")]
     assert cells[0] > 100 * cells[1] > 0
-    # a corridor whose two sides state different residence rules
+    # Sides with different residence rules: here only the synthetic questionnaire (12
+    # months) differs from CIS-Stat (permanent registration), so no figure is shown; the
+    # page names the rule the real flows state and what data would show it.
     rules = page.split('id="example-definitions"', 1)[1].split("</section>", 1)[0]
-    assert "12 months or more" in rules and "permanent registration" in rules
+    assert 'class="missing"' in rules and "data-raw" not in rules
+    assert "The rules its real flow tables state: permanent registration (CIS-Stat)." in rules
+    assert "12-month rule" in rules and "(F01)" in rules and "(F02)" in rules
+    ru = client.get("/toolkit/examples?lang=ru").text
+    ru_rules = ru.split('id="example-definitions"', 1)[1].split("</section>", 1)[0]
+    assert "постоянная регистрация (Статкомитет СНГ)" in ru_rules
+
+
+def test_the_rule_mismatch_example_reads_a_real_pair(tmp_path: Path) -> None:
+    """Armenia's own emigration to Georgia at permanent registration against Georgia's
+    immigration from Armenia under the 12-month rule, both real: the example shows them,
+    not the larger synthetic pair (Kazakhstan to Tajikistan) whose rules differ too."""
+    from migstat.store import Store
+    from tests.mirror_stores import flows, put
+
+    store = Store.open(str(tmp_path / "rules.db"))
+    try:
+        put(
+            store,
+            flows("ARM", "F02", "ARM", 2020, {"GEO": 4_321.0}, rule="permanent_registration"),
+            flows("GEO", "F01", "GEO", 2020, {"ARM": 765.0}),
+            flows("KAZ", "F02", "KAZ", 2020, {"TJK": 9_999.0}, synthetic=True),
+            flows("TJK", "F01", "TJK", 2020, {"KAZ": 99.0}, synthetic=True, rule=None),
+        )
+        with TestClient(create_app(store=store)) as fresh:
+            for lang, words in (("en", "12 months or more"), ("ru", "12 месяцев и более")):
+                page = fresh.get(f"/toolkit/examples?lang={lang}").text
+                assert [float(v) for v in _figures(page, "definitions")] == [4_321, 765]
+                section = page.split('id="example-definitions"', 1)[1].split("</section>", 1)[0]
+                assert words in section and 'class="missing"' not in section
+    finally:
+        store.close()
 
 
 def test_an_example_without_its_data_says_what_would_show_it(tmp_path: Path) -> None:
@@ -206,6 +239,14 @@ def test_references_page_lists_the_brief_in_both_languages(client: TestClient) -
         assert "https://www.doi.org/10.1007/s10680-010-9220-z" in page
         assert 'id="group-workshop"' in page
     assert "Definitions and standards" in en and "Определения и стандарты" in ru
+    # The papers the brief names by journal and pages, as their publications give them.
+    assert "J. J. Azose" in en and "J. R. Azose" not in en
+    assert "Journal of the Royal Statistical Society, Series A 173(4), 797-825" in en
+    assert "Demographic Research 28(18), 505-546" in en
+    for doi in ("10.1126/science.1248676", "10.1038/s41597-019-0089-3", "10.1073/pnas.1722334116"):
+        assert f"https://doi.org/{doi}" in en
+    # IMEM's co-authors could not be checked against the article: as the brief gives them.
+    assert "J. Raymer et al." in en and "Wiśniowski" not in en
 
 
 def test_the_guide_api_carries_the_toolkit_in_both_languages(client: TestClient) -> None:

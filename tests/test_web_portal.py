@@ -136,12 +136,16 @@ def test_pivot_rows_and_columns_and_no_sums(client) -> None:
     assert view["pivot"]["rows"] == ["TIME_PERIOD"] and view["pivot"]["cols"] == [
         "COUNTRY_PREV_RES"
     ]
-    assert view["pivot"]["columns"] == [["Kyrgyzstan"], ["Tajikistan"]]
-    cells = {r["labels"][0]: [c["value"] for c in r["cells"]] for r in view["pivot"]["data"]}
-    assert cells["2019"] == [
-        cis_value(2019, "RUS", "ARRIVALS.KGZ"),
-        cis_value(2019, "RUS", "ARRIVALS.TJK"),
+    # The two partners chosen, with their sum first, named as computed (never silently).
+    assert view["pivot"]["columns"] == [
+        ["Total of the columns shown (computed)"],
+        ["Kyrgyzstan"],
+        ["Tajikistan"],
     ]
+    assert view["pivot"]["total_columns"] == [0]
+    cells = {r["labels"][0]: [c["value"] for c in r["cells"]] for r in view["pivot"]["data"]}
+    kgz, tjk = cis_value(2019, "RUS", "ARRIVALS.KGZ"), cis_value(2019, "RUS", "ARRIVALS.TJK")
+    assert cells["2019"] == [kgz + tjk, kgz, tjk]
     # Two sexes chosen, neither on rows nor columns: sex goes to the rows, never summed.
     view = client.get(
         "/api/explore/F01?REF_AREA=KGZ&DATA_PROVIDER=KGZ&SEX=M+F"

@@ -123,6 +123,11 @@ class PivotOut(BaseModel):
     zero_rows: int = Field(
         0, description="rows left out because every value is zero (zeros=show keeps them)"
     )
+    total_columns: list[int] = Field(
+        default_factory=list,
+        description="columns that are a total of the partner countries (published, or computed "
+        "from the columns shown when the first and its header says so)",
+    )
 
 
 class ExploreOut(BaseModel):
@@ -256,11 +261,13 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
                         {"text": c.text, "value": c.value, "flags": c.flags, "note": c.note}
                         for c in cells
                     ],
+                    "total": _total_kind(view, i),
                 }
-                for labels, cells in view.pivot.rows
+                for i, (labels, cells) in enumerate(view.pivot.rows)
             ],
             fixed=view.pivot.fixed,
             zero_rows=view.pivot.zero_rows,
+            total_columns=view.pivot.total_cols,
         ),
         notes=view.notes,
         flags=view.flags,
@@ -341,3 +348,11 @@ def guide_content(data: Data) -> GuideOut:
 
 
 router.include_router(api)
+
+
+def _total_kind(view: explore.Explorer, row: int) -> str | None:
+    """``published`` for a publisher's total row, ``computed`` for the sum the portal added
+    (from the rows shown), ``None`` for the other rows."""
+    if row not in view.pivot.total_rows:
+        return None
+    return "computed" if view.pivot.computed and row == 0 else "published"

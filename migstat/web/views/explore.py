@@ -27,6 +27,7 @@ from migstat.web.views.dataset_titles import free_text
 from migstat.web.views.definitions import describe_metadata
 from migstat.web.views.dims import AREA, PROVIDER, TIME, Dims, Option
 from migstat.web.views.explore_defaults import by_size, default_year, opens_on_one_period
+from migstat.web.views.explore_totals import place_totals, total_text, totals_first
 from migstat.web.views.figures import figures
 from migstat.web.views.params import BadParameter, query_string, year
 from migstat.web.views.pickers import Group, groups, search_names
@@ -85,8 +86,13 @@ class Pivot:
     zero_rows: int = 0
     """Rows left out because every cell is zero."""
     total_rows: list[int] = field(default_factory=list)
+    """Rows that are a total of the partners (published, or the computed one), drawn as such."""
     legend: list[str] = field(default_factory=list)  # of survey estimates' precision
-    """Rows that are the published total of the partners (the world), drawn as totals."""
+    computed: str = ""
+    """When the first row is a total computed from the rows shown: the note saying so."""
+    total_cols: list[int] = field(default_factory=list)
+    computed_col: str = ""
+    """The same for the columns, when they are the partner countries."""
 
 
 @dataclass(slots=True)
@@ -467,11 +473,16 @@ def _pivot(
     ordered_rows, ordered_cols = order(row_keys, rows), order(col_keys, cols)
     partner = dims.table.partner
     total_of = _area_kind(data)
-    if sized and partner is not None and rows == [partner.id] and ordered_cols:
+    by_partner = partner is not None and rows == [partner.id]
+    if sized and by_partner and ordered_cols:
         last = ordered_cols[-1]
         ordered_rows = by_size(
             ordered_rows, lambda r: getattr(cells.get((r, last)), "value", None), total_of
         )
+    elif by_partner:
+        ordered_rows = totals_first(ordered_rows, total_of)
+    elif partner is not None and cols == [partner.id]:
+        ordered_cols = totals_first(ordered_cols, total_of)
     # Long tables of partner countries are mostly zeros (UN DESA gives every country): those
     # rows are left out unless asked for (``zeros=show``); the page says how many.
     zero_rows = 0
@@ -497,6 +508,17 @@ def _pivot(
             o = cells.get((r, c))
             line.append(_cell(data, o, numbered, flags_seen) if o is not None else Cell(""))
         out_rows.append(([dims.label(d, code) for d, code in zip(rows, r, strict=True)], line))
+    headers = [[dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols]
+    totals = place_totals(
+        out_rows,
+        headers,
+        (ordered_rows[:MAX_ROWS], ordered_cols),
+        cells,
+        (by_partner, partner is not None and cols == [partner.id]),
+        total_of,
+        data.lang,
+        lambda v, tip: Cell(total_text(v, data.lang), v, title=tip),
+    )
     fixed = [
         (dims.dim_label(d), dims.label(d, next(iter(present[d]))))
         for d in dims.ids
@@ -505,19 +527,16 @@ def _pivot(
     pivot = Pivot(
         row_dims=[(d, dims.dim_label(d)) for d in rows],
         col_dims=[(d, dims.dim_label(d)) for d in cols],
-        columns=[
-            [dims.label(d, code) for d, code in zip(cols, c, strict=True)] for c in ordered_cols
-        ],
+        columns=headers,
         rows=out_rows,
         legend=precision_legend(data.lang, out_rows, quoted_rules(data, view)),
         truncated=truncated,
         fixed=fixed,
         zero_rows=zero_rows,
-        total_rows=[
-            i
-            for i, r in enumerate(ordered_rows[:MAX_ROWS])
-            if partner is not None and rows == [partner.id] and total_of(r[0]) == "world"
-        ],
+        total_rows=totals.rows,
+        computed=totals.row_note,
+        total_cols=totals.columns,
+        computed_col=totals.column_note,
     )
     shown = [(n, free_text(text, data.lang)) for text, n in notes.items()]
     return pivot, shown, sorted(flags_seen.items())

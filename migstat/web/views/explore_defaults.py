@@ -16,9 +16,9 @@ from typing import Any
 from migstat.model import TableDef
 from migstat.model.tables import TableKind
 from migstat.store.records import StoredObservation
+from migstat.web.views.explore_totals import is_total
 from migstat.web.views.periods import well_covered
 
-TOTAL_KINDS = ("world",)
 MIN_PARTNERS = 3
 """A source giving fewer partners than this (Eurostat's population: the total alone) keeps
 every period: its table is a short series, not a list of partners."""
@@ -71,9 +71,8 @@ def by_size(
     (largest first, those without one last), then the publishers' groups (CIS, non-CIS)."""
 
     def rank(key: tuple[str, ...]) -> tuple[int, float]:
-        k = kind(key[0])
         v = value(key)
-        group = 0 if k in TOTAL_KINDS else (2 if k in GROUP_KINDS else 1)
+        group = 0 if is_total(key[0], kind) else (2 if kind(key[0]) in GROUP_KINDS else 1)
         return (group, -(v if v is not None else float("-inf")))
 
     return sorted(keys, key=rank)

@@ -34,6 +34,7 @@ from migstat.web.views.mirror_flags import named_flag
 from migstat.web.views.mirror_sources import (
     corridor_line,
     corridor_synthetic_years,
+    real_partners,
     report_lines,
     synthetic_only,
     synthetic_sides,
@@ -213,6 +214,14 @@ def _best_year(r: Reader, sel: Selection, years: list[int]) -> int:
     return best if best is not None else years[-1]
 
 
+def _opening_year(partners: dict[int, int], real: dict[int, int]) -> int | None:
+    """The year a country's report opens on: the latest well-covered one among the years in
+    which most partners (corridors both sides report) are read from real numbers, so that the
+    demo's synthetic questionnaires never make the default; else the latest well-covered."""
+    mostly_real = {y: n for y, n in real.items() if 2 * n > partners.get(y, 0)}
+    return well_covered(mostly_real) or well_covered(partners)
+
+
 def _pending(r: Reader, partners: dict[int, int]) -> dict[int, str]:
     """The years after the latest well-covered one, each with what its points say."""
     most = max(partners.values(), default=0)
@@ -373,7 +382,9 @@ def country_report(r: Reader, sel: Selection, country: str, year: int | None) ->
         else {}
     )
     if year is None:
-        year = well_covered(partners) or (years[-1] if years else (m.years[-1] if m.years else 0))
+        year = _opening_year(partners, real_partners(m, country)) or (
+            years[-1] if years else (m.years[-1] if m.years else 0)
+        )
     report = m.report(country, year)
     s = report["series"]
     sy = [int(x["TIME_PERIOD"]) for x in s]

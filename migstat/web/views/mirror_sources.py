@@ -94,6 +94,20 @@ def synthetic_years(m: MirrorMatrix, country: str) -> set[int]:
     }
 
 
+def real_partners(m: MirrorMatrix, country: str) -> dict[int, int]:
+    """Per year, the partners of ``country``'s report (corridors both sides report, its
+    emigration and its immigration) whose two sides are read from real numbers: a year
+    whose sides are mostly synthetic is marked, but a page does not open on it."""
+    counts: dict[int, int] = {}
+    if country not in m.countries:
+        return counts
+    for axis in (0, 1):
+        for corridor in _report_corridors(m, country, axis):
+            if not any(side.synthetic for side in _sides(m, [corridor])[0]):
+                counts[corridor[0]] = counts.get(corridor[0], 0) + 1
+    return counts
+
+
 def corridor_synthetic_years(
     m: MirrorMatrix, origin: str, destination: str, years: Iterable[int]
 ) -> set[int]:

@@ -127,8 +127,11 @@ def find_mirror(data: PortalData) -> Found | None:
 
 
 def find_definitions(data: PortalData) -> Found | None:
-    """The largest corridor whose sides state different definitions: real data before
-    synthetic, national submissions preferred over publishers' compilations."""
+    """The largest corridor whose sides state different definitions, both sides real data
+    (national submissions preferred over publishers' compilations); ``None`` where only
+    synthetic numbers differ (the demo's questionnaires state 12 months against CIS-Stat's
+    permanent registration): the page then says what the real data state and what would
+    show it."""
     national = sorted({s.provider for s in data.coverage() if data.is_national(s.provider)})
     others = sorted({s.provider for s in data.coverage() if s.provider not in national})
     providers = [*national, *others]
@@ -138,7 +141,7 @@ def find_definitions(data: PortalData) -> Found | None:
         if not any(code in DEFINITION_FLAGS for code in codes):
             continue
         rank = (not row["SYNTHETIC"], row["EMIGRATION"] + row["IMMIGRATION"])
-        if best is None or rank > best[0]:
+        if not row["SYNTHETIC"] and (best is None or rank > best[0]):
             best = (rank, row)
     if best is None:
         return None
@@ -160,6 +163,27 @@ def _rules(data: PortalData, row: dict[str, Any]) -> tuple[str | None, str | Non
         meta = data.table_metadata(row[f"{side}_SUBMISSION"]).get(table, {})
         out.append(meta.get("residence_rule"))
     return out[0], out[1]
+
+
+def real_rules(data: PortalData) -> str:
+    """The residence rules the real (not synthetic) flow tables of the store state, each
+    with its sources: "permanent registration (CIS-Stat, Belstat)"; what the definitions
+    example says when no real pair of sides differs."""
+    by_rule: dict[str, set[str]] = defaultdict(set)
+    flows = {s.provider for s in data.coverage() if s.table in ("F01", "F02")}
+    for record in data.submissions:
+        if record.synthetic or record.provider not in flows:
+            continue
+        meta = data.table_metadata(record.id)
+        for table in ("F01", "F02"):
+            if table in meta:
+                rule = _rule_name(meta[table].get("residence_rule"), data.lang)
+                by_rule[rule].add(data.provider_label(record.provider))
+    if not by_rule:
+        return gettext_(N_("none: the store holds no real flow table"), data.lang)
+    return "; ".join(
+        f"{rule} ({', '.join(sorted(names))})" for rule, names in sorted(by_rule.items())
+    )
 
 
 # -- the census and its absentees -------------------------------------------------------------
@@ -394,6 +418,8 @@ def build(data: PortalData, audience: str | None = None) -> list[dict[str, Any]]
             continue
         got = facts.get(example.id)
         words = _words(data, got.values if got else {})
+        if got is None and example.id == "definitions":
+            words["real_rules"] = real_rules(data)
         if got is None and example.origin:
             words.update(
                 origin=data.area_label(example.origin),
