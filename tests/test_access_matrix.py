@@ -4,7 +4,8 @@ the SDMX API (``updatedAfter`` included) by a controllable clock.
 
 Every route of the app must be classified in :data:`RULES`; a new route that no rule covers
 fails :func:`test_every_route_is_classified`. The readers: the public, the coordinator,
-Kyrgyzstan's reporter (``own``: the country whose data is in every state), Kazakhstan's partner
+Kyrgyzstan's reporter (``own``: the country whose data is in every state) and its approver
+(``approver``: the same country, another role), Kazakhstan's partner
 (``partner``: in a sharing agreement on S01 with Kyrgyzstan) and Tajikistan's (``other``: signed
 in, in no agreement). The states are in :mod:`tests.access_states`.
 """
@@ -25,6 +26,7 @@ from migstat.web.app import create_app
 from tests.access_states import (
     COORDINATOR_TOKEN,
     MAY_SEE,
+    NOT_DATA,
     STATES,
     World,
     build,
@@ -33,7 +35,9 @@ from tests.access_states import (
 )
 from tests.release_data import FREE_ROWS, Clock, open_store, submit
 
-READERS = ("public", "coordinator", "own", "partner", "other")
+READERS = ("public", "coordinator", "own", "approver", "partner", "other")
+COUNTRY = ("own", "approver")
+"""Kyrgyzstan's accounts: its reporter and its approver."""
 DATA_STATES = tuple(MAY_SEE)
 
 
@@ -273,7 +277,7 @@ def judge(kind: str, reader: str, status: int, shown: set[str], may: set[str]) -
     """What is wrong with an answer, or ``None``."""
     if status >= 500:
         return f"status {status}"
-    if kind == "own" and reader in ("own", "coordinator"):
+    if kind == "own" and reader in (*COUNTRY, "coordinator"):
         return None  # the country's own submissions, drafts included, and the coordinator's
     if kind == "own" and shown:
         return f"shows {sorted(shown)} of another country's submissions to {reader}"
@@ -303,6 +307,14 @@ def test_the_matrix_sees_every_state_somewhere(client: TestClient, world: World)
         assert found(answer.text, world) == expected
     assert "draft" not in allowed("coordinator")
     assert {"confidential", "secondary"} <= allowed("own")
+    # the submissions that are never data are there, in their states, for their country only
+    for state in NOT_DATA:
+        url = f"/api/submissions/{world.ids[state]}"
+        for reader in (*COUNTRY, "coordinator"):
+            answer = client.get(url, headers=headers(world, reader))
+            assert answer.status_code == 200 and answer.json()["status"] == state, (url, reader)
+        for reader in ("partner", "other", "public"):
+            assert client.get(url, headers=headers(world, reader)).status_code in (401, 403)
 
 
 # -- the embargo through every output, by the clock ----------------------------------------
