@@ -417,8 +417,9 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
     opened: Store, books: dict[str, Path]
 ) -> None:
     """Two reporters of one country submit while the coordinator accepts an earlier
-    submission, and two coordinators decide on the same one at once: every submission is
-    stored with its event, exactly one decision wins, the audit chain holds."""
+    submission and releases an accepted one to partners, and two coordinators decide on the
+    same one at once: every submission is stored with its event, exactly one decision wins,
+    the release is recorded with its audit record, the audit chain holds."""
     accounts.add(opened, "nurlan", "reporter", PASSWORD, country="KGZ", by="test")
     accounts.set_disabled(opened, "bakyt", True, by="test")  # no approver: straight to review
     checked = api.check_file(books["good"], store=opened)
@@ -427,9 +428,13 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
         opened, checked.dataset, checked.raw, checked.findings, who=reporters[0]
     )
     coord = accounts.find(opened, "coord").principal
+    ready = workflow.submit(
+        opened, checked.dataset, checked.raw, checked.findings, who=reporters[1]
+    )
+    workflow.accept(opened, ready.id, who=coord)
     other = Principal(user_id="erlan", roles=frozenset({"coordinator"}))
     before = audit.verify(opened).count
-    start = threading.Barrier(4)
+    start = threading.Barrier(5)
     outcomes: dict[str, object] = {}
 
     def run(name: str, work) -> None:
@@ -449,6 +454,7 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
     }
     jobs["accept-coord"] = lambda: workflow.accept(opened, earlier.id, who=coord)
     jobs["accept-erlan"] = lambda: workflow.accept(opened, earlier.id, who=other)
+    jobs["release"] = lambda: release.release(opened, [ready.id], to="partners", by="coord")
     threads = [threading.Thread(target=run, args=(n, w)) for n, w in jobs.items()]
     for thread in threads:
         thread.start()
@@ -469,8 +475,12 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
         "submitted",
         "accepted",
     ]
+    (made,) = outcomes["release"]
+    assert [(r.id, r.state) for r in release.releases(opened, submission_id=ready.id)] == [
+        (made.id, "partners")
+    ]
     chain = audit.verify(opened)
-    assert chain.ok and chain.count == before + 3
+    assert chain.ok and chain.count == before + 4
     assert sorted(r.id for r in workflow.queue(opened)) == sorted(ids)
 
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from migstat.exchange import agreements
 from migstat.exchange.release import release
 from migstat.store import ObservationQuery, Store
-from migstat.store import schema as S
 from migstat.store.access import AccessPolicy
 from tests.access_states import build
 from tests.release_data import FREE_ROWS, KAZ_ROWS, READERS, submit
@@ -24,7 +21,7 @@ class SqlOnly(AccessPolicy):
     def release_clause(self, principal, submission, slice_=None, *, conn=None):
         return super().release_clause(principal, submission, slice_)
 
-    def clean_slices(self, conn, slice_ids):
+    def clean_slices(self, conn, slices):
         return frozenset()
 
 
@@ -78,40 +75,4 @@ def test_the_resolved_rules_read_what_the_subqueries_read(db_url: str) -> None:
         assert after["public"] != before["public"]
         clock.advance(days=40)  # every embargo of the world is over
         same(store, plain)
-    store.close()
-
-
-def test_a_cell_suppressed_at_a_later_release_is_hidden_at_once(db_url: str) -> None:
-    """A slice read as stored because every cell of it is free is masked again from the
-    moment a release records a suppressed cell in it (a new visibility version), for every
-    reader but its country and the coordinator; the per-row masking reads the same."""
-    world = build(db_url)
-    store, clock = world.store, world.clock
-    tjk = submit(store, "TJK", FREE_ROWS, release=None)
-    (made,) = release(store, [tjk.id], to="public", by="coord")
-    query = ObservationQuery("S01", ref_areas=["TJK"])
-    columns = ("key", "value", "conf_status")
-    assert 3_288_000.0 in store.read_columns(query, columns=columns)["value"]
-    ob, sl = S.observation, S.slice_
-    with store.writing() as conn:
-        men = conn.execute(
-            sa.select(ob.c.id)
-            .join(sl, sl.c.id == ob.c.slice_id)
-            .where(sl.c.submission_id == tjk.id, ob.c.key == "_T.M._T")
-        ).scalar_one()
-        conn.execute(
-            sa.insert(S.suppressed_cell).values(
-                observation_id=men, release_id=made.id, conf_status="D"
-            )
-        )
-    release(store, [tjk.id], to="public", by="coord")  # the release that moves the version
-    with Store.open(db_url, policy=SqlOnly(clock=clock)) as plain:
-        for name, who in READERS.items():
-            got = store.read_columns(query, principal=who, columns=columns)
-            assert got == plain.read_columns(query, principal=who, columns=columns)
-            shown = zip(got["value"], got["conf_status"], strict=True)
-            cell = dict(zip(got["key"], shown, strict=True))
-            entitled = name in ("coordinator", "other")  # TJK's own account, the coordinator
-            assert cell[("_T", "M", "_T")] == ((3_288_000.0, "F") if entitled else (None, "D"))
-            assert cell[("_T", "F", "_T")] == (3_348_800.0, "F")
     store.close()

@@ -263,10 +263,11 @@ class AccessPolicy(Permissions):
             key, lambda: self._columns(observation, self._own(principal, observation))
         )
 
-    def clean_slices(self, conn: Connection, slice_ids: Sequence[int]) -> frozenset[int]:
-        """Which of the slices ``slice_ids`` hold no cell :meth:`observation_columns` hides
-        (every cell free, none suppressed), as known on ``conn`` (:mod:`.masking`)."""
-        return self._hidden.clean(conn, slice_ids)
+    def clean_slices(self, conn: Connection, slices: Sequence[Any]) -> frozenset[int]:
+        """The ids of ``slices`` (rows of the slice table) that hold no cell
+        :meth:`observation_columns` hides: no cell of their submission's table is not free,
+        so none is suppressed either (:mod:`.masking`, asked on ``conn``)."""
+        return self._hidden.clean(conn, slices)
 
     @staticmethod
     def _own(principal: Principal, ob: sa.Table) -> sa.ColumnElement[bool] | None:

@@ -119,13 +119,18 @@ def parts(
 ) -> list[tuple[list[Any], dict[str, Any]]]:
     """``chunk`` as (slices, options of :meth:`AccessPolicy.observation_columns`): the slices
     ``who`` reads as stored (its country's own, and those with no cell the gate hides, asked
-    of the policy on ``conn``), then the others, read through the gate's masking."""
+    of the policy on ``conn``), then the others, read through the gate's masking. Never more
+    statements than one for the own slices and one for the others: without own slices, those
+    with nothing to hide go with the masked ones (a ``CASE`` per row of a small read costs
+    less than a statement of its own)."""
     if who.is_coordinator:
         return [(chunk, {})]
     own = own_ids(who, chunk)
     mine = set(own or ())
-    others = [s.id for s in chunk if s.id not in mine]
+    others = [s for s in chunk if s.id not in mine]
     plain = mine | (policy.clean_slices(conn, others) if others else frozenset())
+    if not mine and len(plain) < len(chunk):
+        plain = frozenset()
     stored = [s for s in chunk if s.id in plain]
     masked = [s for s in chunk if s.id not in plain]
     out: list[tuple[list[Any], dict[str, Any]]] = []
