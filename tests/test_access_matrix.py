@@ -20,6 +20,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from migstat.exchange import audit
 from migstat.exchange.release import release
 from migstat.formats.output import DOWNLOAD_FORMATS
 from migstat.web.app import create_app
@@ -398,3 +399,22 @@ def test_the_release_calendar_shows_dates_and_tables_only(client: TestClient, wo
     assert found(page, world) == set()
     own = client.get("/releases?lang=ru", headers=headers(world, "own")).text
     assert "Календарь выпусков" in own and "партнёрам" in own
+
+
+def test_a_signed_in_download_is_in_the_audit_trail(client: TestClient, world: World) -> None:
+    """A download by an account (which may hold data the public may not read) is recorded:
+    who, from where, what was asked; the public's downloads are public data and are not."""
+    url = f"/download/S01.csv?{KGZ}"
+    before = len(list(audit.records(world.store)))
+    assert client.get(url).status_code == 200
+    assert len(list(audit.records(world.store))) == before
+    answer = client.get(url, headers=headers(world, "partner"))
+    assert answer.status_code == 200 and found(answer.text, world) == allowed("partner")
+    (record,) = list(audit.records(world.store))[before:]
+    assert (record.actor, record.action, record.client) == (
+        "kaz.partner",
+        audit.DATA_DOWNLOAD,
+        "testclient",
+    )
+    assert record.details == {"path": "/download/S01.csv", "query": KGZ}
+    assert audit.verify(world.store).ok
