@@ -334,8 +334,18 @@ def test_another_countrys_submission_is_refused(opened: Store, books: dict[str, 
     denied = audit.latest(opened, action=audit.ACCESS_DENIED, limit=1)[0]
     assert denied.actor == "aigul" and denied.details["id"] == str(doc["id"])
     reporter, _csrf = signed_in(opened, "aigul")
-    assert reporter.get(f"/submissions/{doc['id']}").status_code == 403
-    assert reporter.get(f"/submissions/{doc['id']}/annotated.xlsx").status_code == 403
+    for url in (f"/submissions/{doc['id']}", f"/submissions/{doc['id']}/annotated.xlsx"):
+        before = audit.verify(opened).count
+        page = reporter.get(f"{url}?lang=ru")
+        assert page.status_code == 403 and re.search("[а-я]", page.text), url
+        assert "1383" not in page.text and "1,383" not in page.text  # none of KAZ's numbers
+        denied = audit.latest(opened, limit=1)[0]
+        assert audit.verify(opened).count == before + 1
+        assert (denied.actor, denied.action, denied.details["id"]) == (
+            "aigul",
+            audit.ACCESS_DENIED,
+            str(doc["id"]),
+        )
 
 
 def test_tokens_and_forms_that_are_refused(opened: Store, books: dict[str, Path]) -> None:
