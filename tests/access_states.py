@@ -6,7 +6,9 @@ leak), each total a number found nowhere else; readers with API tokens; a clock 
   secondary suppression hid beside it;
 - 2017 embargoed, the embargo over; 2018 embargoed, the embargo to come;
 - 2019 released to partners (Kazakhstan, in an agreement on S01 with Kyrgyzstan);
-- 2020 accepted, not released (internal); 2021 a draft (stored, never data).
+- 2020 accepted, not released (internal); 2021 a draft, 2022 submitted (awaiting review),
+  2023 returned with findings (stored, never data: only their country and the coordinator see
+  them, on the submission's own pages).
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ STATES = {
     "partners": (2019, 6_404_043.0, 3_177_067.0),
     "internal": (2020, 6_505_057.0, 3_233_079.0),
     "draft": (2021, 6_606_061.0, 3_288_083.0),
+    "submitted": (2022, 6_707_071.0, 3_344_089.0),
+    "returned": (2023, 6_808_087.0, 3_399_097.0),
 }
+READER_OF = {"KGZ": "own", "KAZ": "partner", "TJK": "other"}
+NOT_DATA = ("draft", "submitted", "returned")
+"""States of submissions that are never data (``submission.status`` as the workflow sets it)."""
 # the published year's breakdown by country of birth: RUS men confidential
 RUS_MEN, RUS_WOMEN = 52_307.0, 66_311.0
 
@@ -47,9 +54,14 @@ MAY_SEE = {
     "partners": {"partner", "own", "coordinator"},
     "internal": {"own", "coordinator"},
     "draft": set(),
+    "submitted": set(),
+    "returned": set(),
     "confidential": {"own", "coordinator"},
     "secondary": {"own", "coordinator"},
 }
+for _readers in MAY_SEE.values():
+    if "own" in _readers:
+        _readers.add("approver")  # Kyrgyzstan's approver reads what its country's reporter does
 
 
 def rows(state: str) -> list[Observation]:
@@ -80,6 +92,8 @@ class World:
     clock: Clock
     tokens: dict[str, str] = field(default_factory=dict)
     sentinels: dict[str, set[float]] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    """The submission of each state."""
 
 
 def _submit(store: Store, state: str, **options) -> int:
@@ -99,12 +113,13 @@ def build(url: str) -> World:
     clock = Clock(START)
     store = open_store(url, clock)
     world = World(store, clock)
-    ids = {state: _submit(store, state) for state in STATES if state != "draft"}
-    draft = _submit(store, "draft")
-    with store.writing() as conn:
-        conn.execute(
-            sa.update(S.submission).where(S.submission.c.id == draft).values(status="draft")
-        )
+    ids = {state: _submit(store, state) for state in STATES if state not in NOT_DATA}
+    for state in NOT_DATA:
+        sid = ids[state] = _submit(store, state)
+        with store.writing() as conn:
+            conn.execute(
+                sa.update(S.submission).where(S.submission.c.id == sid).values(status=state)
+            )
     agreements.add(store, "KGZ-KAZ", countries=["KGZ", "KAZ"], tables=["S01"], by="coord")
     (made,) = release(store, [ids["published"]], to="public", by="coord")
     assert made.suppressed > 0
@@ -130,13 +145,15 @@ def build(url: str) -> World:
     )
     for login, role, country in (
         ("kgz.reporter", "reporter", "KGZ"),
+        ("kgz.approver", "approver", "KGZ"),
         ("kaz.partner", "partner", "KAZ"),
         ("tjk.partner", "partner", "TJK"),
     ):
         accounts.add(store, login, role, PASSWORD, country=country, by="coord")
         issued = tokens.issue(store, login, by="coord", now=clock.now)
-        world.tokens[{"KGZ": "own", "KAZ": "partner", "TJK": "other"}[country]] = issued.token
+        world.tokens["approver" if role == "approver" else READER_OF[country]] = issued.token
     world.tokens["coordinator"] = COORDINATOR_TOKEN
+    world.ids = ids
     world.sentinels = {
         state: {total, men, total - men} for state, (_, total, men) in STATES.items()
     }

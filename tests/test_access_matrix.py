@@ -4,7 +4,8 @@ the SDMX API (``updatedAfter`` included) by a controllable clock.
 
 Every route of the app must be classified in :data:`RULES`; a new route that no rule covers
 fails :func:`test_every_route_is_classified`. The readers: the public, the coordinator,
-Kyrgyzstan's reporter (``own``: the country whose data is in every state), Kazakhstan's partner
+Kyrgyzstan's reporter (``own``: the country whose data is in every state) and its approver
+(``approver``: the same country, another role), Kazakhstan's partner
 (``partner``: in a sharing agreement on S01 with Kyrgyzstan) and Tajikistan's (``other``: signed
 in, in no agreement). The states are in :mod:`tests.access_states`.
 """
@@ -19,12 +20,14 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from migstat.exchange import audit
 from migstat.exchange.release import release
 from migstat.formats.output import DOWNLOAD_FORMATS
 from migstat.web.app import create_app
 from tests.access_states import (
     COORDINATOR_TOKEN,
     MAY_SEE,
+    NOT_DATA,
     STATES,
     World,
     build,
@@ -33,7 +36,9 @@ from tests.access_states import (
 )
 from tests.release_data import FREE_ROWS, Clock, open_store, submit
 
-READERS = ("public", "coordinator", "own", "partner", "other")
+READERS = ("public", "coordinator", "own", "approver", "partner", "other")
+COUNTRY = ("own", "approver")
+"""Kyrgyzstan's accounts: its reporter and its approver."""
 DATA_STATES = tuple(MAY_SEE)
 
 
@@ -273,7 +278,7 @@ def judge(kind: str, reader: str, status: int, shown: set[str], may: set[str]) -
     """What is wrong with an answer, or ``None``."""
     if status >= 500:
         return f"status {status}"
-    if kind == "own" and reader in ("own", "coordinator"):
+    if kind == "own" and reader in (*COUNTRY, "coordinator"):
         return None  # the country's own submissions, drafts included, and the coordinator's
     if kind == "own" and shown:
         return f"shows {sorted(shown)} of another country's submissions to {reader}"
@@ -303,6 +308,14 @@ def test_the_matrix_sees_every_state_somewhere(client: TestClient, world: World)
         assert found(answer.text, world) == expected
     assert "draft" not in allowed("coordinator")
     assert {"confidential", "secondary"} <= allowed("own")
+    # the submissions that are never data are there, in their states, for their country only
+    for state in NOT_DATA:
+        url = f"/api/submissions/{world.ids[state]}"
+        for reader in (*COUNTRY, "coordinator"):
+            answer = client.get(url, headers=headers(world, reader))
+            assert answer.status_code == 200 and answer.json()["status"] == state, (url, reader)
+        for reader in ("partner", "other", "public"):
+            assert client.get(url, headers=headers(world, reader)).status_code in (401, 403)
 
 
 # -- the embargo through every output, by the clock ----------------------------------------
@@ -386,3 +399,22 @@ def test_the_release_calendar_shows_dates_and_tables_only(client: TestClient, wo
     assert found(page, world) == set()
     own = client.get("/releases?lang=ru", headers=headers(world, "own")).text
     assert "Календарь выпусков" in own and "партнёрам" in own
+
+
+def test_a_signed_in_download_is_in_the_audit_trail(client: TestClient, world: World) -> None:
+    """A download by an account (which may hold data the public may not read) is recorded:
+    who, from where, what was asked; the public's downloads are public data and are not."""
+    url = f"/download/S01.csv?{KGZ}"
+    before = len(list(audit.records(world.store)))
+    assert client.get(url).status_code == 200
+    assert len(list(audit.records(world.store))) == before
+    answer = client.get(url, headers=headers(world, "partner"))
+    assert answer.status_code == 200 and found(answer.text, world) == allowed("partner")
+    (record,) = list(audit.records(world.store))[before:]
+    assert (record.actor, record.action, record.client) == (
+        "kaz.partner",
+        audit.DATA_DOWNLOAD,
+        "testclient",
+    )
+    assert record.details == {"path": "/download/S01.csv", "query": KGZ}
+    assert audit.verify(world.store).ok

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from migstat.exchange import accounts, audit, passwords, tokens
+from migstat.exchange import accounts, audit, passwords, sessions, tokens
 from migstat.model import InputError, NotFoundError
 from migstat.store import Store
 from migstat.store import schema as S
@@ -150,3 +150,32 @@ def test_the_commands(cli, tmp_path: Path) -> None:
     ]
     assert "The audit trail verifies: 5 records" in err
     assert PASSWORD not in out and secret not in out
+
+
+def test_users_reset_sets_a_new_password_and_ends_the_sessions(cli, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    cli("--db", db, "users", "add", "aigul", "--role", "reporter", "--country", "KGZ",
+        "--password-file", str(pw))  # fmt: skip
+    with Store.open(db) as store:
+        account = accounts.find(store, "aigul")
+        with store.writing() as conn:
+            session = sessions.begin(conn, account, client="test", at=datetime.now(UTC))
+        assert sessions.resolve(store, session).account is not None
+    new = tmp_path / "new"
+    new.write_text("Naryn river at dawn, 2024\n", encoding="utf-8")
+    code, out, _err = cli("--db", db, "--lang", "ru", "users", "reset", "aigul",
+                          "--password-file", str(new))  # fmt: skip
+    assert code == 0 and "Для aigul установлен новый пароль; её сеансы завершены." in out
+    short = tmp_path / "short"
+    short.write_text("abc\n", encoding="utf-8")
+    code, _out, err = cli("--db", db, "users", "reset", "aigul", "--password-file", str(short))
+    assert code != 0 and "12" in err
+    with Store.open(db) as store:
+        assert sessions.resolve(store, session).account is None
+        with store.reading() as conn:
+            _account, stored = accounts.password_hash(conn, "aigul")
+        assert passwords.verify(stored, "Naryn river at dawn, 2024")[0]
+        assert not passwords.verify(stored, PASSWORD)[0]
+        assert [r.action for r in audit.records(store)][-1] == "account.password"

@@ -334,8 +334,18 @@ def test_another_countrys_submission_is_refused(opened: Store, books: dict[str, 
     denied = audit.latest(opened, action=audit.ACCESS_DENIED, limit=1)[0]
     assert denied.actor == "aigul" and denied.details["id"] == str(doc["id"])
     reporter, _csrf = signed_in(opened, "aigul")
-    assert reporter.get(f"/submissions/{doc['id']}").status_code == 403
-    assert reporter.get(f"/submissions/{doc['id']}/annotated.xlsx").status_code == 403
+    for url in (f"/submissions/{doc['id']}", f"/submissions/{doc['id']}/annotated.xlsx"):
+        before = audit.verify(opened).count
+        page = reporter.get(f"{url}?lang=ru")
+        assert page.status_code == 403 and re.search("[а-я]", page.text), url
+        assert "1383" not in page.text and "1,383" not in page.text  # none of KAZ's numbers
+        denied = audit.latest(opened, limit=1)[0]
+        assert audit.verify(opened).count == before + 1
+        assert (denied.actor, denied.action, denied.details["id"]) == (
+            "aigul",
+            audit.ACCESS_DENIED,
+            str(doc["id"]),
+        )
 
 
 def test_tokens_and_forms_that_are_refused(opened: Store, books: dict[str, Path]) -> None:
@@ -417,8 +427,9 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
     opened: Store, books: dict[str, Path]
 ) -> None:
     """Two reporters of one country submit while the coordinator accepts an earlier
-    submission, and two coordinators decide on the same one at once: every submission is
-    stored with its event, exactly one decision wins, the audit chain holds."""
+    submission and releases an accepted one to partners, and two coordinators decide on the
+    same one at once: every submission is stored with its event, exactly one decision wins,
+    the release is recorded with its audit record, the audit chain holds."""
     accounts.add(opened, "nurlan", "reporter", PASSWORD, country="KGZ", by="test")
     accounts.set_disabled(opened, "bakyt", True, by="test")  # no approver: straight to review
     checked = api.check_file(books["good"], store=opened)
@@ -427,9 +438,13 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
         opened, checked.dataset, checked.raw, checked.findings, who=reporters[0]
     )
     coord = accounts.find(opened, "coord").principal
+    ready = workflow.submit(
+        opened, checked.dataset, checked.raw, checked.findings, who=reporters[1]
+    )
+    workflow.accept(opened, ready.id, who=coord)
     other = Principal(user_id="erlan", roles=frozenset({"coordinator"}))
     before = audit.verify(opened).count
-    start = threading.Barrier(4)
+    start = threading.Barrier(5)
     outcomes: dict[str, object] = {}
 
     def run(name: str, work) -> None:
@@ -449,6 +464,7 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
     }
     jobs["accept-coord"] = lambda: workflow.accept(opened, earlier.id, who=coord)
     jobs["accept-erlan"] = lambda: workflow.accept(opened, earlier.id, who=other)
+    jobs["release"] = lambda: release.release(opened, [ready.id], to="partners", by="coord")
     threads = [threading.Thread(target=run, args=(n, w)) for n, w in jobs.items()]
     for thread in threads:
         thread.start()
@@ -469,8 +485,12 @@ def test_concurrent_submissions_and_decisions_lose_nothing(
         "submitted",
         "accepted",
     ]
+    (made,) = outcomes["release"]
+    assert [(r.id, r.state) for r in release.releases(opened, submission_id=ready.id)] == [
+        (made.id, "partners")
+    ]
     chain = audit.verify(opened)
-    assert chain.ok and chain.count == before + 3
+    assert chain.ok and chain.count == before + 4
     assert sorted(r.id for r in workflow.queue(opened)) == sorted(ids)
 
 

@@ -208,6 +208,25 @@ def test_confidential_cell_and_its_complement_hidden_from_those_not_entitled(sto
         assert conn.execute(cells).scalar() == made.suppressed  # not hidden twice
 
 
+def test_suppression_hides_cells_only_in_tables_with_a_confidential_cell(store) -> None:
+    """What lets the read path read a table with no confidential cell as stored
+    (:mod:`migstat.store.masking`): every cell secondary suppression hides is in a table of a
+    submission that has a cell that is not free, and the gate reads only the others plain."""
+    record = submit(store, "KGZ", KGZ_ROWS, release=None)
+    free = submit(store, "KAZ", KAZ_ROWS, release=None)
+    made = release(store, [record.id, free.id], to="public", by="coord")
+    assert made[0].suppressed >= 1 and made[1].suppressed == 0
+    sl, ob, sc = S.slice_, S.observation, S.suppressed_cell
+    pair = sa.select(sl.c.submission_id, sl.c.table_id).join(ob, ob.c.slice_id == sl.c.id)
+    with store.reading() as conn:
+        hidden = set(conn.execute(pair.join(sc, sc.c.observation_id == ob.c.id).distinct()))
+        confidential = set(conn.execute(pair.where(ob.c.conf_status != "F").distinct()))
+        slices = list(conn.execute(sa.select(sl.c.id, sl.c.submission_id, sl.c.table_id)))
+        clean = store.policy.clean_slices(conn, slices)
+    assert hidden == confidential == {(record.id, "S01")}
+    assert clean == {s.id for s in slices if s.submission_id == free.id} != set()
+
+
 def test_release_states_from_the_command_line(cli, tmp_path) -> None:
     db = str(tmp_path / "cli.db")
     with open_store(db, Clock()) as opened:

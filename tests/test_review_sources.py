@@ -17,6 +17,7 @@ import pytest
 
 from migstat.demo.synthetic import consistent_dataset, write_workbook
 from migstat.exchange import accounts, sources_check, totp, workflow
+from migstat.exchange.review import Corridor
 from migstat.model import Dataset, Observation, SubmissionMetadata
 from migstat.store import Store
 from migstat.store.access import PARTNERS, Principal
@@ -115,3 +116,26 @@ def test_a_questionnaire_upload_carries_the_warnings_to_the_reporter(
     uzb = next(r["message"] for r in mine if "UZB" in r["message"])
     assert "31\u202f829" in uzb and "8\u202f997" in uzb and "3.5" in uzb
     assert record.status == workflow.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("own", "other", "beyond", "ratio"),
+    [
+        (100.0, 150.0, False, 1.5),  # within the factor 2
+        (100.0, 250.0, True, 2.5),  # beyond it, either way round
+        (250.0, 100.0, True, 2.5),
+        (4.0, 9.0, False, 2.25),  # both under MIN_FLOW: small numbers swing
+        (0.0, 40.0, True, 40e9),  # one side nothing, the other not small
+        (-50.0, 5.0, True, 5e9),  # a negative figure beside a small one is still a warning
+    ],
+)
+def test_the_mirror_and_the_other_sources_judge_a_difference_alike(
+    own: float, other: float, beyond: bool, ratio: float
+) -> None:
+    pair = (
+        Corridor("F01", "KAZ", "2020", own, other, 2.0),
+        sources_check.OtherSource("S01", "KGZ", "2020", "_T._T._T", "UNDESA", own, other, 2.0),
+    )
+    for judged in pair:
+        assert judged.beyond is beyond
+        assert judged.ratio == pytest.approx(ratio)

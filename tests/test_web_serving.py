@@ -3,8 +3,8 @@ production refuses to start without and adds (HSTS, ``__Host-`` session cookies)
 
 The worker test starts the real command (``python -m migstat serve --workers 2``) and finds
 which worker process holds each client connection from ``/proc`` (the socket's inode), so it
-knows that both workers answered, and that a submission stored while they run is visible
-through both at once.
+knows that both workers answered, and that a submission stored while they run, and a release
+made while they run, are visible through both at once.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from migstat.demo.synthetic import consistent_dataset
 from migstat.exchange import accounts
+from migstat.exchange.release import release
 from migstat.store import Store
 from migstat.web import auth, serving
 from migstat.web.app import create_app
@@ -137,14 +139,16 @@ def _get(conn: http.client.HTTPConnection, url: str) -> tuple[int, bytes]:
     return answer.status, answer.read()
 
 
-def _submit(db_url: str, country: str, year: int) -> None:
+def _submit(db_url: str, country: str, year: int, **options: Any) -> int:
     with Store.open(db_url) as store:
-        store.submit(consistent_dataset(country, year), f"{country} {year}".encode(), findings=[])
+        data, raw = consistent_dataset(country, year), f"{country} {year}".encode()
+        return store.submit(data, raw, findings=[], **options).id
 
 
 def test_two_workers_answer_alike_and_see_a_new_submission_at_once(db_url: str) -> None:
     _submit(db_url, "KGZ", 2024)
-    with _server(db_url, 2) as (port, process):
+    internal = _submit(db_url, "TJK", 2024, release=None)  # accepted, kept internal
+    with _server(db_url, 2) as (port, process), Store.open(db_url) as store:
         deadline = time.monotonic() + 60
         while len(_children(process.pid)) < 2:
             assert time.monotonic() < deadline, "two workers did not start"
@@ -167,6 +171,14 @@ def test_two_workers_answer_alike_and_see_a_new_submission_at_once(db_url: str) 
         for conn in held.values():
             status, body = _get(conn, "/sdmx/rest/data/S01/KAZ.._T._T.?format=csv")
             assert status == 200 and b"KAZ" in body
+        # An accepted submission kept internal is seen by neither; released from another
+        # process (as ``migstat release`` does), it is seen by both on their next request.
+        tjk = "/sdmx/rest/data/S01/TJK.._T._T.?format=csv"
+        assert [_get(c, tjk)[0] for c in held.values()] == [404, 404]  # no data
+        release(store, [internal], to="public", by="coord")
+        for conn in held.values():
+            status, body = _get(conn, tjk)
+            assert status == 200 and b"TJK" in body
             conn.close()
 
 

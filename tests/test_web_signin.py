@@ -420,3 +420,30 @@ def test_the_coordinator_needs_a_second_factor_used_once(opened: Store, clock: C
         "no second factor",
         "second factor missing",
     ]
+
+
+def test_a_new_password_ends_every_session_of_the_account(opened: Store, clock: Clock) -> None:
+    """The coordinator sets a reporter's new password in the portal: the reporter's open
+    session ends at once (its cookie is nobody's), the old password no longer signs in, the
+    new one does; the change is in the audit trail, the password nowhere."""
+    reporter = client(opened, clock)
+    sign_in(reporter, "aigul")
+    assert reporter.get("/me").json()["login"] == "aigul"
+    web = client(opened, clock)
+    sign_in(web)
+    csrf = csrf_of(web.get("/accounts").text)
+    new = "Issyk-Kul in October, 1,607 m"
+    weak = web.post("/accounts/aigul/password?lang=ru", data={"csrf": csrf, "password": "short"})
+    assert weak.status_code == 400 and "пароль должен быть не короче 12" in weak.text
+    assert reporter.get("/me").json()["login"] == "aigul"  # a refused change ends nothing
+    changed = web.post(
+        "/accounts/aigul/password",
+        data={"csrf": csrf, "password": new},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert reporter.get("/me").json().get("login") is None
+    assert attempt(client(opened, clock), "aigul", PASSWORD).status_code == 401
+    assert attempt(client(opened, clock), "aigul", new).status_code == 303
+    assert ("coord", "account.password") in actions(opened)
+    assert all(new not in str(r.details) for r in audit.records(opened))

@@ -55,6 +55,8 @@ SIGNIN_THROTTLED = "signin.throttled"
 SIGNOUT = "signout"
 SESSION_REFUSED = "session.refused"
 ACCESS_DENIED = "access.denied"
+DATA_DOWNLOAD = "data.download"
+"""Data downloaded by a signed-in account (what it reads may be more than the public's)."""
 
 
 class AuditChainError(MigstatError):

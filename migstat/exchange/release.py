@@ -218,7 +218,10 @@ def _has_confidential(conn: Connection, sid: int, table: str | None) -> bool:
 
 def _suppress(store: Store, conn: Connection, rid: int, sid: int, table: str | None) -> int:
     """Secondary suppression of every table (of the release) with a confidential cell; the
-    complementary cells recorded in ``suppressed_cell``. How many were hidden."""
+    complementary cells recorded in ``suppressed_cell``. How many were hidden.
+
+    Only cells of a table that has a cell that is not free are ever hidden here: the read
+    path reads the other tables as stored on that ground (:mod:`migstat.store.masking`)."""
     if not _has_confidential(conn, sid, table):
         return 0
     stored = _stored(conn, sid, table)

@@ -136,8 +136,31 @@ OwnFlows = dict[tuple[str, str], tuple[float, Location | None]]
 """(year, partner) -> (value, where) of one flow table at the mirror's cell."""
 
 
+class Apart:
+    """Two figures for the same thing, ``own`` (the submission's) and ``other`` (a partner's
+    or another source's), and the ``factor`` they may differ by in either direction."""
+
+    __slots__ = ()
+    own: float
+    other: float
+    factor: float
+
+    @property
+    def ratio(self) -> float:
+        """How many times the larger is of the smaller (a side at or below 0 counts as 1e-9)."""
+        return max(self.own, self.other) / max(min(self.own, self.other), 1e-9)
+
+    @property
+    def beyond(self) -> bool:
+        """Apart by more than the factor. Both sides under :data:`MIN_FLOW` in size never are
+        (small numbers swing); a side at or below 0 beside one that is not small always is."""
+        if max(abs(self.own), abs(self.other)) < MIN_FLOW:
+            return False
+        return min(self.own, self.other) <= 0 or self.ratio > self.factor
+
+
 @dataclass(frozen=True, slots=True)
-class Corridor:
+class Corridor(Apart):
     """One corridor of a submission beside the partner's own figure for it."""
 
     table: str
@@ -147,17 +170,6 @@ class Corridor:
     other: float
     factor: float
     where: Location | None = None
-
-    @property
-    def ratio(self) -> float:
-        return max(self.own, self.other) / max(min(self.own, self.other), 1e-9)
-
-    @property
-    def beyond(self) -> bool:
-        """Apart by more than the factor (both sides under :data:`MIN_FLOW` never are)."""
-        if max(self.own, self.other) < MIN_FLOW:
-            return False
-        return min(self.own, self.other) <= 0 or self.ratio > self.factor
 
     def finding(self) -> Finding:
         return Finding(

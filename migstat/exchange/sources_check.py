@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from migstat.exchange.review import MIN_FLOW, mirror_factor
+from migstat.exchange.review import Apart, mirror_factor
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location
 from migstat.model.findings import Finding, Severity
@@ -52,7 +52,7 @@ def source_factor() -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class OtherSource:
+class OtherSource(Apart):
     """One cell of a submission beside another source's published figure for it."""
 
     table: str
@@ -64,17 +64,6 @@ class OtherSource:
     other: float
     factor: float
     where: Location | None = None
-
-    @property
-    def ratio(self) -> float:
-        return max(self.own, self.other) / max(min(self.own, self.other), 1e-9)
-
-    @property
-    def beyond(self) -> bool:
-        """Apart by more than the factor (both sides under :data:`MIN_FLOW` never are)."""
-        if max(abs(self.own), abs(self.other)) < MIN_FLOW:
-            return False
-        return min(self.own, self.other) <= 0 or self.ratio > self.factor
 
     def finding(self) -> Finding:
         return Finding(

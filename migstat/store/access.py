@@ -31,22 +31,25 @@ into lists of ids (:mod:`migstat.store.resolved`), the same decision as the subq
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from migstat.i18n import N_
-from migstat.model.findings import MigstatError
-from migstat.store import resolved
+from migstat.store import masking, resolved
 from migstat.store import schema as S
+from migstat.store.permissions import ANONYMOUS as ANONYMOUS
+from migstat.store.permissions import APPROVER as APPROVER
+from migstat.store.permissions import COORDINATOR as COORDINATOR
+from migstat.store.permissions import PARTNER as PARTNER
+from migstat.store.permissions import REPORTER as REPORTER
+from migstat.store.permissions import ROLES as ROLES
+from migstat.store.permissions import AccessDeniedError as AccessDeniedError
+from migstat.store.permissions import Permissions, Principal
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-    from migstat.store.records import SubmissionRecord
 
 # Release states of a submission (``submission.status``).
 ACCEPTED = "accepted"
@@ -70,48 +73,8 @@ AGREEMENT_REMOVED = "removed"
 MAX_CACHED_CLAUSES = 2000
 """Clauses kept per policy (one set per reading country); the cache starts over past it."""
 
-# Roles of accounts (:mod:`migstat.exchange.accounts`): the coordinator administers
-# everything; a reporter submits for one country, an approver signs off for one country, a
-# partner is a country's account that sees partners' data under sharing agreements.
-COORDINATOR = "coordinator"
-REPORTER = "reporter"
-APPROVER = "approver"
-PARTNER = "partner"
-ROLES = (COORDINATOR, REPORTER, APPROVER, PARTNER)
 
-
-class AccessDeniedError(MigstatError):
-    """A principal asked for something it may not read."""
-
-    exit_code = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is reading. Anonymous unless said otherwise.
-
-    ``user_id`` names an account, ``roles`` holds e.g. ``coordinator`` or ``partner``, and
-    ``country`` is the reporting country the account speaks for (ISO alpha-3). None of these
-    change what can be read yet; they are here so callers can already pass them along.
-    """
-
-    user_id: str | None = None
-    roles: frozenset[str] = frozenset()
-    country: str | None = None
-
-    @property
-    def anonymous(self) -> bool:
-        return self.user_id is None
-
-    @property
-    def is_coordinator(self) -> bool:
-        return COORDINATOR in self.roles
-
-
-ANONYMOUS = Principal()
-
-
-class AccessPolicy:
+class AccessPolicy(Permissions):
     """The decisions about reading, in one place (see the module docstring).
 
     ``clock`` gives the moment (aware or naive UTC) that embargoes are judged against; tests
@@ -125,6 +88,7 @@ class AccessPolicy:
         self._now = sa.bindparam("policy_now", callable_=self.now, type_=sa.DateTime)
         self._made: dict[tuple[Any, ...], Any] = {}
         self._resolutions = resolved.Resolutions()
+        self._hidden = masking.HiddenCells(FREE)
 
     def _cached(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         made = self._made.get(key)
@@ -274,7 +238,7 @@ class AccessPolicy:
         observation: sa.Table,
         *,
         own_slices: list[int] | None = None,
-        all_own: bool = False,
+        as_stored: bool = False,
     ) -> dict[str, sa.ColumnElement[Any]]:
         """What ``principal`` reads in the ``value`` and ``conf_status`` columns.
 
@@ -283,11 +247,12 @@ class AccessPolicy:
         suppression hid when the table was released (its CONF_STATUS read as D), so a hidden
         cell cannot be recovered from the totals beside it. ``own_slices``, when the caller
         knows them, are the ids of the slices read that the principal's country submitted
-        (else a subquery finds them); ``all_own`` says every slice read is the principal's
-        country's own (checked by the caller from the slices' submitting country), so the
-        cells are read as stored with no per-row test.
+        (else a subquery finds them); ``as_stored`` says every slice read is the principal's
+        country's own (checked by the caller from the slices' submitting country) or holds
+        no cell to hide (:meth:`clean_slices`), so the cells are read as stored with no
+        per-row test.
         """
-        if principal.is_coordinator or (all_own and principal.country):
+        if principal.is_coordinator or as_stored:
             return {"value": observation.c.value, "conf_status": observation.c.conf_status}
         if own_slices is not None and not own_slices:
             return self._cached(("columns", None, observation), lambda: self._columns(observation))
@@ -297,6 +262,12 @@ class AccessPolicy:
         return self._cached(
             key, lambda: self._columns(observation, self._own(principal, observation))
         )
+
+    def clean_slices(self, conn: Connection, slices: Sequence[Any]) -> frozenset[int]:
+        """The ids of ``slices`` (rows of the slice table) that hold no cell
+        :meth:`observation_columns` hides: no cell of their submission's table is not free,
+        so none is suppressed either (:mod:`.masking`, asked on ``conn``)."""
+        return self._hidden.clean(conn, slices)
 
     @staticmethod
     def _own(principal: Principal, ob: sa.Table) -> sa.ColumnElement[bool] | None:
@@ -362,140 +333,6 @@ class AccessPolicy:
             submission.c.country == country,
             sa.and_(submission.c.status == ACCEPTED, shared),
         ]
-
-    def can_read_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may see the record of a submission: what it is listed."""
-        return True
-
-    def entitled(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """The submitting country and the coordinator."""
-        return principal.is_coordinator or (
-            principal.country is not None and principal.country == record.country
-        )
-
-    def can_read_raw(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may download the file as submitted: the submitting country
-        and the coordinator (the file holds every cell, confidential ones too)."""
-        return self.entitled(principal, record)
-
-    def can_read_findings(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may read the findings of a submission: as the raw file."""
-        return self.entitled(principal, record)
-
-    def can_edit_mappings(self, principal: Principal) -> bool:
-        """Whether ``principal`` may save new versions of classification mappings.
-
-        Today: the coordinator only (on the web, whoever presents the coordinator token).
-        """
-        return principal.is_coordinator
-
-    def check_edit_mappings(self, principal: Principal) -> None:
-        if not self.can_edit_mappings(principal):
-            raise AccessDeniedError(
-                N_(
-                    "Only the coordinator may edit classification "
-                    "mappings: sign in with the coordinator token."
-                )
-            )
-
-    def can_administer(self, principal: Principal) -> bool:
-        """Whether ``principal`` may add, disable and reset accounts and issue or revoke API
-        tokens: the coordinator only."""
-        return principal.is_coordinator
-
-    def check_administer(self, principal: Principal) -> None:
-        if not self.can_administer(principal):
-            raise AccessDeniedError(
-                N_("Only the coordinator may manage accounts: sign in as the coordinator.")
-            )
-
-    def can_read_audit(self, principal: Principal) -> bool:
-        """Whether ``principal`` may read the audit trail: the coordinator only."""
-        return principal.is_coordinator
-
-    def check_read_audit(self, principal: Principal) -> None:
-        if not self.can_read_audit(principal):
-            raise AccessDeniedError(
-                N_("Only the coordinator may read the audit trail: sign in as the coordinator.")
-            )
-
-    def check(self, allowed: bool, record: SubmissionRecord) -> None:
-        if not allowed:
-            raise AccessDeniedError(N_("You may not read submission {id}."), id=record.id)
-
-    # -- reporting rounds (migstat.exchange.rounds) --
-
-    def can_manage_rounds(self, principal: Principal) -> bool:
-        """Whether ``principal`` may open and close reporting rounds: the coordinator only."""
-        return principal.is_coordinator
-
-    def check_manage_rounds(self, principal: Principal) -> None:
-        if not self.can_manage_rounds(principal):
-            raise AccessDeniedError(
-                N_("Only the coordinator may open or close rounds: sign in as the coordinator.")
-            )
-
-    def can_read_round_row(self, principal: Principal, country: str) -> bool:
-        """Whether ``principal`` may see a country's row of a round's status board: the
-        coordinator every row, a reporter or approver its own country's."""
-        if principal.is_coordinator:
-            return True
-        country_roles = {REPORTER, APPROVER}
-        return bool(principal.roles & country_roles) and principal.country == country
-
-    def check_declare_for(self, principal: Principal, country: str | None = None) -> None:
-        """Whether ``principal`` may declare a table of ``country`` not available in a round
-        (or, without ``country``, of some country): the coordinator, or the country's
-        reporter."""
-        own = REPORTER in principal.roles and (country is None or principal.country == country)
-        if not (principal.is_coordinator or own):
-            raise AccessDeniedError(
-                N_("Only the country's reporter or the coordinator may declare its tables.")
-            )
-
-    # -- the submission workflow (migstat.exchange.workflow) ----------------------------------
-
-    def can_submit_for(self, principal: Principal, country: str | None) -> bool:
-        """Whether ``principal`` may send a submission for ``country`` from the portal or the
-        API: a reporter of that country only."""
-        return REPORTER in principal.roles and country is not None and principal.country == country
-
-    def can_follow_submission(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may follow a submission through the workflow (its state,
-        findings, explanations, history): the coordinator, and the reporters and approvers of
-        its country."""
-        if principal.is_coordinator:
-            return True
-        return bool(
-            principal.roles & {REPORTER, APPROVER}
-            and record.country is not None
-            and principal.country == record.country
-        )
-
-    def can_sign_off(self, principal: Principal, record: SubmissionRecord) -> bool:
-        """Whether ``principal`` may sign off a submission: an approver of its country."""
-        return APPROVER in principal.roles and principal.country == record.country
-
-    def can_review(self, principal: Principal) -> bool:
-        """Whether ``principal`` may accept or return submissions: the coordinator only."""
-        return principal.is_coordinator
-
-    def check_release(self, principal: Principal) -> None:
-        """Release, embargo or withdraw accepted submissions: the coordinator only."""
-        if not principal.is_coordinator:
-            raise AccessDeniedError(
-                N_("Only the coordinator may release or withdraw data: sign in as the coordinator.")
-            )
-
-    def check_manage_agreements(self, principal: Principal) -> None:
-        """Add or remove sharing agreements: the coordinator only."""
-        if not principal.is_coordinator:
-            raise AccessDeniedError(
-                N_(
-                    "Only the coordinator may change sharing agreements: "
-                    "sign in as the coordinator."
-                )
-            )
 
 
 # The aliases and the parts of the clauses that never change, made once: building them per read

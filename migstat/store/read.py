@@ -13,7 +13,7 @@ same slices.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import compress, groupby, repeat
 from operator import itemgetter
@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from migstat.i18n import N_
 from migstat.model.findings import NotFoundError
@@ -32,6 +31,7 @@ from migstat.store import schema as S
 from migstat.store.access import ANONYMOUS, Principal
 from migstat.store.engine import StoreCore, aware, naive_utc, utcnow
 from migstat.store.records import ObservationQuery, StoredObservation
+from migstat.store.slicerows import KeyCodes, Overlap, fetch_all, parts
 
 READ_CHUNK_ROWS = 50_000
 """Roughly how many observations one read query fetches at a time."""
@@ -68,10 +68,6 @@ class _Commented(NamedTuple):
 
 def _join_key(key: Sequence[str]) -> str:
     return S.KEY_SEPARATOR.join(str(c) for c in key)
-
-
-def _split_key(text: str) -> tuple[str, ...]:
-    return tuple(text.split(S.KEY_SEPARATOR)) if text else ()
 
 
 class StoreReads(StoreCore):
@@ -151,7 +147,7 @@ class StoreReads(StoreCore):
 
     def _plan(
         self, query: ObservationQuery, as_of: datetime | None, who: Principal
-    ) -> tuple[list[Any], frozenset[str] | None, _KeyCodes]:
+    ) -> tuple[list[Any], frozenset[str] | None, KeyCodes]:
         """What :meth:`read` and :meth:`read_columns` both read: the current slices (access
         clause, slice keys, as-of), the partner codes wanted and the filter of the keys."""
         table = self._table_id(query.table)
@@ -186,7 +182,7 @@ class StoreReads(StoreCore):
                 period_below=str(query.time_to + 1) if query.time_to is not None else None,
                 as_of=moment,
             )
-        return slices, partners, _KeyCodes(key_filters)
+        return slices, partners, KeyCodes(key_filters)
 
     def read(
         self,
@@ -260,7 +256,7 @@ class StoreReads(StoreCore):
         *,
         partners: frozenset[str] | None = None,
         key: str | None = None,
-        codes: _KeyCodes,
+        codes: KeyCodes,
         fields: Sequence[str] = (),
         current: bool = False,
     ) -> Iterator[tuple[Any, list[tuple[Any, ...]], list[str]]]:
@@ -271,32 +267,30 @@ class StoreReads(StoreCore):
         if not slices or (partners is not None and not partners):
             return
         ob = S.observation
-        overlap = _Overlap.of(slices, fields) if current else None
+        overlap = Overlap.of(slices, fields) if current else None
         for chunk in _chunks(slices):
             rows = []
-            # the reader's own slices and the others apart: each statement then has plain
-            # columns or the gate's masking without a per-row test of whose the slice is
-            for part, own in _by_owner(who, chunk):
-                shown = self.policy.observation_columns(
-                    who, ob, own_slices=[] if own else _own(who, part), all_own=own
-                )
-                selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
-                if overlap is not None and overlap.extra:
-                    selected.append(ob.c.partner)
-                stmt = (
-                    sa.select(*selected)
-                    .where(
-                        ob.c.slice_id.in_([s.id for s in part]),
-                        self.policy.observation_clause(who, ob),
+            with self.reading() as conn:
+                # the slices read as stored (the reader's own, those with no cell to hide)
+                # and the others apart: no per-row test where none is needed
+                for part, options in parts(self.policy, conn, who, chunk):
+                    shown = self.policy.observation_columns(who, ob, **options)
+                    selected = [ob.c.slice_id, ob.c.key, *(shown.get(f, ob.c[f]) for f in fields)]
+                    if overlap is not None and overlap.extra:
+                        selected.append(ob.c.partner)
+                    stmt = (
+                        sa.select(*selected)
+                        .where(
+                            ob.c.slice_id.in_([s.id for s in part]),
+                            self.policy.observation_clause(who, ob),
+                        )
+                        .order_by(ob.c.slice_id, ob.c.id)
                     )
-                    .order_by(ob.c.slice_id, ob.c.id)
-                )
-                if partners is not None:
-                    stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
-                if key is not None:
-                    stmt = stmt.where(ob.c.key == key)
-                with self.reading() as conn:
-                    rows.extend(_fetch_all(conn, stmt))
+                    if partners is not None:
+                        stmt = stmt.where(ob.c.partner.in_(sorted(partners)))
+                    if key is not None:
+                        stmt = stmt.where(ob.c.key == key)
+                    rows.extend(fetch_all(conn, stmt))
             grouped = {sid: list(group) for sid, group in groupby(rows, itemgetter(0))}
             del rows
             for s in chunk:
@@ -322,13 +316,13 @@ class StoreReads(StoreCore):
         *,
         partners: frozenset[str] | None = None,
         key: str | None = None,
-        codes: _KeyCodes | None = None,
+        codes: KeyCodes | None = None,
         current: bool = False,
     ) -> Iterator[StoredObservation]:
         """The observations of ``slices``; with ``current`` (the current slices of
         :meth:`_current_slices`) a cell two breakdowns of one slice key both hold is given
         once, from the newer slice."""
-        codes = codes or _KeyCodes(())
+        codes = codes or KeyCodes(())
         seen = codes.codes
         make = tuple.__new__
         kind = StoredObservation
@@ -472,91 +466,6 @@ class StoreReads(StoreCore):
         return sorted((*key, n) for key, n in counts.items())
 
 
-class _Overlap:
-    """Cells that two current slices of different breakdowns of one slice key both hold
-    (UN DESA's totals by sex and its matrix by origin both give the foreign-born of both
-    sexes): the newer slice's cell is read, the older one's is not. Slices come newest first
-    within their key (:meth:`StoreReads._current_slices`)."""
-
-    __slots__ = ("at", "extra", "group", "multi", "taken")
-
-    def __init__(self, multi: set[tuple[str, ...]], at: int, extra: bool) -> None:
-        self.multi, self.at, self.extra = multi, at, extra
-        self.group: tuple[str, ...] | None = None
-        self.taken: set[tuple[str, str | None]] = set()
-
-    @classmethod
-    def of(cls, slices: list[Any], fields: Sequence[str]) -> _Overlap | None:
-        """``None`` when every slice key has one current slice (the usual case)."""
-        counts = Counter((s.table_id, s.provider, s.ref_area, s.time_period) for s in slices)
-        multi = {k for k, n in counts.items() if n > 1}
-        if not multi:
-            return None
-        if "partner" in fields:
-            return cls(multi, 2 + list(fields).index("partner"), False)
-        return cls(multi, 2 + len(fields), True)
-
-    def newest(self, s: Any, rows: list[Any]) -> list[Any]:
-        """The rows of slice ``s`` that no newer slice of its key gave (the partner column
-        added for this dropped again)."""
-        group = (s.table_id, s.provider, s.ref_area, s.time_period)
-        if group not in self.multi:
-            return [r[: self.at] for r in rows] if self.extra else rows
-        if group != self.group:
-            self.group, self.taken = group, set()
-        at, taken = self.at, self.taken
-        kept = [r for r in rows if (r[1], r[at]) not in taken]
-        taken.update((r[1], r[at]) for r in rows)
-        return [r[:at] for r in kept] if self.extra else kept
-
-
-class _KeyCodes:
-    """The codes of stored key texts, split once per distinct text (the rows of a table
-    repeat a few thousand keys at most), and whether the filters of a query accept them.
-
-    ``filters`` holds ``(position, codes wanted)`` pairs from :class:`ObservationQuery`
-    ``filters``; :attr:`codes` maps each key text seen to its codes.
-    """
-
-    __slots__ = ("codes", "filters", "ok")
-
-    def __init__(self, filters: Iterable[tuple[int, frozenset[str]]]) -> None:
-        self.filters = tuple(filters)
-        self.codes: dict[str, tuple[str, ...]] = {}
-        self.ok: dict[str, bool] = {}
-
-    def learn(self, texts: list[str]) -> list[bool] | None:
-        """Remember the codes of ``texts``; which of them the filters keep (``None``: all)."""
-        for text in set(texts).difference(self.codes):
-            codes = self.codes[text] = _split_key(text)
-            self.ok[text] = all(
-                at < len(codes) and codes[at] in wanted for at, wanted in self.filters
-            )
-        if not self.filters:
-            return None
-        keep = list(map(self.ok.__getitem__, texts))
-        return None if all(keep) else keep
-
-
-def _by_owner(who: Principal, chunk: list[Any]) -> list[tuple[list[Any], bool]]:
-    """``chunk`` as (slices, all ``who``'s country's own): the own slices and the others."""
-    mine = set(_own(who, chunk) or ())
-    parts = [
-        (p, own) for own in (True, False) if (p := [s for s in chunk if (s.id in mine) == own])
-    ]
-    return parts if mine else [(chunk, False)]
-
-
-def _own(who: Principal, chunk: list[Any]) -> list[int] | None:
-    """The ids of the slices in ``chunk`` that ``who``'s country submitted (``None`` when the
-    slices do not say whose they are): the access gate then needs no subquery to tell."""
-    if who.country is None or who.is_coordinator:
-        return []
-    if chunk and not hasattr(chunk[0], "submission_country"):
-        return None
-    return [s.id for s in chunk if s.submission_country == who.country]
-
-
 def _slice_fields(s: Any) -> dict[str, Any]:
     """The fields every observation of slice ``s`` shares, by observation field name."""
     return {
@@ -568,23 +477,6 @@ def _slice_fields(s: Any) -> dict[str, Any]:
         "recorded_at": aware(s.recorded_at),
         "synthetic": bool(s.synthetic),
     }
-
-
-def _fetch_all(conn: Connection, stmt: sa.Select[Any]) -> list[Any]:
-    """Every row of ``stmt``: the driver's own tuples when SQLAlchemy would not convert any
-    value of them (no result processors, plain cursor), which saves building a ``Row`` per
-    row; else SQLAlchemy's rows (they unpack and index the same)."""
-    result = conn.execute(stmt)
-    try:
-        meta = getattr(result, "_metadata", None)
-        plain = (
-            getattr(meta, "_effective_processors", True) is None
-            and type(getattr(result, "cursor_strategy", None)) is CursorFetchStrategy
-            and result.cursor is not None
-        )
-        return result.cursor.fetchall() if plain else list(result.fetchall())
-    finally:
-        result.close()
 
 
 def _chunks(slices: list[Any]) -> Iterator[list[Any]]:

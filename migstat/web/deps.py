@@ -157,6 +157,22 @@ def require_signed_in(request: Request, who: Principal, message: str) -> None:
         raise auth.Unauthenticated(message)
 
 
+def record_download(request: Request, who: Principal) -> None:
+    """Record a download of data by a signed-in account in the audit trail (who, when, from
+    where, what was asked): such an account may read data the public may not. The public's
+    downloads are public data and are not recorded."""
+    if who.anonymous:
+        return
+    audit.record(
+        store(request),
+        actor=who.user_id or "-",
+        action=audit.DATA_DOWNLOAD,
+        client=client_address(request),
+        details={"path": request.url.path, "query": request.url.query[:500]},
+        at=now(request),
+    )
+
+
 def refuse(request: Request, who: Principal, reason: AccessDeniedError) -> AccessDeniedError:
     """``reason``, after recording the refusal in the audit trail (a 403 answer)."""
     audit.record(

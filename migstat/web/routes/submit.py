@@ -38,6 +38,7 @@ from migstat.web.deps import (
     client_address,
     credentials,
     csrf_token,
+    record_download,
     refuse,
     require_signed_in,
 )
@@ -240,6 +241,7 @@ def annotated(request: Request, who: ReaderDep, submission_id: int) -> Response:
             id=record.id,
         )
     body = views.annotated(who.store, record, who.principal, who.lang)
+    record_download(request, who.principal)  # the submitted file: every cell of it
     return _xlsx(body, f"{record.file_name.rsplit('.', 1)[0]}_findings.xlsx")
 
 
