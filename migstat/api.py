@@ -498,7 +498,7 @@ def import_mappings(
         raise InputError(N_("File not found: {path}"), path=str(path))
     check_file_size(path)
     found = read_mappings_csv(
-        path.read_bytes(), file_name=path.name, registry=reg, country=country, source=source
+        path, file_name=path.name, registry=reg, country=country, source=source
     )
     return [save_version(store, m, created_by=created_by, note=note) for m in found]
 

@@ -150,6 +150,37 @@ def rows(
         ) from None
 
 
+def stream_rows(
+    path: Path, file_name: str, encoding: str | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """:func:`rows` of the CSV file at ``path``, read a piece at a time (a file on disk is
+    never held whole); a byte that is not text is reported at its line, as :func:`decode`
+    reports it."""
+    where = Location(file=file_name)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD)
+    except OSError as problem:
+        raise InputError(
+            N_("The file cannot be opened: {problem}."),
+            where=where,
+            problem=problem.strerror or str(problem),
+        ) from None
+    try:
+        codec = codec_of(head, encoding)
+    except InputError as problem:
+        problem.where = where
+        raise
+    sample = head.decode(codec, errors="ignore").lstrip("\ufeff")
+    separator = sniff_separator(first_line(sample))
+    with open_text(path, codec) as stream:
+        try:
+            yield from rows(stream, separator, file_name)
+        except UnicodeDecodeError:
+            line = locate(path, codec)
+            raise undecodable(file_name, line, encoding=encoding, utf16=is_utf16(codec)) from None
+
+
 class CsvReader:
     """Reads observations from a CSV file whose header names the columns.
 
@@ -178,10 +209,9 @@ class CsvReader:
         self.country = country
         if isinstance(source, bytes | bytearray):
             text = decode(bytes(source), file_name=file_name, encoding=encoding)
-            self.separator = sniff_separator(first_line(text))
-            self._records = rows(text, self.separator, file_name)
+            self._records = rows(text, sniff_separator(first_line(text)), file_name)
         else:
-            self._records = self._streamed(Path(source), encoding)
+            self._records = stream_rows(Path(source), file_name, encoding)
         try:
             _line, self.header = next(self._records)
         except StopIteration:
@@ -197,35 +227,6 @@ class CsvReader:
         self._has_precision = any(a in self.columns for a in PRECISION)
         self.findings_dropped = 0
         """The reader's findings counted beyond those kept (:meth:`stream`)."""
-
-    def _streamed(self, path: Path, encoding: str | None) -> Iterator[tuple[int, list[str]]]:
-        """The records of the file at ``path``, read a piece at a time (a file on disk is
-        never held whole); a byte that is not text is reported at its line, as
-        :func:`decode` reports it."""
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(HEAD)
-        except OSError as problem:
-            raise InputError(
-                N_("The file cannot be opened: {problem}."),
-                where=self.where(),
-                problem=problem.strerror or str(problem),
-            ) from None
-        try:
-            codec = codec_of(head, encoding)
-        except InputError as problem:
-            problem.where = self.where()
-            raise
-        sample = head.decode(codec, errors="ignore").lstrip("\ufeff")
-        self.separator = sniff_separator(first_line(sample))
-        with open_text(path, codec) as stream:
-            try:
-                yield from rows(stream, self.separator, self.file_name)
-            except UnicodeDecodeError:
-                line = locate(path, codec)
-                raise undecodable(
-                    self.file_name, line, encoding=encoding, utf16=is_utf16(codec)
-                ) from None
 
     # -- helpers -----------------------------------------------------------------------------
     def where(self, line: int | None = None, column: str | None = None) -> Location:
