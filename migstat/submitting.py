@@ -78,23 +78,34 @@ class Submission:
         self.registry = registry or default_registry()
         self.spill = Spill()
         try:
-            streamed = stream_submission(
-                self.path,
-                registry=self.registry,
-                country=country,
-                file_name=file_name,
-                kept=FINDINGS_PER_RULE,
-            )
-            self.spill.add_all(streamed.batches)
+            self._read(country, metadata_file, metadata, file_name, history)
         except BaseException:
-            self.spill.close()
+            self.spill.close()  # nothing is left on disk by a file that cannot be read
             raise
+
+    def _read(
+        self,
+        country: str | None,
+        metadata_file: str | Path | None,
+        metadata: SubmissionMetadata | None,
+        file_name: str | None,
+        history: bool,
+    ) -> None:
+        streamed = stream_submission(
+            self.path,
+            registry=self.registry,
+            country=country,
+            file_name=file_name,
+            kept=FINDINGS_PER_RULE,
+        )
+        self.spill.add_all(streamed.batches)
         self.dataset = dataset = streamed.dataset
         self.raw = streamed.raw
         """The file's bytes when it was read whole (a workbook); else ``None``."""
         add_metadata(dataset, self.path, metadata_file, metadata, tables=self.spill.tables())
         suggest_codes(dataset.findings, self.registry)
         self.dropped = streamed.dropped()
+        store = self.store
         self.found: list[Mapping] = (
             latest_mappings(store, source=dataset.format) if store is not None else []
         )
