@@ -52,11 +52,12 @@ from migstat.model import (
     default_registry,
 )
 from migstat.sources import SOURCES
-from migstat.sources.code_cells import suggest_codes
 from migstat.sources.tabular import category_key
 from migstat.store import ObservationQuery, Principal, Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
+from migstat.store.rawfiles import RawFile
 from migstat.store.store import resolve_url
+from migstat.submitting import Submission as Submission  # a submission as a stream
 from migstat.validation import validate
 
 Progress = Callable[[int, int], None]
@@ -64,14 +65,21 @@ Progress = Callable[[int, int], None]
 
 @dataclass(slots=True)
 class CheckedFile:
-    """A file read and validated: its dataset, raw bytes and findings."""
+    """A file read and validated: its dataset (a CSV file's first
+    :data:`~migstat.submitting.KEPT` observations; ``observations`` counts them all), what is
+    stored as received (a workbook's bytes, or a CSV file on disk to be read in pieces) and
+    its findings."""
 
     file_name: str
-    raw: bytes
+    raw: bytes | RawFile
     dataset: Dataset
     findings: list[Finding] = field(default_factory=list)
     mappings: list[Mapping] = field(default_factory=list)
     """The classification mapping versions the numbers went through (:mod:`migstat.mapping`)."""
+    observations: int = 0
+    """Observations read (all of them, not only those kept in ``dataset``)."""
+    tables: list[str] = field(default_factory=list)
+    """The tables with observations."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -166,13 +174,44 @@ def check_file(
     metadata_file: str | Path | None = None,
     meta: Sequence[str] = (),
 ) -> CheckedFile:
-    dataset, raw = read_file(
-        path, country=country, registry=registry, metadata_file=metadata_file, meta=meta
+    """Read and validate a submitted file a chunk at a time (:mod:`migstat.submitting`):
+    with a store, through its classification mappings and with year-on-year checks."""
+    with _submission(path, country, store, registry, metadata_file, meta) as sub:
+        findings = sub.check()
+        return _checked(path, sub, findings)
+
+
+def _submission(
+    path: str | Path,
+    country: str | None,
+    store: Store | None,
+    registry: Registry | None,
+    metadata_file: str | Path | None,
+    meta: Sequence[str],
+) -> Submission:
+    from migstat.formats.submeta import parse_options
+
+    reg = registry or default_registry()
+    return Submission(
+        path,
+        store=store,
+        registry=reg,
+        country=reg.country(country) if country else None,
+        metadata_file=metadata_file,
+        metadata=parse_options(meta) if meta else None,
     )
-    suggest_codes(dataset.findings, registry or default_registry())
-    used = map_categories(store, dataset, registry=registry) if store is not None else []
-    findings = check_dataset(dataset, store=store, registry=registry)
-    return CheckedFile(Path(path).name, raw, dataset, findings, used)
+
+
+def _checked(path: str | Path, sub: Submission, findings: list[Finding]) -> CheckedFile:
+    return CheckedFile(
+        Path(path).name,
+        sub.raw_file(),
+        sub.dataset,
+        findings,
+        sub.mappings,
+        observations=sum(s.observations for s in sub.summary.values()),
+        tables=sorted(t for t, s in sub.summary.items() if s.observations),
+    )
 
 
 def submit_file(
@@ -188,25 +227,14 @@ def submit_file(
     metadata_file: str | Path | None = None,
     meta: Sequence[str] = (),
 ) -> tuple[SubmissionRecord, CheckedFile]:
-    """Read, validate and store a national submission (one transaction); once accepted it
-    starts in the release state ``release`` (``None``: internal)."""
-    checked = check_file(
-        path,
-        country=country,
-        store=store,
-        registry=registry,
-        metadata_file=metadata_file,
-        meta=meta,
-    )
-    record = store.submit(
-        checked.dataset,
-        checked.raw,
-        findings=checked.findings,
-        submitted_by=submitted_by,
-        note=note,
-        progress=progress,
-        release=release,
-    )
+    """Read, validate and store a national submission a chunk at a time, in one
+    transaction; once accepted it starts in the release state ``release`` (``None``:
+    internal)."""
+    with _submission(path, country, store, registry, metadata_file, meta) as sub:
+        record = sub.submit(
+            store, submitted_by=submitted_by, note=note, progress=progress, release=release
+        )
+        checked = _checked(path, sub, sub.findings())
     if checked.mappings:
         record_use(store, record.id, checked.mappings)
     return record, checked
@@ -470,7 +498,7 @@ def import_mappings(
         raise InputError(N_("File not found: {path}"), path=str(path))
     check_file_size(path)
     found = read_mappings_csv(
-        path.read_bytes(), file_name=path.name, registry=reg, country=country, source=source
+        path, file_name=path.name, registry=reg, country=country, source=source
     )
     return [save_version(store, m, created_by=created_by, note=note) for m in found]
 

@@ -37,6 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "microdata": {"i18n", "model", "formats", "validation", "disclosure"},
     "exchange": {"i18n", "model", "formats", "validation", "store", "disclosure", "analysis"},
     "importing": {"i18n", "model", "formats", "validation", "store", "sources", "mapping"},
+    "submitting": {"i18n", "model", "formats", "validation", "store", "sources", "mapping"},
     "api": {
         "migstat",
         "i18n",
@@ -51,6 +52,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "microdata",
         "exchange",
         "importing",
+        "submitting",
     },
 }
 _BELOW_TOP = set(MAY_IMPORT)

@@ -273,21 +273,36 @@ def test_the_command_line_reviews_and_refuses_self_acceptance(
     assert (returned.state, returned.actor, returned.note) == ("returned", "erlan", "S01 ages")
 
 
+def via_api(
+    web: TestClient, token: str, file: tuple[str, bytes, str], note: str | None = None
+) -> dict[str, object]:
+    """``POST /api/submissions``: 202 with the job's address, then (once the job has run)
+    what that address answers."""
+    answer = web.post(
+        "/api/submissions",
+        headers={"Authorization": f"Bearer {token}"},
+        files={"file": file},
+        data={"note": note} if note else None,
+    )
+    assert answer.status_code == 202, answer.text
+    doc = answer.json()
+    assert doc["status"] == "queued" and answer.headers["location"] == doc["url"]
+    assert doc["url"].endswith(f"/api/submissions/{doc['job']}")
+    jobs_of(web.app.state).wait_all(timeout=300)
+    return web.get(answer.headers["location"], headers={"Authorization": f"Bearer {token}"}).json()
+
+
 def test_another_countrys_submission_is_refused(opened: Store, books: dict[str, Path]) -> None:
     kaz_token = tokens.issue(opened, "dana", scope="submit", by="test").token
     kgz_token = tokens.issue(opened, "aigul", scope="submit", by="test").token
     web = client(opened)
 
-    # a KAZ reporter sends KGZ's questionnaire: 403, recorded, nothing stored
+    # a KAZ reporter sends KGZ's questionnaire: taken as a job, refused 403, recorded,
+    # nothing stored
     count = len(opened.submissions())
-    answer = web.post(
-        "/api/submissions",
-        headers={"Authorization": f"Bearer {kaz_token}"},
-        files={"file": ("KGZ_2024.xlsx", books["good"].read_bytes(), XLSX)},
-    )
-    assert (
-        answer.status_code == 403 and "only for your own country (KAZ)" in answer.json()["detail"]
-    )
+    doc = via_api(web, kaz_token, ("KGZ_2024.xlsx", books["good"].read_bytes(), XLSX))
+    assert doc["status"] == "failed" and doc["error_status"] == 403
+    assert "only for your own country (KAZ)" in doc["error"]
     assert len(opened.submissions()) == count
     assert audit.latest(opened, limit=1)[0].action == audit.ACCESS_DENIED
 
@@ -297,33 +312,29 @@ def test_another_countrys_submission_is_refused(opened: Store, books: dict[str, 
         "F03,KGZ,2024,RUS,LT,M,12\n"
         "F03,KAZ,2024,RUS,LT,M,7\n"
     )
-    answer = web.post(
-        "/api/submissions",
-        headers={"Authorization": f"Bearer {kgz_token}"},
-        files={"file": ("mixed.csv", mixed.encode(), "text/csv")},
-    )
-    assert answer.status_code == 400 and "several countries" in answer.json()["detail"]
+    doc = via_api(web, kgz_token, ("mixed.csv", mixed.encode(), "text/csv"))
+    assert (doc["status"], doc["error_status"]) == ("failed", 400)
+    assert "several countries" in doc["error"]
     kaz_only = "\n".join(mixed.splitlines()[::2]) + "\n"
-    answer = web.post(
-        "/api/submissions",
-        headers={"Authorization": f"Bearer {kgz_token}"},
-        files={"file": ("kaz.csv", kaz_only.encode(), "text/csv")},
-    )
-    assert answer.status_code == 403 and "not for KAZ" in answer.json()["detail"]
+    doc = via_api(web, kgz_token, ("kaz.csv", kaz_only.encode(), "text/csv"))
+    assert (doc["status"], doc["error_status"]) == ("failed", 403) and "not for KAZ" in doc["error"]
     assert len(opened.submissions()) == count
 
-    # KAZ's own, by API: 201 with its id, status and address
-    answer = web.post(
-        "/api/submissions",
-        headers={"Authorization": f"Bearer {kaz_token}"},
-        files={"file": ("KAZ_2024.xlsx", books["kaz"].read_bytes(), XLSX)},
-        data={"note": "by machine"},
+    # KAZ's own, by API: 202 with its job, then the submission with its id, status, address
+    doc = via_api(
+        web,
+        kaz_token,
+        ("KAZ_2024.xlsx", books["kaz"].read_bytes(), XLSX),
+        note="by machine",
     )
-    assert answer.status_code == 201, answer.text
-    doc = answer.json()
     assert doc["status"] == "submitted" and doc["url"].endswith(f"/api/submissions/{doc['id']}")
     mine = web.get(doc["url"], headers={"Authorization": f"Bearer {kaz_token}"}).json()
     assert mine["history"][0]["state"] == "submitted" and mine["note"] == "by machine"
+    # the job is the sender's only: another account does not learn of it
+    other_job = web.get(
+        f"/api/submissions/{doc['job']}", headers={"Authorization": f"Bearer {kgz_token}"}
+    )
+    assert other_job.status_code == 404
 
     # a KGZ reporter reads it by id: 403 in its language, recorded; the page too
     other = web.get(

@@ -194,6 +194,10 @@ def test_a_count_typed_as_text_with_thousands_marked_is_one_warning(filled, tmp_
     f = only(checked)
     assert (f.rule, f.severity, f.where.cell) == ("STRUCT_TEXT_NUMBER", "warning", f"G{row}")
     assert not checked.errors
-    read = next(o for o in checked.dataset.observations if o.where.cell == f"G{row}")
+    read = next(
+        o
+        for o in checked.dataset.observations
+        if (o.where.sheet, o.where.cell) == ("S01", f"G{row}")
+    )
     assert read.value == value
     assert "прочитанный как" in f.text("ru")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,3 +162,50 @@ def test_another_hosts_worker_is_waited_for_until_its_lease_ends(opened: Store) 
     # claimed again by exactly one of two workers
     assert queue.claim(opened, job_id, worker="a:1:x") is not None
     assert queue.claim(opened, job_id, worker="b:2:y") is None
+
+
+@pytest.mark.parametrize("owners", [1, 30])
+def test_uploads_at_the_same_instant_never_pass_the_limits(
+    opened: Store,  # noqa: F811
+    owners: int,
+) -> None:
+    """Many workers keeping uploads at once (threads, each its own connection): one account
+    gets MAX_PER_ACCOUNT jobs and no more, all accounts together MAX_PENDING."""
+    tries = 12 if owners == 1 else 30
+    start = threading.Barrier(tries)
+    kept: list[str] = []
+    busy: list[str] = []
+    lock = threading.Lock()
+
+    def keep(n: int) -> None:
+        start.wait()
+        try:
+            job = queue.enqueue(
+                opened,
+                owner=f"user{n % owners}",
+                file_name="f.csv",
+                data=b"x" * (3 << 20),  # three pieces: the insert takes a while
+                mode="submit",
+                note=None,
+                client=None,
+            )
+        except queue.BusyError:
+            with lock:
+                busy.append(str(n))
+            return
+        with lock:
+            kept.append(job)
+
+    threads = [threading.Thread(target=keep, args=(n,)) for n in range(tries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    limit = queue.MAX_PER_ACCOUNT if owners == 1 else queue.MAX_PENDING
+    assert (len(kept), len(busy)) == (limit, tries - limit)
+    j = S.upload_job
+    with opened.reading() as conn:
+        waiting = conn.execute(sa.select(sa.func.count()).where(j.c.state == queue.QUEUED))
+        assert waiting.scalar_one() == limit
+        pieces = conn.execute(sa.select(sa.func.count()).select_from(S.upload_job_piece))
+        assert pieces.scalar_one() == 3 * limit

@@ -131,7 +131,7 @@ def validate_cmd(
 ) -> None:
     """Validate a questionnaire, long CSV or SDMX-CSV file and report findings to the cell."""
     from migstat.api import check_file, store_exists
-    from migstat.validation.report import render_text, to_json
+    from migstat.validation.report import render_text
 
     require_file(file)
     given = {"metadata_file": metadata_file, "meta": meta}
@@ -143,7 +143,7 @@ def validate_cmd(
     if json_out is not None and str(json_out) == "-":
         click.echo(
             json.dumps(
-                to_json(checked.findings, file_name=checked.file_name, dataset=checked.dataset),
+                _json(checked),
                 ensure_ascii=False,
                 indent=1,
             )
@@ -153,7 +153,7 @@ def validate_cmd(
         if json_out is not None:
             json_out.write_text(
                 json.dumps(
-                    to_json(checked.findings, file_name=checked.file_name, dataset=checked.dataset),
+                    _json(checked),
                     ensure_ascii=False,
                     indent=1,
                 ),
@@ -163,6 +163,18 @@ def validate_cmd(
     if annotate is not None:
         _annotate(c, checked, annotate)
     sys.exit(1 if checked.errors else 0)
+
+
+def _json(checked: Any) -> dict[str, Any]:
+    from migstat.validation.report import to_json
+
+    return to_json(
+        checked.findings,
+        file_name=checked.file_name,
+        dataset=checked.dataset,
+        observations=checked.observations,
+        tables=checked.tables,
+    )
 
 
 def _annotate(c: Context, checked: Any, out: Path) -> None:

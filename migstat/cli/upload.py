@@ -4,8 +4,10 @@ The microdata stay at the office; only the protected tables leave it. They go to
 ``POST /api/submissions`` as a multipart form: ``file`` (the long CSV), ``metadata`` (its
 sidecar ``FILE.metadata.json``, the table metadata the submission needs) and ``note``, with
 ``Authorization: Bearer <token>`` of a reporter's API token of the scope ``submit``
-(``migstat tokens issue LOGIN --scope submit`` on the clearing-house). The answer's id is then
-asked for its state and findings (``GET /api/submissions/{id}``), in the user's language.
+(``migstat tokens issue LOGIN --scope submit`` on the clearing-house). The answer is an upload
+job, checked in the background; its address is asked (``GET /api/submissions/{job}``) every
+second until the submission is stored, then gives its state and findings, in the user's
+language.
 
 Only the standard library speaks HTTP here. The token travels only over HTTPS, or plain HTTP to
 this machine (``localhost``, ``127.0.0.1``, ``::1``), never in a URL or on the command line; every
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -33,6 +36,10 @@ MAX_ANSWER = 8 << 20
 """The largest answer read from the server (a submission's findings are far smaller)."""
 TIMEOUT = 600.0
 """Seconds to wait for the server: checking a large submission takes a few seconds."""
+POLL = 1.0
+"""Seconds between two questions about a file being checked."""
+WAITING = frozenset({"queued", "running"})
+"""The states of an upload job not yet over."""
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -163,6 +170,43 @@ def _ask(request: urllib.request.Request, base: str) -> dict[str, Any]:
     return found
 
 
+def _finished(
+    base: str, token: str, headers: dict[str, str], posted: dict[str, Any]
+) -> dict[str, Any]:
+    """The state of a posted file once the clearing-house has checked and stored it: the
+    answer to ``POST`` is its upload job (202; a server of before jobs answered the
+    submission at once), asked again every :data:`POLL` seconds for up to :data:`TIMEOUT`."""
+    job = str(posted.get("job") or posted.get("id") or "")
+    if not job or "/" in job or "?" in job:
+        raise MigstatError(
+            N_("The clearing-house at {url} did not say which submission it stored."), url=base
+        )
+    waited = 0.0
+    while True:
+        state = _ask(_request(f"{base}/api/submissions/{job}", token, headers), base)
+        status = str(state.get("status", ""))
+        if status == "failed":
+            raise MigstatError(
+                N_("The clearing-house at {url} did not store the file: {detail}"),
+                url=base,
+                detail=str(state.get("error") or ""),
+            )
+        if status not in WAITING:
+            return state
+        if waited >= TIMEOUT:
+            raise MigstatError(
+                N_(
+                    "The clearing-house at {url} is still checking the file after {seconds} "
+                    "seconds; follow it at {follow}."
+                ),
+                url=base,
+                seconds=int(TIMEOUT),
+                follow=str(state.get("url") or ""),
+            )
+        time.sleep(POLL)
+        waited += POLL
+
+
 def send_tables(
     url: str,
     token: str,
@@ -185,17 +229,17 @@ def send_tables(
         _request(f"{base}/api/submissions", token, {**headers, "Content-Type": media}, body=body),
         base,
     )
+    state = _finished(base, token, headers, posted)
     try:
-        number = int(posted["id"])
+        number = int(state["id"])
     except (KeyError, TypeError, ValueError):
         raise MigstatError(
             N_("The clearing-house at {url} did not say which submission it stored."), url=base
         ) from None
-    state = _ask(_request(f"{base}/api/submissions/{number}", token, headers), base)
     return Sent(
         id=number,
         status=str(state.get("status", posted.get("status", ""))),
-        url=str(posted.get("url", "")),
+        url=str(state.get("url") or posted.get("url", "")),
         errors=int(state.get("errors", posted.get("errors", 0)) or 0),
         warnings=int(state.get("warnings", posted.get("warnings", 0)) or 0),
         findings=[f for f in state.get("findings", []) if isinstance(f, dict)],

@@ -1,10 +1,12 @@
 """Background checks of web uploads, kept in the database so that no job dies with a worker.
 
-A reporter's upload to be saved or submitted is a row of ``upload_job`` with its bytes
-(:func:`enqueue`, which also enforces the bounds: :data:`MAX_PER_ACCOUNT` waiting per account,
-:data:`MAX_PENDING` in all). A worker process takes a job with a conditional update
-(:func:`claim`: ``queued`` -> ``running``, naming itself), so two workers never run one job,
-and ends it as ``done`` (with the submission stored) or ``failed`` (with the reason in every
+A reporter's upload to be saved or submitted (on the portal or by ``POST /api/submissions``)
+is a row of ``upload_job`` with its bytes in pieces of 1 MiB (``upload_job_piece``, migration
+0017; :func:`enqueue`, which also enforces the bounds: :data:`MAX_PER_ACCOUNT` waiting per
+account, :data:`MAX_PENDING` in all, atomically on PostgreSQL too). A worker process takes a
+job with a conditional update (:func:`claim`: ``queued`` -> ``running``, naming itself), so
+two workers never run one job, and ends it as ``done`` (with the submission stored) or
+``failed`` (with the reason in every
 language); the bytes are dropped then.
 
 A worker that dies leaves its jobs ``running``. Any worker, at start-up and whenever it has
@@ -21,11 +23,14 @@ import hashlib
 import os
 import secrets
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from migstat.i18n import LANGUAGES, N_
 from migstat.model.findings import MigstatError
@@ -48,6 +53,11 @@ GAVE_UP = N_(
     "the coordinator if this happens again."
 )
 _TOKEN = secrets.token_hex(4)
+PIECE = 1 << 20
+"""Bytes per stored piece of an upload (1 MiB)."""
+LIMIT_LOCK = 0x6D69_6773_7461_7401
+"""The PostgreSQL advisory lock key under which uploads are counted and kept ("migstat" and
+1): one enqueue at a time, so the limits hold however many workers take uploads."""
 
 
 class BusyError(MigstatError):
@@ -87,18 +97,28 @@ def enqueue(
     *,
     owner: str,
     file_name: str,
-    data: bytes,
+    data: bytes | Path,
     mode: str,
     note: str | None,
     client: str | None,
     now: datetime | None = None,
+    sidecar: bytes | None = None,
 ) -> str:
-    """Keep an upload to be checked and stored; its job's id. :class:`BusyError` when the
-    account has :data:`MAX_PER_ACCOUNT` waiting or all have :data:`MAX_PENDING`."""
+    """Keep an upload (its bytes, or a file on disk read a piece at a time) to be checked and
+    stored; its job's id. :class:`BusyError` when the account has :data:`MAX_PER_ACCOUNT`
+    waiting or all have :data:`MAX_PENDING`.
+
+    The count and the new row are one transaction that no other enqueue runs beside: on
+    PostgreSQL a transaction-level advisory lock (:data:`LIMIT_LOCK`) is taken first, so two
+    workers taking uploads at the same instant cannot both see room for one more; SQLite's
+    write transaction (``BEGIN IMMEDIATE``) is alone already. The pieces are written inside
+    it, so a job is never seen without its bytes."""
     moment = naive_utc(now) if now is not None else utcnow()
     j = S.upload_job
     job_id = secrets.token_urlsafe(12)
     with store.writing() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LIMIT_LOCK)))
         conn.execute(
             sa.delete(j).where(j.c.state.in_((DONE, FAILED)), j.c.created_at < moment - KEEP)
         )
@@ -106,6 +126,7 @@ def enqueue(
         counts = dict(conn.execute(waiting.group_by(j.c.owner)).all())
         if sum(counts.values()) >= MAX_PENDING or counts.get(owner, 0) >= MAX_PER_ACCOUNT:
             raise BusyError(BUSY)
+        digest = _write_pieces(conn, job_id, data)
         conn.execute(
             sa.insert(j),
             {
@@ -115,14 +136,55 @@ def enqueue(
                 "mode": mode,
                 "note": note,
                 "client": client,
-                "data": data,
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "data": None,
+                "sidecar": sidecar,
+                "sha256": digest,
                 "state": QUEUED,
                 "attempts": 0,
                 "created_at": moment,
             },
         )
     return job_id
+
+
+def _write_pieces(conn: Connection, job_id: str, data: bytes | Path) -> str:
+    """Store an upload's bytes as :data:`PIECE`-sized rows; their sha256."""
+    sha = hashlib.sha256()
+    pieces: Iterator[bytes]
+    if isinstance(data, Path):
+        pieces = _file_pieces(data)
+    else:
+        pieces = (data[i : i + PIECE] for i in range(0, len(data), PIECE))
+    for seq, piece in enumerate(pieces):
+        sha.update(piece)
+        conn.execute(sa.insert(S.upload_job_piece), {"job_id": job_id, "seq": seq, "data": piece})
+    return sha.hexdigest()
+
+
+def _file_pieces(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while piece := handle.read(PIECE):
+            yield piece
+
+
+def write_upload(store: Store, row: dict[str, Any], path: Path) -> Path:
+    """Write a claimed job's upload to ``path``, a piece at a time (a job kept before pieces
+    existed has its bytes in its row); ``path``."""
+    p = S.upload_job_piece
+    with path.open("wb") as out:
+        if row.get("data") is not None:
+            out.write(row["data"])
+            return path
+        seq = 0
+        while True:
+            with store.reading() as conn:
+                piece = conn.execute(
+                    sa.select(p.c.data).where(p.c.job_id == row["id"], p.c.seq == seq)
+                ).scalar()
+            if piece is None:
+                return path
+            out.write(piece)
+            seq += 1
 
 
 def claim(store: Store, job_id: str, worker: str | None = None) -> dict[str, Any] | None:
@@ -175,12 +237,14 @@ def _end(
 ) -> None:
     j = S.upload_job
     with store.writing() as conn:
+        conn.execute(sa.delete(S.upload_job_piece).where(S.upload_job_piece.c.job_id == job_id))
         conn.execute(
             sa.update(j)
             .where(j.c.id == job_id, j.c.state == RUNNING)
             .values(
                 state=state,
                 data=None,
+                sidecar=None,
                 finished_at=utcnow(),
                 submission_id=submission_id,
                 error=error,
@@ -192,7 +256,7 @@ def _end(
 def get(store: Store, job_id: str, owner: str) -> Job | None:
     """The job ``job_id`` if ``owner`` started it."""
     j = S.upload_job
-    cols = [c for c in j.c if c.name != "data"]
+    cols = [c for c in j.c if c.name not in ("data", "sidecar")]
     with store.reading() as conn:
         row = conn.execute(sa.select(*cols).where(j.c.id == job_id, j.c.owner == owner)).first()
     if row is None:
@@ -300,4 +364,5 @@ __all__ = [
     "queued",
     "requeue_abandoned",
     "worker_id",
+    "write_upload",
 ]

@@ -36,12 +36,13 @@ from sqlalchemy.engine import Connection
 
 from migstat.exchange import audit
 from migstat.i18n import N_
-from migstat.model.data import Dataset
+from migstat.model.data import Dataset, Observation
 from migstat.model.findings import Finding, InputError, MigstatError, Severity
 from migstat.store import Store
 from migstat.store import schema as S
 from migstat.store.access import APPROVER, COORDINATOR, AccessDeniedError, Principal
 from migstat.store.engine import aware, naive_utc, utcnow
+from migstat.store.rawfiles import RawFile
 from migstat.store.records import SubmissionRecord
 
 DRAFT = "draft"
@@ -160,7 +161,7 @@ def check_submitter(store: Store, who: Principal, country: str | None, client: s
 def submit(
     store: Store,
     dataset: Dataset,
-    raw: bytes,
+    raw: bytes | RawFile,
     findings: Iterable[Finding],
     *,
     who: Principal,
@@ -169,13 +170,21 @@ def submit(
     client: str | None = None,
     now: datetime | None = None,
     then: Callable[[Connection, int], None] | None = None,
+    chunks: Iterable[Sequence[Observation]] | None = None,
+    total: int | None = None,
+    areas: Iterable[str] | None = None,
 ) -> SubmissionRecord:
     """Store a reporter's submission: ``rejected`` when validation found errors, else
     ``submitted`` (``send``) or ``draft``. The country is the dataset's; it must be ``who``'s.
-    ``then(conn, id)`` runs in the same transaction (the caller's own records)."""
+    ``then(conn, id)`` runs in the same transaction (the caller's own records).
+
+    A streamed upload (:mod:`migstat.submitting`) gives its observations as ``chunks`` (the
+    dataset then holds only some), ``total`` of them, with the REF_AREA codes of all in
+    ``areas``, and its raw file as a :class:`RawFile` stored in pieces."""
     country = dataset.metadata.country or dataset.provider
     check_submitter(store, who, country, client)
-    for area in sorted({o.ref_area for o in dataset.observations} - {country}):
+    seen = {o.ref_area for o in dataset.observations} if areas is None else set(areas)
+    for area in sorted(seen - {country}):
         check_submitter(store, who, area, client)
     found = list(findings)
     seen = {id(f) for f in found}
@@ -210,6 +219,8 @@ def submit(
         status=state,
         then=first_event,
         release=None,  # accepted on the web means internal until the coordinator releases it
+        chunks=chunks,
+        total=total,
     )
 
 

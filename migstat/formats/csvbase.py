@@ -11,7 +11,9 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
+from migstat.formats.csvstream import HEAD, codec_of, is_utf16, locate, open_text, undecodable
 from migstat.formats.notation import NotANumber, read_text
 from migstat.formats.submeta import MetaColumns
 from migstat.formats.text import UTF16_BOMS, UndecodableText, decode_text
@@ -35,6 +37,8 @@ from migstat.model.precision import BadAttribute, Precision, from_attributes
 SEPARATORS = (",", ";", "\t")
 BASE_COLUMNS = ("REF_AREA", "TIME_PERIOD", "OBS_VALUE")
 ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT", *PRECISION)
+BATCH = 20_000
+"""Observations per batch when a file is read as a stream (:meth:`CsvReader.stream`)."""
 
 
 def as_bytes(source: bytes | bytearray | str | Path) -> bytes:
@@ -124,10 +128,12 @@ def code_value(text: str) -> str:
 
 
 def rows(
-    text: str, separator: str, file_name: str | None = None
+    text: str | IO[str], separator: str, file_name: str | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """``(line, fields)`` of each non-blank record; ``line`` is where the record starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    """``(line, fields)`` of each non-blank record; ``line`` is where the record starts.
+    ``text``: the whole text, or a text stream read as the records are asked for."""
+    stream = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(stream, delimiter=separator)
     previous = 0
     try:
         for fields in reader:
@@ -142,6 +148,37 @@ def rows(
             line=previous + 1,
             problem=str(problem),
         ) from None
+
+
+def stream_rows(
+    path: Path, file_name: str, encoding: str | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """:func:`rows` of the CSV file at ``path``, read a piece at a time (a file on disk is
+    never held whole); a byte that is not text is reported at its line, as :func:`decode`
+    reports it."""
+    where = Location(file=file_name)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD)
+    except OSError as problem:
+        raise InputError(
+            N_("The file cannot be opened: {problem}."),
+            where=where,
+            problem=problem.strerror or str(problem),
+        ) from None
+    try:
+        codec = codec_of(head, encoding)
+    except InputError as problem:
+        problem.where = where
+        raise
+    sample = head.decode(codec, errors="ignore").lstrip("\ufeff")
+    separator = sniff_separator(first_line(sample))
+    with open_text(path, codec) as stream:
+        try:
+            yield from rows(stream, separator, file_name)
+        except UnicodeDecodeError:
+            line = locate(path, codec)
+            raise undecodable(file_name, line, encoding=encoding, utf16=is_utf16(codec)) from None
 
 
 class CsvReader:
@@ -170,9 +207,11 @@ class CsvReader:
         self.registry = registry
         self.provider = provider
         self.country = country
-        self.text = decode(as_bytes(source), file_name=file_name, encoding=encoding)
-        self.separator = sniff_separator(first_line(self.text))
-        self._records = rows(self.text, self.separator, file_name)
+        if isinstance(source, bytes | bytearray):
+            text = decode(bytes(source), file_name=file_name, encoding=encoding)
+            self._records = rows(text, sniff_separator(first_line(text)), file_name)
+        else:
+            self._records = stream_rows(Path(source), file_name, encoding)
         try:
             _line, self.header = next(self._records)
         except StopIteration:
@@ -186,6 +225,8 @@ class CsvReader:
         self._areas: dict[str, str] = {}
         self.meta_columns = MetaColumns.of(file_name, self.columns)
         self._has_precision = any(a in self.columns for a in PRECISION)
+        self.findings_dropped = 0
+        """The reader's findings counted beyond those kept (:meth:`stream`)."""
 
     # -- helpers -----------------------------------------------------------------------------
     def where(self, line: int | None = None, column: str | None = None) -> Location:
@@ -235,10 +276,38 @@ class CsvReader:
     def read(
         self, table_of: Callable[[list[str], int], str | None], required: list[str]
     ) -> Dataset:
+        dataset, batches = self.stream(table_of, required)
+        for batch in batches:
+            dataset.observations.extend(batch)
+        return dataset
+
+    def stream(
+        self,
+        table_of: Callable[[list[str], int], str | None],
+        required: list[str],
+        *,
+        batch: int = BATCH,
+        kept: int | None = None,
+    ) -> tuple[Dataset, Iterator[list[Observation]]]:
+        """The file's dataset (its provider, metadata and findings complete once the last
+        batch is read) and its observations in lists of ``batch``, read as they are asked
+        for. ``kept``: the reader's findings kept at most (the rest counted in
+        :attr:`findings_dropped`), so that a file of bad numbers does not fill memory."""
         self.require(required)
+        dataset = Dataset(file_name=self.file_name, format=self.format, provider="")
+        return dataset, self._batches(dataset, table_of, batch, kept)
+
+    def _batches(
+        self,
+        dataset: Dataset,
+        table_of: Callable[[list[str], int], str | None],
+        size: int,
+        kept: int | None,
+    ) -> Iterator[list[Observation]]:
         observations: list[Observation] = []
-        findings: list[Finding] = []
+        findings = dataset.findings
         areas: dict[str, int] = {}
+        seen = 0
         for line, fields in self._records:
             table_id = table_of(fields, line)
             if not table_id:
@@ -248,19 +317,23 @@ class CsvReader:
             tdef = self.table(table_id, line, self.table_column)
             self.meta_columns.take(tdef.id, fields, line, code_value)
             self._row(tdef, fields, line, observations, findings, areas)
-        if not observations and not findings:
+            if kept is not None and len(findings) > kept:
+                self.findings_dropped += len(findings) - kept
+                del findings[kept:]
+            if len(observations) >= size:
+                seen += len(observations)
+                yield observations
+                observations = []
+        seen += len(observations)
+        if not seen and not findings:
             raise InputError(N_("The file has a header but no data rows."), where=self.where())
-        provider = self._provider(areas)
-        metadata = SubmissionMetadata(country=next(iter(areas)) if len(areas) == 1 else None)
-        self.meta_columns.apply(metadata)
-        return Dataset(
-            file_name=self.file_name,
-            format=self.format,
-            provider=provider,
-            observations=observations,
-            findings=findings,
-            metadata=metadata,
+        dataset.provider = self._provider(areas)
+        dataset.metadata = SubmissionMetadata(
+            country=next(iter(areas)) if len(areas) == 1 else None
         )
+        self.meta_columns.apply(dataset.metadata)
+        if observations:
+            yield observations
 
     def _row(
         self,

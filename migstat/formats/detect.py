@@ -9,20 +9,26 @@ used to explain a mismatch (a text file named .xlsx). Every file that cannot be 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from migstat.formats.csv_long import read_long_csv
+from migstat.formats.csv_long import read_long_csv, stream_long_csv
 from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_separator
+from migstat.formats.csvstream import HEAD, codec_of, is_utf16, locate, undecodable
 from migstat.formats.limits import check_size, max_file_bytes
 from migstat.formats.questionnaire import read_questionnaire
-from migstat.formats.sdmx_csv import read_sdmx_csv
+from migstat.formats.sdmx_csv import read_sdmx_csv, stream_sdmx_csv
 from migstat.formats.submeta import merge, read_sidecar, sidecar_path
+from migstat.formats.text import decode_text
 from migstat.i18n import N_
 from migstat.model import (
     Dataset,
     InputError,
     Location,
     NotFoundError,
+    Observation,
     Registry,
     SubmissionMetadata,
     default_registry,
@@ -117,8 +123,110 @@ def read_submission(
     ``metadata`` (the ``--meta`` options), a later one winning field by field."""
     path = Path(path)
     name = file_name or path.name
+    reg = registry or default_registry()
+    limit = max_bytes_of(path, name, max_bytes)
+    with _opening(Location(file=name)):
+        data = path.read_bytes()
+    dataset = read_bytes(data, file_name=name, registry=reg, country=country, max_bytes=limit)
+    add_metadata(dataset, path, metadata_file, metadata)
+    return dataset, data
+
+
+def add_metadata(
+    dataset: Dataset,
+    path: Path | None,
+    metadata_file: str | Path | None = None,
+    metadata: SubmissionMetadata | None = None,
+    *,
+    tables: Iterable[str] = (),
+) -> None:
+    """Lay a CSV submission's sidecar under its metadata columns, and ``metadata`` over both.
+    A questionnaire has its metadata sheet: only ``metadata`` (explicit options) applies.
+    ``tables``: the tables of observations not in ``dataset`` (a streamed file's)."""
+    tables = sorted(
+        {o.table for o in dataset.observations}
+        | {f.table for f in dataset.findings if f.table}
+        | set(tables)
+    )
+    if dataset.format == "questionnaire":
+        merge(dataset.metadata, tables, metadata)
+        return
+    if metadata_file is None and path is not None and sidecar_path(path).is_file():
+        metadata_file = sidecar_path(path)
+    sidecar = read_sidecar(metadata_file) if metadata_file is not None else None
+    in_file = dataset.metadata
+    dataset.metadata = SubmissionMetadata(country=in_file.country, year=in_file.year)
+    merge(dataset.metadata, tables, sidecar, in_file, metadata)
+
+
+@dataclass(slots=True)
+class Streamed:
+    """A submitted file being read: its dataset (complete once every batch is read, without
+    observations), its observations in batches, its raw bytes when it was read whole (a
+    workbook) and how many of the reader's findings were counted, not kept."""
+
+    dataset: Dataset
+    batches: Iterator[list[Observation]]
+    raw: bytes | None = None
+    dropped: Callable[[], int] = lambda: 0
+
+
+def stream_submission(
+    path: str | Path,
+    *,
+    registry: Registry | None = None,
+    country: str | None = None,
+    max_bytes: int | None = None,
+    file_name: str | None = None,
+    kept: int | None = None,
+) -> Streamed:
+    """A submitted file read as :func:`read_submission` reads it, but a long CSV or SDMX-CSV
+    file a batch at a time from disk, never whole (at most ``kept`` of the reader's findings
+    kept). A questionnaire workbook is read whole (the guarded reader bounds its cells and
+    unpacked size) and gives one batch. The metadata are the caller's to add once every batch
+    is read (:func:`add_metadata` with the tables seen)."""
+    path = Path(path)
+    name = file_name or path.name
     where = Location(file=name)
     reg = registry or default_registry()
+    limit = max_bytes_of(path, name, max_bytes)
+    country = _country(reg, country, where)
+    with _opening(where), path.open("rb") as handle:
+        head = handle.read(HEAD)
+    if sniff(head, name) == "questionnaire":
+        with _opening(where):
+            data = path.read_bytes()
+        dataset = read_questionnaire(
+            data, file_name=name, registry=reg, country=country, max_bytes=limit
+        )
+        whole, dataset.observations = dataset.observations, []
+        return Streamed(dataset, iter([whole] if whole else []), data)
+    _readable_head(path, head, name)
+    sample = decode_text(head, sample=True)
+    stream = stream_sdmx_csv if csv_kind(sample, name) == "sdmx_csv" else stream_long_csv
+    dataset, batches, reader = stream(
+        path, file_name=name, registry=reg, country=country, kept=kept
+    )
+    return Streamed(dataset, batches, None, lambda: reader.findings_dropped)
+
+
+def _readable_head(path: Path, head: bytes, name: str) -> None:
+    """Refuse a file whose first bytes are not text at once (before its header is read), as
+    the whole-text decoder would: a character cut at the end of ``head`` is no error."""
+    codec = codec_of(head, None)
+    try:
+        head.decode(codec)
+    except UnicodeDecodeError as problem:
+        if len(head) == HEAD and problem.start >= len(head) - 4:
+            return
+        line = locate(path, codec)
+        raise undecodable(name, line, encoding=None, utf16=is_utf16(codec)) from None
+
+
+def max_bytes_of(path: Path, name: str, max_bytes: int | None) -> int:
+    """The size limit of a submission (``MIGSTAT_MAX_FILE_MB`` unless given), checked against
+    the file at ``path``, which must be a readable file."""
+    where = Location(file=name)
     limit = max_file_bytes() if max_bytes is None else max_bytes
     try:
         size = os.stat(path).st_size
@@ -137,39 +245,32 @@ def read_submission(
             problem=problem.strerror or str(problem),
         ) from None
     check_size(size, file_name=name, limit=limit)
+    return limit
+
+
+@contextmanager
+def _opening(where: Location) -> Iterator[None]:
     try:
-        data = path.read_bytes()
+        yield
     except OSError as problem:
         raise InputError(
             N_("The file cannot be opened: {problem}."),
             where=where,
             problem=problem.strerror or str(problem),
         ) from None
-    dataset = read_bytes(data, file_name=name, registry=reg, country=country, max_bytes=limit)
-    add_metadata(dataset, path, metadata_file, metadata)
-    return dataset, data
 
 
-def add_metadata(
-    dataset: Dataset,
-    path: Path | None,
-    metadata_file: str | Path | None = None,
-    metadata: SubmissionMetadata | None = None,
-) -> None:
-    """Lay a CSV submission's sidecar under its metadata columns, and ``metadata`` over both.
-    A questionnaire has its metadata sheet: only ``metadata`` (explicit options) applies."""
-    tables = sorted(
-        {o.table for o in dataset.observations} | {f.table for f in dataset.findings if f.table}
-    )
-    if dataset.format == "questionnaire":
-        merge(dataset.metadata, tables, metadata)
-        return
-    if metadata_file is None and path is not None and sidecar_path(path).is_file():
-        metadata_file = sidecar_path(path)
-    sidecar = read_sidecar(metadata_file) if metadata_file is not None else None
-    in_file = dataset.metadata
-    dataset.metadata = SubmissionMetadata(country=in_file.country, year=in_file.year)
-    merge(dataset.metadata, tables, sidecar, in_file, metadata)
+def _country(reg: Registry, country: str | None, where: Location) -> str | None:
+    if not country:
+        return country
+    try:
+        return reg.country(country)
+    except NotFoundError:
+        raise InputError(
+            N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
+            where=where,
+            code=country,
+        ) from None
 
 
 def read_bytes(
@@ -185,15 +286,7 @@ def read_bytes(
     where = Location(file=file_name)
     limit = max_file_bytes() if max_bytes is None else max_bytes
     check_size(len(data), file_name=file_name, limit=limit)
-    if country:
-        try:
-            country = reg.country(country)
-        except NotFoundError:
-            raise InputError(
-                N_("Unknown country {code}: give an ISO 3166 alpha-3 code such as KGZ."),
-                where=where,
-                code=country,
-            ) from None
+    country = _country(reg, country, where)
     kind = sniff(data, file_name)
     if kind == "questionnaire":
         return read_questionnaire(

@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from migstat.formats.csvbase import CsvReader
 from migstat.formats.output import safe_text
@@ -37,6 +38,7 @@ from migstat.model import (
     Dataset,
     InputError,
     NotFoundError,
+    Observation,
     Registry,
     TableDef,
     default_registry,
@@ -71,6 +73,35 @@ def read_sdmx_csv(
     encoding: str | None = None,
 ) -> Dataset:
     """Read an SDMX-CSV 1.0 or 2.0 file."""
+    reader, table_of, required = _opened(
+        source,
+        file_name=file_name,
+        registry=registry,
+        provider=provider,
+        country=country,
+        encoding=encoding,
+    )
+    return reader.read(table_of, required)
+
+
+def stream_sdmx_csv(
+    source: bytes | str | Path, *, kept: int | None = None, **options: Any
+) -> tuple[Dataset, Iterator[list[Observation]], SdmxCsvReader]:
+    """:func:`read_sdmx_csv` as a stream (as :func:`~migstat.formats.csv_long.stream_long_csv`)."""
+    reader, table_of, required = _opened(source, **options)
+    dataset, batches = reader.stream(table_of, required, kept=kept)
+    return dataset, batches, reader
+
+
+def _opened(
+    source: bytes | str | Path,
+    *,
+    file_name: str | None = None,
+    registry: Registry | None = None,
+    provider: str | None = None,
+    country: str | None = None,
+    encoding: str | None = None,
+) -> tuple[SdmxCsvReader, Callable[[list[str], int], str | None], list[str]]:
     reg = registry or default_registry()
     reader = SdmxCsvReader(
         source,
@@ -129,7 +160,7 @@ def read_sdmx_csv(
     reader.table_column = column
     # the dataflow is checked before the other columns: an unknown dataflow says more than
     # the dimension columns it lacks
-    return reader.read(table_of, [column])
+    return reader, table_of, [column]
 
 
 def write_sdmx_csv(

@@ -18,8 +18,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from migstat.formats.csvbase import decode, first_line, rows, sniff_separator
+from migstat.formats.csvbase import decode, first_line, rows, sniff_separator, stream_rows
 from migstat.formats.limits import check_size
 from migstat.formats.neutral import neutral_row, restore
 from migstat.i18n import N_
@@ -214,20 +215,26 @@ def _share(text: str, where: Location) -> float:
 
 
 def read_mappings_csv(
-    data: bytes,
+    data: bytes | Path,
     *,
     file_name: str,
     registry: Registry,
     country: str | None = None,
     source: str | None = None,
 ) -> list[Mapping]:
-    """The mappings in a CSV file (see the module's docstring), checked.
+    """The mappings in a CSV file (see the module's docstring), checked: its bytes (the
+    portal's upload), or a file on disk read a line at a time, never whole (``mapping
+    import``). What is held is the mappings themselves.
 
     ``country`` and ``source`` fill the columns when the file leaves them out.
     """
-    check_size(len(data), file_name=file_name)
-    text = decode(data, file_name=file_name)
-    records = rows(text, sniff_separator(first_line(text)), file_name)
+    if isinstance(data, Path):
+        check_size(data.stat().st_size, file_name=file_name)
+        records = stream_rows(data, file_name)
+    else:
+        check_size(len(data), file_name=file_name)
+        text = decode(data, file_name=file_name)
+        records = rows(text, sniff_separator(first_line(text)), file_name)
     try:
         _line, header = next(records)
     except StopIteration:

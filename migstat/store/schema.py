@@ -27,6 +27,7 @@ Layout::
                     agreement_member (countries) and agreement_table (tables)
     suppressed_cell observations hidden by secondary suppression when their table was released
     upload_job      a web upload waiting to be checked and stored, claimed by one worker
+    upload_job_piece  its bytes, in pieces of 1 MiB
     store_version   one row, bumped by triggers whenever what anyone may read can change
 
 Times are naive UTC with microseconds (``DateTime`` without time zone on both databases).
@@ -458,8 +459,20 @@ upload_job = sa.Table(
     sa.Column("submission_id", sa.Integer, nullable=True),
     sa.Column("error", sa.JSON, nullable=True),
     sa.Column("error_status", sa.Integer, nullable=True),
+    sa.Column("sidecar", sa.LargeBinary, nullable=True),
     sa.Index(None, "state", "created_at"),
     sa.Index(None, "owner", "state"),
+)
+
+# An upload's bytes in pieces of 1 MiB (migration 0017), so that neither keeping an upload
+# nor reading it back holds it whole; dropped when its job ends. ``upload_job.data`` holds
+# the bytes of jobs kept before pieces existed.
+upload_job_piece = sa.Table(
+    "upload_job_piece",
+    metadata,
+    sa.Column("job_id", sa.String(), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 # -- the visibility version (migration 0013) -------------------------------------------------

@@ -16,6 +16,7 @@ duplicate is still reported at its line.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ from types import TracebackType
 from typing import Self
 
 from migstat.model.data import LineObservation, Location, Observation, place_of
+from migstat.model.precision import Precision
 
 CHUNK = 20_000
 """Observations per chunk read back (more only when one area and period is larger)."""
@@ -32,7 +34,9 @@ REPEATS_KEPT = 1
 SEPARATOR = "\x1f"
 """Joins a key's codes in the spill (a control character no code contains)."""
 
-_COLUMNS = "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell"
+_COLUMNS = (
+    "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell, prec"
+)
 
 
 class Spill:
@@ -52,7 +56,7 @@ class Spill:
         self._db.execute(
             "CREATE TABLE obs (area TEXT, period TEXT, tab TEXT, key TEXT, value, "
             "obs_status TEXT, conf_status TEXT, comment TEXT, place INTEGER, line INTEGER, "
-            "cell TEXT)"
+            "cell TEXT, prec TEXT)"
         )
         self._places: dict[tuple[str | None, str | None, str | None], int] = {}
         self._place_list: list[tuple[str | None, str | None, str | None]] = []
@@ -104,16 +108,21 @@ class Spill:
                     place(file, sheet, column),
                     line,
                     cell,
+                    None if obs.precision is None else json.dumps(obs.precision.row()),
                 )
             )
         self._db.execute("BEGIN")
-        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 11)})", rows)
+        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
         self._db.execute("COMMIT")
         self.count += len(rows)
 
     def add_all(self, batches: Iterable[Iterable[Observation]]) -> None:
         for batch in batches:
             self.add(batch)
+
+    def tables(self) -> list[str]:
+        """The tables of the observations set aside."""
+        return [t for (t,) in self._db.execute("SELECT DISTINCT tab FROM obs ORDER BY tab")]
 
     def chunks(self, size: int | None = None) -> Iterator[list[Observation]]:
         """Every observation (but repetitions beyond :data:`REPEATS_KEPT`), sorted by area,
@@ -144,6 +153,7 @@ class Spill:
                 p,
                 line,
                 cell,
+                prec,
             ) in rows:
                 if (area, period) != group:
                     if len(chunk) >= size:
@@ -160,6 +170,7 @@ class Spill:
                 else:
                     last_cell, repeats = (tab, key), 0
                 text = lines[p] if line is not None and cell is None else None
+                precision = None if prec is None else Precision(*json.loads(prec))
                 if text is not None:
                     codes = keys.get(key)
                     if codes is None:
@@ -174,6 +185,7 @@ class Spill:
                             obs_status,
                             conf_status,
                             comment,
+                            precision=precision,
                             file=text[0],
                             line=line,
                             column=text[1],
@@ -193,6 +205,7 @@ class Spill:
                             p,
                             line,
                             cell,
+                            precision,
                         )
                     )
         if chunk:
@@ -225,6 +238,7 @@ class _Made:
         p: int,
         line: int | None,
         cell: str | None,
+        precision: Precision | None = None,
     ) -> Observation:
         """An observation not of a text line: its :class:`Location`, if it has one."""
         file, sheet, column = self.places[p]
@@ -232,5 +246,14 @@ class _Made:
         if file is not None or sheet is not None or cell is not None or line is not None:
             where = Location(file=file, sheet=sheet, cell=cell, line=line, column=column)
         return Observation(
-            table, area, period, self.key(key), value, obs_status, conf_status, comment, where
+            table,
+            area,
+            period,
+            self.key(key),
+            value,
+            obs_status,
+            conf_status,
+            comment,
+            where,
+            precision,
         )

@@ -16,7 +16,7 @@ a chunk keeps is counted the same way (:meth:`ChunkedValidation.more`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,11 @@ class ChunkedValidation:
             self._kept.append(finding)
         else:
             self._first.setdefault(rule, finding)
+
+    def keep(self, findings: Iterable[Finding]) -> None:
+        """Findings made before the rules ran (the reader's), kept under the same bound."""
+        for finding in findings:
+            self._keep(finding)
 
     def more(self, rule: str, count: int, severity: Severity = Severity.ERROR) -> None:
         """``count`` findings of ``rule`` counted without being made (a cell repeated more

@@ -146,9 +146,15 @@ def render_text(
 
 
 def to_json(
-    findings: Sequence[Finding], *, file_name: str, dataset: Dataset | None = None
+    findings: Sequence[Finding],
+    *,
+    file_name: str,
+    dataset: Dataset | None = None,
+    observations: int | None = None,
+    tables: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """``{"file", "summary", "findings"}``, the findings in report order, both languages."""
+    """``{"file", "summary", "findings"}``, the findings in report order, both languages.
+    ``observations`` and ``tables``: a streamed file's (its dataset keeps only some)."""
     ordered = sorted(findings, key=lambda f: f.sort_key)
     counts = _counts(ordered)
     summary: dict[str, Any] = {
@@ -161,6 +167,8 @@ def to_json(
     if dataset is not None:
         summary["provider"] = dataset.provider
         summary["format"] = dataset.format
-        summary["observations"] = len(dataset.observations)
-        summary["tables"] = dataset.tables
+        summary["observations"] = (
+            len(dataset.observations) if observations is None else observations
+        )
+        summary["tables"] = dataset.tables if tables is None else list(tables)
     return {"file": file_name, "summary": summary, "findings": [f.to_dict() for f in ordered]}

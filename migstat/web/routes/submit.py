@@ -18,6 +18,8 @@ user's language with an audit record. Who may do what is the workflow's
 from __future__ import annotations
 
 import hmac
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -111,20 +113,29 @@ def submit_page(request: Request, who: ReaderDep) -> Response:
     return _upload_page(request, who)
 
 
-async def _upload(request: Request) -> tuple[Any, bytes, str]:
+async def _upload(request: Request) -> tuple[Any, Any, str]:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
         raise InputError(N_("Choose a file to upload: a questionnaire, a long CSV or SDMX-CSV."))
-    data = await upload.read()
-    return form, data, upload.filename or ""
+    return form, upload, upload.filename or ""
 
 
 @router.post("/submit", response_class=HTMLResponse)
 async def submit_post(request: Request, who: ReaderDep) -> Response:
     _signed_in(request, who)
-    form, data, name = await _upload(request)
+    form, upload, name = await _upload(request)
     _csrf_ok(request, who, _field(form, auth.CSRF_FIELD))
+    # the upload is copied to disk a piece at a time and read from there, never held whole
+    with tempfile.TemporaryDirectory(prefix="migstat-upload-") as folder:
+        try:
+            data = await _run(views.received, upload.file, name, folder)
+        except InputError as exc:
+            return _upload_page(request, who, 400, error=exc.text(who.lang))
+        return await _submitted(request, who, form, data, name)
+
+
+async def _submitted(request: Request, who: Reader, form: Any, data: Path, name: str) -> Response:
     mode = _field(form, "mode") or "check"
     p = who.principal
     if not who.store.policy.can_submit_for(p, p.country):
@@ -134,7 +145,7 @@ async def submit_post(request: Request, who: ReaderDep) -> Response:
             AccessDeniedError(N_("Only a reporter of a country may submit its data.")),
         )
     if mode in ("draft", "submit"):
-        return _in_background(request, who, data, name, mode, _field(form, "note"))
+        return await _run(_in_background, request, who, data, name, mode, _field(form, "note"))
     try:
         upload = await _run(views.check_upload, who.store, data, name)
     except InputError as exc:
@@ -157,7 +168,7 @@ async def submit_post(request: Request, who: ReaderDep) -> Response:
 
 
 def _in_background(
-    request: Request, who: Reader, data: bytes, name: str, mode: str, note: str
+    request: Request, who: Reader, data: Path, name: str, mode: str, note: str
 ) -> Response:
     """Check and store the upload in the background; answer with its status page."""
     job_id = jobs_of(request.app.state).start(

@@ -12,9 +12,11 @@ or a crash loses no upload. Only the account that uploaded sees a job.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from migstat.exchange import accounts
@@ -50,15 +52,21 @@ def owner_principal(store: Store, login: str) -> Principal:
 def run_upload(store: Store, row: dict[str, Any]) -> int:
     """Read, validate and store a job's upload as its account (the workflow's checks)."""
     who = owner_principal(store, row["owner"])
-    upload = views.check_upload(store, row["data"], row["file_name"])
-    record = views.store_upload(
-        store,
-        upload,
-        who=who,
-        send=row["mode"] == "submit",
-        note=row["note"] or None,
-        client=row["client"],
-    )
+    with tempfile.TemporaryDirectory(prefix="migstat-job-") as folder:
+        received = queue.write_upload(store, row, Path(folder) / "upload")
+        return _check_and_store(store, row, who, received)
+
+
+def _check_and_store(store: Store, row: dict[str, Any], who: Principal, received: Path) -> int:
+    with views.checked_upload(store, received, row["file_name"], row.get("sidecar")) as upload:
+        record = views.store_upload(
+            store,
+            upload,
+            who=who,
+            send=row["mode"] == "submit",
+            note=row["note"] or None,
+            client=row["client"],
+        )
     return record.id
 
 
@@ -76,13 +84,15 @@ class Jobs:
         self,
         who: Principal,
         file_name: str,
-        data: bytes,
+        data: bytes | Path,
         *,
         mode: str,
         note: str | None,
         client: str | None,
+        sidecar: bytes | None = None,
     ) -> str:
-        """Keep an upload and have it checked; its job's id (:class:`BusyError`: too many)."""
+        """Keep an upload (bytes, or a file on disk stored a piece at a time) and have it
+        checked; its job's id (:class:`BusyError`: too many)."""
         job_id = queue.enqueue(
             self.store,
             owner=who.user_id or "-",
@@ -91,6 +101,7 @@ class Jobs:
             mode=mode,
             note=note,
             client=client,
+            sidecar=sidecar,
         )
         self._schedule(job_id)
         return job_id

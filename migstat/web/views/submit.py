@@ -12,25 +12,31 @@ the reporter's own.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from migstat import api
 from migstat.exchange import explanations, review, sources_check, workflow
-from migstat.formats.limits import check_size
+from migstat.formats.limits import check_size, max_file_bytes
 from migstat.formats.questionnaire.annotate import annotate_workbook
 from migstat.formats.submeta import sidecar_path
 from migstat.i18n import N_, gettext_
 from migstat.mapping.stored import record_use
-from migstat.model.data import Location
+from migstat.model.data import Dataset, Location
 from migstat.model.findings import Finding, Severity
 from migstat.store import Store
 from migstat.store.access import Principal
 from migstat.store.records import SubmissionRecord
+from migstat.submitting import Submission
 
 MAX_NAME = 200
+PIECE = 1 << 20
+"""Bytes copied at a time from an upload (1 MiB)."""
 SEVERITY_NAMES = {
     "error": N_("error"),
     "warning": N_("warning"),
@@ -46,11 +52,13 @@ def safe_name(file_name: str | None) -> str:
 
 @dataclass(slots=True)
 class Checked:
-    """An upload read and validated (nothing stored yet)."""
+    """An upload read and validated (nothing stored yet); ``submission`` is its spill, open
+    inside :func:`checked_upload` (to be stored a chunk at a time), closed after."""
 
     file_name: str
     checked: api.CheckedFile
     findings: list[Finding]
+    submission: Submission | None = None
 
     @property
     def errors(self) -> int:
@@ -61,28 +69,88 @@ class Checked:
         return sum(1 for f in self.findings if f.severity == Severity.WARNING)
 
 
-def check_upload(
-    store: Store, data: bytes, file_name: str, metadata: bytes | None = None
-) -> Checked:
-    """Read and validate an uploaded file; add the warnings of the mirror comparison and of
-    the comparison with other sources for the same cells. ``metadata``: the table metadata of
-    a CSV file as its sidecar ``FILE.metadata.json`` holds them (:mod:`migstat.formats.submeta`;
-    what ``migstat tabulate`` writes), read as if it lay beside the file."""
+def received(source: BinaryIO, file_name: str, folder: str | Path) -> Path:
+    """An upload (the form parser's spooled file) copied into ``folder`` a piece at a time,
+    refused past ``MIGSTAT_MAX_FILE_MB`` without reading further; its path."""
     name = safe_name(file_name)
-    check_size(len(data), file_name=name)
+    limit = max_file_bytes()
+    path = Path(folder) / "upload"
+    size = 0
+    source.seek(0)
+    with path.open("wb") as out:
+        while piece := source.read(PIECE):
+            size += len(piece)
+            if size > limit:
+                check_size(size, file_name=name, limit=limit)
+            out.write(piece)
+    return path
+
+
+def check_upload(
+    store: Store, data: bytes | Path, file_name: str, metadata: bytes | None = None
+) -> Checked:
+    """Read and validate an uploaded file (:func:`checked_upload`), for a page that shows
+    its findings: nothing of it can be stored after."""
+    with checked_upload(store, data, file_name, metadata) as upload:
+        upload.submission = None
+        return upload
+
+
+@contextmanager
+def checked_upload(
+    store: Store, data: bytes | Path, file_name: str, metadata: bytes | None = None
+) -> Iterator[Checked]:
+    """Read and validate an uploaded file a chunk at a time (:mod:`migstat.submitting`); add
+    the warnings of the mirror comparison and of the comparison with other sources for the
+    same cells, each made a chunk at a time. ``data``: the bytes, or a file on disk (taken:
+    it is moved away). ``metadata``: the table metadata of a CSV file as its sidecar
+    ``FILE.metadata.json`` holds them (:mod:`migstat.formats.submeta`; what ``migstat
+    tabulate`` writes), read as if it lay beside the file."""
+    name = safe_name(file_name)
     with tempfile.TemporaryDirectory(prefix="migstat-submit-") as folder:
         path = Path(folder) / name
-        path.write_bytes(data)
+        if isinstance(data, Path):
+            check_size(data.stat().st_size, file_name=name)
+            shutil.move(data, path)
+        else:
+            check_size(len(data), file_name=name)
+            path.write_bytes(data)
         if metadata is not None:
             sidecar_path(path).write_bytes(metadata)
-        checked = api.check_file(path, store=store)
-    found = list(checked.findings)
-    seen = {id(f) for f in found}
-    found.extend(f for f in checked.dataset.findings if id(f) not in seen)
-    if not any(f.severity == Severity.ERROR for f in found):
-        found.extend(review.mirror_findings(store, checked.dataset))
-        found.extend(sources_check.source_findings(store, checked.dataset))
-    return Checked(name, checked, found)
+        with api.Submission(path, store=store) as sub:
+            compared = _Compared(store)
+            found = sub.check(compared)
+            checked = api.CheckedFile(
+                name,
+                sub.raw_file(),
+                sub.dataset,
+                found,
+                sub.mappings,
+                observations=sub.count,
+            )
+            if not any(f.severity == Severity.ERROR for f in found):
+                found = [*found, *compared.findings]
+            yield Checked(name, checked, found, sub)
+
+
+class _Compared:
+    """The mirror and other sources' warnings of an upload, made chunk by chunk (a corridor
+    or cell named once)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, str | None, str]] = set()
+
+    def __call__(self, part: Dataset) -> None:
+        for f in [
+            *review.mirror_findings(self.store, part),
+            *sources_check.source_findings(self.store, part),
+        ]:
+            mark = (str(f.rule), f.table, repr(sorted((f.key or {}).items())))
+            if mark not in self._seen:
+                self._seen.add(mark)
+                self.findings.append(f)
 
 
 def store_upload(
@@ -94,8 +162,13 @@ def store_upload(
     note: str | None,
     client: str | None,
 ) -> SubmissionRecord:
-    """Store a checked upload through the workflow (the mapping versions used with it)."""
+    """Store a checked upload through the workflow (the mapping versions used with it), a
+    chunk at a time from its spill (inside :func:`checked_upload`)."""
     checked = upload.checked
+    sub = upload.submission
+    streamed: dict[str, Any] = {}
+    if sub is not None:
+        streamed = {"chunks": sub.chunks(), "total": sub.count, "areas": sub.areas()}
     record = workflow.submit(
         store,
         checked.dataset,
@@ -105,6 +178,7 @@ def store_upload(
         send=send,
         note=note,
         client=client,
+        **streamed,
     )
     if checked.mappings:
         record_use(store, record.id, checked.mappings)
@@ -223,10 +297,12 @@ __all__ = [
     "annotate_bytes",
     "annotated",
     "check_upload",
+    "checked_upload",
     "detail",
     "finding_row",
     "history",
     "queue",
+    "received",
     "rows_of",
     "safe_name",
     "store_upload",
