@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from migstat.model import (
@@ -33,9 +33,13 @@ EPSILON = 1e-9
 """Slack for floating-point sums of integer counts."""
 
 
-@cache
+@lru_cache(maxsize=1024)
 def cell_name(where: Location | None) -> str:
-    """How a place is named inside a message: ``S01!D17``, ``line 12`` or ``?``."""
+    """How a place is named inside a message: ``S01!D17``, ``line 12`` or ``?``.
+
+    Kept for the last few thousand places only: one findings' place is named many times
+    over, but a file's places are without number, and a cache of them all would grow with
+    every file a server checks."""
     if where is None:
         return "?"
     if where.sheet and where.cell:
