@@ -7,8 +7,9 @@ leak), each total a number found nowhere else; readers with API tokens; a clock 
 - 2017 embargoed, the embargo over; 2018 embargoed, the embargo to come;
 - 2019 released to partners (Kazakhstan, in an agreement on S01 with Kyrgyzstan);
 - 2020 accepted, not released (internal); 2021 a draft, 2022 submitted (awaiting review),
-  2023 returned with findings (stored, never data: only their country and the coordinator see
-  them, on the submission's own pages).
+  2023 returned with findings, 2024 signed off by Kyrgyzstan's approver and not yet accepted
+  (stored, never data: only their country and the coordinator see them, on the submission's
+  own pages).
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ STATES = {
     "draft": (2021, 6_606_061.0, 3_288_083.0),
     "submitted": (2022, 6_707_071.0, 3_344_089.0),
     "returned": (2023, 6_808_087.0, 3_399_097.0),
+    "signed_off": (2024, 6_909_091.0, 3_455_101.0),
 }
 READER_OF = {"KGZ": "own", "KAZ": "partner", "TJK": "other"}
-NOT_DATA = ("draft", "submitted", "returned")
+NOT_DATA = ("draft", "submitted", "returned", "signed_off")
 """States of submissions that are never data (``submission.status`` as the workflow sets it)."""
 # the published year's breakdown by country of birth: RUS men confidential
 RUS_MEN, RUS_WOMEN = 52_307.0, 66_311.0
@@ -56,6 +58,7 @@ MAY_SEE = {
     "draft": set(),
     "submitted": set(),
     "returned": set(),
+    "signed_off": set(),
     "confidential": {"own", "coordinator"},
     "secondary": {"own", "coordinator"},
 }

@@ -418,3 +418,37 @@ def test_a_signed_in_download_is_in_the_audit_trail(client: TestClient, world: W
     )
     assert record.details == {"path": "/download/S01.csv", "query": KGZ}
     assert audit.verify(world.store).ok
+
+
+@pytest.mark.parametrize(
+    "url",
+    (
+        "/sdmx/rest/data/S01/KGZ....?format=csv&startPeriod=2016",
+        f"/api/explore/S01?{KGZ}&SEX=M",
+        "/api/countries/KGZ?lang=ru",
+        f"/explore/shown.csv?table=S01&{KGZ}",
+    ),
+)
+def test_a_signed_in_data_query_is_in_the_audit_trail(
+    client: TestClient, world: World, url: str
+) -> None:
+    """An account's SDMX data query and JSON data answer leave one audit record each time
+    they are answered, made or kept (the second ask is answered from the kept answers); the
+    public's leave none; the chain still verifies."""
+    path, _, query = url.partition("?")
+    before = len(list(audit.records(world.store)))
+    for _ in range(2):
+        assert client.get(url).status_code == 200
+    assert len(list(audit.records(world.store))) == before
+    for n in (1, 2):
+        answer = client.get(url, headers=headers(world, "partner"))
+        assert answer.status_code == 200
+        made = list(audit.records(world.store))[before:]
+        assert len(made) == n, made
+        assert (made[-1].actor, made[-1].action, made[-1].client) == (
+            "kaz.partner",
+            audit.DATA_DOWNLOAD,
+            "testclient",
+        )
+        assert made[-1].details == {"path": path, "query": query}
+    assert audit.verify(world.store).ok

@@ -112,22 +112,39 @@ def _line(r: Any) -> str:
     until = f"{r.embargo_until:%Y-%m-%dT%H:%M:%S}Z" if r.embargo_until else "-"
     return (
         f"{r.submission_id}\t{r.table or '*'}\t{r.state}\t{until}\t"
-        f"{r.released_at:%Y-%m-%dT%H:%M:%S}Z\t{r.released_by}\t{r.suppressed}"
+        f"{r.released_at:%Y-%m-%dT%H:%M:%S}Z\t{r.released_by}\t{getattr(r, 'suppressed', '-')}"
     )
 
 
 @click.command("releases")
 @click.argument("submission_id", type=int, required=False)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The release states as they stood then (YYYY-MM-DD: the end of that day, UTC; or "
+    "YYYY-MM-DDTHH:MM:SSZ), withdrawn ones included, with who outside the country could "
+    "read each: public, partners or nobody.",
+)
 @lang_option
 @pass_ctx
-def releases_cmd(c: Context, submission_id: int | None) -> None:
+def releases_cmd(c: Context, submission_id: int | None, as_of: str | None) -> None:
     """Every release (of one submission), oldest first: submission, table, state, embargo,
-    time, by, cells hidden by secondary suppression."""
+    time, by, cells hidden by secondary suppression. Nothing is ever deleted: a withdrawal
+    is one more line, and ``--as-of`` shows what was released at any earlier moment."""
+    from migstat.api import parse_as_of
     from migstat.exchange.release import releases
 
     with opened_store(c) as store:
-        for r in releases(store, submission_id=submission_id):
-            click.echo(_line(r))
+        if as_of is None:
+            for r in releases(store, submission_id=submission_id):
+                click.echo(_line(r))
+            return
+        when = parse_as_of(as_of)
+        assert when is not None  # a given --as-of is a moment or an error
+        for step in store.release_history(COMMAND_LINE, as_of=when, latest=True):
+            if submission_id is None or step.submission_id == submission_id:
+                click.echo(f"{_line(step)}\t{step.open_to(when)}")
 
 
 @click.group("agreements")

@@ -194,3 +194,19 @@ class Permissions:
                     "sign in as the coordinator."
                 )
             )
+
+    def release_history_country(self, principal: Principal) -> str | None:
+        """Whose release history ``principal`` may read: every country's (``None``) for the
+        coordinator, its own country's for a reporter or approver; anyone else is refused.
+        The history holds withdrawn and internal states, which partners and the public are
+        not told about (the calendar shows them what is released now)."""
+        if principal.is_coordinator:
+            return None
+        if principal.roles & {REPORTER, APPROVER} and principal.country is not None:
+            return principal.country
+        raise AccessDeniedError(
+            N_(
+                "The history of releases is shown to the coordinator and to the submitting "
+                "country's reporters and approvers only: sign in as one of them."
+            )
+        )

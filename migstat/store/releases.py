@@ -10,12 +10,14 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from migstat.store import schema as S
 from migstat.store.access import EMBARGOED, PARTNERS, PUBLISHED
-from migstat.store.engine import StoreCore, aware
+from migstat.store.engine import StoreCore, aware, naive_utc
+from migstat.store.permissions import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,34 @@ class CalendarEntry:
     tables: tuple[str, ...]
     state: str
     submission_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseStep:
+    """One state a submission (one of its tables, or all) went into, and when: a row of the
+    release history, which keeps every state, withdrawals included."""
+
+    id: int
+    submission_id: int
+    table: str | None
+    state: str
+    embargo_until: datetime | None
+    released_at: datetime
+    released_by: str
+    note: str | None
+    country: str | None
+    provider: str
+
+    def open_to(self, at: datetime) -> str:
+        """Who outside the coordinator and the submitting country could read the data at
+        ``at`` while this was the latest state: ``public``, ``partners`` (the agreements'
+        members; an embargo not yet over counts as such: partners read embargoed data),
+        or ``nobody`` (withdrawn)."""
+        if self.state == PUBLISHED or (
+            self.state == EMBARGOED and self.embargo_until is not None and self.embargo_until <= at
+        ):
+            return "public"
+        return "partners" if self.state in (PARTNERS, EMBARGOED) else "nobody"
 
 
 VERSION_SQL = f"SELECT version FROM {S.store_version.name} WHERE id = 1"
@@ -132,3 +162,46 @@ class StoreReleases(StoreCore):
         ]
         out.sort(key=lambda e: (e.when, e.submission_id))
         return out
+
+    def release_history(
+        self, principal: Principal, *, as_of: datetime | None = None, latest: bool = False
+    ) -> list[ReleaseStep]:
+        """The release states ``principal`` may read (every country's for the coordinator,
+        its own for a reporter or approver; anyone else is refused with
+        :class:`~migstat.store.access.AccessDeniedError`), oldest first: those recorded at or
+        before ``as_of`` (every one without it); with ``latest``, only the state each
+        (submission, table scope) was in at ``as_of``, i.e. what was released then. Nothing
+        is left out: a withdrawal is a state like the others, and the states before it stay."""
+        country = self.policy.release_history_country(principal)
+        r, sub = S.release, S.submission
+        stmt = (
+            sa.select(r, sub.c.country, sub.c.provider)
+            .join(sub, sub.c.id == r.c.submission_id)
+            .order_by(r.c.id)
+        )
+        if as_of is not None:
+            stmt = stmt.where(r.c.released_at <= naive_utc(as_of))
+        if country is not None:
+            stmt = stmt.where(sub.c.country == country)
+        with self.reading() as conn:
+            steps = [_step(row._mapping) for row in conn.execute(stmt)]
+        if latest:
+            last = {(s.submission_id, s.table): s for s in steps}
+            steps = sorted(last.values(), key=lambda s: s.id)
+        return steps
+
+
+def _step(row: Any) -> ReleaseStep:
+    until = row["embargo_until"]
+    return ReleaseStep(
+        id=row["id"],
+        submission_id=row["submission_id"],
+        table=row["table_id"],
+        state=row["state"],
+        embargo_until=aware(until) if until is not None else None,
+        released_at=aware(row["released_at"]),
+        released_by=row["released_by"],
+        note=row["note"],
+        country=row["country"],
+        provider=row["provider"],
+    )

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from migstat.model.findings import NotFoundError
+from migstat.web.deps import record_download
 from migstat.web.views import availability, country, explore, guide, home, practice, toolkit
 from migstat.web.views.data import Data
 from migstat.web.views.params import UnknownValue
@@ -236,6 +237,7 @@ def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOu
 def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
     # a parameter that names nothing: JSON naming the parameter and the value (web.errors)
     view = explore.build(data, table, request.query_params)
+    record_download(request, data.reader.principal)  # a signed-in account's data: audited
     dims = view.table.dimension_ids
     return ExploreOut(
         table=view.table.id,
@@ -293,12 +295,13 @@ def explore_view(table: str, request: Request, data: Data) -> ExploreOut:
 
 
 @api.get("/countries/{code}", response_model=CountryOut, summary="A country's profile")
-def country_profile(code: str, data: Data) -> CountryOut:
+def country_profile(code: str, request: Request, data: Data) -> CountryOut:
     try:
         resolved = data.country_code(code)
     except NotFoundError as exc:  # answered as JSON naming the parameter (web.errors)
         raise UnknownValue("code", code, exc.message, **exc.params) from None
     p = country.build(data, resolved)
+    record_download(request, data.reader.principal)
     return CountryOut(
         code=p["code"],
         name=p["name"],
@@ -320,6 +323,7 @@ def country_profile(code: str, data: Data) -> CountryOut:
 )
 def availability_matrix(request: Request, data: Data) -> AvailabilityOut:
     view = availability.build(data, request.query_params)
+    record_download(request, data.reader.principal)
     return AvailabilityOut(**{k: view[k] for k in AvailabilityOut.model_fields})
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from migstat.formats.output import OUTPUT_FORMATS
 from migstat.i18n import N_
 from migstat.web.app import render
+from migstat.web.deps import record_download
 from migstat.web.guard import UPLOAD_LIMIT
 from migstat.web.views import flows
 from migstat.web.views.data import Data, cached_page
@@ -59,6 +60,7 @@ def flows_download(request: Request, data: Data) -> Response:
             media_type="text/plain; charset=utf-8",
         )
     text, name = found
+    record_download(request, data.reader.principal)
     return Response(
         text,
         media_type=OUTPUT_FORMATS["csv"].media_type,

@@ -17,7 +17,7 @@ from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.answers import cached_response
 from migstat.web.app import render
-from migstat.web.deps import Reader, ReaderDep
+from migstat.web.deps import Reader, ReaderDep, record_download
 from migstat.web.views import method_names, mirror
 from migstat.web.views.mirror import Download, Harmonisation, Selection
 
@@ -48,6 +48,15 @@ def _kept(request: Request, r: Reader, build: Callable[[], Response]) -> Respons
             return _error(request, r, problem)
 
     return cached_response(request, r, make)
+
+
+def _download(request: Request, r: Reader, build: Callable[[], Response]) -> Response:
+    """A download, kept as :func:`_kept` keeps it; a signed-in account's is recorded in the
+    audit trail each time it is answered, kept or made."""
+    answer = _kept(request, r, build)
+    if answer.status_code < 400:
+        record_download(request, r.principal)
+    return answer
 
 
 def _send(found: Download) -> Response:
@@ -124,7 +133,9 @@ def download_matrix(
     countries: str | None = None,
 ) -> Any:
     """The double-entry matrix of one year (every year if none is given)."""
-    return _kept(request, r, lambda: _send(mirror.matrix_download(r, sel, fmt, year, countries)))
+    return _download(
+        request, r, lambda: _send(mirror.matrix_download(r, sel, fmt, year, countries))
+    )
 
 
 @router.get("/download/corridor.{fmt}")
@@ -137,7 +148,7 @@ def download_corridor(
     destination: str = Query(...),
 ) -> Any:
     """Both sides of one corridor in every year."""
-    return _kept(
+    return _download(
         request,
         r,
         lambda: _send(mirror.corridor_download(r, sel, fmt, origin.upper(), destination.upper())),
@@ -154,7 +165,7 @@ def download_country(
     year: int = Query(...),
 ) -> Any:
     """A country's mirror report of one year, with its totals by year."""
-    return _kept(
+    return _download(
         request, r, lambda: _send(mirror.country_download(r, sel, fmt, country.upper(), year))
     )
 
@@ -178,7 +189,7 @@ def download_harmonised(
     ``end``, default ``year`` alone) and their bootstrap intervals: estimates, computed on
     request, never stored."""
     wanted = Harmonisation(year, anchor, start, end, space, rule, bootstrap, duration_set)
-    return _kept(request, r, lambda: _send(mirror.harmonised_download(r, sel, fmt, wanted)))
+    return _download(request, r, lambda: _send(mirror.harmonised_download(r, sel, fmt, wanted)))
 
 
 __all__ = ["NAV", "router"]

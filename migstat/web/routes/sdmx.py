@@ -30,7 +30,7 @@ from fastapi.responses import Response
 
 from migstat.model import MigstatError, NotFoundError
 from migstat.web import selection
-from migstat.web.deps import Reader, ReaderDep, language
+from migstat.web.deps import Reader, ReaderDep, language, record_download
 from migstat.web.sdmx.cache import Answer, AnswerCache, state, ttl_from_env
 from migstat.web.sdmx.data import availability_answer, constrain, data_answer, select
 from migstat.web.sdmx.errors import NO_RESULTS, SYNTAX, TOO_LARGE, SdmxError, error_response
@@ -98,17 +98,22 @@ async def data(
     request: Request, who: ReaderDep, flow: str, key: str | None = None, provider: str | None = None
 ) -> Response:
     """SDMX data: ``key`` has one position per dimension (``.``-separated; ``+`` between
-    codes; an empty position matches every code)."""
+    codes; an empty position matches every code). A signed-in account's answered query is
+    recorded in the audit trail, whether the answer was kept or made."""
     lang = language(request)
     params = dict(request.query_params)
     accept = request.headers.get("accept")
     limit = _limit(request)
-    return await _answer(
+    answer = await _answer(
         request,
         who,
         lambda: data_answer(who, flow, key, provider, params, accept, lang, limit),
         request.headers.get("accept", ""),
     )
+    if not who.principal.anonymous and answer.status_code < 400:
+        # a signed-in account's data, kept or made, are recorded (the public's are public)
+        await run_in_threadpool(record_download, request, who.principal)
+    return answer
 
 
 # -- availability -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from migstat.web.deps import record_download
 from migstat.web.views import explore, shown
 from migstat.web.views.data import Data, cached_page
 
@@ -14,8 +15,12 @@ router = APIRouter()
 
 @router.get("/explore/shown.csv", include_in_schema=False)
 def shown_download(request: Request, data: Data) -> Response:
-    """Kept like the page it comes from (:func:`.data.cached_page`)."""
-    return cached_page(request, data, lambda: _shown(request, data))
+    """Kept like the page it comes from (:func:`.data.cached_page`); a signed-in account's
+    download is recorded in the audit trail."""
+    answer = cached_page(request, data, lambda: _shown(request, data))
+    if answer.status_code < 400:
+        record_download(request, data.reader.principal)
+    return answer
 
 
 def _shown(request: Request, data: Data) -> Response:

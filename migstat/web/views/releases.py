@@ -8,11 +8,12 @@ embargo that has ended shows as published at once.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from migstat.model import NotFoundError
 from migstat.store.access import EMBARGOED, PARTNERS, Principal
-from migstat.store.releases import CalendarEntry
+from migstat.store.releases import CalendarEntry, ReleaseStep
 from migstat.web.deps import Reader
 
 
@@ -56,3 +57,25 @@ def build(reader: Reader) -> dict[str, Any]:
         (upcoming if waiting else past).append(row)
     past.reverse()
     return {"upcoming": upcoming, "past": past[:200], "now": f"{now:%Y-%m-%d %H:%M}"}
+
+
+def history(reader: Reader, when: datetime) -> list[dict[str, Any]]:
+    """The release states as they stood at ``when`` (withdrawn ones too), with who outside
+    the submitting country could read each then: for the coordinator every country's, for a
+    reporter or approver its own country's (anyone else: ``AccessDeniedError``)."""
+    steps = reader.store.release_history(reader.principal, as_of=when, latest=True)
+    return [_history_row(reader, step, when) for step in steps]
+
+
+def _history_row(reader: Reader, step: ReleaseStep, when: datetime) -> dict[str, Any]:
+    return {
+        "submission": step.submission_id,
+        "country": step.country or step.provider,
+        "country_name": _area(reader, step.country),
+        "table": _label(reader, step.table) if step.table else "",
+        "state": step.state,
+        "since": f"{step.released_at:%Y-%m-%d %H:%M}",
+        "until": f"{step.embargo_until:%Y-%m-%d %H:%M}" if step.embargo_until else "",
+        "by": step.released_by,
+        "open_to": step.open_to(when),
+    }
