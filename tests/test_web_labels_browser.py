@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from migstat.web.app import create_app
-from tests.browser import shot
+from tests.browser import SHOTS, shot
 from tests.portal_store import available, build_portal_store
 
 pytestmark = pytest.mark.skipif(not available(), reason="shared data not available")
@@ -53,9 +53,12 @@ LABELS = """() => [...document.querySelectorAll('div.chart[data-spec]')].map(el 
                  && getComputedStyle(t).visibility !== 'hidden')
     .map(t => { const r = t.getBoundingClientRect();
                 return [t.textContent, r.left, r.top, r.right, r.bottom]; })
-    .filter(b => b[3] > b[1] && b[4] > b[2]),
+    .filter(b => b[3] > b[1] && b[4] > b[2])
+    .concat([['', ...['left', 'top', 'right', 'bottom'].map(
+      side => el.getBoundingClientRect()[side])]]),
 ])"""
-"""The visible texts of every chart of the page, with their boxes on the screen."""
+"""The visible texts of every chart of the page, with their boxes on the screen; last, the
+box of the chart itself."""
 
 Box = tuple[str, float, float, float, float]
 
@@ -68,6 +71,11 @@ def _overlapping(boxes: list[Box]) -> list[tuple[str, str]]:
         for b in boxes[i + 1 :]
         if a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
     ]
+
+
+def _outside(boxes: list[Box], frame: Box) -> list[str]:
+    """Texts cut off at the left or right edge of their chart (more than a pixel out)."""
+    return [b[0] for b in boxes if b[1] < frame[1] - 1 or b[3] > frame[3] + 1]
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +105,15 @@ def test_no_chart_label_overlaps_another(tab, base_url, name, lang) -> None:
     drawn = tab.eval_on_selector_all("div.chart", "els => els.map(e => e.dataset.rendered)")
     assert drawn and set(drawn) == {"true"}, drawn
     charts = dict(tab.evaluate(LABELS))
+    frames = {c: boxes.pop() for c, boxes in charts.items()}
     shot(tab, f"labels-{name}-{lang}-{tab.width}")
+    for chart in charts:
+        where = SHOTS / "charts" / f"{name}-{chart}-{lang}-{tab.width}.png"
+        tab.locator(f"#{chart}").screenshot(path=str(where))
     assert expected <= set(charts), sorted(charts)
     texts = {c: len(boxes) for c, boxes in charts.items()}
     assert all(n >= 3 for c, n in texts.items() if c != "map"), texts
     overlaps = {c: _overlapping(boxes) for c, boxes in charts.items()}
     assert not any(overlaps.values()), {c: o[:6] for c, o in overlaps.items() if o}
+    cut = {c: _outside(boxes, frames[c]) for c, boxes in charts.items()}
+    assert not any(cut.values()), {c: o[:6] for c, o in cut.items() if o}
