@@ -62,3 +62,18 @@ def test_every_list_has_all_and_long_lists_a_search(client, lang) -> None:
     view = client.get(f"/api/explore/F01?{links['AGE']}").json()
     ages = next(f for f in view["filters"] if f["id"] == "AGE")
     assert len(ages["options"]) > 12 and all(o["selected"] for o in ages["options"])
+
+
+def test_availability_tables_all_link(client) -> None:
+    """The availability page's table list: "All" asks for every table, and the page shows
+    them all chosen."""
+    page = client.get("/availability?tables=F01&lang=ru").text
+    picker = re.search(r'<select multiple id="a-tables".*?</select>', page, re.S).group(0)
+    offered = re.findall(r'<option value="([^"]+)"', picker)
+    groups = re.search(r'id="groups-tables">(.*?)</p>', page, re.S).group(1)
+    link = re.search(r'<a href="\?([^"]+)" data-group="all">([^<]+)</a>', groups)
+    assert link and link.group(2) == "Все" and len(offered) > 3
+    answer = client.get(f"/availability?{html.unescape(link.group(1))}")
+    assert answer.status_code == 200
+    picker = re.search(r'<select multiple id="a-tables".*?</select>', answer.text, re.S).group(0)
+    assert len(re.findall(r"<option [^>]* selected>", picker)) == len(offered)
