@@ -391,6 +391,7 @@ def flow_diagram(
                         "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
                         "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
                         "text": {"field": "label"},
+                        "tooltip": {"field": "label"},
                     },
                 },
                 {
@@ -407,6 +408,7 @@ def flow_diagram(
                         "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
                         "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
                         "text": {"field": "label"},
+                        "tooltip": {"field": "label"},
                     },
                 },
             ],
