@@ -140,6 +140,38 @@ def test_country_search_in_both_languages(wide, base_url) -> None:
     }
 
 
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_age_picker_search_all_and_none(wide, base_url, lang) -> None:
+    """The age list (longer than twelve) gets a type-ahead box; with "20" typed, "All"
+    chooses the age groups in view without leaving the page, and "None" clears the list."""
+    _settle(wide, f"{base_url}/explore?table=F01&REF_AREA=KGZ&DATA_PROVIDER=KGZ&lang={lang}")
+    url = wide.url
+    before = wide.eval_on_selector_all(
+        "#f-AGE option", "os => os.filter(o => o.selected).map(o => o.textContent)"
+    )
+    wide.locator("#s-AGE").fill("20")
+    shown = wide.eval_on_selector_all(
+        "#f-AGE option", "os => os.filter(o => !o.hidden).map(o => o.textContent)"
+    )
+    # the matches, and what was chosen before (the total) stays in view
+    assert "20-24" in shown and all("20" in label or label in before for label in shown), shown
+    wide.click("#groups-AGE a[data-group=all]")
+    chosen = wide.eval_on_selector_all(
+        "#f-AGE option", "os => os.filter(o => o.selected).map(o => o.textContent)"
+    )
+    assert wide.url == url and sorted(chosen) == sorted(shown), (chosen, shown)
+    none = wide.locator("#groups-AGE button[data-select-none]")
+    assert none.inner_text() == {"en": "None", "ru": "Снять выбор"}[lang]
+    none.click()
+    assert (
+        wide.eval_on_selector_all("#f-AGE option", "os => os.filter(o => o.selected).length") == 0
+    )
+    # the sex list is short: no search box, but its "All" and "None" are there
+    assert wide.locator("#s-SEX").count() == 0
+    assert wide.locator("#groups-SEX button[data-select-none]").is_visible()
+    shot(wide, f"pickers_{lang}")
+
+
 def test_chart_exports_png_and_svg_under_the_csp(browser, base_url) -> None:
     """The export links under a chart give a PNG and an SVG of it, with the portal's
     Content-Security-Policy in force (no eval, no inline script)."""

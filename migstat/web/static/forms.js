@@ -64,3 +64,30 @@
     });
   });
 })();
+
+// Select-all and none beside a multiple <select>: "All" is a link that works without
+// JavaScript (it chooses every option); with a type-ahead filter typed, it chooses the options
+// in view instead, without leaving the page. <button data-select-none="ID"> clears the choice
+// of the <select> ID; it is shown only where scripts run (its wrapper [data-shown-with]).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-select-none]").forEach(function (button) {
+    var select = document.getElementById(button.dataset.selectNone);
+    if (!select) { return; }
+    var wrap = button.closest("[data-shown-with]");
+    if (wrap) { wrap.hidden = false; }
+    button.addEventListener("click", function () {
+      Array.prototype.forEach.call(select.options, function (o) { o.selected = false; });
+      select.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+    var all = button.closest("p") && button.closest("p").querySelector("a[data-group=all]");
+    var box = document.querySelector("input[data-filter-options='" + select.id + "']");
+    if (!all || !box) { return; }
+    all.addEventListener("click", function (event) {
+      if (!box.value.trim()) { return; }
+      event.preventDefault();
+      Array.prototype.forEach.call(select.options, function (o) { if (!o.hidden) { o.selected = true; } });
+      select.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+  });
+})();

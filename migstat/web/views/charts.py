@@ -33,6 +33,14 @@ LEGEND_SHORT = 36
 COUNT_AXIS = {"format": ",d", "tickMinStep": 1}
 """The axis of a count: whole numbers only, so that small counts never repeat a label."""
 ACROSS = {"expr": "ceil(width / 100)"}
+FITS = {"expr": "max(80, width - 30)"}
+"""A legend label's longest width: the plot's less the symbol, so that on a phone a long
+series name ends in an ellipsis (its full text in the tooltip) instead of off the chart."""
+TWO_WIDE = {"expr": "width < 560 ? 1 : 2"}
+"""Short series names share two legend columns, except on a narrow screen."""
+SIDE = 0.45
+"""The flow diagram's room for country names on either side, as a share of the width
+between its two columns."""
 """Ticks of a horizontal count axis: one per 100 pixels, so that labels such as
 ``1,200,000`` never collide (Vega would then hide every other one and keep the odd ones)."""
 
@@ -126,8 +134,10 @@ def line_chart(
                     "scale": {"range": PALETTE},
                     "legend": {
                         "orient": "bottom",
-                        "columns": 1 if max(map(len, series), default=0) > LEGEND_SHORT else 2,
-                        "labelLimit": 520,
+                        "columns": (
+                            1 if max(map(len, series), default=0) > LEGEND_SHORT else TWO_WIDE
+                        ),
+                        "labelLimit": FITS,
                     },
                 },
                 "tooltip": [
@@ -316,7 +326,9 @@ def flow_diagram(
     nodes = [{"x": 0, "y": i, "label": o, "align": "right"} for i, o in enumerate(origins)] + [
         {"x": 1, "y": i, "label": d, "align": "left"} for i, d in enumerate(destinations)
     ]
-    x_scale = {"domain": [-0.45, 1.45]}
+    x_scale = {"domain": [-SIDE, 1 + SIDE]}
+    # a name longer than its margin ends in an ellipsis rather than off the chart
+    limit = {"expr": f"width * {SIDE / (1 + 2 * SIDE):.4f} - 8"}
     y_scale = {"domain": [rows - 0.5, -0.5]}
     spec = _base(len(data), height=max(200, 30 * rows), layer="flows")
     spec.update(
@@ -341,7 +353,11 @@ def flow_diagram(
                             "type": "quantitative",
                             "scale": {"range": [0.8, 18]},
                             "title": value_title,
-                            "legend": {"format": ",d", "orient": "bottom"},
+                            "legend": {
+                                "format": ",d",
+                                "orient": "bottom",
+                                "columns": {"expr": "max(1, floor(width / 110))"},
+                            },
                         },
                         "color": {
                             "field": "origin",
@@ -364,21 +380,35 @@ def flow_diagram(
                 {
                     "data": {"values": [n for n in nodes if n["x"] == 0]},
                     "name": "origins",
-                    "mark": {"type": "text", "align": "right", "dx": -6, "fontSize": 12},
+                    "mark": {
+                        "type": "text",
+                        "align": "right",
+                        "dx": -6,
+                        "fontSize": 12,
+                        "limit": limit,
+                    },
                     "encoding": {
                         "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
                         "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
                         "text": {"field": "label"},
+                        "tooltip": {"field": "label"},
                     },
                 },
                 {
                     "data": {"values": [n for n in nodes if n["x"] == 1]},
                     "name": "destinations",
-                    "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 12},
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 6,
+                        "fontSize": 12,
+                        "limit": limit,
+                    },
                     "encoding": {
                         "x": {"field": "x", "type": "quantitative", "scale": x_scale, "axis": None},
                         "y": {"field": "y", "type": "quantitative", "scale": y_scale, "axis": None},
                         "text": {"field": "label"},
+                        "tooltip": {"field": "label"},
                     },
                 },
             ],

@@ -44,6 +44,10 @@ DOWNLOADS = tuple((fmt, OUTPUT_FORMATS[fmt].title) for fmt in DOWNLOAD_LINKS)
 MISSING_SYMBOL = {"M": "–", "L": "..", "O": "..", "Q": "x"}
 
 
+LONG_LIST = 12
+"""A picker with more options than this gets a type-ahead search box."""
+
+
 @dataclass(slots=True)
 class Filter:
     """One dimension of the view: its options (codes with data) and what is chosen."""
@@ -59,6 +63,11 @@ class Filter:
     @property
     def chosen(self) -> list[str]:
         return [o.code for o in self.options if o.selected]
+
+    @property
+    def searchable(self) -> bool:
+        """A type-ahead box over the list: country lists, and any list too long to scan."""
+        return bool(self.names) or len(self.options) > LONG_LIST
 
 
 @dataclass(slots=True)
