@@ -29,10 +29,13 @@ CHUNK = 20_000
 """Observations per chunk read back (more only when one area and period is larger)."""
 REPEATS_KEPT = 1
 """Repetitions of the same cell kept in a chunk beyond the first (enough to report it)."""
+PLACES = 1_000
+"""Distinct (file, sheet, column) places given a small number; past them an observation keeps
+its column's own text (a PX file names every cell's column, ``DATA[n]``)."""
 SEPARATOR = "\x1f"
 """Joins a key's codes in the spill (a control character no code contains)."""
 
-_COLUMNS = "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell"
+_COLUMNS = "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell, col"
 
 
 class Spill:
@@ -52,7 +55,7 @@ class Spill:
         self._db.execute(
             "CREATE TABLE obs (area TEXT, period TEXT, tab TEXT, key TEXT, value, "
             "obs_status TEXT, conf_status TEXT, comment TEXT, place INTEGER, line INTEGER, "
-            "cell TEXT)"
+            "cell TEXT, col TEXT)"
         )
         self._places: dict[tuple[str | None, str | None, str | None], int] = {}
         self._place_list: list[tuple[str | None, str | None, str | None]] = []
@@ -76,14 +79,20 @@ class Spill:
         self._db.close()
         self._dir.cleanup()
 
-    def _place(self, file: str | None, sheet: str | None, column: str | None) -> int:
-        """A small number for a (file, sheet, column): there are few of them."""
+    def _place(
+        self, file: str | None, sheet: str | None, column: str | None
+    ) -> tuple[int, str | None]:
+        """A small number for a (file, sheet, column), there are few of them; past
+        :data:`PLACES` of them, the number of (file, sheet) and the column's own text."""
         triple = (file, sheet, column)
         found = self._places.get(triple)
-        if found is None:
-            found = self._places[triple] = len(self._place_list)
-            self._place_list.append(triple)
-        return found
+        if found is not None:
+            return found, None
+        if len(self._place_list) >= PLACES and column is not None:
+            return self._place(file, sheet, None)[0], column
+        found = self._places[triple] = len(self._place_list)
+        self._place_list.append(triple)
+        return found, None
 
     def add(self, observations: Iterable[Observation]) -> None:
         """Set ``observations`` aside (one batch: the caller keeps batches bounded)."""
@@ -91,6 +100,7 @@ class Spill:
         place = self._place
         for obs in observations:
             file, sheet, cell, line, column = place_of(obs)
+            at, own = place(file, sheet, column)
             rows.append(
                 (
                     obs.ref_area,
@@ -101,13 +111,14 @@ class Spill:
                     obs.obs_status,
                     obs.conf_status,
                     obs.comment,
-                    place(file, sheet, column),
+                    at,
                     line,
                     cell,
+                    own,
                 )
             )
         self._db.execute("BEGIN")
-        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 11)})", rows)
+        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
         self._db.execute("COMMIT")
         self.count += len(rows)
 
@@ -141,6 +152,7 @@ class Spill:
                 p,
                 line,
                 cell,
+                own,
             ) in rows:
                 if (area, period) != group:
                     if len(chunk) >= size:
@@ -165,7 +177,7 @@ class Spill:
                         obs_status,
                         conf_status,
                         comment,
-                        places[p],
+                        places[p] if own is None else (*places[p][:2], own),
                         line,
                         cell,
                     )
