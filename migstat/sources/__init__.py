@@ -125,7 +125,13 @@ SOURCES: dict[str, SourceReader] = {
         jsonstat.read,
     ),
     "px": SourceReader(
-        "px", "A statistical office's PX (PC-Axis) table", px.PROVIDER, px.TABLES, px.sniff, px.read
+        "px",
+        "A statistical office's PX (PC-Axis) table",
+        px.PROVIDER,
+        px.TABLES,
+        px.sniff,
+        px.read,
+        px.stream,
     ),
     "matrix": SourceReader(
         "matrix",
