@@ -227,3 +227,42 @@ def test_a_spill_of_many_columns_keeps_each_cells_column() -> None:
     assert [(o.key, o.where.line, o.where.column) for o in back] == [
         (o.key, o.where.line, o.where.column) for o in observations
     ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "whole"),
+    [
+        ("belstat/belstat_arrivals_oblast_2010-2019.json", True),  # JSON, parsed at once
+        ("eurostat/eurostat_migr_resfirst_BY.json", True),  # JSON-stat, in a streamed reader
+        ("px/scb_pxweb_example__NPM_EXEMPEL1.PX", False),  # streamed: the import limit only
+    ],
+)
+def test_a_file_read_whole_has_its_own_limit(monkeypatch, rel: str, whole: bool) -> None:
+    path = SHARED_DATA / rel
+    monkeypatch.setenv("MIGSTAT_MAX_WHOLE_MB", str(path.stat().st_size / 2 / 1024 / 1024))
+    if not whole:
+        assert _same(path, country="SWE") > 0
+        return
+    for read in (read_source, stream_source):
+        with pytest.raises(MigstatError) as caught:
+            read(path, allow_unmatched=True)
+        said = caught.value.text("en")
+        assert "MIGSTAT_MAX_WHOLE_MB" in said and caught.value.where.file == path.name
+
+
+def test_a_sheet_read_has_a_cell_limit(tmp_path, monkeypatch) -> None:
+    import openpyxl
+
+    import migstat.sources.common as common
+
+    path = tmp_path / "matrix.xlsx"
+    workbook = openpyxl.Workbook()
+    for row in range(40):
+        workbook.active.append([f"r{row}", *range(10)])
+    workbook.active.title = "Flows"
+    workbook.save(path)
+    assert len(common.sheet_rows(path)[1]) == 40
+    monkeypatch.setattr(common, "MAX_SHEET_CELLS", 400)
+    with pytest.raises(MigstatError) as caught:
+        common.sheet_rows(path)
+    assert caught.value.where.sheet == "Flows" and "400" in caught.value.text("ru")
