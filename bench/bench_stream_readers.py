@@ -1,23 +1,27 @@
-"""Memory and speed of ``migstat import --dry-run`` on large Eurostat bulk TSV, SDMX-CSV and
-SDMX-ML files, at two sizes, against merely reading the same file in the same run.
+"""Memory and speed of ``migstat import --dry-run`` on large Eurostat bulk TSV, SDMX-CSV,
+SDMX-ML and PX files, at two sizes, against merely reading the same file in the same run.
 
 Writes ``migr_resfirst`` files of about ``--small`` and ``--large`` megabytes in each format
 (:mod:`tests.streamfiles`: Eurostat's layout, codes and flags; every series a distinct key:
-reporting country x citizenship x reason x length of validity, over a span of years). Each run
+reporting country x citizenship x reason x length of validity, over a span of years; the PX
+file a statistical office's table of arrivals by reporting country, country of previous
+residence and sex, one row of years per line). Each run
 is a child process of its own, so that each peak resident memory (``ru_maxrss``) is its own:
 
 * the import: :func:`migstat.api.import_file` with ``dry_run`` (read as a stream, mapped,
   validated chunk by chunk, nothing stored);
 * the reader alone: the batches of :func:`migstat.sources.stream_source` taken and dropped;
 * the baseline: the same file merely read, cell by cell (the csv module for the TSV and
-  SDMX-CSV, lxml ``iterparse`` clearing each element for SDMX-ML).
+  SDMX-CSV, lxml ``iterparse`` clearing each element for SDMX-ML, the lines after ``DATA=``
+  split into cells for PX).
 
 Prints per format and size: the file's size, the observations, the peak memory of each, and
 the observations per second of each (processor time, so that other load on the machine does
 not blur them), with the ratio of the baseline's rate to the import's. Memory must not grow
 with the file: the import's peak at the large size should be about its peak at the small one.
 
-    python bench/bench_stream_readers.py [--small 25] [--large 100] [--formats tsv,sdmx-csv,sdmx-ml]
+    python bench/bench_stream_readers.py [--small 25] [--large 100] \
+        [--formats tsv,sdmx-csv,sdmx-ml,px]
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ sys.path.insert(0, str(ROOT))
 from bench.timing import peak_rss_mib  # noqa: E402
 
 YEARS = range(1950, 2026)
-SUFFIX = {"tsv": ".tsv", "sdmx-csv": ".csv", "sdmx-ml": ".xml"}
+SUFFIX = {"tsv": ".tsv", "sdmx-csv": ".csv", "sdmx-ml": ".xml", "px": ".px"}
+SOURCE = {".tsv": "eurostat", ".px": "px"}
+"""The source of each file by its suffix (the others are SDMX)."""
 SAMPLE = 200
 """Series written first to learn a format's bytes per series."""
 
@@ -47,8 +53,10 @@ def write(fmt: str, path: Path, megabytes: float) -> int:
     from tests.streamfiles import WRITERS
 
     writer = WRITERS[fmt]
-    writer(path, series=SAMPLE, years=YEARS, durations="all")
-    per_series = path.stat().st_size / SAMPLE
+    cells = writer(path, series=SAMPLE, years=YEARS, durations="all")
+    # a PX table is written by whole reporting countries: its rows are its cells by years
+    rows = cells / len(YEARS) if fmt == "px" else SAMPLE
+    per_series = path.stat().st_size / rows
     return writer(
         path, series=max(1, int(megabytes * 1e6 / per_series)), years=YEARS, durations="all"
     )
@@ -58,7 +66,7 @@ def child_import(path: Path) -> dict[str, float]:
     from migstat.api import import_file
 
     start = time.process_time()
-    result = import_file(path, source="eurostat" if path.suffix == ".tsv" else "sdmx", dry_run=True)
+    result = import_file(path, source=SOURCE.get(path.suffix, "sdmx"), dry_run=True)
     seconds = time.process_time() - start
     errors = [f.text("en") for f in result.errors][:3]
     return {"seconds": seconds, "observations": result.observations, "errors": errors}
@@ -90,6 +98,8 @@ def child_baseline(path: Path) -> dict[str, float]:
                 parent = elem.getparent()
                 while elem.getprevious() is not None:
                     del parent[0]
+    elif path.suffix == ".px":
+        cells = _px_cells(path)
     else:
         delimiter = "\t" if path.suffix == ".tsv" else ","
         with path.open(newline="", encoding="utf-8") as handle:
@@ -98,6 +108,18 @@ def child_baseline(path: Path) -> dict[str, float]:
             for row in reader:
                 cells += len(row) - 1 if delimiter == "\t" else 1
     return {"seconds": time.process_time() - start, "observations": cells}
+
+
+def _px_cells(path: Path) -> int:
+    """The cells of a PX file: its lines after ``DATA=`` split at blanks."""
+    cells = 0
+    with path.open(newline="", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("DATA="):
+                break
+        for line in handle:
+            cells += len(line.replace(";", " ").split())
+    return cells
 
 
 CHILDREN = {"import": child_import, "stream": child_stream, "baseline": child_baseline}

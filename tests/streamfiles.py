@@ -182,6 +182,54 @@ def write_sdmx_ml(path: Path, *, series: int, years: range, **options: object) -
     return count
 
 
-WRITERS = {"tsv": write_bulk_tsv, "sdmx-csv": write_sdmx_csv, "sdmx-ml": write_sdmx_ml}
+def px_countries() -> list[str]:
+    """Alpha-3 codes of the AREA code list's countries with an alpha-2 code (not the Channel
+    Islands, the sum of two of them)."""
+    area = default_registry().codelist("AREA").codes.values()
+    return sorted(
+        c.id for c in area if c.attributes.get("kind") == "country" and c.attributes.get("alpha2")
+    )
+
+
+def write_px(path: Path, *, series: int, years: range, **_options: object) -> int:
+    """A PX table of arrivals (F01) by reporting country, country of previous residence and
+    sex (the stub, at least ``series`` rows: whole reporting countries) over ``years`` (the
+    heading), a statistical office's layout: one row of cells per line, the total of the
+    sexes their sum; the number of cells written."""
+    rng = random.Random(13)
+    partners = px_countries()
+    per_country = len(partners) * 3
+    reporting = partners[: max(1, -(-series // per_country))]
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(
+            'CHARSET="ANSI";\nAXIS-VERSION="2013";\nCODEPAGE="utf-8";\nLANGUAGE="en";\n'
+            'MATRIX="MIG01";\nSUBJECT-CODE="BE";\nSUBJECT-AREA="Population";\n'
+            'DECIMALS=0;\nTITLE="Immigrants by country, country of previous residence, sex '
+            'and year";\nCONTENTS="Immigrants (arrivals)";\nUNITS="persons";\n'
+            'STUB="country","country of previous residence","sex";\nHEADING="year";\n'
+        )
+        for name, codes in (("country", reporting), ("country of previous residence", partners)):
+            out.write(f'VALUES("{name}")=' + ",".join(f'"{c}"' for c in codes) + ";\n")
+        out.write('VALUES("sex")="Total","Male","Female";\nELIMINATION("sex")="Total";\n')
+        out.write('TIMEVAL("year")=TLIST(A1),' + ",".join(f'"{y}"' for y in years) + ";\n")
+        out.write('VALUES("year")=' + ",".join(f'"{y}"' for y in years) + ";\n")
+        out.write('SOURCE="Statistical office";\nLAST-UPDATED="20250201 10:00";\nDATA=\n')
+        cells = 0
+        for _row in range(len(reporting) * len(partners)):
+            male = [rng.randrange(1_000, 10_000) for _ in years]
+            female = [int(m * rng.uniform(0.6, 1.6)) for m in male]  # plausible ratios
+            for row in ([m + f for m, f in zip(male, female, strict=True)], male, female):
+                out.write(" ".join(map(str, row)) + "\n")
+                cells += len(row)
+        out.write(";\n")
+    return cells
+
+
+WRITERS = {
+    "tsv": write_bulk_tsv,
+    "sdmx-csv": write_sdmx_csv,
+    "sdmx-ml": write_sdmx_ml,
+    "px": write_px,
+}
 """The file of each format, by name (the file names say the dataset where the format does
 not: ``migr_resfirst.tsv``)."""

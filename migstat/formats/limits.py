@@ -1,6 +1,6 @@
 """The size limits of every input, checked before a byte of the file is read.
 
-Two limits, each set in megabytes by an environment variable:
+Three limits, each set in megabytes by an environment variable:
 
 * ``MIGSTAT_MAX_FILE_MB`` (default 200): a submission (``validate``, ``submit``, a web upload), a
   mapping file (``mapping import``) and the unpacked contents of a workbook. These files come
@@ -8,6 +8,9 @@ Two limits, each set in megabytes by an environment variable:
 * ``MIGSTAT_MAX_IMPORT_MB`` (default 2048): a publisher's file read by ``migstat import``.
   Published bulk files (Eurostat's TSV, UN DESA's matrices) run to hundreds of megabytes and
   are chosen by the operator, so the bound is higher, but there is one.
+* ``MIGSTAT_MAX_WHOLE_MB`` (default 256): a publisher's file that its reader holds whole (JSON
+  parsed at once, an old ``.xls`` workbook, a file read into one dataset before it is mapped).
+  The readers that stream (see ``docs/importing.md``) are bound by the import limit alone.
 
 A file over its limit is refused with :class:`~migstat.model.InputError` naming the file, its
 size and the variable that sets the limit, in the reader's language.
@@ -25,6 +28,8 @@ DEFAULT_MAX_MB = 200
 """Submissions, mapping files and a workbook's unpacked contents."""
 DEFAULT_MAX_IMPORT_MB = 2048
 """A publisher's file given to ``migstat import``."""
+DEFAULT_MAX_WHOLE_MB = 256
+"""A publisher's file its reader holds whole."""
 
 
 def _megabytes(variable: str, default: float) -> int:
@@ -44,6 +49,22 @@ def max_file_bytes() -> int:
 def max_import_bytes() -> int:
     """The size limit for a publisher's file read by ``migstat import``."""
     return _megabytes("MIGSTAT_MAX_IMPORT_MB", DEFAULT_MAX_IMPORT_MB)
+
+
+def max_whole_bytes() -> int:
+    """The size limit for a publisher's file that its reader holds whole."""
+    return _megabytes("MIGSTAT_MAX_WHOLE_MB", DEFAULT_MAX_WHOLE_MB)
+
+
+def check_whole(path: Path) -> None:
+    """Refuse a publisher's file over :func:`max_whole_bytes` that its reader would hold
+    whole, before it is opened."""
+    check_size(
+        path.stat().st_size,
+        file_name=path.name,
+        limit=max_whole_bytes(),
+        variable="MIGSTAT_MAX_WHOLE_MB",
+    )
 
 
 def mb(n: int) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.limits import check_file
+from migstat.formats.limits import check_file, check_whole
 from migstat.formats.questionnaire.xlsx import ZIP_DAMAGE
 from migstat.i18n import N_
 from migstat.model.data import Dataset, Location, Observation
@@ -125,7 +125,13 @@ SOURCES: dict[str, SourceReader] = {
         jsonstat.read,
     ),
     "px": SourceReader(
-        "px", "A statistical office's PX (PC-Axis) table", px.PROVIDER, px.TABLES, px.sniff, px.read
+        "px",
+        "A statistical office's PX (PC-Axis) table",
+        px.PROVIDER,
+        px.TABLES,
+        px.sniff,
+        px.read,
+        px.stream,
     ),
     "matrix": SourceReader(
         "matrix",
@@ -241,6 +247,8 @@ def read_source(
     path = Path(path)
     registry = registry or default_registry()
     reader = _reader(path, source)
+    if reader.stream is None:
+        check_whole(path)  # the reader holds the file: it must fit in memory
     try:
         dataset = reader.read(path, registry=registry, table=table, **options)
     except MigstatError as problem:

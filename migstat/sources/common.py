@@ -235,14 +235,40 @@ def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, list[tuple[An
 def _all_rows(ws: Any, name: str) -> list[tuple[Any, ...]]:
     """The rows of a read-only sheet: a read-only workbook parses its XML as the rows are read,
     so damage inside a sheet shows here, not when the workbook is opened."""
+    rows: list[tuple[Any, ...]] = []
+    cells = 0
     try:
-        return list(ws.iter_rows(values_only=True))
+        for row in ws.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_SHEET_CELLS:
+                raise _too_many_cells(name, ws.title)
+            rows.append(row)
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
         raise InputError(
             N_("Not a readable Excel workbook: {error}"),
             where=Location(file=name, sheet=ws.title),
             error=str(exc),
         ) from exc
+    return rows
+
+
+MAX_SHEET_CELLS = 5_000_000
+"""Cells of one sheet a reader holds (a sheet read read-only, row by row, then held: UN DESA's
+largest workbook has about 1.7 million cells in all)."""
+
+
+def _too_many_cells(name: str, sheet: str) -> InputError:
+    return InputError(
+        N_(
+            "Sheet {sheet} holds more than {limit} cells, more than migstat reads from one "
+            "sheet. Save the table as CSV, which is read line by line, or split it."
+        ),
+        where=Location(file=name, sheet=sheet),
+        sheet=sheet,
+        limit=f"{MAX_SHEET_CELLS:,}",
+    )
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.jsonstat.reader import looks_like
+from migstat.formats.limits import check_whole
 from migstat.formats.notation import read_number
 from migstat.formats.text import WESTERN, line_one
 from migstat.i18n import N_
@@ -133,6 +134,7 @@ def _open(
     with path.open("rb") as handle:
         head = handle.read(8192)
     if looks_like(head):
+        check_whole(path)  # JSON is parsed at once
         whole = read_jsonstat(
             path.read_bytes(),
             file_name=path.name,

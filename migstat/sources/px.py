@@ -32,32 +32,25 @@ Data cells: ``"-"`` is 0; a missing-value symbol is an empty value flagged by wh
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.px.reader import (
-    PxFile,
-    PxVariable,
-    cell_value,
-    read_px,
-    sniff_px,
-)
+from migstat.formats.px.reader import PxFile, PxVariable, read_px, sniff_px
+from migstat.formats.px.stream import open_px
 from migstat.i18n import N_
-from migstat.model.data import Dataset, Location, Observation, Provenance
+from migstat.model.data import Dataset, Location, Observation
 from migstat.model.findings import Finding, InputError, Severity
 from migstat.model.registry import Registry
 from migstat.model.tables import TableDef
-from migstat.sources.common import file_sha256
+from migstat.sources.coded_stream import collected
 from migstat.sources.names import NameReport, resolve_country
-from migstat.sources.px_symbols import cell_notes, note_for
-from migstat.sources.px_symbols import symbol_flags as _symbol_flags
+from migstat.sources.px_stream import Cells, Ending, Plan, Whole, batches, planned
 from migstat.sources.tabular import (
     TOTAL_WORDS,
     CodeFinder,
-    add_metadata,
     category_key,
     chosen_among,
-    default_provider,
     period_for,
     table_for,
 )
@@ -149,10 +142,35 @@ def _measure_table(texts: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def read(
+def read(path: Path, *, registry: Registry, **options: Any) -> Dataset:
+    """A PX table as a dataset of one migstat table (see the module's docstring); a file
+    whose measure holds flows of both directions ("Inmigrated", "Outmigrated") gives both
+    tables unless ``table`` names one. The file is streamed (:func:`stream`) and collected."""
+    return collected(*stream(path, registry=registry, **options))
+
+
+def read_held(path: Path, *, registry: Registry, **options: Any) -> Dataset:
+    """:func:`read` of the file's text held whole (:func:`~migstat.formats.px.reader.read_px`):
+    what the stream is tested and measured against."""
+    path = Path(path)
+    return collected(*_stream(Whole(read_px(path)), path, registry, **options))
+
+
+def stream(
+    path: Path, *, registry: Registry, **options: Any
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    """The dataset of :func:`read` and its observations in batches, the file's cells read as
+    they are asked for (:func:`migstat.formats.px.stream.open_px`): memory holds the keywords
+    and one batch, never the data."""
+    path = Path(path)
+    return _stream(open_px(path), path, registry, **options)
+
+
+def _stream(
+    source: Cells,
     path: Path,
-    *,
     registry: Registry,
+    *,
     table: str | None = None,
     year: str | int | None = None,
     country: str | None = None,
@@ -164,33 +182,18 @@ def read(
     date: str | None = None,
     duration: str | None = None,
     **_: Any,
-) -> Dataset:
-    """A PX table as a dataset of one migstat table (see the module's docstring); a file
-    whose measure holds flows of both directions ("Inmigrated", "Outmigrated") gives both
-    tables unless ``table`` names one."""
-    path = Path(path)
-    px = read_px(path)
-    options = dict(
-        year=year,
-        country=country,
-        provider=provider,
-        edition=edition,
-        allow_unmatched=allow_unmatched,
-        source_type=source_type,
-        residence_rule=residence_rule,
-        date=date,
-        duration=duration,
-    )
-    both = _both_directions(px) if table is None else []
-    if not both:
-        return _read_px(px, path, registry=registry, table=table, **options)
-    parts = [_read_px(px, path, registry=registry, table=t, **options) for t in both]
-    merged = parts[0]
-    for part in parts[1:]:
-        merged.observations.extend(part.observations)
-        merged.metadata.tables.update(part.metadata.tables)
-        merged.findings.extend(f for f in part.findings if f not in merged.findings)
-    return merged
+) -> tuple[Dataset, Iterator[list[Observation]]]:
+    px = source.px
+    fixed = dict(year=year, country=country, date=date, duration=duration)
+
+    def make() -> list[Plan]:
+        both = _both_directions(px) if table is None else []
+        return [_plan(px, registry=registry, table=t, **fixed) for t in both or [table]]
+
+    plans = planned(source, make)
+    ending = Ending(provider, PROVIDER, edition, allow_unmatched, source_type, residence_rule)
+    dataset = Dataset(file_name=px.file_name, format=NAME, provider=provider or PROVIDER)
+    return dataset, batches(source, plans, dataset, path, ending)
 
 
 def _both_directions(px: PxFile) -> list[str]:
@@ -202,22 +205,17 @@ def _both_directions(px: PxFile) -> list[str]:
     return sorted(found) if len(found) > 1 else []
 
 
-def _read_px(
+def _plan(
     px: PxFile,
-    path: Path,
     *,
     registry: Registry,
     table: str | None,
     year: str | int | None,
     country: str | None,
-    provider: str | None,
-    edition: str | None,
-    allow_unmatched: bool,
-    source_type: str | None,
-    residence_rule: str | None,
     date: str | None,
     duration: str | None,
-) -> Dataset:
+) -> Plan:
+    """What the cells are in one table, from the keywords alone (see the module's docstring)."""
     name = px.file_name
     roles = _roles(px)
     measure_at = roles.index(MEASURE) if MEASURE in roles else None
@@ -295,82 +293,19 @@ def _read_px(
         roles, tdef, registry, name, year=year, date=date, country=country
     )
 
-    # -- the cells ------------------------------------------------------------------------
     positions = {role: i for i, role in enumerate(roles) if role}
-    key_at = [positions.get(d.id) for d in tdef.dimensions]
-    defaults = [_default(d, duration) for d in tdef.dimensions]
-    time_at, area_at = positions.get(TIME), positions.get(REF_AREA)
-    observations: list[Observation] = []
-    periods: set[str] = set()
-    areas: set[str] = set()
-    symbols: dict[str, tuple[str, str]] = {}
-    notes = cell_notes(px)
-    for indices, n, token in px.cells():
-        picked = [columns[j][i] for j, i in enumerate(indices)]
-        if any(p is None for p in picked):
-            continue
-        period = picked[time_at] if time_at is not None else fixed_period
-        area = picked[area_at] if area_at is not None else fixed_area
-        key = tuple(picked[at] if at is not None else defaults[k] for k, at in enumerate(key_at))
-        try:
-            value = cell_value(token)
-        except ValueError:
-            raise InputError(
-                N_(
-                    "Cell \u201c{value}\u201d is neither a number nor a PX symbol "
-                    '(".", "..", "...", "....", "-").'
-                ),
-                where=px.cell_location(n),
-                value=token,
-            ) from None
-        obs_status, conf_status = "A", "F"
-        if value is None:
-            if token not in symbols:
-                symbols[token] = _symbol_flags(px, token)
-            obs_status, conf_status = symbols[token]
-        periods.add(period)  # type: ignore[arg-type]
-        areas.add(area)  # type: ignore[arg-type]
-        observations.append(
-            Observation(
-                tdef.id,
-                area,
-                period,
-                key,  # type: ignore[arg-type]
-                value,
-                obs_status,
-                conf_status,
-                note_for(notes, indices) if notes else None,
-                where=px.cell_location(n),
-            )
-        )
-
-    lang = px.language
-    dataset = Dataset(
-        file_name=name,
-        format=NAME,
-        provider=default_provider(provider, areas, PROVIDER),
-        observations=observations,
-        provenance=Provenance(
-            publisher=px.text("SOURCE") or "unknown publisher (PX file without SOURCE)",
-            dataset=px.text("TITLE") or px.text("CONTENTS"),
-            edition=edition or px.text("LAST-UPDATED") or px.text("CREATION-DATE"),
-            notes=(
-                f"PX table {px.text('MATRIX') or name} (language {lang or 'not stated'}, "
-                f"{px.encoding}); SHA-256 {file_sha256(path)}"
-            ),
-        ),
+    return Plan(
+        tdef=tdef,
+        columns=columns,
+        findings=findings,
+        report=report,
+        key_at=[positions.get(d.id) for d in tdef.dimensions],
+        defaults=[_default(d, duration) for d in tdef.dimensions],
+        time_at=positions.get(TIME),
+        area_at=positions.get(REF_AREA),
+        fixed_period=fixed_period,
+        fixed_area=fixed_area,
     )
-    add_metadata(
-        dataset,
-        tdef,
-        periods,
-        source_type=source_type,
-        residence_rule=residence_rule,
-        notes=f"PX file {name}: {px.text('CONTENTS') or px.text('TITLE') or ''}",
-    )
-    dataset.findings.extend(findings)
-    report.settle(dataset, allow_unmatched)
-    return dataset
 
 
 def _measure_tables(var: PxVariable) -> dict[int, str | None]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import column_id
+from migstat.formats.limits import check_whole
 from migstat.formats.notation import read_number
 from migstat.formats.own_read import is_own_sdmxml, read_own_sdmxml
 from migstat.formats.sdmx_csv import read_sdmx_csv
@@ -301,6 +302,7 @@ def csv_stream(path: Path, options: Options) -> CodedStream | Dataset:
     first_row = top[1]
     agency, flow = _flow_of(first_row[flow_at] if flow_at < len(first_row) else "")
     if agency == "MIGSTAT":
+        check_whole(path)  # migstat's own SDMX-CSV is read whole, as a submission is
         return read_sdmx_csv(path.read_bytes(), file_name=file_name, registry=options.registry)
     layout = _CsvLayout.of(header, file_name)
     area, time = _area_and_time(layout.columns, file_name)

@@ -31,11 +31,14 @@ CHUNK = 20_000
 """Observations per chunk read back (more only when one area and period is larger)."""
 REPEATS_KEPT = 1
 """Repetitions of the same cell kept in a chunk beyond the first (enough to report it)."""
+PLACES = 1_000
+"""Distinct (file, sheet, column) places given a small number; past them an observation keeps
+its column's own text (a PX file names every cell's column, ``DATA[n]``)."""
 SEPARATOR = "\x1f"
 """Joins a key's codes in the spill (a control character no code contains)."""
 
 _COLUMNS = (
-    "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell, prec"
+    "area, period, tab, key, value, obs_status, conf_status, comment, place, line, cell, prec, col"
 )
 
 
@@ -56,7 +59,7 @@ class Spill:
         self._db.execute(
             "CREATE TABLE obs (area TEXT, period TEXT, tab TEXT, key TEXT, value, "
             "obs_status TEXT, conf_status TEXT, comment TEXT, place INTEGER, line INTEGER, "
-            "cell TEXT, prec TEXT)"
+            "cell TEXT, prec TEXT, col TEXT)"
         )
         self._places: dict[tuple[str | None, str | None, str | None], int] = {}
         self._place_list: list[tuple[str | None, str | None, str | None]] = []
@@ -80,14 +83,20 @@ class Spill:
         self._db.close()
         self._dir.cleanup()
 
-    def _place(self, file: str | None, sheet: str | None, column: str | None) -> int:
-        """A small number for a (file, sheet, column): there are few of them."""
+    def _place(
+        self, file: str | None, sheet: str | None, column: str | None
+    ) -> tuple[int, str | None]:
+        """A small number for a (file, sheet, column), there are few of them; past
+        :data:`PLACES` of them, the number of (file, sheet) and the column's own text."""
         triple = (file, sheet, column)
         found = self._places.get(triple)
-        if found is None:
-            found = self._places[triple] = len(self._place_list)
-            self._place_list.append(triple)
-        return found
+        if found is not None:
+            return found, None
+        if len(self._place_list) >= PLACES and column is not None:
+            return self._place(file, sheet, None)[0], column
+        found = self._places[triple] = len(self._place_list)
+        self._place_list.append(triple)
+        return found, None
 
     def add(self, observations: Iterable[Observation]) -> None:
         """Set ``observations`` aside (one batch: the caller keeps batches bounded)."""
@@ -95,6 +104,7 @@ class Spill:
         place = self._place
         for obs in observations:
             file, sheet, cell, line, column = place_of(obs)
+            at, own = place(file, sheet, column)
             rows.append(
                 (
                     obs.ref_area,
@@ -105,14 +115,15 @@ class Spill:
                     obs.obs_status,
                     obs.conf_status,
                     obs.comment,
-                    place(file, sheet, column),
+                    at,
                     line,
                     cell,
                     None if obs.precision is None else json.dumps(obs.precision.row()),
+                    own,
                 )
             )
         self._db.execute("BEGIN")
-        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
+        self._db.executemany(f"INSERT INTO obs ({_COLUMNS}) VALUES ({', '.join('?' * 13)})", rows)
         self._db.execute("COMMIT")
         self.count += len(rows)
 
@@ -154,6 +165,7 @@ class Spill:
                 line,
                 cell,
                 prec,
+                own,
             ) in rows:
                 if (area, period) != group:
                     if len(chunk) >= size:
@@ -188,7 +200,7 @@ class Spill:
                             precision=precision,
                             file=text[0],
                             line=line,
-                            column=text[1],
+                            column=text[1] if own is None else own,
                         )
                     )
                 else:
@@ -206,6 +218,7 @@ class Spill:
                             line,
                             cell,
                             precision,
+                            own,
                         )
                     )
         if chunk:
@@ -239,9 +252,13 @@ class _Made:
         line: int | None,
         cell: str | None,
         precision: Precision | None = None,
+        own: str | None = None,
     ) -> Observation:
-        """An observation not of a text line: its :class:`Location`, if it has one."""
+        """An observation not of a text line: its :class:`Location`, if it has one (``own``:
+        the column's own text, for a place past :data:`PLACES`)."""
         file, sheet, column = self.places[p]
+        if own is not None:
+            column = own
         where = None
         if file is not None or sheet is not None or cell is not None or line is not None:
             where = Location(file=file, sheet=sheet, cell=cell, line=line, column=column)

@@ -157,18 +157,18 @@ class PxFile:
 
     def cells(self) -> Iterator[tuple[tuple[int, ...], int, str]]:
         """``(value indices per variable, cell number, token)`` in data order."""
-        sizes = [len(v.values) for v in self.variables]
-        indices = [0] * len(sizes)
-        last = len(sizes) - 1
-        for n, token in enumerate(self.data):
-            yield tuple(indices), n, token
-            j = last
-            while j >= 0:
-                indices[j] += 1
-                if indices[j] < sizes[j]:
-                    break
-                indices[j] = 0
-                j -= 1
+        found = value_indices([len(v.values) for v in self.variables])
+        for n, (indices, token) in enumerate(zip(found, self.data, strict=False)):
+            yield indices, n, token
+
+    def cells_with_lines(self) -> Iterator[tuple[tuple[int, ...], int, str, int]]:
+        """:meth:`cells` with the line each cell is written on (as a stream of the file
+        gives them, :class:`migstat.formats.px.stream.PxStream`)."""
+        for indices, n, token in self.cells():
+            yield indices, n, token, self.line_of(self.data_offsets[n])
+
+    def check_count(self) -> None:
+        """Nothing to do: a file read whole had its cells counted when it was parsed."""
 
     def symbol_text(self, symbol: str) -> str | None:
         """What the file says a missing-value symbol means (``DATASYMBOLn``/``NIL``)."""
@@ -178,19 +178,43 @@ class PxFile:
         return self.text(f"DATASYMBOL{n}") if n else None
 
 
+def value_indices(sizes: list[int]) -> Iterator[tuple[int, ...]]:
+    """The value index of each variable, cell after cell in the order of DATA (the last
+    variable varying fastest)."""
+    indices = [0] * len(sizes)
+    last = len(sizes) - 1
+    for _cell in range(prod(sizes)):
+        yield tuple(indices)
+        j = last
+        while j >= 0:
+            indices[j] += 1
+            if indices[j] < sizes[j]:
+                break
+            indices[j] = 0
+            j -= 1
+
+
 def decode_px(data: bytes) -> tuple[str, str]:
     """The text of a PX file and the encoding used: ``CODEPAGE`` when stated (a BOM wins),
     else UTF-8, else Windows-1251 for a file whose ``LANGUAGE`` is written in Cyrillic, else
     the format's default ISO-8859-1 (read as Windows-1252); see :mod:`migstat.formats.text`."""
-    match = _CODEPAGE.search(data[:65536])
+    declared, legacy, replace = px_codecs(data[:65536])
+    return decode_as(data, declared=declared, legacy=legacy, replace=replace)
+
+
+def px_codecs(head: bytes) -> tuple[str | None, tuple[str, ...], bool]:
+    """What the first 64 KB of a PX file say of its encoding: the ``CODEPAGE`` declared, the
+    legacy code page to fall back on (Windows-1251 for the region's offices, whose
+    ``LANGUAGE`` is written in Cyrillic) and whether that one replaces what it cannot read."""
+    match = _CODEPAGE.search(head)
     declared = None
     if match:
         stated = match.group(1).decode("ascii", "replace").strip().lower()
         declared = _CODEPAGES.get(stated, stated)
-    language = _LANGUAGE.search(data[:65536])
+    language = _LANGUAGE.search(head)
     if language and language.group(1).decode("ascii", "replace").lower() in CYRILLIC:
-        return decode_as(data, declared=declared, legacy=("cp1251",))  # the region's offices
-    return decode_as(data, declared=declared, legacy=("cp1252",), replace=True)
+        return declared, ("cp1251",), False
+    return declared, ("cp1252",), True
 
 
 def sniff_px(head: bytes) -> bool:
@@ -334,11 +358,73 @@ def _timeval(items: list[str]) -> tuple[str | None, list[str]]:
     return scale, values
 
 
-def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8") -> PxFile:  # noqa: C901
+def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8") -> PxFile:
     """Parse the text of a PX file (see the module's docstring for what is understood)."""
+    px, data_start = parse_metadata(text, file_name=file_name, encoding=encoding)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    data: list[str] = []
+    offsets: list[int] = []
+    body_end = text.rfind(";")
+    body_end = body_end if body_end >= data_start else len(text)
+    for match in _DATA_TOKEN.finditer(text, data_start, body_end):
+        token = match.group(1) if match.group(1) is not None else match.group(2)
+        data.append(token.strip())
+        offsets.append(match.start())
+    expected = prod(len(v.values) for v in px.variables)
+    if len(data) != expected:
+        line = bisect.bisect_right(newlines, offsets[-1]) + 1 if offsets else None
+        raise count_error(px, len(data), line or px.keyword_lines["DATA"])
+    px.data, px.data_offsets, px.newlines = data, offsets, newlines
+    return px
+
+
+def count_error(px: PxFile, count: int, line: int) -> InputError:
+    """The error of a DATA section whose cells are not as many as the values make."""
+    return InputError(
+        N_("DATA holds {count} cells, but the variables' values make {expected} ({sizes})."),
+        where=Location(file=px.file_name, line=line),
+        count=count,
+        expected=prod(len(v.values) for v in px.variables),
+        sizes=" \u00d7 ".join(f"{v.name} {len(v.values)}" for v in px.variables),
+    )
+
+
+def parse_metadata(
+    text: str, *, file_name: str = "table.px", encoding: str = "utf-8"
+) -> tuple[PxFile, int]:
+    """The keywords and variables of a PX file's text (up to ``DATA=`` at least) without its
+    data, and the offset where the data begin (read by :func:`parse_px`, or streamed by
+    :mod:`migstat.formats.px.stream`)."""
     name = file_name
     newlines = [m.start() for m in re.finditer("\n", text)]
-    keywords: dict[tuple[str, str | None, tuple[str, ...]], list[str]] = {}
+    keywords, lines, timevals, data_start = _keywords(text, name, newlines)
+    language = (keywords.get(("LANGUAGE", None, ())) or [None])[0]
+    languages = [lang for lang in keywords.get(("LANGUAGES", None, ()), []) if lang]
+    variables = _variables(keywords, lines, timevals, name, language, languages)
+    px = PxFile(
+        file_name=name,
+        encoding=encoding,
+        keywords=keywords,
+        keyword_lines=lines,
+        variables=variables,
+        data=[],
+        data_offsets=[],
+        newlines=newlines,
+        language=language,
+        languages=languages,
+    )
+    return px, data_start
+
+
+_Keywords = dict[tuple[str, str | None, tuple[str, ...]], list[str]]
+
+
+def _keywords(
+    text: str, name: str, newlines: list[int]
+) -> tuple[_Keywords, dict[str, int], dict[str, str], int]:
+    """The keywords before DATA, the line of each, the ``TIMEVAL`` scales and where the data
+    begin; a file that is no full PX table is an error."""
+    keywords: _Keywords = {}
     lines: dict[str, int] = {}
     timevals: dict[str, str] = {}
     data_start: int | None = None
@@ -374,9 +460,18 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
             N_("The file has neither STUB nor HEADING: no variables are declared."),
             where=Location(file=name, line=1),
         )
+    return keywords, lines, timevals, data_start
 
-    language = (keywords.get(("LANGUAGE", None, ())) or [None])[0]
-    languages = [lang for lang in keywords.get(("LANGUAGES", None, ()), []) if lang]
+
+def _variables(
+    keywords: _Keywords,
+    lines: dict[str, int],
+    timevals: dict[str, str],
+    name: str,
+    language: str | None,
+    languages: list[str],
+) -> list[PxVariable]:
+    """The variables of ``STUB`` then ``HEADING``, with their texts in every language."""
     variables: list[PxVariable] = []
     for part, heading in (("STUB", False), ("HEADING", True)):
         names = keywords.get((part, None, ()), [])
@@ -400,52 +495,33 @@ def parse_px(text: str, *, file_name: str = "table.px", encoding: str = "utf-8")
             if var_name in timevals:
                 variable.time, variable.timescale = True, timevals[var_name] or None
             for lang in languages:
-                if lang == language:
-                    continue
-                other = keywords.get((part, lang, ()))
-                if not other or position >= len(other):
-                    continue
-                variable.names[lang] = other[position]
-                labels = keywords.get(("VALUES", lang, (other[position],))) or keywords.get(
-                    ("TIMEVAL", lang, (other[position],))
-                )
-                if labels and len(labels) == len(values):
-                    variable.labels[lang] = list(labels)
-                if other[position] in timevals:
-                    variable.time = True
-                    variable.timescale = variable.timescale or timevals[other[position]]
+                if lang != language:
+                    _other_language(variable, keywords, timevals, part, position, lang)
             variables.append(variable)
+    return variables
 
-    data: list[str] = []
-    offsets: list[int] = []
-    body_end = text.rfind(";")
-    body_end = body_end if body_end >= data_start else len(text)
-    for match in _DATA_TOKEN.finditer(text, data_start, body_end):
-        token = match.group(1) if match.group(1) is not None else match.group(2)
-        data.append(token.strip())
-        offsets.append(match.start())
-    expected = prod(len(v.values) for v in variables)
-    if len(data) != expected:
-        where_line = bisect.bisect_right(newlines, offsets[-1]) + 1 if offsets else lines["DATA"]
-        raise InputError(
-            N_("DATA holds {count} cells, but the variables' values make {expected} ({sizes})."),
-            where=Location(file=name, line=where_line),
-            count=len(data),
-            expected=expected,
-            sizes=" \u00d7 ".join(f"{v.name} {len(v.values)}" for v in variables),
-        )
-    return PxFile(
-        file_name=name,
-        encoding=encoding,
-        keywords=keywords,
-        keyword_lines=lines,
-        variables=variables,
-        data=data,
-        data_offsets=offsets,
-        newlines=newlines,
-        language=language,
-        languages=languages,
+
+def _other_language(
+    variable: PxVariable,
+    keywords: _Keywords,
+    timevals: dict[str, str],
+    part: str,
+    position: int,
+    lang: str,
+) -> None:
+    """The variable's name and labels in another language (matched by position)."""
+    other = keywords.get((part, lang, ()))
+    if not other or position >= len(other):
+        return
+    variable.names[lang] = other[position]
+    labels = keywords.get(("VALUES", lang, (other[position],))) or keywords.get(
+        ("TIMEVAL", lang, (other[position],))
     )
+    if labels and len(labels) == len(variable.values):
+        variable.labels[lang] = list(labels)
+    if other[position] in timevals:
+        variable.time = True
+        variable.timescale = variable.timescale or timevals[other[position]]
 
 
 def cell_value(token: str) -> float | None:
@@ -466,8 +542,12 @@ __all__ = [
     "PxFile",
     "PxVariable",
     "cell_value",
+    "count_error",
     "decode_px",
+    "parse_metadata",
     "parse_px",
+    "px_codecs",
     "read_px",
     "sniff_px",
+    "value_indices",
 ]
