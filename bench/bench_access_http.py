@@ -11,7 +11,7 @@ analyst of Kazakhstan (:data:`LOGIN`, with a second factor). The first, "rules",
 demo's release states and adds what it lacks, so that every state has rows for the gate to look
 at: Kyrgyzstan's questionnaire embargoed (released to partners, public later), Kazakhstan's
 published with confidential cells and secondary suppression, the sharing agreement among four
-Central Asian countries, and here Tajikistan's tables released to partners only and Uzbekistan's
+Central Asian countries, and here Tajikistan's tables released to partners only and Ukraine's
 withdrawn. The second, "open", is the same store in which no cell is confidential (the
 confidential cells get a value and a free status, the suppressed cells are forgotten) and every
 accepted submission's tables are released to the public with no embargo, through
@@ -50,7 +50,7 @@ TARGET_RATIO = 1.2
 LOGIN = "bench-partner"
 PASSWORD = "Bench partner analyst of Kazakhstan 2024"
 PARTNERS_ONLY = "TJK"
-WITHDRAWN = "UZB"
+WITHDRAWN = "UKR"
 ARMS = ("rules", "open")
 READERS = ("partner", "public")
 MIX: tuple[tuple[str, str], ...] = (
@@ -60,13 +60,13 @@ MIX: tuple[tuple[str, str], ...] = (
     ("page", "/explore?table=F01&REF_AREA=TJK"),
     ("page", "/country/KGZ"),
     ("page", "/country/KAZ"),
-    ("page", "/country/UZB"),
+    ("page", "/country/UKR"),
     ("page", "/mirror/country/KAZ"),
     ("page", "/availability"),
     ("page", "/releases"),
     ("sdmx", "/sdmx/rest/data/S01/KGZ.._T._T.?format=csv"),
-    ("sdmx", "/sdmx/rest/data/S01/KAZ.....?format=jsondata"),
-    ("sdmx", "/sdmx/rest/data/F01/TJK+UZB.....?format=csv"),
+    ("sdmx", "/sdmx/rest/data/S01/KAZ....?format=jsondata"),
+    ("sdmx", "/sdmx/rest/data/F01/TJK+UKR.....?format=csv"),
     ("sdmx", "/sdmx/rest/data/F01/KAZ.RUS....?startPeriod=2015&endPeriod=2019"),
     ("sdmx", "/sdmx/rest/availableconstraint/F01/KGZ.....?mode=available"),
 )
