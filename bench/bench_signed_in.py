@@ -60,7 +60,7 @@ def add_coordinator(db: str) -> str:
         return totp.enrol(store, LOGIN, by="bench").secret
 
 
-def sign_in(port: int, secret: str) -> str:
+def sign_in(port: int, secret: str, login: str = LOGIN, password: str = PASSWORD) -> str:
     """Sign in through the form as a browser does; the ``Cookie`` header of the session."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/signin")
@@ -72,8 +72,8 @@ def sign_in(port: int, secret: str) -> str:
         sys.exit("The sign-in page has no form token.")
     body = urlencode(
         {
-            "login": LOGIN,
-            "password": PASSWORD,
+            "login": login,
+            "password": password,
             "code": pyotp.TOTP(secret).now(),
             "next": "/",
             "csrf": found.group(1),
