@@ -140,14 +140,19 @@ class _Compared:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.findings: list[Finding] = []
-        self._seen: set[tuple[str, str | None, str]] = set()
+        self._seen: set[tuple[str, str | None, str, str]] = set()
 
     def __call__(self, part: Dataset) -> None:
         for f in [
             *review.mirror_findings(self.store, part),
             *sources_check.source_findings(self.store, part),
         ]:
-            mark = (str(f.rule), f.table, repr(sorted((f.key or {}).items())))
+            mark = (
+                str(f.rule),
+                f.table,
+                repr(sorted((f.key or {}).items())),
+                repr(sorted((f.params or {}).items(), key=str)),
+            )
             if mark not in self._seen:
                 self._seen.add(mark)
                 self.findings.append(f)
