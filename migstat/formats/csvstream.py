@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import IO
 
-from migstat.formats.text import UTF8_BOM, UTF16_BOMS
+from migstat.formats.text import UTF8_BOM, UTF16_BOMS, known_encoding
 from migstat.i18n import N_
 from migstat.model import InputError, Location
 
@@ -30,14 +30,7 @@ def codec_of(head: bytes, encoding: str | None) -> str:
     """The codec a file starting with ``head`` is read in: the one named, UTF-8 with its
     byte-order mark dropped, UTF-16 (by its mark), else UTF-8."""
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except (LookupError, ValueError):  # ValueError: a NUL byte in the name
-            raise InputError(
-                N_("Unknown encoding {encoding}: name one such as utf-8 or cp1251."),
-                encoding=encoding.replace("\x00", "\\0"),
-            ) from None
-        return encoding
+        return known_encoding(encoding)
     if head.startswith(UTF8_BOM):
         return "utf-8-sig"
     if head.startswith(UTF16_BOMS):

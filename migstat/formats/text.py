@@ -142,8 +142,9 @@ def _strict(data: bytes, codec: str, shown: str) -> str:
         raise _undecodable(data, problem, shown) from None
 
 
-def _named(data: bytes, encoding: str) -> str:
-    """``data`` in the one ``encoding`` a user names (a byte-order mark dropped)."""
+def known_encoding(encoding: str) -> str:
+    """``encoding`` as a user names it, refused with a clear error when Python has no such
+    codec (read whole here, or in pieces by :mod:`migstat.formats.csvstream`)."""
     try:
         codecs.lookup(encoding)
     except (LookupError, ValueError):  # ValueError: a NUL byte in the name
@@ -151,6 +152,12 @@ def _named(data: bytes, encoding: str) -> str:
             N_("Unknown encoding {encoding}: name one such as utf-8 or cp1251."),
             encoding=encoding.replace("\x00", "\\0"),
         ) from None
+    return encoding
+
+
+def _named(data: bytes, encoding: str) -> str:
+    """``data`` in the one ``encoding`` a user names (a byte-order mark dropped)."""
+    known_encoding(encoding)
     return _strict(data, encoding, encoding).removeprefix("\ufeff")
 
 
