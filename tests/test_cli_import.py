@@ -218,3 +218,34 @@ def test_undesa_workbook_import(cli, tmp_path: Path) -> None:
     )
     (row,) = _rows(out)
     assert row["OBS_VALUE"] in ("38891", "38891.0") and row["COUNTRY_BIRTH"] == "FOR"
+
+
+def test_the_publishers_estimates_are_not_called_mapping_splits(cli) -> None:
+    """Eurostat's immigration file flags 20 values ``e``: they are the publisher's estimates,
+    status E, and no mapping split anything."""
+    path = SHARED_DATA / "eurostat" / "estat_tps00176_en.csv"
+    code, out, err = cli("import", str(path), "--dry-run")
+    assert code == 0, err
+    assert "Table F03: 414 observations, 37 reporting areas" in out
+    assert "20 marked as estimates (status E)." in out
+    assert "mapping shares" not in out
+    code, out, _ = cli("--lang", "ru", "import", str(path), "--dry-run")
+    assert code == 0 and "помечено как оценка (статус E): 20." in out
+
+
+def test_values_split_by_mapping_shares_are_counted_apart(cli, tmp_path: Path) -> None:
+    """Reason 05 of the PX file is split 0.6/0.4 by the stored mapping: its 4 cells (two
+    citizenships, two sexes) become 8 estimates, all of them made here."""
+    from tests.test_mapping import MAPPING_CSV, reasons_px
+
+    db = str(tmp_path / "s.db")
+    mapping = tmp_path / "reasons.csv"
+    mapping.write_text(MAPPING_CSV, encoding="utf-8")
+    code, _, err = cli("--db", db, "mapping", "import", str(mapping))
+    assert code == 0, err
+    path = reasons_px(tmp_path / "kgz_permits.px")
+    args = ("import", str(path), "--country", "KGZ", "--year", "2024", "--dry-run")
+    code, out, err = cli("--db", db, *args)
+    assert code == 0, err
+    assert "8 marked as estimates (status E)." in out
+    assert "Values estimated here by splitting with mapping shares: 8." in out

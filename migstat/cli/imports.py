@@ -229,8 +229,7 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
             c.t(
                 N_(
                     "Table {table}: {n} observations, {areas} reporting areas ({shown}), "
-                    "periods {first} to {last}, {estimated} estimated by mapping "
-                    "shares."
+                    "periods {first} to {last}, {estimated} marked as estimates (status E)."
                 ),
                 table=table,
                 n=n,
@@ -251,6 +250,14 @@ def _summary(c: Context, result: Any, *, dry_run: bool) -> str:
         lines.extend(f"  - {_listed(c, f)}" for f in found)
     for m in result.mapping.mappings:
         lines.append(c.t(N_("Mapping used: {mapping}."), mapping=m.describe()))
+    if result.mapping.split:
+        # the publisher's own estimates are status E too: the ones made here are counted apart
+        lines.append(
+            c.t(
+                N_("Values estimated here by splitting with mapping shares: {n}."),
+                n=result.mapping.split,
+            )
+        )
     if dry_run:
         lines.append(c.t(N_("Would store {n} observations."), n=result.observations))
     return "\n".join(lines)
