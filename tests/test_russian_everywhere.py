@@ -125,3 +125,20 @@ def test_help_and_statuses_in_russian(cli, tmp_path, ru_filled) -> None:
     assert code == 0 and "(принято)" in out
     code, out, _ = cli("--db", str(db), "--lang", "ru", "submissions")
     assert out.split("\t")[3] == "принято"
+
+
+def test_usage_errors_in_russian(cli) -> None:
+    """Click's own messages follow ``--lang`` too: a missing option, a misspelt command, a value
+    outside the choices, and "[required]" in the help."""
+    code, _, err = cli("--lang", "ru", "template", "--country", "KGZ")
+    assert code == 2
+    assert "Ошибка: Отсутствует параметр '--year'." in err
+    assert "Справка: 'migstat template --help'." in err and "Использование:" in err
+    code, _, err = cli("--lang", "ru", "tempalte")
+    assert "Нет такой команды: 'tempalte'. Возможно, имелось в виду 'template'?" in err
+    code, _, err = cli("--lang", "ru", "query", "S01", "--format", "xyz")
+    assert "Недопустимое значение '--format'" in err and "возможны 'csv', 'xlsx'" in err
+    code, out, _ = cli("--lang", "ru", "template", "--help")
+    assert "[обязательный]" in out and "required" not in out
+    code, _, err = cli("--lang", "en", "template", "--country", "KGZ")
+    assert "Error: Missing option '--year'." in err  # English again in the same process

@@ -187,7 +187,7 @@ def run(command: click.Command, argv: list[str] | None = None) -> None:
         problem.show()
         sys.exit(problem.exit_code)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(gettext_(N_("Aborted."), _lang_from_argv(argv, lang)), err=True)
         sys.exit(130)
     except MigstatError as problem:
         ctx = click.get_current_context(silent=True)
