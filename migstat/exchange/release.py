@@ -40,7 +40,8 @@ from migstat.store.access import (
     SECONDARY,
     WITHDRAWN,
 )
-from migstat.store.engine import aware, naive_utc
+from migstat.store.engine import naive_utc
+from migstat.store.releases import ReleaseRow, release_fields
 
 RELEASE = "release"
 """The audit trail's action for a release (and a withdrawal)."""
@@ -51,17 +52,9 @@ RULE = Rule(min_frequency=0, secondary_status=SECONDARY)
 
 
 @dataclass(frozen=True, slots=True)
-class Release:
-    """One release row: a submission (one of its tables, or all) and its new state."""
+class Release(ReleaseRow):
+    """One release row as written, with how many cells its secondary suppression hid."""
 
-    id: int
-    submission_id: int
-    table: str | None
-    state: str
-    embargo_until: datetime | None
-    released_at: datetime
-    released_by: str
-    note: str | None
     suppressed: int = 0
 
 
@@ -257,18 +250,8 @@ def _suppress(store: Store, conn: Connection, rid: int, sid: int, table: str | N
 
 
 def _release(row: Any, suppressed: int = 0) -> Release:
-    get = row.get if isinstance(row, dict) else row._mapping.get
-    until = get("embargo_until")
     return Release(
-        id=get("id"),
-        submission_id=get("submission_id"),
-        table=get("table_id"),
-        state=get("state"),
-        embargo_until=aware(until) if until is not None else None,
-        released_at=aware(get("released_at")),
-        released_by=get("released_by"),
-        note=get("note"),
-        suppressed=suppressed,
+        **release_fields(row if isinstance(row, dict) else row._mapping), suppressed=suppressed
     )
 
 

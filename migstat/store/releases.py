@@ -34,9 +34,9 @@ class CalendarEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class ReleaseStep:
-    """One state a submission (one of its tables, or all) went into, and when: a row of the
-    release history, which keeps every state, withdrawals included."""
+class ReleaseRow:
+    """A row of the append-only ``release`` table: a submission (one of its tables, or all)
+    and the state it went into, when, by whom and why."""
 
     id: int
     submission_id: int
@@ -46,6 +46,28 @@ class ReleaseStep:
     released_at: datetime
     released_by: str
     note: str | None
+
+
+def release_fields(row: Any) -> dict[str, Any]:
+    """The :class:`ReleaseRow` fields of a ``release`` row (a mapping), times made aware."""
+    until = row["embargo_until"]
+    return {
+        "id": row["id"],
+        "submission_id": row["submission_id"],
+        "table": row["table_id"],
+        "state": row["state"],
+        "embargo_until": aware(until) if until is not None else None,
+        "released_at": aware(row["released_at"]),
+        "released_by": row["released_by"],
+        "note": row["note"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseStep(ReleaseRow):
+    """One state a submission went into, with its country and provider: a row of the
+    release history, which keeps every state, withdrawals included."""
+
     country: str | None
     provider: str
 
@@ -192,16 +214,4 @@ class StoreReleases(StoreCore):
 
 
 def _step(row: Any) -> ReleaseStep:
-    until = row["embargo_until"]
-    return ReleaseStep(
-        id=row["id"],
-        submission_id=row["submission_id"],
-        table=row["table_id"],
-        state=row["state"],
-        embargo_until=aware(until) if until is not None else None,
-        released_at=aware(row["released_at"]),
-        released_by=row["released_by"],
-        note=row["note"],
-        country=row["country"],
-        provider=row["provider"],
-    )
+    return ReleaseStep(**release_fields(row), country=row["country"], provider=row["provider"])
