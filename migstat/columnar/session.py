@@ -8,7 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-MEMORY_LIMIT = os.environ.get("MIGSTAT_IMPORT_DUCKDB_MEMORY", "256MB")
+MEMORY_LIMIT = os.environ.get("MIGSTAT_IMPORT_DUCKDB_MEMORY", "160MB")
 """DuckDB's memory limit for an import; past it, DuckDB spills to the scratch folder."""
 THREADS = int(os.environ.get("MIGSTAT_IMPORT_DUCKDB_THREADS", "2"))
 
@@ -23,7 +23,7 @@ class Session:
 
         self._dir = tempfile.TemporaryDirectory(prefix="migstat-columns-", dir=folder)
         where = Path(self._dir.name)
-        self.con: Any = duckdb.connect(":memory:")
+        self.con: Any = duckdb.connect(str(where / "import.duckdb"))
         spill = where / "spill"
         spill.mkdir()
         for setting, value in (
