@@ -4,9 +4,10 @@ The row path's spill reads observations back sorted by area, period, table, key 
 order they were read, and leaves out a cell's third and later repetitions. Here the texts
 that order them are replaced by their ranks (small tables ``d_area``, ``d_period``, ``d_tab``
 and ``d_key``, one row per distinct text): the slice of an observation is one integer,
-``gno``, ordered as (area, period, table) are, and the table ``cells`` is sorted once by
-``gno``, key rank and ``seq``. Sorting and grouping integers keeps DuckDB within its memory
-limit for any file; no window runs over all the rows.
+``gno``, ordered as (area, period, table) are, and ``cells`` is sorted once by ``gno``, key
+rank and ``seq``. Sorted, a cell's repetitions are neighbours, which a streaming window
+(``lag``) finds without holding anything. Sorting integers keeps DuckDB within its memory
+limit for any file; no hash table grows with the rows.
 
 ``d_key`` holds, per table and key, what the store keeps (the codes joined by
 ``schema.KEY_SEPARATOR``, the partner's code) and each dimension's code, so that the
@@ -55,17 +56,19 @@ def prepare(con: Any, registry: Registry) -> int:
         "ORDER BY gno, k.kr, o.seq"
     )
     con.execute("DROP TABLE d_key0")
+    # sorted, a cell's repetitions are neighbours: a streaming window finds them
     con.execute(
-        "CREATE TABLE second AS SELECT r.gno, r.kr, min(r.seq) AS s2, any_value(x.n) AS n "
-        "FROM ranked r JOIN (SELECT gno, kr, min(seq) AS s1, count(*) AS n FROM ranked "
-        "GROUP BY gno, kr HAVING count(*) > 1) x ON x.gno = r.gno AND x.kr = r.kr "
-        "WHERE r.seq > x.s1 GROUP BY r.gno, r.kr"
+        "CREATE TABLE again AS SELECT * FROM (SELECT gno, kr, seq, "
+        "gno = lag(gno) OVER () AND kr = lag(kr) OVER () AS second, "
+        "gno = lag(gno, 2) OVER () AND kr = lag(kr, 2) OVER () AS third FROM ranked) "
+        "WHERE second"
     )
-    if con.execute("SELECT count(*) FROM second WHERE n > 2").fetchone()[0]:
+    con.execute("CREATE TABLE second AS SELECT gno, kr FROM again WHERE NOT coalesce(third, false)")
+    (repeats,) = con.execute("SELECT count(*) FROM again WHERE third").fetchone()
+    if repeats:
         con.execute(
-            "CREATE TABLE cells AS SELECT r.* FROM ranked r LEFT JOIN second s "
-            "ON s.gno = r.gno AND s.kr = r.kr WHERE s.s2 IS NULL OR r.seq <= s.s2 "
-            "ORDER BY r.gno, r.kr, r.seq"
+            "CREATE TABLE cells AS SELECT * FROM ranked WHERE seq NOT IN "
+            "(SELECT seq FROM again WHERE third) ORDER BY gno, kr, seq"
         )
         con.execute("DROP TABLE ranked")
     else:
@@ -79,7 +82,6 @@ def prepare(con: Any, registry: Registry) -> int:
         f"JOIN d_period p ON p.pr = (g.gno // {n_tab}) % {n_period} "
         f"JOIN d_tab t ON t.tr = g.gno % {n_tab} ORDER BY g.gno"
     )
-    (repeats,) = con.execute("SELECT coalesce(sum(n - 2), 0) FROM second").fetchone()
     return int(repeats)
 
 
