@@ -18,6 +18,12 @@ What is held: one batch or chunk, the spill's page cache (16 MiB), the findings 
 most 1,000 per rule), the areas and periods per table for the summary, and the first
 :data:`KEPT` observations for a caller to look at (``ImportResult.dataset.observations``).
 The size limit of the file is ``MIGSTAT_MAX_IMPORT_MB`` (:mod:`migstat.formats.limits`).
+
+That is the row path. A reader with a plan (the UNHCR reader) takes the columnar path
+instead (:mod:`migstat.columnar`: the rows kept as columns in DuckDB from the file to the
+store, objects made only for findings and the first observations), wherever it gives the
+same result; :func:`import_file` says when it does not, and the choice is made before
+anything is stored.
 """
 
 from __future__ import annotations
@@ -193,8 +199,7 @@ def import_file(
     ``columnar=False`` or ``MIGSTAT_IMPORT_PATH=rows``, and only where it gives exactly what
     the row path gives; it is decided before anything is stored. The row path is taken
     when a classification mapping of the source is stored (mappings apply per observation),
-    when the store already holds a vintage of the provider (the year-on-year rule compares
-    with it), when a cross-table rule names one of the reader's tables, and when the plan
+    when a cross-table rule names one of the reader's tables, and when the plan
     declines the file: not UTF-8, a record DuckDB reads otherwise than the csv module (a
     stray quote, more fields than the header, a lone blank field), a record over several
     lines, a blank line or a lone carriage return (see :mod:`migstat.sources.unhcr_columns`).
@@ -287,10 +292,10 @@ def _columnar(path: Path, source: str | None, reg: Registry, asked: _Asked) -> I
     if reader.columnar is None or any(set(reader.tables) & r.tables for r in reg.cross_rules):
         return None
     name = source.strip().lower()
-    if store is not None and (
-        latest_mappings(store, source=name) or store.submissions(provider=reader.provider)
-    ):
+    if store is not None and latest_mappings(store, source=name):
         return None
+    # year-on-year compares with this provider's earlier vintages, if any (as the row path)
+    history = store if store is not None and store.submissions(provider=reader.provider) else None
     with paused_gc(), Session() as session:
         dataset = plan_source(
             path,
@@ -303,7 +308,11 @@ def _columnar(path: Path, source: str | None, reg: Registry, asked: _Asked) -> I
         )
         if dataset is None:
             return None
-        run = ColumnarRun(session.con, dataset, reg)
+        # year-on-year compares with this provider's earlier vintages, if any (as the row path)
+        history = (
+            store if store is not None and store.submissions(provider=dataset.provider) else None
+        )
+        run = ColumnarRun(session.con, dataset, reg, history)
         run.check(KEPT)
         result = ImportResult(path.name, name, dataset, [], MappingReport(), path_taken=COLUMNS)
         result.summary = run.checks.summary

@@ -324,13 +324,15 @@ def test_a_clean_file_is_accepted_alike(two_stores, tmp_path) -> None:
     assert tidy.record is not None and tidy.record.status == "accepted"
 
 
-def test_a_later_vintage_takes_the_row_path(store, tmp_path) -> None:
-    """Year-on-year compares with the provider's earlier vintages: the row path's rule."""
-    first = write(tmp_path / "a.csv", [["2019", "AFG", "DEU", "1000", "1"]])
-    assert import_file(first, store=store, source="unhcr").path_taken == COLUMNS
-    second = write(tmp_path / "b.csv", [["2020", "AFG", "DEU", "90000", "1"]])
-    again = import_file(second, store=store, source="unhcr")
-    assert again.path_taken == ROWS
+def test_a_later_vintage_is_checked_against_the_earlier_alike(two_stores, tmp_path) -> None:
+    """Year-on-year compares with the provider's earlier vintage in the store."""
+    first = write(tmp_path / "a.csv", [["2019", "AFG", "DEU", "1000", "1"], EVERY_CASE[3]])
+    by_rows, by_columns = two_stores
+    assert import_file(first, store=by_rows, source="unhcr", columnar=False).record
+    assert import_file(first, store=by_columns, source="unhcr").path_taken == COLUMNS
+    rows = [["2020", "AFG", "DEU", "90000", "1"], ["2020", "SYR", "DEU", "7", "5"]]
+    second = write(tmp_path / "b.csv", [*rows, ["2021", "AFG", "AUT", "9", "9"]])
+    again = _stored_both(second, two_stores)
     assert any(f.rule == "TIME_YOY_JUMP" for f in again.findings)
 
 

@@ -18,8 +18,11 @@ marks the areas and periods where some rule *could* make a finding (:func:`mark`
 Only the marked areas and periods are made observations, in the row path's order, and
 checked by the row path's own rules (:meth:`Checks.run`), so every finding is the row path's
 finding, at its line and column, under the same bound per rule. The rest are counted in SQL
-(:func:`summary`). Year-on-year against the store's history and the cross-table rules are
-not marked here: an import that needs them takes the row path (:mod:`migstat.importing`).
+(:func:`summary`). With the store's history (a provider's later vintage), every area and
+period for which the history has an earlier period is marked too, so that the year-on-year
+rule sees each of them as on the row path (one question to the store per area and period,
+as there). The cross-table rules are not marked here: an import that needs them takes the
+row path (:mod:`migstat.importing`).
 """
 
 from __future__ import annotations
@@ -289,6 +292,22 @@ def observations(
         yield chunk
 
 
+def mark_history(con: Any, history: Any, provider: str) -> None:
+    """Mark the areas and periods whose table and area have an earlier period in the store."""
+    cursor = con.cursor()
+    cursor.execute("SELECT gno, tab, area, period FROM groups ORDER BY gno")
+    found: list[tuple[int]] = []
+    while rows := cursor.fetchmany(4096):
+        found.extend(
+            (gno,)
+            for gno, tab, area, period in rows
+            if history.previous(tab, provider, area, period)
+        )
+    cursor.close()
+    fill(con, "with_history", (("gno", "BIGINT"),), found)
+    con.execute("INSERT INTO marked SELECT gno FROM with_history")
+
+
 class Checks:
     """The findings of the ``cells`` table, made as the row path makes them."""
 
@@ -299,8 +318,12 @@ class Checks:
 
     def run(self, registry: Registry, file: str) -> None:
         con = self.con
-        if mark(con, registry):
-            where = "c.gno IN (SELECT gno FROM marked)"
+        mark(con, registry)
+        history = self.checks.history
+        if history is not None:
+            mark_history(con, history, self.checks.dataset.provider)
+        if con.execute("SELECT count(*) FROM marked").fetchone()[0]:
+            where = "c.gno IN (SELECT DISTINCT gno FROM marked)"
             for chunk in observations(con, where, file):
                 self.checks.check(chunk)
         self.checks.more("STRUCT_DUPLICATE", self.repeats)

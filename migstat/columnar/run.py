@@ -18,6 +18,7 @@ from migstat.model import Dataset, Finding, InputError, Location, Registry
 from migstat.sources.skipped import MSG_NOTHING_TO_STORE
 from migstat.store.write import BATCH, SliceRows
 from migstat.validation.chunked import ChunkedValidation
+from migstat.validation.timeseries import History
 
 ROWS = 100_000
 """Observations per chunk handed to the store (more when one area and period is larger)."""
@@ -27,11 +28,13 @@ class ColumnarRun:
     """The ``obs`` table of a plan, checked (:meth:`check`) and fed to the store
     (:meth:`chunks`)."""
 
-    def __init__(self, con: Any, dataset: Dataset, registry: Registry) -> None:
+    def __init__(
+        self, con: Any, dataset: Dataset, registry: Registry, history: History | None = None
+    ) -> None:
         self.con = con
         self.dataset = dataset
         self.registry = registry
-        self.checks = ChunkedValidation(dataset, registry, history=None, imported=True)
+        self.checks = ChunkedValidation(dataset, registry, history=history, imported=True)
         self.count = 0
         """Observations the plan gave (a cell's repetitions included), once checked."""
         self._findings: list[Finding] | None = None
