@@ -366,15 +366,19 @@ def test_a_failure_half_way_stores_nothing(store, tmp_path, monkeypatch) -> None
 # -- any small file --------------------------------------------------------------------------
 
 _YEARS = st.sampled_from(["2019", "2020", "1996", " 2021", "2019 "])
-_ORIGINS = st.sampled_from(["AFG", "SYR", "DEU", "", "UKN", "XXA", "TIB", "ZZZ", "Germany", "sun"])
-_DESTS = st.sampled_from(["DEU", "AUT", "XXA", "", "TUR", "France", "QQQ"])
+_ORIGINS = st.sampled_from(
+    ["AFG", "SYR", "DEU", "", "UKN", "XXA", "TIB", "ZZZ", "Germany", "sun", "Korea, Republic of"]
+)
+_DESTS = st.sampled_from(
+    ["DEU", "AUT", "XXA", "", "TUR", "France", "QQQ", " ", "C\u00f4te d'Ivoire"]
+)
 _VALUES = st.sampled_from(["0", "5", "12", "NA", "..", "", "-", "1 200", "2.5", "-3", "007"])
 _ROW = st.tuples(_YEARS, _ORIGINS, _DESTS, _VALUES, _VALUES).map(list)
 _RARE = st.sampled_from([["20x9", "AFG", "DEU", "1", "1"], ["2019", "AFG", "DEU", "lots", "1"]])
 
 
 @settings(
-    max_examples=30,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -383,9 +387,11 @@ _RARE = st.sampled_from([["20x9", "AFG", "DEU", "1", "1"], ["2019", "AFG", "DEU"
     crlf=st.booleans(),
     quote_all=st.booleans(),
     dry_run=st.booleans(),
+    bom=st.booleans(),
 )
 def test_any_small_unhcr_file_gives_the_same_result(
-    tmp_path_factory, rows, crlf, quote_all, dry_run
+    tmp_path_factory, rows, crlf, quote_all, dry_run, bom
 ) -> None:
-    path = write(tmp_path_factory.mktemp("any") / "any.csv", rows, crlf=crlf, quote_all=quote_all)
+    folder = tmp_path_factory.mktemp("any")
+    path = write(folder / "any.csv", rows, crlf=crlf, quote_all=quote_all, bom=bom)
     both(path, taken=None, dry_run=dry_run)
