@@ -11,11 +11,14 @@ after the first repeats the same cells, which the import must report with bounde
 The import runs as a person runs it, in a child process (``migstat import FILE --source
 unhcr --allow-unmatched``, ``--dry-run`` unless ``--store``, into a fresh SQLite store or
 ``--db URL``); its peak resident memory is sampled every 0.2 s from ``/proc`` and read from
-``getrusage`` at its end. Printed: the file, the baseline's time and rows/s, the import's
-time, rows/s and observations/s, the ratio to the baseline (wall time, and CPU time, which a
-loaded machine does not distort), and the peak RSS against the target (500 MiB).
+``getrusage`` at its end. It runs once per path asked for (``--paths``): the columnar path
+(the default) and the row path (``MIGSTAT_IMPORT_PATH=rows``), and with ``--both`` once as a
+dry run and once into a store. Printed per run: the import's time, rows/s and
+observations/s, the ratio to the baseline (wall time, and CPU time, which a loaded machine
+does not distort), and the peak RSS against the target (500 MiB).
 
-    python bench/bench_import_stream.py [--mb 300] [--store] [--db URL] [--duplicates]
+    python bench/bench_import_stream.py [--mb 300] [--store | --both] [--db URL]
+        [--paths columns,rows] [--duplicates]
 """
 
 from __future__ import annotations
@@ -91,8 +94,12 @@ def _sample(pid: int, peak: list[int], done: threading.Event) -> None:
         done.wait(0.2)
 
 
-def run_import(path: Path, *, store: bool, db: str | None) -> tuple[float, float, float, str]:
+def run_import(
+    path: Path, *, store: bool, db: str | None, way: str = "columns"
+) -> tuple[float, float, float, str]:
     """The command in a child: (seconds, sampled peak MiB, getrusage peak MiB, its output)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**os.environ, "MIGSTAT_IMPORT_PATH": way}
     with tempfile.TemporaryDirectory() as tmp:
         args = [sys.executable, "-m", "migstat"]
         if store:
@@ -101,7 +108,9 @@ def run_import(path: Path, *, store: bool, db: str | None) -> tuple[float, float
         if not store:
             args.append("--dry-run")
         start = time.perf_counter()
-        child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        child = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
         peak = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(child.pid, peak, done), daemon=True)
@@ -111,15 +120,42 @@ def run_import(path: Path, *, store: bool, db: str | None) -> tuple[float, float
         done.set()
         sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[0] = usage.ru_utime + usage.ru_stime
+    CPU[0] = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    # ru_maxrss of the children is the largest of any child so far: the sampled peak is this
+    # child's own (both are printed)
     return seconds, peak[0] / 1024, usage.ru_maxrss / 1024, output
+
+
+def report(
+    label: str, rows: int, baseline: tuple[float, float], measured: tuple[float, float, float, str]
+) -> None:
+    """One run's lines: time, rates, ratios to the baseline, peak memory, last output."""
+    seconds, sampled, rusage, output = measured
+    wall, cpu = baseline
+    observations = 2 * rows
+    print(
+        f"{label}: {seconds:.1f} s, {rows / seconds:,.0f} rows/s, "
+        f"{observations / seconds:,.0f} observations/s"
+    )
+    print(
+        f"  ratio to the csv module: {seconds / wall:.1f} x wall, {CPU[0] / cpu:.1f} x CPU "
+        f"({CPU[0]:.1f} CPU s; target: within {TARGET_RATIO:.0f} x)"
+    )
+    print(
+        f"  peak RSS: {sampled:.0f} MiB sampled (getrusage of all runs so far {rusage:.0f}; "
+        f"target: under {TARGET_MIB} MiB)"
+    )
+    tail = [line for line in output.strip().splitlines() if line.strip()]
+    print("  last output:", tail[-1] if tail else "(none)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=300.0)
     parser.add_argument("--store", action="store_true", help="import into a store")
+    parser.add_argument("--both", action="store_true", help="a dry run, then into a store")
     parser.add_argument("--db", help="the store's URL (default: a fresh SQLite file)")
+    parser.add_argument("--paths", default="columns,rows", help="columns, rows or both")
     parser.add_argument("--duplicates", action="store_true", help="repeat the seed as it is")
     parser.add_argument("--keep", action="store_true", help="keep the generated file")
     options = parser.parse_args()
@@ -131,27 +167,17 @@ def main() -> None:
     read_rows(path)
     baseline = time.perf_counter() - start
     baseline_cpu = time.process_time() - cpu_start
-    seconds, sampled, rusage, output = run_import(path, store=options.store, db=options.db)
-    observations = 2 * rows
-    ratio = seconds / baseline
-    peak = max(sampled, rusage)
-    print(f"file: {size:.1f} MiB, {rows:,} rows, {observations:,} observations ({path})")
-    print(f"csv module reading the rows: {baseline:.2f} s, {rows / baseline:,.0f} rows/s")
+    print(f"file: {size:.1f} MiB, {rows:,} rows, {2 * rows:,} observations ({path})")
     print(
-        f"migstat import {'into a store' if options.store else '--dry-run'}: {seconds:.1f} s, "
-        f"{rows / seconds:,.0f} rows/s, {observations / seconds:,.0f} observations/s"
+        f"csv module reading the rows: {baseline:.2f} s ({baseline_cpu:.2f} CPU s), "
+        f"{rows / baseline:,.0f} rows/s"
     )
-    print(f"ratio to the csv module: {ratio:.1f} x (target: within {TARGET_RATIO:.0f} x)")
-    print(
-        f"CPU seconds: csv {baseline_cpu:.2f}, import {CPU[0]:.1f}, "
-        f"ratio {CPU[0] / baseline_cpu:.1f} x (the machine's load does not count in this one)"
-    )
-    print(
-        f"peak RSS: {peak:.0f} MiB (sampled {sampled:.0f}, getrusage {rusage:.0f}; "
-        f"target: under {TARGET_MIB} MiB; {peak / size:.2f} x the file)"
-    )
-    tail = [line for line in output.strip().splitlines() if line.strip()]
-    print("last output:", tail[-1] if tail else "(none)")
+    stores = [False, True] if options.both else [options.store]
+    for store in stores:
+        for way in [w.strip() for w in options.paths.split(",") if w.strip()]:
+            measured = run_import(path, store=store, db=options.db, way=way)
+            label = f"{way} path, {'into a store' if store else '--dry-run'}"
+            report(label, rows, (baseline, baseline_cpu), measured)
     if not options.keep:
         path.unlink()
         folder.rmdir()

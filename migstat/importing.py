@@ -18,22 +18,30 @@ What is held: one batch or chunk, the spill's page cache (16 MiB), the findings 
 most 1,000 per rule), the areas and periods per table for the summary, and the first
 :data:`KEPT` observations for a caller to look at (``ImportResult.dataset.observations``).
 The size limit of the file is ``MIGSTAT_MAX_IMPORT_MB`` (:mod:`migstat.formats.limits`).
+
+That is the row path. A reader with a plan (the UNHCR reader) takes the columnar path
+instead (:mod:`migstat.columnar`: the rows kept as columns in DuckDB from the file to the
+store, objects made only for findings and the first observations), wherever it gives the
+same result; :func:`import_file` says when it does not, and the choice is made before
+anything is stored.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migstat.columnar import ColumnarRun, Session
 from migstat.mapping.apply import RULE_UNMAPPED, MappingReport, apply_mappings
 from migstat.mapping.model import Mapping
 from migstat.mapping.stored import latest_mappings, record_use
 from migstat.model import Dataset, Finding, InputError, Location, Observation, Severity
 from migstat.model.registry import Registry, default_registry
-from migstat.sources import HEAD_BYTES, detect_source, stream_source
+from migstat.sources import HEAD_BYTES, detect_source, plan_source, reader_of, stream_source
 from migstat.sources.common import paused_gc
 from migstat.sources.names import RULE_UNMATCHED
 from migstat.sources.skipped import MSG_NOTHING_TO_STORE, nothing_to_store
@@ -51,6 +59,10 @@ COLLECT_EVERY = 64
 """Chunks between two collections of reference cycles (the import pauses the collector)."""
 
 Progress = Callable[[int, int], None]
+ROWS = "rows"
+COLUMNS = "columns"
+PATH_SETTING = "MIGSTAT_IMPORT_PATH"
+"""``rows`` makes every import take the row path (a comparison, a benchmark's baseline)."""
 
 
 @dataclass(slots=True)
@@ -67,6 +79,9 @@ class ImportResult:
     mapping: MappingReport
     record: SubmissionRecord | None = None
     summary: dict[str, TableSummary] = field(default_factory=dict)
+    path_taken: str = field(default=ROWS, compare=False)
+    """Which path read the file: :data:`ROWS` or :data:`COLUMNS` (the same result either
+    way)."""
 
     @property
     def observations(self) -> int:
@@ -169,6 +184,7 @@ def import_file(
     progress: Progress | None = None,
     registry: Registry | None = None,
     release: str | None = PUBLISHED,
+    columnar: bool | None = None,
     **options: Any,
 ) -> ImportResult:
     """Read a published file (the source detected when not named), map national categories,
@@ -177,12 +193,37 @@ def import_file(
 
     A dry run reads with ``allow_unmatched`` so that every unmatched name is listed, and
     writes nothing (``store`` is only read, for mappings and year-on-year checks).
+
+    Two paths give the same result (docs/importing.md, "Two paths"). The columnar path
+    (:mod:`migstat.columnar`) is taken for a reader with a plan (the UNHCR reader) unless
+    ``columnar=False`` or ``MIGSTAT_IMPORT_PATH=rows``, and only where it gives exactly what
+    the row path gives; it is decided before anything is stored. The row path is taken
+    when a classification mapping of the source is stored (mappings apply per observation),
+    when a cross-table rule names one of the reader's tables, and when the plan
+    declines the file: not UTF-8, a record DuckDB reads otherwise than the csv module (a
+    stray quote, more fields than the header, a lone blank field), a record over several
+    lines, a blank line or a lone carriage return (see :mod:`migstat.sources.unhcr_columns`).
     """
     reg = registry or default_registry()
     path = Path(path)
     if source is None and path.is_file():
         with path.open("rb") as handle:
             source = detect_source(path, handle.read(HEAD_BYTES))
+    asked = _Asked(
+        store=store,
+        table=table,
+        dry_run=dry_run,
+        allow_unmatched=allow_unmatched,
+        submitted_by=submitted_by,
+        note=note,
+        progress=progress,
+        release=release,
+        options=options,
+    )
+    if columnar is not False and os.environ.get(PATH_SETTING, "").strip().lower() != ROWS:
+        done = _columnar(path, source, reg, asked)
+        if done is not None:
+            return done
     with paused_gc(), Spill() as spill:
         dataset, batches = stream_source(
             path,
@@ -223,4 +264,73 @@ def import_file(
             result.findings.append(nothing_to_store(path.name))
     if result.record is not None:
         record_use(store, result.record.id, run.report.mappings)
+    return result
+
+
+@dataclass(slots=True)
+class _Asked:
+    """What an import was asked to do, as the columnar path needs it."""
+
+    store: Store | None
+    table: str | None
+    dry_run: bool
+    allow_unmatched: bool
+    submitted_by: str
+    note: str | None
+    progress: Progress | None
+    release: str | None
+    options: dict[str, Any]
+
+
+def _columnar(path: Path, source: str | None, reg: Registry, asked: _Asked) -> ImportResult | None:
+    """The import by the columnar path, or ``None`` when the row path must take it (decided
+    before anything is stored: :func:`import_file` says when)."""
+    if source is None or not path.is_file():
+        return None
+    reader = reader_of(path, source)
+    store = asked.store
+    if reader.columnar is None or any(set(reader.tables) & r.tables for r in reg.cross_rules):
+        return None
+    name = source.strip().lower()
+    if store is not None and latest_mappings(store, source=name):
+        return None
+    # year-on-year compares with this provider's earlier vintages, if any (as the row path)
+    history = store if store is not None and store.submissions(provider=reader.provider) else None
+    with paused_gc(), Session() as session:
+        dataset = plan_source(
+            path,
+            con=session.con,
+            source=source,
+            registry=reg,
+            table=asked.table,
+            allow_unmatched=asked.allow_unmatched or asked.dry_run,
+            **asked.options,
+        )
+        if dataset is None:
+            return None
+        # year-on-year compares with this provider's earlier vintages, if any (as the row path)
+        history = (
+            store if store is not None and store.submissions(provider=dataset.provider) else None
+        )
+        run = ColumnarRun(session.con, dataset, reg, history)
+        run.check(KEPT)
+        result = ImportResult(path.name, name, dataset, [], MappingReport(), path_taken=COLUMNS)
+        result.summary = run.checks.summary
+        if store is not None and not asked.dry_run:
+            result.record = store.submit(
+                dataset,
+                RawFile(path),
+                findings=run.findings,
+                submitted_by=asked.submitted_by,
+                note=asked.note,
+                progress=asked.progress,
+                release=asked.release,
+                chunks=run.chunks(),
+                total=run.count,
+            )
+        result.findings = run.findings()
+        if result.record is None and not run.checks.observations:
+            result.findings.append(nothing_to_store(path.name))
+    if result.record is not None:
+        record_use(store, result.record.id, [])
     return result

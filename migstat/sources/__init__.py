@@ -54,6 +54,7 @@ from migstat.sources import (
     sdmx,
     undesa,
     unhcr,
+    unhcr_columns,
 )
 
 HEAD_BYTES = 8192
@@ -74,6 +75,10 @@ class SourceReader:
     stream: Callable[..., tuple[Dataset, Iterator[list[Observation]]]] | None = None
     """Reads the file as a stream: the dataset, and its observations in batches (the
     dataset is complete once the last batch is read); ``None``: the reader holds the file."""
+    columnar: Callable[..., Dataset | None] | None = None
+    """The reader's plan for the columnar import: fills the DuckDB table ``obs`` of the
+    connection ``con`` and gives the dataset as :attr:`stream` would have made it, or
+    ``None`` for a file the row path must read (docs/importing.md)."""
 
 
 SOURCES: dict[str, SourceReader] = {
@@ -86,7 +91,14 @@ SOURCES: dict[str, SourceReader] = {
         undesa.read,
     ),
     "unhcr": SourceReader(
-        "unhcr", "UNHCR", unhcr.PROVIDER, ("R01",), unhcr.sniff, unhcr.read, unhcr.stream
+        "unhcr",
+        "UNHCR",
+        unhcr.PROVIDER,
+        ("R01",),
+        unhcr.sniff,
+        unhcr.read,
+        unhcr.stream,
+        unhcr_columns.plan,
     ),
     "cisstat": SourceReader(
         "cisstat",
@@ -286,6 +298,43 @@ def stream_source(
         _named(problem, path)
         raise
     return dataset, _streamed(dataset, batches, wanted, path)
+
+
+def reader_of(path: Path | str, source: str | None) -> SourceReader:
+    """The importer :func:`stream_source` would use for ``path`` (errors as it raises them)."""
+    path = Path(path)
+    try:
+        return _reader(path, source)
+    except MigstatError as problem:
+        _named(problem, path)
+        raise
+
+
+def plan_source(
+    path: Path | str,
+    *,
+    con: Any,
+    source: str | None = None,
+    registry: Registry | None = None,
+    table: str | None = None,
+    **options: Any,
+) -> Dataset | None:
+    """The columnar read of a publisher's file: its reader's plan fills DuckDB's ``obs`` on
+    ``con``; the dataset, or ``None`` when the reader has no plan or the file needs the row
+    path. Errors are those :func:`stream_source` raises for the same file."""
+    path = Path(path)
+    registry = registry or default_registry()
+    reader = _reader(path, source)
+    if reader.columnar is None:
+        return None
+    wanted = _wanted(reader, table, registry, path)
+    if wanted is not None and reader.tables != (wanted,):
+        return None
+    try:
+        return reader.columnar(path, con=con, registry=registry, table=table, **options)
+    except MigstatError as problem:
+        _named(problem, path)
+        raise
 
 
 def _streamed(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +36,32 @@ from migstat.store.submissions import StoreSubmissions
 
 BATCH = 10_000
 """Observations per executemany batch (and per progress call)."""
+
+OBSERVATION_COLUMNS = (
+    "slice_id",
+    "key",
+    "partner",
+    "value",
+    "obs_status",
+    "conf_status",
+    "comment",
+    *PRECISION_COLUMNS,
+)
+"""The columns of a stored observation, in the order of a row of :class:`SliceRows`."""
+
+
+@dataclass(slots=True)
+class SliceRows:
+    """A chunk of observations given as rows rather than objects (the columnar import).
+
+    ``slices`` are ``(table, REF_AREA, TIME_PERIOD, observations)`` of whole areas and
+    periods; ``rows(slice_ids)`` yields the chunk's observation rows in batches, given the ids
+    the slices got (in the order of ``slices``): tuples in the order of
+    :data:`OBSERVATION_COLUMNS`, with ``value`` a float or ``None``, the key's codes joined by
+    ``schema.KEY_SEPARATOR`` and the texts as the store keeps them."""
+
+    slices: list[tuple[str, str, str, int]]
+    rows: Callable[[list[int]], Iterator[Sequence[tuple[Any, ...]]]]
 
 
 def _clean_text(value: str | None) -> str | None:
@@ -76,7 +103,7 @@ class StoreWrites(StoreSubmissions):
         release: str | None = PUBLISHED,
         status: str | None = None,
         then: Callable[[Connection, int], None] | None = None,
-        chunks: Iterable[Sequence[Observation]] | None = None,
+        chunks: Iterable[Sequence[Observation] | SliceRows] | None = None,
         total: int | None = None,
     ) -> SubmissionRecord:
         """Store one submission as a new vintage, in one transaction; return its record.
@@ -99,8 +126,10 @@ class StoreWrites(StoreSubmissions):
         never held whole), ``chunks`` yields the observations a bounded list at a time (every
         observation of one ``(table, REF_AREA, TIME_PERIOD)`` in the same chunk; ``total``,
         if known, is what progress counts towards) and ``findings`` is then a callable, asked
-        once every chunk is stored, since validation runs as the chunks are made. Whatever
-        raises on the way (a chunk, the findings, the file changing) rolls back everything.
+        once every chunk is stored, since validation runs as the chunks are made. A chunk may
+        also be :class:`SliceRows`: its slices and rows as given, no observation objects (the
+        columnar import). Whatever raises on the way (a chunk, the findings, the file
+        changing) rolls back everything.
         """
         started = utcnow()
         try:
@@ -224,7 +253,7 @@ class StoreWrites(StoreSubmissions):
         self,
         conn: Connection,
         submission_id: int,
-        chunks: Iterable[Sequence[Observation]],
+        chunks: Iterable[Sequence[Observation] | SliceRows],
         progress: Callable[[int, int], None] | None,
         total: int | None,
         breakdowns: Mapping[str, str],
@@ -239,6 +268,18 @@ class StoreWrites(StoreSubmissions):
         tables: dict[str, None] = {}
         stored = 0
         for chunk in chunks:
+            if isinstance(chunk, SliceRows):
+                for t, _a, _p, _n in chunk.slices:
+                    tables.setdefault(t, None)
+                stored += self._insert_slice_rows(
+                    conn,
+                    chunk,
+                    lambda t, a, p, n: self._slice_row(
+                        submission_id, provider, breakdowns, t, a, p, n
+                    ),
+                    _shifted(progress, stored, total if total is not None else 0),
+                )
+                continue
             slice_of: dict[tuple[str, str, str], int] = {}
             counts: list[int] = []
             for obs in chunk:
@@ -256,16 +297,7 @@ class StoreWrites(StoreSubmissions):
             result = conn.execute(
                 sa.insert(S.slice_).returning(S.slice_.c.id, sort_by_parameter_order=True),
                 [
-                    {
-                        "submission_id": submission_id,
-                        "table_id": _clean_text(t),
-                        "provider": provider,
-                        "ref_area": _clean_text(a),
-                        "time_period": _clean_text(p),
-                        "recorded_at": utcnow(),
-                        "n_observations": counts[i],
-                        "breakdown": _clean_text(breakdowns.get(t, "")) or "",
-                    }
+                    self._slice_row(submission_id, provider, breakdowns, t, a, p, counts[i])
                     for (t, a, p), i in slice_of.items()
                 ],
             )
@@ -280,6 +312,70 @@ class StoreWrites(StoreSubmissions):
             )
             stored += len(chunk)
         return stored, list(tables)
+
+    @staticmethod
+    def _slice_row(
+        submission_id: int,
+        provider: str,
+        breakdowns: Mapping[str, str],
+        table: str,
+        area: str,
+        period: str,
+        count: int,
+    ) -> dict[str, Any]:
+        return {
+            "submission_id": submission_id,
+            "table_id": _clean_text(table),
+            "provider": provider,
+            "ref_area": _clean_text(area),
+            "time_period": _clean_text(period),
+            "recorded_at": utcnow(),
+            "n_observations": count,
+            "breakdown": _clean_text(breakdowns.get(table, "")) or "",
+        }
+
+    def _insert_slice_rows(
+        self,
+        conn: Connection,
+        chunk: SliceRows,
+        slice_row: Callable[[str, str, str, int], dict[str, Any]],
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """A :class:`SliceRows` chunk: its slices, then its rows as they come, a batch at a
+        time (``COPY`` on PostgreSQL); the number of observations stored."""
+        if not chunk.slices:
+            return 0
+        result = conn.execute(
+            sa.insert(S.slice_).returning(S.slice_.c.id, sort_by_parameter_order=True),
+            [slice_row(*s) for s in chunk.slices],
+        )
+        ids = [row[0] for row in result]
+        total = sum(s[3] for s in chunk.slices)
+        done = 0
+        for rows in chunk.rows(ids):
+            self._write_rows(conn, rows)
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+        return done
+
+    def _write_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Observation rows in the order of :data:`OBSERVATION_COLUMNS`, in one statement."""
+        columns = ", ".join(OBSERVATION_COLUMNS)
+        if self.dialect == "postgresql":
+            # COPY is several times faster than INSERT on PostgreSQL; same transaction.
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY observation ({columns}) FROM STDIN") as out:
+                for row in rows:
+                    out.write_row(row)
+            cursor.close()
+        else:
+            # plain executemany of tuples: the values are already of SQLite's own types
+            conn.exec_driver_sql(
+                f"INSERT INTO observation ({columns}) "
+                f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})",
+                rows,
+            )
 
     def _settle(
         self,
@@ -390,17 +486,6 @@ class StoreWrites(StoreSubmissions):
         progress: Callable[[int, int], None] | None,
     ) -> None:
         total = len(observations)
-        columns = (
-            "slice_id",
-            "key",
-            "partner",
-            "value",
-            "obs_status",
-            "conf_status",
-            "comment",
-            *PRECISION_COLUMNS,
-        )
-        copy = self.dialect == "postgresql"
         # a chunk's observations share few keys and flags: each is cleaned once, not per row
         keys: dict[tuple[str, tuple[str, ...]], tuple[str | None, str | None]] = {}
         flags: dict[tuple[str, str], tuple[str, str]] = {}
@@ -430,20 +515,7 @@ class StoreWrites(StoreSubmissions):
                         *(NO_PRECISION if precision is None else _precision_row(precision)),
                     )
                 )
-            if copy:
-                # COPY is several times faster than INSERT on PostgreSQL; same transaction.
-                cursor = conn.connection.driver_connection.cursor()
-                with cursor.copy(f"COPY observation ({', '.join(columns)}) FROM STDIN") as out:
-                    for row in rows:
-                        out.write_row(row)
-                cursor.close()
-            else:
-                # plain executemany of tuples: the values are already of SQLite's own types
-                conn.exec_driver_sql(
-                    f"INSERT INTO observation ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})",
-                    rows,
-                )
+            self._write_rows(conn, rows)
             if progress is not None:
                 progress(min(start + BATCH, total), total)
 
