@@ -4,7 +4,8 @@
         [--out fuzz-failures] [--every N]
 
 Round-robin over the importers of ``migstat import`` (each by name, and with detection) and the
-readers of ``validate`` and ``submit`` (questionnaire, long CSV, SDMX-CSV): each input is a real
+readers of ``validate`` and ``submit`` (questionnaire, long CSV, SDMX-CSV), and the whole dry
+import of a UNHCR file through the columnar path (``import``): each input is a real
 seed damaged by :func:`tests.fuzzing.mutate` (a workbook inside its zip), or, one time in ten,
 random bytes. An input that fails outside migstat's errors, or with an error that does not name
 the file, is an unexpected failure: the first of each kind is written to ``--out`` with its
@@ -36,6 +37,7 @@ from tests.fuzzing import (  # noqa: E402
     mutate,
     mutate_zip,
     questionnaire,
+    run_import,
     run_source,
     run_submission,
     text_seeds,
@@ -55,6 +57,10 @@ def one_input(rng: random.Random, target: str) -> None:
             run_submission(rng.randbytes(rng.randint(0, 600)), rng.choice([".csv", ".xlsx"]))
         else:
             run_submission(mutate(rng, LONG_CSV if kind == "long" else SDMX_CSV), ".csv")
+        return
+    if target == "import":
+        seeds = [(s, d) for name, s, d in text_seeds() if name == "unhcr"] or [(".csv", b"")]
+        run_import(mutate(rng, rng.choice(seeds)[1]), ".csv")
         return
     if target == "workbook":
         run_source(rng.choice(["undesa", None]), mutate_zip(rng, undesa_workbook()), ".xlsx")
@@ -85,7 +91,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     # the slow readers every few rounds: a workbook takes ~50 times as long as a text file,
     # the 2-RD .xls (a whole 322 KB workbook through xlrd) ~20 times
-    every = {"workbook": 20, "mvd": 4}
+    every = {"workbook": 20, "mvd": 4, "import": 4}
     targets = [t for t in [*READERS, "detect", "submission"] if t not in every]
     counts: Counter[str] = Counter()
     kinds: Counter[str] = Counter()

@@ -320,6 +320,16 @@ def run_source(source: str | None, data: bytes, suffix: str) -> None:
     _check(lambda: read_source(path, source=source), path.name)
 
 
+def run_import(data: bytes, suffix: str) -> None:
+    """Import ``data`` as UNHCR's file, dry (the columnar path, or the row path where the
+    columnar path declines the file), and check how it fails."""
+    from migstat.importing import import_file
+
+    path = _WORK / f"fuzzed{suffix}"
+    path.write_bytes(data)
+    _check(lambda: import_file(path, source="unhcr", dry_run=True), path.name)
+
+
 def run_submission(data: bytes, suffix: str) -> None:
     """Read ``data`` as ``validate`` and ``submit`` do (questionnaire, long CSV, SDMX-CSV)."""
     name = f"fuzzed{suffix}"

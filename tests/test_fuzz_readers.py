@@ -23,6 +23,7 @@ from tests.fuzzing import (
     mutate,
     mutate_zip,
     questionnaire,
+    run_import,
     run_source,
     run_submission,
     text_seeds,
@@ -66,6 +67,16 @@ def test_importer_on_damaged_files(reader: str | None, rng, data) -> None:
 @given(st.binary(max_size=600), st.sampled_from(SUFFIXES))
 def test_importer_on_any_bytes(reader: str | None, blob: bytes, suffix: str) -> None:
     run_source(reader, blob, suffix)
+
+
+@settings(max_examples=60)
+@given(st.randoms(use_true_random=False))
+def test_columnar_import_on_damaged_files(rng) -> None:
+    """The whole dry import of a damaged UNHCR file, through DuckDB (a file the columnar path
+    declines goes the row path): only migstat's errors, naming the file."""
+    seeds = _seeds_for("unhcr")
+    suffix, seed = seeds[0] if rng.random() < 0.8 else rng.choice(seeds)
+    run_import(mutate(rng, seed), suffix)
 
 
 @given(st.randoms(use_true_random=False))
