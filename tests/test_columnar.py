@@ -192,6 +192,8 @@ def test_an_unknown_code_stops_as_the_row_path_stops(tmp_path) -> None:
         (["2019", "AFG", "DEU", "1", "some"], 4, "asylum_seekers"),
         (["19x9", "AFG", "DEU", "1", "1"], 4, "year"),
         (["2019", "AFG", "XXA", "many", "1"], 5, "year"),  # a skipped row's value: not read
+        (["2019", "AFG", "DEU", "1", "99999999999999999"], 4, "asylum_seekers"),  # > 2**53
+        (["2019", "AFG", "DEU", "1e23", "1"], 4, "refugees"),
     ],
 )
 def test_a_file_that_stops_names_the_same_line(tmp_path, bad, line, column) -> None:
@@ -395,3 +397,15 @@ def test_any_small_unhcr_file_gives_the_same_result(
     folder = tmp_path_factory.mktemp("any")
     path = write(folder / "any.csv", rows, crlf=crlf, quote_all=quote_all, bom=bom)
     both(path, taken=None, dry_run=dry_run)
+
+
+def test_a_figure_the_store_would_round_is_refused_on_both_paths(tmp_path) -> None:
+    """17 digits are more than a 64-bit float holds exactly: stored, 99999999999999999
+    would read back as 100000000000000000. 2**53 itself is kept."""
+    rows = [["2019", "SYR", "DEU", "99999999999999999", "1"]]
+    stop = both(write(tmp_path / "big.csv", rows), dry_run=True)
+    assert isinstance(stop, MigstatError) and "too large to be kept exactly" in stop.text("en")
+    assert "слишком велико" in stop.text("ru") and stop.where.line == 2
+    rows = [["2019", "SYR", "DEU", str(2**53), "1"]]
+    result = both(write(tmp_path / "edge.csv", rows), dry_run=True)
+    assert not isinstance(result, MigstatError)

@@ -17,7 +17,14 @@ from migstat.model.data import (
     SubmissionMetadata,
     TableMetadata,
 )
-from migstat.model.findings import Finding, InputError, MigstatError, NotFoundError, Severity
+from migstat.model.findings import (
+    Finding,
+    InputError,
+    MigstatError,
+    NotFoundError,
+    Severity,
+    check_exact,
+)
 from migstat.model.registry import CrossRule, Registry, default_registry
 from migstat.model.tables import Dimension, Layout, PeriodType, TableDef, TableKind, Tolerance
 
@@ -49,6 +56,7 @@ __all__ = [
     "TableKind",
     "TableMetadata",
     "Tolerance",
+    "check_exact",
     "default_registry",
     "pick",
 ]

@@ -148,5 +148,25 @@ class InputError(MigstatError):
     """A file that cannot be read as what it claims to be."""
 
 
+MAX_EXACT = 2**53
+"""The largest magnitude a figure may have: the store keeps values as 64-bit floats, which
+hold every whole number up to this one exactly and round those beyond it."""
+
+
+def check_exact(value: float | None, where: Location | None) -> None:
+    """Refuse a figure the store would round (nothing stored may be silently changed); a
+    count this large is a typing error far more often than a real figure."""
+    if value is not None and abs(value) > MAX_EXACT:
+        raise InputError(
+            N_(
+                "Value {value} is too large to be kept exactly (the limit is {limit}): "
+                "check the cell."
+            ),
+            where=where,
+            value=f"{value:g}" if isinstance(value, float) else str(value),
+            limit=f"{MAX_EXACT:,}".replace(",", " "),
+        )
+
+
 class NotFoundError(MigstatError):
     """An unknown table, country, submission or code."""

@@ -35,7 +35,7 @@ from migstat.model.data import (
     SourceType,
     TableMetadata,
 )
-from migstat.model.findings import Finding, InputError, Severity
+from migstat.model.findings import Finding, InputError, Severity, check_exact
 from migstat.model.registry import Registry
 from migstat.sources.common import HEADER_WITHIN, CsvFile, key_for, paused_gc
 from migstat.sources.cube import RULE_NOT_STORED
@@ -92,6 +92,10 @@ def sniff(path: Path, head: bytes) -> bool:
             return True
     return False
 
+
+DIGITS = 15
+"""Plain digits up to this many are read as they are; a longer figure goes through
+:func:`_value`, which refuses one the store would round (:func:`~migstat.model.check_exact`)."""
 
 BATCH = 20_000
 """Observations per batch of :func:`stream`."""
@@ -226,7 +230,7 @@ class _Rows:
         out: list[Observation] = []
         for c, col, status in self.values:
             text = row[c].strip()
-            if text.isdigit() and text.isascii():
+            if text.isdigit() and text.isascii() and len(text) <= DIGITS:
                 value, flag = int(text), "A"
             else:
                 value, flag = _value(text, name, line, col)
@@ -332,15 +336,14 @@ def _left_out(header: list[str], used: list[int]) -> list[str]:
 
 def _value(text: str, name: str, line: int, column: str) -> tuple[int | float | None, str]:
     """``(value, OBS_STATUS)`` of a published cell: a count, or not available (``L``)."""
+    where = Location(file=name, line=line, column=column)
     if text.isascii() and text.isdigit():
+        check_exact(int(text), where)
         return int(text), "A"
     if text.upper() in NOT_AVAILABLE:
         return None, "L"
     value = parse_count(text)
     if value is None:
-        raise InputError(
-            N_("Value {value} is not a number."),
-            where=Location(file=name, line=line, column=column),
-            value=text,
-        )
+        raise InputError(N_("Value {value} is not a number."), where=where, value=text)
+    check_exact(value, where)
     return value, "A"

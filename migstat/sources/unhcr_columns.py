@@ -30,6 +30,9 @@ from migstat.sources.common import CsvFile
 from migstat.sources.duck import fill
 from migstat.sources.names import resolve_country
 from migstat.sources.unhcr import (
+    DIGITS as PLAIN_DIGITS,
+)
+from migstat.sources.unhcr import (
     NAME,
     NOT_A_COUNTRY,
     PROVIDER,
@@ -174,7 +177,7 @@ def _resolved(rows: _Rows, name: str) -> str | None:
     return resolve_country(name, rows.report.registry)
 
 
-DIGITS = "regexp_full_match({}, '[0-9]{{1,18}}')"
+DIGITS = "regexp_full_match({}, '[0-9]{{1,PLAIN}}')".replace("PLAIN", str(PLAIN_DIGITS))
 
 
 def _values(con: Any, rows: _Rows) -> None:

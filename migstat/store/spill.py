@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Self
 
 from migstat.model.data import LineObservation, Location, Observation, place_of
+from migstat.model.findings import check_exact
 from migstat.model.precision import Precision
 
 CHUNK = 20_000
@@ -103,6 +104,7 @@ class Spill:
         rows = []
         place = self._place
         for obs in observations:
+            check_exact(obs.value, obs.where)
             file, sheet, cell, line, column = place_of(obs)
             at, own = place(file, sheet, column)
             rows.append(
