@@ -55,6 +55,7 @@ from migstat.sources import (
     undesa,
     unhcr,
 )
+from migstat.sources.tabular import WORKBOOK_SUFFIXES
 
 HEAD_BYTES = 8192
 """How much of a file :func:`read_source` reads for :func:`detect_source`."""
@@ -235,6 +236,12 @@ def _named(problem: MigstatError, path: Path) -> MigstatError:
     return problem
 
 
+def whole_key(reader: str, path: Path) -> str:
+    """The key of :data:`~migstat.formats.limits.WHOLE_READERS` whose limit bounds ``reader``
+    holding ``path``: a workbook's, whichever reader reads it, else the reader's own."""
+    return "xlsx" if path.suffix.lower() in WORKBOOK_SUFFIXES else reader
+
+
 def read_source(
     path: Path | str,
     *,
@@ -248,7 +255,7 @@ def read_source(
     registry = registry or default_registry()
     reader = _reader(path, source)
     if reader.stream is None:
-        check_whole(path)  # the reader holds the file: it must fit in memory
+        check_whole(path, whole_key(reader.name, path))  # the reader holds the file
     try:
         dataset = reader.read(path, registry=registry, table=table, **options)
     except MigstatError as problem:

@@ -134,7 +134,7 @@ def _open(
     with path.open("rb") as handle:
         head = handle.read(8192)
     if looks_like(head):
-        check_whole(path)  # JSON is parsed at once
+        check_whole(path, "jsonstat")  # JSON is parsed at once
         whole = read_jsonstat(
             path.read_bytes(),
             file_name=path.name,
