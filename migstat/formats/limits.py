@@ -96,9 +96,9 @@ WHOLE_READERS: dict[str, WholeReader] = {
         24,
         30,
     ),
-    # 13 MiB per MB unpacked (a full questionnaire, every partner: 0.7 MB, 9 MB unpacked)
+    # 7 MiB per MB unpacked (a full questionnaire, every partner: 0.7 MB, 9 MB unpacked)
     "questionnaire": WholeReader(
-        {"en": "questionnaires", "ru": "вопросников"}, "MIGSTAT_MAX_WORKBOOK_MB", 60, 14
+        {"en": "questionnaires", "ru": "вопросников"}, "MIGSTAT_MAX_WORKBOOK_MB", 100, 8
     ),
 }
 """The readers that hold their file whole, by the key their callers give
