@@ -38,6 +38,12 @@ SEPARATORS = (",", ";", "\t")
 BASE_COLUMNS = ("REF_AREA", "TIME_PERIOD", "OBS_VALUE")
 ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT", *PRECISION)
 BATCH = 20_000
+MAX_AREAS = 1_000
+"""Distinct reference areas a submitted file may name: the registry knows about 300 areas
+and a submission is one country's tables, so more is a damaged column, and the reader would
+hold every one of them."""
+MAX_PERIODS = 10_000
+"""Distinct periods a submitted file may name (a century of months is 1,200)."""
 """Observations per batch when a file is read as a stream (:meth:`CsvReader.stream`)."""
 
 
@@ -223,6 +229,7 @@ class CsvReader:
             self.columns.setdefault(column_id(name), i)
         self._tables: dict[str, TableDef] = {}
         self._areas: dict[str, str] = {}
+        self._periods: set[str] = set()
         self.meta_columns = MetaColumns.of(file_name, self.columns)
         self._has_precision = any(a in self.columns for a in PRECISION)
         self.findings_dropped = 0
@@ -268,9 +275,40 @@ class CsvReader:
     def area(self, code: str) -> str:
         resolved = self._areas.get(code)
         if resolved is None:
+            if len(self._areas) >= 4 * MAX_AREAS:
+                self._areas.clear()  # a cache of the codes as written: kept bounded
             found = self.registry.areas.resolve(code) if code else None
             resolved = self._areas[code] = found or code
         return resolved
+
+    def _bound(self, ref_area: str, period: str, line: int, areas: dict[str, int]) -> None:
+        """Note a row's area and period; refuse a file that names more of either than a
+        submission can hold (each is held until the file is read)."""
+        if ref_area not in areas:
+            if len(areas) >= MAX_AREAS:
+                raise InputError(
+                    N_(
+                        "The file names more than {limit} reference areas (REF_AREA, line "
+                        "{line}); a submission holds one country's tables. Check the REF_AREA "
+                        "column."
+                    ),
+                    where=self.where(line, "REF_AREA"),
+                    limit=MAX_AREAS,
+                    line=line,
+                )
+            areas[ref_area] = line
+        if period not in self._periods:
+            if len(self._periods) >= MAX_PERIODS:
+                raise InputError(
+                    N_(
+                        "The file names more than {limit} periods (TIME_PERIOD, line {line}). "
+                        "Check the TIME_PERIOD column, or send the periods in several files."
+                    ),
+                    where=self.where(line, "TIME_PERIOD"),
+                    limit=MAX_PERIODS,
+                    line=line,
+                )
+            self._periods.add(period)
 
     # -- reading -----------------------------------------------------------------------------
     def read(
@@ -345,8 +383,8 @@ class CsvReader:
         areas: dict[str, int],
     ) -> None:
         ref_area = self.area(code_value(self.field(fields, "REF_AREA")))
-        areas.setdefault(ref_area, line)
         period = self.field(fields, "TIME_PERIOD")
+        self._bound(ref_area, period, line, areas)
         key = tuple(code_value(self.field(fields, d)) for d in tdef.dimension_ids)
         raw = self.field(fields, "OBS_VALUE")
         obs_status = code_value(self.field(fields, "OBS_STATUS"))
