@@ -18,6 +18,8 @@ Scaled up, keeping what the reader does with each row (distinct cells, no errors
   the rest of the sheet);
 * ``questionnaire``: a full questionnaire (every partner, as ``bench_questionnaire.py``) with
   rows of numbers added below a data sheet (held as the sheet's other cells are);
+* ``jsonstat-stream``: the same JSON-stat answers read as a stream (since it streams), its
+  batches taken and dropped, for its flat peak beside the whole read's;
 * ``mvd``: the 2-RD ``.xls`` workbook at its real size only (writing ``.xls`` needs a library
   the project does not have).
 
@@ -179,6 +181,7 @@ def scale_mvd(path: Path, megabytes: float) -> None:
 FORMATS: dict[str, tuple[str, str, Callable[[Path, float], None], str]] = {
     # name: (suffix, source, writer, what the sizes scale)
     "jsonstat": (".json", "eurostat", scale_jsonstat, "years"),
+    "jsonstat-stream": (".json", "eurostat", scale_jsonstat, "years"),
     "belstat": (".json", "belstat", scale_belstat, "year columns"),
     "cisstat": (".csv", "cisstat", scale_cisstat, "copies"),
     "matrix": (".csv", "matrix", scale_matrix, "years"),
@@ -187,7 +190,11 @@ FORMATS: dict[str, tuple[str, str, Callable[[Path, float], None], str]] = {
     "questionnaire": (".xlsx", "", scale_questionnaire, "rows"),
     "mvd": (".xls", "mvd", scale_mvd, "real file"),
 }
-OPTIONS = {"matrix": {"table": "F01"}, "cisstat": {}, "jsonstat": {"allow_unmatched": True}}
+OPTIONS = {
+    "matrix": {"table": "F01"},
+    "jsonstat": {"allow_unmatched": True},
+    "jsonstat-stream": {"allow_unmatched": True},
+}
 
 
 def peak_rss_mib() -> float:
@@ -209,20 +216,26 @@ def child(fmt: str, path: Path) -> dict[str, object]:
 
         base = peak_rss_mib()
         dataset, _raw = read_submission(path)
+        count = len(dataset.observations)
     else:
         import openpyxl  # noqa: F401
         import xlrd  # noqa: F401
 
-        from migstat.sources import read_source
+        from migstat.sources import read_source, stream_source
 
         base = peak_rss_mib()
-        dataset = read_source(path, source=source, **OPTIONS.get(fmt, {}))
+        if fmt.endswith("-stream"):  # the stream's batches taken and dropped
+            dataset, batches = stream_source(path, source=source, **OPTIONS.get(fmt, {}))
+            count = sum(len(batch) for batch in batches)
+        else:
+            dataset = read_source(path, source=source, **OPTIONS.get(fmt, {}))
+            count = len(dataset.observations)
     peak = peak_rss_mib()
     errors = [f.text("en") for f in dataset.findings if str(f.severity) == "error"][:2]
     return {
         "base": base,
         "peak": peak,
-        "observations": len(dataset.observations),
+        "observations": count,
         "errors": errors,
     }
 

@@ -5,6 +5,7 @@ store is left as it was (``migstat/formats/limits.py``, ``WHOLE_READERS``)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -19,10 +20,14 @@ from tests.shared import SHARED_DATA
 FIRST = SHARED_DATA / "unhcr" / "unhcr_ukraine_origin_1992_export__jatofi.csv"
 """A streamed file imported first, so that the store has something to keep."""
 
+COLLECTION = "collection of eurostat/eurostat_migr_resfirst_BY.json"
+"""A JSON-stat collection holding Eurostat's real answer: a collection is read whole (a
+dataset alone streams)."""
+
 # (file of shared/data, --source, key of WHOLE_READERS)
 WHOLE_FILES = [
-    ("eurostat/eurostat_migr_resfirst_BY.json", "eurostat", "jsonstat"),
-    ("eurostat/eurostat_migr_resfirst_BY.json", "jsonstat", "jsonstat"),
+    (COLLECTION, "eurostat", "jsonstat"),
+    (COLLECTION, "jsonstat", "jsonstat"),
     ("belstat/belstat_arrivals_oblast_2010-2019.json", "belstat", "belstat"),
     ("cisstat/cis_migration.csv", "cisstat", "cisstat"),
     ("reference/ffs_demo/e5_science2014_bd_rescale__expected_sum_od.csv", "matrix", "matrix"),
@@ -34,6 +39,15 @@ WHOLE_FILES = [
         "mvd",
     ),
 ]
+
+
+def _file(rel: str, folder: Path) -> Path:
+    if rel != COLLECTION:
+        return SHARED_DATA / rel
+    answer = json.loads((SHARED_DATA / rel.split()[-1]).read_text("utf-8"))
+    path = folder / "collection.json"
+    path.write_text(json.dumps({"class": "collection", "link": {"item": [answer]}}), "utf-8")
+    return path
 
 
 def _half(path: Path) -> str:
@@ -59,7 +73,7 @@ def test_every_whole_reader_has_a_limit_under_a_gibibyte() -> None:
 def test_a_file_over_its_readers_limit_is_refused_and_nothing_stored(
     cli, tmp_path: Path, monkeypatch, rel: str, source: str, key: str
 ) -> None:
-    path = SHARED_DATA / rel
+    path = _file(rel, tmp_path)
     variable = WHOLE_READERS[key].variable
     db = tmp_path / "store.db"
     code, _, err = cli("--db", str(db), "import", str(FIRST))

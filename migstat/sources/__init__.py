@@ -124,6 +124,7 @@ SOURCES: dict[str, SourceReader] = {
         (),
         jsonstat.sniff,
         jsonstat.read,
+        jsonstat.stream,
     ),
     "px": SourceReader(
         "px",
