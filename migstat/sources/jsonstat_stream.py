@@ -79,7 +79,8 @@ class Shape:
     kinds: dict[str, str] = field(default_factory=dict)
     lengths: dict[str, int] = field(default_factory=dict)
     too_big: bool = False
-    """More than :data:`MAX_SKELETON` events outside the values: not read as a stream."""
+    """More than :data:`MAX_SKELETON` events outside the values, or JSON the incremental
+    parser refuses: not read as a stream."""
 
     def uniform(self, size: int) -> bool:
         """Whether ``status`` gives one flag for every cell."""
@@ -121,8 +122,11 @@ def skeleton(path: Path, file_name: str) -> tuple[dict[str, Any], Shape]:
                     shape.too_big = True
                     return {}, shape
                 builder.event(event, value)
-    except (ijson.JSONError, UnicodeDecodeError, ValueError) as problem:
-        raise _not_json(file_name, problem) from None
+    except (ijson.JSONError, UnicodeDecodeError, ValueError):
+        # what yajl refuses (Infinity, NaN, 1e999, damage) is left to the whole read, whose
+        # parser takes the first three and names what is wrong as it always has
+        shape.too_big = True
+        return {}, shape
     top = getattr(builder, "value", None)
     return (top, shape) if isinstance(top, dict) else ({}, shape)
 
