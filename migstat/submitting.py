@@ -27,8 +27,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from migstat.formats.detect import add_metadata, stream_submission
 from migstat.mapping.apply import MappingReport, apply_mappings
@@ -40,7 +38,7 @@ from migstat.sources.code_cells import suggest_codes
 from migstat.store import Store, SubmissionRecord
 from migstat.store.access import PUBLISHED
 from migstat.store.rawfiles import RawFile
-from migstat.store.spill import Spill
+from migstat.store.spill import Scratch, Spill
 from migstat.validation.chunked import FINDINGS_PER_RULE, ChunkedValidation, TableSummary
 
 KEPT = 20_000
@@ -54,7 +52,7 @@ Each = Callable[[Dataset], None]
 an upload's cells beside the partners' and other sources' figures a chunk at a time."""
 
 
-class Submission:
+class Submission(Scratch):
     """A submitted file set aside on disk, to be validated and stored chunk by chunk; a
     context manager that deletes the spill.
 
@@ -113,15 +111,8 @@ class Submission:
         self.report = MappingReport()
         self.checks = self._validation()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Delete the spill."""
         self.spill.close()
 
     @property

@@ -139,3 +139,23 @@ def test_the_mirror_and_the_other_sources_judge_a_difference_alike(
     for judged in pair:
         assert judged.beyond is beyond
         assert judged.ratio == pytest.approx(ratio)
+
+
+def test_an_uploads_warnings_are_capped_per_rule(
+    opened: Store, tmp_path: Path, monkeypatch
+) -> None:
+    """Past the bound of a rule, the other sources' warnings of an upload are counted in one
+    finding, as validation's are: the three of the questionnaire above, two kept."""
+    same_date = stock("UN_DESA", UNDESA)
+    for obs in same_date.observations:
+        obs.time_period = "2024-01-01"
+    opened.submit(same_date, b"UN DESA 2019 at 2024", findings=[])
+    book = write_workbook(tmp_path / "KGZ_2024.xlsx", consistent_dataset("KGZ", 2024))
+    monkeypatch.setattr(views, "WARNINGS_PER_RULE", 2)
+    upload = views.check_upload(opened, book.read_bytes(), book.name)
+    warned = [f for f in upload.findings if f.rule == "SOURCE_FACTOR"]
+    more = [f for f in upload.findings if f.rule == "FINDINGS_MORE"]
+    assert len(warned) == 2 and len(more) == 1
+    assert more[0].params == {"count": 1, "rule": "SOURCE_FACTOR", "kept": 2}
+    assert "1 more findings of rule SOURCE_FACTOR" in more[0].text("en")
+    assert more[0].where.file == book.name and "SOURCE_FACTOR" in more[0].text("ru")

@@ -230,24 +230,32 @@ def test_a_spill_of_many_columns_keeps_each_cells_column() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rel", "whole"),
+    ("rel", "variable"),
     [
-        ("belstat/belstat_arrivals_oblast_2010-2019.json", True),  # JSON, parsed at once
-        ("eurostat/eurostat_migr_resfirst_BY.json", True),  # JSON-stat, in a streamed reader
-        ("px/scb_pxweb_example__NPM_EXEMPEL1.PX", False),  # streamed: the import limit only
+        # JSON, parsed at once
+        ("belstat/belstat_arrivals_oblast_2010-2019.json", "MIGSTAT_MAX_BELSTAT_MB"),
+        # JSON-stat: a dataset streams, the import limit only
+        ("eurostat/eurostat_migr_resfirst_BY.json", None),
+        ("px/scb_pxweb_example__NPM_EXEMPEL1.PX", None),  # streamed: the import limit only
     ],
 )
-def test_a_file_read_whole_has_its_own_limit(monkeypatch, rel: str, whole: bool) -> None:
+def test_a_file_read_whole_has_its_own_limit(monkeypatch, rel: str, variable: str | None) -> None:
+    from migstat.formats.limits import WHOLE_READERS
+
     path = SHARED_DATA / rel
-    monkeypatch.setenv("MIGSTAT_MAX_WHOLE_MB", str(path.stat().st_size / 2 / 1024 / 1024))
-    if not whole:
+    for whole in WHOLE_READERS.values():
+        monkeypatch.setenv(whole.variable, str(path.stat().st_size / 2 / 1024 / 1024))
+    if variable is None and path.suffix.lower() == ".px":
         assert _same(path, country="SWE") > 0
+        return
+    if variable is None:
+        assert read_source(path, allow_unmatched=True).observations
         return
     for read in (read_source, stream_source):
         with pytest.raises(MigstatError) as caught:
             read(path, allow_unmatched=True)
         said = caught.value.text("en")
-        assert "MIGSTAT_MAX_WHOLE_MB" in said and caught.value.where.file == path.name
+        assert variable in said and caught.value.where.file == path.name
 
 
 def test_a_sheet_read_has_a_cell_limit(tmp_path, monkeypatch) -> None:

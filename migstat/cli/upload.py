@@ -11,7 +11,8 @@ language.
 
 Only the standard library speaks HTTP here. The token travels only over HTTPS, or plain HTTP to
 this machine (``localhost``, ``127.0.0.1``, ``::1``), never in a URL or on the command line; every
-answer is bounded (:data:`MAX_ANSWER`) and every request has a time-out.
+answer is bounded (:data:`MAX_ANSWER`) and every request has a time-out. The tables are read
+from disk as they are sent, a piece at a time (:func:`multipart_body`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,8 @@ POLL = 1.0
 WAITING = frozenset({"queued", "running"})
 """The states of an upload job not yet over."""
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+PIECE = 1 << 20
+"""Bytes of a file read from disk and sent at a time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +105,51 @@ def check_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def _multipart(fields: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
-    """A multipart/form-data body of ``(name, file name or "", content, media type)``."""
+def multipart_body(
+    files: list[tuple[str, Path, str]], *, note: str | None = None
+) -> tuple[Iterator[bytes], int, str]:
+    """A multipart/form-data body of ``files`` (``(field, path, media type)``) and ``note``:
+    its pieces, read from disk as they are sent (at most :data:`PIECE` bytes of a file at a
+    time, so that a large table never sits in memory whole), its length in bytes (known
+    beforehand from the files' sizes, for ``Content-Length``) and its media type."""
     boundary = "migstat-" + secrets.token_hex(16)
-    out = bytearray()
-    for name, file_name, content, media in fields:
-        out += f"--{boundary}\r\n".encode()
+
+    def head(name: str, file_name: str, media: str) -> bytes:
         disposition = f'form-data; name="{name}"'
         if file_name:
             disposition += f'; filename="{file_name}"'
-        out += f"Content-Disposition: {disposition}\r\n".encode()
-        out += f"Content-Type: {media}\r\n\r\n".encode()
-        out += content + b"\r\n"
-    out += f"--{boundary}--\r\n".encode()
-    return bytes(out), f"multipart/form-data; boundary={boundary}"
+        return (
+            f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {media}\r\n\r\n"
+        ).encode()
+
+    parts: list[tuple[bytes, Path | bytes]] = [
+        (head(name, path.name, media), path) for name, path, media in files
+    ]
+    if note:
+        parts.append((head("note", "", "text/plain; charset=utf-8"), note.encode("utf-8")))
+    tail = f"--{boundary}--\r\n".encode()
+    length = len(tail) + sum(
+        len(top) + (body.stat().st_size if isinstance(body, Path) else len(body)) + 2
+        for top, body in parts
+    )
+
+    def pieces() -> Iterator[bytes]:
+        for top, body in parts:
+            yield top
+            if isinstance(body, Path):
+                with body.open("rb") as handle:
+                    while piece := handle.read(PIECE):
+                        yield piece
+            else:
+                yield body
+            yield b"\r\n"
+        yield tail
+
+    return pieces(), length, f"multipart/form-data; boundary={boundary}"
 
 
 def _request(
-    url: str, token: str, headers: dict[str, str], body: bytes | None = None
+    url: str, token: str, headers: dict[str, str], body: Iterable[bytes] | None = None
 ) -> urllib.request.Request:
     """A request whose token is never sent on to wherever a redirect points."""
     request = urllib.request.Request(
@@ -218,17 +249,20 @@ def send_tables(
 ) -> Sent:
     """Post the long CSV with its metadata; then read the submission's findings."""
     base = check_url(url)
-    fields = [("file", data.name, data.read_bytes(), "text/csv")]
+    files = [("file", data, "text/csv")]
     if metadata is not None:
-        fields.append(("metadata", metadata.name, metadata.read_bytes(), "application/json"))
-    if note:
-        fields.append(("note", "", note.encode("utf-8"), "text/plain; charset=utf-8"))
-    body, media = _multipart(fields)
+        files.append(("metadata", metadata, "application/json"))
+    try:
+        body, length, media = multipart_body(files, note=note)
+    except OSError as problem:
+        raise MigstatError(
+            N_("The file {file} cannot be read: {reason}."),
+            file=str(problem.filename or data),
+            reason=problem.strerror or str(problem),
+        ) from None
     headers = {"Accept": "application/json", "Accept-Language": lang}
-    posted = _ask(
-        _request(f"{base}/api/submissions", token, {**headers, "Content-Type": media}, body=body),
-        base,
-    )
+    sending = {**headers, "Content-Type": media, "Content-Length": str(length)}
+    posted = _ask(_request(f"{base}/api/submissions", token, sending, body=body), base)
     state = _finished(base, token, headers, posted)
     try:
         number = int(state["id"])

@@ -13,11 +13,11 @@ OBS_VALUE without flags is no observation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.csvbase import BASE_COLUMNS, CsvReader
+from migstat.formats.csvbase import BASE_COLUMNS, CsvReader, Opened
 from migstat.model import Dataset, Observation, Registry, default_registry
 
 FORMAT = "long_csv"
@@ -27,42 +27,19 @@ class LongCsvReader(CsvReader):
     format = FORMAT
 
 
-def read_long_csv(
-    source: bytes | str | Path,
-    *,
-    file_name: str | None = None,
-    registry: Registry | None = None,
-    table: str | None = None,
-    provider: str | None = None,
-    country: str | None = None,
-    encoding: str | None = None,
-) -> Dataset:
-    """Read a long CSV file. ``provider`` defaults to the one reporting country (REF_AREA);
-    ``country``, when given, is the reporting country every row must belong to."""
-    reader, table_of, required = _opened(
-        source,
-        file_name=file_name,
-        registry=registry,
-        table=table,
-        provider=provider,
-        country=country,
-        encoding=encoding,
-    )
-    return reader.read(table_of, required)
+def read_long_csv(source: bytes | str | Path, **options: Any) -> Dataset:
+    """Read a long CSV file (the options of :func:`long_csv`)."""
+    return long_csv(source, **options).read()
 
 
 def stream_long_csv(
     source: bytes | str | Path, *, kept: int | None = None, **options: Any
 ) -> tuple[Dataset, Iterator[list[Observation]], LongCsvReader]:
-    """:func:`read_long_csv` as a stream (:meth:`CsvReader.stream`): the dataset, complete
-    once the last batch is read, its observations in batches, and the reader (which counts
-    the findings it did not keep)."""
-    reader, table_of, required = _opened(source, **options)
-    dataset, batches = reader.stream(table_of, required, kept=kept)
-    return dataset, batches, reader
+    """:func:`read_long_csv` as a stream (:meth:`~migstat.formats.csvbase.Opened.stream`)."""
+    return long_csv(source, **options).stream(kept)
 
 
-def _opened(
+def long_csv(
     source: bytes | str | Path,
     *,
     file_name: str | None = None,
@@ -71,7 +48,10 @@ def _opened(
     provider: str | None = None,
     country: str | None = None,
     encoding: str | None = None,
-) -> tuple[LongCsvReader, Callable[[list[str], int], str | None], list[str]]:
+) -> Opened[LongCsvReader]:
+    """A long CSV file opened. ``provider`` defaults to the one reporting country
+    (REF_AREA); ``country``, when given, is the reporting country every row must belong to;
+    ``table``: the table of every row when the file has no TABLE column."""
     reg = registry or default_registry()
     reader = LongCsvReader(
         source,
@@ -87,4 +67,4 @@ def _opened(
         from_row = reader.field(fields, "TABLE") if "TABLE" in reader.columns else ""
         return from_row or fixed
 
-    return reader, table_of, [*([] if fixed else ["TABLE"]), *BASE_COLUMNS]
+    return Opened(reader, table_of, [*([] if fixed else ["TABLE"]), *BASE_COLUMNS])

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Generic, TypeVar
 
 from migstat.formats.csvstream import HEAD, codec_of, is_utf16, locate, open_text, undecodable
 from migstat.formats.notation import NotANumber, read_text
@@ -38,6 +39,14 @@ SEPARATORS = (",", ";", "\t")
 BASE_COLUMNS = ("REF_AREA", "TIME_PERIOD", "OBS_VALUE")
 ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "COMMENT", *PRECISION)
 BATCH = 20_000
+MAX_AREAS = 1_000
+"""Distinct reference areas a submitted file may name: the registry knows about 300 areas
+and a submission is one country's tables, so more is a damaged column, and the reader would
+hold every one of them."""
+MAX_PERIODS = 10_000
+"""Distinct periods a submitted file may name (a century of months is 1,200)."""
+Seen = tuple[dict[str, int], set[str]]
+"""The areas a file has named (with the line of each first) and its periods."""
 """Observations per batch when a file is read as a stream (:meth:`CsvReader.stream`)."""
 
 
@@ -268,9 +277,41 @@ class CsvReader:
     def area(self, code: str) -> str:
         resolved = self._areas.get(code)
         if resolved is None:
+            if len(self._areas) >= 4 * MAX_AREAS:
+                self._areas.clear()  # a cache of the codes as written: kept bounded
             found = self.registry.areas.resolve(code) if code else None
             resolved = self._areas[code] = found or code
         return resolved
+
+    def _bound(self, ref_area: str, period: str, line: int, seen: Seen) -> None:
+        """Note a row's area and period; refuse a file that names more of either than a
+        submission can hold (each is held until the file is read)."""
+        areas, periods = seen
+        if ref_area not in areas:
+            if len(areas) >= MAX_AREAS:
+                raise InputError(
+                    N_(
+                        "The file names more than {limit} reference areas (REF_AREA, line "
+                        "{line}); a submission holds one country's tables. Check the REF_AREA "
+                        "column."
+                    ),
+                    where=self.where(line, "REF_AREA"),
+                    limit=MAX_AREAS,
+                    line=line,
+                )
+            areas[ref_area] = line
+        if period not in periods:
+            if len(periods) >= MAX_PERIODS:
+                raise InputError(
+                    N_(
+                        "The file names more than {limit} periods (TIME_PERIOD, line {line}). "
+                        "Check the TIME_PERIOD column, or send the periods in several files."
+                    ),
+                    where=self.where(line, "TIME_PERIOD"),
+                    limit=MAX_PERIODS,
+                    line=line,
+                )
+            periods.add(period)
 
     # -- reading -----------------------------------------------------------------------------
     def read(
@@ -307,6 +348,7 @@ class CsvReader:
         observations: list[Observation] = []
         findings = dataset.findings
         areas: dict[str, int] = {}
+        known: Seen = (areas, set())
         seen = 0
         for line, fields in self._records:
             table_id = table_of(fields, line)
@@ -316,7 +358,7 @@ class CsvReader:
                 )
             tdef = self.table(table_id, line, self.table_column)
             self.meta_columns.take(tdef.id, fields, line, code_value)
-            self._row(tdef, fields, line, observations, findings, areas)
+            self._row(tdef, fields, line, observations, findings, known)
             if kept is not None and len(findings) > kept:
                 self.findings_dropped += len(findings) - kept
                 del findings[kept:]
@@ -342,11 +384,11 @@ class CsvReader:
         line: int,
         observations: list[Observation],
         findings: list[Finding],
-        areas: dict[str, int],
+        seen: Seen,
     ) -> None:
         ref_area = self.area(code_value(self.field(fields, "REF_AREA")))
-        areas.setdefault(ref_area, line)
         period = self.field(fields, "TIME_PERIOD")
+        self._bound(ref_area, period, line, seen)
         key = tuple(code_value(self.field(fields, d)) for d in tdef.dimension_ids)
         raw = self.field(fields, "OBS_VALUE")
         obs_status = code_value(self.field(fields, "OBS_STATUS"))
@@ -456,3 +498,29 @@ class CsvReader:
                 where=self.where(line, "REF_AREA" if line else None),
                 code=code,
             ) from None
+
+
+TableOf = Callable[[list[str], int], str | None]
+"""The table of a row (its fields and line), or ``None`` when the row does not say."""
+R = TypeVar("R", bound=CsvReader)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened(Generic[R]):
+    """A CSV file opened by its format's reader, with how each row's table is told and the
+    columns it requires: read whole or as a stream, the same way for every format."""
+
+    reader: R
+    table_of: TableOf
+    required: list[str]
+
+    def read(self) -> Dataset:
+        """The whole dataset."""
+        return self.reader.read(self.table_of, self.required)
+
+    def stream(self, kept: int | None = None) -> tuple[Dataset, Iterator[list[Observation]], R]:
+        """As a stream (:meth:`CsvReader.stream`): the dataset, complete once the last batch
+        is read, its observations in batches, and the reader (which counts the findings it
+        did not keep past ``kept``)."""
+        dataset, batches = self.reader.stream(self.table_of, self.required, kept=kept)
+        return dataset, batches, self.reader

@@ -17,7 +17,7 @@ from pathlib import Path
 from migstat.formats.csv_long import read_long_csv, stream_long_csv
 from migstat.formats.csvbase import column_id, decode, first_line, rows, sniff_separator
 from migstat.formats.csvstream import HEAD, codec_of, is_utf16, locate, undecodable
-from migstat.formats.limits import check_size, max_file_bytes
+from migstat.formats.limits import check_size, check_whole, max_file_bytes
 from migstat.formats.questionnaire import read_questionnaire
 from migstat.formats.sdmx_csv import read_sdmx_csv, stream_sdmx_csv
 from migstat.formats.submeta import merge, read_sidecar, sidecar_path
@@ -194,6 +194,7 @@ def stream_submission(
     with _opening(where), path.open("rb") as handle:
         head = handle.read(HEAD)
     if sniff(head, name) == "questionnaire":
+        check_whole(path, "questionnaire")  # held whole: refused before it is read
         with _opening(where):
             data = path.read_bytes()
         dataset = read_questionnaire(

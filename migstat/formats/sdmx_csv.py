@@ -14,11 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from migstat.formats.csvbase import CsvReader
+from migstat.formats.csvbase import CsvReader, Opened
 from migstat.formats.output import safe_text
 from migstat.formats.sdmx_layout import (
     AGENCY,
@@ -63,37 +63,19 @@ class SdmxCsvReader(CsvReader):
     format = FORMAT
 
 
-def read_sdmx_csv(
-    source: bytes | str | Path,
-    *,
-    file_name: str | None = None,
-    registry: Registry | None = None,
-    provider: str | None = None,
-    country: str | None = None,
-    encoding: str | None = None,
-) -> Dataset:
-    """Read an SDMX-CSV 1.0 or 2.0 file."""
-    reader, table_of, required = _opened(
-        source,
-        file_name=file_name,
-        registry=registry,
-        provider=provider,
-        country=country,
-        encoding=encoding,
-    )
-    return reader.read(table_of, required)
+def read_sdmx_csv(source: bytes | str | Path, **options: Any) -> Dataset:
+    """Read an SDMX-CSV 1.0 or 2.0 file (the options of :func:`sdmx_csv`)."""
+    return sdmx_csv(source, **options).read()
 
 
 def stream_sdmx_csv(
     source: bytes | str | Path, *, kept: int | None = None, **options: Any
 ) -> tuple[Dataset, Iterator[list[Observation]], SdmxCsvReader]:
-    """:func:`read_sdmx_csv` as a stream (as :func:`~migstat.formats.csv_long.stream_long_csv`)."""
-    reader, table_of, required = _opened(source, **options)
-    dataset, batches = reader.stream(table_of, required, kept=kept)
-    return dataset, batches, reader
+    """:func:`read_sdmx_csv` as a stream (:meth:`~migstat.formats.csvbase.Opened.stream`)."""
+    return sdmx_csv(source, **options).stream(kept)
 
 
-def _opened(
+def sdmx_csv(
     source: bytes | str | Path,
     *,
     file_name: str | None = None,
@@ -101,7 +83,8 @@ def _opened(
     provider: str | None = None,
     country: str | None = None,
     encoding: str | None = None,
-) -> tuple[SdmxCsvReader, Callable[[list[str], int], str | None], list[str]]:
+) -> Opened[SdmxCsvReader]:
+    """An SDMX-CSV file opened (``provider`` and ``country`` as for a long CSV file)."""
     reg = registry or default_registry()
     reader = SdmxCsvReader(
         source,
@@ -160,7 +143,7 @@ def _opened(
     reader.table_column = column
     # the dataflow is checked before the other columns: an unknown dataflow says more than
     # the dimension columns it lacks
-    return reader, table_of, [column]
+    return Opened(reader, table_of, [column])
 
 
 def write_sdmx_csv(

@@ -56,6 +56,7 @@ from migstat.sources import (
     unhcr,
     unhcr_columns,
 )
+from migstat.sources.tabular import WORKBOOK_SUFFIXES
 
 HEAD_BYTES = 8192
 """How much of a file :func:`read_source` reads for :func:`detect_source`."""
@@ -135,6 +136,7 @@ SOURCES: dict[str, SourceReader] = {
         (),
         jsonstat.sniff,
         jsonstat.read,
+        jsonstat.stream,
     ),
     "px": SourceReader(
         "px",
@@ -247,6 +249,12 @@ def _named(problem: MigstatError, path: Path) -> MigstatError:
     return problem
 
 
+def whole_key(reader: str, path: Path) -> str:
+    """The key of :data:`~migstat.formats.limits.WHOLE_READERS` whose limit bounds ``reader``
+    holding ``path``: a workbook's, whichever reader reads it, else the reader's own."""
+    return "xlsx" if path.suffix.lower() in WORKBOOK_SUFFIXES else reader
+
+
 def read_source(
     path: Path | str,
     *,
@@ -260,7 +268,7 @@ def read_source(
     registry = registry or default_registry()
     reader = _reader(path, source)
     if reader.stream is None:
-        check_whole(path)  # the reader holds the file: it must fit in memory
+        check_whole(path, whole_key(reader.name, path))  # the reader holds the file
     try:
         dataset = reader.read(path, registry=registry, table=table, **options)
     except MigstatError as problem:

@@ -262,6 +262,38 @@ def read_jsonstat(
     """A JSON-stat dataset of ``agency``: a curated dataset, or a table made from a data
     structure (dimension ids as the table's, ``geo``/``REF_AREA`` and ``time``)."""
     cube = cube or parse(raw, file_name)
+    code, pairs, known = jsonstat_mappers(
+        cube, file_name=file_name, registry=registry, agency=agency, table=table, dataset=dataset
+    )
+    cells = 0
+    for cell in cube.cells():
+        record = {k.upper(): v for k, v in cell.codes.items()}
+        where = Location(
+            file=file_name,
+            column=f"value[{cell.position}] ("
+            + ", ".join(f"{k}={v}" for k, v in cell.codes.items())
+            + ")",
+        )
+        feed(pairs, record, value_of(cell.value), cell.status, where)
+        cells += 1
+    out = jsonstat_dataset(cube, file_name, hashlib.sha256(raw).hexdigest(), agency, code, edition)
+    finish(pairs, out, lambda dim: broken_down(cube, dim), allow_unmatched)
+    add_metadata(out, known, f"{agency.id} {code.lower()}, JSON-stat ({cells} cells)")
+    return out
+
+
+def jsonstat_mappers(
+    cube: Cube,
+    *,
+    file_name: str,
+    registry: Registry,
+    agency: Agency,
+    table: str | None,
+    dataset: str | None,
+) -> tuple[str, Pairs, Curated | None]:
+    """The dataset code of a JSON-stat dataset (option, else its extension's id, else the
+    table) and its tables' mappers; a dataset without a country or time dimension is an
+    error."""
     found = (cube.extension or {}).get("id")
     code = (dataset or (found if isinstance(found, str) else "")).upper()
     ids = {d.id.upper(): d.id for d in cube.dimensions}
@@ -276,8 +308,7 @@ def read_jsonstat(
             where=Location(file=file_name, column="id"),
             found=", ".join(cube.ids),
         )
-    if not code:
-        code = (table or "").upper()
+    code = code or (table or "").upper()
     pairs, known = mappers(
         registry,
         code,
@@ -289,22 +320,19 @@ def read_jsonstat(
         table=table,
         status=agency.status,
     )
-    cells = 0
-    for cell in cube.cells():
-        record = {k.upper(): v for k, v in cell.codes.items()}
-        where = Location(
-            file=file_name,
-            column=f"value[{cell.position}] ("
-            + ", ".join(f"{k}={v}" for k, v in cell.codes.items())
-            + ")",
-        )
-        feed(pairs, record, value_of(cell.value), cell.status, where)
-        cells += 1
+    return code, pairs, known
+
+
+def jsonstat_dataset(
+    cube: Cube, file_name: str, sha256: str, agency: Agency, code: str, edition: str | None
+) -> Dataset:
+    """The empty dataset of a JSON-stat import, with its provenance (the edition: the
+    option, else the day the dataset was updated)."""
     updated = cube.updated
     out = new_dataset(
         file_name=file_name,
         fmt="jsonstat",
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
         provider=agency.id,
         publisher=agency.publisher or agency.id,
         dataset_code=code,
@@ -315,11 +343,10 @@ def read_jsonstat(
     )
     if updated and out.provenance is not None:
         out.provenance.notes = f"{out.provenance.notes}; updated {updated}"
-
-    def broken_down(dim: str) -> bool:
-        found = cube.dimension(dim)
-        return found is not None and any(c not in ("TOTAL", "_T") for c in found.codes)
-
-    finish(pairs, out, broken_down, allow_unmatched)
-    add_metadata(out, known, f"{agency.id} {code.lower()}, JSON-stat ({cells} cells)")
     return out
+
+
+def broken_down(cube: Cube, dim: str) -> bool:
+    """Whether the cube's dimension ``dim`` lists a category other than the total."""
+    found = cube.dimension(dim)
+    return found is not None and any(c not in ("TOTAL", "_T") for c in found.codes)

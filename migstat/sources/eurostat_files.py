@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from migstat.sources.eurostat import (
     flag_status,
     identify,
 )
+from migstat.sources.jsonstat_stream import opened_cube, stream_jsonstat
 
 _UNIT_LABELS = {"Person": "PER", "Number": "NR", "Persons": "PER"}
 """Unit labels of the legacy exports, as codes."""
@@ -114,8 +115,9 @@ def stream(
 ) -> tuple[Dataset, Iterator[list[Observation]]]:
     """A legacy CSV export, a bulk-download TSV or a JSON-stat answer of Eurostat as a
     stream: the dataset, and its observations in batches read as they are asked for (a
-    JSON-stat answer is read whole and given as one batch). The dataset is complete once the
-    last batch is read.
+    JSON-stat answer through :mod:`~migstat.sources.jsonstat_stream`; one that cannot be
+    streamed is read whole and given as one batch). The dataset is complete once the last
+    batch is read.
 
     Options: ``dataset`` (the Eurostat dataset code when neither the file name nor the
     dimensions tell it), ``table`` (keep that table, or read into a table made from a data
@@ -134,22 +136,25 @@ def _open(
     with path.open("rb") as handle:
         head = handle.read(8192)
     if looks_like(head):
-        check_whole(path)  # JSON is parsed at once
-        whole = read_jsonstat(
-            path.read_bytes(),
-            file_name=path.name,
-            registry=options.registry,
-            agency=AGENCY,
-            allow_unmatched=options.allow_unmatched,
-            edition=options.edition,
-            table=options.table,
-        )
-        return one_batch(whole)
-    text = Reopened(path, WESTERN)
-    if _TSV_CORNER.search(line_one(head).decode("latin-1")):
-        coded = tsv_stream(text, path.name, options)
+        found = opened_cube(path)
+        if found is None:
+            check_whole(path, "jsonstat")  # a JSON-stat file that is not streamed: held
+            whole = read_jsonstat(
+                path.read_bytes(),
+                file_name=path.name,
+                registry=options.registry,
+                agency=AGENCY,
+                allow_unmatched=options.allow_unmatched,
+                edition=options.edition,
+                table=options.table,
+            )
+            return one_batch(whole)
+        # the dataset's code is the answer's own, as when it was read whole
+        coded = stream_jsonstat(path, *found, replace(options, dataset=None), agency=AGENCY)
+    elif _TSV_CORNER.search(line_one(head).decode("latin-1")):
+        coded = tsv_stream(Reopened(path, WESTERN), path.name, options)
     else:
-        coded = legacy_csv_stream(text, path.name, options)
+        coded = legacy_csv_stream(Reopened(path, WESTERN), path.name, options)
     coded.hold = hold
     return coded.dataset, coded.batches()
 

@@ -302,7 +302,7 @@ def csv_stream(path: Path, options: Options) -> CodedStream | Dataset:
     first_row = top[1]
     agency, flow = _flow_of(first_row[flow_at] if flow_at < len(first_row) else "")
     if agency == "MIGSTAT":
-        check_whole(path)  # migstat's own SDMX-CSV is read whole, as a submission is
+        check_whole(path, "own")  # migstat's own SDMX-CSV is read whole, as a submission is
         return read_sdmx_csv(path.read_bytes(), file_name=file_name, registry=options.registry)
     layout = _CsvLayout.of(header, file_name)
     area, time = _area_and_time(layout.columns, file_name)

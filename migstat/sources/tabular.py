@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from migstat.formats.csvbase import sniff_separator
+from migstat.formats.limits import check_whole
 from migstat.formats.text import CYRILLIC, line_one
 from migstat.i18n import N_
 from migstat.model.codelists import CodeList
@@ -317,6 +318,7 @@ def header_and_rows(
     """The first non-empty row of a delimited text file or a workbook (its header) with its
     place, and the rows after it; an empty file is an error."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        check_whole(path, "xlsx")  # the sheet's rows are held
         records = workbook_rows(path, sheet)
     else:
         records = text_rows(path)

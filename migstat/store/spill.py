@@ -43,7 +43,26 @@ _COLUMNS = (
 )
 
 
-class Spill:
+class Scratch:
+    """What a step sets aside on disk while it works: a context manager that deletes it on
+    leaving (:meth:`close`)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Spill(Scratch):
     """A temporary on-disk set of observations; a context manager that deletes it."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
@@ -68,17 +87,6 @@ class Spill:
         """Observations added."""
         self.repeats_dropped = 0
         """Repetitions of a cell beyond :data:`REPEATS_KEPT` left out by :meth:`chunks`."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._db.close()

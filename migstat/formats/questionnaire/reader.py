@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from migstat.formats import vocabulary as vocab
+from migstat.formats.limits import check_whole_size
 from migstat.formats.notation import NotANumber, read_value
 from migstat.formats.questionnaire.layout import (
     CHOICES,
@@ -117,7 +118,11 @@ def read_questionnaire(
     if file_name is None:
         file_name = Path(source).name if isinstance(source, str | Path) else "workbook.xlsx"
     data = _as_bytes(source)
+    # the workbook is held whole: its file, and its parts unpacked, within the reader's limit
+    check_whole_size(len(data), file_name=file_name, reader="questionnaire")
     reader = open_workbook(data, file_name=file_name, max_bytes=max_bytes)
+    unpacked = sum(info.file_size for info in reader.archive.infolist())
+    check_whole_size(unpacked, file_name=file_name, reader="questionnaire", unpacked=True)
     collecting = gc.isenabled()
     gc.disable()  # 150,000 observations: the cyclic collector would run hundreds of times
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +34,13 @@ from migstat.store import Store
 from migstat.store.access import Principal
 from migstat.store.records import SubmissionRecord
 from migstat.submitting import Submission
+from migstat.validation.chunked import FINDINGS_PER_RULE, MSG_MORE, RULE_MORE
 
 MAX_NAME = 200
+WARNINGS_PER_RULE = FINDINGS_PER_RULE
+"""The mirror and other sources' warnings of an upload kept per rule (as validation's)."""
+MARKS_KEPT = 100_000
+"""Warnings of an upload told apart from their repeats in later chunks."""
 PIECE = 1 << 20
 """Bytes copied at a time from an upload (1 MiB)."""
 SEVERITY_NAMES = {
@@ -135,27 +141,62 @@ def checked_upload(
 
 class _Compared:
     """The mirror and other sources' warnings of an upload, made chunk by chunk (a corridor
-    or cell named once)."""
+    or cell named once), bounded as validation's findings are: :data:`WARNINGS_PER_RULE` of
+    a rule kept, the rest counted in one ``FINDINGS_MORE`` finding. Repeats are told apart
+    by a hash of the whole finding, for the first :data:`MARKS_KEPT` warnings; past those a
+    repeat is counted again (the count of what is not listed may then be high)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.findings: list[Finding] = []
-        self._seen: set[tuple[str, str | None, str, str]] = set()
+        self.per_rule = WARNINGS_PER_RULE
+        self.kept: list[Finding] = []
+        self._seen: set[int] = set()
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._first: dict[tuple[str, str], Finding] = {}
+        self._file: str | None = None
 
     def __call__(self, part: Dataset) -> None:
+        self._file = part.file_name
         for f in [
             *review.mirror_findings(self.store, part),
             *sources_check.source_findings(self.store, part),
         ]:
-            mark = (
-                str(f.rule),
-                f.table,
-                repr(sorted((f.key or {}).items())),
-                repr(sorted((f.params or {}).items(), key=str)),
+            mark = hash(
+                (
+                    str(f.rule),
+                    f.table,
+                    repr(sorted((f.key or {}).items())),
+                    repr(sorted((f.params or {}).items(), key=str)),
+                )
             )
-            if mark not in self._seen:
+            if mark in self._seen:
+                continue
+            if len(self._seen) < MARKS_KEPT:
                 self._seen.add(mark)
-                self.findings.append(f)
+            rule = (str(f.rule), str(f.severity))
+            self._counts[rule] += 1
+            if self._counts[rule] <= self.per_rule:
+                self.kept.append(f)
+            else:
+                self._first.setdefault(rule, f)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The warnings kept, and per rule with more one finding saying how many more."""
+        more = [
+            Finding(
+                rule=RULE_MORE,
+                severity=Severity(severity),
+                message=MSG_MORE,
+                params={"count": count - self.per_rule, "rule": rule, "kept": self.per_rule},
+                table=self._first[(rule, severity)].table,
+                where=Location(file=self._file),
+                values={"count": count - self.per_rule},
+            )
+            for (rule, severity), count in sorted(self._counts.items())
+            if count > self.per_rule
+        ]
+        return [*self.kept, *more]
 
 
 def store_upload(
