@@ -7,10 +7,11 @@ its partner analyst of Kazakhstan. The app runs in this process (no HTTP, no oth
 on the path): each address of that bench's mix is asked for ``--repeat`` times by the public
 and by the signed-in partner, interleaved, after one warm-up each. Meanwhile the steps a
 signed-in request adds are timed where they run: finding the session
-(``sessions.resolve``), writing the audit record of a read (``audit.record``), reading the
-store's visibility version, and the kept-answer lookups. Printed per address: the median of
-each reader and the difference, then each step's total time per request of the partner, so
-the difference can be read off as a split.
+(``sessions.resolve``), writing the audit record of a read (``audit.record``, or its group
+commit ``audit_group.record`` where there is one) and reading the store's visibility
+version. Printed per address: the median of each reader and the difference, then each step's
+mean time per request of each reader, so the difference can be read off as a split. Run it
+against an older tree with ``PYTHONPATH=<that tree>`` to compare.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from typing import Any
 from bench_access_http import LOGIN, MIX, PASSWORD, with_rules
 from fastapi.testclient import TestClient
 
-from migstat.exchange import accounts, audit, sessions
+from migstat.exchange import accounts, audit, audit_group, sessions
 from migstat.store import Store
 from migstat.store.engine import utcnow
-from migstat.web import answers, auth, deps
+from migstat.web import auth, deps
 from migstat.web.app import create_app
 
 SECRET = "profile-signed-in-secret-key-0123456789"
@@ -86,8 +87,8 @@ def run(store: Store, cookie: str, repeat: int) -> None:
     for owner, name, label in (
         (sessions, "resolve", "session lookup"),
         (audit, "record", "audit record (own commit)"),
+        (audit_group, "record", "audit record (group commit)"),
         (deps.Reader, "visibility", "visibility version"),
-        (answers, "cached_response", "route's kept answer (lookup or make)"),
     ):
         timed(owner, name, label)
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
