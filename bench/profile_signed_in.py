@@ -69,6 +69,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="/tmp/portal-demo/migstat-demo.db")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--role",
+        default="partner",
+        choices=("partner", "coordinator"),
+        help="the signed-in account: the partner of Kazakhstan, or a coordinator",
+    )
     args = parser.parse_args()
     if not Path(args.db).exists():
         sys.exit(f"No demo store at {args.db}: build it with `migstat demo` first.")
@@ -76,7 +82,8 @@ def main() -> None:
         copy = Path(folder) / "rules.db"
         shutil.copy(args.db, copy)
         with Store.open(f"sqlite:///{copy}") as store:
-            accounts.add(store, LOGIN, "partner", PASSWORD, country="KAZ", by="bench")
+            country = "KAZ" if args.role == "partner" else None
+            accounts.add(store, LOGIN, args.role, PASSWORD, country=country, by="bench")
             with_rules(store)
             cookie = session_cookie(store)
             run(store, cookie, args.repeat)
