@@ -100,7 +100,7 @@ def run(store: Store, cookie: str, repeat: int) -> None:
         timed(owner, name, label)
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
     with TestClient(app) as client:
-        readers = {"public": {}, "partner": {"Cookie": f"{auth.SESSION_COOKIE}={cookie}"}}
+        readers = {"public": {}, "signed-in": {"Cookie": f"{auth.SESSION_COOKIE}={cookie}"}}
         for _kind, url in MIX:
             for headers in readers.values():
                 client.get(url, headers=headers)
@@ -118,26 +118,26 @@ def run(store: Store, cookie: str, repeat: int) -> None:
 
 
 def report(times: dict[tuple[str, str], list[float]], repeat: int) -> None:
-    print(f"{'address':<62} {'public':>8} {'partner':>8} {'diff':>7}  (median ms)")
-    total = {"public": 0.0, "partner": 0.0}
+    print(f"{'address':<62} {'public':>8} {'signed':>8} {'diff':>7}  (median ms)")
+    total = {"public": 0.0, "signed-in": 0.0}
     for _kind, url in MIX:
-        mid = {r: statistics.median(times[r, url]) * 1000 for r in ("public", "partner")}
+        mid = {r: statistics.median(times[r, url]) * 1000 for r in total}
         for r in mid:
             total[r] += sum(times[r, url]) * 1000 / repeat
         print(
-            f"{url:<62} {mid['public']:8.2f} {mid['partner']:8.2f} "
-            f"{mid['partner'] - mid['public']:7.2f}"
+            f"{url:<62} {mid['public']:8.2f} {mid['signed-in']:8.2f} "
+            f"{mid['signed-in'] - mid['public']:7.2f}"
         )
     requests = repeat * len(MIX)
     print(
         f"\nmean per request of the mix: public {total['public'] / len(MIX):.2f} ms, "
-        f"partner {total['partner'] / len(MIX):.2f} ms"
+        f"signed-in {total['signed-in'] / len(MIX):.2f} ms"
     )
     print("steps, mean ms per request of each reader (calls):")
     for label in sorted({label for _r, label in spent}):
         cells = [
             f"{r} {sum(spent[r, label]) * 1000 / requests:6.2f} (x{len(spent[r, label])})"
-            for r in ("public", "partner")
+            for r in ("public", "signed-in")
         ]
         print(f"  {label:<40} {'   '.join(cells)}")
 
