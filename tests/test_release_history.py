@@ -135,3 +135,48 @@ def test_the_portal_shows_the_history_to_those_entitled(opened, lang: str) -> No
     anonymous = client(store)
     assert anonymous.get("/releases?as_of=2099-01-01").status_code == 401
     assert anonymous.get("/releases").status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_api_gives_the_history_to_those_entitled(opened, lang: str) -> None:  # noqa: F811
+    store, kgz, kaz = opened
+    release(store, [kgz, kaz], to="public", by="coord")
+    between = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    release(store, [kgz], withdraw=True, by="coord", note="wrong age groups")
+    web, _csrf = signed_in(store, "coord", lang)
+    then = web.get("/api/releases", params={"as_of": between, "lang": lang})
+    assert then.status_code == 200 and then.headers["cache-control"] == "no-store"
+    assert {(s["submission"], s["state"], s["open_to"]) for s in then.json()} == {
+        (kgz, PUBLISHED, "public"),
+        (kaz, PUBLISHED, "public"),
+    }
+    now = web.get(f"/api/releases?as_of=2099-01-01&lang={lang}").json()
+    [withdrawn] = [s for s in now if s["submission"] == kgz]
+    assert (withdrawn["state"], withdrawn["open_to"]) == (WITHDRAWN, "nobody")
+    assert withdrawn["note"] == "wrong age groups" and withdrawn["released_by"] == "coord"
+    assert withdrawn["released_at"].endswith("Z") and withdrawn["country"] == "KGZ"
+    # without as_of, the latest releases as before
+    assert {r["id"] for r in web.get("/api/releases").json()} >= {kgz, kaz}
+    # a date that is none: 400 naming the parameter, in the user's language
+    bad = web.get(f"/api/releases?as_of=31.12.2024&lang={lang}")
+    assert bad.status_code == 400 and bad.json()["parameter"] == "as_of"
+    said = "Cannot read the date" if lang == "en" else "Не удаётся прочитать дату"
+    assert said in bad.json()["detail"] and "31.12.2024" in bad.json()["detail"]
+    # the reporter: its own country's only
+    web, _csrf = signed_in(store, "aigul", lang)
+    own = web.get(f"/api/releases?as_of=2099-01-01&lang={lang}").json()
+    assert {s["submission"] for s in own} == {kgz}
+    # a partner is refused, with an audit record; the public is asked to sign in
+    web, _csrf = signed_in(store, "dana", lang)
+    refused = web.get(f"/api/releases?as_of=2099-01-01&lang={lang}")
+    assert refused.status_code == 403
+    said = "history of releases" if lang == "en" else "История выпусков"
+    assert said in refused.json()["detail"]
+    (last,) = list(audit.records(store))[-1:]
+    assert (last.actor, last.action) == ("dana", audit.ACCESS_DENIED)
+    anonymous = client(store)
+    asked = anonymous.get(f"/api/releases?as_of=2099-01-01&lang={lang}")
+    said = "Sign in to read" if lang == "en" else "Войдите, чтобы прочитать историю"
+    assert asked.status_code == 401 and said in asked.json()["error"]
+    assert anonymous.get("/api/releases").status_code == 200

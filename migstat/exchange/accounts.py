@@ -75,7 +75,8 @@ def normal_login(text: str) -> str:
     return login
 
 
-def _account(row: Any) -> Account:
+def account_of(row: Any) -> Account:
+    """The account of a row that has :func:`public_columns` (under their own names)."""
     return Account(
         row.id,
         row.login,
@@ -92,7 +93,8 @@ def _account(row: Any) -> Account:
 _SECRETS = ("password_hash", "totp_secret", "totp_last_step")
 
 
-def _columns() -> list[Any]:
+def public_columns() -> list[Any]:
+    """The account's columns but its secrets (the password hash, the TOTP secret)."""
     return [c for c in S.account.c if c.name not in _SECRETS]
 
 
@@ -163,27 +165,27 @@ def find(store: Store, login: str) -> Account:
 
 def _find(conn: Connection, login: str) -> Account | None:
     key = (login or "").strip().lower()
-    row = conn.execute(sa.select(*_columns()).where(S.account.c.login == key)).first()
-    return _account(row) if row is not None else None
+    row = conn.execute(sa.select(*public_columns()).where(S.account.c.login == key)).first()
+    return account_of(row) if row is not None else None
 
 
 def by_id(conn: Connection, account_id: int) -> Account | None:
-    row = conn.execute(sa.select(*_columns()).where(S.account.c.id == account_id)).first()
-    return _account(row) if row is not None else None
+    row = conn.execute(sa.select(*public_columns()).where(S.account.c.id == account_id)).first()
+    return account_of(row) if row is not None else None
 
 
 def password_hash(conn: Connection, login: str) -> tuple[Account, str] | None:
     """The account and its stored hash (for signing in only)."""
     a = S.account
     row = conn.execute(sa.select(a).where(a.c.login == (login or "").strip().lower())).first()
-    return (_account(row), row.password_hash) if row is not None else None
+    return (account_of(row), row.password_hash) if row is not None else None
 
 
 def listing(store: Store) -> list[Account]:
     """Every account, disabled ones included, by login."""
     with store.reading() as conn:
-        rows = conn.execute(sa.select(*_columns()).order_by(S.account.c.login)).all()
-    return [_account(r) for r in rows]
+        rows = conn.execute(sa.select(*public_columns()).order_by(S.account.c.login)).all()
+    return [account_of(r) for r in rows]
 
 
 def _end_sessions(conn: Connection, account_id: int, moment: datetime) -> int:

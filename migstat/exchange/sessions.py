@@ -69,15 +69,32 @@ class Found:
 
 
 def _refusal(row: sa.Row, account: Account | None, moment: datetime) -> str | None:
-    if row.ended_at is not None:
+    if row.session_ended_at is not None:
         return N_("Your session has ended: sign in again.")
     if account is None or not account.active:
         return N_("Your account is disabled.")
-    if moment - row.created_at > ABSOLUTE or moment - row.last_seen_at > IDLE:
+    began = row.session_created_at
+    if moment - began > ABSOLUTE or moment - row.session_last_seen_at > IDLE:
         return N_("Your session has expired: sign in again.")
-    if row.created_at < naive_utc(account.password_changed_at):
+    if began < naive_utc(account.password_changed_at):
         return N_("Your password was changed: sign in again.")
     return None
+
+
+_WS = S.web_session
+_FIND = (
+    sa.select(
+        _WS.c.id.label("session_row"),
+        _WS.c.ended_at.label("session_ended_at"),
+        _WS.c.created_at.label("session_created_at"),
+        _WS.c.last_seen_at.label("session_last_seen_at"),
+        *accounts.public_columns(),
+    )
+    .select_from(_WS.outerjoin(S.account, S.account.c.id == _WS.c.account_id))
+    .where(_WS.c.session_hash == sa.bindparam("session_hash"))
+)
+"""A session and its account in one statement, built once (every signed-in request runs
+it, and building and compiling a statement costs more than running it)."""
 
 
 def resolve(store: Store, session_id: str, *, now: datetime | None = None) -> Found:
@@ -85,18 +102,20 @@ def resolve(store: Store, session_id: str, *, now: datetime | None = None) -> Fo
     if len(session_id) != ID_LENGTH:
         return Found(None, N_("Your session has ended: sign in again."))
     moment = naive_utc(now) if now is not None else utcnow()
-    ws = S.web_session
     with store.reading() as conn:
-        row = conn.execute(sa.select(ws).where(ws.c.session_hash == digest(session_id))).first()
-        account = accounts.by_id(conn, row.account_id) if row is not None else None
+        row = conn.execute(_FIND, {"session_hash": digest(session_id)}).first()
     if row is None:
         return Found(None, N_("Your session has ended: sign in again."))
+    account = accounts.account_of(row) if row.id is not None else None
     refusal = _refusal(row, account, moment)
     if refusal is not None:
         return Found(None, refusal)
-    if moment - row.last_seen_at >= TOUCH:
+    if moment - row.session_last_seen_at >= TOUCH:
+        ws = S.web_session
         with store.writing() as conn:
-            conn.execute(sa.update(ws).where(ws.c.id == row.id).values(last_seen_at=moment))
+            conn.execute(
+                sa.update(ws).where(ws.c.id == row.session_row).values(last_seen_at=moment)
+            )
     return Found(account)
 
 

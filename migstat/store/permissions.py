@@ -58,6 +58,24 @@ class Principal:
 ANONYMOUS = Principal()
 
 
+def sight(principal: Principal) -> tuple[str, ...]:
+    """What decides what ``principal`` may read, without who it is: the caches of answers key
+    on this, so that two accounts that see alike share kept answers and two that see
+    differently never do.
+
+    The access gate decides a read by the coordinator's role (everything) or else by the
+    principal's country (its own submissions whatever their state, and what the sharing
+    agreements of that country open, at the release states and the clock's time, which the
+    store's visibility version stands for). The roles are kept in the sight as well, though
+    reading does not look at them beyond the coordinator's, so that a reporter and a partner
+    of one country keep their answers apart: a page may one day show a role's links."""
+    if principal.anonymous:
+        return ("public",)
+    if principal.is_coordinator:
+        return ("coordinator",)
+    return ("country", principal.country or "-", *sorted(principal.roles))
+
+
 class Permissions:
     """The checks of what a principal may do, besides reading data (the access policy's)."""
 

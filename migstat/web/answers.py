@@ -3,13 +3,19 @@ country profiles, the explorer) and downloads (CSV, XLSX, ...), kept until what 
 change.
 
 The key is the one of the SDMX answers (:mod:`migstat.web.sdmx.cache`): the address with its
-parameters, the language, the principal and the store's visibility version
+parameters, the language, the principal's sight and the store's visibility version
 (:func:`~migstat.web.sdmx.cache.state`), plus the UTC date (regional groups follow dated
-rules). Two principals never share an answer; a new submission, a change of state, a release,
-an agreement or a round makes new keys at once in every worker process (the version is one row
-read from the database on every request), and so does the end of an embargo, at the second it
-ends by the store's clock. So answers need no time limit; the cache holds at most
-:data:`BUDGET` bytes and drops the least recently used.
+rules). Two principals share an answer only when they may read exactly the same (the public;
+the coordinators; accounts of one country and role), so nothing personal is written into a
+kept answer (the header's login comes from ``GET /me``); a new submission, a change of
+state, a release, an agreement or a round makes new keys at once in every worker process (the
+version is one row read from the database on every request), and so does the end of an
+embargo, at the second it ends by the store's clock. So answers need no time limit; the
+cache holds at most :data:`BUDGET` bytes and drops the least recently used.
+
+A signed-in account's kept answer is given before routing too, once its session is found
+(:class:`KeptAnswers`); a download of data still leaves the account's audit record each time,
+kept or made, committed before the answer is sent (:func:`cached_response`'s ``audit``).
 
 After a change, the public's most recently made answers are made again in the background
 (:mod:`migstat.web.rewarm`), so that the next visitors find them kept.
@@ -20,6 +26,7 @@ is sent as it is made, every time, so that no answer has to sit whole in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -29,9 +36,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from migstat.store.access import ANONYMOUS
-from migstat.web.deps import Reader, language, needs_lookup
+from migstat.web.deps import (
+    Reader,
+    credentials,
+    language,
+    needs_lookup,
+    record_download,
+)
 from migstat.web.rewarm import rewarm
 from migstat.web.sdmx.cache import Answer, AnswerCache, etag, state, ttl_from_env
 
@@ -153,12 +167,25 @@ def early_parts(request: Request, who: Reader) -> tuple[tuple[str, ...], ...]:
     )
 
 
+def _signed_in(request: Request, store: Any) -> Reader | None:
+    """The reader of a request that carries a session cookie and no token, with the store's
+    visibility version read (in the thread pool: it reads the store); ``None`` when the
+    session is not good (the route says why)."""
+    found = credentials(request)
+    if found.refusal is not None or found.principal.anonymous:
+        return None
+    who = Reader(store, found.principal, language(request))
+    who.visibility()
+    return who
+
+
 class KeptAnswers:
-    """An ASGI middleware: an anonymous GET whose answer is kept is answered before routing,
-    on the event loop (no dependencies solved, no hop to the thread pool), from the key
-    :func:`cached_response` would make. Anything else, and a request to a path with no kept
-    answer, goes on to the app untouched; a request that carries a session cookie or a token
-    always does (finding who it is may read the store)."""
+    """An ASGI middleware: a GET whose answer is kept is answered before routing, from the key
+    :func:`cached_response` would make. The public's is found on the event loop (no
+    dependencies solved, no hop to the thread pool); a session's after one hop, which finds
+    the session (what the route would do first) and, for a download of data, commits the
+    account's audit record before the answer goes. Anything else, a request to a path with no
+    kept answer, and a request with a token (``Authorization``) go on to the app untouched."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -175,20 +202,31 @@ class KeptAnswers:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        answer = None
+        who: Reader | None = None
         if not needs_lookup(request):
             who = Reader(app.state.store, ANONYMOUS, language(request))
-            version = who.version()
-            digest = state(who, version)
-            for parts in early_parts(request, who):
-                answer = cache.get(answer_key(request, who, version, parts, digest))
-                if answer is not None:
-                    break
+        elif not request.headers.get("authorization"):
+            who = await run_in_threadpool(_signed_in, request, app.state.store)
+        answer = _early(request, who, cache) if who is not None else None
         if answer is None:
             await self.app(scope, receive, send)
             return
+        assert who is not None
+        if answer.audited and answer.status < 400 and not who.principal.anonymous:
+            await run_in_threadpool(record_download, request, who.principal)
         cache.early += 1
         await _send_kept(request, answer)(scope, receive, send)
+
+
+def _early(request: Request, who: Reader, cache: AnswerCache) -> Answer | None:
+    """The kept answer of ``request`` as ``who`` reads it, if there is one."""
+    version = who.version()
+    digest = state(who, version)
+    for parts in early_parts(request, who):
+        answer = cache.get(answer_key(request, who, version, parts, digest))
+        if answer is not None:
+            return answer
+    return None
 
 
 def cached_response(
@@ -197,12 +235,14 @@ def cached_response(
     make: Callable[[], Response | Stream],
     *parts: str,
     version: tuple[Any, ...] | None = None,
+    audit: bool = False,
 ) -> Response:
     """The answer ``make`` gives for this request, kept (see the module) and served again to
     every request of the same address, language and principal state; ``304 Not Modified``
     to a client that has it already. Answers of 500 and above are never kept; ``parts`` are
     more things the answer depends on (a header); ``version`` is :meth:`Reader.version`'s value
-    when the caller has read it already."""
+    when the caller has read it already. With ``audit`` (a download of data), a signed-in
+    account's answer below 400, kept or made, leaves its audit record first."""
     cache = answer_cache(request.app)
     version = who.version() if version is None else version
     public = who.principal.anonymous
@@ -216,12 +256,17 @@ def cached_response(
         response = make()
         if isinstance(response, Response) and response.status_code >= 500:
             raise _Streamed(response)
-        return _kept(response)
+        made = _kept(response)
+        return dataclasses.replace(made, audited=True) if audit else made
 
     try:
         answer = cache.get_or_make(key, build)
     except _Streamed as streamed:
+        if audit and streamed.response.status_code < 400:
+            record_download(request, who.principal)
         return streamed.response
+    if audit and answer.status < 400:
+        record_download(request, who.principal)
     return _send_kept(request, answer)
 
 

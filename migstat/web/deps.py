@@ -25,7 +25,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from migstat import api
-from migstat.exchange import audit, sessions, tokens
+from migstat.exchange import audit, audit_group, sessions, tokens
 from migstat.i18n import N_, gettext_
 from migstat.model.registry import Registry
 from migstat.store import Store
@@ -160,10 +160,12 @@ def require_signed_in(request: Request, who: Principal, message: str) -> None:
 def record_download(request: Request, who: Principal) -> None:
     """Record a download of data by a signed-in account in the audit trail (who, when, from
     where, what was asked): such an account may read data the public may not. The public's
-    downloads are public data and are not recorded."""
+    downloads are public data and are not recorded. The record is committed before this
+    returns, in one transaction with those of the requests answered meanwhile
+    (:mod:`migstat.exchange.audit_group`)."""
     if who.anonymous:
         return
-    audit.record(
+    audit_group.record(
         store(request),
         actor=who.user_id or "-",
         action=audit.DATA_DOWNLOAD,
@@ -175,7 +177,7 @@ def record_download(request: Request, who: Principal) -> None:
 
 def refuse(request: Request, who: Principal, reason: AccessDeniedError) -> AccessDeniedError:
     """``reason``, after recording the refusal in the audit trail (a 403 answer)."""
-    audit.record(
+    audit_group.record(
         store(request),
         actor=who.user_id or "anonymous",
         action=audit.ACCESS_DENIED,

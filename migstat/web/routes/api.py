@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from migstat.model.findings import NotFoundError
 from migstat.web.deps import record_download
+from migstat.web.routes.release_states import release_states
 from migstat.web.views import availability, country, explore, guide, home, practice, toolkit
 from migstat.web.views.data import Data
 from migstat.web.views.params import UnknownValue
@@ -221,9 +222,40 @@ def search(data: Data, q: str = Query("", description="words to look for")) -> l
     ]
 
 
-@api.get("/releases", response_model=list[ReleaseOut], summary="The latest releases")
-def releases(data: Data, limit: int = Query(10, ge=1, le=100)) -> list[ReleaseOut]:
-    return [ReleaseOut(**r) for r in home.latest_releases(data, limit)]
+class ReleaseStateOut(BaseModel):
+    submission: int
+    country: str = Field(description="the submitting country (the provider when none)")
+    table: str | None = Field(description="the table of the state; null: every table")
+    state: str = Field(description="accepted, partners, embargoed, published or withdrawn")
+    released_at: str = Field(description="when the state began (UTC, ISO 8601)")
+    embargo_until: str | None = Field(description="the end of an embargo (UTC, ISO 8601)")
+    released_by: str
+    note: str | None
+    open_to: str = Field(
+        description="who outside the country could read the data at as_of: public, "
+        "partners or nobody"
+    )
+
+
+@api.get(
+    "/releases",
+    response_model=list[ReleaseOut] | list[ReleaseStateOut],
+    summary="The latest releases, or the release states as of a moment",
+    description="Without as_of: the newest accepted submissions. With as_of (YYYY-MM-DD, the "
+    "end of that day, or a UTC time): the release state of every submission and table as it "
+    "stood then, withdrawn ones included, as on /releases?as_of=: every country's for the "
+    "coordinator, its own for a reporter or approver (403 to anyone else, 401 to the "
+    "public); never kept.",
+)
+def releases(
+    request: Request,
+    data: Data,
+    limit: int = Query(10, ge=1, le=100),
+    as_of: str | None = Query(None, max_length=40),
+) -> Any:
+    if as_of is None:
+        return [ReleaseOut(**r) for r in home.latest_releases(data, limit)]
+    return release_states(request, data.reader, as_of)
 
 
 @api.get(

@@ -41,12 +41,16 @@ def country_page(request: Request, code: str, data: Data) -> HTMLResponse:
         return render(request, "error.html", status_code=404, message=exc.text(data.lang))
     if resolved != code:
         return RedirectResponse(f"/country/{resolved}?{request.query_params}")  # type: ignore[return-value]
-    in_rounds = availability_rounds.profile_rounds(data, resolved)
-    if in_rounds:  # the country's own accounts and the coordinator: rounds change by the clock
-        profile = country.build(data, resolved)
-        return render(request, "country.html", profile=profile, in_rounds=in_rounds)
+    # kept as every principal state's page: the rounds the country's own accounts and the
+    # coordinator see on it change with writes (which move the visibility version) and with the
+    # UTC date (a deadline passed makes a table late), both in the key
     return cached_page(
         request,
         data,
-        lambda: render(request, "country.html", profile=country.build(data, resolved)),
+        lambda: render(
+            request,
+            "country.html",
+            profile=country.build(data, resolved),
+            in_rounds=availability_rounds.profile_rounds(data, resolved),
+        ),
     )

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from migstat.web import selection
 from migstat.web.answers import Stream, cached_response
-from migstat.web.deps import ReaderDep, record_download
+from migstat.web.deps import ReaderDep
 from migstat.web.errors import problem
 from migstat.web.views import downloads
 
@@ -35,9 +35,12 @@ def download(request: Request, who: ReaderDep, name: str) -> Response:
     :data:`~migstat.web.views.downloads.MAX_XLSX_CELLS` cells, like any selection above the
     limits, is refused with 413 and the advice to download CSV or use the SDMX API. A signed-in
     account's download is recorded in the audit trail."""
-    record_download(request, who.principal)
     return cached_response(
-        request, who, lambda: _made(request, who, name), request.headers.get("accept", "")
+        request,
+        who,
+        lambda: _made(request, who, name),
+        request.headers.get("accept", ""),
+        audit=True,
     )
 
 

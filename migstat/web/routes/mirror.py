@@ -17,7 +17,7 @@ from migstat.i18n import N_
 from migstat.model import MigstatError
 from migstat.web.answers import cached_response
 from migstat.web.app import render
-from migstat.web.deps import Reader, ReaderDep, record_download
+from migstat.web.deps import Reader, ReaderDep
 from migstat.web.views import method_names, mirror
 from migstat.web.views.mirror import Download, Harmonisation, Selection
 
@@ -37,7 +37,9 @@ def _error(request: Request, r: Reader, problem: MigstatError) -> Any:
     )
 
 
-def _kept(request: Request, r: Reader, build: Callable[[], Response]) -> Response:
+def _kept(
+    request: Request, r: Reader, build: Callable[[], Response], *, audit: bool = False
+) -> Response:
     """``build``'s answer (a page, or the page of its error), kept per principal state by
     :mod:`migstat.web.answers`: these views cost up to a second to compute."""
 
@@ -47,16 +49,13 @@ def _kept(request: Request, r: Reader, build: Callable[[], Response]) -> Respons
         except MigstatError as problem:
             return _error(request, r, problem)
 
-    return cached_response(request, r, make)
+    return cached_response(request, r, make, audit=audit)
 
 
 def _download(request: Request, r: Reader, build: Callable[[], Response]) -> Response:
     """A download, kept as :func:`_kept` keeps it; a signed-in account's is recorded in the
     audit trail each time it is answered, kept or made."""
-    answer = _kept(request, r, build)
-    if answer.status_code < 400:
-        record_download(request, r.principal)
-    return answer
+    return _kept(request, r, build, audit=True)
 
 
 def _send(found: Download) -> Response:

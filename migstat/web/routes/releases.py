@@ -39,11 +39,11 @@ from migstat.web.deps import (
     require_signed_in,
     writer,
 )
+from migstat.web.routes.release_states import SIGN_IN
 from migstat.web.views import release_forms, releases
 
 router = APIRouter()
 NAV = (47, N_("Release calendar"), "/releases")
-SIGN_IN = N_("Sign in to read the history of releases.")
 
 
 @router.get("/releases", response_class=HTMLResponse, include_in_schema=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from migstat.web.deps import record_download
 from migstat.web.views import explore, shown
 from migstat.web.views.data import Data, cached_page
 
@@ -17,10 +16,7 @@ router = APIRouter()
 def shown_download(request: Request, data: Data) -> Response:
     """Kept like the page it comes from (:func:`.data.cached_page`); a signed-in account's
     download is recorded in the audit trail."""
-    answer = cached_page(request, data, lambda: _shown(request, data))
-    if answer.status_code < 400:
-        record_download(request, data.reader.principal)
-    return answer
+    return cached_page(request, data, lambda: _shown(request, data), audit=True)
 
 
 def _shown(request: Request, data: Data) -> Response:

@@ -1,6 +1,8 @@
 """Answers kept for a short while, so that many clients asking the same thing cost one query.
 
-An answer is keyed by the request (path, parameters, format, language), the principal and
+An answer is keyed by the request (path, parameters, format, language), the principal's
+*sight* (:func:`~migstat.store.permissions.sight`: what decides what it may read, not who it
+is, so accounts that see alike share answers and those that see differently never do) and
 the store's *visibility version* (:meth:`~migstat.store.Store.visibility_version`): a row
 that every write of a submission, a release, an agreement or a round bumps in its own
 transaction, and the number of embargo ends the clock has passed. So a kept answer is valid
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from migstat.store.permissions import sight
 from migstat.web.deps import Reader
 
 TTL: float | None = None
@@ -34,6 +37,8 @@ class Answer:
     status: int
     etag: str
     headers: tuple[tuple[str, str], ...] = ()
+    audited: bool = False
+    """Whether giving it to a signed-in account leaves an audit record (a download of data)."""
 
 
 def made(body: str, media_type: str) -> Answer:
@@ -43,10 +48,13 @@ def made(body: str, media_type: str) -> Answer:
 
 
 def state(reader: Reader, version: tuple[Any, ...] | None = None) -> str:
-    """A digest of the reader's principal and the store's visibility version
-    (``version``: :meth:`Reader.version`'s value when the caller has it already)."""
-    seen = reader.version() if version is None else version
-    return hashlib.sha256(repr(seen).encode()).hexdigest()[:20]
+    """A digest of the reader's sight (:func:`~migstat.store.permissions.sight`) and the
+    store's visibility version (``version``: :meth:`Reader.version`'s value, the principal
+    and the version, when the caller has it already). The version moves with every release,
+    withdrawal, agreement and submission, and with every embargo end at the store's clock,
+    so what one sight may read cannot change under a kept answer."""
+    principal, *rest = reader.version() if version is None else version
+    return hashlib.sha256(repr((sight(principal), *rest)).encode()).hexdigest()[:20]
 
 
 class AnswerCache:

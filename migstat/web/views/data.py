@@ -289,10 +289,13 @@ async def _portal_data_dependency(request: Request) -> PortalData:
     return portal_data(request)
 
 
-def cached_page(request: Request, data: PortalData, build: Callable[[], Response]) -> Response:
+def cached_page(
+    request: Request, data: PortalData, build: Callable[[], Response], *, audit: bool = False
+) -> Response:
     """The page ``build`` renders, kept per address, language and principal state by
-    :mod:`migstat.web.answers` (with the pages and downloads of the other routes)."""
-    return cached_response(request, data.reader, build, version=data.version)
+    :mod:`migstat.web.answers` (with the pages and downloads of the other routes); ``audit``:
+    a download of data, recorded for a signed-in account."""
+    return cached_response(request, data.reader, build, version=data.version, audit=audit)
 
 
 Data = Annotated[PortalData, Depends(_portal_data_dependency)]
