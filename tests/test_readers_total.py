@@ -270,3 +270,13 @@ def test_a_workbook_part_in_a_compression_method_zipfile_lacks() -> None:
     with pytest.raises(InputError) as caught:
         read_bytes(bytes(data), file_name="KGZ_2024.xlsx")
     assert "damaged" in caught.value.text("en") and "KGZ_2024.xlsx" in caught.value.text("en")
+
+
+@pytest.mark.parametrize("data", [b"\x1c\n", "\u2028 \u0085".encode(), b"%PDF-1.4\n"])
+def test_a_text_file_named_xlsx_is_named_as_text(data: bytes) -> None:
+    """Blanks that only Unicode calls blanks once left no first line to quote."""
+    with pytest.raises(InputError) as stop:
+        read_bytes(data, file_name="return.xlsx")
+    for lang in ("en", "ru"):
+        assert "return.xlsx" in stop.value.text(lang)
+    assert "is not an Excel workbook" in stop.value.text("en")

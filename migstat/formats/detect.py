@@ -68,7 +68,8 @@ def sniff(data: bytes, file_name: str) -> str:
                 where=where,
                 suffix=suffix,
             )
-        start = head.decode("utf-8", "replace").strip().splitlines()[0][:60]
+        lines = head.decode("utf-8", "replace").strip().splitlines()
+        start = lines[0][:60] if lines else ""  # text of blanks only (Unicode's, too)
         raise InputError(
             N_(
                 "The file is named {suffix} but is not an Excel workbook: it is "
