@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from migstat.store.spill import Scratch
 
 MEMORY_LIMIT = os.environ.get("MIGSTAT_IMPORT_DUCKDB_MEMORY", "160MB")
 """DuckDB's memory limit for an import; past it, DuckDB spills to the scratch folder."""
 THREADS = int(os.environ.get("MIGSTAT_IMPORT_DUCKDB_THREADS", "2"))
 
 
-class Session:
+class Session(Scratch):
     """A DuckDB database file in a private scratch folder (its spill folder too), with a
     memory limit, a thread count and the rows kept in the order they were inserted (the
     line numbers of a file are its rows' order)."""
@@ -33,17 +34,6 @@ class Session:
             ("preserve_insertion_order", True),
         ):
             self.con.execute(f"SET {setting} = ?", [value])
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.con.close()
